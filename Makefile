@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_PACKAGES := libmpv2 xvfb xauth
 
-.PHONY: demo test install system-deps bench clean
+.PHONY: demo test install system-deps tools bench clean
 
 demo: $(STAMP)
 	$(BIN)/reelbox demo
@@ -25,7 +25,14 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(STAMP): pyproject.toml | system-deps
+# Shaka Packager (npm) packages test content "from a different packager" than our ffmpeg pipeline.
+PACKAGER := .tools/node_modules/shaka-packager/bin/packager-linux-x64
+tools: $(PACKAGER)
+$(PACKAGER):
+	@command -v npm >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	mkdir -p .tools && cd .tools && npm install --silent --no-audit --no-fund shaka-packager@3.4.2
+
+$(STAMP): pyproject.toml | system-deps tools
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'

@@ -1,0 +1,56 @@
+"""Errors raised by the playback engine. Every failure a user can meet is one of these::
+
+    PlayerError
+    ├── ManifestError          malformed or unsupported manifest (carries the position when known)
+    ├── UnsafeUriError         a URI with a refused scheme (file:, data:, ...) or escaping its origin
+    ├── FetchError             a request that could not be completed
+    │   ├── TruncatedSegment   fewer bytes arrived than announced
+    │   └── AllCdnsFailed      every CDN in the pool failed for one request
+    ├── FeedError              remuxing/decrypting a segment for libmpv failed
+    └── PlaybackError          libmpv reported a failure, or the session could not start
+
+Modules may add subclasses beside their code; the CLI and UI map each class to one sentence.
+"""
+from __future__ import annotations
+
+
+class PlayerError(Exception):
+    """Base of every engine error."""
+
+
+class ManifestError(PlayerError):
+    """The manifest could not be turned into a Presentation."""
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None) -> None:
+        where = ""
+        if source:
+            where = f" ({source}{f', line {line}' if line else ''})"
+        elif line:
+            where = f" (line {line})"
+        super().__init__(f"{message}{where}")
+        self.source = source
+        self.line = line
+
+
+class UnsafeUriError(PlayerError):
+    """A URI we refuse to fetch."""
+
+
+class FetchError(PlayerError):
+    """A network request failed."""
+
+
+class TruncatedSegment(FetchError):
+    """The body ended before Content-Length (or the byte range) was satisfied."""
+
+
+class AllCdnsFailed(FetchError):
+    """No CDN in the pool could deliver the request."""
+
+
+class FeedError(PlayerError):
+    """A segment could not be prepared for libmpv."""
+
+
+class PlaybackError(PlayerError):
+    """libmpv failed, or the session could not start."""
