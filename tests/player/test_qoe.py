@@ -1,0 +1,42 @@
+"""QoE bookkeeping: the report keys and figures the DESIGN contract fixes."""
+from player.qoe import QoeTracker, SegmentRecord
+
+CONTRACT_KEYS = {"target", "startup_ms", "played_s", "rebuffer_count", "rebuffer_s", "avg_bitrate_kbps",
+                 "switches", "cdn_failovers", "license_ms", "errors", "segments"}
+
+
+def _seg(index: int, rendition: str, kbps: float, type_: str = "video") -> SegmentRecord:
+    return SegmentRecord(index=index, type=type_, rendition=rendition, bitrate_kbps=kbps, cdn=0, bytes=1000,
+                         download_ms=10.0, buffer_s=1.0, duration_s=2.0, start_s=index * 2.0)
+
+
+def test_report_has_every_contract_key():
+    """A fresh session's report carries every key of the contract."""
+    report = QoeTracker(target="t", opened_at=0.0).report(now=1.0)
+    assert CONTRACT_KEYS <= set(report)
+
+
+def test_startup_and_rebuffers_are_measured_from_the_session_clock():
+    """Startup is open→first frame; stalls before the first frame do not count as rebuffering."""
+    qoe = QoeTracker(target="t", opened_at=10.0)
+    qoe.stall_start(10.1)  # still starting up
+    qoe.first_frame(10.25)
+    qoe.stall_start(12.0)
+    qoe.stall_end(12.5)
+    qoe.stall_start(20.0)  # still stalled when the report is taken
+    report = qoe.report(now=21.0)
+    assert report["startup_ms"] == 250.0
+    assert report["rebuffer_count"] == 2
+    assert report["rebuffer_s"] == 1.5
+
+
+def test_switches_and_average_bitrate_follow_video_segments_only():
+    """Audio segments neither count as switches nor change the video bitrate average."""
+    qoe = QoeTracker(target="t", opened_at=0.0)
+    for i, (r, kbps) in enumerate([("low", 300), ("low", 300), ("high", 900), ("low", 300)]):
+        qoe.segment(_seg(i, r, kbps))
+    qoe.segment(_seg(0, "aac", 128, "audio"))
+    report = qoe.report(now=1.0)
+    assert report["switches"] == 2
+    assert report["avg_bitrate_kbps"] == 450.0
+    assert len(report["segments"]) == 5
