@@ -1,0 +1,349 @@
+"""The CDN pool: every base URL of a title behind one ``fetch``, with health, retries and failover.
+
+DESIGN.md ("CDN pool"): several base URLs per title (the backend's per-edge manifests, DASH
+``BaseURL``s, HLS redundant variants); each has a health score from recent errors and throughput; a
+failed or stalled request moves to the next CDN *without dropping the segment* (same object, same
+byte range); a failed CDN is benched and probed again after an exponential back-off.
+
+One request runs in rounds: each round tries every usable CDN once, best first (``cdn_health.rank``);
+rounds are separated by a back-off sleep on the injected clock. A CDN that fails is benched; while
+some CDN is healthy, benched ones are skipped; when all are benched they are tried anyway (a last
+resort beats giving up). A permanent 4xx (403/404/410) moves on without benching and is not retried
+on that CDN. ``force_cdn`` pins every request to one CDN for QA: no failover, the error surfaces.
+
+Each attempt becomes a ``RequestRecord`` (redacted URL) in the shared ``RequestLog``; an attempt
+followed by one on another CDN carries ``failover_to`` and counts as a failover.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from player.net.cdn_health import CdnHealth, HealthPolicy, rank
+from player.net.cdn_map import CdnMap
+from player.net.clock import Clock
+from player.net.cmcd import CmcdData, CmcdMode, add_to_url, to_headers
+from player.net.errors import EscapesOrigin, FetchError, HttpStatusError, PoolFailure, UnsafeUriError
+from player.net.redact import redact
+from player.net.request import (
+    ByteRange,
+    FetchResult,
+    RequestKind,
+    RequestLog,
+    RequestRecord,
+    SegmentRequest,
+    StallPolicy,
+)
+from player.net.transport import Transport
+from player.net.uri_policy import check_uri
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryPolicy:
+    """``max_rounds`` passes over the CDNs per request, ``backoff_base_s × 2^(round-1)`` apart."""
+
+    max_rounds: int = 3
+    backoff_base_s: float = 0.25
+    backoff_max_s: float = 2.0
+    probe_bytes: int = 1024
+    probe_stall: StallPolicy = field(default_factory=lambda: StallPolicy(connect_s=2.0, read_s=2.0))
+
+    def backoff(self, round_: int) -> float:
+        return min(self.backoff_base_s * (2 ** max(0, round_ - 1)), self.backoff_max_s)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delivery:
+    """A successful pooled fetch: the transfer, the CDN that served it, and what it took."""
+
+    result: FetchResult
+    cdn: int
+    attempts: int  # 1 when the first try succeeded
+    failovers: int  # CDN changes during this request
+
+    @property
+    def body(self) -> bytes:
+        return self.result.body
+
+    @property
+    def bytes(self) -> int:
+        return self.result.bytes
+
+    @property
+    def duration_s(self) -> float:
+        return self.result.duration_s
+
+
+@dataclass
+class _Failed:
+    """A failed attempt whose record waits to learn where the request went next."""
+
+    cdn: int
+    record: dict[str, Any]
+
+
+class CdnPool:
+    """Fetch objects of one title from the best of its CDNs.
+
+    ``origins``: one URL per CDN for the same title, normally the backend's per-edge manifest URLs
+    (CDN index = position in this list; more CDNs are added as unknown hosts appear in requests).
+    """
+
+    def __init__(
+        self,
+        origins: Sequence[str],
+        transport: Transport,
+        clock: Clock,
+        *,
+        retry: RetryPolicy | None = None,
+        health: HealthPolicy | None = None,
+        stall: StallPolicy | None = None,
+        force_cdn: int | None = None,
+        cmcd_mode: CmcdMode = CmcdMode.QUERY,
+        session_id: str | None = None,
+        content_id: str | None = None,
+        log: RequestLog | None = None,
+    ) -> None:
+        for url in origins:
+            check_uri(url)
+        self.map = CdnMap(list(origins))
+        self.transport = transport
+        self.clock = clock
+        self.retry = retry or RetryPolicy()
+        self.health_policy = health or HealthPolicy()
+        self.stall = stall or StallPolicy()
+        if force_cdn is not None and not 0 <= force_cdn < max(len(origins), 1):
+            raise ValueError(f"force_cdn={force_cdn} but the pool has {len(origins)} CDNs")
+        self.force_cdn = force_cdn
+        self.cmcd_mode = cmcd_mode
+        self.session_id = session_id
+        self.content_id = content_id
+        self.log = log or RequestLog()
+        self._health: list[CdnHealth] = [CdnHealth(i, self.health_policy) for i in range(len(origins))]
+        self._preferred = 0
+        self._probes: dict[int, asyncio.Task[None]] = {}
+
+    # --- public ------------------------------------------------------------------------------
+    @property
+    def records(self) -> list[RequestRecord]:
+        return self.log.records
+
+    @property
+    def failovers(self) -> int:
+        return self.log.failovers
+
+    @property
+    def preferred(self) -> int:
+        """The CDN the next request goes to first."""
+        if self.force_cdn is not None:
+            return self.force_cdn
+        self._preferred, _ = rank(self._health, self._preferred, self.clock.now(), self.health_policy)
+        return self._preferred
+
+    def health(self, cdn: int) -> CdnHealth:
+        return self._health[cdn]
+
+    def snapshot(self) -> list[dict[str, object]]:
+        """Per-CDN health for the QA log / UI (prefixes redacted)."""
+        now = self.clock.now()
+        return [{**h.snapshot(now), "base": redact(self.map.bases[h.index].prefix)} for h in self._health]
+
+    def alternatives(self, url: str) -> dict[int, str]:
+        """CDN index → the same object's URL on that CDN (unknown hosts become new CDNs)."""
+        cands = self.map.candidates([url])
+        self._grow()
+        return cands
+
+    async def fetch(self, url: str, byte_range: tuple[int, int] | None = None) -> bytes:
+        """Adapter for the manifest loader: the bytes of ``url`` (``byte_range`` = (first, last) inclusive)."""
+        delivery = await self.fetch_segment(
+            url, byte_range=None if byte_range is None else ByteRange(*byte_range), kind=RequestKind.MANIFEST
+        )
+        return delivery.body
+
+    async def fetch_ref(self, ref: Any, **kwargs: Any) -> Delivery:
+        """Fetch a manifest-model ``SegmentRef`` (duck-typed: ``urls`` and optional ``byte_range``)."""
+        byte_range = getattr(ref, "byte_range", None)
+        if byte_range is not None and not isinstance(byte_range, ByteRange):
+            byte_range = ByteRange(*byte_range)
+        return await self.fetch_segment(list(ref.urls), byte_range=byte_range, **kwargs)
+
+    async def fetch_segment(
+        self,
+        urls: str | Sequence[str],
+        *,
+        byte_range: ByteRange | None = None,
+        kind: RequestKind = RequestKind.SEGMENT,
+        cmcd: CmcdData | None = None,
+        bitrate_bps: float | None = None,
+        duration_s: float | None = None,
+        confine: bool = False,
+    ) -> Delivery:
+        """Fetch one object from the best CDN, failing over (same URL path, same range) as needed.
+
+        ``urls``: the object's URL(s) — alternatives from the manifest on other hosts are allowed.
+        ``bitrate_bps``/``duration_s`` set the stall floor; ``cmcd`` is sent on segment requests;
+        ``confine`` (downloads) refuses URLs outside each CDN's title folder.
+        Raises ``UnsafeUriError`` at once for a hostile URL, ``PoolFailure`` (an ``AllCdnsFailed``)
+        when every CDN failed, or — when pinned — the pinned CDN's own ``FetchError``.
+        """
+        url_list = [urls] if isinstance(urls, str) else list(urls)
+        if not url_list:
+            raise ValueError("fetch_segment needs at least one URL")
+        for url in url_list:
+            check_uri(url)
+            if confine:
+                self._check_confined(url)
+        cands = self.map.candidates(url_list)
+        self._grow()
+        if confine:
+            cands = {i: u for i, u in cands.items() if self.map.bases[i].mappable}
+
+        def make(cdn: int, url: str) -> SegmentRequest:
+            headers: tuple[tuple[str, str], ...] = ()
+            if kind == RequestKind.SEGMENT and self.cmcd_mode != CmcdMode.OFF:
+                data = (cmcd or CmcdData()).with_session(session_id=self.session_id, content_id=self.content_id)
+                if self.cmcd_mode == CmcdMode.QUERY:
+                    url = add_to_url(url, data)
+                else:
+                    headers = tuple(to_headers(data).items())
+            return SegmentRequest(
+                url=url, byte_range=byte_range, stall=self.stall, bitrate_bps=bitrate_bps, duration_s=duration_s,
+                headers=headers, origin=self.map.bases[cdn].probe_url if confine else None,
+            )
+
+        return await self._run(cands, make, kind, url_list[0])
+
+    async def probe_benched(self) -> None:
+        """Start the probes that are due and wait for every probe in flight (scheduler idle time, tests)."""
+        self._start_due_probes()
+        if self._probes:
+            await asyncio.gather(*self._probes.values(), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Cancel probes in flight (the transport belongs to the caller)."""
+        for task in self._probes.values():
+            task.cancel()
+        if self._probes:
+            await asyncio.gather(*self._probes.values(), return_exceptions=True)
+        self._probes.clear()
+
+    # --- internals -------------------------------------------------------------------------------
+    def _grow(self) -> None:
+        while len(self._health) < len(self.map):
+            self._health.append(CdnHealth(len(self._health), self.health_policy))
+
+    def _check_confined(self, url: str) -> None:
+        cdn = self.map.cdn_of(url)
+        if cdn is None or not self.map.bases[cdn].mappable:
+            raise EscapesOrigin(f"refused {redact(url)!r}: not under any of the title's origins")
+        check_uri(url, origin=self.map.bases[cdn].probe_url)
+
+    def _order(self, cands: dict[int, str]) -> list[int]:
+        if self.force_cdn is not None:
+            return [self.force_cdn] if self.force_cdn in cands else []
+        self._preferred, order = rank(self._health, self._preferred, self.clock.now(), self.health_policy)
+        return [i for i in order if i in cands]
+
+    async def _run(self, cands: dict[int, str], make: Any, kind: RequestKind, label: str) -> Delivery:
+        self._start_due_probes()
+        errors: list[tuple[int, FetchError]] = []
+        done_with: set[int] = set()  # CDNs that answered a permanent 4xx for this object
+        pending: _Failed | None = None
+        failovers = 0
+        attempts = 0
+        for round_ in range(self.retry.max_rounds):
+            order = [i for i in self._order(cands) if i not in done_with]
+            if not order:
+                break
+            if round_:
+                await self.clock.sleep(self.retry.backoff(round_))
+                order = [i for i in self._order(cands) if i not in done_with]
+            now = self.clock.now()
+            healthy = [i for i in order if not self._health[i].is_benched(now)]
+            for cdn in healthy or order:
+                if pending is not None:
+                    moved = pending.cdn != cdn
+                    failovers += moved
+                    self._emit(pending, cdn if moved else None)
+                    pending = None
+                request = make(cdn, cands[cdn])
+                started = self.clock.now()
+                try:
+                    result = await self.transport.fetch(request)
+                except UnsafeUriError as err:  # e.g. a redirect to file: — hostile, not a CDN outage
+                    self._record(kind, cdn, request.url, None, attempts, started, error=err)
+                    raise
+                except FetchError as err:
+                    errors.append((cdn, err))
+                    permanent = isinstance(err, HttpStatusError) and err.permanent
+                    if permanent:
+                        done_with.add(cdn)
+                        self._health[cdn].error_rate.add(1.0)
+                    else:
+                        self._health[cdn].failure(self.clock.now())
+                    status = err.status if isinstance(err, HttpStatusError) else None
+                    pending = _Failed(cdn, self._fields(kind, cdn, request.url, status, attempts, started, error=err))
+                    attempts += 1
+                    continue
+                if pending is not None:
+                    self._emit(pending, None)
+                if kind == RequestKind.SEGMENT:
+                    self._health[cdn].success(self.clock.now(), bytes_=result.bytes, duration_s=result.duration_s)
+                else:
+                    self._health[cdn].consecutive_failures = 0
+                self._record(kind, cdn, request.url, result.status, attempts, started, result=result)
+                return Delivery(result=result, cdn=cdn, attempts=attempts + 1, failovers=failovers)
+        if pending is not None:
+            self._emit(pending, None)
+        if self.force_cdn is not None and errors:
+            raise errors[-1][1]
+        if not errors:
+            raise PoolFailure(f"no CDN can serve {redact(label)} (pool of {len(self.map)})", attempts=[])
+        reasons = "; ".join(f"cdn{cdn}: {type(err).__name__}: {err}" for cdn, err in errors[-len(self._health):])
+        raise PoolFailure(
+            f"all {len(cands)} CDNs failed for {kind.value} {redact(label)} after {attempts} attempts — {reasons}",
+            attempts=errors,
+        )
+
+    def _fields(self, kind: RequestKind, cdn: int, url: str, status: int | None, retries: int, started: float,
+                *, result: FetchResult | None = None, error: Exception | None = None) -> dict[str, Any]:
+        return {
+            "kind": kind, "cdn": cdn, "url": redact(url), "status": status,
+            "bytes": result.bytes if result else getattr(error, "received", 0),
+            "ttfb_s": result.ttfb_s if result else None,
+            "duration_s": result.duration_s if result else self.clock.now() - started,
+            "retries": retries, "error": None if error is None else f"{type(error).__name__}: {error}",
+            "at_s": started,
+        }
+
+    def _record(self, kind: RequestKind, cdn: int, url: str, status: int | None, retries: int, started: float,
+                **kw: Any) -> None:
+        self.log.add(RequestRecord(**self._fields(kind, cdn, url, status, retries, started, **kw)))
+
+    def _emit(self, failed: _Failed, failover_to: int | None) -> None:
+        self.log.add(RequestRecord(**failed.record, failover_to=failover_to))
+
+    # --- probing benched CDNs ------------------------------------------------------------------
+    def _start_due_probes(self) -> None:
+        now = self.clock.now()
+        for h in self._health:
+            if h.probe_due(now) and h.index not in self._probes:
+                h.start_probe()
+                task = asyncio.get_running_loop().create_task(self._probe(h.index))
+                self._probes[h.index] = task
+                task.add_done_callback(lambda _t, i=h.index: self._probes.pop(i, None))
+
+    async def _probe(self, cdn: int) -> None:
+        url = self.map.bases[cdn].probe_url
+        request = SegmentRequest(url=url, byte_range=ByteRange(0, self.retry.probe_bytes - 1), stall=self.retry.probe_stall)
+        started = self.clock.now()
+        try:
+            result = await self.transport.fetch(request)
+        except FetchError as err:
+            self._health[cdn].failure(self.clock.now())
+            self._record(RequestKind.PROBE, cdn, url, getattr(err, "status", None), 0, started, error=err)
+            return
+        self._health[cdn].restore(self.clock.now())
+        self._record(RequestKind.PROBE, cdn, url, result.status, 0, started, result=result)

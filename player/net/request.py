@@ -1,0 +1,134 @@
+"""Values passed across the transport and the pool: what to fetch, what came back, what happened.
+
+Byte ranges follow HTTP (RFC 9110 §14.1.2): ``ByteRange(first, last)`` with ``last`` *inclusive*.
+An HLS ``#EXT-X-BYTERANGE:<length>@<offset>`` is ``ByteRange(offset, offset + length - 1)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Callable, NamedTuple
+
+
+class ByteRange(NamedTuple):
+    """Inclusive byte positions, as in an HTTP ``Range: bytes=first-last`` header."""
+
+    first: int
+    last: int
+
+    @property
+    def length(self) -> int:
+        return self.last - self.first + 1
+
+    def header(self) -> str:
+        return f"bytes={self.first}-{self.last}"
+
+    @classmethod
+    def from_offset_length(cls, offset: int, length: int) -> ByteRange:
+        return cls(offset, offset + length - 1)
+
+
+class RequestKind(StrEnum):
+    MANIFEST = "manifest"
+    LICENCE = "licence"
+    SEGMENT = "segment"
+    PROBE = "probe"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StallPolicy:
+    """When a transfer counts as stalled (DESIGN: a stall is a read timeout *or* a throughput floor).
+
+    ``read_s``: longest wait for the response head or for the next body chunk.
+    ``grace_s``: the floor is not applied before this much of the body time has passed (slow start).
+    ``floor_ratio``: abort when the running rate falls below this fraction of the segment's media
+    bitrate (the request's ``bitrate_bps``, else Content-Length × 8 / ``duration_s``): below 1× the
+    transfer is slower than playback, and at 0.5× it would take twice the segment's duration.
+    ``min_floor_bps``: an absolute floor used when neither bitrate nor duration is known (0 = none).
+    """
+
+    connect_s: float = 3.0
+    read_s: float = 3.0
+    grace_s: float = 1.0
+    floor_ratio: float = 0.5
+    min_floor_bps: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SegmentRequest:
+    """One HTTP GET. ``origin`` confines the URL (and redirects) to a manifest's folder (downloads)."""
+
+    url: str
+    byte_range: ByteRange | None = None
+    stall: StallPolicy = field(default_factory=StallPolicy)
+    bitrate_bps: float | None = None
+    duration_s: float | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    origin: str | None = None
+
+
+# Response headers worth keeping (caching, ranges, which edge served us).
+HEADERS_OF_INTEREST = ("content-type", "content-length", "content-range", "etag", "last-modified",
+                       "cache-control", "age", "server", "via", "x-cache")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FetchResult:
+    """A completed transfer; ``ttfb_s`` and ``duration_s`` are measured from the request's start."""
+
+    url: str  # the final URL (after redirects), unredacted: callers resolve relative URLs with it
+    status: int
+    body: bytes
+    ttfb_s: float
+    duration_s: float
+    headers: dict[str, str] = field(default_factory=dict)
+    http_version: str = "HTTP/1.1"
+
+    @property
+    def bytes(self) -> int:
+        return len(self.body)
+
+    @property
+    def throughput_bps(self) -> float:
+        """Bits per second over the whole request (floor of 1 ms so loopback stays finite)."""
+        return self.bytes * 8 / max(self.duration_s, 0.001)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestRecord:
+    """One attempt, for the QoE report, telemetry and the QA log. The URL is already redacted."""
+
+    kind: RequestKind
+    cdn: int  # index in the pool, -1 for requests outside it (e.g. a licence)
+    url: str
+    status: int | None
+    bytes: int
+    ttfb_s: float | None
+    duration_s: float | None
+    retries: int  # attempts before this one for the same request
+    error: str | None = None  # "ErrorClass: message" (redacted), None on success
+    failover_to: int | None = None  # the CDN the request moved to after this failed attempt
+    at_s: float = 0.0  # pool clock when the attempt started
+
+
+class RequestLog:
+    """Append-only list of ``RequestRecord`` with listeners; shared by pool, licence client, QA log."""
+
+    def __init__(self) -> None:
+        self.records: list[RequestRecord] = []
+        self._listeners: list[Callable[[RequestRecord], None]] = []
+
+    def subscribe(self, listener: Callable[[RequestRecord], None]) -> None:
+        self._listeners.append(listener)
+
+    def add(self, record: RequestRecord) -> None:
+        self.records.append(record)
+        for listener in self._listeners:
+            listener(record)
+
+    @property
+    def failovers(self) -> int:
+        return sum(1 for r in self.records if r.failover_to is not None)
+
+    def of_kind(self, kind: RequestKind) -> list[RequestRecord]:
+        return [r for r in self.records if r.kind == kind]

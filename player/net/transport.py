@@ -1,0 +1,197 @@
+"""The one-method transport (httpx style) and its HTTP implementation with stall detection.
+
+``Transport.fetch(request) -> FetchResult`` is the only I/O the pool does, so tests and the offline
+store can stand in for the network. ``HttpTransport`` runs on one shared ``httpx.AsyncClient``
+(HTTP/1.1 keep-alive pooling; HTTP/2 where TLS ALPN offers it) and streams every body so that:
+
+* a stall is caught while it happens: each chunk must arrive within ``StallPolicy.read_s``, and after
+  ``grace_s`` the running rate must stay above the floor — the wait for the next chunk is cut to the
+  moment the rate would cross the floor, so a trickle or a silent socket aborts in bounded time;
+* short bodies are caught: fewer bytes than Content-Length or Content-Range → ``TruncatedSegment``;
+* redirects are followed by hand (at most ``max_redirects``), each hop re-checked by ``uri_policy``.
+
+Signed URLs go out untouched; only their redacted form appears in errors.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import AsyncIterator, Protocol
+
+import httpx
+
+from player.net.clock import Clock, MonotonicClock
+from player.net.errors import (
+    ConnectFailed,
+    FetchError,
+    HttpStatusError,
+    RedirectError,
+    StallDetected,
+    TruncatedSegment,
+)
+from player.net.redact import redact
+from player.net.request import HEADERS_OF_INTEREST, ByteRange, FetchResult, SegmentRequest
+from player.net.uri_policy import check_redirect, check_uri
+
+USER_AGENT = "Reelbox/0.1"
+_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.I)
+
+
+class Transport(Protocol):
+    """Anything that can perform one GET: the HTTP client, a test handler, a local store."""
+
+    async def fetch(self, request: SegmentRequest) -> FetchResult: ...
+
+
+def floor_bps(request: SegmentRequest, content_length: int | None) -> float:
+    """The throughput floor for this transfer (see ``StallPolicy``); 0 means none."""
+    policy = request.stall
+    media_bps = request.bitrate_bps
+    if media_bps is None and request.duration_s and content_length:
+        media_bps = content_length * 8 / request.duration_s
+    relative = policy.floor_ratio * media_bps if media_bps else 0.0
+    return max(relative, policy.min_floor_bps)
+
+
+class HttpTransport:
+    """``Transport`` over one pooled ``httpx.AsyncClient``; close it with ``aclose()``."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        max_redirects: int = 5,
+        http2: bool = True,
+        max_connections: int = 16,
+        keepalive_expiry_s: float = 30.0,
+    ) -> None:
+        self._clock = clock or MonotonicClock()
+        self._max_redirects = max_redirects
+        self._client = httpx.AsyncClient(
+            http2=http2,
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections,
+                                keepalive_expiry=keepalive_expiry_s),
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
+            trust_env=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> HttpTransport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def fetch(self, request: SegmentRequest) -> FetchResult:
+        url = check_uri(request.url, origin=request.origin)
+        headers = dict(request.headers)
+        if request.byte_range is not None:
+            headers["Range"] = request.byte_range.header()
+        stall = request.stall
+        timeout = httpx.Timeout(connect=stall.connect_s, read=stall.read_s, write=stall.read_s, pool=stall.connect_s)
+        started = self._clock.now()
+        for _hop in range(self._max_redirects + 1):
+            response = await self._send(url, headers, timeout, stall.read_s)
+            try:
+                if response.is_redirect:
+                    location = response.headers.get("location", "")
+                    if not location:
+                        raise RedirectError(f"{response.status_code} from {redact(url)} without a Location")
+                    url = check_redirect(url, location, origin=request.origin)
+                    continue
+                ttfb = self._clock.now() - started
+                if not 200 <= response.status_code < 300:
+                    raise HttpStatusError(f"HTTP {response.status_code} from {redact(url)}", status=response.status_code)
+                body = await self._read_body(response, request, url)
+                return FetchResult(
+                    url=url,
+                    status=response.status_code,
+                    body=body,
+                    ttfb_s=ttfb,
+                    duration_s=self._clock.now() - started,
+                    headers={k: response.headers[k] for k in HEADERS_OF_INTEREST if k in response.headers},
+                    http_version=response.http_version,
+                )
+            finally:
+                await response.aclose()
+        raise RedirectError(f"more than {self._max_redirects} redirects from {redact(request.url)}")
+
+    async def _send(self, url: str, headers: dict[str, str], timeout: httpx.Timeout, read_s: float) -> httpx.Response:
+        request = self._client.build_request("GET", url, headers=headers, timeout=timeout)
+        try:
+            return await self._client.send(request, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise ConnectFailed(f"cannot connect to {redact(url)}: {type(exc).__name__}") from None
+        except httpx.ReadTimeout:
+            raise StallDetected(f"no response from {redact(url)} within {read_s:g} s") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise ConnectFailed(f"connection to {redact(url)} closed before a response: {type(exc).__name__}") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(f"request to {redact(url)} failed: {type(exc).__name__}") from None
+
+    async def _read_body(self, response: httpx.Response, request: SegmentRequest, url: str) -> bytes:
+        stall = request.stall
+        length_header = response.headers.get("content-length")
+        content_length = int(length_header) if length_header and length_header.isdigit() else None
+        floor = floor_bps(request, content_length)
+        chunks: list[bytes] = []
+        received = 0
+        body_start = self._clock.now()
+        iterator: AsyncIterator[bytes] = response.aiter_raw().__aiter__()
+        while True:
+            now = self._clock.now()
+            wait = stall.read_s
+            if floor > 0:
+                # The instant at which received*8/(t - body_start) would drop under the floor.
+                deadline = body_start + max(stall.grace_s, received * 8 / floor)
+                wait = min(wait, max(deadline - now, 0.0))
+            try:
+                async with asyncio.timeout(max(wait, 0.001)):
+                    chunk = await iterator.__anext__()
+            except StopAsyncIteration:
+                break
+            except (asyncio.TimeoutError, httpx.ReadTimeout):
+                elapsed = self._clock.now() - body_start
+                rate = received * 8 / elapsed if elapsed > 0 else 0.0
+                why = (f"below the floor of {floor / 1000:.0f} kbit/s ({rate / 1000:.0f} kbit/s)"
+                       if wait < stall.read_s else f"no data for {stall.read_s:g} s")
+                raise StallDetected(f"stalled after {received} bytes from {redact(url)}: {why}", received=received) from None
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                raise TruncatedSegment(
+                    f"connection closed after {received} of {content_length or '?'} bytes from {redact(url)}: {type(exc).__name__}"
+                ) from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f"reading {redact(url)} failed: {type(exc).__name__}") from None
+            chunks.append(chunk)
+            received += len(chunk)
+        body = b"".join(chunks)
+        if content_length is not None and received < content_length:
+            raise TruncatedSegment(f"{received} of {content_length} bytes from {redact(url)}")
+        return _apply_range(response, request.byte_range, body, url)
+
+
+def _apply_range(response: httpx.Response, wanted: ByteRange | None, body: bytes, url: str) -> bytes:
+    """Check a 206 against what we asked for; cut the range out of a 200 from a server ignoring Range."""
+    if wanted is None:
+        return body
+    if response.status_code == 206:
+        match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
+        if not match:
+            raise TruncatedSegment(f"206 without a usable Content-Range from {redact(url)}")
+        first, last = int(match.group(1)), int(match.group(2))
+        if first != wanted.first or last > wanted.last:
+            raise TruncatedSegment(f"asked for {wanted.header()}, got bytes {first}-{last} from {redact(url)}")
+        if len(body) != last - first + 1:
+            raise TruncatedSegment(f"{len(body)} of {last - first + 1} ranged bytes from {redact(url)}")
+        if last < wanted.last and (match.group(3) == "*" or int(match.group(3)) > last + 1):
+            raise TruncatedSegment(f"range ends at {last}, before {wanted.last}, from {redact(url)}")
+        return body
+    # A 200 to a ranged request: the server ignored Range and sent the whole resource (RFC 9110 §14.2).
+    # Like a 206 from a shorter file, a range running past the end yields what exists.
+    piece = body[wanted.first: wanted.last + 1]
+    if not piece:
+        raise TruncatedSegment(f"range {wanted.header()} lies past the end of {redact(url)} ({len(body)} bytes)")
+    return piece
