@@ -1,0 +1,48 @@
+"""Errors of the feed into libmpv, below the engine's tree in ``player/errors.py``::
+
+    PlayerError
+    ├── FeedError                    a segment could not be prepared for libmpv
+    │   ├── SegmentFormatError       the init + media segment is not demuxable ISO-BMFF (or has no such track)
+    │   ├── KeyRequired              the track is CENC-protected (ISO/IEC 23001-7) and no key was given
+    │   ├── DecryptionFailed         a key was given but the decrypted samples do not decode: wrong key
+    │   └── TrackChangeUnsupported   a rendition switch changes the codec; needs ``restart()`` instead
+    └── PlaybackError                libmpv failed
+        └── PlayerStartError         libmpv could not be created or refused the stream
+
+Every libav/libmpv exception is caught at this package's edge and re-raised as one of these,
+with the cause chained, so callers never see ``av.error.*`` or ``mpv.ShutdownError``.
+Messages never contain key material.
+"""
+from __future__ import annotations
+
+from player.errors import FeedError, PlaybackError
+
+__all__ = [
+    "FeedError",
+    "PlaybackError",
+    "SegmentFormatError",
+    "KeyRequired",
+    "DecryptionFailed",
+    "TrackChangeUnsupported",
+    "PlayerStartError",
+]
+
+
+class SegmentFormatError(FeedError):
+    """The init + media segment could not be demuxed, or lacks the expected track."""
+
+
+class KeyRequired(FeedError):
+    """The track carries a protection scheme (``encv``/``enca`` + ``tenc``) and no content key was given."""
+
+
+class DecryptionFailed(FeedError):
+    """Decryption with the given key produced samples that do not decode: the key is wrong for this KID."""
+
+
+class TrackChangeUnsupported(FeedError):
+    """The new rendition uses another codec than the stream already being muxed (restart the output)."""
+
+
+class PlayerStartError(PlaybackError):
+    """libmpv could not be created, or could not open our stream."""

@@ -1,0 +1,73 @@
+"""Events from libmpv, as plain values the session and scheduler consume (callback or queue).
+
+Each event carries the monotonic time it was observed at, taken from the clock injected into
+:class:`~player.feed.mpv_output.MpvOutput`, so QoE bookkeeping needs no clock of its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class PositionChanged:
+    """``time-pos``: media time now shown (s, the presentation's timeline, not rebased)."""
+
+    at: float
+    position_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class FirstFrame:
+    """``playback-restart``: the first frame after a start or restart is out (startup / seek latency)."""
+
+    at: float
+    position_s: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StallChanged:
+    """``paused-for-cache``: libmpv ran out of data (True) or resumed (False) — a rebuffer."""
+
+    at: float
+    stalled: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdleChanged:
+    """``core-idle``: playback is not advancing (paused, stalled, or idle)."""
+
+    at: float
+    idle: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class VideoSize:
+    """``video-params``: the decoded picture size changed (it follows rendition switches)."""
+
+    at: float
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogProblem:
+    """A warn/error line from libmpv's log; ``decoder`` marks the ones counted as decoder errors."""
+
+    at: float
+    level: str
+    component: str
+    text: str
+    decoder: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndOfFile:
+    """``end-file``: reason is "eof", "stop", "quit", "error", "redirect" or "unknown"; error is mpv's text."""
+
+    at: float
+    reason: str
+    error: str | None
+    generation: int
+
+
+FeedEvent = PositionChanged | FirstFrame | StallChanged | IdleChanged | VideoSize | LogProblem | EndOfFile

@@ -1,0 +1,88 @@
+"""Just enough ISO-BMFF (ISO/IEC 14496-12) box walking to tell whether an init segment is protected.
+
+Why our own: PyAV does not expose the protection scheme of a track, and decrypting without a key
+"works" silently (the encrypted bytes come through). The sample entry says it plainly: an
+``encv``/``enca`` entry holds ``sinf`` → ``frma`` (original format), ``schm`` (scheme, e.g.
+``cenc``) and ``schi`` → ``tenc`` (default KID, per-sample IV size) — ISO/IEC 23001-7 §8.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_CONTAINERS = (b"moov", b"trak", b"mdia", b"minf", b"stbl")
+# Bytes between a sample entry's header and its child boxes (ISO/IEC 14496-12 §12.1.3, §12.2.3).
+_SAMPLE_ENTRY_FIELDS = {b"encv": 78, b"enca": 28}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Protection:
+    """A protected track's scheme information, as its init segment declares it."""
+
+    scheme: str  # "cenc", "cbcs", ...
+    original_format: str  # "avc1", "mp4a", ...
+    default_kid: bytes
+    iv_size: int
+
+
+def iter_boxes(buf: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple[bytes, int, int]]:
+    """Yield (type, payload start, box end) for each box in ``buf[start:end]``; stops at malformed sizes."""
+    end = len(buf) if end is None else end
+    pos = start
+    while pos + 8 <= end:
+        size = int.from_bytes(buf[pos : pos + 4], "big")
+        kind = bytes(buf[pos + 4 : pos + 8])
+        header = 8
+        if size == 1:
+            if pos + 16 > end:
+                return
+            size = int.from_bytes(buf[pos + 8 : pos + 16], "big")
+            header = 16
+        elif size == 0:
+            size = end - pos
+        if size < header or pos + size > end:
+            return
+        yield kind, pos + header, pos + size
+        pos += size
+
+
+def _find(buf: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
+    for k, s, e in iter_boxes(buf, start, end):
+        if k == kind:
+            return s, e
+    return None
+
+
+def _sample_entries(init: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple[bytes, int, int]]:
+    for kind, s, e in iter_boxes(init, start, end):
+        if kind in _CONTAINERS:
+            yield from _sample_entries(init, s, e)
+        elif kind == b"stsd":
+            yield from iter_boxes(init, s + 8, e)  # full box header + entry_count
+
+
+def track_protection(init: bytes) -> Protection | None:
+    """The protection of the (first) protected sample entry in ``init``, or None if it is clear."""
+    for kind, s, e in _sample_entries(init):
+        skip = _SAMPLE_ENTRY_FIELDS.get(kind)
+        if skip is None:
+            continue
+        sinf = _find(init, s + skip, e, b"sinf")
+        if sinf is None:
+            return Protection(scheme="", original_format="", default_kid=b"", iv_size=0)
+        frma = _find(init, *sinf, b"frma")
+        schm = _find(init, *sinf, b"schm")
+        schi = _find(init, *sinf, b"schi")
+        tenc = _find(init, *schi, b"tenc") if schi else None
+        kid, iv_size = b"", 0
+        if tenc is not None:
+            t = tenc[0]
+            iv_size = init[t + 7]
+            kid = bytes(init[t + 8 : t + 24])
+        return Protection(
+            scheme=init[schm[0] + 4 : schm[0] + 8].decode("latin-1") if schm else "",
+            original_format=init[frma[0] : frma[0] + 4].decode("latin-1") if frma else "",
+            default_kid=kid,
+            iv_size=iv_size,
+        )
+    return None

@@ -1,0 +1,289 @@
+"""The libmpv end of the feed: one ``mpv.MPV`` that decodes and renders the MPEG-TS we push.
+
+Why this shape (DESIGN.md "We are the only downloader"; PLATFORM.md "Feeding segments to libmpv"):
+- libmpv reads a non-seekable ``reelbox://<n>`` stream (:mod:`.stream_protocol`) fed by
+  :meth:`MpvOutput.push`; its own read-ahead is kept small so that the buffer our scheduler counts
+  is the buffer that exists.
+- ``demuxer-lavf-format=mpegts`` with a tiny probe makes the first frame come fast (37 ms median
+  measured against 58 ms with default probing).
+- ``rebase-start-time=no`` keeps ``time-pos`` on the presentation timeline (segment ``tfdt``), so
+  positions, ``start`` and seeks all speak media time.
+- A seek is a new ``loadfile`` on a fresh stream (:meth:`restart`) with ``start`` set, because the
+  stream cannot seek. With ``force-seekable`` + ``demuxer-seekable-cache`` mpv performs that start
+  seek inside its (small) cache, and ``hr-seek`` decodes from the segment's keyframe and shows the
+  exact time (without them: "Cannot seek in this stream" and playback starts at the keyframe).
+- Decoder trouble is counted from libmpv's log (warn/error lines of the decoders), the only place
+  libmpv reports it: a clean rendition switch shows zero.
+
+Events (:mod:`.events`) go to the ``on_event`` callback — called on python-mpv's event thread, so
+keep it short — and to the :attr:`MpvOutput.events` queue.
+"""
+from __future__ import annotations
+
+import itertools
+import queue
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import mpv
+
+from .errors import PlaybackError, PlayerStartError
+from .events import EndOfFile, FeedEvent, FirstFrame, IdleChanged, LogProblem, PositionChanged, StallChanged, VideoSize
+from .stream_protocol import QueueProtocol
+from .stream_queue import StreamQueue
+
+PROTOCOL = "reelbox"
+_DECODER_COMPONENTS = ("ffmpeg/video", "ffmpeg/audio", "vd", "ad")
+_END_REASONS = {0: "eof", 1: "restarted", 2: "stop", 3: "quit", 4: "error", 5: "redirect"}
+
+
+class MpvOutput:
+    """Owns the libmpv instance of one playback pipeline; thread-safe for push/end from any thread."""
+
+    def __init__(
+        self,
+        *,
+        vo: str = "null",
+        ao: str = "null",
+        realtime: bool = True,
+        readahead_s: float = 1.0,
+        demuxer_format: str | None = "mpegts",
+        clock: Callable[[], float] = time.monotonic,
+        on_event: Callable[[FeedEvent], None] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        """``realtime=False`` (with ``ao="null"``) lets tests decode faster than real time.
+
+        ``demuxer_format=None`` lets libmpv probe (used by the fMP4 negative control in tests);
+        ``options`` are extra mpv options, e.g. ``{"wid": 1234}`` for the UI.
+        """
+        self._clock = clock
+        self._on_event = on_event
+        self.events: queue.SimpleQueue[FeedEvent] = queue.SimpleQueue()
+        self.decoder_errors = 0
+        self.log_problems = 0
+        self.position_s: float | None = None
+        self.video_size: tuple[int, int] | None = None
+        self.stalled = False
+        self._generation = 0  # files started (start-file events) so far
+        self._loads = 0  # loadfile commands issued; the n-th becomes generation n
+        self._names = itertools.count(1)
+        self._queue: StreamQueue | None = None
+        self._name: str | None = None
+        self._lock = threading.Lock()
+        self._subs_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._subtitles: list[tuple[Path, str, str]] = []
+        self._file_loaded = False
+        mpv_options: dict[str, Any] = {
+            "vo": vo,
+            "ao": ao,
+            "idle": "yes",
+            "keep_open": "no",
+            # The stream cannot seek, but mpv may seek inside what it has cached: that is how
+            # `start` lands on an exact time inside the first segment we push.
+            "cache": "yes",
+            "demuxer_seekable_cache": "yes",
+            "force_seekable": "yes",
+            "cache_secs": readahead_s,
+            "demuxer_readahead_secs": readahead_s,
+            "demuxer_max_bytes": "16MiB",
+            "demuxer_max_back_bytes": "0",
+            "rebase_start_time": "no",
+            "hr_seek": "yes",
+            "input_default_bindings": False,
+            "input_vo_keyboard": False,
+            "osc": False,
+            "ytdl": False,
+            "load_scripts": False,
+        }
+        if demuxer_format:
+            mpv_options.update(
+                demuxer_lavf_format=demuxer_format, demuxer_lavf_probesize=32, demuxer_lavf_analyzeduration=0.1
+            )
+        if not realtime:
+            mpv_options.update(ao_null_untimed="yes", untimed="yes")
+        mpv_options.update(options or {})
+        try:
+            self._mpv = mpv.MPV(log_handler=self._on_log, loglevel="warn", config=False, **mpv_options)
+        except (OSError, AttributeError, TypeError, ValueError, SystemError) as exc:
+            raise PlayerStartError(f"libmpv could not be created: {exc}") from exc
+        self._protocol = QueueProtocol(self._mpv, PROTOCOL)
+        for name in ("time-pos", "paused-for-cache", "core-idle", "video-params"):
+            self._mpv.observe_property(name, self._on_property)
+        self._mpv.register_event_callback(self._on_mpv_event)
+
+    # -- feeding -------------------------------------------------------------------------------
+
+    def start(self, start_s: float = 0.0) -> int:
+        """Open a fresh stream and begin decoding at media time ``start_s``; returns the stream's generation."""
+        return self._load(start_s)
+
+    def restart(self, at_s: float) -> int:
+        """Seek: drop the current stream, open a new one that starts showing at ``at_s``.
+
+        The caller then pushes (remuxed, from a new remuxer) the segment containing ``at_s`` and on.
+        """
+        return self._load(at_s)
+
+    def push(self, data: bytes) -> None:
+        """Append MPEG-TS bytes to the current stream (never blocks)."""
+        q = self._queue
+        if q is None:
+            raise PlaybackError("push() before start()")
+        q.push(data)
+
+    def end_of_stream(self) -> None:
+        """No more bytes: libmpv plays out what it has and reports ``EndOfFile(reason="eof")``."""
+        if self._queue is not None:
+            self._queue.end()
+
+    def pause(self, paused: bool) -> None:
+        """Pause or resume presentation (our download scheduler keeps running either way)."""
+        self._set("pause", paused)
+
+    @property
+    def queued_bytes(self) -> int:
+        """Bytes pushed that libmpv has not read yet."""
+        return self._queue.queued_bytes if self._queue is not None else 0
+
+    # -- subtitles -------------------------------------------------------------------------------
+
+    def add_subtitles(self, webvtt: str, *, title: str = "", lang: str = "") -> None:
+        """Add a WebVTT text track (W3C WebVTT); it is re-attached after every restart()."""
+        if self._subs_dir is None:
+            self._subs_dir = tempfile.TemporaryDirectory(prefix="reelbox-subs-")
+        path = Path(self._subs_dir.name) / f"sub{len(self._subtitles)}.vtt"
+        path.write_text(webvtt, encoding="utf-8")
+        self._subtitles.append((path, title, lang))
+        if self._file_loaded:
+            self._sub_add(path, title, lang)
+
+    def _sub_add(self, path: Path, title: str, lang: str) -> None:
+        try:
+            self._mpv.command_async("sub-add", str(path), "auto", title, lang)
+        except (mpv.ShutdownError, SystemError) as exc:
+            raise PlaybackError(f"libmpv refused the subtitle track: {exc}") from exc
+
+    # -- state -------------------------------------------------------------------------------------
+
+    def property(self, name: str) -> Any:
+        """Read any libmpv property (None when unavailable), e.g. ``"track-list"``."""
+        try:
+            return getattr(self._mpv, name.replace("-", "_"))
+        except (mpv.ShutdownError, SystemError, AttributeError, RuntimeError):
+            return None
+
+    def wait_for(self, predicate: Callable[[FeedEvent], bool], timeout_s: float) -> FeedEvent | None:
+        """Consume :attr:`events` until one matches (returned) or ``timeout_s`` passes (None). For tests and the CLI."""
+        deadline = self._clock() + timeout_s
+        while True:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                return None
+            try:
+                event = self.events.get(timeout=remaining)
+            except queue.Empty:
+                return None
+            if predicate(event):
+                return event
+
+    def close(self) -> None:
+        """Stop libmpv and free everything (idempotent)."""
+        if self._queue is not None:
+            self._queue.close()
+        try:
+            self._mpv.terminate()
+        except (mpv.ShutdownError, SystemError):
+            pass
+        if self._subs_dir is not None:
+            self._subs_dir.cleanup()
+            self._subs_dir = None
+
+    def __enter__(self) -> MpvOutput:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _load(self, start_s: float) -> int:
+        with self._lock:
+            old_queue, old_name = self._queue, self._name
+            name = str(next(self._names))
+            new_queue = StreamQueue()
+            url = self._protocol.add(name, new_queue)
+            self._queue, self._name = new_queue, name
+            self._file_loaded = False
+            self._loads += 1
+            generation = self._loads
+        if old_queue is not None:
+            old_queue.close()
+        if old_name is not None:
+            self._protocol.remove(old_name)
+        try:
+            self._mpv.loadfile(url, start=f"{max(0.0, start_s):.6f}")
+        except (mpv.ShutdownError, SystemError) as exc:
+            raise PlaybackError(f"libmpv refused to open the stream: {exc}") from exc
+        return generation
+
+    def _set(self, name: str, value: Any) -> None:
+        try:
+            setattr(self._mpv, name, value)
+        except (mpv.ShutdownError, SystemError, RuntimeError) as exc:
+            raise PlaybackError(f"libmpv refused {name}={value!r}: {exc}") from exc
+
+    def _emit(self, event: FeedEvent) -> None:
+        self.events.put(event)
+        if self._on_event is not None:
+            self._on_event(event)
+
+    def _on_log(self, level: str, component: str, text: str) -> None:
+        decoder = component.startswith(_DECODER_COMPONENTS)
+        self.log_problems += 1
+        if decoder:
+            self.decoder_errors += 1
+        self._emit(LogProblem(at=self._clock(), level=level, component=component, text=text.strip(), decoder=decoder))
+
+    def _on_property(self, name: str, value: Any) -> None:
+        now = self._clock()
+        if name == "time-pos" and value is not None:
+            self.position_s = float(value)
+            self._emit(PositionChanged(at=now, position_s=float(value)))
+        elif name == "paused-for-cache" and value is not None:
+            self.stalled = bool(value)
+            self._emit(StallChanged(at=now, stalled=bool(value)))
+        elif name == "core-idle" and value is not None:
+            self._emit(IdleChanged(at=now, idle=bool(value)))
+        elif name == "video-params" and value:
+            w, h = value.get("w"), value.get("h")
+            if w and h and (w, h) != self.video_size:
+                self.video_size = (int(w), int(h))
+                self._emit(VideoSize(at=now, width=int(w), height=int(h)))
+
+    def _on_mpv_event(self, event: mpv.MpvEvent) -> None:
+        eid = event.event_id.value
+        if eid == mpv.MpvEventID.START_FILE:
+            self._generation += 1
+        elif eid == mpv.MpvEventID.FILE_LOADED:
+            self._file_loaded = True
+            for path, title, lang in self._subtitles:
+                self._sub_add(path, title, lang)
+        elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
+            self._emit(FirstFrame(at=self._clock(), position_s=self.position_s))
+        elif eid == mpv.MpvEventID.END_FILE:
+            data = event.data
+            reason = _END_REASONS.get(data.reason, "unknown")
+            error = _error_text(data.error) if reason == "error" else None
+            self._emit(EndOfFile(at=self._clock(), reason=reason, error=error, generation=self._generation))
+
+
+def _error_text(code: int) -> str:
+    try:
+        return mpv._mpv_error_string(code).decode()
+    except (AttributeError, UnicodeDecodeError, OSError):
+        return f"mpv error {code}"

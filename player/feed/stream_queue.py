@@ -1,0 +1,69 @@
+"""A thread-safe, non-seekable byte queue that libmpv reads our MPEG-TS from.
+
+Why non-seekable: python-mpv's ``python_stream`` restarts at byte 0 on every seek, while a
+reader object *without* ``seek`` passed to ``register_stream_protocol`` makes mpv treat the
+stream as a pipe (PLATFORM.md). ``read`` blocks until bytes arrive, the writer ends the stream,
+or the reader is closed; an empty result means end of stream to libmpv (``stream_cb.h``).
+"""
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+
+class StreamQueue:
+    """Producer: ``push()`` / ``end()``; consumer (libmpv's stream thread): ``read()`` / ``close()``."""
+
+    def __init__(self) -> None:
+        self._chunks: deque[bytes] = deque()
+        self._cond = threading.Condition()
+        self._ended = False
+        self._closed = False
+        self.bytes_in = 0
+        self.bytes_out = 0
+
+    def push(self, data: bytes) -> None:
+        """Append bytes for the reader; ignored once the stream has ended or been closed."""
+        if not data:
+            return
+        with self._cond:
+            if self._ended or self._closed:
+                return
+            self._chunks.append(bytes(data))
+            self.bytes_in += len(data)
+            self._cond.notify_all()
+
+    def end(self) -> None:
+        """No more bytes will come: the reader gets EOF after draining the queue."""
+        with self._cond:
+            self._ended = True
+            self._cond.notify_all()
+
+    def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes; blocks while the queue is empty and open; b"" at end of stream."""
+        with self._cond:
+            while not self._chunks and not (self._ended or self._closed):
+                self._cond.wait()
+            if self._closed or not self._chunks:
+                return b""
+            chunk = self._chunks.popleft()
+            if len(chunk) > size:
+                self._chunks.appendleft(chunk[size:])
+                chunk = chunk[:size]
+            self.bytes_out += len(chunk)
+            return chunk
+
+    def close(self) -> None:
+        """Reader is done (libmpv closed the stream, or we replaced it): wake and end any blocked read."""
+        with self._cond:
+            self._closed = True
+            self._chunks.clear()
+            self._cond.notify_all()
+
+    cancel = close  # stream_cb.h: abort a blocked read when mpv stops or replaces the file
+
+    @property
+    def queued_bytes(self) -> int:
+        """Bytes pushed and not yet read by libmpv."""
+        with self._cond:
+            return sum(len(c) for c in self._chunks)
