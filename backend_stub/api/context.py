@@ -1,0 +1,49 @@
+"""Everything a route needs, built once per backend: database, clock, secrets, limits, edges, ingest.
+
+The routes find it at ``request.app.state.ctx``. Edges are listed by the server process after it has
+started them (their ports are only known then), so ``edges`` is a mutable list the server fills.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from backend_stub.api.clock import Clock
+from backend_stub.api.keystore import ServerSecrets
+from backend_stub.api.ratelimit import LoginRateLimiter
+from backend_stub.api.sessions import SessionRegistry
+from backend_stub.config import ApiSettings
+
+
+class EdgeHandle(Protocol):
+    """What the API needs of one edge server (``backend_stub.edge``)."""
+
+    @property
+    def url(self) -> str: ...
+
+
+class IngestPort(Protocol):
+    """The encoder's job queue as the admin routes see it."""
+
+    def submit(self, request: dict[str, Any]) -> str: ...
+
+    def status(self, job_id: str) -> dict[str, Any] | None: ...
+
+
+@dataclass(kw_only=True)
+class AppContext:
+    data_dir: Path
+    db: sqlite_utils.Database
+    clock: Clock
+    settings: ApiSettings
+    secrets: ServerSecrets
+    sessions: SessionRegistry
+    limiter: LoginRateLimiter
+    edges: list[Any] = field(default_factory=list)
+    ingest: IngestPort | None = None
+
+    def edge_urls(self) -> list[str]:
+        return [str(e.url) for e in self.edges]

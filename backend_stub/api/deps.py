@@ -1,0 +1,54 @@
+"""FastAPI dependencies: the context, the signed-in user (Bearer access token), the admin check.
+
+All are ``async`` on purpose: FastAPI runs sync dependencies in a thread pool, and the API's one
+SQLite connection is only used from the event loop thread.
+"""
+from __future__ import annotations
+
+from fastapi import Request
+
+from backend_stub.api.context import AppContext
+from backend_stub.api.errors import AdminOnly, Unauthorized
+from backend_stub.api.tokens import verify_access
+from backend_stub.api.users import User, get_user
+
+
+def ctx_of(request: Request) -> AppContext:
+    return request.app.state.ctx  # type: ignore[no-any-return]
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("expected 'Authorization: Bearer <access token>'")
+    return token.strip()
+
+
+def user_from_token(ctx: AppContext, token: str) -> User:
+    user_id = verify_access(ctx.secrets.jwt_key, token, now=ctx.clock.now())
+    user = get_user(ctx.db, user_id)
+    if user is None:
+        raise Unauthorized("account no longer exists")
+    return user
+
+
+async def current_user(request: Request) -> User:
+    token = bearer(request)
+    if token is None:
+        raise Unauthorized("sign in first: missing access token")
+    return user_from_token(ctx_of(request), token)
+
+
+async def optional_user(request: Request) -> User | None:
+    token = bearer(request)
+    return None if token is None else user_from_token(ctx_of(request), token)
+
+
+async def admin_user(request: Request) -> User:
+    user = await current_user(request)
+    if not user.is_admin:
+        raise AdminOnly("administrators only")
+    return user

@@ -1,0 +1,91 @@
+"""``/auth/register``, ``/auth/login``, ``/auth/refresh`` and ``/me`` (DESIGN.md backend contract)."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from backend_stub.api.deps import ctx_of, current_user
+from backend_stub.api.errors import Unauthorized
+from backend_stub.api.tokens import issue_access, issue_refresh, rotate_refresh
+from backend_stub.api.users import User, create_user, find_by_email, hash_password, normalise_email, password_matches
+from backend_stub.config import DEFAULT_PLAN
+
+router = APIRouter(tags=["auth"])
+
+
+class RegisterBody(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=4, max_length=1024)
+    plan: str = DEFAULT_PLAN
+
+
+class LoginBody(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+class RefreshBody(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id, "email": user.email, "plan": user.plan.name, "is_admin": user.is_admin,
+        "max_streams": user.plan.max_streams, "max_height": user.plan.max_height, "offline": user.plan.offline,
+    }
+
+
+def _tokens(request: Request, user_id: int, refresh: str) -> dict[str, Any]:
+    ctx = ctx_of(request)
+    now = ctx.clock.now()
+    return {
+        "access_token": issue_access(ctx.secrets.jwt_key, user_id=user_id, now=now, ttl_s=ctx.settings.access_ttl_s),
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": int(ctx.settings.access_ttl_s),
+    }
+
+
+@router.post("/auth/register", status_code=201)
+async def register(body: RegisterBody, request: Request) -> dict[str, Any]:
+    """Create an account on a plan (no billing in the stub)."""
+    ctx = ctx_of(request)
+    email = normalise_email(body.email)
+    pw_hash = await run_in_threadpool(hash_password, body.password)
+    user = create_user(ctx.db, email=email, password_hash=pw_hash, plan=body.plan, is_admin=False, now=ctx.clock.now())
+    return {"user": user_json(user)}
+
+
+@router.post("/auth/login")
+async def login(body: LoginBody, request: Request) -> dict[str, Any]:
+    """Exchange e-mail + password for an access token (~15 min) and a refresh token."""
+    ctx = ctx_of(request)
+    account = body.email.strip().lower()
+    address = request.client.host if request.client else "?"
+    ctx.limiter.check(account, address, now=ctx.clock.now())
+    found = find_by_email(ctx.db, account)
+    ok = await run_in_threadpool(password_matches, found[1] if found else None, body.password)
+    if not ok or found is None:
+        ctx.limiter.failed(account, address, now=ctx.clock.now())
+        raise Unauthorized("wrong e-mail or password", code="bad_credentials")
+    ctx.limiter.succeeded(account, address)
+    user = found[0]
+    refresh = issue_refresh(ctx.db, user_id=user.id, now=ctx.clock.now(), ttl_s=ctx.settings.refresh_ttl_s)
+    return {**_tokens(request, user.id, refresh), "user": user_json(user)}
+
+
+@router.post("/auth/refresh")
+async def refresh(body: RefreshBody, request: Request) -> dict[str, Any]:
+    """Rotate a refresh token: a new pair; replaying a spent token revokes the whole login."""
+    ctx = ctx_of(request)
+    user_id, nxt = rotate_refresh(ctx.db, body.refresh_token, now=ctx.clock.now(), ttl_s=ctx.settings.refresh_ttl_s)
+    return _tokens(request, user_id, nxt)
+
+
+@router.get("/me")
+async def me(user: User = Depends(current_user)) -> dict[str, Any]:
+    """The signed-in account and what its plan allows."""
+    return {"user": user_json(user)}

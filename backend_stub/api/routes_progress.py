@@ -1,0 +1,82 @@
+"""``PUT /progress/{id}``, ``GET /progress`` (continue watching) and ``POST /telemetry``."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from backend_stub.api.catalog import get_title_row, public_title
+from backend_stub.api.deps import ctx_of, current_user, optional_user
+from backend_stub.api.progress import ProgressUpdate, continue_watching, record
+from backend_stub.api.routes_catalog import api_base
+from backend_stub.api.telemetry import ingest
+from backend_stub.api.users import User
+
+router = APIRouter(tags=["progress"])
+
+
+class ProgressBody(BaseModel):
+    position_s: float = Field(ge=0, le=1e7)
+    duration_s: float = Field(gt=0, le=1e7)
+    device_id: str = Field(min_length=1, max_length=128)
+    client_ts: float = Field(ge=0)
+    event_id: str = Field(min_length=1, max_length=128)
+
+
+class TelemetryEvent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    event_id: str = Field(min_length=1, max_length=128)
+    type: str = Field("", max_length=64)
+    ts: float | None = None
+
+
+class TelemetryBody(BaseModel):
+    events: list[TelemetryEvent] = Field(max_length=500)
+
+
+def _progress_json(row: dict[str, Any], applied: bool) -> dict[str, Any]:
+    return {
+        "applied": applied, "title_id": row["title_id"], "position_s": row["position_s"],
+        "duration_s": row["duration_s"], "device_id": row["device_id"], "client_ts": row["client_ts"],
+        "received_at": row["received_at"],
+    }
+
+
+@router.put("/progress/{title_id}")
+async def put_progress(
+    title_id: str, body: ProgressBody, request: Request, user: User = Depends(current_user)
+) -> dict[str, Any]:
+    """Record a position; an update older (by ``client_ts``) than the stored one is ignored (``applied: false``)."""
+    ctx = ctx_of(request)
+    get_title_row(ctx.db, title_id)
+    update = ProgressUpdate(title_id=title_id, **body.model_dump())
+    applied, row = record(ctx.db, user_id=user.id, update=update, now=ctx.clock.now())
+    return _progress_json(row, applied)
+
+
+@router.get("/progress")
+async def get_progress(request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+    """Continue watching: titles started and under 95 % watched, newest first."""
+    ctx = ctx_of(request)
+    rows = continue_watching(ctx.db, user_id=user.id, completed_fraction=ctx.settings.completed_fraction)
+    base = api_base(request)
+    return {
+        "items": [
+            {"title": public_title(r, api_base=base), "position_s": r["position_s"],
+             "duration_s": r["watched_duration_s"], "device_id": r["device_id"], "client_ts": r["client_ts"],
+             "received_at": r["received_at"]}
+            for r in rows
+        ]
+    }
+
+
+@router.post("/telemetry", tags=["telemetry"])
+async def post_telemetry(
+    body: TelemetryBody, request: Request, user: User | None = Depends(optional_user)
+) -> dict[str, int]:
+    """Store a batch of events; duplicates (same ``event_id``) are ignored. Sign-in optional."""
+    ctx = ctx_of(request)
+    events = [e.model_dump() for e in body.events]
+    accepted, duplicates = ingest(ctx.db, events, user_id=user.id if user else None, now=ctx.clock.now())
+    return {"accepted": accepted, "duplicates": duplicates}

@@ -1,0 +1,69 @@
+"""Backend settings: subscription plans, token lifetimes, limits and where the data directory lives.
+
+Values here are the *policy* of the stub backend (issue 2): plans basic (1 stream, 720p), standard
+(2 streams, 1080p) and premium (4 streams, 1080p); short-lived access tokens; offline rental window
+30 days and playback window 48 h (shared contract in the team layout). Nothing in this module does I/O
+except :func:`default_data_dir`, which only computes a path.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """A subscription plan: how many streams at once, the tallest rendition, offline downloads."""
+
+    name: str
+    max_streams: int
+    max_height: int
+    offline: bool
+
+
+PLANS: dict[str, Plan] = {
+    "basic": Plan(name="basic", max_streams=1, max_height=720, offline=False),
+    "standard": Plan(name="standard", max_streams=2, max_height=1080, offline=True),
+    "premium": Plan(name="premium", max_streams=4, max_height=1080, offline=True),
+}
+DEFAULT_PLAN = "basic"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiSettings:
+    """Tunable limits of the API; tests shorten them instead of sleeping."""
+
+    access_ttl_s: float = 15 * 60
+    refresh_ttl_s: float = 30 * 24 * 3600
+    session_ttl_s: float = 60.0  # a playback session dies 60 s after its last heartbeat (layout contract)
+    edge_url_ttl_s: float = 6 * 3600  # signed edge URLs outlive a long film plus pauses
+    max_body_bytes: int = 1 << 20
+    login_max_failures: int = 5
+    login_window_s: float = 300.0
+    rental_s: float = 30 * 24 * 3600
+    playback_window_s: int = 48 * 3600
+    page_size: int = 20
+    max_page_size: int = 100
+    max_telemetry_batch: int = 500
+    completed_fraction: float = 0.95  # at or past this fraction a title counts as watched
+
+
+DEMO_EMAIL = "demo@reelbox.local"
+DEMO_PASSWORD = "demo"
+DEMO_PLAN = "premium"
+
+
+def default_data_dir() -> Path:
+    """``$REELBOX_HOME/backend`` when set (tests, kiosks), else the per-user data dir from platformdirs."""
+    home = os.environ.get("REELBOX_HOME")
+    if home:
+        return Path(home) / "backend"
+    return Path(platformdirs.user_data_dir("reelbox")) / "backend"
+
+
+def resolve_data_dir(value: str | os.PathLike[str] | None) -> Path:
+    """The data directory for ``--data`` (None means :func:`default_data_dir`)."""
+    return Path(value).expanduser() if value else default_data_dir()

@@ -1,0 +1,228 @@
+"""The backend process: the API (uvicorn) and N edges on one asyncio loop in a background thread.
+
+``Backend`` is what tests and ``reelbox demo`` embed (a context manager); ``serve_forever`` is
+``reelbox backend`` (DESIGN.md command line): it builds the demo catalog on first start with a
+progress bar on stderr, creates the demo user (``demo@reelbox.local`` / ``demo``, premium, admin),
+prints the URLs and stops cleanly on SIGINT/SIGTERM with exit status 0 and no ffmpeg left behind.
+
+Ports: with a fixed API port P the edges listen on P+1..P+N; with port 0 every port is ephemeral.
+Set ``REELBOX_DEMO_CATALOG=0`` to skip the demo catalog build (tests of the process itself).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from backend_stub.api import build_context, create_app
+from backend_stub.api.clock import Clock
+from backend_stub.api.context import AppContext
+from backend_stub.api.logs import install_json_logging
+from backend_stub.api.users import ensure_user
+from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PLAN, ApiSettings, resolve_data_dir
+from backend_stub.db import content_root
+
+START_TIMEOUT_S = 30.0
+
+
+class BackendError(RuntimeError):
+    """The backend could not start (port in use, edge failure...)."""
+
+
+class Backend:
+    """API + edges for one data directory, running until :meth:`stop`.
+
+    ``clock`` drives the API's decisions (token/session expiry, licences); edges keep the real clock,
+    so an API clock set in the past yields edge URLs that are already expired.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        edges: int = 2,
+        build_demo: bool = False,
+        clock: Clock | None = None,
+        settings: ApiSettings | None = None,
+        progress: Any = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.host = host
+        self.port = port
+        self.n_edges = edges
+        self.build_demo = build_demo
+        self.progress = progress
+        self._clock = clock
+        self._settings = settings
+        self.ctx: AppContext | None = None
+        self.api_url = ""
+        self.edges: list[Any] = []
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+
+    @property
+    def edge_urls(self) -> list[str]:
+        return [e.url for e in self.edges]
+
+    # ------------------------------------------------------------------ life cycle
+    def start(self) -> Backend:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.build_demo:
+            from backend_stub.encode.demo import build_demo_catalog  # the encoder's; minutes on first run
+
+            build_demo_catalog(self.data_dir, self.progress or (lambda f, m: None))
+        ctx = build_context(self.data_dir, clock=self._clock, settings=self._settings)
+        ensure_user(ctx.db, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN, is_admin=True, now=ctx.clock.now())
+        self.ctx = ctx
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            raise BackendError(f"cannot listen on {self.host}:{self.port}: {exc.strerror}") from None
+        sock.listen(1024)
+        api_port = sock.getsockname()[1]
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        self.api_url = f"http://{shown}:{api_port}"
+        config = uvicorn.Config(
+            create_app(ctx), log_config=None, access_log=False, lifespan="off",
+            timeout_graceful_shutdown=2, server_header=False,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._run, args=(sock,), name="reelbox-backend", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(START_TIMEOUT_S) or self._failure is not None:
+            failure = self._failure
+            self.stop()
+            raise BackendError(f"backend failed to start: {failure or 'timeout'}") from None
+        return self
+
+    def _run(self, sock: socket.socket) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._main(sock))
+        except BaseException as exc:  # reported to start(); the thread must not die silently
+            self._failure = exc
+        finally:
+            self._ready.set()
+            loop.close()
+
+    async def _main(self, sock: socket.socket) -> None:
+        from backend_stub.edge import EdgeServer
+
+        assert self._server is not None and self.ctx is not None
+        base = self.port
+        try:
+            for i in range(self.n_edges):
+                edge = EdgeServer(content_root(self.data_dir), self.ctx.secrets.edge_secret,
+                                  host=self.host, port=base + 1 + i if base else 0)
+                await edge.start()
+                self.edges.append(edge)
+            self.ctx.edges.extend(self.edges)
+            serving = asyncio.ensure_future(self._server.serve(sockets=[sock]))
+            while not self._server.started and not serving.done():
+                await asyncio.sleep(0.01)
+            if serving.done():
+                serving.result()
+                raise BackendError("API server stopped during start")
+            self._ready.set()
+            await serving
+        finally:
+            sock.close()
+            for edge in self.edges:
+                await edge.stop()
+
+    def stop(self) -> None:
+        """Stop the API and the edges and wait for the thread (idempotent)."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=15)
+        self._thread = None
+        if self.ctx is not None:
+            self.ctx.db.conn.close()
+            self.ctx = None
+
+    def __enter__(self) -> Backend:
+        return self.start()
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+
+# ---------------------------------------------------------------------- `reelbox backend`
+class _Terminate(Exception):
+    """Raised in the main thread by the SIGTERM handler so ``finally`` blocks run as for Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminate()
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr for the demo catalog build (``Progress(fraction, message)``)."""
+
+    def __init__(self, stream: Any = None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+
+    def __call__(self, fraction: float, message: str) -> None:
+        f = min(max(fraction, 0.0), 1.0)
+        filled = int(f * self.width)
+        self.stream.write(f"\rbuilding demo catalog [{'#' * filled}{'.' * (self.width - filled)}] {f * 100:5.1f}% {message[:40]:<40}")
+        if f >= 1.0:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _kill_encoders() -> None:
+    try:
+        from backend_stub.encode.runner import kill_all
+    except ImportError:
+        return
+    kill_all()
+
+
+def serve_forever(host: str, port: int, edges: int, data_dir: str | os.PathLike[str] | None) -> int:
+    """Run the backend until SIGINT/SIGTERM; 0 on a clean stop (``reelbox backend``)."""
+    install_json_logging()
+    folder = resolve_data_dir(data_dir)
+    build = os.environ.get("REELBOX_DEMO_CATALOG", "1") != "0"
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    backend = Backend(folder, host=host, port=port, edges=edges, build_demo=build, progress=ProgressBar())
+    stop = threading.Event()
+    try:
+        backend.start()
+        print(f"Reelbox backend: API {backend.api_url}/api/v1 (OpenAPI {backend.api_url}/openapi.json)", flush=True)
+        for i, url in enumerate(backend.edge_urls):
+            print(f"  edge {i}: {url}", flush=True)
+        print(f"  data: {folder}", flush=True)
+        print(f"  demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (premium, admin)", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        while not stop.wait(1.0):
+            pass
+    except (KeyboardInterrupt, _Terminate):
+        print("stopping", file=sys.stderr, flush=True)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM must not interrupt the clean-up
+        try:
+            _kill_encoders()
+            backend.stop()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    return 0
