@@ -1,0 +1,117 @@
+"""Session metrics, QoE_lin exactly as ``shared/abr-traces/README.md`` defines it.
+
+QoE_lin per chunk = (R_n − 4300·stall_n − |R_n − R_{n−1}|) / 1000, R in kbit/s and stall in seconds
+(startup excluded), averaged over the chunks of a session (Yin et al., SIGCOMM 2015, with the
+Pensieve weights), then over the traces of a set.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+REBUFFER_PENALTY = 4300.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionResult:
+    trace: str
+    bitrates_kbps: tuple[float, ...]  # one per played segment, in order
+    rungs: tuple[int, ...]
+    stall_s: float
+    stall_events: int
+    startup_s: float
+    total_s: float  # wall time of the session: startup + playback + stalls
+    abandons: int = 0
+
+    @property
+    def segments(self) -> int:
+        return len(self.bitrates_kbps)
+
+    @property
+    def switches(self) -> int:
+        return sum(1 for a, b in zip(self.rungs, self.rungs[1:]) if a != b)
+
+    @property
+    def switch_kbps(self) -> float:
+        """Total magnitude of the bitrate changes."""
+        return sum(abs(b - a) for a, b in zip(self.bitrates_kbps, self.bitrates_kbps[1:]))
+
+    @property
+    def avg_bitrate_kbps(self) -> float:
+        return sum(self.bitrates_kbps) / self.segments
+
+    @property
+    def rebuffer_ratio(self) -> float:
+        return self.stall_s / self.total_s if self.total_s > 0 else 0.0
+
+    @property
+    def qoe_lin(self) -> float:
+        total = sum(self.bitrates_kbps) - REBUFFER_PENALTY * self.stall_s - self.switch_kbps
+        return total / self.segments / 1000.0
+
+    def switches_per(self, segments: int = 150) -> float:
+        return self.switches * segments / self.segments
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetSummary:
+    """Means over the traces of one set."""
+
+    traces: int
+    qoe_lin: float
+    rebuffer_ratio: float
+    switches_per_150: float
+    switch_kbps_per_segment: float
+    avg_bitrate_kbps: float
+    startup_s: float
+    stall_s: float
+
+
+def summarize(results: "list[SessionResult]") -> SetSummary:
+    n = len(results)
+    if n == 0:
+        raise ValueError("no sessions to summarize")
+    return SetSummary(
+        traces=n,
+        qoe_lin=statistics.fmean(r.qoe_lin for r in results),
+        rebuffer_ratio=statistics.fmean(r.rebuffer_ratio for r in results),
+        switches_per_150=statistics.fmean(r.switches_per(150) for r in results),
+        switch_kbps_per_segment=statistics.fmean(r.switch_kbps / r.segments for r in results),
+        avg_bitrate_kbps=statistics.fmean(r.avg_bitrate_kbps for r in results),
+        startup_s=statistics.fmean(r.startup_s for r in results),
+        stall_s=statistics.fmean(r.stall_s for r in results),
+    )
+
+
+# Two-sided 97.5 % Student t quantiles for small samples; the normal value beyond.
+_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
+         10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042, 60: 2.000, 120: 1.980}
+
+
+def _t975(df: int) -> float:
+    if df <= 0:
+        return math.inf
+    keys = sorted(k for k in _T975 if k <= df)
+    return _T975[keys[-1]] if df <= 120 else 1.960
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairedDiff:
+    """Mean of per-trace differences (ours − baseline) with a 95 % t interval."""
+
+    n: int
+    mean: float
+    low: float
+    high: float
+
+
+def paired_difference(ours: "list[float]", baseline: "list[float]") -> PairedDiff:
+    if len(ours) != len(baseline) or not ours:
+        raise ValueError("paired difference needs two equal, non-empty lists")
+    d = [a - b for a, b in zip(ours, baseline)]
+    m = statistics.fmean(d)
+    if len(d) < 2:
+        return PairedDiff(n=1, mean=m, low=-math.inf, high=math.inf)
+    half = _t975(len(d) - 1) * statistics.stdev(d) / math.sqrt(len(d))
+    return PairedDiff(n=len(d), mean=m, low=m - half, high=m + half)

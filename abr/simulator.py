@@ -1,0 +1,229 @@
+"""Trace-driven, segment-by-segment playback simulator with Sabre's semantics.
+
+The player model is the reference setting of ``shared/abr-traces/README.md`` (Spiteri et al., Sabre,
+MMSys 2018, ``src/sabre.py``):
+
+* Every request first pays the period's latency (time to first byte), then transfers piecewise across
+  the trace's periods at their bandwidth; the trace loops when exhausted.  Idle time advances the
+  trace too.
+* The first segment is fetched (at the lowest rung by default, without abandonment checks); playback
+  starts when it arrives.  That wait is the startup delay, and is not a stall.
+* A request starts only when the buffer has room for a whole segment: the player first idles until
+  ``buffer ≤ capacity − segment duration`` and reports that idle time to the algorithm.
+* An algorithm may ask to wait before a request (BOLA-E's placeholder); the buffer drains meanwhile.
+* While a download runs the algorithm may abandon it; it is checked after each ≥ 12 000 bits and
+  ≥ 50 ms of progress.  An abandoned request is not a throughput sample and the same segment is asked
+  for again.
+* Throughput samples exclude the first-byte latency; the dual EWMA (3 s / 8 s) is the estimate.
+* A stall is time the buffer spends empty after playback started.  After the last download the
+  buffer plays out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .estimators import ThroughputTracker
+from .ladder import Ladder
+from .metrics import SessionResult
+from .state import AbrState, Algorithm, DownloadResult, Phase, Progress, Sample
+from .traces import Period, Trace
+
+
+@dataclass(frozen=True, kw_only=True)
+class SimConfig:
+    buffer_capacity_s: float = 25.0
+    first_rung_lowest: bool = True
+    abandonment: bool = True
+    progress_bits: float = 12000.0
+    progress_s: float = 0.05
+    lookahead_segments: int = 10
+    half_lives_s: tuple[float, ...] = (3.0, 8.0)
+
+
+class Network:
+    """The trace as a moving cursor: where we are in which period."""
+
+    def __init__(self, periods: tuple[Period, ...]) -> None:
+        self.periods = periods
+        self.i = 0
+        self.left = periods[0].duration_s
+
+    def _next(self) -> None:
+        self.i = (self.i + 1) % len(self.periods)
+        self.left = self.periods[self.i].duration_s
+
+    def delay(self, seconds: float) -> None:
+        while seconds > self.left:
+            seconds -= self.left
+            self._next()
+        self.left -= seconds
+
+    def latency(self) -> float:
+        """One first-byte delay; a period's latency applies pro rata while we are in it."""
+        units, total = 1.0, 0.0
+        while units > 0:
+            lat = self.periods[self.i].latency_s
+            t = units * lat
+            if t <= self.left:
+                total += t
+                self.left -= t
+                units = 0.0
+            else:
+                total += self.left
+                units -= self.left / lat
+                self._next()
+        return total
+
+    def transfer(self, bits: float, min_bits: float, min_s: float) -> tuple[float, float]:
+        """Transfer until ``bits`` are done, or at least ``min_bits`` and ``min_s`` have passed."""
+        done = spent = 0.0
+        while bits > 0 and (min_bits > 0 or min_s > 0):
+            bw = self.periods[self.i].kbps * 1000.0
+            if bw > 0:
+                want = max(min_bits, min_s * bw)
+                to_next = self.left * bw
+                if bits <= want and bits <= to_next:
+                    got, t = bits, bits / bw
+                    self.left -= t
+                elif want <= to_next:
+                    got, t = want, want / bw
+                    min_bits = min_s = 0.0
+                    self.left -= t
+                else:
+                    got, t = to_next, self.left
+                    self._next()
+            else:
+                got = 0.0
+                if min_bits > 0 or min_s > self.left:
+                    t = self.left
+                    self._next()
+                else:
+                    t = min_s
+                    self.left -= t
+            done += got
+            spent += t
+            bits -= got
+            min_bits -= got
+            min_s -= t
+        return done, spent
+
+    def transfer_all(self, bits: float) -> float:
+        spent = 0.0
+        while bits > 0:
+            bw = self.periods[self.i].kbps * 1000.0
+            if bits <= self.left * bw:
+                t = bits / bw
+                self.left -= t
+                return spent + t
+            spent += self.left
+            bits -= self.left * bw
+            self._next()
+        return spent
+
+
+class _Buffer:
+    def __init__(self) -> None:
+        self.level = 0.0
+        self.stall = 0.0
+        self.events = 0
+        self.clock = 0.0
+
+    def drain(self, seconds: float) -> None:
+        self.clock += seconds
+        if self.level <= 0:
+            self.stall += seconds
+        elif seconds > self.level:
+            self.stall += seconds - self.level
+            self.events += 1
+            self.level = 0.0
+        else:
+            self.level -= seconds
+
+
+def simulate(algorithm: Algorithm, trace: Trace, ladder: Ladder, config: SimConfig = SimConfig()) -> SessionResult:
+    """Play ``ladder`` over ``trace`` with ``algorithm``; the algorithm is reset first."""
+    algorithm.reset()
+    net = Network(trace.periods)
+    buf = _Buffer()
+    seg = ladder.segment_duration_s
+    cap = config.buffer_capacity_s
+    tracker = ThroughputTracker(segment_duration_s=seg, half_lives_s=config.half_lives_s)
+    rates = ladder.bitrates_kbps
+    n = ladder.segments
+    rungs: list[int] = []
+    abandons = 0
+
+    def state(index: int, phase: Phase) -> AbrState:
+        return AbrState(
+            buffer_s=buf.level, buffer_capacity_s=cap, segment_duration_s=seg, bitrates_kbps=rates,
+            upcoming_sizes_bits=ladder.sizes_bits[index:index + config.lookahead_segments],
+            throughput_kbps=tracker.throughput_kbps, latency_s=tracker.latency_s, history=tracker.history,
+            phase=phase, last_rung=rungs[-1] if rungs else None, segment_index=index, segments_total=n,
+        )
+
+    # first segment: startup
+    st = state(0, Phase.STARTUP)
+    rung = 0 if config.first_rung_lowest else algorithm.choose(st).rung
+    size = ladder.sizes_bits[0][rung]
+    lat = net.latency()
+    transfer = net.transfer_all(size)
+    startup = lat + transfer
+    buf.clock += startup
+    buf.level = seg
+    rungs.append(rung)
+    tracker.add(Sample(bits=size, seconds=transfer, latency_s=lat))
+    algorithm.on_download(st, DownloadResult(rung=rung, bits=size, seconds=startup, latency_s=lat,
+                                             abandoned=False, abandon_to=None, buffer_s=buf.level))
+
+    index = 1
+    while index < n:
+        full = buf.level + seg - cap
+        if full > 0:
+            buf.drain(full)
+            net.delay(full)
+            algorithm.on_idle(full)
+        st = state(index, Phase.STEADY)
+        decision = algorithm.choose(st)
+        rung = decision.rung
+        if decision.delay_s > 0:
+            buf.drain(decision.delay_s)
+            net.delay(decision.delay_s)
+        size = ladder.sizes_bits[index][rung]
+        level0 = buf.level
+        lat = net.latency()
+        elapsed, got = lat, 0.0
+        abandon_to: int | None = None
+        if config.abandonment:
+            min_s = config.progress_s - lat
+            while got < size:
+                bits, t = net.transfer(size - got, config.progress_bits, min_s)
+                got += bits
+                elapsed += t
+                min_s = config.progress_s
+                if got < size:
+                    ab = algorithm.abandon(st, Progress(rung=rung, size_bits=size, downloaded_bits=got,
+                                                        elapsed_s=elapsed, latency_s=lat,
+                                                        buffer_s=max(0.0, level0 - elapsed)))
+                    if ab is not None and ab.abandon:
+                        abandon_to = ab.rung
+                        break
+        else:
+            elapsed += net.transfer_all(size)
+            got = size
+        buf.drain(elapsed)
+        abandoned = abandon_to is not None
+        if not abandoned:
+            buf.level += seg
+            rungs.append(rung)
+            index += 1
+        else:
+            abandons += 1
+        algorithm.on_download(st, DownloadResult(rung=rung, bits=got, seconds=elapsed, latency_s=lat,
+                                                 abandoned=abandoned, abandon_to=abandon_to, buffer_s=buf.level))
+        if not abandoned:
+            tracker.add(Sample(bits=got, seconds=elapsed - lat, latency_s=lat))
+    buf.clock += buf.level  # play out
+    return SessionResult(
+        trace=trace.name, bitrates_kbps=tuple(rates[r] for r in rungs), rungs=tuple(rungs),
+        stall_s=buf.stall, stall_events=buf.events, startup_s=startup, total_s=buf.clock, abandons=abandons,
+    )

@@ -1,0 +1,88 @@
+"""Network traces: a list of periods (duration, bandwidth, latency), played in order and looped.
+
+Two text formats are parsed (the caller reads the file):
+
+* Pensieve "cooked" text, one ``<time_s> <Mbit/s>`` per line.  Converted as the benchmark runs did
+  (``shared/abr-traces/README.md``): sample i holds for ``t[i+1] − t[i]`` (sample-and-hold forward),
+  the last sample gets the median step, bandwidth × 1000 kbit/s, 80 ms latency, no 0.95 factor.
+* Sabre JSON, a list of ``{"duration_ms", "bandwidth_kbps", "latency_ms"}``.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+
+from .errors import TraceError
+
+PENSIEVE_LATENCY_S = 0.08
+
+
+@dataclass(frozen=True, kw_only=True)
+class Period:
+    duration_s: float
+    kbps: float
+    latency_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trace:
+    name: str
+    periods: tuple[Period, ...]
+
+    @property
+    def duration_s(self) -> float:
+        return sum(p.duration_s for p in self.periods)
+
+    @property
+    def mean_kbps(self) -> float:
+        return sum(p.kbps * p.duration_s for p in self.periods) / self.duration_s
+
+
+def _checked(name: str, periods: list[Period]) -> Trace:
+    if not periods:
+        raise TraceError(f"{name}: no samples")
+    if sum(p.duration_s for p in periods) <= 0 or not any(p.kbps > 0 and p.duration_s > 0 for p in periods):
+        raise TraceError(f"{name}: the trace never delivers a bit")
+    return Trace(name=name, periods=tuple(periods))
+
+
+def parse_pensieve(text: str, *, name: str = "trace", latency_s: float = PENSIEVE_LATENCY_S) -> Trace:
+    times: list[float] = []
+    rates: list[float] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        parts = line.split()
+        if not parts:
+            continue
+        try:
+            t, mbps = float(parts[0]), float(parts[1])
+        except (ValueError, IndexError):
+            raise TraceError(f"{name}, line {n}: expected '<time_s> <Mbit/s>'") from None
+        if mbps < 0 or (times and t < times[-1]):
+            raise TraceError(f"{name}, line {n}: negative rate or time going back")
+        times.append(t)
+        rates.append(mbps)
+    if not times:
+        raise TraceError(f"{name}: no samples")
+    steps = [b - a for a, b in zip(times, times[1:])]
+    last = statistics.median(steps) if steps else 1.0
+    steps.append(last)
+    return _checked(name, [Period(duration_s=d, kbps=r * 1000.0, latency_s=latency_s) for d, r in zip(steps, rates)])
+
+
+def parse_sabre(text: str, *, name: str = "trace") -> Trace:
+    try:
+        obj = json.loads(text)
+        periods = [
+            Period(duration_s=float(p["duration_ms"]) / 1000.0, kbps=float(p["bandwidth_kbps"]),
+                   latency_s=float(p.get("latency_ms", 0)) / 1000.0)
+            for p in obj
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise TraceError(f"{name}: not a Sabre network JSON: {exc}") from None
+    return _checked(name, periods)
+
+
+def parse_trace(text: str, *, name: str = "trace") -> Trace:
+    """Either format, told apart by the first non-blank character."""
+    return parse_sabre(text, name=name) if text.lstrip()[:1] in ("[", "{") else parse_pensieve(text, name=name)
