@@ -164,16 +164,13 @@ class CdnPool:
 
     async def fetch_ref(self, ref: Any, **kwargs: Any) -> Delivery:
         """Fetch a manifest-model ``SegmentRef`` (duck-typed: ``urls`` and optional ``byte_range``)."""
-        byte_range = getattr(ref, "byte_range", None)
-        if byte_range is not None and not isinstance(byte_range, ByteRange):
-            byte_range = ByteRange(*byte_range)
-        return await self.fetch_segment(list(ref.urls), byte_range=byte_range, **kwargs)
+        return await self.fetch_segment(list(ref.urls), byte_range=getattr(ref, "byte_range", None), **kwargs)
 
     async def fetch_segment(
         self,
         urls: str | Sequence[str],
         *,
-        byte_range: ByteRange | None = None,
+        byte_range: ByteRange | tuple[int, int] | None = None,
         kind: RequestKind = RequestKind.SEGMENT,
         cmcd: CmcdData | None = None,
         bitrate_bps: float | None = None,
@@ -189,6 +186,8 @@ class CdnPool:
         when every CDN failed, or — when pinned — the pinned CDN's own ``FetchError``.
         """
         url_list = [urls] if isinstance(urls, str) else list(urls)
+        if byte_range is not None and not isinstance(byte_range, ByteRange):
+            byte_range = ByteRange(*byte_range)
         if not url_list:
             raise ValueError("fetch_segment needs at least one URL")
         for url in url_list:
