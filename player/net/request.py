@@ -66,6 +66,12 @@ class SegmentRequest:
     headers: tuple[tuple[str, str], ...] = ()
     origin: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.byte_range is not None and not isinstance(self.byte_range, ByteRange):
+            object.__setattr__(self, "byte_range", ByteRange(*self.byte_range))
+        if self.byte_range is not None and not 0 <= self.byte_range.first <= self.byte_range.last:
+            raise ValueError(f"bad byte range {self.byte_range}")
+
 
 # Response headers worth keeping (caching, ranges, which edge served us).
 HEADERS_OF_INTEREST = ("content-type", "content-length", "content-range", "etag", "last-modified",
