@@ -36,6 +36,7 @@ def build_title(
             meta=req.meta,
             heights=tuple(r.height for r in req.rungs),
             duration_s=req.source.duration_s,
+            audio_langs=tuple(a.lang for a in req.source.audio),
             key=req.key,
             now=now,
         )

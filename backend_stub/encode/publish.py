@@ -49,6 +49,7 @@ def publish(
     meta: TitleMeta,
     heights: tuple[int, ...],
     duration_s: float,
+    audio_langs: tuple[str, ...],
     key: ContentKey | None,
     now: Callable[[], float],
 ) -> TitleInfo:
@@ -59,7 +60,6 @@ def publish(
         old = stage / "previous"
         target.rename(old)
     (stage / "title").rename(target)
-    audio_langs = tuple(meta.audio_langs)
     sub_langs = tuple(lang for lang, _ in meta.subtitles)
     row = {
         "id": meta.id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -67,8 +68,8 @@ def run(
 ) -> None:
     """Run ``argv`` to completion; raise :class:`ProcessError` on a non-zero exit, :class:`CancelledError` if cancelled.
 
-    stdout lines go to ``on_line`` (ffmpeg's ``-progress pipe:1``); stderr goes to ``stderr_path``
-    and its tail becomes the error reason. ``argv`` is never logged: it may carry a content key.
+    stdout lines (ffmpeg's ``-progress pipe:1``) go to ``on_line``, called in this thread between polls;
+    stderr goes to ``stderr_path`` and its tail becomes the error reason. ``argv`` is never logged: it may carry a content key.
     """
     stderr_path.parent.mkdir(parents=True, exist_ok=True)
     with open(stderr_path, "wb") as err:
@@ -86,7 +87,8 @@ def run(
             raise ToolMissingError(f"{Path(argv[0]).name} not found") from None
         with _live_lock:
             _live.add(proc)
-        reader = threading.Thread(target=_pump, args=(proc, on_line), daemon=True)
+        lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        reader = threading.Thread(target=_pump, args=(proc, lines), daemon=True)
         reader.start()
         try:
             while True:
@@ -94,6 +96,7 @@ def run(
                     proc.wait(timeout=poll_s)
                     break
                 except subprocess.TimeoutExpired:
+                    _drain(lines, on_line)
                     if cancel():
                         _kill_group(proc)
                         raise CancelledError("cancelled") from None
@@ -103,14 +106,25 @@ def run(
             with _live_lock:
                 _live.discard(proc)
             reader.join(timeout=5)
+        _drain(lines, on_line)
     if proc.returncode != 0:
         tail = stderr_path.read_text(errors="replace").strip().splitlines()[-tail_lines:]
         name = Path(argv[0]).name.split("-")[0]
         raise ProcessError(f"{name} exited with status {proc.returncode}: " + " | ".join(tail))
 
 
-def _pump(proc: subprocess.Popen[bytes], on_line: Callable[[str], None] | None) -> None:
+def _pump(proc: subprocess.Popen[bytes], lines: queue.SimpleQueue[str]) -> None:
     assert proc.stdout is not None
     for raw in proc.stdout:
+        lines.put(raw.decode(errors="replace").rstrip("\n"))
+
+
+def _drain(lines: queue.SimpleQueue[str], on_line: Callable[[str], None] | None) -> None:
+    """Deliver queued stdout lines in the caller's thread (callbacks may touch thread-bound objects like SQLite)."""
+    while True:
+        try:
+            line = lines.get_nowait()
+        except queue.Empty:
+            return
         if on_line is not None:
-            on_line(raw.decode(errors="replace").rstrip("\n"))
+            on_line(line)
