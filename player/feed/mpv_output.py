@@ -8,10 +8,14 @@ Why this shape (DESIGN.md "We are the only downloader"; PLATFORM.md "Feeding seg
   measured against 58 ms with default probing).
 - ``rebase-start-time=no`` keeps ``time-pos`` on the presentation timeline (segment ``tfdt``), so
   positions, ``start`` and seeks all speak media time.
-- A seek is a new ``loadfile`` on a fresh stream (:meth:`restart`) with ``start`` set, because the
-  stream cannot seek. With ``force-seekable`` + ``demuxer-seekable-cache`` mpv performs that start
-  seek inside its (small) cache, and ``hr-seek`` decodes from the segment's keyframe and shows the
-  exact time (without them: "Cannot seek in this stream" and playback starts at the keyframe).
+- A seek is a new ``loadfile`` on a fresh stream (:meth:`restart`), because the stream cannot
+  seek. mpv's own ``start`` option is *not* used: its seek happens before the data is cached and
+  falls through to libavformat, which on a pipe skips forward past the parameter sets (decoder
+  errors, wrong start). Instead decoding starts at the segment's keyframe and, at the first
+  ``playback-restart``, an exact seek to the target is made inside mpv's cache
+  (``force-seekable`` + ``demuxer-seekable-cache``, a small back buffer keeps the keyframe);
+  ``hr-seek`` then decodes up to the target and shows it. Only that second restart is reported
+  as :class:`FirstFrame`.
 - Decoder trouble is counted from libmpv's log (warn/error lines of the decoders), the only place
   libmpv reports it: a clean rendition switch shows zero.
 
@@ -78,6 +82,7 @@ class MpvOutput:
         self._subs_dir: tempfile.TemporaryDirectory[str] | None = None
         self._subtitles: list[tuple[Path, str, str]] = []
         self._file_loaded = False
+        self._pending_start: float | None = None
         mpv_options: dict[str, Any] = {
             "vo": vo,
             "ao": ao,
@@ -91,7 +96,7 @@ class MpvOutput:
             "cache_secs": readahead_s,
             "demuxer_readahead_secs": readahead_s,
             "demuxer_max_bytes": "16MiB",
-            "demuxer_max_back_bytes": "0",
+            "demuxer_max_back_bytes": "8MiB",  # back buffer for the exact start seek, not read-ahead
             "rebase_start_time": "no",
             "hr_seek": "yes",
             "input_default_bindings": False,
@@ -119,7 +124,10 @@ class MpvOutput:
     # -- feeding -------------------------------------------------------------------------------
 
     def start(self, start_s: float = 0.0) -> int:
-        """Open a fresh stream and begin decoding at media time ``start_s``; returns the stream's generation."""
+        """Open a fresh stream that shows media time ``start_s`` first; returns the stream's generation.
+
+        Push the segment containing ``start_s`` (its keyframe) first.
+        """
         return self._load(start_s)
 
     def restart(self, at_s: float) -> int:
@@ -219,6 +227,7 @@ class MpvOutput:
             url = self._protocol.add(name, new_queue)
             self._queue, self._name = new_queue, name
             self._file_loaded = False
+            self._pending_start = start_s if start_s > 0 else None
             self._loads += 1
             generation = self._loads
         if old_queue is not None:
@@ -226,7 +235,7 @@ class MpvOutput:
         if old_name is not None:
             self._protocol.remove(old_name)
         try:
-            self._mpv.loadfile(url, start=f"{max(0.0, start_s):.6f}")
+            self._mpv.loadfile(url)
         except (mpv.ShutdownError, SystemError) as exc:
             raise PlaybackError(f"libmpv refused to open the stream: {exc}") from exc
         return generation
@@ -274,7 +283,12 @@ class MpvOutput:
             for path, title, lang in self._subtitles:
                 self._sub_add(path, title, lang)
         elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
-            self._emit(FirstFrame(at=self._clock(), position_s=self.position_s))
+            position = self.property("time-pos")
+            target, self._pending_start = self._pending_start, None
+            if target is not None and (position is None or position < target - 0.02):
+                self._mpv.command_async("seek", target, "absolute+exact")  # async: we are on the event thread
+                return
+            self._emit(FirstFrame(at=self._clock(), position_s=position))
         elif eid == mpv.MpvEventID.END_FILE:
             data = event.data
             reason = _END_REASONS.get(data.reason, "unknown")
