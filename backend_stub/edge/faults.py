@@ -11,6 +11,7 @@ Defaults that make partial bodies useful: ``error_status`` alone fails every req
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,8 +161,7 @@ def load_trace(path: Path, *, latency_ms: float = 80.0) -> tuple[TracePeriod, ..
             raise TraceError(f"{path.name}:{lineno}: expected '<seconds> <Mbit/s>'") from None
     if len(samples) < 2:
         raise TraceError(f"{path.name}: a cooked trace needs at least two samples")
-    steps = sorted(b[0] - a[0] for a, b in zip(samples, samples[1:]))
-    median = steps[len(steps) // 2]
+    median = statistics.median(b[0] - a[0] for a, b in zip(samples, samples[1:]))
     periods = []
     for i, (t, mbps) in enumerate(samples):
         step = samples[i + 1][0] - t if i + 1 < len(samples) else median

@@ -96,11 +96,11 @@ def parse_range(header: str | None, size: int) -> ByteRange | Unsatisfiable | No
             return Unsatisfiable()
         return ByteRange(max(0, size - suffix), size - 1)
     first = int(first_text)
-    last = int(last_text) if last_text else size - 1
-    if last < first:
+    if last_text and int(last_text) < first:
         return None  # invalid range-spec: ignore the header (RFC 9110 §14.1.1)
     if first >= size:
         return Unsatisfiable()
+    last = int(last_text) if last_text else size - 1
     return ByteRange(first, min(last, size - 1))
 
 

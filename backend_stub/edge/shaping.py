@@ -1,7 +1,7 @@
 """Bandwidth shaping shared by every connection of one edge: a rate cap or a looping trace.
 
 Model: the edge has one bottleneck link. Each paced write *reserves* the next free slot on that link
-(``start = max(next_free, now - slack)``) and the sender sleeps until the slot's **end** before handing the
+(``start = next_free``, or ``now`` once the link has been idle) and the sender sleeps until the slot's **end** before handing the
 bytes to the kernel, so a body of N chunks is delivered in N chunk-times and the measured throughput
 equals the configured rate (no early first chunk). Concurrent connections take turns on the same link,
 so two parallel downloads each see half the rate, as on a real access link. The small ``slack`` lets the
@@ -96,7 +96,8 @@ class Link:
     def reserve(self, nbytes: int) -> float:
         """Reserve the link for ``nbytes``; return how long to wait (seconds) before writing them."""
         now = self._clock()
-        start = max(self._next_free, now - SLACK_S)
+        # Busy link: continue back to back, catching up on jitter up to SLACK_S. Idle link: start now.
+        start = self._next_free if self._next_free >= now - SLACK_S else now
         end = self.schedule.finish_time(start, nbytes)
         self._next_free = end
         return max(0.0, end - now)

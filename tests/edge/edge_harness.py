@@ -135,3 +135,23 @@ def edge(tree: Tree) -> Iterator[RunningEdge]:
         yield running
     finally:
         running.close()
+
+
+def wait_records(server: EdgeServer, count: int, timeout: float = 5.0) -> list:
+    """The access log once it holds ``count`` records (a record lands just after its last byte is written)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        records = server.requests
+        if len(records) >= count:
+            return records
+        time.sleep(0.005)
+    raise AssertionError(f"expected {count} access-log records, have {len(server.requests)}")
+
+
+def header_value(head: bytes, name: str) -> str | None:
+    """A header from a raw response head (case-insensitive)."""
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == name.lower():
+            return value.strip()
+    return None

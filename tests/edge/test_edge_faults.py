@@ -1,0 +1,193 @@
+"""Each run-time fault of an edge, observed at the HTTP level over real loopback connections."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+from edge_harness import (  # noqa: F401  (fixtures)
+    SEGMENT_SIZE, edge, header_value, raw_get, read_response, tree, wait_records,
+)
+
+
+def _statuses(edge, n: int) -> list[int]:  # noqa: ANN001
+    with httpx.Client() as client:
+        return [client.get(edge.url("master.m3u8")).status_code for _ in range(n)]
+
+
+def test_error_fraction_is_seeded_and_close_to_the_fraction(edge) -> None:
+    """error_status for ~error_fraction of requests; the same seed replays the same sequence."""
+    edge.set_faults({"error_status": 503, "error_fraction": 0.3, "seed": 7})
+    first = _statuses(edge, 200)
+    edge.set_faults({"error_status": 503, "error_fraction": 0.3, "seed": 7})
+    second = _statuses(edge, 200)
+    assert first == second
+    assert set(first) == {200, 503}
+    assert 0.2 <= first.count(503) / 200 <= 0.4
+    records = wait_records(edge.server, 400)
+    assert sum(1 for r in records if r.faults == ("error",)) == first.count(503) * 2
+
+
+def test_error_status_alone_fails_every_request(edge) -> None:
+    """An error_status without a fraction fails all requests with that status; {} clears it."""
+    edge.set_faults({"error_status": 500})
+    assert _statuses(edge, 5) == [500] * 5
+    edge.set_faults({})
+    assert _statuses(edge, 3) == [200] * 3
+
+
+def test_latency_delays_the_first_byte(edge) -> None:
+    """latency_ms delays the response head by at least that long; without it the answer is quick."""
+    sock = raw_get(edge.server.port, edge.path("master.m3u8"), extra="Connection: close\r\n")
+    t0 = time.monotonic()
+    sock.recv(1)
+    baseline = time.monotonic() - t0
+    sock.close()
+    edge.set_faults({"latency_ms": 300})
+    sock = raw_get(edge.server.port, edge.path("master.m3u8"), extra="Connection: close\r\n")
+    t0 = time.monotonic()
+    sock.recv(1)
+    delayed = time.monotonic() - t0
+    sock.close()
+    assert delayed >= 0.3
+    assert delayed - baseline < 1.0
+    assert "latency" in wait_records(edge.server, 2)[-1].faults
+
+
+def _timed_download(port: int, target: str, extra: str = "", timeout: float = 10.0) -> tuple[int, float]:
+    """Body bytes, and seconds from sending the request to the last byte (what a player measures)."""
+    sock = raw_get(port, target, extra=extra + "Connection: close\r\n", timeout=timeout)
+    t0 = time.monotonic()
+    head, body, _ = read_response(sock)
+    elapsed = time.monotonic() - t0
+    sock.close()
+    assert head.startswith(b"HTTP/1.1 20")
+    return len(body), elapsed
+
+
+def test_rate_cap_throughput_within_10_percent(edge) -> None:
+    """An 8000 kbit/s cap delivers 1 MB at 8000 kbit/s ± 10 %, where the same file is unpaced far faster."""
+    size, seconds = _timed_download(edge.server.port, edge.path("v0/big.m4s"), "Range: bytes=0-999999\r\n")
+    assert size * 8 / 1000 / seconds > 16_000  # an unshaped transfer would pass any cap test
+    edge.set_faults({"rate_kbps": 8000})
+    size, seconds = _timed_download(edge.server.port, edge.path("v0/big.m4s"), "Range: bytes=0-999999\r\n")
+    assert size == 1_000_000
+    kbps = size * 8 / 1000 / seconds
+    assert 7200 <= kbps <= 8800, kbps
+    assert wait_records(edge.server, 2)[1].faults == ("rate",)
+
+
+def test_rate_cap_is_shared_by_concurrent_connections(edge) -> None:
+    """Two parallel downloads share the edge's cap: together they move the cap's worth of bytes ± 10 %."""
+    edge.set_faults({"rate_kbps": 8000})
+    results: list[tuple[int, float]] = []
+    target = edge.path("v0/big.m4s")
+
+    def fetch() -> None:
+        results.append(_timed_download(edge.server.port, target, "Range: bytes=0-499999\r\n"))
+
+    threads = [threading.Thread(target=fetch) for _ in range(2)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total_s = time.monotonic() - t0
+    assert [r[0] for r in results] == [500_000] * 2
+    assert all(r[1] > 0.8 for r in results)  # each alone would take 0.5 s: they really shared
+    aggregate_kbps = 1_000_000 * 8 / 1000 / total_s
+    assert 7200 <= aggregate_kbps <= 8800, aggregate_kbps
+
+
+def test_stall_after_n_bytes_holds_the_connection(edge) -> None:
+    """After stall_after_bytes the body stops: the client's read times out having exactly N bytes."""
+    edge.set_faults({"stall_after_bytes": 12_345})
+    sock = raw_get(edge.server.port, edge.path("v0/seg_1.m4s"), timeout=0.7)
+    head, body, _ = read_response(sock)
+    assert header_value(head, "content-length") == str(SEGMENT_SIZE)
+    assert len(body) == 12_345
+    assert edge.server.connections == 1  # still open: a stall, not a close
+    rec = wait_records(edge.server, 1)[0]
+    assert (rec.bytes_sent, rec.faults) == (12_345, ("stall",))
+    sock.close()
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(edge.url("v0/seg_1.m4s"), timeout=httpx.Timeout(5.0, read=0.5))
+
+
+def test_drop_after_n_bytes_truncates_the_body(edge) -> None:
+    """After drop_after_bytes the edge closes: the client gets N bytes then EOF, httpx a protocol error."""
+    edge.set_faults({"drop_after_bytes": 50_000})
+    sock = raw_get(edge.server.port, edge.path("v0/seg_1.m4s"), timeout=5)
+    t0 = time.monotonic()
+    head, body, _ = read_response(sock)
+    sock.close()
+    assert time.monotonic() - t0 < 4  # ended by EOF, not by our read timeout
+    assert header_value(head, "content-length") == str(SEGMENT_SIZE)
+    assert len(body) == 50_000
+    with pytest.raises(httpx.RemoteProtocolError, match="received 50000 bytes"):
+        httpx.get(edge.url("v0/seg_1.m4s"))
+    records = wait_records(edge.server, 2)
+    assert [(r.bytes_sent, r.faults) for r in records] == [(50_000, ("drop",))] * 2
+
+
+def test_down_refuses_connections_and_comes_back_on_the_same_port(edge, tree) -> None:
+    """down closes the port (connection refused, open connections dropped); clearing it serves again."""
+    port = edge.server.port
+    with httpx.Client() as client:
+        assert client.get(edge.url("master.m3u8")).status_code == 200
+        edge.set_faults({"down": True})
+        with pytest.raises(httpx.TransportError):
+            client.get(edge.url("master.m3u8"))
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    assert edge.server.summary()["up"] is False
+    edge.set_faults({})
+    assert edge.server.port == port
+    assert httpx.get(edge.url("v0/seg_1.m4s")).content == tree.segment
+
+
+def test_trace_throughput_follows_the_periods(edge) -> None:
+    """A trace of 1 s at 4000 kbit/s then 1 s at 1000 kbit/s is replayed: measured rates follow it ± 10 %."""
+    edge.set_faults({"trace": [{"duration_ms": 1000, "bandwidth_kbps": 4000, "latency_ms": 0},
+                               {"duration_ms": 1000, "bandwidth_kbps": 1000, "latency_ms": 0}]})
+    t0 = time.monotonic()
+    sock = raw_get(edge.server.port, edge.path("v0/big.m4s"), extra="Connection: close\r\n", timeout=5)
+    samples: list[tuple[float, int]] = []
+    received = 0
+    while (now := time.monotonic() - t0) < 1.95:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        received += len(chunk)
+        samples.append((now, received))
+    sock.close()
+
+    def received_at(t: float) -> int:
+        return max((n for s, n in samples if s <= t), default=0)
+
+    fast = (received_at(0.9) - received_at(0.1)) * 8 / 1000 / 0.8
+    slow = (received_at(1.9) - received_at(1.1)) * 8 / 1000 / 0.8
+    assert 3600 <= fast <= 4400, fast
+    assert 900 <= slow <= 1100, slow
+
+
+def test_trace_latency_delays_the_first_byte(edge) -> None:
+    """A trace period's latency_ms is paid before the first byte of each request (Sabre semantics)."""
+    edge.set_faults({"trace": [{"duration_ms": 60_000, "bandwidth_kbps": 50_000, "latency_ms": 250}]})
+    sock = raw_get(edge.server.port, edge.path("master.m3u8"), extra="Connection: close\r\n")
+    t0 = time.monotonic()
+    sock.recv(1)
+    assert time.monotonic() - t0 >= 0.25
+    sock.close()
+
+
+def test_bad_fault_body_is_rejected_and_leaves_faults_unchanged(edge) -> None:
+    """A malformed admin body raises FaultConfigError before anything changes on the edge."""
+    from backend_stub.edge import FaultConfigError
+
+    edge.set_faults({"latency_ms": 10})
+    with pytest.raises(FaultConfigError):
+        edge.set_faults({"latency_ms": "fast"})
+    assert edge.server.faults.latency_ms == 10
