@@ -313,6 +313,8 @@ def parse_media(data: str | bytes, url: str, *, variables: Mapping[str, str] | N
         elif name == "#EXT-X-ENDLIST":
             endlist = True
         elif name == "#EXT-X-PLAYLIST-TYPE":
+            if playlist_type is not None:
+                raise ManifestError("EXT-X-PLAYLIST-TYPE appears twice (RFC 8216 §4.4.3.5)", source=url, line=n)
             playlist_type = value.strip().upper()
         elif name == "#EXT-X-I-FRAMES-ONLY":
             iframes = True

@@ -1,0 +1,155 @@
+"""Fetching a whole presentation through a caller-supplied ``fetch`` (the CDN pool), then parsing.
+
+This is the only module of the package that does I/O, and it does it only through ``fetch``:
+the parsers stay pure and the pool owns retries, health and failover. What needs fetching:
+- the master playlist / MPD;
+- for HLS every media playlist (variants, redundant copies, audio and subtitle groups),
+  concurrently (RFC 8216 §6.3.1: a client loads the media playlists it will play);
+- for DASH SegmentBase Representations the ``indexRange`` bytes (``sidx``), concurrently.
+Errors from ``fetch`` propagate unchanged (the pool raises :class:`player.errors.FetchError`),
+except for redundant copies: a copy that cannot be fetched is simply not an alternative.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from typing import Literal, Protocol
+
+from .dash import parse_dash
+from .errors import InconsistentEditions, ManifestError
+from .hls import presentation_from_master, presentation_from_media
+from .hls_playlist import MediaPlaylist, decode, is_master, parse_master, parse_media, split_lines
+from .merge import merge_presentations
+from .model import ByteRange, Presentation, Rendition
+from .sidx import resolve_segment_base
+from .uris import check_base
+
+
+class Fetch(Protocol):
+    """``await fetch(url)`` → whole body; ``await fetch(url, ByteRange(start, length))`` → those bytes."""
+
+    def __call__(self, url: str, byte_range: ByteRange | None = None) -> Awaitable[bytes]: ...
+
+
+def detect_format(data: bytes | str, url: str) -> Literal["hls", "dash"]:
+    """HLS starts with ``#EXTM3U`` (RFC 8216 §4.3.1.1); an MPD is XML. The URL extension decides
+    only when the content is ambiguous."""
+    head = data[:512]
+    text = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
+    text = text.lstrip("\ufeff \t\r\n")
+    if text.startswith("#EXTM3U"):
+        return "hls"
+    if text.startswith("<"):
+        return "dash"
+    path = url.split("?", 1)[0].lower()
+    if path.endswith((".m3u8", ".m3u")):
+        return "hls"
+    if path.endswith(".mpd"):
+        return "dash"
+    raise ManifestError("neither an HLS playlist nor a DASH MPD", source=url)
+
+
+def parse_presentation(data: bytes | str, url: str) -> Presentation:
+    """One manifest on its own, without fetching anything (HLS masters come back without segments,
+    SegmentBase renditions with ``index`` set)."""
+    if detect_format(data, url) == "hls":
+        from .hls import parse_hls
+        return parse_hls(data, url)
+    return parse_dash(data, url)
+
+
+async def load_presentation(url: str, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Presentation:
+    """The complete presentation behind ``url``: every segment index filled in."""
+    check_base(url)
+    data = await fetch(url)
+    if detect_format(data, url) == "dash":
+        return await resolve_indexes(parse_dash(data, url), fetch)
+    lines = split_lines(decode(data, url), url)
+    try:
+        master_kind = is_master(lines)
+    except ManifestError as exc:
+        raise ManifestError(str(exc), source=url) from None
+    if not master_kind:
+        return presentation_from_media(parse_media(data, url))
+    master = parse_master(data, url)
+    urls = master.playlist_urls()
+    results = await asyncio.gather(*(fetch(u) for u in urls), return_exceptions=True)
+    media: dict[str, MediaPlaylist] = {}
+    failures: dict[str, BaseException] = {}
+    for u, result in zip(urls, results):
+        if isinstance(result, BaseException):
+            if not isinstance(result, Exception):
+                raise result
+            failures[u] = result
+        else:
+            media[u] = parse_media(result, u, variables=master.variables)
+    _require_one_copy(master, media, failures)
+    return presentation_from_master(master, media)
+
+
+def _require_one_copy(master, media: dict[str, MediaPlaylist], failures: dict[str, BaseException]) -> None:
+    """Each variant needs at least one of its redundant copies, each audio/subtitle rendition its playlist."""
+    needed: list[tuple[str, ...]] = []
+    groups: dict[tuple, list[str]] = {}
+    for v in master.variants:
+        groups.setdefault((v.bandwidth, v.width, v.height, v.codecs, v.audio, v.subtitles), []).append(v.uri)
+    needed += [tuple(g) for g in groups.values()]
+    needed += [(m.uri,) for m in master.media if m.uri and m.type in ("AUDIO", "SUBTITLES")]
+    for copies in needed:
+        if not any(u in media for u in copies):
+            raise failures[copies[0]]
+
+
+async def _fetch_index(rendition: Rendition, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Rendition:
+    index = rendition.index
+    assert index is not None
+    error: Exception | None = None
+    for url in index.urls:  # alternatives for the same bytes: try the next on failure
+        try:
+            data = await fetch(url, index.byte_range)
+        except Exception as exc:  # noqa: BLE001 - re-raised below if no alternative works
+            error = exc
+            continue
+        return resolve_segment_base(rendition, data)
+    assert error is not None
+    raise error
+
+
+async def resolve_indexes(presentation: Presentation, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Presentation:
+    """Every SegmentBase rendition with its ``sidx`` fetched and read (ISO/IEC 23009-1 §5.3.9.2)."""
+    pending = [r for r in presentation.renditions() if r.index is not None]
+    if not pending:
+        return presentation
+    resolved = await asyncio.gather(*(_fetch_index(r, fetch) for r in pending))
+    by_identity = {id(old): new for old, new in zip(pending, resolved)}
+    return replace(presentation, periods=tuple(
+        replace(p, tracks=tuple(
+            replace(t, renditions=tuple(by_identity.get(id(r), r) for r in t.renditions)) for t in p.tracks))
+        for p in presentation.periods))
+
+
+async def load_presentation_multi(urls: Sequence[str], fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Presentation:
+    """The same title from several edges (the backend's one-manifest-per-edge list) as one model
+    whose every ``SegmentRef.urls`` lists each edge's URL, in the order of ``urls``.
+
+    Edges that fail to load, or whose manifest does not line up with the first good one, are left
+    out; if none loads, the first edge's error is raised."""
+    if not urls:
+        raise ManifestError("no manifest URL given")
+    results = await asyncio.gather(*(load_presentation(u, fetch) for u in urls), return_exceptions=True)
+    for r in results:
+        if isinstance(r, BaseException) and not isinstance(r, Exception):
+            raise r  # cancellation is not an edge failure
+    good = [r for r in results if isinstance(r, Presentation)]
+    if not good:
+        first = results[0]
+        assert isinstance(first, BaseException)
+        raise first
+    merged = good[0]
+    for other in good[1:]:
+        try:
+            merged = merge_presentations([merged, other])
+        except InconsistentEditions:
+            continue
+    return merged
