@@ -155,8 +155,10 @@ class CdnPool:
         self._grow()
         return cands
 
-    async def fetch(self, url: str, byte_range: tuple[int, int] | None = None) -> bytes:
-        """Adapter for the manifest loader: the bytes of ``url`` (``byte_range`` = (first, last) inclusive)."""
+    async def fetch(self, url: str, byte_range: ByteRange | tuple[int, int] | None = None) -> bytes:
+        """Adapter for the manifest loader (``player.manifest.loader.Fetch``): the bytes of ``url``.
+
+        ``byte_range``: ``ByteRange(start, length)`` or a ``(start, length)`` tuple."""
         delivery = await self.fetch_segment(
             url, byte_range=None if byte_range is None else ByteRange(*byte_range), kind=RequestKind.MANIFEST
         )
@@ -336,7 +338,7 @@ class CdnPool:
 
     async def _probe(self, cdn: int) -> None:
         url = self.map.bases[cdn].probe_url
-        request = SegmentRequest(url=url, byte_range=ByteRange(0, self.retry.probe_bytes - 1), stall=self.retry.probe_stall)
+        request = SegmentRequest(url=url, byte_range=ByteRange(0, self.retry.probe_bytes), stall=self.retry.probe_stall)
         started = self.clock.now()
         try:
             result = await self.transport.fetch(request)

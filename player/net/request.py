@@ -1,31 +1,16 @@
 """Values passed across the transport and the pool: what to fetch, what came back, what happened.
 
-Byte ranges follow HTTP (RFC 9110 §14.1.2): ``ByteRange(first, last)`` with ``last`` *inclusive*.
-An HLS ``#EXT-X-BYTERANGE:<length>@<offset>`` is ``ByteRange(offset, offset + length - 1)``.
+Byte ranges are the manifest model's ``ByteRange(start, length)`` (one type across the engine; a
+plain ``(start, length)`` tuple is accepted and converted); the transport sends ``bytes=start-end``
+with ``end = start + length - 1`` inclusive (RFC 9110 §14.1.2).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Callable, NamedTuple
+from typing import Callable
 
-
-class ByteRange(NamedTuple):
-    """Inclusive byte positions, as in an HTTP ``Range: bytes=first-last`` header."""
-
-    first: int
-    last: int
-
-    @property
-    def length(self) -> int:
-        return self.last - self.first + 1
-
-    def header(self) -> str:
-        return f"bytes={self.first}-{self.last}"
-
-    @classmethod
-    def from_offset_length(cls, offset: int, length: int) -> ByteRange:
-        return cls(offset, offset + length - 1)
+from player.manifest.model import ByteRange
 
 
 class RequestKind(StrEnum):
@@ -69,7 +54,7 @@ class SegmentRequest:
     def __post_init__(self) -> None:
         if self.byte_range is not None and not isinstance(self.byte_range, ByteRange):
             object.__setattr__(self, "byte_range", ByteRange(*self.byte_range))
-        if self.byte_range is not None and not 0 <= self.byte_range.first <= self.byte_range.last:
+        if self.byte_range is not None and (self.byte_range.start < 0 or self.byte_range.length <= 0):
             raise ValueError(f"bad byte range {self.byte_range}")
 
 

@@ -182,16 +182,16 @@ def _apply_range(response: httpx.Response, wanted: ByteRange | None, body: bytes
         if not match:
             raise TruncatedSegment(f"206 without a usable Content-Range from {redact(url)}")
         first, last = int(match.group(1)), int(match.group(2))
-        if first != wanted.first or last > wanted.last:
+        if first != wanted.start or last > wanted.end:
             raise TruncatedSegment(f"asked for {wanted.header()}, got bytes {first}-{last} from {redact(url)}")
         if len(body) != last - first + 1:
             raise TruncatedSegment(f"{len(body)} of {last - first + 1} ranged bytes from {redact(url)}")
-        if last < wanted.last and (match.group(3) == "*" or int(match.group(3)) > last + 1):
-            raise TruncatedSegment(f"range ends at {last}, before {wanted.last}, from {redact(url)}")
+        if last < wanted.end and (match.group(3) == "*" or int(match.group(3)) > last + 1):
+            raise TruncatedSegment(f"range ends at {last}, before {wanted.end}, from {redact(url)}")
         return body
     # A 200 to a ranged request: the server ignored Range and sent the whole resource (RFC 9110 §14.2).
     # Like a 206 from a shorter file, a range running past the end yields what exists.
-    piece = body[wanted.first: wanted.last + 1]
+    piece = body[wanted.start: wanted.end + 1]
     if not piece:
         raise TruncatedSegment(f"range {wanted.header()} lies past the end of {redact(url)} ({len(body)} bytes)")
     return piece

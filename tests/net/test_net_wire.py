@@ -71,8 +71,8 @@ def test_short_body_is_truncated_segment(tmp_path: Path) -> None:
 
     async def main() -> None:
         async with asgi_server(RecordingApp(handler)) as base, HttpTransport() as t:
-            with pytest.raises(TruncatedSegment, match="asked for bytes=5-99"):
-                await t.fetch(SegmentRequest(url=f"{base}/x", byte_range=(5, 99)))  # type: ignore[arg-type]
+            with pytest.raises(TruncatedSegment, match="asked for bytes=5-103"):
+                await t.fetch(SegmentRequest(url=f"{base}/x", byte_range=(5, 99)))  # type: ignore[arg-type]  # (start, length)
     asyncio.run(main())
 
 

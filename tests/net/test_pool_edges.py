@@ -27,7 +27,7 @@ def test_edge_down_fails_over_with_right_bytes(tmp_path: Path) -> None:
         async with edges(tmp_path) as e, HttpTransport() as t:
             e.servers[0].set_faults(FaultConfig(down=True))
             pool = CdnPool(e.manifest_urls(), t, ManualClock(), stall=FAST_STALL)
-            d = await pool.fetch_segment(e.url(0, SEG), byte_range=(1000, 50_999))
+            d = await pool.fetch_segment(e.url(0, SEG), byte_range=(1000, 50_000))  # (start, length)
             assert d.body == e.title.files[SEG][1000:51_000] and d.cdn == 1
             assert errors_on(pool, 0)[0].startswith("ConnectFailed") and pool.failovers == 1
             assert [r.range for r in e.servers[1].requests] == ["bytes=1000-50999"]
