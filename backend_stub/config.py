@@ -49,6 +49,9 @@ class ApiSettings:
     max_page_size: int = 100
     max_telemetry_batch: int = 500
     completed_fraction: float = 0.95  # at or past this fraction a title counts as watched
+    # argon2id cost (RFC 9106 §4 "second recommended option": t=3, 64 MiB); tests may lower it
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
 
 
 DEMO_EMAIL = "demo@reelbox.local"

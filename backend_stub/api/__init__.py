@@ -20,6 +20,7 @@ from backend_stub.api.keystore import load_secrets
 from backend_stub.api.ratelimit import LoginRateLimiter
 from backend_stub.api.sessions import SessionRegistry
 from backend_stub.api.store import connect
+from backend_stub.api.users import Passwords
 from backend_stub.config import ApiSettings
 
 
@@ -34,6 +35,7 @@ def build_context(data_dir: Path, *, clock: Clock | None = None, settings: ApiSe
         secrets=load_secrets(data_dir),
         sessions=SessionRegistry(ttl_s=settings.session_ttl_s),
         limiter=LoginRateLimiter(max_failures=settings.login_max_failures, window_s=settings.login_window_s),
+        passwords=Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib),
     )
 
 

@@ -15,6 +15,7 @@ from backend_stub.api.clock import Clock
 from backend_stub.api.keystore import ServerSecrets
 from backend_stub.api.ratelimit import LoginRateLimiter
 from backend_stub.api.sessions import SessionRegistry
+from backend_stub.api.users import Passwords
 from backend_stub.config import ApiSettings
 
 
@@ -42,6 +43,7 @@ class AppContext:
     secrets: ServerSecrets
     sessions: SessionRegistry
     limiter: LoginRateLimiter
+    passwords: Passwords
     edges: list[Any] = field(default_factory=list)
     ingest: IngestPort | None = None
 

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from backend_stub.api.deps import ctx_of, current_user
 from backend_stub.api.errors import Unauthorized
 from backend_stub.api.tokens import issue_access, issue_refresh, rotate_refresh
-from backend_stub.api.users import User, create_user, find_by_email, hash_password, normalise_email, password_matches
+from backend_stub.api.users import User, create_user, find_by_email, normalise_email
 from backend_stub.config import DEFAULT_PLAN
 
 router = APIRouter(tags=["auth"])
@@ -54,7 +54,7 @@ async def register(body: RegisterBody, request: Request) -> dict[str, Any]:
     """Create an account on a plan (no billing in the stub)."""
     ctx = ctx_of(request)
     email = normalise_email(body.email)
-    pw_hash = await run_in_threadpool(hash_password, body.password)
+    pw_hash = await run_in_threadpool(ctx.passwords.hash, body.password)
     user = create_user(ctx.db, email=email, password_hash=pw_hash, plan=body.plan, is_admin=False, now=ctx.clock.now())
     return {"user": user_json(user)}
 
@@ -67,7 +67,7 @@ async def login(body: LoginBody, request: Request) -> dict[str, Any]:
     address = request.client.host if request.client else "?"
     ctx.limiter.check(account, address, now=ctx.clock.now())
     found = find_by_email(ctx.db, account)
-    ok = await run_in_threadpool(password_matches, found[1] if found else None, body.password)
+    ok = await run_in_threadpool(ctx.passwords.matches, found[1] if found else None, body.password)
     if not ok or found is None:
         ctx.limiter.failed(account, address, now=ctx.clock.now())
         raise Unauthorized("wrong e-mail or password", code="bad_credentials")

@@ -15,9 +15,24 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from backend_stub.api.errors import BadRequest, Conflict
 from backend_stub.config import PLANS, Plan
 
-_HASHER = PasswordHasher()
-# A hash verified when the account does not exist, so a missing account costs as much as a wrong password.
-_DUMMY_HASH = _HASHER.hash("reelbox-no-such-user")
+
+
+class Passwords:
+    """argon2id hashing at a configured cost; verifying an unknown account costs the same as a known one."""
+
+    def __init__(self, *, time_cost: int, memory_kib: int) -> None:
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        self._dummy = self._hasher.hash("reelbox-no-such-user")
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def matches(self, password_hash: str | None, password: str) -> bool:
+        """True when ``password`` fits ``password_hash``; None (unknown account) still spends the work."""
+        try:
+            return self._hasher.verify(password_hash or self._dummy, password) and password_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,18 +48,6 @@ def normalise_email(email: str) -> str:
     if "@" not in e or len(e) > 254 or e.startswith("@") or e.endswith("@"):
         raise BadRequest("not an e-mail address", code="bad_email")
     return e
-
-
-def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
-
-
-def password_matches(password_hash: str | None, password: str) -> bool:
-    """True when ``password`` fits ``password_hash``; None (unknown account) still spends the work."""
-    try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def _row_to_user(row: dict) -> User:
@@ -78,10 +81,10 @@ def get_user(db: sqlite_utils.Database, user_id: int) -> User | None:
 
 
 def ensure_user(
-    db: sqlite_utils.Database, *, email: str, password: str, plan: str, is_admin: bool, now: float
+    db: sqlite_utils.Database, passwords: Passwords, *, email: str, password: str, plan: str, is_admin: bool, now: float
 ) -> User:
     """Create the account unless it exists (the demo user on every start)."""
     found = find_by_email(db, email)
     if found:
         return found[0]
-    return create_user(db, email=email, password_hash=hash_password(password), plan=plan, is_admin=is_admin, now=now)
+    return create_user(db, email=email, password_hash=passwords.hash(password), plan=plan, is_admin=is_admin, now=now)
