@@ -10,21 +10,10 @@ from player.net import (
     CdnPool, ConnectFailed, FetchResult, HttpStatusError, ManualClock, PoolFailure, RequestKind, RetryPolicy,
     SegmentRequest, StallDetected,
 )
+from player.net.testing import HandlerTransport
 
 ORIGINS = [f"http://127.0.0.1:{p}/c/99-sig{p}/t1/manifest.mpd" for p in (1, 2, 3)]
 SEG = "http://127.0.0.1:1/c/99-sig1/t1/v0/seg-1.m4s"
-
-
-class HandlerTransport:
-    """A Transport whose answers come from a function of the request (httpx MockTransport style)."""
-
-    def __init__(self, handler: Callable[[SegmentRequest], FetchResult]) -> None:
-        self.handler = handler
-        self.seen: list[SegmentRequest] = []
-
-    async def fetch(self, request: SegmentRequest) -> FetchResult:
-        self.seen.append(request)
-        return self.handler(request)
 
 
 def ok(request: SegmentRequest) -> FetchResult:
