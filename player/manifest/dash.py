@@ -14,9 +14,9 @@ from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element
 
 from .convert import (MP4_PROTECTION_SCHEME, NS_CENC, NS_XLINK, child, children, from_base64, local_name,
-                      namespace, ns_attr, q, to_duration, to_frame_rate, to_int, to_kid)
+                      namespace, ns_attr, q, to_conditional_uint, to_duration, to_frame_rate, to_int, to_kid)
 from .dash_segments import Context, addressing
-from .errors import ManifestError
+from .errors import ManifestError, located
 from .model import Period, Presentation, Protection, Rendition, Track, TrackKind
 from .pssh import looks_like_pssh
 from .uris import check_base, resolve
@@ -37,9 +37,7 @@ def parse_dash(data: str | bytes, url: str) -> Presentation:
     try:
         return _presentation(root, url)
     except ManifestError as exc:
-        if exc.source:
-            raise
-        raise ManifestError(str(exc), source=url) from None
+        raise located(exc, source=url) from None
     except RecursionError:
         raise ManifestError("MPD nested too deeply", source=url) from None
 
@@ -202,4 +200,5 @@ def _track(period: Element, aset: Element, start: float, duration: float | None,
     label_el = child(aset, "Label", ns)
     roles = tuple(r.get("value") or "" for r in children(aset, "Role", ns))
     return Track(kind=kind, language=aset.get("lang"), label=(label_el.text or "").strip() if label_el is not None else None,
-                 renditions=tuple(renditions), roles=roles)
+                 renditions=tuple(renditions), roles=roles,
+                 segment_aligned=to_conditional_uint(aset.get("segmentAlignment"), name="segmentAlignment"))

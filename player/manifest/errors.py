@@ -32,3 +32,10 @@ class SegmentIndexError(ManifestError):
 class InconsistentEditions(ManifestError):
     """Manifests fetched from several edges (or HLS redundant variants) differ in structure,
     so their segment URLs cannot be offered as alternatives for the same bytes."""
+
+
+def located(exc: ManifestError, *, source: str | None, line: int | None = None) -> ManifestError:
+    """The same kind of error with the manifest URL (and line) attached, unless it already has one."""
+    if exc.source:
+        return exc
+    return type(exc)(str(exc), source=source, line=line or exc.line)

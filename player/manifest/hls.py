@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from .errors import InconsistentEditions, ManifestError
+from .errors import InconsistentEditions, ManifestError, located
 from .hls_playlist import MasterPlaylist, MediaPlaylist, Variant, is_master, parse_master, parse_media, split_lines, decode
 from .merge import merge_renditions
 from .model import Period, Presentation, Rendition, Track, TrackKind
@@ -40,7 +40,7 @@ def parse_hls(data: str | bytes, url: str) -> Presentation:
     try:
         master = is_master(lines)
     except ManifestError as exc:
-        raise ManifestError(str(exc), source=url) from None
+        raise located(exc, source=url) from None
     if master:
         return presentation_from_master(parse_master(data, url), {})
     return presentation_from_media(parse_media(data, url))

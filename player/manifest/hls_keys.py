@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .convert import to_hex_bytes, to_kid
-from .errors import ManifestError
+from .errors import ManifestError, located
 from .model import Protection
 from .pssh import kids_of_pssh, looks_like_pssh
 from .uris import data_uri_bytes, resolve
@@ -73,7 +73,7 @@ class KeyState:
         try:
             return self._protection(chosen, attrs)
         except ManifestError as exc:
-            raise ManifestError(str(exc), source=self.url, line=line) from None
+            raise located(exc, source=self.url, line=line) from None
 
     def _protection(self, chosen: str, attrs: dict[str, str]) -> Protection:
         method = attrs["METHOD"]

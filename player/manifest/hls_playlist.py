@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from .convert import to_float, to_frame_rate, to_int
-from .errors import ManifestError
+from .errors import ManifestError, located
 from .hls_keys import KeyState
 from .model import ByteRange, Protection, SegmentRef
 from .uris import check_base, resolve
@@ -236,7 +236,7 @@ def _variant(attrs: dict[str, str], uri: str, url: str, line: int) -> Variant:
             line=line,
         )
     except ManifestError as exc:
-        raise ManifestError(str(exc), source=url, line=line) from None
+        raise located(exc, source=url, line=line) from None
 
 
 def _media_entry(attrs: dict[str, str], url: str, line: int) -> MediaEntry:

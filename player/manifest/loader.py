@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Literal, Protocol
 
 from .dash import parse_dash
-from .errors import InconsistentEditions, ManifestError
+from .errors import InconsistentEditions, ManifestError, located
 from .hls import presentation_from_master, presentation_from_media
 from .hls_playlist import MediaPlaylist, decode, is_master, parse_master, parse_media, split_lines
 from .merge import merge_presentations
@@ -69,7 +69,7 @@ async def load_presentation(url: str, fetch: Fetch | Callable[..., Awaitable[byt
     try:
         master_kind = is_master(lines)
     except ManifestError as exc:
-        raise ManifestError(str(exc), source=url) from None
+        raise located(exc, source=url) from None
     if not master_kind:
         return presentation_from_media(parse_media(data, url))
     master = parse_master(data, url)

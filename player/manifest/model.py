@@ -142,6 +142,7 @@ class Track:
     label: str | None = None
     renditions: tuple[Rendition, ...] = ()
     roles: tuple[str, ...] = ()
+    segment_aligned: bool | None = None  # DASH @segmentAlignment; None when the manifest does not say
 
     def by_bandwidth(self) -> tuple[Rendition, ...]:
         """Renditions from the lowest to the highest bandwidth (the ABR ladder)."""
