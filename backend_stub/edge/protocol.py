@@ -114,17 +114,20 @@ def etag_matches(header: str, etag: str) -> bool:
 
 
 class HttpDate:
-    """IMF-fixdate strings, formatted once per second (RFC 9110 §5.6.7)."""
+    """IMF-fixdate strings (RFC 9110 §5.6.7), memoised: formatting costs more than serving a header."""
 
-    def __init__(self) -> None:
-        self._second = -1
-        self._text = ""
+    def __init__(self, capacity: int = 4096) -> None:
+        self._cache: dict[int, str] = {}
+        self._capacity = capacity
 
     def format(self, epoch: float) -> str:
         second = int(epoch)
-        if second != self._second:
-            self._second, self._text = second, formatdate(second, usegmt=True)
-        return self._text
+        text = self._cache.get(second)
+        if text is None:
+            if len(self._cache) >= self._capacity:
+                self._cache.clear()
+            text = self._cache[second] = formatdate(second, usegmt=True)
+        return text
 
 
 def response_head(status: int, headers: list[tuple[str, str]], *, keep_alive: bool) -> bytes:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from backend_stub.edge.access_log import AccessLog, EdgeRequest
 from backend_stub.edge.content import (
-    cache_control, content_type, make_etag, parse_content_path, resolve_file, split_target,
+    cache_control, content_type, make_etag, open_inside, parse_content_path, split_target,
 )
 from backend_stub.edge.faults import FaultConfig
 from backend_stub.edge.protocol import (
@@ -69,6 +69,7 @@ class Responder:
         self._faults = faults
         self._log = log
         self._dates = HttpDate()
+        self._modified = HttpDate()
 
     async def respond(self, loop: asyncio.AbstractEventLoop, sock: socket.socket, request: Request) -> bool:
         """Answer ``request``; return whether the connection may serve another. Raises EndConnection."""
@@ -106,12 +107,8 @@ class Responder:
         verdict = check_token(self._secret, content.token, content.title_id, ex.started)
         if verdict is not TokenStatus.VALID:
             return await self._simple(loop, sock, ex, 403, f"forbidden: {verdict.value}\n", keep)
-        real = resolve_file(self._root, content)
-        try:
-            fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW) if real else -1
-        except OSError:
-            fd = -1
-        if fd < 0:
+        fd = open_inside(self._root, content)
+        if fd is None:
             return await self._simple(loop, sock, ex, 404, "not found\n", keep)
         try:
             return await self._serve_file(loop, sock, ex, fd, content.relpath, keep, active)
@@ -127,7 +124,7 @@ class Responder:
         etag = make_etag(size, st.st_mtime_ns, st.st_ino)
         headers = [
             ("Date", self._dates.format(self._clock())),
-            ("Last-Modified", self._dates.format(st.st_mtime)),
+            ("Last-Modified", self._modified.format(st.st_mtime)),
             ("ETag", etag),
             ("Cache-Control", cache_control(relpath)),
             ("Accept-Ranges", "bytes"),
