@@ -2,10 +2,11 @@
 
 Imported by ``conftest.py`` (fixtures) and the tests (helpers); a unique module name on purpose.
 
-TODO(drm): switch to ``backend_stub``'s ``Backend`` (with ``make_test_title(..., protected=True)``)
-once its licence routes land in git; until then this FastAPI app implements the contract in
-/tmp/layout.md: ``POST /api/v1/license``, ``POST /api/v1/license/offline``,
-``GET /api/v1/license/public-key``, 401/403 ``{"detail", "code"}``/404 errors.
+The real backend (``backend_stub.server.Backend``) is exercised in ``test_drm_backend.py``; this
+app stays for what the real one cannot be told to do on demand: answer 5xx, send broken JSON, add a
+key nobody asked for, hand out short keys, delay a licence. It implements the /tmp/layout.md
+contract: ``POST /api/v1/license``, ``POST /api/v1/license/offline``, ``GET /api/v1/license/public-key``,
+401/403 ``{"detail", "code"}``/404 errors.
 """
 from __future__ import annotations
 
