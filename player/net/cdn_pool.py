@@ -17,6 +17,7 @@ followed by one on another CDN carries ``failover_to`` and counts as a failover.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -37,6 +38,8 @@ from player.net.request import (
 )
 from player.net.transport import Transport
 from player.net.uri_policy import check_uri
+
+logger = logging.getLogger("player.net.pool")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -324,7 +327,12 @@ class CdnPool:
         self.log.add(RequestRecord(**self._fields(kind, cdn, url, status, retries, started, **kw)))
 
     def _emit(self, failed: _Failed, failover_to: int | None) -> None:
-        self.log.add(RequestRecord(**failed.record, failover_to=failover_to))
+        record = RequestRecord(**failed.record, failover_to=failover_to)
+        if failover_to is not None:
+            logger.info("cdn%d failed (%s) for %s; failing over to cdn%d", record.cdn, record.error, record.url, failover_to)
+        else:
+            logger.info("cdn%d failed (%s) for %s", record.cdn, record.error, record.url)
+        self.log.add(record)
 
     # --- probing benched CDNs ------------------------------------------------------------------
     def _start_due_probes(self) -> None:

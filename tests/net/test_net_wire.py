@@ -15,6 +15,17 @@ from player.net import (
 from player.net.cmcd import decode
 
 
+def tcp_states(port: int) -> list[str]:
+    """Kernel TCP states (/proc/net/tcp) of every non-listening socket with ``port`` at either end."""
+    states = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, state = fields[1], fields[2], fields[3]
+        if state != "0A" and (int(local.split(":")[1], 16) == port or int(remote.split(":")[1], 16) == port):
+            states.append(state)
+    return states
+
+
 async def serve_bytes(req: Seen) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     return 200, [(b"content-type", b"video/mp4")], b"x" * 1000
 
@@ -136,4 +147,6 @@ def test_connection_reused(tmp_path: Path) -> None:
             for name in e.title.files:
                 await pool.fetch_segment(e.url(0, name))
             assert len(e.servers[0].requests) == len(e.title.files) and e.servers[0].connections == 1
+            states = tcp_states(e.servers[0].port)
+            assert sorted(states) == ["01", "01"]  # one ESTABLISHED pair (client + server end), no TIME_WAIT
     asyncio.run(main())

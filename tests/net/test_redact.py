@@ -23,3 +23,13 @@ def test_userinfo_and_data() -> None:
     """Credentials in the authority and data: payloads are hidden."""
     assert "pw" not in redact("http://user:pw@host/x")
     assert redact("data:text/plain;base64,c2VjcmV0") == "data:REDACTED"
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text(alphabet="0123456789abcdef", min_size=8, max_size=32), st.text(max_size=30))
+def test_never_raises_and_never_leaks_path_token(sig: str, tail: str) -> None:
+    """Whatever follows, the /c/<exp>-<sig>/ token never survives redaction, and redact never raises."""
+    out = redact(f"http://127.0.0.1:1/c/1700000000-{sig}/t/{tail}")
+    assert f"1700000000-{sig}" not in out
