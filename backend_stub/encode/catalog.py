@@ -45,10 +45,10 @@ class DemoTitle:
 DEMO_TITLES: tuple[DemoTitle, ...] = (
     DemoTitle(
         meta=TitleMeta(id="colour-bars", name="Colour Bars at Dawn", year=2019, genres=("Documentary",),
-                       description="A slow, meditative drift across the SMPTE HD colour bars.",
+                       description="A slow, meditative drift across the SMPTE HD colour bars. In full HD.",
                        cast=("Bar Seven", "Pluge Black")),
-        graph=f"smptehdbars=size=1280x720:rate={FPS},scroll=horizontal=0.002",
-        width=1280, height=720, tones=(("en", 1000),),
+        graph=f"smptehdbars=size=1920x1080:rate={FPS},scroll=horizontal=0.002",
+        width=1920, height=1080, tones=(("en", 1000),),
     ),
     DemoTitle(
         meta=TitleMeta(id="mandelbrot-dive", name="Mandelbrot Dive", year=2021, genres=("Science Fiction", "Thriller"),
@@ -59,11 +59,11 @@ DEMO_TITLES: tuple[DemoTitle, ...] = (
     ),
     DemoTitle(
         meta=TitleMeta(id="game-of-life", name="The Game of Life", year=2022, genres=("Drama",),
-                       description="Colonies rise and fall under four simple rules. In full HD.",
+                       description="Colonies rise and fall under four simple rules.",
                        cast=("J. H. Conway", "Glider Gun")),
-        graph=(f"life=size=480x270:rate={FPS}:mold=10:ratio=0.15:life_color=#33ff66:death_color=#802020,"
-               "scale=1920:1080:flags=neighbor"),
-        width=1920, height=1080, tones=(("en", 523),),
+        graph=(f"life=size=320x180:rate={FPS}:mold=10:ratio=0.15:life_color=#33ff66:death_color=#802020,"
+               "scale=1280:720:flags=neighbor"),
+        width=1280, height=720, tones=(("en", 523),),
     ),
     DemoTitle(
         meta=TitleMeta(id="rule-110", name="Rule 110", year=2020, genres=("Mystery",),

@@ -61,7 +61,7 @@ def encode_command(ffmpeg: str, source: Source, rungs: Sequence[Rung], work_dir:
         argv += [
             "-map", f"[o{i}]", "-an", "-sn",
             "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf),
-            "-maxrate", f"{r.max_kbps}k", "-bufsize", f"{2 * r.max_kbps}k",
+            "-maxrate", f"{r.max_kbps}k", "-bufsize", f"{r.max_kbps}k",
             "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
             "-force_key_frames", f"expr:gte(t,n_forced*{settings.segment_s})",
             "-t", f"{source.duration_s:.3f}",
