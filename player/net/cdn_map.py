@@ -46,13 +46,22 @@ class CdnMap:
         return len(self.bases)
 
     def cdn_of(self, url: str) -> int | None:
-        """The CDN whose prefix (longest match) covers ``url``."""
+        """The CDN whose prefix covers ``url``: the longest exact prefix, else a title-folder match.
+
+        The fallback accepts a path that differs from an origin's prefix in one segment only (a
+        rotated path token such as ``/c/<expires>-<sig>/``) while the host and the title folder agree.
+        """
         low = _lower_authority(url)
         best: CdnBase | None = None
         for base in self.bases:
             if low.startswith(base.prefix) and (best is None or len(base.prefix) > len(best.prefix)):
                 best = base
-        return None if best is None else best.index
+        if best is not None:
+            return best.index
+        for base in self.bases:
+            if base.mappable and _same_folder_but_token(low, base.prefix):
+                return base.index
+        return None
 
     def adopt(self, url: str) -> int:
         """The CDN of ``url``, registering its folder as a new (non-mappable) CDN if unknown."""
@@ -74,7 +83,8 @@ class CdnMap:
         if not (src.mappable and dst.mappable):
             return None
         parts = urlsplit(url)
-        rest_path = parts.path[len(urlsplit(src.prefix).path):]
+        depth = urlsplit(src.prefix).path.count("/")
+        rest_path = parts.path.split("/", depth)[depth] if parts.path.count("/") >= depth else ""
         query = dst.query if src.query and parts.query == src.query else parts.query
         target_parts = urlsplit(dst.prefix)
         return urlunsplit((target_parts.scheme, target_parts.netloc, target_parts.path + rest_path, query, ""))
@@ -98,3 +108,14 @@ class CdnMap:
 def _lower_authority(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, ""))
+
+
+def _same_folder_but_token(url: str, prefix: str) -> bool:
+    u, p = urlsplit(url), urlsplit(prefix)
+    if (u.scheme, u.netloc) != (p.scheme, p.netloc):
+        return False
+    want = p.path.split("/")[:-1]  # "/c/tok/title/" → ["", "c", "tok", "title"]
+    have = u.path.split("/")[: len(want)]
+    if len(want) < 3 or len(have) < len(want) or u.path.count("/") < len(want) or have[-1] != want[-1]:
+        return False
+    return sum(a != b for a, b in zip(have, want)) <= 1

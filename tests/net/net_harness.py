@@ -44,13 +44,13 @@ def make_title(base: Path) -> Title:
 class Edges:
     servers: list[EdgeServer]
     title: Title
+    expires: int = field(default_factory=lambda: int(time.time()) + 3600)
 
     def manifest_urls(self) -> list[str]:
-        expires = int(time.time()) + 3600
-        return [signed_url(s.url, SECRET, TITLE, "manifest.mpd", expires) for s in self.servers]
+        return [signed_url(s.url, SECRET, TITLE, "manifest.mpd", self.expires) for s in self.servers]
 
-    def url(self, edge: int, relpath: str) -> str:
-        return signed_url(self.servers[edge].url, SECRET, TITLE, relpath, int(time.time()) + 3600)
+    def url(self, edge: int, relpath: str, *, expires: int | None = None) -> str:
+        return signed_url(self.servers[edge].url, SECRET, TITLE, relpath, expires or self.expires)
 
 
 @asynccontextmanager

@@ -72,3 +72,13 @@ def test_map_query_tokens_and_foreign_hosts() -> None:
     cands = m.candidates(["https://a.example/t/v/1.ts?sig=A", "https://mirror.example/base/v/1.ts"])
     assert cands[2] == "https://mirror.example/base/v/1.ts" and len(m) == 3
     assert m.rewrite("https://a.example/t/v/1.ts", 2) is None
+
+
+def test_map_tolerates_rotated_path_token() -> None:
+    """A URL whose path token differs from the origin's (re-signed) still maps onto the other edges."""
+    m = CdnMap(["http://127.0.0.1:1/c/10-aa/t1/manifest.mpd", "http://127.0.0.1:2/c/10-bb/t1/manifest.mpd"])
+    url = "http://127.0.0.1:1/c/20-cc/t1/v0/seg-1.m4s"
+    assert m.cdn_of(url) == 0
+    assert m.rewrite(url, 1) == "http://127.0.0.1:2/c/10-bb/t1/v0/seg-1.m4s"
+    assert m.cdn_of("http://127.0.0.1:1/c/20-cc/t2/v0/seg-1.m4s") is None  # another title folder
+    assert m.cdn_of("http://127.0.0.1:1/x/20-cc/t1/seg.m4s") is None  # two segments differ
