@@ -18,6 +18,7 @@ from drm_client.clearkey import (
     build_license_request,
     build_pssh,
     clearkey_kids,
+    decode_json_object,
     iter_pssh_boxes,
     kid_from,
     kid_hex,
@@ -167,3 +168,30 @@ def test_key_ring_repr_redacts_and_refuses_pickle() -> None:
         pickle.dumps(ring)
     with pytest.raises(TypeError):
         copy.deepcopy(ring)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30)
+    | st.sampled_from(["oct", b64url_encode(KID), b64url_encode(KEY), "temporary"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["keys", "kty", "k", "kid", "type", "x"]), inner, max_size=5),
+    max_leaves=20)
+
+
+@given(st.dictionaries(st.sampled_from(["keys", "type", "x"]), json_values, max_size=3))
+def test_response_parser_raises_only_malformed_license(doc: dict[str, object]) -> None:
+    """Any JSON object yields keys for exactly the requested KID or MalformedLicense, nothing else."""
+    try:
+        keys = parse_license_keys(doc, [KID], expected_type="temporary")
+    except MalformedLicense:
+        return
+    assert keys == {KID: KEY}
+
+
+@given(st.binary(max_size=80))
+def test_response_bytes_raise_only_malformed_license(body: bytes) -> None:
+    """Arbitrary response bytes never raise a JSON or Unicode error."""
+    try:
+        parse_license_keys(decode_json_object(body), [KID], expected_type="temporary")
+    except MalformedLicense:
+        pass
