@@ -317,7 +317,7 @@ class CdnPool:
             "kind": kind, "cdn": cdn, "url": redact(url), "status": status,
             "bytes": result.bytes if result else getattr(error, "received", 0),
             "ttfb_s": result.ttfb_s if result else None,
-            "duration_s": result.duration_s if result else self.clock.now() - started,
+            "duration_s": result.duration_s if result else getattr(error, "elapsed_s", self.clock.now() - started),
             "retries": retries, "error": None if error is None else f"{type(error).__name__}: {error}",
             "at_s": started,
         }

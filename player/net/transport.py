@@ -86,13 +86,21 @@ class HttpTransport:
         await self.aclose()
 
     async def fetch(self, request: SegmentRequest) -> FetchResult:
+        """GET ``request``; a ``FetchError`` raised carries ``elapsed_s`` (time spent before failing)."""
+        started = self._clock.now()
+        try:
+            return await self._fetch(request, started)
+        except FetchError as exc:
+            exc.elapsed_s = self._clock.now() - started  # type: ignore[attr-defined]
+            raise
+
+    async def _fetch(self, request: SegmentRequest, started: float) -> FetchResult:
         url = check_uri(request.url, origin=request.origin)
         headers = dict(request.headers)
         if request.byte_range is not None:
             headers["Range"] = request.byte_range.header()
         stall = request.stall
         timeout = httpx.Timeout(connect=stall.connect_s, read=stall.read_s, write=stall.read_s, pool=stall.connect_s)
-        started = self._clock.now()
         for _hop in range(self._max_redirects + 1):
             response = await self._send(url, headers, timeout, stall.read_s)
             try:

@@ -9,7 +9,7 @@ import pytest
 from net_harness import RecordingApp, Seen, asgi_server, edges
 
 from player.net import (
-    CdnPool, CmcdData, CmcdMode, EscapesOrigin, HttpTransport, ManualClock, ObjectType, RefusedScheme,
+    CdnPool, CmcdData, CmcdMode, EscapesOrigin, HttpTransport, ManualClock, ObjectType, RedirectError, RefusedScheme,
     SegmentRequest, TruncatedSegment,
 )
 from player.net.cmcd import decode
@@ -61,6 +61,8 @@ def test_redirect_to_file_refused(tmp_path: Path) -> None:
     async def handler(req: Seen) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         if req.path == "/evil":
             return 302, [(b"location", b"file:///etc/passwd")], b""
+        if req.path == "/loop":
+            return 302, [(b"location", b"/loop")], b""
         if req.path == "/hop":
             return 302, [(b"location", b"/final")], b""
         return 200, [], b"final-bytes"
@@ -72,6 +74,8 @@ def test_redirect_to_file_refused(tmp_path: Path) -> None:
                 await t.fetch(SegmentRequest(url=f"{base}/evil"))
             result = await t.fetch(SegmentRequest(url=f"{base}/hop"))
             assert result.body == b"final-bytes" and result.url == f"{base}/final"
+            with pytest.raises(RedirectError, match="more than 5 redirects"):
+                await t.fetch(SegmentRequest(url=f"{base}/loop"))
     asyncio.run(main())
 
 
