@@ -20,13 +20,15 @@ database file to reset the first-play time — that needs a hardware monotonic c
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sqlite3
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import sqlite_utils
 
@@ -49,6 +51,23 @@ log = logging.getLogger(__name__)
 
 _PUBKEY_AAD = b"reelbox pinned licence key v1"
 State = Literal["valid", "expired", "locked"]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """One caller at a time (the store may be shared across threads); sqlite3 errors become ours."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        store = args[0]
+        with store._lock:  # type: ignore[attr-defined]
+            try:
+                return method(*args, **kwargs)
+            except sqlite3.Error as exc:
+                raise OfflineLicenceError(f"licence store failed: {exc}") from exc
+
+    return wrapper
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,9 +93,10 @@ class OfflineLicenceStore:
         self._device_key = device_key
         self._clock = clock
         self._device_id = device_id
+        self._lock = threading.RLock()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite_utils.Database(path)
+            self._db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.execute("PRAGMA journal_mode=DELETE")
             if "licences" not in self._db.table_names():
@@ -94,10 +114,12 @@ class OfflineLicenceStore:
 
     # --- server key -----------------------------------------------------------------------
 
+    @_guarded
     def has_public_key(self) -> bool:
         """True once a server key is pinned."""
         return self._pinned_key(required=False) is not None
 
+    @_guarded
     def pin_public_key(self, public_key: bytes, *, replace: bool = False) -> None:
         """Pin the server's Ed25519 key (fetched online once). A different key needs ``replace``."""
         if len(public_key) != 32:
@@ -122,6 +144,7 @@ class OfflineLicenceStore:
 
     # --- the API the downloads manager calls ------------------------------------------------
 
+    @_guarded
     def save(self, licence_response: Mapping[str, Any], title_id: str) -> OfflineLicence:
         """Verify a fresh ``persistent-license`` response and store its keys sealed."""
         licence, keys = self._verified(licence_response)
@@ -132,6 +155,7 @@ class OfflineLicenceStore:
         log.info("stored offline licence %s for %s", licence.license_id, title_id)
         return licence
 
+    @_guarded
     def renew(self, license_id: str, licence_response: Mapping[str, Any]) -> OfflineLicence:
         """Apply an online renewal: new windows (playback window restarts), same content, unlocked.
 
@@ -151,6 +175,7 @@ class OfflineLicenceStore:
         log.info("renewed offline licence %s", licence.license_id)
         return licence
 
+    @_guarded
     def keys_for_playback(self, license_id: str) -> KeyRing:
         """The content keys, if both windows allow; records the first play.
 
@@ -174,6 +199,7 @@ class OfflineLicenceStore:
         self._write(licence, keys, first_play_at=first_play_at, last_seen_at=now)
         return KeyRing(keys)
 
+    @_guarded
     def status(self, license_id: str) -> LicenceStatus:
         """valid / expired / locked with the seconds left. An expiry noticed here wipes the keys."""
         row = self._row(license_id)
@@ -200,20 +226,24 @@ class OfflineLicenceStore:
             return make("expired", 0.0)
         return make("valid", remaining)
 
+    @_guarded
     def list_ids(self) -> list[str]:
         """Every stored licence id."""
         return [r["license_id"] for r in self._db.query("SELECT license_id FROM licences ORDER BY license_id")]
 
+    @_guarded
     def licence(self, license_id: str) -> OfflineLicence:
         """The stored licence, re-verified (title, KIDs, windows) — for renewal requests."""
         return self._licence(self._row(license_id))
 
+    @_guarded
     def delete(self, license_id: str) -> None:
         """Remove the licence and wipe its sealed keys from the file."""
         self._row(license_id)
         self._wipe(license_id, expired=False)
         log.info("deleted offline licence %s", license_id)
 
+    @_guarded
     def close(self) -> None:
         """Close the database."""
         self._db.close()
