@@ -11,11 +11,11 @@ Why this shape (DESIGN.md "We are the only downloader"; PLATFORM.md "Feeding seg
 - A seek is a new ``loadfile`` on a fresh stream (:meth:`restart`), because the stream cannot
   seek. mpv's own ``start`` option is *not* used: its seek happens before the data is cached and
   falls through to libavformat, which on a pipe skips forward past the parameter sets (decoder
-  errors, wrong start). Instead decoding starts at the segment's keyframe and, at the first
-  ``playback-restart``, an exact seek to the target is made inside mpv's cache
-  (``force-seekable`` + ``demuxer-seekable-cache``, a small back buffer keeps the keyframe);
-  ``hr-seek`` then decodes up to the target and shows it. Only that second restart is reported
-  as :class:`FirstFrame`.
+  errors, wrong start). Instead the file opens paused at the segment's keyframe with a longer
+  read-ahead; once ``demuxer-cache-time`` reaches the target, an exact seek is made inside mpv's
+  cache (``force-seekable`` + ``demuxer-seekable-cache``, a small back buffer keeps the keyframe);
+  ``hr-seek`` decodes up to the target and shows it, then pause and read-ahead are restored.
+  Only that last restart is reported as :class:`FirstFrame`.
 - Decoder trouble is counted from libmpv's log (warn/error lines of the decoders), the only place
   libmpv reports it: a clean rendition switch shows zero.
 
@@ -42,6 +42,7 @@ from .stream_queue import StreamQueue
 
 PROTOCOL = "reelbox"
 _DECODER_COMPONENTS = ("ffmpeg/video", "ffmpeg/audio", "vd", "ad")
+_LAVF_DEFAULTS = {"demuxer-lavf-format": "", "demuxer-lavf-probesize": 5_000_000, "demuxer-lavf-analyzeduration": 0}
 _END_REASONS = {0: "eof", 1: "restarted", 2: "stop", 3: "quit", 4: "error", 5: "redirect"}
 
 
@@ -83,6 +84,9 @@ class MpvOutput:
         self._subtitles: list[tuple[Path, str, str]] = []
         self._file_loaded = False
         self._pending_start: float | None = None
+        self._start_phase: str | None = None  # None | "keyframe" | "cache" | "seeking"
+        self._readahead_s = readahead_s
+        self._user_paused = False
         mpv_options: dict[str, Any] = {
             "vo": vo,
             "ao": ao,
@@ -105,10 +109,13 @@ class MpvOutput:
             "ytdl": False,
             "load_scripts": False,
         }
-        if demuxer_format:
-            mpv_options.update(
-                demuxer_lavf_format=demuxer_format, demuxer_lavf_probesize=32, demuxer_lavf_analyzeduration=0.1
-            )
+        # Fast open: forced format, tiny probe. Set before each loadfile and reset once the file is
+        # loaded, because the same options would also force "mpegts" onto a sub-add'ed WebVTT file.
+        self._fast_open: dict[str, Any] = (
+            {"demuxer-lavf-format": demuxer_format, "demuxer-lavf-probesize": 32, "demuxer-lavf-analyzeduration": 0.1}
+            if demuxer_format
+            else {}
+        )
         if not realtime:
             mpv_options.update(ao_null_untimed="yes", untimed="yes")
         mpv_options.update(options or {})
@@ -117,7 +124,7 @@ class MpvOutput:
         except (OSError, AttributeError, TypeError, ValueError, SystemError) as exc:
             raise PlayerStartError(f"libmpv could not be created: {exc}") from exc
         self._protocol = QueueProtocol(self._mpv, PROTOCOL)
-        for name in ("time-pos", "paused-for-cache", "core-idle", "video-params"):
+        for name in ("time-pos", "paused-for-cache", "core-idle", "video-params", "demuxer-cache-time"):
             self._mpv.observe_property(name, self._on_property)
         self._mpv.register_event_callback(self._on_mpv_event)
 
@@ -151,7 +158,9 @@ class MpvOutput:
 
     def pause(self, paused: bool) -> None:
         """Pause or resume presentation (our download scheduler keeps running either way)."""
-        self._set("pause", paused)
+        self._user_paused = paused
+        if self._start_phase is None:
+            self._set("pause", paused)
 
     @property
     def queued_bytes(self) -> int:
@@ -161,7 +170,10 @@ class MpvOutput:
     # -- subtitles -------------------------------------------------------------------------------
 
     def add_subtitles(self, webvtt: str, *, title: str = "", lang: str = "") -> None:
-        """Add a WebVTT text track (W3C WebVTT); it is re-attached after every restart()."""
+        """Add a WebVTT text track (W3C WebVTT); call before start() — it is re-attached after every restart().
+
+        Known limit: added mid-file while the fast-open options force "mpegts", libmpv refuses it.
+        """
         if self._subs_dir is None:
             self._subs_dir = tempfile.TemporaryDirectory(prefix="reelbox-subs-")
         path = Path(self._subs_dir.name) / f"sub{len(self._subtitles)}.vtt"
@@ -228,6 +240,7 @@ class MpvOutput:
             self._queue, self._name = new_queue, name
             self._file_loaded = False
             self._pending_start = start_s if start_s > 0 else None
+            self._start_phase = "keyframe" if start_s > 0 else None
             self._loads += 1
             generation = self._loads
         if old_queue is not None:
@@ -235,6 +248,18 @@ class MpvOutput:
         if old_name is not None:
             self._protocol.remove(old_name)
         try:
+            if self._start_phase is not None:
+                wide = self._readahead_s + 30.0  # enough to cache from the keyframe to the target
+                self._mpv.cache_secs = wide
+                self._mpv.demuxer_readahead_secs = wide
+                self._mpv.pause = True
+            else:
+                self._restore_after_start()
+            # libmpv keeps a file's demuxer options for the sub-add'ed files too: with text
+            # tracks, open without the forced format (slower start, but the .vtt opens).
+            for option, value in (_LAVF_DEFAULTS if self._subtitles else self._fast_open).items():
+                if option in self._fast_open:
+                    self._mpv[option] = value
             self._mpv.loadfile(url)
         except (mpv.ShutdownError, SystemError) as exc:
             raise PlaybackError(f"libmpv refused to open the stream: {exc}") from exc
@@ -268,6 +293,8 @@ class MpvOutput:
             self._emit(StallChanged(at=now, stalled=bool(value)))
         elif name == "core-idle" and value is not None:
             self._emit(IdleChanged(at=now, idle=bool(value)))
+        elif name == "demuxer-cache-time" and value is not None and self._start_phase == "cache":
+            self._seek_to_start_if_cached(float(value))
         elif name == "video-params" and value:
             w, h = value.get("w"), value.get("h")
             if w and h and (w, h) != self.video_size:
@@ -280,13 +307,20 @@ class MpvOutput:
             self._generation += 1
         elif eid == mpv.MpvEventID.FILE_LOADED:
             self._file_loaded = True
+            for option, value in _LAVF_DEFAULTS.items():
+                if option in self._fast_open:
+                    self._mpv[option] = value
             for path, title, lang in self._subtitles:
                 self._sub_add(path, title, lang)
         elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
             position = self.property("time-pos")
-            target, self._pending_start = self._pending_start, None
-            if target is not None and (position is None or position < target - 0.02):
-                self._mpv.command_async("seek", target, "absolute+exact")  # async: we are on the event thread
+            if self._start_phase == "keyframe":
+                self._start_phase = "cache"
+                self._seek_to_start_if_cached(self.property("demuxer-cache-time"))
+                return
+            if self._start_phase == "seeking":
+                self._restore_after_start()
+            elif self._start_phase is not None:
                 return
             self._emit(FirstFrame(at=self._clock(), position_s=position))
         elif eid == mpv.MpvEventID.END_FILE:
@@ -294,6 +328,23 @@ class MpvOutput:
             reason = _END_REASONS.get(data.reason, "unknown")
             error = _error_text(data.error) if reason == "error" else None
             self._emit(EndOfFile(at=self._clock(), reason=reason, error=error, generation=self._generation))
+
+
+    def _seek_to_start_if_cached(self, cached_until: float | None) -> None:
+        target = self._pending_start
+        if target is None:
+            return
+        ended = self._queue is not None and self._queue.ended and self._queue.queued_bytes == 0
+        if (cached_until is not None and cached_until >= target) or ended:
+            self._start_phase = "seeking"
+            self._mpv.command_async("seek", target, "absolute+exact")  # async: we are on the event thread
+
+    def _restore_after_start(self) -> None:
+        self._start_phase = None
+        self._pending_start = None
+        self._mpv.cache_secs = self._readahead_s
+        self._mpv.demuxer_readahead_secs = self._readahead_s
+        self._mpv.pause = self._user_paused
 
 
 def _error_text(code: int) -> str:

@@ -63,6 +63,11 @@ class StreamQueue:
     cancel = close  # stream_cb.h: abort a blocked read when mpv stops or replaces the file
 
     @property
+    def ended(self) -> bool:
+        """The writer called end() (bytes may still be queued)."""
+        return self._ended
+
+    @property
     def queued_bytes(self) -> int:
         """Bytes pushed and not yet read by libmpv."""
         with self._cond:
