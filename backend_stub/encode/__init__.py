@@ -29,7 +29,8 @@ from __future__ import annotations
 from .catalog import DEMO_TITLES, build_demo_catalog
 from .errors import CancelledError, EncodeError, JobError, ProcessError, SourceError, SourceMissingError, ToolMissingError
 from .fixture import make_test_title
-from .jobs import Job, RetryPolicy, cancel_job, get_job, list_jobs, run_jobs, run_next_job, submit_ingest
+from .jobs import Job, cancel_job, get_job, list_jobs, recover, submit_ingest
+from .worker import RetryPolicy, run_jobs, run_next_job
 from .models import TitleInfo, TitleMeta
 from .runner import kill_all
 
@@ -51,6 +52,7 @@ __all__ = [
     "get_job",
     "kill_all",
     "list_jobs",
+    "recover",
     "make_test_title",
     "run_jobs",
     "run_next_job",

@@ -7,6 +7,7 @@ catalog must build in under 5 minutes on a 2-core box (issue #2), hence 60 s tit
 """
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from collections.abc import Callable
@@ -146,8 +147,8 @@ def _build_one(data_dir: Path, t: DemoTitle, *, tools, progress: CatalogProgress
         sub_dir.mkdir(parents=True, exist_ok=True)
         path = sub_dir / "en.vtt"
         path.write_text(generated_vtt(t.seconds, "en", text=f"{meta.name}, line"), encoding="utf-8")
-        meta = TitleMeta(**{**meta.__dict__, "subtitles": (("en", path),)})
-    meta = TitleMeta(**{**meta.__dict__, "audio_langs": tuple(lang for lang, _ in t.tones)})
+        meta = dataclasses.replace(meta, subtitles=(("en", path),))
+    meta = dataclasses.replace(meta, audio_langs=tuple(lang for lang, _ in t.tones))
     source = lavfi_source(t.graph, width=t.width, height=t.height, fps=FPS, duration_s=t.seconds, tones=t.tones)
     req = EncodeRequest(
         source=source,

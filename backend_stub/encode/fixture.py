@@ -5,6 +5,7 @@ short ``testsrc2`` picture, a sine tone per audio language and a tiny ladder.
 """
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -79,6 +80,4 @@ def make_test_title(
         return build_title(data_dir, job_id, req, tools=find_tools(), now=time.time)
     finally:
         if subs:
-            import shutil
-
             shutil.rmtree(subs[0][1].parent, ignore_errors=True)

@@ -87,6 +87,7 @@ def encode_title(
         cwd=out_dir,
         stderr_path=work_dir / "packager.log",
         cancel=cancel,
+        redact=(req.key.key_hex,) if req.key else (),
     )
     if req.key is not None:
         for playlist in out_dir.glob("*.m3u8"):

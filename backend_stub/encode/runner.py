@@ -65,6 +65,7 @@ def run(
     on_line: Callable[[str], None] | None = None,
     poll_s: float = 0.1,
     tail_lines: int = 6,
+    redact: tuple[str, ...] = (),
 ) -> None:
     """Run ``argv`` to completion; raise :class:`ProcessError` on a non-zero exit, :class:`CancelledError` if cancelled.
 
@@ -108,9 +109,11 @@ def run(
             reader.join(timeout=5)
         _drain(lines, on_line)
     if proc.returncode != 0:
-        tail = stderr_path.read_text(errors="replace").strip().splitlines()[-tail_lines:]
+        tail = " | ".join(stderr_path.read_text(errors="replace").strip().splitlines()[-tail_lines:])
+        for secret in redact:
+            tail = tail.replace(secret, "<redacted>")
         name = Path(argv[0]).name.split("-")[0]
-        raise ProcessError(f"{name} exited with status {proc.returncode}: " + " | ".join(tail))
+        raise ProcessError(f"{name} exited with status {proc.returncode}: {tail}")
 
 
 def _pump(proc: subprocess.Popen[bytes], lines: queue.SimpleQueue[str]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from backend_stub.encode.catalog import DEMO_TITLES, FPS, build_demo_catalog
-from encode_checks import DecodeResult, Rendition, dash_renditions, decode_rendition, hls_renditions, pssh_boxes
+from encode_checks import DecodeResult, dash_renditions, decode_rendition, hls_renditions, pssh_boxes
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ import imageio_ffmpeg
 import pytest
 
 from backend_stub.encode import TitleMeta
-from backend_stub.encode.jobs import (
+from backend_stub.encode import (
     RetryPolicy,
     cancel_job,
     get_job,
