@@ -159,7 +159,10 @@ def _timeline(timeline: Element, ns: str | None, ctx: Context, timescale: int, p
     if ctx.period_duration_s is not None:
         end_t = pto + round(ctx.period_duration_s * timescale)
     for i, s in enumerate(entries):
-        t = to_int(s.get("t"), name="S@t", default=t) or 0
+        t_new = to_int(s.get("t"), name="S@t", default=t, minimum=None) or 0
+        if out and t_new < out[-1][0]:
+            raise ManifestError("SegmentTimeline goes back in time (S@t before the previous S)")
+        t = t_new
         d = to_int(s.get("d"), name="S@d")
         if d is None or d <= 0:
             raise ManifestError("SegmentTimeline S without a positive @d")
