@@ -2,13 +2,17 @@
 
 Public face (import from here)::
 
-    CdnPool(origins, transport, clock, *, retry, health, stall, force_cdn, cmcd_mode, session_id,
-            content_id, log)
-        await pool.fetch_segment(urls, *, byte_range, kind, cmcd, bitrate_bps, duration_s, confine) -> Delivery
-        await pool.fetch_ref(segment_ref, **same) -> Delivery
-        await pool.fetch(url, byte_range=None) -> bytes          # manifest loader adapter
-    HttpTransport(*, clock, max_redirects, http2).fetch(SegmentRequest) -> FetchResult
-    check_uri / check_redirect / resolve, redact, cmcd.encode / add_to_url / to_headers
+    pool = CdnPool(origins, transport, clock, *, retry=None, health=None, stall=None, force_cdn=None,
+                   cmcd_mode=CmcdMode.QUERY, session_id=None, content_id=None, log=None)
+    await pool.fetch_segment(urls, *, byte_range=None, kind=RequestKind.SEGMENT, cmcd=None,
+                             bitrate_bps=None, duration_s=None, confine=False) -> Delivery
+    await pool.fetch_ref(segment_ref, **same keywords) -> Delivery
+    await pool.fetch(url, byte_range=None) -> bytes      # player.manifest.loader.Fetch
+    pool.failovers, pool.records, pool.preferred, pool.snapshot(), await pool.probe_benched(), await pool.aclose()
+    HttpTransport(*, clock=None, max_redirects=5, http2=True).fetch(SegmentRequest) -> FetchResult
+    check_uri(uri, *, allow_data=False, origin=None), check_redirect, resolve, redact(url)
+    player.net.cmcd: CmcdData, encode, add_to_url, to_headers, decode
+    player.net.testing: HandlerTransport, files_handler, check_transport
 """
 from player.net.cdn_health import HealthPolicy
 from player.net.cdn_pool import CdnPool, Delivery, RetryPolicy
