@@ -22,6 +22,29 @@ def _cmd_abr_bench(args: argparse.Namespace) -> int:
     return run_cli(args.trace_dirs, algorithms=args.algorithms, ladder=args.ladder, json_path=args.json)
 
 
+def _cmd_play(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
+    from ui.play import play_target
+
+    report = asyncio.run(play_target(args))
+    text = json.dumps(report, indent=2)
+    if args.report:
+        if args.report.endswith(".html"):
+            from ui.report_html import write_html_report
+
+            write_html_report(report, args.report)
+        else:
+            with open(args.report, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+    summary = (f"played {report['played_s']:.1f} s of {report['target']}: startup {report['startup_ms']} ms, "
+               f"{report['rebuffer_count']} rebuffers ({report['rebuffer_s']} s), avg {report['avg_bitrate_kbps']} kbit/s, "
+               f"{report['switches']} switches, {report['cdn_failovers']} CDN failovers")
+    print(summary)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelbox", description="Reelbox video player and download client")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on failure")
@@ -34,6 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--edges", type=int, default=2)
     p.add_argument("--data", default=None, help="data directory (default: under REELBOX_HOME)")
     p.set_defaults(func=_cmd_backend)
+
+    p = sub.add_parser("play", help="play a catalog title or an .m3u8/.mpd URL")
+    p.add_argument("target", metavar="TARGET", help="catalog title id, or a .m3u8/.mpd URL")
+    p.add_argument("--headless", action="store_true", help="no window, no sound (real decoding)")
+    p.add_argument("--report", default=None, metavar="FILE", help="write the QoE report (JSON, or HTML for .html)")
+    p.add_argument("--abr", default=None, metavar="NAME", help="ABR algorithm (default: reelbox)")
+    p.add_argument("--start", type=float, default=None, metavar="S", help="start position in seconds")
+    p.add_argument("--until", type=float, default=None, metavar="S", help="stop at this position")
+    p.add_argument("--backend", default=None, metavar="URL", help="backend API URL (default: config or http://127.0.0.1:8700)")
+    p.add_argument("--format", dest="fmt", choices=("dash", "hls"), default="dash", help="manifest format for catalog titles")
+    p.add_argument("--cdn", type=int, default=None, metavar="N", help="QA: pin CDN N (no failover)")
+    p.add_argument("--rendition", type=int, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
+    p.add_argument("--buffer", type=float, default=30.0, metavar="S", help="buffer capacity in seconds")
+    p.set_defaults(func=_cmd_play)
 
     p = sub.add_parser("abr-bench", help="run the ABR simulator over trace folders")
     p.add_argument("trace_dirs", nargs="+", metavar="TRACE_DIR")

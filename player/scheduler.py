@@ -1,0 +1,327 @@
+"""The segment scheduler: our ABR picks every video segment, our code counts the buffer.
+
+DESIGN.md "We are the only downloader": one task per media type fetches segments from a
+:class:`~player.source.SegmentSource` and hands them to the feed (remux → libmpv). The video task
+asks the ABR algorithm (:mod:`abr`, the very object the simulator measures) for each segment's rung
+with the buffer level *we* count — media time added to the feed minus the position libmpv shows —
+and feeds the download back into the throughput estimator. The audio task follows the video
+timeline at most one segment ahead, so both tracks interleave in the muxed stream.
+
+Renditions are assumed segment-aligned (CMAF, DASH ``segmentAlignment``), so segment *i* of every
+video rendition covers the same media time; a rendition whose count differs is looked up by time.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from abr.estimators import ThroughputTracker
+from abr.state import AbrState, Algorithm, Decision, DownloadResult, Phase, Sample
+from drm_client import KeyRing
+from player.errors import PlaybackError
+from player.manifest import Presentation, Rendition, SegmentRef
+from player.net import CmcdData, ObjectType
+from player.qoe import QoeTracker, SegmentRecord
+from player.source import Fetched, SegmentSource
+
+POLL_S = 0.05
+
+
+class FeedSink(Protocol):
+    """Where fetched segments go (the remuxer feeding libmpv, or a recorder in tests)."""
+
+    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+@dataclass(kw_only=True)
+class SchedulerConfig:
+    buffer_capacity_s: float = 30.0
+    start_s: float = 0.0
+    until_s: float | None = None
+    force_rung: int | None = None  # QA: pin the video quality (index into the ladder, lowest first)
+    max_height: int | None = None  # plan cap from the backend
+    audio_language: str | None = None
+
+
+@dataclass
+class _TrackProgress:
+    added_until_s: float | None = None
+    done: bool = False
+    init_cache: dict[str, bytes] = field(default_factory=dict)
+
+
+def video_ladder(presentation: Presentation, max_height: int | None = None) -> tuple[Rendition, ...]:
+    """Video renditions lowest first, capped at ``max_height`` (the lowest rung always stays)."""
+    track = presentation.video_track()
+    if track is None or not track.renditions:
+        raise PlaybackError("the presentation has no video track")
+    ladder = track.by_bandwidth()
+    if max_height:
+        capped = tuple(r for r in ladder if (r.height or 0) <= max_height)
+        ladder = capped or ladder[:1]
+    return ladder
+
+
+def pick_audio(presentation: Presentation, language: str | None) -> Rendition | None:
+    """The audio rendition to play: the requested language if present, else the first track; its best rendition."""
+    tracks = presentation.audio_tracks()
+    if not tracks:
+        return None
+    chosen = next((t for t in tracks if language and t.language == language), tracks[0])
+    return chosen.by_bandwidth()[-1] if chosen.renditions else None
+
+
+class Scheduler:
+    """Fetches and feeds one presentation from ``config.start_s`` to its end (or ``until_s``)."""
+
+    def __init__(
+        self,
+        *,
+        presentation: Presentation,
+        source: SegmentSource,
+        sink: FeedSink,
+        algorithm: Algorithm,
+        clock: Callable[[], float],
+        position: Callable[[], float | None],
+        qoe: QoeTracker,
+        keys: Awaitable[KeyRing] | None = None,
+        config: SchedulerConfig | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        self.presentation = presentation
+        self.source = source
+        self.sink = sink
+        self.algorithm = algorithm
+        self.clock = clock
+        self.position = position
+        self.qoe = qoe
+        self.config = config or SchedulerConfig()
+        self.session_id = session_id
+        self.ladder = video_ladder(presentation, self.config.max_height)
+        self.audio = pick_audio(presentation, self.config.audio_language)
+        self._keys_awaitable = keys
+        self._keys: KeyRing | None = None
+        self._video = _TrackProgress()
+        self._audio = _TrackProgress()
+        first = self.ladder[0].segments
+        if not first:
+            raise PlaybackError("the video rendition has no segments")
+        self.segment_duration_s = max(s.duration_s for s in first[: min(len(first), 8)])
+        self.tracker = ThroughputTracker(segment_duration_s=self.segment_duration_s, min_bits=16_000 * 8)
+        self.last_rung: int | None = None
+        self.phase = Phase.STARTUP if self.config.start_s <= 0 else Phase.AFTER_SEEK
+        self.start_index = self._index_at(self.ladder[0], self.config.start_s)
+        self.current_rung: int | None = None
+
+    # -- what we count -----------------------------------------------------------------------
+
+    def playhead_s(self) -> float:
+        pos = self.position()
+        return self.config.start_s if pos is None else max(pos, 0.0)
+
+    def buffer_s(self) -> float:
+        """Media buffered ahead of the playhead, as we count it (video added to the feed minus position)."""
+        if self._video.added_until_s is None:
+            return 0.0
+        return max(0.0, self._video.added_until_s - self.playhead_s())
+
+    @property
+    def tracks(self) -> tuple[str, ...]:
+        return ("video", "audio") if self.audio is not None else ("video",)
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(self._run_video(), name="video")]
+        if self.audio is not None:
+            tasks.append(asyncio.create_task(self._run_audio(self.audio), name="audio"))
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        self.sink.finish()
+
+    def _end_index(self, segments: tuple[SegmentRef, ...]) -> int:
+        until = self.config.until_s
+        if until is None:
+            return len(segments)
+        return next((i for i, s in enumerate(segments) if s.start_s >= until), len(segments))
+
+    async def _run_video(self) -> None:
+        segments = self.ladder[0].segments
+        end = self._end_index(segments)
+        for index in range(self.start_index, end):
+            await self._wait_for_room(segments[index].duration_s)
+            state = self._abr_state(index)
+            decision = self._choose(state)
+            if decision.delay_s > 0:
+                await asyncio.sleep(decision.delay_s)
+            rendition = self.ladder[decision.rung]
+            ref = self._segment(rendition, index)
+            buffer_at_request = self.buffer_s()
+            init = await self._init(rendition, "video", self._video)
+            fetched = await self.source.fetch(
+                rendition, ref, kind="video", cmcd=self._cmcd(rendition, ref, ObjectType.VIDEO, buffer_at_request)
+            )
+            self._learn(state, decision.rung, fetched)
+            await self._feed("video", rendition, init, ref, fetched, index, buffer_at_request, self._video)
+            self.last_rung = self.current_rung = decision.rung
+            self.phase = Phase.STEADY
+        self._video.done = True
+
+    async def _run_audio(self, rendition: Rendition) -> None:
+        segments = rendition.segments
+        end = self._end_index(segments)
+        start = self._index_at(rendition, self.config.start_s)
+        for index in range(start, end):
+            ref = segments[index]
+            # follow the video: fetch audio for media time the video has (nearly) reached
+            while not self._video.done and (self._video.added_until_s is None or ref.start_s >= self._video.added_until_s):
+                await asyncio.sleep(POLL_S)
+            buffer_at_request = self.buffer_s()
+            init = await self._init(rendition, "audio", self._audio)
+            fetched = await self.source.fetch(
+                rendition, ref, kind="audio", cmcd=self._cmcd(rendition, ref, ObjectType.AUDIO, buffer_at_request)
+            )
+            await self._feed("audio", rendition, init, ref, fetched, index, buffer_at_request, self._audio)
+        self._audio.done = True
+
+    # -- steps ------------------------------------------------------------------------------
+
+    async def _wait_for_room(self, duration_s: float) -> None:
+        idle_since = self.clock()
+        while self.buffer_s() + duration_s > self.config.buffer_capacity_s:
+            await asyncio.sleep(POLL_S)
+        idle = self.clock() - idle_since
+        if idle > 0:
+            self.algorithm.on_idle(idle)
+
+    def _choose(self, state: AbrState) -> Decision:
+        if self.config.force_rung is not None:
+            return Decision(rung=max(0, min(self.config.force_rung, len(self.ladder) - 1)))
+        decision = self.algorithm.choose(state)
+        if not 0 <= decision.rung < len(self.ladder):
+            raise PlaybackError(f"ABR {self.algorithm.name} chose rung {decision.rung} of {len(self.ladder)}")
+        return decision
+
+    def _abr_state(self, index: int) -> AbrState:
+        segments = self.ladder[0].segments
+        return AbrState(
+            buffer_s=self.buffer_s(),
+            buffer_capacity_s=self.config.buffer_capacity_s,
+            segment_duration_s=segments[index].duration_s or self.segment_duration_s,
+            bitrates_kbps=tuple(r.bandwidth / 1000.0 for r in self.ladder),
+            upcoming_sizes_bits=self._known_sizes(index),
+            throughput_kbps=self.tracker.throughput_kbps,
+            latency_s=self.tracker.latency_s,
+            history=self.tracker.history,
+            phase=self.phase,
+            last_rung=self.last_rung,
+            segment_index=index,
+            segments_total=len(segments),
+            seek_index=self.start_index,
+        )
+
+    def _known_sizes(self, index: int, horizon: int = 5) -> tuple[tuple[float, ...], ...]:
+        """Real segment sizes per rung when every rung announces byte ranges (HLS BYTERANGE, DASH sidx)."""
+        rows = []
+        for ahead in range(horizon):
+            row = []
+            for rendition in self.ladder:
+                ref = self._segment(rendition, index + ahead, missing_ok=True)
+                if ref is None or ref.byte_range is None:
+                    return tuple(rows)
+                row.append(ref.byte_range.length * 8.0)
+            rows.append(tuple(row))
+        return tuple(rows)
+
+    def _learn(self, state: AbrState, rung: int, fetched: Fetched) -> None:
+        transfer = max(fetched.seconds - fetched.ttfb_s, 1e-6)
+        self.tracker.add(Sample(bits=len(fetched.body) * 8.0, seconds=transfer, latency_s=fetched.ttfb_s))
+        self.algorithm.on_download(
+            state,
+            DownloadResult(
+                rung=rung, bits=len(fetched.body) * 8.0, seconds=fetched.seconds, latency_s=fetched.ttfb_s,
+                abandoned=False, abandon_to=None, buffer_s=self.buffer_s(),
+            ),
+        )
+
+    async def _init(self, rendition: Rendition, kind: str, progress: _TrackProgress) -> bytes:
+        cached = progress.init_cache.get(rendition.id)
+        if cached is not None:
+            return cached
+        ref = rendition.init or (rendition.segments[0].init if rendition.segments else None)
+        if ref is None:
+            raise PlaybackError(f"{kind} rendition {rendition.id!r} has no init segment (not CMAF/fMP4)")
+        fetched = await self.source.fetch(rendition, ref, kind=kind, is_init=True)
+        self.qoe.failover(fetched.failovers)
+        progress.init_cache[rendition.id] = fetched.body
+        return fetched.body
+
+    async def _key_for(self, rendition: Rendition) -> bytes | None:
+        protection = rendition.protection or (rendition.segments[0].protection if rendition.segments else None)
+        if protection is None or protection.scheme not in ("cenc", "cens"):
+            return None
+        if self._keys is None:
+            if self._keys_awaitable is None:
+                raise PlaybackError("this title is protected but no licence was requested")
+            self._keys = await self._keys_awaitable
+        kid = protection.default_kid or next(iter(self._keys.kids), None)
+        if kid is None:
+            raise PlaybackError("the licence holds no key")
+        return self._keys.key_for(kid)
+
+    async def _feed(
+        self, kind: str, rendition: Rendition, init: bytes, ref: SegmentRef, fetched: Fetched, index: int,
+        buffer_at_request: float, progress: _TrackProgress,
+    ) -> None:
+        key = await self._key_for(rendition)
+        self.sink.add(kind, init, fetched.body, key=key, rendition_id=rendition.id)
+        progress.added_until_s = ref.start_s + ref.duration_s
+        self.qoe.failover(fetched.failovers)
+        self.qoe.segment(
+            SegmentRecord(
+                index=index, type=kind, rendition=rendition.id, bitrate_kbps=round(rendition.bandwidth / 1000.0, 1),
+                cdn=fetched.cdn, bytes=len(fetched.body), download_ms=round(fetched.seconds * 1000.0, 1),
+                buffer_s=round(buffer_at_request, 3), duration_s=ref.duration_s, start_s=ref.start_s,
+            )
+        )
+
+    def _cmcd(self, rendition: Rendition, ref: SegmentRef, object_type: ObjectType, buffer_s: float) -> CmcdData:
+        return CmcdData(
+            bitrate_kbps=rendition.bandwidth / 1000.0,
+            buffer_s=buffer_s,
+            buffer_starved=self.phase is not Phase.STARTUP and buffer_s <= 0.0,
+            duration_s=ref.duration_s,
+            throughput_kbps=self.tracker.throughput_kbps,
+            object_type=object_type,
+            startup=self.phase is not Phase.STEADY,
+            top_bitrate_kbps=(self.ladder[-1].bandwidth / 1000.0) if object_type is ObjectType.VIDEO else None,
+        )
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _index_at(rendition: Rendition, time_s: float) -> int:
+        if time_s <= 0:
+            return 0
+        index = rendition.segment_index_at(time_s)
+        return index if index is not None else len(rendition.segments)
+
+    def _segment(self, rendition: Rendition, index: int, *, missing_ok: bool = False) -> SegmentRef | None:
+        segments = rendition.segments
+        if len(segments) == len(self.ladder[0].segments):
+            return segments[index] if index < len(segments) else None
+        if index >= len(self.ladder[0].segments):
+            return None
+        ref = rendition.segment_at(self.ladder[0].segments[index].start_s)
+        if ref is None and not missing_ok:
+            raise PlaybackError(f"rendition {rendition.id!r} has no segment at index {index}")
+        return ref

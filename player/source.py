@@ -1,0 +1,58 @@
+"""Where segment bytes come from: the one seam between streaming and offline playback.
+
+DESIGN.md "One pipeline, two sources": the scheduler, feed, telemetry and resume are the same code;
+only the ``SegmentSource`` differs — :class:`CdnSource` (the CDN pool) online, the sealed local
+store offline (``downloads``). Every implementation runs the conformance checks in
+``tests/player/source_conformance.py``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from player.manifest import Rendition, SegmentRef
+from player.net import CdnPool, CmcdData, RequestKind
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fetched:
+    """A segment's bytes and how they came: CDN index (-1 for local), timings for the estimator and report."""
+
+    body: bytes
+    cdn: int
+    seconds: float  # whole request, time to first byte included
+    ttfb_s: float
+    failovers: int = 0
+
+
+class SegmentSource(Protocol):
+    """Delivers the bytes of one init or media segment of a rendition."""
+
+    async def fetch(
+        self, rendition: Rendition, ref: SegmentRef, *, kind: str, is_init: bool = False, cmcd: CmcdData | None = None
+    ) -> Fetched: ...
+
+
+class CdnSource:
+    """Online: every request goes through the CDN pool (health, failover, stall detection, CMCD)."""
+
+    def __init__(self, pool: CdnPool) -> None:
+        self.pool = pool
+
+    async def fetch(
+        self, rendition: Rendition, ref: SegmentRef, *, kind: str, is_init: bool = False, cmcd: CmcdData | None = None
+    ) -> Fetched:
+        delivery = await self.pool.fetch_ref(
+            ref,
+            kind=RequestKind.SEGMENT,
+            bitrate_bps=float(rendition.bandwidth) if rendition.bandwidth else None,
+            duration_s=None if is_init else ref.duration_s,
+            cmcd=cmcd,
+        )
+        return Fetched(
+            body=delivery.body,
+            cdn=delivery.cdn,
+            seconds=delivery.result.duration_s,
+            ttfb_s=delivery.result.ttfb_s,
+            failovers=delivery.failovers,
+        )
