@@ -184,7 +184,7 @@ class MpvOutput:
 
     def _sub_add(self, path: Path, title: str, lang: str) -> None:
         try:
-            self._mpv.command_async("sub-add", str(path), "auto", title, lang)
+            self._mpv.command_async("sub-add", str(path), "select", title, lang)
         except (mpv.ShutdownError, SystemError) as exc:
             raise PlaybackError(f"libmpv refused the subtitle track: {exc}") from exc
 
