@@ -25,6 +25,7 @@ import uvicorn
 from backend_stub.api import build_context, create_app
 from backend_stub.api.clock import Clock
 from backend_stub.api.context import AppContext
+from backend_stub.api.ingest import EncoderIngest
 from backend_stub.api.logs import install_json_logging
 from backend_stub.api.users import ensure_user
 from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PLAN, ApiSettings, resolve_data_dir
@@ -55,6 +56,7 @@ class Backend:
         clock: Clock | None = None,
         settings: ApiSettings | None = None,
         progress: Any = None,
+        ingest_worker: bool = True,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
@@ -72,6 +74,9 @@ class Backend:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._failure: BaseException | None = None
+        self._ingest_worker = ingest_worker
+        self._worker: threading.Thread | None = None
+        self._worker_stop = threading.Event()
 
     @property
     def edge_urls(self) -> list[str]:
@@ -81,12 +86,19 @@ class Backend:
     def start(self) -> Backend:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.build_demo:
-            from backend_stub.encode.demo import build_demo_catalog  # the encoder's; minutes on first run
+            from backend_stub.encode.catalog import build_demo_catalog  # the encoder's; minutes on first run
 
             build_demo_catalog(self.data_dir, self.progress or (lambda f, m: None))
         ctx = build_context(self.data_dir, clock=self._clock, settings=self._settings)
         ensure_user(ctx.db, ctx.passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN, is_admin=True, now=ctx.clock.now())
+        ctx.ingest = EncoderIngest(self.data_dir, ctx.clock)
         self.ctx = ctx
+        if self._ingest_worker:
+            from backend_stub.encode.worker import run_jobs
+
+            self._worker = threading.Thread(target=run_jobs, args=(self.data_dir, self._worker_stop),
+                                            name="reelbox-ingest", daemon=True)
+            self._worker.start()
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -151,6 +163,10 @@ class Backend:
         """Stop the API and the edges and wait for the thread (idempotent)."""
         if self._server is not None:
             self._server.should_exit = True
+        self._worker_stop.set()
+        if self._worker is not None:
+            self._worker.join(timeout=15)  # the worker kills its ffmpeg children and re-queues the job
+            self._worker = None
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=15)
         self._thread = None
