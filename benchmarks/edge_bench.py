@@ -6,7 +6,9 @@ process and nginx runs ``worker_processes 1`` (``daemon off``, a temp config, ki
 The load generator is ``wrk`` (C, a separate process, same settings for both: ``--connections``
 keep-alive connections rotating through every segment URL via a Lua script). nginx has its access log
 off and no token check, so the comparison is conservative for the edge. Runs alternate edge/nginx
-``--rounds`` times and the median of each is reported, because the machine is shared.
+``--rounds`` times and the median of each is reported, because the machine is shared; requests per
+CPU-second of the server (``/proc`` for nginx, ``process_time`` for the edge) is printed too, as it
+depends far less on what else the machine is doing.
 
 Usage: ``python benchmarks/edge_bench.py [--seconds 5] [--connections 8] [--rounds 3]``
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import random
@@ -90,6 +93,11 @@ class Result:
     errors: int
     p50_ms: float
     p99_ms: float
+    cpu_s: float = 0.0  # server CPU time during the run
+
+    @property
+    def requests_per_cpu_s(self) -> float:
+        return self.requests / self.cpu_s if self.cpu_s else float("nan")
 
     @property
     def rps(self) -> float:
@@ -138,6 +146,23 @@ async def run_wrk(url: str, paths: list[str], workdir: Path, seconds: int, conne
     raise RuntimeError(f"wrk gave no result: {out.decode()[-500:]} {err.decode()[-500:]}")
 
 
+def nginx_cpu_seconds(master_pid: int) -> float:
+    """user+system CPU of nginx's master and workers, from /proc (clock ticks -> seconds)."""
+    pids = [master_pid]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()]
+    except OSError:
+        pass
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def start_nginx(root: Path, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
     """nginx in the foreground on a free loopback port; returns the process and the port."""
     port = free_port()
@@ -184,9 +209,12 @@ async def bench(args: argparse.Namespace) -> int:
             runs: dict[str, list[Result]] = {"edge": [], "nginx": []}
             for _ in range(args.rounds):
                 edge.access_log.clear()
-                runs["edge"].append(await run_wrk(edge.url, edge_paths, work, args.seconds, args.connections))
-                runs["nginx"].append(await run_wrk(f"http://127.0.0.1:{nginx_port}", nginx_paths, work,
-                                                   args.seconds, args.connections))
+                cpu0 = time.process_time()
+                r = await run_wrk(edge.url, edge_paths, work, args.seconds, args.connections)
+                runs["edge"].append(dataclasses.replace(r, cpu_s=time.process_time() - cpu0))
+                cpu0 = nginx_cpu_seconds(nginx.pid)
+                r = await run_wrk(f"http://127.0.0.1:{nginx_port}", nginx_paths, work, args.seconds, args.connections)
+                runs["nginx"].append(dataclasses.replace(r, cpu_s=nginx_cpu_seconds(nginx.pid) - cpu0))
             logged = edge.access_log.summary()
         finally:
             await edge.stop()
@@ -200,12 +228,15 @@ async def bench(args: argparse.Namespace) -> int:
     for name, results in runs.items():
         rps = statistics.median(r.rps for r in results)
         mbps = statistics.median(r.mbps for r in results)
+        per_cpu = statistics.median(r.requests_per_cpu_s for r in results)
         errors = sum(r.errors for r in results)
         p99 = statistics.median(r.p99_ms for r in results)
-        med[name] = (rps, mbps)
+        med[name] = (rps, mbps, per_cpu)
         each = ", ".join(f"{r.rps:.0f}" for r in results)
-        print(f"{name:6s} {rps:8.0f} req/s  {mbps:8.1f} MB/s  p99 {p99:6.1f} ms  errors {errors}  (runs: {each} req/s)")
-    print(f"ratio edge/nginx: {med['edge'][0] / med['nginx'][0]:.2f}x req/s, {med['edge'][1] / med['nginx'][1]:.2f}x MB/s")
+        print(f"{name:6s} {rps:8.0f} req/s  {mbps:8.1f} MB/s  {per_cpu:7.0f} req/CPU-s  p99 {p99:6.1f} ms  "
+              f"errors {errors}  (runs: {each} req/s)")
+    e, n = med["edge"], med["nginx"]
+    print(f"ratio edge/nginx: {e[0] / n[0]:.2f}x req/s, {e[1] / n[1]:.2f}x MB/s, {e[2] / n[2]:.2f}x req per CPU-second")
     print(f"edge access log (last round): {logged['requests']} requests, statuses {logged['statuses']}")
     return 0
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 CONTENT_TYPES = {
@@ -96,17 +95,21 @@ def open_inside(root_real: str, content: ContentPath) -> int | None:
 
 def content_type(relpath: str) -> str:
     """The media type by file suffix (RFC 8216 §4 for .m3u8, ISO/IEC 23009-1 Annex C for .mpd)."""
-    return CONTENT_TYPES.get(PurePosixPath(relpath).suffix.lower(), "application/octet-stream")
+    return CONTENT_TYPES.get(_suffix(relpath), "application/octet-stream")
 
 
 def cache_control(relpath: str) -> str:
     """Long for immutable segments, short for manifests."""
-    suffix = PurePosixPath(relpath).suffix.lower()
+    suffix = _suffix(relpath)
     if suffix in MANIFEST_SUFFIXES:
         return CACHE_MANIFEST
     if suffix in (".jpg", ".jpeg", ".png", ".json"):
         return CACHE_OTHER
     return CACHE_SEGMENT
+
+
+def _suffix(relpath: str) -> str:
+    return os.path.splitext(relpath)[1].lower()
 
 
 def make_etag(size: int, mtime_ns: int, ino: int) -> str:

@@ -25,8 +25,8 @@ from backend_stub.edge.protocol import (
     ByteRange, HttpDate, Request, Unsatisfiable, etag_matches, parse_range, response_head,
 )
 from backend_stub.edge.shaping import Clock, Link
-from backend_stub.edge.signing import TokenStatus, check_token, redact_path
-from backend_stub.edge.sockio import MSG_MORE, Broken, send_all, send_file, wait_closed
+from backend_stub.edge.signing import TokenChecker, TokenStatus, redact_path
+from backend_stub.edge.sockio import MSG_MORE, Broken, SocketReader, send_all, send_file
 
 INLINE_BODY_MAX = 64 * 1024  # bodies this small go out with the head in one write
 
@@ -63,7 +63,7 @@ class Responder:
     def __init__(self, *, root_real: str, secret: bytes, clock: Clock, url: Callable[[], str],
                  faults: Callable[[], ActiveFaults], log: AccessLog) -> None:
         self._root = root_real
-        self._secret = secret
+        self._tokens = TokenChecker(secret)
         self._clock = clock
         self._url = url
         self._faults = faults
@@ -71,14 +71,15 @@ class Responder:
         self._dates = HttpDate()
         self._modified = HttpDate()
 
-    async def respond(self, loop: asyncio.AbstractEventLoop, sock: socket.socket, request: Request) -> bool:
+    async def respond(self, loop: asyncio.AbstractEventLoop, sock: socket.socket, reader: SocketReader,
+                      request: Request) -> bool:
         """Answer ``request``; return whether the connection may serve another. Raises EndConnection."""
         path = split_target(request.target)
         content = parse_content_path(path)
         ex = _Exchange(request=request, path=content.redacted if content else redact_path(path), started=self._clock())
         keep = request.keep_alive
         try:
-            keep = await self._answer(loop, sock, ex, content, keep)
+            keep = await self._answer(loop, sock, reader, ex, content, keep)
         except Broken as exc:
             ex.bytes_sent += exc.sent
             keep = False
@@ -87,7 +88,7 @@ class Responder:
             self._record(ex)
         return keep
 
-    async def _answer(self, loop, sock, ex: _Exchange, content, keep: bool) -> bool:  # noqa: ANN001
+    async def _answer(self, loop, sock, reader: SocketReader, ex: _Exchange, content, keep: bool) -> bool:  # noqa: ANN001
         active = self._faults()
         cfg = active.config
         delay = cfg.latency_ms / 1000.0
@@ -104,18 +105,18 @@ class Responder:
             return await self._simple(loop, sock, ex, 405, "method not allowed\n", keep, [("Allow", "GET, HEAD")])
         if content is None:
             return await self._simple(loop, sock, ex, 404, "not found\n", keep)
-        verdict = check_token(self._secret, content.token, content.title_id, ex.started)
+        verdict = self._tokens.check(content.token, content.title_id, ex.started)
         if verdict is not TokenStatus.VALID:
             return await self._simple(loop, sock, ex, 403, f"forbidden: {verdict.value}\n", keep)
         fd = open_inside(self._root, content)
         if fd is None:
             return await self._simple(loop, sock, ex, 404, "not found\n", keep)
         try:
-            return await self._serve_file(loop, sock, ex, fd, content.relpath, keep, active)
+            return await self._serve_file(loop, sock, reader, ex, fd, content.relpath, keep, active)
         finally:
             os.close(fd)
 
-    async def _serve_file(self, loop, sock, ex: _Exchange, fd: int, relpath: str, keep: bool,  # noqa: ANN001
+    async def _serve_file(self, loop, sock, reader: SocketReader, ex: _Exchange, fd: int, relpath: str, keep: bool,  # noqa: ANN001
                           active: ActiveFaults) -> bool:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -165,7 +166,7 @@ class Responder:
         if cfg.stall_after_bytes is not None and cut == cfg.stall_after_bytes:
             ex.faults.append("stall")
             self._record(ex)  # visible while the connection hangs
-            await wait_closed(loop, sock)
+            await reader.wait_closed()
         else:
             ex.faults.append("drop")
             try:

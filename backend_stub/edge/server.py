@@ -26,7 +26,7 @@ from backend_stub.edge.faults import FaultConfig
 from backend_stub.edge.protocol import MAX_HEAD_BYTES, BadRequest, parse_head, response_head
 from backend_stub.edge.responder import ActiveFaults, EndConnection, Responder
 from backend_stub.edge.shaping import Clock, Link, RateSchedule
-from backend_stub.edge.sockio import Broken, send_all
+from backend_stub.edge.sockio import Broken, SocketReader, send_all
 
 logger = logging.getLogger("backend_stub.edge")
 ACCEPT_BATCH = 64
@@ -204,48 +204,47 @@ class EdgeServer:
     async def _serve(self, sock: socket.socket) -> None:
         """Serve requests on one keep-alive connection until either side closes it."""
         loop = asyncio.get_running_loop()
-        buf = bytearray()
+        reader = SocketReader(loop, sock)
+        buf = reader.buffer
         try:
             while True:
                 while (end := buf.find(b"\r\n\r\n")) < 0:
                     if len(buf) > MAX_HEAD_BYTES:
                         await _refuse(loop, sock, 431)
                         return
-                    data = await loop.sock_recv(sock, 65536)
-                    if not data:
+                    if buf.startswith(b"\r\n"):  # RFC 9112 §2.2: ignore empty lines before a request
+                        reader.consume(2)
+                        continue
+                    if not await reader.fill():
                         return
-                    buf += data
-                    if buf.startswith(b"\r\n"):  # RFC 9112 §2.2: ignore leading empty lines
-                        buf = bytearray(buf.lstrip(b"\r\n"))
-                head = bytes(buf[:end])
-                del buf[: end + 4]
+                head = reader.consume(end + 4)[:-4]
                 try:
                     request = parse_head(head)
                 except BadRequest:
                     await _refuse(loop, sock, 400)
                     return
-                if not await _skip_body(loop, sock, buf, request.headers.get("content-length")):
+                if not await _skip_body(reader, request.headers.get("content-length")):
                     await _refuse(loop, sock, 400)
                     return
-                if not await self._responder.respond(loop, sock, request):
+                if not await self._responder.respond(loop, sock, reader, request):
                     return
         except (EndConnection, Broken, OSError):
             return
+        finally:
+            reader.close()
 
 
-async def _skip_body(loop: asyncio.AbstractEventLoop, sock: socket.socket, buf: bytearray, length: str | None) -> bool:
+async def _skip_body(reader: SocketReader, length: str | None) -> bool:
     """Discard a request body (GET/HEAD carry none, but framing must stay right); False if malformed."""
     if length is None:
         return True
     if not length.isdigit() or int(length) > 1 << 20:
         return False
     need = int(length)
-    while len(buf) < need:
-        data = await loop.sock_recv(sock, 65536)
-        if not data:
+    while len(reader.buffer) < need:
+        if not await reader.fill():
             return False
-        buf += data
-    del buf[:need]
+    reader.consume(need)
     return True
 
 

@@ -48,6 +48,31 @@ def check_token(secret: bytes, token: str, title_id: str, now: float) -> TokenSt
     return TokenStatus.VALID
 
 
+class TokenChecker:
+    """:func:`check_token` with the signature verdict memoised per (token, title).
+
+    An edge sees the same grant on every segment request of a session; HMAC is deterministic, so only
+    the first request pays for it and the rest just compare the expiry with ``now``. Bounded: cleared
+    when full.
+    """
+
+    def __init__(self, secret: bytes, capacity: int = 8192) -> None:
+        self._secret = secret
+        self._capacity = capacity
+        self._genuine: dict[tuple[str, str], int] = {}
+
+    def check(self, token: str, title_id: str, now: float) -> TokenStatus:
+        expires = self._genuine.get((token, title_id))
+        if expires is None:
+            status = check_token(self._secret, token, title_id, now)
+            if status is TokenStatus.MALFORMED or status is TokenStatus.BAD_SIGNATURE:
+                return status
+            if len(self._genuine) >= self._capacity:
+                self._genuine.clear()
+            expires = self._genuine[(token, title_id)] = int(token.partition("-")[0])
+        return TokenStatus.EXPIRED if now > expires else TokenStatus.VALID
+
+
 def verify_token(secret: bytes, token: str, title_id: str, now: float) -> bool:
     """True when ``token`` is a well-formed, genuine, unexpired grant for ``title_id`` at ``now``."""
     return check_token(secret, token, title_id, now) is TokenStatus.VALID
