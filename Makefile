@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := libmpv2 xvfb xauth
+APT_PACKAGES := libmpv2 xvfb xauth nginx-light wrk
 
 .PHONY: demo test install system-deps tools bench clean
 
@@ -16,7 +16,8 @@ test: $(STAMP)
 
 install: $(STAMP)
 
-# Debian packages: libmpv2 for decoding/rendering, Xvfb for the video-in-a-window tests.
+# Debian packages: libmpv2 for decoding/rendering, Xvfb for the video-in-a-window tests,
+# nginx-light + wrk for benchmarks/edge_bench.py (edge vs nginx on loopback).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
