@@ -102,5 +102,5 @@ def publish(
         heights=heights,
         audio_langs=audio_langs,
         subtitle_langs=sub_langs,
-        duration_s=duration_s,
+        duration_s=float(duration_s),
     )

@@ -96,7 +96,7 @@ def dash_renditions(mpd: Path) -> list[Rendition]:
 
 
 def decode_rendition(r: Rendition, key_hex: str | None = None) -> DecodeResult:
-    """Decode every segment (init + segment, separately, so each must start decodable) counting errors.
+    """Decode a rendition to the end, counting frames and errors.
 
     Errors are exceptions from PyAV plus error-level libav log lines (decoders often only log).
     """
@@ -106,10 +106,13 @@ def decode_rendition(r: Rendition, key_hex: str | None = None) -> DecodeResult:
     times, keys, sars, digests = [], [], [], []
     av.logging.set_level(av.logging.ERROR)
     opts = {"decryption_key": key_hex} if key_hex else {}
-    for seg in r.segments:
+    # Video: each segment on its own (it must open on a keyframe). Audio: one continuous stream, since
+    # AAC decoding restarted at each segment drops its first (overlap) frame.
+    chunks = [seg.read_bytes() for seg in r.segments] if r.kind == "video" else [b"".join(p.read_bytes() for p in r.segments)]
+    for chunk in chunks:
         with av.logging.Capture() as logs:
             try:
-                with av.open(io.BytesIO(init + seg.read_bytes()), options=opts) as c:
+                with av.open(io.BytesIO(init + chunk), options=opts) as c:
                     stream = c.streams.video[0] if r.kind == "video" else c.streams.audio[0]
                     first = True
                     for frame in c.decode(stream):

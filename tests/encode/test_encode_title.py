@@ -62,7 +62,7 @@ def test_every_rung_decodes_in_hls_and_dash_with_aligned_segments(clear_title):
                 assert all(res.first_frame_key)
                 assert all(s in (None, 1) for s in res.sample_aspect)
             else:
-                assert abs(res.frames - SECONDS * 48000 / 1024) <= 3, (fmt, r.name)
+                assert abs(res.frames - SECONDS * 48000 / 1024) <= 1.5, (fmt, r.name)
 
 
 def test_hls_and_dash_share_the_same_segment_files(clear_title):
@@ -121,7 +121,7 @@ def test_protected_title_decodes_only_with_its_key(protected_title, data_dir):
             good = decode_rendition(r, key)
             assert good.errors == 0, (fmt, r.name)
             expected = SECONDS * FPS if r.kind == "video" else SECONDS * 48000 / 1024
-            assert abs(good.frames - expected) <= 3
+            assert abs(good.frames - expected) <= 1.5
             bad = decode_rendition(r, None)
             assert bad.errors > 0 or bad.digests != good.digests, (fmt, r.name)
 
