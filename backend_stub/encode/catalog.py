@@ -23,7 +23,7 @@ from .models import TitleInfo, TitleMeta
 from .pipeline import EncodeRequest
 from .publish import clean_staging, staging_root
 from .source import lavfi_source
-from .tools import find_tools
+from .tools import Tools, find_tools
 from .webvtt import generated_vtt
 
 FPS = 24
@@ -111,10 +111,13 @@ def build_demo_catalog(
     *,
     titles: tuple[DemoTitle, ...] = DEMO_TITLES,
     clock: Callable[[], float] = time.time,
+    cancel: Callable[[], bool] = lambda: False,
 ) -> list[TitleInfo]:
     """Build every missing demo title into ``data_dir``; titles already published are reused (idempotent).
 
     ``progress(fraction, message)`` is called as encoding advances (weighted by each title's pixel work).
+    ``cancel()`` turning true (a shutdown) kills the running ffmpeg and raises :class:`CancelledError`;
+    titles finished so far stay published and the next start builds only the rest.
     Returns the titles built by this call.
     """
     have = _published_ids(data_dir)
@@ -134,13 +137,16 @@ def build_demo_catalog(
         def on_progress(f: float, _m: str, base: float = done, share: float = share, label: str = label) -> None:
             progress(min(1.0, base + share * f), label)
 
-        built.append(_build_one(data_dir, t, tools=tools, progress=on_progress, clock=clock))
+        built.append(_build_one(data_dir, t, tools=tools, progress=on_progress, clock=clock, cancel=cancel))
         done += share
     progress(1.0, "demo catalog ready")
     return built
 
 
-def _build_one(data_dir: Path, t: DemoTitle, *, tools, progress: CatalogProgress, clock: Callable[[], float]) -> TitleInfo:
+def _build_one(
+    data_dir: Path, t: DemoTitle, *, tools: Tools, progress: CatalogProgress, clock: Callable[[], float],
+    cancel: Callable[[], bool],
+) -> TitleInfo:
     meta = t.meta
     sub_dir = staging_root(data_dir) / f"demo-{meta.id}-subs"
     if t.subtitles:
@@ -158,6 +164,6 @@ def _build_one(data_dir: Path, t: DemoTitle, *, tools, progress: CatalogProgress
         settings=EncodeSettings(preset="ultrafast"),
     )
     try:
-        return build_title(data_dir, f"demo-{meta.id}", req, tools=tools, now=clock, progress=progress)
+        return build_title(data_dir, f"demo-{meta.id}", req, tools=tools, now=clock, progress=progress, cancel=cancel)
     finally:
         shutil.rmtree(sub_dir, ignore_errors=True)

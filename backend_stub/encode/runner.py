@@ -72,6 +72,8 @@ def run(
     stdout lines (ffmpeg's ``-progress pipe:1``) go to ``on_line``, called in this thread between polls;
     stderr goes to ``stderr_path`` and its tail becomes the error reason. ``argv`` is never logged: it may carry a content key.
     """
+    if cancel():  # do not start work that is already unwanted
+        raise CancelledError("cancelled")
     stderr_path.parent.mkdir(parents=True, exist_ok=True)
     with open(stderr_path, "wb") as err:
         try:

@@ -163,3 +163,25 @@ run([{imageio_ffmpeg.get_ffmpeg_exe()!r}, "-re", "-f", "lavfi", "-i", "testsrc2=
         assert _gone(ffmpeg_pid)
     finally:
         parent.kill()
+
+
+def test_demo_catalog_build_can_be_cancelled_and_resumes(tmp_path):
+    """A shutdown during the catalog build kills the encode, publishes nothing half-done, and a rebuild finishes."""
+    from backend_stub.encode import CancelledError as EncodeCancelled
+    from backend_stub.encode.catalog import DemoTitle, build_demo_catalog
+    from backend_stub.encode.models import TitleMeta
+
+    tiny = (
+        DemoTitle(meta=TitleMeta(id="tiny-a", name="Tiny A"), graph="testsrc2=size=256x144:rate=24",
+                  width=256, height=144, seconds=4),
+        DemoTitle(meta=TitleMeta(id="tiny-b", name="Tiny B"), graph="testsrc2=size=256x144:rate=24",
+                  width=256, height=144, seconds=4, protected=True),
+    )
+    messages: list[str] = []
+    with pytest.raises(EncodeCancelled):
+        build_demo_catalog(tmp_path, lambda f, m: messages.append(m), titles=tiny,
+                           cancel=lambda: any("Tiny B" in m for m in messages))
+    assert (tmp_path / "content" / "tiny-a" / "master.m3u8").is_file()
+    assert not (tmp_path / "content" / "tiny-b").exists()
+    assert [i.id for i in build_demo_catalog(tmp_path, titles=tiny)] == ["tiny-b"]
+    assert build_demo_catalog(tmp_path, titles=tiny) == []
