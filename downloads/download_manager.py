@@ -122,9 +122,11 @@ class DownloadManager:
     # --- starting and resuming ------------------------------------------------------------
     async def download(self, backend: BackendClient, title_id: str, choice: DownloadChoice | None = None, *,
                        progress: ProgressCallback | None = None, control: DownloadControl | None = None) -> DownloadInfo:
-        """Download ``title_id`` (or resume its unfinished download); the finished download."""
+        """Download ``title_id``, resume its unfinished download, or return the finished one."""
         existing = self.queue.find_by_title(title_id)
-        if existing is not None and existing.state != "complete":
+        if existing is not None and existing.state == "complete":
+            return self._info(existing)  # downloaded already: never fetched (or stored) twice
+        if existing is not None:
             return await self.resume(existing.asset_id, backend, progress=progress, control=control)
         choice = choice or DownloadChoice()
         async with self._grant(backend, title_id) as (pool, presentation, max_height, kids):

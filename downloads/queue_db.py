@@ -89,6 +89,7 @@ class QueueDb:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA secure_delete=ON")  # a deleted asset's wrapped key is overwritten
             self._create()
         except sqlite3.Error as exc:
             raise DownloadError(f"the download queue {path} is unusable: {exc}") from exc
@@ -203,6 +204,11 @@ class QueueDb:
         with self._tx() as db:
             for table in ("segments", "tracks", "licences", "assets"):
                 db.execute(f"DELETE FROM {table} WHERE asset_id = ?", [asset_id])
+        with self._lock:  # fold the WAL back so no old page copy of the wrapped key lingers there
+            try:
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                raise DownloadError(f"the download queue failed: {exc}") from exc
 
     # --- tracks and slots ------------------------------------------------------------------
     def tracks(self, asset_id: str) -> list[TrackRow]:

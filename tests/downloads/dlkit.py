@@ -1,0 +1,62 @@
+"""Helpers for the download tests: sign in, download synchronously, play a download headless."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from downloads import DownloadManager
+from player.backend_client import BackendClient
+
+CLEAR = "dl-clear"
+LOCKED = "dl-locked"
+REPO = Path(__file__).resolve().parents[2]
+PLAINTEXT_MARKS = (b"ftyp", b"moof", b"mdat", b"moov", b"WEBVTT", b"-->")
+
+
+async def signed_in(api_url: str) -> BackendClient:
+    client = BackendClient(api_url)
+    await client.login("demo@reelbox.local", "demo")
+    return client
+
+
+def download(manager: DownloadManager, api_url: str, title_id: str, **kwargs: Any) -> Any:
+    """Sign in and download ``title_id`` synchronously (kwargs to ``DownloadManager.download``)."""
+    async def run() -> Any:
+        client = await signed_in(api_url)
+        try:
+            return await manager.download(client, title_id, **kwargs)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(run())
+
+
+def play_offline(manager: DownloadManager, asset_id: str) -> dict[str, Any]:
+    """Play a download headless (libmpv vo=null ao=null) to its end; the QoE report."""
+    from player.session import PlaybackSession
+
+    playback = manager.open_offline(asset_id)
+    try:
+        session = PlaybackSession(target=asset_id, source=playback.source, presentation=playback.presentation,
+                                  keys=playback.keys)
+        return asyncio.run(session.run())
+    finally:
+        playback.close()
+
+
+def plaintext_marks(path: Path) -> list[bytes]:
+    """MP4 box types and WebVTT text found in a file's bytes."""
+    data = path.read_bytes()
+    return [m for m in PLAINTEXT_MARKS if m in data]
+
+
+def admin_faults(api_url: str, edge: int, body: dict[str, Any]) -> None:
+    """Set an edge's faults through the admin API (as the demo admin)."""
+    import httpx
+
+    token = httpx.post(f"{api_url}/api/v1/auth/login", json={"email": "demo@reelbox.local", "password": "demo"},
+                       timeout=10).json()["access_token"]
+    reply = httpx.post(f"{api_url}/api/v1/admin/edges/{edge}/faults", json=body, timeout=10,
+                       headers={"Authorization": f"Bearer {token}"})
+    reply.raise_for_status()
