@@ -14,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..db import content_root, open_db
+from ..db import content_root
 from .build import build_title
 from .cenc import new_content_key
 from .commands import EncodeSettings
 from .ladder import plan_ladder
+from .store import open_backend_db
 from .models import TitleInfo, TitleMeta
 from .pipeline import EncodeRequest
 from .publish import clean_staging, staging_root
@@ -93,7 +94,7 @@ CatalogProgress = Callable[[float, str], None]
 
 
 def _published_ids(data_dir: Path) -> set[str]:
-    db = open_db(data_dir)
+    db = open_backend_db(data_dir)
     try:
         ids = {r[0] for r in db.conn.execute("SELECT id FROM titles")}
     finally:

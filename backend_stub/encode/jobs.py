@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..db import open_db
+import sqlite_utils
+
 from .errors import JobError
 from .models import TitleMeta, check_title_id
 from .publish import clean_staging
+from .store import open_backend_db
 
 Clock = Callable[[], float]
 STATES = ("queued", "running", "done", "failed", "dead")
@@ -64,18 +65,15 @@ class Job:
     next_attempt_at: float
 
 
-_open_lock = threading.Lock()
+def open_jobs_db(data_dir: Path) -> sqlite_utils.Database:
+    """The backend database with our ``jobs`` table created if missing."""
+    return open_backend_db(data_dir, _create_jobs_table)
 
 
-def open_jobs_db(data_dir: Path):
-    """``open_db`` plus our table. Serialised in-process: ``open_db`` sets WAL before its busy timeout,
-    so two threads creating the database at once could otherwise see "database is locked"."""
-    with _open_lock:
-        db = open_db(data_dir)
-        if "jobs" not in db.table_names():
-            db["jobs"].create(JOB_COLUMNS, pk="id", not_null={"state", "title_id"})
-            db.execute("CREATE INDEX IF NOT EXISTS jobs_due ON jobs(state, next_attempt_at)")
-    return db
+def _create_jobs_table(db: sqlite_utils.Database) -> None:
+    if "jobs" not in db.table_names():
+        db["jobs"].create(JOB_COLUMNS, pk="id", not_null={"state", "title_id"}, if_not_exists=True)
+        db.execute("CREATE INDEX IF NOT EXISTS jobs_due ON jobs(state, next_attempt_at)")
 
 
 def _meta_json(meta: TitleMeta) -> str:

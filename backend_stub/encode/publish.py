@@ -11,8 +11,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from ..db import content_root, open_db
+from ..db import content_root
 from .cenc import ContentKey
+from .store import open_backend_db
 from .models import TitleInfo, TitleMeta
 
 STAGING = ".staging"
@@ -78,7 +79,7 @@ def publish(
     }
     cols = ", ".join(f'"{c}"' for c in row)
     marks = ", ".join("?" for _ in row)
-    db = open_db(data_dir)
+    db = open_backend_db(data_dir)
     try:
         with db.conn:  # one transaction: the title row and its key appear together
             db.conn.execute("DELETE FROM content_keys WHERE title_id = ?", [meta.id])

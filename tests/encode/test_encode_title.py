@@ -149,3 +149,25 @@ def test_subtitles_and_two_audio_languages_in_both_manifests(protected_title):
     assert "Line 1 (en)" in cues
     assert json.loads(sqlite3.connect(protected_title.folder.parent.parent / "backend.sqlite").execute(
         "SELECT subtitle_langs FROM titles WHERE id='locked-one'").fetchone()[0]) == ["en"]
+
+
+def test_concurrent_fixture_calls_share_one_fresh_data_dir(tmp_path):
+    """Two threads calling make_test_title on a new data dir both publish (no 'database is locked')."""
+    import threading
+
+    results: dict[str, object] = {}
+
+    def make(tid: str) -> None:
+        try:
+            results[tid] = make_test_title(tmp_path, tid, seconds=2, heights=(144,), protected=tid.endswith("b"))
+        except Exception as exc:  # reported by the assertion below
+            results[tid] = exc
+
+    threads = [threading.Thread(target=make, args=(t,)) for t in ("par-a", "par-b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(isinstance(v, TitleInfo) for v in results.values()), results
+    ids = sorted(r[0] for r in sqlite3.connect(tmp_path / "backend.sqlite").execute("SELECT id FROM titles"))
+    assert ids == ["par-a", "par-b"]
