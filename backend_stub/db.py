@@ -36,8 +36,9 @@ def open_db(data_dir: Path) -> sqlite_utils.Database:
     """Open (creating if needed) the backend database with WAL so the API reads while the encoder writes."""
     data_dir.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(data_dir / "backend.sqlite")
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA busy_timeout=5000")
+    db.execute("PRAGMA busy_timeout=5000")  # first: the WAL switch below must wait for other writers too
+    if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        db.execute("PRAGMA journal_mode=WAL")  # persistent in the file; later opens skip the write lock
     if "titles" not in db.table_names():
         db["titles"].create(TITLE_COLUMNS, pk="id", not_null={"name"})
     if "content_keys" not in db.table_names():

@@ -60,3 +60,21 @@ def processes_in_session(sid: int) -> list[int]:
         if int(fields[3]) == sid:  # state ppid pgrp session
             pids.append(int(entry.name))
     return pids
+
+
+def insert_titles(data_dir: Path, rows: list[dict[str, Any]]) -> None:
+    """Insert catalog rows as the encoder would publish them (``BEGIN IMMEDIATE``: the ingest worker writes too)."""
+    import sqlite3
+
+    from backend_stub.db import open_db
+
+    open_db(data_dir).conn.close()
+    conn = sqlite3.connect(data_dir / "backend.sqlite", isolation_level=None, timeout=10)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for row in rows:
+            cols = ", ".join(f'"{c}"' for c in row)
+            conn.execute(f"INSERT INTO titles ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()

@@ -5,9 +5,9 @@ import json
 
 import httpx
 import pytest
+from backend_testkit import insert_titles
 from conftest import CLEAR_ID
 
-from backend_stub.db import open_db
 from backend_stub.server import Backend
 
 EXTRA = [
@@ -20,13 +20,12 @@ EXTRA = [
 @pytest.fixture
 def catalog_api(reelbox_backend: Backend):
     """The backend with 26 extra catalog rows inserted straight into ``titles`` (as the encoder would)."""
-    db = open_db(reelbox_backend.data_dir)
-    for tid, name, desc, genres, cast in EXTRA:
-        db["titles"].insert({"id": tid, "name": name, "description": desc, "genres": json.dumps(genres),
-                             "cast": json.dumps(cast), "year": 2020, "duration_s": 60.0, "max_height": 720,
-                             "protected": 0, "kid": None, "audio_langs": '["en"]', "subtitle_langs": "[]",
-                             "published_at": 0.0})
-    db.conn.close()
+    insert_titles(reelbox_backend.data_dir, [
+        {"id": tid, "name": name, "description": desc, "genres": json.dumps(genres), "cast": json.dumps(cast),
+         "year": 2020, "duration_s": 60.0, "max_height": 720, "protected": 0, "kid": None,
+         "audio_langs": '["en"]', "subtitle_langs": "[]", "published_at": 0.0}
+        for tid, name, desc, genres, cast in EXTRA
+    ])
     with httpx.Client(base_url=reelbox_backend.api_url + "/api/v1") as client:
         yield client
 

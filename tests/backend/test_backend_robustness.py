@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import httpx
-from backend_testkit import register_and_login
+from backend_testkit import insert_titles, register_and_login
 from conftest import CLEAR_ID, PROTECTED_ID
 
 from backend_stub.db import open_db
@@ -41,9 +41,7 @@ def test_oversized_body_is_413(api: httpx.Client) -> None:
 
 def test_internal_error_hides_the_traceback(reelbox_backend: Backend, api: httpx.Client) -> None:
     """A server-side failure (a corrupt catalog row) → 500 {"code": "internal"} and nothing more."""
-    db = open_db(reelbox_backend.data_dir)
-    db["titles"].insert({"id": "broken", "name": "Broken", "max_height": "tall", "protected": 0})
-    db.conn.close()
+    insert_titles(reelbox_backend.data_dir, [{"id": "broken", "name": "Broken", "max_height": "tall", "protected": 0}])
     login = api.post("/auth/login", json={"email": "demo@reelbox.local", "password": "demo"}).json()
     r = api.post("/playback/broken", json={}, headers={"Authorization": f"Bearer {login['access_token']}"})
     assert r.status_code == 500
