@@ -24,10 +24,10 @@ class MuxFeed:
         self._drain()
         self.output.end_of_stream()
 
-    def restart(self, at_s: float) -> None:
-        """A seek: a fresh remuxer and a fresh stream in libmpv, which will show ``at_s`` first."""
+    def restart(self, at_s: float) -> int:
+        """A seek: a fresh remuxer and a fresh stream in libmpv, which will show ``at_s`` first; returns its generation."""
         self.remuxer = TsRemuxer(tracks=self.tracks)
-        self.output.restart(at_s)
+        return self.output.restart(at_s)
 
     def _drain(self) -> None:
         data = self.remuxer.read()

@@ -91,6 +91,7 @@ class Scheduler:
         keys: Awaitable[KeyRing] | None = None,
         config: SchedulerConfig | None = None,
         session_id: str | None = None,
+        tracker: ThroughputTracker | None = None,
     ) -> None:
         self.presentation = presentation
         self.source = source
@@ -111,7 +112,8 @@ class Scheduler:
         if not first:
             raise PlaybackError("the video rendition has no segments")
         self.segment_duration_s = max(s.duration_s for s in first[: min(len(first), 8)])
-        self.tracker = ThroughputTracker(segment_duration_s=self.segment_duration_s, min_bits=16_000 * 8)
+        # the estimate outlives a seek: the network did not change because the viewer jumped
+        self.tracker = tracker or ThroughputTracker(segment_duration_s=self.segment_duration_s, min_bits=16_000 * 8)
         self.last_rung: int | None = None
         self.phase = Phase.STARTUP if self.config.start_s <= 0 else Phase.AFTER_SEEK
         self.start_index = self._index_at(self.ladder[0], self.config.start_s)
@@ -291,6 +293,8 @@ class Scheduler:
                 index=index, type=kind, rendition=rendition.id, bitrate_kbps=round(rendition.bandwidth / 1000.0, 1),
                 cdn=fetched.cdn, bytes=len(fetched.body), download_ms=round(fetched.seconds * 1000.0, 1),
                 buffer_s=round(buffer_at_request, 3), duration_s=ref.duration_s, start_s=ref.start_s,
+                at_s=round(self.clock() - fetched.seconds - self.qoe.opened_at, 3),
+                estimate_kbps=round(self.tracker.throughput_kbps, 1) if kind == "video" and self.tracker.throughput_kbps else None,
             )
         )
 

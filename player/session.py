@@ -23,7 +23,7 @@ from player.feed.events import EndOfFile, FeedEvent, FirstFrame, LogProblem, Pos
 from player.feed.mpv_output import MpvOutput
 from player.manifest import Presentation, load_presentation_multi
 from player.mux_feed import MuxFeed
-from player.net import CdnPool, HttpTransport, MonotonicClock
+from player.net import CdnPool, HttpTransport, MonotonicClock, RequestKind, RequestRecord, Transport, redact
 from player.qoe import QoeTracker
 from player.scheduler import Scheduler, SchedulerConfig, pick_audio
 from player.source import CdnSource, SegmentSource
@@ -52,6 +52,8 @@ class SessionOptions:
     mpv_options: dict[str, Any] = field(default_factory=dict)
     device_id: str | None = None
     audio_language: str | None = None
+    # QA (issue 9): wraps the HTTP transport every pool request goes through, e.g. player.shaping's emulation
+    wrap_transport: Callable[[Transport], Transport] | None = None
 
 
 class PlaybackSession:
@@ -84,7 +86,18 @@ class PlaybackSession:
         self.scheduler: Scheduler | None = None
         self._events: asyncio.Queue[FeedEvent] = asyncio.Queue()
         self._done = asyncio.Event()
+        self.started = asyncio.Event()  # set once libmpv and the scheduler run (controls work from then on)
         self._end_error: str | None = None
+        self._failure: BaseException | None = None
+        self._feed: MuxFeed | None = None
+        self._fetching: asyncio.Task[None] | None = None
+        self._keys: asyncio.Task[KeyRing] | None = None
+        self._generation = 0
+        self._awaiting_frame = True
+        self._last_position: float | None = None
+        self.played_s = 0.0
+        self.first_frame_position_s: float | None = None  # where the last start or seek showed its first frame
+        self.paused = False
         self.decoder_errors = 0
         self.start_s = 0.0
 
@@ -99,7 +112,7 @@ class PlaybackSession:
         )
         self.manifest_urls = self.playback.manifests
 
-    async def _load(self, transport: HttpTransport) -> None:
+    async def _load(self, transport: Transport) -> None:
         if self.presentation is not None and self._source is not None:
             return
         if not self.manifest_urls:
@@ -117,12 +130,29 @@ class PlaybackSession:
     async def _license(self) -> KeyRing:
         assert self.playback is not None and self.backend is not None and self.presentation is not None
         kids = list(self.playback.kids) or list(self.presentation.default_kids())
-        ring = await acquire_keys(
-            self.playback.license_url or "", kids, token=self.backend.access_token,
-            session_id=self.playback.session_id,
-        )
+        started = self.clock()
+        try:
+            ring = await acquire_keys(
+                self.playback.license_url or "", kids, token=self.backend.access_token,
+                session_id=self.playback.session_id,
+            )
+        except Exception as exc:
+            self._log_licence(started, exc)
+            raise
+        self._log_licence(started, None)
         self.qoe.license_acquired(ring.license_ms / 1000.0)
         return ring
+
+    def _log_licence(self, started: float, error: Exception | None) -> None:
+        """The licence exchange as a row of the request log (QA, issue 9): CDN -1, outside the pool."""
+        if self.pool is None or self.playback is None:
+            return
+        self.pool.log.add(RequestRecord(
+            kind=RequestKind.LICENCE, cdn=-1, url=redact(self.playback.license_url or ""),
+            status=getattr(error, "status", None) if error else 200, bytes=0, ttfb_s=None,
+            duration_s=self.clock() - started, retries=0, at_s=started,
+            error=None if error is None else f"{type(error).__name__}: {error}",
+        ))
 
     def _keys_task(self) -> asyncio.Task[KeyRing] | None:
         if self._offline_keys is not None:
@@ -142,28 +172,43 @@ class PlaybackSession:
         with contextlib.suppress(RuntimeError):  # loop closed while libmpv shuts down
             loop.call_soon_threadsafe(self._events.put_nowait, event)
 
-    async def _consume_events(self) -> None:
-        until = self.options.until_s
-        while True:
-            event = await self._events.get()
-            if isinstance(event, FirstFrame):
-                self.qoe.first_frame(event.at)
-            elif isinstance(event, StallChanged):
-                if event.stalled and not (self.scheduler and self.scheduler._video.done and self.scheduler.buffer_s() < 0.5):
-                    self.qoe.stall_start(event.at)
-                elif not event.stalled:
-                    self.qoe.stall_end(event.at)
-            elif isinstance(event, PositionChanged):
-                self.qoe.position(event.position_s - self.start_s)
-                if until is not None and event.position_s >= until:
-                    self._done.set()
-            elif isinstance(event, LogProblem):
-                if event.decoder:
-                    self.decoder_errors += 1
-            elif isinstance(event, EndOfFile) and event.reason in ("eof", "error", "stop", "quit"):
-                if event.reason == "error":
-                    self._end_error = event.error or "libmpv could not play the stream"
+    def _handle(self, event: FeedEvent) -> None:
+        if isinstance(event, FirstFrame):
+            self.qoe.first_frame(event.at)
+            self.first_frame_position_s = event.position_s
+            self._awaiting_frame = False
+        elif isinstance(event, StallChanged):
+            if not event.stalled:
+                self.qoe.stall_end(event.at)
+            elif not self._awaiting_frame and not self._draining():
+                self.qoe.stall_start(event.at)
+        elif isinstance(event, PositionChanged):
+            self._advance(event.position_s)
+        elif isinstance(event, LogProblem):
+            self.decoder_errors += int(event.decoder)
+        elif isinstance(event, EndOfFile) and event.generation == self._generation:
+            if event.reason == "error":
+                self._end_error = event.error or "libmpv could not play the stream"
+            if event.reason in ("eof", "error", "quit"):
                 self._done.set()
+
+    def _draining(self) -> bool:
+        """libmpv running dry after the last segment is the end of the stream, not a rebuffer."""
+        return self.scheduler is not None and self.scheduler._video.done and self.scheduler.buffer_s() < 0.5
+
+    def _advance(self, position_s: float) -> None:
+        """Count media time actually played (a seek jumps without playing the gap)."""
+        if self._last_position is not None and 0.0 < position_s - self._last_position < 1.5:
+            self.played_s += position_s - self._last_position
+            self.qoe.position(self.played_s)
+        self._last_position = position_s
+        until = self.options.until_s
+        if until is not None and position_s >= until:
+            self._done.set()
+
+    async def _consume_events(self) -> None:
+        while True:
+            self._handle(await self._events.get())
 
     async def _heartbeat(self) -> None:
         assert self.backend is not None and self.playback is not None
@@ -172,18 +217,113 @@ class PlaybackSession:
             with contextlib.suppress(Exception):
                 await self.backend.heartbeat(self.playback.session_id)
 
+    # -- controls (call on the session's loop) ------------------------------------------------
+
+    def position(self) -> float | None:
+        """The playhead the scheduler counts from: the seek target until its first frame is out."""
+        if self._awaiting_frame or self.output is None:
+            return self.start_s
+        return self.output.position_s
+
+    def pause(self, paused: bool) -> None:
+        self.paused = paused
+        if self.output is not None:
+            self.output.pause(paused)
+
+    def set_volume(self, volume: int) -> None:
+        if self.output is not None:
+            self.output.set_property("volume", max(0, min(100, volume)))
+
+    def set_mute(self, muted: bool) -> None:
+        if self.output is not None:
+            self.output.set_property("mute", muted)
+
+    def set_rendition(self, rung: int | None) -> None:
+        """Pin the video quality (index into the ladder, lowest first), or ``None`` for Auto; applies from the next segment."""
+        self.options.force_rendition = rung
+        if self.scheduler is not None:
+            self.scheduler.config.force_rung = rung
+
+    def stop(self) -> None:
+        self._done.set()
+
+    async def seek(self, position_s: float) -> None:
+        """Restart the pipeline at ``position_s``: fetching resumes at the segment holding it."""
+        if self.output is None or self.scheduler is None or self._feed is None:
+            raise PlaybackError("seek before the session started")
+        duration = self.presentation.duration_s if self.presentation else None
+        position_s = max(0.0, min(position_s, (duration or position_s) - 0.5))
+        await self._stop_fetching()
+        self.start_s = position_s
+        self._awaiting_frame = True
+        self._last_position = None
+        self._generation = self._feed.restart(position_s)
+        self._start_fetching(tracker=self.scheduler.tracker, algorithm=self.scheduler.algorithm)
+
+    def stats(self) -> dict[str, Any]:
+        """What a stats overlay shows ("stats for nerds"): rendition, bitrate, buffer, estimate, CDN, drops."""
+        sched, out = self.scheduler, self.output
+        rung = sched.current_rung if sched else None
+        rendition = sched.ladder[rung] if sched is not None and rung is not None else None
+        video = self.qoe.video_segments()
+        return {
+            "position_s": self.position(),
+            "duration_s": self.presentation.duration_s if self.presentation else None,
+            "buffer_s": sched.buffer_s() if sched else 0.0,
+            "buffered_until_s": sched._video.added_until_s if sched else None,
+            "rendition": rendition.id if rendition else None,
+            "width": out.video_size[0] if out and out.video_size else None,
+            "height": out.video_size[1] if out and out.video_size else None,
+            "bitrate_kbps": rendition.bandwidth / 1000.0 if rendition else None,
+            "throughput_kbps": sched.tracker.throughput_kbps if sched else None,
+            "cdn": video[-1].cdn if video else None,
+            "dropped_frames": (out.property("frame-drop-count") if out else None) or 0,
+            "paused": self.paused,
+            "forced_rung": self.options.force_rendition,
+            "ladder": [
+                {"rung": i, "height": r.height, "bitrate_kbps": r.bandwidth / 1000.0}
+                for i, r in enumerate(sched.ladder)
+            ] if sched else [],
+        }
+
     # -- the whole session --------------------------------------------------------------------
+
+    def _start_fetching(self, *, tracker: Any = None, algorithm: Algorithm | None = None) -> None:
+        assert self.presentation is not None and self._source is not None and self._feed is not None
+        config = SchedulerConfig(
+            buffer_capacity_s=self.options.buffer_capacity_s, start_s=self.start_s, until_s=self.options.until_s,
+            force_rung=self.options.force_rendition,
+            max_height=self.playback.max_height if self.playback else None,
+            audio_language=self.options.audio_language,
+        )
+        self.scheduler = Scheduler(
+            presentation=self.presentation, source=self._source, sink=self._feed,
+            algorithm=algorithm or make_algorithm(self.options.abr), clock=self.clock, position=self.position,
+            qoe=self.qoe, keys=self._keys, config=config,
+            session_id=self.playback.session_id if self.playback else None, tracker=tracker,
+        )
+        self._fetching = asyncio.create_task(self.scheduler.run())
+        self._fetching.add_done_callback(self._fetching_ended)
+
+    def _fetching_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self._failure = task.exception()
+            self._done.set()
+
+    async def _stop_fetching(self) -> None:
+        if self._fetching is not None and not self._fetching.done():
+            self._fetching.cancel()
+            await asyncio.gather(self._fetching, return_exceptions=True)
 
     async def run(self) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         transport = HttpTransport(clock=MonotonicClock())
         tasks: list[asyncio.Task[Any]] = []
-        keys_task: asyncio.Task[KeyRing] | None = None
         try:
             await self._grant()
-            await self._load(transport)
+            await self._load(self.options.wrap_transport(transport) if self.options.wrap_transport else transport)
             assert self.presentation is not None and self._source is not None
-            keys_task = self._keys_task()
+            self._keys = self._keys_task()
             if self.options.start_s is not None:
                 self.start_s = self.options.start_s
             elif self.playback is not None:
@@ -192,57 +332,43 @@ class PlaybackSession:
                 vo=self.options.vo, ao=self.options.ao, clock=self.clock,
                 on_event=lambda e: self._on_mpv_event(loop, e), options=self.options.mpv_options,
             )
-            config = SchedulerConfig(
-                buffer_capacity_s=self.options.buffer_capacity_s, start_s=self.start_s, until_s=self.options.until_s,
-                force_rung=self.options.force_rendition,
-                max_height=self.playback.max_height if self.playback else None,
-                audio_language=self.options.audio_language,
-            )
-            algorithm = make_algorithm(self.options.abr)
             audio = pick_audio(self.presentation, self.options.audio_language)
-            self.scheduler = Scheduler(
-                presentation=self.presentation, source=self._source,
-                sink=MuxFeed(self.output, ("video", "audio") if audio else ("video",)),
-                algorithm=algorithm, clock=self.clock, position=lambda: self.output.position_s if self.output else None,
-                qoe=self.qoe, keys=keys_task, config=config,
-                session_id=self.playback.session_id if self.playback else None,
-            )
-            self.output.start(self.start_s)
+            self._feed = MuxFeed(self.output, ("video", "audio") if audio else ("video",))
+            self._generation = self.output.start(self.start_s)
             tasks.append(asyncio.create_task(self._consume_events()))
             if self.backend is not None and self.playback is not None:
                 tasks.append(asyncio.create_task(self._heartbeat()))
-            fetching = asyncio.create_task(self.scheduler.run())
-            done_wait = asyncio.create_task(self._done.wait())
-            await asyncio.wait({fetching, done_wait}, return_when=asyncio.FIRST_COMPLETED)
-            if fetching.done() and fetching.exception() is not None:
-                done_wait.cancel()
-                raise fetching.exception()  # type: ignore[misc]
-            await done_wait
-            if not fetching.done():
-                fetching.cancel()
-                await asyncio.gather(fetching, return_exceptions=True)
+            self._start_fetching()
+            self.started.set()
+            await self._done.wait()
+            if self._failure is not None:
+                raise self._failure
             if self._end_error:
                 raise PlaybackError(self._end_error)
         except Exception as exc:
             self.qoe.error(type(exc).__name__, str(exc), self.clock())
             raise
         finally:
+            await self._stop_fetching()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            if keys_task is not None:
-                keys_task.cancel()
-                with contextlib.suppress(BaseException):
-                    (await keys_task).clear()
-            if self.output is not None:
-                self.output.close()
-            if self.pool is not None:
-                await self.pool.aclose()
-            await transport.aclose()
-            if self.backend is not None and self.playback is not None:
-                with contextlib.suppress(Exception):
-                    await self.backend.end_playback(self.playback.session_id)
+            await self._close(transport)
         return self.report()
+
+    async def _close(self, transport: HttpTransport) -> None:
+        if self._keys is not None:
+            self._keys.cancel()
+            with contextlib.suppress(BaseException):
+                (await self._keys).clear()
+        if self.output is not None:
+            self.output.close()
+        if self.pool is not None:
+            await self.pool.aclose()
+        await transport.aclose()
+        if self.backend is not None and self.playback is not None:
+            with contextlib.suppress(Exception):
+                await self.backend.end_playback(self.playback.session_id)
 
     def report(self) -> dict[str, Any]:
         now = self.clock()
@@ -262,13 +388,14 @@ class PlaybackSession:
         report["cdn_failovers"] = max(report["cdn_failovers"], self.pool.failovers if self.pool else 0)
         report["algorithm"] = self.scheduler.algorithm.name if self.scheduler else None
         report["start_s"] = self.start_s
-        report["requests"] = [_record_dict(r) for r in self.pool.records] if self.pool else []
+        report["requests"] = [_record_dict(r, self.qoe.opened_at) for r in self.pool.records] if self.pool else []
         return report
 
 
-def _record_dict(record: Any) -> dict[str, Any]:
+def _record_dict(record: Any, origin: float) -> dict[str, Any]:
     from dataclasses import asdict
 
     out = asdict(record)
     out["kind"] = str(out.get("kind"))
+    out["t_s"] = round(out["at_s"] - origin, 3)  # seconds since the session opened (the segments' ``at_s`` axis)
     return out

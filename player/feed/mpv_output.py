@@ -197,6 +197,13 @@ class MpvOutput:
         except (mpv.ShutdownError, SystemError, AttributeError, RuntimeError):
             return None
 
+    def set_property(self, name: str, value: Any) -> None:
+        """Set a libmpv property (volume, mute, fullscreen ...); a no-op once libmpv has shut down."""
+        try:
+            setattr(self._mpv, name.replace("-", "_"), value)
+        except (mpv.ShutdownError, SystemError, RuntimeError):
+            pass
+
     def wait_for(self, predicate: Callable[[FeedEvent], bool], timeout_s: float) -> FeedEvent | None:
         """Consume :attr:`events` until one matches (returned) or ``timeout_s`` passes (None). For tests and the CLI."""
         deadline = self._clock() + timeout_s

@@ -114,3 +114,37 @@ def test_a_denied_licence_ends_the_session_with_its_reason(start_backend):
     with pytest.raises(LicenseDenied) as denied:
         asyncio.run(scenario())
     assert denied.value.code == "not_entitled"
+
+
+def test_seek_pause_and_quality_pin_during_play(start_backend):
+    """Seeking jumps the fetch to the target segment, pause holds the playhead, and a pinned rung is what gets fetched."""
+    backend = start_backend(edges=1)
+    seen: dict[str, Any] = {}
+
+    async def drive(session: PlaybackSession) -> None:
+        await session.started.wait()
+        while session.qoe.startup_at is None:
+            await asyncio.sleep(0.05)
+        session.set_rendition(0)
+        await session.seek(8.0)
+        while session.position() is None or session._awaiting_frame:
+            await asyncio.sleep(0.05)
+        seen["after_seek"] = session.first_frame_position_s
+        session.pause(True)
+        await asyncio.sleep(0.3)
+        held = session.position()
+        await asyncio.sleep(0.7)
+        seen["pause_drift"] = session.position() - held
+        seen["stats"] = session.stats()
+        session.pause(False)
+
+    report = asyncio.run(_play(backend, CLEAR, SessionOptions(buffer_capacity_s=4.0), during=drive))
+    assert report["errors"] == [] and report["decoder_errors"] == 0
+    assert 7.9 <= seen["after_seek"] <= 8.5
+    assert abs(seen["pause_drift"]) < 0.05
+    assert seen["stats"]["paused"] is True and seen["stats"]["forced_rung"] == 0
+    late_video = [s for s in report["segments"] if s["type"] == "video" and s["start_s"] >= 8.0]
+    assert late_video
+    lowest = min(s["bitrate_kbps"] for s in report["segments"] if s["type"] == "video")
+    assert all(s["bitrate_kbps"] == lowest for s in late_video)
+    assert report["played_s"] < 11.0  # the skipped stretch was not played
