@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from backend_stub.edge.access_log import AccessLog, EdgeRequest
 from backend_stub.edge.content import (
-    cache_control, content_type, make_etag, open_inside, parse_content_path, split_target,
+    ContentPath, cache_control, content_type, make_etag, open_inside, parse_content_path, split_target,
 )
 from backend_stub.edge.faults import FaultConfig
 from backend_stub.edge.protocol import (
@@ -26,7 +26,7 @@ from backend_stub.edge.protocol import (
 )
 from backend_stub.edge.shaping import Clock, Link
 from backend_stub.edge.signing import TokenChecker, TokenStatus, redact_path
-from backend_stub.edge.sockio import MSG_MORE, Broken, SocketReader, send_all, send_file
+from backend_stub.edge.sockio import MSG_MORE, Broken, Connection
 
 INLINE_BODY_MAX = 64 * 1024  # bodies this small go out with the head in one write
 
@@ -71,15 +71,14 @@ class Responder:
         self._dates = HttpDate()
         self._modified = HttpDate()
 
-    async def respond(self, loop: asyncio.AbstractEventLoop, sock: socket.socket, reader: SocketReader,
-                      request: Request) -> bool:
+    async def respond(self, conn: Connection, request: Request) -> bool:
         """Answer ``request``; return whether the connection may serve another. Raises EndConnection."""
         path = split_target(request.target)
         content = parse_content_path(path)
         ex = _Exchange(request=request, path=content.redacted if content else redact_path(path), started=self._clock())
         keep = request.keep_alive
         try:
-            keep = await self._answer(loop, sock, reader, ex, content, keep)
+            keep = await self._answer(conn, ex, content, keep)
         except Broken as exc:
             ex.bytes_sent += exc.sent
             keep = False
@@ -88,7 +87,7 @@ class Responder:
             self._record(ex)
         return keep
 
-    async def _answer(self, loop, sock, reader: SocketReader, ex: _Exchange, content, keep: bool) -> bool:  # noqa: ANN001
+    async def _answer(self, conn: Connection, ex: _Exchange, content: ContentPath | None, keep: bool) -> bool:
         active = self._faults()
         cfg = active.config
         delay = cfg.latency_ms / 1000.0
@@ -99,28 +98,28 @@ class Responder:
             await asyncio.sleep(delay)
         if cfg.error_fraction and active.rng.random() < cfg.error_fraction and cfg.error_status:
             ex.faults.append("error")
-            return await self._simple(loop, sock, ex, cfg.error_status, "injected fault\n", keep)
+            return await self._simple(conn, ex, cfg.error_status, "injected fault\n", keep)
         method = ex.request.method
         if method not in ("GET", "HEAD"):
-            return await self._simple(loop, sock, ex, 405, "method not allowed\n", keep, [("Allow", "GET, HEAD")])
+            return await self._simple(conn, ex, 405, "method not allowed\n", keep, [("Allow", "GET, HEAD")])
         if content is None:
-            return await self._simple(loop, sock, ex, 404, "not found\n", keep)
+            return await self._simple(conn, ex, 404, "not found\n", keep)
         verdict = self._tokens.check(content.token, content.title_id, ex.started)
         if verdict is not TokenStatus.VALID:
-            return await self._simple(loop, sock, ex, 403, f"forbidden: {verdict.value}\n", keep)
+            return await self._simple(conn, ex, 403, f"forbidden: {verdict.value}\n", keep)
         fd = open_inside(self._root, content)
         if fd is None:
-            return await self._simple(loop, sock, ex, 404, "not found\n", keep)
+            return await self._simple(conn, ex, 404, "not found\n", keep)
         try:
-            return await self._serve_file(loop, sock, reader, ex, fd, content.relpath, keep, active)
+            return await self._serve_file(conn, ex, fd, content.relpath, keep, active)
         finally:
             os.close(fd)
 
-    async def _serve_file(self, loop, sock, reader: SocketReader, ex: _Exchange, fd: int, relpath: str, keep: bool,  # noqa: ANN001
+    async def _serve_file(self, conn: Connection, ex: _Exchange, fd: int, relpath: str, keep: bool,
                           active: ActiveFaults) -> bool:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            return await self._simple(loop, sock, ex, 404, "not found\n", keep)
+            return await self._simple(conn, ex, 404, "not found\n", keep)
         size = st.st_size
         etag = make_etag(size, st.st_mtime_ns, st.st_ino)
         headers = [
@@ -135,14 +134,14 @@ class Responder:
         inm = hdrs.get("if-none-match")
         if inm is not None and etag_matches(inm, etag):
             ex.status = 304
-            await _send_head(loop, sock, response_head(304, headers, keep_alive=keep))
+            await _send_head(conn, response_head(304, headers, keep_alive=keep))
             return keep
         range_header = hdrs.get("range")
         if_range = hdrs.get("if-range")
         wanted = parse_range(range_header, size) if if_range is None or if_range == etag else None
         if isinstance(wanted, Unsatisfiable):
             extra = [("Content-Range", f"bytes */{size}")]
-            return await self._simple(loop, sock, ex, 416, "range not satisfiable\n", keep, extra)
+            return await self._simple(conn, ex, 416, "range not satisfiable\n", keep, extra)
         first, count, status = 0, size, 200
         if isinstance(wanted, ByteRange):
             first, count, status = wanted.first, wanted.length, 206
@@ -152,45 +151,45 @@ class Responder:
         ex.status = status
         head = response_head(status, headers, keep_alive=keep)
         if ex.request.method == "HEAD":
-            await _send_head(loop, sock, head)
+            await _send_head(conn, head)
             return keep
         cfg = active.config
         cut = min(n for n in (cfg.stall_after_bytes, cfg.drop_after_bytes, count) if n is not None)
         if cut == count and not cfg.shaped:
-            await self._send_fast(loop, sock, ex, head, fd, first, count)
+            await self._send_fast(conn, ex, head, fd, first, count)
             return keep
-        await _send_head(loop, sock, head)
-        await self._send_paced(loop, sock, ex, fd, first, cut)
+        await _send_head(conn, head)
+        await self._send_paced(conn, ex, fd, first, cut)
         if cut == count:
             return keep
         if cfg.stall_after_bytes is not None and cut == cfg.stall_after_bytes:
             ex.faults.append("stall")
             self._record(ex)  # visible while the connection hangs
-            await reader.wait_closed()
+            await conn.reader.wait_closed()
         else:
             ex.faults.append("drop")
             try:
-                sock.shutdown(socket.SHUT_WR)
+                conn.sock.shutdown(socket.SHUT_WR)
             except OSError:
                 pass
         raise EndConnection()
 
-    async def _send_fast(self, loop, sock, ex: _Exchange, head: bytes, fd: int, first: int, count: int) -> None:  # noqa: ANN001
+    async def _send_fast(self, conn: Connection, ex: _Exchange, head: bytes, fd: int, first: int, count: int) -> None:
         """Unfaulted body: inline for small files, head + zero-copy sendfile otherwise."""
         if count <= INLINE_BODY_MAX:
             body = os.pread(fd, count, first)
             try:
-                await send_all(loop, sock, head + body)
+                await conn.send_all(head + body)
             except Broken as exc:
                 raise Broken(max(0, exc.sent - len(head))) from None
             ex.bytes_sent = len(body)
             return
-        await _send_head(loop, sock, head, MSG_MORE)
-        ex.bytes_sent = await send_file(loop, sock, fd, first, count)
+        await _send_head(conn, head, MSG_MORE)
+        ex.bytes_sent = await conn.send_file(fd, first, count)
         if ex.bytes_sent < count:  # the file shrank under us: the framing is now wrong
             raise EndConnection()
 
-    async def _send_paced(self, loop, sock, ex: _Exchange, fd: int, first: int, count: int) -> None:  # noqa: ANN001
+    async def _send_paced(self, conn: Connection, ex: _Exchange, fd: int, first: int, count: int) -> None:
         """Send ``count`` body bytes, pacing each chunk on the edge's shared link while one is set."""
         sent = 0
         while sent < count:
@@ -205,7 +204,7 @@ class Responder:
                 if wait > 0:
                     await asyncio.sleep(wait)
             try:
-                n = await send_file(loop, sock, fd, first + sent, chunk)
+                n = await conn.send_file(fd, first + sent, chunk)
             except Broken as exc:
                 ex.bytes_sent = sent + exc.sent
                 raise Broken(0) from None
@@ -214,7 +213,7 @@ class Responder:
             if n < chunk:
                 raise EndConnection()
 
-    async def _simple(self, loop, sock, ex: _Exchange, status: int, text: str, keep: bool,  # noqa: ANN001
+    async def _simple(self, conn: Connection, ex: _Exchange, status: int, text: str, keep: bool,
                       extra: list[tuple[str, str]] | None = None) -> bool:
         """A short text answer (errors, injected faults)."""
         encoded = text.encode()
@@ -225,7 +224,7 @@ class Responder:
         ex.status = status
         head = response_head(status, headers, keep_alive=keep)
         try:
-            await send_all(loop, sock, head + body)
+            await conn.send_all(head + body)
         except Broken as exc:
             raise Broken(max(0, exc.sent - len(head))) from None
         ex.bytes_sent = len(body)
@@ -242,9 +241,9 @@ class Responder:
         ))
 
 
-async def _send_head(loop: asyncio.AbstractEventLoop, sock: socket.socket, head: bytes, flags: int = 0) -> None:
+async def _send_head(conn: Connection, head: bytes, flags: int = 0) -> None:
     """Write a response head; a failure counts no body bytes."""
     try:
-        await send_all(loop, sock, head, flags)
+        await conn.send_all(head, flags)
     except Broken:
         raise Broken(0) from None

@@ -26,7 +26,7 @@ from backend_stub.edge.faults import FaultConfig
 from backend_stub.edge.protocol import MAX_HEAD_BYTES, BadRequest, parse_head, response_head
 from backend_stub.edge.responder import ActiveFaults, EndConnection, Responder
 from backend_stub.edge.shaping import Clock, Link, RateSchedule
-from backend_stub.edge.sockio import Broken, SocketReader, send_all
+from backend_stub.edge.sockio import Broken, Connection, SocketReader, send_all
 
 logger = logging.getLogger("backend_stub.edge")
 ACCEPT_BATCH = 64
@@ -204,7 +204,8 @@ class EdgeServer:
     async def _serve(self, sock: socket.socket) -> None:
         """Serve requests on one keep-alive connection until either side closes it."""
         loop = asyncio.get_running_loop()
-        reader = SocketReader(loop, sock)
+        conn = Connection(loop, sock)
+        reader = conn.reader
         buf = reader.buffer
         try:
             while True:
@@ -226,12 +227,12 @@ class EdgeServer:
                 if not await _skip_body(reader, request.headers.get("content-length")):
                     await _refuse(loop, sock, 400)
                     return
-                if not await self._responder.respond(loop, sock, reader, request):
+                if not await self._responder.respond(conn, request):
                     return
         except (EndConnection, Broken, OSError):
             return
         finally:
-            reader.close()
+            conn.close()
 
 
 async def _skip_body(reader: SocketReader, length: str | None) -> bool:

@@ -146,3 +146,24 @@ class SocketReader:
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
             waiter.cancel()
+
+
+class Connection:
+    """One accepted client socket with its reader: what a response is written to."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+        self.loop = loop
+        self.sock = sock
+        self.reader = SocketReader(loop, sock)
+
+    async def send_all(self, data: bytes, flags: int = 0) -> int:
+        """See :func:`send_all`."""
+        return await send_all(self.loop, self.sock, data, flags)
+
+    async def send_file(self, file_fd: int, offset: int, count: int) -> int:
+        """See :func:`send_file`."""
+        return await send_file(self.loop, self.sock, file_fd, offset, count)
+
+    def close(self) -> None:
+        """Stop reading; the owner closes the socket."""
+        self.reader.close()

@@ -11,12 +11,9 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from backend_stub.edge import EdgeServer, FaultConfig
 from backend_stub.edge.signing import sign_token, signed_url
@@ -121,20 +118,6 @@ def read_response(sock: socket.socket) -> tuple[bytes, bytes, float | None]:
     if head_end < 0:
         return bytes(data), b"", first_body
     return bytes(data[:head_end]), bytes(data[head_end + 4 :]), first_body
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Tree:
-    return make_tree(tmp_path)
-
-
-@pytest.fixture
-def edge(tree: Tree) -> Iterator[RunningEdge]:
-    running = RunningEdge(tree.root)
-    try:
-        yield running
-    finally:
-        running.close()
 
 
 def wait_records(server: EdgeServer, count: int, timeout: float = 5.0) -> list:

@@ -7,9 +7,7 @@ import time
 
 import httpx
 import pytest
-from edge_harness import (  # noqa: F401  (fixtures)
-    SEGMENT_SIZE, edge, header_value, raw_get, read_response, tree, wait_records,
-)
+from edge_harness import SEGMENT_SIZE, header_value, raw_get, read_response, wait_records
 
 
 def _statuses(edge, n: int) -> list[int]:  # noqa: ANN001

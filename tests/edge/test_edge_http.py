@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from edge_harness import (  # noqa: F401  (fixtures)
-    MANIFEST, SEGMENT_SIZE, edge, header_value, raw_get, read_response, tree, wait_records,
-)
+from edge_harness import MANIFEST, SEGMENT_SIZE, header_value, raw_get, read_response, wait_records
 
 
 def test_get_segment_returns_exact_bytes_and_logs_them(edge, tree) -> None:

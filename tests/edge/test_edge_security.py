@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from edge_harness import SECRET, TITLE, edge, raw_get, read_response, tree, wait_records  # noqa: F401
+from edge_harness import SECRET, TITLE, raw_get, read_response, wait_records
 
 from backend_stub.edge.signing import sign_token
 
