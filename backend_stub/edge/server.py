@@ -1,9 +1,9 @@
 """EdgeServer: one CDN edge, an asyncio HTTP/1.1 server for the packaged content tree (issue 2, "Edges").
 
 Why a raw socket server and not Starlette: the edge's job is to push segment files as fast as nginx
-(benchmarks/edge_bench.py) while injecting faults byte-exactly. Each connection is one coroutine doing
-``sock_recv`` / ``os.sendfile`` directly, so the fast path is zero-copy and every byte written is
-counted. It runs on the caller's event loop (the FastAPI app's), so ``start``/``stop`` are coroutines.
+(benchmarks/edge_bench.py) while injecting faults byte-exactly. Each connection is one coroutine with
+a persistent epoll reader and direct ``send`` / ``os.sendfile`` calls (sockio.py), so the fast path is
+zero-copy, costs ~50 µs of Python per request, and every byte written is counted. It runs on the caller's event loop (the FastAPI app's), so ``start``/``stop`` are coroutines.
 
 "down" closes the listening socket — the kernel then refuses connections — and drops open
 connections; clearing it listens again on the same port, as a rebooted CDN node would come back.
@@ -125,7 +125,8 @@ class EdgeServer:
                     done.set()
 
             loop.call_soon_threadsafe(apply)
-            done.wait()
+            if not done.wait(timeout=10):
+                raise EdgeStateError("the edge's event loop is not running")
             if errors:
                 raise errors[0]
             return
