@@ -15,12 +15,10 @@ from typing import Any
 
 import pytest
 
-from backend_stub.config import ApiSettings
 from backend_stub.server import Backend
 from downloads import DownloadManager, DownloadPaths
-from dlkit import CLEAR, LOCKED
+from dlkit import CLEAR, FAST, LOCKED
 
-FAST = ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,12 +5,14 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from backend_stub.config import ApiSettings
 from downloads import DownloadManager
 from player.backend_client import BackendClient
 
 CLEAR = "dl-clear"
 LOCKED = "dl-locked"
 REPO = Path(__file__).resolve().parents[2]
+FAST = ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024)
 PLAINTEXT_MARKS = (b"ftyp", b"moof", b"mdat", b"moov", b"WEBVTT", b"-->")
 
 

@@ -1,0 +1,240 @@
+"""``reelbox download`` and ``reelbox downloads list|play|renew|delete`` (DESIGN.md command line).
+
+The lead's ``ui/cli.py`` owns the ``reelbox`` parser and calls :func:`run_download` /
+:func:`run_downloads` with its argparse namespace; :func:`add_download_arguments` and
+:func:`add_downloads_arguments` declare what they read. ``python -m downloads`` runs the same
+commands on its own (tests run the downloader as a subprocess that way).
+
+Exit status: 0 success, 1 a failure with one ``error: ...`` line on stderr (each error class maps to
+one sentence; ``--debug`` shows the traceback), 2 bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+import traceback
+from typing import TextIO
+
+from downloads.download_manager import DownloadInfo, DownloadManager
+from downloads.errors import (
+    AssetIncomplete,
+    AssetNotFound,
+    Cancelled,
+    DiskFull,
+    DownloadError,
+    FetchFailed,
+    LicenceUnusable,
+    NotEnoughSpace,
+    PlanError,
+    PlaybackLocked,
+    SealError,
+    TitleExpired,
+)
+from downloads.plan import DownloadChoice
+from downloads.progress import Progress
+
+DEFAULT_BACKEND = "http://127.0.0.1:8700"
+
+
+def add_download_arguments(parser: argparse.ArgumentParser) -> None:
+    """``reelbox download TITLE [--quality NAME] [--backend URL] [--parallel N] [--audio LANGS] [--no-subtitles]``."""
+    parser.add_argument("title", help="catalog title id")
+    parser.add_argument("--quality", default=None, help="best (default), lowest, or a height such as 240p")
+    parser.add_argument("--backend", default=None, help=f"backend URL (default $REELBOX_BACKEND or {DEFAULT_BACKEND})")
+    parser.add_argument("--parallel", type=int, default=4, help="segments fetched at once (default 4)")
+    parser.add_argument("--audio", default=None, help="audio languages, comma-separated, or * for all")
+    parser.add_argument("--no-subtitles", action="store_true", help="skip subtitle tracks")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def add_downloads_arguments(parser: argparse.ArgumentParser) -> None:
+    """``reelbox downloads list | play ID | renew ID | delete ID [--backend URL]``."""
+    parser.add_argument("action", choices=("list", "play", "renew", "delete", "verify"))
+    parser.add_argument("id", nargs="?", help="download id (from `reelbox downloads list`) or title id")
+    parser.add_argument("--backend", default=None, help="backend URL for renew")
+    parser.add_argument("--report", default=None, help="play: write the QoE report JSON here")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _sentence(exc: BaseException) -> str:
+    """One human sentence per error class (STYLE.md #8)."""
+    kinds: list[tuple[type[BaseException], str]] = [
+        (NotEnoughSpace, "not enough free disk space for this download"),
+        (DiskFull, "the disk filled up during the download; free some space and run the command again to resume"),
+        (FetchFailed, "the title could not be fetched from any server; run the command again to resume"),
+        (PlanError, "this title cannot be downloaded as asked"),
+        (TitleExpired, "the offline licence has expired; renew it online (`reelbox downloads renew ID`) or delete it"),
+        (PlaybackLocked, "offline playback is locked because the clock went back; renew online to unlock"),
+        (LicenceUnusable, "the offline licence cannot be used"),
+        (SealError, "the downloaded files are damaged or were altered; delete and download again"),
+        (AssetNotFound, "no such download"),
+        (AssetIncomplete, "the download is not finished; run `reelbox download TITLE` to resume it"),
+        (Cancelled, "the download was cancelled"),
+    ]
+    for cls, text in kinds:
+        if isinstance(exc, cls):
+            return f"{text} ({exc})"
+    return str(exc)
+
+
+def _fail(exc: BaseException, debug: bool, err: TextIO) -> int:
+    if debug:
+        traceback.print_exception(exc, file=err)
+    print(f"error: {_sentence(exc)}", file=err)
+    return 1
+
+
+def _backend_url(args: argparse.Namespace) -> str:
+    return getattr(args, "backend", None) or os.environ.get("REELBOX_BACKEND") or DEFAULT_BACKEND
+
+
+async def _signed_in(url: str):  # type: ignore[no-untyped-def]
+    from player.backend_client import BackendClient
+
+    client = BackendClient(url)
+    await client.login(os.environ.get("REELBOX_EMAIL", "demo@reelbox.local"),
+                       os.environ.get("REELBOX_PASSWORD", "demo"))
+    return client
+
+
+class ProgressBar:
+    """A one-line bar on stderr: percent, MB, segments, rate, ETA (redrawn at most 10×/s)."""
+
+    def __init__(self, out: TextIO = sys.stderr, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+        self.out = out
+        self.clock = clock
+        self._last = 0.0
+
+    def __call__(self, p: Progress) -> None:
+        now = self.clock()
+        final = p.state == "complete"
+        if not final and now - self._last < 0.1:
+            return
+        self._last = now
+        width = 30
+        filled = int(width * p.fraction)
+        eta = "--:--" if p.eta_s is None else f"{int(p.eta_s) // 60:02d}:{int(p.eta_s) % 60:02d}"
+        line = (f"\r[{'#' * filled}{'.' * (width - filled)}] {p.fraction * 100:5.1f}% "
+                f"{p.bytes_done / 1e6:7.2f}/{p.bytes_total / 1e6:.2f} MB  {p.segments_done}/{p.segments_total} seg  "
+                f"{p.rate_bps * 8 / 1e6:6.2f} Mbit/s  ETA {eta} {'(paused)' if p.state == 'paused' else ''}")
+        self.out.write(line)
+        if final:
+            self.out.write("\n")
+        self.out.flush()
+
+
+def run_download(args: argparse.Namespace) -> int:
+    """``reelbox download TITLE``: download (or resume) with a progress bar on stderr."""
+    debug = bool(getattr(args, "debug", False))
+    audio = None
+    if getattr(args, "audio", None):
+        audio = tuple(a.strip() for a in args.audio.split(",") if a.strip())
+    choice = DownloadChoice(quality=args.quality, audio_languages=audio,
+                            subtitles=not getattr(args, "no_subtitles", False))
+
+    async def go() -> DownloadInfo:
+        manager = DownloadManager(parallel=max(1, int(getattr(args, "parallel", 4) or 4)))
+        client = await _signed_in(_backend_url(args))
+        try:
+            return await manager.download(client, args.title, choice, progress=ProgressBar())
+        finally:
+            await client.aclose()
+            manager.close()
+
+    try:
+        info = asyncio.run(go())
+    except (DownloadError, Exception) as exc:  # noqa: BLE001 - the CLI's last line of defence
+        return _fail(exc, debug, sys.stderr)
+    print(f"{info.asset_id}\t{info.title_id}\t{info.quality}\t{info.bytes_total / 1e6:.1f} MB\t{info.state}")
+    return 0
+
+
+def _format(info: DownloadInfo) -> str:
+    lic = info.licence
+    if lic.state == "valid" and lic.remaining_s is not None:
+        lic_text = f"valid {lic.remaining_s / 3600:.1f} h left"
+    else:
+        lic_text = lic.state if lic.state != "none" else "clear"
+    return (f"{info.asset_id}\t{info.title_id}\t{info.quality}\t{info.state}\t"
+            f"{info.segments_done}/{info.segments_total} seg\t{info.bytes_done / 1e6:.1f}/{info.bytes_total / 1e6:.1f} MB\t"
+            f"{lic_text}")
+
+
+def _resolve(manager: DownloadManager, ident: str | None) -> str:
+    if not ident:
+        raise AssetNotFound("give a download id (see `reelbox downloads list`)")
+    for info in manager.list():
+        if ident in (info.asset_id, info.title_id):
+            return info.asset_id
+    raise AssetNotFound(f"no download {ident!r}")
+
+
+def run_downloads(args: argparse.Namespace) -> int:
+    """``reelbox downloads list|play ID|renew ID|delete ID|verify ID``."""
+    debug = bool(getattr(args, "debug", False))
+    if args.action != "list" and not getattr(args, "id", None):
+        print(f"usage: reelbox downloads {args.action} ID", file=sys.stderr)
+        return 2
+    try:
+        manager = DownloadManager()
+    except Exception as exc:  # noqa: BLE001
+        return _fail(exc, debug, sys.stderr)
+    try:
+        if args.action == "list":
+            for info in manager.list():
+                print(_format(info))
+            return 0
+        asset_id = _resolve(manager, args.id)
+        if args.action == "delete":
+            manager.delete(asset_id)
+            print(f"deleted {asset_id}")
+        elif args.action == "verify":
+            print(f"{asset_id}: {manager.verify(asset_id)} segments authenticate")
+        elif args.action == "renew":
+            async def renew() -> DownloadInfo:
+                client = await _signed_in(_backend_url(args))
+                try:
+                    return await manager.renew(asset_id, client)
+                finally:
+                    await client.aclose()
+
+            print(_format(asyncio.run(renew())))
+        elif args.action == "play":
+            return _play(manager, asset_id, getattr(args, "report", None))
+        return 0
+    except Exception as exc:  # noqa: BLE001
+        return _fail(exc, debug, sys.stderr)
+    finally:
+        manager.close()
+
+
+def _play(manager: DownloadManager, asset_id: str, report_path: str | None) -> int:
+    import json
+
+    from player.session import PlaybackSession
+
+    playback = manager.open_offline(asset_id)
+    try:
+        session = PlaybackSession(target=asset_id, source=playback.source, presentation=playback.presentation,
+                                  keys=playback.keys)
+        report = asyncio.run(session.run())
+    finally:
+        playback.close()
+    if report_path:
+        with open(report_path, "w", encoding="utf-8") as fh:
+            json.dump(report, fh, indent=1)
+    print(f"played {report.get('played_s', 0):.1f} s of {asset_id} offline")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m downloads download TITLE ...`` / ``python -m downloads downloads list ...``."""
+    parser = argparse.ArgumentParser(prog="python -m downloads")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_download_arguments(sub.add_parser("download", help="download a title for offline play"))
+    add_downloads_arguments(sub.add_parser("downloads", help="list, play, renew or delete downloads"))
+    args = parser.parse_args(argv)
+    return run_download(args) if args.command == "download" else run_downloads(args)
