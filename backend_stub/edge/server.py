@@ -34,7 +34,11 @@ LISTEN_BACKLOG = 1024
 
 
 class EdgeServer:
-    """Serve ``content_root`` at ``/c/<token>/<title_id>/<path>`` with faults injectable at run time."""
+    """Serve ``content_root`` at ``/c/<token>/<title_id>/<path>`` with faults injectable at run time.
+
+    ``clock`` (epoch seconds) decides token expiry, access-log times and where a trace is; waits are
+    real ``asyncio.sleep`` calls, so a shifted clock is fine but a frozen one makes shaping crawl.
+    """
 
     def __init__(self, content_root: Path, secret: bytes, *, host: str = "127.0.0.1", port: int = 0,
                  clock: Clock = time.time, log_capacity: int = 10_000) -> None:
