@@ -110,7 +110,8 @@ class BolaE(AlgorithmBase):
         self._rates = rates = state.bitrates_kbps
         self.utils = [math.log(r / rates[0]) + 1.0 for r in rates]
         buf = max(MIN_BUFFER_S + MIN_BUFFER_PER_RUNG_S * len(rates), state.buffer_capacity_s)
-        self.gp = (self.utils[-1] - 1.0) / (buf / MIN_BUFFER_S - 1.0)
+        # a one-rung ladder has nothing to choose; keep the arithmetic finite
+        self.gp = (self.utils[-1] - 1.0) / (buf / MIN_BUFFER_S - 1.0) if len(rates) > 1 else 1.0
         self.vp = MIN_BUFFER_S / self.gp
 
     def min_level(self, q: int) -> float:
