@@ -189,3 +189,14 @@ def test_bad_fault_body_is_rejected_and_leaves_faults_unchanged(edge) -> None:
     with pytest.raises(FaultConfigError):
         edge.set_faults({"latency_ms": "fast"})
     assert edge.server.faults.latency_ms == 10
+
+
+def test_paced_drop_logs_exactly_what_the_client_received(edge) -> None:
+    """With a rate cap and a drop together, the log's bytes_sent equals the bytes the client got."""
+    edge.set_faults({"rate_kbps": 20_000, "drop_after_bytes": 123_457})
+    sock = raw_get(edge.server.port, edge.path("v0/seg_1.m4s"), timeout=5)
+    _, body, _ = read_response(sock)
+    sock.close()
+    rec = wait_records(edge.server, 1)[0]
+    assert len(body) == rec.bytes_sent == 123_457
+    assert rec.faults == ("rate", "drop")

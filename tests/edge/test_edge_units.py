@@ -118,3 +118,43 @@ def test_load_trace_reads_both_shared_formats(shared_dir: Path, tmp_path: Path) 
     (tmp_path / "bad").write_text("hello world\n")
     with pytest.raises(TraceError):
         load_trace(tmp_path / "bad")
+
+
+_SEGMENTS = st.sampled_from(["..", ".", "", "%2e%2e", "%2E.", "a", "title-1", "v0", "seg.m4s", "%2f", "%5c", "%00", "~", "x%2F.."])
+
+
+@given(parts=st.lists(_SEGMENTS, min_size=0, max_size=7))
+def test_content_paths_never_leave_the_tree(parts: list[str]) -> None:
+    """Whatever the segments (dot, encoded dot/slash/backslash, NUL, empty), a parsed path is clean."""
+    from backend_stub.edge.content import parse_content_path
+
+    got = parse_content_path("/c/" + "/".join(parts))
+    if got is not None:
+        segments = [got.title_id, *got.relpath.split("/")]
+        assert all(s not in ("", ".", "..") and "\\" not in s and "\x00" not in s for s in segments)
+        assert not got.title_id.startswith(".")
+
+
+def test_open_inside_refuses_symlinked_escapes(tmp_path: Path) -> None:
+    """A symlink (file or folder) pointing outside the content root is refused; one inside is served."""
+    import os
+
+    from backend_stub.edge.content import ContentPath, open_inside
+
+    root = tmp_path / "content"
+    (root / "t").mkdir(parents=True)
+    (root / "t" / "a.m4s").write_bytes(b"a")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "b.m4s").write_bytes(b"b")
+    (root / "t" / "dir").symlink_to(tmp_path / "outside")
+    (root / "t" / "inner.m4s").symlink_to(root / "t" / "a.m4s")
+
+    def opened(rel: str) -> bool:
+        fd = open_inside(os.path.realpath(root), ContentPath(token="x", title_id="t", relpath=rel, redacted=""))
+        if fd is not None:
+            os.close(fd)
+        return fd is not None
+
+    assert opened("a.m4s") and opened("inner.m4s")
+    assert not opened("dir/b.m4s")
+    assert not opened("missing.m4s")
