@@ -85,6 +85,8 @@ class FetchStats:
     slots: int = 0
     fetch_s: float = 0.0
     store_s: float = 0.0
+    started_at: float | None = None
+    ended_at: float | None = None
 
 
 async def fetch_slots(
@@ -98,6 +100,7 @@ async def fetch_slots(
     for job in jobs:
         work.put_nowait(job)
     meter.start(clock())
+    stats.started_at = clock()
 
     def report() -> None:
         if progress is not None:
@@ -144,4 +147,5 @@ async def fetch_slots(
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        stats.ended_at = clock()
     return stats
