@@ -1,0 +1,113 @@
+"""App fixtures: a real backend over tiny real titles, an in-memory keyring, REELBOX_HOME in a temp dir,
+and a main window built on the real engine thread (``vo=null`` unless a display is given)."""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.backend
+import pytest
+
+from backend_stub.config import ApiSettings
+from backend_stub.server import Backend
+
+FAST_SETTINGS = ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024)
+TITLES = ("ui-alpha", "ui-beta")
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that lives in this process (headless boxes have none; PLATFORM.md)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def ui_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two clear 6 s titles (144/240p) encoded once per session."""
+    from backend_stub.encode import make_test_title
+
+    data = tmp_path_factory.mktemp("ui-library")
+    for title_id in TITLES:
+        make_test_title(data, title_id, protected=False, seconds=6, heights=(144, 240))
+    return data
+
+
+@pytest.fixture
+def ui_backend(tmp_path: Path, ui_library: Path) -> Iterator[Backend]:
+    data = tmp_path / "backend"
+    shutil.copytree(ui_library, data)
+    backend = Backend(data, settings=FAST_SETTINGS, ingest_worker=False).start()
+    yield backend
+    backend.stop()
+
+
+@pytest.fixture
+def reelbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("REELBOX_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def make_window(qtbot: Any, reelbox_home: Path, memory_keyring: MemoryKeyring, ui_backend: Backend) -> Iterator[Callable[..., Any]]:
+    """Build a MainWindow against ``ui_backend``; windows and their engine threads stop at teardown."""
+    from ui.app.main import build_window, make_app
+
+    make_app()
+    built: list[Any] = []
+
+    def make(*, tv: bool = False, kiosk: bool = False, vo: str = "null", ao: str = "null", backend_url: str | None = None) -> Any:
+        window = build_window(tv=tv, kiosk=kiosk, backend_url=backend_url or ui_backend.api_url,
+                              config_file=reelbox_home / "config" / "config.toml", vo=vo, ao=ao)
+        qtbot.addWidget(window)
+        built.append(window)
+        return window
+
+    yield make
+    for window in built:
+        if window.kiosk_guard is not None:
+            window.kiosk_guard.unlock(window.ctx.config.kiosk_pin)
+            window.kiosk_guard.timer.stop()
+        window.shutdown()
+        window.ctx.engine.stop()
+
+
+def sign_in(qtbot: Any, window: Any) -> None:
+    """Type the demo credentials and press Enter, like a person would."""
+    from PySide6.QtCore import Qt
+
+    window.signin.focus_first()
+    qtbot.keyClicks(window.signin.email, "demo@reelbox.local")
+    qtbot.keyClick(window.signin.email, Qt.Key.Key_Return)
+    qtbot.keyClicks(window.signin.password, "demo")
+    with qtbot.waitSignal(window.home.loaded, timeout=15000):
+        qtbot.keyClick(window.signin.password, Qt.Key.Key_Return)
+
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

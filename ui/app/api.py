@@ -1,0 +1,145 @@
+"""The catalog side of the backend HTTP contract that the app needs (DESIGN.md "Backend HTTP API").
+
+``player.backend_client.BackendClient`` signs in and opens playback; this adds what only screens
+need — catalog pages and search, title details, continue watching, artwork bytes — and refreshes an
+expired access token once (access tokens live 15 minutes). Library errors never leave this module:
+everything is a ``BackendError``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from player.backend_client import BackendClient, BackendError
+
+
+@dataclass(frozen=True, kw_only=True)
+class Title:
+    """One catalog title as the screens show it."""
+
+    id: str
+    name: str
+    description: str
+    genres: tuple[str, ...]
+    cast: tuple[str, ...]
+    year: int | None
+    duration_s: float
+    audio_langs: tuple[str, ...]
+    subtitle_langs: tuple[str, ...]
+    artwork_url: str
+    protected: bool
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> Title:
+        return cls(
+            id=str(body["id"]), name=str(body.get("name") or body["id"]), description=str(body.get("description") or ""),
+            genres=tuple(body.get("genres") or ()), cast=tuple(body.get("cast") or ()), year=body.get("year"),
+            duration_s=float(body.get("duration_s") or 0.0), audio_langs=tuple(body.get("audio_langs") or ()),
+            subtitle_langs=tuple(body.get("subtitle_langs") or ()), artwork_url=str(body.get("artwork_url") or ""),
+            protected=bool(body.get("protected")),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Progress:
+    """A continue-watching entry."""
+
+    title: Title
+    position_s: float
+    duration_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class HomeRows:
+    """What the home screen shows, row by row."""
+
+    continue_watching: tuple[Progress, ...]
+    new: tuple[Title, ...]
+    genres: tuple[tuple[str, tuple[Title, ...]], ...]
+
+
+class CatalogApi:
+    """Catalog calls over one ``httpx.AsyncClient``, authorised by a signed-in :class:`BackendClient`."""
+
+    def __init__(self, backend: BackendClient, *, timeout_s: float = 10.0) -> None:
+        self.backend = backend
+        self._client = httpx.AsyncClient(timeout=timeout_s)
+
+    async def _get(self, path_or_url: str, *, params: dict[str, Any] | None = None, raw: bool = False) -> Any:
+        url = path_or_url if "://" in path_or_url else f"{self.backend.api_url}/api/v1{path_or_url}"
+        for attempt in (0, 1):
+            headers = {}
+            try:
+                headers["Authorization"] = f"Bearer {self.backend.access_token}"
+            except BackendError:
+                pass
+            try:
+                response = await self._client.get(url, params=params, headers=headers)
+            except httpx.HTTPError as exc:
+                raise BackendError(f"backend unreachable at {self.backend.api_url}: {type(exc).__name__}") from None
+            if response.status_code == 401 and attempt == 0 and self.backend.refresh_token:
+                await self.backend.use_refresh_token(self.backend.refresh_token)
+                continue
+            if response.status_code >= 400:
+                code = None
+                try:
+                    code = response.json().get("code")
+                except (ValueError, AttributeError):
+                    pass
+                raise BackendError(f"GET {path_or_url}: HTTP {response.status_code}", status=response.status_code, code=code)
+            return response.content if raw else response.json()
+        raise BackendError("sign-in expired", status=401)
+
+    async def ping(self) -> bool:
+        """True when the catalog answers (used by kiosk mode to notice the backend coming back)."""
+        try:
+            await self._get("/catalog", params={"page_size": 1})
+            return True
+        except BackendError:
+            return False
+
+    async def catalog(self, *, q: str | None = None, genre: str | None = None, page: int = 1, page_size: int = 100) -> list[Title]:
+        params: dict[str, Any] = {"page": page, "page_size": page_size}
+        if q:
+            params["q"] = q
+        if genre:
+            params["genre"] = genre
+        body = await self._get("/catalog", params=params)
+        return [Title.from_json(item) for item in body.get("items", [])]
+
+    async def title(self, title_id: str) -> Title:
+        return Title.from_json(await self._get(f"/titles/{title_id}"))
+
+    async def progress(self) -> list[Progress]:
+        body = await self._get("/progress")
+        return [
+            Progress(title=Title.from_json(i["title"]), position_s=float(i["position_s"]), duration_s=float(i["duration_s"] or 0))
+            for i in body.get("items", [])
+        ]
+
+    async def resume_at(self, title_id: str) -> float:
+        """Where continue watching says this title stopped (0 when never started or finished)."""
+        for entry in await self.progress():
+            if entry.title.id == title_id:
+                return entry.position_s
+        return 0.0
+
+    async def artwork(self, url: str) -> bytes:
+        return await self._get(url, raw=True)
+
+    async def home(self) -> HomeRows:
+        """Continue watching, New (newest year first), then one row per genre in alphabetical order."""
+        titles = await self.catalog()
+        try:
+            progress = tuple(await self.progress())
+        except BackendError:
+            progress = ()
+        new = tuple(sorted(titles, key=lambda t: (-(t.year or 0), t.name))[:12])
+        genres = sorted({g for t in titles for g in t.genres})
+        rows = tuple((g, tuple(t for t in titles if g in t.genres)) for g in genres)
+        return HomeRows(continue_watching=progress, new=new, genres=rows)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

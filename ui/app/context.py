@@ -1,0 +1,42 @@
+"""What every screen shares: the engine thread, settings, the signed-in backend and the mode."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from player.backend_client import BackendClient
+from ui.app.api import CatalogApi
+from ui.app.config import AppConfig, save_config
+from ui.app.engine_thread import EngineThread
+
+
+@dataclass(kw_only=True)
+class AppContext:
+    """Mutable app-wide state (one per window); the config is saved on every change."""
+
+    engine: EngineThread
+    config: AppConfig
+    config_file: Path | None = None
+    tv: bool = False
+    kiosk: bool = False
+    vo: str = "x11"
+    ao: str = "auto"
+    backend: BackendClient | None = None
+    api: CatalogApi | None = None
+    downloads: Any = None  # downloads.DownloadManager when available
+    online: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def update_config(self, **changes: Any) -> None:
+        self.config = replace(self.config, **changes)
+        save_config(self.config, self.config_file)
+
+    def connect(self, backend_url: str) -> None:
+        """A fresh (not yet signed-in) backend client for ``backend_url``; old clients close on the engine loop."""
+        old_backend, old_api = self.backend, self.api
+        self.backend = BackendClient(backend_url)
+        self.api = CatalogApi(self.backend)
+        for closer in (old_api, old_backend):
+            if closer is not None:
+                self.engine.submit(closer.aclose())

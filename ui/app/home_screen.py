@@ -1,0 +1,124 @@
+"""Home: Continue watching, New, one row per genre; search as you type (debounced, on the engine loop)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
+
+from ui.app.api import HomeRows, Title
+from ui.app.context import AppContext
+from ui.app.errors import sentence
+from ui.app.format import clock_text
+from ui.app.tiles import ArtworkCache, TileRow
+
+SEARCH_DEBOUNCE_MS = 250
+
+
+class HomeScreen(QWidget):
+    """``open_title(title_id)`` when a tile is chosen."""
+
+    name = "home"
+    open_title = Signal(str)
+    loaded = Signal()
+
+    def __init__(self, ctx: AppContext, cache: ArtworkCache) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.cache = cache
+        self.tile_size = QSize(320, 180) if ctx.tv else QSize(192, 108)
+        layout = QVBoxLayout(self)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search titles, cast, genres…")
+        self.search.setClearButtonEnabled(True)
+        layout.addWidget(self.search)
+        self.status = QLabel("")
+        self.status.setObjectName("errorText")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.rows_host = QWidget()
+        self.rows_layout = QVBoxLayout(self.rows_host)
+        self.rows_layout.setAlignment(Qt.AlignmentFlag.AlignTop)
+        scroll = QScrollArea()
+        scroll.setWidget(self.rows_host)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll = scroll
+        layout.addWidget(scroll, 1)
+        self.rows: list[TileRow] = []
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DEBOUNCE_MS)
+        self._timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _: self._timer.start())
+        self._query_seq = 0
+
+    def focus_first(self) -> None:
+        if self.rows and self.rows[0].tiles:
+            self.rows[0].tiles[0].setFocus()
+        else:
+            self.search.setFocus()
+
+    # -- loading ----------------------------------------------------------------------------
+    def reload(self) -> None:
+        if self.ctx.api is None:
+            return
+        self.status.setText("Loading…")
+        self._query_seq += 1
+        seq = self._query_seq
+        self.ctx.engine.submit(self.ctx.api.home(), lambda rows: seq == self._query_seq and self._show_home(rows), self._failed)
+
+    def show_offline(self, titles: list[tuple[Title, str | None]]) -> None:
+        """Kiosk fallback: only what is downloaded."""
+        self.status.setText("The Reelbox service cannot be reached; showing your downloads. It will reconnect by itself.")
+        self._set_rows([("Downloaded", titles)])
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status.setText(sentence(exc))
+
+    def _show_home(self, rows: HomeRows) -> None:
+        self.status.setText("")
+        spec: list[tuple[str, list[tuple[Title, str | None]]]] = []
+        if rows.continue_watching:
+            spec.append(("Continue watching", [(p.title, f"{p.title.name} · {clock_text(p.position_s)}") for p in rows.continue_watching]))
+        if rows.new:
+            spec.append(("New", [(t, None) for t in rows.new]))
+        spec.extend((genre, [(t, None) for t in titles]) for genre, titles in rows.genres)
+        if not spec:
+            self.status.setText("The catalog is empty. Add titles on the backend, then come back.")
+        self._set_rows(spec)
+
+    def _set_rows(self, spec: list[tuple[str, list[tuple[Title, str | None]]]]) -> None:
+        had_focus = any(t.hasFocus() for r in self.rows for t in r.tiles)
+        for row in self.rows:
+            row.setParent(None)
+            row.deleteLater()
+        self.rows = []
+        for heading, titles in spec:
+            row = TileRow(heading, titles, self.cache, tile_size=self.tile_size)
+            row.activated.connect(self.open_title)
+            self.rows_layout.addWidget(row)
+            row.show()  # a layout shows new children only later (queued); focus needs them visible now
+            self.rows.append(row)
+        self.rows_layout.activate()  # place the tiles now, so arrow navigation sees where they are
+        if had_focus:
+            self.focus_first()
+        self.loaded.emit()
+
+    # -- search -----------------------------------------------------------------------------
+    def _run_search(self) -> None:
+        query = self.search.text().strip()
+        if self.ctx.api is None:
+            return
+        if not query:
+            self.reload()
+            return
+        self._query_seq += 1
+        seq = self._query_seq
+
+        def show(results: list[Title]) -> None:
+            if seq != self._query_seq:
+                return  # a newer query is on its way
+            self.status.setText("" if results else f"Nothing matches “{query}”. Try fewer or different words.")
+            self._set_rows([(f"Results for “{query}”", [(t, None) for t in results])] if results else [])
+
+        self.ctx.engine.submit(self.ctx.api.catalog(q=query), show, self._failed)

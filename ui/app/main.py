@@ -1,0 +1,132 @@
+"""Entry points wired into the CLI by ``ui/cli.py``: ``reelbox ui [--tv] [--kiosk]`` and ``reelbox demo``.
+
+Attributes read from ``args``: ``tv`` (bool), ``kiosk`` (bool), ``backend`` (URL or None) — all
+optional (``getattr`` with defaults), so ``reelbox demo``'s namespace works too; ``run_demo`` also
+reads ``data`` (backend data dir or None) and ``port`` (default 8700, 0 = ephemeral).
+"""
+from __future__ import annotations
+
+import argparse
+import locale
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ui.app.config import load_config
+
+
+def make_app(argv: list[str] | None = None) -> Any:
+    """The QApplication (one per process), with the C numeric locale libmpv needs (PLATFORM.md)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    locale.setlocale(locale.LC_NUMERIC, "C")
+    app.setApplicationName("Reelbox")
+    return app
+
+
+def video_outputs() -> tuple[str, str]:
+    """``(vo, ao)`` for this display: no window system → ``null``; Xvfb → ``x11`` (software path)."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform.startswith("offscreen") or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return "null", "null"
+    return os.environ.get("REELBOX_VO", "x11"), os.environ.get("REELBOX_AO", "auto")
+
+
+def build_window(*, tv: bool, kiosk: bool, backend_url: str | None = None, config_file: Path | None = None,
+                 vo: str | None = None, ao: str | None = None) -> Any:
+    """A ready (not yet shown) main window with its engine thread and, in TV/kiosk mode, their extras."""
+    from ui.app.context import AppContext
+    from ui.app.engine_thread import EngineThread
+    from ui.app.window import MainWindow
+
+    config = load_config(config_file)
+    default_vo, default_ao = video_outputs()
+    ctx = AppContext(engine=EngineThread(), config=config, config_file=config_file, tv=tv, kiosk=kiosk,
+                     vo=vo or default_vo, ao=ao or default_ao)
+    if backend_url and backend_url != config.backend_url:
+        ctx.update_config(backend_url=backend_url.rstrip("/"))
+    window = MainWindow(ctx)
+    if kiosk:
+        from ui.app.kiosk import KioskGuard
+
+        window.kiosk_guard = KioskGuard(window)
+    if tv:
+        from ui.app.mpris import export_mpris
+
+        ctx.extra["mpris"] = export_mpris(window)
+    return window
+
+
+def _exec(app: Any, window: Any) -> int:
+    if window.ctx.kiosk:
+        window.showFullScreen()
+    else:
+        window.resize(1280, 720)
+        window.showFullScreen() if window.ctx.tv else window.show()
+    window.start()
+    try:
+        return int(app.exec())
+    finally:
+        window.shutdown()
+        window.ctx.engine.stop()
+
+
+def run_ui(args: argparse.Namespace) -> int:
+    """``reelbox ui [--tv] [--kiosk] [--backend URL]``: the app against the configured backend."""
+    app = make_app()
+    window = build_window(tv=bool(getattr(args, "tv", False)), kiosk=bool(getattr(args, "kiosk", False)),
+                          backend_url=getattr(args, "backend", None))
+    return _exec(app, window)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``reelbox demo``: the embedded backend (demo catalog built on first run, with a progress bar),
+    then the app signed in as the demo user."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QProgressDialog
+
+    from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD, resolve_data_dir
+    from backend_stub.server import Backend
+
+    app = make_app()
+    dialog = QProgressDialog("Preparing the demo catalog…", "", 0, 1000)
+    dialog.setWindowTitle("Reelbox demo")
+    dialog.setCancelButton(None)
+    dialog.setMinimumDuration(0)
+
+    def progress(fraction: float, message: str) -> None:  # called on this thread while the catalog builds
+        dialog.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+        dialog.setLabelText(message or "Preparing the demo catalog…")
+        QCoreApplication.processEvents()
+        print(f"\rdemo catalog {fraction * 100:5.1f} % {message[:60]:60}", end="", file=sys.stderr, flush=True)
+
+    backend = Backend(resolve_data_dir(getattr(args, "data", None)), port=int(getattr(args, "port", 8700) or 0),
+                      edges=2, build_demo=True, progress=progress)
+    try:
+        backend.start()
+    except Exception as exc:
+        if int(getattr(args, "port", 8700) or 0) == 0:
+            raise
+        print(f"\nport busy ({exc}); using a free port", file=sys.stderr)
+        backend = Backend(backend.data_dir, port=0, edges=2, build_demo=True, progress=progress)
+        backend.start()
+    dialog.close()
+    print(file=sys.stderr)
+    try:
+        window = build_window(tv=bool(getattr(args, "tv", False)), kiosk=False, backend_url=backend.api_url)
+        window.signin.email.setText(DEMO_EMAIL)
+        window.signin.password.setText(DEMO_PASSWORD)
+        window.signin.remember.setChecked(False)
+        window.resize(1280, 720)
+        window.show()
+        window.downloads.open()
+        window.signin.submit()
+        try:
+            return int(app.exec())
+        finally:
+            window.shutdown()
+            window.ctx.engine.stop()
+    finally:
+        backend.stop()

@@ -1,0 +1,165 @@
+"""Drives one :class:`~player.session.PlaybackSession` on the engine loop from the UI thread.
+
+Every control is posted to the engine loop (``call_soon_threadsafe`` / ``run_coroutine_threadsafe``)
+and every observation comes back as a Qt signal, so the UI thread never waits for the engine
+(issue 6 architecture). Stats are polled four times a second for the overlay and the seek bar.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from player.backend_client import BackendClient
+from player.session import PlaybackSession, SessionOptions
+from ui.app.config import AppConfig
+from ui.app.engine_thread import EngineThread
+from ui.app.errors import sentence
+
+SessionFactory = Callable[[SessionOptions], PlaybackSession]
+
+
+class PlayerController(QObject):
+    """Start/stop a session and forward controls; signals carry everything back to the UI thread."""
+
+    stats_changed = Signal(dict)
+    started = Signal()
+    finished = Signal(dict)  # the QoE report
+    failed = Signal(str)  # a sentence for people
+
+    def __init__(self, engine: EngineThread, *, poll_ms: int = 250) -> None:
+        super().__init__()
+        self.engine = engine
+        self.session: PlaybackSession | None = None
+        self.title_id: str | None = None
+        self.volume = 100
+        self.muted = False
+        self.paused = False
+        self.last_stats: dict[str, Any] = {}
+        self._generation = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(poll_ms)
+        self._timer.timeout.connect(self._poll)
+
+    @property
+    def active(self) -> bool:
+        return self.session is not None
+
+    def play_title(
+        self, *, backend: BackendClient, title_id: str, wid: int | None, config: AppConfig, start_s: float | None,
+        audio_language: str | None = None, vo: str = "x11", ao: str = "auto",
+    ) -> None:
+        """Start ``title_id`` with video embedded in the native window ``wid`` (None: no window)."""
+        mpv_options: dict[str, Any] = {"keepaspect": True, "input_cursor": False}
+        if wid is not None:
+            mpv_options["wid"] = wid
+        options = SessionOptions(
+            abr=config.abr or None, start_s=start_s, force_cdn=None if config.force_cdn < 0 else config.force_cdn,
+            vo=vo, ao=ao, mpv_options=mpv_options,
+            audio_language=audio_language,
+        )
+        self.title_id = title_id
+        self._start(lambda: PlaybackSession(target=title_id, options=options, backend=backend))
+
+    def play_session(self, factory: Callable[[], PlaybackSession]) -> None:
+        """Start an already-described session (offline titles, tests)."""
+        self._start(factory)
+
+    def _start(self, factory: Callable[[], PlaybackSession]) -> None:
+        self.stop()
+        self._generation += 1
+        generation = self._generation
+        self.paused = False
+        session = factory()
+        self.session = session
+
+        async def run() -> dict[str, Any]:
+            return await session.run()
+
+        def done(report: dict[str, Any]) -> None:
+            if generation == self._generation:
+                self._timer.stop()
+                self.session = None
+                self.finished.emit(report)
+
+        def error(exc: BaseException) -> None:
+            if generation == self._generation:
+                self._timer.stop()
+                self.session = None
+                self.failed.emit(sentence(exc))
+
+        self.engine.submit(run(), done, error)
+        self._timer.start()
+        self.started.emit()
+
+    # -- controls ---------------------------------------------------------------------------
+    def _call(self, name: str, *args: Any) -> None:
+        if self.session is not None:
+            self.engine.call(getattr(self.session, name), *args)
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self._call("pause", paused)
+
+    def toggle_pause(self) -> None:
+        self.set_paused(not self.paused)
+
+    def set_volume(self, volume: int) -> None:
+        self.volume = max(0, min(100, volume))
+        self._call("set_volume", self.volume)
+
+    def set_mute(self, muted: bool) -> None:
+        self.muted = muted
+        self._call("set_mute", muted)
+
+    def set_rendition(self, rung: int | None) -> None:
+        self._call("set_rendition", rung)
+
+    def set_subtitles(self, on: bool) -> None:
+        """Show or hide the subtitle track libmpv has (``sid``)."""
+        session = self.session
+        if session is not None and session.output is not None:
+            self.engine.call(session.output.set_property, "sid", "auto" if on else "no")
+
+    def seek(self, position_s: float) -> None:
+        session = self.session
+        if session is None:
+            return
+
+        async def go() -> None:
+            await session.seek(max(0.0, position_s))
+
+        self.engine.submit(go(), None, lambda exc: None)  # a seek before the first frame is simply ignored
+
+    def seek_relative(self, delta_s: float) -> None:
+        position = self.last_stats.get("position_s")
+        if position is not None:
+            self.seek(position + delta_s)
+
+    def stop(self) -> None:
+        """End the session (its ``run()`` returns and closes libmpv on the engine loop)."""
+        self._timer.stop()
+        if self.session is not None:
+            self._call("stop")
+        self._generation += 1
+        self.session = None
+
+    # -- observation ------------------------------------------------------------------------
+    def _poll(self) -> None:
+        session = self.session
+        if session is None:
+            return
+
+        async def read() -> dict[str, Any]:
+            return session.stats() if session.scheduler is not None else {}
+
+        def got(stats: dict[str, Any]) -> None:
+            if stats and session is self.session:
+                self.last_stats = stats
+                self.stats_changed.emit(stats)
+
+        self.engine.submit(read(), got, lambda exc: None)
+
+

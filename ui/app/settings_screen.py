@@ -1,0 +1,106 @@
+"""Settings: backend URL, download quality and parallelism, ABR algorithm and forced CDN (QA), reset."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
+
+from ui.app.config import AppConfig
+from ui.app.context import AppContext
+
+
+def abr_names() -> list[str]:
+    try:
+        from abr.algorithms import names
+
+        return names()
+    except ImportError:  # the app still opens without the ABR package's registry
+        return []
+
+
+class SettingsScreen(QWidget):
+    """Each change is saved at once; ``backend_changed`` asks the window to sign in again."""
+
+    name = "settings"
+    backend_changed = Signal()
+    sign_out = Signal()
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        layout = QVBoxLayout(self)
+        heading = QLabel("Settings")
+        heading.setObjectName("screenHeading")
+        layout.addWidget(heading)
+        form = QFormLayout()
+        self.backend_url = QLineEdit()
+        self.quality = QComboBox()
+        for q in ("best", "medium", "low"):
+            self.quality.addItem(q.capitalize(), q)
+        self.parallel = QSpinBox()
+        self.parallel.setRange(1, 8)
+        self.abr = QComboBox()
+        self.abr.addItem("Default", "")
+        for name in abr_names():
+            self.abr.addItem(name, name)
+        self.cdn = QComboBox()
+        self.cdn.addItem("Automatic (failover)", -1)
+        for i in range(4):
+            self.cdn.addItem(f"CDN {i} only", i)
+        self.reset = QPushButton("Reset to defaults")
+        self.sign_out_button = QPushButton("Sign out")
+        form.addRow("Backend URL", self.backend_url)
+        form.addRow("Download quality", self.quality)
+        form.addRow("Parallel downloads", self.parallel)
+        form.addRow("ABR algorithm (QA)", self.abr)
+        form.addRow("Forced CDN (QA)", self.cdn)
+        form.addRow("", self.reset)
+        form.addRow("", self.sign_out_button)
+        layout.addLayout(form)
+        self.status = QLabel("")
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        for w in (self.backend_url, self.quality, self.parallel, self.abr, self.cdn, self.reset, self.sign_out_button):
+            w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.load()
+        self.backend_url.editingFinished.connect(self._backend_edited)
+        self.quality.activated.connect(lambda _: self._save(download_quality=self.quality.currentData()))
+        self.parallel.valueChanged.connect(lambda v: self._save(download_parallelism=int(v)))
+        self.abr.activated.connect(lambda _: self._save(abr=self.abr.currentData()))
+        self.cdn.activated.connect(lambda _: self._save(force_cdn=int(self.cdn.currentData())))
+        self.reset.clicked.connect(self._reset)
+        self.sign_out_button.clicked.connect(self.sign_out)
+
+    def focus_first(self) -> None:
+        self.backend_url.setFocus()
+
+    def load(self) -> None:
+        c = self.ctx.config
+        self.backend_url.setText(c.backend_url)
+        self.quality.setCurrentIndex(max(0, self.quality.findData(c.download_quality)))
+        self.parallel.blockSignals(True)
+        self.parallel.setValue(c.download_parallelism)
+        self.parallel.blockSignals(False)
+        self.abr.setCurrentIndex(max(0, self.abr.findData(c.abr)))
+        self.cdn.setCurrentIndex(max(0, self.cdn.findData(c.force_cdn)))
+
+    def _save(self, **changes: object) -> None:
+        self.ctx.update_config(**changes)
+        self.status.setText("Saved.")
+
+    def _backend_edited(self) -> None:
+        url = self.backend_url.text().strip().rstrip("/")
+        if url == self.ctx.config.backend_url:
+            return
+        if not url.startswith(("http://", "https://")):
+            self.status.setText("The backend URL must start with http:// or https://, e.g. http://127.0.0.1:8700.")
+            return
+        self._save(backend_url=url)
+        self.backend_changed.emit()
+
+    def _reset(self) -> None:
+        keep = self.ctx.config
+        defaults = AppConfig()
+        self.ctx.update_config(**{k: getattr(defaults, k) for k in ("download_quality", "download_parallelism", "abr", "force_cdn")},
+                               backend_url=keep.backend_url)
+        self.load()
+        self.status.setText("Settings reset to their defaults (the backend URL is kept).")

@@ -1,0 +1,222 @@
+"""The main window: a navigation bar and a stack of screens, a back stack, and the routes between them.
+
+Desktop, TV and kiosk modes are the same window with different styles and chrome (issue 6). The
+last screen is saved to the config on every move so a kiosk restarts where it was.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+
+from ui.app.api import Title
+from ui.app.context import AppContext
+from ui.app.downloads_bridge import DownloadsBridge
+from ui.app.downloads_screen import DownloadsScreen
+from ui.app.home_screen import HomeScreen
+from ui.app.navigation import FocusNavigator
+from ui.app.player_controller import PlayerController
+from ui.app.player_screen import PlayerScreen
+from ui.app.settings_screen import SettingsScreen
+from ui.app.signin_screen import SignInScreen
+from ui.app.styles import TV_SAFE_MARGIN, style_sheet
+from ui.app.tiles import ArtworkCache
+from ui.app.title_screen import TitleScreen
+
+
+class MainWindow(QMainWindow):
+    """All screens of the app. ``screen_changed(name)`` after every move (tests wait on it)."""
+
+    screen_changed = Signal(str)
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle("Reelbox")
+        self.setStyleSheet(style_sheet(ctx.tv))
+        self.cache = ArtworkCache(ctx)
+        self.controller = PlayerController(ctx.engine)
+        self.downloads = DownloadsBridge(ctx)
+        ctx.downloads = self.downloads
+        self.signin = SignInScreen(ctx)
+        self.home = HomeScreen(ctx, self.cache)
+        self.title_page = TitleScreen(ctx, self.cache)
+        self.player = PlayerScreen(ctx, self.controller)
+        self.downloads_page = DownloadsScreen(ctx, self.downloads)
+        self.settings = SettingsScreen(ctx)
+        self.stack = QStackedWidget()
+        for screen in (self.signin, self.home, self.title_page, self.player, self.downloads_page, self.settings):
+            self.stack.addWidget(screen)
+        self.nav = QWidget()
+        self.nav.setObjectName("navBar")
+        bar = QHBoxLayout(self.nav)
+        self.nav_buttons: dict[str, QPushButton] = {}
+        for label, target in (("Home", "home"), ("Search", "search"), ("Downloads", "downloads"), ("Settings", "settings")):
+            b = QPushButton(label)
+            b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            b.clicked.connect(lambda _=False, t=target: self.go(t))
+            bar.addWidget(b)
+            self.nav_buttons[target] = b
+        bar.addStretch(1)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        margin = TV_SAFE_MARGIN if ctx.tv else 0
+        layout.setContentsMargins(margin, margin // 2, margin, margin // 2)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._layout = layout
+        self.history: list[tuple[str, Any]] = []
+        self.current: tuple[str, Any] = ("signin", None)
+        self.navigator = FocusNavigator(lambda: self.stack.currentWidget(), self.go_back, self.centralWidget)
+        QApplication.instance().installEventFilter(self.navigator)  # type: ignore[union-attr]
+        self.kiosk_guard: Any = None
+
+        self.signin.signed_in.connect(self._signed_in)
+        self.home.open_title.connect(lambda tid: self.go("title", tid))
+        self.title_page.play.connect(self._play)
+        self.title_page.download.connect(self._download)
+        self.player.back.connect(self.go_back)
+        self.player.ended.connect(self._player_ended)
+        self.player.toggle_fullscreen.connect(self.toggle_fullscreen)
+        self.downloads_page.play_download.connect(self._play_download)
+        self.settings.backend_changed.connect(self._sign_out)
+        self.settings.sign_out.connect(self._sign_out)
+        self.downloads.progress.connect(self._download_progress)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=lambda: self.go("search"))
+        self._show("signin", None)
+
+    # -- routing ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Sign in with a remembered token when there is one, else show the sign-in screen."""
+        self.downloads.open()
+        if not self.signin.try_remembered():
+            self.signin.focus_first()
+
+    def _signed_in(self) -> None:
+        self.history.clear()
+        last = self.ctx.config.last_screen if self.ctx.kiosk else "home"
+        self._show("home", None)
+        if last.startswith("title:"):
+            self.go("title", last.split(":", 1)[1])
+        elif last in ("downloads", "settings"):
+            self.go(last)
+
+    def go(self, name: str, arg: Any = None) -> None:
+        """Move to a screen, remembering where we were."""
+        if name == "search":
+            if self.current[0] != "home":
+                self.go("home")
+            self.home.search.setFocus()
+            return
+        if self.current[0] == "player":
+            self.player.leave()
+        self.history.append(self.current)
+        self._show(name, arg)
+
+    def go_back(self) -> None:
+        if self.current[0] == "player":
+            self.player.leave()
+            if self.isFullScreen() and not self.ctx.kiosk:
+                self.showNormal()
+        if not self.history or self.current[0] in ("signin", "home") and not self.history[:-1]:
+            if self.current[0] != "home" and self.current[0] != "signin":
+                self._show("home", None)
+            return
+        name, arg = self.history.pop()
+        if name == "player":  # never return into a finished player
+            name, arg = ("title", self.player.title.id) if self.player.title else ("home", None)
+        self._show(name, arg)
+
+    def _show(self, name: str, arg: Any) -> None:
+        screens = {"signin": self.signin, "home": self.home, "title": self.title_page, "player": self.player,
+                   "downloads": self.downloads_page, "settings": self.settings}
+        screen = screens[name]
+        self.current = (name, arg)
+        self.nav.setVisible(name not in ("signin", "player"))
+        self.stack.setCurrentWidget(screen)
+        if name == "home":
+            self.home.reload()
+        elif name == "title" and isinstance(arg, str):
+            self.title_page.show_title(arg)
+            self.title_page.set_download_progress(self.downloads.by_title.get(arg))
+        elif name == "downloads":
+            self.downloads_page.reload()
+        if name != "player":
+            screen.focus_first()
+        if self.ctx.kiosk and name in ("home", "title", "downloads", "settings"):
+            saved = f"title:{arg}" if name == "title" else name
+            if saved != self.ctx.config.last_screen:
+                self.ctx.update_config(last_screen=saved)
+        self.screen_changed.emit(name)
+
+    # -- actions ----------------------------------------------------------------------------
+    def _play(self, title_id: str, start_s: float) -> None:
+        title = self.title_page.title if self.title_page.title and self.title_page.title.id == title_id else None
+        self.history.append(self.current)
+        self._show("player", title_id)
+        self.player.setFocus()
+        self.player.play(title_id, start_s, title)
+
+    def _play_download(self, info: Any) -> None:
+        from player.session import PlaybackSession, SessionOptions
+
+        bridge = self.downloads
+        ctx = self.ctx
+
+        def factory(wid: int | None) -> PlaybackSession:
+            offline = ctx.engine.submit(bridge.open_offline(info.asset_id)).result(10)
+            opts: dict[str, Any] = {"keepaspect": True} | ({"wid": wid} if wid is not None else {})
+            return PlaybackSession(target=info.title_id, options=SessionOptions(vo=ctx.vo, ao=ctx.ao, mpv_options=opts, start_s=0.0),
+                                   source=offline.source, presentation=offline.presentation, keys=offline.keys)
+
+        self.history.append(self.current)
+        self._show("player", info.title_id)
+        self.player.setFocus()
+        title = Title(id=info.title_id, name=info.name, description="", genres=(), cast=(), year=None, duration_s=0.0,
+                      audio_langs=(), subtitle_langs=(), artwork_url="", protected=info.protected)
+        self.player.play_offline(factory, title)
+
+    def _player_ended(self) -> None:
+        if self.current[0] == "player":
+            self.go_back()
+
+    def _download(self, title_id: str) -> None:
+        self.downloads.start(title_id)
+        self.title_page.download_button.setText("Downloading…")
+
+    def _download_progress(self, prog: Any) -> None:
+        title = self.title_page.title
+        if self.current[0] == "title" and title is not None and self.downloads.by_title.get(title.id) is prog:
+            self.title_page.set_download_progress(prog)
+
+    def _sign_out(self) -> None:
+        from ui.app import credentials
+
+        credentials.forget(self.ctx.config.backend_url, self.ctx.config.email)
+        self.history.clear()
+        self._show("signin", None)
+
+    def toggle_fullscreen(self) -> None:
+        if self.ctx.kiosk:
+            return
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+
+    # -- closing ----------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.kiosk_guard is not None and not self.kiosk_guard.may_close():
+            event.ignore()
+            return
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop playback and downloads' database before the engine loop goes."""
+        QApplication.instance().removeEventFilter(self.navigator)  # type: ignore[union-attr]
+        self.controller.stop()
+        self.downloads.close()
