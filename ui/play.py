@@ -1,38 +1,141 @@
-"""`reelbox play`: resolve the target (catalog id or manifest URL), sign in when needed, run a session."""
+"""`reelbox play`: resolve the target (catalog id or manifest URL), sign in when needed, run a session.
+
+QA forced paths and emulation (issue 9) are options of the same command: ``--cdn N|HOST`` pins one
+CDN (a host is matched against the session's manifest URLs, so it works for our per-edge grants and
+for any URL), ``--abr``/``--rendition`` pin the algorithm or the quality, and ``--trace``,
+``--latency``, ``--loss-every`` shape the client's reads (``player.shaping``). The per-request log
+goes to CSV beside the report (or ``--requests-csv``).
+"""
 from __future__ import annotations
 
 import argparse
+import csv
 import os
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from player.backend_client import BackendClient
+from player.backend_client import BackendClient, PlaybackInfo
+from player.errors import PlaybackError
+from player.net import MonotonicClock
 from player.session import PlaybackSession, SessionOptions
+from player.shaping import Shaping, load_trace, shaped
 
 DEFAULT_BACKEND = "http://127.0.0.1:8700"
 DEMO_LOGIN = ("demo@reelbox.local", "demo")
+REQUEST_COLUMNS = ("t_s", "kind", "cdn", "url", "status", "bytes", "ttfb_ms", "duration_ms", "retries",
+                   "error", "failover_to")
 
 
 def is_manifest_url(target: str) -> bool:
     return "://" in target
 
 
+def cdn_index(spec: str | int | None, manifest_urls: Sequence[str]) -> int | None:
+    """``--cdn`` as a pool index: a number, or a host (``host`` or ``host:port``) found in the manifest URLs."""
+    if spec is None:
+        return None
+    text = str(spec).strip()
+    if text.isdigit():
+        return int(text)
+    parts = [urlsplit(u) for u in manifest_urls]
+    exact = [i for i, p in enumerate(parts) if p.netloc.lower() == text.lower()]
+    by_host = [i for i, p in enumerate(parts) if (p.hostname or "").lower() == text.lower()]
+    found = exact or by_host
+    if len(found) == 1:
+        return found[0]
+    hosts = ", ".join(p.netloc for p in parts) or "none"
+    if not found:
+        raise PlaybackError(f"--cdn {text}: no manifest URL is on that host (hosts: {hosts})")
+    raise PlaybackError(f"--cdn {text}: several CDNs share that host, give host:port or an index (hosts: {hosts})")
+
+
+class _PinningBackend(BackendClient):
+    """Resolves ``--cdn HOST`` once the backend has granted the per-edge manifest URLs."""
+
+    def __init__(self, api_url: str, options: SessionOptions, spec: str | None) -> None:
+        super().__init__(api_url)
+        self._options = options
+        self._spec = spec
+
+    async def open_playback(self, title_id: str, *, fmt: str = "dash", device_id: str | None = None) -> PlaybackInfo:
+        info = await super().open_playback(title_id, fmt=fmt, device_id=device_id)
+        self._options.force_cdn = cdn_index(self._spec, info.manifests)
+        return info
+
+
+def shaping_from_args(args: argparse.Namespace) -> Shaping:
+    trace = getattr(args, "trace", None)
+    latency_ms = getattr(args, "latency", None) or 0.0
+    return Shaping(trace=load_trace(trace) if trace else None, extra_latency_s=latency_ms / 1000.0,
+                   loss_every=getattr(args, "loss_every", None))
+
+
 def session_options(args: argparse.Namespace) -> SessionOptions:
+    cdn = getattr(args, "cdn", None)
     return SessionOptions(
-        abr=args.abr, start_s=args.start, until_s=args.until, fmt=args.fmt, force_cdn=args.cdn,
+        abr=args.abr, start_s=args.start, until_s=args.until, fmt=args.fmt,
+        force_cdn=int(cdn) if cdn is not None and str(cdn).isdigit() else None,
         force_rendition=args.rendition, buffer_capacity_s=args.buffer,
         vo="null" if args.headless else "gpu", ao="null" if args.headless else "auto",
+        wrap_transport=shaped(shaping_from_args(args), MonotonicClock()),
     )
 
 
+class PlayFailed(Exception):
+    """The session failed; ``report`` still holds what happened up to the failure (QA needs it most then)."""
+
+    def __init__(self, cause: BaseException, report: dict[str, Any]) -> None:
+        super().__init__(str(cause) or type(cause).__name__)
+        self.report = report
+
+
+async def _run(session: PlaybackSession) -> dict[str, Any]:
+    try:
+        return await session.run()
+    except Exception as exc:
+        raise PlayFailed(exc, session.report()) from exc
+
+
 async def play_target(args: argparse.Namespace) -> dict[str, Any]:
+    """Play ``args.target``; the QoE report, or ``PlayFailed`` carrying the report of a failed session."""
     options = session_options(args)
+    cdn = getattr(args, "cdn", None)
     if is_manifest_url(args.target):
-        return await PlaybackSession(target=args.target, options=options, manifest_urls=[args.target]).run()
-    backend = BackendClient(args.backend or os.environ.get("REELBOX_BACKEND") or DEFAULT_BACKEND)
+        options.force_cdn = cdn_index(cdn, [args.target])
+        return await _run(PlaybackSession(target=args.target, options=options, manifest_urls=[args.target]))
+    backend = _PinningBackend(args.backend or os.environ.get("REELBOX_BACKEND") or DEFAULT_BACKEND, options, cdn)
     try:
         email = os.environ.get("REELBOX_EMAIL", DEMO_LOGIN[0])
         password = os.environ.get("REELBOX_PASSWORD", DEMO_LOGIN[1])
         await backend.login(email, password)
-        return await PlaybackSession(target=args.target, options=options, backend=backend).run()
+        return await _run(PlaybackSession(target=args.target, options=options, backend=backend))
     finally:
         await backend.aclose()
+
+
+def request_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's ``requests`` as CSV rows (URLs are already redacted by the pool)."""
+    rows = []
+    for r in report.get("requests", []):
+        rows.append({
+            "t_s": r.get("t_s"), "kind": r.get("kind"), "cdn": r.get("cdn"), "url": r.get("url"),
+            "status": r.get("status"), "bytes": r.get("bytes"),
+            "ttfb_ms": None if r.get("ttfb_s") is None else round(r["ttfb_s"] * 1000, 1),
+            "duration_ms": None if r.get("duration_s") is None else round(r["duration_s"] * 1000, 1),
+            "retries": r.get("retries"), "error": r.get("error"), "failover_to": r.get("failover_to"),
+        })
+    return rows
+
+
+def write_requests_csv(report: dict[str, Any], path: str | Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=REQUEST_COLUMNS)
+        writer.writeheader()
+        writer.writerows(request_rows(report))
+
+
+def csv_beside(report_path: str) -> str:
+    """``run.json`` → ``run.requests.csv`` (the per-request log next to the report)."""
+    return str(Path(report_path).with_suffix("")) + ".requests.csv"

@@ -1,0 +1,118 @@
+"""The QoE report as one self-contained HTML page (issue 9): inline SVG plots over time, no JS, no external files.
+
+Plots share the session's time axis (seconds since the session opened: the segments' ``at_s`` and the
+requests' ``t_s``): chosen video bitrate, buffer level, throughput estimate vs measured, CDN per
+request (failed attempts in red), with stalls shaded red and failovers as dashed purple lines. The
+summary figures and the per-request log follow. Readable offline, printable, greppable.
+"""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from ui.svg_chart import CSS, Chart, Series, render
+
+SUMMARY_KEYS = (
+    ("startup_ms", "startup (ms)"), ("played_s", "played (s)"), ("rebuffer_count", "rebuffers"),
+    ("rebuffer_s", "rebuffer time (s)"), ("avg_bitrate_kbps", "avg bitrate (kbit/s)"), ("switches", "switches"),
+    ("cdn_failovers", "CDN failovers"), ("license_ms", "licence (ms)"), ("qoe_lin", "QoE (lin)"),
+    ("decoder_errors", "decoder errors"), ("algorithm", "ABR algorithm"),
+)
+
+
+def _video(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in report.get("segments", []) if s.get("type") == "video" and s.get("at_s") is not None]
+
+
+def _end_s(report: dict[str, Any]) -> float:
+    times = [s["at_s"] + s.get("download_ms", 0) / 1000 for s in report.get("segments", []) if s.get("at_s") is not None]
+    times += [r["t_s"] + (r.get("duration_s") or 0) for r in report.get("requests", []) if r.get("t_s") is not None]
+    times += [b for a, b in report.get("rebuffer_events", []) if b is not None]
+    return max(times + [1.0])
+
+
+def charts(report: dict[str, Any]) -> list[Chart]:
+    """The report's plots (also used by tests to check what is drawn)."""
+    video = _video(report)
+    end = _end_s(report)
+    bands = tuple((a, b if b is not None else end) for a, b in report.get("rebuffer_events", []))
+    requests = [r for r in report.get("requests", []) if r.get("t_s") is not None]
+    markers = tuple(r["t_s"] + (r.get("duration_s") or 0) for r in requests if r.get("failover_to") is not None)
+    common = {"x_max": end, "bands": bands, "markers": markers}
+    measured = tuple((s["at_s"] + s["download_ms"] / 1000, s["bytes"] * 8 / max(s["download_ms"], 1e-3))
+                     for s in video if s.get("download_ms"))
+    estimate = tuple((s["at_s"] + s["download_ms"] / 1000, s["estimate_kbps"]) for s in video if s.get("estimate_kbps"))
+    cdns = sorted({r["cdn"] for r in requests})
+    ok = tuple((r["t_s"], r["cdn"]) for r in requests if not r.get("error"))
+    failed = tuple((r["t_s"], r["cdn"]) for r in requests if r.get("error"))
+    return [
+        Chart(title="Chosen video bitrate", y_label="kbit/s",
+              series=(Series(name="bitrate", color="#0969da", style="step",
+                             points=tuple((s["at_s"], s["bitrate_kbps"]) for s in video)),), **common),
+        Chart(title="Buffer level (when each segment was requested)", y_label="seconds",
+              series=(Series(name="buffer", color="#1a7f37", points=tuple((s["at_s"], s["buffer_s"]) for s in video)),),
+              **common),
+        Chart(title="Throughput: estimate vs measured (per video segment)", y_label="kbit/s",
+              series=(Series(name="measured", color="#bf8700", style="dots", points=measured),
+                      Series(name="estimate", color="#8250df", points=estimate)), **common),
+        Chart(title="CDN in use (every request; failed attempts in red)", y_label="CDN",
+              series=(Series(name="ok", color="#0969da", style="dots", points=ok),
+                      Series(name="failed", color="#cf222e", style="dots", points=failed)),
+              y_ticks=tuple((c, "licence" if c < 0 else f"cdn{c}") for c in cdns),
+              y_max=max(cdns + [0]) + 0.5, **{**common, "x_max": end}),
+    ]
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def summary_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(label, _fmt(report.get(key))) for key, label in SUMMARY_KEYS]
+
+
+def _requests_table(report: dict[str, Any]) -> str:
+    head = "".join(f"<th>{h}</th>" for h in ("t (s)", "kind", "CDN", "status", "bytes", "TTFB (ms)", "duration (ms)",
+                                               "retries", "failover to")) + '<th class="l">URL / error</th>'
+    rows = []
+    for r in report.get("requests", []):
+        ms = lambda v: "–" if v is None else f"{v * 1000:.1f}"  # noqa: E731
+        cls = ' class="fail"' if r.get("error") else ""
+        rows.append(
+            f"<tr{cls}><td>{_fmt(r.get('t_s'))}</td><td>{html.escape(str(r.get('kind')))}</td><td>{r.get('cdn')}</td>"
+            f"<td>{_fmt(r.get('status'))}</td><td>{_fmt(r.get('bytes'))}</td><td>{ms(r.get('ttfb_s'))}</td>"
+            f"<td>{ms(r.get('duration_s'))}</td><td>{r.get('retries')}</td><td>{_fmt(r.get('failover_to'))}</td>"
+            f"<td class=\"l\">{html.escape(str(r.get('url')))}"
+            + (f"<br><span class=\"bad\">{html.escape(str(r['error']))}</span>" if r.get("error") else "") + "</td></tr>"
+        )
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def render_report(report: dict[str, Any]) -> str:
+    """The whole page as a string."""
+    title = html.escape(str(report.get("target", "playback")))
+    summary = "".join(f'<tr><th class="l">{html.escape(k)}</th><td>{html.escape(v)}</td></tr>' for k, v in summary_rows(report))
+    errors = "".join(f"<li>{html.escape(str(e.get('code')))}: {html.escape(str(e.get('message')))}</li>"
+                     for e in report.get("errors", []))
+    plots = "".join(render(c) for c in charts(report))
+    return (
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>Reelbox QoE report: {title}</title><style>{CSS}</style></head><body>"
+        f"<h1>Reelbox QoE report</h1><div class=\"muted\">{title}</div>"
+        f"<h2>Summary</h2><table>{summary}</table>"
+        + (f"<h2>Errors</h2><ul class=\"bad\">{errors}</ul>" if errors else "")
+        + "<h2>Over time</h2><div class=\"muted\">Red bands: stalls (rebuffering). Dashed purple lines: CDN failovers.</div>"
+        + plots
+        + f"<h2>Requests ({len(report.get('requests', []))})</h2>"
+        + f"<details><summary>per-request log (URLs redacted)</summary>{_requests_table(report)}</details>"
+        + "</body></html>"
+    )
+
+
+def write_html_report(report: dict[str, Any], path: str | Path) -> None:
+    Path(path).write_text(render_report(report), encoding="utf-8")
