@@ -28,7 +28,13 @@ def _cmd_play(args: argparse.Namespace) -> int:
 
     from ui.play import play_target
 
-    report = asyncio.run(play_target(args))
+    from ui.play import PlayFailed, csv_beside, write_requests_csv
+
+    failure: PlayFailed | None = None
+    try:
+        report = asyncio.run(play_target(args))
+    except PlayFailed as exc:  # QA: the report of a failed session is written too, then the error surfaces
+        failure, report = exc, exc.report
     text = json.dumps(report, indent=2)
     if args.report:
         if args.report.endswith(".html"):
@@ -38,11 +44,22 @@ def _cmd_play(args: argparse.Namespace) -> int:
         else:
             with open(args.report, "w", encoding="utf-8") as fh:
                 fh.write(text + "\n")
+    csv_path = args.requests_csv or (csv_beside(args.report) if args.report else None)
+    if csv_path:
+        write_requests_csv(report, csv_path)
+    if failure is not None:
+        raise failure
     summary = (f"played {report['played_s']:.1f} s of {report['target']}: startup {report['startup_ms']} ms, "
                f"{report['rebuffer_count']} rebuffers ({report['rebuffer_s']} s), avg {report['avg_bitrate_kbps']} kbit/s, "
                f"{report['switches']} switches, {report['cdn_failovers']} CDN failovers")
     print(summary)
     return 0
+
+
+def _cmd_qa(args: argparse.Namespace) -> int:
+    from ui.qa import run_cli
+
+    return run_cli(args.matrix, out_dir=args.out, jobs=args.jobs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,10 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=float, default=None, metavar="S", help="stop at this position")
     p.add_argument("--backend", default=None, metavar="URL", help="backend API URL (default: config or http://127.0.0.1:8700)")
     p.add_argument("--format", dest="fmt", choices=("dash", "hls"), default="dash", help="manifest format for catalog titles")
-    p.add_argument("--cdn", type=int, default=None, metavar="N", help="QA: pin CDN N (no failover)")
+    p.add_argument("--cdn", default=None, metavar="N|HOST", help="QA: pin CDN N, or the CDN on HOST[:PORT] (no failover)")
     p.add_argument("--rendition", type=int, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
     p.add_argument("--buffer", type=float, default=30.0, metavar="S", help="buffer capacity in seconds")
+    p.add_argument("--trace", default=None, metavar="FILE", help="QA: shape reads to a throughput trace (Pensieve text or Sabre JSON)")
+    p.add_argument("--latency", type=float, default=None, metavar="MS", help="QA: extra latency before each response")
+    p.add_argument("--loss-every", type=int, default=None, metavar="N", help="QA: drop the connection of every N-th request")
+    p.add_argument("--requests-csv", default=None, metavar="FILE", help="per-request log as CSV (default: beside --report)")
     p.set_defaults(func=_cmd_play)
+
+    p = sub.add_parser("qa", help="QA: run a matrix of targets x traces x faults headless; exit 1 when a cell fails")
+    p.add_argument("matrix", metavar="MATRIX.toml")
+    p.add_argument("--out", default=None, metavar="DIR", help="where the summary and per-cell reports go (default: qa-out)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="sessions at once (default: by CPU count, at most 2 on 2 cores)")
+    p.set_defaults(func=_cmd_qa)
 
     p = sub.add_parser("abr-bench", help="run the ABR simulator over trace folders")
     p.add_argument("trace_dirs", nargs="+", metavar="TRACE_DIR")
