@@ -42,17 +42,19 @@ class DownloadControl:
         return not self._running.is_set()
 
     def pause(self) -> None:
-        self._running.clear()
-        self._notify()
+        if self._running.is_set() and not self.cancelled:
+            self._running.clear()
+            self._notify()
 
     def resume(self) -> None:
-        self._running.set()
-        self._notify()
+        if not self._running.is_set() and not self.cancelled:
+            self._running.set()
+            self._notify()
 
     def cancel(self) -> None:
-        self.cancelled = True
-        self._running.set()
-        self._notify()
+        if not self.cancelled:
+            self.cancelled = True
+            self._running.set()
 
     def on_change(self, callback: Callable[[], None]) -> None:
         self._on_change.append(callback)
@@ -102,9 +104,17 @@ async def fetch_slots(
     meter.start(clock())
     stats.started_at = clock()
 
+    reporting = False
+
     def report() -> None:
-        if progress is not None:
+        nonlocal reporting
+        if progress is None or reporting:  # a callback that pauses must not re-enter itself
+            return
+        reporting = True
+        try:
             progress(meter.snapshot(clock(), "paused" if control.paused else "downloading"))
+        finally:
+            reporting = False
 
     control.on_change(report)
 
