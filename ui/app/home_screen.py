@@ -51,11 +51,13 @@ class HomeScreen(QWidget):
         self._timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _: self._timer.start())
         self._query_seq = 0
+        self._focus_when_loaded = False
 
     def focus_first(self) -> None:
         if self.rows and self.rows[0].tiles:
             self.rows[0].tiles[0].setFocus()
         else:
+            self._focus_when_loaded = True  # the first tile takes focus once the rows arrive
             self.search.setFocus()
 
     # -- loading ----------------------------------------------------------------------------
@@ -86,6 +88,9 @@ class HomeScreen(QWidget):
         if not spec:
             self.status.setText("The catalog is empty. Add titles on the backend, then come back.")
         self._set_rows(spec)
+        if self._focus_when_loaded and self.search.hasFocus() and not self.search.text():
+            self.focus_first()
+        self._focus_when_loaded = False
 
     def _set_rows(self, spec: list[tuple[str, list[tuple[Title, str | None]]]]) -> None:
         had_focus = any(t.hasFocus() for r in self.rows for t in r.tiles)
