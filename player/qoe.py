@@ -9,8 +9,14 @@ clock), so the same object is driven by the live engine and by tests.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+#: ``listener(kind, at, data)``: telemetry and resume sync follow a session through these notes.
+#: kinds: first_frame, license, segment, failover, stall_start, stall_end, error, and the session's own
+#: notes (position, pause, seek, end).
+Listener = Callable[[str, float | None, dict[str, Any]], None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +33,8 @@ class SegmentRecord:
     buffer_s: float  # our buffer level when the request was issued
     duration_s: float = 0.0
     start_s: float = 0.0
+    at_s: float | None = None  # when the request was issued, seconds since the session opened (QA plots)
+    estimate_kbps: float | None = None  # the throughput estimate after this download (video; QA plots)
 
 
 @dataclass
@@ -43,19 +51,33 @@ class QoeTracker:
     cdn_failovers: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    listeners: list[Listener] = field(default_factory=list, repr=False)
+
+    def note(self, kind: str, at: float | None = None, **data: Any) -> None:
+        """Tell every listener what happened; a failing listener never breaks playback."""
+        for listener in self.listeners:
+            try:
+                listener(kind, at, data)
+            except Exception:  # noqa: BLE001 - observers are best effort by design
+                pass
 
     def first_frame(self, now: float) -> None:
         if self.startup_at is None:
             self.startup_at = now
+            self.note("first_frame", now, startup_ms=round((now - self.opened_at) * 1000, 1))
 
     def license_acquired(self, duration_s: float) -> None:
         self.license_ms = round(duration_s * 1000, 1)
+        self.note("license", None, license_ms=self.license_ms)
 
     def segment(self, record: SegmentRecord) -> None:
         self.segments.append(record)
+        self.note("segment", None, **asdict(record))
 
     def failover(self, count: int = 1) -> None:
         self.cdn_failovers += count
+        if count:
+            self.note("failover", None, count=count)
 
     def stall_start(self, now: float) -> None:
         """A rebuffer begins; ignored before the first frame (that time is startup, not rebuffering)."""
@@ -64,16 +86,19 @@ class QoeTracker:
         if self.rebuffers and self.rebuffers[-1][1] is None:
             return
         self.rebuffers.append((now, None))
+        self.note("stall_start", now)
 
     def stall_end(self, now: float) -> None:
         if self.rebuffers and self.rebuffers[-1][1] is None:
             self.rebuffers[-1] = (self.rebuffers[-1][0], now)
+            self.note("stall_end", now, duration_s=round(now - self.rebuffers[-1][0], 3))
 
     def position(self, played_s: float) -> None:
         self.played_s = max(self.played_s, played_s)
 
     def error(self, code: str, message: str, now: float) -> None:
         self.errors.append({"code": code, "message": message, "at_s": round(now - self.opened_at, 3)})
+        self.note("error", now, code=code, message=message)
 
     def rebuffer_s(self, now: float) -> float:
         return sum((end if end is not None else now) - start for start, end in self.rebuffers)
@@ -109,5 +134,7 @@ class QoeTracker:
             "license_ms": self.license_ms,
             "errors": list(self.errors),
             "segments": [asdict(s) for s in self.segments],
+            "rebuffer_events": [[round(a - self.opened_at, 3), None if b is None else round(b - self.opened_at, 3)]
+                                for a, b in self.rebuffers],
             **self.extra,
         }

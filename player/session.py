@@ -201,6 +201,8 @@ class PlaybackSession:
         if self._last_position is not None and 0.0 < position_s - self._last_position < 1.5:
             self.played_s += position_s - self._last_position
             self.qoe.position(self.played_s)
+        if self._last_position is None or int(position_s) != int(self._last_position):
+            self.qoe.note("position", None, position_s=position_s)
         self._last_position = position_s
         until = self.options.until_s
         if until is not None and position_s >= until:
@@ -229,6 +231,7 @@ class PlaybackSession:
         self.paused = paused
         if self.output is not None:
             self.output.pause(paused)
+        self.qoe.note("pause", self.clock(), paused=paused, position_s=self.position())
 
     def set_volume(self, volume: int) -> None:
         if self.output is not None:
@@ -254,6 +257,7 @@ class PlaybackSession:
         duration = self.presentation.duration_s if self.presentation else None
         position_s = max(0.0, min(position_s, (duration or position_s) - 0.5))
         await self._stop_fetching()
+        self.qoe.note("seek", self.clock(), from_s=self.position(), to_s=position_s)
         self.start_s = position_s
         self._awaiting_frame = True
         self._last_position = None
@@ -335,6 +339,8 @@ class PlaybackSession:
             audio = pick_audio(self.presentation, self.options.audio_language)
             self._feed = MuxFeed(self.output, ("video", "audio") if audio else ("video",))
             self._generation = self.output.start(self.start_s)
+            self.qoe.note("start", self.clock(), start_s=self.start_s, target=self.target,
+                          session_id=self.playback.session_id if self.playback else None)
             tasks.append(asyncio.create_task(self._consume_events()))
             if self.backend is not None and self.playback is not None:
                 tasks.append(asyncio.create_task(self._heartbeat()))
@@ -350,6 +356,8 @@ class PlaybackSession:
             raise
         finally:
             await self._stop_fetching()
+            self.qoe.note("end", self.clock(), position_s=self._last_position, played_s=round(self.played_s, 3),
+                          completed=self._failure is None and self._end_error is None)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
