@@ -62,11 +62,57 @@ def _cmd_qa(args: argparse.Namespace) -> int:
     return run_cli(args.matrix, out_dir=args.out, jobs=args.jobs)
 
 
+def _cmd_ui(args: argparse.Namespace) -> int:
+    from ui.app.main import run_ui
+
+    return run_ui(args)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from ui.app.main import run_demo
+
+    return run_demo(args)
+
+
+def _cmd_download(args: argparse.Namespace) -> int:
+    from downloads.cli import run_download
+
+    return run_download(args)
+
+
+def _cmd_downloads(args: argparse.Namespace) -> int:
+    from downloads.cli import run_downloads
+
+    return run_downloads(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelbox", description="Reelbox video player and download client")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on failure")
     parser.add_argument("--version", action="version", version="reelbox 0.1.0")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="start the bundled backend and open the app signed in as the demo user")
+    p.add_argument("--port", type=int, default=8700, help="API port (edges on the next ports; 0 = any free port)")
+    p.add_argument("--data", default=None, help="backend data directory (default: under REELBOX_HOME)")
+    p.add_argument("--tv", action="store_true", help="open in TV (10-foot) mode")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("ui", help="the app against a configured backend")
+    p.add_argument("--tv", action="store_true", help="10-foot layout driven by arrows/Enter/Back")
+    p.add_argument("--kiosk", action="store_true", help="fullscreen kiosk mode (quit needs the configured PIN)")
+    p.add_argument("--backend", default=None, metavar="URL", help="backend API URL")
+    p.set_defaults(func=_cmd_ui)
+
+    from downloads.cli import add_download_arguments, add_downloads_arguments
+
+    p = sub.add_parser("download", help="download a title for offline playback")
+    add_download_arguments(p)
+    p.set_defaults(func=_cmd_download)
+
+    p = sub.add_parser("downloads", help="list, play, renew or delete downloads")
+    add_downloads_arguments(p)
+    p.set_defaults(func=_cmd_downloads)
 
     p = sub.add_parser("backend", help="run the bundled backend (API + segment edges)")
     p.add_argument("--host", default="127.0.0.1")
