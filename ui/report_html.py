@@ -44,8 +44,9 @@ def charts(report: dict[str, Any]) -> list[Chart]:
                      for s in video if s.get("download_ms"))
     estimate = tuple((s["at_s"] + s["download_ms"] / 1000, s["estimate_kbps"]) for s in video if s.get("estimate_kbps"))
     cdns = sorted({r["cdn"] for r in requests})
-    ok = tuple((r["t_s"], r["cdn"]) for r in requests if not r.get("error"))
-    failed = tuple((r["t_s"], r["cdn"]) for r in requests if r.get("error"))
+    # rows: licence (cdn -1) at 0, cdn N at N + 1, so every row sits inside the plot
+    ok = tuple((r["t_s"], r["cdn"] + 1) for r in requests if not r.get("error"))
+    failed = tuple((r["t_s"], r["cdn"] + 1) for r in requests if r.get("error"))
     return [
         Chart(title="Chosen video bitrate", y_label="kbit/s",
               series=(Series(name="bitrate", color="#0969da", style="step",
@@ -59,8 +60,8 @@ def charts(report: dict[str, Any]) -> list[Chart]:
         Chart(title="CDN in use (every request; failed attempts in red)", y_label="CDN",
               series=(Series(name="ok", color="#0969da", style="dots", points=ok),
                       Series(name="failed", color="#cf222e", style="dots", points=failed)),
-              y_ticks=tuple((c, "licence" if c < 0 else f"cdn{c}") for c in cdns),
-              y_max=max(cdns + [0]) + 0.5, **{**common, "x_max": end}),
+              y_ticks=tuple((c + 1, "licence" if c < 0 else f"cdn{c}") for c in cdns),
+              y_max=max(cdns + [0]) + 1.5, **common),
     ]
 
 

@@ -77,7 +77,7 @@ def render(chart: Chart) -> str:
         out.append(f'<line x1="{sx(x):.1f}" x2="{sx(x):.1f}" y1="{TOP}" y2="{TOP + ph}" class="failover"/>')
     for series in chart.series:
         out.append(_series(series, sx, sy))
-    legend_x = LEFT + 260
+    legend_x = LEFT + 8 * len(chart.title) + 24  # after the title (13 px bold, ~8 px a glyph)
     for series in chart.series:
         out.append(f'<rect x="{legend_x}" y="7" width="10" height="10" fill="{series.color}"/>'
                    f'<text x="{legend_x + 14}" y="16" class="lg">{html.escape(series.name)}</text>')

@@ -1,0 +1,103 @@
+"""`reelbox qa` against the bundled backend (issue 9): the matrix finishes, renders, agrees with each session's report."""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+from ui.qa import FIGURES, Runner, judge, load_matrix, run_cli
+from ui.report_html import charts, render_report
+
+from conftest import QA_TITLES
+
+TRACE = [{"duration_ms": 4000, "bandwidth_kbps": 1500, "latency_ms": 20},
+         {"duration_ms": 4000, "bandwidth_kbps": 900, "latency_ms": 20}]
+
+
+def _matrix(tmp_path: Path, library: Path, body: str) -> Path:
+    (tmp_path / "trace.json").write_text(json.dumps(TRACE))
+    path = tmp_path / "matrix.toml"
+    path.write_text(f'[qa]\nbackend = "bundled"\ndata = "{library}"\njobs = 2\nuntil_s = 12\nbuffer_s = 6\n' + body)
+    return path
+
+
+def test_matrix_of_faults_runs_renders_and_agrees_with_each_sessions_report(tmp_path: Path, qa_library: Path) -> None:
+    """1 title × 1 trace × {none, edge 0 down at 6 s, 5 % 503s}: every cell plays, figures equal its own QoE report."""
+    matrix = load_matrix(_matrix(tmp_path, qa_library, f"""
+targets = ["{QA_TITLES[0]}"]
+traces = ["trace.json"]
+[thresholds]
+max_decoder_errors = 0
+max_errors = 0
+min_played_ratio = 0.9
+[[faults]]
+name = "none"
+[[faults]]
+name = "edge0-down-6s"
+at_s = 6
+edges = [0]
+body = {{ down = true }}
+[[faults]]
+name = "503-5pct"
+body = {{ error_status = 503, error_fraction = 0.05, seed = 3 }}
+"""))
+    out = tmp_path / "out"
+    summary = asyncio.run(Runner(matrix, out).run())
+
+    assert summary["total"] == 3 and summary["failed"] == 0, summary["cells"]
+    saved = json.loads((out / "summary.json").read_text())
+    page = (out / "summary.html").read_text()
+    assert saved["cells"] == summary["cells"]
+    for row in summary["cells"]:
+        report = json.loads((out / row["report"]).read_text())
+        assert {k: row[k] for k in FIGURES} == {k: report.get(k) for k in FIGURES}
+        assert f"<td>{report['avg_bitrate_kbps']}</td>" in page and f"<td>{report['startup_ms']}</td>" in page
+        cell_page = (out / row["html"]).read_text()
+        assert cell_page.count("<svg") == 4 and "<script" not in cell_page and "http-equiv" not in cell_page
+        assert (out / row["csv"]).read_text().count("\n") == len(report["requests"]) + 1
+    down = next(r for r in summary["cells"] if r["fault"] == "edge0-down-6s")
+    down_report = json.loads((out / down["report"]).read_text())
+    assert down["cdn_failovers"] >= 1
+    assert any(r["failover_to"] == 1 and r["cdn"] == 0 for r in down_report["requests"])
+    assert all(s["cdn"] == 1 for s in down_report["segments"] if s["at_s"] > 8.0)
+
+
+def test_a_cell_crossing_a_threshold_makes_qa_exit_1(tmp_path: Path, qa_library: Path, capsys) -> None:
+    """An unreachable bitrate floor fails the cell: exit status 1, the verdict names the figure."""
+    path = _matrix(tmp_path, qa_library, f"""
+targets = ["{QA_TITLES[1]}"]
+traces = ["none"]
+[thresholds]
+min_avg_bitrate_kbps = 100000
+""")
+    assert run_cli(str(path), out_dir=str(tmp_path / "out")) == 1
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["failed"] == 1 and summary["cells"][0]["failed"][0].startswith("avg_bitrate_kbps")
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_judge_applies_max_and_min_limits() -> None:
+    """Thresholds: max crossed above, min crossed below, played ratio from the expected length, error count."""
+    report = {"startup_ms": 900.0, "rebuffer_s": 2.5, "qoe_lin": 0.4, "played_s": 9.0, "errors": [{"code": "X"}]}
+    failed = judge(report, {"max_startup_ms": 1000, "max_rebuffer_s": 2.0, "min_qoe_lin": 0.5,
+                            "min_played_ratio": 0.95, "max_errors": 0}, expected_s=10.0)
+    assert failed == ["rebuffer_s 2.5 > 2", "qoe_lin 0.4 < 0.5", "played_ratio 0.9 < 0.95", "errors 1 > 0"]
+
+
+def test_html_report_plots_every_series_over_time() -> None:
+    """The page draws bitrate, buffer, estimate vs measured and CDN plots, with stall bands and failover lines."""
+    report = {
+        "target": "t<1>", "startup_ms": 500.0, "rebuffer_events": [[3.0, 4.0]],
+        "segments": [{"type": "video", "at_s": 1.0 + i, "bitrate_kbps": 300.0 * (i + 1), "buffer_s": float(i),
+                      "download_ms": 500.0, "bytes": 40_000, "estimate_kbps": 700.0, "cdn": i % 2} for i in range(4)],
+        "requests": [{"t_s": 2.0, "kind": "segment", "cdn": 0, "url": "u", "status": None, "bytes": 0, "ttfb_s": None,
+                      "duration_s": 0.2, "retries": 0, "error": "ConnectFailed: x", "failover_to": 1},
+                     {"t_s": 2.2, "kind": "segment", "cdn": 1, "url": "u", "status": 200, "bytes": 9, "ttfb_s": 0.01,
+                      "duration_s": 0.1, "retries": 1, "error": None, "failover_to": None}],
+    }
+    plotted = charts(report)
+    assert [len(s.points) for c in plotted for s in c.series] == [4, 4, 4, 4, 1, 1]
+    page = render_report(report)
+    assert page.count('class="stall"') == 4 and page.count('class="failover"') == 4
+    assert "t&lt;1&gt;" in page and re.search(r"<polyline points=\"[^\"]+\"", page)

@@ -1,0 +1,129 @@
+"""Client-side network emulation (issue 9) against a plain static server: accuracy, loss, and ABR following a trace."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from abr.traces import parse_trace
+from player.net import CdnPool, ConnectFailed, HttpTransport, MonotonicClock, SegmentRequest, StallPolicy
+from player.session import PlaybackSession, SessionOptions
+from player.shaping import ShapedTransport, Shaping, TraceLink, load_trace, shaped
+
+from conftest import StaticServer
+
+STEPS = [{"duration_ms": 3000, "bandwidth_kbps": 2000, "latency_ms": 0},
+         {"duration_ms": 3000, "bandwidth_kbps": 600, "latency_ms": 0}]
+
+
+def test_trace_link_integrates_and_inverts_a_looped_trace() -> None:
+    """bits_until and finish are inverse over periods, a zero-rate gap and the loop back to the start."""
+    link = TraceLink(parse_trace(json.dumps([
+        {"duration_ms": 1000, "bandwidth_kbps": 1000}, {"duration_ms": 1000, "bandwidth_kbps": 0},
+        {"duration_ms": 2000, "bandwidth_kbps": 500}])))
+    assert link.bits_until(1.5) == pytest.approx(1_000_000)
+    assert link.finish(0.0, 1_000_000) == pytest.approx(1.0)
+    assert link.finish(0.5, 1_000_000) == pytest.approx(3.0)  # waits out the silent second
+    assert link.finish(3.9, 1_000_000) == pytest.approx(4.95)  # wraps into the next cycle
+
+
+def test_both_trace_formats_load(tmp_path: Path) -> None:
+    """A Pensieve text trace and a Sabre JSON trace from shared/abr-traces both load with their rates."""
+    text = tmp_path / "cooked"
+    text.write_text("0.0\t1.5\n1.0\t0.5\n2.0\t2.0\n")
+    sabre = tmp_path / "net.json"
+    sabre.write_text(json.dumps(STEPS))
+    assert [p.kbps for p in load_trace(text).periods] == [1500.0, 500.0, 2000.0]
+    assert [p.kbps for p in load_trace(sabre).periods] == [2000.0, 600.0]
+
+
+def test_measured_throughput_is_within_ten_percent_of_the_trace(tmp_path: Path) -> None:
+    """Fetches through the shaper, timed by the test's own clock, carry the trace's bits over each interval (±10 %)."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "blob.bin").write_bytes(bytes(range(256)) * 600)  # 153.6 kB
+    server = StaticServer(folder).start()
+    trace = parse_trace(json.dumps(STEPS))
+    link = TraceLink(trace)
+
+    async def run() -> list[tuple[float, float, int]]:
+        inner = HttpTransport(clock=MonotonicClock())
+        shaper = ShapedTransport(inner, Shaping(trace=trace), MonotonicClock())
+        spans = []
+        origin = None
+        try:
+            while origin is None or time.monotonic() - origin < 5.5:
+                start = time.monotonic()
+                origin = origin if origin is not None else start
+                result = await shaper.fetch(SegmentRequest(url=server.url("blob.bin"), stall=StallPolicy(min_floor_bps=0)))
+                spans.append((start - origin, time.monotonic() - origin, result.bytes))
+        finally:
+            await inner.aclose()
+        return spans
+
+    try:
+        spans = asyncio.run(run())
+    finally:
+        server.stop()
+    assert len(spans) >= 4
+    for start, end, size in spans:
+        expected_bits = link.bits_until(end) - link.bits_until(start)
+        assert size * 8 == pytest.approx(expected_bits, rel=0.10), (start, end, size)
+    total_bits = sum(size * 8 for _, _, size in spans)
+    assert total_bits / spans[-1][1] == pytest.approx(link.bits_until(spans[-1][1]) / spans[-1][1], rel=0.10)
+
+
+def test_loss_every_drops_a_connection_and_the_pool_fails_over(tmp_path: Path) -> None:
+    """--loss-every 2: every second request fails with ConnectFailed; the pool moves that segment to the other CDN."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "a.bin").write_bytes(b"x" * 2000)
+    server = StaticServer(folder).start()
+
+    async def run() -> CdnPool:
+        inner = HttpTransport(clock=MonotonicClock())
+        shaper = ShapedTransport(inner, Shaping(loss_every=2), MonotonicClock())
+        origins = [server.url("a.bin"), server.url("a.bin").replace("127.0.0.1", "localhost")]
+        pool = CdnPool(origins, shaper, MonotonicClock())
+        try:
+            for _ in range(3):
+                assert len((await pool.fetch_segment(origins[0])).body) == 2000
+        finally:
+            await pool.aclose()
+            await inner.aclose()
+        return pool
+
+    try:
+        pool = asyncio.run(run())
+    finally:
+        server.stop()
+    failed = [r for r in pool.records if r.error]
+    assert failed and all(r.error.startswith("ConnectFailed: emulated loss") for r in failed)
+    assert pool.failovers >= 1 and failed[0].failover_to == 1
+
+
+def test_shaped_session_on_a_static_server_follows_the_trace(static_title: StaticServer, tmp_path: Path) -> None:
+    """Against a plain StaticFiles server: low link → low rungs, high link → the top rung; throughput matches the trace."""
+    trace_file = tmp_path / "steps.json"
+    trace_file.write_text(json.dumps([{"duration_ms": 7000, "bandwidth_kbps": 600, "latency_ms": 20},
+                                      {"duration_ms": 60000, "bandwidth_kbps": 3000, "latency_ms": 20}]))
+    trace = load_trace(trace_file)
+    url = static_title.url("manifest.mpd")
+    options = SessionOptions(buffer_capacity_s=6.0, wrap_transport=shaped(Shaping(trace=trace), MonotonicClock()))
+    report = asyncio.run(PlaybackSession(target=url, options=options, manifest_urls=[url]).run())
+
+    assert report["errors"] == [] and report["played_s"] > 19
+    origin = report["requests"][0]["t_s"]  # the shaper's trace time starts at the first request
+    video = [s for s in report["segments"] if s["type"] == "video"]
+    low = [s for s in video if s["at_s"] - origin < 6.0]
+    high = [s for s in video if s["at_s"] - origin > 11.0]
+    assert low and max(s["bitrate_kbps"] for s in low) < 600
+    assert high and high[-1]["bitrate_kbps"] > 1000
+    link = TraceLink(trace)
+    for r in report["requests"]:
+        if r["kind"] == "segment" and not r["error"] and r["bytes"] > 20_000:
+            begin, end = r["t_s"] - origin + r["ttfb_s"], r["t_s"] - origin + r["duration_s"]
+            assert r["bytes"] * 8 == pytest.approx(link.bits_until(end) - link.bits_until(begin), rel=0.10)
