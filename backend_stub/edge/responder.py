@@ -192,26 +192,37 @@ class Responder:
     async def _send_paced(self, conn: Connection, ex: _Exchange, fd: int, first: int, count: int) -> None:
         """Send ``count`` body bytes, pacing each chunk on the edge's shared link while one is set."""
         sent = 0
-        while sent < count:
-            link = self._faults().link
-            if link is None:
-                chunk = count - sent
-            else:
-                if "rate" not in ex.faults:
-                    ex.faults.append("rate")
-                chunk = min(link.chunk_size(), count - sent)
-                wait = link.reserve(chunk)
-                if wait > 0:
-                    await asyncio.sleep(wait)
-            try:
-                n = await conn.send_file(fd, first + sent, chunk)
-            except Broken as exc:
-                ex.bytes_sent = sent + exc.sent
-                raise Broken(0) from None
-            sent += n
-            ex.bytes_sent = sent
-            if n < chunk:
-                raise EndConnection()
+        current: Link | None = None
+        try:
+            while sent < count:
+                link = self._faults().link
+                if link is not current:  # faults changed mid-body: move to the new link
+                    if current is not None:
+                        current.end()
+                    if link is not None:
+                        link.begin()
+                    current = link
+                if link is None:
+                    chunk = count - sent
+                else:
+                    if "rate" not in ex.faults:
+                        ex.faults.append("rate")
+                    chunk = min(link.chunk_size(), count - sent)
+                    wait = link.reserve(chunk)
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                try:
+                    n = await conn.send_file(fd, first + sent, chunk)
+                except Broken as exc:
+                    ex.bytes_sent = sent + exc.sent
+                    raise Broken(0) from None
+                sent += n
+                ex.bytes_sent = sent
+                if n < chunk:
+                    raise EndConnection()
+        finally:
+            if current is not None:
+                current.end()
 
     async def _simple(self, conn: Connection, ex: _Exchange, status: int, text: str, keep: bool,
                       extra: list[tuple[str, str]] | None = None) -> bool:

@@ -1,11 +1,10 @@
 """Bandwidth shaping shared by every connection of one edge: a rate cap or a looping trace.
 
 Model: the edge has one bottleneck link. Each paced write *reserves* the next free slot on that link
-(``start = next_free``, or ``now`` once the link has been idle) and the sender sleeps until the slot's **end** before handing the
+(back to back while the link is busy, from ``now`` when it was idle) and the sender sleeps until the slot's **end** before handing the
 bytes to the kernel, so a body of N chunks is delivered in N chunk-times and the measured throughput
 equals the configured rate (no early first chunk). Concurrent connections take turns on the same link,
-so two parallel downloads each see half the rate, as on a real access link. The ``slack`` lets the
-schedule catch up after event-loop jitter instead of losing that time forever.
+so two parallel downloads each see half the rate, as on a real access link.
 
 A trace (Sabre semantics, shared/abr-traces/README.md) is replayed in a loop from the moment it was set;
 a period with 0 kbit/s passes no bytes. All times come from the injected clock (epoch seconds).
@@ -18,7 +17,7 @@ from collections.abc import Callable, Sequence
 from backend_stub.edge.faults import TracePeriod
 
 Clock = Callable[[], float]
-SLACK_S = 0.25  # a starved event loop (shared CPU) catches up instead of losing the time
+SLACK_S = 1.0  # how far a busy link's schedule may catch up after the loop was starved of CPU
 CHUNK_TIME_S = 0.01  # aim for ~100 writes per second per connection: accurate yet cheap
 MIN_CHUNK = 1024
 MAX_CHUNK = 256 * 1024
@@ -81,12 +80,29 @@ class RateSchedule:
 
 
 class Link:
-    """The edge's shared bottleneck: hands out back-to-back transmission slots to paced writers."""
+    """The edge's shared bottleneck: hands out back-to-back transmission slots to paced writers.
+
+    Writers bracket a body with :meth:`begin` / :meth:`end`. While any body is in flight the link is
+    *busy*: slots follow one another and a schedule that fell behind (an event loop starved of CPU on
+    a shared machine) may catch up by up to ``SLACK_S``, so the average rate holds. A body that starts
+    on an idle link starts *now*: idle time never turns into a burst.
+    """
 
     def __init__(self, schedule: RateSchedule, clock: Clock) -> None:
         self.schedule = schedule
         self._clock = clock
         self._next_free = float("-inf")
+        self._active = 0
+
+    def begin(self) -> None:
+        """A paced body starts."""
+        if self._active == 0:
+            self._next_free = max(self._next_free, self._clock())
+        self._active += 1
+
+    def end(self) -> None:
+        """A paced body finished (or broke)."""
+        self._active = max(0, self._active - 1)
 
     def chunk_size(self) -> int:
         """A write size worth about ``CHUNK_TIME_S`` at the current rate."""
@@ -94,10 +110,9 @@ class Link:
         return int(min(MAX_CHUNK, max(MIN_CHUNK, rate * CHUNK_TIME_S)))
 
     def reserve(self, nbytes: int) -> float:
-        """Reserve the link for ``nbytes``; return how long to wait (seconds) before writing them."""
+        """Reserve the link for ``nbytes`` (between begin and end); return seconds to wait before writing."""
         now = self._clock()
-        # Busy link: continue back to back, catching up on jitter up to SLACK_S. Idle link: start now.
-        start = self._next_free if self._next_free >= now - SLACK_S else now
+        start = max(self._next_free, now - SLACK_S)
         end = self.schedule.finish_time(start, nbytes)
         self._next_free = end
         return max(0.0, end - now)

@@ -95,13 +95,22 @@ def test_schedule_finish_time_walks_trace_periods_and_loops() -> None:
 
 
 def test_link_shares_slots_with_an_injected_clock() -> None:
-    """Back-to-back reservations queue on the link; after it idles the next write starts at "now"."""
+    """Busy: slots queue back to back and a late writer catches up; idle: the next body starts at "now"."""
     now = [0.0]
     link = Link(RateSchedule(rate_kbps=8, trace=(), origin=0.0), lambda: now[0])  # 1000 B/s
+    link.begin()
     assert link.reserve(100) == pytest.approx(0.1)
-    assert link.reserve(100) == pytest.approx(0.2)  # queued behind the first
-    now[0] = 10.0
+    assert link.reserve(100) == pytest.approx(0.2)  # queued behind the first (another connection)
+    now[0] = 0.5  # the loop was starved for 0.3 s: the schedule catches up instead of losing it
+    assert link.reserve(100) == pytest.approx(0.0)
+    assert link.reserve(100) == pytest.approx(0.0)
+    assert link.reserve(100) == pytest.approx(0.0)
     assert link.reserve(100) == pytest.approx(0.1)
+    link.end()
+    now[0] = 10.0  # idle for 9.5 s: no burst credit
+    link.begin()
+    assert link.reserve(100) == pytest.approx(0.1)
+    link.end()
 
 
 def test_load_trace_reads_both_shared_formats(shared_dir: Path, tmp_path: Path) -> None:
