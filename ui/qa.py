@@ -35,7 +35,7 @@ Matrix file::
     name = "none"
     [[faults]]
     name = "edge0-down-20s"
-    at_s = 20                    # after the cell's process starts; 0 = before it
+    at_s = 20                    # after the session's first edge request; 0 = before it starts
     edges = [0]                  # default: every edge
     body = { down = true }       # POST /api/v1/admin/edges/{n}/faults
     thresholds = { max_rebuffer_s = 4.0 }   # per-fault overrides
@@ -225,6 +225,13 @@ class _Slot:
             raise QaError(f"edge admin API refused: HTTP {r.status_code} (the account must be an administrator)")
         self.edge_count = len(r.json()["edges"])
 
+    async def edge_requests(self, client: httpx.AsyncClient) -> int:
+        """Requests the edges have logged so far (0 without admin access)."""
+        if self.api_url is None or self.token is None:
+            return 0
+        r = await client.get(f"{self.api_url}/api/v1/admin/edges", headers={"Authorization": f"Bearer {self.token}"})
+        return sum(e.get("requests", 0) for e in r.json().get("edges", [])) if r.status_code == 200 else 0
+
     async def set_faults(self, client: httpx.AsyncClient, fault: Fault | None) -> None:
         """Clear every edge, then apply ``fault`` to its edges (``None`` only clears)."""
         if self.api_url is None or self.token is None:
@@ -295,6 +302,7 @@ class Runner:
             await slot.admin(client)
         await slot.set_faults(client, None)
         started = time.monotonic()
+        baseline = await slot.edge_requests(client)
         if cell.fault.at_s <= 0:
             await slot.set_faults(client, cell.fault if not cell.fault.none else None)
         proc = await asyncio.create_subprocess_exec(
@@ -303,6 +311,9 @@ class Runner:
         delayed = None
         if cell.fault.at_s > 0 and not cell.fault.none:
             async def later() -> None:
+                # at_s counts from the session's first edge request, not from process start (imports take seconds)
+                while await slot.edge_requests(client) <= baseline:
+                    await asyncio.sleep(0.05)
                 await asyncio.sleep(cell.fault.at_s)
                 await slot.set_faults(client, cell.fault)
             delayed = asyncio.create_task(later())
