@@ -14,7 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backend_stub.api import routes_admin, routes_auth, routes_catalog, routes_license, routes_playback, routes_progress
+from backend_stub.api import (
+    routes_admin, routes_auth, routes_catalog, routes_license, routes_playback, routes_progress, routes_qoe,
+)
 from backend_stub.api.context import AppContext
 from backend_stub.api.errors import ApiError, RateLimited, Unauthorized
 from backend_stub.api.limits import BodyLimitMiddleware
@@ -69,8 +71,10 @@ def create_app(ctx: AppContext) -> FastAPI:
         redoc_url=None,
     )
     app.state.ctx = ctx
-    for module in (routes_auth, routes_catalog, routes_playback, routes_license, routes_progress, routes_admin):
+    for module in (routes_auth, routes_catalog, routes_playback, routes_license, routes_progress, routes_admin,
+                   routes_qoe):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(routes_qoe.metrics_router)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

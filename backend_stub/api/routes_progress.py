@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backend_stub.api.catalog import get_title_row, public_title
 from backend_stub.api.deps import ctx_of, current_user, optional_user
-from backend_stub.api.progress import ProgressUpdate, continue_watching, record
+from backend_stub.api.errors import NotFound
+from backend_stub.api.progress import ProgressUpdate, continue_watching, record, stored_progress
 from backend_stub.api.routes_catalog import api_base
 from backend_stub.api.telemetry import ingest
 from backend_stub.api.users import User
@@ -22,6 +23,8 @@ class ProgressBody(BaseModel):
     device_id: str = Field(min_length=1, max_length=128)
     client_ts: float = Field(ge=0)
     event_id: str = Field(min_length=1, max_length=128)
+    seq: float | None = Field(None, ge=0)  # per-device update counter (conflict rule 1, see progress.py)
+    age_s: float = Field(0.0, ge=0, le=1e9)  # how long ago the client made this update, on its own clock
 
 
 class TelemetryEvent(BaseModel):
@@ -39,7 +42,8 @@ def _progress_json(row: dict[str, Any], applied: bool) -> dict[str, Any]:
     return {
         "applied": applied, "title_id": row["title_id"], "position_s": row["position_s"],
         "duration_s": row["duration_s"], "device_id": row["device_id"], "client_ts": row["client_ts"],
-        "received_at": row["received_at"],
+        "received_at": row["received_at"], "effective_at": row.get("effective_at"), "version": row.get("version"),
+        "completed": bool(row.get("completed")),
     }
 
 
@@ -47,12 +51,23 @@ def _progress_json(row: dict[str, Any], applied: bool) -> dict[str, Any]:
 async def put_progress(
     title_id: str, body: ProgressBody, request: Request, user: User = Depends(current_user)
 ) -> dict[str, Any]:
-    """Record a position; an update older (by ``client_ts``) than the stored one is ignored (``applied: false``)."""
+    """Record a position unless the conflict rule (progress.py) finds the stored one newer (``applied: false``)."""
     ctx = ctx_of(request)
     get_title_row(ctx.db, title_id)
     update = ProgressUpdate(title_id=title_id, **body.model_dump())
-    applied, row = record(ctx.db, user_id=user.id, update=update, now=ctx.clock.now())
+    applied, row = record(ctx.db, user_id=user.id, update=update, now=ctx.clock.now(),
+                          completed_fraction=ctx.settings.completed_fraction)
     return _progress_json(row, applied)
+
+
+@router.get("/progress/{title_id}")
+async def get_one_progress(title_id: str, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+    """The stored position for one title (completed titles included), 404 when never watched."""
+    ctx = ctx_of(request)
+    row = stored_progress(ctx.db, user_id=user.id, title_id=title_id)
+    if row is None:
+        raise NotFound(f"no progress for {title_id!r}")
+    return _progress_json(row, True)
 
 
 @router.get("/progress")
@@ -65,7 +80,7 @@ async def get_progress(request: Request, user: User = Depends(current_user)) -> 
         "items": [
             {"title": public_title(r, api_base=base), "position_s": r["position_s"],
              "duration_s": r["watched_duration_s"], "device_id": r["device_id"], "client_ts": r["client_ts"],
-             "received_at": r["received_at"]}
+             "received_at": r["received_at"], "effective_at": r["effective_at"], "version": r["version"]}
             for r in rows
         ]
     }
