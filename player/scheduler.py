@@ -20,13 +20,15 @@ from typing import Protocol
 from abr.estimators import ThroughputTracker
 from abr.state import AbrState, Algorithm, Decision, DownloadResult, Phase, Sample
 from drm_client import KeyRing
-from player.errors import PlaybackError
+from player.errors import FetchError, PlaybackError
 from player.manifest import Presentation, Rendition, SegmentRef
 from player.net import CmcdData, ObjectType
 from player.qoe import QoeTracker, SegmentRecord
 from player.source import Fetched, SegmentSource
 
 POLL_S = 0.05
+LOWEST_RUNG_RETRIES = 3
+RETRY_PAUSE_S = 0.5
 
 
 class FeedSink(Protocol):
@@ -118,6 +120,7 @@ class Scheduler:
         self.phase = Phase.STARTUP if self.config.start_s <= 0 else Phase.AFTER_SEEK
         self.start_index = self._index_at(self.ladder[0], self.config.start_s)
         self.current_rung: int | None = None
+        self.emergency_downswitches = 0
 
     # -- what we count -----------------------------------------------------------------------
 
@@ -165,18 +168,41 @@ class Scheduler:
             decision = self._choose(state)
             if decision.delay_s > 0:
                 await asyncio.sleep(decision.delay_s)
-            rendition = self.ladder[decision.rung]
-            ref = self._segment(rendition, index)
-            buffer_at_request = self.buffer_s()
-            init = await self._init(rendition, "video", self._video)
-            fetched = await self.source.fetch(
-                rendition, ref, kind="video", cmcd=self._cmcd(rendition, ref, ObjectType.VIDEO, buffer_at_request)
-            )
-            self._learn(state, decision.rung, fetched)
+            rung, fetched, init, ref, buffer_at_request = await self._fetch_video(index, decision.rung)
+            self._learn(state, rung, fetched)
+            rendition = self.ladder[rung]
             await self._feed("video", rendition, init, ref, fetched, index, buffer_at_request, self._video)
-            self.last_rung = self.current_rung = decision.rung
+            self.last_rung = self.current_rung = rung
             self.phase = Phase.STEADY
         self._video.done = True
+
+    async def _fetch_video(self, index: int, rung: int) -> tuple[int, Fetched, bytes, SegmentRef, float]:
+        """Fetch segment ``index`` at ``rung``; when every CDN fails or stalls, step down to the lowest rung.
+
+        A stall is the network saying this rung no longer fits: the pool has already tried every CDN,
+        so asking the same bytes again would fail again. The lowest rung needs the least throughput
+        (and its stall floor is the lowest), and is retried a few times before the session gives up.
+        """
+        for attempt in range(LOWEST_RUNG_RETRIES + 1):
+            rendition = self.ladder[rung]
+            ref = self._segment(rendition, index)
+            assert ref is not None
+            buffer_at_request = self.buffer_s()
+            try:
+                init = await self._init(rendition, "video", self._video)
+                fetched = await self.source.fetch(
+                    rendition, ref, kind="video", cmcd=self._cmcd(rendition, ref, ObjectType.VIDEO, buffer_at_request)
+                )
+                return rung, fetched, init, ref, buffer_at_request
+            except FetchError as exc:
+                if attempt == LOWEST_RUNG_RETRIES or self.config.force_rung is not None:
+                    raise  # a pinned rung (QA) reports the failure as it is
+                self.emergency_downswitches += 1
+                self.qoe.note("downswitch", self.clock(), index=index, from_rung=rung, error=type(exc).__name__)
+                if rung == 0:
+                    await asyncio.sleep(RETRY_PAUSE_S)
+                rung = 0
+        raise AssertionError("unreachable")
 
     async def _run_audio(self, rendition: Rendition) -> None:
         segments = rendition.segments

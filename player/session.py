@@ -395,6 +395,7 @@ class PlaybackSession:
         report["decoder_errors"] = self.decoder_errors
         report["cdn_failovers"] = max(report["cdn_failovers"], self.pool.failovers if self.pool else 0)
         report["algorithm"] = self.scheduler.algorithm.name if self.scheduler else None
+        report["emergency_downswitches"] = self.scheduler.emergency_downswitches if self.scheduler else 0
         report["start_s"] = self.start_s
         report["requests"] = [_record_dict(r, self.qoe.opened_at) for r in self.pool.records] if self.pool else []
         return report

@@ -148,3 +148,21 @@ def test_seek_pause_and_quality_pin_during_play(start_backend):
     lowest = min(s["bitrate_kbps"] for s in report["segments"] if s["type"] == "video")
     assert all(s["bitrate_kbps"] == lowest for s in late_video)
     assert report["played_s"] < 11.0  # the skipped stretch was not played
+
+
+def test_a_link_that_falls_below_the_rung_steps_down_instead_of_failing(start_backend):
+    """With one CDN whose throughput collapses mid-play, a stalled segment is refetched at the lowest rung and play goes on."""
+    backend = start_backend(edges=1)
+
+    async def throttle_after_startup(session: PlaybackSession) -> None:
+        while session.scheduler is None or session.scheduler.current_rung in (None, 0):
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(backend.edges[0].set_faults, FaultConfig(rate_kbps=200))
+
+    options = SessionOptions(buffer_capacity_s=6.0, until_s=10.0)
+    report = asyncio.run(_play(backend, CLEAR, options, during=throttle_after_startup))
+    assert report["errors"] == []
+    assert report["emergency_downswitches"] >= 1
+    video = [s for s in report["segments"] if s["type"] == "video"]
+    lowest = min(s["bitrate_kbps"] for s in video)
+    assert video[-1]["bitrate_kbps"] == lowest
