@@ -1,0 +1,287 @@
+"""Play → first frame: Reelbox against plain libmpv on the same master URL from the same edge (issue 4).
+
+For each case (clear / protected, DASH by default) ``--runs`` runs alternate between the two players:
+
+* **Reelbox**: ``PlaybackSession.run()`` from construction (the demo user is already signed in, as in
+  the app) to libmpv's first frame — playback grant, manifest, licence (protected; in parallel with
+  the first segments), first init + media segments, remux to MPEG-TS, libmpv open and decode.
+* **plain libmpv**: ``mpv.MPV(vo="null", ao="null")`` created and handed the same manifest URL (a
+  grant made beforehand, not timed), timed to ``playback-restart``; on a protected DASH title it gets
+  ``demuxer_lavf_o="cenc_decryption_key=<hex>"`` with the key read from the backend DB, a stand-in for
+  the licence exchange it cannot do.
+
+The goal is a ratio of medians ≤ 1.2×. Then, in the same sessions, the time to the first frame after a
+seek (``session.seek`` against mpv's ``seek``, ``playback-restart``). Reelbox's startup is broken down
+from the session's own timestamps (request log, QoE notes and the feed's ``add`` calls) so the printed
+breakdown says where the time goes: grant, manifest, libmpv creation, init + first segments, licence,
+remux, and libmpv open/decode up to the first frame.
+
+Usage: ``python benchmarks/startup.py [--runs 10] [--fmt dash|hls] [--data DIR] [--seek-to 10] [--json FILE]``
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import mpv  # noqa: E402
+
+from backend_stub.config import ApiSettings  # noqa: E402
+from backend_stub.db import open_db  # noqa: E402
+from backend_stub.server import Backend  # noqa: E402
+from player.backend_client import BackendClient  # noqa: E402
+from player.session import PlaybackSession, SessionOptions  # noqa: E402
+
+CLEAR, LOCKED = "startup-clear", "startup-locked"
+EMAIL, PASSWORD = "demo@reelbox.local", "demo"
+TIMEOUT_S = 20.0
+
+
+@dataclass
+class Run:
+    """One play: time to first frame, time to first frame after a seek, and (Reelbox) the breakdown."""
+
+    first_frame_ms: float
+    seek_ms: float | None
+    steps: dict[str, float] = field(default_factory=dict)
+
+
+def ensure_titles(data: Path, seconds: int) -> None:
+    """Encode the clear and protected titles unless the data dir already has them."""
+    from backend_stub.encode import make_test_title
+
+    for title, protected in ((CLEAR, False), (LOCKED, True)):
+        if not (data / "content" / title / "manifest.mpd").exists():
+            print(f"encoding {title} ({seconds} s)...", flush=True)
+            make_test_title(data, title, protected=protected, seconds=seconds, heights=(240, 360, 480))
+
+
+def content_key_hex(data: Path, title: str) -> str:
+    db = open_db(data)
+    try:
+        rows = list(db["content_keys"].rows_where("title_id = ?", [title]))
+    finally:
+        db.conn.close()
+    if not rows:
+        raise SystemExit(f"no content key for {title} in the backend DB")
+    key = rows[0]["key"]
+    return key if len(key) == 32 else bytes.fromhex(key).hex()
+
+
+# -- Reelbox ------------------------------------------------------------------------------------
+
+
+async def _wait(predicate: Any, timeout_s: float = TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("no first frame")
+        await asyncio.sleep(0.002)
+
+
+def _breakdown(session: PlaybackSession, marks: dict[str, float], first_frame: float) -> dict[str, float]:
+    """Milliseconds per startup step, from the pool's request log and the marks set by the listeners."""
+    o = session.qoe.opened_at
+    recs = session.pool.records if session.pool else []
+    manifests = [r for r in recs if str(r.kind) == "manifest"]
+    segments = [r for r in recs if str(r.kind) == "segment"]
+    licence = [r for r in recs if str(r.kind) == "licence"]
+    ms = lambda a, b: round((b - a) * 1000.0, 1)  # noqa: E731
+    steps: dict[str, float] = {}
+    if manifests:
+        steps["grant"] = ms(o, manifests[0].at_s)
+        steps["manifest"] = ms(manifests[0].at_s, max(r.at_s + (r.duration_s or 0) for r in manifests))
+        if "start" in marks:
+            steps["mpv_create+loadfile"] = ms(max(r.at_s + (r.duration_s or 0) for r in manifests), marks["start"])
+    if "start" in marks and "first_push" in marks:
+        steps["first_segments(init+video+audio)"] = ms(marks["start"], marks["first_push"] - marks.get("remux_s", 0))
+        steps["remux(first segments)"] = round(marks.get("remux_s", 0.0) * 1000.0, 1)
+        steps["mpv_open+decode→frame"] = ms(marks["first_push"], first_frame)
+    if segments:
+        first = [r for r in segments if r.at_s >= marks.get("start", o)][:4]
+        steps["  (requests before frame)"] = float(sum(1 for r in first if r.at_s < first_frame))
+    if licence:
+        steps["  (licence, parallel)"] = round((licence[0].duration_s or 0) * 1000.0, 1)
+    steps["total"] = ms(o, first_frame)
+    return steps
+
+
+async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: float | None) -> Run:
+    """One Reelbox session: open → first frame, then a seek → first frame; the session is then stopped."""
+    session = PlaybackSession(target=title, options=SessionOptions(fmt=fmt), backend=client)
+    marks: dict[str, float] = {}
+
+    def on_note(kind: str, at: float | None, data: dict[str, Any]) -> None:
+        """At the session's "start" note the feed exists: time its ``add`` (remux) and its first push to libmpv."""
+        if kind != "start" or "start" in marks or session._feed is None:
+            return
+        marks["start"] = time.monotonic()
+        feed, output = session._feed, session._feed.output
+        add, push = feed.add, output.push
+
+        def timed_add(*args: Any, **kwargs: Any) -> None:
+            t0 = time.monotonic()
+            add(*args, **kwargs)
+            if "first_push_done" not in marks:
+                marks["remux_s"] = marks.get("remux_s", 0.0) + time.monotonic() - t0
+                marks["first_push_done"] = "first_push" in marks
+
+        def timed_push(data: bytes) -> None:
+            push(data)
+            marks.setdefault("first_push", time.monotonic())
+
+        feed.add = timed_add  # type: ignore[method-assign]
+        output.push = timed_push  # type: ignore[method-assign]
+
+    session.qoe.listeners.append(on_note)
+    task = asyncio.create_task(session.run())
+    try:
+        await _wait(lambda: session.qoe.startup_at is not None or task.done())
+        if task.done():
+            await task
+        first = session.qoe.startup_at
+        assert first is not None
+        run = Run(first_frame_ms=(first - session.qoe.opened_at) * 1000.0, seek_ms=None,
+                  steps=_breakdown(session, marks, first))
+        if seek_to is not None:
+            await asyncio.sleep(1.0)
+            session.first_frame_position_s = None
+            t0 = time.monotonic()
+            await session.seek(seek_to)
+            await _wait(lambda: session.first_frame_position_s is not None or task.done())
+            run.seek_ms = (time.monotonic() - t0) * 1000.0
+        return run
+    finally:
+        session.stop()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+# -- plain libmpv -------------------------------------------------------------------------------
+
+
+def mpv_run(url: str, key_hex: str | None, seek_to: float | None) -> Run:
+    """``mpv.MPV`` created and given ``url``: time to ``playback-restart``, then the same after a seek."""
+    restarted = threading.Event()
+    ended: list[str] = []
+    t0 = time.monotonic()
+    opts: dict[str, Any] = {"vo": "null", "ao": "null", "config": False, "ytdl": False, "load_scripts": False}
+    if key_hex:
+        opts["demuxer_lavf_o"] = f"cenc_decryption_key={key_hex}"
+    player = mpv.MPV(**opts)
+
+    @player.event_callback("playback-restart")
+    def _on_restart(_event: Any) -> None:
+        restarted.set()
+
+    @player.event_callback("end-file")
+    def _on_end(event: Any) -> None:
+        ended.append("end")
+        restarted.set()
+
+    try:
+        player.play(url)
+        if not restarted.wait(TIMEOUT_S) or ended:
+            raise RuntimeError(f"plain mpv did not start {url}")
+        run = Run(first_frame_ms=(time.monotonic() - t0) * 1000.0, seek_ms=None)
+        if seek_to is not None:
+            time.sleep(1.0)
+            restarted.clear()
+            t1 = time.monotonic()
+            player.seek(seek_to, "absolute")
+            if restarted.wait(TIMEOUT_S) and not ended:
+                run.seek_ms = (time.monotonic() - t1) * 1000.0
+        return run
+    finally:
+        player.terminate()
+
+
+# -- the benchmark ------------------------------------------------------------------------------
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: float | None) -> dict[str, Any]:
+    client = BackendClient(backend.api_url)
+    await client.login(EMAIL, PASSWORD)
+    results: dict[str, Any] = {}
+    try:
+        for title, protected in ((CLEAR, False), (LOCKED, True)):
+            case = f"{'protected' if protected else 'clear'} {fmt}"
+            key = content_key_hex(data, title) if protected else None
+            ours: list[Run] = []
+            theirs: list[Run] = []
+            for i in range(runs):
+                ours.append(await reelbox_run(client, title, fmt, seek_to))
+                grant = await client.open_playback(title, fmt=fmt)
+                try:
+                    theirs.append(await asyncio.to_thread(mpv_run, grant.manifests[0], key, seek_to))
+                finally:
+                    await client.end_playback(grant.session_id)
+                print(f"  {case} run {i + 1}/{runs}: reelbox {ours[-1].first_frame_ms:.0f} ms, "
+                      f"mpv {theirs[-1].first_frame_ms:.0f} ms", flush=True)
+            r_ff = _median([r.first_frame_ms for r in ours])
+            m_ff = _median([r.first_frame_ms for r in theirs])
+            r_seek = _median([r.seek_ms for r in ours if r.seek_ms is not None])
+            m_seek = _median([r.seek_ms for r in theirs if r.seek_ms is not None])
+            steps = {k: round(_median([r.steps[k] for r in ours if k in r.steps]), 1)
+                     for k in ours[0].steps}
+            results[case] = {
+                "reelbox_first_frame_ms": round(r_ff, 1), "mpv_first_frame_ms": round(m_ff, 1),
+                "ratio": round(r_ff / m_ff, 2), "reelbox_seek_ms": round(r_seek, 1), "mpv_seek_ms": round(m_seek, 1),
+                "seek_ratio": round(r_seek / m_seek, 2), "breakdown_ms": steps, "runs": runs,
+            }
+    finally:
+        await client.aclose()
+    return results
+
+
+def print_results(results: dict[str, Any]) -> None:
+    print()
+    print(f"{'case':<16} {'reelbox ms':>11} {'mpv ms':>8} {'ratio':>6}   {'seek: reelbox':>13} {'mpv':>6} {'ratio':>6}")
+    for case, r in results.items():
+        flag = "ok" if r["ratio"] <= 1.2 else "MISSES 1.2x"
+        print(f"{case:<16} {r['reelbox_first_frame_ms']:>11.1f} {r['mpv_first_frame_ms']:>8.1f} {r['ratio']:>6.2f}"
+              f"   {r['reelbox_seek_ms']:>13.1f} {r['mpv_seek_ms']:>6.1f} {r['seek_ratio']:>6.2f}   {flag}")
+    for case, r in results.items():
+        print(f"\nReelbox startup breakdown, {case} (medians, ms):")
+        for step, value in r["breakdown_ms"].items():
+            print(f"  {step:<36} {value:>8.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--fmt", choices=("dash", "hls"), default="dash")
+    parser.add_argument("--data", type=Path, help="backend data dir to reuse (titles encoded if missing)")
+    parser.add_argument("--seconds", type=int, default=20, help="length of the encoded test titles")
+    parser.add_argument("--seek-to", type=float, default=10.0)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="reelbox-startup-") as tmp:
+        data = args.data or Path(tmp)
+        ensure_titles(data, args.seconds)
+        backend = Backend(data, edges=1, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8192)).start()
+        try:
+            results = asyncio.run(bench(backend, data, args.runs, args.fmt, args.seek_to))
+        finally:
+            backend.stop()
+    print_results(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
