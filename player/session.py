@@ -27,6 +27,7 @@ from player.net import CdnPool, HttpTransport, MonotonicClock, RequestKind, Requ
 from player.qoe import QoeTracker
 from player.scheduler import Scheduler, SchedulerConfig, pick_audio
 from player.source import CdnSource, SegmentSource
+from player.subtitles import load_text_track
 
 HEARTBEAT_S = 20.0
 
@@ -52,6 +53,7 @@ class SessionOptions:
     mpv_options: dict[str, Any] = field(default_factory=dict)
     device_id: str | None = None
     audio_language: str | None = None
+    subtitle_language: str | None = None  # None: no subtitles (a text track costs fast-start probing)
     # QA (issue 9): wraps the HTTP transport every pool request goes through, e.g. player.shaping's emulation
     wrap_transport: Callable[[Transport], Transport] | None = None
 
@@ -165,6 +167,25 @@ class PlaybackSession:
         if self.playback is not None and self.playback.protected and self.playback.license_url:
             return asyncio.ensure_future(self._license())
         return None
+
+    async def _add_subtitles(self) -> None:
+        wanted = self.options.subtitle_language
+        if not wanted or self.presentation is None or self._source is None or self.output is None:
+            return
+        track = next((t for t in self.presentation.text_tracks() if t.language == wanted and t.renditions), None)
+        if track is None:
+            return
+        text = await load_text_track(track.renditions[0], self._source)
+        self.output.add_subtitles(text, title=track.label or wanted, lang=wanted)
+
+    def languages(self) -> dict[str, list[str]]:
+        """Audio and subtitle languages the presentation offers (for the title page and the player menu)."""
+        if self.presentation is None:
+            return {"audio": [], "subtitles": []}
+        return {
+            "audio": [t.language or "und" for t in self.presentation.audio_tracks()],
+            "subtitles": [t.language or "und" for t in self.presentation.text_tracks()],
+        }
 
     # -- events from libmpv -------------------------------------------------------------------
 
@@ -338,6 +359,7 @@ class PlaybackSession:
             )
             audio = pick_audio(self.presentation, self.options.audio_language)
             self._feed = MuxFeed(self.output, ("video", "audio") if audio else ("video",))
+            await self._add_subtitles()
             self._generation = self.output.start(self.start_s)
             self.qoe.note("start", self.clock(), start_s=self.start_s, target=self.target,
                           session_id=self.playback.session_id if self.playback else None)
