@@ -84,11 +84,13 @@ def main(api_url: str, out: Path) -> int:
     try:
         window.go("title", "ui-beta")
         pump(10, lambda: window.title_page.title is not None and window.title_page.title.id == "ui-beta")
+        window.title_page.download_button.setFocus()
         QTest.keyClick(window.title_page.download_button, Qt.Key.Key_Return)
         pump(20, lambda: window.downloads.by_title.get("ui-beta") is not None
              and window.downloads.by_title["ui-beta"].fraction > 0.15)
         prog = window.downloads.by_title.get("ui-beta")
         seen["title_download_bar"] = window.title_page.download_bar.isVisible()
+        grab(out / "title-downloading.png")
         window.go("downloads")
         pump(8, lambda: bool(window.downloads_page.rows) and any(0 < r.bar.value() < 1000 for r in window.downloads_page.rows.values()))
         seen["download_fraction"] = prog.fraction if prog else None

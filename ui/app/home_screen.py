@@ -24,7 +24,7 @@ class HomeScreen(QWidget):
         super().__init__()
         self.ctx = ctx
         self.cache = cache
-        self.tile_size = QSize(320, 180) if ctx.tv else QSize(192, 108)
+        self.tile_size = QSize(200, 300) if ctx.tv else QSize(120, 180)  # posters are 2:3
         layout = QVBoxLayout(self)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search titles, cast, genres…")

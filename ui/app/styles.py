@@ -10,8 +10,8 @@ QLabel#errorText { color: #ffb74d; }
 QPushButton { background: #2a2a2a; border: 2px solid #2a2a2a; border-radius: 6px; padding: 6px 14px; }
 QPushButton:hover { background: #3a3a3a; }
 QPushButton:focus { border: %(ring)dpx solid #ffd54f; }
-QPushButton#tile { text-align: left; padding: 2px; background: #1f1f1f; }
-QPushButton#tile:focus { border: %(ring)dpx solid #ffd54f; background: #333333; }
+QToolButton#tile { padding: 4px; background: #1f1f1f; border: 2px solid #1f1f1f; border-radius: 6px; }
+QToolButton#tile:focus { border: %(ring)dpx solid #ffd54f; background: #333333; }
 QLineEdit, QComboBox, QSpinBox { background: #222; border: 2px solid #444; padding: 4px; }
 QLineEdit:focus, QComboBox:focus, QSpinBox:focus { border: %(ring)dpx solid #ffd54f; }
 QProgressBar { border: 1px solid #444; background: #222; text-align: center; }

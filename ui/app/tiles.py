@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from ui.app.api import Title
 from ui.app.context import AppContext
@@ -40,8 +40,8 @@ class ArtworkCache:
         self.ctx.engine.submit(self.ctx.api.artwork(url), done, lambda exc: self._waiting.pop(url, None))
 
 
-class Tile(QPushButton):
-    """A focusable artwork tile; ``activated(title_id)`` on click, Enter or Space."""
+class Tile(QToolButton):
+    """A focusable poster tile with its caption underneath; ``activated(title_id)`` on click, Enter or Space."""
 
     activated = Signal(str)
 
@@ -50,7 +50,8 @@ class Tile(QPushButton):
         self.title = title
         self.setObjectName("tile")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setFixedSize(size.width(), size.height() + 40)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        self.setFixedSize(size.width() + 12, size.height() + 48)
         self.setIconSize(size)
         self.setText(caption or title.name)
         self.setToolTip(title.name)
@@ -60,7 +61,7 @@ class Tile(QPushButton):
 
     def _set_art(self, pixmap: QPixmap) -> None:
         try:
-            self.setIcon(pixmap.scaled(self.iconSize(), Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+            self.setIcon(pixmap.scaled(self.iconSize(), Qt.AspectRatioMode.KeepAspectRatio,
                                        Qt.TransformationMode.SmoothTransformation))
         except RuntimeError:  # tile deleted while the artwork was on its way
             pass

@@ -26,7 +26,7 @@ class TitleScreen(QWidget):
         self.cache = cache
         self.title: Title | None = None
         self.resume_s = 0.0
-        art = QSize(640, 360) if ctx.tv else QSize(480, 270)
+        art = QSize(360, 540) if ctx.tv else QSize(300, 450)  # posters are 2:3
         self.art = QLabel()
         self.art.setFixedSize(art)
         self.art.setObjectName("artwork")
