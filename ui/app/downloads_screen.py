@@ -58,7 +58,7 @@ class DownloadRow(QWidget):
         self.buttons["Play"].setEnabled(info.playable)
         self.buttons["Pause"].setEnabled(running)
         self.buttons["Cancel"].setEnabled(running)
-        self.buttons["Resume"].setEnabled(info.state != "complete")
+        self.buttons["Resume"].setEnabled(info.state != "complete" and not running)
         self.buttons["Renew"].setEnabled(info.protected)
         self.set_progress(bridge.by_title.get(info.title_id))
 

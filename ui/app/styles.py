@@ -9,6 +9,7 @@ QLabel#rowHeading { font-size: %(row)dpx; font-weight: bold; color: #ffffff; }
 QLabel#errorText { color: #ffb74d; }
 QPushButton { background: #2a2a2a; border: 2px solid #2a2a2a; border-radius: 6px; padding: 6px 14px; }
 QPushButton:hover { background: #3a3a3a; }
+QPushButton:disabled { color: #5a5a5a; background: #1c1c1c; border-color: #1c1c1c; }
 QPushButton:focus { border: %(ring)dpx solid #ffd54f; }
 QToolButton#tile { padding: 4px; background: #1f1f1f; border: 2px solid #1f1f1f; border-radius: 6px; }
 QToolButton#tile:focus { border: %(ring)dpx solid #ffd54f; background: #333333; }
