@@ -234,10 +234,26 @@ def test_live_bitrates_follow_the_edge_trace_and_qoe_matches_the_simulator(abr_b
 
 @pytest.mark.xfail(
     strict=True, raises=PoolFailure,
-    reason="engine defect: the pool's throughput floor (StallPolicy.floor_ratio=0.5 of the nominal bitrate) "
-           "aborts a 720p segment when the link drops to 600 kbit/s, retries it on every CDN and ends the session",
+    reason="engine defect: the pool's throughput floor (StallPolicy.floor_ratio=0.5 × nominal bitrate) treats a "
+           "link-wide drop as a CDN stall: the segment is aborted on every CDN and the session ends (PoolFailure)",
 )
-def test_shipped_engine_survives_a_bandwidth_drop_on_the_only_link(abr_backend: Backend, abr_library: Path):
-    """The engine as shipped plays the step trace to the end (a link-wide drop is not a CDN stall)."""
-    report, session, trace_set_at = asyncio.run(_play_with_trace(abr_backend, None))
-    _check_live_against_simulator(report, session, trace_set_at, abr_library)
+def test_shipped_engine_survives_a_bandwidth_drop_below_half_the_rung_in_flight(abr_backend: Backend):
+    """A segment whose link drops under half its rung's bitrate mid-play still arrives (slowly) and playback goes on.
+
+    720p is pinned so that a request is certainly in flight when the trace drops to 600 kbit/s (below the
+    1.9 Mbit/s floor); under ABR the same abort happens whenever a 480p/720p request straddles the drop
+    and has received too little before it — timing-dependent, which is why ABR is pinned here.
+    """
+    async def play() -> dict[str, Any]:
+        client = BackendClient(abr_backend.api_url)
+        try:
+            await client.login("demo@reelbox.local", "demo")
+            options = SessionOptions(buffer_capacity_s=BUFFER_S, force_rendition=len(HEIGHTS) - 1, until_s=20.0)
+            await asyncio.to_thread(abr_backend.edges[0].set_faults, FaultConfig(trace=STEP_TRACE))
+            return await PlaybackSession(target=TITLE, options=options, backend=client).run()
+        finally:
+            await client.aclose()
+
+    report = asyncio.run(play())
+    assert report["errors"] == []
+    assert report["played_s"] >= 19.0
