@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := libmpv2 xvfb xauth nginx-light wrk libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libxkbcommon-x11-0
+APT_PACKAGES := libmpv2 xvfb xauth nginx-light wrk libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libxkbcommon-x11-0 desktop-file-utils
 
-.PHONY: demo test install system-deps tools bench clean
+.PHONY: demo test install system-deps tools bench clean bundle install-desktop
 
 demo: $(STAMP)
 	$(BIN)/reelbox demo
@@ -41,3 +41,17 @@ $(STAMP): pyproject.toml | system-deps tools
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Desktop bundle (issue 8, packaging/README.md): a PyInstaller one-folder app in build/bundle/dist/reelbox,
+# then a smoke check of it in an empty environment (env -i): --version and a headless play.
+# PyInstaller is a build tool: installed into the venv here only, not a runtime dependency.
+BUNDLE := build/bundle/dist/reelbox/reelbox
+bundle: $(STAMP)
+	$(BIN)/python -m pip install -q 'pyinstaller>=6.10'
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath build/bundle/dist --workpath build/bundle/work packaging/bundle/reelbox.spec
+	$(BIN)/python packaging/bundle/check_bundle.py $(BUNDLE)
+
+# The .desktop entry and icon for the current user (~/.local/share/applications, .../icons/hicolor),
+# pointing at the bundle when built, else at the venv's reelbox; validated with desktop-file-validate.
+install-desktop: $(STAMP)
+	sh packaging/desktop/install-desktop.sh

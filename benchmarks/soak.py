@@ -184,7 +184,9 @@ def soak(api_url: str, *, minutes: float, warmup: int, trace: bool) -> dict[str,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=30.0)
-    parser.add_argument("--warmup", type=int, default=4, help="sessions before the baseline sample")
+    parser.add_argument("--warmup", type=int, default=12,
+                        help="sessions before the baseline sample (glibc grows a malloc arena per new "
+                             "libmpv/FFmpeg thread up to 8 x cores; RSS plateaus after ~10 sessions)")
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each test title")
     parser.add_argument("--tracemalloc", action="store_true", help="trace Python allocations (slower)")
     parser.add_argument("--json", default=None, metavar="FILE")

@@ -1,0 +1,43 @@
+"""The PyInstaller bundle (`make bundle`) runs `--version` and a headless play in an empty environment."""
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXE = REPO / "build" / "bundle" / "dist" / "reelbox" / "reelbox"
+
+
+def load_checker():
+    spec = importlib.util.spec_from_file_location("check_bundle", REPO / "packaging" / "bundle" / "check_bundle.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.access(EXE, os.X_OK), reason="bundle not built (make bundle)")
+def test_bundle_plays_headless_without_the_venv(tmp_path: Path) -> None:
+    """The bundle's executable prints its version and plays a catalog title to the end with env -i."""
+    result = load_checker().check_bundle(EXE, tmp_path)
+    assert result.version == "reelbox 0.1.0"
+    assert result.report["errors"] == [] and result.report["played_s"] >= 3.5
+    assert {s["type"] for s in result.report["segments"]} == {"video", "audio"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.access(EXE, os.X_OK), reason="bundle not built (make bundle)")
+def test_bundle_uses_the_system_libmpv() -> None:
+    """libmpv is not shipped in the bundle: it comes from the system (apt install libmpv2)."""
+    internal = EXE.parent / "_internal"
+    assert internal.is_dir()
+    assert not list(internal.rglob("libmpv.so*"))
+
+
+def test_clean_env_has_no_venv() -> None:
+    """The bundle's environment is exactly PATH=/usr/bin:/bin, HOME and REELBOX_HOME (env -i)."""
+    env = load_checker().clean_env(Path("/tmp/x"))
+    assert set(env) == {"PATH", "HOME", "REELBOX_HOME"} and env["PATH"] == "/usr/bin:/bin"
