@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ EXE = REPO / "build" / "bundle" / "dist" / "reelbox" / "reelbox"
 def load_checker():
     spec = importlib.util.spec_from_file_location("check_bundle", REPO / "packaging" / "bundle" / "check_bundle.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("check_bundle", module)  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
