@@ -7,11 +7,12 @@ The engine's scheduler builds an :class:`AbrState` per segment and calls the obj
 from .algorithms import DEFAULT_ALGORITHM, by_name, default_algorithm, names
 from .errors import AbrError, LadderError, TraceError, UnknownAlgorithmError
 from .estimators import DualEwma, SlidingHarmonic, ThroughputTracker
+from .session import AbrSession
 from .state import AbrState, Algorithm, Decision, DownloadResult, Phase, Progress, Sample
 
 __all__ = [
     "DEFAULT_ALGORITHM", "by_name", "default_algorithm", "names",
     "AbrError", "LadderError", "TraceError", "UnknownAlgorithmError",
-    "DualEwma", "SlidingHarmonic", "ThroughputTracker",
+    "DualEwma", "SlidingHarmonic", "ThroughputTracker", "AbrSession",
     "AbrState", "Algorithm", "Decision", "DownloadResult", "Phase", "Progress", "Sample",
 ]

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .estimators import ThroughputTracker
 from .ladder import Ladder
 from .metrics import SessionResult
-from .state import AbrState, Algorithm, DownloadResult, Phase, Progress, Sample
+from .session import AbrSession
+from .state import AbrState, Algorithm, Progress
 from .traces import Period, Trace
 
 
@@ -141,39 +141,33 @@ class _Buffer:
 
 
 def simulate(algorithm: Algorithm, trace: Trace, ladder: Ladder, config: SimConfig = SimConfig()) -> SessionResult:
-    """Play ``ladder`` over ``trace`` with ``algorithm``; the algorithm is reset first."""
-    algorithm.reset()
+    """Play ``ladder`` over ``trace`` with ``algorithm`` (reset first), through an :class:`AbrSession`."""
+    session = AbrSession(algorithm=algorithm, bitrates_kbps=ladder.bitrates_kbps,
+                         segment_duration_s=ladder.segment_duration_s, buffer_capacity_s=config.buffer_capacity_s,
+                         segments_total=ladder.segments, half_lives_s=config.half_lives_s)
     net = Network(trace.periods)
     buf = _Buffer()
     seg = ladder.segment_duration_s
     cap = config.buffer_capacity_s
-    tracker = ThroughputTracker(segment_duration_s=seg, half_lives_s=config.half_lives_s)
     rates = ladder.bitrates_kbps
     n = ladder.segments
     rungs: list[int] = []
     abandons = 0
 
-    def state(index: int, phase: Phase) -> AbrState:
-        return AbrState(
-            buffer_s=buf.level, buffer_capacity_s=cap, segment_duration_s=seg, bitrates_kbps=rates,
-            upcoming_sizes_bits=ladder.sizes_bits[index:index + config.lookahead_segments],
-            throughput_kbps=tracker.throughput_kbps, latency_s=tracker.latency_s, history=tracker.history,
-            phase=phase, last_rung=rungs[-1] if rungs else None, segment_index=index, segments_total=n,
-        )
+    def state(index: int) -> AbrState:
+        return session.state(buffer_s=buf.level, segment_index=index,
+                             upcoming_sizes_bits=ladder.sizes_bits[index:index + config.lookahead_segments])
 
     # first segment: startup
-    st = state(0, Phase.STARTUP)
-    rung = 0 if config.first_rung_lowest else algorithm.choose(st).rung
+    st = state(0)
+    rung = 0 if config.first_rung_lowest else session.choose(st).rung
     size = ladder.sizes_bits[0][rung]
     lat = net.latency()
-    transfer = net.transfer_all(size)
-    startup = lat + transfer
+    startup = lat + net.transfer_all(size)
     buf.clock += startup
     buf.level = seg
     rungs.append(rung)
-    tracker.add(Sample(bits=size, seconds=transfer, latency_s=lat))
-    algorithm.on_download(st, DownloadResult(rung=rung, bits=size, seconds=startup, latency_s=lat,
-                                             abandoned=False, abandon_to=None, buffer_s=buf.level))
+    session.downloaded(st, rung=rung, bits=size, seconds=startup, latency_s=lat, buffer_s=buf.level)
 
     index = 1
     while index < n:
@@ -181,9 +175,9 @@ def simulate(algorithm: Algorithm, trace: Trace, ladder: Ladder, config: SimConf
         if full > 0:
             buf.drain(full)
             net.delay(full)
-            algorithm.on_idle(full)
-        st = state(index, Phase.STEADY)
-        decision = algorithm.choose(st)
+            session.idle(full)
+        st = state(index)
+        decision = session.choose(st)
         rung = decision.rung
         if decision.delay_s > 0:
             buf.drain(decision.delay_s)
@@ -201,10 +195,10 @@ def simulate(algorithm: Algorithm, trace: Trace, ladder: Ladder, config: SimConf
                 elapsed += t
                 min_s = config.progress_s
                 if got < size:
-                    ab = algorithm.abandon(st, Progress(rung=rung, size_bits=size, downloaded_bits=got,
-                                                        elapsed_s=elapsed, latency_s=lat,
-                                                        buffer_s=max(0.0, level0 - elapsed)))
-                    if ab is not None and ab.abandon:
+                    ab = session.abandon(st, Progress(rung=rung, size_bits=size, downloaded_bits=got,
+                                                      elapsed_s=elapsed, latency_s=lat,
+                                                      buffer_s=max(0.0, level0 - elapsed)))
+                    if ab is not None:
                         abandon_to = ab.rung
                         break
         else:
@@ -218,10 +212,8 @@ def simulate(algorithm: Algorithm, trace: Trace, ladder: Ladder, config: SimConf
             index += 1
         else:
             abandons += 1
-        algorithm.on_download(st, DownloadResult(rung=rung, bits=got, seconds=elapsed, latency_s=lat,
-                                                 abandoned=abandoned, abandon_to=abandon_to, buffer_s=buf.level))
-        if not abandoned:
-            tracker.add(Sample(bits=got, seconds=elapsed - lat, latency_s=lat))
+        session.downloaded(st, rung=rung, bits=got, seconds=elapsed, latency_s=lat, buffer_s=buf.level,
+                           abandoned=abandoned, abandon_to=abandon_to)
     buf.clock += buf.level  # play out
     return SessionResult(
         trace=trace.name, bitrates_kbps=tuple(rates[r] for r in rungs), rungs=tuple(rungs),
