@@ -20,13 +20,21 @@ How the comparison is kept honest — the simulator gets exactly what the live r
   ``bitrate × duration``; the simulated algorithm is shown the same (``_NominalSizes``) while the
   simulated network still carries the real bytes.
 
-What still differs, and why it stays well inside 15 %:
+What still differs, and why it stays inside 15 % (measured: live 1.687 / 1.686 against simulated
+1.594 / 1.740 in two runs, 6 % and 3 % apart):
 
+* the live buffer is counted against libmpv's playhead, which starts moving only at the first frame
+  (grant-less here, but remux + libmpv open and the shared CPU: 0.2–1 s), whereas the simulator
+  starts playback the instant the first segment lands; the live player therefore has that much more
+  buffer when the link drops, which is why the simulator shows a ~1 s stall on the 720p segment that
+  straddles the drop where the live run shows none, and why the live run may climb one segment later;
 * the live player also fetches the MPD and an init segment per rung over the shaped link (a few kB);
-* the live buffer is counted against libmpv's playhead, which starts moving only once the first frame
-  is out (remux + libmpv open, tens of ms) where the simulator starts playback the instant the first
-  segment lands; a slow CPU moment on the shared box can add a little queueing on the edge's pacing;
-* measured time to first byte includes loopback and edge scheduling (~1 ms) besides the trace latency.
+* measured time to first byte includes loopback and edge scheduling besides the trace latency, and a
+  busy CPU adds jitter to the edge's pacing.
+
+The main test runs with the pool's throughput floor off (``_NoThroughputFloor``): the engine as shipped
+aborts a segment that runs under half its rung's nominal bitrate as a CDN *stall*, on every CDN, and
+ends the session when a 480p/720p request straddles the drop — see the strict-xfail test at the end.
 
 The title has no audio so the trace's bandwidth is the video's alone, as in the simulator.
 """
