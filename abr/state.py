@@ -29,6 +29,11 @@ class Sample:
     seconds: float
     latency_s: float = 0.0
 
+    @classmethod
+    def from_bytes(cls, nbytes: int, seconds: float, latency_s: float = 0.0) -> "Sample":
+        """What a live player measures: payload bytes and transfer seconds after the first byte."""
+        return cls(bits=nbytes * 8.0, seconds=seconds, latency_s=latency_s)
+
     @property
     def kbps(self) -> float:
         return self.bits / 1000.0 / self.seconds if self.seconds > 0 else 0.0

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from abr import algorithms
 from abr.state import AbrState, Algorithm, Phase, Progress, Sample
 
-from strategies import ladders, states
+from abr_strategies import ladders, states
 
 ALL = algorithms.names()
 

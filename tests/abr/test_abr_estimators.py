@@ -65,3 +65,8 @@ def test_tracker_ignores_tiny_downloads_and_keeps_history() -> None:
         t.add(s(1000 + k))
     assert len(t.history) == 3 and t.history[-1].kbps == pytest.approx(1004)
     assert t.latency_s == pytest.approx(0.05)
+
+
+def test_samples_from_bytes() -> None:
+    """A live player's (bytes, seconds) becomes bits; 125 kB in 1 s is 1000 kbit/s."""
+    assert Sample.from_bytes(125_000, 1.0).kbps == pytest.approx(1000.0)
