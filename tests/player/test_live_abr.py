@@ -20,8 +20,8 @@ How the comparison is kept honest — the simulator gets exactly what the live r
   ``bitrate × duration``; the simulated algorithm is shown the same (``_NominalSizes``) while the
   simulated network still carries the real bytes.
 
-What still differs, and why it stays inside 15 % (measured: live 1.687 / 1.686 against simulated
-1.594 / 1.740 in two runs, 6 % and 3 % apart):
+What still differs, and why it stays inside 15 % (measured in three runs: live 1.687 / 1.686 / 1.688
+against simulated 1.594 / 1.740 / 1.688 — 6 %, 3 % and 0 % apart; the last run chose the same 24 rungs):
 
 * the live buffer is counted against libmpv's playhead, which starts moving only at the first frame
   (grant-less here, but remux + libmpv open and the shared CPU: 0.2–1 s), whereas the simulator
