@@ -85,7 +85,8 @@ def make_window(qtbot: Any, reelbox_home: Path, memory_keyring: MemoryKeyring, u
     def make(*, tv: bool = False, kiosk: bool = False, vo: str = "null", ao: str = "null", backend_url: str | None = None) -> Any:
         window = build_window(tv=tv, kiosk=kiosk, backend_url=backend_url or ui_backend.api_url,
                               config_file=reelbox_home / "config" / "config.toml", vo=vo, ao=ao)
-        qtbot.addWidget(window)
+        if not kiosk:  # pytest-qt would close it before our teardown unlocks the PIN
+            qtbot.addWidget(window)
         built.append(window)
         return window
 
@@ -94,6 +95,7 @@ def make_window(qtbot: Any, reelbox_home: Path, memory_keyring: MemoryKeyring, u
         if window.kiosk_guard is not None:
             window.kiosk_guard.unlock(window.ctx.config.kiosk_pin)
             window.kiosk_guard.timer.stop()
+            window.close()
         window.shutdown()
         window.ctx.engine.stop()
 
