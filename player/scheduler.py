@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from abr.estimators import ThroughputTracker
-from abr.state import AbrState, Algorithm, Decision, DownloadResult, Phase, Sample
+from abr.session import AbrSession
+from abr.state import AbrState, Algorithm, Decision, Phase
 from drm_client import KeyRing
 from player.errors import FetchError, PlaybackError
 from player.manifest import Presentation, Rendition, SegmentRef
@@ -27,6 +27,7 @@ from player.qoe import QoeTracker, SegmentRecord
 from player.source import Fetched, SegmentSource
 
 POLL_S = 0.05
+MIN_SAMPLE_BITS = 16_000 * 8  # smaller downloads say more about latency than throughput (Shaka: 16 kB)
 LOWEST_RUNG_RETRIES = 3
 RETRY_PAUSE_S = 0.5
 
@@ -86,19 +87,19 @@ class Scheduler:
         presentation: Presentation,
         source: SegmentSource,
         sink: FeedSink,
-        algorithm: Algorithm,
+        algorithm: Algorithm | AbrSession,
         clock: Callable[[], float],
         position: Callable[[], float | None],
         qoe: QoeTracker,
         keys: Awaitable[KeyRing] | None = None,
         config: SchedulerConfig | None = None,
         session_id: str | None = None,
-        tracker: ThroughputTracker | None = None,
     ) -> None:
+        """``algorithm``: a fresh algorithm, or the :class:`~abr.session.AbrSession` of the run before a
+        seek (its throughput estimate outlives the seek: the network did not change because the viewer jumped)."""
         self.presentation = presentation
         self.source = source
         self.sink = sink
-        self.algorithm = algorithm
         self.clock = clock
         self.position = position
         self.qoe = qoe
@@ -114,11 +115,17 @@ class Scheduler:
         if not first:
             raise PlaybackError("the video rendition has no segments")
         self.segment_duration_s = max(s.duration_s for s in first[: min(len(first), 8)])
-        # the estimate outlives a seek: the network did not change because the viewer jumped
-        self.tracker = tracker or ThroughputTracker(segment_duration_s=self.segment_duration_s, min_bits=16_000 * 8)
-        self.last_rung: int | None = None
-        self.phase = Phase.STARTUP if self.config.start_s <= 0 else Phase.AFTER_SEEK
         self.start_index = self._index_at(self.ladder[0], self.config.start_s)
+        if isinstance(algorithm, AbrSession):
+            self.abr = algorithm
+        else:
+            self.abr = AbrSession(
+                algorithm=algorithm, bitrates_kbps=tuple(r.bandwidth / 1000.0 for r in self.ladder),
+                segment_duration_s=self.segment_duration_s, buffer_capacity_s=self.config.buffer_capacity_s,
+                segments_total=len(first), min_sample_bits=MIN_SAMPLE_BITS,
+            )
+        if self.config.start_s > 0:
+            self.abr.seek(self.start_index)
         self.current_rung: int | None = None
         self.emergency_downswitches = 0
 
@@ -169,11 +176,10 @@ class Scheduler:
             if decision.delay_s > 0:
                 await asyncio.sleep(decision.delay_s)
             rung, fetched, init, ref, buffer_at_request = await self._fetch_video(index, decision.rung)
-            self._learn(state, rung, fetched)
-            rendition = self.ladder[rung]
-            await self._feed("video", rendition, init, ref, fetched, index, buffer_at_request, self._video)
-            self.last_rung = self.current_rung = rung
-            self.phase = Phase.STEADY
+            self.abr.downloaded(state, rung=rung, bits=len(fetched.body) * 8.0, seconds=fetched.seconds,
+                                latency_s=fetched.ttfb_s, buffer_s=self.buffer_s() + ref.duration_s)
+            await self._feed("video", self.ladder[rung], init, ref, fetched, index, buffer_at_request, self._video)
+            self.current_rung = rung
         self._video.done = True
 
     async def _fetch_video(self, index: int, rung: int) -> tuple[int, Fetched, bytes, SegmentRef, float]:
@@ -229,33 +235,15 @@ class Scheduler:
             await asyncio.sleep(POLL_S)
         idle = self.clock() - idle_since
         if idle > 0:
-            self.algorithm.on_idle(idle)
+            self.abr.idle(idle)
 
     def _choose(self, state: AbrState) -> Decision:
         if self.config.force_rung is not None:
             return Decision(rung=max(0, min(self.config.force_rung, len(self.ladder) - 1)))
-        decision = self.algorithm.choose(state)
-        if not 0 <= decision.rung < len(self.ladder):
-            raise PlaybackError(f"ABR {self.algorithm.name} chose rung {decision.rung} of {len(self.ladder)}")
-        return decision
+        return self.abr.choose(state)
 
     def _abr_state(self, index: int) -> AbrState:
-        segments = self.ladder[0].segments
-        return AbrState(
-            buffer_s=self.buffer_s(),
-            buffer_capacity_s=self.config.buffer_capacity_s,
-            segment_duration_s=segments[index].duration_s or self.segment_duration_s,
-            bitrates_kbps=tuple(r.bandwidth / 1000.0 for r in self.ladder),
-            upcoming_sizes_bits=self._known_sizes(index),
-            throughput_kbps=self.tracker.throughput_kbps,
-            latency_s=self.tracker.latency_s,
-            history=self.tracker.history,
-            phase=self.phase,
-            last_rung=self.last_rung,
-            segment_index=index,
-            segments_total=len(segments),
-            seek_index=self.start_index,
-        )
+        return self.abr.state(buffer_s=self.buffer_s(), segment_index=index, upcoming_sizes_bits=self._known_sizes(index))
 
     def _known_sizes(self, index: int, horizon: int = 5) -> tuple[tuple[float, ...], ...]:
         """Real segment sizes per rung when every rung announces byte ranges (HLS BYTERANGE, DASH sidx)."""
@@ -269,17 +257,6 @@ class Scheduler:
                 row.append(ref.byte_range.length * 8.0)
             rows.append(tuple(row))
         return tuple(rows)
-
-    def _learn(self, state: AbrState, rung: int, fetched: Fetched) -> None:
-        transfer = max(fetched.seconds - fetched.ttfb_s, 1e-6)
-        self.tracker.add(Sample(bits=len(fetched.body) * 8.0, seconds=transfer, latency_s=fetched.ttfb_s))
-        self.algorithm.on_download(
-            state,
-            DownloadResult(
-                rung=rung, bits=len(fetched.body) * 8.0, seconds=fetched.seconds, latency_s=fetched.ttfb_s,
-                abandoned=False, abandon_to=None, buffer_s=self.buffer_s(),
-            ),
-        )
 
     async def _init(self, rendition: Rendition, kind: str, progress: _TrackProgress) -> bytes:
         cached = progress.init_cache.get(rendition.id)
@@ -320,7 +297,7 @@ class Scheduler:
                 cdn=fetched.cdn, bytes=len(fetched.body), download_ms=round(fetched.seconds * 1000.0, 1),
                 buffer_s=round(buffer_at_request, 3), duration_s=ref.duration_s, start_s=ref.start_s,
                 at_s=round(self.clock() - fetched.seconds - self.qoe.opened_at, 3),
-                estimate_kbps=round(self.tracker.throughput_kbps, 1) if kind == "video" and self.tracker.throughput_kbps else None,
+                estimate_kbps=round(self.abr.tracker.throughput_kbps, 1) if kind == "video" and self.abr.tracker.throughput_kbps else None,
             )
         )
 
@@ -328,11 +305,11 @@ class Scheduler:
         return CmcdData(
             bitrate_kbps=rendition.bandwidth / 1000.0,
             buffer_s=buffer_s,
-            buffer_starved=self.phase is not Phase.STARTUP and buffer_s <= 0.0,
+            buffer_starved=self.abr.phase is not Phase.STARTUP and buffer_s <= 0.0,
             duration_s=ref.duration_s,
-            throughput_kbps=self.tracker.throughput_kbps,
+            throughput_kbps=self.abr.tracker.throughput_kbps,
             object_type=object_type,
-            startup=self.phase is not Phase.STEADY,
+            startup=self.abr.phase is not Phase.STEADY,
             top_bitrate_kbps=(self.ladder[-1].bandwidth / 1000.0) if object_type is ObjectType.VIDEO else None,
         )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from abr.metrics import SessionResult
+from abr.session import AbrSession
 from abr.state import Algorithm
 from drm_client import KeyRing, acquire_keys
 from player.backend_client import BackendClient, PlaybackInfo
@@ -283,7 +284,7 @@ class PlaybackSession:
         self._awaiting_frame = True
         self._last_position = None
         self._generation = self._feed.restart(position_s)
-        self._start_fetching(tracker=self.scheduler.tracker, algorithm=self.scheduler.algorithm)
+        self._start_fetching(abr=self.scheduler.abr)
 
     def stats(self) -> dict[str, Any]:
         """What a stats overlay shows ("stats for nerds"): rendition, bitrate, buffer, estimate, CDN, drops."""
@@ -300,7 +301,7 @@ class PlaybackSession:
             "width": out.video_size[0] if out and out.video_size else None,
             "height": out.video_size[1] if out and out.video_size else None,
             "bitrate_kbps": rendition.bandwidth / 1000.0 if rendition else None,
-            "throughput_kbps": sched.tracker.throughput_kbps if sched else None,
+            "throughput_kbps": sched.abr.tracker.throughput_kbps if sched else None,
             "cdn": video[-1].cdn if video else None,
             "dropped_frames": (out.property("frame-drop-count") if out else None) or 0,
             "paused": self.paused,
@@ -313,7 +314,7 @@ class PlaybackSession:
 
     # -- the whole session --------------------------------------------------------------------
 
-    def _start_fetching(self, *, tracker: Any = None, algorithm: Algorithm | None = None) -> None:
+    def _start_fetching(self, *, abr: AbrSession | None = None) -> None:
         assert self.presentation is not None and self._source is not None and self._feed is not None
         config = SchedulerConfig(
             buffer_capacity_s=self.options.buffer_capacity_s, start_s=self.start_s, until_s=self.options.until_s,
@@ -323,9 +324,9 @@ class PlaybackSession:
         )
         self.scheduler = Scheduler(
             presentation=self.presentation, source=self._source, sink=self._feed,
-            algorithm=algorithm or make_algorithm(self.options.abr), clock=self.clock, position=self.position,
+            algorithm=abr or make_algorithm(self.options.abr), clock=self.clock, position=self.position,
             qoe=self.qoe, keys=self._keys, config=config,
-            session_id=self.playback.session_id if self.playback else None, tracker=tracker,
+            session_id=self.playback.session_id if self.playback else None,
         )
         self._fetching = asyncio.create_task(self.scheduler.run())
         self._fetching.add_done_callback(self._fetching_ended)
@@ -416,7 +417,7 @@ class PlaybackSession:
             report["qoe_lin"] = None
         report["decoder_errors"] = self.decoder_errors
         report["cdn_failovers"] = max(report["cdn_failovers"], self.pool.failovers if self.pool else 0)
-        report["algorithm"] = self.scheduler.algorithm.name if self.scheduler else None
+        report["algorithm"] = self.scheduler.abr.algorithm.name if self.scheduler else None
         report["emergency_downswitches"] = self.scheduler.emergency_downswitches if self.scheduler else 0
         report["start_s"] = self.start_s
         report["requests"] = [_record_dict(r, self.qoe.opened_at) for r in self.pool.records] if self.pool else []
