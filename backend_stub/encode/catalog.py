@@ -8,9 +8,10 @@ catalog must build in under 5 minutes on a 2-core box (issue #2), hence 60 s tit
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,23 @@ DEMO_TITLES: tuple[DemoTitle, ...] = (
 CatalogProgress = Callable[[float, str], None]
 
 
+def demo_titles_from_env(env: Mapping[str, str] | None = None) -> tuple[DemoTitle, ...]:
+    """The demo titles, trimmed for tests and quick tries: ``REELBOX_DEMO_TITLES=N`` keeps the first N,
+    ``REELBOX_DEMO_SECONDS=S`` makes each S seconds long. Unset (or not a positive number): all of them."""
+    env = os.environ if env is None else env
+    titles = DEMO_TITLES
+    count = env.get("REELBOX_DEMO_TITLES", "")
+    if count.isdigit() and int(count) > 0:
+        titles = titles[: int(count)]
+    try:
+        seconds = float(env.get("REELBOX_DEMO_SECONDS", "") or 0)
+    except ValueError:
+        seconds = 0.0
+    if seconds > 0:
+        titles = tuple(dataclasses.replace(t, seconds=seconds) for t in titles)
+    return titles
+
+
 def _published_ids(data_dir: Path) -> set[str]:
     db = open_backend_db(data_dir)
     try:
@@ -110,7 +128,7 @@ def build_demo_catalog(
     data_dir: Path,
     progress: CatalogProgress = lambda f, m: None,
     *,
-    titles: tuple[DemoTitle, ...] = DEMO_TITLES,
+    titles: tuple[DemoTitle, ...] | None = None,
     clock: Callable[[], float] = time.time,
     cancel: Callable[[], bool] = lambda: False,
 ) -> list[TitleInfo]:
@@ -119,8 +137,9 @@ def build_demo_catalog(
     ``progress(fraction, message)`` is called as encoding advances (weighted by each title's pixel work).
     ``cancel()`` turning true (a shutdown) kills the running ffmpeg and raises :class:`CancelledError`;
     titles finished so far stay published and the next start builds only the rest.
-    Returns the titles built by this call.
+    Returns the titles built by this call. ``titles`` None: :func:`demo_titles_from_env`.
     """
+    titles = demo_titles_from_env() if titles is None else titles
     have = _published_ids(data_dir)
     todo = [t for t in titles if t.meta.id not in have]
     if not todo:
