@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from player.errors import PlayerError
+from player.net.tls import tls_context
 
 
 class BackendError(PlayerError):
@@ -44,10 +45,15 @@ class BackendClient:
 
     def __init__(self, api_url: str, *, client: httpx.AsyncClient | None = None, timeout_s: float = 10.0) -> None:
         self.api_url = api_url.rstrip("/")
-        self._client = client or httpx.AsyncClient(timeout=timeout_s)
+        self._client = client or httpx.AsyncClient(timeout=timeout_s, verify=tls_context())
         self._owns_client = client is None
         self._access: str | None = None
         self._refresh: str | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The connection to the backend (also used for licences, so they reuse its keep-alive socket)."""
+        return self._client
 
     @property
     def access_token(self) -> str:

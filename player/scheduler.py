@@ -128,6 +128,7 @@ class Scheduler:
             self.abr.seek(self.start_index)
         self.current_rung: int | None = None
         self.emergency_downswitches = 0
+        self._video_advanced = asyncio.Event()
 
     # -- what we count -----------------------------------------------------------------------
 
@@ -180,7 +181,9 @@ class Scheduler:
                                 latency_s=fetched.ttfb_s, buffer_s=self.buffer_s() + ref.duration_s)
             await self._feed("video", self.ladder[rung], init, ref, fetched, index, buffer_at_request, self._video)
             self.current_rung = rung
+            self._signal_video_progress()
         self._video.done = True
+        self._signal_video_progress()
 
     async def _fetch_video(self, index: int, rung: int) -> tuple[int, Fetched, bytes, SegmentRef, float]:
         """Fetch segment ``index`` at ``rung``; when every CDN fails or stalls, step down to the lowest rung.
@@ -195,9 +198,11 @@ class Scheduler:
             assert ref is not None
             buffer_at_request = self.buffer_s()
             try:
-                init = await self._init(rendition, "video", self._video)
-                fetched = await self.source.fetch(
-                    rendition, ref, kind="video", cmcd=self._cmcd(rendition, ref, ObjectType.VIDEO, buffer_at_request)
+                init, fetched = await asyncio.gather(
+                    self._init(rendition, "video", self._video),
+                    self.source.fetch(
+                        rendition, ref, kind="video", cmcd=self._cmcd(rendition, ref, ObjectType.VIDEO, buffer_at_request)
+                    ),
                 )
                 return rung, fetched, init, ref, buffer_at_request
             except FetchError as exc:
@@ -210,19 +215,30 @@ class Scheduler:
                 rung = 0
         raise AssertionError("unreachable")
 
+    def _video_reached_s(self) -> float:
+        reached = self._video.added_until_s
+        return self.config.start_s if reached is None else reached
+
+    def _signal_video_progress(self) -> None:
+        """Wake the audio task (an Event per step: waiters hold the one that fires)."""
+        advanced, self._video_advanced = self._video_advanced, asyncio.Event()
+        advanced.set()
+
     async def _run_audio(self, rendition: Rendition) -> None:
         segments = rendition.segments
         end = self._end_index(segments)
         start = self._index_at(rendition, self.config.start_s)
         for index in range(start, end):
             ref = segments[index]
-            # follow the video: fetch audio for media time the video has (nearly) reached
-            while not self._video.done and (self._video.added_until_s is None or ref.start_s >= self._video.added_until_s):
-                await asyncio.sleep(POLL_S)
+            # follow the video, at most one segment ahead (so the first audio and video segments load together)
+            while not self._video.done and ref.start_s >= self._video_reached_s() + self.segment_duration_s:
+                await self._video_advanced.wait()
             buffer_at_request = self.buffer_s()
-            init = await self._init(rendition, "audio", self._audio)
-            fetched = await self.source.fetch(
-                rendition, ref, kind="audio", cmcd=self._cmcd(rendition, ref, ObjectType.AUDIO, buffer_at_request)
+            init, fetched = await asyncio.gather(
+                self._init(rendition, "audio", self._audio),
+                self.source.fetch(
+                    rendition, ref, kind="audio", cmcd=self._cmcd(rendition, ref, ObjectType.AUDIO, buffer_at_request)
+                ),
             )
             await self._feed("audio", rendition, init, ref, fetched, index, buffer_at_request, self._audio)
         self._audio.done = True

@@ -25,6 +25,7 @@ from player.feed.mpv_output import MpvOutput
 from player.manifest import Presentation, load_presentation_multi
 from player.mux_feed import MuxFeed
 from player.net import CdnPool, HttpTransport, MonotonicClock, RequestKind, RequestRecord, Transport, redact
+from player.net.tls import tls_context
 from player.qoe import QoeTracker
 from player.scheduler import Scheduler, SchedulerConfig, pick_audio
 from player.source import CdnSource, SegmentSource
@@ -137,7 +138,7 @@ class PlaybackSession:
         try:
             ring = await acquire_keys(
                 self.playback.license_url or "", kids, token=self.backend.access_token,
-                session_id=self.playback.session_id,
+                session_id=self.playback.session_id, client=self.backend.http,
             )
         except Exception as exc:
             self._log_licence(started, exc)
@@ -343,10 +344,14 @@ class PlaybackSession:
 
     async def run(self) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
-        transport = HttpTransport(clock=MonotonicClock())
         tasks: list[asyncio.Task[Any]] = []
+        transport: HttpTransport | None = None
+        # libmpv and the TLS context take tens of ms to build: build them while the backend answers
+        tls = asyncio.ensure_future(asyncio.to_thread(tls_context))
+        making_output = asyncio.ensure_future(asyncio.to_thread(self._make_output, loop))
         try:
             await self._grant()
+            transport = HttpTransport(clock=MonotonicClock(), tls=await tls)
             await self._load(self.options.wrap_transport(transport) if self.options.wrap_transport else transport)
             assert self.presentation is not None and self._source is not None
             self._keys = self._keys_task()
@@ -354,10 +359,7 @@ class PlaybackSession:
                 self.start_s = self.options.start_s
             elif self.playback is not None:
                 self.start_s = self.playback.resume_s
-            self.output = MpvOutput(
-                vo=self.options.vo, ao=self.options.ao, clock=self.clock,
-                on_event=lambda e: self._on_mpv_event(loop, e), options=self.options.mpv_options,
-            )
+            self.output = await making_output
             audio = pick_audio(self.presentation, self.options.audio_language)
             self._feed = MuxFeed(self.output, ("video", "audio") if audio else ("video",))
             await self._add_subtitles()
@@ -384,10 +386,19 @@ class PlaybackSession:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self.output is None:
+                with contextlib.suppress(BaseException):
+                    (await making_output).close()
             await self._close(transport)
         return self.report()
 
-    async def _close(self, transport: HttpTransport) -> None:
+    def _make_output(self, loop: asyncio.AbstractEventLoop) -> MpvOutput:
+        return MpvOutput(
+            vo=self.options.vo, ao=self.options.ao, clock=self.clock,
+            on_event=lambda e: self._on_mpv_event(loop, e), options=self.options.mpv_options,
+        )
+
+    async def _close(self, transport: HttpTransport | None) -> None:
         if self._keys is not None:
             self._keys.cancel()
             with contextlib.suppress(BaseException):
@@ -396,7 +407,8 @@ class PlaybackSession:
             self.output.close()
         if self.pool is not None:
             await self.pool.aclose()
-        await transport.aclose()
+        if transport is not None:
+            await transport.aclose()
         if self.backend is not None and self.playback is not None:
             with contextlib.suppress(Exception):
                 await self.backend.end_playback(self.playback.session_id)

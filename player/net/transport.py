@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 from typing import AsyncIterator, Protocol
 
 import httpx
@@ -31,6 +32,7 @@ from player.net.errors import (
 )
 from player.net.redact import redact
 from player.net.request import HEADERS_OF_INTEREST, ByteRange, FetchResult, SegmentRequest
+from player.net.tls import tls_context
 from player.net.uri_policy import check_redirect, check_uri
 
 USER_AGENT = "Reelbox/0.1"
@@ -64,6 +66,7 @@ class HttpTransport:
         http2: bool = True,
         max_connections: int = 16,
         keepalive_expiry_s: float = 30.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._clock = clock or MonotonicClock()
         self._max_redirects = max_redirects
@@ -74,6 +77,7 @@ class HttpTransport:
                                 keepalive_expiry=keepalive_expiry_s),
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
             trust_env=False,
+            verify=tls or tls_context(),
         )
 
     async def aclose(self) -> None:
