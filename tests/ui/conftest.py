@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -110,6 +113,70 @@ def sign_in(qtbot: Any, window: Any) -> None:
     qtbot.keyClicks(window.signin.password, "demo")
     with qtbot.waitSignal(window.home.loaded, timeout=15000):
         qtbot.keyClick(window.signin.password, Qt.Key.Key_Return)
+
+
+@pytest.fixture
+def xvfb_display() -> Iterator[str]:
+    """A private Xvfb at 1280x720x24, stopped by its PID."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (make system-deps)")
+    for n in range(90, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            break
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{n}").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("Xvfb did not start")
+        time.sleep(0.05)
+    yield f":{n}"
+    proc.terminate()
+    proc.wait(5)
+
+
+class NotifySocket:
+    """The receiving end of sd_notify(3): an AF_UNIX datagram socket like systemd's ``$NOTIFY_SOCKET``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.received: list[str] = []
+
+    def drain(self, timeout_s: float = 0.0) -> list[str]:
+        """Datagrams that arrived (waiting up to ``timeout_s`` for the first), also kept in ``received``."""
+        got: list[str] = []
+        self.sock.settimeout(max(timeout_s, 0.0))  # 0: non-blocking
+        try:
+            while True:
+                got.append(self.sock.recv(4096).decode())
+                self.sock.settimeout(0)
+        except (BlockingIOError, TimeoutError):
+            pass
+        self.received.extend(got)
+        return got
+
+    def wait_for(self, text: str, timeout_s: float) -> bool:
+        """True once a datagram holding the line ``text`` has arrived."""
+        deadline = time.monotonic() + timeout_s
+        while not any(text in m.splitlines() for m in self.received):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.drain(min(left, 0.5))
+        return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
+    sock = NotifySocket(tmp_path / "notify.sock")
+    yield sock
+    sock.close()
 
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -3,11 +3,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,27 +12,6 @@ import pytest
 from PIL import Image, ImageStat
 
 HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture
-def xvfb_display() -> Iterator[str]:
-    """A private Xvfb at 1280x720x24, stopped by its PID."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (make system-deps)")
-    for n in range(90, 140):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            break
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{n}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("Xvfb did not start")
-        time.sleep(0.05)
-    yield f":{n}"
-    proc.terminate()
-    proc.wait(5)
 
 
 def _video_region(img: Image.Image, seen: dict[str, Any]) -> Image.Image:

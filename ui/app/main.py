@@ -60,15 +60,25 @@ def build_window(*, tv: bool, kiosk: bool, backend_url: str | None = None, confi
 
 
 def _exec(app: Any, window: Any) -> int:
+    """Show the window and run the loop: READY=1 once it is up, watchdog pings from the GUI thread, and
+    SIGTERM/SIGINT quit cleanly (no kiosk PIN: that is systemd or the operator stopping the box)."""
+    from ui.app.lifecycle import SignalQuitter, Watchdog
+
+    watchdog = Watchdog()
+    quitter = SignalQuitter(lambda _signum: app.exit(0))
     if window.ctx.kiosk:
         window.showFullScreen()
     else:
         window.resize(1280, 720)
         window.showFullScreen() if window.ctx.tv else window.show()
+    watchdog.follow(window)
     window.start()
+    watchdog.ready_when_loop_turns("kiosk" if window.ctx.kiosk else "ui")
     try:
         return int(app.exec())
     finally:
+        watchdog.stopping()
+        quitter.close()
         window.shutdown()
         window.ctx.engine.stop()
 
@@ -82,51 +92,7 @@ def run_ui(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """``reelbox demo``: the embedded backend (demo catalog built on first run, with a progress bar),
-    then the app signed in as the demo user."""
-    from PySide6.QtCore import QCoreApplication
-    from PySide6.QtWidgets import QProgressDialog
+    """``reelbox demo``: see :mod:`ui.app.demo`."""
+    from ui.app.demo import run_demo as demo
 
-    from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD, resolve_data_dir
-    from backend_stub.server import Backend
-
-    app = make_app()
-    dialog = QProgressDialog("Preparing the demo catalog…", "", 0, 1000)
-    dialog.setWindowTitle("Reelbox demo")
-    dialog.setCancelButton(None)
-    dialog.setMinimumDuration(0)
-
-    def progress(fraction: float, message: str) -> None:  # called on this thread while the catalog builds
-        dialog.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
-        dialog.setLabelText(message or "Preparing the demo catalog…")
-        QCoreApplication.processEvents()
-        print(f"\rdemo catalog {fraction * 100:5.1f} % {message[:60]:60}", end="", file=sys.stderr, flush=True)
-
-    backend = Backend(resolve_data_dir(getattr(args, "data", None)), port=int(getattr(args, "port", 8700) or 0),
-                      edges=2, build_demo=True, progress=progress)
-    try:
-        backend.start()
-    except Exception as exc:
-        if int(getattr(args, "port", 8700) or 0) == 0:
-            raise
-        print(f"\nport busy ({exc}); using a free port", file=sys.stderr)
-        backend = Backend(backend.data_dir, port=0, edges=2, build_demo=True, progress=progress)
-        backend.start()
-    dialog.close()
-    print(file=sys.stderr)
-    try:
-        window = build_window(tv=bool(getattr(args, "tv", False)), kiosk=False, backend_url=backend.api_url)
-        window.signin.email.setText(DEMO_EMAIL)
-        window.signin.password.setText(DEMO_PASSWORD)
-        window.signin.remember.setChecked(False)
-        window.resize(1280, 720)
-        window.show()
-        window.downloads.open()
-        window.signin.submit()
-        try:
-            return int(app.exec())
-        finally:
-            window.shutdown()
-            window.ctx.engine.stop()
-    finally:
-        backend.stop()
+    return demo(args)
