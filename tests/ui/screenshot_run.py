@@ -101,10 +101,43 @@ def main(api_url: str, out: Path) -> int:
         pump(1.0)
     finally:
         faults(api_url, {})
-    print(json.dumps(seen))
     window.shutdown()
     window.ctx.engine.stop()
+    window.hide()
+    seen |= tv_shots(api_url, out)
+    print(json.dumps(seen))
     return 0
+
+
+def tv_shots(api_url: str, out: Path) -> dict[str, Any]:
+    """TV mode: home with the focus moved by an arrow key, and a title page; where the focused tile is."""
+    seen: dict[str, Any] = {}
+    window = build_window(tv=True, kiosk=False, backend_url=api_url, vo="x11", ao="null")
+    window.setGeometry(0, 0, 1280, 720)
+    window.show()
+    window.activateWindow()
+    pump(3, window.isActiveWindow)
+    window.signin.email.setText("demo@reelbox.local")
+    window.signin.password.setText("demo")
+    window.signin.submit()
+    assert pump(20, lambda: window.current[0] == "home" and window.home.rows), "TV home did not load"
+    tiles = [t for r in window.home.rows for t in r.tiles]
+    pump(5, lambda: all(not t.icon().isNull() for t in tiles))
+    window.home.focus_first()
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Right)
+    pump(0.3)
+    focused = QApplication.focusWidget()
+    seen["tv_focus_is_second_tile"] = focused is window.home.rows[0].tiles[1]
+    top_left = focused.mapToGlobal(focused.rect().topLeft())
+    seen["tv_focus_geometry"] = [top_left.x(), top_left.y(), focused.width(), focused.height()]
+    grab(out / "tv-home.png")
+    QTest.keyClick(focused, Qt.Key.Key_Return)
+    assert pump(10, lambda: window.current[0] == "title" and window.title_page.title is not None
+                and window.title_page.art.pixmap() is not None and not window.title_page.art.pixmap().isNull()), "TV title"
+    grab(out / "tv-title.png")
+    window.shutdown()
+    window.ctx.engine.stop()
+    return seen
 
 
 if __name__ == "__main__":

@@ -101,6 +101,7 @@ class HomeScreen(QWidget):
         for heading, titles in spec:
             row = TileRow(heading, titles, self.cache, tile_size=self.tile_size)
             row.activated.connect(self.open_title)
+            row.focused.connect(lambda tile: self.scroll.ensureWidgetVisible(tile, 0, 24))
             self.rows_layout.addWidget(row)
             row.show()  # a layout shows new children only later (queued); focus needs them visible now
             self.rows.append(row)

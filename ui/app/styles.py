@@ -1,5 +1,6 @@
 """Style sheets: the desktop look, and the 10-foot TV look (large type and tiles, safe margins,
-a focus ring you can see from the sofa)."""
+a focus ring you can see from the sofa). Borders are as wide as the focus ring in every state, so
+focusing a control never shrinks its content (a 5 px ring over a 2 px border clipped "Play"'s descender)."""
 from __future__ import annotations
 
 BASE = """
@@ -7,11 +8,11 @@ QWidget { background: #141414; color: #e8e8e8; font-size: %(font)dpx; }
 QLabel#screenHeading { font-size: %(heading)dpx; font-weight: bold; }
 QLabel#rowHeading { font-size: %(row)dpx; font-weight: bold; color: #ffffff; }
 QLabel#errorText { color: #ffb74d; }
-QPushButton { background: #2a2a2a; border: 2px solid #2a2a2a; border-radius: 6px; padding: 6px 14px; }
+QPushButton { background: #2a2a2a; border: %(ring)dpx solid #2a2a2a; border-radius: 6px; padding: %(pad_v)dpx %(pad_h)dpx; }
 QPushButton:hover { background: #3a3a3a; }
 QPushButton:disabled { color: #5a5a5a; background: #1c1c1c; border-color: #1c1c1c; }
 QPushButton:focus { border: %(ring)dpx solid #ffd54f; }
-QToolButton#tile { padding: 4px; background: #1f1f1f; border: 2px solid #1f1f1f; border-radius: 6px; }
+QToolButton#tile { padding: 4px; background: #1f1f1f; border: %(ring)dpx solid #1f1f1f; border-radius: 6px; }
 QToolButton#tile:focus { border: %(ring)dpx solid #ffd54f; background: #333333; }
 QLineEdit, QComboBox, QSpinBox { background: #222; border: 2px solid #444; padding: 4px; }
 QLineEdit:focus, QComboBox:focus, QSpinBox:focus { border: %(ring)dpx solid #ffd54f; }
@@ -21,14 +22,18 @@ QFrame#playerOverlay { background: #101010; }
 QFrame#playerOverlay QPushButton, QFrame#playerOverlay QComboBox { background: #202020; }
 QLabel#statsOverlay { background: #000000; color: #7CFC00; font-family: monospace; font-size: %(stats)dpx; padding: 8px; border: 1px solid #555; }
 QLabel#playerMessage { background: #000000; color: #ffb74d; font-size: %(row)dpx; padding: 12px; }
-QWidget#navBar QPushButton { background: transparent; border: 2px solid transparent; }
+QScrollBar { background: #141414; border: none; width: %(bar)dpx; height: %(bar)dpx; }
+QScrollBar::handle { background: #3a3a3a; border-radius: %(bar_r)dpx; min-width: 24px; min-height: 24px; }
+QScrollBar::add-line, QScrollBar::sub-line { width: 0; height: 0; }
+QScrollBar::add-page, QScrollBar::sub-page { background: none; }
+QWidget#navBar QPushButton { background: transparent; border: %(ring)dpx solid transparent; }
 QWidget#navBar QPushButton:focus { border: %(ring)dpx solid #ffd54f; }
 """
 
 
 def style_sheet(tv: bool) -> str:
-    sizes = {"font": 26, "heading": 44, "row": 32, "ring": 5, "stats": 22} if tv else \
-            {"font": 13, "heading": 24, "row": 16, "ring": 2, "stats": 12}
+    sizes = {"font": 26, "heading": 44, "row": 32, "ring": 5, "stats": 22, "bar": 12, "bar_r": 6, "pad_v": 10, "pad_h": 24} if tv else \
+            {"font": 13, "heading": 24, "row": 16, "ring": 2, "stats": 12, "bar": 8, "bar_r": 4, "pad_v": 6, "pad_h": 14}
     return BASE % sizes
 
 

@@ -56,6 +56,9 @@ class TitleScreen(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         info = QVBoxLayout()
+        info.setSpacing(12 if ctx.tv else 8)
+        for label in (self.description, self.cast, self.langs, self.status):
+            label.setMaximumWidth(900 if ctx.tv else 640)  # long lines are hard to read (~75 characters)
         for w in (self.heading, self.meta, self.description, self.cast, self.langs):
             info.addWidget(w)
         info.addLayout(buttons)
@@ -63,6 +66,8 @@ class TitleScreen(QWidget):
         info.addWidget(self.status)
         info.addStretch(1)
         grid = QGridLayout(self)
+        grid.setContentsMargins(0, 16, 0, 0)
+        grid.setHorizontalSpacing(40 if ctx.tv else 24)
         grid.addWidget(self.art, 0, 0, Qt.AlignmentFlag.AlignTop)
         grid.addLayout(info, 0, 1)
         grid.setColumnStretch(1, 1)
