@@ -116,7 +116,7 @@ def run_demo(args: argparse.Namespace) -> int:
         window.showFullScreen() if window.ctx.tv else window.show()
         window.downloads.open()
         window.signin.submit()
-        watchdog.ready_when_loop_turns("demo")
+        watchdog.ready_when_loop_turns(window)
 
     def on_failed(exc: BaseException) -> None:
         held["error"] = exc

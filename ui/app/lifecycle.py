@@ -82,9 +82,10 @@ class Watchdog(QObject):
             self.notifier.watchdog()
             self.timer.start(interval)
 
-    def ready_when_loop_turns(self, status: str | None = None) -> None:
-        """READY=1 from the first turn of the event loop, i.e. once the shown window has been laid out and painted."""
-        QTimer.singleShot(0, lambda: self.ready(status))
+    def ready_when_loop_turns(self, window: Any) -> None:
+        """READY=1 (with ``STATUS=screen: NAME``) from the first turn of the event loop, i.e. once the shown
+        window has been laid out and painted."""
+        QTimer.singleShot(0, lambda: self.ready(f"screen: {window.current[0]}"))
 
     def follow(self, window: Any) -> None:
         """``STATUS=screen: NAME`` on every move, so ``systemctl status`` (and tests) see where the app is."""

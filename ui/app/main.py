@@ -73,7 +73,7 @@ def _exec(app: Any, window: Any) -> int:
         window.showFullScreen() if window.ctx.tv else window.show()
     watchdog.follow(window)
     window.start()
-    watchdog.ready_when_loop_turns("kiosk" if window.ctx.kiosk else "ui")
+    watchdog.ready_when_loop_turns(window)
     try:
         return int(app.exec())
     finally:

@@ -93,9 +93,12 @@ class MprisExport(QObject):
         self.registered = False
 
 
-def export_mpris(window: Any) -> MprisExport | None:
-    """Register on the session bus; None (and no error) when there is no session bus."""
-    bus = QDBusConnection.sessionBus()
+def export_mpris(window: Any, bus: QDBusConnection | None = None) -> MprisExport | None:
+    """Register on ``bus`` (default: the session bus); None (and no error) when it is not connected.
+
+    Tests pass a connection to a private ``dbus-daemon``: Qt caches the session bus per process.
+    """
+    bus = QDBusConnection.sessionBus() if bus is None else bus
     if not bus.isConnected():
         return None
     export = MprisExport(window)
