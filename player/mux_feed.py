@@ -8,12 +8,24 @@ from player.feed.remux import TsRemuxer
 
 
 class MuxFeed:
-    """Remuxes each segment (decrypting with its key, in memory) and pushes the bytes to libmpv."""
+    """Remuxes each segment (decrypting with its key, in memory) and pushes the bytes to libmpv.
 
-    def __init__(self, output: MpvOutput, tracks: Sequence[str]) -> None:
+    The output may be attached after the first segments arrive: libmpv is created while the first
+    requests are in flight, and what was muxed before it is ready is held and pushed on attach.
+    """
+
+    def __init__(self, tracks: Sequence[str], output: MpvOutput | None = None) -> None:
         self.output = output
         self.tracks = tuple(tracks)
         self.remuxer = TsRemuxer(tracks=self.tracks)
+        self._held: list[bytes] = []
+
+    def attach(self, output: MpvOutput) -> None:
+        """Hand the stream to a started libmpv output, with everything muxed so far."""
+        self.output = output
+        for data in self._held:
+            output.push(data)
+        self._held.clear()
 
     def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str) -> None:
         self.remuxer.add_segment(kind, init, data, key=key, rendition_id=rendition_id)
@@ -22,14 +34,20 @@ class MuxFeed:
     def finish(self) -> None:
         self.remuxer.flush()
         self._drain()
-        self.output.end_of_stream()
+        if self.output is not None:
+            self.output.end_of_stream()
 
     def restart(self, at_s: float) -> int:
         """A seek: a fresh remuxer and a fresh stream in libmpv, which will show ``at_s`` first; returns its generation."""
+        assert self.output is not None, "restart before the output was attached"
         self.remuxer = TsRemuxer(tracks=self.tracks)
         return self.output.restart(at_s)
 
     def _drain(self) -> None:
         data = self.remuxer.read()
-        if data:
+        if not data:
+            return
+        if self.output is None:
+            self._held.append(data)
+        else:
             self.output.push(data)

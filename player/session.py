@@ -359,17 +359,18 @@ class PlaybackSession:
                 self.start_s = self.options.start_s
             elif self.playback is not None:
                 self.start_s = self.playback.resume_s
-            self.output = await making_output
             audio = pick_audio(self.presentation, self.options.audio_language)
-            self._feed = MuxFeed(self.output, ("video", "audio") if audio else ("video",))
+            self._feed = MuxFeed(("video", "audio") if audio else ("video",))
+            self._start_fetching()  # the first requests go out while libmpv is still being built
+            self.output = await making_output
             await self._add_subtitles()
             self._generation = self.output.start(self.start_s)
+            self._feed.attach(self.output)
             self.qoe.note("start", self.clock(), start_s=self.start_s, target=self.target,
                           session_id=self.playback.session_id if self.playback else None)
             tasks.append(asyncio.create_task(self._consume_events()))
             if self.backend is not None and self.playback is not None:
                 tasks.append(asyncio.create_task(self._heartbeat()))
-            self._start_fetching()
             self.started.set()
             await self._done.wait()
             if self._failure is not None:
