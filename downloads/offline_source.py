@@ -30,7 +30,8 @@ class OfflineSource:
         self._clock = clock
 
     async def fetch(
-        self, rendition: Rendition, ref: SegmentRef, *, kind: str, is_init: bool = False, cmcd: CmcdData | None = None
+        self, rendition: Rendition, ref: SegmentRef, *, kind: str, is_init: bool = False,
+        cmcd: CmcdData | None = None, patient: bool = False,
     ) -> Fetched:
         track, index = parse_offline_url(ref.urls[0])
         started = self._clock()

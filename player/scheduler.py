@@ -186,12 +186,14 @@ class Scheduler:
         self._signal_video_progress()
 
     async def _fetch_video(self, index: int, rung: int) -> tuple[int, Fetched, bytes, SegmentRef, float]:
-        """Fetch segment ``index`` at ``rung``; when every CDN fails or stalls, step down to the lowest rung.
+        """Fetch segment ``index`` at ``rung``, falling back when every CDN failed or stalled.
 
-        A stall is the network saying this rung no longer fits: the pool has already tried every CDN,
-        so asking the same bytes again would fail again. The lowest rung needs the least throughput
-        (and its stall floor is the lowest), and is retried a few times before the session gives up.
+        A stall on every CDN is the viewer's own link saying this rung no longer fits: asking the same
+        bytes again would stall again. Under ABR the segment is refetched at the lowest rung; at the
+        lowest rung (or a rung pinned for QA) it is refetched *patiently* — no throughput floor, only
+        the read timeout — so a slow link rebuffers instead of ending the session.
         """
+        patient = False
         for attempt in range(LOWEST_RUNG_RETRIES + 1):
             rendition = self.ladder[rung]
             ref = self._segment(rendition, index)
@@ -201,18 +203,21 @@ class Scheduler:
                 init, fetched = await asyncio.gather(
                     self._init(rendition, "video", self._video),
                     self.source.fetch(
-                        rendition, ref, kind="video", cmcd=self._cmcd(rendition, ref, ObjectType.VIDEO, buffer_at_request)
+                        rendition, ref, kind="video", patient=patient,
+                        cmcd=self._cmcd(rendition, ref, ObjectType.VIDEO, buffer_at_request),
                     ),
                 )
                 return rung, fetched, init, ref, buffer_at_request
             except FetchError as exc:
-                if attempt == LOWEST_RUNG_RETRIES or self.config.force_rung is not None:
-                    raise  # a pinned rung (QA) reports the failure as it is
-                self.emergency_downswitches += 1
-                self.qoe.note("downswitch", self.clock(), index=index, from_rung=rung, error=type(exc).__name__)
-                if rung == 0:
+                if attempt == LOWEST_RUNG_RETRIES:
+                    raise
+                if rung > 0 and self.config.force_rung is None:
+                    self.emergency_downswitches += 1
+                    self.qoe.note("downswitch", self.clock(), index=index, from_rung=rung, error=type(exc).__name__)
+                    rung = 0
+                else:
+                    patient = True
                     await asyncio.sleep(RETRY_PAUSE_S)
-                rung = 0
         raise AssertionError("unreachable")
 
     def _video_reached_s(self) -> float:

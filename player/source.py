@@ -29,8 +29,11 @@ class SegmentSource(Protocol):
     """Delivers the bytes of one init or media segment of a rendition."""
 
     async def fetch(
-        self, rendition: Rendition, ref: SegmentRef, *, kind: str, is_init: bool = False, cmcd: CmcdData | None = None
-    ) -> Fetched: ...
+        self, rendition: Rendition, ref: SegmentRef, *, kind: str, is_init: bool = False,
+        cmcd: CmcdData | None = None, patient: bool = False,
+    ) -> Fetched:
+        """``patient``: wait for slow bytes rather than abort under the throughput floor (a last resort)."""
+        ...
 
 
 class CdnSource:
@@ -40,13 +43,16 @@ class CdnSource:
         self.pool = pool
 
     async def fetch(
-        self, rendition: Rendition, ref: SegmentRef, *, kind: str, is_init: bool = False, cmcd: CmcdData | None = None
+        self, rendition: Rendition, ref: SegmentRef, *, kind: str, is_init: bool = False,
+        cmcd: CmcdData | None = None, patient: bool = False,
     ) -> Fetched:
+        # the stall floor is derived from the media rate: without one, only the read timeout applies
+        floor_known = not patient and not is_init
         delivery = await self.pool.fetch_ref(
             ref,
             kind=RequestKind.SEGMENT,
-            bitrate_bps=float(rendition.bandwidth) if rendition.bandwidth else None,
-            duration_s=None if is_init else ref.duration_s,
+            bitrate_bps=float(rendition.bandwidth) if rendition.bandwidth and floor_known else None,
+            duration_s=ref.duration_s if floor_known else None,
             cmcd=cmcd,
         )
         return Fetched(

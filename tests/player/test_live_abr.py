@@ -32,9 +32,9 @@ against simulated 1.594 / 1.740 / 1.688 — 6 %, 3 % and 0 % apart; the last run
 * measured time to first byte includes loopback and edge scheduling besides the trace latency, and a
   busy CPU adds jitter to the edge's pacing.
 
-The main test runs with the pool's throughput floor off (``_NoThroughputFloor``): the engine as shipped
-aborts a segment that runs under half its rung's nominal bitrate as a CDN *stall*, on every CDN, and
-ends the session when a 480p/720p request straddles the drop — see the strict-xfail test at the end.
+The engine runs as shipped, throughput floor included: a 480p/720p request that straddles the drop
+is aborted as a stall on the only CDN and refetched at the lowest rung (``emergency_downswitches``),
+which is the live run's one departure from the simulator's choices.
 
 The title has no audio so the trace's bandwidth is the video's alone, as in the simulator.
 """
@@ -60,7 +60,7 @@ from backend_stub.edge.faults import FaultConfig, TracePeriod
 from backend_stub.server import Backend
 from player.backend_client import BackendClient
 from player.manifest import Rendition
-from player.net import FetchResult, PoolFailure, SegmentRequest, Transport
+from player.net import Transport
 from player.session import PlaybackSession, SessionOptions
 
 TITLE = "abr-live"
@@ -163,22 +163,6 @@ def _phase(trace_t: float) -> str:
     return "fast1" if trace_t < fast1 else "slow" if trace_t < slow_end else "fast2"
 
 
-class _NoThroughputFloor:
-    """Segment requests keep the read timeout but lose the throughput floor (a stand-in for the engine fix).
-
-    The shipped pool aborts a transfer running under half the rendition's nominal bitrate as a *stall*.
-    When the whole link slows (the viewer's own access link: every CDN is behind it) that abort is wrong:
-    the same segment fails on every CDN and the session ends. See the xfail test below.
-    """
-
-    def __init__(self, inner: Transport) -> None:
-        self.inner = inner
-
-    async def fetch(self, request: SegmentRequest) -> FetchResult:
-        stall = dataclasses.replace(request.stall, floor_ratio=0.0, min_floor_bps=0.0)
-        return await self.inner.fetch(dataclasses.replace(request, stall=stall))
-
-
 async def _play_with_trace(
     backend: Backend, wrap: Callable[[Transport], Transport] | None
 ) -> tuple[dict[str, Any], PlaybackSession, float]:
@@ -235,16 +219,11 @@ def _check_live_against_simulator(
 
 
 def test_live_bitrates_follow_the_edge_trace_and_qoe_matches_the_simulator(abr_backend: Backend, abr_library: Path):
-    """Under a 4 → 0.6 → 4 Mbit/s edge trace the bitrates drop and recover and QoE_lin is within 15 % of the simulator's (no throughput-floor aborts)."""
-    report, session, trace_set_at = asyncio.run(_play_with_trace(abr_backend, _NoThroughputFloor))
+    """Under a 4 → 0.6 → 4 Mbit/s edge trace the bitrates drop and recover and QoE_lin is within 15 % of the simulator's."""
+    report, session, trace_set_at = asyncio.run(_play_with_trace(abr_backend, None))
     _check_live_against_simulator(report, session, trace_set_at, abr_library)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=PoolFailure,
-    reason="engine defect: the pool's throughput floor (StallPolicy.floor_ratio=0.5 × nominal bitrate) treats a "
-           "link-wide drop as a CDN stall: the segment is aborted on every CDN and the session ends (PoolFailure)",
-)
 def test_shipped_engine_survives_a_bandwidth_drop_below_half_the_rung_in_flight(abr_backend: Backend):
     """A segment whose link drops under half its rung's bitrate mid-play still arrives (slowly) and playback goes on.
 

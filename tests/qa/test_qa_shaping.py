@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from abr.traces import parse_trace
-from player.net import CdnPool, ConnectFailed, HttpTransport, MonotonicClock, SegmentRequest, StallPolicy
+from player.net import CdnPool, HttpTransport, MonotonicClock, SegmentRequest, StallPolicy
 from player.session import PlaybackSession, SessionOptions
 from player.shaping import ShapedTransport, Shaping, TraceLink, load_trace, shaped
 

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PIL import Image, ImageStat
 
 HERE = Path(__file__).resolve().parent

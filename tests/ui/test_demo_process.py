@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 from PIL import Image
 
 from tests.ui.conftest import NotifySocket

@@ -6,7 +6,6 @@ and every observation comes back as a Qt signal, so the UI thread never waits fo
 """
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
