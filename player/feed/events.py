@@ -18,10 +18,15 @@ class PositionChanged:
 
 @dataclass(frozen=True, kw_only=True)
 class FirstFrame:
-    """``playback-restart``: the first frame after a start or restart is out (startup / seek latency)."""
+    """``playback-restart``: the first frame after a start or restart is out (startup / seek latency).
+
+    ``generation`` is the value start()/restart() returned for that file, so a consumer can drop a
+    first frame of a file it has already replaced.
+    """
 
     at: float
     position_s: float | None
+    generation: int
 
 
 @dataclass(frozen=True, kw_only=True)

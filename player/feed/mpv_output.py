@@ -12,10 +12,20 @@ Why this shape (DESIGN.md "We are the only downloader"; PLATFORM.md "Feeding seg
   seek. mpv's own ``start`` option is *not* used: its seek happens before the data is cached and
   falls through to libavformat, which on a pipe skips forward past the parameter sets (decoder
   errors, wrong start). Instead the file opens paused at the segment's keyframe with a longer
-  read-ahead; once ``demuxer-cache-time`` reaches the target, an exact seek is made inside mpv's
-  cache (``force-seekable`` + ``demuxer-seekable-cache``, a small back buffer keeps the keyframe);
-  ``hr-seek`` decodes up to the target and shows it, then pause and read-ahead are restored.
-  Only that last restart is reported as :class:`FirstFrame`.
+  read-ahead; once one of ``demuxer-cache-state``'s ``seekable-ranges`` holds the target, an exact
+  seek is made inside mpv's cache (``force-seekable`` + ``demuxer-seekable-cache``, a small back
+  buffer keeps the keyframe); ``hr-seek`` decodes up to the target and shows it, then pause and
+  read-ahead are restored. Only that last restart is reported as :class:`FirstFrame`.
+- Why seekable ranges and not ``demuxer-cache-time``: the cache time is the newest packet read,
+  but mpv's demuxer (demux.c, ``adjust_seek_range_on_packet``) only makes a keyframe's GOP
+  seekable once the *next* keyframe (or the end of the stream) has been demuxed. With only the
+  target's segment cached the cache time is already past the target while ``seekable-ranges`` is
+  empty; a seek then is no in-cache seek but a low-level one on the pipe, which drops the cache,
+  resyncs without the parameter sets ("non-existing PPS 0 referenced") and shows the next
+  segment's keyframe — one segment late. So we wait for the range (the scheduler pushes the
+  following segment anyway) or for the demuxer's end of file.
+- Events of a file that is being replaced are ignored: a ``playback-restart`` still queued for the
+  previous file must not drive the new file's start phases (``start-file`` counts the files).
 - Decoder trouble is counted from libmpv's log (warn/error lines of the decoders), the only place
   libmpv reports it: a clean rendition switch shows zero.
 
@@ -124,7 +134,7 @@ class MpvOutput:
         except (OSError, AttributeError, TypeError, ValueError, SystemError) as exc:
             raise PlayerStartError(f"libmpv could not be created: {exc}") from exc
         self._protocol = QueueProtocol(self._mpv, PROTOCOL)
-        for name in ("time-pos", "paused-for-cache", "core-idle", "video-params", "demuxer-cache-time"):
+        for name in ("time-pos", "paused-for-cache", "core-idle", "video-params", "demuxer-cache-state"):
             self._mpv.observe_property(name, self._on_property)
         self._mpv.register_event_callback(self._on_mpv_event)
 
@@ -300,8 +310,8 @@ class MpvOutput:
             self._emit(StallChanged(at=now, stalled=bool(value)))
         elif name == "core-idle" and value is not None:
             self._emit(IdleChanged(at=now, idle=bool(value)))
-        elif name == "demuxer-cache-time" and value is not None and self._start_phase == "cache":
-            self._seek_to_start_if_cached(float(value))
+        elif name == "demuxer-cache-state" and value and self._start_phase == "cache" and self._is_current():
+            self._seek_to_start_if_cached(value)
         elif name == "video-params" and value:
             w, h = value.get("w"), value.get("h")
             if w and h and (w, h) != self.video_size:
@@ -320,16 +330,18 @@ class MpvOutput:
             for path, title, lang in self._subtitles:
                 self._sub_add(path, title, lang)
         elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
+            if not self._is_current():
+                return  # the previous file's restart, still queued when restart() replaced it
             position = self.property("time-pos")
             if self._start_phase == "keyframe":
                 self._start_phase = "cache"
-                self._seek_to_start_if_cached(self.property("demuxer-cache-time"))
+                self._seek_to_start_if_cached(self.property("demuxer-cache-state"))
                 return
             if self._start_phase == "seeking":
                 self._restore_after_start()
             elif self._start_phase is not None:
                 return
-            self._emit(FirstFrame(at=self._clock(), position_s=position))
+            self._emit(FirstFrame(at=self._clock(), position_s=position, generation=self._generation))
         elif eid == mpv.MpvEventID.END_FILE:
             data = event.data
             reason = _END_REASONS.get(data.reason, "unknown")
@@ -337,12 +349,15 @@ class MpvOutput:
             self._emit(EndOfFile(at=self._clock(), reason=reason, error=error, generation=self._generation))
 
 
-    def _seek_to_start_if_cached(self, cached_until: float | None) -> None:
+    def _is_current(self) -> bool:
+        """True once the newest loadfile's file has started: events from now on are about it."""
+        return self._generation == self._loads
+
+    def _seek_to_start_if_cached(self, cache_state: Mapping[str, Any] | None) -> None:
         target = self._pending_start
-        if target is None:
+        if target is None or not cache_state:
             return
-        ended = self._queue is not None and self._queue.ended and self._queue.queued_bytes == 0
-        if (cached_until is not None and cached_until >= target) or ended:
+        if _seekable(cache_state, target) or cache_state.get("eof-cached"):
             self._start_phase = "seeking"
             self._mpv.command_async("seek", target, "absolute+exact")  # async: we are on the event thread
 
@@ -352,6 +367,20 @@ class MpvOutput:
         self._mpv.cache_secs = self._readahead_s
         self._mpv.demuxer_readahead_secs = self._readahead_s
         self._mpv.pause = self._user_paused
+
+
+def _seekable(cache_state: Mapping[str, Any], target_s: float) -> bool:
+    """Whether mpv can seek to ``target_s`` inside its cache (demux.c ``find_cache_seek_range``).
+
+    A range that starts at the beginning of the file (``bof-cached``) also takes targets before
+    its first timestamp, as mpv does; the new file always starts at the target's keyframe.
+    """
+    bof = bool(cache_state.get("bof-cached"))
+    for cached in cache_state.get("seekable-ranges") or ():
+        start, end = cached.get("start"), cached.get("end")
+        if start is not None and end is not None and (bof or start <= target_s) and target_s <= end:
+            return True
+    return False
 
 
 def _error_text(code: int) -> str:
