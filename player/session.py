@@ -197,6 +197,8 @@ class PlaybackSession:
 
     def _handle(self, event: FeedEvent) -> None:
         if isinstance(event, FirstFrame):
+            if event.generation != self._generation:
+                return  # the file a seek replaced: its first frame says nothing about the new one
             self.qoe.first_frame(event.at)
             self.first_frame_position_s = event.position_s
             self._awaiting_frame = False
