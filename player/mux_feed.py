@@ -19,6 +19,7 @@ class MuxFeed:
         self.tracks = tuple(tracks)
         self.remuxer = TsRemuxer(tracks=self.tracks)
         self._held: list[bytes] = []
+        self._finished = False
 
     def attach(self, output: MpvOutput) -> None:
         """Hand the stream to a started libmpv output, with everything muxed so far."""
@@ -26,6 +27,8 @@ class MuxFeed:
         for data in self._held:
             output.push(data)
         self._held.clear()
+        if self._finished:  # everything arrived before libmpv did (offline, tiny titles)
+            output.end_of_stream()
 
     def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str) -> None:
         self.remuxer.add_segment(kind, init, data, key=key, rendition_id=rendition_id)
@@ -34,6 +37,7 @@ class MuxFeed:
     def finish(self) -> None:
         self.remuxer.flush()
         self._drain()
+        self._finished = True
         if self.output is not None:
             self.output.end_of_stream()
 
@@ -41,6 +45,7 @@ class MuxFeed:
         """A seek: a fresh remuxer and a fresh stream in libmpv, which will show ``at_s`` first; returns its generation."""
         assert self.output is not None, "restart before the output was attached"
         self.remuxer = TsRemuxer(tracks=self.tracks)
+        self._finished = False
         return self.output.restart(at_s)
 
     def _drain(self) -> None:

@@ -8,6 +8,9 @@ from typing import Any
 
 import httpx
 
+CLEAR_ID = "clear-title"  # the two titles of the ``title_library`` fixture (conftest.py)
+PROTECTED_ID = "locked-title"
+
 
 def register_and_login(client: httpx.Client, email: str, *, plan: str = "basic", password: str = "pw-secret-1") -> dict[str, Any]:
     """Create an account and log in; returns the login answer plus ``headers`` for Bearer auth."""

@@ -6,22 +6,18 @@ title built once per test session with the encoder's ``make_test_title`` — and
 """
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from backend_stub.config import ApiSettings
+from backend_testkit import CLEAR_ID, PROTECTED_ID
+from testkit import backends_over
+
 from backend_stub.server import Backend
 
-CLEAR_ID = "clear-title"
-PROTECTED_ID = "locked-title"
-# Production limits, but a cheap argon2 cost: the 64 MiB default takes ~0.7 s per hash on a busy box.
-FAST_SETTINGS = ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,19 +48,8 @@ def title_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
 @pytest.fixture
 def reelbox_backend_factory(tmp_path: Path, title_library: Library) -> Iterator[Callable[..., Backend]]:
     """Start Backends (kwargs go to ``Backend``; ``settings`` defaults to FAST_SETTINGS) over a copy of the library."""
-    started: list[Backend] = []
-
-    def make(**kwargs: Any) -> Backend:
-        data = tmp_path / f"data{len(started)}"
-        shutil.copytree(title_library.path, data)
-        kwargs.setdefault("settings", FAST_SETTINGS)
-        backend = Backend(data, **kwargs)
-        started.append(backend)
-        return backend.start()
-
-    yield make
-    for b in started:
-        b.stop()
+    with backends_over(title_library.path, tmp_path) as start:
+        yield start
 
 
 @pytest.fixture

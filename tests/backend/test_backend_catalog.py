@@ -6,7 +6,7 @@ import json
 import httpx
 import pytest
 from backend_testkit import insert_titles
-from conftest import CLEAR_ID
+from backend_testkit import CLEAR_ID
 
 from backend_stub.server import Backend
 

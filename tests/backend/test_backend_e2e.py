@@ -10,7 +10,7 @@ import av
 import av.logging
 import httpx
 from backend_testkit import register_and_login
-from conftest import PROTECTED_ID
+from backend_testkit import PROTECTED_ID
 
 from backend_stub.server import Backend
 

@@ -6,7 +6,7 @@ import json
 
 import httpx
 from backend_testkit import demo_headers, register_and_login, wall_clock
-from conftest import CLEAR_ID, PROTECTED_ID
+from backend_testkit import CLEAR_ID, PROTECTED_ID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from backend_stub.api.clock import ManualClock

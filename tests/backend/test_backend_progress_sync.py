@@ -4,7 +4,8 @@ from __future__ import annotations
 import sqlite3
 
 import httpx
-from conftest import CLEAR_ID, FAST_SETTINGS
+from backend_testkit import CLEAR_ID
+from testkit import FAST_SETTINGS
 
 from backend_stub.api.clock import ManualClock
 from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import httpx
 from backend_testkit import insert_titles, register_and_login
-from conftest import CLEAR_ID, PROTECTED_ID
+from backend_testkit import CLEAR_ID, PROTECTED_ID
 
 from backend_stub.db import open_db
 from backend_stub.server import Backend

@@ -6,14 +6,12 @@ private copy, so a test may stop or throttle its backend freely.
 """
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 import pytest
+from testkit import backends_over
 
 from backend_stub.server import Backend
 from downloads import DownloadManager, DownloadPaths
@@ -43,21 +41,9 @@ def dl_library(tmp_path_factory: pytest.TempPathFactory) -> DlLibrary:
 
 @pytest.fixture
 def start_backend(tmp_path: Path, dl_library: DlLibrary) -> Iterator[Callable[..., Backend]]:
-    """Start Backends over private copies of the library; all stopped at teardown."""
-    started: list[Backend] = []
-
-    def make(**kwargs: Any) -> Backend:
-        data = tmp_path / f"backend{len(started)}"
-        shutil.copytree(dl_library.path, data)
-        kwargs.setdefault("settings", FAST)
-        kwargs.setdefault("ingest_worker", False)
-        backend = Backend(data, **kwargs)
-        started.append(backend)
-        return backend.start()
-
-    yield make
-    for b in started:
-        b.stop()
+    """Start Backends (no ingest worker) over private copies of the library; all stopped at teardown."""
+    with backends_over(dl_library.path, tmp_path, settings=FAST, ingest_worker=False) as start:
+        yield start
 
 
 @pytest.fixture

@@ -11,29 +11,11 @@ import keyring.backend
 import keyring.backends.fail
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from testkit import MemoryKeyring
 
 from drm_client import DeviceKey, DeviceKeyError, SealBroken, load_device_key
 from drm_client.clearkey import b64url_decode, b64url_encode
 from drm_client.device_key import _WRAP_AAD, _wrapping_key
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A real keyring backend that keeps passwords in a dict (chosen explicitly by the tests)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
 
 
 class PlaintextKeyring(MemoryKeyring):

@@ -15,10 +15,8 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
+from feedkit import KEY, KID
 
-KEY = bytes.fromhex("00112233445566778899aabbccddeeff")
-KID = bytes.fromhex("0123456789abcdef0123456789abcdef")
-WRONG_KEY = bytes.fromhex("ffeeddccbbaa99887766554433221100")
 DURATION_S = 12
 SHAKA = Path("/work/main/.tools/node_modules/shaka-packager/bin/packager-linux-x64")
 _NS = {"d": "urn:mpeg:dash:schema:mpd:2011"}

@@ -12,6 +12,10 @@ from player.feed.events import EndOfFile, VideoSize
 from player.feed.mpv_output import MpvOutput
 from player.feed.remux import TsRemuxer
 
+KEY = bytes.fromhex("00112233445566778899aabbccddeeff")  # the content key of the protected test packages
+KID = bytes.fromhex("0123456789abcdef0123456789abcdef")
+WRONG_KEY = bytes.fromhex("ffeeddccbbaa99887766554433221100")
+
 
 def remux_plan(package: Any, plan: Sequence[int], *, first: int = 0, audio_plan: Sequence[int] | None = None,
                key: bytes | None = None, flush: bool = True) -> bytes:

@@ -5,7 +5,7 @@ import io
 
 import av
 import pytest
-from conftest import KEY, KID, WRONG_KEY
+from feedkit import KEY, KID, WRONG_KEY
 from feedkit import decoded_size_runs, play_to_end, remux_plan
 
 from player.feed.errors import DecryptionFailed, FeedError, KeyRequired

@@ -1,19 +1,16 @@
 """Engine fixtures: a real backend (API + two edges on 127.0.0.1) over tiny real titles, and a signed-in client."""
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from testkit import backends_over
 
-from backend_stub.config import ApiSettings
 from backend_stub.server import Backend
 
 CLEAR = "engine-clear"
 LOCKED = "engine-locked"
-FAST_SETTINGS = ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024)
 
 
 @pytest.fixture(scope="session")
@@ -29,17 +26,6 @@ def engine_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def start_backend(tmp_path: Path, engine_library: Path) -> Iterator[Callable[..., Backend]]:
-    """Start a Backend over a private copy of the library; stopped at teardown."""
-    started: list[Backend] = []
-
-    def make(**kwargs: Any) -> Backend:
-        data = tmp_path / f"backend{len(started)}"
-        shutil.copytree(engine_library, data)
-        kwargs.setdefault("settings", FAST_SETTINGS)
-        backend = Backend(data, **kwargs)
-        started.append(backend)
-        return backend.start()
-
-    yield make
-    for backend in started:
-        backend.stop()
+    """Start Backends over private copies of the library; stopped at teardown."""
+    with backends_over(engine_library, tmp_path) as start:
+        yield start

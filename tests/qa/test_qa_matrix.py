@@ -9,7 +9,7 @@ from pathlib import Path
 from ui.qa import FIGURES, Runner, judge, load_matrix, run_cli
 from ui.report_html import charts, render_report
 
-from conftest import QA_TITLES
+from qakit import QA_TITLES
 
 TRACE = [{"duration_ms": 4000, "bandwidth_kbps": 1500, "latency_ms": 20},
          {"duration_ms": 4000, "bandwidth_kbps": 900, "latency_ms": 20}]

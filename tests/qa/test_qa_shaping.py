@@ -13,7 +13,7 @@ from player.net import CdnPool, HttpTransport, MonotonicClock, SegmentRequest, S
 from player.session import PlaybackSession, SessionOptions
 from player.shaping import ShapedTransport, Shaping, TraceLink, load_trace, shaped
 
-from conftest import StaticServer
+from qakit import StaticServer
 
 STEPS = [{"duration_ms": 3000, "bandwidth_kbps": 2000, "latency_ms": 0},
          {"duration_ms": 3000, "bandwidth_kbps": 600, "latency_ms": 0}]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,8 @@ import pytest
 from backend_stub.config import ApiSettings
 from backend_stub.server import Backend
 
-CLEAR = "sync-clear"
-LOCKED = "sync-locked"
+from sync_helpers import CLEAR, LOCKED
+
 FAST_SETTINGS = ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024)
 
 
@@ -47,8 +46,3 @@ def start_backend(tmp_path: Path, sync_library: Path) -> Iterator[Callable[..., 
     for backend in started:
         backend.stop()
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

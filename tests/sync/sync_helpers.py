@@ -1,6 +1,7 @@
 """Shared steps for the sync tests: sign in, play a title with sync attached, read the backend's tables."""
 from __future__ import annotations
 
+import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,15 @@ from player.backend_client import BackendClient
 from player.session import PlaybackSession, SessionOptions
 from player.sync import SyncConfig, SyncHandle, attach_sync
 
+CLEAR = "sync-clear"
+LOCKED = "sync-locked"
 FAST_SYNC = SyncConfig(idle_s=0.5)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 async def signed_in(api_url: str) -> BackendClient:

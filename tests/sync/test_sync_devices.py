@@ -5,8 +5,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from conftest import CLEAR
-from sync_helpers import backend_rows, play_with_sync, signed_in
+from sync_helpers import CLEAR, backend_rows, play_with_sync, signed_in
 
 
 def test_watch_on_one_device_resume_on_the_other(start_backend, tmp_path: Path) -> None:

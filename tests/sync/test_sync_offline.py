@@ -11,8 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import CLEAR, free_port
-from sync_helpers import backend_rows, signed_in
+from sync_helpers import CLEAR, backend_rows, free_port, signed_in
 
 from player.backend_client import BackendClient
 from player.session import PlaybackSession, SessionOptions

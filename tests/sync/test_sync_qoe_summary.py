@@ -8,8 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from conftest import CLEAR, LOCKED
-from sync_helpers import backend_rows, play_with_sync, signed_in
+from sync_helpers import CLEAR, LOCKED, backend_rows, play_with_sync, signed_in
 
 from backend_stub.config import DEMO_PASSWORD
 from player.net.cmcd import decode

@@ -15,30 +15,11 @@ import keyring
 import keyring.backend
 import pytest
 
-from backend_stub.config import ApiSettings
+from testkit import FAST_SETTINGS, MemoryKeyring
+
 from backend_stub.server import Backend
 
-FAST_SETTINGS = ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024)
 TITLES = ("ui-alpha", "ui-beta")
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that lives in this process (headless boxes have none; PLATFORM.md)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
 
 
 @pytest.fixture

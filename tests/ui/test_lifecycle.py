@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from backend_stub.server import Backend
-from tests.ui.conftest import FAST_SETTINGS, NotifySocket, sign_in
+from testkit import FAST_SETTINGS
+from tests.ui.conftest import NotifySocket, sign_in
 from ui.sd_notify import Notifier
 
 ROOT = Path(__file__).resolve().parents[2]

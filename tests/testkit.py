@@ -1,0 +1,65 @@
+"""Helpers shared by every test package (importable as ``testkit``: pytest puts ``tests/`` on sys.path).
+
+- :data:`FAST_SETTINGS`: production API limits with a cheap argon2 cost (the default costs ~0.7 s per
+  hash on a busy 2-core box, and tests hash a lot).
+- :func:`backends_over`: start real :class:`~backend_stub.server.Backend` s (API + edges on 127.0.0.1)
+  over private copies of an encoded title library, so a test may stop, throttle or break its own.
+- :class:`MemoryKeyring`: a real ``keyring`` backend kept in a dict, for boxes that have no OS keyring
+  (this one: PLATFORM.md); tests choose it explicitly with ``keyring.set_keyring``.
+"""
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring.backend
+
+from backend_stub.config import ApiSettings
+from backend_stub.server import Backend
+
+FAST_SETTINGS = ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024)
+
+
+@contextlib.contextmanager
+def backends_over(library: Path, workdir: Path, **defaults: Any) -> Iterator[Callable[..., Backend]]:
+    """Yield ``start(**kwargs) -> Backend``; every backend started is stopped on exit.
+
+    ``kwargs`` (over ``defaults``) go to ``Backend``; ``settings`` defaults to :data:`FAST_SETTINGS`.
+    """
+    started: list[Backend] = []
+
+    def start(**kwargs: Any) -> Backend:
+        data = workdir / f"backend{len(started)}"
+        shutil.copytree(library, data)
+        options = {"settings": FAST_SETTINGS, **defaults, **kwargs}
+        backend = Backend(data, **options)
+        started.append(backend)
+        return backend.start()
+
+    try:
+        yield start
+    finally:
+        for backend in started:
+            backend.stop()
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A real keyring backend that keeps passwords in a dict."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
