@@ -17,7 +17,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.ui.conftest import MemoryKeyring  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from testkit import MemoryKeyring  # noqa: E402
 from ui.app.main import build_window, make_app  # noqa: E402
 
 
