@@ -215,12 +215,14 @@ def _play(manager: DownloadManager, asset_id: str, report_path: str | None) -> i
     import json
 
     from player.session import PlaybackSession
+    from player.sync import run_synced
 
     playback = manager.open_offline(asset_id)
     try:
         session = PlaybackSession(target=asset_id, source=playback.source, presentation=playback.presentation,
                                   keys=playback.keys)
-        report = asyncio.run(session.run())
+        # progress made offline is queued durably and sent when a backend is reachable again
+        report = asyncio.run(run_synced(session, backend=None, title_id=playback.title_id))
     finally:
         playback.close()
     if report_path:

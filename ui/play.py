@@ -21,6 +21,7 @@ from player.errors import PlaybackError
 from player.net import MonotonicClock
 from player.session import PlaybackSession, SessionOptions
 from player.shaping import Shaping, load_trace, shaped
+from player.sync import run_synced
 
 DEFAULT_BACKEND = "http://127.0.0.1:8700"
 DEMO_LOGIN = ("demo@reelbox.local", "demo")
@@ -92,7 +93,10 @@ class PlayFailed(Exception):
 
 
 async def _run(session: PlaybackSession) -> dict[str, Any]:
+    """Catalog titles play with resume sync and telemetry; a bare manifest URL has no backend to sync with."""
     try:
+        if session.backend is not None:
+            return await run_synced(session, backend=session.backend)
         return await session.run()
     except Exception as exc:
         raise PlayFailed(exc, session.report()) from exc

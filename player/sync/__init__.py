@@ -6,6 +6,8 @@ Public face::
     report = await session.run()
     await handle.aclose()             # commit, deliver what it can, stop the uploader
 
+    report = await run_synced(session, backend=backend_client_or_None)   # the same, in one call
+
     handle = open_sync(backend=None, home=None)                       # no session (downloads, app start)
     handle.record_progress(title_id, position_s, duration_s)          # progress made offline
     await handle.flush()              # deliver now; False while the backend is unreachable
@@ -14,10 +16,10 @@ Modules: ``outbox`` (SQLite queue), ``writer`` (thread committing to it), ``uplo
 with back-off), ``backoff``, ``attach``, ``errors``. The event schema is ``player/telemetry.py``; the
 resume policy ``player/resume.py``; the conflict rule ``backend_stub/api/progress.py``.
 """
-from player.sync.attach import SyncConfig, SyncHandle, attach_sync, open_sync
+from player.sync.attach import SyncConfig, SyncHandle, attach_sync, open_sync, run_synced
 from player.sync.backoff import Backoff
 from player.sync.errors import DeliveryError, OutboxError, RejectedItem, SyncError
 from player.sync.outbox import Outbox
 
 __all__ = ["Backoff", "DeliveryError", "Outbox", "OutboxError", "RejectedItem", "SyncConfig", "SyncError",
-           "SyncHandle", "attach_sync", "open_sync"]
+           "SyncHandle", "attach_sync", "open_sync", "run_synced"]

@@ -185,3 +185,13 @@ def _totals(session: PlaybackSession) -> dict[str, Any]:
     startup = None if qoe.startup_at is None else round((qoe.startup_at - qoe.opened_at) * 1000, 1)
     return {"startup_ms": startup, "rebuffer_s": round(qoe.rebuffer_s(now), 3), "rebuffer_count": len(qoe.rebuffers),
             "avg_bitrate_kbps": round(qoe.avg_bitrate_kbps(), 1)}
+
+
+async def run_synced(session: PlaybackSession, *, backend: BackendClient | None, home: Path | None = None,
+                     title_id: str | None = None) -> dict[str, Any]:
+    """Run ``session`` with resume sync and telemetry attached (what every front end plays through)."""
+    handle = attach_sync(session, backend=backend, home=home, title_id=title_id)
+    try:
+        return await session.run()
+    finally:
+        await handle.aclose()

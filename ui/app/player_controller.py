@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from player.backend_client import BackendClient
 from player.session import PlaybackSession, SessionOptions
+from player.sync import run_synced
 from ui.app.config import AppConfig
 from ui.app.engine_thread import EngineThread
 from ui.app.errors import sentence
@@ -75,7 +76,8 @@ class PlayerController(QObject):
         self.session = session
 
         async def run() -> dict[str, Any]:
-            return await session.run()
+            # resume position and telemetry follow the viewer; offline (no backend) they are queued
+            return await run_synced(session, backend=session.backend)
 
         def done(report: dict[str, Any]) -> None:
             if generation == self._generation:
