@@ -286,7 +286,9 @@ class Scheduler:
         ref = rendition.init or (rendition.segments[0].init if rendition.segments else None)
         if ref is None:
             raise PlaybackError(f"{kind} rendition {rendition.id!r} has no init segment (not CMAF/fMP4)")
-        fetched = await self.source.fetch(rendition, ref, kind=kind, is_init=True)
+        cmcd = CmcdData(bitrate_kbps=rendition.bandwidth / 1000.0 or None, object_type=ObjectType.INIT,
+                        startup=self.abr.phase is not Phase.STEADY)
+        fetched = await self.source.fetch(rendition, ref, kind=kind, is_init=True, cmcd=cmcd)
         self.qoe.failover(fetched.failovers)
         progress.init_cache[rendition.id] = fetched.body
         return fetched.body

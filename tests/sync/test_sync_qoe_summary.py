@@ -89,10 +89,13 @@ def test_cmcd_keys_on_segment_requests_and_no_secrets_in_telemetry(start_backend
     # ``bs`` is a boolean: CTA-5004 §3.3 omits false booleans, so it only appears on a starved request
     assert seen >= CMCD_KEYS - {"bs"}, CMCD_KEYS - seen
     assert all("bs" not in keys or keys >= {"bl"} for keys in segment_keys)
-    # media segments (init segments carry only cid/sid today: reported to the scheduler owner)
-    missing = [(u, keys) for u, keys in zip([u for u in urls if "CMCD=" in u], segment_keys)
+    # media segments carry the buffer and duration; init segments say what they are (ot=i) and their bitrate
+    with_cmcd = [u for u in urls if "CMCD=" in u]
+    missing = [(u, keys) for u, keys in zip(with_cmcd, segment_keys)
                if "/init" not in u and not {"bl", "br", "cid", "d", "ot", "sid"} <= keys]
     assert not missing, missing[:3]
+    inits = [keys for u, keys in zip(with_cmcd, segment_keys) if "/init" in u]
+    assert inits and all({"ot", "br", "sid", "cid"} <= keys for keys in inits), inits
     payloads = [p for (p,) in backend_rows(backend.data_dir, "SELECT payload FROM telemetry")]
     assert any(json.loads(p)["type"] == "license" for p in payloads)  # a licence was fetched with the token
     (key_hex,) = backend_rows(backend.data_dir, "SELECT key FROM content_keys WHERE title_id = ?", (LOCKED,))[0]
