@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := libmpv2 xvfb xauth nginx-light wrk libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libxkbcommon-x11-0 desktop-file-utils
+APT_PACKAGES := libmpv2 xvfb xauth nginx-light wrk libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libxkbcommon-x11-0 desktop-file-utils dbus
 
 .PHONY: demo test install system-deps tools bench clean bundle install-desktop
 
