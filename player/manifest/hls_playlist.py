@@ -11,7 +11,7 @@ variants, renditions); :mod:`player.manifest.hls` turns it into the neutral mode
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -175,6 +175,19 @@ def _tag(line: str) -> tuple[str, str]:
     return name, value
 
 
+def _tags(lines: Iterable[tuple[int, str]], ctx: _Lines, url: str) -> Iterator[tuple[int, str, str, str]]:
+    """(line number, line, tag name, value) with EXT-X-DEFINE applied and comments skipped (RFC 8216 §4.3.1.3)."""
+    for n, raw in lines:
+        if raw.startswith("#EXT-X-DEFINE:"):
+            ctx.define(parse_attributes(raw[14:], url=url, line=n), n)
+            continue
+        if raw.startswith("#") and not raw.startswith("#EXT"):
+            continue
+        ln = ctx.substitute(raw, n)
+        name, value = _tag(ln)
+        yield n, ln, name, value
+
+
 def parse_master(data: str | bytes, url: str) -> MasterPlaylist:
     """A multivariant (master) playlist. I-frame playlists are skipped: we never play trick modes."""
     check_base(url)
@@ -184,14 +197,7 @@ def parse_master(data: str | bytes, url: str) -> MasterPlaylist:
     media: list[MediaEntry] = []
     session_keys: list[Protection] = []
     pending: tuple[dict[str, str], int] | None = None
-    for n, raw in lines:
-        if raw.startswith("#EXT-X-DEFINE:"):
-            ctx.define(parse_attributes(raw[14:], url=url, line=n), n)
-            continue
-        if raw.startswith("#") and not raw.startswith("#EXT"):
-            continue
-        ln = ctx.substitute(raw, n)
-        name, value = _tag(ln)
+    for n, ln, name, value in _tags(lines, ctx, url):
         if name == "#EXT-X-STREAM-INF":
             pending = (parse_attributes(value, url=url, line=n), n)
         elif name == "#EXT-X-MEDIA":
@@ -291,14 +297,7 @@ def parse_media(data: str | bytes, url: str, *, variables: Mapping[str, str] | N
     skipped = 0
     index = 0
     t = 0.0
-    for n, raw in lines:
-        if raw.startswith("#EXT-X-DEFINE:"):
-            ctx.define(parse_attributes(raw[14:], url=url, line=n), n)
-            continue
-        if raw.startswith("#") and not raw.startswith("#EXT"):
-            continue
-        ln = ctx.substitute(raw, n)
-        name, value = _tag(ln)
+    for n, ln, name, value in _tags(lines, ctx, url):
         if name == "#EXTINF":
             dur = to_float(value.split(",", 1)[0], name="EXTINF")
             if dur is None or dur < 0:
