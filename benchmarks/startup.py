@@ -23,7 +23,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -291,6 +294,28 @@ def _nodelay_listeners() -> None:
     socket.socket.listen = with_nodelay  # type: ignore[method-assign]
 
 
+class BackendProcess:
+    """``reelbox backend`` in its own process, as a CDN would be: the edge does not share the player's GIL."""
+
+    def __init__(self, data: Path) -> None:
+        env = dict(os.environ, REELBOX_DEMO_CATALOG="0", REELBOX_HOME=str(data / "home"))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ui", "backend", "--port", "0", "--edges", "1", "--data", str(data)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        )
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.startswith("Reelbox backend: API "):
+                self.api_url = line.split()[3].removesuffix("/api/v1")
+                break
+        else:
+            raise RuntimeError("the backend process did not start")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
@@ -299,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=20, help="length of the encoded test titles")
     parser.add_argument("--seek-to", type=float, default=10.0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the backend in this process (its edge then competes with the player for the GIL)")
     parser.add_argument("--api-nodelay", action="store_true",
                         help="what-if: TCP_NODELAY on the backend's listening sockets (the proposed backend fix)")
     args = parser.parse_args(argv)
@@ -307,7 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="reelbox-startup-") as tmp:
         data = args.data or Path(tmp)
         ensure_titles(data, args.seconds)
-        backend = Backend(data, edges=1, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8192)).start()
+        if args.in_process:
+            backend: Any = Backend(data, edges=1, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8192)).start()
+        else:
+            backend = BackendProcess(data)
         try:
             results = asyncio.run(bench(backend, data, args.runs, args.fmt, args.seek_to))
         finally:
