@@ -140,7 +140,8 @@ class DownloadManager:
             offline = offline_model.offline_presentation(presentation, planned)
             protected = bool(kids)
             self.queue.create_asset(
-                asset_id=asset_id, title_id=title_id, name=title_id, quality=quality_name(video), protected=protected,
+                asset_id=asset_id, title_id=title_id, name=await _display_name(backend, title_id),
+                quality=quality_name(video), protected=protected,
                 choices={"quality": choice.quality, "audio": choice.audio_languages, "subtitles": choice.subtitles},
                 wrapped_key=new_wrapped_asset_key(self.device_key, asset_id),
                 presentation_json=offline_model.dumps(offline), now=self.wall_clock(),
@@ -355,3 +356,11 @@ class DownloadManager:
         self.queue.set_state(asset_id, "complete", completed_at=self.wall_clock())
         if progress is not None:
             progress(meter.snapshot(self.perf_clock(), "complete"))
+
+
+async def _display_name(backend: BackendClient, title_id: str) -> str:
+    """The catalog's name for the title (what a person reads in the downloads list); its id if the catalog won't say."""
+    try:
+        return str((await backend.title(title_id)).get("name") or title_id)
+    except PlayerError:
+        return title_id

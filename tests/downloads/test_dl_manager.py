@@ -31,6 +31,7 @@ def test_quality_choice_and_unknown_quality(backend: Backend, manager: DownloadM
     assert manager.list() == []
     info = download(manager, backend.api_url, CLEAR, choice=DownloadChoice(quality="lowest", subtitles=False))
     assert info.quality == "144p"
+    assert info.name == f"Test {CLEAR}"  # the catalog's name, as the downloads list shows it
     kinds = [t.kind for t in manager.queue.tracks(info.asset_id)]
     assert kinds == ["video", "audio"]
     video = manager.offline_presentation(info.asset_id).video_track()
