@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 import traceback
@@ -35,15 +34,19 @@ from downloads.errors import (
 )
 from downloads.plan import DownloadChoice
 from downloads.progress import Progress
-
-DEFAULT_BACKEND = "http://127.0.0.1:8700"
+from player.backend_client import (
+    DEFAULT_API_URL,
+    BackendClient,
+    api_url,
+    login_from_env,
+)
 
 
 def add_download_arguments(parser: argparse.ArgumentParser) -> None:
     """``reelbox download TITLE [--quality NAME] [--backend URL] [--parallel N] [--audio LANGS] [--no-subtitles]``."""
     parser.add_argument("title", help="catalog title id")
     parser.add_argument("--quality", default=None, help="best (default), lowest, or a height such as 240p")
-    parser.add_argument("--backend", default=None, help=f"backend URL (default $REELBOX_BACKEND or {DEFAULT_BACKEND})")
+    parser.add_argument("--backend", default=None, help=f"backend URL (default $REELBOX_BACKEND or {DEFAULT_API_URL})")
     parser.add_argument("--parallel", type=int, default=4, help="segments fetched at once (default 4)")
     parser.add_argument("--audio", default=None, help="audio languages, comma-separated, or * for all")
     parser.add_argument("--no-subtitles", action="store_true", help="skip subtitle tracks")
@@ -88,15 +91,12 @@ def _fail(exc: BaseException, debug: bool, err: TextIO) -> int:
 
 
 def _backend_url(args: argparse.Namespace) -> str:
-    return getattr(args, "backend", None) or os.environ.get("REELBOX_BACKEND") or DEFAULT_BACKEND
+    return api_url(getattr(args, "backend", None))
 
 
 async def _signed_in(url: str):  # type: ignore[no-untyped-def]
-    from player.backend_client import BackendClient
-
     client = BackendClient(url)
-    await client.login(os.environ.get("REELBOX_EMAIL", "demo@reelbox.local"),
-                       os.environ.get("REELBOX_PASSWORD", "demo"))
+    await client.login(*login_from_env())
     return client
 
 

@@ -189,7 +189,7 @@ class DownloadManager:
                 for a in self.queue.assets() if a.state != "complete"]
 
     # --- offline use ----------------------------------------------------------------------
-    def open_offline(self, asset_id: str, *, on_position: Callable[[str, float], None] | None = None) -> OfflinePlayback:
+    def open_offline(self, asset_id: str) -> OfflinePlayback:
         """What ``PlaybackSession`` needs to play a download with no network; enforces the licence."""
         asset = self.queue.asset(asset_id)
         if asset.state != "complete":
@@ -204,8 +204,6 @@ class DownloadManager:
             keys = self.licences.keys_for_playback(asset.license_id)
         playback = OfflinePlayback(asset_id=asset_id, title_id=asset.title_id, presentation=presentation,
                                    source=OfflineSource(self._store(asset)), keys=keys)
-        if on_position is not None:
-            playback.on_position = on_position
         return playback
 
     def offline_presentation(self, asset_id: str) -> Presentation:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from drm_client import KeyRing
 from player.manifest import Presentation, Rendition, SegmentRef
@@ -40,16 +40,12 @@ class OfflineSource:
         return Fetched(body=body, cdn=-1, seconds=elapsed, ttfb_s=0.0)
 
 
-def _no_progress(asset_id: str, position_s: float) -> None:
-    """Default hook for positions reached offline (queued for sync by the resume issue)."""
-
-
 @dataclass(kw_only=True)
 class OfflinePlayback:
     """Everything ``PlaybackSession(source=..., presentation=..., keys=...)`` needs for a download.
 
-    ``keys`` is None for a clear title. ``on_position`` is the hook for progress made offline
-    (to be queued for sync, see the resume issue); call :meth:`close` to zero the keys.
+    ``keys`` is None for a clear title; call :meth:`close` to zero the keys. Progress made offline is
+    queued for sync by ``player.sync.run_synced(session, backend=None)``.
     """
 
     asset_id: str
@@ -57,10 +53,6 @@ class OfflinePlayback:
     presentation: Presentation
     source: OfflineSource
     keys: KeyRing | None
-    on_position: Callable[[str, float], None] = field(default=_no_progress)
-
-    def report_position(self, position_s: float) -> None:
-        self.on_position(self.asset_id, position_s)
 
     def close(self) -> None:
         if self.keys is not None:

@@ -5,6 +5,8 @@ Only what the engine needs lives here; tokens are held in memory and never logge
 from __future__ import annotations
 
 import base64
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,19 @@ import httpx
 
 from player.errors import PlayerError
 from player.net.tls import tls_context
+
+DEFAULT_API_URL = "http://127.0.0.1:8700"  # `reelbox backend` / `reelbox demo`
+DEMO_LOGIN = ("demo@reelbox.local", "demo")
+
+
+def api_url(explicit: str | None = None, env: Mapping[str, str] = os.environ) -> str:
+    """The backend to talk to: ``--backend``, else ``$REELBOX_BACKEND``, else the bundled backend's address."""
+    return explicit or env.get("REELBOX_BACKEND") or DEFAULT_API_URL
+
+
+def login_from_env(env: Mapping[str, str] = os.environ) -> tuple[str, str]:
+    """Headless front ends (CLI, QA, kiosk provisioning) sign in with ``$REELBOX_EMAIL``/``$REELBOX_PASSWORD``."""
+    return env.get("REELBOX_EMAIL", DEMO_LOGIN[0]), env.get("REELBOX_PASSWORD", DEMO_LOGIN[1])
 
 
 class BackendError(PlayerError):

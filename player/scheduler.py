@@ -143,8 +143,14 @@ class Scheduler:
         return max(0.0, self._video.added_until_s - self.playhead_s())
 
     @property
-    def tracks(self) -> tuple[str, ...]:
-        return ("video", "audio") if self.audio is not None else ("video",)
+    def buffered_until_s(self) -> float | None:
+        """Media time up to which video has been handed to the feed (the seek bar's buffered range)."""
+        return self._video.added_until_s
+
+    @property
+    def video_done(self) -> bool:
+        """Every video segment up to the end (or ``until``) has been fed."""
+        return self._video.done
 
     # -- the loop ---------------------------------------------------------------------------
 

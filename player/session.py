@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from abr.metrics import SessionResult
@@ -219,7 +219,7 @@ class PlaybackSession:
 
     def _draining(self) -> bool:
         """libmpv running dry after the last segment is the end of the stream, not a rebuffer."""
-        return self.scheduler is not None and self.scheduler._video.done and self.scheduler.buffer_s() < 0.5
+        return self.scheduler is not None and self.scheduler.video_done and self.scheduler.buffer_s() < 0.5
 
     def _advance(self, position_s: float) -> None:
         """Count media time actually played (a seek jumps without playing the gap)."""
@@ -299,7 +299,7 @@ class PlaybackSession:
             "position_s": self.position(),
             "duration_s": self.presentation.duration_s if self.presentation else None,
             "buffer_s": sched.buffer_s() if sched else 0.0,
-            "buffered_until_s": sched._video.added_until_s if sched else None,
+            "buffered_until_s": sched.buffered_until_s if sched else None,
             "rendition": rendition.id if rendition else None,
             "width": out.video_size[0] if out and out.video_size else None,
             "height": out.video_size[1] if out and out.video_size else None,
@@ -431,7 +431,8 @@ class PlaybackSession:
         else:
             report["qoe_lin"] = None
         report["decoder_errors"] = self.decoder_errors
-        report["cdn_failovers"] = max(report["cdn_failovers"], self.pool.failovers if self.pool else 0)
+        if self.pool is not None:  # the pool sees every request's failovers, manifests included
+            report["cdn_failovers"] = self.pool.failovers
         report["algorithm"] = self.scheduler.abr.algorithm.name if self.scheduler else None
         report["emergency_downswitches"] = self.scheduler.emergency_downswitches if self.scheduler else 0
         report["start_s"] = self.start_s
@@ -440,8 +441,6 @@ class PlaybackSession:
 
 
 def _record_dict(record: Any, origin: float) -> dict[str, Any]:
-    from dataclasses import asdict
-
     out = asdict(record)
     out["kind"] = str(out.get("kind"))
     out["t_s"] = round(out["at_s"] - origin, 3)  # seconds since the session opened (the segments' ``at_s`` axis)

@@ -2,8 +2,8 @@
 
 DESIGN.md "One pipeline, two sources": the scheduler, feed, telemetry and resume are the same code;
 only the ``SegmentSource`` differs — :class:`CdnSource` (the CDN pool) online, the sealed local
-store offline (``downloads``). Every implementation runs the conformance checks in
-``tests/player/source_conformance.py``.
+store offline (``downloads``). Every implementation passes ``testkit.check_segment_source``
+(tests/player/test_source_conformance.py, tests/downloads/test_dl_source_conformance.py).
 """
 from __future__ import annotations
 

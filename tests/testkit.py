@@ -63,3 +63,22 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         self.store.pop((service, username), None)
+
+
+async def check_segment_source(source: Any, presentation: Any) -> None:
+    """Conformance checks every ``player.source.SegmentSource`` passes (STYLE.md #12).
+
+    For each video and audio rendition: the init segment comes back as an ISO BMFF init (``ftyp``/``moov``),
+    the first media segment as a fragment (``moof``/``mdat``) with timings and a CDN index, ``patient``
+    is accepted, and the same request twice gives the same bytes.
+    """
+    for track in (*presentation.tracks_of("video"), *presentation.tracks_of("audio")):
+        for rendition in track.renditions:
+            init_ref = rendition.init or rendition.segments[0].init
+            init = await source.fetch(rendition, init_ref, kind=track.kind, is_init=True)
+            assert b"ftyp" in init.body[:64] and b"moov" in init.body, rendition.id
+            first = await source.fetch(rendition, rendition.segments[0], kind=track.kind)
+            again = await source.fetch(rendition, rendition.segments[0], kind=track.kind, patient=True)
+            assert b"moof" in first.body[:4096] and b"mdat" in first.body, rendition.id
+            assert again.body == first.body
+            assert first.seconds > 0 and first.ttfb_s >= 0 and isinstance(first.cdn, int)

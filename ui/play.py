@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from player.backend_client import BackendClient, PlaybackInfo
+from player.backend_client import BackendClient, PlaybackInfo, api_url, login_from_env
 from player.errors import PlaybackError
 from player.net import MonotonicClock
 from player.session import PlaybackSession, SessionOptions
 from player.shaping import Shaping, load_trace, shaped
 from player.sync import run_synced
 
-DEFAULT_BACKEND = "http://127.0.0.1:8700"
-DEMO_LOGIN = ("demo@reelbox.local", "demo")
 REQUEST_COLUMNS = ("t_s", "kind", "cdn", "url", "status", "bytes", "ttfb_ms", "duration_ms", "retries",
                    "error", "failover_to")
 
@@ -109,11 +106,9 @@ async def play_target(args: argparse.Namespace) -> dict[str, Any]:
     if is_manifest_url(args.target):
         options.force_cdn = cdn_index(cdn, [args.target])
         return await _run(PlaybackSession(target=args.target, options=options, manifest_urls=[args.target]))
-    backend = _PinningBackend(args.backend or os.environ.get("REELBOX_BACKEND") or DEFAULT_BACKEND, options, cdn)
+    backend = _PinningBackend(api_url(args.backend), options, cdn)
     try:
-        email = os.environ.get("REELBOX_EMAIL", DEMO_LOGIN[0])
-        password = os.environ.get("REELBOX_PASSWORD", DEMO_LOGIN[1])
-        await backend.login(email, password)
+        await backend.login(*login_from_env())
         return await _run(PlaybackSession(target=args.target, options=options, backend=backend))
     finally:
         await backend.aclose()

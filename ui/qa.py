@@ -62,6 +62,7 @@ from typing import Any
 
 import httpx
 
+from player.backend_client import login_from_env
 from ui.report_html import write_html_report
 from ui.svg_chart import CSS
 
@@ -214,8 +215,7 @@ class _Slot:
     async def admin(self, client: httpx.AsyncClient) -> None:
         if self.api_url is None or self.token is not None:
             return
-        email = os.environ.get("REELBOX_EMAIL", "demo@reelbox.local")
-        password = os.environ.get("REELBOX_PASSWORD", "demo")
+        email, password = login_from_env()
         r = await client.post(f"{self.api_url}/api/v1/auth/login", json={"email": email, "password": password})
         if r.status_code != 200:
             raise QaError(f"cannot sign in to {self.api_url} for the admin API: HTTP {r.status_code}")

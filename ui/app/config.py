@@ -14,14 +14,16 @@ from typing import Any
 
 import platformdirs
 
-DEFAULT_BACKEND = "http://127.0.0.1:8700"
+from player.backend_client import DEFAULT_API_URL
+
+
 
 
 @dataclass(frozen=True, kw_only=True)
 class AppConfig:
     """What Settings edits, plus kiosk state. ``force_cdn`` -1 and ``abr`` "" mean automatic."""
 
-    backend_url: str = DEFAULT_BACKEND
+    backend_url: str = DEFAULT_API_URL
     download_quality: str = "best"  # best | medium | low
     download_parallelism: int = 2
     abr: str = ""
