@@ -64,12 +64,12 @@ def demux_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None) -> 
                 raise SegmentFormatError(f"segment has no {kind} track")
             stream = streams[0]
             ctx = stream.codec_context
-            time_base = stream.time_base or Fraction(1, TS_CLOCK)
+            to_ts = _TsClock(stream.time_base or Fraction(1, TS_CLOCK))
             samples = tuple(
                 Sample(
-                    pts=_to_ts_clock(p.pts if p.pts is not None else p.dts, time_base),
-                    dts=_to_ts_clock(p.dts if p.dts is not None else p.pts, time_base),
-                    duration=_to_ts_clock(p.duration or 0, time_base),
+                    pts=to_ts(p.pts if p.pts is not None else p.dts),
+                    dts=to_ts(p.dts if p.dts is not None else p.pts),
+                    duration=to_ts(p.duration or 0),
                     data=bytes(p),
                     keyframe=p.is_keyframe,
                 )
@@ -91,8 +91,22 @@ def demux_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None) -> 
     return segment
 
 
-def _to_ts_clock(value: int, time_base: Fraction) -> int:
-    return int(round(value * time_base * TS_CLOCK))
+class _TsClock:
+    """Timestamps in ``time_base`` → the 90 kHz clock, rounded half to even like ``round(Fraction)``.
+
+    Integer arithmetic: Fraction objects per timestamp were half the remux time of a segment.
+    """
+
+    def __init__(self, time_base: Fraction) -> None:
+        self._num = time_base.numerator * TS_CLOCK
+        self._den = time_base.denominator
+
+    def __call__(self, value: int) -> int:
+        quotient, remainder = divmod(value * self._num, self._den)
+        twice = 2 * remainder
+        if twice > self._den or (twice == self._den and quotient % 2):
+            quotient += 1
+        return quotient
 
 
 def _verify_decodes(segment: DemuxedSegment, audio_params: tuple | None) -> None:
