@@ -8,6 +8,7 @@ figures are measured on the same axis.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import time
 from collections.abc import Callable, Sequence
@@ -350,23 +351,27 @@ class PlaybackSession:
         transport: HttpTransport | None = None
         # libmpv and the TLS context take tens of ms to build: build them while the backend answers
         tls = asyncio.ensure_future(asyncio.to_thread(tls_context))
-        making_output = asyncio.ensure_future(asyncio.to_thread(self._make_output, loop))
+        start_at: concurrent.futures.Future[float] = concurrent.futures.Future()
+        making_output = asyncio.ensure_future(asyncio.to_thread(self._open_output, loop, start_at))
         try:
             await self._grant()
-            transport = HttpTransport(clock=MonotonicClock(), tls=await tls)
-            await self._load(self.options.wrap_transport(transport) if self.options.wrap_transport else transport)
-            assert self.presentation is not None and self._source is not None
-            self._keys = self._keys_task()
             if self.options.start_s is not None:
                 self.start_s = self.options.start_s
             elif self.playback is not None:
                 self.start_s = self.playback.resume_s
+            start_at.set_result(self.start_s)
+            transport = HttpTransport(clock=MonotonicClock(), tls=await tls)
+            await self._load(self.options.wrap_transport(transport) if self.options.wrap_transport else transport)
+            assert self.presentation is not None and self._source is not None
+            self._keys = self._keys_task()
             audio = pick_audio(self.presentation, self.options.audio_language)
             self._feed = MuxFeed(("video", "audio") if audio else ("video",))
             self._start_fetching()  # the first requests go out while libmpv is still being built
-            self.output = await making_output
-            await self._add_subtitles()
-            self._generation = self.output.start(self.start_s)
+            self.output, generation = await making_output
+            if generation is None:  # text tracks are added before the file opens
+                await self._add_subtitles()
+                generation = self.output.start(self.start_s)
+            self._generation = generation
             self._feed.attach(self.output)
             self.qoe.note("start", self.clock(), start_s=self.start_s, target=self.target,
                           session_id=self.playback.session_id if self.playback else None)
@@ -383,6 +388,7 @@ class PlaybackSession:
             self.qoe.error(type(exc).__name__, str(exc), self.clock())
             raise
         finally:
+            start_at.cancel()
             await self._stop_fetching()
             self.qoe.note("end", self.clock(), position_s=self._last_position, played_s=round(self.played_s, 3),
                           completed=self._failure is None and self._end_error is None)
@@ -391,15 +397,31 @@ class PlaybackSession:
             await asyncio.gather(*tasks, return_exceptions=True)
             if self.output is None:
                 with contextlib.suppress(BaseException):
-                    (await making_output).close()
+                    (await making_output)[0].close()
             await self._close(transport)
         return self.report()
 
-    def _make_output(self, loop: asyncio.AbstractEventLoop) -> MpvOutput:
-        return MpvOutput(
+    def _open_output(
+        self, loop: asyncio.AbstractEventLoop, start_at: concurrent.futures.Future[float]
+    ) -> tuple[MpvOutput, int | None]:
+        """Build libmpv and open the stream (off the loop); returns the output and the file's generation.
+
+        The file is opened here, as soon as the grant says where playback starts, so that libmpv is
+        already waiting on the stream when the first remuxed bytes arrive (opening it from the loop
+        came 4 ms later: the loop is busy with the first responses). With a text track the loop
+        opens it, after the track is added (generation ``None``).
+        """
+        output = MpvOutput(
             vo=self.options.vo, ao=self.options.ao, clock=self.clock,
             on_event=lambda e: self._on_mpv_event(loop, e), options=self.options.mpv_options,
         )
+        if self.options.subtitle_language:
+            return output, None
+        try:
+            start_s = start_at.result()
+        except concurrent.futures.CancelledError:  # the session ended before it knew where to start
+            return output, None
+        return output, output.start(start_s)
 
     async def _close(self, transport: HttpTransport | None) -> None:
         if self._keys is not None:
