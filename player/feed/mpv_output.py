@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import itertools
 import queue
+import sys
 import tempfile
 import threading
 import time
@@ -54,6 +55,10 @@ PROTOCOL = "reelbox"
 _DECODER_COMPONENTS = ("ffmpeg/video", "ffmpeg/audio", "vd", "ad")
 _LAVF_DEFAULTS = {"demuxer-lavf-format": "", "demuxer-lavf-probesize": 5_000_000, "demuxer-lavf-analyzeduration": 0}
 _END_REASONS = {0: "eof", 1: "restarted", 2: "stop", 3: "quit", 4: "error", 5: "redirect"}
+# libmpv's threads call into Python for every stream read, event and log line, and each call waits
+# for the GIL; under CPython's default 5 ms switch interval a busy event loop (remuxing the next
+# segment) holds them that long per call. 0.5 ms: first frame ~2 ms sooner (benchmarks/startup.py).
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 class MpvOutput:
@@ -76,6 +81,8 @@ class MpvOutput:
         ``demuxer_format=None`` lets libmpv probe (used by the fMP4 negative control in tests);
         ``options`` are extra mpv options, e.g. ``{"wid": 1234}`` for the UI.
         """
+        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         self._clock = clock
         self._on_event = on_event
         self.events: queue.SimpleQueue[FeedEvent] = queue.SimpleQueue()
