@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from drm_client import KeyRing
 from player.manifest import Presentation, Rendition, SegmentRef
-from player.net import CmcdData
+from player.net import CmcdData, ProgressCallback
 from player.source import Fetched
 
 from downloads.offline_model import parse_offline_url
@@ -31,12 +31,15 @@ class OfflineSource:
 
     async def fetch(
         self, rendition: Rendition, ref: SegmentRef, *, kind: str, is_init: bool = False,
-        cmcd: CmcdData | None = None, patient: bool = False,
+        cmcd: CmcdData | None = None, patient: bool = False, on_progress: ProgressCallback | None = None,
     ) -> Fetched:
+        """``on_progress`` is called once, with the whole body (a local read has no transfer to watch)."""
         track, index = parse_offline_url(ref.urls[0])
         started = self._clock()
         body = await asyncio.to_thread(self.store.read, track, index)
         elapsed = max(self._clock() - started, 1e-6)
+        if on_progress is not None:
+            on_progress(len(body), len(body))
         return Fetched(body=body, cdn=-1, seconds=elapsed, ttfb_s=0.0)
 
 

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: ``listener(kind, at, data)``: telemetry and resume sync follow a session through these notes.
-#: kinds: first_frame, license, segment, failover, stall_start, stall_end, error, and the session's own
-#: notes (position, pause, seek, end).
+#: kinds: first_frame, license, segment, failover, stall_start, stall_end, error, the scheduler's
+#: downswitch and abandon, and the session's own notes (position, pause, seek, end).
 Listener = Callable[[str, float | None, dict[str, Any]], None]
 
 
@@ -49,6 +49,7 @@ class QoeTracker:
     rebuffers: list[tuple[float, float | None]] = field(default_factory=list)
     segments: list[SegmentRecord] = field(default_factory=list)
     cdn_failovers: int = 0
+    abandonments: int = 0  # video downloads the ABR abandoned mid-way (refetched at a lower rung)
     errors: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     listeners: list[Listener] = field(default_factory=list, repr=False)
@@ -78,6 +79,11 @@ class QoeTracker:
         self.cdn_failovers += count
         if count:
             self.note("failover", None, count=count)
+
+    def abandoned(self, now: float, *, index: int, from_rung: int, to_rung: int, received: int, **data: Any) -> None:
+        """The scheduler cancelled segment ``index`` at ``from_rung`` after ``received`` bytes, for ``to_rung``."""
+        self.abandonments += 1
+        self.note("abandon", now, index=index, from_rung=from_rung, to_rung=to_rung, received=received, **data)
 
     def stall_start(self, now: float) -> None:
         """A rebuffer begins; ignored before the first frame (that time is startup, not rebuffering)."""
@@ -131,6 +137,7 @@ class QoeTracker:
             "avg_bitrate_kbps": round(self.avg_bitrate_kbps(), 1),
             "switches": self.switches(),
             "cdn_failovers": self.cdn_failovers,
+            "abandonments": self.abandonments,
             "license_ms": self.license_ms,
             "errors": list(self.errors),
             "segments": [asdict(s) for s in self.segments],

@@ -7,6 +7,14 @@ with the buffer level *we* count — media time added to the feed minus the posi
 and feeds the download back into the throughput estimator. The audio task follows the video
 timeline at most one segment ahead, so both tracks interleave in the muxed stream.
 
+While a video segment downloads, the scheduler shows its progress to the algorithm's abandonment rule
+(``AbrSession.abandon``) as the simulator does: after each ``ABANDON_CHECK_S`` in which at least
+``ABANDON_CHECK_BYTES`` more arrived (a CDN gone silent is the stall detector's, and failover's, to
+handle). When the algorithm judges that the segment cannot arrive before the buffer runs dry, the
+request is cancelled (the pool logs it as an aborted attempt; the CDN is not blamed), the algorithm
+hears of it (``downloaded(..., abandoned=True)``), and the same segment is chosen again — no higher
+than the rung the algorithm stepped down to.
+
 Renditions are assumed segment-aligned (CMAF, DASH ``segmentAlignment``), so segment *i* of every
 video rendition covers the same media time; a rendition whose count differs is looked up by time.
 """
@@ -18,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from abr.session import AbrSession
-from abr.state import AbrState, Algorithm, Decision, Phase
+from abr.state import AbrState, Algorithm, Decision, Phase, Progress
 from drm_client import KeyRing
 from player.errors import FetchError, PlaybackError
 from player.manifest import Presentation, Rendition, SegmentRef
@@ -30,6 +38,8 @@ POLL_S = 0.05
 MIN_SAMPLE_BITS = 16_000 * 8  # smaller downloads say more about latency than throughput (Shaka: 16 kB)
 LOWEST_RUNG_RETRIES = 3
 RETRY_PAUSE_S = 0.5
+ABANDON_CHECK_S = 0.1  # how often a video download in flight is shown to the algorithm's abandonment rule ...
+ABANDON_CHECK_BYTES = 1500  # ... once this much more of it has arrived (the simulator's 12 000 bits)
 
 
 class FeedSink(Protocol):
@@ -55,6 +65,61 @@ class _TrackProgress:
     added_until_s: float | None = None
     done: bool = False
     init_cache: dict[str, bytes] = field(default_factory=dict)
+
+
+class _InFlight:
+    """A video download in flight as the source's progress callback reports it (all attempts of one request).
+
+    Timing follows the simulator's ``Progress``: ``elapsed_s`` and ``latency_s`` run from the request's
+    start. When the pool retries or fails over, the new attempt's bytes count from 0 and the time before
+    its response — the failed attempts included — counts as latency, so the rate judged is the rate of
+    the attempt in flight while the buffer is drained by the whole wait.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.started = clock()
+        self.head_at: float | None = None  # when the current attempt's response (or first bytes) came
+        self.received = 0  # bytes of the current attempt
+        self.total: int | None = None  # its body length, when announced
+        self.judged = 0  # ``received`` when the algorithm last saw it
+
+    def __call__(self, received: int, total: int | None) -> None:
+        if self.head_at is None or received == 0 or received < self.received:
+            self.head_at = self.clock()  # a new attempt
+            self.total = None
+            self.judged = 0
+        self.received = received
+        if total is not None:
+            self.total = total
+
+    def progress(self, *, rung: int, nominal_bits: float, buffer_s: float) -> Progress | None:
+        """The download as the algorithm sees it; ``None`` before the first body byte."""
+        if self.head_at is None or self.received <= 0:
+            return None
+        got = self.received * 8.0
+        size = self.total * 8.0 if self.total else nominal_bits
+        return Progress(rung=rung, size_bits=max(size, got), downloaded_bits=got, elapsed_s=self.clock() - self.started,
+                        latency_s=self.head_at - self.started, buffer_s=buffer_s)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Abandoned:
+    """A video download cancelled on the algorithm's word."""
+
+    rung: int
+    to_rung: int
+    received: int  # bytes of the attempt that was cancelled
+    seconds: float  # since the request started
+    latency_s: float
+
+
+async def _cancel(*tasks: asyncio.Future[object], why: str) -> None:
+    """Cancel what still runs and wait for it (the pool records the aborted attempt); retrieves every outcome."""
+    for task in tasks:
+        if not task.done():
+            task.cancel(why)
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def video_ladder(presentation: Presentation, max_height: int | None = None) -> tuple[Rendition, ...]:
@@ -128,6 +193,7 @@ class Scheduler:
             self.abr.seek(self.start_index)
         self.current_rung: int | None = None
         self.emergency_downswitches = 0
+        self.abandonments = 0
         self._video_advanced = asyncio.Event()
 
     # -- what we count -----------------------------------------------------------------------
@@ -178,11 +244,25 @@ class Scheduler:
         end = self._end_index(segments)
         for index in range(self.start_index, end):
             await self._wait_for_room(segments[index].duration_s)
-            state = self._abr_state(index)
-            decision = self._choose(state)
-            if decision.delay_s > 0:
-                await asyncio.sleep(decision.delay_s)
-            rung, fetched, init, ref, buffer_at_request = await self._fetch_video(index, decision.rung)
+            below: int | None = None  # after an abandonment: the rung the algorithm stepped down to
+            while True:
+                state = self._abr_state(index)
+                decision = self._choose(state)
+                if decision.delay_s > 0:
+                    await asyncio.sleep(decision.delay_s)
+                outcome = await self._fetch_video(index, decision.rung if below is None else min(decision.rung, below),
+                                                  state)
+                if not isinstance(outcome, _Abandoned):
+                    break
+                # as the simulator: not a throughput sample, but the algorithm hears of it; then ask again
+                self.abr.downloaded(state, rung=outcome.rung, bits=outcome.received * 8.0, seconds=outcome.seconds,
+                                    latency_s=outcome.latency_s, buffer_s=self.buffer_s(), abandoned=True,
+                                    abandon_to=outcome.to_rung)
+                self.abandonments += 1
+                self.qoe.abandoned(self.clock(), index=index, from_rung=outcome.rung, to_rung=outcome.to_rung,
+                                   received=outcome.received)
+                below = outcome.to_rung
+            rung, fetched, init, ref, buffer_at_request = outcome
             self.abr.downloaded(state, rung=rung, bits=len(fetched.body) * 8.0, seconds=fetched.seconds,
                                 latency_s=fetched.ttfb_s, buffer_s=self.buffer_s() + ref.duration_s)
             await self._feed("video", self.ladder[rung], init, ref, fetched, index, buffer_at_request, self._video)
@@ -191,13 +271,18 @@ class Scheduler:
         self._video.done = True
         self._signal_video_progress()
 
-    async def _fetch_video(self, index: int, rung: int) -> tuple[int, Fetched, bytes, SegmentRef, float]:
+    async def _fetch_video(
+        self, index: int, rung: int, state: AbrState
+    ) -> tuple[int, Fetched, bytes, SegmentRef, float] | _Abandoned:
         """Fetch segment ``index`` at ``rung``, falling back when every CDN failed or stalled.
 
         A stall on every CDN is the viewer's own link saying this rung no longer fits: asking the same
         bytes again would stall again. Under ABR the segment is refetched at the lowest rung; at the
         lowest rung (or a rung pinned for QA) it is refetched *patiently* — no throughput floor, only
         the read timeout — so a slow link rebuffers instead of ending the session.
+
+        Under ABR above the lowest rung, the download is watched while it runs (``state``: what the
+        algorithm was told when it chose): ``_Abandoned`` comes back when the algorithm gave up on it.
         """
         patient = False
         for attempt in range(LOWEST_RUNG_RETRIES + 1):
@@ -205,14 +290,19 @@ class Scheduler:
             ref = self._segment(rendition, index)
             assert ref is not None
             buffer_at_request = self.buffer_s()
+            flight = _InFlight(self.clock) if self._may_abandon(rung) else None
+            init_task = asyncio.ensure_future(self._init(rendition, "video", self._video))
+            media_task = asyncio.ensure_future(self.source.fetch(
+                rendition, ref, kind="video", patient=patient,
+                cmcd=self._cmcd(rendition, ref, ObjectType.VIDEO, buffer_at_request), on_progress=flight,
+            ))
+            abandoned: _Abandoned | None = None
             try:
-                init, fetched = await asyncio.gather(
-                    self._init(rendition, "video", self._video),
-                    self.source.fetch(
-                        rendition, ref, kind="video", patient=patient,
-                        cmcd=self._cmcd(rendition, ref, ObjectType.VIDEO, buffer_at_request),
-                    ),
-                )
+                if flight is not None:
+                    abandoned = await self._watch(media_task, flight, state, rung)
+                if abandoned is not None:
+                    return abandoned
+                init, fetched = await asyncio.gather(init_task, media_task)
                 return rung, fetched, init, ref, buffer_at_request
             except FetchError as exc:
                 if attempt == LOWEST_RUNG_RETRIES:
@@ -224,7 +314,31 @@ class Scheduler:
                 else:
                     patient = True
                     await asyncio.sleep(RETRY_PAUSE_S)
+            finally:
+                await _cancel(init_task, media_task, why="abandoned by the ABR" if abandoned else "cancelled")
         raise AssertionError("unreachable")
+
+    def _may_abandon(self, rung: int) -> bool:
+        """Abandonment is the algorithm's call, so not on a pinned rung; and there is nothing below the lowest."""
+        return rung > 0 and self.config.force_rung is None
+
+    async def _watch(self, media: asyncio.Future[Fetched], flight: _InFlight, state: AbrState,
+                     rung: int) -> _Abandoned | None:
+        """Show the download's progress to the algorithm until it ends (``None``) or the algorithm abandons it."""
+        while True:
+            done, _ = await asyncio.wait((media,), timeout=ABANDON_CHECK_S)
+            if done or not self._may_abandon(rung):
+                return None
+            if flight.received - flight.judged < ABANDON_CHECK_BYTES:
+                continue
+            flight.judged = flight.received
+            progress = flight.progress(rung=rung, nominal_bits=state.segment_bits(0, rung), buffer_s=self.buffer_s())
+            if progress is None:
+                continue
+            decision = self.abr.abandon(state, progress)
+            if decision is not None:
+                return _Abandoned(rung=rung, to_rung=decision.rung, received=flight.received,
+                                  seconds=progress.elapsed_s, latency_s=progress.latency_s)
 
     def _video_reached_s(self) -> float:
         reached = self._video.added_until_s

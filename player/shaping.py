@@ -19,6 +19,11 @@ and the real HTTP transport (``SessionOptions.wrap_transport``). It models the v
 The real transfer runs first at full speed (loopback or a real CDN); the wrapper then withholds the
 response until the emulated link would have delivered it. A real network slower than the emulated
 link therefore still shows through. Time comes from the injected ``Clock``.
+
+A request's ``on_progress`` hears the *emulated* arrival: ``(0, total)`` at the emulated first byte,
+then the bytes the link has carried every ``PROGRESS_STEP_S``, so the scheduler's ABR abandonment
+judges a transfer on the link the QA engineer asked for. A request cancelled mid-way (abandoned)
+frees the link at once, as a closed connection would.
 """
 from __future__ import annotations
 
@@ -28,10 +33,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from abr.traces import Trace, parse_trace
-from player.net import Clock, ConnectFailed, FetchResult, SegmentRequest, StallDetected, Transport
+from player.net import Clock, ConnectFailed, FetchResult, ProgressCallback, SegmentRequest, StallDetected, Transport
 from player.net.transport import floor_bps
 
 STEP_S = 0.01  # resolution of the stall-floor check over an emulated transfer
+PROGRESS_STEP_S = 0.05  # how often ``on_progress`` hears of an emulated transfer's bytes
 
 
 def load_trace(path: str | Path) -> Trace:
@@ -143,26 +149,53 @@ class ShapedTransport:
             error = ConnectFailed(f"emulated loss: connection dropped (request {self.requests}, every {self.shaping.loss_every})")
             error.elapsed_s = self._trace_now() - sent  # type: ignore[attr-defined]
             raise error
-        result = await self.inner.fetch(request)
-        first_byte = sent + latency + result.ttfb_s
-        if self.link is None:
+        progress = request.on_progress
+        if self.link is None:  # no trace: the body arrives as the real transfer reads it
+            result = await self.inner.fetch(request)
+            first_byte = sent + latency + result.ttfb_s
             return replace(result, ttfb_s=first_byte - sent, duration_s=self._trace_now() - sent)
+        result = await self.inner.fetch(replace(request, on_progress=None))  # full speed: progress is emulated below
+        first_byte = sent + latency + result.ttfb_s
         begin = max(first_byte, self._link_free_at)
         bits = result.bytes * 8.0
         end = self.link.finish(begin, bits)
         abort = self._stall_point(request, result, begin, end)
+        stop = end if abort is None else abort[0]
+        self._link_free_at = stop
+        try:
+            await self._deliver(progress, result, begin, stop, result.bytes if abort is None else abort[1])
+        except BaseException:  # cancelled (abandoned): the link is free from now on, not from ``stop``
+            if self._link_free_at == stop:
+                self._link_free_at = max(begin, self._trace_now())
+            raise
         if abort is not None:
             at, received = abort
-            self._link_free_at = at
-            await self._sleep_until(at)
             error = StallDetected(f"stalled after {received} bytes on the emulated link ({self.link.kbps(at):.0f} kbit/s)",
                                   received=received)
             error.elapsed_s = at - sent  # type: ignore[attr-defined]
             raise error
-        self._link_free_at = end
-        await self._sleep_until(end)
         done = max(end, self._trace_now())
         return replace(result, ttfb_s=begin - sent, duration_s=done - sent)
+
+    async def _deliver(self, progress: ProgressCallback | None, result: FetchResult, begin: float, stop: float,
+                       final: int) -> None:
+        """Wait until trace time ``stop``, telling ``progress`` what the link has carried from ``begin`` on
+        (``final`` bytes at ``stop``)."""
+        if progress is None:
+            await self._sleep_until(stop)
+            return
+        assert self.link is not None
+        total = result.bytes if "content-length" in result.headers else None
+        await self._sleep_until(begin)
+        progress(0, total)
+        base = self.link.bits_until(begin)
+        t = begin
+        while t < stop:
+            t = min(max(t, self._trace_now()) + PROGRESS_STEP_S, stop)
+            await self._sleep_until(t)
+            got = final if t >= stop else min(int((self.link.bits_until(t) - base) / 8), final)
+            if got:
+                progress(got, total)
 
     def _stall_point(self, request: SegmentRequest, result: FetchResult, begin: float, end: float) -> tuple[float, int] | None:
         """Where ``HttpTransport``'s stall rule would abort this emulated transfer: (trace time, bytes received)."""

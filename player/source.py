@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from player.manifest import Rendition, SegmentRef
-from player.net import CdnPool, CmcdData, RequestKind
+from player.net import CdnPool, CmcdData, ProgressCallback, RequestKind
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,9 +30,15 @@ class SegmentSource(Protocol):
 
     async def fetch(
         self, rendition: Rendition, ref: SegmentRef, *, kind: str, is_init: bool = False,
-        cmcd: CmcdData | None = None, patient: bool = False,
+        cmcd: CmcdData | None = None, patient: bool = False, on_progress: ProgressCallback | None = None,
     ) -> Fetched:
-        """``patient``: wait for slow bytes rather than abort under the throughput floor (a last resort)."""
+        """``patient``: wait for slow bytes rather than abort under the throughput floor (a last resort).
+
+        ``on_progress(received, total)``: called as the body arrives — ``(0, total)`` when an attempt's
+        response starts (a failover starts a new attempt, counted from 0 again), then after each chunk;
+        ``total`` is the body's length when known. A source without a notion of progress calls it once
+        with the whole body. Cancelling ``fetch`` abandons the request (the scheduler's ABR abandonment).
+        """
         ...
 
 
@@ -44,7 +50,7 @@ class CdnSource:
 
     async def fetch(
         self, rendition: Rendition, ref: SegmentRef, *, kind: str, is_init: bool = False,
-        cmcd: CmcdData | None = None, patient: bool = False,
+        cmcd: CmcdData | None = None, patient: bool = False, on_progress: ProgressCallback | None = None,
     ) -> Fetched:
         # the stall floor is derived from the media rate: without one, only the read timeout applies
         floor_known = not patient and not is_init
@@ -54,6 +60,7 @@ class CdnSource:
             bitrate_bps=float(rendition.bandwidth) if rendition.bandwidth and floor_known else None,
             duration_s=ref.duration_s if floor_known else None,
             cmcd=cmcd,
+            on_progress=on_progress,
         )
         return Fetched(
             body=delivery.body,

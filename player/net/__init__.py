@@ -5,7 +5,7 @@ Public face (import from here)::
     pool = CdnPool(origins, transport, clock, *, retry=None, health=None, stall=None, force_cdn=None,
                    cmcd_mode=CmcdMode.QUERY, session_id=None, content_id=None, log=None)
     await pool.fetch_segment(urls, *, byte_range=None, kind=RequestKind.SEGMENT, cmcd=None,
-                             bitrate_bps=None, duration_s=None, confine=False) -> Delivery
+                             bitrate_bps=None, duration_s=None, confine=False, on_progress=None) -> Delivery
     await pool.fetch_ref(segment_ref, **same keywords) -> Delivery
     await pool.fetch(url, byte_range=None) -> bytes      # player.manifest.loader.Fetch
     pool.failovers, pool.records, pool.preferred, pool.snapshot(), await pool.probe_benched(), await pool.aclose()
@@ -36,6 +36,7 @@ from player.net.redact import redact
 from player.net.request import (
     ByteRange,
     FetchResult,
+    ProgressCallback,
     RequestKind,
     RequestLog,
     RequestRecord,
@@ -48,7 +49,7 @@ from player.net.uri_policy import check_redirect, check_uri, resolve
 __all__ = [
     "AllCdnsFailed", "ByteRange", "CdnPool", "Clock", "CmcdData", "CmcdMode", "ConnectFailed", "Delivery",
     "EscapesOrigin", "FetchError", "FetchResult", "HealthPolicy", "HttpStatusError", "HttpTransport",
-    "ManualClock", "MissingHost", "MonotonicClock", "ObjectType", "PoolFailure", "RedirectError",
+    "ManualClock", "MissingHost", "MonotonicClock", "ObjectType", "PoolFailure", "ProgressCallback", "RedirectError",
     "RefusedScheme", "RequestKind", "RequestLog", "RequestRecord", "RetryPolicy", "SegmentRequest",
     "StallDetected", "StallPolicy", "Transport", "TruncatedSegment", "UnsafeUriError", "check_redirect",
     "check_uri", "redact", "resolve",

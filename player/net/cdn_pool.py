@@ -12,13 +12,17 @@ resort beats giving up). A permanent 4xx (403/404/410) moves on without benching
 on that CDN. ``force_cdn`` pins every request to one CDN for QA: no failover, the error surfaces.
 
 Each attempt becomes a ``RequestRecord`` (redacted URL) in the shared ``RequestLog``; an attempt
-followed by one on another CDN carries ``failover_to`` and counts as a failover.
+followed by one on another CDN carries ``failover_to`` and counts as a failover. An attempt the caller
+cancels (the scheduler abandoning a segment its link cannot carry in time, a seek, the session's end)
+is recorded as ``aborted`` with the bytes it had received, and says nothing about the CDN: no health
+change, no failover. ``on_progress`` follows each attempt's body as it arrives; a new attempt (retry or
+failover) counts its bytes from 0 again.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from player.net.cdn_health import CdnHealth, HealthPolicy, rank
@@ -30,6 +34,7 @@ from player.net.redact import redact
 from player.net.request import (
     ByteRange,
     FetchResult,
+    ProgressCallback,
     RequestKind,
     RequestLog,
     RequestRecord,
@@ -76,6 +81,22 @@ class Delivery:
     @property
     def duration_s(self) -> float:
         return self.result.duration_s
+
+
+class _Attempt:
+    """One attempt's progress: the bytes it received so far (for the record of a cancelled attempt),
+    relayed to the caller's ``on_progress``."""
+
+    __slots__ = ("received", "_relay")
+
+    def __init__(self, relay: ProgressCallback | None) -> None:
+        self.received = 0
+        self._relay = relay
+
+    def __call__(self, received: int, total: int | None) -> None:
+        self.received = received
+        if self._relay is not None:
+            self._relay(received, total)
 
 
 @dataclass
@@ -181,12 +202,14 @@ class CdnPool:
         bitrate_bps: float | None = None,
         duration_s: float | None = None,
         confine: bool = False,
+        on_progress: ProgressCallback | None = None,
     ) -> Delivery:
         """Fetch one object from the best CDN, failing over (same URL path, same range) as needed.
 
         ``urls``: the object's URL(s) — alternatives from the manifest on other hosts are allowed.
         ``bitrate_bps``/``duration_s`` set the stall floor; ``cmcd`` is sent on segment requests;
-        ``confine`` (downloads) refuses URLs outside each CDN's title folder.
+        ``confine`` (downloads) refuses URLs outside each CDN's title folder; ``on_progress(received,
+        total)`` follows the body of the attempt in flight (see ``SegmentRequest.on_progress``).
         Raises ``UnsafeUriError`` at once for a hostile URL, ``PoolFailure`` (an ``AllCdnsFailed``)
         when every CDN failed, or — when pinned — the pinned CDN's own ``FetchError``.
         """
@@ -215,6 +238,7 @@ class CdnPool:
             return SegmentRequest(
                 url=url, byte_range=byte_range, stall=self.stall, bitrate_bps=bitrate_bps, duration_s=duration_s,
                 headers=headers, origin=self.map.bases[cdn].probe_url if confine else None,
+                on_progress=on_progress,
             )
 
         return await self._run(cands, make, kind, url_list[0])
@@ -262,7 +286,12 @@ class CdnPool:
             if not order:
                 break
             if round_:
-                await self.clock.sleep(self.retry.backoff(round_))
+                try:
+                    await self.clock.sleep(self.retry.backoff(round_))
+                except asyncio.CancelledError:
+                    if pending is not None:
+                        self._emit(pending, None)
+                    raise
                 order = [i for i in self._order(cands) if i not in done_with]
             now = self.clock.now()
             healthy = [i for i in order if not self._health[i].is_benched(now)]
@@ -273,9 +302,17 @@ class CdnPool:
                     self._emit(pending, cdn if moved else None)
                     pending = None
                 request = make(cdn, cands[cdn])
+                attempt = _Attempt(request.on_progress)
+                request = replace(request, on_progress=attempt)
                 started = self.clock.now()
                 try:
                     result = await self.transport.fetch(request)
+                except asyncio.CancelledError as cancel:  # the caller gave up on it: the CDN did nothing wrong
+                    why = str(cancel.args[0]) if cancel.args and cancel.args[0] else "cancelled"
+                    fields = self._fields(kind, cdn, request.url, None, attempts, started)
+                    self.log.add(RequestRecord(**{**fields, "bytes": attempt.received, "aborted": True,
+                                                  "error": f"Aborted: {why} after {attempt.received} bytes"}))
+                    raise
                 except UnsafeUriError as err:  # e.g. a redirect to file: — hostile, not a CDN outage
                     self._record(kind, cdn, request.url, None, attempts, started, error=err)
                     raise

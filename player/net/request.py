@@ -12,6 +12,10 @@ from typing import Callable
 
 from player.manifest.model import ByteRange
 
+#: ``on_progress(received, total)``: bytes of the body received so far by the current attempt, and the
+#: body's length when the response announced it (Content-Length), else ``None``.
+ProgressCallback = Callable[[int, int | None], None]
+
 
 class RequestKind(StrEnum):
     MANIFEST = "manifest"
@@ -41,7 +45,12 @@ class StallPolicy:
 
 @dataclass(frozen=True, kw_only=True)
 class SegmentRequest:
-    """One HTTP GET. ``origin`` confines the URL (and redirects) to a manifest's folder (downloads)."""
+    """One HTTP GET. ``origin`` confines the URL (and redirects) to a manifest's folder (downloads).
+
+    ``on_progress`` (optional, not part of the request's value): a transport calls it with ``(0, total)``
+    when the response head of a 2xx arrives, then with ``(received, total)`` after every body chunk, as
+    the bytes arrive. A retry or a failover by the pool starts a new attempt, whose calls start again at 0.
+    """
 
     url: str
     byte_range: ByteRange | None = None
@@ -50,6 +59,7 @@ class SegmentRequest:
     duration_s: float | None = None
     headers: tuple[tuple[str, str], ...] = ()
     origin: str | None = None
+    on_progress: ProgressCallback | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.byte_range is not None and not isinstance(self.byte_range, ByteRange):
@@ -100,6 +110,7 @@ class RequestRecord:
     error: str | None = None  # "ErrorClass: message" (redacted), None on success
     failover_to: int | None = None  # the CDN the request moved to after this failed attempt
     at_s: float = 0.0  # pool clock when the attempt started
+    aborted: bool = False  # the caller cancelled the attempt (ABR abandonment, seek, stop): no CDN failure
 
 
 class RequestLog:
@@ -120,6 +131,10 @@ class RequestLog:
     @property
     def failovers(self) -> int:
         return sum(1 for r in self.records if r.failover_to is not None)
+
+    @property
+    def aborted(self) -> int:
+        return sum(1 for r in self.records if r.aborted)
 
     def of_kind(self, kind: RequestKind) -> list[RequestRecord]:
         return [r for r in self.records if r.kind == kind]

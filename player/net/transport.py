@@ -8,6 +8,9 @@ store can stand in for the network. ``HttpTransport`` runs on one shared ``httpx
   ``grace_s`` the running rate must stay above the floor — the wait for the next chunk is cut to the
   moment the rate would cross the floor, so a trickle or a silent socket aborts in bounded time;
 * short bodies are caught: fewer bytes than Content-Length or Content-Range → ``TruncatedSegment``;
+* the request's ``on_progress`` hears of the response head and of every chunk as it arrives, so a
+  caller (the scheduler's ABR abandonment) can judge a transfer while it runs and cancel it — a
+  cancelled fetch closes its connection (httpx does not return a half-read one to the pool);
 * redirects are followed by hand (at most ``max_redirects``), each hop re-checked by ``uri_policy``.
 
 Signed URLs go out untouched; only their redacted form appears in errors.
@@ -149,8 +152,11 @@ class HttpTransport:
         length_header = response.headers.get("content-length")
         content_length = int(length_header) if length_header and length_header.isdigit() else None
         floor = floor_bps(request, content_length)
+        progress = request.on_progress
         chunks: list[bytes] = []
         received = 0
+        if progress is not None:
+            progress(0, content_length)
         body_start = self._clock.now()
         iterator: AsyncIterator[bytes] = response.aiter_raw().__aiter__()
         while True:
@@ -177,8 +183,12 @@ class HttpTransport:
                 ) from None
             except httpx.HTTPError as exc:
                 raise FetchError(f"reading {redact(url)} failed: {type(exc).__name__}") from None
+            if not chunk:
+                continue
             chunks.append(chunk)
             received += len(chunk)
+            if progress is not None:
+                progress(received, content_length)
         body = b"".join(chunks)
         if content_length is not None and received < content_length:
             raise TruncatedSegment(f"{received} of {content_length} bytes from {redact(url)}")

@@ -40,3 +40,14 @@ def test_switches_and_average_bitrate_follow_video_segments_only():
     assert report["switches"] == 2
     assert report["avg_bitrate_kbps"] == 450.0
     assert len(report["segments"]) == 5
+
+
+def test_abandonments_are_counted_in_the_report_and_noted_to_listeners():
+    """Each abandoned download counts once in ``abandonments`` and reaches listeners as an "abandon" note."""
+    qoe = QoeTracker(target="t", opened_at=0.0)
+    heard = []
+    qoe.listeners.append(lambda kind, at, data: heard.append((kind, at, data)))
+    assert qoe.report(now=1.0)["abandonments"] == 0
+    qoe.abandoned(2.0, index=3, from_rung=2, to_rung=0, received=16384)
+    assert qoe.report(now=3.0)["abandonments"] == 1
+    assert heard == [("abandon", 2.0, {"index": 3, "from_rung": 2, "to_rung": 0, "received": 16384})]

@@ -129,3 +129,51 @@ def test_shaped_session_on_a_static_server_follows_the_trace(static_title: Stati
         if r["kind"] == "segment" and not r["error"] and r["bytes"] > 20_000:
             begin, end = r["t_s"] - origin + r["ttfb_s"], r["t_s"] - origin + r["duration_s"]
             assert r["bytes"] * 8 == pytest.approx(link.bits_until(end) - link.bits_until(begin), rel=0.10)
+
+
+def test_progress_follows_the_emulated_link_and_an_abandoned_request_frees_it(tmp_path: Path) -> None:
+    """``on_progress`` hears the shaped arrival (not the full-speed real one); cancelling mid-way frees the link at once."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "blob.bin").write_bytes(bytes(range(256)) * 400)  # 102.4 kB: 0.41 s at 2 Mbit/s
+    server = StaticServer(folder).start()
+    trace = parse_trace(json.dumps([{"duration_ms": 60_000, "bandwidth_kbps": 2000, "latency_ms": 0}]))
+    size = 102_400
+
+    async def run() -> tuple[list[tuple[float, int, int | None]], float, float]:
+        inner = HttpTransport(clock=MonotonicClock())
+        shaper = ShapedTransport(inner, Shaping(trace=trace), MonotonicClock())
+        calls: list[tuple[float, int, int | None]] = []
+        try:
+            start = time.monotonic()
+            request = SegmentRequest(url=server.url("blob.bin"), stall=StallPolicy(min_floor_bps=0),
+                                     on_progress=lambda got, total: calls.append((time.monotonic() - start, got, total)))
+            result = await shaper.fetch(request)
+            assert result.bytes == size
+            # the same body again, abandoned a third of the way: the next request need not wait out its end
+            cut: list[int] = []
+            task = asyncio.ensure_future(shaper.fetch(SegmentRequest(
+                url=server.url("blob.bin"), stall=StallPolicy(min_floor_bps=0), on_progress=lambda got, _t: cut.append(got))))
+            while not cut or cut[-1] < size // 3:
+                await asyncio.sleep(0.01)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            abandoned_at = time.monotonic()
+            await shaper.fetch(SegmentRequest(url=server.url("blob.bin"), stall=StallPolicy(min_floor_bps=0)))
+            return calls, result.duration_s, time.monotonic() - abandoned_at
+        finally:
+            await inner.aclose()
+
+    try:
+        calls, duration, next_took = asyncio.run(run())
+    finally:
+        server.stop()
+    assert calls[0][1:] == (0, size) and calls[-1][1:] == (size, size)
+    counts = [got for _, got, _ in calls]
+    assert counts == sorted(counts) and len(counts) >= 5
+    assert duration == pytest.approx(size * 8 / 2_000_000, rel=0.25)
+    # half the body is reported around half-way through the emulated transfer, not all at once at its end
+    half_at = next(t for t, got, _ in calls if got >= size // 2)
+    assert 0.3 * duration <= half_at <= 0.75 * duration, calls
+    # a full body takes ~0.41 s on the link; had the abandoned one kept it, the next would take ~0.68 s
+    assert next_took < 0.55, next_took
