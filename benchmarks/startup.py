@@ -16,7 +16,7 @@ from the session's own timestamps (request log, QoE notes and the feed's ``add``
 breakdown says where the time goes: grant, manifest, libmpv creation, init + first segments, licence,
 remux, and libmpv open/decode up to the first frame.
 
-Usage: ``python benchmarks/startup.py [--runs 10] [--fmt dash|hls] [--data DIR] [--seek-to 10] [--json FILE]``
+Usage: ``python benchmarks/startup.py [--runs 20] [--fmt dash|hls] [--data DIR] [--seek-to 10] [--json FILE]``
 """
 from __future__ import annotations
 
@@ -43,6 +43,8 @@ from backend_stub.config import ApiSettings  # noqa: E402
 from backend_stub.db import open_db  # noqa: E402
 from backend_stub.server import Backend  # noqa: E402
 from player.backend_client import BackendClient  # noqa: E402
+from player.feed.mpv_output import MpvOutput  # noqa: E402
+from player.mux_feed import MuxFeed  # noqa: E402
 from player.session import PlaybackSession, SessionOptions  # noqa: E402
 
 CLEAR, LOCKED = "startup-clear", "startup-locked"
@@ -112,7 +114,7 @@ def _breakdown(session: PlaybackSession, marks: dict[str, float], first_frame: f
         steps["grant done (manifest request starts)"] = ms(manifests[0].at_s)
         steps["manifest(s) loaded"] = ms(max(end(r) for r in manifests))
     if "start" in marks:
-        steps["libmpv created, loadfile issued"] = ms(marks["start"])
+        steps["libmpv built, stream opened (own thread)"] = ms(marks["start"])
     if video:
         steps["video init+seg 1: first request starts"] = ms(video[0].at_s)
         steps["video init+seg 1: done"] = ms(max(end(r) for r in video))
@@ -124,39 +126,50 @@ def _breakdown(session: PlaybackSession, marks: dict[str, float], first_frame: f
         steps["audio init+seg 1: done"] = ms(max(end(r) for r in audio))
     if "first_push" in marks:
         steps["first bytes pushed to libmpv"] = ms(marks["first_push"])
-        steps["remux+decrypt CPU before that (duration)"] = round(marks.get("remux_s", 0.0) * 1000.0, 1)
+        steps["remux+decrypt CPU up to then (duration)"] = round(marks.get("remux_s", 0.0) * 1000.0, 1)
     steps["first frame (total)"] = ms(first_frame)
     return steps
 
 
+class _Marks:
+    """Timestamps of the current Reelbox run, taken by wrapping the feed's ``add`` (remux), libmpv's
+    ``push`` and the session's ``_open_output`` (libmpv built and the stream opened) for the whole
+    benchmark; runs are sequential, so one set of marks at a time."""
+
+    def __init__(self) -> None:
+        self.current: dict[str, float] = {}
+        add, push, open_output = MuxFeed.add, MpvOutput.push, PlaybackSession._open_output
+        marks = self
+
+        def timed_add(feed: MuxFeed, *args: Any, **kwargs: Any) -> None:
+            t0 = time.monotonic()
+            add(feed, *args, **kwargs)
+            if "first_push" not in marks.current or marks.current["first_push"] >= t0:
+                marks.current["remux_s"] = marks.current.get("remux_s", 0.0) + time.monotonic() - t0
+
+        def timed_push(output: MpvOutput, data: bytes) -> None:
+            push(output, data)
+            marks.current.setdefault("first_push", time.monotonic())
+
+        def timed_open(session: PlaybackSession, *args: Any) -> Any:
+            opened = open_output(session, *args)
+            marks.current["start"] = time.monotonic()
+            return opened
+
+        MuxFeed.add = timed_add  # type: ignore[method-assign]
+        MpvOutput.push = timed_push  # type: ignore[method-assign]
+        PlaybackSession._open_output = timed_open  # type: ignore[method-assign]
+
+
+MARKS: _Marks | None = None
+
+
 async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: float | None) -> Run:
     """One Reelbox session: open → first frame, then a seek → first frame; the session is then stopped."""
+    global MARKS
+    MARKS = MARKS or _Marks()
+    marks = MARKS.current = {}
     session = PlaybackSession(target=title, options=SessionOptions(fmt=fmt), backend=client)
-    marks: dict[str, float] = {}
-
-    def on_note(kind: str, at: float | None, data: dict[str, Any]) -> None:
-        """At the session's "start" note the feed exists: time its ``add`` (remux) and its first push to libmpv."""
-        if kind != "start" or "start" in marks or session._feed is None:
-            return
-        marks["start"] = time.monotonic()
-        feed, output = session._feed, session._feed.output
-        add, push = feed.add, output.push
-
-        def timed_add(*args: Any, **kwargs: Any) -> None:
-            t0 = time.monotonic()
-            add(*args, **kwargs)
-            if "first_push_done" not in marks:
-                marks["remux_s"] = marks.get("remux_s", 0.0) + time.monotonic() - t0
-                marks["first_push_done"] = "first_push" in marks
-
-        def timed_push(data: bytes) -> None:
-            push(data)
-            marks.setdefault("first_push", time.monotonic())
-
-        feed.add = timed_add  # type: ignore[method-assign]
-        output.push = timed_push  # type: ignore[method-assign]
-
-    session.qoe.listeners.append(on_note)
     task = asyncio.create_task(session.run())
     try:
         await _wait(lambda: session.qoe.startup_at is not None or task.done())
@@ -165,7 +178,7 @@ async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: floa
         first = session.qoe.startup_at
         assert first is not None
         run = Run(first_frame_ms=(first - session.qoe.opened_at) * 1000.0, seek_ms=None,
-                  steps=_breakdown(session, marks, first))
+                  steps=_breakdown(session, dict(marks), first))
         if seek_to is not None:
             await asyncio.sleep(1.0)
             session.first_frame_position_s = None
@@ -225,6 +238,14 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def _quartiles(values: list[float]) -> list[float]:
+    """25th and 75th percentiles: how far one run strays on a shared 2-core box."""
+    if len(values) < 2:
+        return [float("nan"), float("nan")]
+    q = statistics.quantiles(values, n=4)
+    return [round(q[0], 1), round(q[2], 1)]
+
+
 async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: float | None) -> dict[str, Any]:
     client = BackendClient(backend.api_url)
     await client.login(EMAIL, PASSWORD)
@@ -254,6 +275,8 @@ async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: floa
             steps = {k: round(_median([r.steps[k] for r in ours if k in r.steps]), 1) for k in keys}
             results[case] = {
                 "reelbox_first_frame_ms": round(r_ff, 1), "mpv_first_frame_ms": round(m_ff, 1),
+                "reelbox_quartiles_ms": _quartiles([r.first_frame_ms for r in ours]),
+                "mpv_quartiles_ms": _quartiles([r.first_frame_ms for r in theirs]),
                 "ratio": round(r_ff / m_ff, 2) if theirs else float("nan"), "reelbox_seek_ms": round(r_seek, 1), "mpv_seek_ms": round(m_seek, 1),
                 "seek_ratio": round(r_seek / m_seek, 2) if theirs else float("nan"), "breakdown_ms": steps, "runs": runs,
             }
@@ -270,28 +293,12 @@ def print_results(results: dict[str, Any]) -> None:
         print(f"{case:<16} {r['reelbox_first_frame_ms']:>11.1f} {r['mpv_first_frame_ms']:>8.1f} {r['ratio']:>6.2f}"
               f"   {r['reelbox_seek_ms']:>13.1f} {r['mpv_seek_ms']:>6.1f} {r['seek_ratio']:>6.2f}   {flag}")
     for case, r in results.items():
+        (r25, r75), (m25, m75) = r["reelbox_quartiles_ms"], r["mpv_quartiles_ms"]
+        print(f"{case:<16} quartiles: reelbox {r25:.1f}–{r75:.1f} ms, mpv {m25:.1f}–{m75:.1f} ms")
+    for case, r in results.items():
         print(f"\nReelbox startup timeline, {case} (medians over runs, ms since play):")
         for step, value in r["breakdown_ms"].items():
             print(f"  {step:<44} {value:>8.1f}")
-
-
-def _nodelay_listeners() -> None:
-    """What-if for the backend fix: TCP_NODELAY on listening sockets (inherited by accepted ones).
-
-    The API (uvicorn on the socket ``Backend`` opens) answers a kept-alive request that has a body in
-    ~44 ms instead of ~2 ms: headers and body leave in two writes, and Nagle holds the second until the
-    client's delayed ACK. Grant and licence are both such requests.
-    """
-    import socket
-
-    listen = socket.socket.listen
-
-    def with_nodelay(self: socket.socket, *args: Any) -> None:
-        if self.type == socket.SOCK_STREAM and self.family in (socket.AF_INET, socket.AF_INET6):
-            self.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        listen(self, *args)
-
-    socket.socket.listen = with_nodelay  # type: ignore[method-assign]
 
 
 class BackendProcess:
@@ -318,7 +325,7 @@ class BackendProcess:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--fmt", choices=("dash", "hls"), default="dash")
     parser.add_argument("--data", type=Path, help="backend data dir to reuse (titles encoded if missing)")
     parser.add_argument("--seconds", type=int, default=20, help="length of the encoded test titles")
@@ -326,11 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--in-process", action="store_true",
                         help="run the backend in this process (its edge then competes with the player for the GIL)")
-    parser.add_argument("--api-nodelay", action="store_true",
-                        help="what-if: TCP_NODELAY on the backend's listening sockets (the proposed backend fix)")
     args = parser.parse_args(argv)
-    if args.api_nodelay:
-        _nodelay_listeners()
     with tempfile.TemporaryDirectory(prefix="reelbox-startup-") as tmp:
         data = args.data or Path(tmp)
         ensure_titles(data, args.seconds)

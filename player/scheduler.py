@@ -21,16 +21,18 @@ video rendition covers the same media time; a rendition whose count differs is l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from abr.session import AbrSession
-from abr.state import AbrState, Algorithm, Decision, Phase, Progress
+from abr.state import AbrState, Algorithm, Decision, Phase
 from drm_client import KeyRing
 from player.errors import FetchError, PlaybackError
 from player.manifest import Presentation, Rendition, SegmentRef
 from player.net import CmcdData, ObjectType
+from player.inflight import Abandoned, InFlight, cancel_all
 from player.qoe import QoeTracker, SegmentRecord
 from player.source import Fetched, SegmentSource
 
@@ -38,6 +40,7 @@ POLL_S = 0.05
 MIN_SAMPLE_BITS = 16_000 * 8  # smaller downloads say more about latency than throughput (Shaka: 16 kB)
 LOWEST_RUNG_RETRIES = 3
 RETRY_PAUSE_S = 0.5
+FIRST_FRAME_HOLD_S = 0.25  # the longest the second segments wait for the first frame (then buffering goes on)
 ABANDON_CHECK_S = 0.1  # how often a video download in flight is shown to the algorithm's abandonment rule ...
 ABANDON_CHECK_BYTES = 1500  # ... once this much more of it has arrived (the simulator's 12 000 bits)
 
@@ -64,62 +67,6 @@ class SchedulerConfig:
 class _TrackProgress:
     added_until_s: float | None = None
     done: bool = False
-    init_cache: dict[str, bytes] = field(default_factory=dict)
-
-
-class _InFlight:
-    """A video download in flight as the source's progress callback reports it (all attempts of one request).
-
-    Timing follows the simulator's ``Progress``: ``elapsed_s`` and ``latency_s`` run from the request's
-    start. When the pool retries or fails over, the new attempt's bytes count from 0 and the time before
-    its response — the failed attempts included — counts as latency, so the rate judged is the rate of
-    the attempt in flight while the buffer is drained by the whole wait.
-    """
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.clock = clock
-        self.started = clock()
-        self.head_at: float | None = None  # when the current attempt's response (or first bytes) came
-        self.received = 0  # bytes of the current attempt
-        self.total: int | None = None  # its body length, when announced
-        self.judged = 0  # ``received`` when the algorithm last saw it
-
-    def __call__(self, received: int, total: int | None) -> None:
-        if self.head_at is None or received == 0 or received < self.received:
-            self.head_at = self.clock()  # a new attempt
-            self.total = None
-            self.judged = 0
-        self.received = received
-        if total is not None:
-            self.total = total
-
-    def progress(self, *, rung: int, nominal_bits: float, buffer_s: float) -> Progress | None:
-        """The download as the algorithm sees it; ``None`` before the first body byte."""
-        if self.head_at is None or self.received <= 0:
-            return None
-        got = self.received * 8.0
-        size = self.total * 8.0 if self.total else nominal_bits
-        return Progress(rung=rung, size_bits=max(size, got), downloaded_bits=got, elapsed_s=self.clock() - self.started,
-                        latency_s=self.head_at - self.started, buffer_s=buffer_s)
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Abandoned:
-    """A video download cancelled on the algorithm's word."""
-
-    rung: int
-    to_rung: int
-    received: int  # bytes of the attempt that was cancelled
-    seconds: float  # since the request started
-    latency_s: float
-
-
-async def _cancel(*tasks: asyncio.Future[object], why: str) -> None:
-    """Cancel what still runs and wait for it (the pool records the aborted attempt); retrieves every outcome."""
-    for task in tasks:
-        if not task.done():
-            task.cancel(why)
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def video_ladder(presentation: Presentation, max_height: int | None = None) -> tuple[Rendition, ...]:
@@ -159,9 +106,20 @@ class Scheduler:
         keys: Awaitable[KeyRing] | None = None,
         config: SchedulerConfig | None = None,
         session_id: str | None = None,
+        first_frame: asyncio.Event | None = None,
+        init_cache: dict[tuple[str, str], bytes] | None = None,
     ) -> None:
         """``algorithm``: a fresh algorithm, or the :class:`~abr.session.AbrSession` of the run before a
-        seek (its throughput estimate outlives the seek: the network did not change because the viewer jumped)."""
+        seek (its throughput estimate outlives the seek: the network did not change because the viewer jumped).
+
+        ``first_frame``: set when libmpv shows the first picture. Until then only the first video and
+        audio segments are fetched: fetching and remuxing the second ones competes with libmpv's open
+        and decode for the CPU (and the GIL its stream reads need), which made the first frame ~3 ms
+        later on 2 cores (``benchmarks/startup.py``). Give it only when the first segments alone
+        produce a frame (a start at 0; an exact start inside a segment needs the next keyframe).
+
+        ``init_cache``: init segments by (kind, rendition id), shared with the run before a seek so a
+        seek does not fetch them again."""
         self.presentation = presentation
         self.source = source
         self.sink = sink
@@ -174,6 +132,8 @@ class Scheduler:
         self.audio = pick_audio(presentation, self.config.audio_language)
         self._keys_awaitable = keys
         self._keys: KeyRing | None = None
+        self._first_frame = first_frame
+        self.init_cache = {} if init_cache is None else init_cache
         self._video = _TrackProgress()
         self._audio = _TrackProgress()
         first = self.ladder[0].segments
@@ -243,6 +203,8 @@ class Scheduler:
         segments = self.ladder[0].segments
         end = self._end_index(segments)
         for index in range(self.start_index, end):
+            if index > self.start_index:
+                await self._hold_for_first_frame()
             await self._wait_for_room(segments[index].duration_s)
             below: int | None = None  # after an abandonment: the rung the algorithm stepped down to
             while True:
@@ -252,7 +214,7 @@ class Scheduler:
                     await asyncio.sleep(decision.delay_s)
                 outcome = await self._fetch_video(index, decision.rung if below is None else min(decision.rung, below),
                                                   state)
-                if not isinstance(outcome, _Abandoned):
+                if not isinstance(outcome, Abandoned):
                     break
                 # as the simulator: not a throughput sample, but the algorithm hears of it; then ask again
                 self.abr.downloaded(state, rung=outcome.rung, bits=outcome.received * 8.0, seconds=outcome.seconds,
@@ -273,7 +235,7 @@ class Scheduler:
 
     async def _fetch_video(
         self, index: int, rung: int, state: AbrState
-    ) -> tuple[int, Fetched, bytes, SegmentRef, float] | _Abandoned:
+    ) -> tuple[int, Fetched, bytes, SegmentRef, float] | Abandoned:
         """Fetch segment ``index`` at ``rung``, falling back when every CDN failed or stalled.
 
         A stall on every CDN is the viewer's own link saying this rung no longer fits: asking the same
@@ -282,7 +244,7 @@ class Scheduler:
         the read timeout — so a slow link rebuffers instead of ending the session.
 
         Under ABR above the lowest rung, the download is watched while it runs (``state``: what the
-        algorithm was told when it chose): ``_Abandoned`` comes back when the algorithm gave up on it.
+        algorithm was told when it chose): ``Abandoned`` comes back when the algorithm gave up on it.
         """
         patient = False
         for attempt in range(LOWEST_RUNG_RETRIES + 1):
@@ -290,13 +252,13 @@ class Scheduler:
             ref = self._segment(rendition, index)
             assert ref is not None
             buffer_at_request = self.buffer_s()
-            flight = _InFlight(self.clock) if self._may_abandon(rung) else None
-            init_task = asyncio.ensure_future(self._init(rendition, "video", self._video))
+            flight = InFlight(self.clock) if self._may_abandon(rung) else None
+            init_task = asyncio.ensure_future(self._init(rendition, "video"))
             media_task = asyncio.ensure_future(self.source.fetch(
                 rendition, ref, kind="video", patient=patient,
                 cmcd=self._cmcd(rendition, ref, ObjectType.VIDEO, buffer_at_request), on_progress=flight,
             ))
-            abandoned: _Abandoned | None = None
+            abandoned: Abandoned | None = None
             try:
                 if flight is not None:
                     abandoned = await self._watch(media_task, flight, state, rung)
@@ -315,15 +277,15 @@ class Scheduler:
                     patient = True
                     await asyncio.sleep(RETRY_PAUSE_S)
             finally:
-                await _cancel(init_task, media_task, why="abandoned by the ABR" if abandoned else "cancelled")
+                await cancel_all(init_task, media_task, why="abandoned by the ABR" if abandoned else "cancelled")
         raise AssertionError("unreachable")
 
     def _may_abandon(self, rung: int) -> bool:
         """Abandonment is the algorithm's call, so not on a pinned rung; and there is nothing below the lowest."""
         return rung > 0 and self.config.force_rung is None
 
-    async def _watch(self, media: asyncio.Future[Fetched], flight: _InFlight, state: AbrState,
-                     rung: int) -> _Abandoned | None:
+    async def _watch(self, media: asyncio.Future[Fetched], flight: InFlight, state: AbrState,
+                     rung: int) -> Abandoned | None:
         """Show the download's progress to the algorithm until it ends (``None``) or the algorithm abandons it."""
         while True:
             done, _ = await asyncio.wait((media,), timeout=ABANDON_CHECK_S)
@@ -337,7 +299,7 @@ class Scheduler:
                 continue
             decision = self.abr.abandon(state, progress)
             if decision is not None:
-                return _Abandoned(rung=rung, to_rung=decision.rung, received=flight.received,
+                return Abandoned(rung=rung, to_rung=decision.rung, received=flight.received,
                                   seconds=progress.elapsed_s, latency_s=progress.latency_s)
 
     def _video_reached_s(self) -> float:
@@ -355,12 +317,14 @@ class Scheduler:
         start = self._index_at(rendition, self.config.start_s)
         for index in range(start, end):
             ref = segments[index]
+            if index > start:
+                await self._hold_for_first_frame()
             # follow the video, at most one segment ahead (so the first audio and video segments load together)
             while not self._video.done and ref.start_s >= self._video_reached_s() + self.segment_duration_s:
                 await self._video_advanced.wait()
             buffer_at_request = self.buffer_s()
             init, fetched = await asyncio.gather(
-                self._init(rendition, "audio", self._audio),
+                self._init(rendition, "audio"),
                 self.source.fetch(
                     rendition, ref, kind="audio", cmcd=self._cmcd(rendition, ref, ObjectType.AUDIO, buffer_at_request)
                 ),
@@ -369,6 +333,11 @@ class Scheduler:
         self._audio.done = True
 
     # -- steps ------------------------------------------------------------------------------
+
+    async def _hold_for_first_frame(self) -> None:
+        if self._first_frame is not None and not self._first_frame.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._first_frame.wait(), FIRST_FRAME_HOLD_S)
 
     async def _wait_for_room(self, duration_s: float) -> None:
         idle_since = self.clock()
@@ -399,8 +368,8 @@ class Scheduler:
             rows.append(tuple(row))
         return tuple(rows)
 
-    async def _init(self, rendition: Rendition, kind: str, progress: _TrackProgress) -> bytes:
-        cached = progress.init_cache.get(rendition.id)
+    async def _init(self, rendition: Rendition, kind: str) -> bytes:
+        cached = self.init_cache.get((kind, rendition.id))
         if cached is not None:
             return cached
         ref = rendition.init or (rendition.segments[0].init if rendition.segments else None)
@@ -410,7 +379,7 @@ class Scheduler:
                         startup=self.abr.phase is not Phase.STEADY)
         fetched = await self.source.fetch(rendition, ref, kind=kind, is_init=True, cmcd=cmcd)
         self.qoe.failover(fetched.failovers)
-        progress.init_cache[rendition.id] = fetched.body
+        self.init_cache[(kind, rendition.id)] = fetched.body
         return fetched.body
 
     async def _key_for(self, rendition: Rendition) -> bytes | None:

@@ -98,6 +98,7 @@ class PlaybackSession:
         self._fetching: asyncio.Task[None] | None = None
         self._keys: asyncio.Task[KeyRing] | None = None
         self._generation = 0
+        self._first_frame: asyncio.Event | None = None  # the scheduler holds the second segments until it is set
         self._awaiting_frame = True
         self._last_position: float | None = None
         self.played_s = 0.0
@@ -203,6 +204,8 @@ class PlaybackSession:
             self.qoe.first_frame(event.at)
             self.first_frame_position_s = event.position_s
             self._awaiting_frame = False
+            if self._first_frame is not None:
+                self._first_frame.set()
         elif isinstance(event, StallChanged):
             if not event.stalled:
                 self.qoe.stall_end(event.at)
@@ -326,11 +329,13 @@ class PlaybackSession:
             max_height=self.playback.max_height if self.playback else None,
             audio_language=self.options.audio_language,
         )
+        self._first_frame = asyncio.Event() if self.start_s <= 0 else None
         self.scheduler = Scheduler(
             presentation=self.presentation, source=self._source, sink=self._feed,
             algorithm=abr or make_algorithm(self.options.abr), clock=self.clock, position=self.position,
             qoe=self.qoe, keys=self._keys, config=config,
-            session_id=self.playback.session_id if self.playback else None,
+            session_id=self.playback.session_id if self.playback else None, first_frame=self._first_frame,
+            init_cache=self.scheduler.init_cache if self.scheduler is not None else None,
         )
         self._fetching = asyncio.create_task(self.scheduler.run())
         self._fetching.add_done_callback(self._fetching_ended)

@@ -53,6 +53,7 @@ from .stream_queue import StreamQueue
 
 PROTOCOL = "reelbox"
 _DECODER_COMPONENTS = ("ffmpeg/video", "ffmpeg/audio", "vd", "ad")
+_UNSET = object()
 _LAVF_DEFAULTS = {"demuxer-lavf-format": "", "demuxer-lavf-probesize": 5_000_000, "demuxer-lavf-analyzeduration": 0}
 _END_REASONS = {0: "eof", 1: "restarted", 2: "stop", 3: "quit", 4: "error", 5: "redirect"}
 # libmpv's threads call into Python for every stream read, event and log line, and each call waits
@@ -135,7 +136,19 @@ class MpvOutput:
         )
         if not realtime:
             mpv_options.update(ao_null_untimed="yes", untimed="yes")
+        # What the first file opens with is set before libmpv initializes, so that a start at 0 costs
+        # little more than the loadfile (each runtime property set is a round trip to mpv's core).
+        # Not the forced format: a string option set once can never return to "unset" ("" is an
+        # unknown format to lavf), and a sub-add'ed file needs it unset.
+        preset = {name: value for name, value in self._fast_open.items() if name != "demuxer-lavf-format"}
+        mpv_options.update({name.replace("-", "_"): value for name, value in preset.items()})
         mpv_options.update(options or {})
+        self._applied: dict[str, Any] = {
+            "cache-secs": readahead_s, "demuxer-readahead-secs": readahead_s, "pause": False,
+            "demuxer-lavf-format": "", **preset,
+        }
+        for name in options or {}:  # the caller's own value: not known to be in force
+            self._applied.pop(name.replace("_", "-"), None)
         try:
             self._mpv = mpv.MPV(log_handler=self._on_log, loglevel="warn", config=False, **mpv_options)
         except (OSError, AttributeError, TypeError, ValueError, SystemError) as exc:
@@ -274,16 +287,13 @@ class MpvOutput:
         try:
             if self._start_phase is not None:
                 wide = self._readahead_s + 30.0  # enough to cache from the keyframe to the target
-                self._mpv.cache_secs = wide
-                self._mpv.demuxer_readahead_secs = wide
-                self._mpv.pause = True
+                self._apply({"cache-secs": wide, "demuxer-readahead-secs": wide, "pause": True})
             else:
                 self._restore_after_start()
             # libmpv keeps a file's demuxer options for the sub-add'ed files too: with text
             # tracks, open without the forced format (slower start, but the .vtt opens).
-            for option, value in (_LAVF_DEFAULTS if self._subtitles else self._fast_open).items():
-                if option in self._fast_open:
-                    self._mpv[option] = value
+            self._apply({option: value for option, value in (_LAVF_DEFAULTS if self._subtitles else self._fast_open).items()
+                         if option in self._fast_open})
             self._mpv.loadfile(url)
         except (mpv.ShutdownError, SystemError) as exc:
             raise PlaybackError(f"libmpv refused to open the stream: {exc}") from exc
@@ -331,9 +341,7 @@ class MpvOutput:
             self._generation += 1
         elif eid == mpv.MpvEventID.FILE_LOADED:
             self._file_loaded = True
-            for option, value in _LAVF_DEFAULTS.items():
-                if option in self._fast_open:
-                    self._mpv[option] = value
+            self._apply({option: value for option, value in _LAVF_DEFAULTS.items() if option in self._fast_open})
             for path, title, lang in self._subtitles:
                 self._sub_add(path, title, lang)
         elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
@@ -371,9 +379,15 @@ class MpvOutput:
     def _restore_after_start(self) -> None:
         self._start_phase = None
         self._pending_start = None
-        self._mpv.cache_secs = self._readahead_s
-        self._mpv.demuxer_readahead_secs = self._readahead_s
-        self._mpv.pause = self._user_paused
+        self._apply({"cache-secs": self._readahead_s, "demuxer-readahead-secs": self._readahead_s,
+                     "pause": self._user_paused})
+
+    def _apply(self, values: Mapping[str, Any]) -> None:
+        """Set the libmpv properties whose value differs from what was last set (each set is a round trip)."""
+        for name, value in values.items():
+            if self._applied.get(name, _UNSET) != value:
+                self._mpv[name] = value
+                self._applied[name] = value
 
 
 def _seekable(cache_state: Mapping[str, Any], target_s: float) -> bool:
