@@ -341,10 +341,12 @@ class MpvOutput:
             self._generation += 1
         elif eid == mpv.MpvEventID.FILE_LOADED:
             self._file_loaded = True
-            self._apply({option: value for option, value in _LAVF_DEFAULTS.items() if option in self._fast_open})
+            self._apply({option: value for option, value in _LAVF_DEFAULTS.items() if option in self._fast_open},
+                        wait=False)
             for path, title, lang in self._subtitles:
                 self._sub_add(path, title, lang)
         elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
+            at = self._clock()
             if not self._is_current():
                 return  # the previous file's restart, still queued when restart() replaced it
             position = self.property("time-pos")
@@ -353,10 +355,10 @@ class MpvOutput:
                 self._seek_to_start_if_cached(self.property("demuxer-cache-state"))
                 return
             if self._start_phase == "seeking":
-                self._restore_after_start()
+                self._restore_after_start(wait=False)
             elif self._start_phase is not None:
                 return
-            self._emit(FirstFrame(at=self._clock(), position_s=position, generation=self._generation))
+            self._emit(FirstFrame(at=at, position_s=position, generation=self._generation))
         elif eid == mpv.MpvEventID.END_FILE:
             data = event.data
             reason = _END_REASONS.get(data.reason, "unknown")
@@ -376,18 +378,34 @@ class MpvOutput:
             self._start_phase = "seeking"
             self._mpv.command_async("seek", target, "absolute+exact")  # async: we are on the event thread
 
-    def _restore_after_start(self) -> None:
+    def _restore_after_start(self, *, wait: bool = True) -> None:
         self._start_phase = None
         self._pending_start = None
         self._apply({"cache-secs": self._readahead_s, "demuxer-readahead-secs": self._readahead_s,
-                     "pause": self._user_paused})
+                     "pause": self._user_paused}, wait=wait)
 
-    def _apply(self, values: Mapping[str, Any]) -> None:
-        """Set the libmpv properties whose value differs from what was last set (each set is a round trip)."""
+    def _apply(self, values: Mapping[str, Any], *, wait: bool = True) -> None:
+        """Set the libmpv properties whose value differs from what was last set.
+
+        Each synchronous set is a round trip to mpv's core, which is busy opening the file; on the
+        event thread (``wait=False``) a blocking set held up the events behind it, the first
+        frame's included (2–3 ms), so there the set is queued and not waited for.
+        """
         for name, value in values.items():
-            if self._applied.get(name, _UNSET) != value:
+            if self._applied.get(name, _UNSET) == value:
+                continue
+            if wait:
                 self._mpv[name] = value
-                self._applied[name] = value
+            else:
+                self._mpv.command_async("set", name, _option_text(value))
+            self._applied[name] = value
+
+
+def _option_text(value: Any) -> str:
+    """A property value as mpv's ``set`` command takes it."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _seekable(cache_state: Mapping[str, Any], target_s: float) -> bool:
