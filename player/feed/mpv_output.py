@@ -256,6 +256,8 @@ class MpvOutput:
             self._mpv.terminate()
         except (mpv.ShutdownError, SystemError):
             pass
+        else:
+            self._protocol.release()
         if self._subs_dir is not None:
             self._subs_dir.cleanup()
             self._subs_dir = None

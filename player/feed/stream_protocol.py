@@ -4,6 +4,12 @@ Why not python-mpv's ``register_stream_protocol``: its read callback copies the 
 at a time in Python (~0.1 s of CPU per MB). This is the same libmpv stream_cb API
 (``mpv_stream_cb_add_ro``, libmpv/stream_cb.h) with a single ``memmove`` per read. Like the
 original, no ``seek`` callback is given, so libmpv treats the stream as a pipe.
+
+The ctypes callbacks of every stream opened stay alive until :meth:`QueueProtocol.release`, called
+once libmpv has terminated. Freeing them when the stream closed crashed the process: ``cancel``
+(libmpv's terminating thread) wakes the blocked ``read``, the demuxer thread then runs ``close``,
+and ``close`` freed the callbacks while ``cancel`` was still executing one of them (a segfault in
+``cancel``, seen once in ~10 runs of the session tests).
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ class QueueProtocol:
         self.proto = proto
         self._queues: dict[str, StreamQueue] = {}
         self._lock = threading.Lock()
-        self._live: dict[int, list[object]] = {}
+        self._live: list[list[object]] = []  # every opened stream's callbacks, until release()
         self._open_cb = mpv.StreamOpenFn(self._open)
         mpv._mpv_stream_cb_add_ro(player.handle, proto.encode(), ctypes.c_void_p(), self._open_cb)
 
@@ -47,7 +53,6 @@ class QueueProtocol:
             queue = self._queues.get(name)
         if queue is None:
             return _LOADING_FAILED
-        key = id(queue)
 
         def read(_cookie: int, buf: ctypes.c_void_p, size: int) -> int:
             data = queue.read(size)
@@ -56,21 +61,22 @@ class QueueProtocol:
 
         def close(_cookie: int) -> None:
             queue.close()
-            self._live.pop(key, None)
 
         def cancel(_cookie: int) -> None:
             queue.close()
 
         callbacks: list[object] = [mpv.StreamReadFn(read), mpv.StreamCloseFn(close), mpv.StreamCancelFn(cancel)]
-        self._live[key] = callbacks
+        with self._lock:
+            self._live.append(callbacks)
         info = info_ptr.contents
         info.cookie = None
         info.read, info.close, info.cancel = callbacks  # type: ignore[assignment]
         return 0
 
 
-def make_protocol(player: mpv.MPV, proto: str) -> QueueProtocol:
-    """Create and register the protocol on ``player`` (once per player and scheme)."""
-    return QueueProtocol(player, proto)
-
+    def release(self) -> None:
+        """Drop the callbacks of every stream; only once libmpv has terminated (it calls none after that)."""
+        with self._lock:
+            self._live.clear()
+            self._queues.clear()
 

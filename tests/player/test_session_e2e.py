@@ -62,13 +62,19 @@ def test_title_plays_to_the_end_and_the_report_agrees_with_the_edges(start_backe
     assert reported == sum(_edge_segment_bytes(backend).values())
 
 
+async def _two_segments_buffered(session: PlaybackSession) -> None:
+    """Playing, with at least two segments buffered (the issue's premise for a failover without rebuffer)."""
+    while (session.qoe.startup_at is None or session.scheduler is None
+           or session.scheduler.buffer_s() < 2 * session.scheduler.segment_duration_s):
+        await asyncio.sleep(0.02)
+
+
 def test_playback_survives_an_edge_going_down_mid_play(start_backend):
     """The preferred edge goes down after startup: segments come from the other edge, no rebuffer, failover counted."""
     backend = start_backend(edges=2)
 
     async def kill_edge_after_startup(session: PlaybackSession) -> None:
-        while session.qoe.startup_at is None:
-            await asyncio.sleep(0.05)
+        await _two_segments_buffered(session)
         await asyncio.to_thread(backend.edges[0].set_faults, FaultConfig(down=True))
 
     report = asyncio.run(_play(backend, CLEAR, SessionOptions(buffer_capacity_s=6.0), during=kill_edge_after_startup))
@@ -84,8 +90,7 @@ def test_playback_survives_an_edge_that_stalls_mid_body(start_backend):
     backend = start_backend(edges=2)
 
     async def stall_edge_after_startup(session: PlaybackSession) -> None:
-        while session.qoe.startup_at is None:
-            await asyncio.sleep(0.05)
+        await _two_segments_buffered(session)
         await asyncio.to_thread(backend.edges[0].set_faults, FaultConfig(stall_after_bytes=20_000))
 
     report = asyncio.run(_play(backend, CLEAR, SessionOptions(buffer_capacity_s=8.0), during=stall_edge_after_startup))
