@@ -40,7 +40,7 @@ POLL_S = 0.05
 MIN_SAMPLE_BITS = 16_000 * 8  # smaller downloads say more about latency than throughput (Shaka: 16 kB)
 LOWEST_RUNG_RETRIES = 3
 RETRY_PAUSE_S = 0.5
-FIRST_FRAME_HOLD_S = 0.25  # the longest the second segments wait for the first frame (then buffering goes on)
+FIRST_FRAME_HOLD_S = 0.25  # the longest later segments wait for the first frame (then buffering goes on)
 ABANDON_CHECK_S = 0.1  # how often a video download in flight is shown to the algorithm's abandonment rule ...
 ABANDON_CHECK_BYTES = 1500  # ... once this much more of it has arrived (the simulator's 12 000 bits)
 
@@ -112,11 +112,12 @@ class Scheduler:
         """``algorithm``: a fresh algorithm, or the :class:`~abr.session.AbrSession` of the run before a
         seek (its throughput estimate outlives the seek: the network did not change because the viewer jumped).
 
-        ``first_frame``: set when libmpv shows the first picture. Until then only the first video and
-        audio segments are fetched: fetching and remuxing the second ones competes with libmpv's open
-        and decode for the CPU (and the GIL its stream reads need), which made the first frame ~3 ms
-        later on 2 cores (``benchmarks/startup.py``). Give it only when the first segments alone
-        produce a frame (a start at 0; an exact start inside a segment needs the next keyframe).
+        ``first_frame``: set when libmpv shows the first picture. Until then only the segments that
+        picture needs are fetched — the first video and audio segment for a start at 0, three for a
+        start at a time (a seek, a resume: libmpv seeks exactly inside its cache once the *next*
+        keyframe is demuxed, see ``MpvOutput``). Fetching and remuxing more competes with
+        libmpv's open and decode for the CPU and the GIL its stream reads need (first frame ~3 ms
+        later on 2 cores, ``benchmarks/startup.py``). The hold is bounded by ``FIRST_FRAME_HOLD_S``.
 
         ``init_cache``: init segments by (kind, rendition id), shared with the run before a seek so a
         seek does not fetch them again."""
@@ -133,6 +134,10 @@ class Scheduler:
         self._keys_awaitable = keys
         self._keys: KeyRing | None = None
         self._first_frame = first_frame
+        # segments per track before the first frame: at 0 the first; at a time, the target's and the next
+        # (its keyframe closes the target's GOP), plus one because the muxers (ours, lavf's interleaving)
+        # hold the newest packets until a later one comes (measured: with 2, every seek waited out the hold)
+        self._first_frame_needs = 1 if self.config.start_s <= 0 else 3
         self.init_cache = {} if init_cache is None else init_cache
         self._video = _TrackProgress()
         self._audio = _TrackProgress()
@@ -203,7 +208,7 @@ class Scheduler:
         segments = self.ladder[0].segments
         end = self._end_index(segments)
         for index in range(self.start_index, end):
-            if index > self.start_index:
+            if index >= self.start_index + self._first_frame_needs:
                 await self._hold_for_first_frame()
             await self._wait_for_room(segments[index].duration_s)
             below: int | None = None  # after an abandonment: the rung the algorithm stepped down to
@@ -317,7 +322,7 @@ class Scheduler:
         start = self._index_at(rendition, self.config.start_s)
         for index in range(start, end):
             ref = segments[index]
-            if index > start:
+            if index >= start + self._first_frame_needs:
                 await self._hold_for_first_frame()
             # follow the video, at most one segment ahead (so the first audio and video segments load together)
             while not self._video.done and ref.start_s >= self._video_reached_s() + self.segment_duration_s:

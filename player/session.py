@@ -98,7 +98,7 @@ class PlaybackSession:
         self._fetching: asyncio.Task[None] | None = None
         self._keys: asyncio.Task[KeyRing] | None = None
         self._generation = 0
-        self._first_frame: asyncio.Event | None = None  # the scheduler holds the second segments until it is set
+        self._first_frame: asyncio.Event | None = None  # the scheduler holds later segments until it is set
         self._awaiting_frame = True
         self._last_position: float | None = None
         self.played_s = 0.0
@@ -329,7 +329,7 @@ class PlaybackSession:
             max_height=self.playback.max_height if self.playback else None,
             audio_language=self.options.audio_language,
         )
-        self._first_frame = asyncio.Event() if self.start_s <= 0 else None
+        self._first_frame = asyncio.Event()
         self.scheduler = Scheduler(
             presentation=self.presentation, source=self._source, sink=self._feed,
             algorithm=abr or make_algorithm(self.options.abr), clock=self.clock, position=self.position,
