@@ -50,6 +50,7 @@ class QoeTracker:
     segments: list[SegmentRecord] = field(default_factory=list)
     cdn_failovers: int = 0
     abandonments: int = 0  # video downloads the ABR abandoned mid-way (refetched at a lower rung)
+    abandon_events: list[dict[str, Any]] = field(default_factory=list)  # each one, for the report's plots
     errors: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     listeners: list[Listener] = field(default_factory=list, repr=False)
@@ -83,6 +84,8 @@ class QoeTracker:
     def abandoned(self, now: float, *, index: int, from_rung: int, to_rung: int, received: int, **data: Any) -> None:
         """The scheduler cancelled segment ``index`` at ``from_rung`` after ``received`` bytes, for ``to_rung``."""
         self.abandonments += 1
+        self.abandon_events.append({"t_s": round(now - self.opened_at, 3), "index": index, "from_rung": from_rung,
+                                    "to_rung": to_rung, "received": received})
         self.note("abandon", now, index=index, from_rung=from_rung, to_rung=to_rung, received=received, **data)
 
     def stall_start(self, now: float) -> None:
@@ -143,5 +146,6 @@ class QoeTracker:
             "segments": [asdict(s) for s in self.segments],
             "rebuffer_events": [[round(a - self.opened_at, 3), None if b is None else round(b - self.opened_at, 3)]
                                 for a, b in self.rebuffers],
+            "abandon_events": [dict(e) for e in self.abandon_events],
             **self.extra,
         }

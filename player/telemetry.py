@@ -23,11 +23,13 @@ Types and their own fields (units in the names):
     stall_start    —
     stall_end      duration_s
     failover       count
+    abandon        index, from_rung, to_rung, received_bytes   (the ABR gave up on a video download
+                   mid-way and refetched that segment at ``to_rung``; rungs count from 0, the lowest)
     error          code, message (URLs in it redacted)
     pause          paused, position_s
     seek           from_s, to_s
     end            position_s, played_s, completed, and the session's own totals: startup_ms,
-                   rebuffer_s, rebuffer_count, avg_bitrate_kbps (for cross-checks)
+                   rebuffer_s, rebuffer_count, avg_bitrate_kbps, abandonments (for cross-checks)
 
 No key, token or password ever: the notes we map carry none, :func:`scrub` drops any field *named*
 like one (the backend refuses such batches outright) and redacts signed URLs in strings.
@@ -116,6 +118,9 @@ class SessionTelemetry:
             self._emit("license", t_s, license_ms=data.get("license_ms"))
         elif kind == "failover":
             self._emit("failover", t_s, count=data.get("count", 1))
+        elif kind == "abandon":
+            self._emit("abandon", t_s, index=data.get("index"), from_rung=data.get("from_rung"),
+                       to_rung=data.get("to_rung"), received_bytes=data.get("received"))
         elif kind == "stall_start":
             self._emit("stall_start", t_s)
         elif kind == "stall_end":

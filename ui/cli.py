@@ -51,7 +51,8 @@ def _cmd_play(args: argparse.Namespace) -> int:
         raise failure
     summary = (f"played {report['played_s']:.1f} s of {report['target']}: startup {report['startup_ms']} ms, "
                f"{report['rebuffer_count']} rebuffers ({report['rebuffer_s']} s), avg {report['avg_bitrate_kbps']} kbit/s, "
-               f"{report['switches']} switches, {report['cdn_failovers']} CDN failovers")
+               f"{report['switches']} switches, {report['cdn_failovers']} CDN failovers, "
+               f"{report.get('abandonments', 0)} ABR abandonments")
     print(summary)
     return 0
 

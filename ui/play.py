@@ -23,7 +23,7 @@ from player.shaping import Shaping, load_trace, shaped
 from player.sync import run_synced
 
 REQUEST_COLUMNS = ("t_s", "kind", "cdn", "url", "status", "bytes", "ttfb_ms", "duration_ms", "retries",
-                   "error", "failover_to")
+                   "error", "failover_to", "aborted")
 
 
 def is_manifest_url(target: str) -> bool:
@@ -124,6 +124,7 @@ def request_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             "ttfb_ms": None if r.get("ttfb_s") is None else round(r["ttfb_s"] * 1000, 1),
             "duration_ms": None if r.get("duration_s") is None else round(r["duration_s"] * 1000, 1),
             "retries": r.get("retries"), "error": r.get("error"), "failover_to": r.get("failover_to"),
+            "aborted": bool(r.get("aborted")),
         })
     return rows
 

@@ -30,6 +30,8 @@ Matrix file::
     max_decoder_errors = 0
     max_errors = 0
     min_played_ratio = 0.95      # played_s / expected seconds (until_s or the title's length)
+    max_cdn_failovers = 2
+    max_abandonments = 2         # video downloads the ABR gave up on mid-way and refetched lower
 
     [[faults]]
     name = "none"
@@ -67,13 +69,13 @@ from ui.report_html import write_html_report
 from ui.svg_chart import CSS
 
 FIGURES = ("startup_ms", "played_s", "rebuffer_count", "rebuffer_s", "avg_bitrate_kbps", "switches",
-           "cdn_failovers", "qoe_lin", "decoder_errors")
+           "cdn_failovers", "abandonments", "qoe_lin", "decoder_errors")
 LIMITS = {  # threshold key → (report figure, "max" | "min")
     "max_startup_ms": ("startup_ms", "max"), "max_rebuffer_s": ("rebuffer_s", "max"),
     "max_rebuffer_count": ("rebuffer_count", "max"), "min_avg_bitrate_kbps": ("avg_bitrate_kbps", "min"),
     "min_qoe_lin": ("qoe_lin", "min"), "max_decoder_errors": ("decoder_errors", "max"),
     "max_errors": ("errors", "max"), "min_played_ratio": ("played_ratio", "min"),
-    "max_cdn_failovers": ("cdn_failovers", "max"),
+    "max_cdn_failovers": ("cdn_failovers", "max"), "max_abandonments": ("abandonments", "max"),
 }
 CELL_TIMEOUT_S = 600.0
 
@@ -418,16 +420,14 @@ def _link_copy(src: Path, dst: Path) -> None:
 
 def render_summary(summary: dict[str, Any]) -> str:
     """The summary table as a self-contained HTML page (one row per cell, failures in red)."""
-    cols = ("startup_ms", "played_s", "rebuffer_count", "rebuffer_s", "avg_bitrate_kbps", "switches", "cdn_failovers",
-            "qoe_lin", "decoder_errors")
-    head = "".join(f"<th>{c}</th>" for c in ("#", "target", "trace", "fault", *cols, "verdict", "report"))
+    head = "".join(f"<th>{c}</th>" for c in ("#", "target", "trace", "fault", *FIGURES, "verdict", "report"))
     rows = []
     for r in summary["cells"]:
         cls = "pass" if r["passed"] else "fail"
         verdict = "pass" if r["passed"] else "FAIL: " + "; ".join(r["failed"])
         link = (f'<a href="{html.escape(r["html"])}">html</a> · <a href="{html.escape(r["report"])}">json</a> · '
                 f'<a href="{html.escape(r["csv"])}">csv</a>') if r.get("html") else "–"
-        figures = "".join(f"<td>{'–' if r.get(c) is None else html.escape(str(r.get(c)))}</td>" for c in cols)
+        figures = "".join(f"<td>{'–' if r.get(c) is None else html.escape(str(r.get(c)))}</td>" for c in FIGURES)
         rows.append(f'<tr class="{cls}"><td>{r["cell"]}</td><td class="l">{html.escape(r["target"])}</td>'
                     f'<td class="l">{html.escape(r["trace"])}</td><td class="l">{html.escape(r["fault"])}</td>{figures}'
                     f'<td class="l v">{html.escape(verdict)}</td><td class="l">{link}</td></tr>')

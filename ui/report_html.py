@@ -2,8 +2,10 @@
 
 Plots share the session's time axis (seconds since the session opened: the segments' ``at_s`` and the
 requests' ``t_s``): chosen video bitrate, buffer level, throughput estimate vs measured, CDN per
-request (failed attempts in red), with stalls shaded red and failovers as dashed purple lines. The
-summary figures and the per-request log follow. Readable offline, printable, greppable.
+request (failed attempts in red, ``aborted`` ones — cancelled by the player — in orange), with stalls
+shaded red and failovers as dashed purple lines; ABR abandonments (``abandon_events``: a video download
+given up mid-way and refetched lower) are orange flags on the bitrate plot. The summary figures and the
+per-request log follow. Readable offline, printable, greppable.
 """
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from ui.svg_chart import CSS, Chart, Series, render
 SUMMARY_KEYS = (
     ("startup_ms", "startup (ms)"), ("played_s", "played (s)"), ("rebuffer_count", "rebuffers"),
     ("rebuffer_s", "rebuffer time (s)"), ("avg_bitrate_kbps", "avg bitrate (kbit/s)"), ("switches", "switches"),
-    ("cdn_failovers", "CDN failovers"), ("license_ms", "licence (ms)"), ("qoe_lin", "QoE (lin)"),
-    ("decoder_errors", "decoder errors"), ("algorithm", "ABR algorithm"),
+    ("cdn_failovers", "CDN failovers"), ("abandonments", "ABR abandonments"), ("license_ms", "licence (ms)"),
+    ("qoe_lin", "QoE (lin)"), ("decoder_errors", "decoder errors"), ("algorithm", "ABR algorithm"),
 )
 
 
@@ -46,23 +48,39 @@ def charts(report: dict[str, Any]) -> list[Chart]:
     cdns = sorted({r["cdn"] for r in requests})
     # rows: licence (cdn -1) at 0, cdn N at N + 1, so every row sits inside the plot
     ok = tuple((r["t_s"], r["cdn"] + 1) for r in requests if not r.get("error"))
-    failed = tuple((r["t_s"], r["cdn"] + 1) for r in requests if r.get("error"))
+    failed = tuple((r["t_s"], r["cdn"] + 1) for r in requests if r.get("error") and not r.get("aborted"))
+    aborted = tuple((r["t_s"], r["cdn"] + 1) for r in requests if r.get("aborted"))
+    request_series = (Series(name="ok", color="#0969da", style="dots", points=ok),
+                      Series(name="failed", color="#cf222e", style="dots", points=failed))
+    if aborted:
+        request_series += (Series(name="aborted", color="#bc4c00", style="dots", points=aborted),)
     return [
         Chart(title="Chosen video bitrate", y_label="kbit/s",
               series=(Series(name="bitrate", color="#0969da", style="step",
-                             points=tuple((s["at_s"], s["bitrate_kbps"]) for s in video)),), **common),
+                             points=tuple((s["at_s"], s["bitrate_kbps"]) for s in video)),),
+              flags=abandon_flags(report), **common),
         Chart(title="Buffer level (when each segment was requested)", y_label="seconds",
               series=(Series(name="buffer", color="#1a7f37", points=tuple((s["at_s"], s["buffer_s"]) for s in video)),),
               **common),
         Chart(title="Throughput: estimate vs measured (per video segment)", y_label="kbit/s",
               series=(Series(name="measured", color="#bf8700", style="dots", points=measured),
                       Series(name="estimate", color="#8250df", points=estimate)), **common),
-        Chart(title="CDN in use (every request; failed attempts in red)", y_label="CDN",
-              series=(Series(name="ok", color="#0969da", style="dots", points=ok),
-                      Series(name="failed", color="#cf222e", style="dots", points=failed)),
+        Chart(title="CDN in use (every request; failed in red, aborted in orange)", y_label="CDN",
+              series=request_series,
               y_ticks=tuple((c + 1, "licence" if c < 0 else f"cdn{c}") for c in cdns),
               y_max=max(cdns + [0]) + 1.5, **common),
     ]
+
+
+def abandon_flags(report: dict[str, Any]) -> tuple[tuple[float, str], ...]:
+    """One (time, hover text) per ABR abandonment in the report (none in reports made before they were logged)."""
+    flags = []
+    for e in report.get("abandon_events", []):
+        if e.get("t_s") is not None:
+            text = (f"{e['t_s']:g} s: segment {e.get('index')} abandoned at rung {e.get('from_rung')} "
+                    f"after {e.get('received')} bytes, refetched at rung {e.get('to_rung')}")
+            flags.append((e["t_s"], text))
+    return tuple(flags)
 
 
 def _fmt(value: Any) -> str:
@@ -83,13 +101,14 @@ def _requests_table(report: dict[str, Any]) -> str:
     rows = []
     for r in report.get("requests", []):
         ms = lambda v: "–" if v is None else f"{v * 1000:.1f}"  # noqa: E731
-        cls = ' class="fail"' if r.get("error") else ""
+        cls = ' class="aborted"' if r.get("aborted") else ' class="fail"' if r.get("error") else ""
+        note = "warn" if r.get("aborted") else "bad"
         rows.append(
             f"<tr{cls}><td>{_fmt(r.get('t_s'))}</td><td>{html.escape(str(r.get('kind')))}</td><td>{r.get('cdn')}</td>"
             f"<td>{_fmt(r.get('status'))}</td><td>{_fmt(r.get('bytes'))}</td><td>{ms(r.get('ttfb_s'))}</td>"
             f"<td>{ms(r.get('duration_s'))}</td><td>{r.get('retries')}</td><td>{_fmt(r.get('failover_to'))}</td>"
             f"<td class=\"l\">{html.escape(str(r.get('url')))}"
-            + (f"<br><span class=\"bad\">{html.escape(str(r['error']))}</span>" if r.get("error") else "") + "</td></tr>"
+            + (f"<br><span class=\"{note}\">{html.escape(str(r['error']))}</span>" if r.get("error") else "") + "</td></tr>"
         )
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
@@ -101,15 +120,19 @@ def render_report(report: dict[str, Any]) -> str:
     errors = "".join(f"<li>{html.escape(str(e.get('code')))}: {html.escape(str(e.get('message')))}</li>"
                      for e in report.get("errors", []))
     plots = "".join(render(c) for c in charts(report))
+    requests = report.get("requests", [])
+    aborted = sum(1 for r in requests if r.get("aborted"))
     return (
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>Reelbox QoE report: {title}</title><style>{CSS}</style></head><body>"
         f"<h1>Reelbox QoE report</h1><div class=\"muted\">{title}</div>"
         f"<h2>Summary</h2><table>{summary}</table>"
         + (f"<h2>Errors</h2><ul class=\"bad\">{errors}</ul>" if errors else "")
-        + "<h2>Over time</h2><div class=\"muted\">Red bands: stalls (rebuffering). Dashed purple lines: CDN failovers.</div>"
+        + "<h2>Over time</h2><div class=\"muted\">Red bands: stalls (rebuffering). Dashed purple lines: CDN failovers."
+        + (" Orange flags (bitrate plot): ABR abandonments, a video download cancelled mid-way and its segment"
+           " refetched lower." if report.get("abandon_events") else "") + "</div>"
         + plots
-        + f"<h2>Requests ({len(report.get('requests', []))})</h2>"
+        + f"<h2>Requests ({len(requests)}{f'; {aborted} aborted' if aborted else ''})</h2>"
         + f"<details><summary>per-request log (URLs redacted)</summary>{_requests_table(report)}</details>"
         + "</body></html>"
     )

@@ -1,7 +1,8 @@
 """Tiny inline-SVG time charts for the offline HTML reports (no JavaScript, no external files).
 
 One chart = a time axis shared by every plot of a report, one or more series (step lines, lines or
-dots), shaded bands (stalls) and vertical markers (failovers). Text is escaped; numbers only.
+dots), shaded bands (stalls), vertical markers (failovers) and flags on the top edge (abandonments).
+Text is escaped; numbers only.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class Chart:
     series: tuple[Series, ...]
     bands: tuple[tuple[float, float], ...] = ()  # shaded x-intervals (stalls)
     markers: tuple[float, ...] = ()  # vertical lines (failovers)
+    flags: tuple[tuple[float, str], ...] = ()  # (x, hover text): small triangles on the top edge (abandonments)
     y_ticks: tuple[tuple[float, str], ...] = field(default=())  # fixed ticks (e.g. CDN names)
     y_max: float | None = None
 
@@ -75,6 +77,10 @@ def render(chart: Chart) -> str:
                f'{html.escape(chart.y_label)}</text>')
     for x in chart.markers:
         out.append(f'<line x1="{sx(x):.1f}" x2="{sx(x):.1f}" y1="{TOP}" y2="{TOP + ph}" class="failover"/>')
+    for x, label in chart.flags:
+        out.append(f'<path d="M{sx(x) - 5:.1f},{TOP - 8} h10 l-5,8 z" class="abandon">'
+                   f'<title>{html.escape(label)}</title></path>'
+                   f'<line x1="{sx(x):.1f}" x2="{sx(x):.1f}" y1="{TOP}" y2="{TOP + ph}" class="abandon-line"/>')
     for series in chart.series:
         out.append(_series(series, sx, sy))
     legend_x = LEFT + 8 * len(chart.title) + 24  # after the title (13 px bold, ~8 px a glyph)
@@ -117,5 +123,7 @@ th{background:#f6f8fa} td.l,th.l{text-align:left} tr.fail td{background:#ffebe9}
 .xt{font-size:11px;text-anchor:middle;fill:#57606a} .xl{font-size:11px;text-anchor:end;fill:#57606a}
 .yl{font-size:11px;text-anchor:middle;fill:#57606a} .lg{font-size:11px;fill:#1b1f24}
 .stall{fill:#cf222e;fill-opacity:.18} .failover{stroke:#8250df;stroke-width:2;stroke-dasharray:4 3}
+.abandon{fill:#bc4c00} .abandon-line{stroke:#bc4c00;stroke-width:1;stroke-dasharray:1 3}
+tr.aborted td{background:#fff1e5} .warn{color:#bc4c00;font-weight:600}
 .muted{color:#57606a;font-size:12px} .bad{color:#cf222e;font-weight:600} .good{color:#1a7f37;font-weight:600}
 """

@@ -9,7 +9,9 @@ report (DESIGN.md "QoE report"). Definitions, matching ``player/qoe.py``:
 * rebuffer ratio: Σ stall seconds / (Σ played seconds + Σ stall seconds); played seconds come from
   the session's ``end`` event (media time actually played), stalls from ``stall_end.duration_s``;
 * average bitrate: video segments' nominal bitrate weighted by their media duration;
-* errors: count of ``error`` events.
+* errors: count of ``error`` events;
+* abandonments (per title only: the event does not say which CDN the cancelled request was on): count
+  of ``abandon`` events, video downloads the ABR gave up on mid-way and refetched lower.
 
 Per CDN (the index into the playback grant's ``manifests`` list, i.e. the edge order): segments, bytes,
 bitrate and throughput of the segments that CDN served; a session's startup counts for the CDN of its
@@ -42,6 +44,7 @@ class SessionQoe:
     stalls: int = 0
     errors: int = 0
     failovers: int = 0
+    abandonments: int = 0
     ended: bool = False
     first_cdn: int | None = None
     # video segments: (cdn, bitrate_kbps, duration_s, bytes, download_ms)
@@ -133,6 +136,8 @@ def _replay(session_id: str, events: list[dict[str, Any]]) -> SessionQoe:
                 s.errors_by_cdn[last_cdn] = s.errors_by_cdn.get(last_cdn, 0) + 1
         elif kind == "failover":
             s.failovers += int(_num(e.get("count"), 1))
+        elif kind == "abandon":
+            s.abandonments += 1
         elif kind == "end":
             s.ended = True
             s.played_s = max(s.played_s, _num(e.get("played_s")))
@@ -166,6 +171,7 @@ def summarise(sessions: dict[str, SessionQoe], *, cdn_urls: list[str] | None = N
                 sum(s.played_s for s in group), [(b, d) for s in group for _, b, d, _, _ in s.video],
                 sum(s.errors for s in group),
             ),
+            "abandonments": sum(s.abandonments for s in group),
         }
         for tid, group in sorted(titles.items())
     }

@@ -184,7 +184,7 @@ def _totals(session: PlaybackSession) -> dict[str, Any]:
     now = session.clock()
     startup = None if qoe.startup_at is None else round((qoe.startup_at - qoe.opened_at) * 1000, 1)
     return {"startup_ms": startup, "rebuffer_s": round(qoe.rebuffer_s(now), 3), "rebuffer_count": len(qoe.rebuffers),
-            "avg_bitrate_kbps": round(qoe.avg_bitrate_kbps(), 1)}
+            "avg_bitrate_kbps": round(qoe.avg_bitrate_kbps(), 1), "abandonments": qoe.abandonments}
 
 
 async def run_synced(session: PlaybackSession, *, backend: BackendClient | None, home: Path | None = None,

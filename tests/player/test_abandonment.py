@@ -7,17 +7,26 @@ top-rung request (planned on a 4 Mbit/s estimate) cannot arrive before a 4 s buf
 abandoned a few hundred ms in — before the stall floor (half the rung's rate, after 1 s) would have
 fired — and the same segment is fetched lower down. 450 kbit/s carries the lowest rung and the audio,
 so the title still plays to its end. The negative control is the same session without the drop.
+
+Both play with resume sync and telemetry attached (as every front end does), so each also checks what
+the QA engineer and the backend see of it: the HTML report's flags and the backend's QoE summary.
 """
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 from backend_stub.edge.faults import FaultConfig
 from backend_stub.server import Backend
 from player.backend_client import BackendClient
 from player.session import PlaybackSession, SessionOptions
+from player.sync import attach_sync
+from ui.report_html import render_report
 
 CLEAR = "engine-clear"  # 12 s, 2 s segments, 144/240/360p + audio (conftest.py)
 BUFFER_S = 4.0
@@ -25,8 +34,9 @@ COMFORT_KBPS = 4000
 COLLAPSE_KBPS = 450
 
 
-async def _play(backend: Backend, during: Callable[[PlaybackSession], Awaitable[None]] | None
-                ) -> tuple[dict[str, Any], PlaybackSession, list[dict[str, Any]]]:
+async def _play(backend: Backend, during: Callable[[PlaybackSession], Awaitable[None]] | None, home: Path
+                ) -> tuple[dict[str, Any], PlaybackSession, list[dict[str, Any]], dict[str, Any]]:
+    """Play with sync attached; also returns the backend's view of the session (``GET /qoe`` and ``/metrics``)."""
     client = BackendClient(backend.api_url)
     try:
         await client.login("demo@reelbox.local", "demo")
@@ -34,15 +44,32 @@ async def _play(backend: Backend, during: Callable[[PlaybackSession], Awaitable[
         session = PlaybackSession(target=CLEAR, options=SessionOptions(buffer_capacity_s=BUFFER_S), backend=client)
         notes: list[dict[str, Any]] = []
         session.qoe.listeners.append(lambda kind, _at, data: notes.append(data) if kind == "abandon" else None)
+        handle = attach_sync(session, backend=client, home=home)
         watcher = asyncio.create_task(during(session)) if during else None
         try:
             report = await session.run()
         finally:
             if watcher is not None:
                 watcher.cancel()
-        return report, session, notes
+            await handle.aclose()
+        async with httpx.AsyncClient(base_url=backend.api_url, timeout=10) as http:
+            qoe = await http.get("/api/v1/qoe", params={"session_id": session.playback.session_id},
+                                 headers={"Authorization": f"Bearer {client.access_token}"})
+            metrics = await http.get("/metrics")
+        return report, session, notes, {"qoe": qoe.json(), "metrics": metrics.text}
     finally:
         await client.aclose()
+
+
+def _check_seen_by_qa_and_backend(report: dict[str, Any], seen: dict[str, Any]) -> None:
+    """One HTML flag per abandonment (none without); the backend's summary and metrics count the same."""
+    page = render_report(report)
+    assert page.count('class="abandon"') == report["abandonments"] == len(report["abandon_events"])
+    assert page.count('<tr class="aborted">') == sum(1 for r in report["requests"] if r["aborted"])
+    assert seen["qoe"]["sessions"] == 1
+    assert seen["qoe"]["titles"][CLEAR]["abandonments"] == report["abandonments"]
+    m = re.search(rf'^reelbox_abr_abandonments_total{{title="{CLEAR}"}} (\d+)$', seen["metrics"], re.MULTILINE)
+    assert m and int(m.group(1)) == report["abandonments"]
 
 
 def _check_played_through(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -54,7 +81,7 @@ def _check_played_through(report: dict[str, Any]) -> list[dict[str, Any]]:
     return video
 
 
-def test_a_collapsing_link_abandons_the_top_rung_segment_and_refetches_it_lower(start_backend):
+def test_a_collapsing_link_abandons_the_top_rung_segment_and_refetches_it_lower(start_backend, tmp_path):
     """The rate drops under a top-rung request: it is abandoned, refetched lower, and the title plays to its end."""
     backend = start_backend(edges=1)
 
@@ -63,7 +90,7 @@ def test_a_collapsing_link_abandons_the_top_rung_segment_and_refetches_it_lower(
             await asyncio.sleep(0.02)
         await asyncio.to_thread(backend.edges[0].set_faults, FaultConfig(rate_kbps=COLLAPSE_KBPS))
 
-    report, session, notes = asyncio.run(_play(backend, collapse_at_the_top))
+    report, session, notes, seen = asyncio.run(_play(backend, collapse_at_the_top, tmp_path / "home"))
     video = _check_played_through(report)
     assert session.scheduler is not None
     ladder = session.scheduler.ladder
@@ -82,14 +109,17 @@ def test_a_collapsing_link_abandons_the_top_rung_segment_and_refetches_it_lower(
     assert all(r["kind"] == "segment" and r["cdn"] == 0 and r["failover_to"] is None for r in aborted)
     assert report["cdn_failovers"] == 0
     assert session.pool is not None and session.pool.health(0).consecutive_failures == 0
+    assert [e["index"] for e in report["abandon_events"]] == [n["index"] for n in notes]
+    _check_seen_by_qa_and_backend(report, seen)
 
 
-def test_a_comfortable_link_abandons_nothing(start_backend):
+def test_a_comfortable_link_abandons_nothing(start_backend, tmp_path):
     """Negative control: the same session at 4 Mbit/s throughout reaches the top rung and abandons nothing."""
     backend = start_backend(edges=1)
-    report, session, notes = asyncio.run(_play(backend, None))
+    report, session, notes, seen = asyncio.run(_play(backend, None, tmp_path / "home"))
     video = _check_played_through(report)
-    assert report["abandonments"] == 0 and notes == []
+    assert report["abandonments"] == 0 and notes == [] and report["abandon_events"] == []
+    _check_seen_by_qa_and_backend(report, seen)
     assert not any(r["aborted"] for r in report["requests"])
     assert session.scheduler is not None
     assert max(s["bitrate_kbps"] for s in video) == round(session.scheduler.ladder[-1].bandwidth / 1000.0, 1)

@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from ui.qa import FIGURES, Runner, judge, load_matrix, run_cli
-from ui.report_html import charts, render_report
+from ui.qa import FIGURES, Runner, judge, load_matrix, render_summary, run_cli
+from ui.report_html import charts, render_report, summary_rows
 
 from qakit import QA_TITLES
 
@@ -53,6 +53,7 @@ body = {{ error_status = 503, error_fraction = 0.05, seed = 3 }}
         report = json.loads((out / row["report"]).read_text())
         assert {k: row[k] for k in FIGURES} == {k: report.get(k) for k in FIGURES}
         assert f"<td>{report['avg_bitrate_kbps']}</td>" in page and f"<td>{report['startup_ms']}</td>" in page
+        assert row["abandonments"] == report["abandonments"] == len(report["abandon_events"])
         cell_page = (out / row["html"]).read_text()
         assert cell_page.count("<svg") == 4 and "<script" not in cell_page and "http-equiv" not in cell_page
         assert (out / row["csv"]).read_text().count("\n") == len(report["requests"]) + 1
@@ -83,6 +84,17 @@ def test_judge_applies_max_and_min_limits() -> None:
     failed = judge(report, {"max_startup_ms": 1000, "max_rebuffer_s": 2.0, "min_qoe_lin": 0.5,
                             "min_played_ratio": 0.95, "max_errors": 0}, expected_s=10.0)
     assert failed == ["rebuffer_s 2.5 > 2", "qoe_lin 0.4 < 0.5", "played_ratio 0.9 < 0.95", "errors 1 > 0"]
+    assert judge({"abandonments": 3}, {"max_abandonments": 2}, None) == ["abandonments 3 > 2"]
+    assert judge({"abandonments": 2}, {"max_abandonments": 2}, None) == []
+
+
+def test_summary_page_shows_abandonments_per_cell_next_to_failovers() -> None:
+    """The matrix table has an abandonments column after CDN failovers, with each cell's count."""
+    cells = [{"cell": i, "target": "t", "trace": "none", "fault": "none", "passed": True, "failed": [],
+              "cdn_failovers": 7, "abandonments": n} for i, n in enumerate((0, 5))]
+    page = render_summary({"cells": cells, "total": 2, "failed": 0, "thresholds": {}, "jobs": 1, "elapsed_s": 1.0})
+    assert "<th>cdn_failovers</th><th>abandonments</th>" in page
+    assert page.count("<td>7</td><td>0</td>") == 1 and page.count("<td>7</td><td>5</td>") == 1
 
 
 def test_html_report_plots_every_series_over_time() -> None:
@@ -101,3 +113,39 @@ def test_html_report_plots_every_series_over_time() -> None:
     page = render_report(report)
     assert page.count('class="stall"') == 4 and page.count('class="failover"') == 4
     assert "t&lt;1&gt;" in page and re.search(r"<polyline points=\"[^\"]+\"", page)
+
+
+def _report_with_abandonments(abandons: list[dict], aborted: bool) -> dict:
+    """A recorded report's shape: three video segments, the second refetched lower after an abandonment."""
+    return {
+        "target": "t", "abandonments": len(abandons), "abandon_events": abandons,
+        "segments": [{"type": "video", "at_s": 1.0 + i, "bitrate_kbps": (900.0, 300.0, 300.0)[i], "buffer_s": 2.0,
+                      "download_ms": 400.0, "bytes": 30_000, "cdn": 0} for i in range(3)],
+        "requests": [{"t_s": 2.0, "kind": "segment", "cdn": 0, "url": "u", "status": None, "bytes": 5000,
+                      "ttfb_s": 0.02, "duration_s": 0.3, "retries": 0, "aborted": aborted, "failover_to": None,
+                      "error": "Aborted: abandoned by the ABR after 5000 bytes" if aborted else None},
+                     {"t_s": 2.3, "kind": "segment", "cdn": 0, "url": "u", "status": 200, "bytes": 30_000,
+                      "ttfb_s": 0.02, "duration_s": 0.4, "retries": 0, "error": None, "failover_to": None}],
+    }
+
+
+def test_html_report_flags_abandonments_and_shows_aborted_requests_apart_from_failures() -> None:
+    """Each abandonment is a flag on the bitrate plot and a summary figure; an aborted request is no failure."""
+    abandons = [{"t_s": 2.3, "index": 1, "from_rung": 2, "to_rung": 0, "received": 5000}]
+    report = _report_with_abandonments(abandons, aborted=True)
+    bitrate, *_, cdn = charts(report)
+    assert [f[0] for f in bitrate.flags] == [2.3] and "segment 1 abandoned at rung 2" in bitrate.flags[0][1]
+    assert {s.name: len(s.points) for s in cdn.series} == {"ok": 1, "failed": 0, "aborted": 1}
+    assert ("ABR abandonments", "1") in summary_rows(report)
+    page = render_report(report)
+    assert page.count('class="abandon"') == 1 and "Orange flags" in page
+    assert page.count('<tr class="aborted">') == 1 and 'class="fail"' not in page
+    assert "Requests (2; 1 aborted)" in page and 'class="warn">Aborted: abandoned by the ABR' in page
+
+    control = _report_with_abandonments([], aborted=False)
+    bitrate, *_, cdn = charts(control)
+    assert bitrate.flags == () and [s.name for s in cdn.series] == ["ok", "failed"]
+    assert ("ABR abandonments", "0") in summary_rows(control)
+    page = render_report(control)
+    assert 'class="abandon"' not in page and "Orange flags" not in page and 'class="aborted"' not in page
+    assert "Requests (2)" in page

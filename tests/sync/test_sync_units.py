@@ -6,7 +6,9 @@ import re
 from pathlib import Path
 
 from backend_stub.api import telemetry as backend_telemetry
+from backend_stub.api.qoe import sessions_from_events, summarise
 from player.device import device_id
+from player.qoe import QoeTracker
 from player.resume import PositionReport, ProgressReporter, choose_start
 from player.sync import Backoff
 from player.sync.outbox import NewProgress, Outbox
@@ -82,6 +84,30 @@ def test_telemetry_schema_and_switch_events() -> None:
     assert {(e["session_id"], e["device_id"], e["app_version"], e["title_id"]) for e in out} == {("S", "dev-1", "9.9", "t")}
     assert out[4]["from_rendition"] == "v144" and out[4]["to_rendition"] == "v240"
     assert len({e["event_id"] for e in out}) == 7 and all(re.fullmatch(r"[0-9a-f]{32}", e["event_id"]) for e in out)
+
+
+def test_abandon_notes_become_events_and_count_in_the_backend_summary() -> None:
+    """A tracker's "abandon" note becomes an ``abandon`` event (no secret field); the backend counts them per title."""
+    out, clock = [], Clock()
+    qoe = QoeTracker(target="t", opened_at=0.0)
+    qoe.listeners.append(SessionTelemetry(sink=out.append, device_id="dev-1", title_id="t", wall=lambda: 1e9,
+                                          clock=clock, opened_at=0.0, version="9.9",
+                                          summary=lambda: {"abandonments": qoe.abandonments}))
+    qoe.note("start", 0.0, start_s=0.0, target="t", session_id="S")
+    clock.t = 4.0
+    qoe.abandoned(2.5, index=3, from_rung=2, to_rung=0, received=16384)
+    qoe.abandoned(3.5, index=4, from_rung=1, to_rung=0, received=900)
+    qoe.note("end", None, position_s=4.0, played_s=4.0, completed=False)
+    abandons = [e for e in out if e["type"] == "abandon"]
+    assert [(e["t_s"], e["index"], e["from_rung"], e["to_rung"], e["received_bytes"]) for e in abandons] == [
+        (2.5, 3, 2, 0, 16384), (3.5, 4, 1, 0, 900)]
+    assert out[-1]["type"] == "end" and out[-1]["abandonments"] == 2
+    assert all(backend_telemetry.sensitive_field(e) is None for e in out)
+    summary = summarise(sessions_from_events(out))
+    assert summary["titles"]["t"]["abandonments"] == 2
+    # a session without any: zero, not missing
+    quiet = [{**e, "session_id": "Q", "event_id": e["event_id"] + "q"} for e in out if e["type"] != "abandon"]
+    assert summarise(sessions_from_events(quiet))["titles"]["t"]["abandonments"] == 0
 
 
 def test_device_id_is_stable_per_installation(tmp_path: Path) -> None:
