@@ -81,6 +81,8 @@ def render_metrics(db: sqlite_utils.Database, sessions: dict[str, SessionQoe]) -
         m.add("reelbox_played_seconds_total", "counter", "Media seconds played.", sum(s.played_s for s in group),
               title=title)
         m.add("reelbox_playback_errors_total", "counter", "Error events.", sum(s.errors for s in group), title=title)
+        m.add("reelbox_cdn_failovers_total", "counter", "Requests that moved to another CDN.",
+              sum(s.failovers for s in group), title=title)
         m.add("reelbox_abr_abandonments_total", "counter", "Video downloads the ABR abandoned and refetched lower.",
               sum(s.abandonments for s in group), title=title)
     cdn_bytes: Counter[int] = Counter()

@@ -171,6 +171,7 @@ def summarise(sessions: dict[str, SessionQoe], *, cdn_urls: list[str] | None = N
                 sum(s.played_s for s in group), [(b, d) for s in group for _, b, d, _, _ in s.video],
                 sum(s.errors for s in group),
             ),
+            "failovers": sum(s.failovers for s in group),
             "abandonments": sum(s.abandonments for s in group),
         }
         for tid, group in sorted(titles.items())

@@ -87,7 +87,8 @@ def test_telemetry_schema_and_switch_events() -> None:
 
 
 def test_abandon_notes_become_events_and_count_in_the_backend_summary() -> None:
-    """A tracker's "abandon" note becomes an ``abandon`` event (no secret field); the backend counts them per title."""
+    """A tracker's "abandon" note becomes an ``abandon`` event (no secret field); the backend counts them per
+    title, and the failovers next to them."""
     out, clock = [], Clock()
     qoe = QoeTracker(target="t", opened_at=0.0)
     qoe.listeners.append(SessionTelemetry(sink=out.append, device_id="dev-1", title_id="t", wall=lambda: 1e9,
@@ -97,6 +98,7 @@ def test_abandon_notes_become_events_and_count_in_the_backend_summary() -> None:
     clock.t = 4.0
     qoe.abandoned(2.5, index=3, from_rung=2, to_rung=0, received=16384)
     qoe.abandoned(3.5, index=4, from_rung=1, to_rung=0, received=900)
+    qoe.failover(3)
     qoe.note("end", None, position_s=4.0, played_s=4.0, completed=False)
     abandons = [e for e in out if e["type"] == "abandon"]
     assert [(e["t_s"], e["index"], e["from_rung"], e["to_rung"], e["received_bytes"]) for e in abandons] == [
@@ -105,6 +107,7 @@ def test_abandon_notes_become_events_and_count_in_the_backend_summary() -> None:
     assert all(backend_telemetry.sensitive_field(e) is None for e in out)
     summary = summarise(sessions_from_events(out))
     assert summary["titles"]["t"]["abandonments"] == 2
+    assert summary["titles"]["t"]["failovers"] == 3
     # a session without any: zero, not missing
     quiet = [{**e, "session_id": "Q", "event_id": e["event_id"] + "q"} for e in out if e["type"] != "abandon"]
     assert summarise(sessions_from_events(quiet))["titles"]["t"]["abandonments"] == 0
