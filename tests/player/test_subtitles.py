@@ -45,7 +45,13 @@ def test_a_session_with_subtitles_shows_the_text_track_in_libmpv(tmp_path):
         async def watch() -> None:
             while session.qoe.startup_at is None:
                 await asyncio.sleep(0.05)
-            tracks.extend(session.output.property("track-list") or [])
+            # the track is sub-add'ed when the file has loaded, asynchronously: it may land just after the first frame
+            for _ in range(40):
+                listed = session.output.property("track-list") or []
+                if any(t.get("type") == "sub" for t in listed):
+                    break
+                await asyncio.sleep(0.05)
+            tracks.extend(listed)
 
         watcher = asyncio.create_task(watch())
         try:
