@@ -49,8 +49,7 @@ class QoeTracker:
     rebuffers: list[tuple[float, float | None]] = field(default_factory=list)
     segments: list[SegmentRecord] = field(default_factory=list)
     cdn_failovers: int = 0
-    abandonments: int = 0  # video downloads the ABR abandoned mid-way (refetched at a lower rung)
-    abandon_events: list[dict[str, Any]] = field(default_factory=list)  # each one, for the report's plots
+    abandon_events: list[dict[str, Any]] = field(default_factory=list)  # video downloads the ABR abandoned
     errors: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     listeners: list[Listener] = field(default_factory=list, repr=False)
@@ -81,12 +80,16 @@ class QoeTracker:
         if count:
             self.note("failover", None, count=count)
 
-    def abandoned(self, now: float, *, index: int, from_rung: int, to_rung: int, received: int, **data: Any) -> None:
+    @property
+    def abandonments(self) -> int:
+        """Video downloads the ABR abandoned mid-way (each refetched at a lower rung)."""
+        return len(self.abandon_events)
+
+    def abandoned(self, now: float, *, index: int, from_rung: int, to_rung: int, received: int) -> None:
         """The scheduler cancelled segment ``index`` at ``from_rung`` after ``received`` bytes, for ``to_rung``."""
-        self.abandonments += 1
         self.abandon_events.append({"t_s": round(now - self.opened_at, 3), "index": index, "from_rung": from_rung,
                                     "to_rung": to_rung, "received": received})
-        self.note("abandon", now, index=index, from_rung=from_rung, to_rung=to_rung, received=received, **data)
+        self.note("abandon", now, index=index, from_rung=from_rung, to_rung=to_rung, received=received)
 
     def stall_start(self, now: float) -> None:
         """A rebuffer begins; ignored before the first frame (that time is startup, not rebuffering)."""

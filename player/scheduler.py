@@ -158,7 +158,6 @@ class Scheduler:
             self.abr.seek(self.start_index)
         self.current_rung: int | None = None
         self.emergency_downswitches = 0
-        self.abandonments = 0
         self._video_advanced = asyncio.Event()
 
     # -- what we count -----------------------------------------------------------------------
@@ -225,7 +224,6 @@ class Scheduler:
                 self.abr.downloaded(state, rung=outcome.rung, bits=outcome.received * 8.0, seconds=outcome.seconds,
                                     latency_s=outcome.latency_s, buffer_s=self.buffer_s(), abandoned=True,
                                     abandon_to=outcome.to_rung)
-                self.abandonments += 1
                 self.qoe.abandoned(self.clock(), index=index, from_rung=outcome.rung, to_rung=outcome.to_rung,
                                    received=outcome.received)
                 below = outcome.to_rung

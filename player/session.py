@@ -426,7 +426,11 @@ class PlaybackSession:
             start_s = start_at.result()
         except concurrent.futures.CancelledError:  # the session ended before it knew where to start
             return output, None
-        return output, output.start(start_s)
+        try:
+            return output, output.start(start_s)
+        except BaseException:  # nobody else holds the output yet
+            output.close()
+            raise
 
     async def _close(self, transport: HttpTransport | None) -> None:
         if self._keys is not None:

@@ -190,7 +190,7 @@ class MpvOutput:
         """Pause or resume presentation (our download scheduler keeps running either way)."""
         self._user_paused = paused
         if self._start_phase is None:
-            self._set("pause", paused)
+            self._apply({"pause": paused})
 
     @property
     def queued_bytes(self) -> int:
@@ -301,12 +301,6 @@ class MpvOutput:
             raise PlaybackError(f"libmpv refused to open the stream: {exc}") from exc
         return generation
 
-    def _set(self, name: str, value: Any) -> None:
-        try:
-            setattr(self._mpv, name, value)
-        except (mpv.ShutdownError, SystemError, RuntimeError) as exc:
-            raise PlaybackError(f"libmpv refused {name}={value!r}: {exc}") from exc
-
     def _emit(self, event: FeedEvent) -> None:
         self.events.put(event)
         if self._on_event is not None:
@@ -389,17 +383,21 @@ class MpvOutput:
     def _apply(self, values: Mapping[str, Any], *, wait: bool = True) -> None:
         """Set the libmpv properties whose value differs from what was last set.
 
-        Each synchronous set is a round trip to mpv's core, which is busy opening the file; on the
-        event thread (``wait=False``) a blocking set held up the events behind it, the first
-        frame's included (2–3 ms), so there the set is queued and not waited for.
+        Every set of these properties goes through here, so ``_applied`` is what libmpv has. Each
+        synchronous set is a round trip to mpv's core, which is busy opening the file; on the event
+        thread (``wait=False``) a blocking set held up the events behind it, the first frame's
+        included (2–3 ms), so there the set is queued and not waited for.
         """
         for name, value in values.items():
             if self._applied.get(name, _UNSET) == value:
                 continue
-            if wait:
-                self._mpv[name] = value
-            else:
-                self._mpv.command_async("set", name, _option_text(value))
+            try:
+                if wait:
+                    self._mpv[name] = value
+                else:
+                    self._mpv.command_async("set", name, _option_text(value))
+            except (mpv.ShutdownError, SystemError, RuntimeError) as exc:
+                raise PlaybackError(f"libmpv refused {name}={value!r}: {exc}") from exc
             self._applied[name] = value
 
 
