@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,22 @@ def backends_over(library: Path, workdir: Path, **defaults: Any) -> Iterator[Cal
     finally:
         for backend in started:
             backend.stop()
+
+
+@contextlib.contextmanager
+def sqlite_at(path: Path | str) -> Iterator[sqlite3.Connection]:
+    """A connection that commits and is *closed* on exit.
+
+    sqlite3's own ``with`` commits but leaves the connection open until garbage collection; closing it
+    then deletes the WAL file under whoever is copying the directory at that moment (a backend
+    library's ``copytree`` failed in CI on a vanished ``backend.sqlite-wal``).
+    """
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from backend_testkit import CLEAR_ID, PROTECTED_ID
-from testkit import backends_over
+from testkit import backends_over, sqlite_at
 
 from backend_stub.server import Backend
 
@@ -37,9 +37,8 @@ def title_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     data = tmp_path_factory.mktemp("library")
     make_test_title(data, CLEAR_ID, protected=False, seconds=4, heights=(144, 240))
     info = make_test_title(data, PROTECTED_ID, protected=True, seconds=4, heights=(144, 240))
-    import sqlite3
 
-    with sqlite3.connect(data / "backend.sqlite") as conn:
+    with sqlite_at(data / "backend.sqlite") as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         key = conn.execute("SELECT key FROM content_keys WHERE title_id = ?", [PROTECTED_ID]).fetchone()[0]
     return Library(path=data, protected_key_hex=key, protected_kid_hex=str(info.kid_hex))

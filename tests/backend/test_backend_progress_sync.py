@@ -1,11 +1,10 @@
 """The progress conflict rule (backend_stub/api/progress.py) over HTTP, with the server's clock injected."""
 from __future__ import annotations
 
-import sqlite3
 
 import httpx
 from backend_testkit import CLEAR_ID
-from testkit import FAST_SETTINGS
+from testkit import FAST_SETTINGS, sqlite_at
 
 from backend_stub.api.clock import ManualClock
 from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD
@@ -52,7 +51,7 @@ def test_skewed_clocks_and_replays_follow_the_rule(reelbox_backend_factory) -> N
 def test_credits_marker_completes_a_title(reelbox_backend_factory) -> None:
     """Past the title's credits marker the title is completed: it leaves continue watching and resumes from 0."""
     backend = reelbox_backend_factory()
-    with sqlite3.connect(backend.data_dir / "backend.sqlite") as conn:
+    with sqlite_at(backend.data_dir / "backend.sqlite") as conn:
         conn.execute("ALTER TABLE titles ADD COLUMN credits_s REAL")
         conn.execute("UPDATE titles SET credits_s = 3.0 WHERE id = ?", [CLEAR_ID])
     api, h = _client(backend)

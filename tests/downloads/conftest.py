@@ -6,12 +6,11 @@ private copy, so a test may stop or throttle its backend freely.
 """
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 import pytest
-from testkit import backends_over
+from testkit import backends_over, sqlite_at
 
 from backend_stub.server import Backend
 from downloads import DownloadManager, DownloadPaths
@@ -33,7 +32,7 @@ def dl_library(tmp_path_factory: pytest.TempPathFactory) -> DlLibrary:
     data = tmp_path_factory.mktemp("dl-library")
     make_test_title(data, CLEAR, protected=False, seconds=4, heights=(144, 240), subtitles=True)
     make_test_title(data, LOCKED, protected=True, seconds=4, heights=(144, 240), subtitles=True)
-    with sqlite3.connect(data / "backend.sqlite") as conn:
+    with sqlite_at(data / "backend.sqlite") as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         key = conn.execute("SELECT key FROM content_keys WHERE title_id = ?", [LOCKED]).fetchone()[0]
     return DlLibrary(path=data, locked_key_hex=str(key))

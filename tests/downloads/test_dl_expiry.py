@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from backend_stub.api.clock import ManualClock
 from backend_stub.server import Backend
 from dlkit import LOCKED, download, play_offline, signed_in
 from downloads import DownloadManager, DownloadPaths, PlaybackLocked, TitleExpired
+from testkit import sqlite_at
 
 DAY = 24 * 3600.0
 
@@ -52,7 +52,7 @@ def world(start_backend: Callable[..., Backend], paths: DownloadPaths) -> Iterat
 
 
 def _sealed_keys(paths: DownloadPaths, license_id: str) -> bytes | None:
-    with sqlite3.connect(paths.licence_db) as conn:
+    with sqlite_at(paths.licence_db) as conn:
         row = conn.execute("SELECT sealed FROM licences WHERE license_id = ?", [license_id]).fetchone()
     return None if row is None else row[0]
 

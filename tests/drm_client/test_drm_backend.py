@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from drm_client import (
 from drm_client.clearkey import b64url_decode, clearkey_kids
 
 from drm_licence_server import ManualClock  # type: ignore[import-not-found]
+from testkit import sqlite_at
 
 TITLE = "drm-title"
 DAY = 86400.0
@@ -58,7 +58,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 
     data = tmp_path_factory.mktemp("drm-backend")
     info = make_test_title(data, TITLE, protected=True, seconds=2, heights=(144,))
-    with sqlite3.connect(data / "backend.sqlite") as conn:
+    with sqlite_at(data / "backend.sqlite") as conn:
         key_hex = conn.execute("SELECT key FROM content_keys WHERE title_id = ?", [TITLE]).fetchone()[0]
     clock = ServerClock(time.time())
     with Backend(data, settings=FAST, clock=clock, edges=1) as backend:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import socket
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD
 from player.backend_client import BackendClient
 from player.session import PlaybackSession, SessionOptions
 from player.sync import SyncConfig, SyncHandle, attach_sync
+from testkit import sqlite_at
 
 CLEAR = "sync-clear"
 LOCKED = "sync-locked"
@@ -44,5 +44,5 @@ async def play_with_sync(backend: BackendClient, title: str, home: Path, *, unti
 
 
 def backend_rows(data_dir: Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(data_dir / "backend.sqlite") as conn:
+    with sqlite_at(data_dir / "backend.sqlite") as conn:
         return conn.execute(sql, args).fetchall()

@@ -6,7 +6,6 @@ import json
 import os
 import queue
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -14,6 +13,7 @@ import time
 from pathlib import Path
 
 from sync_helpers import CLEAR, backend_rows, free_port, signed_in
+from testkit import sqlite_at
 
 from player.backend_client import BackendClient
 from player.session import PlaybackSession, SessionOptions
@@ -57,7 +57,7 @@ def test_progress_and_telemetry_made_offline_arrive_in_order_without_duplicates(
 
     report, queued, queued_progress = asyncio.run(offline_session())
     assert queued_progress >= 3  # pause, seek, end at least
-    with sqlite3.connect(home / "state" / "sync.sqlite") as conn:
+    with sqlite_at(home / "state" / "sync.sqlite") as conn:
         made = [(k, json.loads(b)) for k, b in conn.execute("SELECT kind, body FROM outbox ORDER BY id")]
     assert len(made) == queued
     assert backend_rows(playing.data_dir, "SELECT COUNT(*) FROM telemetry") == [(0,)]
@@ -114,7 +114,7 @@ def test_sigkill_mid_session_loses_no_committed_event(start_backend, tmp_path: P
             os.kill(child.pid, signal.SIGKILL)
             child.wait(10)
     assert len(committed) >= WANT, "child never got going"
-    with sqlite3.connect(home / "state" / "sync.sqlite") as conn:
+    with sqlite_at(home / "state" / "sync.sqlite") as conn:
         queued = dict(conn.execute("SELECT event_id, kind FROM outbox ORDER BY id").fetchall())
     assert set(committed) <= set(queued)  # nothing committed went missing from the file (idle_s: none sent yet)
 
@@ -127,7 +127,7 @@ def test_sigkill_mid_session_loses_no_committed_event(start_backend, tmp_path: P
         return ok
 
     assert asyncio.run(next_run())  # the queue drained
-    with sqlite3.connect(home / "state" / "sync.sqlite") as conn:
+    with sqlite_at(home / "state" / "sync.sqlite") as conn:
         assert conn.execute("SELECT COUNT(*) FROM rejected").fetchone() == (0,)
     at_backend = [r[0] for r in backend_rows(backend.data_dir, "SELECT event_id FROM telemetry ORDER BY rowid")]
     committed_events = [e for e in committed if queued[e] == "telemetry"]
