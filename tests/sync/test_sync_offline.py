@@ -93,7 +93,8 @@ def test_sigkill_mid_session_loses_no_committed_event(start_backend, tmp_path: P
     """A client killed with SIGKILL mid-session: every event it had committed reaches the backend on the next run."""
     backend = start_backend()
     home = tmp_path / "home"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.getcwd()])}
+    here = Path(__file__).parent  # the child imports sync_helpers, which imports ../testkit
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here), str(here.parent), os.getcwd()])}
     child = subprocess.Popen([sys.executable, str(Path(__file__).parent / "sync_child.py"), backend.api_url,
                               str(home), CLEAR], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
     committed: list[str] = []
