@@ -31,7 +31,7 @@ from backend_stub.config import ApiSettings  # noqa: E402
 from backend_stub.db import open_db  # noqa: E402
 from backend_stub.server import Backend  # noqa: E402
 from player.backend_client import BackendClient  # noqa: E402
-from player.session import PlaybackSession, SessionOptions  # noqa: E402
+from player.playback import PlaybackSession, SessionOptions  # noqa: E402
 
 EMAIL, PASSWORD = "demo@reelbox.local", "demo"
 

@@ -214,7 +214,7 @@ def run_downloads(args: argparse.Namespace) -> int:
 def _play(manager: DownloadManager, asset_id: str, report_path: str | None) -> int:
     import json
 
-    from player.session import PlaybackSession
+    from player.playback import PlaybackSession
     from player.sync import run_synced
 
     playback = manager.open_offline(asset_id)
