@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 
 
 def _cmd_backend(args: argparse.Namespace) -> int:
-    from backend_stub.server import serve_forever
+    from ui.bundled_backend import backend_module
 
-    return serve_forever(host=args.host, port=args.port, edges=args.edges, data_dir=args.data)
+    return int(backend_module("server").serve_forever(host=args.host, port=args.port, edges=args.edges, data_dir=args.data))
 
 
 def _cmd_abr_bench(args: argparse.Namespace) -> int:

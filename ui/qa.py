@@ -65,6 +65,7 @@ from typing import Any
 import httpx
 
 from player.backend_client import login_from_env
+from ui.bundled_backend import backend_module
 from ui.report_html import write_html_report
 from ui.svg_chart import CSS
 
@@ -260,8 +261,7 @@ class Runner:
     def _start_slots(self) -> list[_Slot]:
         m = self.matrix
         if m.backend == "bundled":
-            from backend_stub.server import Backend
-
+            Backend = backend_module("server").Backend
             assert m.data is not None
             self._tmp = tempfile.TemporaryDirectory(prefix="reelbox-qa-")
             slots = []
