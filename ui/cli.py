@@ -19,7 +19,8 @@ def _cmd_backend(args: argparse.Namespace) -> int:
 def _cmd_abr_bench(args: argparse.Namespace) -> int:
     from abr.bench import run_cli
 
-    return run_cli(args.trace_dirs, algorithms=args.algorithms, ladder=args.ladder, json_path=args.json)
+    return run_cli(args.trace_dirs, algorithms=args.algorithms, ladder=args.ladder, json_path=args.json,
+                   buffer_s=args.buffer, latency_ms=args.latency)
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
@@ -149,7 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("abr-bench", help="run the ABR simulator over trace folders")
     p.add_argument("trace_dirs", nargs="+", metavar="TRACE_DIR")
     p.add_argument("--algorithms", default=None, help="comma-separated algorithm names")
-    p.add_argument("--ladder", default=None, help="ladder JSON (Sabre movie format)")
+    p.add_argument("--ladder", default=None,
+                   help="ladder JSON (Sabre movie format; default: ladders/netflix10_4s_cbr.json beside the traces, "
+                        "else the same ladder built in)")
+    p.add_argument("--buffer", type=float, default=None, metavar="S", help="buffer capacity in seconds (default 25)")
+    p.add_argument("--latency", type=float, default=None, metavar="MS",
+                   help="first-byte latency of every request in ms (default: the trace's own, 80 for Pensieve text)")
     p.add_argument("--json", default=None, help="write results as JSON to this file")
     p.set_defaults(func=_cmd_abr_bench)
     return parser
