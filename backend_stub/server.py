@@ -1,4 +1,4 @@
-"""The backend process: the API (uvicorn) and N edges on one asyncio loop in a background thread.
+"""The backend process: the API (uvicorn) on one asyncio loop and each of N edges on its own (threads).
 
 ``Backend`` is what tests and ``reelbox demo`` embed (a context manager); ``serve_forever`` is
 ``reelbox backend`` (DESIGN.md command line): it builds the demo catalog on first start with a
@@ -30,6 +30,8 @@ from backend_stub.api.logs import install_json_logging
 from backend_stub.api.users import ensure_user
 from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PLAN, ApiSettings, resolve_data_dir
 from backend_stub.db import content_root
+from backend_stub.edge import EdgeServer, EdgeStateError
+from backend_stub.edge.host import EdgeHost
 
 START_TIMEOUT_S = 30.0
 
@@ -77,6 +79,7 @@ class Backend:
         self._ingest_worker = ingest_worker
         self._worker: threading.Thread | None = None
         self._worker_stop = threading.Event()
+        self._edge_hosts: list[EdgeHost] = []
 
     @property
     def edge_urls(self) -> list[str]:
@@ -110,6 +113,12 @@ class Backend:
         # delayed ACK (Nagle), which was most of a player's time to first frame.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.listen(1024)
+        try:
+            self._start_edges(ctx)
+        except EdgeStateError as exc:
+            sock.close()
+            self.stop()
+            raise BackendError(str(exc)) from None
         api_port = sock.getsockname()[1]
         shown = f"[{self.host}]" if ":" in self.host else self.host
         self.api_url = f"http://{shown}:{api_port}"
@@ -137,18 +146,20 @@ class Backend:
             self._ready.set()
             loop.close()
 
-    async def _main(self, sock: socket.socket) -> None:
-        from backend_stub.edge import EdgeServer
-
-        assert self._server is not None and self.ctx is not None
+    def _start_edges(self, ctx: AppContext) -> None:
+        """Each edge on its own loop and thread, so a busy API never delays a segment (issue 16)."""
         base = self.port
+        for i in range(self.n_edges):
+            edge = EdgeServer(content_root(self.data_dir), ctx.secrets.edge_secret,
+                              host=self.host, port=base + 1 + i if base else 0)
+            host = EdgeHost(edge, name=f"reelbox-edge-{i}")
+            self._edge_hosts.append(host)
+            self.edges.append(host.start())
+        ctx.edges.extend(self.edges)
+
+    async def _main(self, sock: socket.socket) -> None:
+        assert self._server is not None and self.ctx is not None
         try:
-            for i in range(self.n_edges):
-                edge = EdgeServer(content_root(self.data_dir), self.ctx.secrets.edge_secret,
-                                  host=self.host, port=base + 1 + i if base else 0)
-                await edge.start()
-                self.edges.append(edge)
-            self.ctx.edges.extend(self.edges)
             serving = asyncio.ensure_future(self._server.serve(sockets=[sock]))
             while not self._server.started and not serving.done():
                 await asyncio.sleep(0.01)
@@ -159,8 +170,6 @@ class Backend:
             await serving
         finally:
             sock.close()
-            for edge in self.edges:
-                await edge.stop()
 
     def stop(self) -> None:
         """Stop the API and the edges and wait for the thread (idempotent)."""
@@ -173,7 +182,11 @@ class Backend:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=15)
         self._thread = None
+        for host in self._edge_hosts:
+            host.stop()
+        self._edge_hosts = []
         if self.ctx is not None:
+            self.ctx.telemetry.close()
             self.ctx.db.conn.close()
             self.ctx = None
 

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend_stub.api.catalog import get_title_row, public_title
-from backend_stub.api.deps import ctx_of, current_user, optional_user
+from backend_stub.api.deps import client_address, ctx_of, current_user, optional_user
 from backend_stub.api.errors import NotFound
 from backend_stub.api.progress import ProgressUpdate, continue_watching, record, stored_progress
 from backend_stub.api.routes_catalog import api_base
-from backend_stub.api.telemetry import ingest
+from backend_stub.api.telemetry import prepare
 from backend_stub.api.users import User
 
 router = APIRouter(tags=["progress"])
@@ -90,8 +90,16 @@ async def get_progress(request: Request, user: User = Depends(current_user)) -> 
 async def post_telemetry(
     body: TelemetryBody, request: Request, user: User | None = Depends(optional_user)
 ) -> dict[str, int]:
-    """Store a batch of events; duplicates (same ``event_id``) are ignored. Sign-in optional."""
+    """Store a batch of events; duplicates (same ``event_id``) are ignored, unknown types rejected.
+
+    Sign-in optional, but every account (or, signed out, every address) has a quota of events and
+    bytes (429 past it); values are scrubbed of secrets and the batch is stored off the event loop."""
     ctx = ctx_of(request)
-    events = [e.model_dump() for e in body.events]
-    accepted, duplicates = ingest(ctx.db, events, user_id=user.id if user else None, now=ctx.clock.now())
-    return {"accepted": accepted, "duplicates": duplicates}
+    now = ctx.clock.now()
+    key = f"user:{user.id}" if user else f"addr:{client_address(request)}"
+    events, rejected = prepare([e.model_dump() for e in body.events])
+    size = sum(len(p) for _, p in events)
+    ctx.telemetry_events.take(key, max(1, len(events)), now=now)
+    ctx.telemetry_bytes.take(key, size, now=now)
+    accepted, duplicates = await ctx.telemetry.submit(events, user_id=user.id if user else None, now=now)
+    return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
