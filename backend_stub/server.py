@@ -2,8 +2,9 @@
 
 ``Backend`` is what tests and ``reelbox demo`` embed (a context manager); ``serve_forever`` is
 ``reelbox backend`` (DESIGN.md command line): it builds the demo catalog on first start with a
-progress bar on stderr, creates the demo user (``demo@reelbox.local`` / ``demo``, premium, admin),
-prints the URLs and stops cleanly on SIGINT/SIGTERM with exit status 0 and no ffmpeg left behind.
+progress bar on stderr, creates the demo user (``demo@reelbox.local`` / ``demo``, premium, admin) —
+only when listening on loopback: bound to any other address the backend creates no demo user and
+refuses to start while that account still has its default password (issue 16) — prints the URLs and stops cleanly on SIGINT/SIGTERM with exit status 0 and no ffmpeg left behind.
 
 Ports: with a fixed API port P the edges listen on P+1..P+N; with port 0 every port is ephemeral.
 Set ``REELBOX_DEMO_CATALOG=0`` to skip the demo catalog build (tests of the process itself).
@@ -11,6 +12,7 @@ Set ``REELBOX_DEMO_CATALOG=0`` to skip the demo catalog build (tests of the proc
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import signal
 import socket
@@ -27,7 +29,7 @@ from backend_stub.api.clock import Clock
 from backend_stub.api.context import AppContext
 from backend_stub.api.ingest import EncoderIngest
 from backend_stub.api.logs import install_json_logging
-from backend_stub.api.users import ensure_user
+from backend_stub.api.users import ensure_user, find_by_email
 from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PLAN, ApiSettings, resolve_data_dir
 from backend_stub.db import content_root
 from backend_stub.edge import EdgeServer, EdgeStateError
@@ -38,6 +40,27 @@ START_TIMEOUT_S = 30.0
 
 class BackendError(RuntimeError):
     """The backend could not start (port in use, edge failure...)."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only listens on this machine (``localhost`` or a loopback address)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_default_credentials(ctx: AppContext, host: str) -> None:
+    """Raise BackendError when the demo admin still has its published password (issue 16, item 5)."""
+    found = find_by_email(ctx.db, DEMO_EMAIL)
+    if found is not None and ctx.passwords.matches(found[1], DEMO_PASSWORD):
+        raise BackendError(
+            f"refusing to listen on {host}: the demo admin {DEMO_EMAIL} still has its default password; "
+            f"delete it (sqlite3 {ctx.data_dir / 'backend.sqlite'} \"DELETE FROM users WHERE email='{DEMO_EMAIL}'\") "
+            "or listen on 127.0.0.1"
+        )
 
 
 class Backend:
@@ -93,9 +116,17 @@ class Backend:
 
             build_demo_catalog(self.data_dir, self.progress or (lambda f, m: None))
         ctx = build_context(self.data_dir, clock=self._clock, settings=self._settings)
-        ensure_user(ctx.db, ctx.passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN, is_admin=True, now=ctx.clock.now())
-        ctx.ingest = EncoderIngest(self.data_dir, ctx.clock)
         self.ctx = ctx
+        if is_loopback(self.host):
+            ensure_user(ctx.db, ctx.passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN,
+                        is_admin=True, now=ctx.clock.now())
+        else:
+            try:
+                refuse_default_credentials(ctx, self.host)
+            except BackendError:
+                self.stop()
+                raise
+        ctx.ingest = EncoderIngest(self.data_dir, ctx.clock)
         if self._ingest_worker:
             from backend_stub.encode.worker import run_jobs
 
@@ -108,6 +139,7 @@ class Backend:
             sock.bind((self.host, self.port))
         except OSError as exc:
             sock.close()
+            self.stop()
             raise BackendError(f"cannot listen on {self.host}:{self.port}: {exc.strerror}") from None
         # Accepted sockets inherit TCP_NODELAY: without it a JSON answer waits ~40 ms for the client's
         # delayed ACK (Nagle), which was most of a player's time to first frame.
@@ -151,7 +183,8 @@ class Backend:
         base = self.port
         for i in range(self.n_edges):
             edge = EdgeServer(content_root(self.data_dir), ctx.secrets.edge_secret,
-                              host=self.host, port=base + 1 + i if base else 0)
+                              host=self.host, port=base + 1 + i if base else 0,
+                              session_alive=lambda sid: ctx.sessions.is_live(sid, now=ctx.clock.now()))
             host = EdgeHost(edge, name=f"reelbox-edge-{i}")
             self._edge_hosts.append(host)
             self.edges.append(host.start())
@@ -244,7 +277,8 @@ def serve_forever(host: str, port: int, edges: int, data_dir: str | os.PathLike[
         for i, url in enumerate(backend.edge_urls):
             print(f"  edge {i}: {url}", flush=True)
         print(f"  data: {folder}", flush=True)
-        print(f"  demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (premium, admin)", flush=True)
+        if is_loopback(host):
+            print(f"  demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (premium, admin)", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not stop.wait(1.0):
             pass

@@ -107,3 +107,21 @@ def test_telemetry_quota_and_bounded_labels(reelbox_backend_factory) -> None:
     assert "no-such" not in metrics and "10000" not in metrics
     assert re.search(r'^reelbox_playback_sessions_total\{title="other"\} 40$', metrics, re.M)
     assert re.search(r'^reelbox_cdn_segments_total\{cdn="other"\} 40$', metrics, re.M)
+
+
+def test_demo_admin_only_on_loopback(reelbox_backend_factory, tmp_path) -> None:
+    """Off loopback no demo admin is created, and a data dir whose demo admin has the default password refuses to start."""
+    import pytest
+
+    from backend_stub.server import Backend, BackendError
+
+    loop_backend = reelbox_backend_factory()  # loopback: the demo admin exists
+    data = loop_backend.data_dir
+    loop_backend.stop()
+    with pytest.raises(BackendError, match="default password"):
+        Backend(data, host="192.0.2.1", settings=FAST_SETTINGS).start()  # refused before binding anything
+    fresh = tmp_path / "fresh"
+    with pytest.raises(BackendError, match="cannot listen"):  # TEST-NET address: the bind fails after the check
+        Backend(fresh, host="192.0.2.1", settings=FAST_SETTINGS, ingest_worker=False).start()
+    with sqlite_at(fresh / "backend.sqlite") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
