@@ -36,6 +36,9 @@ from backend_stub.edge import EdgeServer, EdgeStateError
 from backend_stub.edge.host import EdgeHost
 
 START_TIMEOUT_S = 30.0
+# The API loop, the edges' loops and the worker threads share one GIL; Python's default 5 ms switch
+# interval let a busy thread hold a segment answer back by that much per hand-over.
+GIL_SWITCH_INTERVAL_S = 0.001
 
 
 class BackendError(RuntimeError):
@@ -111,6 +114,8 @@ class Backend:
     # ------------------------------------------------------------------ life cycle
     def start(self) -> Backend:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         if self.build_demo:
             from backend_stub.encode.catalog import build_demo_catalog  # the encoder's; minutes on first run
 
