@@ -57,8 +57,9 @@ class _PinningBackend(BackendClient):
         self._options = options
         self._spec = spec
 
-    async def open_playback(self, title_id: str, *, fmt: str = "dash", device_id: str | None = None) -> PlaybackInfo:
-        info = await super().open_playback(title_id, fmt=fmt, device_id=device_id)
+    async def open_playback(self, title_id: str, *, fmt: str = "dash", device_id: str | None = None,
+                            purpose: str = "play") -> PlaybackInfo:
+        info = await super().open_playback(title_id, fmt=fmt, device_id=device_id, purpose=purpose)
         self._options.force_cdn = cdn_index(self._spec, info.manifests)
         return info
 
