@@ -9,7 +9,8 @@ What arrives is told by its first bytes, not by the URL (CDNs serve ``.ts`` as `
 - otherwise ISO-BMFF/CMAF with its init segment (:mod:`.segment_reader`, CENC decrypted there).
 HLS AES-128 (whole-segment CBC) is removed first, with the key and IV the caller worked out.
 A segment of kind ``video`` also yields the audio multiplexed into it (``with_audio``), so muxed
-HLS variants play with sound.
+HLS variants play with sound — and a lone media playlist (which says nothing of its kind) of
+audio-only segments plays as audio.
 """
 from __future__ import annotations
 
@@ -57,6 +58,6 @@ def read_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None = Non
         parts = demux_container(init + data, "matroska", kinds=kinds, in_band=False)
     else:
         parts = demux_fmp4(init, data, key=key, kinds=kinds)
-    if not any(p.kind == kind for p in parts):
+    if not any(p.kind == kind or with_audio for p in parts):  # an audio-only playlist may be listed as video
         raise SegmentFormatError(f"segment has no {kind} track")
     return parts

@@ -128,7 +128,8 @@ class MatroskaWriter:
 
     def _flush(self, blocks: list[tuple[int, int, bool, bytes]]) -> None:
         if blocks:
-            self._sink.write(matroska.cluster(min(b[1] for b in blocks), blocks))
+            # a Cluster timestamp is unsigned; blocks may sit before it (AAC priming samples)
+            self._sink.write(matroska.cluster(max(0, min(b[1] for b in blocks)), blocks))
 
     def close(self) -> None:
         if not self._header_written and self._tracks:

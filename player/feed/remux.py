@@ -91,13 +91,15 @@ class Remuxer:
             self._first.setdefault(part.kind, part)
             fed = self.fed.setdefault(part.kind, TrackFed(codec=part.codec))
             fed.samples += len(part.samples)
+            fed.seconds += _span(part.samples) / TS_CLOCK
             self._renditions[part.kind] = rendition_id
             for sample, payload in zip(part.samples, payloads):
                 moved = Sample(pts=sample.pts + shift, dts=sample.dts + shift, duration=sample.duration, data=payload,
                                keyframe=sample.keyframe)
                 heapq.heappush(self._pending, (moved.dts, _TRACK_ORDER[part.kind], next(self._seq), part.kind, moved))
-                fed.seconds += sample.duration / TS_CLOCK
                 self._added_until[part.kind] = max(self._added_until.get(part.kind, moved.dts), moved.dts + moved.duration)
+        if kind not in {p.kind for p in parts}:  # audio-only segments in a playlist listed as video
+            self._added_until[kind] = max(self._added_until[p.kind] for p in parts)
         self._emit(until=self._ready_until())
 
     def read(self) -> bytes:
@@ -189,6 +191,15 @@ class Remuxer:
         self._last_dts[kind] = last + 1
         return Sample(pts=max(sample.pts, last + 1), dts=last + 1, duration=sample.duration, data=sample.data,
                       keyframe=sample.keyframe)
+
+
+def _span(samples: Sequence[Sample]) -> int:
+    """Media time a segment's samples cover (90 kHz); a last sample without a duration counts one step."""
+    if not samples:
+        return 0
+    last = samples[-1]
+    step = last.duration or ((last.dts - samples[0].dts) // max(1, len(samples) - 1))
+    return last.dts - samples[0].dts + step
 
 
 TsRemuxer = Remuxer  # the name the feed had while MPEG-TS was its only container
