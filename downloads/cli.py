@@ -163,7 +163,7 @@ def _format(info: DownloadInfo) -> str:
             f"{lic_text}")
 
 
-def _resolve(manager: DownloadManager, ident: str | None) -> str:
+def resolve_download(manager: DownloadManager, ident: str | None) -> str:
     if not ident:
         raise AssetNotFound("give a download id (see `reelbox downloads list`)")
     for info in manager.list():
@@ -187,7 +187,7 @@ def run_downloads(args: argparse.Namespace) -> int:
             for info in manager.list():
                 print(_format(info))
             return 0
-        asset_id = _resolve(manager, args.id)
+        asset_id = resolve_download(manager, args.id)
         if args.action == "delete":
             manager.delete(asset_id)
             print(f"deleted {asset_id}")
