@@ -97,3 +97,23 @@ def test_failed_cell_names_its_cause(stderr: str, cause: str) -> None:
     from ui.qa import _cause
 
     assert _cause(stderr) == cause
+
+
+def test_download_at_another_quality_says_why_and_downloads_play_takes_play_options(ui_backend: Any, tmp_path: Path) -> None:
+    """`download --quality 240p` over a 144p download names the stored quality and how to change it (it used to
+    return the old download silently); `downloads play ID --headless --report` plays the download headless."""
+    home = tmp_path / "home"
+    first = reelbox("download", "ui-beta", "--quality", "144p", "--backend", ui_backend.api_url, home=home)
+    assert first.returncode == 0, first.stderr
+    asset_id = first.stdout.split("\t")[0]
+    again = reelbox("download", "ui-beta", "--quality", "240p", "--backend", ui_backend.api_url, home=home)
+    assert again.returncode == 1 and "stored at 144p; to get 240p" in again.stderr
+    assert f"reelbox downloads delete {asset_id}" in again.stderr and again.stderr.count("\n") == 1
+    same = reelbox("download", "ui-beta", "--quality", "144p", "--backend", ui_backend.api_url, home=home)
+    assert same.returncode == 0 and same.stdout.startswith(asset_id)
+
+    played = reelbox("downloads", "play", asset_id, "--headless", "--until", "1", "--report", str(tmp_path / "o.json"),
+                     home=home)
+    assert played.returncode == 0, played.stderr
+    report = json.loads((tmp_path / "o.json").read_text())
+    assert report["start_s"] == 0.0 and report["played_s"] >= 0.5 and report["errors"] == []
