@@ -186,7 +186,7 @@ def _track(period: Element, aset: Element, start: float, duration: float | None,
         bandwidth = to_int(rep.get("bandwidth"), name="bandwidth", default=0) or 0
         prot = _protection(aset_cp + children(rep, "ContentProtection", ns), ns)
 
-        def attr(name: str) -> str | None:
+        def attr(name: str, rep: Element = rep) -> str | None:  # inherited from the AdaptationSet
             return rep.get(name) if rep.get(name) is not None else aset.get(name)
 
         ctx = Context(bases=_bases(abases, rep, ns), rep_id=rid, bandwidth=bandwidth, period_start_s=start,
