@@ -116,8 +116,10 @@ class BackendClient:
         body = await self.request("POST", "/auth/refresh", json={"refresh_token": refresh_token}, signed_in=False)
         self._tokens.update(body, "POST /auth/refresh")
 
-    async def open_playback(self, title_id: str, *, fmt: str = "dash", device_id: str | None = None) -> PlaybackInfo:
-        request: dict[str, Any] = {"format": fmt}
+    async def open_playback(self, title_id: str, *, fmt: str = "dash", device_id: str | None = None,
+                            purpose: str = "play") -> PlaybackInfo:
+        """A grant for a play (a stream of the plan, URLs live while the session is) or a download."""
+        request: dict[str, Any] = {"format": fmt, "purpose": purpose}
         if device_id:
             request["device_id"] = device_id
         where = f"POST /playback/{title_id}"

@@ -7,7 +7,7 @@ kiosk restarts where it was (issue 6 "restores the last screen after a restart")
 from __future__ import annotations
 
 import tomllib
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ class AppConfig:
     kiosk_pin: str = "0000"
     last_screen: str = "home"  # home | title:<id> | downloads | settings
     email: str = ""
+    languages: list[str] = field(default_factory=list)  # "email|audio|subtitles" (ui.app.preferences)
 
 
 def _read_all(path: Path) -> dict[str, Any]:
