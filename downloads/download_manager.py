@@ -235,7 +235,8 @@ class DownloadManager:
         if asset.license_id is None:
             await self._acquire_licence(asset_id, backend, asset.title_id, ())
         else:
-            new_id = await self.licences.renew(asset.license_id, api_url=backend.api_url, token=backend.access_token)
+            new_id = await self.licences.renew(asset.license_id, api_url=backend.api_url, token=backend.access_token,
+                                               client=backend.http)
             self.queue.set_licence(asset_id, new_id, self.wall_clock(), renewed=True)
         return self.info(asset_id)
 
@@ -279,7 +280,7 @@ class DownloadManager:
         if not kids:
             kids = offline_model.loads(self.queue.asset(asset_id).presentation_json or "").default_kids()
         license_id = await self.licences.acquire(api_url=backend.api_url, token=backend.access_token,
-                                                 title_id=title_id, kids=kids)
+                                                 title_id=title_id, kids=kids, client=backend.http)
         self.queue.set_licence(asset_id, license_id, self.wall_clock())
 
     def _refs(self, asset_id: str, presentation: Presentation) -> dict[tuple[int, int], SegmentRef]:
