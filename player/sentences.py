@@ -5,7 +5,7 @@ The app (``ui/app/errors.py``), ``reelbox`` (``ui/cli.py``) and ``reelbox downlo
 """
 from __future__ import annotations
 
-from player.backend.errors import BackendError, BackendUnreachable, BadResponse, SignInRequired
+from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
 from player.errors import AllCdnsFailed, FetchError, ManifestError, PlaybackError, PlayerError
 
 _CODES = {
@@ -18,6 +18,7 @@ _STATUS = {
     429: "Too many attempts. Wait a minute and try again.",
 }
 _CLASSES: tuple[tuple[type[BaseException], str], ...] = (
+    (BadAddress, "The backend address is not valid. Give it as http://host:port or http://host:port/api/v1."),
     (BackendUnreachable, "The Reelbox service cannot be reached. Check the backend address and your network, then try again."),
     (BadResponse, "The Reelbox service sent an answer this version cannot read. Check that the backend address "
                   "points at a Reelbox backend, then try again."),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from player.backend.errors import BackendError, SignInRequired
+from player.backend.errors import BadAddress, SignInRequired
 from player.paths import config_file
 
 DEFAULT_API_URL = "http://127.0.0.1:8700"  # `reelbox backend` / `reelbox demo`
@@ -30,7 +30,7 @@ def server_root(url: str) -> str:
         text = text[: -len(API_PREFIX)].rstrip("/")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise BackendError(f"not a backend URL: {url!r} (expected http[s]://host[:port][/api/v1])")
+        raise BadAddress(f"not a backend URL: {url!r} (expected http[s]://host[:port][/api/v1])")
     return text
 
 

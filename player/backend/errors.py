@@ -1,6 +1,7 @@
 """Every way a call to the backend can fail, as one tree (the CLI and the app map each class to a sentence)::
 
     BackendError (player.errors.PlayerError)
+    ├── BadAddress           the backend URL given is not http[s]://host[:port][/api/v1]
     ├── BackendUnreachable   no answer: connection refused, DNS, TLS, timeout
     ├── BadResponse          a success whose body is not what the contract promises (not JSON, a field missing)
     └── BackendRefused       an HTTP error status; ``status`` and the server's ``code`` when it gave one
@@ -20,6 +21,10 @@ class BackendError(PlayerError):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+class BadAddress(BackendError):
+    """The backend URL (``--backend``, ``$REELBOX_BACKEND``, Settings, config.toml) is not one."""
 
 
 class BackendUnreachable(BackendError):

@@ -18,6 +18,7 @@ from player.backend import (
     BackendClient,
     BackendError,
     BackendUnreachable,
+    BadAddress,
     BadResponse,
     SignInRequired,
     api_url,
@@ -99,7 +100,7 @@ def test_address_resolution_order(tmp_path: Path) -> None:
     with pytest.raises(SignInRequired, match="REELBOX_PASSWORD"):
         login_from_env({}, config=config)  # never a password from a file
     for bad in ("ftp://h/x", "h:8700", "http://"):
-        with pytest.raises(BackendError):
+        with pytest.raises(BadAddress):
             server_root(bad)
 
 

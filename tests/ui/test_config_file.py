@@ -39,6 +39,15 @@ def test_other_tables_are_kept(tmp_path: Path) -> None:
     assert after["misc"]["when"] == datetime.datetime(2026, 11, 22, 10, tzinfo=datetime.timezone.utc)
 
 
+def test_a_broken_backend_url_falls_back_and_either_form_is_kept_as_the_root(tmp_path: Path) -> None:
+    """A hand-edited backend_url that is no URL is ignored (the app still starts); `.../api/v1` reads as the root."""
+    path = tmp_path / "config.toml"
+    path.write_text('[app]\nbackend_url = "localhost:8700"\nemail = "a@b.c"\n', encoding="utf-8")
+    assert load_config(path) == AppConfig(email="a@b.c")
+    path.write_text('[app]\nbackend_url = "http://tv.local:8700/api/v1/"\n', encoding="utf-8")
+    assert load_config(path).backend_url == "http://tv.local:8700"
+
+
 def test_write_is_atomic_and_private(tmp_path: Path) -> None:
     """The file is replaced whole (no temporary left beside it) and readable by its owner only."""
     path = tmp_path / "sub" / "config.toml"

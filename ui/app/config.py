@@ -13,7 +13,7 @@ from typing import Any
 
 import tomli_w
 
-from player.backend import DEFAULT_API_URL
+from player.backend import DEFAULT_API_URL, BadAddress, server_root
 from player.paths import config_file, write_atomic
 
 
@@ -40,7 +40,8 @@ def _read_all(path: Path) -> dict[str, Any]:
 
 
 def load_config(path: Path | None = None) -> AppConfig:
-    """The saved settings; unknown or mistyped keys are ignored so a bad file never stops the app."""
+    """The saved settings; unknown or mistyped keys (a backend_url that is no URL too) are ignored so a bad file
+    never stops the app."""
     table = _read_all(path or config_file()).get("app", {})
     defaults = AppConfig()
     values: dict[str, Any] = {}
@@ -48,6 +49,10 @@ def load_config(path: Path | None = None) -> AppConfig:
         value = table.get(f.name)
         if value is not None and type(value) is type(getattr(defaults, f.name)):
             values[f.name] = value
+    try:
+        values["backend_url"] = server_root(values.get("backend_url", defaults.backend_url))
+    except BadAddress:
+        del values["backend_url"]
     return replace(defaults, **values)
 
 
