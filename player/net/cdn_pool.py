@@ -21,6 +21,7 @@ failover) counts its bytes from 0 again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
@@ -58,7 +59,7 @@ class RetryPolicy:
     probe_stall: StallPolicy = field(default_factory=lambda: StallPolicy(connect_s=2.0, read_s=2.0))
 
     def backoff(self, round_: int) -> float:
-        return min(self.backoff_base_s * (2 ** max(0, round_ - 1)), self.backoff_max_s)
+        return min(self.backoff_base_s * (2.0 ** max(0, round_ - 1)), self.backoff_max_s)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -328,8 +329,6 @@ class CdnPool:
                     pending = _Failed(cdn, self._fields(kind, cdn, request.url, status, attempts, started, error=err))
                     attempts += 1
                     continue
-                if pending is not None:
-                    self._emit(pending, None)
                 if kind == RequestKind.SEGMENT:
                     self._health[cdn].success(self.clock.now(), bytes_=result.bytes, duration_s=result.duration_s)
                 else:
@@ -379,7 +378,10 @@ class CdnPool:
                 h.start_probe()
                 task = asyncio.get_running_loop().create_task(self._probe(h.index))
                 self._probes[h.index] = task
-                task.add_done_callback(lambda _t, i=h.index: self._probes.pop(i, None))
+                task.add_done_callback(functools.partial(self._probe_finished, h.index))
+
+    def _probe_finished(self, cdn: int, _task: asyncio.Task[None]) -> None:
+        self._probes.pop(cdn, None)
 
     async def _probe(self, cdn: int) -> None:
         url = self.map.bases[cdn].probe_url
