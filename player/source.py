@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from player.manifest import Rendition, SegmentRef
-from player.net import CdnPool, CmcdData, ProgressCallback, RequestKind
+from player.net import INIT_LIMITS, CdnPool, CmcdData, ProgressCallback, RequestKind
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +61,7 @@ class CdnSource:
             duration_s=ref.duration_s if floor_known else None,
             cmcd=cmcd,
             on_progress=on_progress,
+            limits=INIT_LIMITS if is_init else None,  # size, deadline and a floor: an init declares no rate
         )
         return Fetched(
             body=delivery.body,

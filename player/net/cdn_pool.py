@@ -32,7 +32,9 @@ from player.net.cmcd import CmcdData, CmcdMode, add_to_url, to_headers
 from player.net.errors import EscapesOrigin, FetchError, HttpStatusError, PoolFailure, UnsafeUriError
 from player.net.redact import redact
 from player.net.request import (
+    MANIFEST_LIMITS,
     ByteRange,
+    FetchLimits,
     FetchResult,
     ProgressCallback,
     RequestKind,
@@ -40,6 +42,7 @@ from player.net.request import (
     RequestRecord,
     SegmentRequest,
     StallPolicy,
+    segment_cap,
 )
 from player.net.transport import Transport
 from player.net.uri_policy import check_uri
@@ -184,7 +187,8 @@ class CdnPool:
 
         ``byte_range``: ``ByteRange(start, length)`` or a ``(start, length)`` tuple."""
         delivery = await self.fetch_segment(
-            url, byte_range=None if byte_range is None else ByteRange(*byte_range), kind=RequestKind.MANIFEST
+            url, byte_range=None if byte_range is None else ByteRange(*byte_range), kind=RequestKind.MANIFEST,
+            limits=MANIFEST_LIMITS,
         )
         return delivery.body
 
@@ -203,6 +207,7 @@ class CdnPool:
         duration_s: float | None = None,
         confine: bool = False,
         on_progress: ProgressCallback | None = None,
+        limits: FetchLimits | None = None,
     ) -> Delivery:
         """Fetch one object from the best CDN, failing over (same URL path, same range) as needed.
 
@@ -210,6 +215,8 @@ class CdnPool:
         ``bitrate_bps``/``duration_s`` set the stall floor; ``cmcd`` is sent on segment requests;
         ``confine`` (downloads) refuses URLs outside each CDN's title folder; ``on_progress(received,
         total)`` follows the body of the attempt in flight (see ``SegmentRequest.on_progress``).
+        Bodies are bounded: by ``limits`` (manifests, inits, keys: size, deadline, throughput floor),
+        else by ``segment_cap(bitrate_bps, duration_s)``; a longer one fails over like any CDN fault.
         Raises ``UnsafeUriError`` at once for a hostile URL, ``PoolFailure`` (an ``AllCdnsFailed``)
         when every CDN failed, or — when pinned — the pinned CDN's own ``FetchError``.
         """
@@ -227,6 +234,11 @@ class CdnPool:
         if confine:
             cands = {i: u for i, u in cands.items() if self.map.bases[i].mappable}
 
+        stall, max_bytes, deadline = self.stall, segment_cap(bitrate_bps, duration_s), None
+        if limits is not None:
+            stall = replace(stall, min_floor_bps=max(stall.min_floor_bps, limits.min_floor_bps))
+            max_bytes, deadline = limits.max_bytes, limits.deadline_s
+
         def make(cdn: int, url: str) -> SegmentRequest:
             headers: tuple[tuple[str, str], ...] = ()
             if kind == RequestKind.SEGMENT and self.cmcd_mode != CmcdMode.OFF:
@@ -236,9 +248,9 @@ class CdnPool:
                 else:
                     headers = tuple(to_headers(data).items())
             return SegmentRequest(
-                url=url, byte_range=byte_range, stall=self.stall, bitrate_bps=bitrate_bps, duration_s=duration_s,
+                url=url, byte_range=byte_range, stall=stall, bitrate_bps=bitrate_bps, duration_s=duration_s,
                 headers=headers, origin=self.map.bases[cdn].probe_url if confine else None,
-                on_progress=on_progress,
+                max_bytes=max_bytes, deadline_s=deadline, on_progress=on_progress,
             )
 
         return await self._run(cands, make, kind, url_list[0])
