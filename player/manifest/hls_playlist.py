@@ -284,7 +284,11 @@ def parse_media(data: str | bytes, url: str, *, variables: Mapping[str, str] | N
     numbering by the skipped count.
     """
     check_base(url)
-    lines = split_lines(decode(data, url), url)
+    text = decode(data, url)
+    if text.count("#EXTINF") > MAX_SEGMENTS:  # before the lines and segments cost memory
+        raise ManifestError(f"more than {MAX_SEGMENTS} segments in one playlist", source=url)
+    lines = split_lines(text, url)
+    del text
     ctx = _Lines(url=url, variables={}, imported=variables or {})
     keys = KeyState(url=url)
     segments: list[SegmentRef] = []

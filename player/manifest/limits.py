@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from .errors import ManifestError
 
 MAX_SEGMENTS = 200_000  # per rendition (a 4-day event at 2 s segments)
-MAX_TOTAL_SEGMENTS = 400_000  # across every rendition of one presentation
+MAX_TOTAL_SEGMENTS = 300_000  # across every rendition of one presentation (~120 MB of index at most)
 
 _budget: ContextVar[list[int] | None] = ContextVar("reelbox_segment_budget", default=None)
 

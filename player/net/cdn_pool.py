@@ -32,6 +32,7 @@ from player.net.cmcd import CmcdData, CmcdMode, add_to_url, to_headers
 from player.net.errors import EscapesOrigin, FetchError, HttpStatusError, PoolFailure, UnsafeUriError
 from player.net.redact import redact
 from player.net.request import (
+    ABSOLUTE_FLOOR_BPS,
     MANIFEST_LIMITS,
     ByteRange,
     FetchLimits,
@@ -234,10 +235,10 @@ class CdnPool:
         if confine:
             cands = {i: u for i, u in cands.items() if self.map.bases[i].mappable}
 
-        stall, max_bytes, deadline = self.stall, segment_cap(bitrate_bps, duration_s), None
+        floor, max_bytes, deadline = ABSOLUTE_FLOOR_BPS, segment_cap(bitrate_bps, duration_s), None
         if limits is not None:
-            stall = replace(stall, min_floor_bps=max(stall.min_floor_bps, limits.min_floor_bps))
-            max_bytes, deadline = limits.max_bytes, limits.deadline_s
+            floor, max_bytes, deadline = limits.min_floor_bps, limits.max_bytes, limits.deadline_s
+        stall = replace(self.stall, min_floor_bps=max(self.stall.min_floor_bps, floor))
 
         def make(cdn: int, url: str) -> SegmentRequest:
             headers: tuple[tuple[str, str], ...] = ()

@@ -89,6 +89,8 @@ INIT_LIMITS = FetchLimits(max_bytes=4 * MiB, deadline_s=10.0, min_floor_bps=64_0
 SEGMENT_SIZE_FACTOR = 4.0
 SEGMENT_MIN_CAP = 2 * MiB  # ...but never capped under this (tiny declared bitrates)...
 SEGMENT_MAX_BYTES = 64 * MiB  # ...and never over this, declared or not
+#: every transfer, patient ones included, must beat this after its grace: a trickle never hangs forever
+ABSOLUTE_FLOOR_BPS = 8_000.0
 
 
 def segment_cap(bitrate_bps: float | None, duration_s: float | None) -> int:
