@@ -6,7 +6,8 @@ Public face (import from here)::
                    cmcd_mode=CmcdMode.QUERY, session_id=None, content_id=None, log=None)
     await pool.fetch_segment(urls, *, byte_range=None, kind=RequestKind.SEGMENT, cmcd=None,
                              bitrate_bps=None, duration_s=None, confine=False, on_progress=None,
-                             limits=None) -> Delivery   # limits: MANIFEST_LIMITS / INIT_LIMITS, else segment_cap
+                             limits=None, check=None) -> Delivery   # limits: MANIFEST_LIMITS / INIT_LIMITS,
+                                 # else segment_cap; check(body) raising CorruptSegment: player.net.integrity
     await pool.fetch_ref(segment_ref, **same keywords) -> Delivery
     await pool.fetch(url, byte_range=None) -> bytes      # player.manifest.loader.Fetch
     pool.failovers, pool.records, pool.preferred, pool.snapshot(), await pool.probe_benched(), await pool.aclose()
@@ -23,6 +24,7 @@ from player.net.errors import (
     AllCdnsFailed,
     BodyTooLarge,
     ConnectFailed,
+    CorruptSegment,
     DeadlineExceeded,
     EscapesOrigin,
     FetchError,
@@ -54,7 +56,7 @@ from player.net.transport import HttpTransport, Transport
 from player.net.uri_policy import check_redirect, check_uri, resolve
 
 __all__ = [
-    "INIT_LIMITS", "MANIFEST_LIMITS", "BodyTooLarge", "DeadlineExceeded", "FetchLimits", "segment_cap",
+    "INIT_LIMITS", "MANIFEST_LIMITS", "BodyTooLarge", "CorruptSegment", "DeadlineExceeded", "FetchLimits", "segment_cap",
     "AllCdnsFailed", "ByteRange", "CdnPool", "Clock", "CmcdData", "CmcdMode", "ConnectFailed", "Delivery",
     "EscapesOrigin", "FetchError", "FetchResult", "HealthPolicy", "HttpStatusError", "HttpTransport",
     "ManualClock", "MissingHost", "MonotonicClock", "ObjectType", "PoolFailure", "ProgressCallback", "RedirectError",

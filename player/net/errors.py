@@ -13,6 +13,7 @@
         ├── HttpStatusError         a non-2xx final status (``status`` attribute)
         ├── RedirectError           too many redirects, or a redirect without a Location
         ├── TruncatedSegment        (player.errors) fewer bytes than Content-Length / Content-Range
+        ├── CorruptSegment          a body whose structure is broken (``integrity.py``): random or cut bytes
         └── AllCdnsFailed           (player.errors) every CDN failed for one request
             └── PoolFailure         ... with the per-attempt reasons (``attempts`` attribute)
 
@@ -27,6 +28,7 @@ __all__ = [
     "AllCdnsFailed",
     "BodyTooLarge",
     "ConnectFailed",
+    "CorruptSegment",
     "DeadlineExceeded",
     "EscapesOrigin",
     "FetchError",
@@ -63,6 +65,10 @@ class StallDetected(FetchError):
     def __init__(self, message: str, *, received: int = 0) -> None:
         super().__init__(message)
         self.received = received
+
+
+class CorruptSegment(FetchError):
+    """The body arrived whole by HTTP's account but is not a well-formed segment (another CDN may have it)."""
 
 
 class DeadlineExceeded(StallDetected):

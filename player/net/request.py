@@ -6,7 +6,7 @@ with ``end = start + length - 1`` inclusive (RFC 9110 §14.1.2).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Callable
 
@@ -99,6 +99,15 @@ def segment_cap(bitrate_bps: float | None, duration_s: float | None) -> int:
         return SEGMENT_MAX_BYTES
     declared = bitrate_bps * duration_s / 8
     return int(min(max(SEGMENT_SIZE_FACTOR * declared, SEGMENT_MIN_CAP), SEGMENT_MAX_BYTES))
+
+
+def bounded(stall: StallPolicy, limits: FetchLimits | None, bitrate_bps: float | None,
+            duration_s: float | None) -> tuple[StallPolicy, int, float | None]:
+    """A request's stall policy (its floor raised as needed), byte cap and deadline."""
+    floor, max_bytes, deadline = ABSOLUTE_FLOOR_BPS, segment_cap(bitrate_bps, duration_s), None
+    if limits is not None:
+        floor, max_bytes, deadline = limits.min_floor_bps, limits.max_bytes, limits.deadline_s
+    return replace(stall, min_floor_bps=max(stall.min_floor_bps, floor)), max_bytes, deadline
 
 
 # Response headers worth keeping (caching, ranges, which edge served us).
