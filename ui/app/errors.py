@@ -44,6 +44,17 @@ _CODES = {
 }
 
 
+def is_unreachable(exc: BaseException) -> bool:
+    """The backend could not be reached at all (no answer), as opposed to a refusal."""
+    return isinstance(exc, OfflineError) or (isinstance(exc, BackendError) and "unreachable" in str(exc))
+
+
+def _cause(exc: BaseException) -> str:
+    """The engine's own words for what failed (issue 18: every error names its cause)."""
+    text = str(exc).strip()
+    return f" (cause: {text})" if text else f" (cause: {type(exc).__name__})"
+
+
 def sentence(exc: BaseException) -> str:
     """One human sentence (with what to do next) for any failure."""
     if isinstance(exc, AppError):
@@ -66,11 +77,11 @@ def sentence(exc: BaseException) -> str:
     if isinstance(exc, FetchError):
         return "Part of the video could not be downloaded. Check your network and press Play again."
     if isinstance(exc, ManifestError):
-        return "This title's stream could not be read. Try another title, and report this one if it keeps failing."
+        return "This title's stream could not be read. Try another title, and report this one if it keeps failing." + _cause(exc)
     if isinstance(exc, PlaybackError):
-        return "The video could not be played. Press Play to try again, or choose another title."
+        return "The video could not be played. Press Play to try again, or choose another title." + _cause(exc)
     if isinstance(exc, PlayerError):
-        return "Playback stopped because of an error. Press Play to try again."
+        return "Playback stopped because of an error. Press Play to try again." + _cause(exc)
     if isinstance(exc, OSError):
-        return "A file or network operation failed. Check free disk space and your network, then try again."
-    return "Something went wrong. Try again, and restart Reelbox if it keeps happening."
+        return "A file or network operation failed. Check free disk space and your network, then try again." + _cause(exc)
+    return f"Reelbox stopped on an unexpected {type(exc).__name__}. Try again, and restart Reelbox if it keeps happening." + _cause(exc)
