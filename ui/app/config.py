@@ -28,7 +28,7 @@ class AppConfig:
     download_parallelism: int = 2
     abr: str = ""
     force_cdn: int = -1
-    kiosk_pin: str = "0000"
+    kiosk_pin_hash: str = ""  # ui.app.pin: set by provisioning (`reelbox kiosk-pin`), never the PIN itself
     last_screen: str = "home"  # home | title:<id> | downloads | settings
     email: str = ""
     languages: list[str] = field(default_factory=list)  # "email|audio|subtitles" (ui.app.preferences)
@@ -57,14 +57,25 @@ def _read_all(path: Path) -> dict[str, Any]:
 
 def load_config(path: Path | None = None) -> AppConfig:
     """The saved settings; unknown or mistyped keys are ignored so a bad file never stops the app."""
-    table = _read_all(path or config_path()).get("app", {})
+    target = path or config_path()
+    table = _read_all(target).get("app", {})
     defaults = AppConfig()
     values: dict[str, Any] = {}
     for f in fields(AppConfig):
         value = table.get(f.name)
         if value is not None and type(value) is type(getattr(defaults, f.name)):
             values[f.name] = value
-    return replace(defaults, **values)
+    config = replace(defaults, **values)
+    legacy = table.get("kiosk_pin")
+    if isinstance(legacy, str) and legacy:  # an older file with the PIN in clear: keep only its hash
+        from ui.app.pin import PinError, hash_pin
+
+        try:
+            config = replace(config, kiosk_pin_hash=config.kiosk_pin_hash or hash_pin(legacy))
+        except PinError:
+            pass
+        save_config(config, target)
+    return config
 
 
 def _toml_value(value: Any) -> str:
@@ -95,7 +106,7 @@ def save_config(config: AppConfig, path: Path | None = None) -> None:
     target = path or config_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     doc = _read_all(target)
-    doc["app"] = asdict(config)
+    doc["app"] = asdict(config)  # replaces the whole table: a legacy clear-text kiosk_pin goes with it
     tmp = target.with_suffix(".tmp")
     tmp.write_text(_dump(doc), encoding="utf-8")
     os.replace(tmp, target)
