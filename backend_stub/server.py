@@ -57,6 +57,7 @@ class Backend:
         settings: ApiSettings | None = None,
         progress: Any = None,
         ingest_worker: bool = True,
+        live_channels: int = 0,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
@@ -77,6 +78,8 @@ class Backend:
         self._ingest_worker = ingest_worker
         self._worker: threading.Thread | None = None
         self._worker_stop = threading.Event()
+        self._live_count = live_channels
+        self.live: Any = None  # backend_stub.live.LiveService while live channels run
 
     @property
     def edge_urls(self) -> list[str]:
@@ -93,6 +96,10 @@ class Backend:
         ensure_user(ctx.db, ctx.passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN, is_admin=True, now=ctx.clock.now())
         ctx.ingest = EncoderIngest(self.data_dir, ctx.clock)
         self.ctx = ctx
+        if self._live_count:
+            from backend_stub.live.service import LiveService
+
+            self.live = LiveService(self.data_dir, self._live_count).start()
         if self._ingest_worker:
             from backend_stub.encode.worker import run_jobs
 
@@ -167,6 +174,9 @@ class Backend:
         if self._server is not None:
             self._server.should_exit = True
         self._worker_stop.set()
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
         if self._worker is not None:
             self._worker.join(timeout=15)  # the worker kills its ffmpeg children and re-queues the job
             self._worker = None
@@ -223,7 +233,9 @@ def serve_forever(host: str, port: int, edges: int, data_dir: str | os.PathLike[
     folder = resolve_data_dir(data_dir)
     build = os.environ.get("REELBOX_DEMO_CATALOG", "1") != "0"
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    backend = Backend(folder, host=host, port=port, edges=edges, build_demo=build, progress=ProgressBar())
+    live = int(os.environ.get("REELBOX_LIVE_CHANNELS", "1"))
+    backend = Backend(folder, host=host, port=port, edges=edges, build_demo=build, progress=ProgressBar(),
+                      live_channels=live)
     stop = threading.Event()
     try:
         backend.start()
