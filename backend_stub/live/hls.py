@@ -12,7 +12,7 @@ import math
 from datetime import datetime, timezone
 
 from .settings import LiveSettings
-from .track import Segment, part_path, segment_path
+from .track import Segment, next_part, part_path, segment_path
 
 VERSION = 9  # parts and preload hints (§7)
 
@@ -52,8 +52,7 @@ def media_playlist(stem: str, segments: list[Segment], settings: LiveSettings, *
             lines.append(f"#EXTINF:{seg.duration:.5f},")
             lines.append(segment_path(stem, seg.number))
     if segments:
-        last = segments[-1]
-        number, index = (last.number + 1, 0) if last.complete else (last.number, len(last.parts))
+        number, index = next_part(segments[-1], s)
         lines.append(f'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="{part_path(stem, number, index)}"')
     return "\n".join(lines) + "\n"
 

@@ -45,6 +45,18 @@ class Segment:
         return sum(p.duration for p in self.parts)
 
 
+def boundary(settings: LiveSettings, number: int) -> float:
+    """Media time from which a fragment starts segment ``number + 1`` (a quarter part of slack for AAC)."""
+    return (number + 1) * settings.segment_s - settings.part_s / 4
+
+
+def next_part(segment: Segment, settings: LiveSettings) -> tuple[int, int]:
+    """(msn, part) of the part after the last of ``segment``: the preload hint's target."""
+    if segment.complete or segment.start + segment.duration >= boundary(settings, segment.number):
+        return segment.number + 1, 0
+    return segment.number, len(segment.parts)
+
+
 def part_path(stem: str, number: int, index: int) -> str:
     return f"{stem}/{number}.{index}.m4s"
 
@@ -85,8 +97,8 @@ class TrackWriter:
         scale = self.init.timescale
         start = fragment.start / scale
         current = self.segments[-1] if self.segments and not self.segments[-1].complete else None
-        boundary = current is None or start >= (current.number + 1) * self.settings.segment_s - self.settings.part_s / 4
-        if boundary and (fragment.independent or current is None):
+        new = current is None or start >= boundary(self.settings, current.number)
+        if new and (fragment.independent or current is None):
             if current is not None:
                 self._complete(current)
             current = Segment(number=round(start / self.settings.segment_s), start=start,

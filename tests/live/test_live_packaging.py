@@ -100,6 +100,9 @@ def test_media_playlist_has_ll_hls_tags(tmp_path: Path) -> None:
     assert len(parts) == 4 + 4 + 3
     assert lines[-1] == '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="v360/5.3.m4s"'
     assert [ln for ln in lines if ln.endswith(".m4s") and not ln.startswith("#")] == [f"v360/{n}.m4s" for n in range(5)]
+    w.on_fragment(frag(11.5, independent=False))  # segment 5 now holds all four parts, still open
+    assert media_playlist("v360", w.window(), LiveSettings(), epoch=0).splitlines()[-1] == (
+        '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="v360/6.0.m4s"')
 
 
 def test_master_and_mpds_describe_the_ladder() -> None:
