@@ -113,8 +113,7 @@ def test_dash_live_facts_and_window() -> None:
     window = dash_window(info, tpl, EPOCH + 300.0)
     assert (window.start_s, window.edge_s) == (180.0, 300.0)
     assert dash_window(info, tpl, EPOCH + 300.9).edge_s == pytest.approx(300.9)  # segment 150 is coming in chunks
-    assert dash_delay(info, low_latency=False) == 2.0 * 2  # suggestedPresentationDelay of the LL MPD is 1.5
-    # (the LL MPD's suggestedPresentationDelay is the part hold-back; standard play takes it as is)
+    assert dash_delay(info, low_latency=False) == 1.5  # its suggestedPresentationDelay (the part hold-back)
 
 
 def test_dash_without_delay_falls_back_to_min_buffer_plus_a_segment() -> None:
