@@ -183,3 +183,65 @@ def test_stopping_the_backend_ends_ffmpeg_and_unlists(tmp_path: Path) -> None:
         assert conn.execute("SELECT count(*) FROM titles WHERE id = 'live'").fetchone()[0] == 0
     finally:
         conn.close()
+
+
+def _fetcher(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
+    async def fetch(url: str) -> bytes:
+        r = await client.get(url, timeout=10)
+        if r.status_code != 200:
+            from player.errors import FetchError
+
+            raise FetchError(f"{r.status_code} for {url}")
+        return r.content
+    return fetch
+
+
+@pytest.mark.parametrize("low_latency", [True, False])
+def test_refresher_follows_the_channel(live: Live, low_latency: bool) -> None:
+    """Blocking reloads: LL wakes per part, standard per segment; the index grows and its PDTs match the clock."""
+    import asyncio
+
+    from player.live.hls_refresh import HlsRefresher
+    from player.net.clock import MonotonicClock
+
+    async def follow() -> HlsRefresher:
+        async with httpx.AsyncClient() as client:
+            refresher = HlsRefresher(f"{live.base}/v180.m3u8", _fetcher(client), MonotonicClock(), low_latency=low_latency)
+            task = asyncio.ensure_future(refresher.run())
+            await asyncio.sleep(4.5)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            return refresher
+
+    refresher = asyncio.run(follow())
+    index = refresher.index
+    numbers = [s.number for s in index.segments]
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    assert [s.start_s for s in index.segments[1:]] == pytest.approx([s.end_s for s in index.segments[:-1]])
+    assert 7 <= refresher.reloads <= 12 if low_latency else 2 <= refresher.reloads <= 4
+    newest_end = index.epoch_at(index.segments[-1].end_s)
+    assert newest_end is not None and abs(newest_end - time.time()) < 2.5
+    assert refresher.frozen is not None and not refresher.frozen.frozen and refresher.failures == 0
+
+
+def test_frozen_playlist_is_detected(live: Live) -> None:
+    """A playlist that stops advancing (a copy frozen in time) is reported within three target durations."""
+    import asyncio
+
+    from player.live.hls_refresh import HlsRefresher
+    from player.net.clock import MonotonicClock
+
+    (live.channel.folder / "frozen.m3u8").write_bytes((live.channel.folder / "v180.m3u8").read_bytes())
+
+    async def follow() -> HlsRefresher:
+        async with httpx.AsyncClient() as client:
+            refresher = HlsRefresher(f"{live.base}/frozen.m3u8", _fetcher(client), MonotonicClock(), low_latency=True)
+            task = asyncio.ensure_future(refresher.run())
+            await asyncio.sleep(8.0)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            return refresher
+
+    refresher = asyncio.run(follow())
+    assert refresher.frozen is not None and refresher.frozen.frozen
+    assert len(refresher.frozen.events) == 1 and refresher.reloads <= 10  # half-target pauses, no hammering
