@@ -245,3 +245,32 @@ def test_frozen_playlist_is_detected(live: Live) -> None:
     refresher = asyncio.run(follow())
     assert refresher.frozen is not None and refresher.frozen.frozen
     assert len(refresher.frozen.events) == 1 and refresher.reloads <= 10  # half-target pauses, no hammering
+
+
+@pytest.mark.parametrize("key", ["dash", "dash_ll"])
+def test_dash_refresher_lists_the_available_segments(live: Live, key: str) -> None:
+    """Timeline MPD (reloaded) and $Number$ MPD (from the clock): every rendition indexed, both edges' URLs,
+    numbers consecutive, the newest one available on the edge."""
+    import asyncio
+
+    from player.live.clock_sync import from_date_header
+    from player.live.dash_refresh import DashRefresher
+
+    async def follow() -> DashRefresher:
+        async with httpx.AsyncClient() as client:
+            refresher = DashRefresher([str(u) for u in live.grant[key]], _fetcher(client))  # type: ignore[attr-defined]
+            sent = time.monotonic()
+            r = await client.head(str(live.grant[key][0]))  # type: ignore[index]
+            clock = from_date_header(r.headers.get("date"), sent, time.monotonic())
+            await refresher.reload()
+            refresher.extend(clock.epoch(time.monotonic()))
+            return refresher
+
+    refresher = asyncio.run(follow())
+    assert set(refresher.indexes) == {"v180", "v360", "a_en"}
+    video = refresher.indexes["v360"].segments
+    assert len(video) >= 3 and [s.number for s in video] == list(range(video[0].number, video[-1].number + 1))
+    assert len(video[-1].urls) == 2 and video[-1].urls[0].endswith(f"/v360/{video[-1].number}.m4s")
+    assert video[-1].start_s == pytest.approx(2.0 * video[-1].number)
+    newest = httpx.get(video[-1].urls[1], timeout=10)
+    assert newest.status_code == 200 and newest.content[4:8] == b"moof"
