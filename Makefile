@@ -36,7 +36,7 @@ $(PACKAGER):
 $(STAMP): pyproject.toml | system-deps tools
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[backend,test]'
 	@touch $(STAMP)
 
 clean:

@@ -27,6 +27,7 @@ from downloads.errors import (
     FetchFailed,
     LicenceUnusable,
     NotEnoughSpace,
+    OtherQualityStored,
     PlanError,
     PlaybackLocked,
     SealError,
@@ -68,6 +69,7 @@ def _sentence(exc: BaseException) -> str:
         (NotEnoughSpace, "not enough free disk space for this download"),
         (DiskFull, "the disk filled up during the download; free some space and run the command again to resume"),
         (FetchFailed, "the title could not be fetched from any server; run the command again to resume"),
+        (OtherQualityStored, "already downloaded at another quality"),
         (PlanError, "this title cannot be downloaded as asked"),
         (TitleExpired, "the offline licence has expired; renew it online (`reelbox downloads renew ID`) or delete it"),
         (PlaybackLocked, "offline playback is locked because the clock went back; renew online to unlock"),
@@ -137,6 +139,7 @@ def run_download(args: argparse.Namespace) -> int:
 
     async def go() -> DownloadInfo:
         manager = DownloadManager(parallel=max(1, int(getattr(args, "parallel", 4) or 4)))
+        _check_quality(manager, args.title, args.quality)
         client = await _signed_in(_backend_url(args))
         try:
             return await manager.download(client, args.title, choice, progress=ProgressBar())
@@ -152,6 +155,19 @@ def run_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_quality(manager: DownloadManager, title_id: str, quality: str | None) -> None:
+    """A named quality that differs from the stored download's says so, instead of silently returning
+    the old download (one download per title; issue 18)."""
+    if quality in (None, "", "best", "lowest"):
+        return
+    for info in manager.list():
+        if info.title_id == title_id and quality not in (info.quality, f"{info.quality}p"):
+            state = "downloaded" if info.state == "complete" else "partly downloaded"
+            raise OtherQualityStored(
+                f"{title_id} is {state} and stored at {info.quality}; to get {quality}, delete it first "
+                f"(`reelbox downloads delete {info.asset_id}`), then download again")
+
+
 def _format(info: DownloadInfo) -> str:
     lic = info.licence
     if lic.state == "valid" and lic.remaining_s is not None:
@@ -163,7 +179,7 @@ def _format(info: DownloadInfo) -> str:
             f"{lic_text}")
 
 
-def _resolve(manager: DownloadManager, ident: str | None) -> str:
+def resolve_download(manager: DownloadManager, ident: str | None) -> str:
     if not ident:
         raise AssetNotFound("give a download id (see `reelbox downloads list`)")
     for info in manager.list():
@@ -187,7 +203,7 @@ def run_downloads(args: argparse.Namespace) -> int:
             for info in manager.list():
                 print(_format(info))
             return 0
-        asset_id = _resolve(manager, args.id)
+        asset_id = resolve_download(manager, args.id)
         if args.action == "delete":
             manager.delete(asset_id)
             print(f"deleted {asset_id}")

@@ -301,10 +301,11 @@ class DownloadManager:
     async def _grant(self, backend: BackendClient, title_id: str) -> AsyncIterator[tuple[CdnPool, Presentation, int | None, tuple[bytes, ...]]]:
         """A playback grant (fresh signed per-edge URLs), the pool over them and the loaded presentation.
 
-        The playback session is ended as soon as the manifests are in: the edges check only the
-        signed path, and a download must not hold one of the plan's concurrent streams."""
+        A download grant holds none of the plan's streams and its URLs outlive its session, which is
+        ended as soon as the manifests are in."""
         try:
-            grant = await backend.open_playback(title_id, fmt=self.fmt, device_id=self.queue.device_id())
+            grant = await backend.open_playback(title_id, fmt=self.fmt, device_id=self.queue.device_id(),
+                                                purpose="download")
         except BackendError as exc:
             raise FetchFailed(f"the backend refused {title_id}: {exc}") from exc
         transport = HttpTransport(clock=MonotonicClock(), http2=False)

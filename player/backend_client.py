@@ -108,8 +108,10 @@ class BackendClient:
         body = await self._request("POST", "/auth/refresh", json={"refresh_token": refresh_token}, auth=False)
         self._access, self._refresh = body["access_token"], body.get("refresh_token")
 
-    async def open_playback(self, title_id: str, *, fmt: str = "dash", device_id: str | None = None) -> PlaybackInfo:
-        request: dict[str, Any] = {"format": fmt}
+    async def open_playback(self, title_id: str, *, fmt: str = "dash", device_id: str | None = None,
+                            purpose: str = "play") -> PlaybackInfo:
+        """A grant for a play (a stream of the plan, URLs live while the session is) or a download."""
+        request: dict[str, Any] = {"format": fmt, "purpose": purpose}
         if device_id:
             request["device_id"] = device_id
         body = await self._request("POST", f"/playback/{title_id}", json=request)

@@ -8,31 +8,58 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
+
+
+def add_playback_arguments(p: argparse.ArgumentParser) -> None:
+    """Options every playing command takes (``play``, ``downloads play``)."""
+    known = p._option_string_actions  # downloads' own parser already has --report
+
+    def add(flag: str, **kw: Any) -> None:
+        if flag not in known:
+            p.add_argument(flag, **kw)
+
+    add("--headless", action="store_true", help="no window, no sound (real decoding)")
+    add("--report", default=None, metavar="FILE", help="write the QoE report (JSON, or HTML for .html)")
+    add("--requests-csv", default=None, metavar="FILE", help="per-request log as CSV (default: beside --report)")
+    add("--abr", default=None, metavar="NAME", help="ABR algorithm (default: reelbox)")
+    add("--start", type=float, default=None, metavar="S", help="start position in seconds (default 0)")
+    add("--until", type=float, default=None, metavar="S", help="stop at this position")
+    add("--rendition", type=int, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
+    add("--buffer", type=float, default=30.0, metavar="S", help="buffer capacity in seconds")
+    add("--sync", action="store_true", help="report progress and telemetry to the backend (default: off, so "
+        "test plays leave the viewer's Continue watching alone; offline, it is queued)")
 
 
 def _cmd_backend(args: argparse.Namespace) -> int:
-    from backend_stub.server import serve_forever
+    from ui.bundled_backend import backend_module
 
-    return serve_forever(host=args.host, port=args.port, edges=args.edges, data_dir=args.data)
+    return int(backend_module("server").serve_forever(host=args.host, port=args.port, edges=args.edges, data_dir=args.data))
 
 
 def _cmd_abr_bench(args: argparse.Namespace) -> int:
     from abr.bench import run_cli
 
-    return run_cli(args.trace_dirs, algorithms=args.algorithms, ladder=args.ladder, json_path=args.json)
+    return run_cli(args.trace_dirs, algorithms=args.algorithms, ladder=args.ladder, json_path=args.json,
+                   buffer_s=args.buffer, latency_ms=args.latency)
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
+    from ui.play import play_target
+
+    return _play_and_report(args, play_target)
+
+
+def _play_and_report(args: argparse.Namespace, play: Callable[[argparse.Namespace], Any]) -> int:
+    """Run a playing command; write its report (JSON or HTML) and request CSV even when it failed."""
     import asyncio
     import json
-
-    from ui.play import play_target
 
     from ui.play import PlayFailed, csv_beside, write_requests_csv
 
     failure: PlayFailed | None = None
     try:
-        report = asyncio.run(play_target(args))
+        report = asyncio.run(play(args))
     except PlayFailed as exc:  # QA: the report of a failed session is written too, then the error surfaces
         failure, report = exc, exc.report
     text = json.dumps(report, indent=2)
@@ -58,9 +85,17 @@ def _cmd_play(args: argparse.Namespace) -> int:
 
 
 def _cmd_qa(args: argparse.Namespace) -> int:
+    if args.example:
+        from ui.qa_matrix import EXAMPLE
+
+        print(EXAMPLE, end="")
+        return 0
+    if not args.matrix:
+        print("usage: reelbox qa MATRIX.toml [--out DIR] (or --example)", file=sys.stderr)
+        return 2
     from ui.qa import run_cli
 
-    return run_cli(args.matrix, out_dir=args.out, jobs=args.jobs)
+    return run_cli(args.matrix, out_dir=args.out, jobs=args.jobs, backend=args.backend)
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
@@ -82,6 +117,10 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_downloads(args: argparse.Namespace) -> int:
+    if args.action == "play" and args.id:
+        from ui.play import play_download
+
+        return _play_and_report(args, play_download)
     from downloads.cli import run_downloads
 
     return run_downloads(args)
@@ -113,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("downloads", help="list, play, renew or delete downloads")
     add_downloads_arguments(p)
+    add_playback_arguments(p)
     p.set_defaults(func=_cmd_downloads)
 
     p = sub.add_parser("backend", help="run the bundled backend (API + segment edges)")
@@ -124,32 +164,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("play", help="play a catalog title or an .m3u8/.mpd URL")
     p.add_argument("target", metavar="TARGET", help="catalog title id, or a .m3u8/.mpd URL")
-    p.add_argument("--headless", action="store_true", help="no window, no sound (real decoding)")
-    p.add_argument("--report", default=None, metavar="FILE", help="write the QoE report (JSON, or HTML for .html)")
-    p.add_argument("--abr", default=None, metavar="NAME", help="ABR algorithm (default: reelbox)")
-    p.add_argument("--start", type=float, default=None, metavar="S", help="start position in seconds")
-    p.add_argument("--until", type=float, default=None, metavar="S", help="stop at this position")
+    add_playback_arguments(p)
+    p.add_argument("--resume", action="store_true", help="start where the viewer stopped (default: at 0 or --start)")
     p.add_argument("--backend", default=None, metavar="URL", help="backend API URL (default: config or http://127.0.0.1:8700)")
     p.add_argument("--format", dest="fmt", choices=("dash", "hls"), default="dash", help="manifest format for catalog titles")
     p.add_argument("--cdn", default=None, metavar="N|HOST", help="QA: pin CDN N, or the CDN on HOST[:PORT] (no failover)")
-    p.add_argument("--rendition", type=int, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
-    p.add_argument("--buffer", type=float, default=30.0, metavar="S", help="buffer capacity in seconds")
     p.add_argument("--trace", default=None, metavar="FILE", help="QA: shape reads to a throughput trace (Pensieve text or Sabre JSON)")
     p.add_argument("--latency", type=float, default=None, metavar="MS", help="QA: extra latency before each response")
     p.add_argument("--loss-every", type=int, default=None, metavar="N", help="QA: drop the connection of every N-th request")
-    p.add_argument("--requests-csv", default=None, metavar="FILE", help="per-request log as CSV (default: beside --report)")
     p.set_defaults(func=_cmd_play)
 
-    p = sub.add_parser("qa", help="QA: run a matrix of targets x traces x faults headless; exit 1 when a cell fails")
-    p.add_argument("matrix", metavar="MATRIX.toml")
+    from ui.qa_matrix import EXAMPLE
+
+    p = sub.add_parser(
+        "qa", help="QA: run a matrix of targets x traces x faults headless; exit 1 when a cell fails",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run every (target, trace, fault) cell of MATRIX.toml as a headless `reelbox play`, judge each "
+                    "against the thresholds, write summary.json/summary.html (each failed cell with its cause) "
+                    "and per-cell reports to --out; exit 1 when a cell failed.",
+        epilog="A runnable matrix file (`reelbox qa --example > smoke.toml`); every key is described in the README:\n\n"
+               + EXAMPLE,
+    )
+    p.add_argument("matrix", metavar="MATRIX.toml", nargs="?")
     p.add_argument("--out", default=None, metavar="DIR", help="where the summary and per-cell reports go (default: qa-out)")
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="sessions at once (default: by CPU count, at most 2 on 2 cores)")
+    p.add_argument("--backend", default=None, metavar="URL", help="backend API URL instead of the file's [qa] backend")
+    p.add_argument("--example", action="store_true", help="print the example matrix file and exit")
     p.set_defaults(func=_cmd_qa)
 
     p = sub.add_parser("abr-bench", help="run the ABR simulator over trace folders")
     p.add_argument("trace_dirs", nargs="+", metavar="TRACE_DIR")
     p.add_argument("--algorithms", default=None, help="comma-separated algorithm names")
-    p.add_argument("--ladder", default=None, help="ladder JSON (Sabre movie format)")
+    p.add_argument("--ladder", default=None,
+                   help="ladder JSON (Sabre movie format; default: ladders/netflix10_4s_cbr.json beside the traces, "
+                        "else the same ladder built in)")
+    p.add_argument("--buffer", type=float, default=None, metavar="S", help="buffer capacity in seconds (default 25)")
+    p.add_argument("--latency", type=float, default=None, metavar="MS",
+                   help="first-byte latency of every request in ms (default: the trace's own, 80 for Pensieve text)")
     p.add_argument("--json", default=None, help="write results as JSON to this file")
     p.set_defaults(func=_cmd_abr_bench)
     return parser

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from backend_stub.edge.access_log import AccessLog, EdgeRequest
 from backend_stub.edge.content import (
-    ContentPath, cache_control, content_type, make_etag, open_inside, parse_content_path, split_target,
+    ContentPath, cache_control, content_type, make_etag, open_inside, parse_content_path, rendition_height,
+    split_target,
 )
 from backend_stub.edge.faults import FaultConfig
 from backend_stub.edge.protocol import (
@@ -61,8 +62,10 @@ class Responder:
     """Answers requests for one edge; shared by all its connections."""
 
     def __init__(self, *, root_real: str, secret: bytes, clock: Clock, url: Callable[[], str],
-                 faults: Callable[[], ActiveFaults], log: AccessLog) -> None:
+                 faults: Callable[[], ActiveFaults], log: AccessLog,
+                 session_alive: Callable[[str], bool] | None = None) -> None:
         self._root = root_real
+        self._session_alive = session_alive
         self._tokens = TokenChecker(secret)
         self._clock = clock
         self._url = url
@@ -104,7 +107,7 @@ class Responder:
             return await self._simple(conn, ex, 405, "method not allowed\n", keep, [("Allow", "GET, HEAD")])
         if content is None:
             return await self._simple(conn, ex, 404, "not found\n", keep)
-        verdict = self._tokens.check(content.token, content.title_id, ex.started)
+        verdict = self._verdict(content, ex.started)
         if verdict is not TokenStatus.VALID:
             return await self._simple(conn, ex, 403, f"forbidden: {verdict.value}\n", keep)
         fd = open_inside(self._root, content)
@@ -114,6 +117,20 @@ class Responder:
             return await self._serve_file(conn, ex, fd, content.relpath, keep, active)
         finally:
             os.close(fd)
+
+    def _verdict(self, content: ContentPath, now: float) -> TokenStatus:
+        """The token's verdict for this file: genuine, unexpired, within the plan, session still live."""
+        grant = self._tokens.grant(content.token, content.title_id)
+        if isinstance(grant, TokenStatus):
+            return grant
+        if now > grant.expires:
+            return TokenStatus.EXPIRED
+        height = rendition_height(content.relpath)
+        if grant.max_height is not None and height is not None and height > grant.max_height:
+            return TokenStatus.ABOVE_PLAN
+        if grant.session is not None and (self._session_alive is None or not self._session_alive(grant.session)):
+            return TokenStatus.SESSION_ENDED
+        return TokenStatus.VALID
 
     async def _serve_file(self, conn: Connection, ex: _Exchange, fd: int, relpath: str, keep: bool,
                           active: ActiveFaults) -> bool:

@@ -33,12 +33,12 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 @pytest.fixture(scope="session")
 def ui_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two clear 6 s titles (144/240p) encoded once per session."""
+    """Two clear 6 s titles (144/240p) encoded once per session; ui-alpha has English subtitles."""
     from backend_stub.encode import make_test_title
 
     data = tmp_path_factory.mktemp("ui-library")
     for title_id in TITLES:
-        make_test_title(data, title_id, protected=False, seconds=6, heights=(144, 240))
+        make_test_title(data, title_id, protected=False, seconds=6, heights=(144, 240), subtitles=title_id == "ui-alpha")
     return data
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ class AppConfig:
     kiosk_pin: str = "0000"
     last_screen: str = "home"  # home | title:<id> | downloads | settings
     email: str = ""
+    languages: list[str] = field(default_factory=list)  # "email|audio|subtitles" (ui.app.preferences)
 
 
 def config_dir() -> Path:

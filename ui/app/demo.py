@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog
 
 from ui.app.lifecycle import SignalQuitter, Watchdog
+from ui.bundled_backend import backend_module
 
 DIALOG_STEPS = 1000
 
@@ -48,10 +49,10 @@ class DemoStarter(QObject):
         self._thread.start()
 
     def _run(self) -> None:
-        from backend_stub.encode.catalog import build_demo_catalog
-        from backend_stub.server import Backend, BackendError
-
         try:
+            build_demo_catalog = backend_module("encode.catalog").build_demo_catalog
+            server = backend_module("server")
+            Backend, BackendError = server.Backend, server.BackendError
             build_demo_catalog(self.data_dir, self.progress.emit, cancel=self._cancel.is_set)
             if self._cancel.is_set():
                 return
@@ -88,8 +89,10 @@ def _progress_dialog() -> QProgressDialog:
 
 def run_demo(args: argparse.Namespace) -> int:
     """``reelbox demo [--port N] [--data DIR] [--tv]``; 0 after a normal quit or SIGTERM/SIGINT."""
-    from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD, resolve_data_dir
     from ui.app.main import build_window, make_app
+
+    config = backend_module("config")  # first: a missing [backend] extra fails before any window opens
+    DEMO_EMAIL, DEMO_PASSWORD, resolve_data_dir = config.DEMO_EMAIL, config.DEMO_PASSWORD, config.resolve_data_dir
 
     app = make_app()
     port = int(getattr(args, "port", 8700) or 0)

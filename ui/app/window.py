@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.player.back.connect(self.go_back)
         self.player.ended.connect(self._player_ended)
         self.player.toggle_fullscreen.connect(self.toggle_fullscreen)
+        self.player.next_title = self._next_title
         self.downloads_page.play_download.connect(self._play_download)
         self.settings.backend_changed.connect(self._sign_out)
         self.settings.sign_out.connect(self._sign_out)
@@ -178,6 +179,18 @@ class MainWindow(QMainWindow):
         title = Title(id=info.title_id, name=info.name, description="", genres=(), cast=(), year=None, duration_s=0.0,
                       audio_langs=(), subtitle_langs=(), artwork_url="", protected=info.protected)
         self.player.play_offline(factory, title)
+
+    def _next_title(self, title_id: str) -> Title | None:
+        """What "Up next" offers after ``title_id``: the title after it on home, in reading order."""
+        seen: list[Title] = []
+        for row in self.home.rows:
+            for tile in row.tiles:
+                if all(t.id != tile.title.id for t in seen):
+                    seen.append(tile.title)
+        ids = [t.id for t in seen]
+        if title_id not in ids or len(ids) < 2:
+            return None
+        return seen[(ids.index(title_id) + 1) % len(seen)]
 
     def _player_ended(self) -> None:
         if self.current[0] == "player":
