@@ -210,9 +210,10 @@ def _template(attrs: dict[str, str], chain: list[Element], ctx: Context) -> Addr
         for i, (t, d) in enumerate(_timeline(timeline, ns, ctx, timescale, pto)):
             slots.append((start_number + i, t, d))
     else:
-        d = to_int(attrs.get("duration"), name="duration")
-        if not d:
+        template_duration = to_int(attrs.get("duration"), name="duration")
+        if not template_duration:
             raise ManifestError("SegmentTemplate without SegmentTimeline or a positive @duration")
+        d = template_duration
         if end_number is not None:
             count = max(0, end_number - start_number + 1)
         elif ctx.period_duration_s is not None:
