@@ -153,12 +153,14 @@ def test_until_stops_the_fetch_at_the_segment_starting_there() -> None:
     assert _video_indices(w) == [0, 1, 2] and w.sink.finished_at is not None
 
 
-def test_later_segments_wait_for_the_first_frame_at_most_the_hold() -> None:
-    """Before the first frame only the segments it needs go out (3 for a start at a time); the rest wait the hold."""
-    w = run(lambda: world(presentation(8), config=SchedulerConfig(start_s=7.0), plays=False))
+@pytest.mark.parametrize(("start_s", "needs"), [(7.0, 2), (6.0, 1), (0.0, 1)])
+def test_later_segments_wait_for_the_first_frame_at_most_the_hold(start_s: float, needs: int) -> None:
+    """Before the first frame only the segments it needs go out (2 for a start inside a segment: the next
+    keyframe closes its GOP; 1 at a segment's start, whose keyframe is the target); the rest wait the hold."""
+    w = run(lambda: world(presentation(8), config=SchedulerConfig(start_s=start_s), plays=False))
     times = [at for kind, _, _, at in w.sink.added if kind == "video"]
-    assert times[:3] == [times[0]] * 3  # the first three at once
-    assert times[3] - times[0] >= FIRST_FRAME_HOLD_S - 1e-9
+    assert times[:needs] == [times[0]] * needs  # the first ones at once
+    assert times[needs] - times[0] >= FIRST_FRAME_HOLD_S - 1e-9
 
 
 def test_the_first_frame_releases_the_hold_at_once() -> None:
