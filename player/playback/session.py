@@ -29,13 +29,12 @@ from player.net.tls import tls_context
 from player.playback.fetching import Fetching
 from player.playback.opening import Opened, open_online, opened_offline
 from player.playback.options import SessionOptions
-from player.playback.output_start import build_output
+from player.playback.output_start import add_subtitles, build_output
 from player.playback.playhead import Playhead
 from player.playback.stats import session_stats
 from player.qoe import Notice, PauseChanged, QoeReport, QoeTracker, Seeked, SessionEnded, SessionStarted, build_report
 from player.scheduling import Scheduler, pick_audio
 from player.source import SegmentSource
-from player.subtitles import load_text_track
 
 HEARTBEAT_S = 20.0
 
@@ -108,7 +107,7 @@ class PlaybackSession:
             output, generation = await making_output
             self.output = output
             if generation is None:  # text tracks are added before the file opens
-                await self._add_subtitles(opened, output)
+                await add_subtitles(opened, output, self.options.subtitle_language)
                 generation = output.start(start_s)
             self.playhead.restart(start_s, generation)
             feed.attach(output)
@@ -148,23 +147,6 @@ class PlaybackSession:
             playback=self.playback, backend=self.backend, qoe=self.qoe,
         )
         return opened
-
-    async def _add_subtitles(self, opened: Opened, output: MpvOutput) -> None:
-        wanted = self.options.subtitle_language
-        tracks = opened.presentation.text_tracks()
-        track = next((t for t in tracks if t.language == wanted and t.renditions), None)
-        if track is not None and wanted:
-            text = await load_text_track(track.renditions[0], opened.source)
-            output.add_subtitles(text, title=track.label or wanted, lang=wanted)
-
-    def languages(self) -> dict[str, list[str]]:
-        """Audio and subtitle languages the presentation offers (for the title page and the player menu)."""
-        if self.presentation is None:
-            return {"audio": [], "subtitles": []}
-        return {
-            "audio": [t.language or "und" for t in self.presentation.audio_tracks()],
-            "subtitles": [t.language or "und" for t in self.presentation.text_tracks()],
-        }
 
     # -- events -------------------------------------------------------------------------------
 
