@@ -19,7 +19,7 @@ from drm_client import KeyRing
 from player.backend_client import BackendClient, PlaybackInfo
 from player.errors import PlaybackError
 from player.feed.errors import playback_failure
-from player.feed.events import FeedEvent, OutputNotice
+from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
 from player.feed.mux_feed import MuxFeed
 from player.manifest import Presentation
@@ -32,7 +32,7 @@ from player.playback.options import SessionOptions
 from player.playback.output_start import add_subtitles, build_output
 from player.playback.playhead import Playhead
 from player.playback.stats import session_stats
-from player.qoe import Notice, PauseChanged, QoeReport, QoeTracker, Seeked, SessionEnded, SessionStarted, build_report
+from player.qoe import PauseChanged, QoeReport, QoeTracker, Seeked, SessionEnded, SessionStarted, build_report
 from player.scheduling import Scheduler, pick_audio
 from player.source import SegmentSource
 
@@ -64,7 +64,6 @@ class PlaybackSession:
         self.output: MpvOutput | None = None
         self.feed: MuxFeed | None = None
         self.fetching: Fetching | None = None
-        self.notices: list[Notice] = []
         self.paused = False
         self.started = asyncio.Event()  # set once libmpv and the scheduler run (controls work from then on)
         self._events: asyncio.Queue[FeedEvent] = asyncio.Queue()
@@ -156,12 +155,7 @@ class PlaybackSession:
 
     async def _consume_events(self) -> None:
         while True:
-            event = await self._events.get()
-            if isinstance(event, OutputNotice):
-                notice = Notice(at=event.at, code=event.code, message=event.message)
-                self.notices.append(notice)
-                self.qoe.tell(notice)
-            self.playhead.handle(event)
+            self.playhead.handle(await self._events.get())
             if self.playhead.done:
                 self._done.set()
 
@@ -268,7 +262,6 @@ class PlaybackSession:
         return build_report(
             self.qoe, self.clock.now(), start_s=self.playhead.start_s, decoder_errors=self.playhead.decoder_errors,
             algorithm=scheduler.abr.algorithm.name if scheduler else None,
-            emergency_downswitches=scheduler.emergency_downswitches if scheduler else 0,
             pool_failovers=self.opened.failovers() if self.opened is not None and self.pool is not None else None,
-            requests=self.opened.requests.records if self.opened is not None else (), notices=self.notices,
+            requests=self.opened.requests.records if self.opened is not None else (), notices=self.playhead.notices,
         )

@@ -115,10 +115,6 @@ class Scheduler:
         return self.video.current_rung
 
     @property
-    def emergency_downswitches(self) -> int:
-        return self.video.emergency_downswitches
-
-    @property
     def init_cache(self) -> InitCache:
         return self.feed.init_cache
 

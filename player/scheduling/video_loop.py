@@ -65,7 +65,6 @@ class VideoLoop:
         self.start_index, self.first_frame_needs = start_index, first_frame_needs
         self.pinned = pinned  # QA / the viewer: a fixed rung (index into the ladder), None for ABR
         self.current_rung: int | None = None
-        self.emergency_downswitches = 0
 
     async def run(self) -> None:
         segments = self.ladder.timeline
@@ -134,9 +133,8 @@ class VideoLoop:
                 if attempt == LOWEST_RUNG_RETRIES:
                     raise
                 if self._may_abandon(rung):
-                    self.emergency_downswitches += 1
-                    self.qoe.tell(EmergencyDownswitch(at=self.clock.now(), index=index, from_rung=rung,
-                                                      error=type(exc).__name__))
+                    self.qoe.downswitched(EmergencyDownswitch(at=self.clock.now(), index=index, from_rung=rung,
+                                                              error=type(exc).__name__))
                     rung = 0
                 else:
                     patient = True
