@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from player.errors import PlaybackError
 from player.feed.mpv_output import MpvOutput
 from player.feed.remux import TsRemuxer
 
@@ -43,7 +44,8 @@ class MuxFeed:
 
     def restart(self, at_s: float) -> int:
         """A seek: a fresh remuxer and a fresh stream in libmpv, which will show ``at_s`` first; returns its generation."""
-        assert self.output is not None, "restart before the output was attached"
+        if self.output is None:
+            raise PlaybackError("restart before libmpv was attached to the feed")
         self.remuxer = TsRemuxer(tracks=self.tracks)
         self._finished = False
         return self.output.restart(at_s)
