@@ -42,7 +42,7 @@ import mpv  # noqa: E402
 from backend_stub.config import ApiSettings  # noqa: E402
 from backend_stub.db import open_db  # noqa: E402
 from backend_stub.server import Backend  # noqa: E402
-from player.backend_client import BackendClient  # noqa: E402
+from player.backend import BackendClient  # noqa: E402
 from player.feed.mpv_output import MpvOutput  # noqa: E402
 from player.feed.mux_feed import MuxFeed  # noqa: E402
 from player.playback import PlaybackSession, SessionOptions  # noqa: E402

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from player.backend_client import BackendClient, PlaybackInfo, api_url, login_from_env
+from player.backend import BackendClient, PlaybackInfo, api_url, login_from_env
 from player.errors import PlaybackError
 from player.playback import PlaybackSession, SessionOptions
 from player.net.shaping import Shaping, load_trace, shaped

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from drm_client import KeyRing, acquire_keys
-from player.backend_client import BackendClient, PlaybackInfo
+from player.backend import BackendClient, PlaybackInfo
 from player.errors import PlaybackError
 from player.manifest import Presentation, load_presentation_multi
 from player.net import CdnPool, HttpTransport, RequestKind, RequestLog, RequestRecord, redact

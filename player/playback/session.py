@@ -16,7 +16,7 @@ from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from drm_client import KeyRing
-from player.backend_client import BackendClient, PlaybackInfo
+from player.backend import BackendClient, PlaybackInfo
 from player.errors import PlaybackError
 from player.feed.errors import playback_failure
 from player.feed.events import FeedEvent

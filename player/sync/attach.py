@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from player.device import device_id as installation_id
-from player.device import state_dir
+from player.paths import state_dir
 from player.sync.resume import PositionReport, ProgressReporter, choose_start, is_completed
 from player.sync.backoff import Backoff
 from player.sync.errors import DeliveryError
@@ -35,7 +35,7 @@ from player.sync.writer import OutboxWriter
 from player.sync.telemetry import SessionTelemetry
 
 if TYPE_CHECKING:
-    from player.backend_client import BackendClient
+    from player.backend import BackendClient
     from player.playback import PlaybackSession
 
 QUEUE_FILE = "sync.sqlite"
@@ -102,8 +102,6 @@ class SyncHandle:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        if self.uploader is not None:
-            await self.uploader.aclose()
         await asyncio.to_thread(self.writer.close)
         self.outbox.close()
 
@@ -128,11 +126,8 @@ def open_sync(*, backend: BackendClient | None = None, home: Path | None = None,
     writer = OutboxWriter(outbox, on_commit=lambda kinds, ids: holder[0]._committed(kinds, ids) if holder else None)
     uploader = None
     if backend is not None:
-        uploader = Uploader(
-            outbox, api_url=backend.api_url, token=lambda: backend.access_token,
-            refresh=(lambda: backend.use_refresh_token(backend.refresh_token or "")) if backend.refresh_token else None,
-            wall=wall, backoff=config.backoff, batch_size=config.batch_size, idle_s=config.idle_s,
-        )
+        uploader = Uploader(outbox, backend=backend, wall=wall, backoff=config.backoff, batch_size=config.batch_size,
+                            idle_s=config.idle_s)
     handle = SyncHandle(device_id=installation_id(home), outbox=outbox, writer=writer, uploader=uploader, wall=wall)
     holder.append(handle)
     if uploader is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from backend_stub.config import ApiSettings
 from downloads import DownloadManager
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 
 CLEAR = "dl-clear"
 LOCKED = "dl-locked"

@@ -25,7 +25,7 @@ import pytest
 
 from backend_stub.edge.faults import FaultConfig
 from backend_stub.server import Backend
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 from player.playback import PlaybackSession, SessionOptions
 from player.qoe import DownloadAbandoned
 from player.sync import attach_sync

@@ -62,7 +62,7 @@ from abr.traces import Period, Trace
 from backend_stub.config import ApiSettings
 from backend_stub.edge.faults import FaultConfig, TracePeriod
 from backend_stub.server import Backend
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 from player.manifest import Rendition
 from player.net import Transport
 from player.playback import PlaybackSession, SessionOptions

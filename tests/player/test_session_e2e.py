@@ -11,7 +11,7 @@ import pytest
 from backend_stub.edge.faults import FaultConfig
 from backend_stub.server import Backend
 from drm_client import LicenseDenied
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 from player.playback import PlaybackSession, SessionOptions
 
 pytestmark = pytest.mark.realtime

@@ -15,7 +15,7 @@ from pathlib import Path
 from sync_helpers import CLEAR, backend_rows, free_port, signed_in
 from testkit import sqlite_at
 
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 from player.playback import PlaybackSession, SessionOptions
 from player.sync import Backoff, SyncConfig, attach_sync, open_sync
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 from player.playback import PlaybackSession, SessionOptions
 from player.sync import run_synced
 from ui.app.config import AppConfig
