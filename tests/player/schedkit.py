@@ -43,14 +43,20 @@ def presentation(count: int = 6, *, audio: bool = True, ladder: tuple[int, ...] 
                         is_live=False, duration_s=count * SEGMENT_S, source_url=ORIGINS[0])
 
 
+def _box(kind: bytes, size: int) -> bytes:
+    return size.to_bytes(4, "big") + kind + b"\0" * (size - 8)
+
+
 def files_for(p: Presentation) -> dict[str, bytes]:
-    """Bodies sized as the nominal bitrate says (what the ABR plans with); inits are small."""
+    """Bodies that are whole fMP4 boxes (the pool checks them) sized as the nominal bitrate says
+    (what the ABR plans with); inits are small. The scheduler never looks inside: the sink is a recorder."""
     files: dict[str, bytes] = {}
     for rendition in p.renditions():
         assert rendition.init is not None
-        files[rendition.init.urls[0]] = b"i" * 800
+        files[rendition.init.urls[0]] = _box(b"ftyp", 24) + _box(b"moov", 776)
         for ref in rendition.segments:
-            files[ref.urls[0]] = b"m" * int(rendition.bandwidth * ref.duration_s / 8)
+            size = int(rendition.bandwidth * ref.duration_s / 8)
+            files[ref.urls[0]] = _box(b"moof", 100) + _box(b"mdat", size - 100)
     return files
 
 
