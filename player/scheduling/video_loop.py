@@ -26,13 +26,13 @@ from abr.state import AbrState, Decision
 from player.errors import FetchError
 from player.manifest import SegmentRef
 from player.net import ObjectType
-from player.net.clock import Clock
+from player.net.clock import Clock, done_within
 from player.qoe import DownloadAbandoned, EmergencyDownswitch, QoeTracker
 from player.scheduling.inflight import Abandoned, InFlight, cancel_all
 from player.scheduling.ladder import Ladder, end_index
 from player.scheduling.segment_feed import SegmentFeed
 from player.scheduling.timeline import Timeline
-from player.scheduling.waits import FirstFrameGate, done_within
+from player.scheduling.waits import FirstFrameGate
 from player.source import Fetched, SegmentSource
 
 POLL_S = 0.05
