@@ -44,19 +44,19 @@ def presentation(count: int = 6, *, audio: bool = True, ladder: tuple[int, ...] 
 
 
 def _box(kind: bytes, size: int) -> bytes:
-    return size.to_bytes(4, "big") + kind + b"\0" * (size - 8)
+    """An ISO BMFF box of ``size`` bytes in all: the pool's integrity check wants whole boxes."""
+    return size.to_bytes(4, "big") + kind + b"x" * (size - 8)
 
 
 def files_for(p: Presentation) -> dict[str, bytes]:
-    """Bodies that are whole fMP4 boxes (the pool checks them) sized as the nominal bitrate says
-    (what the ABR plans with); inits are small. The scheduler never looks inside: the sink is a recorder."""
+    """Bodies sized as the nominal bitrate says (what the ABR plans with), shaped as fMP4; inits are small."""
     files: dict[str, bytes] = {}
     for rendition in p.renditions():
         assert rendition.init is not None
-        files[rendition.init.urls[0]] = _box(b"ftyp", 24) + _box(b"moov", 776)
+        files[rendition.init.urls[0]] = _box(b"moov", 800)
         for ref in rendition.segments:
             size = int(rendition.bandwidth * ref.duration_s / 8)
-            files[ref.urls[0]] = _box(b"moof", 100) + _box(b"mdat", size - 100)
+            files[ref.urls[0]] = _box(b"moof", 64) + _box(b"mdat", size - 64)
     return files
 
 
