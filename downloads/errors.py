@@ -3,7 +3,8 @@
     DownloadError
     ├── PlanError                  nothing to download as asked
     │   ├── QualityUnavailable     no video rendition by that name / height
-    │   └── LiveNotDownloadable    a live presentation (no end to download)
+    │   ├── LiveNotDownloadable    a live presentation (no end to download)
+    │   └── OtherQualityStored     the title is already downloaded (or started) at another quality
     ├── StorageError               the disk cannot hold the download
     │   ├── NotEnoughSpace         the storage check before the start failed (needed vs free)
     │   └── DiskFull               ENOSPC/EDQUOT while writing; the half-written file was removed
@@ -36,6 +37,10 @@ class PlanError(DownloadError):
 
 class QualityUnavailable(PlanError):
     """The asked quality is not in the title's ladder (or is above the plan's cap)."""
+
+
+class OtherQualityStored(PlanError):
+    """``--quality Q`` for a title already downloaded at another quality (one download per title)."""
 
 
 class LiveNotDownloadable(PlanError):

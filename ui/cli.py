@@ -8,12 +8,33 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
+
+
+def add_playback_arguments(p: argparse.ArgumentParser) -> None:
+    """Options every playing command takes (``play``, ``downloads play``)."""
+    known = p._option_string_actions  # downloads' own parser already has --report
+
+    def add(flag: str, **kw: Any) -> None:
+        if flag not in known:
+            p.add_argument(flag, **kw)
+
+    add("--headless", action="store_true", help="no window, no sound (real decoding)")
+    add("--report", default=None, metavar="FILE", help="write the QoE report (JSON, or HTML for .html)")
+    add("--requests-csv", default=None, metavar="FILE", help="per-request log as CSV (default: beside --report)")
+    add("--abr", default=None, metavar="NAME", help="ABR algorithm (default: reelbox)")
+    add("--start", type=float, default=None, metavar="S", help="start position in seconds (default 0)")
+    add("--until", type=float, default=None, metavar="S", help="stop at this position")
+    add("--rendition", type=int, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
+    add("--buffer", type=float, default=30.0, metavar="S", help="buffer capacity in seconds")
+    add("--sync", action="store_true", help="report progress and telemetry to the backend (default: off, so "
+        "test plays leave the viewer's Continue watching alone; offline, it is queued)")
 
 
 def _cmd_backend(args: argparse.Namespace) -> int:
-    from backend_stub.server import serve_forever
+    from ui.bundled_backend import backend_module
 
-    return serve_forever(host=args.host, port=args.port, edges=args.edges, data_dir=args.data)
+    return int(backend_module("server").serve_forever(host=args.host, port=args.port, edges=args.edges, data_dir=args.data))
 
 
 def _cmd_abr_bench(args: argparse.Namespace) -> int:
@@ -24,16 +45,21 @@ def _cmd_abr_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
+    from ui.play import play_target
+
+    return _play_and_report(args, play_target)
+
+
+def _play_and_report(args: argparse.Namespace, play: Callable[[argparse.Namespace], Any]) -> int:
+    """Run a playing command; write its report (JSON or HTML) and request CSV even when it failed."""
     import asyncio
     import json
-
-    from ui.play import play_target
 
     from ui.play import PlayFailed, csv_beside, write_requests_csv
 
     failure: PlayFailed | None = None
     try:
-        report = asyncio.run(play_target(args))
+        report = asyncio.run(play(args))
     except PlayFailed as exc:  # QA: the report of a failed session is written too, then the error surfaces
         failure, report = exc, exc.report
     text = json.dumps(report, indent=2)
@@ -59,15 +85,37 @@ def _cmd_play(args: argparse.Namespace) -> int:
 
 
 def _cmd_qa(args: argparse.Namespace) -> int:
+    if args.example:
+        from ui.qa_matrix import EXAMPLE
+
+        print(EXAMPLE, end="")
+        return 0
+    if not args.matrix:
+        print("usage: reelbox qa MATRIX.toml [--out DIR] (or --example)", file=sys.stderr)
+        return 2
     from ui.qa import run_cli
 
-    return run_cli(args.matrix, out_dir=args.out, jobs=args.jobs)
+    return run_cli(args.matrix, out_dir=args.out, jobs=args.jobs, backend=args.backend)
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
     from ui.app.main import run_ui
 
     return run_ui(args)
+
+
+def _cmd_kiosk_pin(args: argparse.Namespace) -> int:
+    """Store the kiosk PIN's hash in config.toml (provisioning; the PIN itself is never written)."""
+    import getpass
+    from dataclasses import replace
+
+    from ui.app.config import load_config, save_config
+    from ui.app.pin import hash_pin
+
+    pin = getpass.getpass("Kiosk PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    save_config(replace(load_config(), kiosk_pin_hash=hash_pin(pin)))
+    print("kiosk PIN set (stored as a salted scrypt hash)")
+    return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -83,13 +131,20 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_downloads(args: argparse.Namespace) -> int:
+    if args.action == "play" and args.id:
+        from ui.play import play_download
+
+        return _play_and_report(args, play_download)
     from downloads.cli import run_downloads
 
     return run_downloads(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reelbox", description="Reelbox video player and download client")
+    from player.backend.address import ACCOUNT_HELP, BACKEND_HELP
+
+    parser = argparse.ArgumentParser(prog="reelbox", description="Reelbox video player and download client",
+                                     epilog=ACCOUNT_HELP)
     parser.add_argument("--debug", action="store_true", help="show tracebacks on failure")
     parser.add_argument("--version", action="version", version="reelbox 0.1.0")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -103,8 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ui", help="the app against a configured backend")
     p.add_argument("--tv", action="store_true", help="10-foot layout driven by arrows/Enter/Back")
     p.add_argument("--kiosk", action="store_true", help="fullscreen kiosk mode (quit needs the configured PIN)")
-    p.add_argument("--backend", default=None, metavar="URL", help="backend API URL")
+    p.add_argument("--backend", default=None, metavar="URL", help=BACKEND_HELP)
     p.set_defaults(func=_cmd_ui)
+
+    p = sub.add_parser("kiosk-pin", help="set the PIN that leaves kiosk mode (read from stdin; stored hashed)")
+    p.set_defaults(func=_cmd_kiosk_pin)
 
     from downloads.cli import add_download_arguments, add_downloads_arguments
 
@@ -114,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("downloads", help="list, play, renew or delete downloads")
     add_downloads_arguments(p)
+    add_playback_arguments(p)
     p.set_defaults(func=_cmd_downloads)
 
     p = sub.add_parser("backend", help="run the bundled backend (API + segment edges)")
@@ -125,26 +184,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("play", help="play a catalog title or an .m3u8/.mpd URL")
     p.add_argument("target", metavar="TARGET", help="catalog title id, or a .m3u8/.mpd URL")
-    p.add_argument("--headless", action="store_true", help="no window, no sound (real decoding)")
-    p.add_argument("--report", default=None, metavar="FILE", help="write the QoE report (JSON, or HTML for .html)")
-    p.add_argument("--abr", default=None, metavar="NAME", help="ABR algorithm (default: reelbox)")
-    p.add_argument("--start", type=float, default=None, metavar="S", help="start position in seconds")
-    p.add_argument("--until", type=float, default=None, metavar="S", help="stop at this position")
-    p.add_argument("--backend", default=None, metavar="URL", help="backend API URL (default: config or http://127.0.0.1:8700)")
+    add_playback_arguments(p)
+    p.add_argument("--resume", action="store_true", help="start where the viewer stopped (default: at 0 or --start)")
+    p.add_argument("--backend", default=None, metavar="URL", help=BACKEND_HELP)
     p.add_argument("--format", dest="fmt", choices=("dash", "hls"), default="dash", help="manifest format for catalog titles")
     p.add_argument("--cdn", default=None, metavar="N|HOST", help="QA: pin CDN N, or the CDN on HOST[:PORT] (no failover)")
-    p.add_argument("--rendition", type=int, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
-    p.add_argument("--buffer", type=float, default=30.0, metavar="S", help="buffer capacity in seconds")
     p.add_argument("--trace", default=None, metavar="FILE", help="QA: shape reads to a throughput trace (Pensieve text or Sabre JSON)")
     p.add_argument("--latency", type=float, default=None, metavar="MS", help="QA: extra latency before each response")
     p.add_argument("--loss-every", type=int, default=None, metavar="N", help="QA: drop the connection of every N-th request")
-    p.add_argument("--requests-csv", default=None, metavar="FILE", help="per-request log as CSV (default: beside --report)")
     p.set_defaults(func=_cmd_play)
 
-    p = sub.add_parser("qa", help="QA: run a matrix of targets x traces x faults headless; exit 1 when a cell fails")
-    p.add_argument("matrix", metavar="MATRIX.toml")
+    from ui.qa_matrix import EXAMPLE
+
+    p = sub.add_parser(
+        "qa", help="QA: run a matrix of targets x traces x faults headless; exit 1 when a cell fails",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run every (target, trace, fault) cell of MATRIX.toml as a headless `reelbox play`, judge each "
+                    "against the thresholds, write summary.json/summary.html (each failed cell with its cause) "
+                    "and per-cell reports to --out; exit 1 when a cell failed.",
+        epilog="A runnable matrix file (`reelbox qa --example > smoke.toml`); every key is described in the README:\n\n"
+               + EXAMPLE,
+    )
+    p.add_argument("matrix", metavar="MATRIX.toml", nargs="?")
     p.add_argument("--out", default=None, metavar="DIR", help="where the summary and per-cell reports go (default: qa-out)")
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="sessions at once (default: by CPU count, at most 2 on 2 cores)")
+    p.add_argument("--backend", default=None, metavar="URL", help="backend API URL instead of the file's [qa] backend")
+    p.add_argument("--example", action="store_true", help="print the example matrix file and exit")
     p.set_defaults(func=_cmd_qa)
 
     p = sub.add_parser("abr-bench", help="run the ABR simulator over trace folders")
@@ -172,8 +237,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place every failure becomes a sentence
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {describe(exc)}", file=sys.stderr)
         return 1
+
+
+def describe(exc: BaseException) -> str:
+    """The one-line error: the app's sentence for engine/backend errors (player.sentences), with the detail."""
+    from player.sentences import sentence
+
+    play = sys.modules.get("ui.play")  # a PlayFailed exists only once `play` has imported it
+    cause = exc.__cause__ if play is not None and isinstance(exc, play.PlayFailed) and exc.__cause__ else exc
+    text = sentence(cause)
+    detail = str(cause) or type(cause).__name__
+    return f"{text} ({detail})" if text else detail
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 QA forced paths and emulation (issue 9) are options of the same command: ``--cdn N|HOST`` pins one
 CDN (a host is matched against the session's manifest URLs, so it works for our per-edge grants and
 for any URL), ``--abr``/``--rendition`` pin the algorithm or the quality, and ``--trace``,
-``--latency``, ``--loss-every`` shape the client's reads (``player.shaping``). The per-request log
+``--latency``, ``--loss-every`` shape the client's reads (``player.net.shaping``). The per-request log
 goes to CSV beside the report (or ``--requests-csv``).
 """
 from __future__ import annotations
@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from player.backend_client import BackendClient, PlaybackInfo, api_url, login_from_env
+from player.backend import BackendClient, PlaybackInfo, api_url, login_from_env
 from player.errors import PlaybackError
-from player.net import MonotonicClock
-from player.session import PlaybackSession, SessionOptions
-from player.shaping import Shaping, load_trace, shaped
+from player.playback import PlaybackSession, SessionOptions
+from player.net.shaping import Shaping, load_trace, shaped
 from player.sync import run_synced
 
 REQUEST_COLUMNS = ("t_s", "kind", "cdn", "url", "status", "bytes", "ttfb_ms", "duration_ms", "retries",
@@ -57,8 +56,9 @@ class _PinningBackend(BackendClient):
         self._options = options
         self._spec = spec
 
-    async def open_playback(self, title_id: str, *, fmt: str = "dash", device_id: str | None = None) -> PlaybackInfo:
-        info = await super().open_playback(title_id, fmt=fmt, device_id=device_id)
+    async def open_playback(self, title_id: str, *, fmt: str = "dash", device_id: str | None = None,
+                            purpose: str = "play") -> PlaybackInfo:
+        info = await super().open_playback(title_id, fmt=fmt, device_id=device_id, purpose=purpose)
         self._options.force_cdn = cdn_index(self._spec, info.manifests)
         return info
 
@@ -70,14 +70,25 @@ def shaping_from_args(args: argparse.Namespace) -> Shaping:
                    loss_every=getattr(args, "loss_every", None))
 
 
+def start_position(args: argparse.Namespace) -> float | None:
+    """``--start S``, else 0; the viewer's saved position (None: the backend's) only with ``--resume``
+    (issue 18: a QA play that silently resumed played 0.0 s of a nearly finished title)."""
+    if getattr(args, "start", None) is not None:
+        return float(args.start)
+    return None if getattr(args, "resume", False) else 0.0
+
+
 def session_options(args: argparse.Namespace) -> SessionOptions:
+    """The playback options every playing command shares (``play``, ``downloads play``)."""
     cdn = getattr(args, "cdn", None)
+    headless = bool(getattr(args, "headless", False))
     return SessionOptions(
-        abr=args.abr, start_s=args.start, until_s=args.until, fmt=args.fmt,
+        abr=getattr(args, "abr", None), start_s=start_position(args), until_s=getattr(args, "until", None),
+        fmt=getattr(args, "fmt", "dash"),
         force_cdn=int(cdn) if cdn is not None and str(cdn).isdigit() else None,
-        force_rendition=args.rendition, buffer_capacity_s=args.buffer,
-        vo="null" if args.headless else "gpu", ao="null" if args.headless else "auto",
-        wrap_transport=shaped(shaping_from_args(args), MonotonicClock()),
+        force_rendition=getattr(args, "rendition", None), buffer_capacity_s=getattr(args, "buffer", 30.0),
+        vo="null" if headless else "gpu", ao="null" if headless else "auto",
+        wrap_transport=shaped(shaping_from_args(args)),
     )
 
 
@@ -89,11 +100,12 @@ class PlayFailed(Exception):
         self.report = report
 
 
-async def _run(session: PlaybackSession) -> dict[str, Any]:
-    """Catalog titles play with resume sync and telemetry; a bare manifest URL has no backend to sync with."""
+async def _run(session: PlaybackSession, *, sync: bool, title_id: str | None = None) -> dict[str, Any]:
+    """With ``--sync``, progress and telemetry go to the backend (queued when offline); without it a QA
+    run leaves the viewer's Continue watching alone."""
     try:
-        if session.backend is not None:
-            return await run_synced(session, backend=session.backend)
+        if sync:
+            return await run_synced(session, backend=session.backend, title_id=title_id)
         return await session.run()
     except Exception as exc:
         raise PlayFailed(exc, session.report()) from exc
@@ -105,13 +117,32 @@ async def play_target(args: argparse.Namespace) -> dict[str, Any]:
     cdn = getattr(args, "cdn", None)
     if is_manifest_url(args.target):
         options.force_cdn = cdn_index(cdn, [args.target])
-        return await _run(PlaybackSession(target=args.target, options=options, manifest_urls=[args.target]))
+        return await _run(PlaybackSession(target=args.target, options=options, manifest_urls=[args.target]), sync=False)
     backend = _PinningBackend(api_url(args.backend), options, cdn)
     try:
         await backend.login(*login_from_env())
-        return await _run(PlaybackSession(target=args.target, options=options, backend=backend))
+        return await _run(PlaybackSession(target=args.target, options=options, backend=backend),
+                          sync=bool(getattr(args, "sync", False)))
     finally:
         await backend.aclose()
+
+
+async def play_download(args: argparse.Namespace) -> dict[str, Any]:
+    """``downloads play ID`` with the same playback options as ``play`` (from the sealed store)."""
+    from downloads.cli import resolve_download
+    from downloads.download_manager import DownloadManager
+
+    manager = DownloadManager()
+    try:
+        playback = manager.open_offline(resolve_download(manager, args.id))
+        try:
+            session = PlaybackSession(target=playback.title_id, options=session_options(args), source=playback.source,
+                                      presentation=playback.presentation, keys=playback.keys)
+            return await _run(session, sync=bool(getattr(args, "sync", False)), title_id=playback.title_id)
+        finally:
+            playback.close()
+    finally:
+        manager.close()
 
 
 def request_rows(report: dict[str, Any]) -> list[dict[str, Any]]:

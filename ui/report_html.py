@@ -28,7 +28,10 @@ def _video(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _end_s(report: dict[str, Any]) -> float:
-    times = [s["at_s"] + s.get("download_ms", 0) / 1000 for s in report.get("segments", []) if s.get("at_s") is not None]
+    """The whole session on the wall-clock axis: the last request, or startup + played + stalled when
+    playback went on long after the last download (a fast link fetches everything in the first second)."""
+    session = (report.get("startup_ms") or 0) / 1000 + (report.get("played_s") or 0) + (report.get("rebuffer_s") or 0)
+    times = [session] + [s["at_s"] + s.get("download_ms", 0) / 1000 for s in report.get("segments", []) if s.get("at_s") is not None]
     times += [r["t_s"] + (r.get("duration_s") or 0) for r in report.get("requests", []) if r.get("t_s") is not None]
     times += [b for a, b in report.get("rebuffer_events", []) if b is not None]
     return max(times + [1.0])
@@ -69,6 +72,29 @@ def charts(report: dict[str, Any]) -> list[Chart]:
               series=request_series,
               y_ticks=tuple((c + 1, "licence" if c < 0 else f"cdn{c}") for c in cdns),
               y_max=max(cdns + [0]) + 1.5, **common),
+    ]
+
+
+def media_charts(report: dict[str, Any]) -> list[Chart]:
+    """The same session over media time (the position each segment covers): what quality each part of the
+    title played at, and how far ahead of its playback deadline each segment arrived."""
+    video = [s for s in _video(report) if s.get("start_s") is not None]
+    if not video:
+        return []
+    start = report.get("start_s") or 0.0
+    startup = (report.get("startup_ms") or 0) / 1000
+    end = max(s["start_s"] + (s.get("duration_s") or 0) for s in video)
+    arrived = tuple((s["start_s"], s["at_s"] + (s.get("download_ms") or 0) / 1000) for s in video)
+    deadline = tuple((s["start_s"], startup + s["start_s"] - start) for s in video)
+    axis = "media time (s)"
+    return [
+        Chart(title="Chosen video bitrate over media time", y_label="kbit/s", x_max=end, x_label=axis,
+              series=(Series(name="bitrate", color="#0969da", style="step",
+                             points=tuple((s["start_s"], s["bitrate_kbps"]) for s in video)),)),
+        Chart(title="Segment arrival (dots) vs when playback needs it (line), seconds since open", y_label="seconds",
+              x_max=end, x_label=axis,
+              series=(Series(name="arrived", color="#bf8700", style="dots", points=arrived),
+                      Series(name="needed", color="#cf222e", points=deadline))),
     ]
 
 
@@ -128,10 +154,13 @@ def render_report(report: dict[str, Any]) -> str:
         f"<h1>Reelbox QoE report</h1><div class=\"muted\">{title}</div>"
         f"<h2>Summary</h2><table>{summary}</table>"
         + (f"<h2>Errors</h2><ul class=\"bad\">{errors}</ul>" if errors else "")
-        + "<h2>Over time</h2><div class=\"muted\">Red bands: stalls (rebuffering). Dashed purple lines: CDN failovers."
+        + "<h2>Over wall-clock time</h2><div class=\"muted\">The whole session, from open to end. Red bands: stalls (rebuffering). Dashed purple lines: CDN failovers."
         + (" Orange flags (bitrate plot): ABR abandonments, a video download cancelled mid-way and its segment"
            " refetched lower." if report.get("abandon_events") else "") + "</div>"
         + plots
+        + "<h2>Over media time</h2><div class=\"muted\">Each video segment at the position it covers: its bitrate, and"
+        " when it arrived against when playback reached it (dots under the line arrived in time).</div>"
+        + "".join(render(c) for c in media_charts(report))
         + f"<h2>Requests ({len(requests)}{f'; {aborted} aborted' if aborted else ''})</h2>"
         + f"<details><summary>per-request log (URLs redacted)</summary>{_requests_table(report)}</details>"
         + "</body></html>"

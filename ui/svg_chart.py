@@ -33,6 +33,7 @@ class Chart:
     flags: tuple[tuple[float, str], ...] = ()  # (x, hover text): small triangles on the top edge (abandonments)
     y_ticks: tuple[tuple[float, str], ...] = field(default=())  # fixed ticks (e.g. CDN names)
     y_max: float | None = None
+    x_label: str = "time since open (s)"
 
 
 def nice_step(span: float, count: int = 5) -> float:
@@ -72,7 +73,7 @@ def render(chart: Chart) -> str:
         x = sx(value)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP + ph}" y2="{TOP + ph + 4}" class="axis"/>'
                    f'<text x="{x:.1f}" y="{TOP + ph + 16}" class="xt">{value:g}</text>')
-    out.append(f'<text x="{LEFT + pw}" y="{HEIGHT - 2}" class="xl">time since open (s)</text>'
+    out.append(f'<text x="{LEFT + pw}" y="{HEIGHT - 2}" class="xl">{html.escape(chart.x_label)}</text>'
                f'<text x="12" y="{TOP + ph / 2:.0f}" class="yl" transform="rotate(-90 12 {TOP + ph / 2:.0f})">'
                f'{html.escape(chart.y_label)}</text>')
     for x in chart.markers:

@@ -55,7 +55,7 @@ body = {{ error_status = 503, error_fraction = 0.05, seed = 3 }}
         assert f"<td>{report['avg_bitrate_kbps']}</td>" in page and f"<td>{report['startup_ms']}</td>" in page
         assert row["abandonments"] == report["abandonments"] == len(report["abandon_events"])
         cell_page = (out / row["html"]).read_text()
-        assert cell_page.count("<svg") == 4 and "<script" not in cell_page and "http-equiv" not in cell_page
+        assert cell_page.count("<svg") == 6 and "<script" not in cell_page and "http-equiv" not in cell_page
         assert (out / row["csv"]).read_text().count("\n") == len(report["requests"]) + 1
     down = next(r for r in summary["cells"] if r["fault"] == "edge0-down-6s")
     down_report = json.loads((out / down["report"]).read_text())
@@ -149,3 +149,24 @@ def test_html_report_flags_abandonments_and_shows_aborted_requests_apart_from_fa
     page = render_report(control)
     assert 'class="abandon"' not in page and "Orange flags" not in page and 'class="aborted"' not in page
     assert "Requests (2)" in page
+
+
+def test_html_report_spans_the_whole_session_and_media_time() -> None:
+    """On a fast link every segment arrives in the first 0.3 s of a 6 s session: the wall-clock plots still run to
+    the session's end, and the media-time plots place each segment at the position it covers."""
+    from ui.report_html import media_charts
+
+    report = {
+        "target": "fast", "startup_ms": 40.0, "played_s": 6.0, "rebuffer_s": 0.0, "start_s": 0.0,
+        "segments": [{"type": "video", "at_s": 0.05 + 0.08 * i, "bitrate_kbps": 300.0, "buffer_s": 2.0 * i,
+                      "download_ms": 10.0, "bytes": 9000, "start_s": 2.0 * i, "duration_s": 2.0, "cdn": 0}
+                     for i in range(3)],
+        "requests": [],
+    }
+    assert all(c.x_max >= 6.0 for c in charts(report))
+    bitrate, arrival = media_charts(report)
+    assert bitrate.x_max == 6.0 and [p[0] for p in bitrate.series[0].points] == [0.0, 2.0, 4.0]
+    arrived, needed = arrival.series
+    assert all(a[1] < n[1] for a, n in zip(arrived.points[1:], needed.points[1:]))
+    page = render_report(report)
+    assert "Over media time" in page and "media time (s)" in page and "Over wall-clock time" in page

@@ -6,6 +6,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from ui.app.confirm_button import ConfirmButton
 from ui.app.context import AppContext
 from ui.app.downloads_bridge import DownloadsBridge
 from ui.app.format import clock_text, duration_text, size_text
@@ -25,12 +26,28 @@ def licence_text(licence: Any, now: float) -> str:
     return "No licence — press Renew while online"
 
 
+def buttons_for(state: str, running: bool, info: Any) -> dict[str, bool]:
+    """Which buttons work in ``state``: a paused download can be resumed (issue 18 defect 3: Resume
+    stayed disabled because a paused download still counts as running)."""
+    paused = state == "paused"
+    complete = state == "complete"
+    return {
+        "Play": complete and getattr(info.licence, "state", "none") in ("valid", "none"),
+        "Pause": running and not paused and not complete,
+        "Resume": not complete and (paused or not running),
+        "Cancel": running and not complete,
+        "Renew": bool(info.protected),
+        "Delete": not running,
+    }
+
+
 class DownloadRow(QWidget):
     """One download: name, state, bar, rate/ETA, size, licence, and its buttons."""
 
     def __init__(self, info: Any, bridge: DownloadsBridge, play: Any) -> None:
         super().__init__()
         self.info = info
+        self.bridge = bridge
         self.setObjectName("downloadRow")
         self.name = QLabel(f"{info.name} ({info.quality})")
         self.name.setObjectName("rowHeading")
@@ -40,13 +57,16 @@ class DownloadRow(QWidget):
         self.licence = QLabel(licence_text(info.licence, 0))
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
-        actions = [("Play", lambda: play(info)), ("Pause", lambda: bridge.pause(info.title_id)),
-                   ("Resume", lambda: bridge.resume(info.title_id)), ("Cancel", lambda: bridge.cancel(info.title_id)),
-                   ("Renew", lambda: bridge.renew(info.asset_id)), ("Delete", lambda: bridge.delete(info.asset_id))]
-        for label, action in actions:
-            b = QPushButton(label)
+        actions: list[tuple[str, QPushButton]] = [
+            ("Play", _button("Play", lambda: play(info))),
+            ("Pause", _button("Pause", lambda: bridge.pause(info.title_id))),
+            ("Resume", _button("Resume", lambda: bridge.resume(info.title_id))),
+            ("Cancel", ConfirmButton("Cancel", "Cancel download?", lambda: bridge.cancel(info.title_id))),
+            ("Renew", _button("Renew", lambda: bridge.renew(info.asset_id))),
+            ("Delete", ConfirmButton("Delete", "Delete for good?", lambda: bridge.delete(info.asset_id))),
+        ]
+        for label, b in actions:
             b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            b.clicked.connect(action)
             row.addWidget(b)
             self.buttons[label] = b
         row.addStretch(1)
@@ -54,25 +74,33 @@ class DownloadRow(QWidget):
         for w in (self.name, self.bar, self.detail, self.licence):
             layout.addWidget(w)
         layout.addLayout(row)
-        running = info.title_id in bridge.controls
-        self.buttons["Play"].setEnabled(info.playable)
-        self.buttons["Pause"].setEnabled(running)
-        self.buttons["Cancel"].setEnabled(running)
-        self.buttons["Resume"].setEnabled(info.state != "complete" and not running)
-        self.buttons["Renew"].setEnabled(info.protected)
         self.set_progress(bridge.by_title.get(info.title_id))
 
     def set_progress(self, prog: Any | None) -> None:
         info = self.info
         done = prog.bytes_done if prog is not None else info.bytes_done
         total = prog.bytes_total if prog is not None else info.bytes_total
-        fraction = done / total if total else (1.0 if info.state == "complete" else 0.0)
-        self.bar.setValue(int(fraction * 1000))
-        self.bar.setFormat(f"{fraction * 100:.0f} %")
         state = prog.state if prog is not None else info.state
-        rate = f"{size_text(prog.rate_bps)}/s" if prog is not None and prog.rate_bps else "—"
-        eta = clock_text(prog.eta_s) if prog is not None and prog.eta_s is not None else "—"
-        self.detail.setText(f"{state} · {size_text(done)} of {size_text(total)} · {rate} · ETA {eta}")
+        fraction = 1.0 if state == "complete" else (done / total if total else 0.0)
+        self.bar.setValue(int(fraction * 1000))
+        self.bar.setFormat("Downloaded" if state == "complete" else f"{state.capitalize()} {fraction * 100:.0f} %")
+        self.bar.setProperty("state", state)
+        self.bar.style().polish(self.bar)
+        if state == "complete":
+            self.detail.setText(f"Ready to watch offline · {size_text(total)}")
+        else:
+            rate = f"{size_text(prog.rate_bps)}/s" if prog is not None and prog.rate_bps else "—"
+            eta = clock_text(prog.eta_s) if prog is not None and prog.eta_s is not None else "—"
+            self.detail.setText(f"{state} · {size_text(done)} of {size_text(total)} · {rate} · ETA {eta}")
+        running = info.title_id in self.bridge.controls
+        for label, enabled in buttons_for(state, running, info).items():
+            self.buttons[label].setEnabled(enabled)
+
+
+def _button(label: str, action: Any) -> QPushButton:
+    b = QPushButton(label)
+    b.clicked.connect(action)
+    return b
 
 
 class DownloadsScreen(QWidget):

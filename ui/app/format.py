@@ -24,10 +24,14 @@ def size_text(n_bytes: float | None) -> str:
 
 
 def duration_text(seconds: float | None) -> str:
-    """``1 h 05 min`` / ``12 min`` / ``45 s``."""
+    """``29 days 23 h`` / ``1 h 05 min`` / ``12 min`` / ``45 s`` (licence times read in days, not "719 h")."""
     if seconds is None:
         return "unknown length"
     s = int(round(seconds))
+    if s >= 86400:
+        days, hours = s // 86400, (s % 86400) // 3600
+        text = f"{days} day" + ("s" if days > 1 else "")
+        return f"{text} {hours} h" if hours else text
     if s >= 3600:
         return f"{s // 3600} h {(s % 3600) // 60:02d} min"
     if s >= 60:

@@ -1,4 +1,4 @@
-"""Drives one :class:`~player.session.PlaybackSession` on the engine loop from the UI thread.
+"""Drives one :class:`~player.playback.session.PlaybackSession` on the engine loop from the UI thread.
 
 Every control is posted to the engine loop (``call_soon_threadsafe`` / ``run_coroutine_threadsafe``)
 and every observation comes back as a Qt signal, so the UI thread never waits for the engine
@@ -11,8 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from player.backend_client import BackendClient
-from player.session import PlaybackSession, SessionOptions
+from player.backend import BackendClient
+from player.playback import PlaybackSession, SessionOptions
 from player.sync import run_synced
 from ui.app.config import AppConfig
 from ui.app.engine_thread import EngineThread
@@ -28,6 +28,7 @@ class PlayerController(QObject):
     started = Signal()
     finished = Signal(dict)  # the QoE report
     failed = Signal(str)  # a sentence for people
+    noticed = Signal(str)  # a passing notice (a fallback the engine took); playback goes on
 
     def __init__(self, engine: EngineThread, *, poll_ms: int = 250) -> None:
         super().__init__()
@@ -49,7 +50,7 @@ class PlayerController(QObject):
 
     def play_title(
         self, *, backend: BackendClient, title_id: str, wid: int | None, config: AppConfig, start_s: float | None,
-        audio_language: str | None = None, vo: str = "x11", ao: str = "auto",
+        audio_language: str | None = None, subtitle_language: str | None = None, vo: str = "x11", ao: str = "auto",
     ) -> None:
         """Start ``title_id`` with video embedded in the native window ``wid`` (None: no window)."""
         mpv_options: dict[str, Any] = {"keepaspect": True, "input_cursor": False}
@@ -58,7 +59,7 @@ class PlayerController(QObject):
         options = SessionOptions(
             abr=config.abr or None, start_s=start_s, force_cdn=None if config.force_cdn < 0 else config.force_cdn,
             vo=vo, ao=ao, mpv_options=mpv_options,
-            audio_language=audio_language,
+            audio_language=audio_language, subtitle_language=subtitle_language,
         )
         self.title_id = title_id
         self._start(lambda: PlaybackSession(target=title_id, options=options, backend=backend))
@@ -118,8 +119,14 @@ class PlayerController(QObject):
     def set_rendition(self, rung: int | None) -> None:
         self._call("set_rendition", rung)
 
+    def subtitles_loaded(self, language: str) -> bool:
+        """Whether the running session has ``language``'s text track in libmpv (loaded at its start)."""
+        session = self.session
+        return session is not None and session.options.subtitle_language == language
+
     def set_subtitles(self, on: bool) -> None:
-        """Show or hide the subtitle track libmpv has (``sid``)."""
+        """Show or hide the subtitle track libmpv has (``sid``); a track that was never loaded needs a
+        restart with ``subtitle_language`` (see ``PlayerScreen.choose_subtitles``)."""
         session = self.session
         if session is not None and session.output is not None:
             self.engine.call(session.output.set_property, "sid", "auto" if on else "no")

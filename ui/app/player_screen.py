@@ -1,10 +1,14 @@
-"""The player: video in the window (libmpv ``wid`` embedding into a native QWidget), overlay, stats.
+"""The player: video in the window (libmpv ``wid`` embedding into a native QWidget), chrome, panels.
 
 PLATFORM.md "Qt": ``wid=`` embedding works under X11/Xvfb with ``vo=x11`` (or ``gpu`` with
-``gpu-sw=yes``). Because the video is a native child window, the overlay and the stats panel are
-native windows too, stacked above it (a non-native widget would be painted *under* mpv's window).
-Keys follow mpv: space pause, f fullscreen, m mute, ←/→ seek 5 s, ↑/↓ volume, i stats; plus
-c quality, s subtitles, Esc/Backspace back.
+``gpu-sw=yes``). Because the video is a native child window, the bars and panels are native windows
+too, stacked above it. Keys follow mpv: space pause, f fullscreen, m mute, ←/→ seek 10 s, ↑/↓ volume,
+i stats; plus c quality, s subtitles, a audio, ? key help, Esc/Backspace back.
+
+Subtitles: the engine loads a text track only when a session starts with ``subtitle_language``
+(a text track costs fast-start probing), so turning subtitles on restarts the session at the current
+position with the chosen language, as an audio switch does (issue 18 defect 1: the toggle selected a
+track that was never loaded). The chosen languages are remembered per user (``ui.app.preferences``).
 """
 from __future__ import annotations
 
@@ -12,46 +16,37 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
+from ui.app import preferences
 from ui.app.api import Title
 from ui.app.context import AppContext
 from ui.app.format import clock_text
 from ui.app.player_controller import PlayerController
-from ui.app.seek_bar import SeekBar
+from ui.app.player_overlay import ControlBar, TopBar, native
+from ui.app.player_panels import UpNext, key_help_text, stats_text
 
-SEEK_STEP_S = 5.0
+SEEK_STEP_S = 10.0
 VOLUME_STEP = 5
 OVERLAY_HIDE_MS = 3000
+NOTICE_MS = 6000
+PLAY_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_P, Qt.Key.Key_Return, Qt.Key.Key_Enter,
+             Qt.Key.Key_MediaTogglePlayPause, Qt.Key.Key_MediaPlay, Qt.Key.Key_MediaPause)
+BACK_KEYS = (Qt.Key.Key_Escape, Qt.Key.Key_Backspace, Qt.Key.Key_Back, Qt.Key.Key_MediaStop, Qt.Key.Key_Q)
 
 
-def _native(widget: QWidget) -> QWidget:
-    widget.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
-    widget.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors)
-    return widget
-
-
-def stats_text(stats: dict[str, Any]) -> str:
-    """The stats overlay ("stats for nerds"): rendition, bitrate, buffer, estimate, CDN, dropped frames."""
-    size = f"{stats.get('width')}x{stats.get('height')}" if stats.get("width") else "—"
-    bitrate = stats.get("bitrate_kbps")
-    throughput = stats.get("throughput_kbps")
-    forced = stats.get("forced_rung")
-    lines = [
-        f"Rendition   {stats.get('rendition') or '—'}  ({size})",
-        f"Bitrate     {bitrate:.0f} kbit/s" if bitrate else "Bitrate     —",
-        f"Buffer      {stats.get('buffer_s') or 0.0:.1f} s",
-        f"Throughput  {throughput:.0f} kbit/s" if throughput else "Throughput  —",
-        f"CDN         {stats.get('cdn') if stats.get('cdn') is not None else '—'}",
-        f"Dropped     {stats.get('dropped_frames') or 0} frames",
-        f"Quality     {'Auto' if forced is None else f'fixed rung {forced}'}",
-        f"Position    {clock_text(stats.get('position_s'))} / {clock_text(stats.get('duration_s'))}",
-    ]
-    return "\n".join(lines)
+def _panel(parent: QWidget, name: str) -> QLabel:
+    label = native(QLabel(parent))
+    assert isinstance(label, QLabel)
+    label.setObjectName(name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.hide()
+    return label
 
 
 class PlayerScreen(QWidget):
-    """Plays one title; ``back`` when the user leaves, ``ended`` when the title finishes."""
+    """Plays one title; ``back`` when the user leaves, ``ended`` when the title finishes and nothing follows,
+    ``next_title(title_id)`` to ask the window what comes after the current title."""
 
     name = "player"
     back = Signal()
@@ -64,70 +59,61 @@ class PlayerScreen(QWidget):
         self.ctx = ctx
         self.controller = controller
         self.title: Title | None = None
+        self.next_title: Any = None  # callable(title_id) -> Title | None, set by the window
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAutoFillBackground(True)
         self.setStyleSheet("PlayerScreen { background: black; }")
         self.setMouseTracking(True)
-        self.video = _native(QWidget(self))
+        self.video = native(QWidget(self))
         self.video.setStyleSheet("background: black;")
         self.video.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.video.setMouseTracking(True)
         self.video.installEventFilter(self)
 
-        self.overlay = _native(QFrame(self))
-        self.overlay.setObjectName("playerOverlay")
-        self.play_button = QPushButton("Pause")
-        self.seek_bar = SeekBar()
-        self.time_label = QLabel("00:00 / 00:00")
-        self.quality = QComboBox()
-        self.quality.addItem("Auto", None)
-        self.audio = QComboBox()
-        self.subtitles = QComboBox()
-        self.subtitles.addItem("Subtitles off", False)
-        self.volume = QSlider(Qt.Orientation.Horizontal)
-        self.volume.setRange(0, 100)
-        self.volume.setValue(controller.volume)
-        self.volume.setFixedWidth(100)
-        self.mute_button = QPushButton("Mute")
-        self.full_button = QPushButton("Fullscreen")
-        self.stats_button = QPushButton("Stats")
-        row = QHBoxLayout()
-        for w in (self.play_button, self.time_label, self.quality, self.audio, self.subtitles,
-                  self.mute_button, self.volume, self.stats_button, self.full_button):
-            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the player (mpv-like), not the widgets
-            row.addWidget(w)
-        box = QVBoxLayout(self.overlay)
-        box.addWidget(self.seek_bar)
-        box.addLayout(row)
-
-        self.stats_panel = _native(QLabel(self))
-        self.stats_panel.setObjectName("statsOverlay")
-        self.stats_panel.setTextFormat(Qt.TextFormat.PlainText)
-        self.stats_panel.hide()
-        self.message = _native(QLabel(self))
-        self.message.setObjectName("playerMessage")
+        self.top = TopBar(self)
+        self.overlay = bar = ControlBar(self, tv=ctx.tv, volume=controller.volume)
+        self.seek_bar, self.play_button, self.quality = bar.seek_bar, bar.play_button, bar.quality
+        self.audio, self.subtitles, self.volume, self.mute_button = bar.audio, bar.subtitles, bar.volume, bar.mute_button
+        self.stats_panel = _panel(self, "statsOverlay")
+        self.help_panel = _panel(self, "keyHelp")
+        self.help_panel.setText(key_help_text())
+        self.message = _panel(self, "playerMessage")
         self.message.setWordWrap(True)
-        self.message.hide()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice = _panel(self, "playerNotice")
+        self.up_next = UpNext(self)
 
         self._hide_timer = QTimer(self)
         self._hide_timer.setSingleShot(True)
         self._hide_timer.setInterval(OVERLAY_HIDE_MS)
         self._hide_timer.timeout.connect(self._auto_hide)
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.setInterval(NOTICE_MS)
+        self._notice_timer.timeout.connect(self.notice.hide)
 
-        self.play_button.clicked.connect(self.controller.toggle_pause)
-        self.seek_bar.seek_requested.connect(self.controller.seek)
-        self.quality.activated.connect(lambda i: self.controller.set_rendition(self.quality.itemData(i)))
-        self.subtitles.activated.connect(lambda i: self.controller.set_subtitles(bool(self.subtitles.itemData(i))))
-        self.audio.activated.connect(lambda i: self._switch_audio(self.audio.itemData(i)))
-        self.volume.valueChanged.connect(self.controller.set_volume)
-        self.mute_button.clicked.connect(lambda: self._mute(not self.controller.muted))
-        self.full_button.clicked.connect(self.toggle_fullscreen)
-        self.stats_button.clicked.connect(self.toggle_stats)
+        self.top.back_button.clicked.connect(self.back)
+        bar.play_button.clicked.connect(self._toggle_pause)
+        bar.back10.clicked.connect(lambda: controller.seek_relative(-SEEK_STEP_S))
+        bar.fwd10.clicked.connect(lambda: controller.seek_relative(SEEK_STEP_S))
+        bar.seek_bar.seek_requested.connect(controller.seek)
+        bar.quality.activated.connect(lambda i: controller.set_rendition(bar.quality.itemData(i)))
+        bar.subtitles.activated.connect(lambda i: self.choose_subtitles(bar.subtitles.itemData(i)))
+        bar.audio.activated.connect(lambda i: self.choose_audio(bar.audio.itemData(i)))
+        bar.volume.valueChanged.connect(controller.set_volume)
+        bar.mute_button.clicked.connect(lambda: self._mute(not controller.muted))
+        bar.full_button.clicked.connect(self.toggle_fullscreen)
+        bar.stats_button.clicked.connect(self.toggle_stats)
+        bar.help_button.clicked.connect(self.toggle_help)
         controller.stats_changed.connect(self._on_stats)
         controller.failed.connect(self._on_failed)
-        controller.finished.connect(lambda _: self.ended.emit())
+        controller.noticed.connect(self.show_notice)
+        controller.finished.connect(self._on_finished)
+        self.up_next.play_next.connect(self._play_next)
+        self.up_next.cancelled.connect(self.ended)
         self._ladder_key: tuple[Any, ...] = ()
-        self._start_args: dict[str, Any] = {}
+        self._start: dict[str, Any] = {}
+        self._following: Title | None = None
 
     # -- starting ---------------------------------------------------------------------------
     def focus_first(self) -> None:
@@ -139,48 +125,92 @@ class PlayerScreen(QWidget):
             return None
         return int(self.video.winId())
 
-    def play(self, title_id: str, start_s: float | None, title: Title | None = None, *, audio_language: str | None = None) -> None:
-        self.title = title
-        self.message.hide()
-        self._ladder_key = ()
-        self.quality.clear()
-        self.quality.addItem("Auto", None)
-        self.audio.clear()
-        for lang in (title.audio_langs if title else ()) or ("default",):
-            self.audio.addItem(f"Audio: {lang}", lang)
-        if audio_language:
-            self.audio.setCurrentIndex(max(0, self.audio.findData(audio_language)))
-        self.subtitles.clear()
-        self.subtitles.addItem("Subtitles off", False)
-        for lang in title.subtitle_langs if title else ():
-            self.subtitles.addItem(f"Subtitles: {lang}", True)
-        self.play_button.setText("Pause")
+    def play(self, title_id: str, start_s: float | None, title: Title | None = None, *,
+             audio_language: str | None = None, subtitle_language: str | None = None) -> None:
+        """Play ``title_id``; languages not given come from what this user chose last time."""
+        saved_audio, saved_subs = preferences.languages(self.ctx.config, self.ctx.config.email)
+        offered_audio = title.audio_langs if title else ()
+        offered_subs = title.subtitle_langs if title else ()
+        audio = audio_language or (saved_audio if saved_audio in offered_audio else None)
+        subs = subtitle_language if subtitle_language is not None else (saved_subs if saved_subs in offered_subs else None)
+        self._reset(title)
+        self._fill_menus(offered_audio, offered_subs, audio, subs)
         backend = self.ctx.backend
         assert backend is not None
-        self._start_args = {"title_id": title_id, "title": title}
+        self._start = {"title_id": title_id, "title": title, "audio": audio, "subs": subs or None}
         self.controller.play_title(
-            backend=backend, title_id=title_id, wid=self.wid(), config=self.ctx.config,
-            start_s=start_s, audio_language=audio_language, vo=self.ctx.vo, ao=self.ctx.ao,
+            backend=backend, title_id=title_id, wid=self.wid(), config=self.ctx.config, start_s=start_s,
+            audio_language=audio, subtitle_language=subs or None, vo=self.ctx.vo, ao=self.ctx.ao,
         )
         self.show_overlay()
 
     def play_offline(self, factory: Any, title: Title | None) -> None:
         """Play a download: ``factory(wid)`` builds the session."""
-        self.title = title
-        self.message.hide()
+        self._reset(title)
+        self._fill_menus((), (), None, None)
+        self._start = {}
         self.controller.play_session(lambda: factory(self.wid()))
         self.show_overlay()
 
+    def _reset(self, title: Title | None) -> None:
+        self.title = title
+        self.top.set_title(title.name if title else "")
+        self.message.hide()
+        self.up_next.timer.stop()
+        self.up_next.hide()
+        self._ladder_key = ()
+        self.quality.clear()
+        self.quality.addItem("Auto", None)
+        self.play_button.setText("Pause")
+
+    def _fill_menus(self, audio_langs: tuple[str, ...], sub_langs: tuple[str, ...], audio: str | None, subs: str | None) -> None:
+        self.audio.clear()
+        for lang in audio_langs or ("default",):
+            self.audio.addItem(f"Audio {lang}", lang)
+        self.audio.setCurrentIndex(max(0, self.audio.findData(audio)) if audio else 0)
+        self.subtitles.clear()
+        self.subtitles.addItem("Subtitles off", None)
+        for lang in sub_langs:
+            self.subtitles.addItem(f"Subtitles {lang}", lang)
+        self.subtitles.setCurrentIndex(max(0, self.subtitles.findData(subs)) if subs else 0)
+
     def leave(self) -> None:
+        self.up_next.timer.stop()
+        self.up_next.hide()
         self.controller.stop()
         self.stats_panel.hide()
+        self.help_panel.hide()
 
-    def _switch_audio(self, lang: str | None) -> None:
-        """The engine muxes one audio language: switching restarts at the current position."""
-        if not self._start_args or lang in (None, "default"):
-            return
+    def _restart(self, **changes: Any) -> None:
+        """The engine muxes one audio language and loads text tracks at start: restart where we are."""
+        start = self._start | changes
         position = self.controller.last_stats.get("position_s")
-        self.play(self._start_args["title_id"], position, self._start_args["title"], audio_language=lang)
+        self.play(start["title_id"], position, start["title"], audio_language=start["audio"],
+                  subtitle_language=start["subs"] or "")
+
+    def choose_audio(self, lang: str | None) -> None:
+        if not self._start or lang in (None, "default") or lang == self._start.get("audio"):
+            return
+        self._remember(audio=lang)
+        self._restart(audio=lang)
+
+    def choose_subtitles(self, lang: str | None) -> None:
+        """Subtitles in ``lang`` (None: off). A track the session has not loaded needs a restart."""
+        self.subtitles.setCurrentIndex(max(0, self.subtitles.findData(lang)) if lang else 0)
+        self._remember(subtitles=lang or "")
+        if lang is None:
+            self.controller.set_subtitles(False)
+            if self._start:
+                self._start["subs"] = None
+        elif self.controller.subtitles_loaded(lang):
+            self.controller.set_subtitles(True)
+        elif self._start:
+            self._restart(subs=lang)
+
+    def _remember(self, **choice: str) -> None:
+        email = self.ctx.config.email
+        if email:
+            self.ctx.update_config(languages=preferences.remember(self.ctx.config, email, **choice))
 
     # -- layout and overlay -----------------------------------------------------------------
     def resizeEvent(self, event: Any) -> None:
@@ -188,22 +218,39 @@ class PlayerScreen(QWidget):
         self.video.setGeometry(0, 0, w, h)
         oh = self.overlay.sizeHint().height()
         self.overlay.setGeometry(0, h - oh, w, oh)
+        self.top.setGeometry(0, 0, w, self.top.sizeHint().height())
+        if self.title:
+            self.top.set_title(self.title.name)
+        top = self.top.height() + 8
         self.stats_panel.adjustSize()
-        self.stats_panel.move(16, 16)
-        self.message.setGeometry(w // 8, h // 3, w * 3 // 4, 120)
+        self.stats_panel.move(16, top)
+        self.help_panel.adjustSize()
+        self.help_panel.move(max(0, (w - self.help_panel.width()) // 2), max(top, (h - self.help_panel.height()) // 2))
+        self.message.setGeometry(w // 8, h // 3, w * 3 // 4, max(120, h // 5))
+        self.up_next.setFixedWidth(min(w // 2, 640) if w > 640 else w)
+        self.up_next.adjustSize()
+        self.up_next.move(w - self.up_next.width() - 24, h - oh - self.up_next.height() - 24)
+        self._place_notice()
         super().resizeEvent(event)
 
+    def _place_notice(self) -> None:
+        self.notice.adjustSize()
+        self.notice.move(self.width() - self.notice.width() - 24, self.top.height() + 8)
+
     def show_overlay(self) -> None:
-        self.overlay.show()
-        self.overlay.raise_()
-        if self.stats_panel.isVisible():
-            self.stats_panel.raise_()
+        for w in (self.overlay, self.top):
+            w.show()
+            w.raise_()
+        for panel in (self.stats_panel, self.help_panel, self.notice, self.up_next, self.message):
+            if panel.isVisible():
+                panel.raise_()
         self._hide_timer.start()
         self.setCursor(Qt.CursorShape.ArrowCursor)
 
     def _auto_hide(self) -> None:
-        if self.controller.active and not self.controller.paused:
+        if self.controller.active and not self.controller.paused and not self.help_panel.isVisible():
             self.overlay.hide()
+            self.top.hide()
             self.setCursor(Qt.CursorShape.BlankCursor)
 
     def toggle_stats(self) -> None:
@@ -213,14 +260,34 @@ class PlayerScreen(QWidget):
             self.stats_panel.adjustSize()
             self.stats_panel.raise_()
 
+    def toggle_help(self) -> None:
+        self.help_panel.setVisible(not self.help_panel.isVisible())
+        if self.help_panel.isVisible():
+            self.resizeEvent(None)
+            self.help_panel.raise_()
+
+    def show_notice(self, text: str) -> None:
+        """A passing notice (no sound device, a fallback taken): the title keeps playing."""
+        self.notice.setText(text)
+        self._place_notice()
+        self.notice.show()
+        self.notice.raise_()
+        self._notice_timer.start()
+
     def _mute(self, muted: bool) -> None:
         self.controller.set_mute(muted)
         self.mute_button.setText("Unmute" if muted else "Mute")
 
+    def _toggle_pause(self) -> None:
+        self.controller.toggle_pause()
+        self.play_button.setText("Play" if self.controller.paused else "Pause")
+
     # -- engine → UI ------------------------------------------------------------------------
     def _on_stats(self, stats: dict[str, Any]) -> None:
-        self.seek_bar.set_state(stats.get("position_s"), stats.get("buffered_until_s"), stats.get("duration_s"))
-        self.time_label.setText(f"{clock_text(stats.get('position_s'))} / {clock_text(stats.get('duration_s'))}")
+        bar = self.overlay
+        bar.seek_bar.set_state(stats.get("position_s"), stats.get("buffered_until_s"), stats.get("duration_s"))
+        bar.position_label.setText(clock_text(stats.get("position_s")))
+        bar.duration_label.setText(clock_text(stats.get("duration_s")))
         self.play_button.setText("Play" if stats.get("paused") else "Pause")
         ladder = tuple((r["rung"], r["height"]) for r in stats.get("ladder") or ())
         if ladder and ladder != self._ladder_key:
@@ -239,7 +306,26 @@ class PlayerScreen(QWidget):
         self.message.setText(text)
         self.message.show()
         self.message.raise_()
-        self.overlay.show()
+        self.show_overlay()
+
+    def _on_finished(self, report: dict[str, Any]) -> None:
+        """The end: offer the next title with a countdown, or leave."""
+        for notice in report.get("notices") or ():
+            self.show_notice(str(notice.get("message") if isinstance(notice, dict) else notice))
+        following = self.next_title(self.title.id) if self.next_title and self.title and self._start else None
+        if following is None:
+            self.ended.emit()
+            return
+        self.show_overlay()
+        self.resizeEvent(None)
+        self.up_next.start(following.id, following.name)
+        self.resizeEvent(None)
+        self._following = following
+
+    def _play_next(self, title_id: str) -> None:
+        following = self._following
+        self.play(title_id, 0.0, following if following and following.id == title_id else None)
+        self.setFocus()
 
     # -- input --------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -255,36 +341,37 @@ class PlayerScreen(QWidget):
         key = event.key()
         c = self.controller
         self.show_overlay()
-        if key in (Qt.Key.Key_Space, Qt.Key.Key_P, Qt.Key.Key_Return, Qt.Key.Key_Enter,
-                   Qt.Key.Key_MediaTogglePlayPause, Qt.Key.Key_MediaPlay, Qt.Key.Key_MediaPause):
-            if key == Qt.Key.Key_MediaPlay:
-                c.set_paused(False)
-            elif key == Qt.Key.Key_MediaPause:
-                c.set_paused(True)
-            else:
-                c.toggle_pause()
+        if self.up_next.isVisible() and key in BACK_KEYS:
+            self.up_next.stop()
+        elif self.up_next.isVisible() and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select):
+            self.up_next.play_now.click()
+        elif self.help_panel.isVisible() and key in BACK_KEYS + (Qt.Key.Key_Question,):
+            self.help_panel.hide()
+        elif key in PLAY_KEYS:
+            c.set_paused(False) if key == Qt.Key.Key_MediaPlay else c.set_paused(True) if key == Qt.Key.Key_MediaPause else c.toggle_pause()
             self.play_button.setText("Play" if c.paused else "Pause")
         elif key == Qt.Key.Key_F:
             self.toggle_fullscreen.emit()
         elif key == Qt.Key.Key_M:
             self._mute(not c.muted)
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_MediaPrevious):
-            c.seek_relative(-SEEK_STEP_S)
-        elif key in (Qt.Key.Key_Right, Qt.Key.Key_MediaNext):
-            c.seek_relative(SEEK_STEP_S)
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_MediaPrevious, Qt.Key.Key_Right, Qt.Key.Key_MediaNext):
+            c.seek_relative(-SEEK_STEP_S if key in (Qt.Key.Key_Left, Qt.Key.Key_MediaPrevious) else SEEK_STEP_S)
         elif key in (Qt.Key.Key_Up, Qt.Key.Key_VolumeUp):
             self.volume.setValue(c.volume + VOLUME_STEP)
         elif key in (Qt.Key.Key_Down, Qt.Key.Key_VolumeDown):
             self.volume.setValue(c.volume - VOLUME_STEP)
         elif key in (Qt.Key.Key_I, Qt.Key.Key_Tab):
             self.toggle_stats()
+        elif key == Qt.Key.Key_Question:
+            self.toggle_help()
         elif key == Qt.Key.Key_C:
             self.quality.setCurrentIndex((self.quality.currentIndex() + 1) % max(1, self.quality.count()))
             c.set_rendition(self.quality.currentData())
         elif key == Qt.Key.Key_S and self.subtitles.count() > 1:
-            self.subtitles.setCurrentIndex(0 if self.subtitles.currentIndex() else 1)
-            c.set_subtitles(bool(self.subtitles.currentData()))
-        elif key in (Qt.Key.Key_Escape, Qt.Key.Key_Backspace, Qt.Key.Key_Back, Qt.Key.Key_MediaStop, Qt.Key.Key_Q):
+            self.choose_subtitles(None if self.subtitles.currentData() else self.subtitles.itemData(1))
+        elif key == Qt.Key.Key_A and self.audio.count() > 1:
+            self.choose_audio(self.audio.itemData((self.audio.currentIndex() + 1) % self.audio.count()))
+        elif key in BACK_KEYS:
             self.back.emit()
         else:
             super().keyPressEvent(event)

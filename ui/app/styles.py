@@ -17,7 +17,10 @@ QToolButton#tile:focus { border: %(ring)dpx solid #ffd54f; background: #333333; 
 QLineEdit, QComboBox, QSpinBox { background: #222; border: 2px solid #444; padding: 4px; }
 QLineEdit:focus, QComboBox:focus, QSpinBox:focus { border: %(ring)dpx solid #ffd54f; }
 QProgressBar { border: 1px solid #444; background: #222; text-align: center; }
-QProgressBar::chunk { background: #e53935; }
+QProgressBar::chunk { background: #3d9be9; }
+QProgressBar[state="complete"]::chunk { background: #43a047; }
+QProgressBar[state="paused"]::chunk { background: #8d8d8d; }
+QPushButton[armed="true"] { background: #8e2b2b; }
 QFrame#playerOverlay { background: #101010; }
 QFrame#playerOverlay QPushButton, QFrame#playerOverlay QComboBox { background: #202020; }
 QLabel#statsOverlay { background: #000000; color: #7CFC00; font-family: monospace; font-size: %(stats)dpx; padding: 8px; border: 1px solid #555; }
@@ -26,6 +29,9 @@ QScrollBar { background: #141414; border: none; width: %(bar)dpx; height: %(bar)
 QScrollBar::handle { background: #3a3a3a; border-radius: %(bar_r)dpx; min-width: 24px; min-height: 24px; }
 QScrollBar::add-line, QScrollBar::sub-line { width: 0; height: 0; }
 QScrollBar::add-page, QScrollBar::sub-page { background: none; }
+QFrame#offlineBanner, QFrame#offlineBanner QLabel { background: #3b2f12; color: #ffe0a3; }
+QPushButton#linkButton { background: transparent; color: #9ecbff; border: %(ring)dpx solid transparent; }
+QPushButton#linkButton:focus { border: %(ring)dpx solid #ffd54f; }
 QWidget#navBar QPushButton { background: transparent; border: %(ring)dpx solid transparent; }
 QWidget#navBar QPushButton:focus { border: %(ring)dpx solid #ffd54f; }
 """

@@ -134,8 +134,16 @@ class TitleScreen(QWidget):
             self.download_bar.hide()
             self.download_button.setText("Download")
             return
-        fraction = getattr(prog, "fraction", 0.0)
+        complete = getattr(prog, "state", "") == "complete"
+        fraction = 1.0 if complete else getattr(prog, "fraction", 0.0)
         self.download_bar.show()
         self.download_bar.setValue(int(fraction * 1000))
-        self.download_bar.setFormat(f"Downloading {fraction * 100:.0f} %")
-        self.download_button.setText("Downloaded" if fraction >= 1.0 else "Downloading…")
+        self.download_bar.setProperty("state", getattr(prog, "state", ""))
+        self.download_bar.style().polish(self.download_bar)
+        if complete:
+            self.download_bar.setFormat("Downloaded · ready offline")
+        elif getattr(prog, "state", "") == "paused":
+            self.download_bar.setFormat(f"Paused at {fraction * 100:.0f} %")
+        else:
+            self.download_bar.setFormat(f"Downloading {fraction * 100:.0f} %")
+        self.download_button.setText("Downloaded" if complete else "Downloading…")

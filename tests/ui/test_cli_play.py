@@ -1,0 +1,119 @@
+"""`reelbox play`, `downloads play` and `qa` as a QA engineer runs them: real processes, a real backend."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def reelbox(*args: str, home: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, REELBOX_HOME=str(home))
+    return subprocess.run([sys.executable, "-m", "ui", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def _token(api_url: str) -> dict[str, str]:
+    body = httpx.post(f"{api_url}/api/v1/auth/login", json={"email": "demo@reelbox.local", "password": "demo"}).json()
+    return {"Authorization": f"Bearer {body['access_token']}"}
+
+
+def _save_position(api_url: str, title_id: str, position_s: float) -> None:
+    httpx.put(f"{api_url}/api/v1/progress/{title_id}", headers=_token(api_url), json={
+        "position_s": position_s, "duration_s": 6.0, "device_id": "other-device", "client_ts": 1.0,
+        "event_id": f"seed-{position_s}"}).raise_for_status()
+
+
+def _stored_position(api_url: str, title_id: str) -> float:
+    r = httpx.get(f"{api_url}/api/v1/progress/{title_id}", headers=_token(api_url))
+    r.raise_for_status()
+    return float(r.json()["position_s"])
+
+
+def test_play_starts_at_zero_and_leaves_progress_alone_unless_asked(ui_backend: Any, tmp_path: Path) -> None:
+    """With a saved position of 4 s, `play` starts at 0 and does not move the viewer's position; `--resume`
+    starts at 4 s; `--sync` reports the new position."""
+    api = ui_backend.api_url
+    _save_position(api, "ui-alpha", 4.0)
+    plain = reelbox("play", "ui-alpha", "--headless", "--until", "1", "--report", str(tmp_path / "a.json"),
+                    "--backend", api, home=tmp_path / "home")
+    assert plain.returncode == 0, plain.stderr
+    report = json.loads((tmp_path / "a.json").read_text())
+    assert report["start_s"] == 0.0 and report["played_s"] >= 0.5
+    assert _stored_position(api, "ui-alpha") == 4.0
+
+    resumed = reelbox("play", "ui-alpha", "--headless", "--resume", "--report", str(tmp_path / "b.json"),
+                      "--backend", api, home=tmp_path / "home")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((tmp_path / "b.json").read_text())["start_s"] == 4.0
+
+    synced = reelbox("play", "ui-alpha", "--headless", "--until", "1.5", "--sync", "--backend", api, home=tmp_path / "home")
+    assert synced.returncode == 0, synced.stderr
+    assert _stored_position(api, "ui-alpha") < 4.0
+
+
+def test_qa_help_shows_a_runnable_example(tmp_path: Path) -> None:
+    """`reelbox qa --help` ends with a matrix file that `reelbox qa --example` prints verbatim, that parses, and
+    whose every threshold is one the runner knows; run against a backend holding its target, every cell passes."""
+    from backend_stub.encode import make_test_title
+    from backend_stub.server import Backend
+    from testkit import FAST_SETTINGS
+    from ui.qa_matrix import load_matrix
+
+    help_text = reelbox("qa", "--help", home=tmp_path / "home").stdout
+    example = reelbox("qa", "--example", home=tmp_path / "home").stdout
+    assert example.strip() and example.strip() in help_text
+    matrix_file = tmp_path / "smoke.toml"
+    matrix_file.write_text(example)
+    matrix = load_matrix(matrix_file)
+    assert tomllib.loads(example)["qa"]["targets"] == list(matrix.targets)
+
+    data = tmp_path / "backend"
+    for target in matrix.targets:
+        make_test_title(data, target, seconds=10, heights=(144, 240))
+    with Backend(data, settings=FAST_SETTINGS, ingest_worker=False) as backend:
+        run = reelbox("qa", str(matrix_file), "--backend", f"{backend.api_url}/api/v1", "--out", str(tmp_path / "out"),
+                      home=tmp_path / "home", timeout=300)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert run.returncode == 0, (run.stdout, run.stderr, [c["failed"] for c in summary["cells"]])
+    assert summary["total"] == len(matrix.targets) * len(matrix.faults) and summary["failed"] == 0
+
+
+@pytest.mark.parametrize("stderr, cause", [
+    ("Traceback...\nerror: POST /auth/login: Not Found\n", "POST /auth/login: Not Found"),
+    ("", ""),
+    ("warning: slow\n", "warning: slow"),
+])
+def test_failed_cell_names_its_cause(stderr: str, cause: str) -> None:
+    """A failed cell's summary carries the session's own error line."""
+    from ui.qa import _cause
+
+    assert _cause(stderr) == cause
+
+
+def test_download_at_another_quality_says_why_and_downloads_play_takes_play_options(ui_backend: Any, tmp_path: Path) -> None:
+    """`download --quality 240p` over a 144p download names the stored quality and how to change it (it used to
+    return the old download silently); `downloads play ID --headless --report` plays the download headless."""
+    home = tmp_path / "home"
+    first = reelbox("download", "ui-beta", "--quality", "144p", "--backend", ui_backend.api_url, home=home)
+    assert first.returncode == 0, first.stderr
+    asset_id = first.stdout.split("\t")[0]
+    again = reelbox("download", "ui-beta", "--quality", "240p", "--backend", ui_backend.api_url, home=home)
+    assert again.returncode == 1 and "stored at 144p; to get 240p" in again.stderr
+    assert f"reelbox downloads delete {asset_id}" in again.stderr and again.stderr.count("\n") == 1
+    same = reelbox("download", "ui-beta", "--quality", "144p", "--backend", ui_backend.api_url, home=home)
+    assert same.returncode == 0 and same.stdout.startswith(asset_id)
+
+    played = reelbox("downloads", "play", asset_id, "--headless", "--until", "1", "--report", str(tmp_path / "o.json"),
+                     home=home)
+    assert played.returncode == 0, played.stderr
+    report = json.loads((tmp_path / "o.json").read_text())
+    assert report["start_s"] == 0.0 and report["played_s"] >= 0.5 and report["errors"] == []
