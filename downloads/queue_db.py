@@ -97,26 +97,26 @@ class QueueDb:
     def _create(self) -> None:
         names = set(self.db.table_names())
         if "meta" not in names:
-            self.db["meta"].create({"name": str, "value": str}, pk="name")
+            self.db.table("meta").create({"name": str, "value": str}, pk="name")
         if "assets" not in names:
-            self.db["assets"].create(
+            self.db.table("assets").create(
                 {"asset_id": str, "title_id": str, "name": str, "state": str, "quality": str, "protected": int,
                  "choices": str, "total_bytes": int, "license_id": str, "created_at": float,
                  "completed_at": float, "error": str, "wrapped_key": bytes, "presentation": str},
                 pk="asset_id", not_null={"title_id", "state", "wrapped_key"})
         if "tracks" not in names:
-            self.db["tracks"].create(
+            self.db.table("tracks").create(
                 {"asset_id": str, "track_no": int, "kind": str, "language": str, "rendition_id": str,
                  "bandwidth": int, "height": int},
                 pk=("asset_id", "track_no"), foreign_keys=[("asset_id", "assets", "asset_id")])
         if "segments" not in names:
-            self.db["segments"].create(
+            self.db.table("segments").create(
                 {"asset_id": str, "track_no": int, "idx": int, "number": int, "byte_start": int,
                  "byte_length": int, "size": int, "stored": int, "state": str},
                 pk=("asset_id", "track_no", "idx"), foreign_keys=[("asset_id", "assets", "asset_id")])
-            self.db["segments"].create_index(["asset_id", "state"])
+            self.db.table("segments").create_index(["asset_id", "state"])
         if "licences" not in names:
-            self.db["licences"].create(
+            self.db.table("licences").create(
                 {"asset_id": str, "license_id": str, "acquired_at": float, "renewed_at": float},
                 pk="asset_id", foreign_keys=[("asset_id", "assets", "asset_id")])
 
@@ -159,15 +159,15 @@ class QueueDb:
         """The whole plan in one transaction: a crash leaves either no asset or a complete queue."""
         slot_list = list(slots)
         with self._tx() as db:
-            db["assets"].insert({
+            db.table("assets").insert({
                 "asset_id": asset_id, "title_id": title_id, "name": name, "state": "queued", "quality": quality,
                 "protected": int(protected), "choices": json.dumps(choices),
                 "total_bytes": sum(s.size for s in slot_list), "license_id": None, "created_at": now,
                 "completed_at": None, "error": None, "wrapped_key": wrapped_key, "presentation": presentation_json})
-            db["tracks"].insert_all({"asset_id": asset_id, "track_no": t.track_no, "kind": t.kind,
+            db.table("tracks").insert_all({"asset_id": asset_id, "track_no": t.track_no, "kind": t.kind,
                                      "language": t.language, "rendition_id": t.rendition_id,
                                      "bandwidth": t.bandwidth, "height": t.height} for t in tracks)
-            db["segments"].insert_all({"asset_id": asset_id, "track_no": s.track_no, "idx": s.idx,
+            db.table("segments").insert_all({"asset_id": asset_id, "track_no": s.track_no, "idx": s.idx,
                                        "number": s.number, "byte_start": s.byte_start, "byte_length": s.byte_length,
                                        "size": s.size, "stored": 0, "state": "pending"} for s in slot_list)
 
@@ -197,7 +197,7 @@ class QueueDb:
                 db.execute("UPDATE licences SET license_id = ?, renewed_at = ? WHERE asset_id = ?",
                            [license_id, now, asset_id])
             else:
-                db["licences"].upsert({"asset_id": asset_id, "license_id": license_id, "acquired_at": now,
+                db.table("licences").upsert({"asset_id": asset_id, "license_id": license_id, "acquired_at": now,
                                        "renewed_at": None}, pk="asset_id")
 
     def delete_asset(self, asset_id: str) -> None:

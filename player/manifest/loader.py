@@ -23,7 +23,7 @@ from typing import Literal, Protocol
 from .dash import parse_dash
 from .errors import InconsistentEditions, ManifestError, located
 from .hls import presentation_from_master, presentation_from_media
-from .hls_playlist import MediaPlaylist, decode, is_master, parse_master, parse_media, split_lines
+from .hls_playlist import MasterPlaylist, MediaPlaylist, decode, is_master, parse_master, parse_media, split_lines
 from .limits import segment_budget
 from .merge import merge_presentations
 from .model import ByteRange, Presentation, Rendition
@@ -118,10 +118,10 @@ async def _load(url: str, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Pre
     return presentation_from_master(master, media)
 
 
-def _require_one_copy(master, media: dict[str, MediaPlaylist], failures: dict[str, BaseException]) -> None:
+def _require_one_copy(master: MasterPlaylist, media: dict[str, MediaPlaylist], failures: dict[str, BaseException]) -> None:
     """Each variant needs at least one of its redundant copies, each audio/subtitle rendition its playlist."""
     needed: list[tuple[str, ...]] = []
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple[object, ...], list[str]] = {}
     for v in master.variants:
         groups.setdefault((v.bandwidth, v.width, v.height, v.codecs, v.audio, v.subtitles), []).append(v.uri)
     needed += [tuple(g) for g in groups.values()]

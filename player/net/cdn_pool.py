@@ -21,6 +21,7 @@ failover) counts its bytes from 0 again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -284,8 +285,6 @@ class CdnPool:
                     pending = FailedAttempt(cdn, self._fields(kind, cdn, request.url, status, attempts, started, error=err))
                     attempts += 1
                     continue
-                if pending is not None:
-                    self._emit(pending, None)
                 if kind == RequestKind.SEGMENT:
                     self._health[cdn].success(self.clock.now(), bytes_=result.bytes, duration_s=result.duration_s)
                 else:
@@ -333,7 +332,10 @@ class CdnPool:
                 h.start_probe()
                 task = asyncio.get_running_loop().create_task(self._probe(h.index))
                 self._probes[h.index] = task
-                task.add_done_callback(lambda _t, i=h.index: self._probes.pop(i, None))
+                task.add_done_callback(functools.partial(self._probe_finished, h.index))
+
+    def _probe_finished(self, cdn: int, _task: asyncio.Task[None]) -> None:
+        self._probes.pop(cdn, None)
 
     async def _probe(self, cdn: int) -> None:
         url = self.map.bases[cdn].probe_url

@@ -18,7 +18,7 @@ class RetryPolicy:
     probe_stall: StallPolicy = field(default_factory=lambda: StallPolicy(connect_s=2.0, read_s=2.0))
 
     def backoff(self, round_: int) -> float:
-        return min(self.backoff_base_s * (2 ** max(0, round_ - 1)), self.backoff_max_s)
+        return min(self.backoff_base_s * (2.0 ** max(0, round_ - 1)), self.backoff_max_s)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Callable
 
-from player.manifest.model import ByteRange
+from player.manifest.model import ByteRange as ByteRange  # re-exported: requests are built with it
 
 #: ``on_progress(received, total)``: bytes of the body received so far by the current attempt, and the
 #: body's length when the response announced it (Content-Length), else ``None``.
@@ -64,8 +64,9 @@ class SegmentRequest:
     on_progress: ProgressCallback | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.byte_range is not None and not isinstance(self.byte_range, ByteRange):
-            object.__setattr__(self, "byte_range", ByteRange(*self.byte_range))
+        given: object = self.byte_range  # callers may pass a plain (start, length) tuple
+        if isinstance(given, (tuple, list)) and not isinstance(given, ByteRange):
+            object.__setattr__(self, "byte_range", ByteRange(*given))
         if self.byte_range is not None and (self.byte_range.start < 0 or self.byte_range.length <= 0):
             raise ValueError(f"bad byte range {self.byte_range}")
 

@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog
 
+from downloads.progress_bar import TerminalBar
 from ui.app.lifecycle import SignalQuitter, Watchdog
 from ui.bundled_backend import backend_module
 
@@ -99,15 +100,17 @@ def run_demo(args: argparse.Namespace) -> int:
     starter = DemoStarter(resolve_data_dir(getattr(args, "data", None)), port=port)
     dialog = _progress_dialog()
     watchdog = Watchdog()
+    bar = TerminalBar()
     held: dict[str, Any] = {}
 
     def on_progress(fraction: float, message: str) -> None:
         dialog.setValue(int(max(0.0, min(1.0, fraction)) * DIALOG_STEPS))
         dialog.setLabelText(message or "Preparing the demo catalog…")
-        print(f"\rdemo catalog {fraction * 100:5.1f} % {message[:60]:60}", end="", file=sys.stderr, flush=True)
+        bar.draw(fraction, f"demo catalog {message[:60]:60}")
 
     def on_ready(api_url: str) -> None:
-        print(f"\nReelbox demo backend: {api_url}/api/v1", file=sys.stderr, flush=True)
+        bar.end()
+        print(f"Reelbox demo backend: {api_url}/api/v1", file=sys.stderr, flush=True)
         dialog.close()
         window = build_window(tv=bool(getattr(args, "tv", False)), kiosk=False, backend_url=api_url)
         held["window"] = window
@@ -144,7 +147,7 @@ def run_demo(args: argparse.Namespace) -> int:
         backend = starter.finish()
         if backend is not None:
             backend.stop()
-        print(file=sys.stderr)
+        bar.end()
     if "error" in held:
         raise held["error"]
     return code
