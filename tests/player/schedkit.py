@@ -43,14 +43,19 @@ def presentation(count: int = 6, *, audio: bool = True, ladder: tuple[int, ...] 
                         is_live=False, duration_s=count * SEGMENT_S, source_url=ORIGINS[0])
 
 
+def boxes(size: int, first: bytes, second: bytes) -> bytes:
+    """``size`` bytes shaped as two ISO BMFF boxes, so the pool's integrity check passes (contents are filler)."""
+    return (16).to_bytes(4, "big") + first + b"\0" * 8 + (size - 16).to_bytes(4, "big") + second + b"m" * (size - 24)
+
+
 def files_for(p: Presentation) -> dict[str, bytes]:
     """Bodies sized as the nominal bitrate says (what the ABR plans with); inits are small."""
     files: dict[str, bytes] = {}
     for rendition in p.renditions():
         assert rendition.init is not None
-        files[rendition.init.urls[0]] = b"i" * 800
+        files[rendition.init.urls[0]] = boxes(800, b"ftyp", b"moov")
         for ref in rendition.segments:
-            files[ref.urls[0]] = b"m" * int(rendition.bandwidth * ref.duration_s / 8)
+            files[ref.urls[0]] = boxes(int(rendition.bandwidth * ref.duration_s / 8), b"moof", b"mdat")
     return files
 
 
