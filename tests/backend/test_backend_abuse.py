@@ -36,11 +36,11 @@ def test_concurrent_wrong_logins_past_the_limit_are_refused(reelbox_backend_fact
 
 
 def test_password_hashes_are_bounded_and_excess_is_refused_quickly(reelbox_backend_factory) -> None:
-    """With 1 hashing slot and 1 waiting place, a burst of 12 logins gets 503 busy (Retry-After) for the rest."""
+    """With 1 hashing slot and 1 waiting place, a burst of 30 logins gets 503 busy (Retry-After) for the rest."""
     settings = dataclasses.replace(FAST_SETTINGS, hash_concurrency=1, hash_waiting=1, argon2_time_cost=4,
                                    argon2_memory_kib=32 * 1024, login_address_max_failures=100)
     b = reelbox_backend_factory(settings=settings)
-    bodies = [{"email": f"u{i}@example.org", "password": "nope"} for i in range(12)]
+    bodies = [{"email": f"u{i}@example.org", "password": "nope"} for i in range(30)]
     answers = _burst(b.api_url + "/api/v1/auth/login", bodies)
     busy = [r for r in answers if r.status_code == 503]
     assert busy and all(r.json()["code"] == "busy" and r.headers["retry-after"] for r in busy)
