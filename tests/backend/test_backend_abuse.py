@@ -125,3 +125,19 @@ def test_demo_admin_only_on_loopback(reelbox_backend_factory, tmp_path) -> None:
         Backend(fresh, host="192.0.2.1", settings=FAST_SETTINGS, ingest_worker=False).start()
     with sqlite_at(fresh / "backend.sqlite") as conn:
         assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
+
+
+def test_every_event_type_the_player_sends_is_on_the_fixed_list() -> None:
+    """The backend's fixed list covers every telemetry type of the engine's events and the ones
+    player/sync/telemetry.py emits itself (kept in step)."""
+    from pathlib import Path
+
+    from backend_stub.api.telemetry import EVENT_TYPES
+    from player.qoe.events import QoeEvent
+
+    def every(cls: type) -> list[type]:
+        return [cls, *(c for sub in cls.__subclasses__() for c in every(sub))]
+
+    source = (Path(__file__).resolve().parents[2] / "player" / "sync" / "telemetry.py").read_text()
+    sent = {c.telemetry for c in every(QoeEvent) if c.telemetry} | set(re.findall(r'_emit\(\s*"([a-z_]+)"', source))
+    assert len(sent) >= 12 and sent <= EVENT_TYPES, sent - EVENT_TYPES
