@@ -46,10 +46,18 @@ def add_download_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("title", help="catalog title id")
     parser.add_argument("--quality", default=None, help="best (default), lowest, or a height such as 240p")
     parser.add_argument("--backend", default=None, metavar="URL", help=BACKEND_HELP)
-    parser.add_argument("--parallel", type=int, default=4, help="segments fetched at once (default 4)")
+    parser.add_argument("--parallel", type=_positive, default=None,
+                        help="segments fetched at once (default: adaptive, from 4 up to 16 while throughput grows)")
     parser.add_argument("--audio", default=None, help="audio languages, comma-separated, or * for all")
     parser.add_argument("--no-subtitles", action="store_true", help="skip subtitle tracks")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def add_downloads_arguments(parser: argparse.ArgumentParser) -> None:
@@ -125,7 +133,7 @@ def run_download(args: argparse.Namespace) -> int:
                             subtitles=not getattr(args, "no_subtitles", False))
 
     async def go() -> DownloadInfo:
-        manager = DownloadManager(parallel=max(1, int(getattr(args, "parallel", 4) or 4)))
+        manager = DownloadManager(parallel=getattr(args, "parallel", None))
         _check_quality(manager, args.title, args.quality)
         client = await _signed_in(_backend_url(args))
         try:

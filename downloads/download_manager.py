@@ -48,6 +48,7 @@ from downloads.progress import ProgressCallback, ProgressMeter
 from downloads.queue_db import AssetRow, QueueDb, SlotRow, TrackRow
 from downloads.sealed_store import SealedStore, new_wrapped_asset_key, open_sealer
 from downloads.sealing import OVERHEAD
+from downloads.parallelism import ParallelismPolicy
 from downloads.slot_fetcher import DownloadControl, FetchStats, Job, fetch_slots
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class DownloadManager:
         device_key: DeviceKey | None = None,
         wall_clock: Callable[[], float] = time.time,
         perf_clock: Callable[[], float] = time.monotonic,
-        parallel: int = 4,
+        parallel: int | None = None,
         free_space: Callable[[Path], int] = disk_free,
         fmt: str = "hls",
     ) -> None:
@@ -114,7 +115,8 @@ class DownloadManager:
         self.licences = OfflineLicences(self.paths, self.device_key, self.queue.device_id(), wall_clock=wall_clock)
         self.wall_clock = wall_clock
         self.perf_clock = perf_clock
-        self.parallel = parallel
+        self.parallel = ParallelismPolicy() if parallel is None else ParallelismPolicy(start=parallel, low=parallel,
+                                                                                       high=parallel)
         self.free_space = free_space
         self.fmt = fmt
         self.last_stats: FetchStats | None = None
@@ -132,7 +134,8 @@ class DownloadManager:
         async with self._grant(backend, title_id) as (pool, presentation, max_height, kids):
             planned = plan_download(presentation, replace(choice, max_height=choice.max_height or max_height))
             slots = [(p, idx, ref) for p in planned for idx, ref in p.slots()]
-            sizes = await sizing.sizes(pool, [ref for _, _, ref in slots], parallel=max(8, self.parallel))
+            sizes = [sizing.slot_size(ref, kind=p.kind, bandwidth_bps=p.rendition.bandwidth, is_init=idx == 0)
+                     for p, idx, ref in slots]
             total = sum(sizes) + OVERHEAD * len(sizes)
             self._check_space(total)
             asset_id = _asset_id(title_id)
@@ -166,10 +169,12 @@ class DownloadManager:
             return self.info(asset_id)
         store = self._store(asset)
         store.sweep()
+        adopted = []
         for slot in self.queue.slots(asset_id, "pending"):
-            stored = store.adopt(slot.track_no, slot.idx, slot.size)
+            stored = store.adopt(slot.track_no, slot.idx, slot.byte_length)
             if stored is not None:
-                self.queue.mark_done(asset_id, slot.track_no, slot.idx, slot.size)
+                adopted.append((slot.track_no, slot.idx, stored))
+        self.queue.mark_done(asset_id, adopted)
         pending = self.queue.slots(asset_id, "pending")
         async with self._grant(backend, asset.title_id) as (pool, presentation, _, kids):
             if asset.protected and asset.license_id is None:

@@ -11,7 +11,8 @@ Tables
   presentation as JSON, licence id, timestamps, last error);
 - ``tracks``: the renditions chosen, numbered 0..n within the asset (the ``track`` of a slot);
 - ``segments``: one row per slot (``idx`` 0 = init, 1..N media) with its media number, byte range,
-  expected size, stored size and ``state`` (``pending``/``done``);
+  size (estimated from the manifest until the slot is stored, then the stored size), stored size and
+  ``state`` (``pending``/``done``); an asset's total is the sum of its slots' sizes;
 - ``licences``: the offline licence of an asset (the keys themselves live sealed in drm_client's
   licence store; this row only links them).
 """
@@ -222,16 +223,16 @@ class QueueDb:
         return [SlotRow(track_no=r["track_no"], idx=r["idx"], number=r["number"], byte_start=r["byte_start"],
                         byte_length=r["byte_length"], size=r["size"], state=r["state"]) for r in rows]
 
-    def mark_done(self, asset_id: str, track_no: int, idx: int, stored: int) -> None:
-        """Record a slot whose sealed file has landed."""
-        with self._tx() as db:
-            db.execute("UPDATE segments SET state = 'done', stored = ? WHERE asset_id = ? AND track_no = ? AND idx = ?",
-                       [stored, asset_id, track_no, idx])
+    def mark_done(self, asset_id: str, stored: Sequence[tuple[int, int, int]]) -> None:
+        """Record slots whose sealed files have landed, one transaction for the batch: ``(track, idx, bytes)``.
 
-    def mark_pending(self, asset_id: str, track_no: int, idx: int) -> None:
+        The stored byte count replaces the slot's estimated size (``sizing``), so totals converge on the truth."""
+        if not stored:
+            return
         with self._tx() as db:
-            db.execute("UPDATE segments SET state = 'pending', stored = 0 "
-                       "WHERE asset_id = ? AND track_no = ? AND idx = ?", [asset_id, track_no, idx])
+            db.conn.executemany(
+                "UPDATE segments SET state = 'done', stored = ?, size = ? WHERE asset_id = ? AND track_no = ? AND idx = ?",
+                [(n, n, asset_id, track, idx) for track, idx, n in stored])
 
     def close(self) -> None:
         with self._lock:
@@ -239,7 +240,7 @@ class QueueDb:
 
 
 _ASSET_SQL = (
-    "SELECT a.*, COUNT(s.idx) AS segments_total, "
+    "SELECT a.*, COUNT(s.idx) AS segments_total, COALESCE(SUM(s.size), 0) AS slot_bytes, "
     "COALESCE(SUM(CASE WHEN s.state = 'done' THEN 1 ELSE 0 END), 0) AS segments_done, "
     "COALESCE(SUM(CASE WHEN s.state = 'done' THEN s.size ELSE 0 END), 0) AS stored_bytes "
     "FROM assets a LEFT JOIN segments s ON s.asset_id = a.asset_id"
@@ -249,7 +250,7 @@ _ASSET_SQL = (
 def _asset_row(r: dict[str, Any]) -> AssetRow:
     return AssetRow(
         asset_id=r["asset_id"], title_id=r["title_id"], name=r["name"] or r["title_id"], state=r["state"],
-        quality=r["quality"] or "", protected=bool(r["protected"]), total_bytes=int(r["total_bytes"] or 0),
+        quality=r["quality"] or "", protected=bool(r["protected"]), total_bytes=int(r["slot_bytes"]),
         stored_bytes=int(r["stored_bytes"]), segments_total=int(r["segments_total"]),
         segments_done=int(r["segments_done"]), license_id=r["license_id"], created_at=float(r["created_at"]),
         completed_at=r["completed_at"], error=r["error"], wrapped_key=bytes(r["wrapped_key"]),

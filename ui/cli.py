@@ -104,6 +104,20 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     return run_ui(args)
 
 
+def _cmd_kiosk_pin(args: argparse.Namespace) -> int:
+    """Store the kiosk PIN's hash in config.toml (provisioning; the PIN itself is never written)."""
+    import getpass
+    from dataclasses import replace
+
+    from ui.app.config import load_config, save_config
+    from ui.app.pin import hash_pin
+
+    pin = getpass.getpass("Kiosk PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    save_config(replace(load_config(), kiosk_pin_hash=hash_pin(pin)))
+    print("kiosk PIN set (stored as a salted scrypt hash)")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from ui.app.main import run_demo
 
@@ -146,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kiosk", action="store_true", help="fullscreen kiosk mode (quit needs the configured PIN)")
     p.add_argument("--backend", default=None, metavar="URL", help=BACKEND_HELP)
     p.set_defaults(func=_cmd_ui)
+
+    p = sub.add_parser("kiosk-pin", help="set the PIN that leaves kiosk mode (read from stdin; stored hashed)")
+    p.set_defaults(func=_cmd_kiosk_pin)
 
     from downloads.cli import add_download_arguments, add_downloads_arguments
 

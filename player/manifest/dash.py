@@ -86,10 +86,10 @@ def _presentation(root: Element, url: str) -> Presentation:
         starts.append(start)
         prev_end = None if start is None or dur is None else start + dur
     for i, p in enumerate(raw_periods):
-        start = given if (given := starts[i]) is not None else 0.0
+        start = starts[i] or 0.0
         dur = to_duration(p.get("duration"), name="Period@duration")
         if dur is None:
-            nxt = starts[i + 1] if i + 1 < len(starts) else None
+            nxt: float | None = starts[i + 1] if i + 1 < len(starts) else None
             if nxt is not None:
                 dur = nxt - start
             elif total is not None:

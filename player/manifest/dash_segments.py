@@ -212,19 +212,19 @@ def _template(attrs: dict[str, str], chain: list[Element], ctx: Context) -> Addr
         for i, (t, d) in enumerate(times):
             slots.append((start_number + i, t, d))
     else:
-        every = to_int(attrs.get("duration"), name="duration")
-        if not every:
+        template_duration = to_int(attrs.get("duration"), name="duration")
+        if not template_duration:
             raise ManifestError("SegmentTemplate without SegmentTimeline or a positive @duration")
         if end_number is not None:
             count = max(0, end_number - start_number + 1)
         elif ctx.period_duration_s is not None:
-            count = math.ceil(ctx.period_duration_s * timescale / every - 1e-9)
+            count = math.ceil(ctx.period_duration_s * timescale / template_duration - 1e-9)
         elif ctx.is_live:
             count = 0  # the live edge depends on the wall clock: enumerated by a live scheduler
         else:
             raise ManifestError("cannot count segments: static MPD without a Period or MPD duration")
         charge(count, "SegmentTemplate")
-        slots = [(start_number + i, pto + i * every, every) for i in range(count)]
+        slots = [(start_number + i, pto + i * template_duration, template_duration) for i in range(count)]
     segments = []
     period_end = None if ctx.period_duration_s is None else ctx.period_start_s + ctx.period_duration_s
     for number, t, d in slots:

@@ -133,8 +133,8 @@ def presentation_from_master(master: MasterPlaylist, media: Mapping[str, MediaPl
     tracks: list[Track] = []
     if renditions:
         tracks.append(Track(kind=kind, renditions=tuple(renditions)))
-    renditions_of: tuple[tuple[str, TrackKind], ...] = (("AUDIO", "audio"), ("SUBTITLES", "text"))
-    for mtype, tkind in renditions_of:
+    media_kinds: tuple[tuple[str, TrackKind], ...] = (("AUDIO", "audio"), ("SUBTITLES", "text"))
+    for mtype, tkind in media_kinds:
         by_name: dict[tuple[str | None, str], list[Rendition]] = {}
         for j, m in enumerate(e for e in master.media if e.type == mtype and e.uri):
             assert m.uri is not None

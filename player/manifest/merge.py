@@ -51,8 +51,7 @@ def merge_renditions(a: Rendition, b: Rendition) -> Rendition:
 
     init = a.init
     if a.init is not None and b.init is not None:
-        init = seg(a.init, b.init)
-        inits.setdefault(id(a.init), init)
+        init = inits.setdefault(id(a.init), seg(a.init, b.init))
     return replace(
         a,
         init=init,

@@ -26,7 +26,7 @@ class AppConfig:
     download_parallelism: int = 2
     abr: str = ""
     force_cdn: int = -1
-    kiosk_pin: str = "0000"
+    kiosk_pin_hash: str = ""  # ui.app.pin: set by provisioning (`reelbox kiosk-pin`), never the PIN itself
     last_screen: str = "home"  # home | title:<id> | downloads | settings
     email: str = ""
     languages: list[str] = field(default_factory=list)  # "email|audio|subtitles" (ui.app.preferences)
@@ -42,7 +42,8 @@ def _read_all(path: Path) -> dict[str, Any]:
 def load_config(path: Path | None = None) -> AppConfig:
     """The saved settings; unknown or mistyped keys (a backend_url that is no URL too) are ignored so a bad file
     never stops the app."""
-    table = _read_all(path or config_file()).get("app", {})
+    target = path or config_file()
+    table = _read_all(target).get("app", {})
     defaults = AppConfig()
     values: dict[str, Any] = {}
     for f in fields(AppConfig):
@@ -53,12 +54,22 @@ def load_config(path: Path | None = None) -> AppConfig:
         values["backend_url"] = server_root(values.get("backend_url", defaults.backend_url))
     except BadAddress:
         del values["backend_url"]
-    return replace(defaults, **values)
+    config = replace(defaults, **values)
+    legacy = table.get("kiosk_pin")
+    if isinstance(legacy, str) and legacy:  # an older file with the PIN in clear: keep only its hash
+        from ui.app.pin import PinError, hash_pin
+
+        try:
+            config = replace(config, kiosk_pin_hash=config.kiosk_pin_hash or hash_pin(legacy))
+        except PinError:
+            pass
+        save_config(config, target)
+    return config
 
 
 def save_config(config: AppConfig, path: Path | None = None) -> None:
     """Write ``[app]`` atomically (fsynced), keeping the file's other tables as they are (tomli-w writes them)."""
     target = path or config_file()
     doc = _read_all(target)
-    doc["app"] = asdict(config)
+    doc["app"] = asdict(config)  # replaces the whole table: a legacy clear-text kiosk_pin goes with it
     write_atomic(target, tomli_w.dumps(doc).encode("utf-8"))

@@ -27,10 +27,12 @@ class AppContext:
     downloads: Any = None  # downloads.DownloadManager when available
     online: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    saved_backend_url: str | None = None  # set: the backend in use is for this run only, save this one instead
 
     def update_config(self, **changes: Any) -> None:
         self.config = replace(self.config, **changes)
-        save_config(self.config, self.config_file)
+        keep = self.saved_backend_url
+        save_config(self.config if keep is None else replace(self.config, backend_url=keep), self.config_file)
 
     def connect(self, backend_url: str) -> None:
         """A fresh (not yet signed-in) backend client for ``backend_url``; old clients close on the engine loop."""

@@ -112,7 +112,10 @@ def run_demo(args: argparse.Namespace) -> int:
         bar.end()
         print(f"Reelbox demo backend: {api_url}/api/v1", file=sys.stderr, flush=True)
         dialog.close()
-        window = build_window(tv=bool(getattr(args, "tv", False)), kiosk=False, backend_url=api_url)
+        # a port picked for this run (--port 0, or the asked one was busy) is dead after it: not saved
+        ephemeral = port == 0 or not api_url.endswith(f":{port}")
+        window = build_window(tv=bool(getattr(args, "tv", False)), kiosk=False, backend_url=api_url,
+                              remember_backend=not ephemeral)
         held["window"] = window
         watchdog.follow(window)
         window.signin.email.setText(DEMO_EMAIL)

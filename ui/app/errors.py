@@ -13,6 +13,8 @@ table the CLI uses too (:mod:`player.sentences`); nothing from httpx or libmpv r
 """
 from __future__ import annotations
 
+from player.backend.errors import BackendUnreachable
+from player.errors import AllCdnsFailed, FetchError, ManifestError, PlayerError
 from player.sentences import sentence as engine_sentence
 
 
@@ -36,8 +38,24 @@ class DownloadFailed(AppError):
     """A download operation failed."""
 
 
+def is_unreachable(exc: BaseException) -> bool:
+    """The backend could not be reached at all (no answer), as opposed to a refusal."""
+    return isinstance(exc, (OfflineError, BackendUnreachable))
+
+
+def _cause(exc: BaseException) -> str:
+    """The engine's own words for what failed (issue 18: every error names its cause)."""
+    text = str(exc).strip()
+    return f" (cause: {text})" if text else f" (cause: {type(exc).__name__})"
+
+
 def sentence(exc: BaseException) -> str:
     """One human sentence (with what to do next) for any failure."""
     if isinstance(exc, AppError):
         return str(exc)
-    return engine_sentence(exc) or "Something went wrong. Try again, and restart Reelbox if it keeps happening."
+    text = engine_sentence(exc)
+    if text is None:
+        return f"Reelbox stopped on an unexpected {type(exc).__name__}. Try again, and restart Reelbox if it keeps happening." + _cause(exc)
+    if isinstance(exc, (ManifestError, PlayerError, OSError)) and not isinstance(exc, (AllCdnsFailed, FetchError)):
+        return text + _cause(exc)
+    return text

@@ -36,8 +36,9 @@ def video_outputs() -> tuple[str, str]:
 
 
 def build_window(*, tv: bool, kiosk: bool, backend_url: str | None = None, config_file: Path | None = None,
-                 vo: str | None = None, ao: str | None = None) -> Any:
-    """A ready (not yet shown) main window with its engine thread and, in TV/kiosk mode, their extras."""
+                 vo: str | None = None, ao: str | None = None, remember_backend: bool = True) -> Any:
+    """A ready (not yet shown) main window with its engine thread and, in TV/kiosk mode, their extras.
+    ``remember_backend=False``: ``backend_url`` is for this run only (``reelbox demo`` on a free port)."""
     from ui.app.context import AppContext
     from ui.app.engine_thread import EngineThread
     from ui.app.window import MainWindow
@@ -47,6 +48,8 @@ def build_window(*, tv: bool, kiosk: bool, backend_url: str | None = None, confi
     ctx = AppContext(engine=EngineThread(), config=config, config_file=config_file, tv=tv, kiosk=kiosk,
                      vo=vo or default_vo, ao=ao or default_ao)
     if backend_url and server_root(backend_url) != config.backend_url:
+        if not remember_backend:
+            ctx.saved_backend_url = config.backend_url
         ctx.update_config(backend_url=server_root(backend_url))
     window = MainWindow(ctx)
     if kiosk:
