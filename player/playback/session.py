@@ -27,6 +27,7 @@ from player.net import CdnPool, MonotonicClock
 from player.net.clock import Clock
 from player.net.tls import tls_context
 from player.playback.fetching import Fetching
+from player.playback.heartbeat import keep_alive
 from player.playback.opening import Opened, open_online, opened_offline
 from player.playback.options import SessionOptions
 from player.playback.output_start import add_subtitles, build_output
@@ -35,8 +36,6 @@ from player.playback.stats import session_stats
 from player.qoe import PauseChanged, QoeReport, QoeTracker, Seeked, SessionEnded, SessionStarted, build_report
 from player.scheduling import Scheduler, pick_audio
 from player.source import SegmentSource
-
-HEARTBEAT_S = 20.0
 
 
 class PlaybackSession:
@@ -114,7 +113,7 @@ class PlaybackSession:
                                          session_id=self.playback.session_id if self.playback else None))
             self._spawn(self._consume_events())
             if self.backend is not None and self.playback is not None:
-                self._spawn(self._heartbeat(self.backend, self.playback.session_id))
+                self._spawn(keep_alive(self.backend, self.playback.session_id, self.clock, self._failed))
             self.started.set()
             await self._done.wait()
             if self._failure is not None:
@@ -171,12 +170,6 @@ class PlaybackSession:
     def _failed(self, error: BaseException) -> None:
         self._failure = error
         self._done.set()
-
-    async def _heartbeat(self, backend: BackendClient, session_id: str) -> None:
-        while True:
-            await self.clock.sleep(HEARTBEAT_S)
-            with contextlib.suppress(Exception):
-                await backend.heartbeat(session_id)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)

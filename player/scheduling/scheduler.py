@@ -92,7 +92,7 @@ class Scheduler:
         )
         self.audio_loop = None if self.audio is None else AudioLoop(
             rendition=self.audio, timeline=self.timeline, feed=self.feed, source=source, gate=self.gate,
-            until_s=self.config.until_s, lead_s=self.segment_duration_s, first_frame_needs=needs,
+            until_s=self.config.until_s, lead_s=self.segment_duration_s, first_frame_needs=needs, clock=clock,
         )
 
     # -- what the session and front ends read -------------------------------------------------

@@ -13,8 +13,8 @@ and the same segment is chosen again — no higher than the rung it stepped down
 
 Emergency down-switch: a stall on every CDN is the viewer's own link saying the rung no longer fits.
 Under ABR the segment is refetched at the lowest rung; at the lowest rung (or a pinned one) it is
-refetched *patiently* — no throughput floor, only the read timeout — so a slow link rebuffers
-instead of ending the session.
+refetched *patiently* — no throughput floor but the absolute one, and the read timeout — so a slow
+link rebuffers instead of ending the session; a segment is given up only as ``give_up.py`` says.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from player.manifest import SegmentRef
 from player.net import ObjectType
 from player.net.clock import Clock, done_within
 from player.qoe import DownloadAbandoned, EmergencyDownswitch, QoeTracker
+from player.scheduling.give_up import RETRY_PAUSE_S, may_give_up
 from player.scheduling.inflight import Abandoned, InFlight, cancel_all
 from player.scheduling.ladder import Ladder, end_index
 from player.scheduling.segment_feed import SegmentFeed
@@ -36,8 +37,6 @@ from player.scheduling.waits import FirstFrameGate
 from player.source import Fetched, SegmentSource
 
 POLL_S = 0.05
-LOWEST_RUNG_RETRIES = 3
-RETRY_PAUSE_S = 0.5
 ABANDON_CHECK_S = 0.1  # how often a video download in flight is shown to the algorithm's abandonment rule ...
 ABANDON_CHECK_BYTES = 1500  # ... once this much more of it has arrived (the simulator's 12 000 bits)
 
@@ -111,7 +110,8 @@ class VideoLoop:
     async def _fetch(self, index: int, rung: int, state: AbrState) -> _Got | Abandoned:
         """Fetch segment ``index`` at ``rung``, falling back when every CDN failed or stalled (module doc)."""
         patient = False
-        for attempt in range(LOWEST_RUNG_RETRIES + 1):
+        failures = 0
+        while True:
             rendition = self.ladder[rung]
             ref = self.ladder.segment(rendition, index)
             buffer_at_request = self.timeline.buffer_s()
@@ -130,7 +130,8 @@ class VideoLoop:
                 init, fetched = await asyncio.gather(init_task, media_task)
                 return _Got(rung, fetched, init, ref, buffer_at_request)
             except FetchError as exc:
-                if attempt == LOWEST_RUNG_RETRIES:
+                failures += 1
+                if may_give_up(failures, self.timeline.buffer_s()):
                     raise
                 if self._may_abandon(rung):
                     self.qoe.downswitched(EmergencyDownswitch(at=self.clock.now(), index=index, from_rung=rung,
@@ -141,7 +142,6 @@ class VideoLoop:
                     await self.clock.sleep(RETRY_PAUSE_S)
             finally:
                 await cancel_all(init_task, media_task, why="abandoned by the ABR" if abandoned else "cancelled")
-        raise AssertionError("unreachable")
 
     def _may_abandon(self, rung: int) -> bool:
         """Abandonment and down-switch are the algorithm's call, so not on a pinned rung; nothing is below the lowest."""
