@@ -105,6 +105,8 @@ class FocusNavigator(QObject):
                 return False
             if isinstance(focus, (QComboBox, QAbstractSpinBox)) and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
                 return False
+            # pending layouts first (a row that just resized its tiles): geometry must be current
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
             target = nearest(focus, self._candidates(root), ARROWS[key])
             if target is not None:
                 target.setFocus(Qt.FocusReason.OtherFocusReason)
