@@ -104,12 +104,22 @@ def sign_in(qtbot: Any, window: Any) -> None:
 @pytest.fixture
 def xvfb_display() -> Iterator[str]:
     """A private Xvfb at 1280x720x24, stopped by its PID."""
+    yield from _xvfb("1280x720x24")
+
+
+@pytest.fixture
+def xvfb_hd_display() -> Iterator[str]:
+    """A private Xvfb at 1920x1080x24 (windows of both sizes fit on it), stopped by its PID."""
+    yield from _xvfb("1920x1080x24")
+
+
+def _xvfb(screen: str) -> Iterator[str]:
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (make system-deps)")
     for n in range(90, 140):
         if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
             break
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", screen, "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while not Path(f"/tmp/.X11-unix/X{n}").exists():

@@ -56,7 +56,7 @@ class Hero(Backdrop):
         super().__init__()
         self.title: Title | None = None
         self.resume_s = 0.0
-        self.setMinimumHeight(420 if tv else 300)
+        self.min_height = 320 if tv else 240  # the text block and buttons; HomeScreen sets the height
         self.kicker = QLabel("")
         self.kicker.setObjectName("heroKicker")
         self.name = QLabel("")

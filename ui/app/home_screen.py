@@ -3,7 +3,7 @@ row per genre; search as you type (debounced, on the engine loop)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from ui.app.api import HomeRows, Title
@@ -72,6 +72,11 @@ class HomeScreen(QWidget):
             self._focus_when_loaded = True  # the first tile takes focus once the rows arrive
             self.search.setFocus()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The hero takes about half the screen, so the first row shows under it (Plex, Jellyfin)."""
+        self.hero.setFixedHeight(max(self.hero.min_height, min(int(self.height() * 0.5), 560)))
+        super().resizeEvent(event)
+
     # -- loading ----------------------------------------------------------------------------
     def reload(self) -> None:
         if self.ctx.api is None:
@@ -95,7 +100,7 @@ class HomeScreen(QWidget):
         spec: list[tuple[str, list[tuple[Title, str | None, float | None]]]] = []
         if rows.continue_watching:
             spec.append(("Continue watching", [
-                (p.title, f"{p.title.name} · {duration_text(max(p.duration_s - p.position_s, 0))} left",
+                (p.title, f"{p.title.name}\n{duration_text(max(p.duration_s - p.position_s, 0))} left",
                  p.position_s / p.duration_s if p.duration_s else None) for p in rows.continue_watching]))
         if rows.new:
             spec.append(("New", [(t, None, None) for t in rows.new]))

@@ -73,6 +73,7 @@ class PlayerController(QObject):
         self._generation += 1
         generation = self._generation
         self.paused = False
+        self.last_stats = {}  # the previous session's figures say nothing about this one
         session = factory()
         self.session = session
 
@@ -130,6 +131,13 @@ class PlayerController(QObject):
         session = self.session
         if session is not None and session.output is not None:
             self.engine.call(session.output.set_property, "sid", "auto" if on else "no")
+
+    def lift_subtitles(self, percent: int) -> None:
+        """Where libmpv puts the subtitle baseline (``sub-pos``, % of the picture's height): above the
+        control bar while it shows, at the bottom (100) when it hides."""
+        session = self.session
+        if session is not None and session.output is not None:
+            self.engine.call(session.output.set_property, "sub-pos", max(0, min(100, percent)))
 
     def seek(self, position_s: float) -> None:
         session = self.session

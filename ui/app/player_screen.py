@@ -225,7 +225,8 @@ class PlayerScreen(QWidget):
         self.stats_panel.adjustSize()
         self.stats_panel.move(16, top)
         self.help_panel.adjustSize()
-        self.help_panel.move(max(0, (w - self.help_panel.width()) // 2), max(top, (h - self.help_panel.height()) // 2))
+        free = h - oh - 8 - top  # between the top bar and the control bar
+        self.help_panel.move(max(0, (w - self.help_panel.width()) // 2), top + max(0, (free - self.help_panel.height()) // 2))
         self.message.setGeometry(w // 8, h // 3, w * 3 // 4, max(120, h // 5))
         self.up_next.setFixedWidth(min(w // 2, 640) if w > 640 else w)
         self.up_next.adjustSize()
@@ -246,12 +247,16 @@ class PlayerScreen(QWidget):
                 panel.raise_()
         self._hide_timer.start()
         self.setCursor(Qt.CursorShape.ArrowCursor)
+        h = self.height()
+        if h > 0:  # cues move above the bar instead of under it
+            self.controller.lift_subtitles(int(100 * (h - self.overlay.height() - 12) / h))
 
     def _auto_hide(self) -> None:
         if self.controller.active and not self.controller.paused and not self.help_panel.isVisible():
             self.overlay.hide()
             self.top.hide()
             self.setCursor(Qt.CursorShape.BlankCursor)
+            self.controller.lift_subtitles(100)
 
     def toggle_stats(self) -> None:
         self.stats_panel.setVisible(not self.stats_panel.isVisible())
@@ -263,6 +268,7 @@ class PlayerScreen(QWidget):
     def toggle_help(self) -> None:
         self.help_panel.setVisible(not self.help_panel.isVisible())
         if self.help_panel.isVisible():
+            self.stats_panel.hide()  # one panel over the picture at a time
             self.resizeEvent(None)
             self.help_panel.raise_()
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from ui.app.config import AppConfig
 from ui.app.context import AppContext
@@ -31,7 +32,6 @@ class SettingsScreen(QWidget):
         heading = QLabel("Settings")
         heading.setObjectName("screenHeading")
         layout.addWidget(heading)
-        form = QFormLayout()
         self.backend_url = QLineEdit()
         self.quality = QComboBox()
         for q in ("best", "medium", "low"):
@@ -48,17 +48,27 @@ class SettingsScreen(QWidget):
             self.cdn.addItem(f"CDN {i} only", i)
         self.reset = QPushButton("Reset to defaults")
         self.sign_out_button = QPushButton("Sign out")
-        form.addRow("Backend URL", self.backend_url)
-        form.addRow("Download quality", self.quality)
-        form.addRow("Parallel downloads", self.parallel)
-        form.addRow("ABR algorithm (QA)", self.abr)
-        form.addRow("Forced CDN (QA)", self.cdn)
-        form.addRow("", self.reset)
-        form.addRow("", self.sign_out_button)
-        layout.addLayout(form)
-        self.status = QLabel("")
-        layout.addWidget(self.status)
-        layout.addStretch(1)
+        column = QWidget()
+        column.setMaximumWidth(1000 if ctx.tv else 720)
+        sections = QVBoxLayout(column)
+        sections.setContentsMargins(0, 0, 0, 0)
+        for title, rows in (("Connection", (("Backend URL", self.backend_url),)),
+                            ("Downloads", (("Quality", self.quality), ("Parallel downloads", self.parallel))),
+                            ("Playback testing (QA)", (("ABR algorithm", self.abr), ("Forced CDN", self.cdn)))):
+            heading = QLabel(title)
+            heading.setObjectName("rowHeading")
+            sections.addWidget(heading)
+            form = QFormLayout()
+            form.setContentsMargins(0, 0, 0, 12)
+            for label, widget in rows:
+                form.addRow(label, widget)
+            sections.addLayout(form)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reset)
+        buttons.addWidget(self.sign_out_button)
+        buttons.addStretch(1)
+        sections.addLayout(buttons)
+        layout.addWidget(column)
         for w in (self.backend_url, self.quality, self.parallel, self.abr, self.cdn, self.reset, self.sign_out_button):
             w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.load()

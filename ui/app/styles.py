@@ -33,7 +33,7 @@ QFrame#offlineBanner, QFrame#offlineBanner QLabel { background: #3b2f12; color: 
 QPushButton#linkButton { background: transparent; color: #9ecbff; border: %(ring)dpx solid transparent; }
 QPushButton#linkButton:focus { border: %(ring)dpx solid #ffd54f; }
 QWidget#navBar QPushButton { background: transparent; border: %(ring)dpx solid transparent; color: #b0b0b0; }
-QWidget#navBar QPushButton:checked { color: #ffffff; font-weight: bold; border-bottom: %(tab)dpx solid #3d9be9; }
+QWidget#navBar QPushButton:checked { color: #ffffff; border-bottom: %(tab)dpx solid #3d9be9; }
 QWidget#navBar QPushButton:focus { border: %(ring)dpx solid #ffd54f; }
 QWidget#navBar QPushButton#accountButton { color: #e8e8e8; }
 QLabel#brand { font-size: %(row)dpx; font-weight: bold; color: #3d9be9; }

@@ -41,6 +41,7 @@ class ArtworkCache:
 
 
 CAPTION_LINES = 2
+CAPTION_INSET = 12
 
 
 def caption_lines(text: str, metrics: QFontMetrics, width: int, max_lines: int = CAPTION_LINES) -> list[str]:
@@ -49,6 +50,8 @@ def caption_lines(text: str, metrics: QFontMetrics, width: int, max_lines: int =
     Why: a QToolButton draws one line and elides in the middle ("Colour …at Dawn"), which hides the
     words people read first.
     """
+    if "\n" in text:  # explicit lines (name, then "5 min left"): one line each, elided at the end
+        return [metrics.elidedText(part, Qt.TextElideMode.ElideRight, width) for part in text.split("\n")[:max_lines]]
     lines: list[str] = []
     words = text.split()
     while words and len(lines) < max_lines - 1:
@@ -103,7 +106,8 @@ class Tile(QToolButton):
         """Wrap the caption for the font in effect (the style sheet's size arrives when the tile is polished)."""
         metrics, size = self.fontMetrics(), self.iconSize()
         self.setFixedSize(size.width() + 12, size.height() + 24 + CAPTION_LINES * metrics.lineSpacing())
-        self.setText("\n".join(caption_lines(self.caption, metrics, size.width())))
+        # the text area is narrower than the poster by the border and padding (else Qt elides mid-word)
+        self.setText("\n".join(caption_lines(self.caption, metrics, size.width() - CAPTION_INSET)))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QPushButton, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QLayout, QMainWindow, QPushButton,
+                               QStackedWidget, QVBoxLayout, QWidget)
 
 from ui.app.account_menu import AccountMenu
 from ui.app.api import Title
@@ -26,6 +26,20 @@ from ui.app.signin_screen import SignInScreen
 from ui.app.styles import TV_SAFE_MARGIN, style_sheet
 from ui.app.tiles import ArtworkCache
 from ui.app.title_screen import TitleScreen
+
+
+class ScreenStack(QStackedWidget):
+    """A stack as small as its *current* screen allows: QStackedWidget's minimum is the largest of all its
+    screens, which made the TV window taller than 720 px on the offline downloads (the title page's poster)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.currentChanged.connect(lambda _: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        current = self.currentWidget()
+        return current.minimumSizeHint() if current is not None else QSize(0, 0)
 
 
 class MainWindow(QMainWindow):
@@ -48,7 +62,7 @@ class MainWindow(QMainWindow):
         self.player = PlayerScreen(ctx, self.controller)
         self.downloads_page = DownloadsScreen(ctx, self.downloads)
         self.settings = SettingsScreen(ctx)
-        self.stack = QStackedWidget()
+        self.stack = ScreenStack()
         for screen in (self.signin, self.home, self.title_page, self.player, self.downloads_page, self.settings):
             self.stack.addWidget(screen)
         self.nav = QWidget()
@@ -143,8 +157,8 @@ class MainWindow(QMainWindow):
             return  # kiosk mode has its own fallback (home with the downloaded titles)
         self.offline = True
         self.ctx.online = False
-        self.offline_text.setText(f"You are offline: the Reelbox service at {self.ctx.config.backend_url} cannot be "
-                                  "reached. Your downloads still play. Check the address in Settings or your network.")
+        self.offline_text.setText(f"Offline: {self.ctx.config.backend_url} cannot be reached. Your downloads still play; "
+                                  "the address is in Settings.")
         self.offline_banner.show()
         for name in ("home", "search"):
             self.nav_buttons[name].hide()
