@@ -69,6 +69,9 @@ class SettingsScreen(QWidget):
         buttons.addStretch(1)
         sections.addLayout(buttons)
         layout.addWidget(column)
+        self.status = QLabel("")
+        layout.addWidget(self.status)
+        layout.addStretch(1)
         for w in (self.backend_url, self.quality, self.parallel, self.abr, self.cdn, self.reset, self.sign_out_button):
             w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.load()
