@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .algorithms import DEFAULT_ALGORITHM, by_name, canonical, names
 from .errors import AbrError, LadderError, TraceError
-from .ladder import Ladder, parse_ladder
+from .ladder import NETFLIX10_NAME, Ladder, netflix10, parse_ladder
 from .metrics import SessionResult, paired_difference, summarize
 from .simulator import SimConfig, simulate
 from .traces import parse_trace
@@ -38,7 +38,9 @@ def trace_files(folder: str | Path) -> list[Path]:
     return files
 
 
-def find_ladder(trace_dirs: Sequence[str], ladder: str | None) -> Path:
+def find_ladder(trace_dirs: Sequence[str], ladder: str | None) -> Path | None:
+    """The ladder file: ``--ladder``, else ``ladders/netflix10_4s_cbr.json`` beside the trace folders,
+    else None (the same ladder, built in)."""
     if ladder is not None:
         path = Path(ladder)
         if not path.is_file():
@@ -48,10 +50,12 @@ def find_ladder(trace_dirs: Sequence[str], ladder: str | None) -> Path:
         cand = Path(d).resolve().parent / "ladders" / DEFAULT_LADDER
         if cand.is_file():
             return cand
-    raise LadderError(f"no --ladder given and no ladders/{DEFAULT_LADDER} beside the trace folders")
+    return None
 
 
-def load_ladder(path: Path) -> Ladder:
+def load_ladder(path: Path | None) -> Ladder:
+    if path is None:
+        return netflix10()
     try:
         return parse_ladder(path.read_text())
     except OSError as exc:
@@ -60,11 +64,12 @@ def load_ladder(path: Path) -> Ladder:
 
 _LADDER: Ladder | None = None
 _CONFIG = SimConfig()
+_LATENCY_S: float | None = None
 
 
-def _init_worker(ladder: Ladder, config: SimConfig) -> None:
-    global _LADDER, _CONFIG
-    _LADDER, _CONFIG = ladder, config
+def _init_worker(ladder: Ladder, config: SimConfig, latency_s: float | None) -> None:
+    global _LADDER, _CONFIG, _LATENCY_S
+    _LADDER, _CONFIG, _LATENCY_S = ladder, config, latency_s
 
 
 def _run_one(task: tuple[str, str, str]) -> tuple[str, str, SessionResult]:
@@ -75,6 +80,8 @@ def _run_one(task: tuple[str, str, str]) -> tuple[str, str, SessionResult]:
     except OSError as exc:
         raise TraceError(f"cannot read trace {path}: {exc.strerror}") from None
     trace = parse_trace(text, name=Path(path).name)
+    if _LATENCY_S is not None:
+        trace = trace.with_latency(_LATENCY_S)
     return algo, set_name, simulate(by_name(algo), trace, _LADDER, _CONFIG)
 
 
@@ -83,31 +90,38 @@ class BenchResult:
     ladder: str
     algorithms: tuple[str, ...]
     sessions: dict[str, dict[str, list[SessionResult]]]  # set -> algorithm -> sessions (trace order)
+    buffer_s: float = SimConfig().buffer_capacity_s
+    latency_ms: float | None = None  # None: each trace's own
 
 
-def run_bench(trace_dirs: Sequence[str], algorithms: Sequence[str], ladder_path: Path, *,
-              processes: int | None = None, config: SimConfig = SimConfig()) -> BenchResult:
+def run_bench(trace_dirs: Sequence[str], algorithms: Sequence[str], ladder_path: Path | None, *,
+              processes: int | None = None, config: SimConfig = SimConfig(), latency_s: float | None = None,
+              every: int = 1) -> BenchResult:
+    """Every algorithm on every ``every``-th trace of each folder (``every`` > 1 for quick subsets)."""
     ladder = load_ladder(ladder_path)
     sets: dict[str, list[Path]] = {}
     for d in trace_dirs:
-        sets[Path(d).resolve().name] = trace_files(d)
+        sets[Path(d).resolve().name] = trace_files(d)[::every]
     tasks = [(a, s, str(p)) for s, files in sets.items() for p in files for a in algorithms]
     procs = processes or min(2, os.cpu_count() or 1)
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ctx.Pool(procs, initializer=_init_worker, initargs=(ladder, config)) as pool:
+    with ctx.Pool(procs, initializer=_init_worker, initargs=(ladder, config, latency_s)) as pool:
         results = pool.map(_run_one, tasks, chunksize=8)
     sessions: dict[str, dict[str, list[SessionResult]]] = {s: {a: [] for a in algorithms} for s in sets}
     for algo, set_name, res in results:
         sessions[set_name][algo].append(res)
-    return BenchResult(ladder=str(ladder_path), algorithms=tuple(algorithms), sessions=sessions)
+    return BenchResult(ladder=str(ladder_path) if ladder_path else NETFLIX10_NAME, algorithms=tuple(algorithms),
+                       sessions=sessions, buffer_s=config.buffer_capacity_s,
+                       latency_ms=None if latency_s is None else latency_s * 1000.0)
 
 
 def _per_trace(sessions: list[SessionResult]) -> list[float]:
     return [r.qoe_lin for r in sessions]
 
 
-def to_json(result: BenchResult) -> dict:
-    out: dict = {"default": DEFAULT_ALGORITHM, "ladder": result.ladder, "sets": {}}
+def to_json(result: BenchResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"default": DEFAULT_ALGORITHM, "ladder": result.ladder, "buffer_s": result.buffer_s,
+                 "latency_ms": result.latency_ms, "sets": {}}
     for s, by_algo in result.sessions.items():
         entry = {}
         for a, sess in by_algo.items():
@@ -116,6 +130,8 @@ def to_json(result: BenchResult) -> dict:
                 "qoe_lin": sm.qoe_lin, "rebuffer_ratio": sm.rebuffer_ratio, "switches_per_150": sm.switches_per_150,
                 "avg_bitrate_kbps": sm.avg_bitrate_kbps, "startup_s": sm.startup_s, "stall_s": sm.stall_s,
                 "switch_kbps_per_segment": sm.switch_kbps_per_segment, "traces": sm.traces,
+                "qoe_log": sm.qoe_log, "startup_below_s": sm.startup_below_s, "qoe_first_10s": sm.qoe_first_10s,
+                "abandons": sm.abandons,
                 "per_trace": {r.trace: r.qoe_lin for r in sess},
             }
         out["sets"][s] = entry
@@ -125,9 +141,9 @@ def to_json(result: BenchResult) -> dict:
     return out
 
 
-def paired_report(result: BenchResult) -> dict:
+def paired_report(result: BenchResult) -> dict[str, Any]:
     """Per set and pooled: mean of (default − baseline) per-trace QoE_lin with its 95 % interval."""
-    report: dict = {}
+    report: dict[str, Any] = {}
     if DEFAULT_ALGORITHM not in result.algorithms:
         return report
     groups = dict(result.sessions)
@@ -145,16 +161,18 @@ def paired_report(result: BenchResult) -> dict:
 
 def print_tables(result: BenchResult, out: TextIO | None = None) -> None:
     out = out if out is not None else sys.stdout
-    head = "| algorithm | QoE_lin | avg bitrate kbps | rebuffer % | switches /150 | switch kbps /seg | startup s |"
+    head = ("| algorithm | QoE_lin | QoE_log | avg bitrate kbps | rebuffer % | switches /150 | switch kbps /seg | "
+            "startup s | below sustainable s | QoE_lin first 10 s |")
     for s, by_algo in result.sessions.items():
         print(f"\n### {s} ({len(next(iter(by_algo.values())))} traces)\n", file=out)
         print(head, file=out)
-        print("| --- | --- | --- | --- | --- | --- | --- |", file=out)
+        print("| --- " * 10 + "|", file=out)
         for a in result.algorithms:
             sm = summarize(by_algo[a])
             mark = " (default)" if a == DEFAULT_ALGORITHM else ""
-            print(f"| {a}{mark} | {sm.qoe_lin:.3f} | {sm.avg_bitrate_kbps:.0f} | {sm.rebuffer_ratio * 100:.2f} | "
-                  f"{sm.switches_per_150:.1f} | {sm.switch_kbps_per_segment:.0f} | {sm.startup_s:.2f} |", file=out)
+            print(f"| {a}{mark} | {sm.qoe_lin:.3f} | {sm.qoe_log:.3f} | {sm.avg_bitrate_kbps:.0f} | "
+                  f"{sm.rebuffer_ratio * 100:.2f} | {sm.switches_per_150:.1f} | {sm.switch_kbps_per_segment:.0f} | "
+                  f"{sm.startup_s:.2f} | {sm.startup_below_s:.1f} | {sm.qoe_first_10s:.3f} |", file=out)
     paired = paired_report(result)
     if paired:
         print(f"\n### paired per-trace QoE_lin difference, {DEFAULT_ALGORITHM} − baseline (mean [95 % CI])\n", file=out)
@@ -184,12 +202,25 @@ def parse_algorithms(spec: str | None) -> list[str]:
     return out
 
 
-def run_cli(trace_dirs: list[str], *, algorithms: str | None, ladder: str | None, json_path: str | None) -> int:
-    """Entry point of ``reelbox abr-bench`` (DESIGN.md contract). Raises :class:`AbrError` on bad input."""
+def run_cli(trace_dirs: list[str], *, algorithms: str | None, ladder: str | None, json_path: str | None,
+            buffer_s: float | None = None, latency_ms: float | None = None) -> int:
+    """Entry point of ``reelbox abr-bench`` (DESIGN.md contract). Raises :class:`AbrError` on bad input.
+
+    ``buffer_s``: the player's buffer capacity (default 25 s, the reference setting); ``latency_ms``:
+    the first-byte latency of every request (default: each trace's own, 80 ms for Pensieve text)."""
     algos = parse_algorithms(algorithms)
     ladder_path = find_ladder(trace_dirs, ladder)
-    result = run_bench(trace_dirs, algos, ladder_path)
-    print(f"ladder: {ladder_path}")
+    config = SimConfig()
+    if buffer_s is not None:
+        if not buffer_s > 0:
+            raise AbrError("--buffer must be a positive number of seconds")
+        config = SimConfig(buffer_capacity_s=buffer_s)
+    if latency_ms is not None and not latency_ms >= 0:
+        raise AbrError("--latency must be a non-negative number of milliseconds")
+    result = run_bench(trace_dirs, algos, ladder_path, config=config,
+                       latency_s=None if latency_ms is None else latency_ms / 1000.0)
+    print(f"ladder: {result.ladder}; buffer {config.buffer_capacity_s:g} s; latency "
+          f"{'per trace' if latency_ms is None else f'{latency_ms:g} ms'}")
     print_tables(result)
     if json_path:
         Path(json_path).write_text(json.dumps(to_json(result), indent=1))

@@ -51,14 +51,14 @@ class DualEwma:
     def throughput_kbps(self) -> float | None:
         if self._count == 0:
             return None
-        return min(t / (1 - 0.5 ** (self._weight_s / h)) for t, h in zip(self._tput, self.half_lives_s))
+        return min(t / (1.0 - math.pow(0.5, self._weight_s / h)) for t, h in zip(self._tput, self.half_lives_s))
 
     @property
     def latency_s(self) -> float | None:
         if self._count == 0:
             return None
         return max(
-            l / (1 - 0.5 ** (self._count / h)) for l, h in zip(self._lat, self._latency_half_lives)
+            l / (1.0 - math.pow(0.5, self._count / h)) for l, h in zip(self._lat, self._latency_half_lives)
         )
 
 

@@ -28,6 +28,16 @@ class Ladder:
         return cls(segment_duration_s=segment_duration_s, bitrates_kbps=tuple(bitrates_kbps), sizes_bits=(row,) * segments)
 
 
+#: the benchmark ladder of ``shared/abr-traces`` (``netflix10_4s_cbr.json``): 150 CBR segments of 4 s
+NETFLIX10_KBPS = (235.0, 375.0, 560.0, 750.0, 1050.0, 1750.0, 2350.0, 3000.0, 4300.0, 5800.0)
+NETFLIX10_NAME = "netflix10_4s_cbr (built in)"
+
+
+def netflix10() -> Ladder:
+    """The benchmark ladder without its file, so ``abr-bench`` runs in a fresh clone."""
+    return Ladder.constant(NETFLIX10_KBPS, segment_duration_s=4.0, segments=150)
+
+
 def parse_ladder(text: str) -> Ladder:
     try:
         obj = json.loads(text)

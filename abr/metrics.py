@@ -1,8 +1,18 @@
-"""Session metrics, QoE_lin exactly as ``shared/abr-traces/README.md`` defines it.
+"""Session metrics, QoE_lin exactly as ``shared/abr-traces/README.md`` defines it, and two more views
+so that no algorithm is fitted to one formula.
 
 QoE_lin per chunk = (R_n − 4300·stall_n − |R_n − R_{n−1}|) / 1000, R in kbit/s and stall in seconds
 (startup excluded), averaged over the chunks of a session (Yin et al., SIGCOMM 2015, with the
 Pensieve weights), then over the traces of a set.
+
+QoE_log (Pensieve, Mao et al. SIGCOMM 2017, §5.1; Oboe uses the same shape): q(R) = ln(R / R_min) in
+place of R, rebuffering at 2.66 per second.  Diminishing returns on bitrate, so a policy that buys the
+top rung with risk scores worse here than under QoE_lin.
+
+Startup quality, which QoE_lin leaves out: the media seconds played below the *sustainable rung* (the
+highest rung the link's mean rate over the first 30 s carries, as the simulator computes it) before the
+first segment at or above it, and QoE_lin over the first 10 s of media (its chunks, and the stalls
+while the play position was below 10 s).
 """
 from __future__ import annotations
 
@@ -11,6 +21,8 @@ import statistics
 from dataclasses import dataclass
 
 REBUFFER_PENALTY = 4300.0
+LOG_REBUFFER_PENALTY = 2.66
+EARLY_MEDIA_S = 10.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,6 +35,10 @@ class SessionResult:
     startup_s: float
     total_s: float  # wall time of the session: startup + playback + stalls
     abandons: int = 0
+    segment_duration_s: float = 0.0
+    lowest_kbps: float = 0.0  # the ladder's lowest rung (0: the lowest played)
+    early_stall_s: float = 0.0  # stall while the play position was below EARLY_MEDIA_S
+    sustainable_rung: int | None = None
 
     @property
     def segments(self) -> int:
@@ -53,6 +69,30 @@ class SessionResult:
     def switches_per(self, segments: int = 150) -> float:
         return self.switches * segments / self.segments
 
+    @property
+    def qoe_log(self) -> float:
+        low = self.lowest_kbps or min(self.bitrates_kbps)
+        q = [math.log(r / low) for r in self.bitrates_kbps]
+        total = sum(q) - LOG_REBUFFER_PENALTY * self.stall_s - sum(abs(b - a) for a, b in zip(q, q[1:]))
+        return total / self.segments
+
+    @property
+    def startup_below_s(self) -> float:
+        """Media seconds played below the sustainable rung before the first segment at or above it."""
+        if self.sustainable_rung is None:
+            return 0.0
+        below = next((i for i, r in enumerate(self.rungs) if r >= self.sustainable_rung), self.segments)
+        return below * self.segment_duration_s
+
+    @property
+    def qoe_first_10s(self) -> float:
+        """QoE_lin over the chunks that hold the first 10 s of media."""
+        k = min(self.segments, max(1, math.ceil(EARLY_MEDIA_S / self.segment_duration_s - 1e-9))
+                if self.segment_duration_s > 0 else self.segments)
+        rates = self.bitrates_kbps[:k]
+        switch = sum(abs(b - a) for a, b in zip(rates, rates[1:]))
+        return (sum(rates) - REBUFFER_PENALTY * self.early_stall_s - switch) / k / 1000.0
+
 
 @dataclass(frozen=True, kw_only=True)
 class SetSummary:
@@ -66,6 +106,10 @@ class SetSummary:
     avg_bitrate_kbps: float
     startup_s: float
     stall_s: float
+    qoe_log: float
+    startup_below_s: float
+    qoe_first_10s: float
+    abandons: float
 
 
 def summarize(results: "list[SessionResult]") -> SetSummary:
@@ -81,6 +125,10 @@ def summarize(results: "list[SessionResult]") -> SetSummary:
         avg_bitrate_kbps=statistics.fmean(r.avg_bitrate_kbps for r in results),
         startup_s=statistics.fmean(r.startup_s for r in results),
         stall_s=statistics.fmean(r.stall_s for r in results),
+        qoe_log=statistics.fmean(r.qoe_log for r in results),
+        startup_below_s=statistics.fmean(r.startup_below_s for r in results),
+        qoe_first_10s=statistics.fmean(r.qoe_first_10s for r in results),
+        abandons=statistics.fmean(r.abandons for r in results),
     )
 
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .ladder import Ladder
-from .metrics import SessionResult
+from .metrics import EARLY_MEDIA_S, SessionResult
 from .session import AbrSession
 from .state import AbrState, Algorithm, Progress
 from .traces import Period, Trace
 
+SUSTAINABLE_WINDOW_S = 30.0
 
 @dataclass(frozen=True, kw_only=True)
 class SimConfig:
@@ -125,19 +126,49 @@ class _Buffer:
     def __init__(self) -> None:
         self.level = 0.0
         self.stall = 0.0
+        self.early_stall = 0.0  # stalled while the play position was below EARLY_MEDIA_S
+        self.played = 0.0
         self.events = 0
         self.clock = 0.0
+
+    def _stalled(self, seconds: float) -> None:
+        self.stall += seconds
+        if self.played < EARLY_MEDIA_S:
+            self.early_stall += seconds
 
     def drain(self, seconds: float) -> None:
         self.clock += seconds
         if self.level <= 0:
-            self.stall += seconds
+            self._stalled(seconds)
         elif seconds > self.level:
-            self.stall += seconds - self.level
+            self.played += self.level
+            self._stalled(seconds - self.level)
             self.events += 1
             self.level = 0.0
         else:
+            self.played += seconds
             self.level -= seconds
+
+
+def sustainable_rung(trace: Trace, ladder: Ladder, *, window_s: float = SUSTAINABLE_WINDOW_S) -> int:
+    """The highest rung whose nominal segment (plus the request latency) downloads within one segment
+    duration at the trace's mean rate over its first ``window_s`` seconds: what a player that knew the
+    link would settle on."""
+    left, bits, spent = window_s, 0.0, 0.0
+    for p in trace.periods:
+        d = min(p.duration_s, left)
+        bits += p.kbps * d
+        spent += d
+        left -= d
+        if left <= 0:
+            break
+    kbps = bits / spent if spent > 0 else 0.0
+    lat = trace.periods[0].latency_s
+    seg = ladder.segment_duration_s
+    rung = 0
+    while rung + 1 < len(ladder.bitrates_kbps) and kbps > 0 and lat + seg * ladder.bitrates_kbps[rung + 1] / kbps <= seg:
+        rung += 1
+    return rung
 
 
 def simulate(algorithm: Algorithm, trace: Trace, ladder: Ladder, config: SimConfig = SimConfig()) -> SessionResult:
@@ -218,4 +249,6 @@ def simulate(algorithm: Algorithm, trace: Trace, ladder: Ladder, config: SimConf
     return SessionResult(
         trace=trace.name, bitrates_kbps=tuple(rates[r] for r in rungs), rungs=tuple(rungs),
         stall_s=buf.stall, stall_events=buf.events, startup_s=startup, total_s=buf.clock, abandons=abandons,
+        segment_duration_s=seg, lowest_kbps=rates[0], early_stall_s=buf.early_stall,
+        sustainable_rung=sustainable_rung(trace, ladder),
     )

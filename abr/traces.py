@@ -34,6 +34,11 @@ class Trace:
     def duration_s(self) -> float:
         return sum(p.duration_s for p in self.periods)
 
+    def with_latency(self, latency_s: float) -> "Trace":
+        """The same trace with every request paying ``latency_s`` to the first byte."""
+        return Trace(name=self.name, periods=tuple(Period(duration_s=p.duration_s, kbps=p.kbps, latency_s=latency_s)
+                                                   for p in self.periods))
+
     @property
     def mean_kbps(self) -> float:
         return sum(p.kbps * p.duration_s for p in self.periods) / self.duration_s

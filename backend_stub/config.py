@@ -43,6 +43,15 @@ class ApiSettings:
     max_body_bytes: int = 1 << 20
     login_max_failures: int = 5
     login_window_s: float = 300.0
+    login_address_max_failures: int = 20  # over all accounts from one address: password spraying
+    hash_concurrency: int = 2  # argon2id hashes at once (64 MiB each); more wait...
+    hash_waiting: int = 8  # ...up to this many, the rest get 503 at once
+    register_burst: float = 20  # accounts one address may create at once, then one per 1/rate s
+    register_per_s: float = 1 / 60
+    telemetry_events_burst: float = 3000  # per account (or per address when anonymous)
+    telemetry_events_per_s: float = 30
+    telemetry_bytes_burst: float = 2 << 20
+    telemetry_bytes_per_s: float = 32 << 10
     rental_s: float = 30 * 24 * 3600
     playback_window_s: int = 48 * 3600
     page_size: int = 20

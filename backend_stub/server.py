@@ -1,9 +1,10 @@
-"""The backend process: the API (uvicorn) and N edges on one asyncio loop in a background thread.
+"""The backend process: the API (uvicorn) on one asyncio loop and each of N edges on its own (threads).
 
 ``Backend`` is what tests and ``reelbox demo`` embed (a context manager); ``serve_forever`` is
 ``reelbox backend`` (DESIGN.md command line): it builds the demo catalog on first start with a
-progress bar on stderr, creates the demo user (``demo@reelbox.local`` / ``demo``, premium, admin),
-prints the URLs and stops cleanly on SIGINT/SIGTERM with exit status 0 and no ffmpeg left behind.
+progress bar on stderr, creates the demo user (``demo@reelbox.local`` / ``demo``, premium, admin) —
+only when listening on loopback: bound to any other address the backend creates no demo user and
+refuses to start while that account still has its default password (issue 16) — prints the URLs and stops cleanly on SIGINT/SIGTERM with exit status 0 and no ffmpeg left behind.
 
 Ports: with a fixed API port P the edges listen on P+1..P+N; with port 0 every port is ephemeral.
 Set ``REELBOX_DEMO_CATALOG=0`` to skip the demo catalog build (tests of the process itself).
@@ -11,6 +12,7 @@ Set ``REELBOX_DEMO_CATALOG=0`` to skip the demo catalog build (tests of the proc
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import signal
 import socket
@@ -27,15 +29,41 @@ from backend_stub.api.clock import Clock
 from backend_stub.api.context import AppContext
 from backend_stub.api.ingest import EncoderIngest
 from backend_stub.api.logs import install_json_logging
-from backend_stub.api.users import ensure_user
+from backend_stub.api.users import ensure_user, find_by_email
 from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PLAN, ApiSettings, resolve_data_dir
 from backend_stub.db import content_root
+from backend_stub.edge import EdgeServer, EdgeStateError
+from backend_stub.edge.host import EdgeHost
 
 START_TIMEOUT_S = 30.0
+# The API loop, the edges' loops and the worker threads share one GIL; Python's default 5 ms switch
+# interval let a busy thread hold a segment answer back by that much per hand-over.
+GIL_SWITCH_INTERVAL_S = 0.001
 
 
 class BackendError(RuntimeError):
     """The backend could not start (port in use, edge failure...)."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only listens on this machine (``localhost`` or a loopback address)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_default_credentials(ctx: AppContext, host: str) -> None:
+    """Raise BackendError when the demo admin still has its published password (issue 16, item 5)."""
+    found = find_by_email(ctx.db, DEMO_EMAIL)
+    if found is not None and ctx.passwords.matches(found[1], DEMO_PASSWORD):
+        raise BackendError(
+            f"refusing to listen on {host}: the demo admin {DEMO_EMAIL} still has its default password; "
+            f"delete it (sqlite3 {ctx.data_dir / 'backend.sqlite'} \"DELETE FROM users WHERE email='{DEMO_EMAIL}'\") "
+            "or listen on 127.0.0.1"
+        )
 
 
 class Backend:
@@ -57,6 +85,7 @@ class Backend:
         settings: ApiSettings | None = None,
         progress: Any = None,
         ingest_worker: bool = True,
+        live_channels: int = 0,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
@@ -77,6 +106,9 @@ class Backend:
         self._ingest_worker = ingest_worker
         self._worker: threading.Thread | None = None
         self._worker_stop = threading.Event()
+        self._edge_hosts: list[EdgeHost] = []
+        self._live_count = live_channels
+        self.live: Any = None  # backend_stub.live.LiveService while live channels run
 
     @property
     def edge_urls(self) -> list[str]:
@@ -85,14 +117,28 @@ class Backend:
     # ------------------------------------------------------------------ life cycle
     def start(self) -> Backend:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         if self.build_demo:
             from backend_stub.encode.catalog import build_demo_catalog  # the encoder's; minutes on first run
 
             build_demo_catalog(self.data_dir, self.progress or (lambda f, m: None))
         ctx = build_context(self.data_dir, clock=self._clock, settings=self._settings)
-        ensure_user(ctx.db, ctx.passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN, is_admin=True, now=ctx.clock.now())
-        ctx.ingest = EncoderIngest(self.data_dir, ctx.clock)
         self.ctx = ctx
+        if is_loopback(self.host):
+            ensure_user(ctx.db, ctx.passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN,
+                        is_admin=True, now=ctx.clock.now())
+        else:
+            try:
+                refuse_default_credentials(ctx, self.host)
+            except BackendError:
+                self.stop()
+                raise
+        ctx.ingest = EncoderIngest(self.data_dir, ctx.clock)
+        if self._live_count:
+            from backend_stub.live.service import LiveService
+
+            self.live = LiveService(self.data_dir, self._live_count).start()
         if self._ingest_worker:
             from backend_stub.encode.worker import run_jobs
 
@@ -105,11 +151,18 @@ class Backend:
             sock.bind((self.host, self.port))
         except OSError as exc:
             sock.close()
+            self.stop()
             raise BackendError(f"cannot listen on {self.host}:{self.port}: {exc.strerror}") from None
         # Accepted sockets inherit TCP_NODELAY: without it a JSON answer waits ~40 ms for the client's
         # delayed ACK (Nagle), which was most of a player's time to first frame.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.listen(1024)
+        try:
+            self._start_edges(ctx)
+        except EdgeStateError as exc:
+            sock.close()
+            self.stop()
+            raise BackendError(str(exc)) from None
         api_port = sock.getsockname()[1]
         shown = f"[{self.host}]" if ":" in self.host else self.host
         self.api_url = f"http://{shown}:{api_port}"
@@ -137,18 +190,21 @@ class Backend:
             self._ready.set()
             loop.close()
 
-    async def _main(self, sock: socket.socket) -> None:
-        from backend_stub.edge import EdgeServer
-
-        assert self._server is not None and self.ctx is not None
+    def _start_edges(self, ctx: AppContext) -> None:
+        """Each edge on its own loop and thread, so a busy API never delays a segment (issue 16)."""
         base = self.port
+        for i in range(self.n_edges):
+            edge = EdgeServer(content_root(self.data_dir), ctx.secrets.edge_secret,
+                              host=self.host, port=base + 1 + i if base else 0,
+                              session_alive=lambda sid: ctx.sessions.is_live(sid, now=ctx.clock.now()))
+            host = EdgeHost(edge, name=f"reelbox-edge-{i}")
+            self._edge_hosts.append(host)
+            self.edges.append(host.start())
+        ctx.edges.extend(self.edges)
+
+    async def _main(self, sock: socket.socket) -> None:
+        assert self._server is not None and self.ctx is not None
         try:
-            for i in range(self.n_edges):
-                edge = EdgeServer(content_root(self.data_dir), self.ctx.secrets.edge_secret,
-                                  host=self.host, port=base + 1 + i if base else 0)
-                await edge.start()
-                self.edges.append(edge)
-            self.ctx.edges.extend(self.edges)
             serving = asyncio.ensure_future(self._server.serve(sockets=[sock]))
             while not self._server.started and not serving.done():
                 await asyncio.sleep(0.01)
@@ -159,21 +215,26 @@ class Backend:
             await serving
         finally:
             sock.close()
-            for edge in self.edges:
-                await edge.stop()
 
     def stop(self) -> None:
         """Stop the API and the edges and wait for the thread (idempotent)."""
         if self._server is not None:
             self._server.should_exit = True
         self._worker_stop.set()
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
         if self._worker is not None:
             self._worker.join(timeout=15)  # the worker kills its ffmpeg children and re-queues the job
             self._worker = None
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=15)
         self._thread = None
+        for host in self._edge_hosts:
+            host.stop()
+        self._edge_hosts = []
         if self.ctx is not None:
+            self.ctx.telemetry.close()
             self.ctx.db.conn.close()
             self.ctx = None
 
@@ -223,7 +284,9 @@ def serve_forever(host: str, port: int, edges: int, data_dir: str | os.PathLike[
     folder = resolve_data_dir(data_dir)
     build = os.environ.get("REELBOX_DEMO_CATALOG", "1") != "0"
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    backend = Backend(folder, host=host, port=port, edges=edges, build_demo=build, progress=ProgressBar())
+    live = int(os.environ.get("REELBOX_LIVE_CHANNELS", "1"))
+    backend = Backend(folder, host=host, port=port, edges=edges, build_demo=build, progress=ProgressBar(),
+                      live_channels=live)
     stop = threading.Event()
     try:
         backend.start()
@@ -231,7 +294,8 @@ def serve_forever(host: str, port: int, edges: int, data_dir: str | os.PathLike[
         for i, url in enumerate(backend.edge_urls):
             print(f"  edge {i}: {url}", flush=True)
         print(f"  data: {folder}", flush=True)
-        print(f"  demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (premium, admin)", flush=True)
+        if is_loopback(host):
+            print(f"  demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (premium, admin)", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not stop.wait(1.0):
             pass

@@ -32,15 +32,16 @@ def add_playback_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_backend(args: argparse.Namespace) -> int:
-    from backend_stub.server import serve_forever
+    from ui.bundled_backend import backend_module
 
-    return serve_forever(host=args.host, port=args.port, edges=args.edges, data_dir=args.data)
+    return int(backend_module("server").serve_forever(host=args.host, port=args.port, edges=args.edges, data_dir=args.data))
 
 
 def _cmd_abr_bench(args: argparse.Namespace) -> int:
     from abr.bench import run_cli
 
-    return run_cli(args.trace_dirs, algorithms=args.algorithms, ladder=args.ladder, json_path=args.json)
+    return run_cli(args.trace_dirs, algorithms=args.algorithms, ladder=args.ladder, json_path=args.json,
+                   buffer_s=args.buffer, latency_ms=args.latency)
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
@@ -140,7 +141,10 @@ def _cmd_downloads(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reelbox", description="Reelbox video player and download client")
+    from player.backend.address import ACCOUNT_HELP, BACKEND_HELP
+
+    parser = argparse.ArgumentParser(prog="reelbox", description="Reelbox video player and download client",
+                                     epilog=ACCOUNT_HELP)
     parser.add_argument("--debug", action="store_true", help="show tracebacks on failure")
     parser.add_argument("--version", action="version", version="reelbox 0.1.0")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -154,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ui", help="the app against a configured backend")
     p.add_argument("--tv", action="store_true", help="10-foot layout driven by arrows/Enter/Back")
     p.add_argument("--kiosk", action="store_true", help="fullscreen kiosk mode (quit needs the configured PIN)")
-    p.add_argument("--backend", default=None, metavar="URL", help="backend API URL")
+    p.add_argument("--backend", default=None, metavar="URL", help=BACKEND_HELP)
     p.set_defaults(func=_cmd_ui)
 
     p = sub.add_parser("kiosk-pin", help="set the PIN that leaves kiosk mode (read from stdin; stored hashed)")
@@ -182,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="TARGET", help="catalog title id, or a .m3u8/.mpd URL")
     add_playback_arguments(p)
     p.add_argument("--resume", action="store_true", help="start where the viewer stopped (default: at 0 or --start)")
-    p.add_argument("--backend", default=None, metavar="URL", help="backend API URL (default: config or http://127.0.0.1:8700)")
+    p.add_argument("--backend", default=None, metavar="URL", help=BACKEND_HELP)
     p.add_argument("--format", dest="fmt", choices=("dash", "hls"), default="dash", help="manifest format for catalog titles")
     p.add_argument("--cdn", default=None, metavar="N|HOST", help="QA: pin CDN N, or the CDN on HOST[:PORT] (no failover)")
     p.add_argument("--trace", default=None, metavar="FILE", help="QA: shape reads to a throughput trace (Pensieve text or Sabre JSON)")
@@ -211,7 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("abr-bench", help="run the ABR simulator over trace folders")
     p.add_argument("trace_dirs", nargs="+", metavar="TRACE_DIR")
     p.add_argument("--algorithms", default=None, help="comma-separated algorithm names")
-    p.add_argument("--ladder", default=None, help="ladder JSON (Sabre movie format)")
+    p.add_argument("--ladder", default=None,
+                   help="ladder JSON (Sabre movie format; default: ladders/netflix10_4s_cbr.json beside the traces, "
+                        "else the same ladder built in)")
+    p.add_argument("--buffer", type=float, default=None, metavar="S", help="buffer capacity in seconds (default 25)")
+    p.add_argument("--latency", type=float, default=None, metavar="MS",
+                   help="first-byte latency of every request in ms (default: the trace's own, 80 for Pensieve text)")
     p.add_argument("--json", default=None, help="write results as JSON to this file")
     p.set_defaults(func=_cmd_abr_bench)
     return parser
@@ -228,8 +237,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place every failure becomes a sentence
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {describe(exc)}", file=sys.stderr)
         return 1
+
+
+def describe(exc: BaseException) -> str:
+    """The one-line error: the app's sentence for engine/backend errors (player.sentences), with the detail."""
+    from player.sentences import sentence
+
+    play = sys.modules.get("ui.play")  # a PlayFailed exists only once `play` has imported it
+    cause = exc.__cause__ if play is not None and isinstance(exc, play.PlayFailed) and exc.__cause__ else exc
+    text = sentence(cause)
+    detail = str(cause) or type(cause).__name__
+    return f"{text} ({detail})" if text else detail
 
 
 if __name__ == "__main__":

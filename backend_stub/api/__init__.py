@@ -16,10 +16,13 @@ from pathlib import Path
 from backend_stub.api.app import create_app
 from backend_stub.api.clock import Clock, ManualClock, SystemClock
 from backend_stub.api.context import AppContext
+from backend_stub.api.hash_gate import HashGate
 from backend_stub.api.keystore import load_secrets
+from backend_stub.api.quota import Quota
 from backend_stub.api.ratelimit import LoginRateLimiter
 from backend_stub.api.sessions import SessionRegistry
 from backend_stub.api.store import connect
+from backend_stub.api.telemetry_sink import TelemetrySink
 from backend_stub.api.users import Passwords
 from backend_stub.config import ApiSettings
 
@@ -34,8 +37,16 @@ def build_context(data_dir: Path, *, clock: Clock | None = None, settings: ApiSe
         settings=settings,
         secrets=load_secrets(data_dir),
         sessions=SessionRegistry(ttl_s=settings.session_ttl_s),
-        limiter=LoginRateLimiter(max_failures=settings.login_max_failures, window_s=settings.login_window_s),
+        limiter=LoginRateLimiter(max_failures=settings.login_max_failures, window_s=settings.login_window_s,
+                                 max_address_failures=settings.login_address_max_failures),
         passwords=Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib),
+        hashes=HashGate(concurrent=settings.hash_concurrency, waiting=settings.hash_waiting),
+        registrations=Quota(rate=settings.register_per_s, burst=settings.register_burst, what="new accounts"),
+        telemetry_events=Quota(rate=settings.telemetry_events_per_s, burst=settings.telemetry_events_burst,
+                               what="telemetry events"),
+        telemetry_bytes=Quota(rate=settings.telemetry_bytes_per_s, burst=settings.telemetry_bytes_burst,
+                              what="telemetry bytes"),
+        telemetry=TelemetrySink(data_dir / "backend.sqlite"),
     )
 
 

@@ -18,7 +18,7 @@ from backend_stub.api import (
     routes_admin, routes_auth, routes_catalog, routes_license, routes_playback, routes_progress, routes_qoe,
 )
 from backend_stub.api.context import AppContext
-from backend_stub.api.errors import ApiError, RateLimited, Unauthorized
+from backend_stub.api.errors import ApiError, Busy, RateLimited, Unauthorized
 from backend_stub.api.limits import BodyLimitMiddleware
 from backend_stub.api.logs import LOGGER_NAME, RequestLogMiddleware
 
@@ -33,7 +33,7 @@ def _error(status: int, detail: str, code: str, **extra: Any) -> JSONResponse:
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     resp = _error(exc.status, exc.detail, exc.code)
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, (RateLimited, Busy)):
         resp.headers["Retry-After"] = str(max(1, int(exc.retry_after_s + 0.999)))
     if isinstance(exc, Unauthorized):
         resp.headers["WWW-Authenticate"] = "Bearer"

@@ -12,9 +12,12 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from backend_stub.api.clock import Clock
+from backend_stub.api.hash_gate import HashGate
 from backend_stub.api.keystore import ServerSecrets
+from backend_stub.api.quota import Quota
 from backend_stub.api.ratelimit import LoginRateLimiter
 from backend_stub.api.sessions import SessionRegistry
+from backend_stub.api.telemetry_sink import TelemetrySink
 from backend_stub.api.users import Passwords
 from backend_stub.config import ApiSettings
 
@@ -44,6 +47,11 @@ class AppContext:
     sessions: SessionRegistry
     limiter: LoginRateLimiter
     passwords: Passwords
+    hashes: HashGate
+    registrations: Quota
+    telemetry_events: Quota
+    telemetry_bytes: Quota
+    telemetry: TelemetrySink
     edges: list[Any] = field(default_factory=list)
     ingest: IngestPort | None = None
 

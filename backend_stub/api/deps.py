@@ -17,6 +17,11 @@ def ctx_of(request: Request) -> AppContext:
     return request.app.state.ctx  # type: ignore[no-any-return]
 
 
+def client_address(request: Request) -> str:
+    """The peer address (what per-address limits key on; no proxy headers are trusted)."""
+    return request.client.host if request.client else "?"
+
+
 def bearer(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if header is None:

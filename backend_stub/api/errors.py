@@ -23,6 +23,7 @@ reason code). Anything else that escapes a route becomes a bare 500 with no stac
     ├── Conflict (409 conflict)
     ├── RateLimited (429 rate_limited, carries retry_after_s)
     └── Unavailable (503 unavailable)
+        └── Busy (503 busy: too much work in progress, carries retry_after_s)
 """
 from __future__ import annotations
 
@@ -115,3 +116,13 @@ class RateLimited(ApiError):
 class Unavailable(ApiError):
     status = 503
     code = "unavailable"
+
+
+class Busy(Unavailable):
+    """The server refuses more of a costly kind of work right now (password hashes): retry later."""
+
+    code = "busy"
+
+    def __init__(self, detail: str, *, retry_after_s: float) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

@@ -5,10 +5,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
-
-from backend_stub.api.deps import ctx_of, current_user
-from backend_stub.api.errors import Unauthorized
+from backend_stub.api.deps import client_address, ctx_of, current_user
+from backend_stub.api.errors import Busy, Unauthorized
 from backend_stub.api.tokens import issue_access, issue_refresh, rotate_refresh
 from backend_stub.api.users import User, create_user, find_by_email, normalise_email
 from backend_stub.config import DEFAULT_PLAN
@@ -54,24 +52,33 @@ async def register(body: RegisterBody, request: Request) -> dict[str, Any]:
     """Create an account on a plan (no billing in the stub)."""
     ctx = ctx_of(request)
     email = normalise_email(body.email)
-    pw_hash = await run_in_threadpool(ctx.passwords.hash, body.password)
+    ctx.registrations.take(client_address(request), 1, now=ctx.clock.now())
+    ctx.hashes.admit()
+    pw_hash = await ctx.hashes.run(ctx.passwords.hash, body.password)
     user = create_user(ctx.db, email=email, password_hash=pw_hash, plan=body.plan, is_admin=False, now=ctx.clock.now())
     return {"user": user_json(user)}
 
 
 @router.post("/auth/login")
 async def login(body: LoginBody, request: Request) -> dict[str, Any]:
-    """Exchange e-mail + password for an access token (~15 min) and a refresh token."""
+    """Exchange e-mail + password for an access token (~15 min) and a refresh token.
+
+    The attempt is counted as a failure *before* the password is checked (atomic against bursts),
+    and the check waits for one of a few hashing slots or is refused with 503 at once."""
     ctx = ctx_of(request)
     account = body.email.strip().lower()
-    address = request.client.host if request.client else "?"
-    ctx.limiter.check(account, address, now=ctx.clock.now())
+    address = client_address(request)
+    mark = ctx.limiter.reserve(account, address, now=ctx.clock.now())
+    try:
+        ctx.hashes.admit()
+    except Busy:
+        ctx.limiter.release(account, address, mark)
+        raise
     found = find_by_email(ctx.db, account)
-    ok = await run_in_threadpool(ctx.passwords.matches, found[1] if found else None, body.password)
+    ok = await ctx.hashes.run(ctx.passwords.matches, found[1] if found else None, body.password)
     if not ok or found is None:
-        ctx.limiter.failed(account, address, now=ctx.clock.now())
         raise Unauthorized("wrong e-mail or password", code="bad_credentials")
-    ctx.limiter.succeeded(account, address)
+    ctx.limiter.succeeded(account, address, mark)
     user = found[0]
     refresh = issue_refresh(ctx.db, user_id=user.id, now=ctx.clock.now(), ttl_s=ctx.settings.refresh_ttl_s)
     return {**_tokens(request, user.id, refresh), "user": user_json(user)}

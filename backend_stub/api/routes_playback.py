@@ -1,7 +1,11 @@
 """``POST /playback/{id}`` (session + signed per-edge manifest URLs), heartbeat, end (layout contract).
 
-Every edge gets its own URL to the same title so the player can fail over between CDNs; the token in
-the path expires after ``edge_url_ttl_s`` and covers one title (``backend_stub.edge.signing``).
+Every edge gets its own URL to the same title so the player can fail over between CDNs. The token in
+the path (``backend_stub.edge.signing``) covers one title, expires after ``edge_url_ttl_s``, carries the
+plan's tallest rendition (the edge refuses taller ones) and, for a play, the session id: the edges
+refuse it once the session has ended or missed its heartbeats for ``session_ttl_s`` (issue 16).
+A ``purpose: "download"`` grant needs a plan with downloads, counts no stream and its URLs outlive the
+session (the download manager ends it as soon as the manifests are in).
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from backend_stub.api.catalog import get_title_row, kids_of_title
 from backend_stub.api.deps import ctx_of, current_user
-from backend_stub.api.errors import SessionGone, Unavailable
+from backend_stub.api.errors import NotEntitled, SessionGone, Unavailable
 from backend_stub.api.licences import kid_hex_to_b64
 from backend_stub.api.progress import resume_position
 from backend_stub.api.routes_catalog import api_base
@@ -22,11 +26,13 @@ from backend_stub.edge.signing import signed_url
 router = APIRouter(tags=["playback"])
 
 MANIFEST = {"hls": "master.m3u8", "dash": "manifest.mpd"}
+LIVE_MANIFEST = {**MANIFEST, "dash_ll": "manifest-ll.mpd"}  # backend_stub.live: low-latency DASH too
 
 
 class PlaybackBody(BaseModel):
     format: Literal["dash", "hls"] = "dash"
     device_id: str = Field("unknown-device", min_length=1, max_length=128)
+    purpose: Literal["play", "download"] = "play"
 
 
 @router.post("/playback/{title_id}")
@@ -41,13 +47,19 @@ async def open_playback(
     if not edges:
         raise Unavailable("no edge server is running", code="no_edges")
     now = ctx.clock.now()
+    download = body.purpose == "download"
+    if download and not user.plan.offline:
+        raise NotEntitled(f"the {user.plan.name} plan does not include downloads")
     session = ctx.sessions.open(
-        user_id=user.id, title_id=title_id, device_id=body.device_id, max_streams=user.plan.max_streams, now=now
+        user_id=user.id, title_id=title_id, device_id=body.device_id, max_streams=user.plan.max_streams, now=now,
+        streams=not download,
     )
     expires = int(now + ctx.settings.edge_url_ttl_s)
+    bound = None if download else session.id
     urls = {
-        fmt: [signed_url(e, ctx.secrets.edge_secret, title_id, name, expires) for e in edges]
-        for fmt, name in MANIFEST.items()
+        fmt: [signed_url(e, ctx.secrets.edge_secret, title_id, name, expires, max_height=user.plan.max_height,
+                         session=bound) for e in edges]
+        for fmt, name in (LIVE_MANIFEST if row.get("live") else MANIFEST).items()
     }
     protected = bool(row.get("protected"))
     kids = [kid_hex_to_b64(k) for k in kids_of_title(ctx.db, title_id)] if protected else []
@@ -62,6 +74,8 @@ async def open_playback(
             ctx.db, user_id=user.id, title_id=title_id, completed_fraction=ctx.settings.completed_fraction
         ),
         "protected": protected,
+        "live": bool(row.get("live")),
+        **({"dash_ll": urls["dash_ll"]} if "dash_ll" in urls else {}),
         "kids": kids,
         "max_height": min(int(title_height), user.plan.max_height),
         "expires_at": expires,
@@ -71,7 +85,7 @@ async def open_playback(
 
 @router.post("/playback/sessions/{session_id}/heartbeat")
 async def heartbeat(session_id: str, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
-    """Keep a session alive (it expires ``session_ttl_s`` after the last heartbeat)."""
+    """Keep a session alive, and with it its edge URLs and licence (it expires ``session_ttl_s`` after the last heartbeat)."""
     ctx = ctx_of(request)
     s = ctx.sessions.heartbeat(session_id, user_id=user.id, now=ctx.clock.now())
     return {"session_id": s.id, "expires_at": s.last_seen + ctx.settings.session_ttl_s}

@@ -4,14 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from backend_stub.api.catalog import get_title_row, public_title
-from backend_stub.api.deps import ctx_of, current_user, optional_user
+from backend_stub.api.deps import client_address, ctx_of, current_user, optional_user
 from backend_stub.api.errors import NotFound
 from backend_stub.api.progress import ProgressUpdate, continue_watching, record, stored_progress
 from backend_stub.api.routes_catalog import api_base
-from backend_stub.api.telemetry import ingest
+from backend_stub.api.telemetry import prepare
 from backend_stub.api.users import User
 
 router = APIRouter(tags=["progress"])
@@ -86,12 +88,27 @@ async def get_progress(request: Request, user: User = Depends(current_user)) -> 
     }
 
 
-@router.post("/telemetry", tags=["telemetry"])
-async def post_telemetry(
-    body: TelemetryBody, request: Request, user: User | None = Depends(optional_user)
-) -> dict[str, int]:
-    """Store a batch of events; duplicates (same ``event_id``) are ignored. Sign-in optional."""
+@router.post("/telemetry", tags=["telemetry"], openapi_extra={"requestBody": {
+    "required": True, "content": {"application/json": {"schema": TelemetryBody.model_json_schema()}}}})
+async def post_telemetry(request: Request, user: User | None = Depends(optional_user)) -> dict[str, int]:
+    """Store a batch of events; duplicates (same ``event_id``) are ignored, unknown types rejected.
+
+    Sign-in optional, but every account (or, signed out, every address) has a quota of events and
+    bytes (429 past it); values are scrubbed of secrets. Parsing, checking and storing all happen off
+    the event loop (a worker thread, then the telemetry writer thread)."""
     ctx = ctx_of(request)
-    events = [e.model_dump() for e in body.events]
-    accepted, duplicates = ingest(ctx.db, events, user_id=user.id if user else None, now=ctx.clock.now())
-    return {"accepted": accepted, "duplicates": duplicates}
+    now = ctx.clock.now()
+    key = f"user:{user.id}" if user else f"addr:{client_address(request)}"
+    events, rejected = await run_in_threadpool(_checked_batch, await request.body())
+    ctx.telemetry_events.take(key, max(1, len(events)), now=now)
+    ctx.telemetry_bytes.take(key, sum(len(p) for _, p in events), now=now)
+    accepted, duplicates = await ctx.telemetry.submit(events, user_id=user.id if user else None, now=now)
+    return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
+
+
+def _checked_batch(raw: bytes) -> tuple[list[tuple[dict[str, Any], str]], int]:
+    try:
+        body = TelemetryBody.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+    return prepare([e.model_dump() for e in body.events])

@@ -1,10 +1,12 @@
-"""Playback sessions: the concurrent-stream limit of each plan (layout contract).
+"""Playback sessions: the concurrent-stream limit of each plan (layout contract; issue 16).
 
 A session lives while heartbeats arrive: ``POST /playback/sessions/{id}/heartbeat`` at least every
-``ttl_s`` (60 s); after that it no longer counts against the plan and no longer earns licences.
-Opening a session from a device that already has one *replaces* it, so a player that crashed and
-restarts is not locked out for a minute by its own ghost. Sessions are in memory: a backend restart
-ends them all, which is what a restart means to a viewer anyway.
+``ttl_s`` (60 s); after that it no longer counts against the plan, no longer earns licences, and the
+edges refuse its URLs (they carry its id). One session per *play*, not per device: two plays on one
+device are two sessions, each with its own licence, and both count against the plan (reusing a device
+id used to replace the older session, which let one account play without limit). A player that
+crashed is held back by its ghost for at most ``ttl_s``, or not at all if it ended its session.
+Download grants are sessions too but never count as streams. In memory: a backend restart ends them all.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ class PlaybackSession:
     device_id: str
     started_at: float
     last_seen: float
+    streams: bool = True  # False for a download's grant
 
 
 class SessionRegistry:
@@ -38,19 +41,17 @@ class SessionRegistry:
         for sid in [sid for sid, s in self._sessions.items() if not self._alive(s, now)]:
             del self._sessions[sid]
 
-    def open(self, *, user_id: int, title_id: str, device_id: str, max_streams: int, now: float) -> PlaybackSession:
+    def open(self, *, user_id: int, title_id: str, device_id: str, max_streams: int, now: float,
+             streams: bool = True) -> PlaybackSession:
         """Start a session, or raise :class:`TooManyStreams` when the plan's streams are all in use."""
         with self._lock:
             self._sweep(now)
-            mine = [s for s in self._sessions.values() if s.user_id == user_id]
-            same_device = [s for s in mine if s.device_id == device_id]
-            for s in same_device:
-                del self._sessions[s.id]
-            if len(mine) - len(same_device) >= max_streams:
+            playing = sum(1 for s in self._sessions.values() if s.user_id == user_id and s.streams)
+            if streams and playing >= max_streams:
                 raise TooManyStreams(f"your plan allows {max_streams} stream(s) at a time")
             session = PlaybackSession(
                 id=secrets.token_urlsafe(16), user_id=user_id, title_id=title_id,
-                device_id=device_id, started_at=now, last_seen=now,
+                device_id=device_id, started_at=now, last_seen=now, streams=streams,
             )
             self._sessions[session.id] = session
             return session
@@ -62,6 +63,12 @@ class SessionRegistry:
             if s is None or s.user_id != user_id or not self._alive(s, now):
                 raise SessionGone("no live playback session with this id")
             return s
+
+    def is_live(self, session_id: str, *, now: float) -> bool:
+        """Whether a session is open and heard from within the TTL (the edges ask, from their threads)."""
+        with self._lock:
+            s = self._sessions.get(session_id)
+            return s is not None and self._alive(s, now)
 
     def heartbeat(self, session_id: str, *, user_id: int, now: float) -> PlaybackSession:
         with self._lock:
@@ -82,4 +89,5 @@ class SessionRegistry:
 
     def count_live(self, user_id: int, *, now: float) -> int:
         with self._lock:
-            return sum(1 for s in self._sessions.values() if s.user_id == user_id and self._alive(s, now))
+            return sum(1 for s in self._sessions.values()
+                       if s.user_id == user_id and s.streams and self._alive(s, now))

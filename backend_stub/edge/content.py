@@ -9,6 +9,7 @@ prober learns nothing about what exists.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -91,6 +92,15 @@ def open_inside(root_real: str, content: ContentPath) -> int | None:
             os.close(fd)
             return None
     return fd
+
+
+_RENDITION = re.compile(r"v(\d{1,5})(?:\.m3u8)?")
+
+
+def rendition_height(relpath: str) -> int | None:
+    """The video height a file belongs to, from the encoder's layout (``v720/…``, ``v720.m3u8``), else None."""
+    found = _RENDITION.fullmatch(relpath.split("/", 1)[0])
+    return int(found.group(1)) if found else None
 
 
 def content_type(relpath: str) -> str:

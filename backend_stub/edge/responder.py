@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from backend_stub.edge.access_log import AccessLog, EdgeRequest
 from backend_stub.edge.content import (
-    ContentPath, cache_control, content_type, make_etag, open_inside, parse_content_path, split_target,
+    ContentPath, cache_control, content_type, make_etag, open_inside, parse_content_path, rendition_height,
+    split_target,
 )
 from backend_stub.edge.faults import FaultConfig
 from backend_stub.edge.protocol import (
@@ -27,6 +28,7 @@ from backend_stub.edge.protocol import (
 from backend_stub.edge.shaping import Clock, Link
 from backend_stub.edge.signing import TokenChecker, TokenStatus, redact_path
 from backend_stub.edge.sockio import MSG_MORE, Broken, Connection
+from backend_stub.live import edge as live_edge
 
 INLINE_BODY_MAX = 64 * 1024  # bodies this small go out with the head in one write
 
@@ -61,8 +63,10 @@ class Responder:
     """Answers requests for one edge; shared by all its connections."""
 
     def __init__(self, *, root_real: str, secret: bytes, clock: Clock, url: Callable[[], str],
-                 faults: Callable[[], ActiveFaults], log: AccessLog) -> None:
+                 faults: Callable[[], ActiveFaults], log: AccessLog,
+                 session_alive: Callable[[str], bool] | None = None) -> None:
         self._root = root_real
+        self._session_alive = session_alive
         self._tokens = TokenChecker(secret)
         self._clock = clock
         self._url = url
@@ -104,9 +108,15 @@ class Responder:
             return await self._simple(conn, ex, 405, "method not allowed\n", keep, [("Allow", "GET, HEAD")])
         if content is None:
             return await self._simple(conn, ex, 404, "not found\n", keep)
-        verdict = self._tokens.check(content.token, content.title_id, ex.started)
+        verdict = self._verdict(content, ex.started)
         if verdict is not TokenStatus.VALID:
             return await self._simple(conn, ex, 403, f"forbidden: {verdict.value}\n", keep)
+        if (channel := live_edge.lookup(self._root, content.title_id)) is not None:  # issue 15
+            special = await live_edge.prepare(channel, content.relpath, ex.request.target.partition("?")[2], ex.started)
+            if isinstance(special, live_edge.LiveText):
+                return await self._simple(conn, ex, special.status, special.text, keep)
+            if isinstance(special, live_edge.GrowingFile):
+                return await self._send_growing(conn, ex, special, content.relpath, keep)
         fd = open_inside(self._root, content)
         if fd is None:
             return await self._simple(conn, ex, 404, "not found\n", keep)
@@ -114,6 +124,20 @@ class Responder:
             return await self._serve_file(conn, ex, fd, content.relpath, keep, active)
         finally:
             os.close(fd)
+
+    def _verdict(self, content: ContentPath, now: float) -> TokenStatus:
+        """The token's verdict for this file: genuine, unexpired, within the plan, session still live."""
+        grant = self._tokens.grant(content.token, content.title_id)
+        if isinstance(grant, TokenStatus):
+            return grant
+        if now > grant.expires:
+            return TokenStatus.EXPIRED
+        height = rendition_height(content.relpath)
+        if grant.max_height is not None and height is not None and height > grant.max_height:
+            return TokenStatus.ABOVE_PLAN
+        if grant.session is not None and (self._session_alive is None or not self._session_alive(grant.session)):
+            return TokenStatus.SESSION_ENDED
+        return TokenStatus.VALID
 
     async def _serve_file(self, conn: Connection, ex: _Exchange, fd: int, relpath: str, keep: bool,
                           active: ActiveFaults) -> bool:
@@ -147,13 +171,15 @@ class Responder:
             first, count, status = wanted.first, wanted.length, 206
             headers.append(("Content-Range", f"bytes {wanted.first}-{wanted.last}/{size}"))
         headers.append(("Content-Type", content_type(relpath)))
+        cfg = active.config
+        if cfg.corrupt and cfg.corrupt_match in relpath and ex.request.method == "GET":
+            return await self._serve_corrupt(conn, ex, os.pread(fd, count, first), status, headers, keep, active)
         headers.append(("Content-Length", str(count)))
         ex.status = status
         head = response_head(status, headers, keep_alive=keep)
         if ex.request.method == "HEAD":
             await _send_head(conn, head)
             return keep
-        cfg = active.config
         cut = min(n for n in (cfg.stall_after_bytes, cfg.drop_after_bytes, count) if n is not None)
         if cut == count and not cfg.shaped:
             await self._send_fast(conn, ex, head, fd, first, count)
@@ -173,6 +199,23 @@ class Responder:
             except OSError:
                 pass
         raise EndConnection()
+
+    async def _serve_corrupt(self, conn: Connection, ex: _Exchange, body: bytes, status: int,
+                             headers: list[tuple[str, str]], keep: bool, active: ActiveFaults) -> bool:
+        """A damaged body with honest framing: random bytes of the same length, or only the first half."""
+        if active.config.corrupt == "half":
+            body = body[: len(body) // 2]
+        else:
+            body = active.rng.randbytes(len(body))
+        ex.faults.append(f"corrupt-{active.config.corrupt}")
+        ex.status = status
+        head = response_head(status, [*headers, ("Content-Length", str(len(body)))], keep_alive=keep)
+        try:
+            await conn.send_all(head + body)
+        except Broken as exc:
+            raise Broken(max(0, exc.sent - len(head))) from None
+        ex.bytes_sent = len(body)
+        return keep
 
     async def _send_fast(self, conn: Connection, ex: _Exchange, head: bytes, fd: int, first: int, count: int) -> None:
         """Unfaulted body: inline for small files, head + zero-copy sendfile otherwise."""
@@ -223,6 +266,21 @@ class Responder:
         finally:
             if current is not None:
                 current.end()
+
+    async def _send_growing(self, conn: Connection, ex: _Exchange, growing: live_edge.GrowingFile, relpath: str,
+                            keep: bool) -> bool:
+        """A live segment still being written, with chunked transfer encoding (LL-DASH)."""
+        try:
+            headers = [("Date", self._dates.format(self._clock())), ("Content-Type", content_type(relpath)),
+                       ("Cache-Control", "no-store"), ("Access-Control-Allow-Origin", "*"),
+                       ("Transfer-Encoding", "chunked")]
+            ex.status = 200
+            await _send_head(conn, response_head(200, headers, keep_alive=keep))
+            if ex.request.method != "HEAD":
+                ex.bytes_sent = await live_edge.send_growing(conn.send_all, growing, limit_s=30.0)
+            return keep
+        finally:
+            os.close(growing.fd)
 
     async def _simple(self, conn: Connection, ex: _Exchange, status: int, text: str, keep: bool,
                       extra: list[tuple[str, str]] | None = None) -> bool:

@@ -3,7 +3,9 @@
 Why a raw socket server and not Starlette: the edge's job is to push segment files as fast as nginx
 (benchmarks/edge_bench.py) while injecting faults byte-exactly. Each connection is one coroutine with
 a persistent epoll reader and direct ``send`` / ``os.sendfile`` calls (sockio.py), so the fast path is
-zero-copy, costs ~50 µs of Python per request, and every byte written is counted. It runs on the caller's event loop (the FastAPI app's), so ``start``/``stop`` are coroutines.
+zero-copy, costs ~50 µs of Python per request, and every byte written is counted. It runs on the
+caller's event loop, so ``start``/``stop`` are coroutines; the backend gives each edge its own loop and
+thread (``host.py``) so that the API's work never delays a segment.
 
 "down" closes the listening socket — the kernel then refuses connections — and drops open
 connections; clearing it listens again on the same port, as a rebooted CDN node would come back.
@@ -17,6 +19,7 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +39,16 @@ LISTEN_BACKLOG = 1024
 class EdgeServer:
     """Serve ``content_root`` at ``/c/<token>/<title_id>/<path>`` with faults injectable at run time.
 
+    ``session_alive(session_id)`` answers for tokens bound to a playback session (any thread may call
+    it); without it such tokens are refused.
+
     ``clock`` (epoch seconds) decides token expiry, access-log times and where a trace is; waits are
     real ``asyncio.sleep`` calls, so a shifted clock is fine but a frozen one makes shaping crawl.
     """
 
     def __init__(self, content_root: Path, secret: bytes, *, host: str = "127.0.0.1", port: int = 0,
-                 clock: Clock = time.time, log_capacity: int = 10_000) -> None:
+                 clock: Clock = time.time, log_capacity: int = 10_000,
+                 session_alive: Callable[[str], bool] | None = None) -> None:
         self._root = Path(content_root)
         self._host = host
         self._port = port
@@ -55,7 +62,7 @@ class EdgeServer:
         self._running = False
         self._responder = Responder(
             root_real=os.path.realpath(self._root), secret=secret, clock=clock,
-            url=lambda: self.url, faults=lambda: self._active, log=self._log,
+            url=lambda: self.url, faults=lambda: self._active, log=self._log, session_alive=session_alive,
         )
 
     # ----------------------------------------------------------------- public face

@@ -1,7 +1,10 @@
 """Signed path tokens for edge URLs (team contract, /tmp/layout.md "Edges").
 
-URLs look like ``/c/<expires>-<sig>/<title_id>/<relative path>`` where ``sig`` is the first 32 hex
-characters of HMAC-SHA256(edge_secret, f"{title_id}/{expires}") and ``expires`` is epoch seconds.
+URLs look like ``/c/<claims>-<sig>/<title_id>/<relative path>`` where ``sig`` is the first 32 hex
+characters of HMAC-SHA256(edge_secret, f"{title_id}/{claims}"). ``claims`` is ``<expires>`` (epoch
+seconds) optionally followed by ``.h<height>`` — the tallest video rendition the viewer's plan allows,
+which the edge enforces — and ``.s<session id>`` — the playback session the URL belongs to, which must
+still be live (issue 16: entitlements enforced by the server, URLs dying with their session).
 The token sits in the *path* rather than the query so that relative URLs inside HLS playlists and DASH
 manifests (RFC 8216 §4.1 URI resolution, ISO/IEC 23009-1 §5.6 BaseURL) inherit it without rewriting.
 Comparison is constant-time (``hmac.compare_digest``) so a forger learns nothing from timing.
@@ -11,6 +14,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import re
+from dataclasses import dataclass
 from urllib.parse import quote
 
 SIG_HEX_CHARS = 32
@@ -23,29 +28,60 @@ class TokenStatus(enum.Enum):
     MALFORMED = "malformed"
     BAD_SIGNATURE = "bad_signature"
     EXPIRED = "expired"
+    ABOVE_PLAN = "above_plan"
+    SESSION_ENDED = "session_ended"
 
 
-def _signature(secret: bytes, title_id: str, expires: int) -> str:
-    mac = hmac.new(secret, f"{title_id}/{expires}".encode(), hashlib.sha256)
+_CLAIMS = re.compile(r"(\d{1,12})(?:\.h(\d{1,5}))?(?:\.s([\w-]{1,64}))?")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a genuine token allows: until when, up to which video height, for which session."""
+
+    expires: int
+    max_height: int | None = None
+    session: str | None = None
+
+    def claims(self) -> str:
+        text = str(self.expires)
+        if self.max_height is not None:
+            text += f".h{self.max_height}"
+        if self.session is not None:
+            text += f".s{self.session}"
+        return text
+
+
+def _signature(secret: bytes, title_id: str, claims: str) -> str:
+    mac = hmac.new(secret, f"{title_id}/{claims}".encode(), hashlib.sha256)
     return mac.hexdigest()[:SIG_HEX_CHARS]
 
 
-def sign_token(secret: bytes, title_id: str, expires: int) -> str:
-    """Return the path token ``"<expires>-<sig>"`` granting access to one title until ``expires``."""
-    return f"{int(expires)}-{_signature(secret, title_id, int(expires))}"
+def sign_token(secret: bytes, title_id: str, expires: int, *, max_height: int | None = None,
+               session: str | None = None) -> str:
+    """Return the path token ``"<claims>-<sig>"`` granting access to one title until ``expires``."""
+    claims = Grant(int(expires), max_height, session).claims()
+    return f"{claims}-{_signature(secret, title_id, claims)}"
+
+
+def read_grant(secret: bytes, token: str, title_id: str) -> Grant | TokenStatus:
+    """The grant of a genuine token, else MALFORMED or BAD_SIGNATURE (expiry is the caller's)."""
+    claims, dash, sig = token.rpartition("-")
+    found = _CLAIMS.fullmatch(claims) if dash and len(sig) == SIG_HEX_CHARS else None
+    if found is None:
+        return TokenStatus.MALFORMED
+    if not hmac.compare_digest(sig.encode(), _signature(secret, title_id, claims).encode()):
+        return TokenStatus.BAD_SIGNATURE
+    height, session = found.group(2), found.group(3)
+    return Grant(int(found.group(1)), None if height is None else int(height), session)
 
 
 def check_token(secret: bytes, token: str, title_id: str, now: float) -> TokenStatus:
     """Classify ``token`` for ``title_id`` at time ``now`` (epoch seconds); valid while now <= expires."""
-    expires_text, dash, sig = token.partition("-")
-    if not dash or not expires_text.isdigit() or len(expires_text) > 12 or len(sig) != SIG_HEX_CHARS:
-        return TokenStatus.MALFORMED
-    expires = int(expires_text)
-    if not hmac.compare_digest(sig.encode(), _signature(secret, title_id, expires).encode()):
-        return TokenStatus.BAD_SIGNATURE
-    if now > expires:
-        return TokenStatus.EXPIRED
-    return TokenStatus.VALID
+    grant = read_grant(secret, token, title_id)
+    if isinstance(grant, TokenStatus):
+        return grant
+    return TokenStatus.EXPIRED if now > grant.expires else TokenStatus.VALID
 
 
 class TokenChecker:
@@ -59,18 +95,25 @@ class TokenChecker:
     def __init__(self, secret: bytes, capacity: int = 8192) -> None:
         self._secret = secret
         self._capacity = capacity
-        self._genuine: dict[tuple[str, str], int] = {}
+        self._genuine: dict[tuple[str, str], Grant] = {}
 
-    def check(self, token: str, title_id: str, now: float) -> TokenStatus:
-        expires = self._genuine.get((token, title_id))
-        if expires is None:
-            status = check_token(self._secret, token, title_id, now)
-            if status is TokenStatus.MALFORMED or status is TokenStatus.BAD_SIGNATURE:
-                return status
+    def grant(self, token: str, title_id: str) -> Grant | TokenStatus:
+        """The token's grant (memoised), or why it is not genuine."""
+        grant = self._genuine.get((token, title_id))
+        if grant is None:
+            found = read_grant(self._secret, token, title_id)
+            if isinstance(found, TokenStatus):
+                return found
             if len(self._genuine) >= self._capacity:
                 self._genuine.clear()
-            expires = self._genuine[(token, title_id)] = int(token.partition("-")[0])
-        return TokenStatus.EXPIRED if now > expires else TokenStatus.VALID
+            grant = self._genuine[(token, title_id)] = found
+        return grant
+
+    def check(self, token: str, title_id: str, now: float) -> TokenStatus:
+        grant = self.grant(token, title_id)
+        if isinstance(grant, TokenStatus):
+            return grant
+        return TokenStatus.EXPIRED if now > grant.expires else TokenStatus.VALID
 
 
 def verify_token(secret: bytes, token: str, title_id: str, now: float) -> bool:
@@ -78,9 +121,10 @@ def verify_token(secret: bytes, token: str, title_id: str, now: float) -> bool:
     return check_token(secret, token, title_id, now) is TokenStatus.VALID
 
 
-def signed_url(base_url: str, secret: bytes, title_id: str, relpath: str, expires: int) -> str:
+def signed_url(base_url: str, secret: bytes, title_id: str, relpath: str, expires: int, *,
+               max_height: int | None = None, session: str | None = None) -> str:
     """The full edge URL of ``relpath`` (e.g. ``"master.m3u8"``) inside ``title_id``, valid until ``expires``."""
-    token = sign_token(secret, title_id, expires)
+    token = sign_token(secret, title_id, expires, max_height=max_height, session=session)
     return f"{base_url.rstrip('/')}/c/{token}/{quote(title_id, safe='')}/{quote(relpath.lstrip('/'))}"
 
 

@@ -7,7 +7,8 @@ machine without the development virtual environment". The backend (with one tiny
 the encoder) runs in *this* process, from the dev tree; the bundle's executable runs as a child under
 ``env -i PATH=/usr/bin:/bin HOME=... REELBOX_HOME=...`` so nothing of the venv (PYTHONPATH,
 VIRTUAL_ENV, the venv's PATH) can leak in. libmpv is the system's (``apt install libmpv2``).
-Run by ``make bundle`` and by tests/packaging/test_bundle.py.
+The bundle carries no backend (the ``[backend]`` extra): ``reelbox backend`` in it must end in one
+``error:`` line naming ``pip install 'reelbox[backend]'``. Run by ``make bundle`` and by tests/packaging/test_bundle.py.
 """
 from __future__ import annotations
 
@@ -46,6 +47,11 @@ def check_bundle(exe: Path, work: Path) -> BundleCheck:
     version = subprocess.run([str(exe), "--version"], env=env, capture_output=True, text=True, timeout=60)
     if version.returncode != 0 or not version.stdout.startswith("reelbox "):
         raise RuntimeError(f"--version failed ({version.returncode}): {version.stdout}{version.stderr}")
+    # the bundle is a client: the backend is an extra it does not carry, and says so in one line
+    backend = subprocess.run([str(exe), "backend", "--port", "0"], env=env, capture_output=True, text=True, timeout=60)
+    if backend.returncode != 1 or "pip install 'reelbox[backend]'" not in backend.stderr:
+        raise RuntimeError(f"`backend` in the bundle should name the [backend] extra ({backend.returncode}): "
+                           f"{backend.stderr.strip()[-500:]}")
     data = work / "backend"
     make_test_title(data, TITLE, seconds=4, heights=(144, 240))
     report_path = work / "report.json"

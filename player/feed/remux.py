@@ -1,15 +1,16 @@
-"""Incremental CMAF → MPEG-TS remuxer: segments in, one continuous transport stream out, no I/O.
+"""Incremental remuxer: segments of any kind in, one continuous stream for libmpv out, no I/O.
 
-Why MPEG-TS: libmpv (mpv 0.35 / FFmpeg 5.1) skips a second fMP4 ``moov`` mid-stream and keeps
-decoding with the first rendition's SPS/PPS, so an fMP4 rendition switch corrupts the picture.
-A transport stream carries its decoder configuration in-band (ISO/IEC 13818-1), so every switch —
-up or down, on either track, between renditions with different timescales — is just more bytes
-(PLATFORM.md, "Feeding segments to libmpv: what was shown to work").
+Why one continuous stream: libmpv (mpv 0.35 / FFmpeg 5.1) skips a second fMP4 ``moov`` mid-stream
+and keeps decoding with the first rendition's configuration, so an fMP4 rendition switch corrupts
+the picture. The container we write carries configuration in-band — MPEG-TS for H.264/HEVC/AAC/AC-3
+(Annex-B parameter sets, ADTS), Matroska for VP9/AV1/Opus/FLAC (configuration in the bitstream) —
+so every switch, up or down, on either track, is just more bytes (PLATFORM.md, "Feeding segments to
+libmpv"; :mod:`.mux_writers`). The container is chosen from the codecs of the first segments.
 
-Per segment: demux it with its own init (:mod:`.segment_reader`, CENC decrypted and verified),
-rewrite video to Annex-B with the rendition's parameter sets before its first sample and AAC to
-ADTS (:mod:`.bitstream`), then interleave both tracks by DTS — audio and video segment boundaries
-differ, so samples are held until the other track has reached the same decode time — and mux.
+Per segment: read it whatever it is (:mod:`.media_input`: CMAF, MPEG-TS, packed audio, WebM;
+AES-128 and CENC decrypted in memory), rewrite samples for the container (:mod:`.bitstream`), put
+them on the presentation timeline (:class:`Timeline`), then interleave the tracks by DTS — audio and
+video segment boundaries differ, so samples are held until every track has reached the same time.
 
 Usage (like httpx's incremental decoders): ``add_segment(...)`` as segments arrive, ``read()`` to
 drain what is ready, ``flush()`` once at end of stream, then a last ``read()``.
@@ -17,43 +18,47 @@ drain what is ready, ``flush()`` once at end of stream, then a last ``read()``.
 from __future__ import annotations
 
 import heapq
-import io
 import itertools
 from collections.abc import Sequence
-from fractions import Fraction
-
-import av
+from dataclasses import dataclass
 
 from .bitstream import AdtsConfig, VideoConfig, adts_frame, parse_audio_specific_config, parse_avcc, parse_hvcc, to_annexb
 from .errors import FeedError, SegmentFormatError, TrackChangeUnsupported
-from .segment_reader import TS_CLOCK, DemuxedSegment, Sample, demux_segment
+from .media_input import Aes128Key, read_segment
+from .mux_writers import MuxWriter, Sink, container_for, make_writer
+from .segment_reader import TS_CLOCK, DemuxedSegment, Sample
+from .timeline import Timeline
 
 _TRACK_ORDER = {"video": 0, "audio": 1}
-_TS_TIME_BASE = Fraction(1, TS_CLOCK)
 
 
-class _Sink:
-    """The muxer's file: append-only, no ``seek`` (so FFmpeg treats it as a stream)."""
+@dataclass
+class TrackFed:
+    """What one track brought into the stream (the report's tracks played)."""
 
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-
-    def write(self, data: bytes) -> int:
-        self.buffer += data
-        return len(data)
+    codec: str
+    samples: int = 0
+    seconds: float = 0.0
 
 
-class TsRemuxer:
-    """Turn per-track CMAF segments into one MPEG-TS byte stream (not thread-safe: one caller)."""
+class Remuxer:
+    """Turn per-track segments into one MPEG-TS or Matroska byte stream (not thread-safe: one caller).
 
-    def __init__(self, *, tracks: Sequence[str] = ("video", "audio")) -> None:
+    ``tracks``: the tracks fed separately; audio that arrives inside video segments (muxed HLS
+    variants) is taken too when ``audio`` is not among them. ``container``: force one (tests);
+    by default the first segments' codecs decide.
+    """
+
+    def __init__(self, *, tracks: Sequence[str] = ("video", "audio"), container: str | None = None) -> None:
         if not tracks or any(t not in _TRACK_ORDER for t in tracks) or len(set(tracks)) != len(tracks):
             raise ValueError(f"tracks must be a non-empty subset of ('video', 'audio'), got {tracks!r}")
         self.tracks = tuple(tracks)
-        self._sink = _Sink()
-        self._container: av.container.OutputContainer | None = None
-        self._streams: dict[str, av.stream.Stream] = {}
-        self._codecs: dict[str, str] = {}
+        self.container = container
+        self.timeline = Timeline()
+        self._sink = Sink()
+        self._writer: MuxWriter | None = None
+        self._first: dict[str, DemuxedSegment] = {}
+        self.fed: dict[str, TrackFed] = {}
         self._renditions: dict[str, str] = {}
         self._added_until: dict[str, int] = {}  # end (dts + duration) of the last sample added, 90 kHz
         self._last_dts: dict[str, int] = {}
@@ -65,32 +70,40 @@ class TsRemuxer:
     # -- public face -------------------------------------------------------------------------
 
     def add_segment(
-        self, kind: str, init: bytes, data: bytes, *, key: bytes | None = None, rendition_id: str
+        self, kind: str, init: bytes, data: bytes, *, key: bytes | None = None, rendition_id: str,
+        aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0,
     ) -> None:
-        """Queue one media segment of ``kind`` (with its rendition's init segment and, if protected, its key)."""
+        """Queue one media segment of ``kind`` (with its rendition's init segment, if any, and its key).
+
+        ``start_s``/``timeline``: where the manifest puts the segment and which discontinuity
+        sequence (HLS) or period (DASH) it belongs to; see :class:`Timeline`.
+        """
         if self._closed:
             raise FeedError("remuxer already flushed")
         if kind not in self.tracks:
             raise ValueError(f"track {kind!r} was not declared (tracks={self.tracks})")
-        segment = demux_segment(kind, init, data, key=key)
-        previous = self._codecs.get(kind)
-        if previous is not None and previous != segment.codec:
-            raise TrackChangeUnsupported(f"{kind} codec changes from {previous} to {segment.codec} at rendition {rendition_id!r}")
-        payloads = self._rewrite(segment)
-        if kind not in self._streams:
-            self._add_stream(kind, init, data, segment)
-        self._codecs[kind] = segment.codec
-        self._renditions[kind] = rendition_id
-        for sample, payload in zip(segment.samples, payloads):
-            heapq.heappush(
-                self._pending,
-                (sample.dts, _TRACK_ORDER[kind], next(self._seq), kind, _replace_data(sample, payload)),
-            )
-            self._added_until[kind] = max(self._added_until.get(kind, sample.dts), sample.dts + sample.duration)
+        parts = read_segment(kind, init, data, key=key, aes=aes, with_audio="audio" not in self.tracks)
+        shift = self.timeline.shift(parts, start_s=start_s, timeline=timeline)
+        for part in parts:
+            self._check_codec(part, rendition_id)
+        for part in parts:
+            payloads = self._rewrite(part)
+            self._first.setdefault(part.kind, part)
+            fed = self.fed.setdefault(part.kind, TrackFed(codec=part.codec))
+            fed.samples += len(part.samples)
+            fed.seconds += _span(part.samples) / TS_CLOCK
+            self._renditions[part.kind] = rendition_id
+            for sample, payload in zip(part.samples, payloads):
+                moved = Sample(pts=sample.pts + shift, dts=sample.dts + shift, duration=sample.duration, data=payload,
+                               keyframe=sample.keyframe)
+                heapq.heappush(self._pending, (moved.dts, _TRACK_ORDER[part.kind], next(self._seq), part.kind, moved))
+                self._added_until[part.kind] = max(self._added_until.get(part.kind, moved.dts), moved.dts + moved.duration)
+        if kind not in {p.kind for p in parts}:  # audio-only segments in a playlist listed as video
+            self._added_until[kind] = max(self._added_until[p.kind] for p in parts)
         self._emit(until=self._ready_until())
 
     def read(self) -> bytes:
-        """Drain the MPEG-TS bytes muxed so far (possibly empty)."""
+        """Drain the bytes muxed so far (possibly empty)."""
         out = bytes(self._sink.buffer)
         self._sink.buffer.clear()
         return out
@@ -100,11 +113,8 @@ class TsRemuxer:
         if self._closed:
             return
         self._emit(until=None)
-        if self._container is not None:
-            try:
-                self._container.close()
-            except av.FFmpegError as exc:
-                raise FeedError(f"MPEG-TS muxer failed at end of stream: {exc}") from exc
+        if self._writer is not None:
+            self._writer.close()
         self._closed = True
 
     @property
@@ -123,28 +133,26 @@ class TsRemuxer:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _rewrite(self, segment: DemuxedSegment) -> list[bytes]:
-        try:
-            if segment.kind == "video":
-                return _rewrite_video(segment)
-            if segment.codec == "aac":
-                return _rewrite_aac(segment)
-        except ValueError as exc:
-            raise SegmentFormatError(f"{segment.kind} sample layout is invalid: {exc}") from exc
-        return [s.data for s in segment.samples]  # AC-3 / E-AC-3 frames are self-describing
+    def _check_codec(self, part: DemuxedSegment, rendition_id: str) -> None:
+        first = self._first.get(part.kind)
+        if first is not None and first.codec != part.codec:
+            raise TrackChangeUnsupported(
+                f"{part.kind} codec changes from {first.codec} to {part.codec} at rendition {rendition_id!r}")
 
-    def _add_stream(self, kind: str, init: bytes, data: bytes, segment: DemuxedSegment) -> None:
-        if self._container is None:
-            self._container = av.open(self._sink, "w", format="mpegts", options={"flush_packets": "1"})
-        # A template stream carries the codec parameters; re-open the (already verified) init alone.
+    def _rewrite(self, part: DemuxedSegment) -> list[bytes]:
+        if part.in_band or (self.container or container_for({p.codec for p in self._codecs(part)})) != "mpegts":
+            return [s.data for s in part.samples]
         try:
-            with av.open(io.BytesIO(init), format="mp4") as source:
-                template = (source.streams.video if kind == "video" else source.streams.audio)[0]
-                stream = self._container.add_stream_from_template(template)
-        except (av.FFmpegError, IndexError) as exc:
-            raise SegmentFormatError(f"{kind} init segment could not be read: {exc}") from exc
-        stream.time_base = _TS_TIME_BASE
-        self._streams[kind] = stream
+            if part.kind == "video":
+                return _rewrite_video(part)
+            if part.codec == "aac":
+                return _rewrite_aac(part)
+        except ValueError as exc:
+            raise SegmentFormatError(f"{part.kind} sample layout is invalid: {exc}") from exc
+        return [s.data for s in part.samples]  # AC-3 / E-AC-3 frames are self-describing
+
+    def _codecs(self, part: DemuxedSegment) -> list[DemuxedSegment]:
+        return [*self._first.values(), part]
 
     def _ready_until(self) -> int | None:
         """Samples with DTS below this are safe to mux: every declared track has reached it."""
@@ -152,40 +160,49 @@ class TsRemuxer:
             return -1
         return min(self._added_until[t] for t in self.tracks)
 
+    def _open_writer(self) -> MuxWriter:
+        if self._writer is None:
+            self.container = self.container or container_for({p.codec for p in self._first.values()})
+            self._writer = make_writer(self.container, self._sink)
+            for kind in sorted(self._first, key=_TRACK_ORDER.__getitem__):
+                self._writer.add_track(self._first[kind])
+        return self._writer
+
     def _emit(self, *, until: int | None) -> None:
         if until == -1 or (until is not None and not self._pending):
             return
+        batch: list[tuple[str, Sample]] = []
         while self._pending and (until is None or self._pending[0][0] < until):
             _, _, _, kind, sample = heapq.heappop(self._pending)
-            self._mux(kind, sample)
+            batch.append((kind, self._monotonic(kind, sample)))
+        if batch:
+            self._open_writer().write(batch)
         if until is not None:
             self._muxed_until = max(self._muxed_until, until)
         elif self._added_until:
             self._muxed_until = max(self._added_until.values())
 
-    def _mux(self, kind: str, sample: Sample) -> None:
-        assert self._container is not None
-        stream = self._streams[kind]
-        dts = sample.dts
+    def _monotonic(self, kind: str, sample: Sample) -> Sample:
+        """Overlapping renditions: keep DTS strictly increasing per track for the muxer."""
         last = self._last_dts.get(kind)
-        if last is not None and dts <= last:
-            dts = last + 1  # overlapping renditions: keep DTS strictly increasing for the muxer
-        self._last_dts[kind] = dts
-        packet = av.Packet(sample.data)
-        packet.dts = dts
-        packet.pts = max(sample.pts, dts)
-        packet.duration = sample.duration
-        packet.time_base = _TS_TIME_BASE
-        packet.is_keyframe = sample.keyframe
-        packet.stream = stream
-        try:
-            self._container.mux(packet)
-        except av.FFmpegError as exc:
-            raise FeedError(f"MPEG-TS muxer rejected a {kind} sample at {dts / TS_CLOCK:.3f}s: {exc}") from exc
+        if last is None or sample.dts > last:
+            self._last_dts[kind] = sample.dts
+            return sample
+        self._last_dts[kind] = last + 1
+        return Sample(pts=max(sample.pts, last + 1), dts=last + 1, duration=sample.duration, data=sample.data,
+                      keyframe=sample.keyframe)
 
 
-def _replace_data(sample: Sample, data: bytes) -> Sample:
-    return Sample(pts=sample.pts, dts=sample.dts, duration=sample.duration, data=data, keyframe=sample.keyframe)
+def _span(samples: Sequence[Sample]) -> int:
+    """Media time a segment's samples cover (90 kHz); a last sample without a duration counts one step."""
+    if not samples:
+        return 0
+    last = samples[-1]
+    step = last.duration or ((last.dts - samples[0].dts) // max(1, len(samples) - 1))
+    return last.dts - samples[0].dts + step
+
+
+TsRemuxer = Remuxer  # the name the feed had while MPEG-TS was its only container
 
 
 def _video_config(segment: DemuxedSegment) -> VideoConfig:
@@ -193,7 +210,7 @@ def _video_config(segment: DemuxedSegment) -> VideoConfig:
         return parse_avcc(segment.extradata)
     if segment.codec == "hevc":
         return parse_hvcc(segment.extradata)
-    raise ValueError(f"video codec {segment.codec!r} is not supported (h264, hevc)")
+    raise ValueError(f"video codec {segment.codec!r} cannot go into MPEG-TS (h264, hevc)")
 
 
 def _rewrite_video(segment: DemuxedSegment) -> list[bytes]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import av
 
@@ -38,57 +39,94 @@ class Sample:
 
 @dataclass(frozen=True, kw_only=True)
 class DemuxedSegment:
-    """A segment's samples plus what the remuxer needs of its rendition's configuration."""
+    """One track's samples of a segment plus what the remuxer needs of its rendition's configuration.
+
+    ``in_band``: the samples already carry their configuration (Annex-B with parameter sets, ADTS),
+    as MPEG-TS and packed audio deliver them; ISO-BMFF and Matroska samples are length-prefixed or
+    raw and need the rendition's ``extradata``. ``source`` reopens the container (bytes, format) for
+    a muxer that copies stream parameters from it.
+    """
 
     kind: str
     codec: str
     extradata: bytes
     samples: tuple[Sample, ...]
     protected: bool
+    in_band: bool = False
+    width: int = 0
+    height: int = 0
+    sample_rate: int = 0
+    channels: int = 0
+    layout: str = ""
+    source: tuple[bytes, str] = (b"", "mp4")
 
 
 def demux_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None) -> DemuxedSegment:
     """Demux (and decrypt) the ``kind`` track of ``init + data``; raise a :class:`FeedError` subclass on failure."""
     if kind not in ("video", "audio"):
         raise ValueError(f"kind must be 'video' or 'audio', not {kind!r}")
-    protection = track_protection(init)
+    parts = demux_fmp4(init, data, key=key, kinds=(kind,))
+    if not parts:
+        raise SegmentFormatError(f"segment has no {kind} track")
+    return parts[0]
+
+
+def demux_fmp4(init: bytes, data: bytes, *, key: bytes | None, kinds: tuple[str, ...] = ("video", "audio"),
+               fmt: str = "mp4") -> tuple[DemuxedSegment, ...]:
+    """Every track of ``kinds`` in an ISO-BMFF (or WebM, ``fmt="matroska"``) init + media segment."""
+    protection = track_protection(init) if fmt == "mp4" else None
     if protection is not None and key is None:
-        raise KeyRequired(f"{kind} track is protected ({protection.scheme or 'unknown scheme'}) and no key was given")
+        raise KeyRequired(f"{'/'.join(kinds)} track is protected ({protection.scheme or 'unknown scheme'}) and no key was given")
     if protection is not None and protection.scheme not in ("cenc", ""):
         raise SegmentFormatError(f"protection scheme {protection.scheme!r} is not supported (only 'cenc')")
     options = {"decryption_key": key.hex()} if (protection is not None and key is not None) else {}
-    try:
-        with av.open(io.BytesIO(init + data), format="mp4", options=options) as container:
-            streams = container.streams.video if kind == "video" else container.streams.audio
-            if not streams:
-                raise SegmentFormatError(f"segment has no {kind} track")
-            stream = streams[0]
-            ctx = stream.codec_context
-            to_ts = _TsClock(stream.time_base or Fraction(1, TS_CLOCK))
-            samples = tuple(
-                Sample(
-                    pts=to_ts(p.pts if p.pts is not None else p.dts),
-                    dts=to_ts(p.dts if p.dts is not None else p.pts),
-                    duration=to_ts(p.duration or 0),
-                    data=bytes(p),
-                    keyframe=p.is_keyframe,
-                )
-                for p in container.demux(stream)
-                if p.size and (p.dts is not None or p.pts is not None)
-            )
-            segment = DemuxedSegment(
-                kind=kind,
-                codec=ctx.name,
-                extradata=bytes(ctx.extradata or b""),
-                samples=samples,
-                protected=protection is not None,
-            )
-            audio_params = (ctx.sample_rate, ctx.layout) if kind == "audio" else None
-    except av.FFmpegError as exc:
-        raise SegmentFormatError(f"{kind} segment could not be demuxed: {exc}") from exc
+    parts = demux_container(init + data, fmt, kinds=kinds, options=options, in_band=False,
+                            protected=protection is not None)
     if protection is not None:
-        _verify_decodes(segment, audio_params)
-    return segment
+        for part in parts:
+            _verify_decodes(part)
+    return parts
+
+
+def demux_container(data: bytes, fmt: str, *, kinds: tuple[str, ...], options: dict[str, str] | None = None,
+                    in_band: bool, protected: bool = False, offset_90k: int = 0) -> tuple[DemuxedSegment, ...]:
+    """The first track of each kind in ``kinds`` that ``data`` (a whole container in format ``fmt``) holds."""
+    try:
+        with av.open(io.BytesIO(data), "r", format=fmt, options=options or {}) as container:
+            chosen = []
+            for kind in kinds:
+                streams = container.streams.video if kind == "video" else container.streams.audio
+                if streams:
+                    chosen.append((kind, streams[0]))
+            packets: dict[int, list[Sample]] = {stream.index: [] for _, stream in chosen}
+            clocks = {stream.index: _TsClock(stream.time_base or Fraction(1, TS_CLOCK)) for _, stream in chosen}
+            for p in container.demux(*(stream for _, stream in chosen)) if chosen else ():
+                if not p.size or (p.dts is None and p.pts is None):
+                    continue
+                to_ts = clocks[p.stream.index]
+                pts = p.pts if p.pts is not None else p.dts
+                dts = p.dts if p.dts is not None else p.pts
+                assert pts is not None and dts is not None
+                packets[p.stream.index].append(Sample(
+                    pts=to_ts(pts) + offset_90k, dts=to_ts(dts) + offset_90k,
+                    duration=to_ts(p.duration or 0), data=bytes(p), keyframe=p.is_keyframe,
+                ))
+            parts = tuple(_part(kind, stream.codec_context, tuple(packets[stream.index]), data, fmt, in_band, protected)
+                          for kind, stream in chosen)
+    except av.FFmpegError as exc:
+        raise SegmentFormatError(f"{'/'.join(kinds)} segment could not be demuxed as {fmt}: {exc}") from exc
+    return tuple(p for p in parts if p.samples)
+
+
+def _part(kind: str, ctx: Any, samples: tuple[Sample, ...], data: bytes, fmt: str,
+          in_band: bool, protected: bool) -> DemuxedSegment:
+    audio = kind == "audio"
+    return DemuxedSegment(
+        kind=kind, codec=ctx.codec.canonical_name, extradata=bytes(ctx.extradata or b""), samples=samples,
+        protected=protected, in_band=in_band, width=0 if audio else ctx.width, height=0 if audio else ctx.height,
+        sample_rate=ctx.sample_rate if audio else 0, channels=ctx.channels if audio else 0,
+        layout=ctx.layout.name if audio else "", source=(data, fmt),
+    )
 
 
 class _TsClock:
@@ -109,17 +147,18 @@ class _TsClock:
         return quotient
 
 
-def _verify_decodes(segment: DemuxedSegment, audio_params: tuple | None) -> None:
+def _verify_decodes(segment: DemuxedSegment) -> None:
     """Decode the first samples strictly; ciphertext (no or wrong key) fails here instead of in libmpv."""
     samples = segment.samples[: _VERIFY_PACKETS[segment.kind]]
     if not samples:
         return
     try:
-        ctx = av.CodecContext.create(segment.codec, "r")
+        ctx: Any = av.CodecContext.create(segment.codec, "r")  # an audio/video context: PyAV's stubs type the base
         if segment.extradata:
             ctx.extradata = segment.extradata
-        if audio_params is not None:
-            ctx.sample_rate, ctx.layout = audio_params
+        if segment.kind == "audio":
+            ctx.sample_rate = segment.sample_rate
+            ctx.layout = segment.layout
         ctx.options = {"err_detect": "explode"}
         for sample in samples:
             ctx.decode(av.Packet(sample.data))

@@ -21,6 +21,8 @@ from .errors import ManifestError
 NS_DASH = "urn:mpeg:dash:schema:mpd:2011"
 NS_CENC = "urn:mpeg:cenc:2013"
 NS_XLINK = "http://www.w3.org/1999/xlink"
+NS_DASHIF_CPS = "https://dashif.org/CPS"  # dashif:laurl (DASH-IF IOP v4.3 §7.7.4.2)
+NS_DASHIF_CLEARKEY = "http://dashif.org/guidelines/clearKey"  # clearkey:Laurl (the older spelling)
 
 MP4_PROTECTION_SCHEME = "urn:mpeg:dash:mp4protection:2011"
 

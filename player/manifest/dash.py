@@ -13,7 +13,7 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element
 
-from .convert import (MP4_PROTECTION_SCHEME, NS_CENC, NS_XLINK, child, children, from_base64, local_name,
+from .convert import (MP4_PROTECTION_SCHEME, NS_CENC, NS_DASHIF_CLEARKEY, NS_DASHIF_CPS, NS_XLINK, child, children, from_base64, local_name,
                       namespace, ns_attr, q, to_conditional_uint, to_duration, to_frame_rate, to_int, to_kid)
 from .dash_segments import Context, addressing
 from .errors import ManifestError, located
@@ -86,10 +86,10 @@ def _presentation(root: Element, url: str) -> Presentation:
         starts.append(start)
         prev_end = None if start is None or dur is None else start + dur
     for i, p in enumerate(raw_periods):
-        start = starts[i] if starts[i] is not None else 0.0
+        start = starts[i] or 0.0
         dur = to_duration(p.get("duration"), name="Period@duration")
         if dur is None:
-            nxt = starts[i + 1] if i + 1 < len(starts) else None
+            nxt: float | None = starts[i + 1] if i + 1 < len(starts) else None
             if nxt is not None:
                 dur = nxt - start
             elif total is not None:
@@ -146,7 +146,7 @@ def _kind(aset: Element, reps: list[Element]) -> TrackKind | None:
     return None
 
 
-def _protection(elements: list[Element], ns: str | None) -> Protection | None:
+def _protection(elements: list[Element], ns: str | None, base: str) -> Protection | None:
     """ContentProtection (§5.8.4.1, ISO/IEC 23001-7 §11.2): the scheme from the mp4protection
     descriptor, ``default_KID`` and ``pssh`` read in the ``urn:mpeg:cenc:2013`` namespace under
     whatever prefix the document bound to it. A malformed ``default_KID`` is an error (it is what
@@ -156,8 +156,10 @@ def _protection(elements: list[Element], ns: str | None) -> Protection | None:
         return None
     scheme = None
     kid = None
+    license_url = None
     psshs: list[bytes] = []
     for cp in elements:
+        license_url = license_url or _laurl(cp, base)
         if (cp.get("schemeIdUri") or "").strip().lower() == MP4_PROTECTION_SCHEME:
             scheme = (cp.get("value") or "cenc").strip().lower() or "cenc"
         kid = kid or to_kid(ns_attr(cp, "default_KID", NS_CENC))
@@ -169,7 +171,18 @@ def _protection(elements: list[Element], ns: str | None) -> Protection | None:
                     continue  # advisory data of some DRM system; default_KID is what we rely on
                 if looks_like_pssh(box) and box not in psshs:
                     psshs.append(box)
-    return Protection(scheme=scheme or "cenc", default_kid=kid, pssh=tuple(psshs))
+    return Protection(scheme=scheme or "cenc", default_kid=kid, pssh=tuple(psshs), license_url=license_url)
+
+
+def _laurl(cp: Element, base: str) -> str | None:
+    """The W3C ClearKey licence server a ContentProtection names: ``dashif:laurl`` (DASH-IF IOP
+    §7.7.4.2) or the older ``clearkey:Laurl`` (DASH-IF ClearKey guidelines), resolved against the BaseURL."""
+    for ns in (NS_DASHIF_CPS, NS_DASHIF_CLEARKEY):
+        for local in ("laurl", "Laurl"):
+            el = cp.find(q(local, ns))
+            if el is not None and el.text and el.text.strip():
+                return resolve(base, el.text.strip())
+    return None
 
 
 def _track(period: Element, aset: Element, start: float, duration: float | None, bases: tuple[str, ...],
@@ -184,9 +197,9 @@ def _track(period: Element, aset: Element, start: float, duration: float | None,
     for i, rep in enumerate(reps):
         rid = rep.get("id") or f"{aset.get('id') or 'a'}-{i}"
         bandwidth = to_int(rep.get("bandwidth"), name="bandwidth", default=0) or 0
-        prot = _protection(aset_cp + children(rep, "ContentProtection", ns), ns)
+        prot = _protection(aset_cp + children(rep, "ContentProtection", ns), ns, (_bases(abases, rep, ns) or ("",))[0])
 
-        def attr(name: str) -> str | None:
+        def attr(name: str, rep: Element = rep) -> str | None:  # inherited from the AdaptationSet
             return rep.get(name) if rep.get(name) is not None else aset.get(name)
 
         ctx = Context(bases=_bases(abases, rep, ns), rep_id=rid, bandwidth=bandwidth, period_start_s=start,

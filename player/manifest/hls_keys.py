@@ -3,7 +3,8 @@
 Several EXT-X-KEY tags with different KEYFORMATs may apply at once (one per DRM system); a new
 tag replaces the one with the same KEYFORMAT and ``METHOD=NONE`` clears them all. We pick the
 key we can use: W3C ClearKey (our backend emits ``SAMPLE-AES-CTR`` with a ``data:`` URI holding
-the PSSH box), then ``identity`` (AES-128 with an http(s) key URI), then whatever comes first.
+the PSSH box; other packagers write ``KEYFORMAT="org.w3.clearkey"`` whose URI is the W3C ClearKey
+licence server, EME §9.1.4, and ``KEYID`` the KID), then ``identity`` (AES-128 with an http(s) key URI), then whatever comes first.
 Key URIs of DRM systems we do not implement (FairPlay ``skd:``, Widevine/PlayReady data) are
 never fetched, so they are kept only as PSSH boxes, not resolved as URLs. ``data:`` key URIs are
 accepted (inline material, nothing to fetch); ``file:`` and other schemes are refused.
@@ -19,6 +20,7 @@ from .pssh import kids_of_pssh, looks_like_pssh
 from .uris import data_uri_bytes, resolve
 
 CLEARKEY_KEYFORMAT = "urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b"
+W3C_CLEARKEY = "org.w3.clearkey"
 IDENTITY = "identity"
 
 _SCHEMES = {
@@ -62,7 +64,7 @@ class KeyState:
     def _build(self) -> Protection | None:
         if not self.by_format:
             return None
-        for preferred in (CLEARKEY_KEYFORMAT, IDENTITY):
+        for preferred in (CLEARKEY_KEYFORMAT, W3C_CLEARKEY, IDENTITY):
             if preferred in self.by_format:
                 chosen = preferred
                 break
@@ -88,6 +90,7 @@ class KeyState:
                 if looks_like_pssh(box):
                     psshs.append(box)
         key_uri: str | None = None
+        license_url = resolve(self.url, attrs["URI"]) if chosen == W3C_CLEARKEY else None
         if chosen in (IDENTITY, CLEARKEY_KEYFORMAT):
             # A data: key URI is inline key material or a PSSH box (nothing is fetched), which
             # rfc8216bis §4.4.4.4 allows; any other non-http(s) scheme is refused.
@@ -99,4 +102,5 @@ class KeyState:
                     kid = kids[0]
                     break
         return Protection(scheme=_SCHEMES.get(method, method.lower()), default_kid=kid, pssh=tuple(psshs),
-                          key_uri=key_uri, iv=iv.rjust(16, b"\0") if iv else None, key_format=chosen)
+                          key_uri=key_uri, iv=iv.rjust(16, b"\0") if iv else None, key_format=chosen,
+                          license_url=license_url)

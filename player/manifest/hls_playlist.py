@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from .convert import to_float, to_frame_rate, to_int
 from .errors import ManifestError, located
 from .hls_keys import KeyState
+from .limits import MAX_SEGMENTS, charge
 from .model import ByteRange, Protection, SegmentRef
 from .uris import check_base, resolve
 
@@ -277,10 +278,17 @@ def parse_media(data: str | bytes, url: str, *, variables: Mapping[str, str] | N
 
     ``variables`` are the multivariant playlist's EXT-X-DEFINEs, available to ``IMPORT``.
     LL-HLS parts and preload hints are ignored (we fetch whole segments); EXT-X-GAP segments are
-    dropped from the list; EXT-X-SKIP advances the numbering by the skipped count.
+    kept with ``gap=True`` (the timeline stays whole; a player reports them skipped); each segment
+    carries its discontinuity sequence number (EXT-X-DISCONTINUITY-SEQUENCE plus the
+    EXT-X-DISCONTINUITY tags before it, RFC 8216 §4.4.3.3) as ``timeline``; EXT-X-SKIP advances the
+    numbering by the skipped count.
     """
     check_base(url)
-    lines = split_lines(decode(data, url), url)
+    text = decode(data, url)
+    if text.count("#EXTINF") > MAX_SEGMENTS:  # before the lines and segments cost memory
+        raise ManifestError(f"more than {MAX_SEGMENTS} segments in one playlist", source=url)
+    lines = split_lines(text, url)
+    del text
     ctx = _Lines(url=url, variables={}, imported=variables or {})
     keys = KeyState(url=url)
     segments: list[SegmentRef] = []
@@ -295,6 +303,7 @@ def parse_media(data: str | bytes, url: str, *, variables: Mapping[str, str] | N
     init: SegmentRef | None = None
     next_offset: dict[str, int] = {}
     skipped = 0
+    timeline = 0
     index = 0
     t = 0.0
     for n, ln, name, value in _tags(lines, ctx, url):
@@ -321,6 +330,11 @@ def parse_media(data: str | bytes, url: str, *, variables: Mapping[str, str] | N
             byterange = _byte_range(value, url=url, line=n)
         elif name == "#EXT-X-DISCONTINUITY":
             discontinuity = True
+            timeline += 1
+        elif name == "#EXT-X-DISCONTINUITY-SEQUENCE":
+            if seq_seen_segment:
+                raise ManifestError("EXT-X-DISCONTINUITY-SEQUENCE after the first segment (§4.4.3.3)", source=url, line=n)
+            timeline = to_int(value, name="EXT-X-DISCONTINUITY-SEQUENCE") or 0
         elif name == "#EXT-X-GAP":
             gap = True
         elif name == "#EXT-X-SKIP":
@@ -349,12 +363,15 @@ def parse_media(data: str | bytes, url: str, *, variables: Mapping[str, str] | N
                 rng = ByteRange(offset, length)
                 next_offset[uri] = offset + length
             seq_seen_segment = True
-            if not gap:
-                segments.append(SegmentRef(
-                    number=media_sequence + skipped + index, start_s=t, duration_s=duration, urls=(uri,),
-                    byte_range=rng, init=init, protection=keys.protection(), discontinuity=discontinuity))
+            if len(segments) >= MAX_SEGMENTS:
+                raise ManifestError(f"more than {MAX_SEGMENTS} segments in one playlist", source=url, line=n)
+            segments.append(SegmentRef(
+                number=media_sequence + skipped + index, start_s=t, duration_s=duration, urls=(uri,),
+                byte_range=rng, init=init, protection=keys.protection(), discontinuity=discontinuity,
+                timeline=timeline, gap=gap))
             t += duration
             index += 1
             duration, byterange, discontinuity, gap = None, None, False, False
+    charge(len(segments), "the playlist")
     return MediaPlaylist(url=url, target_duration=target, media_sequence=media_sequence, segments=tuple(segments),
                          endlist=endlist, playlist_type=playlist_type, iframes_only=iframes)

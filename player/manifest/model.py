@@ -56,6 +56,7 @@ class Protection:
     key_uri: str | None = None
     iv: bytes | None = None
     key_format: str | None = None
+    license_url: str | None = None  # W3C ClearKey licence server the manifest names (dashif:laurl, HLS org.w3.clearkey)
 
     def iv_for(self, segment: SegmentRef) -> bytes | None:
         """The IV to decrypt ``segment`` with: explicit, or for AES-128 the 128-bit big-endian
@@ -79,6 +80,8 @@ class SegmentRef:
     init: SegmentRef | None = None
     protection: Protection | None = None
     discontinuity: bool = False
+    timeline: int = 0  # HLS discontinuity sequence number / DASH period index: timestamps restart between timelines
+    gap: bool = False  # HLS EXT-X-GAP: the segment is known to be missing (RFC 8216bis §4.4.4.7); never fetched
 
     @property
     def end_s(self) -> float:

@@ -65,3 +65,24 @@ def test_bad_input_is_our_error_and_exit_1(traces: Path, capsys: pytest.CaptureF
         run_cli([str(traces / "hsdpa")], algorithms=None, ladder=str(traces / "missing.json"), json_path=None)
     assert main(["abr-bench", str(traces / "nowhere")]) == 1
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_buffer_latency_flags_and_the_built_in_ladder(tmp_path: Path, shared_dir: Path) -> None:
+    """Without a ladders/ folder the built-in netflix10 ladder is used; --latency replaces every trace's
+    latency (0 ms: a faster startup than the traces' 80 ms), --buffer is recorded, and the log-utility
+    and startup metrics are in the JSON beside QoE_lin."""
+    (tmp_path / "fcc").mkdir()
+    for f in sorted((shared_dir / "abr-traces" / "fcc").iterdir())[:2]:
+        shutil.copy(f, tmp_path / "fcc")
+    runs = {}
+    for name, extra in (("base", []), ("fast", ["--buffer", "10", "--latency", "0"])):
+        out = tmp_path / f"{name}.json"
+        assert main(["abr-bench", str(tmp_path / "fcc"), "--algorithms", "throughput", "--json", str(out), *extra]) == 0
+        runs[name] = json.loads(out.read_text())
+    assert runs["base"]["ladder"].startswith("netflix10") and runs["base"]["buffer_s"] == 25.0
+    assert runs["fast"]["buffer_s"] == 10.0 and runs["fast"]["latency_ms"] == 0.0
+    base, fast = runs["base"]["sets"]["fcc"]["throughput"], runs["fast"]["sets"]["fcc"]["throughput"]
+    assert base["startup_s"] - 0.09 < fast["startup_s"] < base["startup_s"] - 0.07  # the link moves on meanwhile
+    for key in ("qoe_log", "startup_below_s", "qoe_first_10s"):
+        assert isinstance(base[key], float)
+    assert main(["abr-bench", str(tmp_path / "fcc"), "--buffer", "-1"]) == 1

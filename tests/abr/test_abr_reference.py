@@ -1,6 +1,7 @@
-"""The simulator reproduces the reference figures of shared/abr-traces/README.md (Sabre setting:
-25 s buffer, 80 ms latency, first segment at the lowest rung) within 3 % for BOLA-E and DYNAMIC, on
-the full fcc + hsdpa sets (about 10 s of CPU on two cores)."""
+"""The simulator and the baselines reproduce the reference figures of shared/abr-traces/README.md
+(Sabre setting: 25 s buffer, 80 ms latency, first segment at the lowest rung) on the full fcc + hsdpa
+sets: BOLA-E and DYNAMIC within 3 %, the faithful RobustMPC within 1 % (about 2 min of CPU on two
+cores, hence ``slow``; ``benchmarks/abr_reference.py`` prints every figure)."""
 from __future__ import annotations
 
 import re
@@ -11,7 +12,8 @@ import pytest
 from abr.bench import run_bench
 from abr.metrics import summarize
 
-ROWS = {"bola-e": "BOLA-E", "dynamic": "DYNAMIC"}
+ROWS = {"bola-e": "BOLA-E", "dynamic": "DYNAMIC", "robust-mpc": "RobustMPC"}
+TOLERANCE = {"bola-e": 0.03, "dynamic": 0.03, "robust-mpc": 0.01}
 
 
 def reference_figures(readme: Path) -> dict[str, tuple[float, float]]:
@@ -25,8 +27,9 @@ def reference_figures(readme: Path) -> dict[str, tuple[float, float]]:
     return out
 
 
-def test_bola_e_and_dynamic_match_the_reference_table(shared_dir: Path) -> None:
-    """Per set mean QoE_lin within 3 % of the published Sabre figures."""
+@pytest.mark.slow
+def test_baselines_match_the_reference_table(shared_dir: Path) -> None:
+    """Per set mean QoE_lin within the tolerance of the published figures."""
     root = shared_dir / "abr-traces"
     ref = reference_figures(root / "README.md")
     assert set(ref) == set(ROWS)
@@ -34,5 +37,5 @@ def test_bola_e_and_dynamic_match_the_reference_table(shared_dir: Path) -> None:
     for name, (fcc, hsdpa) in ref.items():
         got_fcc = summarize(result.sessions["fcc"][name]).qoe_lin
         got_hsdpa = summarize(result.sessions["hsdpa"][name]).qoe_lin
-        assert got_fcc == pytest.approx(fcc, rel=0.03), name
-        assert got_hsdpa == pytest.approx(hsdpa, rel=0.03), name
+        assert got_fcc == pytest.approx(fcc, rel=TOLERANCE[name]), name
+        assert got_hsdpa == pytest.approx(hsdpa, rel=TOLERANCE[name]), name

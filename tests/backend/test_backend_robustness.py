@@ -69,10 +69,12 @@ def test_telemetry_is_idempotent_by_event_id(reelbox_backend: Backend, api: http
     """Re-sending a batch stores nothing new; only new event ids are counted and stored."""
     acct = register_and_login(api, "tel@example.org")
     batch = {"events": [{"event_id": f"e{i}", "type": "segment", "ts": 1.5 * i, "bytes": 1000} for i in range(5)]}
-    assert api.post("/telemetry", json=batch, headers=acct["headers"]).json() == {"accepted": 5, "duplicates": 0}
-    assert api.post("/telemetry", json=batch, headers=acct["headers"]).json() == {"accepted": 0, "duplicates": 5}
-    more = {"events": batch["events"][3:] + [{"event_id": "e9", "type": "stall"}]}
-    assert api.post("/telemetry", json=more).json() == {"accepted": 1, "duplicates": 2}
+    assert api.post("/telemetry", json=batch, headers=acct["headers"]).json() == {"accepted": 5, "duplicates": 0,
+                                                                                   "rejected": 0}
+    assert api.post("/telemetry", json=batch, headers=acct["headers"]).json() == {"accepted": 0, "duplicates": 5,
+                                                                                   "rejected": 0}
+    more = {"events": batch["events"][3:] + [{"event_id": "e9", "type": "stall_start"}]}
+    assert api.post("/telemetry", json=more).json() == {"accepted": 1, "duplicates": 2, "rejected": 0}
     db = open_db(reelbox_backend.data_dir)
     rows = list(db.query("SELECT event_id, type FROM telemetry ORDER BY event_id"))
     db.conn.close()
@@ -83,9 +85,9 @@ def test_telemetry_refuses_secret_looking_fields(api: httpx.Client) -> None:
     """An event carrying a field named like a token or key is refused whole (422 sensitive_field)."""
     for event in ({"event_id": "s1", "access_token": "abc"}, {"event_id": "s2", "detail": {"content_key": "00"}},
                   {"event_id": "s3", "password": "pw"}):
-        r = api.post("/telemetry", json={"events": [event, {"event_id": "fine"}]})
+        r = api.post("/telemetry", json={"events": [event, {"event_id": "fine", "type": "pause"}]})
         assert r.status_code == 422 and r.json()["code"] == "sensitive_field", event
-    assert api.post("/telemetry", json={"events": [{"event_id": "fine"}]}).json()["accepted"] == 1
+    assert api.post("/telemetry", json={"events": [{"event_id": "fine", "type": "pause"}]}).json()["accepted"] == 1
 
 
 def test_progress_older_update_never_overwrites_newer(api: httpx.Client) -> None:

@@ -33,13 +33,15 @@ def test_bundle_plays_headless_without_the_venv(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not os.access(EXE, os.X_OK), reason="bundle not built (make bundle)")
 def test_bundle_contents() -> None:
-    """libmpv is not shipped (system libmpv2); Qt's xcb/offscreen plugins and QtWidgets are."""
+    """libmpv and the backend extra are not shipped (system libmpv2; a client); Qt's xcb/offscreen plugins and QtWidgets are."""
     internal = EXE.parent / "_internal"
     assert internal.is_dir()
     assert not list(internal.rglob("libmpv.so*"))
     platforms = internal / "PySide6" / "Qt" / "plugins" / "platforms"
     assert (platforms / "libqxcb.so").exists() and (platforms / "libqoffscreen.so").exists()
     assert (internal / "PySide6" / "QtWidgets.abi3.so").exists()
+    for backend_only in ("backend_stub", "fastapi", "uvicorn", "imageio_ffmpeg", "PIL", "argon2"):
+        assert not list(internal.rglob(f"{backend_only}*")), f"{backend_only} in the client bundle"
 
 
 def test_clean_env_has_no_venv() -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 from ui.app.api import CatalogApi
 from ui.app.config import AppConfig, save_config
 from ui.app.engine_thread import EngineThread
@@ -36,9 +36,8 @@ class AppContext:
 
     def connect(self, backend_url: str) -> None:
         """A fresh (not yet signed-in) backend client for ``backend_url``; old clients close on the engine loop."""
-        old_backend, old_api = self.backend, self.api
+        old_backend = self.backend
         self.backend = BackendClient(backend_url)
         self.api = CatalogApi(self.backend)
-        for closer in (old_api, old_backend):
-            if closer is not None:
-                self.engine.submit(closer.aclose())
+        if old_backend is not None:
+            self.engine.submit(old_backend.aclose())

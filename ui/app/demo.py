@@ -19,7 +19,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog
 
+from downloads.progress_bar import TerminalBar
 from ui.app.lifecycle import SignalQuitter, Watchdog
+from ui.bundled_backend import backend_module
 
 DIALOG_STEPS = 1000
 
@@ -48,10 +50,10 @@ class DemoStarter(QObject):
         self._thread.start()
 
     def _run(self) -> None:
-        from backend_stub.encode.catalog import build_demo_catalog
-        from backend_stub.server import Backend, BackendError
-
         try:
+            build_demo_catalog = backend_module("encode.catalog").build_demo_catalog
+            server = backend_module("server")
+            Backend, BackendError = server.Backend, server.BackendError
             build_demo_catalog(self.data_dir, self.progress.emit, cancel=self._cancel.is_set)
             if self._cancel.is_set():
                 return
@@ -88,23 +90,27 @@ def _progress_dialog() -> QProgressDialog:
 
 def run_demo(args: argparse.Namespace) -> int:
     """``reelbox demo [--port N] [--data DIR] [--tv]``; 0 after a normal quit or SIGTERM/SIGINT."""
-    from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD, resolve_data_dir
     from ui.app.main import build_window, make_app
+
+    config = backend_module("config")  # first: a missing [backend] extra fails before any window opens
+    DEMO_EMAIL, DEMO_PASSWORD, resolve_data_dir = config.DEMO_EMAIL, config.DEMO_PASSWORD, config.resolve_data_dir
 
     app = make_app()
     port = int(getattr(args, "port", 8700) or 0)
     starter = DemoStarter(resolve_data_dir(getattr(args, "data", None)), port=port)
     dialog = _progress_dialog()
     watchdog = Watchdog()
+    bar = TerminalBar()
     held: dict[str, Any] = {}
 
     def on_progress(fraction: float, message: str) -> None:
         dialog.setValue(int(max(0.0, min(1.0, fraction)) * DIALOG_STEPS))
         dialog.setLabelText(message or "Preparing the demo catalog…")
-        print(f"\rdemo catalog {fraction * 100:5.1f} % {message[:60]:60}", end="", file=sys.stderr, flush=True)
+        bar.draw(fraction, f"demo catalog {message[:60]:60}")
 
     def on_ready(api_url: str) -> None:
-        print(f"\nReelbox demo backend: {api_url}/api/v1", file=sys.stderr, flush=True)
+        bar.end()
+        print(f"Reelbox demo backend: {api_url}/api/v1", file=sys.stderr, flush=True)
         dialog.close()
         # a port picked for this run (--port 0, or the asked one was busy) is dead after it: not saved
         ephemeral = port == 0 or not api_url.endswith(f":{port}")
@@ -144,7 +150,7 @@ def run_demo(args: argparse.Namespace) -> int:
         backend = starter.finish()
         if backend is not None:
             backend.stop()
-        print(file=sys.stderr)
+        bar.end()
     if "error" in held:
         raise held["error"]
     return code

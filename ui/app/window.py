@@ -268,7 +268,7 @@ class MainWindow(QMainWindow):
         self.player.play(title_id, start_s, title)
 
     def _play_download(self, info: Any) -> None:
-        from player.session import PlaybackSession, SessionOptions
+        from player.playback import PlaybackSession, SessionOptions
 
         bridge = self.downloads
         ctx = self.ctx

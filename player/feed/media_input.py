@@ -1,0 +1,63 @@
+"""Any segment a CDN serves → timestamped samples per track: the one entry point of the feed's inputs.
+
+What arrives is told by its first bytes, not by the URL (CDNs serve ``.ts`` as ``video/mp2t``,
+``application/octet-stream`` or worse):
+- MPEG-TS (sync byte 0x47 every 188 bytes, ISO/IEC 13818-1): video and audio already in-band
+  (Annex-B with parameter sets, ADTS); timestamps are the encoder's 90 kHz clock;
+- packed audio (an ID3 tag first, RFC 8216 §3.4): :mod:`.packed_audio`;
+- WebM/Matroska (EBML magic in the init segment): VP9/AV1/Opus with the init's Tracks;
+- otherwise ISO-BMFF/CMAF with its init segment (:mod:`.segment_reader`, CENC decrypted there).
+HLS AES-128 (whole-segment CBC) is removed first, with the key and IV the caller worked out.
+A segment of kind ``video`` also yields the audio multiplexed into it (``with_audio``), so muxed
+HLS variants play with sound — and a lone media playlist (which says nothing of its kind) of
+audio-only segments plays as audio.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .aes128 import decrypt_aes128
+from .errors import SegmentFormatError
+from .packed_audio import demux_packed_audio, looks_packed_audio
+from .segment_reader import DemuxedSegment, demux_container, demux_fmp4
+
+TS_PACKET = 188
+_EBML = b"\x1a\x45\xdf\xa3"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Aes128Key:
+    """The key and IV of one AES-128 segment (never logged, never written)."""
+
+    key: bytes
+    iv: bytes
+
+    def __repr__(self) -> str:
+        return "Aes128Key(<redacted>)"
+
+
+def looks_mpegts(data: bytes) -> bool:
+    return len(data) >= TS_PACKET and data[0] == 0x47 and (len(data) < 2 * TS_PACKET or data[TS_PACKET] == 0x47)
+
+
+def read_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None = None, aes: Aes128Key | None = None,
+                 with_audio: bool = False) -> tuple[DemuxedSegment, ...]:
+    """The tracks of one media segment of ``kind`` (plus multiplexed audio when ``with_audio``), in order."""
+    if kind not in ("video", "audio"):
+        raise ValueError(f"kind must be 'video' or 'audio', not {kind!r}")
+    if aes is not None:
+        data = decrypt_aes128(data, aes.key, aes.iv)
+    kinds = ("video", "audio") if kind == "video" and with_audio else (kind,)
+    if looks_mpegts(data):
+        parts = demux_container(data, "mpegts", kinds=kinds, in_band=True)
+    elif looks_packed_audio(data):
+        parts = (demux_packed_audio(data),) if kind == "audio" else ()
+    elif not init:
+        raise SegmentFormatError(f"{kind} segment is neither MPEG-TS nor packed audio and has no init segment")
+    elif init.startswith(_EBML):
+        parts = demux_container(init + data, "matroska", kinds=kinds, in_band=False)
+    else:
+        parts = demux_fmp4(init, data, key=key, kinds=kinds)
+    if not any(p.kind == kind or with_audio for p in parts):  # an audio-only playlist may be listed as video
+        raise SegmentFormatError(f"segment has no {kind} track")
+    return parts

@@ -1,0 +1,86 @@
+"""A loopback CDN for the format corpus: files with byte ranges, and a W3C ClearKey licence server.
+
+Why not ``http.server``'s SimpleHTTPRequestHandler: it ignores ``Range`` (PLATFORM.md), and
+EXT-X-BYTERANGE content needs 206 answers. ``POST .../license`` answers a W3C ClearKey request
+(EME §9.1.4) with the corpus key for every KID asked, the way a real licence server would, so the
+licence URL carried in a manifest is exercised end to end. Binds 127.0.0.1, serves from a thread,
+and stops when its context ends.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from corpus import KEY, KID
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    root: Path
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server API
+        path = (self.root / self.path.split("?", 1)[0].lstrip("/")).resolve()
+        if self.root not in path.parents or not path.is_file():
+            self._answer(404, b"")
+            return
+        body = path.read_bytes()
+        m = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range") or "")
+        if m:
+            start = int(m.group(1))
+            end = min(int(m.group(2)) if m.group(2) else len(body) - 1, len(body) - 1)
+            self._answer(206, body[start:end + 1], {"Content-Range": f"bytes {start}-{end}/{len(body)}"})
+        else:
+            self._answer(200, body)
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server API
+        request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        if not self.path.split("?", 1)[0].endswith("/license"):
+            self._answer(404, b"")
+            return
+        kids = request.get("kids") or [_b64url(KID)]
+        keys = [{"kty": "oct", "kid": kid, "k": _b64url(KEY)} for kid in kids]
+        self._answer(200, json.dumps({"keys": keys, "type": "temporary"}).encode(), {"Content-Type": "application/json"})
+
+    def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A player that closes a connection early (libmpv does) is no server error worth a traceback."""
+
+
+@contextmanager
+def serve_corpus(root: Path) -> Iterator[str]:
+    """Serve ``root`` on 127.0.0.1 (any free port) for the life of the context; yields the base URL."""
+    handler = type("CorpusHandler", (_Handler,), {"root": root.resolve()})
+    server = _Server(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="corpus-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
