@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from player.backend import BackendClient
 from player.playback import PlaybackSession, SessionOptions
+from player.qoe import Notice
 from player.sync import run_synced
 from ui.app.config import AppConfig
 from ui.app.engine_thread import EngineThread
@@ -75,6 +76,13 @@ class PlayerController(QObject):
         self.paused = False
         self.last_stats = {}  # the previous session's figures say nothing about this one
         session = factory()
+        emit_notice = self.noticed.emit  # called on the engine thread: the signal queues it to the UI thread
+
+        def listen(event: object) -> None:
+            if isinstance(event, Notice):
+                emit_notice(event.message)
+
+        session.qoe.listeners.append(listen)
         self.session = session
 
         async def run() -> dict[str, Any]:

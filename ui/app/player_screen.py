@@ -316,8 +316,6 @@ class PlayerScreen(QWidget):
 
     def _on_finished(self, report: dict[str, Any]) -> None:
         """The end: offer the next title with a countdown, or leave."""
-        for notice in report.get("notices") or ():
-            self.show_notice(str(notice.get("message") if isinstance(notice, dict) else notice))
         following = self.next_title(self.title.id) if self.next_title and self.title and self._start else None
         if following is None:
             self.ended.emit()

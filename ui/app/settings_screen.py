@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from player.backend import BackendError, server_root
 from ui.app.config import AppConfig
@@ -69,10 +69,15 @@ class SettingsScreen(QWidget):
         buttons.addWidget(self.sign_out_button)
         buttons.addStretch(1)
         sections.addLayout(buttons)
-        layout.addWidget(column)
+        sections.addStretch(1)
+        scroll = QScrollArea()  # 10-foot type at 720p: the page scrolls rather than stretching the window
+        scroll.setWidget(column)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        layout.addWidget(scroll, 1)
         self.status = QLabel("")
         layout.addWidget(self.status)
-        layout.addStretch(1)
         for w in (self.backend_url, self.quality, self.parallel, self.abr, self.cdn, self.reset, self.sign_out_button):
             w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.load()

@@ -1,0 +1,76 @@
+"""Playback in the app on this machine's real conditions (offscreen Qt, libmpv with vo=null)."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend_stub.server import Backend
+from testkit import FAST_SETTINGS
+from tests.ui.conftest import sign_in
+
+SEGMENT_S = 2.0
+
+
+@pytest.fixture(scope="module")
+def long_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    """One clear 16 s title with three rungs, so a quality change has a full buffer ahead to drop."""
+    from backend_stub.encode import make_test_title
+
+    data = tmp_path_factory.mktemp("ui-long")
+    make_test_title(data, "ui-long", seconds=16, heights=(144, 240, 360))
+    backend = Backend(data, settings=FAST_SETTINGS, ingest_worker=False).start()
+    yield backend
+    backend.stop()
+
+
+def _height(window: Any) -> int | None:
+    return window.controller.last_stats.get("height")
+
+
+def test_chosen_quality_shows_within_a_segment_and_a_second(qtbot: Any, make_window: Any, long_backend: Backend) -> None:
+    """Once the picture is at the top rung with the buffer full ahead, choosing the lowest quality in the player's
+    menu changes the decoded picture's height within one segment + 1 s (it used to wait for the buffer to play out)."""
+    window = make_window(backend_url=long_backend.api_url)
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    window.go("title", "ui-long")
+    qtbot.waitUntil(lambda: window.title_page.title is not None, timeout=10000)
+    window.title_page.play.emit("ui-long", 0.0)
+    qtbot.waitUntil(lambda: _height(window) == 360 and (window.controller.last_stats.get("buffer_s") or 0) > 2 * SEGMENT_S,
+                    timeout=20000)
+    player = window.player
+    qtbot.waitUntil(lambda: player.quality.count() == 4, timeout=5000)
+    lowest = player.quality.findData(0)
+    chosen_at = time.monotonic()
+    player.quality.setCurrentIndex(lowest)
+    player.quality.activated.emit(lowest)  # what choosing the item in the open menu does
+    qtbot.waitUntil(lambda: _height(window) == 144, timeout=10000)
+    shown_after = time.monotonic() - chosen_at
+    print(f"chosen quality on screen after {shown_after:.2f} s")
+    assert shown_after <= SEGMENT_S + 1.0 + 0.25  # + the stats poll interval
+
+
+def test_no_sound_device_plays_to_the_end_with_a_notice(qtbot: Any, make_window: Any) -> None:
+    """With the default audio output on a machine without a sound device (this one), a title plays to its end,
+    finishes without an error, and the player says it plays without sound."""
+    window = make_window(ao="auto")
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    window.go("title", "ui-beta")
+    qtbot.waitUntil(lambda: window.title_page.title is not None, timeout=10000)
+    failures: list[str] = []
+    notices: list[str] = []
+    window.controller.failed.connect(failures.append)
+    window.controller.noticed.connect(notices.append)
+    with qtbot.waitSignal(window.controller.finished, timeout=30000) as ended:
+        window.title_page.play.emit("ui-beta", 0.0)
+    assert failures == [] and ended.args[0]["errors"] == []
+    assert ended.args[0]["played_s"] >= 5.0
+    assert notices and "sound" in notices[0].lower()
+    assert window.player.notice.text() == notices[0]
