@@ -74,3 +74,35 @@ def test_no_sound_device_plays_to_the_end_with_a_notice(qtbot: Any, make_window:
     assert ended.args[0]["played_s"] >= 5.0
     assert notices and "sound" in notices[0].lower()
     assert window.player.notice.text() == notices[0]
+
+
+def test_up_next_counts_down_and_languages_are_remembered(qtbot: Any, make_window: Any) -> None:
+    """Subtitles chosen on one title are on when the next starts (per user, saved); at the end of a title "Up next"
+    names the following one and starts it when its countdown ends."""
+    from ui.app import preferences
+
+    window = make_window()
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    window.go("title", "ui-alpha")
+    qtbot.waitUntil(lambda: window.title_page.title is not None, timeout=10000)
+    player = window.player
+    player.up_next.seconds = 1
+    window.title_page.play.emit("ui-alpha", 0.0)
+    qtbot.waitUntil(lambda: bool(window.controller.last_stats), timeout=20000)
+    player.choose_subtitles("en")
+    assert preferences.languages(window.ctx.config, "demo@reelbox.local") == (None, "en")
+    qtbot.waitUntil(lambda: window.controller.session is not None
+                    and window.controller.session.options.subtitle_language == "en", timeout=5000)
+    qtbot.waitUntil(player.up_next.isVisible, timeout=20000)
+    assert "Up next: Test ui-beta" in player.up_next.label.text()
+    qtbot.waitUntil(lambda: window.controller.title_id == "ui-beta" and window.controller.active, timeout=10000)
+    assert window.current[0] == "player" and player.top.title_label.text() == "Test ui-beta"
+
+    window.go_back()
+    window.go("title", "ui-alpha")
+    qtbot.waitUntil(lambda: window.title_page.title is not None and window.title_page.title.id == "ui-alpha", timeout=10000)
+    window.title_page.play.emit("ui-alpha", 0.0)
+    qtbot.waitUntil(lambda: window.controller.session is not None, timeout=5000)
+    assert window.controller.session.options.subtitle_language == "en" and player.subtitles.currentText() == "Subtitles en"
