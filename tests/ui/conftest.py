@@ -101,6 +101,17 @@ def sign_in(qtbot: Any, window: Any) -> None:
         qtbot.keyClick(window.signin.password, Qt.Key.Key_Return)
 
 
+def open_title(qtbot: Any, make_window: Callable[..., Any], title_id: str, **window_options: Any) -> Any:
+    """A new window, signed in by keyboard, showing ``title_id``'s page (loaded)."""
+    window = make_window(**window_options)
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    window.go("title", title_id)
+    qtbot.waitUntil(lambda: window.title_page.title is not None and window.title_page.title.id == title_id, timeout=10000)
+    return window
+
+
 @pytest.fixture
 def xvfb_display() -> Iterator[str]:
     """A private Xvfb at 1280x720x24, stopped by its PID."""

@@ -10,7 +10,7 @@ import pytest
 
 from backend_stub.server import Backend
 from testkit import FAST_SETTINGS
-from tests.ui.conftest import sign_in
+from tests.ui.conftest import open_title
 
 SEGMENT_S = 2.0
 
@@ -34,12 +34,7 @@ def _height(window: Any) -> int | None:
 def test_chosen_quality_shows_within_a_segment_and_a_second(qtbot: Any, make_window: Any, long_backend: Backend) -> None:
     """Once the picture is at the top rung with the buffer full ahead, choosing the lowest quality in the player's
     menu changes the decoded picture's height within one segment + 1 s (it used to wait for the buffer to play out)."""
-    window = make_window(backend_url=long_backend.api_url)
-    window.show()
-    window.start()
-    sign_in(qtbot, window)
-    window.go("title", "ui-long")
-    qtbot.waitUntil(lambda: window.title_page.title is not None, timeout=10000)
+    window = open_title(qtbot, make_window, "ui-long", backend_url=long_backend.api_url)
     window.title_page.play.emit("ui-long", 0.0)
     qtbot.waitUntil(lambda: _height(window) == 360 and (window.controller.last_stats.get("buffer_s") or 0) > 2 * SEGMENT_S,
                     timeout=20000)
@@ -58,12 +53,7 @@ def test_chosen_quality_shows_within_a_segment_and_a_second(qtbot: Any, make_win
 def test_no_sound_device_plays_to_the_end_with_a_notice(qtbot: Any, make_window: Any) -> None:
     """With the default audio output on a machine without a sound device (this one), a title plays to its end,
     finishes without an error, and the player says it plays without sound."""
-    window = make_window(ao="auto")
-    window.show()
-    window.start()
-    sign_in(qtbot, window)
-    window.go("title", "ui-beta")
-    qtbot.waitUntil(lambda: window.title_page.title is not None, timeout=10000)
+    window = open_title(qtbot, make_window, "ui-beta", ao="auto")
     failures: list[str] = []
     notices: list[str] = []
     window.controller.failed.connect(failures.append)
@@ -81,12 +71,7 @@ def test_up_next_counts_down_and_languages_are_remembered(qtbot: Any, make_windo
     names the following one and starts it when its countdown ends."""
     from ui.app import preferences
 
-    window = make_window()
-    window.show()
-    window.start()
-    sign_in(qtbot, window)
-    window.go("title", "ui-alpha")
-    qtbot.waitUntil(lambda: window.title_page.title is not None, timeout=10000)
+    window = open_title(qtbot, make_window, "ui-alpha")
     player = window.player
     player.up_next.seconds = 1
     window.title_page.play.emit("ui-alpha", 0.0)
