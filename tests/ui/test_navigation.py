@@ -30,3 +30,24 @@ def test_down_from_a_wide_field_lands_on_the_first_tile(qtbot: Any) -> None:
     assert nearest(field, [field, *tiles], (0, 1)) is tiles[0]
     assert nearest(tiles[0], [field, *tiles], (1, 0)) is tiles[1]
     assert nearest(tiles[4], [field, *tiles], (0, -1)) is field
+
+
+
+def test_remote_keys_move_past_a_menu_and_enter_opens_it(qtbot: Any, make_window: Any) -> None:
+    """In Settings (TV), Down on a closed drop-down moves to the next control (a remote has no other way out) and
+    leaves its value alone; Enter opens its list."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(tv=True)
+    window.show()
+    window.go("settings")
+    quality = window.settings.quality
+    quality.setFocus()
+    qtbot.waitUntil(quality.hasFocus, timeout=5000)
+    qtbot.keyClick(quality, Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is window.settings.parallel and quality.currentIndex() == 0
+    quality.setFocus()
+    qtbot.keyClick(quality, Qt.Key.Key_Return)
+    assert quality.view().isVisible()
+    quality.hidePopup()
