@@ -42,6 +42,7 @@ class ArtworkCache:
 
 CAPTION_LINES = 2
 CAPTION_INSET = 12
+POSTERS_PER_ROW = 8  # at most, on a wide window (about what Jellyfin and Plex show at 1080p)
 
 
 def caption_lines(text: str, metrics: QFontMetrics, width: int, max_lines: int = CAPTION_LINES) -> list[str]:
@@ -199,7 +200,7 @@ class TileRow(QWidget):
         room = self.scroll.viewport().width() - margins.left() - margins.right()
         gap = max(self.strip_layout.spacing(), 0)
         chrome = self.tiles[0].width() - self.tiles[0].iconSize().width()  # padding + border around the poster
-        base = self.base_size.width() + chrome
+        base = max(self.base_size.width(), room // POSTERS_PER_ROW) + chrome  # bigger screens, bigger posters
         count = max(1, (room + gap) // (base + gap))
         width = max(self.base_size.width() * 3 // 4, (room + gap) // count - gap - chrome)
         for tile in self.tiles:
