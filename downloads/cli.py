@@ -15,9 +15,8 @@ import asyncio
 import sys
 import time
 import traceback
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from downloads.download_manager import DownloadInfo, DownloadManager
 from downloads.errors import (
     AssetIncomplete,
     AssetNotFound,
@@ -33,21 +32,18 @@ from downloads.errors import (
     SealError,
     TitleExpired,
 )
-from downloads.plan import DownloadChoice
-from downloads.progress import Progress
-from player.backend_client import (
-    DEFAULT_API_URL,
-    BackendClient,
-    api_url,
-    login_from_env,
-)
+
+if TYPE_CHECKING:  # imported where used: building the `reelbox` parser must not pay for them (issue 19)
+    from downloads.download_manager import DownloadInfo, DownloadManager
+    from downloads.progress import Progress
+    from player.backend_client import BackendClient
 
 
 def add_download_arguments(parser: argparse.ArgumentParser) -> None:
     """``reelbox download TITLE [--quality NAME] [--backend URL] [--parallel N] [--audio LANGS] [--no-subtitles]``."""
     parser.add_argument("title", help="catalog title id")
     parser.add_argument("--quality", default=None, help="best (default), lowest, or a height such as 240p")
-    parser.add_argument("--backend", default=None, help=f"backend URL (default $REELBOX_BACKEND or {DEFAULT_API_URL})")
+    parser.add_argument("--backend", default=None, help="backend URL (default $REELBOX_BACKEND or the bundled backend's address)")
     parser.add_argument("--parallel", type=_positive, default=None,
                         help="segments fetched at once (default: adaptive, from 4 up to 16 while throughput grows)")
     parser.add_argument("--audio", default=None, help="audio languages, comma-separated, or * for all")
@@ -100,14 +96,13 @@ def _fail(exc: BaseException, debug: bool, err: TextIO) -> int:
     return 1
 
 
-def _backend_url(args: argparse.Namespace) -> str:
-    return api_url(getattr(args, "backend", None))
+async def _signed_in(args: argparse.Namespace, manager: DownloadManager) -> BackendClient:
+    """Signed in to ``--backend`` as ``$REELBOX_EMAIL``, reusing the sign-in stored by an earlier command."""
+    from downloads.sign_in import SignInStore, signed_in
+    from player.backend_client import api_url, login_from_env
 
-
-async def _signed_in(url: str):  # type: ignore[no-untyped-def]
-    client = BackendClient(url)
-    await client.login(*login_from_env())
-    return client
+    store = SignInStore(manager.paths.config_dir, manager.device_key)
+    return await signed_in(api_url(getattr(args, "backend", None)), login_from_env(), store)
 
 
 class ProgressBar:
@@ -138,6 +133,9 @@ class ProgressBar:
 
 def run_download(args: argparse.Namespace) -> int:
     """``reelbox download TITLE``: download (or resume) with a progress bar on stderr."""
+    from downloads.download_manager import DownloadInfo, DownloadManager
+    from downloads.plan import DownloadChoice
+
     debug = bool(getattr(args, "debug", False))
     audio = None
     if getattr(args, "audio", None):
@@ -148,7 +146,7 @@ def run_download(args: argparse.Namespace) -> int:
     async def go() -> DownloadInfo:
         manager = DownloadManager(parallel=getattr(args, "parallel", None))
         _check_quality(manager, args.title, args.quality)
-        client = await _signed_in(_backend_url(args))
+        client = await _signed_in(args, manager)
         try:
             return await manager.download(client, args.title, choice, progress=ProgressBar())
         finally:
@@ -198,6 +196,8 @@ def resolve_download(manager: DownloadManager, ident: str | None) -> str:
 
 def run_downloads(args: argparse.Namespace) -> int:
     """``reelbox downloads list|play ID|renew ID|delete ID|verify ID``."""
+    from downloads.download_manager import DownloadInfo, DownloadManager
+
     debug = bool(getattr(args, "debug", False))
     if args.action != "list" and not getattr(args, "id", None):
         print(f"usage: reelbox downloads {args.action} ID", file=sys.stderr)
@@ -219,7 +219,7 @@ def run_downloads(args: argparse.Namespace) -> int:
             print(f"{asset_id}: {manager.verify(asset_id)} segments authenticate")
         elif args.action == "renew":
             async def renew() -> DownloadInfo:
-                client = await _signed_in(_backend_url(args))
+                client = await _signed_in(args, manager)
                 try:
                     return await manager.renew(asset_id, client)
                 finally:

@@ -13,21 +13,21 @@ playback grant (the old ones may have expired). Nothing here reads the clock dir
 """
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import logging
 import re
 import secrets
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from drm_client import DeviceKey, load_device_key
-from player.backend_client import BackendClient, BackendError
+from player.backend_client import BackendClient
 from player.errors import PlayerError
-from player.manifest import ManifestError, Presentation, SegmentRef, load_presentation_multi
-from player.net import CdnPool, CmcdMode, HttpTransport, MonotonicClock, RetryPolicy, StallPolicy
+from player.manifest import Presentation, SegmentRef
+from player.net import CdnPool
 
 from downloads import offline_model, sizing
 from downloads.errors import (
@@ -40,6 +40,7 @@ from downloads.errors import (
     PlanError,
     StorageError,
 )
+from downloads.grant import open_grant
 from downloads.offline_licences import LicenceView, OfflineLicences
 from downloads.offline_source import OfflinePlayback, OfflineSource
 from downloads.paths import DownloadPaths
@@ -47,15 +48,12 @@ from downloads.plan import DownloadChoice, PlannedTrack, plan_download, quality_
 from downloads.progress import ProgressCallback, ProgressMeter
 from downloads.queue_db import AssetRow, QueueDb, SlotRow, TrackRow
 from downloads.sealed_store import SealedStore, new_wrapped_asset_key, open_sealer
-from downloads.sealing import OVERHEAD
 from downloads.parallelism import ParallelismPolicy
+from downloads.sealing import OVERHEAD
 from downloads.slot_fetcher import DownloadControl, FetchStats, Job, fetch_slots
 
 log = logging.getLogger(__name__)
 
-# A download is not real time: no throughput floor, but a silent socket still fails over.
-DOWNLOAD_STALL = StallPolicy(connect_s=5.0, read_s=10.0, grace_s=1.0, floor_ratio=0.0, min_floor_bps=0.0)
-DOWNLOAD_RETRY = RetryPolicy(max_rounds=5, backoff_base_s=0.25, backoff_max_s=4.0)
 SPACE_MARGIN_BYTES = 32 * 1024 * 1024
 
 
@@ -131,7 +129,15 @@ class DownloadManager:
         if existing is not None:
             return await self.resume(existing.asset_id, backend, progress=progress, control=control)
         choice = choice or DownloadChoice()
-        async with self._grant(backend, title_id) as (pool, presentation, max_height, kids):
+        name = asyncio.ensure_future(_display_name(backend, title_id))  # alongside the grant, not after it
+        try:
+            return await self._start(backend, title_id, choice, name, progress=progress, control=control)
+        finally:
+            name.cancel()
+
+    async def _start(self, backend: BackendClient, title_id: str, choice: DownloadChoice, name: asyncio.Future[str], *,
+                     progress: ProgressCallback | None, control: DownloadControl | None) -> DownloadInfo:
+        async with open_grant(backend, title_id, fmt=self.fmt, device_id=self.queue.device_id()) as (pool, presentation, max_height, kids):
             planned = plan_download(presentation, replace(choice, max_height=choice.max_height or max_height))
             slots = [(p, idx, ref) for p in planned for idx, ref in p.slots()]
             sizes = [sizing.slot_size(ref, kind=p.kind, bandwidth_bps=p.rendition.bandwidth, is_init=idx == 0)
@@ -143,7 +149,7 @@ class DownloadManager:
             offline = offline_model.offline_presentation(presentation, planned)
             protected = bool(kids)
             self.queue.create_asset(
-                asset_id=asset_id, title_id=title_id, name=await _display_name(backend, title_id),
+                asset_id=asset_id, title_id=title_id, name=await name,
                 quality=quality_name(video), protected=protected,
                 choices={"quality": choice.quality, "audio": choice.audio_languages, "subtitles": choice.subtitles},
                 wrapped_key=new_wrapped_asset_key(self.device_key, asset_id),
@@ -176,7 +182,7 @@ class DownloadManager:
                 adopted.append((slot.track_no, slot.idx, stored))
         self.queue.mark_done(asset_id, adopted)
         pending = self.queue.slots(asset_id, "pending")
-        async with self._grant(backend, asset.title_id) as (pool, presentation, _, kids):
+        async with open_grant(backend, asset.title_id, fmt=self.fmt, device_id=self.queue.device_id()) as (pool, presentation, _, kids):
             if asset.protected and asset.license_id is None:
                 await self._acquire_licence(asset_id, backend, asset.title_id, kids)
             if pending:
@@ -302,35 +308,6 @@ class DownloadManager:
                 out[(row.track_no, idx)] = ref
         return out
 
-    @contextlib.asynccontextmanager
-    async def _grant(self, backend: BackendClient, title_id: str) -> AsyncIterator[tuple[CdnPool, Presentation, int | None, tuple[bytes, ...]]]:
-        """A playback grant (fresh signed per-edge URLs), the pool over them and the loaded presentation.
-
-        A download grant holds none of the plan's streams and its URLs outlive its session, which is
-        ended as soon as the manifests are in."""
-        try:
-            grant = await backend.open_playback(title_id, fmt=self.fmt, device_id=self.queue.device_id(),
-                                                purpose="download")
-        except BackendError as exc:
-            raise FetchFailed(f"the backend refused {title_id}: {exc}") from exc
-        transport = HttpTransport(clock=MonotonicClock(), http2=False)
-        pool = CdnPool(grant.manifests, transport, MonotonicClock(), retry=DOWNLOAD_RETRY, stall=DOWNLOAD_STALL,
-                       cmcd_mode=CmcdMode.OFF, content_id=title_id[:64])
-        try:
-            try:
-                presentation = await load_presentation_multi(list(grant.manifests), pool.fetch)
-            except ManifestError as exc:
-                raise PlanError(f"the manifest of {title_id} is unusable: {exc}") from exc
-            except PlayerError as exc:
-                raise FetchFailed(f"the manifests of {title_id} could not be fetched: {exc}") from exc
-            finally:
-                with contextlib.suppress(BackendError):
-                    await backend.end_playback(grant.session_id)
-            kids = tuple(grant.kids) or (presentation.default_kids() if grant.protected else ())
-            yield pool, presentation, grant.max_height, kids
-        finally:
-            await pool.aclose()
-            await transport.aclose()
 
     async def _run(self, asset_id: str, pool: CdnPool, jobs: list[Job], *, progress: ProgressCallback | None,
                    control: DownloadControl | None) -> None:

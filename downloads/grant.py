@@ -1,0 +1,49 @@
+"""The grant a download (or its resume) runs under: fresh signed per-edge URLs, a CDN pool over them, the manifests.
+
+Every start and resume asks the backend anew (the URLs of an interrupted download may have expired).
+A download grant holds none of the plan's streams and its URLs outlive its session, which is ended as
+soon as the manifests are in. Downloads go through the engine's own :class:`CdnPool` (failover, health).
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from player.backend_client import BackendClient, BackendError
+from player.errors import PlayerError
+from player.manifest import ManifestError, Presentation, load_presentation_multi
+from player.net import CdnPool, CmcdMode, HttpTransport, MonotonicClock, RetryPolicy, StallPolicy
+
+from downloads.errors import FetchFailed, PlanError
+
+# A download is not real time: no throughput floor, but a silent socket still fails over.
+DOWNLOAD_STALL = StallPolicy(connect_s=5.0, read_s=10.0, grace_s=1.0, floor_ratio=0.0, min_floor_bps=0.0)
+DOWNLOAD_RETRY = RetryPolicy(max_rounds=5, backoff_base_s=0.25, backoff_max_s=4.0)
+
+
+@contextlib.asynccontextmanager
+async def open_grant(backend: BackendClient, title_id: str, *, fmt: str, device_id: str
+                     ) -> AsyncIterator[tuple[CdnPool, Presentation, int | None, tuple[bytes, ...]]]:
+    """``(pool, presentation, max height the plan allows, KIDs)`` for ``title_id``; the pool is closed on exit."""
+    try:
+        grant = await backend.open_playback(title_id, fmt=fmt, device_id=device_id, purpose="download")
+    except BackendError as exc:
+        raise FetchFailed(f"the backend refused {title_id}: {exc}") from exc
+    transport = HttpTransport(clock=MonotonicClock(), http2=False)
+    pool = CdnPool(grant.manifests, transport, MonotonicClock(), retry=DOWNLOAD_RETRY, stall=DOWNLOAD_STALL,
+                   cmcd_mode=CmcdMode.OFF, content_id=title_id[:64])
+    try:
+        try:
+            presentation = await load_presentation_multi(list(grant.manifests), pool.fetch)
+        except ManifestError as exc:
+            raise PlanError(f"the manifest of {title_id} is unusable: {exc}") from exc
+        except PlayerError as exc:
+            raise FetchFailed(f"the manifests of {title_id} could not be fetched: {exc}") from exc
+        finally:
+            with contextlib.suppress(BackendError):
+                await backend.end_playback(grant.session_id)
+        kids = tuple(grant.kids) or (presentation.default_kids() if grant.protected else ())
+        yield pool, presentation, grant.max_height, kids
+    finally:
+        await pool.aclose()
+        await transport.aclose()
