@@ -80,7 +80,7 @@ class Bench:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode != 0:
             raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {(proc.stderr or proc.stdout).strip()[-600:]}")
-        media = [r.started for r in self.backend.edges[0].requests()
+        media = [r.started for r in self.backend.edges[0].requests
                  if r.started >= epoch and r.path.endswith(".m4s")]
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         return Run(wall, out_bytes(), cpu, min(media) - epoch if media else None)

@@ -53,14 +53,14 @@ if TYPE_CHECKING:  # what the names are, for type checkers (``X as X``: an expli
         DownloadControl as DownloadControl,
     )
     from downloads.download_manager import (
-        DownloadInfo as DownloadInfo,
         DownloadManager as DownloadManager,
         disk_free as disk_free,
     )
     from downloads.paths import (
         DownloadPaths as DownloadPaths,
     )
-    from downloads.offline_licences import (
+    from downloads.download_info import (
+        DownloadInfo as DownloadInfo,
         LicenceView as LicenceView,
     )
     from downloads.offline_source import (
@@ -85,12 +85,12 @@ _EXPORTS = {
     "DownloadChoice": "downloads.plan",
     "DownloadControl": "downloads.slot_fetcher",
     "DownloadError": "downloads.errors",
-    "DownloadInfo": "downloads.download_manager",
+    "DownloadInfo": "downloads.download_info",
     "DownloadManager": "downloads.download_manager",
     "DownloadPaths": "downloads.paths",
     "FetchFailed": "downloads.errors",
     "LicenceUnusable": "downloads.errors",
-    "LicenceView": "downloads.offline_licences",
+    "LicenceView": "downloads.download_info",
     "LiveNotDownloadable": "downloads.errors",
     "NotEnoughSpace": "downloads.errors",
     "OfflinePlayback": "downloads.offline_source",

@@ -17,6 +17,7 @@ import time
 import traceback
 from typing import TYPE_CHECKING, TextIO
 
+from downloads.download_info import DownloadInfo
 from downloads.errors import (
     AssetIncomplete,
     AssetNotFound,
@@ -34,7 +35,7 @@ from downloads.errors import (
 )
 
 if TYPE_CHECKING:  # imported where used: building the `reelbox` parser must not pay for them (issue 19)
-    from downloads.download_manager import DownloadInfo, DownloadManager
+    from downloads.download_manager import DownloadManager
     from downloads.progress import Progress
     from player.backend_client import BackendClient
 
@@ -133,7 +134,7 @@ class ProgressBar:
 
 def run_download(args: argparse.Namespace) -> int:
     """``reelbox download TITLE``: download (or resume) with a progress bar on stderr."""
-    from downloads.download_manager import DownloadInfo, DownloadManager
+    from downloads.download_manager import DownloadManager
     from downloads.plan import DownloadChoice
 
     debug = bool(getattr(args, "debug", False))
@@ -196,7 +197,7 @@ def resolve_download(manager: DownloadManager, ident: str | None) -> str:
 
 def run_downloads(args: argparse.Namespace) -> int:
     """``reelbox downloads list|play ID|renew ID|delete ID|verify ID``."""
-    from downloads.download_manager import DownloadInfo, DownloadManager
+    from downloads.download_manager import DownloadManager
 
     debug = bool(getattr(args, "debug", False))
     if args.action != "list" and not getattr(args, "id", None):

@@ -14,19 +14,21 @@ playback grant (the old ones may have expired). Nothing here reads the clock dir
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 import re
 import secrets
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drm_client import DeviceKey, load_device_key
 from player.backend_client import BackendClient
 from player.errors import PlayerError
-from player.manifest import Presentation, SegmentRef
+from player.manifest import Presentation, Rendition, SegmentRef, Track
 from player.net import CdnPool
 
 from downloads import offline_model, sizing
@@ -41,7 +43,7 @@ from downloads.errors import (
     StorageError,
 )
 from downloads.grant import open_grant
-from downloads.offline_licences import LicenceView, OfflineLicences
+from downloads.download_info import NO_LICENCE, DownloadInfo
 from downloads.offline_source import OfflinePlayback, OfflineSource
 from downloads.paths import DownloadPaths
 from downloads.plan import DownloadChoice, PlannedTrack, plan_download, quality_name
@@ -52,31 +54,12 @@ from downloads.parallelism import ParallelismPolicy
 from downloads.sealing import OVERHEAD
 from downloads.slot_fetcher import DownloadControl, FetchStats, Job, fetch_slots
 
+if TYPE_CHECKING:
+    from downloads.offline_licences import OfflineLicences
+
 log = logging.getLogger(__name__)
 
 SPACE_MARGIN_BYTES = 32 * 1024 * 1024
-
-
-@dataclass(frozen=True, kw_only=True)
-class DownloadInfo:
-    """One download as the list shows it."""
-
-    asset_id: str
-    title_id: str
-    name: str
-    state: str
-    quality: str
-    protected: bool
-    bytes_total: int
-    bytes_done: int
-    segments_total: int
-    segments_done: int
-    licence: LicenceView
-    error: str | None
-
-    @property
-    def playable(self) -> bool:
-        return self.state == "complete" and self.licence.state in ("valid", "none")
 
 
 def disk_free(path: Path) -> int:
@@ -110,7 +93,7 @@ class DownloadManager:
         self.paths.root.mkdir(parents=True, exist_ok=True)
         self.device_key = device_key or load_device_key(self.paths.config_dir)
         self.queue = QueueDb(self.paths.queue_db)
-        self.licences = OfflineLicences(self.paths, self.device_key, self.queue.device_id(), wall_clock=wall_clock)
+        self._licences: OfflineLicences | None = None
         self.wall_clock = wall_clock
         self.perf_clock = perf_clock
         self.parallel = ParallelismPolicy() if parallel is None else ParallelismPolicy(start=parallel, low=parallel,
@@ -253,7 +236,7 @@ class DownloadManager:
     def info(self, asset_id: str) -> DownloadInfo:
         return self._info(self.queue.asset(asset_id))
 
-    def list(self) -> list[DownloadInfo]:
+    def list(self) -> builtins.list[DownloadInfo]:
         """Every download with its licence state (an expiry noticed here destroys the keys)."""
         return [self._info(a) for a in self.queue.assets()]
 
@@ -265,8 +248,19 @@ class DownloadManager:
         self._store(asset).wipe()
         self.queue.delete_asset(asset_id)
 
+    @property
+    def licences(self) -> OfflineLicences:
+        """The offline licence store, opened on first use: a clear title's download never needs it (issue 19)."""
+        if self._licences is None:
+            from downloads.offline_licences import OfflineLicences
+
+            self._licences = OfflineLicences(self.paths, self.device_key, self.queue.device_id(),
+                                             wall_clock=self.wall_clock)
+        return self._licences
+
     def close(self) -> None:
-        self.licences.close()
+        if self._licences is not None:
+            self._licences.close()
         self.queue.close()
 
     # --- internals ------------------------------------------------------------------------
@@ -274,7 +268,8 @@ class DownloadManager:
         return DownloadInfo(asset_id=a.asset_id, title_id=a.title_id, name=a.name, state=a.state, quality=a.quality,
                             protected=a.protected, bytes_total=a.total_bytes, bytes_done=a.stored_bytes,
                             segments_total=a.segments_total, segments_done=a.segments_done,
-                            licence=self.licences.view(a.license_id), error=a.error)
+                            licence=NO_LICENCE if a.license_id is None else self.licences.view(a.license_id),
+                            error=a.error)
 
     def _store(self, asset: AssetRow) -> SealedStore:
         return SealedStore(self.paths.root, open_sealer(self.device_key, asset.asset_id, asset.wrapped_key))
@@ -296,7 +291,7 @@ class DownloadManager:
     def _refs(self, asset_id: str, presentation: Presentation) -> dict[tuple[int, int], SegmentRef]:
         """Slot → today's ref (fresh URLs) for the renditions recorded in the queue."""
         out: dict[tuple[int, int], SegmentRef] = {}
-        by_id = {(t.kind, r.id): (t, r) for p in presentation.periods for t in p.tracks for r in t.renditions}
+        by_id: dict[tuple[str, str], tuple[Track, Rendition]] = {(t.kind, r.id): (t, r) for p in presentation.periods for t in p.tracks for r in t.renditions}
         for row in self.queue.tracks(asset_id):
             found = by_id.get((row.kind, row.rendition_id))
             if found is None:
@@ -309,7 +304,7 @@ class DownloadManager:
         return out
 
 
-    async def _run(self, asset_id: str, pool: CdnPool, jobs: list[Job], *, progress: ProgressCallback | None,
+    async def _run(self, asset_id: str, pool: CdnPool, jobs: builtins.list[Job], *, progress: ProgressCallback | None,
                    control: DownloadControl | None) -> None:
         asset = self.queue.asset(asset_id)
         store = self._store(asset)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from drm_client import DeviceKey, DeviceKeyError
-from drm_client.atomic_file import write_atomic
 from drm_client.clearkey import b64url_decode, b64url_encode
 from player.backend_client import BackendClient, BackendError
 
@@ -54,7 +54,7 @@ class SignInStore:
             entries[entry] = b64url_encode(self._key.wrap(refresh_token.encode(), aad=_AAD + entry.encode()))
         else:
             entries.pop(entry, None)
-        write_atomic(self.path, json.dumps({"version": 1, "entries": entries}, indent=1).encode(), mode=0o600)
+        _replace(self.path, json.dumps({"version": 1, "entries": entries}, indent=1).encode())
 
     def _entries(self) -> dict[str, str]:
         try:
@@ -65,6 +65,21 @@ class SignInStore:
         if not isinstance(entries, dict):
             return {}
         return {str(k): str(v) for k, v in entries.items()}
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Atomic (rename) but not fsynced: this sits on the path to the first segment, where an fsync can wait
+    hundreds of ms behind other files' writeback; a token lost to power loss costs one password sign-in."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 async def signed_in(api_url: str, credentials: tuple[str, str], store: SignInStore | None) -> BackendClient:
