@@ -11,10 +11,9 @@ one sentence; ``--debug`` shows the traceback), 2 bad usage.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
-import traceback
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, TextIO
 
 from downloads.download_info import DownloadInfo
@@ -92,18 +91,20 @@ def _sentence(exc: BaseException) -> str:
 
 def _fail(exc: BaseException, debug: bool, err: TextIO) -> int:
     if debug:
+        import traceback
+
         traceback.print_exception(exc, file=err)
     print(f"error: {_sentence(exc)}", file=err)
     return 1
 
 
-async def _signed_in(args: argparse.Namespace, manager: DownloadManager) -> BackendClient:
+def _signed_in(args: argparse.Namespace, manager: DownloadManager) -> AbstractAsyncContextManager[BackendClient]:
     """Signed in to ``--backend`` as ``$REELBOX_EMAIL``, reusing the sign-in stored by an earlier command."""
     from downloads.sign_in import SignInStore, signed_in
     from player.backend_client import api_url, login_from_env
 
     store = SignInStore(manager.paths.config_dir, manager.device_key)
-    return await signed_in(api_url(getattr(args, "backend", None)), login_from_env(), store)
+    return signed_in(api_url(getattr(args, "backend", None)), login_from_env(), store)
 
 
 class ProgressBar:
@@ -134,6 +135,8 @@ class ProgressBar:
 
 def run_download(args: argparse.Namespace) -> int:
     """``reelbox download TITLE``: download (or resume) with a progress bar on stderr."""
+    import asyncio
+
     from downloads.download_manager import DownloadManager
     from downloads.plan import DownloadChoice
 
@@ -146,12 +149,11 @@ def run_download(args: argparse.Namespace) -> int:
 
     async def go() -> DownloadInfo:
         manager = DownloadManager(parallel=getattr(args, "parallel", None))
-        _check_quality(manager, args.title, args.quality)
-        client = await _signed_in(args, manager)
         try:
-            return await manager.download(client, args.title, choice, progress=ProgressBar())
+            _check_quality(manager, args.title, args.quality)
+            async with _signed_in(args, manager) as client:
+                return await manager.download(client, args.title, choice, progress=ProgressBar())
         finally:
-            await client.aclose()
             manager.close()
 
     try:
@@ -197,6 +199,8 @@ def resolve_download(manager: DownloadManager, ident: str | None) -> str:
 
 def run_downloads(args: argparse.Namespace) -> int:
     """``reelbox downloads list|play ID|renew ID|delete ID|verify ID``."""
+    import asyncio
+
     from downloads.download_manager import DownloadManager
 
     debug = bool(getattr(args, "debug", False))
@@ -220,11 +224,8 @@ def run_downloads(args: argparse.Namespace) -> int:
             print(f"{asset_id}: {manager.verify(asset_id)} segments authenticate")
         elif args.action == "renew":
             async def renew() -> DownloadInfo:
-                client = await _signed_in(args, manager)
-                try:
+                async with _signed_in(args, manager) as client:
                     return await manager.renew(asset_id, client)
-                finally:
-                    await client.aclose()
 
             print(_format(asyncio.run(renew())))
         elif args.action == "play":
@@ -237,6 +238,7 @@ def run_downloads(args: argparse.Namespace) -> int:
 
 
 def _play(manager: DownloadManager, asset_id: str, report_path: str | None) -> int:
+    import asyncio
     import json
 
     from player.session import PlaybackSession

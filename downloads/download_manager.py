@@ -44,7 +44,6 @@ from downloads.errors import (
 )
 from downloads.grant import open_grant
 from downloads.download_info import NO_LICENCE, DownloadInfo
-from downloads.offline_source import OfflinePlayback, OfflineSource
 from downloads.paths import DownloadPaths
 from downloads.plan import DownloadChoice, PlannedTrack, plan_download, quality_name
 from downloads.progress import ProgressCallback, ProgressMeter
@@ -56,6 +55,7 @@ from downloads.slot_fetcher import DownloadControl, FetchStats, Job, fetch_slots
 
 if TYPE_CHECKING:
     from downloads.offline_licences import OfflineLicences
+    from downloads.offline_source import OfflinePlayback
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +185,8 @@ class DownloadManager:
     # --- offline use ----------------------------------------------------------------------
     def open_offline(self, asset_id: str) -> OfflinePlayback:
         """What ``PlaybackSession`` needs to play a download with no network; enforces the licence."""
+        from downloads.offline_source import OfflinePlayback, OfflineSource  # the engine's side: not for downloading
+
         asset = self.queue.asset(asset_id)
         if asset.state != "complete":
             raise AssetIncomplete(f"download {asset_id} is {asset.state} ({asset.segments_done}/{asset.segments_total})")

@@ -11,14 +11,19 @@ The access token lives only in memory. Tokens never reach a log or an error mess
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 from drm_client import DeviceKey, DeviceKeyError
 from drm_client.clearkey import b64url_decode, b64url_encode
 from player.backend_client import BackendClient, BackendError
+
+from downloads.grant import tls_for
 
 FILE_NAME = "sign-in.json"
 _AAD = b"reelbox sign-in v1|"
@@ -82,11 +87,12 @@ def _replace(path: Path, data: bytes) -> None:
         raise
 
 
-async def signed_in(api_url: str, credentials: tuple[str, str], store: SignInStore | None) -> BackendClient:
+@contextlib.asynccontextmanager
+async def signed_in(api_url: str, credentials: tuple[str, str], store: SignInStore | None) -> AsyncIterator[BackendClient]:
     """A client signed in with the stored refresh token when it still works, else with the password."""
     email, password = credentials
-    client = BackendClient(api_url)
-    try:
+    async with httpx.AsyncClient(timeout=10.0, verify=tls_for([api_url])) as http:
+        client = BackendClient(api_url, client=http)
         stored = store.recall(api_url, email) if store is not None else None
         if stored is not None:
             try:
@@ -99,7 +105,4 @@ async def signed_in(api_url: str, credentials: tuple[str, str], store: SignInSto
             await client.login(email, password)
         if store is not None:
             store.remember(api_url, email, client.refresh_token)
-    except BaseException:
-        await client.aclose()
-        raise
-    return client
+        yield client

@@ -75,13 +75,10 @@ def test_stored_sign_in_is_sealed_and_bound(backend: Backend, paths: DownloadPat
     login = ("demo@reelbox.local", "demo")
 
     async def sign_in() -> str:
-        client = await signed_in(backend.api_url, login, store)
-        try:
+        async with signed_in(backend.api_url, login, store) as client:
             token = client.refresh_token
             assert token is not None
             return token
-        finally:
-            await client.aclose()
 
     token = asyncio.run(sign_in())
     text = (paths.config_dir / FILE_NAME).read_bytes()
@@ -90,5 +87,10 @@ def test_stored_sign_in_is_sealed_and_bound(backend: Backend, paths: DownloadPat
     assert store.recall("http://127.0.0.1:1", login[0]) is None
     store.remember(backend.api_url, login[0], "refused-token")
     assert asyncio.run(sign_in()) != "refused-token"  # signed in with the password, new token stored
+
+    async def unreachable() -> None:
+        async with signed_in("http://127.0.0.1:9", login, store):
+            pass
+
     with pytest.raises(BackendError):
-        asyncio.run(signed_in("http://127.0.0.1:9", login, store))  # unreachable: a named error, nothing stored
+        asyncio.run(unreachable())  # a named error, nothing stored
