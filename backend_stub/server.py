@@ -85,6 +85,7 @@ class Backend:
         settings: ApiSettings | None = None,
         progress: Any = None,
         ingest_worker: bool = True,
+        live_channels: int = 0,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
@@ -106,6 +107,8 @@ class Backend:
         self._worker: threading.Thread | None = None
         self._worker_stop = threading.Event()
         self._edge_hosts: list[EdgeHost] = []
+        self._live_count = live_channels
+        self.live: Any = None  # backend_stub.live.LiveService while live channels run
 
     @property
     def edge_urls(self) -> list[str]:
@@ -132,6 +135,10 @@ class Backend:
                 self.stop()
                 raise
         ctx.ingest = EncoderIngest(self.data_dir, ctx.clock)
+        if self._live_count:
+            from backend_stub.live.service import LiveService
+
+            self.live = LiveService(self.data_dir, self._live_count).start()
         if self._ingest_worker:
             from backend_stub.encode.worker import run_jobs
 
@@ -214,6 +221,9 @@ class Backend:
         if self._server is not None:
             self._server.should_exit = True
         self._worker_stop.set()
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
         if self._worker is not None:
             self._worker.join(timeout=15)  # the worker kills its ffmpeg children and re-queues the job
             self._worker = None
@@ -274,7 +284,9 @@ def serve_forever(host: str, port: int, edges: int, data_dir: str | os.PathLike[
     folder = resolve_data_dir(data_dir)
     build = os.environ.get("REELBOX_DEMO_CATALOG", "1") != "0"
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    backend = Backend(folder, host=host, port=port, edges=edges, build_demo=build, progress=ProgressBar())
+    live = int(os.environ.get("REELBOX_LIVE_CHANNELS", "1"))
+    backend = Backend(folder, host=host, port=port, edges=edges, build_demo=build, progress=ProgressBar(),
+                      live_channels=live)
     stop = threading.Event()
     try:
         backend.start()

@@ -20,13 +20,13 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drm_client import DeviceKey, load_device_key
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 from player.errors import PlayerError
 from player.manifest import Presentation, Rendition, SegmentRef, Track
 from player.net import CdnPool
@@ -231,7 +231,8 @@ class DownloadManager:
         if asset.license_id is None:
             await self._acquire_licence(asset_id, backend, asset.title_id, ())
         else:
-            new_id = await self.licences.renew(asset.license_id, api_url=backend.api_url, token=backend.access_token)
+            new_id = await self.licences.renew(asset.license_id, api_url=backend.api_url, token=backend.access_token,
+                                               client=backend.http)
             self.queue.set_licence(asset_id, new_id, self.wall_clock(), renewed=True)
         return self.info(asset_id)
 
@@ -287,13 +288,14 @@ class DownloadManager:
         if not kids:
             kids = offline_model.loads(self.queue.asset(asset_id).presentation_json or "").default_kids()
         license_id = await self.licences.acquire(api_url=backend.api_url, token=backend.access_token,
-                                                 title_id=title_id, kids=kids)
+                                                 title_id=title_id, kids=kids, client=backend.http)
         self.queue.set_licence(asset_id, license_id, self.wall_clock())
 
     def _refs(self, asset_id: str, presentation: Presentation) -> dict[tuple[int, int], SegmentRef]:
         """Slot → today's ref (fresh URLs) for the renditions recorded in the queue."""
         out: dict[tuple[int, int], SegmentRef] = {}
-        by_id: dict[tuple[str, str], tuple[Track, Rendition]] = {(t.kind, r.id): (t, r) for p in presentation.periods for t in p.tracks for r in t.renditions}
+        by_id: dict[tuple[str, str], tuple[Track, Rendition]] = {
+            (t.kind, r.id): (t, r) for p in presentation.periods for t in p.tracks for r in t.renditions}
         for row in self.queue.tracks(asset_id):
             found = by_id.get((row.kind, row.rendition_id))
             if found is None:
@@ -306,7 +308,7 @@ class DownloadManager:
         return out
 
 
-    async def _run(self, asset_id: str, pool: CdnPool, jobs: builtins.list[Job], *, progress: ProgressCallback | None,
+    async def _run(self, asset_id: str, pool: CdnPool, jobs: Sequence[Job], *, progress: ProgressCallback | None,
                    control: DownloadControl | None) -> None:
         asset = self.queue.asset(asset_id)
         store = self._store(asset)

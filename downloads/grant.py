@@ -10,7 +10,7 @@ import contextlib
 import ssl
 from collections.abc import AsyncIterator, Iterable
 
-from player.backend_client import BackendClient, BackendError
+from player.backend import BackendClient, BackendError
 from player.errors import PlayerError
 from player.manifest import ManifestError, Presentation, load_presentation_multi
 from player.net import CdnPool, CmcdMode, HttpTransport, MonotonicClock, RetryPolicy, StallPolicy

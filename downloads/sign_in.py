@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 from drm_client import DeviceKey, DeviceKeyError
 from drm_client.clearkey import b64url_decode, b64url_encode
-from player.backend_client import BackendClient, BackendError
+from player.backend import BackendClient, BackendRefused
 
 from downloads.grant import tls_for
 
@@ -97,9 +97,7 @@ async def signed_in(api_url: str, credentials: tuple[str, str], store: SignInSto
         if stored is not None:
             try:
                 await client.use_refresh_token(stored)
-            except BackendError as exc:
-                if exc.status is None:  # unreachable: the password would not get through either
-                    raise
+            except BackendRefused:  # expired, revoked or used twice (unreachable: the password would not do better)
                 stored = None
         if stored is None:
             await client.login(email, password)

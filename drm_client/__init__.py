@@ -46,7 +46,6 @@ if TYPE_CHECKING:  # what the names are, for type checkers (``X as X``: an expli
     )
     from drm_client.device_key import (
         DeviceKey as DeviceKey,
-        default_config_dir as default_config_dir,
         load_device_key as load_device_key,
     )
     from drm_client.key_ring import (
@@ -60,6 +59,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers (``X as X``: an expli
         OfflineLicence as OfflineLicence,
     )
     from drm_client.acquire import (
+        LicenceRetry as LicenceRetry,
         acquire_keys as acquire_keys,
         acquire_offline_licence as acquire_offline_licence,
         fetch_public_key as fetch_public_key,
@@ -79,6 +79,7 @@ _EXPORTS = {
     "KeyRing": "drm_client.key_ring",
     "KeyUnavailable": "drm_client.errors",
     "LicenceNotFound": "drm_client.errors",
+    "LicenceRetry": "drm_client.acquire",
     "LicenceStatus": "drm_client.offline_store",
     "LicenseDenied": "drm_client.errors",
     "LicenseError": "drm_client.errors",
@@ -95,7 +96,6 @@ _EXPORTS = {
     "TrustedClock": "drm_client.clock",
     "acquire_keys": "drm_client.acquire",
     "acquire_offline_licence": "drm_client.acquire",
-    "default_config_dir": "drm_client.device_key",
     "download_licence": "drm_client.offline_fetch",
     "fetch_public_key": "drm_client.acquire",
     "load_device_key": "drm_client.device_key",

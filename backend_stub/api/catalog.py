@@ -54,9 +54,11 @@ def public_title(row: dict[str, Any], *, api_base: str) -> dict[str, Any]:
         "duration_s": row.get("duration_s"),
         "max_height": row.get("max_height"),
         "protected": bool(row.get("protected")),
+        "live": bool(row.get("live")),
         "audio_langs": _json_list(row.get("audio_langs")),
         "subtitle_langs": _json_list(row.get("subtitle_langs")),
         "artwork_url": f"{api_base}/api/v1/titles/{row['id']}/artwork",
+        "backdrop_url": f"{api_base}/api/v1/titles/{row['id']}/backdrop",
     }
 
 

@@ -26,6 +26,7 @@ from backend_stub.edge.signing import signed_url
 router = APIRouter(tags=["playback"])
 
 MANIFEST = {"hls": "master.m3u8", "dash": "manifest.mpd"}
+LIVE_MANIFEST = {**MANIFEST, "dash_ll": "manifest-ll.mpd"}  # backend_stub.live: low-latency DASH too
 
 
 class PlaybackBody(BaseModel):
@@ -58,7 +59,7 @@ async def open_playback(
     urls = {
         fmt: [signed_url(e, ctx.secrets.edge_secret, title_id, name, expires, max_height=user.plan.max_height,
                          session=bound) for e in edges]
-        for fmt, name in MANIFEST.items()
+        for fmt, name in (LIVE_MANIFEST if row.get("live") else MANIFEST).items()
     }
     protected = bool(row.get("protected"))
     kids = [kid_hex_to_b64(k) for k in kids_of_title(ctx.db, title_id)] if protected else []
@@ -73,6 +74,8 @@ async def open_playback(
             ctx.db, user_id=user.id, title_id=title_id, completed_fraction=ctx.settings.completed_fraction
         ),
         "protected": protected,
+        "live": bool(row.get("live")),
+        **({"dash_ll": urls["dash_ll"]} if "dash_ll" in urls else {}),
         "kids": kids,
         "max_height": min(int(title_height), user.plan.max_height),
         "expires_at": expires,

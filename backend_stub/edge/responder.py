@@ -28,6 +28,7 @@ from backend_stub.edge.protocol import (
 from backend_stub.edge.shaping import Clock, Link
 from backend_stub.edge.signing import TokenChecker, TokenStatus, redact_path
 from backend_stub.edge.sockio import MSG_MORE, Broken, Connection
+from backend_stub.live import edge as live_edge
 
 INLINE_BODY_MAX = 64 * 1024  # bodies this small go out with the head in one write
 
@@ -110,6 +111,12 @@ class Responder:
         verdict = self._verdict(content, ex.started)
         if verdict is not TokenStatus.VALID:
             return await self._simple(conn, ex, 403, f"forbidden: {verdict.value}\n", keep)
+        if (channel := live_edge.lookup(self._root, content.title_id)) is not None:  # issue 15
+            special = await live_edge.prepare(channel, content.relpath, ex.request.target.partition("?")[2], ex.started)
+            if isinstance(special, live_edge.LiveText):
+                return await self._simple(conn, ex, special.status, special.text, keep)
+            if isinstance(special, live_edge.GrowingFile):
+                return await self._send_growing(conn, ex, special, content.relpath, keep)
         fd = open_inside(self._root, content)
         if fd is None:
             return await self._simple(conn, ex, 404, "not found\n", keep)
@@ -164,13 +171,15 @@ class Responder:
             first, count, status = wanted.first, wanted.length, 206
             headers.append(("Content-Range", f"bytes {wanted.first}-{wanted.last}/{size}"))
         headers.append(("Content-Type", content_type(relpath)))
+        cfg = active.config
+        if cfg.corrupt and cfg.corrupt_match in relpath and ex.request.method == "GET":
+            return await self._serve_corrupt(conn, ex, os.pread(fd, count, first), status, headers, keep, active)
         headers.append(("Content-Length", str(count)))
         ex.status = status
         head = response_head(status, headers, keep_alive=keep)
         if ex.request.method == "HEAD":
             await _send_head(conn, head)
             return keep
-        cfg = active.config
         cut = min(n for n in (cfg.stall_after_bytes, cfg.drop_after_bytes, count) if n is not None)
         if cut == count and not cfg.shaped:
             await self._send_fast(conn, ex, head, fd, first, count)
@@ -190,6 +199,23 @@ class Responder:
             except OSError:
                 pass
         raise EndConnection()
+
+    async def _serve_corrupt(self, conn: Connection, ex: _Exchange, body: bytes, status: int,
+                             headers: list[tuple[str, str]], keep: bool, active: ActiveFaults) -> bool:
+        """A damaged body with honest framing: random bytes of the same length, or only the first half."""
+        if active.config.corrupt == "half":
+            body = body[: len(body) // 2]
+        else:
+            body = active.rng.randbytes(len(body))
+        ex.faults.append(f"corrupt-{active.config.corrupt}")
+        ex.status = status
+        head = response_head(status, [*headers, ("Content-Length", str(len(body)))], keep_alive=keep)
+        try:
+            await conn.send_all(head + body)
+        except Broken as exc:
+            raise Broken(max(0, exc.sent - len(head))) from None
+        ex.bytes_sent = len(body)
+        return keep
 
     async def _send_fast(self, conn: Connection, ex: _Exchange, head: bytes, fd: int, first: int, count: int) -> None:
         """Unfaulted body: inline for small files, head + zero-copy sendfile otherwise."""
@@ -240,6 +266,21 @@ class Responder:
         finally:
             if current is not None:
                 current.end()
+
+    async def _send_growing(self, conn: Connection, ex: _Exchange, growing: live_edge.GrowingFile, relpath: str,
+                            keep: bool) -> bool:
+        """A live segment still being written, with chunked transfer encoding (LL-DASH)."""
+        try:
+            headers = [("Date", self._dates.format(self._clock())), ("Content-Type", content_type(relpath)),
+                       ("Cache-Control", "no-store"), ("Access-Control-Allow-Origin", "*"),
+                       ("Transfer-Encoding", "chunked")]
+            ex.status = 200
+            await _send_head(conn, response_head(200, headers, keep_alive=keep))
+            if ex.request.method != "HEAD":
+                ex.bytes_sent = await live_edge.send_growing(conn.send_all, growing, limit_s=30.0)
+            return keep
+        finally:
+            os.close(growing.fd)
 
     async def _simple(self, conn: Connection, ex: _Exchange, status: int, text: str, keep: bool,
                       extra: list[tuple[str, str]] | None = None) -> bool:

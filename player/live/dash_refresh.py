@@ -1,0 +1,79 @@
+"""Keeping a dynamic MPD's segments current (ISO/IEC 23009-1 §5.4 MPD updates, §5.3.9.5.3 availability).
+
+A ``SegmentTimeline`` MPD (ours standard, ffmpeg's ``-f dash``) lists its segments: reload it every
+``minimumUpdatePeriod`` and merge. A ``$Number$`` + ``@duration`` MPD (ours LL, and never updated) lists
+none — its segments follow from the clock: ``extend(server_epoch)`` works out the newest available number
+and lets the shared parser enumerate the template up to it (``@startNumber``/``@endNumber`` and the
+Period start set on a copy of the XML, so only the DVR window is enumerated),
+so base URLs, init segments and protection come out exactly as for VOD. One fetched MPD is parsed
+once per edge URL: the backend's per-edge manifests differ only in where relative URLs point.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from xml.etree import ElementTree as ET
+
+from player.manifest import Presentation
+from player.manifest.convert import local_name
+from player.manifest.dash import parse_dash
+from player.manifest.merge import merge_presentations
+
+from .dash_live import DashLiveInfo, parse_live
+from .live_index import LiveIndex
+from .window import dash_now, newest_number, number_at
+
+Fetch = Callable[[str], Awaitable[bytes]]
+
+
+class DashRefresher:
+    """The live segment indexes of every Representation of one dynamic MPD, by Representation id."""
+
+    def __init__(self, urls: Sequence[str], fetch: Fetch) -> None:
+        self.urls = tuple(urls)
+        self._fetch = fetch
+        self.info: DashLiveInfo | None = None
+        self.presentation: Presentation | None = None
+        self.indexes: dict[str, LiveIndex] = {}
+        self._text = ""
+        self.reloads = 0
+
+    async def reload(self) -> int:
+        """Fetch and parse the MPD; returns how many segments were added (timeline MPDs)."""
+        data = await self._fetch(self.urls[0])
+        self._text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        self.info = parse_live(self._text, self.urls[0])
+        self.reloads += 1
+        return self._merge(self._text)
+
+    def extend(self, server_epoch: float) -> int:
+        """Add the ``$Number$`` segments available at ``server_epoch``; returns how many were added."""
+        info = self.info
+        if info is None or info.video_template is None:
+            return 0
+        tpl = info.video_template
+        now = dash_now(info, server_epoch)
+        newest = newest_number(tpl, now)
+        oldest = now - (info.time_shift_buffer_s if info.time_shift_buffer_s is not None else now)
+        first = max(tpl.start_number, number_at(tpl, oldest), *(i.newest + 1 for i in self.indexes.values() if i.newest is not None))
+        if first > newest:
+            return 0
+        root = ET.fromstring(self._text)
+        for el in root.iter():
+            name = local_name(el.tag)
+            if name == "Period":  # the parser times slot 0 from the Period start: move it to ``first``
+                el.set("start", f"PT{tpl.period_start_s + (first - tpl.start_number) * tpl.duration_s:.6f}S")
+            elif name == "SegmentTemplate" and el.get("duration") is not None:
+                el.set("startNumber", str(first))
+                el.set("endNumber", str(newest))
+        return self._merge(ET.tostring(root, encoding="unicode"))
+
+    def _merge(self, text: str) -> int:
+        presentation = merge_presentations([parse_dash(text, url) for url in self.urls])
+        self.presentation = presentation
+        added = 0
+        for rendition in presentation.renditions():
+            index = self.indexes.setdefault(rendition.id, LiveIndex())
+            if self.info is not None and self.info.availability_start is not None:
+                index.anchor(0.0, self.info.availability_start)
+            added += index.merge(rendition.segments, rebase=False)
+        return added

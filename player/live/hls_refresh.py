@@ -1,0 +1,86 @@
+"""Keeping one live HLS media playlist current (RFC 8216bis §6.3.4 reloads, §6.2.5.2 blocking reload).
+
+``reload`` fetches the playlist once — as a blocking request for the next part or segment when the
+server can block, else plainly — and merges new segments into the rendition's :class:`LiveIndex`.
+``run`` repeats it by the spec's timing and marks the playlist frozen when it stops advancing. The
+fetch is injected (the CDN pool in the engine, anything in tests) and time comes from the engine clock.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from player.errors import FetchError, ManifestError
+from player.manifest.hls_playlist import parse_media
+from player.net.clock import Clock
+
+from .hls_live import HlsLiveInfo, parse_live
+from .live_index import LiveIndex
+from .refresh import FrozenDetector, blocking_reload_url, hls_reload_delay
+
+Fetch = Callable[[str], Awaitable[bytes]]
+
+
+class HlsRefresher:
+    """One media playlist's reload loop; ``index`` only grows."""
+
+    def __init__(self, url: str, fetch: Fetch, clock: Clock, *, low_latency: bool) -> None:
+        self.url = url
+        self._fetch = fetch
+        self._clock = clock
+        self.low_latency = low_latency
+        self.index = LiveIndex()
+        self.info: HlsLiveInfo | None = None
+        self.frozen: FrozenDetector | None = None
+        self.reloads = 0
+        self.failures = 0
+        self._changed = True
+
+    @property
+    def ended(self) -> bool:
+        """The playlist gained EXT-X-ENDLIST: the event is over."""
+        return self.info is not None and not self.info.live
+
+    async def reload(self) -> int:
+        """One reload (blocking when possible); returns how many segments were added."""
+        url = self.url
+        if self.info is not None:
+            url = blocking_reload_url(self.url, self.info, self.low_latency) or self.url
+        data = await self._fetch(url)
+        playlist = parse_media(data, self.url)
+        info = parse_live(data, self.url)
+        added = self.index.merge(playlist.segments)
+        if info.pdt_anchor is not None:
+            mine = self.index.timeline_s(0, info.pdt_anchor[0], playlist.segments)
+            if mine is not None:
+                self.index.anchor(mine, info.pdt_anchor[1])
+        self._changed = self.info is None or (info.next_msn, len(info.parts)) != (self.info.next_msn, len(self.info.parts))
+        self.info = info
+        self.reloads += 1
+        if self.frozen is None:
+            self.frozen = FrozenDetector.for_target(info.target_s)
+        self.frozen.observe(self._clock.now(), (info.next_msn, len(info.parts)))
+        return added
+
+    def next_delay(self) -> float:
+        """How long to wait before the next reload: none after a blocking one that brought news, else by
+        §6.3.4 (a server that says it blocks but answers at once with nothing new is not hammered)."""
+        if self.info is None:
+            return 0.0
+        if self._changed and blocking_reload_url(self.url, self.info, self.low_latency) is not None:
+            return 0.0
+        return hls_reload_delay(self.info, self._changed)
+
+    async def run(self, on_update: Callable[[], None] | None = None) -> None:
+        """Reload until the playlist ends (cancel the task to stop); errors wait half a target and retry."""
+        while not self.ended:
+            try:
+                added = await self.reload()
+                delay = self.next_delay()
+                if added and on_update is not None:
+                    on_update()
+            except (FetchError, ManifestError):
+                self.failures += 1
+                delay = (self.info.target_s if self.info else 2.0) / 2
+                if self.frozen is not None and self.info is not None:
+                    self.frozen.observe(self._clock.now(), (self.info.next_msn, len(self.info.parts)))
+            await self._clock.sleep(delay)

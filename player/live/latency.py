@@ -1,0 +1,88 @@
+"""Holding a target latency: a gentle playback rate when behind, a jump when far behind, never out of
+the DVR window (the approach of dash.js's catch-up and LoL+ rate control, without its buffer model).
+
+Latency here is what the viewer sees: the server's clock at display minus the displayed frame's
+program date-time. ``decide`` runs a few times a second; it returns the rate for mpv's ``speed`` and,
+when needed, a position to seek to. Speeding up spends buffer, so it stops when the buffer is thin;
+slowing down below 1.0 is only used to protect a thin buffer at or under the target (no rebuffer is
+worth a few hundred milliseconds of latency). While the viewer is in timeshift (seeked back) nothing
+catches up; only the window's oldest end is enforced.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .window import LiveWindow
+
+DEADBAND_S = 0.2
+GAIN_PER_S = 0.1  # one second behind asks for 1.1x
+THIN_BUFFER_S = 0.6
+DVR_MARGIN_S = 2.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatencyPolicy:
+    target_s: float
+    max_rate: float = 1.1
+    min_rate: float = 0.95
+    resync_after_s: float = 0.0  # behind the target by more than this: jump (0 → max(3 s, target))
+
+    @property
+    def resync_s(self) -> float:
+        return self.resync_after_s or max(3.0, self.target_s)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    rate: float
+    seek_to: float | None = None
+    reason: str = ""
+
+
+@dataclass
+class LatencyController:
+    """Stateful only for the report: time spent catching up, resyncs, timeshift."""
+
+    policy: LatencyPolicy
+    timeshift: bool = False
+    catch_up_s: float = 0.0
+    resyncs: int = 0
+    _last: float | None = field(default=None, init=False)
+    _rate: float = field(default=1.0, init=False)
+
+    def decide(self, now: float, latency_s: float, buffer_s: float, position_s: float, window: LiveWindow) -> Decision:
+        """The rate (and maybe a seek) at engine time ``now`` for the current measurements."""
+        if self._last is not None and self._rate > 1.0:
+            self.catch_up_s += max(0.0, now - self._last)
+        self._last = now
+        decision = self._decide(latency_s, buffer_s, position_s, window)
+        self._rate = decision.rate
+        if decision.seek_to is not None and decision.reason == "resync":
+            self.resyncs += 1
+        return decision
+
+    def _decide(self, latency_s: float, buffer_s: float, position_s: float, window: LiveWindow) -> Decision:
+        p = self.policy
+        oldest = window.start_s + min(DVR_MARGIN_S, window.depth_s / 2)
+        if position_s < oldest:
+            return Decision(rate=1.0, seek_to=window.clamp(position_s, DVR_MARGIN_S), reason="dvr-window")
+        if self.timeshift:
+            return Decision(rate=1.0, reason="timeshift")
+        behind = latency_s - p.target_s
+        if behind > p.resync_s:
+            return Decision(rate=1.0, seek_to=window.clamp(position_s + behind), reason="resync")
+        if buffer_s < THIN_BUFFER_S:
+            rate = p.min_rate if behind <= DEADBAND_S else 1.0
+            return Decision(rate=rate, reason="thin-buffer")
+        if behind > DEADBAND_S:
+            return Decision(rate=min(p.max_rate, 1.0 + GAIN_PER_S * behind), reason="catch-up")
+        return Decision(rate=1.0, reason="on-target")
+
+    def seek_back(self) -> None:
+        """The viewer moved behind live on purpose: stop catching up until :meth:`go_live`."""
+        self.timeshift = True
+
+    def go_live(self, window: LiveWindow) -> float:
+        """Back to following live: the position to seek to (edge minus target)."""
+        self.timeshift = False
+        return window.clamp(window.edge_s - self.policy.target_s)

@@ -1,0 +1,77 @@
+"""The segments of one live rendition seen so far, on one stable timeline across reloads.
+
+A sliding-window HLS playlist restarts its times at its first listed segment on every reload, and old
+segments leave it; the scheduler needs indexes and start times that never move. Segments are kept by
+number (HLS media sequence, DASH ``$Number$``): a new one starts where its predecessor ended, so the
+timeline is the first listed segment's time plus the durations since. Program date-times tie this
+timeline to the server's clock (``epoch_at``).
+"""
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import replace
+
+from player.manifest import SegmentRef
+
+
+class LiveIndex:
+    """Append-only: ``segments[i]`` keeps its index and start for the whole session."""
+
+    def __init__(self) -> None:
+        self.segments: list[SegmentRef] = []
+        self._epoch_offset: float | None = None  # server epoch minus timeline seconds
+
+    @property
+    def newest(self) -> int | None:
+        return self.segments[-1].number if self.segments else None
+
+    def merge(self, refs: Sequence[SegmentRef], *, rebase: bool = True) -> int:
+        """Add the segments not seen yet (by number); returns how many were added.
+
+        ``rebase``: place each one at its predecessor's end (HLS, whose playlist times are relative);
+        without it the refs' own ``start_s`` is kept (DASH, whose times are the presentation's).
+        """
+        added = 0
+        for ref in refs:
+            last = self.segments[-1] if self.segments else None
+            if last is not None and ref.number <= last.number:
+                continue
+            if rebase and last is not None:
+                missing = ref.number - last.number - 1  # fell out of the window between reloads
+                ref = replace(ref, start_s=last.end_s + missing * ref.duration_s)
+            self.segments.append(ref)
+            added += 1
+        return added
+
+    def timeline_s(self, number: int, playlist_time_s: float, refs: Sequence[SegmentRef]) -> float | None:
+        """Our time for ``playlist_time_s`` of a reload whose segments are ``refs`` (matched by number)."""
+        for ref in refs:
+            mine = self.by_number(ref.number)
+            if mine is not None:
+                return mine.start_s + (playlist_time_s - ref.start_s)
+        return None
+
+    def anchor(self, timeline_s: float, epoch_s: float) -> None:
+        """Tie the timeline to the server clock: ``timeline_s`` was shown at ``epoch_s`` (a PDT)."""
+        self._epoch_offset = epoch_s - timeline_s
+
+    def epoch_at(self, timeline_s: float) -> float | None:
+        """Server epoch of media at ``timeline_s`` (its program date-time), when known."""
+        return None if self._epoch_offset is None else self._epoch_offset + timeline_s
+
+    def timeline_at(self, epoch_s: float) -> float | None:
+        return None if self._epoch_offset is None else epoch_s - self._epoch_offset
+
+    def by_number(self, number: int) -> SegmentRef | None:
+        numbers = [s.number for s in self.segments]
+        i = bisect.bisect_left(numbers, number)
+        return self.segments[i] if i < len(numbers) and numbers[i] == number else None
+
+    def index_at(self, time_s: float) -> int | None:
+        """Index of the segment holding ``time_s`` (the next one in a gap); None past the newest."""
+        starts = [s.start_s for s in self.segments]
+        i = max(0, bisect.bisect_right(starts, time_s) - 1)
+        while i < len(self.segments) and self.segments[i].end_s <= time_s:
+            i += 1
+        return i if i < len(self.segments) else None

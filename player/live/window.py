@@ -1,0 +1,91 @@
+"""Which media exists now, and where live playback starts (RFC 8216bis §6.3.3; ISO/IEC 23009-1 §5.3.9.5.3, §A.3).
+
+Everything is on the presentation timeline (seconds) and the server's clock (``ServerClock``), never
+the client's wall clock. For DASH ``$Number$`` addressing, segment ``k`` (counted from
+``startNumber``) is available from ``AST + periodStart + (k+1)·d − availabilityTimeOffset`` until it
+leaves the time-shift buffer. For HLS the playlist itself lists what exists; the clock only says how
+old the newest entry is (through its program date-time).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .dash_live import DashLiveInfo, NumberTemplate
+from .hls_live import HlsLiveInfo
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveWindow:
+    """The DVR window: from ``start_s`` (oldest media still served) to ``edge_s`` (newest)."""
+
+    start_s: float
+    edge_s: float
+
+    @property
+    def depth_s(self) -> float:
+        return max(0.0, self.edge_s - self.start_s)
+
+    def clamp(self, position_s: float, margin_s: float = 0.0) -> float:
+        """``position_s`` kept inside the window, ``margin_s`` away from its oldest end."""
+        return min(self.edge_s, max(self.start_s + min(margin_s, self.depth_s), position_s))
+
+
+def dash_now(info: DashLiveInfo, server_epoch: float) -> float:
+    """Presentation time of "now" on the server (0 at availabilityStartTime)."""
+    return server_epoch - (info.availability_start or 0.0)
+
+
+def dash_window(info: DashLiveInfo, template: NumberTemplate, server_epoch: float) -> LiveWindow:
+    """Available segments of a ``$Number$`` template: the edge is the end of the newest available one,
+    but never after "now" (an LL segment is available before its end exists)."""
+    now = dash_now(info, server_epoch)
+    newest = newest_number(template, now)
+    edge = template.period_start_s + (newest - template.start_number + 1) * template.duration_s
+    depth = info.time_shift_buffer_s
+    start = template.period_start_s if depth is None else max(template.period_start_s, now - depth)
+    edge = max(template.period_start_s, min(edge, now))
+    return LiveWindow(start_s=min(start, edge), edge_s=edge)
+
+
+def newest_number(template: NumberTemplate, now_s: float) -> int:
+    """The highest segment number available at presentation time ``now_s`` (start_number − 1 if none)."""
+    elapsed = now_s - template.period_start_s + template.availability_offset_s
+    return template.start_number + math.floor(elapsed / template.duration_s + 1e-9) - 1
+
+
+def number_at(template: NumberTemplate, t: float) -> int:
+    """The segment number that holds presentation time ``t``."""
+    return template.start_number + max(0, math.floor((t - template.period_start_s) / template.duration_s + 1e-9))
+
+
+def hls_window(info: HlsLiveInfo, first_segment_s: float = 0.0) -> LiveWindow:
+    """The playlist's own span: its first segment to its newest part or segment."""
+    return LiveWindow(start_s=first_segment_s, edge_s=info.edge_s)
+
+
+def hls_hold_back(info: HlsLiveInfo, low_latency: bool) -> float:
+    """PART-HOLD-BACK when playing low-latency and the playlist has parts, else HOLD-BACK (§4.4.3.8)."""
+    if low_latency and info.part_hold_back_s is not None:
+        return info.part_hold_back_s
+    return info.hold_back_s
+
+
+def dash_delay(info: DashLiveInfo, low_latency: bool) -> float:
+    """The presentation delay to hold: the ServiceDescription target for LL, else
+    ``suggestedPresentationDelay``, else ``minBufferTime`` + one segment (what dash.js falls back to)."""
+    if low_latency and info.target_latency_s is not None:
+        return info.target_latency_s
+    if info.suggested_delay_s is not None:
+        return info.suggested_delay_s
+    segment = info.video_template.duration_s if info.video_template else (info.max_segment_s or 2.0)
+    return info.min_buffer_s + segment
+
+
+def start_position(window: LiveWindow, live_point_s: float, hold_back_s: float) -> float:
+    """Where to start: the live point minus the hold-back, inside the window.
+
+    The live point is "now" for DASH (``dash_now``: the presentation delay counts from the clock) and the
+    end of the playlist for HLS (``edge_s``: hold-backs count from the last part or segment listed).
+    """
+    return window.clamp(live_point_s - hold_back_s)
