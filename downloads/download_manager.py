@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 from drm_client import DeviceKey, load_device_key
 from player.backend import BackendClient
-from player.errors import PlayerError
 from player.manifest import Presentation, Rendition, SegmentRef, Track
 from player.net import CdnPool
 
@@ -42,14 +41,14 @@ from downloads.errors import (
     PlanError,
     StorageError,
 )
-from downloads.grant import open_grant
+from downloads.grant import display_name, open_grant
 from downloads.download_info import NO_LICENCE, DownloadInfo
 from downloads.paths import DownloadPaths
 from downloads.plan import DownloadChoice, PlannedTrack, plan_download, quality_name
 from downloads.progress import ProgressCallback, ProgressMeter
 from downloads.queue_db import AssetRow, QueueDb, SlotRow, TrackRow
 from downloads.sealed_store import SealedStore, new_wrapped_asset_key, open_sealer
-from downloads.parallelism import ParallelismPolicy
+from downloads.parallelism import ParallelismPolicy, parallelism_policy
 from downloads.sealing import OVERHEAD
 from downloads.slot_fetcher import DownloadControl, FetchStats, Job, fetch_slots
 
@@ -96,8 +95,7 @@ class DownloadManager:
         self._licences: OfflineLicences | None = None
         self.wall_clock = wall_clock
         self.perf_clock = perf_clock
-        self.parallel = ParallelismPolicy() if parallel is None else ParallelismPolicy(start=parallel, low=parallel,
-                                                                                       high=parallel)
+        self.parallel = parallel
         self.free_space = free_space
         self.fmt = fmt
         self.last_stats: FetchStats | None = None
@@ -112,7 +110,7 @@ class DownloadManager:
         if existing is not None:
             return await self.resume(existing.asset_id, backend, progress=progress, control=control)
         choice = choice or DownloadChoice()
-        name = asyncio.ensure_future(_display_name(backend, title_id))  # alongside the grant, not after it
+        name = asyncio.ensure_future(display_name(backend, title_id))  # alongside the grant, not after it
         try:
             return await self._start(backend, title_id, choice, name, progress=progress, control=control)
         finally:
@@ -252,6 +250,15 @@ class DownloadManager:
         self.queue.delete_asset(asset_id)
 
     @property
+    def parallel(self) -> ParallelismPolicy:
+        """How many segments to fetch at once (see :func:`parallelism_policy`)."""
+        return self._parallel
+
+    @parallel.setter
+    def parallel(self, setting: int | ParallelismPolicy | None) -> None:
+        self._parallel = parallelism_policy(setting)
+
+    @property
     def licences(self) -> OfflineLicences:
         """The offline licence store, opened on first use: a clear title's download never needs it (issue 19)."""
         if self._licences is None:
@@ -336,11 +343,3 @@ class DownloadManager:
         self.queue.set_state(asset_id, "complete", completed_at=self.wall_clock())
         if progress is not None:
             progress(meter.snapshot(self.perf_clock(), "complete"))
-
-
-async def _display_name(backend: BackendClient, title_id: str) -> str:
-    """The catalog's name for the title (what a person reads in the downloads list); its id if the catalog won't say."""
-    try:
-        return str((await backend.title(title_id)).get("name") or title_id)
-    except PlayerError:
-        return title_id

@@ -60,3 +60,11 @@ async def open_grant(backend: BackendClient, title_id: str, *, fmt: str, device_
     finally:
         await pool.aclose()
         await transport.aclose()
+
+
+async def display_name(backend: BackendClient, title_id: str) -> str:
+    """The catalog's name for the title (what a person reads in the downloads list); its id if the catalog won't say."""
+    try:
+        return str((await backend.title(title_id)).get("name") or title_id)
+    except PlayerError:
+        return title_id

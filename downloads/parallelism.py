@@ -27,6 +27,16 @@ class ParallelismPolicy:
     window_s: float = 0.15
 
 
+def parallelism_policy(setting: int | ParallelismPolicy | None) -> ParallelismPolicy:
+    """``None``: adaptive (the default policy); ``N``: exactly N at all times (``--parallel``, the app's setting)."""
+    if setting is None:
+        return ParallelismPolicy()
+    if isinstance(setting, ParallelismPolicy):
+        return setting
+    n = max(1, int(setting))
+    return ParallelismPolicy(start=n, low=n, high=n)
+
+
 class ParallelismGovernor:
     """The current ``limit`` on fetches in flight, fed with completions and errors."""
 

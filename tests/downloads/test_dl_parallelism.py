@@ -6,7 +6,7 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from downloads.parallelism import ParallelismGovernor, ParallelismPolicy
+from downloads.parallelism import ParallelismGovernor, ParallelismPolicy, parallelism_policy
 
 SEGMENT = 700_000
 
@@ -48,8 +48,9 @@ def test_halves_on_error_and_climbs_again() -> None:
 
 
 def test_fixed_policy_never_moves() -> None:
-    """`--parallel N` is a policy with start = low = high = N."""
-    governor = ParallelismGovernor(ParallelismPolicy(start=2, low=2, high=2))
+    """`--parallel N` (and the app's setting) is a policy with start = low = high = N; None is the adaptive one."""
+    assert parallelism_policy(None) == ParallelismPolicy() and parallelism_policy(0).high == 1
+    governor = ParallelismGovernor(parallelism_policy(2))
     _drive(governor, lambda n: 10e6 * n, seconds=2.0)
     assert governor.on_error(1.0) == 2 and governor.limit == 2
 
