@@ -23,8 +23,9 @@ Errors: the tree in :mod:`downloads.errors`. Files: :class:`DownloadPaths` (``$R
 """
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from drm_client.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:  # what the names are, for type checkers (``X as X``: an explicit re-export)
     from downloads.errors import (
@@ -111,12 +112,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> object:
-    """Import a public name's module when the name is first used."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
