@@ -11,7 +11,10 @@ APT_PACKAGES := libmpv2 xvfb xauth nginx-light wrk libxcb-icccm4 libxcb-keysyms1
 demo: $(STAMP)
 	$(BIN)/reelbox demo
 
+# ruff (bug-finding rules only) and mypy --strict (config in pyproject.toml) first: both take seconds.
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 install: $(STAMP)

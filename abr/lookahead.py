@@ -29,9 +29,12 @@ def plan_first_rung(
     switch_penalty: float = 1.0,
     terminal: Callable[[float], float] | None = None,
     capped: bool = True,
+    stall_event_penalty: float = 0.0,
 ) -> int:
     """``capped=False`` is the plan model of Pensieve's ``mpc.py``: the buffer grows without limit in the
-    plan and the first-byte latency is not added (the prediction already includes it)."""
+    plan and the first-byte latency is not added (the prediction already includes it).
+    ``stall_event_penalty`` is charged once per segment whose download would stall, so a plan does not
+    trade a steady trickle of short stalls for one rung of quality."""
     rates = state.bitrates_kbps
     allowed = list(range(len(rates))) if rungs is None else list(rungs)
     left = state.segments_left()
@@ -54,7 +57,7 @@ def plan_first_rung(
                     dl = times[r]
                     stall = dl - b if dl > b else 0.0
                     nb = (b - dl if b > dl else 0.0) + seg
-                    s = score + mbps[r] - rebuffer_penalty * stall
+                    s = score + mbps[r] - rebuffer_penalty * stall - (stall_event_penalty if stall > 0 else 0.0)
                     if p >= 0:
                         s -= switch_penalty * abs(mbps[r] - mbps[p])
                     nxt[r].append((nb, s, r if k == 0 else first))

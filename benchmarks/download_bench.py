@@ -34,7 +34,7 @@ from backend_stub.config import ApiSettings  # noqa: E402
 from backend_stub.server import Backend  # noqa: E402
 from downloads import DownloadChoice, DownloadManager, DownloadPaths  # noqa: E402
 from downloads.sealing import SegmentSealer  # noqa: E402
-from player.backend_client import BackendClient  # noqa: E402
+from player.backend import BackendClient  # noqa: E402
 
 TITLE = "bench-title"
 FAST = ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024)

@@ -178,7 +178,7 @@ def start_nginx(root: Path, workdir: Path) -> tuple[subprocess.Popen[bytes], int
             return proc, port
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(f"nginx exited: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}")
+                raise RuntimeError(f"nginx exited: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}") from None
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError("nginx did not start listening")

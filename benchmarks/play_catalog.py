@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend_stub.config import ApiSettings  # noqa: E402
 from backend_stub.db import open_db  # noqa: E402
-from backend_stub.server import Backend  # noqa: E402
-from player.backend_client import BackendClient  # noqa: E402
-from player.session import PlaybackSession, SessionOptions  # noqa: E402
+from backend_stub.server import Backend, ProgressBar  # noqa: E402
+from player.backend import BackendClient  # noqa: E402
+from player.playback import PlaybackSession, SessionOptions  # noqa: E402
 
 EMAIL, PASSWORD = "demo@reelbox.local", "demo"
 
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="reelbox-catalog-") as tmp:
         data = args.data or Path(tmp)
         backend = Backend(data, edges=2, build_demo=not args.no_build, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8192),
-                          progress=lambda f, m: print(f"\r  building demo catalog {f:4.0%} {m[:50]:<50}", end="", flush=True))
+                          progress=ProgressBar(sys.stdout))
         backend.start()
         try:
             titles = catalog_titles(data)

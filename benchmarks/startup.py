@@ -42,10 +42,11 @@ import mpv  # noqa: E402
 from backend_stub.config import ApiSettings  # noqa: E402
 from backend_stub.db import open_db  # noqa: E402
 from backend_stub.server import Backend  # noqa: E402
-from player.backend_client import BackendClient  # noqa: E402
+from player.backend import BackendClient  # noqa: E402
 from player.feed.mpv_output import MpvOutput  # noqa: E402
-from player.mux_feed import MuxFeed  # noqa: E402
-from player.session import PlaybackSession, SessionOptions  # noqa: E402
+from player.feed.mux_feed import MuxFeed  # noqa: E402
+from player.playback import PlaybackSession, SessionOptions  # noqa: E402
+import player.playback.session as session_module  # noqa: E402
 
 CLEAR, LOCKED = "startup-clear", "startup-locked"
 EMAIL, PASSWORD = "demo@reelbox.local", "demo"
@@ -133,12 +134,12 @@ def _breakdown(session: PlaybackSession, marks: dict[str, float], first_frame: f
 
 class _Marks:
     """Timestamps of the current Reelbox run, taken by wrapping the feed's ``add`` (remux), libmpv's
-    ``push`` and the session's ``_open_output`` (libmpv built and the stream opened) for the whole
+    ``push`` and the session's ``build_output`` (libmpv built and the stream opened) for the whole
     benchmark; runs are sequential, so one set of marks at a time."""
 
     def __init__(self) -> None:
         self.current: dict[str, float] = {}
-        add, push, open_output = MuxFeed.add, MpvOutput.push, PlaybackSession._open_output
+        add, push, open_output = MuxFeed.add, MpvOutput.push, session_module.build_output
         marks = self
 
         def timed_add(feed: MuxFeed, *args: Any, **kwargs: Any) -> None:
@@ -151,14 +152,14 @@ class _Marks:
             push(output, data)
             marks.current.setdefault("first_push", time.monotonic())
 
-        def timed_open(session: PlaybackSession, *args: Any) -> Any:
-            opened = open_output(session, *args)
+        def timed_open(*args: Any) -> Any:
+            opened = open_output(*args)
             marks.current["start"] = time.monotonic()
             return opened
 
         MuxFeed.add = timed_add  # type: ignore[method-assign]
         MpvOutput.push = timed_push  # type: ignore[method-assign]
-        PlaybackSession._open_output = timed_open  # type: ignore[method-assign]
+        session_module.build_output = timed_open  # the name the session calls
 
 
 MARKS: _Marks | None = None
@@ -181,7 +182,7 @@ async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: floa
                   steps=_breakdown(session, dict(marks), first))
         if seek_to is not None:
             await asyncio.sleep(1.0)
-            session.first_frame_position_s = None
+            session.playhead.first_frame_position_s = None
             t0 = time.monotonic()
             await session.seek(seek_to)
             await _wait(lambda: session.first_frame_position_s is not None or task.done())

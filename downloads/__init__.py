@@ -3,7 +3,8 @@
 Public face (everything else is an implementation module)::
 
     manager = DownloadManager(paths=None, *, device_key=None, wall_clock=time.time, perf_clock=time.monotonic,
-                              parallel=4, free_space=disk_free, fmt="hls")
+                              parallel=None (adaptive 4..16) | N (fixed),
+                              free_space=disk_free, fmt="hls")
     await manager.download(backend, title_id, DownloadChoice(quality=None|"best"|"lowest"|"240p",
                            audio_languages=None|("en",)|("*",), subtitles=True|False|("en",)),
                            progress=callback(Progress), control=DownloadControl()) -> DownloadInfo

@@ -15,6 +15,7 @@ import asyncio
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from typing import TextIO
 
 from downloads.download_manager import DownloadInfo, DownloadManager
@@ -35,30 +36,35 @@ from downloads.errors import (
 )
 from downloads.plan import DownloadChoice
 from downloads.progress import Progress
-from player.backend_client import (
-    DEFAULT_API_URL,
-    BackendClient,
-    api_url,
-    login_from_env,
-)
+from downloads.progress_bar import TerminalBar
+from player.backend import BACKEND_HELP, BackendClient, api_url, login_from_env
+from player.sentences import sentence as engine_sentence
 
 
 def add_download_arguments(parser: argparse.ArgumentParser) -> None:
     """``reelbox download TITLE [--quality NAME] [--backend URL] [--parallel N] [--audio LANGS] [--no-subtitles]``."""
     parser.add_argument("title", help="catalog title id")
     parser.add_argument("--quality", default=None, help="best (default), lowest, or a height such as 240p")
-    parser.add_argument("--backend", default=None, help=f"backend URL (default $REELBOX_BACKEND or {DEFAULT_API_URL})")
-    parser.add_argument("--parallel", type=int, default=4, help="segments fetched at once (default 4)")
+    parser.add_argument("--backend", default=None, metavar="URL", help=BACKEND_HELP)
+    parser.add_argument("--parallel", type=_positive, default=None,
+                        help="segments fetched at once (default: adaptive, from 4 up to 16 while throughput grows)")
     parser.add_argument("--audio", default=None, help="audio languages, comma-separated, or * for all")
     parser.add_argument("--no-subtitles", action="store_true", help="skip subtitle tracks")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def add_downloads_arguments(parser: argparse.ArgumentParser) -> None:
     """``reelbox downloads list | play ID | renew ID | delete ID [--backend URL]``."""
     parser.add_argument("action", choices=("list", "play", "renew", "delete", "verify"))
     parser.add_argument("id", nargs="?", help="download id (from `reelbox downloads list`) or title id")
-    parser.add_argument("--backend", default=None, help="backend URL for renew")
+    parser.add_argument("--backend", default=None, metavar="URL", help="renew: " + BACKEND_HELP)
     parser.add_argument("--report", default=None, help="play: write the QoE report JSON here")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
 
@@ -82,7 +88,8 @@ def _sentence(exc: BaseException) -> str:
     for cls, text in kinds:
         if isinstance(exc, cls):
             return f"{text} ({exc})"
-    return str(exc)
+    common = engine_sentence(exc)  # backend and engine errors: the same table as the app and `reelbox`
+    return f"{common} ({exc})" if common else str(exc)
 
 
 def _fail(exc: BaseException, debug: bool, err: TextIO) -> int:
@@ -96,36 +103,24 @@ def _backend_url(args: argparse.Namespace) -> str:
     return api_url(getattr(args, "backend", None))
 
 
-async def _signed_in(url: str):  # type: ignore[no-untyped-def]
+async def _signed_in(url: str) -> BackendClient:
     client = BackendClient(url)
     await client.login(*login_from_env())
     return client
 
 
 class ProgressBar:
-    """A one-line bar on stderr: percent, MB, segments, rate, ETA (redrawn at most 10×/s)."""
+    """The download's bar: percent, MB, segments, rate, ETA (:class:`~downloads.progress_bar.TerminalBar`)."""
 
-    def __init__(self, out: TextIO = sys.stderr, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
-        self.out = out
-        self.clock = clock
-        self._last = 0.0
+    def __init__(self, out: TextIO | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.bar = TerminalBar(out, clock=clock)
 
     def __call__(self, p: Progress) -> None:
-        now = self.clock()
-        final = p.state == "complete"
-        if not final and now - self._last < 0.1:
-            return
-        self._last = now
-        width = 30
-        filled = int(width * p.fraction)
         eta = "--:--" if p.eta_s is None else f"{int(p.eta_s) // 60:02d}:{int(p.eta_s) % 60:02d}"
-        line = (f"\r[{'#' * filled}{'.' * (width - filled)}] {p.fraction * 100:5.1f}% "
-                f"{p.bytes_done / 1e6:7.2f}/{p.bytes_total / 1e6:.2f} MB  {p.segments_done}/{p.segments_total} seg  "
-                f"{p.rate_bps * 8 / 1e6:6.2f} Mbit/s  ETA {eta} {'(paused)' if p.state == 'paused' else ''}")
-        self.out.write(line)
-        if final:
-            self.out.write("\n")
-        self.out.flush()
+        self.bar.draw(p.fraction, f"{p.bytes_done / 1e6:7.2f}/{p.bytes_total / 1e6:.2f} MB  "
+                                  f"{p.segments_done}/{p.segments_total} seg  {p.rate_bps * 8 / 1e6:6.2f} Mbit/s  "
+                                  f"ETA {eta} {'(paused)' if p.state == 'paused' else ''}",
+                      final=p.state == "complete")
 
 
 def run_download(args: argparse.Namespace) -> int:
@@ -138,7 +133,7 @@ def run_download(args: argparse.Namespace) -> int:
                             subtitles=not getattr(args, "no_subtitles", False))
 
     async def go() -> DownloadInfo:
-        manager = DownloadManager(parallel=max(1, int(getattr(args, "parallel", 4) or 4)))
+        manager = DownloadManager(parallel=getattr(args, "parallel", None))
         _check_quality(manager, args.title, args.quality)
         client = await _signed_in(_backend_url(args))
         try:
@@ -230,7 +225,7 @@ def run_downloads(args: argparse.Namespace) -> int:
 def _play(manager: DownloadManager, asset_id: str, report_path: str | None) -> int:
     import json
 
-    from player.session import PlaybackSession
+    from player.playback import PlaybackSession
     from player.sync import run_synced
 
     playback = manager.open_offline(asset_id)

@@ -19,14 +19,14 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from drm_client import DeviceKey, load_device_key
-from player.backend_client import BackendClient, BackendError
+from player.backend import BackendClient, BackendError
 from player.errors import PlayerError
-from player.manifest import ManifestError, Presentation, SegmentRef, load_presentation_multi
+from player.manifest import ManifestError, Presentation, Rendition, SegmentRef, Track, load_presentation_multi
 from player.net import CdnPool, CmcdMode, HttpTransport, MonotonicClock, RetryPolicy, StallPolicy
 
 from downloads import offline_model, sizing
@@ -48,6 +48,7 @@ from downloads.progress import ProgressCallback, ProgressMeter
 from downloads.queue_db import AssetRow, QueueDb, SlotRow, TrackRow
 from downloads.sealed_store import SealedStore, new_wrapped_asset_key, open_sealer
 from downloads.sealing import OVERHEAD
+from downloads.parallelism import ParallelismPolicy
 from downloads.slot_fetcher import DownloadControl, FetchStats, Job, fetch_slots
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class DownloadManager:
         device_key: DeviceKey | None = None,
         wall_clock: Callable[[], float] = time.time,
         perf_clock: Callable[[], float] = time.monotonic,
-        parallel: int = 4,
+        parallel: int | None = None,
         free_space: Callable[[Path], int] = disk_free,
         fmt: str = "hls",
     ) -> None:
@@ -114,7 +115,8 @@ class DownloadManager:
         self.licences = OfflineLicences(self.paths, self.device_key, self.queue.device_id(), wall_clock=wall_clock)
         self.wall_clock = wall_clock
         self.perf_clock = perf_clock
-        self.parallel = parallel
+        self.parallel = ParallelismPolicy() if parallel is None else ParallelismPolicy(start=parallel, low=parallel,
+                                                                                       high=parallel)
         self.free_space = free_space
         self.fmt = fmt
         self.last_stats: FetchStats | None = None
@@ -132,7 +134,8 @@ class DownloadManager:
         async with self._grant(backend, title_id) as (pool, presentation, max_height, kids):
             planned = plan_download(presentation, replace(choice, max_height=choice.max_height or max_height))
             slots = [(p, idx, ref) for p in planned for idx, ref in p.slots()]
-            sizes = await sizing.sizes(pool, [ref for _, _, ref in slots], parallel=max(8, self.parallel))
+            sizes = [sizing.slot_size(ref, kind=p.kind, bandwidth_bps=p.rendition.bandwidth, is_init=idx == 0)
+                     for p, idx, ref in slots]
             total = sum(sizes) + OVERHEAD * len(sizes)
             self._check_space(total)
             asset_id = _asset_id(title_id)
@@ -166,10 +169,12 @@ class DownloadManager:
             return self.info(asset_id)
         store = self._store(asset)
         store.sweep()
+        adopted = []
         for slot in self.queue.slots(asset_id, "pending"):
-            stored = store.adopt(slot.track_no, slot.idx, slot.size)
+            stored = store.adopt(slot.track_no, slot.idx, slot.byte_length)
             if stored is not None:
-                self.queue.mark_done(asset_id, slot.track_no, slot.idx, slot.size)
+                adopted.append((slot.track_no, slot.idx, stored))
+        self.queue.mark_done(asset_id, adopted)
         pending = self.queue.slots(asset_id, "pending")
         async with self._grant(backend, asset.title_id) as (pool, presentation, _, kids):
             if asset.protected and asset.license_id is None:
@@ -235,7 +240,8 @@ class DownloadManager:
         if asset.license_id is None:
             await self._acquire_licence(asset_id, backend, asset.title_id, ())
         else:
-            new_id = await self.licences.renew(asset.license_id, api_url=backend.api_url, token=backend.access_token)
+            new_id = await self.licences.renew(asset.license_id, api_url=backend.api_url, token=backend.access_token,
+                                               client=backend.http)
             self.queue.set_licence(asset_id, new_id, self.wall_clock(), renewed=True)
         return self.info(asset_id)
 
@@ -279,13 +285,14 @@ class DownloadManager:
         if not kids:
             kids = offline_model.loads(self.queue.asset(asset_id).presentation_json or "").default_kids()
         license_id = await self.licences.acquire(api_url=backend.api_url, token=backend.access_token,
-                                                 title_id=title_id, kids=kids)
+                                                 title_id=title_id, kids=kids, client=backend.http)
         self.queue.set_licence(asset_id, license_id, self.wall_clock())
 
     def _refs(self, asset_id: str, presentation: Presentation) -> dict[tuple[int, int], SegmentRef]:
         """Slot → today's ref (fresh URLs) for the renditions recorded in the queue."""
         out: dict[tuple[int, int], SegmentRef] = {}
-        by_id = {(t.kind, r.id): (t, r) for p in presentation.periods for t in p.tracks for r in t.renditions}
+        by_id: dict[tuple[str, str], tuple[Track, Rendition]] = {
+            (t.kind, r.id): (t, r) for p in presentation.periods for t in p.tracks for r in t.renditions}
         for row in self.queue.tracks(asset_id):
             found = by_id.get((row.kind, row.rendition_id))
             if found is None:
@@ -327,7 +334,7 @@ class DownloadManager:
             await pool.aclose()
             await transport.aclose()
 
-    async def _run(self, asset_id: str, pool: CdnPool, jobs: list[Job], *, progress: ProgressCallback | None,
+    async def _run(self, asset_id: str, pool: CdnPool, jobs: Sequence[Job], *, progress: ProgressCallback | None,
                    control: DownloadControl | None) -> None:
         asset = self.queue.asset(asset_id)
         store = self._store(asset)

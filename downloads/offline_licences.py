@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import httpx
+
 from drm_client import (
     ClockRollback,
     ClockStateFile,
@@ -63,13 +65,14 @@ class OfflineLicences:
         with _named():
             self.store = OfflineLicenceStore(paths.licence_db, device_key, self.clock, device_id=device_id)
 
-    async def acquire(self, *, api_url: str, token: str, title_id: str, kids: Sequence[bytes]) -> str:
-        """A persistent licence for a title being downloaded; its id."""
+    async def acquire(self, *, api_url: str, token: str, title_id: str, kids: Sequence[bytes],
+                      client: httpx.AsyncClient | None = None) -> str:
+        """A persistent licence for a title being downloaded; its id (``client``: the backend's, its TLS)."""
         with _named():
             licence = await download_licence(
                 self.store, license_url=f"{api_url}/api/v1/license/offline",
                 public_key_url=f"{api_url}/api/v1/license/public-key", kids=kids, token=token,
-                title_id=title_id, device_id=self.device_id)
+                title_id=title_id, device_id=self.device_id, client=client)
         return licence.license_id
 
     def keys_for_playback(self, license_id: str) -> KeyRing:
@@ -77,11 +80,11 @@ class OfflineLicences:
         with _named():
             return self.store.keys_for_playback(license_id)
 
-    async def renew(self, license_id: str, *, api_url: str, token: str) -> str:
+    async def renew(self, license_id: str, *, api_url: str, token: str, client: httpx.AsyncClient | None = None) -> str:
         """Online renewal: new windows, unlocks a rolled-back clock; the (new) licence id."""
         with _named():
             licence = await renew_online(self.store, license_id, license_url=f"{api_url}/api/v1/license/offline",
-                                         token=token, device_id=self.device_id)
+                                         token=token, device_id=self.device_id, client=client)
         return licence.license_id
 
     def view(self, license_id: str | None) -> LicenceView:

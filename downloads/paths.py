@@ -1,8 +1,8 @@
 """Where downloads live (DESIGN.md "Where things live").
 
-``$REELBOX_HOME`` when set (tests, kiosk images) roots everything: data in ``$REELBOX_HOME/data``,
-config (the device key record, the trusted clock) in ``$REELBOX_HOME/config``. Otherwise the
-platformdirs per-user data and config directories. The config directory is kept apart from the
+The directories come from :mod:`player.paths` (``$REELBOX_HOME/{data,config}`` when set, else the
+platformdirs per-user directories): data for segments and databases, config for the device key
+record and the trusted clock. The config directory is kept apart from the
 data directory on purpose: the device key's record never sits beside the content it opens.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from drm_client import default_config_dir
+from player.paths import config_dir, data_dir
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,10 +41,5 @@ class DownloadPaths:
 
     @classmethod
     def default(cls, env: Mapping[str, str] = os.environ) -> DownloadPaths:
-        """``$REELBOX_HOME/{data,config}`` or the platformdirs user directories."""
-        if env.get("REELBOX_HOME"):
-            home = Path(env["REELBOX_HOME"])
-            return cls(data_dir=home / "data", config_dir=home / "config")
-        import platformdirs
-
-        return cls(data_dir=platformdirs.user_data_path("reelbox"), config_dir=default_config_dir(env))
+        """The client's data and config directories (:mod:`player.paths`)."""
+        return cls(data_dir=data_dir(env=env), config_dir=config_dir(env=env))

@@ -1,6 +1,7 @@
 """Download progress as values: bytes and segments done, rate and ETA. Pure; time is passed in.
 
-The manager calls ``ProgressMeter.add`` after each stored slot and hands the resulting
+The manager calls ``ProgressMeter.add`` after each stored slot (correcting the total, which holds
+estimates for slots not yet fetched — see ``sizing``) and hands the resulting
 :class:`Progress` to the caller's callback (the CLI draws a bar; the UI wraps the callback in a Qt
 signal). The rate is a sliding-window average over ``window_s`` so the ETA follows the current
 link rather than the whole history (a resumed download does not count the paused hours).
@@ -54,7 +55,10 @@ class ProgressMeter:
         self._started = now
         self._events.clear()
 
-    def add(self, now: float, nbytes: int) -> None:
+    def add(self, now: float, nbytes: int, *, estimated: int | None = None) -> None:
+        """A slot of ``nbytes`` stored; ``estimated`` is what the total counted for it until now (corrected here)."""
+        if estimated is not None:
+            self.bytes_total += nbytes - estimated
         self.bytes_done += nbytes
         self.segments_done += 1
         self._events.append((now, nbytes))

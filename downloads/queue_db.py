@@ -11,7 +11,8 @@ Tables
   presentation as JSON, licence id, timestamps, last error);
 - ``tracks``: the renditions chosen, numbered 0..n within the asset (the ``track`` of a slot);
 - ``segments``: one row per slot (``idx`` 0 = init, 1..N media) with its media number, byte range,
-  expected size, stored size and ``state`` (``pending``/``done``);
+  size (estimated from the manifest until the slot is stored, then the stored size), stored size and
+  ``state`` (``pending``/``done``); an asset's total is the sum of its slots' sizes;
 - ``licences``: the offline licence of an asset (the keys themselves live sealed in drm_client's
   licence store; this row only links them).
 """
@@ -97,26 +98,26 @@ class QueueDb:
     def _create(self) -> None:
         names = set(self.db.table_names())
         if "meta" not in names:
-            self.db["meta"].create({"name": str, "value": str}, pk="name")
+            self.db.table("meta").create({"name": str, "value": str}, pk="name")
         if "assets" not in names:
-            self.db["assets"].create(
+            self.db.table("assets").create(
                 {"asset_id": str, "title_id": str, "name": str, "state": str, "quality": str, "protected": int,
                  "choices": str, "total_bytes": int, "license_id": str, "created_at": float,
                  "completed_at": float, "error": str, "wrapped_key": bytes, "presentation": str},
                 pk="asset_id", not_null={"title_id", "state", "wrapped_key"})
         if "tracks" not in names:
-            self.db["tracks"].create(
+            self.db.table("tracks").create(
                 {"asset_id": str, "track_no": int, "kind": str, "language": str, "rendition_id": str,
                  "bandwidth": int, "height": int},
                 pk=("asset_id", "track_no"), foreign_keys=[("asset_id", "assets", "asset_id")])
         if "segments" not in names:
-            self.db["segments"].create(
+            self.db.table("segments").create(
                 {"asset_id": str, "track_no": int, "idx": int, "number": int, "byte_start": int,
                  "byte_length": int, "size": int, "stored": int, "state": str},
                 pk=("asset_id", "track_no", "idx"), foreign_keys=[("asset_id", "assets", "asset_id")])
-            self.db["segments"].create_index(["asset_id", "state"])
+            self.db.table("segments").create_index(["asset_id", "state"])
         if "licences" not in names:
-            self.db["licences"].create(
+            self.db.table("licences").create(
                 {"asset_id": str, "license_id": str, "acquired_at": float, "renewed_at": float},
                 pk="asset_id", foreign_keys=[("asset_id", "assets", "asset_id")])
 
@@ -159,15 +160,15 @@ class QueueDb:
         """The whole plan in one transaction: a crash leaves either no asset or a complete queue."""
         slot_list = list(slots)
         with self._tx() as db:
-            db["assets"].insert({
+            db.table("assets").insert({
                 "asset_id": asset_id, "title_id": title_id, "name": name, "state": "queued", "quality": quality,
                 "protected": int(protected), "choices": json.dumps(choices),
                 "total_bytes": sum(s.size for s in slot_list), "license_id": None, "created_at": now,
                 "completed_at": None, "error": None, "wrapped_key": wrapped_key, "presentation": presentation_json})
-            db["tracks"].insert_all({"asset_id": asset_id, "track_no": t.track_no, "kind": t.kind,
+            db.table("tracks").insert_all({"asset_id": asset_id, "track_no": t.track_no, "kind": t.kind,
                                      "language": t.language, "rendition_id": t.rendition_id,
                                      "bandwidth": t.bandwidth, "height": t.height} for t in tracks)
-            db["segments"].insert_all({"asset_id": asset_id, "track_no": s.track_no, "idx": s.idx,
+            db.table("segments").insert_all({"asset_id": asset_id, "track_no": s.track_no, "idx": s.idx,
                                        "number": s.number, "byte_start": s.byte_start, "byte_length": s.byte_length,
                                        "size": s.size, "stored": 0, "state": "pending"} for s in slot_list)
 
@@ -197,7 +198,7 @@ class QueueDb:
                 db.execute("UPDATE licences SET license_id = ?, renewed_at = ? WHERE asset_id = ?",
                            [license_id, now, asset_id])
             else:
-                db["licences"].upsert({"asset_id": asset_id, "license_id": license_id, "acquired_at": now,
+                db.table("licences").upsert({"asset_id": asset_id, "license_id": license_id, "acquired_at": now,
                                        "renewed_at": None}, pk="asset_id")
 
     def delete_asset(self, asset_id: str) -> None:
@@ -222,16 +223,16 @@ class QueueDb:
         return [SlotRow(track_no=r["track_no"], idx=r["idx"], number=r["number"], byte_start=r["byte_start"],
                         byte_length=r["byte_length"], size=r["size"], state=r["state"]) for r in rows]
 
-    def mark_done(self, asset_id: str, track_no: int, idx: int, stored: int) -> None:
-        """Record a slot whose sealed file has landed."""
-        with self._tx() as db:
-            db.execute("UPDATE segments SET state = 'done', stored = ? WHERE asset_id = ? AND track_no = ? AND idx = ?",
-                       [stored, asset_id, track_no, idx])
+    def mark_done(self, asset_id: str, stored: Sequence[tuple[int, int, int]]) -> None:
+        """Record slots whose sealed files have landed, one transaction for the batch: ``(track, idx, bytes)``.
 
-    def mark_pending(self, asset_id: str, track_no: int, idx: int) -> None:
+        The stored byte count replaces the slot's estimated size (``sizing``), so totals converge on the truth."""
+        if not stored:
+            return
         with self._tx() as db:
-            db.execute("UPDATE segments SET state = 'pending', stored = 0 "
-                       "WHERE asset_id = ? AND track_no = ? AND idx = ?", [asset_id, track_no, idx])
+            db.conn.executemany(
+                "UPDATE segments SET state = 'done', stored = ?, size = ? WHERE asset_id = ? AND track_no = ? AND idx = ?",
+                [(n, n, asset_id, track, idx) for track, idx, n in stored])
 
     def close(self) -> None:
         with self._lock:
@@ -239,7 +240,7 @@ class QueueDb:
 
 
 _ASSET_SQL = (
-    "SELECT a.*, COUNT(s.idx) AS segments_total, "
+    "SELECT a.*, COUNT(s.idx) AS segments_total, COALESCE(SUM(s.size), 0) AS slot_bytes, "
     "COALESCE(SUM(CASE WHEN s.state = 'done' THEN 1 ELSE 0 END), 0) AS segments_done, "
     "COALESCE(SUM(CASE WHEN s.state = 'done' THEN s.size ELSE 0 END), 0) AS stored_bytes "
     "FROM assets a LEFT JOIN segments s ON s.asset_id = a.asset_id"
@@ -249,7 +250,7 @@ _ASSET_SQL = (
 def _asset_row(r: dict[str, Any]) -> AssetRow:
     return AssetRow(
         asset_id=r["asset_id"], title_id=r["title_id"], name=r["name"] or r["title_id"], state=r["state"],
-        quality=r["quality"] or "", protected=bool(r["protected"]), total_bytes=int(r["total_bytes"] or 0),
+        quality=r["quality"] or "", protected=bool(r["protected"]), total_bytes=int(r["slot_bytes"]),
         stored_bytes=int(r["stored_bytes"]), segments_total=int(r["segments_total"]),
         segments_done=int(r["segments_done"]), license_id=r["license_id"], created_at=float(r["created_at"]),
         completed_at=r["completed_at"], error=r["error"], wrapped_key=bytes(r["wrapped_key"]),

@@ -4,11 +4,13 @@ Layout: ``<root>/<asset id>/<track>/<index>.seg`` (index 0 is the init segment, 
 segments in order). Each file is ``SegmentSealer.seal`` output, so nothing stored is plaintext media.
 
 Crash safety (issue 5: "a kill -9 at any moment leaves a store that resumes and in which every
-stored segment authenticates"): a slot is written to a temporary name in the same folder, fsynced,
-renamed over the final name (POSIX ``rename(2)`` is atomic) and the folder fsynced; only then does
-the caller record it as done in SQLite. After a crash there can be (a) leftover temporary files —
-:meth:`sweep` removes them — and (b) final files not yet recorded — :meth:`adopt` accepts them if
-they authenticate and have the expected size, which also keeps the nonce-once rule of ``sealing``.
+stored segment authenticates"): a slot is sealed into a temporary name in the same folder
+(:meth:`stage`); a batch of staged slots is then fsynced, renamed over the final names (POSIX
+``rename(2)`` is atomic) and their folders fsynced (:meth:`commit`); only then does the caller record
+the batch as done in SQLite. After a crash there can be (a) leftover temporary files — :meth:`sweep`
+removes them — and (b) final files not yet recorded — :meth:`adopt` accepts them if they
+authenticate (and have the exact size when the manifest gave one), which also keeps the nonce-once
+rule of ``sealing``.
 
 The per-asset key is random (32 bytes) and stored only wrapped by the device key
 (``drm_client.DeviceKey.wrap``) with the asset id as associated data: the key blob of one asset
@@ -20,12 +22,14 @@ import errno
 import os
 import secrets
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from drm_client import DeviceKey, DeviceKeyError
 
 from downloads.errors import DiskFull, SealError, SegmentMissing, SegmentTampered, StorageError
-from downloads.sealing import KEY_BYTES, OVERHEAD, SegmentSealer
+from downloads.sealing import KEY_BYTES, SegmentSealer
 
 _TMP_SUFFIX = ".tmp"
 _KEY_AAD = b"reelbox asset key v1|"
@@ -46,6 +50,22 @@ def open_sealer(device_key: DeviceKey, asset_id: str, wrapped_key: bytes) -> Seg
     return SegmentSealer(asset_id, key)
 
 
+class Staged(NamedTuple):
+    """A sealed slot in its temporary file, waiting for ``SealedStore.commit``."""
+
+    track: int
+    index: int
+    tmp: Path
+    plain_bytes: int
+    sealed_bytes: int
+
+
+def _storage_error(exc: OSError, what: str) -> StorageError:
+    if exc.errno in _FULL:
+        return DiskFull(f"the disk is full while storing segment {what}")
+    return StorageError(f"cannot store segment {what}: {exc.strerror}")
+
+
 class SealedStore:
     """The sealed files of one asset."""
 
@@ -58,13 +78,16 @@ class SealedStore:
         return self.folder / str(track) / f"{index}.seg"
 
     def write(self, track: int, index: int, plaintext: bytes) -> int:
-        """Seal and store one slot atomically; the number of bytes on disk.
+        """Seal and store one slot durably at once; the number of bytes on disk."""
+        staged = self.stage(track, index, plaintext)
+        self.commit([staged])
+        return staged.sealed_bytes
+
+    def stage(self, track: int, index: int, plaintext: bytes) -> Staged:
+        """Seal a slot into its temporary file, not yet durable nor visible (``commit`` makes it so).
 
         ``DiskFull`` when the disk fills (the temporary file is removed first)."""
-        return self.write_sealed(track, index, self.sealer.seal(track, index, plaintext))
-
-    def write_sealed(self, track: int, index: int, sealed: bytes) -> int:
-        """Store an already sealed slot (tmp, fsync, rename, fsync folder)."""
+        sealed = self.sealer.seal(track, index, plaintext)
         final = self.path(track, index)
         tmp = final.with_name(f".{final.name}.{os.getpid()}{_TMP_SUFFIX}")
         try:
@@ -74,23 +97,45 @@ class SealedStore:
                 view = memoryview(sealed)
                 while view:
                     view = view[os.write(fd, view):]
-                if self._fsync:
-                    os.fsync(fd)
             finally:
                 os.close(fd)
-            os.replace(tmp, final)
-            if self._fsync:
-                dir_fd = os.open(final.parent, os.O_RDONLY)
-                try:
-                    os.fsync(dir_fd)
-                finally:
-                    os.close(dir_fd)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            if exc.errno in _FULL:
-                raise DiskFull(f"the disk is full while storing segment {track}/{index}") from exc
-            raise StorageError(f"cannot store segment {track}/{index}: {exc.strerror}") from exc
-        return len(sealed)
+            raise _storage_error(exc, f"{track}/{index}") from exc
+        return Staged(track=track, index=index, tmp=tmp, plain_bytes=len(plaintext), sealed_bytes=len(sealed))
+
+    def commit(self, batch: Sequence[Staged]) -> None:
+        """Make a batch of staged slots durable: fsync each file, rename it into place, fsync each folder once.
+
+        Paid per batch rather than per slot (issue 19): the folder syncs and, above all, the caller's one
+        SQLite commit after this. A failure removes the batch's files not yet renamed; renamed ones are
+        whole and sealed, so a later ``adopt`` takes them."""
+        folders: set[Path] = set()
+        renamed = 0
+        try:
+            for item in batch:
+                if self._fsync:
+                    fd = os.open(item.tmp, os.O_RDONLY)
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+            for item in batch:
+                final = self.path(item.track, item.index)
+                os.replace(item.tmp, final)
+                renamed += 1
+                folders.add(final.parent)
+            if self._fsync:
+                for folder in folders:
+                    dir_fd = os.open(folder, os.O_RDONLY)
+                    try:
+                        os.fsync(dir_fd)
+                    finally:
+                        os.close(dir_fd)
+        except OSError as exc:
+            for item in batch[renamed:]:
+                item.tmp.unlink(missing_ok=True)
+            raise _storage_error(exc, f"{len(batch)} slots") from exc
 
     def read(self, track: int, index: int) -> bytes:
         """The plaintext of a stored slot; ``SegmentMissing`` or ``SegmentTampered``."""
@@ -103,8 +148,9 @@ class SealedStore:
         return self.sealer.open(track, index, sealed)
 
     def adopt(self, track: int, index: int, expected_size: int | None) -> int | None:
-        """After a crash: the stored size of a slot written but not recorded, if it is whole and
-        authenticates; otherwise the file is removed and ``None`` returned (the slot is fetched again)."""
+        """After a crash: the plaintext size of a slot written but not recorded, if it authenticates (and has
+        ``expected_size`` when the manifest gave an exact one); otherwise the file is removed and ``None``
+        returned (the slot is fetched again). Authentication proves it whole: the seal covers every byte."""
         path = self.path(track, index)
         if not path.exists():
             return None
@@ -116,7 +162,7 @@ class SealedStore:
         if expected_size is not None and len(plain) != expected_size:
             path.unlink(missing_ok=True)
             return None
-        return len(plain) + OVERHEAD
+        return len(plain)
 
     def sweep(self) -> int:
         """Remove temporary files a crash left behind; how many."""
@@ -139,4 +185,4 @@ class SealedStore:
         return sorted(p for p in self.folder.rglob("*") if p.is_file()) if self.folder.is_dir() else []
 
 
-__all__ = ["SealedStore", "SegmentTampered", "new_wrapped_asset_key", "open_sealer"]
+__all__ = ["SealedStore", "SegmentTampered", "Staged", "new_wrapped_asset_key", "open_sealer"]

@@ -18,6 +18,7 @@ runs at GB/s); the seal is the same bytes whether it ends up in a file or in a t
 from __future__ import annotations
 
 import struct
+from typing import NoReturn
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -74,5 +75,5 @@ class SegmentSealer:
     def __repr__(self) -> str:
         return f"SegmentSealer(asset_id={self.asset_id!r}, key=<redacted>)"
 
-    def __reduce_ex__(self, protocol: object) -> None:
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
         raise TypeError("SegmentSealer holds a key and cannot be pickled")

@@ -1,46 +1,36 @@
-"""An honest total size before the download starts (issue 5): exact bytes per slot.
+"""Sizes before the download starts, from the manifest alone: no request per segment (issue 19).
 
-A slot with a byte range (DASH SegmentBase/``sidx``, HLS ``EXT-X-BYTERANGE``) has its length in the
-manifest. Otherwise we ask the edge: a one-byte ranged GET (``Range: bytes=0-0``) through the same
-CDN pool — failover and confinement included — whose ``Content-Range: bytes 0-0/<total>`` gives
-the object's size (RFC 9110 §14.4). It costs one small request per slot, run concurrently, and is
-exact where a bitrate × duration estimate can be off by a factor of two for VBR video.
+A slot with a byte range (DASH SegmentBase resolved from its ``sidx``, HLS ``EXT-X-BYTERANGE``) has its
+exact length in the manifest. Any other slot is *estimated*: the rendition's declared bandwidth × the
+segment's duration (HLS ``BANDWIDTH`` is the peak rate, RFC 8216 §4.3.4.2, so this leans high, which
+is the safe side for the free-space check); an init segment, which has no duration, a few KiB.
+
+Estimates are corrected as the download goes: each stored slot records the bytes that actually came
+(the body, whose length the transport checked against Content-Length), and the totals shown are
+stored sizes plus the estimates still pending — exact once the last slot is in. The up-front ranged
+probe per segment this replaces cost one round trip per slot before the first byte of media.
 """
 from __future__ import annotations
 
-import asyncio
-import re
-
-from player.errors import PlayerError
 from player.manifest import SegmentRef
-from player.net import ByteRange, CdnPool, RequestKind
 
-from downloads.errors import FetchFailed
+INIT_ESTIMATE = 4096
+"""An init segment (``ftyp``+``moov``) is 0.7–3 KiB for one track."""
 
-_TOTAL = re.compile(r"bytes\s+\d+-\d+/(\d+)", re.I)
+FALLBACK_BPS = {"video": 2_000_000, "audio": 128_000, "text": 2_000}
+"""Bits per second when a rendition declares no bandwidth (an HLS alternate audio or subtitle rendition)."""
 
 
-async def slot_size(pool: CdnPool, ref: SegmentRef) -> int:
-    """The exact byte count of one slot."""
+def slot_size(ref: SegmentRef, *, kind: str, bandwidth_bps: int, is_init: bool) -> int:
+    """Bytes of one slot: exact from a byte range, else bandwidth × duration (≥ 1)."""
     if ref.byte_range is not None:
         return ref.byte_range.length
-    try:
-        delivery = await pool.fetch_segment(list(ref.urls), byte_range=ByteRange(0, 1), kind=RequestKind.PROBE,
-                                            confine=True)
-    except PlayerError as exc:
-        raise FetchFailed(f"cannot size segment {ref.number}: {exc}") from exc
-    match = _TOTAL.match(delivery.result.headers.get("content-range", ""))
-    if match:
-        return int(match.group(1))
-    return delivery.result.bytes  # a 200 to the ranged GET: the whole body came, its length is the size
+    if is_init:
+        return INIT_ESTIMATE
+    bps = bandwidth_bps if bandwidth_bps > 0 else FALLBACK_BPS.get(kind, FALLBACK_BPS["video"])
+    return max(1, round(bps * ref.duration_s / 8))
 
 
-async def sizes(pool: CdnPool, refs: list[SegmentRef], *, parallel: int = 8) -> list[int]:
-    """Sizes of ``refs`` in order, ``parallel`` probes at a time."""
-    gate = asyncio.Semaphore(parallel)
-
-    async def one(ref: SegmentRef) -> int:
-        async with gate:
-            return await slot_size(pool, ref)
-
-    return list(await asyncio.gather(*(one(r) for r in refs)))
+def is_exact(ref: SegmentRef) -> bool:
+    """Whether :func:`slot_size` is the slot's true size (a crash-adopted file must match it then)."""
+    return ref.byte_range is not None

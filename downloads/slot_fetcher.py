@@ -1,9 +1,12 @@
-"""The parallel part of a download: N workers fetch pending slots through the CDN pool and seal them.
+"""The parallel part of a download: workers fetch pending slots through the CDN pool and seal them.
 
-Order of one slot (what makes a ``kill -9`` harmless): fetch the whole body into memory → seal and
-write it atomically (``SealedStore.write``: tmp, fsync, rename, fsync folder) in a worker thread →
-only then commit ``done`` in SQLite → report progress. A crash before the commit leaves at most a
-sealed file the next run adopts (``SealedStore.adopt``), never a record without its file.
+How many fetch at once is the :class:`ParallelismGovernor`'s call (4 at first, up to 16 while the
+throughput grows, halved when a request needed a retry). Order of one slot (what makes a ``kill -9``
+harmless): fetch the whole body into memory → seal it into a temporary file in a store thread
+(``SealedStore.stage``) → the :class:`BatchCommitter` makes its batch durable (fsync, rename, fsync
+folder) → only then one SQLite commit records the batch ``done`` → progress. A crash before the
+commit leaves at most sealed files the next run adopts (``SealedStore.adopt``) or sweeps, never a
+record without its file.
 
 ``DownloadControl`` is the caller's handle: ``pause()`` lets slots in flight land and starts no
 new one until ``resume()``; ``cancel()`` stops at once (slots in flight are abandoned; their
@@ -12,18 +15,22 @@ temporary files are removed by the store). Time comes from an injected clock (ra
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from player.errors import PlayerError
 from player.manifest import SegmentRef
 from player.net import CdnPool, RequestKind
 
-from downloads.errors import Cancelled, FetchFailed
+from downloads.batch_commit import BatchCommitter
+from downloads.errors import Cancelled, DownloadError, FetchFailed
+from downloads.parallelism import ParallelismGovernor, ParallelismPolicy
 from downloads.progress import ProgressCallback, ProgressMeter
 from downloads.queue_db import QueueDb
-from downloads.sealed_store import SealedStore
+from downloads.sealed_store import SealedStore, Staged
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +78,7 @@ class DownloadControl:
 
 @dataclass(frozen=True, kw_only=True)
 class Job:
-    """One pending slot with where to fetch it from."""
+    """One pending slot with where to fetch it from; ``size`` is the estimate the totals carry until it lands."""
 
     track: int
     index: int
@@ -81,19 +88,45 @@ class Job:
 
 @dataclass
 class FetchStats:
-    """What the run took (benchmarks read ``seal_s`` to price sealing)."""
+    """What the run took (benchmarks print the climb of the parallelism and the commit batches)."""
 
     bytes: int = 0
     slots: int = 0
     fetch_s: float = 0.0
-    store_s: float = 0.0
+    stage_s: float = 0.0
+    batches: int = 0
+    parallelism: list[tuple[int, float]] = field(default_factory=list)
     started_at: float | None = None
     ended_at: float | None = None
 
 
+class _Gate:
+    """At most ``limit`` holders at once; the limit may change while holders wait."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._held = 0
+        self._changed = asyncio.Condition()
+
+    async def set_limit(self, limit: int) -> None:
+        async with self._changed:
+            self._limit = limit
+            self._changed.notify_all()
+
+    async def __aenter__(self) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._held < self._limit)
+            self._held += 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        async with self._changed:
+            self._held -= 1
+            self._changed.notify_all()
+
+
 async def fetch_slots(
     *, asset_id: str, jobs: Sequence[Job], pool: CdnPool, store: SealedStore, queue: QueueDb,
-    meter: ProgressMeter, clock: Callable[[], float], parallel: int, control: DownloadControl,
+    meter: ProgressMeter, clock: Callable[[], float], parallel: ParallelismPolicy, control: DownloadControl,
     progress: ProgressCallback | None = None, stats: FetchStats | None = None,
 ) -> FetchStats:
     """Fetch, seal and record every job; ``Cancelled``, ``FetchFailed`` or a ``StorageError`` on failure."""
@@ -101,9 +134,14 @@ async def fetch_slots(
     work: asyncio.Queue[Job] = asyncio.Queue()
     for job in jobs:
         work.put_nowait(job)
+    estimates = {(job.track, job.index): job.size for job in jobs}
+    governor = ParallelismGovernor(parallel)
+    gate = _Gate(governor.limit)
+    loop = asyncio.get_running_loop()
+    threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="reelbox-store")
     meter.start(clock())
     stats.started_at = clock()
-
+    governor.on_start(clock())
     reporting = False
 
     def report() -> None:
@@ -116,46 +154,73 @@ async def fetch_slots(
         finally:
             reporting = False
 
-    control.on_change(report)
+    def durable(batch: Sequence[Staged]) -> None:
+        now = clock()
+        for item in batch:
+            meter.add(now, item.plain_bytes, estimated=estimates[(item.track, item.index)])
+        report()
+
+    committer = BatchCommitter(store=store, queue=queue, asset_id=asset_id, on_durable=durable, clock=clock,
+                               executor=threads)
+
+    def on_control() -> None:
+        if control.paused:
+            committer.flush_soon()  # what landed before the pause is recorded now
+        else:
+            governor.on_start(clock())  # the paused time is no throughput window
+        report()
+
+    control.on_change(on_control)
 
     async def worker() -> None:
         while True:
             await control.wait_running()
-            try:
-                job = work.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            started = clock()
-            try:
-                delivery = await pool.fetch_segment(list(job.ref.urls), byte_range=job.ref.byte_range,
-                                                    kind=RequestKind.SEGMENT, confine=True)
-            except PlayerError as exc:
-                raise FetchFailed(f"segment {job.track}/{job.index} could not be fetched: {exc}") from exc
-            body = delivery.body
-            if len(body) != job.size:
-                log.warning("segment %d/%d: %d bytes, %d announced", job.track, job.index, len(body), job.size)
-            fetched = clock()
+            async with gate:
+                try:
+                    job = work.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                started = clock()
+                try:
+                    delivery = await pool.fetch_segment(list(job.ref.urls), byte_range=job.ref.byte_range,
+                                                        kind=RequestKind.SEGMENT, confine=True)
+                except PlayerError as exc:
+                    raise FetchFailed(f"segment {job.track}/{job.index} could not be fetched: {exc}") from exc
+                now = clock()
+                stats.fetch_s += now - started
+                body = delivery.body
+                limit = (governor.on_error(now) if delivery.attempts > 1 else governor.on_done(now, len(body)))
+                await gate.set_limit(limit)
             if control.cancelled:
                 raise Cancelled("the download was cancelled")
-            await asyncio.to_thread(store.write, job.track, job.index, body)
-            queue.mark_done(asset_id, job.track, job.index, len(body))
-            now = clock()
+            staged = await loop.run_in_executor(threads, store.stage, job.track, job.index, body)
+            stats.stage_s += clock() - now
             stats.bytes += len(body)
             stats.slots += 1
-            stats.fetch_s += fetched - started
-            stats.store_s += now - fetched
-            meter.add(now, len(body))
-            report()
+            committer.add(staged)
 
-    tasks = [asyncio.create_task(worker()) for _ in range(max(1, parallel))]
+    workers = [asyncio.create_task(worker()) for _ in range(parallel.high)]
+    committing = asyncio.create_task(committer.run())
     try:
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for t in done:
-            if t.exception() is not None:
-                raise t.exception()  # type: ignore[misc]
+        running: set[asyncio.Task[None]] = {*workers, committing}
+        while not all(w.done() for w in workers):  # the committer runs until told to finish, below
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                failure = task.exception()
+                if failure is not None:
+                    if task is not committing and not isinstance(failure, Cancelled):
+                        committer.finish()  # a full disk or a lost CDN keeps what was already staged
+                        with contextlib.suppress(DownloadError):
+                            await committing
+                    raise failure
+        committer.finish()
+        await committing
     finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for task in (*workers, committing):
+            task.cancel()
+        await asyncio.gather(*workers, committing, return_exceptions=True)
+        threads.shutdown(wait=True)  # no thread may write into the store after we return (cancel wipes it)
         stats.ended_at = clock()
+        stats.batches = committer.batches
+        stats.parallelism = list(governor.history)
     return stats

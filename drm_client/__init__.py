@@ -13,9 +13,9 @@ Public face (see each module for the why and the spec it follows):
   (``device_key``);
 - the error tree in ``errors``.
 """
-from drm_client.acquire import acquire_keys, acquire_offline_licence, fetch_public_key
+from drm_client.acquire import LicenceRetry, acquire_keys, acquire_offline_licence, fetch_public_key
 from drm_client.clock import ClockState, ClockStateFile, TrustedClock
-from drm_client.device_key import DeviceKey, default_config_dir, load_device_key
+from drm_client.device_key import DeviceKey, load_device_key
 from drm_client.errors import (
     ClockRollback,
     DeviceKeyError,
@@ -44,6 +44,6 @@ __all__ = [
     "LicenseError", "LicenseExpired", "LicenseServerError", "LicenseUnreachable",
     "MalformedLicense", "MalformedPssh", "OfflineLicence", "OfflineLicenceError",
     "OfflineLicenceStore", "SealBroken", "SignatureInvalid", "TrustedClock", "acquire_keys",
-    "acquire_offline_licence", "default_config_dir", "download_licence", "fetch_public_key",
+    "LicenceRetry", "acquire_offline_licence", "download_licence", "fetch_public_key",
     "load_device_key", "renew_online",
 ]

@@ -12,12 +12,17 @@ Every failure becomes one named error (see ``drm_client.errors``): 4xx → ``Lic
 server's ``code``/``reason`` (the layout's 403 body is ``{"detail", "code"}``), 5xx →
 ``LicenseServerError``, transport failures → ``LicenseUnreachable``, anything that is not the
 ClearKey JSON we asked for → ``MalformedLicense``. The bearer token is sent, never logged.
+
+Transient failures (unreachable, 5xx, 429) are retried with exponential back-off (:class:`LicenceRetry`,
+issue 16: a lost licence request used to end the session); a denial is final at once.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -31,6 +36,7 @@ from drm_client.clearkey import (
 )
 from drm_client.errors import (
     LicenseDenied,
+    LicenseError,
     LicenseServerError,
     LicenseUnreachable,
     MalformedLicense,
@@ -41,6 +47,24 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 10.0
 
+
+@dataclass(frozen=True, kw_only=True)
+class LicenceRetry:
+    """``attempts`` tries in all, ``base_s × 2^n`` apart (capped at ``max_s``); ``sleep`` is injectable."""
+
+    attempts: int = 4
+    base_s: float = 0.25
+    max_s: float = 2.0
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.base_s * (2 ** attempt), self.max_s))
+
+
+def _transient(exc: LicenseError) -> bool:
+    return isinstance(exc, (LicenseUnreachable, LicenseServerError)) or (
+        isinstance(exc, LicenseDenied) and exc.status == 429)
+
 # Codes for statuses whose body may not carry one (layout contract: 401 bad token, 404 unknown kid).
 _DEFAULT_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "unknown_kid",
                   422: "bad_request", 429: "rate_limited"}
@@ -49,14 +73,24 @@ _DEFAULT_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404
 async def acquire_keys(license_url: str, kids: Sequence[bytes], *, token: str, session_id: str,
                        client: httpx.AsyncClient | None = None,
                        timeout_s: float = DEFAULT_TIMEOUT_S,
-                       timer: Callable[[], float] = time.perf_counter) -> KeyRing:
+                       timer: Callable[[], float] = time.perf_counter,
+                       retry: LicenceRetry | None = None) -> KeyRing:
     """Fetch a ``temporary`` ClearKey licence for ``kids`` and return the keys in a ``KeyRing``.
 
-    ``ring.license_ms`` is the wall time of the exchange, measured with ``timer`` (QoE report).
+    ``ring.license_ms`` is the wall time of the exchange (retries included), measured with ``timer``.
     """
     started = timer()
     body = build_license_request(kids, session_id=session_id)
-    response = await _post_json(license_url, body, token=token, client=client, timeout_s=timeout_s)
+    policy = retry or LicenceRetry()
+    for attempt in range(policy.attempts):
+        try:
+            response = await _post_json(license_url, body, token=token, client=client, timeout_s=timeout_s)
+            break
+        except LicenseError as exc:
+            if not _transient(exc) or attempt + 1 >= policy.attempts:
+                raise
+            log.info("licence attempt %d failed (%s); retrying", attempt + 1, type(exc).__name__)
+            await policy.sleep(policy.delay(attempt))
     keys = parse_license_keys(response, kids, expected_type="temporary")
     elapsed_ms = (timer() - started) * 1000.0
     log.info("licence: %d key(s) for session %s in %.1f ms", len(keys), session_id, elapsed_ms)

@@ -41,7 +41,7 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(bytes(data)).rstrip(b"=").decode("ascii")
 
 
-def b64url_decode(text: str) -> bytes:
+def b64url_decode(text: object) -> bytes:
     """Strict base64url decoding: only the URL-safe alphabet; padding optional (EME omits it)."""
     if not isinstance(text, str):
         raise ValueError("base64url value is not a string")

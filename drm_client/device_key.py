@@ -112,15 +112,6 @@ class DeviceKey:
         raise TypeError("DeviceKey cannot be pickled")
 
 
-def default_config_dir(env: Mapping[str, str] = os.environ) -> Path:
-    """``$REELBOX_HOME/config`` when set (tests, kiosks), else the platformdirs user config dir."""
-    if env.get("REELBOX_HOME"):
-        return Path(env["REELBOX_HOME"]) / "config"
-    import platformdirs
-
-    return platformdirs.user_config_path("reelbox")
-
-
 def load_device_key(config_dir: Path, *, backend: Backend = "auto", service: str = "reelbox",
                     username: str = "device-key", machine_id_path: Path = MACHINE_ID_PATH,
                     env: Mapping[str, str] = os.environ) -> DeviceKey:

@@ -100,12 +100,12 @@ class OfflineLicenceStore:
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.execute("PRAGMA journal_mode=DELETE")
             if "licences" not in self._db.table_names():
-                self._db["licences"].create(
+                self._db.table("licences").create(
                     {"license_id": str, "title_id": str, "payload": bytes, "signature": bytes,
                      "sealed": bytes, "expired": int, "last_seen_at": float, "issued_at": float},
                     pk="license_id")
             if "meta" not in self._db.table_names():
-                self._db["meta"].create({"name": str, "value": bytes}, pk="name")
+                self._db.table("meta").create({"name": str, "value": bytes}, pk="name")
             seen = self._db.execute("SELECT MAX(last_seen_at) FROM licences").fetchone()[0]
         except sqlite3.Error as exc:
             raise OfflineLicenceError(f"licence store {path} is unusable: {exc}") from exc
@@ -117,25 +117,29 @@ class OfflineLicenceStore:
     @_guarded
     def has_public_key(self) -> bool:
         """True once a server key is pinned."""
-        return self._pinned_key(required=False) is not None
+        return self._stored_key() is not None
 
     @_guarded
     def pin_public_key(self, public_key: bytes, *, replace: bool = False) -> None:
         """Pin the server's Ed25519 key (fetched online once). A different key needs ``replace``."""
         if len(public_key) != 32:
             raise MalformedLicense("Ed25519 public key must be 32 bytes")
-        current = self._pinned_key(required=False)
+        current = self._stored_key()
         if current is not None and current != public_key and not replace:
             raise SignatureInvalid("the server presented a different licence key than the pinned one")
         blob = self._device_key.wrap(public_key, aad=_PUBKEY_AAD)
         with self._db.conn:
-            self._db["meta"].upsert({"name": "public_key", "value": blob}, pk="name")
+            self._db.table("meta").upsert({"name": "public_key", "value": blob}, pk="name")
 
-    def _pinned_key(self, *, required: bool = True) -> bytes | None:
+    def _pinned_key(self) -> bytes:
+        key = self._stored_key()
+        if key is None:
+            raise SignatureInvalid("no server licence key pinned: fetch it online first")
+        return key
+
+    def _stored_key(self) -> bytes | None:
         rows = list(self._db.query("SELECT value FROM meta WHERE name = 'public_key'"))
         if not rows:
-            if required:
-                raise SignatureInvalid("no server licence key pinned: fetch it online first")
             return None
         try:
             return self._device_key.unwrap(rows[0]["value"], aad=_PUBKEY_AAD)
@@ -266,7 +270,7 @@ class OfflineLicenceStore:
         if last is None or issued_at > last:
             self._clock.resync(issued_at)
             with self._db.conn:
-                self._db["meta"].upsert({"name": "server_time", "value": repr(issued_at).encode()},
+                self._db.table("meta").upsert({"name": "server_time", "value": repr(issued_at).encode()},
                                         pk="name")
 
     def _row(self, license_id: str) -> dict[str, Any]:
@@ -284,7 +288,7 @@ class OfflineLicenceStore:
                  "first_play_at": first_play_at}
         sealed = self._device_key.wrap(json.dumps(state).encode(), aad=licence.license_id.encode())
         with self._db.conn:
-            self._db["licences"].upsert(
+            self._db.table("licences").upsert(
                 {"license_id": licence.license_id, "title_id": licence.title_id,
                  "payload": licence.payload, "signature": licence.signature, "sealed": sealed,
                  "expired": 0, "last_seen_at": last_seen_at or licence.issued_at,
@@ -306,7 +310,7 @@ class OfflineLicenceStore:
                 self._db.execute("UPDATE licences SET sealed = NULL, expired = 1 WHERE license_id = ?",
                                  [license_id])
             else:
-                self._db["licences"].delete(license_id)
+                self._db.table("licences").delete(license_id)
         if expired:
             log.info("offline licence %s expired: keys destroyed", license_id)
 

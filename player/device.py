@@ -2,9 +2,9 @@
 
 Why a file and not the machine id: the id names *an installation* (two users' installs on one box,
 or a reinstall, are different devices for progress and offline licences), and it must not leak
-anything about the hardware. Location: ``$REELBOX_HOME/state/device_id`` when ``REELBOX_HOME`` is set
-(DESIGN.md "Where things live"), else platformdirs' per-user state directory. The first writer wins a
-race between two processes (``O_EXCL`` on a temporary name, then ``os.link``).
+anything about the hardware. Location: ``device_id`` in the state directory of :mod:`player.paths`
+(``$REELBOX_HOME/state`` when set). The first writer wins a race between two processes (``O_EXCL``
+on a temporary name, then ``os.link``).
 """
 from __future__ import annotations
 
@@ -12,19 +12,9 @@ import os
 import uuid
 from pathlib import Path
 
-import platformdirs
+from player.paths import state_dir
 
 FILE_NAME = "device_id"
-
-
-def state_dir(home: Path | None = None) -> Path:
-    """``home/state`` (explicit), ``$REELBOX_HOME/state``, or the platformdirs user state dir."""
-    if home is not None:
-        return Path(home) / "state"
-    env = os.environ.get("REELBOX_HOME")
-    if env:
-        return Path(env) / "state"
-    return Path(platformdirs.user_state_dir("reelbox"))
 
 
 def device_id(home: Path | None = None) -> str:

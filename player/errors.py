@@ -7,9 +7,11 @@
     │   ├── TruncatedSegment   fewer bytes arrived than announced
     │   └── AllCdnsFailed      every CDN in the pool failed for one request
     ├── FeedError              remuxing/decrypting a segment for libmpv failed
-    └── PlaybackError          libmpv reported a failure, or the session could not start
+    ├── PlaybackError          libmpv reported a failure, or the session could not start
+    └── BackendError           the backend could not be used (its own tree: player/backend/errors.py)
 
-Modules may add subclasses beside their code; the CLI and UI map each class to one sentence.
+Modules may add subclasses beside their code; the CLI and UI map each class to one sentence
+(:mod:`player.sentences`).
 """
 from __future__ import annotations
 

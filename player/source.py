@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from player.manifest import Rendition, SegmentRef
-from player.net import CdnPool, CmcdData, ProgressCallback, RequestKind
+from player.net import INIT_LIMITS, CdnPool, CmcdData, ProgressCallback, RequestKind
+from player.net.integrity import checker_for
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +55,7 @@ class CdnSource:
     ) -> Fetched:
         # the stall floor is derived from the media rate: without one, only the read timeout applies
         floor_known = not patient and not is_init
+        check = checker_for(ref.urls[0], rendition.mime_type, init=is_init) if ref.urls else None
         delivery = await self.pool.fetch_ref(
             ref,
             kind=RequestKind.SEGMENT,
@@ -61,6 +63,8 @@ class CdnSource:
             duration_s=ref.duration_s if floor_known else None,
             cmcd=cmcd,
             on_progress=on_progress,
+            limits=INIT_LIMITS if is_init else None,  # size, deadline and a floor: an init declares no rate
+            check=check,  # a corrupt or short body fails over to another CDN
         )
         return Fetched(
             body=delivery.body,

@@ -104,6 +104,20 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     return run_ui(args)
 
 
+def _cmd_kiosk_pin(args: argparse.Namespace) -> int:
+    """Store the kiosk PIN's hash in config.toml (provisioning; the PIN itself is never written)."""
+    import getpass
+    from dataclasses import replace
+
+    from ui.app.config import load_config, save_config
+    from ui.app.pin import hash_pin
+
+    pin = getpass.getpass("Kiosk PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    save_config(replace(load_config(), kiosk_pin_hash=hash_pin(pin)))
+    print("kiosk PIN set (stored as a salted scrypt hash)")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from ui.app.main import run_demo
 
@@ -127,7 +141,10 @@ def _cmd_downloads(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reelbox", description="Reelbox video player and download client")
+    from player.backend.address import ACCOUNT_HELP, BACKEND_HELP
+
+    parser = argparse.ArgumentParser(prog="reelbox", description="Reelbox video player and download client",
+                                     epilog=ACCOUNT_HELP)
     parser.add_argument("--debug", action="store_true", help="show tracebacks on failure")
     parser.add_argument("--version", action="version", version="reelbox 0.1.0")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,8 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ui", help="the app against a configured backend")
     p.add_argument("--tv", action="store_true", help="10-foot layout driven by arrows/Enter/Back")
     p.add_argument("--kiosk", action="store_true", help="fullscreen kiosk mode (quit needs the configured PIN)")
-    p.add_argument("--backend", default=None, metavar="URL", help="backend API URL")
+    p.add_argument("--backend", default=None, metavar="URL", help=BACKEND_HELP)
     p.set_defaults(func=_cmd_ui)
+
+    p = sub.add_parser("kiosk-pin", help="set the PIN that leaves kiosk mode (read from stdin; stored hashed)")
+    p.set_defaults(func=_cmd_kiosk_pin)
 
     from downloads.cli import add_download_arguments, add_downloads_arguments
 
@@ -166,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="TARGET", help="catalog title id, or a .m3u8/.mpd URL")
     add_playback_arguments(p)
     p.add_argument("--resume", action="store_true", help="start where the viewer stopped (default: at 0 or --start)")
-    p.add_argument("--backend", default=None, metavar="URL", help="backend API URL (default: config or http://127.0.0.1:8700)")
+    p.add_argument("--backend", default=None, metavar="URL", help=BACKEND_HELP)
     p.add_argument("--format", dest="fmt", choices=("dash", "hls"), default="dash", help="manifest format for catalog titles")
     p.add_argument("--cdn", default=None, metavar="N|HOST", help="QA: pin CDN N, or the CDN on HOST[:PORT] (no failover)")
     p.add_argument("--trace", default=None, metavar="FILE", help="QA: shape reads to a throughput trace (Pensieve text or Sabre JSON)")
@@ -217,8 +237,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place every failure becomes a sentence
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {describe(exc)}", file=sys.stderr)
         return 1
+
+
+def describe(exc: BaseException) -> str:
+    """The one-line error: the app's sentence for engine/backend errors (player.sentences), with the detail."""
+    from player.sentences import sentence
+
+    play = sys.modules.get("ui.play")  # a PlayFailed exists only once `play` has imported it
+    cause = exc.__cause__ if play is not None and isinstance(exc, play.PlayFailed) and exc.__cause__ else exc
+    text = sentence(cause)
+    detail = str(cause) or type(cause).__name__
+    return f"{text} ({detail})" if text else detail
 
 
 if __name__ == "__main__":

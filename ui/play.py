@@ -3,7 +3,7 @@
 QA forced paths and emulation (issue 9) are options of the same command: ``--cdn N|HOST`` pins one
 CDN (a host is matched against the session's manifest URLs, so it works for our per-edge grants and
 for any URL), ``--abr``/``--rendition`` pin the algorithm or the quality, and ``--trace``,
-``--latency``, ``--loss-every`` shape the client's reads (``player.shaping``). The per-request log
+``--latency``, ``--loss-every`` shape the client's reads (``player.net.shaping``). The per-request log
 goes to CSV beside the report (or ``--requests-csv``).
 """
 from __future__ import annotations
@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from player.backend_client import BackendClient, PlaybackInfo, api_url, login_from_env
+from player.backend import BackendClient, PlaybackInfo, api_url, login_from_env
 from player.errors import PlaybackError
-from player.net import MonotonicClock
-from player.session import PlaybackSession, SessionOptions
-from player.shaping import Shaping, load_trace, shaped
+from player.playback import PlaybackSession, SessionOptions
+from player.net.shaping import Shaping, load_trace, shaped
 from player.sync import run_synced
 
 REQUEST_COLUMNS = ("t_s", "kind", "cdn", "url", "status", "bytes", "ttfb_ms", "duration_ms", "retries",
@@ -89,7 +88,7 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         force_cdn=int(cdn) if cdn is not None and str(cdn).isdigit() else None,
         force_rendition=getattr(args, "rendition", None), buffer_capacity_s=getattr(args, "buffer", 30.0),
         vo="null" if headless else "gpu", ao="null" if headless else "auto",
-        wrap_transport=shaped(shaping_from_args(args), MonotonicClock()),
+        wrap_transport=shaped(shaping_from_args(args)),
     )
 
 

@@ -27,9 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from player.backend_client import login_from_env
+from player.backend import BackendClient, BackendError, login_from_env
 from ui.bundled_backend import backend_module
 from ui.qa_matrix import FIGURES, Cell, Fault, Matrix, QaError, cells, judge, load_matrix, with_backend
 from ui.qa_summary import render_summary
@@ -39,45 +37,54 @@ CELL_TIMEOUT_S = 600.0
 
 
 class _Slot:
-    """One worker: a backend (bundled, private; or shared external) plus an admin token."""
+    """One worker: a backend (bundled, private; or shared external) and, once needed, an admin sign-in."""
 
     def __init__(self, api_url: str | None, backend: Any = None) -> None:
         self.api_url = api_url
         self.backend = backend
-        self.token: str | None = None
+        self.client: BackendClient | None = None  # signed in as an administrator
         self.edge_count = 0
 
-    async def admin(self, client: httpx.AsyncClient) -> None:
-        if self.api_url is None or self.token is not None:
+    async def admin(self) -> None:
+        if self.api_url is None or self.client is not None:
             return
-        email, password = login_from_env()
-        r = await client.post(f"{self.api_url}/api/v1/auth/login", json={"email": email, "password": password})
-        if r.status_code != 200:
-            raise QaError(f"cannot sign in to {self.api_url} for the admin API: HTTP {r.status_code}")
-        self.token = r.json()["access_token"]
-        r = await client.get(f"{self.api_url}/api/v1/admin/edges", headers={"Authorization": f"Bearer {self.token}"})
-        if r.status_code != 200:
-            raise QaError(f"edge admin API refused: HTTP {r.status_code} (the account must be an administrator)")
-        self.edge_count = len(r.json()["edges"])
+        client = BackendClient(self.api_url)
+        try:
+            await client.login(*login_from_env())
+            edges = await client.request("GET", "/admin/edges")
+        except BackendError as exc:
+            await client.aclose()
+            raise QaError(f"cannot use the edge admin API of {self.api_url} (the account must be an "
+                          f"administrator): {exc}") from None
+        self.client = client
+        self.edge_count = len(edges.get("edges", [])) if isinstance(edges, dict) else 0
 
-    async def edge_requests(self, client: httpx.AsyncClient) -> int:
+    async def edge_requests(self) -> int:
         """Requests the edges have logged so far (0 without admin access)."""
-        if self.api_url is None or self.token is None:
+        if self.client is None:
             return 0
-        r = await client.get(f"{self.api_url}/api/v1/admin/edges", headers={"Authorization": f"Bearer {self.token}"})
-        return sum(e.get("requests", 0) for e in r.json().get("edges", [])) if r.status_code == 200 else 0
+        try:
+            body = await self.client.request("GET", "/admin/edges")
+        except BackendError:
+            return 0
+        edges = body.get("edges", []) if isinstance(body, dict) else []
+        return sum(e.get("requests", 0) for e in edges if isinstance(e, dict))
 
-    async def set_faults(self, client: httpx.AsyncClient, fault: Fault | None) -> None:
+    async def set_faults(self, fault: Fault | None) -> None:
         """Clear every edge, then apply ``fault`` to its edges (``None`` only clears)."""
-        if self.api_url is None or self.token is None:
+        if self.client is None:
             return
-        headers = {"Authorization": f"Bearer {self.token}"}
         targets = range(self.edge_count) if fault is None or fault.edges is None else fault.edges
         for n in range(self.edge_count):
             body = fault.body if fault is not None and n in targets else {}
-            r = await client.post(f"{self.api_url}/api/v1/admin/edges/{n}/faults", json=body, headers=headers)
-            if r.status_code != 200:
-                raise QaError(f"edge {n} refused faults {body}: HTTP {r.status_code} {r.text[:200]}")
+            try:
+                await self.client.send("POST", f"/admin/edges/{n}/faults", json=body)
+            except BackendError as exc:
+                raise QaError(f"edge {n} refused faults {body}: {exc}") from None
+
+    async def aclose(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
 
 
 class Runner:
@@ -132,15 +139,15 @@ class Runner:
             cmd += ["--buffer", str(m.buffer_s)]
         return cmd
 
-    async def _run_cell(self, cell: Cell, slot: _Slot, client: httpx.AsyncClient) -> dict[str, Any]:
+    async def _run_cell(self, cell: Cell, slot: _Slot) -> dict[str, Any]:
         report_path = self.out_dir / f"{cell.slug}.json"
         if "://" not in cell.target or not cell.fault.none:
-            await slot.admin(client)
-        await slot.set_faults(client, None)
+            await slot.admin()
+        await slot.set_faults(None)
         started = time.monotonic()
-        baseline = await slot.edge_requests(client)
+        baseline = await slot.edge_requests()
         if cell.fault.at_s <= 0:
-            await slot.set_faults(client, cell.fault if not cell.fault.none else None)
+            await slot.set_faults(cell.fault if not cell.fault.none else None)
         proc = await asyncio.create_subprocess_exec(
             *self._command(cell, slot, report_path), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
@@ -148,10 +155,10 @@ class Runner:
         if cell.fault.at_s > 0 and not cell.fault.none:
             async def later() -> None:
                 # at_s counts from the session's first edge request, not from process start (imports take seconds)
-                while await slot.edge_requests(client) <= baseline:
+                while await slot.edge_requests() <= baseline:
                     await asyncio.sleep(0.05)
                 await asyncio.sleep(cell.fault.at_s)
-                await slot.set_faults(client, cell.fault)
+                await slot.set_faults(cell.fault)
             delayed = asyncio.create_task(later())
         try:
             out, err = await asyncio.wait_for(proc.communicate(), CELL_TIMEOUT_S)
@@ -163,7 +170,7 @@ class Runner:
             if delayed is not None:
                 delayed.cancel()
                 await asyncio.gather(delayed, return_exceptions=True)
-            await slot.set_faults(client, None)
+            await slot.set_faults(None)
         return self._result(cell, report_path, proc.returncode, err.decode(errors="replace"), time.monotonic() - started)
 
     def _result(self, cell: Cell, report_path: Path, code: int | None, stderr: str, wall_s: float) -> dict[str, Any]:
@@ -193,7 +200,7 @@ class Runner:
         return row
 
     async def _worker(self, slot: _Slot, queue: asyncio.Queue[Cell], rows: list[dict[str, Any]],
-                      client: httpx.AsyncClient, serial: asyncio.Lock) -> None:
+                      serial: asyncio.Lock) -> None:
         while True:
             try:
                 cell = queue.get_nowait()
@@ -201,9 +208,9 @@ class Runner:
                 return
             if slot.backend is None and not cell.fault.none:  # a shared external backend: faults one at a time
                 async with serial:
-                    rows.append(await self._run_cell(cell, slot, client))
+                    rows.append(await self._run_cell(cell, slot))
             else:
-                rows.append(await self._run_cell(cell, slot, client))
+                rows.append(await self._run_cell(cell, slot))
 
     async def run(self) -> dict[str, Any]:
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -216,9 +223,10 @@ class Runner:
             for cell in todo:
                 queue.put_nowait(cell)
             serial = asyncio.Lock()
-            async with httpx.AsyncClient(timeout=10.0) as client:
-                await asyncio.gather(*(self._worker(s, queue, rows, client, serial) for s in slots))
+            await asyncio.gather(*(self._worker(s, queue, rows, serial) for s in slots))
         finally:
+            for slot in slots:
+                await slot.aclose()
             await asyncio.to_thread(self._stop_slots, slots)
         rows.sort(key=lambda r: r["cell"])
         summary = {

@@ -46,6 +46,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from player.backend import server_root
+
 EXAMPLE = """\
 # A smoke matrix against a running backend: start one first with `reelbox backend`
 # (its first run builds the demo catalog, ~3 min), then: reelbox qa smoke.toml --out qa-out
@@ -211,4 +213,4 @@ def judge(report: dict[str, Any], thresholds: dict[str, float], expected_s: floa
 
 def with_backend(matrix: Matrix, backend: str | None) -> Matrix:
     """The matrix with ``--backend URL`` in place of the file's ``[qa] backend``."""
-    return matrix if not backend else replace(matrix, backend=backend.rstrip("/").removesuffix("/api/v1"), data=None)
+    return matrix if not backend else replace(matrix, backend=server_root(backend), data=None)

@@ -58,6 +58,7 @@ def public_title(row: dict[str, Any], *, api_base: str) -> dict[str, Any]:
         "audio_langs": _json_list(row.get("audio_langs")),
         "subtitle_langs": _json_list(row.get("subtitle_langs")),
         "artwork_url": f"{api_base}/api/v1/titles/{row['id']}/artwork",
+        "backdrop_url": f"{api_base}/api/v1/titles/{row['id']}/backdrop",
     }
 
 

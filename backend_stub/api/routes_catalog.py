@@ -43,10 +43,20 @@ async def title(title_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/titles/{title_id}/artwork", response_class=FileResponse)
 async def artwork(title_id: str, request: Request) -> FileResponse:
-    """The title's poster (``content/<id>/artwork.jpg``)."""
+    """The title's 2:3 poster (``content/<id>/artwork.jpg``)."""
+    return _art(request, title_id, "artwork.jpg")
+
+
+@router.get("/titles/{title_id}/backdrop", response_class=FileResponse)
+async def backdrop(title_id: str, request: Request) -> FileResponse:
+    """The title's 16:9 backdrop (``content/<id>/backdrop.jpg``), a frame of its video."""
+    return _art(request, title_id, "backdrop.jpg")
+
+
+def _art(request: Request, title_id: str, name: str) -> FileResponse:
     ctx = ctx_of(request)
     get_title_row(ctx.db, title_id)  # 404 for unknown titles before touching the file system
-    path = content_root(ctx.data_dir) / title_id / "artwork.jpg"
+    path = content_root(ctx.data_dir) / title_id / name
     if not path.is_file():
         raise NotFound("this title has no artwork", code="no_artwork")
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})

@@ -21,7 +21,7 @@ from backend_stub.edge.errors import FaultConfigError, TraceError
 DEFAULT_ERROR_STATUS = 503
 _KEYS = frozenset(
     {"error_status", "error_fraction", "latency_ms", "rate_kbps", "stall_after_bytes",
-     "drop_after_bytes", "down", "trace", "seed"}
+     "drop_after_bytes", "down", "trace", "corrupt", "corrupt_match", "seed"}
 )
 
 
@@ -46,6 +46,8 @@ class FaultConfig:
     drop_after_bytes: int | None = None
     down: bool = False
     trace: tuple[TracePeriod, ...] = field(default_factory=tuple)
+    corrupt: str | None = None  # "random": same length, random bytes; "half": the first half, honestly framed
+    corrupt_match: str = ".m4s"  # ...on files whose path contains this
     seed: int = 0
 
     @property
@@ -81,6 +83,12 @@ class FaultConfig:
         if not isinstance(down, bool):
             raise FaultConfigError("down must be true or false")
         trace = body.get("trace")
+        corrupt = body.get("corrupt")
+        if corrupt not in (None, "random", "half"):
+            raise FaultConfigError("corrupt must be \"random\" or \"half\"")
+        match = body.get("corrupt_match", ".m4s")
+        if not isinstance(match, str) or not match or len(match) > 256:
+            raise FaultConfigError("corrupt_match must be a non-empty string")
         return cls(
             error_status=status if fraction else None,
             error_fraction=fraction or 0.0,
@@ -90,6 +98,8 @@ class FaultConfig:
             drop_after_bytes=_opt_int(body, "drop_after_bytes", 0, None),
             down=down,
             trace=parse_trace(trace) if trace is not None else (),
+            corrupt=corrupt,
+            corrupt_match=match,
             seed=_opt_int(body, "seed", None, None) or 0,
         )
 
@@ -106,6 +116,9 @@ class FaultConfig:
                 out[key] = getattr(self, key)
         if self.down:
             out["down"] = True
+        if self.corrupt:
+            out["corrupt"] = self.corrupt
+            out["corrupt_match"] = self.corrupt_match
         if self.trace:
             out["trace"] = [
                 {"duration_ms": p.duration_ms, "bandwidth_kbps": p.bandwidth_kbps, "latency_ms": p.latency_ms}

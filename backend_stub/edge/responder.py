@@ -171,13 +171,15 @@ class Responder:
             first, count, status = wanted.first, wanted.length, 206
             headers.append(("Content-Range", f"bytes {wanted.first}-{wanted.last}/{size}"))
         headers.append(("Content-Type", content_type(relpath)))
+        cfg = active.config
+        if cfg.corrupt and cfg.corrupt_match in relpath and ex.request.method == "GET":
+            return await self._serve_corrupt(conn, ex, os.pread(fd, count, first), status, headers, keep, active)
         headers.append(("Content-Length", str(count)))
         ex.status = status
         head = response_head(status, headers, keep_alive=keep)
         if ex.request.method == "HEAD":
             await _send_head(conn, head)
             return keep
-        cfg = active.config
         cut = min(n for n in (cfg.stall_after_bytes, cfg.drop_after_bytes, count) if n is not None)
         if cut == count and not cfg.shaped:
             await self._send_fast(conn, ex, head, fd, first, count)
@@ -197,6 +199,23 @@ class Responder:
             except OSError:
                 pass
         raise EndConnection()
+
+    async def _serve_corrupt(self, conn: Connection, ex: _Exchange, body: bytes, status: int,
+                             headers: list[tuple[str, str]], keep: bool, active: ActiveFaults) -> bool:
+        """A damaged body with honest framing: random bytes of the same length, or only the first half."""
+        if active.config.corrupt == "half":
+            body = body[: len(body) // 2]
+        else:
+            body = active.rng.randbytes(len(body))
+        ex.faults.append(f"corrupt-{active.config.corrupt}")
+        ex.status = status
+        head = response_head(status, [*headers, ("Content-Length", str(len(body)))], keep_alive=keep)
+        try:
+            await conn.send_all(head + body)
+        except Broken as exc:
+            raise Broken(max(0, exc.sent - len(head))) from None
+        ex.bytes_sent = len(body)
+        return keep
 
     async def _send_fast(self, conn: Connection, ex: _Exchange, head: bytes, fd: int, first: int, count: int) -> None:
         """Unfaulted body: inline for small files, head + zero-copy sendfile otherwise."""

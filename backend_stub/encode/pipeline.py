@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .artwork import write_artwork
+from .artwork import write_title_art
 from .cenc import ContentKey, patch_media_playlist
-from .commands import EncodeSettings, encode_command, package_command, subtitle_file
+from .commands import EncodeSettings, encode_command, package_command, subtitle_file, video_file
 from .errors import SourceError
 from .ladder import Rung
 from .models import TitleMeta
@@ -93,5 +93,7 @@ def encode_title(
         for playlist in out_dir.glob("*.m3u8"):
             if playlist.name != "master.m3u8":
                 playlist.write_text(patch_media_playlist(playlist.read_text(), req.key.kid))
-    write_artwork(out_dir / "artwork.jpg", req.meta.name, str(req.meta.year or ""))
+    top = max(req.rungs, key=lambda r: r.height)
+    write_title_art(out_dir, video=work_dir / video_file(top), duration_s=req.source.duration_s, name=req.meta.name,
+                    ffmpeg=tools.ffmpeg, work_dir=work_dir)
     progress(1.0, "packaged")

@@ -17,12 +17,13 @@ cat > "$REELBOX_HOME/config/config.toml" <<TOML
 [app]
 backend_url = "$BACKEND"
 email = "$EMAIL"
-kiosk_pin = "$PIN"
 download_quality = "medium"
 download_parallelism = 2
 last_screen = "downloads"
 TOML
 chown "$KIOSK_USER:$KIOSK_USER" "$REELBOX_HOME/config/config.toml"
+# the PIN goes in on stdin and is stored as a salted scrypt hash, never in clear
+printf '%s\n' "$PIN" | runuser -u "$KIOSK_USER" -- env REELBOX_HOME="$REELBOX_HOME" "$REELBOX" kiosk-pin
 
 grep -v '^[[:space:]]*\(#\|$\)' "$TITLES" | while read -r title quality; do
   echo "pre-downloading $title (${quality:-best})"

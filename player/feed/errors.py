@@ -8,6 +8,7 @@
     │   └── TrackChangeUnsupported   a rendition switch changes the codec; needs ``restart()`` instead
     └── PlaybackError                libmpv failed
         └── PlayerStartError         libmpv could not be created or refused the stream
+            └── VideoOutputError     no video output of the chain could open (libmpv's reasons attached)
 
 Every libav/libmpv exception is caught at this package's edge and re-raised as one of these,
 with the cause chained, so callers never see ``av.error.*`` or ``mpv.ShutdownError``.
@@ -25,7 +26,10 @@ __all__ = [
     "DecryptionFailed",
     "TrackChangeUnsupported",
     "PlayerStartError",
+    "VideoOutputError",
+    "playback_failure",
 ]
+
 
 
 class SegmentFormatError(FeedError):
@@ -46,3 +50,12 @@ class TrackChangeUnsupported(FeedError):
 
 class PlayerStartError(PlaybackError):
     """libmpv could not be created, or could not open our stream."""
+
+
+class VideoOutputError(PlayerStartError):
+    """Every video output of the chain (e.g. ``gpu,x11``) failed to open; the message carries libmpv's reasons."""
+
+
+def playback_failure(text: str, *, video_output: bool) -> PlaybackError:
+    """The named error for a file libmpv ended with an error (``text`` holds libmpv's own words)."""
+    return VideoOutputError(text) if video_output else PlaybackError(text)

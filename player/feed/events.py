@@ -73,6 +73,16 @@ class EndOfFile:
     reason: str
     error: str | None
     generation: int
+    video_output_failed: bool = False  # the error is that no video output could open (libmpv's log said so)
 
 
-FeedEvent = PositionChanged | FirstFrame | StallChanged | IdleChanged | VideoSize | LogProblem | EndOfFile
+@dataclass(frozen=True, kw_only=True)
+class OutputNotice:
+    """Something libmpv could not do that playback survives, e.g. no sound device → ``ao=null`` (``code``)."""
+
+    at: float
+    code: str
+    message: str
+
+
+FeedEvent = PositionChanged | FirstFrame | StallChanged | IdleChanged | VideoSize | LogProblem | EndOfFile | OutputNotice

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import av
 
@@ -91,7 +92,7 @@ def demux_container(data: bytes, fmt: str, *, kinds: tuple[str, ...], options: d
                     in_band: bool, protected: bool = False, offset_90k: int = 0) -> tuple[DemuxedSegment, ...]:
     """The first track of each kind in ``kinds`` that ``data`` (a whole container in format ``fmt``) holds."""
     try:
-        with av.open(io.BytesIO(data), format=fmt, options=options or {}) as container:
+        with av.open(io.BytesIO(data), "r", format=fmt, options=options or {}) as container:
             chosen = []
             for kind in kinds:
                 streams = container.streams.video if kind == "video" else container.streams.audio
@@ -103,9 +104,11 @@ def demux_container(data: bytes, fmt: str, *, kinds: tuple[str, ...], options: d
                 if not p.size or (p.dts is None and p.pts is None):
                     continue
                 to_ts = clocks[p.stream.index]
+                pts = p.pts if p.pts is not None else p.dts
+                dts = p.dts if p.dts is not None else p.pts
+                assert pts is not None and dts is not None
                 packets[p.stream.index].append(Sample(
-                    pts=to_ts(p.pts if p.pts is not None else p.dts) + offset_90k,
-                    dts=to_ts(p.dts if p.dts is not None else p.pts) + offset_90k,
+                    pts=to_ts(pts) + offset_90k, dts=to_ts(dts) + offset_90k,
                     duration=to_ts(p.duration or 0), data=bytes(p), keyframe=p.is_keyframe,
                 ))
             parts = tuple(_part(kind, stream.codec_context, tuple(packets[stream.index]), data, fmt, in_band, protected)
@@ -115,7 +118,7 @@ def demux_container(data: bytes, fmt: str, *, kinds: tuple[str, ...], options: d
     return tuple(p for p in parts if p.samples)
 
 
-def _part(kind: str, ctx: av.codec.context.CodecContext, samples: tuple[Sample, ...], data: bytes, fmt: str,
+def _part(kind: str, ctx: Any, samples: tuple[Sample, ...], data: bytes, fmt: str,
           in_band: bool, protected: bool) -> DemuxedSegment:
     audio = kind == "audio"
     return DemuxedSegment(
@@ -150,7 +153,7 @@ def _verify_decodes(segment: DemuxedSegment) -> None:
     if not samples:
         return
     try:
-        ctx = av.CodecContext.create(segment.codec, "r")
+        ctx: Any = av.CodecContext.create(segment.codec, "r")  # an audio/video context: PyAV's stubs type the base
         if segment.extradata:
             ctx.extradata = segment.extradata
         if segment.kind == "audio":

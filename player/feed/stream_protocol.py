@@ -14,10 +14,13 @@ and ``close`` freed the callbacks while ``cancel`` was still executing one of th
 from __future__ import annotations
 
 import ctypes
+import itertools
 import threading
+from typing import Any
 
 import mpv
 
+from .mpv_adapter import add_stream_protocol
 from .stream_queue import StreamQueue
 
 _LOADING_FAILED = -13  # MPV_ERROR_LOADING_FAILED
@@ -31,8 +34,9 @@ class QueueProtocol:
         self._queues: dict[str, StreamQueue] = {}
         self._lock = threading.Lock()
         self._live: list[list[object]] = []  # every opened stream's callbacks, until release()
-        self._open_cb = mpv.StreamOpenFn(self._open)
-        mpv._mpv_stream_cb_add_ro(player.handle, proto.encode(), ctypes.c_void_p(), self._open_cb)
+        self._names = itertools.count(1)
+        self._current: tuple[str, StreamQueue] | None = None
+        self._open_cb = add_stream_protocol(player, proto, self._open)
 
     def url(self, name: str) -> str:
         return f"{self.proto}://{name}"
@@ -43,11 +47,27 @@ class QueueProtocol:
             self._queues[name] = queue
         return self.url(name)
 
+    @property
+    def current(self) -> StreamQueue | None:
+        """The queue of the newest stream (what pushes go to)."""
+        return None if self._current is None else self._current[1]
+
+    def open_next(self) -> str:
+        """A fresh queue under a new name, replacing (closing) the previous one; returns its URL."""
+        previous = self._current
+        name = str(next(self._names))
+        self._current = (name, StreamQueue())
+        url = self.add(name, self._current[1])
+        if previous is not None:
+            previous[1].close()
+            self.remove(previous[0])
+        return url
+
     def remove(self, name: str) -> None:
         with self._lock:
             self._queues.pop(name, None)
 
-    def _open(self, _userdata: int, uri: bytes, info_ptr: ctypes.c_void_p) -> int:
+    def _open(self, _userdata: int, uri: bytes, info_ptr: Any) -> int:
         name = uri.decode("utf-8", "replace").removeprefix(f"{self.proto}://")
         with self._lock:
             queue = self._queues.get(name)
@@ -70,7 +90,7 @@ class QueueProtocol:
             self._live.append(callbacks)
         info = info_ptr.contents
         info.cookie = None
-        info.read, info.close, info.cancel = callbacks  # type: ignore[assignment]
+        info.read, info.close, info.cancel = callbacks
         return 0
 
 

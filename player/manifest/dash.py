@@ -86,10 +86,10 @@ def _presentation(root: Element, url: str) -> Presentation:
         starts.append(start)
         prev_end = None if start is None or dur is None else start + dur
     for i, p in enumerate(raw_periods):
-        start = starts[i] if starts[i] is not None else 0.0
+        start = starts[i] or 0.0
         dur = to_duration(p.get("duration"), name="Period@duration")
         if dur is None:
-            nxt = starts[i + 1] if i + 1 < len(starts) else None
+            nxt: float | None = starts[i + 1] if i + 1 < len(starts) else None
             if nxt is not None:
                 dur = nxt - start
             elif total is not None:
@@ -199,7 +199,7 @@ def _track(period: Element, aset: Element, start: float, duration: float | None,
         bandwidth = to_int(rep.get("bandwidth"), name="bandwidth", default=0) or 0
         prot = _protection(aset_cp + children(rep, "ContentProtection", ns), ns, (_bases(abases, rep, ns) or ("",))[0])
 
-        def attr(name: str) -> str | None:
+        def attr(name: str, rep: Element = rep) -> str | None:  # inherited from the AdaptationSet
             return rep.get(name) if rep.get(name) is not None else aset.get(name)
 
         ctx = Context(bases=_bases(abases, rep, ns), rep_id=rid, bandwidth=bandwidth, period_start_s=start,

@@ -18,10 +18,10 @@ from xml.etree.ElementTree import Element
 
 from .convert import child, children, to_int
 from .errors import ManifestError
+from .limits import MAX_SEGMENTS, charge
 from .model import ByteRange, Protection, SegmentRef
 from .uris import resolve
 
-MAX_SEGMENTS = 200_000
 _IDENT = re.compile(r"\$([A-Za-z]*)(%0(\d{1,2})([dxX]))?\$")
 
 
@@ -207,23 +207,24 @@ def _template(attrs: dict[str, str], chain: list[Element], ctx: Context) -> Addr
         return Addressing(init=init, index=None, segments=())
     slots: list[tuple[int, int, int]] = []  # (number, t, d)
     if timeline is not None:
-        for i, (t, d) in enumerate(_timeline(timeline, ns, ctx, timescale, pto)):
+        times = _timeline(timeline, ns, ctx, timescale, pto)
+        charge(len(times), "SegmentTimeline")
+        for i, (t, d) in enumerate(times):
             slots.append((start_number + i, t, d))
     else:
-        d = to_int(attrs.get("duration"), name="duration")
-        if not d:
+        template_duration = to_int(attrs.get("duration"), name="duration")
+        if not template_duration:
             raise ManifestError("SegmentTemplate without SegmentTimeline or a positive @duration")
         if end_number is not None:
             count = max(0, end_number - start_number + 1)
         elif ctx.period_duration_s is not None:
-            count = math.ceil(ctx.period_duration_s * timescale / d - 1e-9)
+            count = math.ceil(ctx.period_duration_s * timescale / template_duration - 1e-9)
         elif ctx.is_live:
             count = 0  # the live edge depends on the wall clock: enumerated by a live scheduler
         else:
             raise ManifestError("cannot count segments: static MPD without a Period or MPD duration")
-        if count > MAX_SEGMENTS:
-            raise ManifestError(f"SegmentTemplate would give {count} segments (limit {MAX_SEGMENTS})")
-        slots = [(start_number + i, pto + i * d, d) for i in range(count)]
+        charge(count, "SegmentTemplate")
+        slots = [(start_number + i, pto + i * template_duration, template_duration) for i in range(count)]
     segments = []
     period_end = None if ctx.period_duration_s is None else ctx.period_start_s + ctx.period_duration_s
     for number, t, d in slots:
@@ -251,8 +252,7 @@ def _list(attrs: dict[str, str], chain: list[Element], ctx: Context) -> Addressi
     init_el = _lowest_child(chain, "Initialization", ns)
     init = _init_from(init_el, ctx) if init_el is not None else None
     urls = _lowest_children(chain, "SegmentURL", ns)
-    if len(urls) > MAX_SEGMENTS:
-        raise ManifestError(f"SegmentList has more than {MAX_SEGMENTS} entries")
+    charge(len(urls), "SegmentList")
     timeline = _lowest_child(chain, "SegmentTimeline", ns)
     if timeline is not None:
         times = _timeline(timeline, ns, ctx, timescale, pto)

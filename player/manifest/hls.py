@@ -98,7 +98,7 @@ def _is_audio_only(variants: tuple[Variant, ...]) -> bool:
 
 def _variant_groups(variants: tuple[Variant, ...]) -> list[list[Variant]]:
     """Variants grouped as redundant copies (same BANDWIDTH, RESOLUTION, CODECS, groups)."""
-    groups: dict[tuple, list[Variant]] = {}
+    groups: dict[tuple[object, ...], list[Variant]] = {}
     for v in variants:
         key = (v.bandwidth, v.width, v.height, v.codecs, v.audio, v.subtitles)
         bucket = groups.setdefault(key, [])
@@ -133,7 +133,8 @@ def presentation_from_master(master: MasterPlaylist, media: Mapping[str, MediaPl
     tracks: list[Track] = []
     if renditions:
         tracks.append(Track(kind=kind, renditions=tuple(renditions)))
-    for mtype, tkind in (("AUDIO", "audio"), ("SUBTITLES", "text")):
+    media_kinds: tuple[tuple[str, TrackKind], ...] = (("AUDIO", "audio"), ("SUBTITLES", "text"))
+    for mtype, tkind in media_kinds:
         by_name: dict[tuple[str | None, str], list[Rendition]] = {}
         for j, m in enumerate(e for e in master.media if e.type == mtype and e.uri):
             assert m.uri is not None

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from .convert import to_float, to_frame_rate, to_int
 from .errors import ManifestError, located
 from .hls_keys import KeyState
+from .limits import MAX_SEGMENTS, charge
 from .model import ByteRange, Protection, SegmentRef
 from .uris import check_base, resolve
 
@@ -283,7 +284,11 @@ def parse_media(data: str | bytes, url: str, *, variables: Mapping[str, str] | N
     numbering by the skipped count.
     """
     check_base(url)
-    lines = split_lines(decode(data, url), url)
+    text = decode(data, url)
+    if text.count("#EXTINF") > MAX_SEGMENTS:  # before the lines and segments cost memory
+        raise ManifestError(f"more than {MAX_SEGMENTS} segments in one playlist", source=url)
+    lines = split_lines(text, url)
+    del text
     ctx = _Lines(url=url, variables={}, imported=variables or {})
     keys = KeyState(url=url)
     segments: list[SegmentRef] = []
@@ -358,6 +363,8 @@ def parse_media(data: str | bytes, url: str, *, variables: Mapping[str, str] | N
                 rng = ByteRange(offset, length)
                 next_offset[uri] = offset + length
             seq_seen_segment = True
+            if len(segments) >= MAX_SEGMENTS:
+                raise ManifestError(f"more than {MAX_SEGMENTS} segments in one playlist", source=url, line=n)
             segments.append(SegmentRef(
                 number=media_sequence + skipped + index, start_s=t, duration_s=duration, urls=(uri,),
                 byte_range=rng, init=init, protection=keys.protection(), discontinuity=discontinuity,
@@ -365,5 +372,6 @@ def parse_media(data: str | bytes, url: str, *, variables: Mapping[str, str] | N
             t += duration
             index += 1
             duration, byterange, discontinuity, gap = None, None, False, False
+    charge(len(segments), "the playlist")
     return MediaPlaylist(url=url, target_duration=target, media_sequence=media_sequence, segments=tuple(segments),
                          endlist=endlist, playlist_type=playlist_type, iframes_only=iframes)

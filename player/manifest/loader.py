@@ -8,6 +8,10 @@ the parsers stay pure and the pool owns retries, health and failover. What needs
 - for DASH SegmentBase Representations the ``indexRange`` bytes (``sidx``), concurrently.
 Errors from ``fetch`` propagate unchanged (the pool raises :class:`player.errors.FetchError`),
 except for redundant copies: a copy that cannot be fetched is simply not an alternative.
+
+Bounded (issue 16): each load counts segments against one budget (``limits.py``, equal for HLS and
+DASH), fetches at most :data:`PLAYLIST_CONCURRENCY` media playlists at once and stops fetching them
+past :data:`MAX_PLAYLIST_BYTES` in all; the size and time of each fetch is the pool's to bound.
 """
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ from typing import Literal, Protocol
 from .dash import parse_dash
 from .errors import InconsistentEditions, ManifestError, located
 from .hls import presentation_from_master, presentation_from_media
-from .hls_playlist import MediaPlaylist, decode, is_master, parse_master, parse_media, split_lines
+from .hls_playlist import MasterPlaylist, MediaPlaylist, decode, is_master, parse_master, parse_media, split_lines
+from .limits import segment_budget
 from .merge import merge_presentations
 from .model import ByteRange, Presentation, Rendition
 from .sidx import resolve_segment_base
@@ -59,8 +64,32 @@ def parse_presentation(data: bytes | str, url: str) -> Presentation:
     return parse_dash(data, url)
 
 
+PLAYLIST_CONCURRENCY = 4
+MAX_PLAYLIST_BYTES = 64 * 1024 * 1024  # all media playlists of one master together
+
+
 async def load_presentation(url: str, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Presentation:
     """The complete presentation behind ``url``: every segment index filled in."""
+    with segment_budget():
+        return await _load(url, fetch)
+
+
+def _bounded(fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Callable[[str], Awaitable[bytes]]:
+    """``fetch`` for media playlists: a few at a time, and none once their bytes pass the total."""
+    slots = asyncio.Semaphore(PLAYLIST_CONCURRENCY)
+    total = [0]
+
+    async def get(u: str) -> bytes:
+        async with slots:
+            if total[0] > MAX_PLAYLIST_BYTES:
+                raise ManifestError(f"media playlists over {MAX_PLAYLIST_BYTES} bytes in all", source=u)
+            data = await fetch(u)
+            total[0] += len(data)
+            return data
+    return get
+
+
+async def _load(url: str, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Presentation:
     check_base(url)
     data = await fetch(url)
     if detect_format(data, url) == "dash":
@@ -74,7 +103,8 @@ async def load_presentation(url: str, fetch: Fetch | Callable[..., Awaitable[byt
         return presentation_from_media(parse_media(data, url))
     master = parse_master(data, url)
     urls = master.playlist_urls()
-    results = await asyncio.gather(*(fetch(u) for u in urls), return_exceptions=True)
+    get = _bounded(fetch)
+    results = await asyncio.gather(*(get(u) for u in urls), return_exceptions=True)
     media: dict[str, MediaPlaylist] = {}
     failures: dict[str, BaseException] = {}
     for u, result in zip(urls, results):
@@ -88,10 +118,10 @@ async def load_presentation(url: str, fetch: Fetch | Callable[..., Awaitable[byt
     return presentation_from_master(master, media)
 
 
-def _require_one_copy(master, media: dict[str, MediaPlaylist], failures: dict[str, BaseException]) -> None:
+def _require_one_copy(master: MasterPlaylist, media: dict[str, MediaPlaylist], failures: dict[str, BaseException]) -> None:
     """Each variant needs at least one of its redundant copies, each audio/subtitle rendition its playlist."""
     needed: list[tuple[str, ...]] = []
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple[object, ...], list[str]] = {}
     for v in master.variants:
         groups.setdefault((v.bandwidth, v.width, v.height, v.codecs, v.audio, v.subtitles), []).append(v.uri)
     needed += [tuple(g) for g in groups.values()]

@@ -49,9 +49,9 @@ def merge_renditions(a: Rendition, b: Rendition) -> Rendition:
             merged = replace(merged, init=inits[key])
         return merged
 
-    init = seg(a.init, b.init) if a.init is not None and b.init is not None else a.init
+    init = a.init
     if a.init is not None and b.init is not None:
-        inits.setdefault(id(a.init), init)
+        init = inits.setdefault(id(a.init), seg(a.init, b.init))
     return replace(
         a,
         init=init,

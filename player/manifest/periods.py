@@ -29,9 +29,7 @@ def single_timeline(presentation: Presentation) -> Presentation:
         if track.kind == "text":
             continue
         parts = [_matching(p, track) for p in presentation.periods]
-        ladder_size = len(track.renditions)
-        renditions = tuple(_join(track.by_bandwidth()[rung], [(i, t) for i, t in enumerate(parts)], rung)
-                           for rung in range(ladder_size))
+        renditions = tuple(_join(first_rendition, parts, rung) for rung, first_rendition in enumerate(track.by_bandwidth()))
         tracks.append(replace(track, renditions=renditions))
     last = presentation.periods[-1]
     end = presentation.duration_s
@@ -47,9 +45,9 @@ def _matching(period: Period, track: Track) -> Track | None:
     return next((t for t in same_kind if t.language == track.language), same_kind[0] if same_kind else None)
 
 
-def _join(first: Rendition, parts: list[tuple[int, Track | None]], rung: int) -> Rendition:
+def _join(first: Rendition, parts: list[Track | None], rung: int) -> Rendition:
     segments: list[SegmentRef] = []
-    for index, track in parts:
+    for index, track in enumerate(parts):
         if track is None or not track.renditions:
             continue  # the track set changes: this kind is absent from that Period
         ladder = track.by_bandwidth()
@@ -57,4 +55,4 @@ def _join(first: Rendition, parts: list[tuple[int, Track | None]], rung: int) ->
         for ref in rendition.segments:
             segments.append(replace(ref, timeline=index, init=ref.init or rendition.init,
                                     protection=ref.protection or rendition.protection))
-    return replace(first, segments=tuple(segments), init=None if len(parts) > 1 else first.init)
+    return replace(first, segments=tuple(segments), init=None)  # each segment names its own Period's init

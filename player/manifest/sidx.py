@@ -12,6 +12,7 @@ minus presentationTimeOffset), so a subsegment starts at ``index.start_s + t / t
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -38,7 +39,7 @@ class SegmentIndex:
     references: tuple[SidxReference, ...]
 
 
-def _boxes(data: bytes):
+def _boxes(data: bytes) -> Iterator[tuple[bytes, int, int, int]]:
     """(type, start, header size, total size) of each top-level box in ``data``."""
     pos = 0
     while pos + 8 <= len(data):

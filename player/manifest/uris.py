@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from urllib.parse import unquote_to_bytes, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote_to_bytes, urljoin, urlsplit
 
 from .errors import ManifestError, UnsafeManifestUri
 
@@ -66,7 +66,7 @@ def data_uri_bytes(uri: str) -> bytes:
     return unquote_to_bytes(payload)
 
 
-def _split(url: str):
+def _split(url: str) -> SplitResult:
     try:
         return urlsplit(url)
     except ValueError as exc:

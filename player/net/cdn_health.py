@@ -89,7 +89,7 @@ class CdnHealth:
         self.failures += 1
         self.consecutive_failures += 1
         self.error_rate.add(1.0)
-        length = min(self.policy.bench_base_s * (2 ** self.bench_level), self.policy.bench_max_s)
+        length = min(self.policy.bench_base_s * (2.0 ** self.bench_level), self.policy.bench_max_s)
         self.bench_level += 1
         self.benched_until = now + length
         self.probing = False

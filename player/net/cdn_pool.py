@@ -21,8 +21,10 @@ failover) counts its bytes from 0 again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Sequence
 
 from player.net.cdn_health import CdnHealth, HealthPolicy, rank
@@ -30,9 +32,12 @@ from player.net.cdn_map import CdnMap
 from player.net.clock import Clock
 from player.net.cmcd import CmcdData, CmcdMode, add_to_url, to_headers
 from player.net.errors import EscapesOrigin, FetchError, HttpStatusError, PoolFailure, UnsafeUriError
+from player.net.pool_types import AttemptProgress, Delivery, FailedAttempt, RetryPolicy
 from player.net.redact import redact
 from player.net.request import (
+    MANIFEST_LIMITS,
     ByteRange,
+    FetchLimits,
     FetchResult,
     ProgressCallback,
     RequestKind,
@@ -40,71 +45,12 @@ from player.net.request import (
     RequestRecord,
     SegmentRequest,
     StallPolicy,
+    bounded,
 )
 from player.net.transport import Transport
 from player.net.uri_policy import check_uri
 
 logger = logging.getLogger("player.net.pool")
-
-
-@dataclass(frozen=True, kw_only=True)
-class RetryPolicy:
-    """``max_rounds`` passes over the CDNs per request, ``backoff_base_s × 2^(round-1)`` apart."""
-
-    max_rounds: int = 3
-    backoff_base_s: float = 0.25
-    backoff_max_s: float = 2.0
-    probe_bytes: int = 1024
-    probe_stall: StallPolicy = field(default_factory=lambda: StallPolicy(connect_s=2.0, read_s=2.0))
-
-    def backoff(self, round_: int) -> float:
-        return min(self.backoff_base_s * (2 ** max(0, round_ - 1)), self.backoff_max_s)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Delivery:
-    """A successful pooled fetch: the transfer, the CDN that served it, and what it took."""
-
-    result: FetchResult
-    cdn: int
-    attempts: int  # 1 when the first try succeeded
-    failovers: int  # CDN changes during this request
-
-    @property
-    def body(self) -> bytes:
-        return self.result.body
-
-    @property
-    def bytes(self) -> int:
-        return self.result.bytes
-
-    @property
-    def duration_s(self) -> float:
-        return self.result.duration_s
-
-
-class _Attempt:
-    """One attempt's progress: the bytes it received so far (for the record of a cancelled attempt),
-    relayed to the caller's ``on_progress``."""
-
-    __slots__ = ("received", "_relay")
-
-    def __init__(self, relay: ProgressCallback | None) -> None:
-        self.received = 0
-        self._relay = relay
-
-    def __call__(self, received: int, total: int | None) -> None:
-        self.received = received
-        if self._relay is not None:
-            self._relay(received, total)
-
-
-@dataclass
-class _Failed:
-    """A failed attempt whose record waits to learn where the request went next."""
-
-    cdn: int
-    record: dict[str, Any]
 
 
 class CdnPool:
@@ -184,7 +130,8 @@ class CdnPool:
 
         ``byte_range``: ``ByteRange(start, length)`` or a ``(start, length)`` tuple."""
         delivery = await self.fetch_segment(
-            url, byte_range=None if byte_range is None else ByteRange(*byte_range), kind=RequestKind.MANIFEST
+            url, byte_range=None if byte_range is None else ByteRange(*byte_range), kind=RequestKind.MANIFEST,
+            limits=MANIFEST_LIMITS,
         )
         return delivery.body
 
@@ -203,6 +150,8 @@ class CdnPool:
         duration_s: float | None = None,
         confine: bool = False,
         on_progress: ProgressCallback | None = None,
+        limits: FetchLimits | None = None,
+        check: Callable[[bytes], None] | None = None,
     ) -> Delivery:
         """Fetch one object from the best CDN, failing over (same URL path, same range) as needed.
 
@@ -210,6 +159,9 @@ class CdnPool:
         ``bitrate_bps``/``duration_s`` set the stall floor; ``cmcd`` is sent on segment requests;
         ``confine`` (downloads) refuses URLs outside each CDN's title folder; ``on_progress(received,
         total)`` follows the body of the attempt in flight (see ``SegmentRequest.on_progress``).
+        Bodies are bounded: by ``limits`` (manifests, inits, keys: size, deadline, throughput floor),
+        else by ``segment_cap(bitrate_bps, duration_s)``; a longer one fails over like any CDN fault,
+        and so does a body ``check`` refuses (``integrity.py``: a corrupt or short segment).
         Raises ``UnsafeUriError`` at once for a hostile URL, ``PoolFailure`` (an ``AllCdnsFailed``)
         when every CDN failed, or — when pinned — the pinned CDN's own ``FetchError``.
         """
@@ -227,6 +179,8 @@ class CdnPool:
         if confine:
             cands = {i: u for i, u in cands.items() if self.map.bases[i].mappable}
 
+        stall, max_bytes, deadline = bounded(self.stall, limits, bitrate_bps, duration_s)
+
         def make(cdn: int, url: str) -> SegmentRequest:
             headers: tuple[tuple[str, str], ...] = ()
             if kind == RequestKind.SEGMENT and self.cmcd_mode != CmcdMode.OFF:
@@ -236,12 +190,12 @@ class CdnPool:
                 else:
                     headers = tuple(to_headers(data).items())
             return SegmentRequest(
-                url=url, byte_range=byte_range, stall=self.stall, bitrate_bps=bitrate_bps, duration_s=duration_s,
+                url=url, byte_range=byte_range, stall=stall, bitrate_bps=bitrate_bps, duration_s=duration_s,
                 headers=headers, origin=self.map.bases[cdn].probe_url if confine else None,
-                on_progress=on_progress,
+                max_bytes=max_bytes, deadline_s=deadline, on_progress=on_progress,
             )
 
-        return await self._run(cands, make, kind, url_list[0])
+        return await self._run(cands, make, kind, url_list[0], check)
 
     async def probe_benched(self) -> None:
         """Start the probes that are due and wait for every probe in flight (scheduler idle time, tests)."""
@@ -274,11 +228,12 @@ class CdnPool:
         self._preferred, order = rank(self._health, self._preferred, self.clock.now(), self.health_policy)
         return [i for i in order if i in cands]
 
-    async def _run(self, cands: dict[int, str], make: Any, kind: RequestKind, label: str) -> Delivery:
+    async def _run(self, cands: dict[int, str], make: Any, kind: RequestKind, label: str,
+                   check: Callable[[bytes], None] | None) -> Delivery:
         self._start_due_probes()
         errors: list[tuple[int, FetchError]] = []
         done_with: set[int] = set()  # CDNs that answered a permanent 4xx for this object
-        pending: _Failed | None = None
+        pending: FailedAttempt | None = None
         failovers = 0
         attempts = 0
         for round_ in range(self.retry.max_rounds):
@@ -302,11 +257,13 @@ class CdnPool:
                     self._emit(pending, cdn if moved else None)
                     pending = None
                 request = make(cdn, cands[cdn])
-                attempt = _Attempt(request.on_progress)
+                attempt = AttemptProgress(request.on_progress)
                 request = replace(request, on_progress=attempt)
                 started = self.clock.now()
                 try:
                     result = await self.transport.fetch(request)
+                    if check is not None:
+                        check(result.body)
                 except asyncio.CancelledError as cancel:  # the caller gave up on it: the CDN did nothing wrong
                     why = str(cancel.args[0]) if cancel.args and cancel.args[0] else "cancelled"
                     fields = self._fields(kind, cdn, request.url, None, attempts, started)
@@ -325,11 +282,9 @@ class CdnPool:
                     else:
                         self._health[cdn].failure(self.clock.now())
                     status = err.status if isinstance(err, HttpStatusError) else None
-                    pending = _Failed(cdn, self._fields(kind, cdn, request.url, status, attempts, started, error=err))
+                    pending = FailedAttempt(cdn, self._fields(kind, cdn, request.url, status, attempts, started, error=err))
                     attempts += 1
                     continue
-                if pending is not None:
-                    self._emit(pending, None)
                 if kind == RequestKind.SEGMENT:
                     self._health[cdn].success(self.clock.now(), bytes_=result.bytes, duration_s=result.duration_s)
                 else:
@@ -363,12 +318,10 @@ class CdnPool:
                 **kw: Any) -> None:
         self.log.add(RequestRecord(**self._fields(kind, cdn, url, status, retries, started, **kw)))
 
-    def _emit(self, failed: _Failed, failover_to: int | None) -> None:
+    def _emit(self, failed: FailedAttempt, failover_to: int | None) -> None:
         record = RequestRecord(**failed.record, failover_to=failover_to)
-        if failover_to is not None:
-            logger.info("cdn%d failed (%s) for %s; failing over to cdn%d", record.cdn, record.error, record.url, failover_to)
-        else:
-            logger.info("cdn%d failed (%s) for %s", record.cdn, record.error, record.url)
+        moved = "" if failover_to is None else f"; failing over to cdn{failover_to}"
+        logger.info("cdn%d failed (%s) for %s%s", record.cdn, record.error, record.url, moved)
         self.log.add(record)
 
     # --- probing benched CDNs ------------------------------------------------------------------
@@ -379,7 +332,10 @@ class CdnPool:
                 h.start_probe()
                 task = asyncio.get_running_loop().create_task(self._probe(h.index))
                 self._probes[h.index] = task
-                task.add_done_callback(lambda _t, i=h.index: self._probes.pop(i, None))
+                task.add_done_callback(functools.partial(self._probe_finished, h.index))
+
+    def _probe_finished(self, cdn: int, _task: asyncio.Task[None]) -> None:
+        self._probes.pop(cdn, None)
 
     async def _probe(self, cdn: int) -> None:
         url = self.map.bases[cdn].probe_url

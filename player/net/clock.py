@@ -1,12 +1,17 @@
-"""The time source the network layer is given, so back-off and benching are testable without sleeping.
+"""The engine's one time source (issue 13): session, scheduler, CDN pool, shaping and libmpv's events
+all read it, so every figure is on one axis and every wait is testable without sleeping.
 
-Decision logic (retry back-off, CDN benching, probing) never reads the system clock directly: it
-asks the injected ``Clock``. ``ManualClock`` is the test double (Trio's ``MockClock`` with autojump:
-``sleep`` advances time at once).
+Decision logic (retry back-off, CDN benching, probing, the scheduler's waits) never reads the system
+clock directly: it asks the injected ``Clock``. ``ManualClock`` is the test double (Trio's
+``MockClock`` with autojump): a ``sleep`` returns at once with virtual time moved to its deadline,
+sleepers waking in deadline order, so concurrent tasks (a download in flight, the loop watching it,
+the playhead) see one consistent timeline.
 """
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 from typing import Protocol
 
@@ -30,11 +35,19 @@ class MonotonicClock:
 
 
 class ManualClock:
-    """A clock that moves only when told to, or when someone sleeps on it (autojump)."""
+    """A clock that moves only when told to, or when someone sleeps on it (autojump).
 
-    def __init__(self, start: float = 1000.0) -> None:
+    ``sleep(s)`` waits until it holds the earliest deadline of all pending sleeps — after letting
+    the other ready tasks run up to their own next wait (``settle`` loop turns) — then sets the time
+    to its deadline. A lone sleeper therefore advances the time by exactly ``s``.
+    """
+
+    def __init__(self, start: float = 1000.0, *, settle: int = 20) -> None:
         self._now = start
+        self.settle = settle
         self.slept: list[float] = []
+        self._deadlines: list[tuple[float, int]] = []
+        self._tickets = itertools.count()
 
     def now(self) -> float:
         return self._now
@@ -46,5 +59,15 @@ class ManualClock:
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
-        self.advance(max(0.0, seconds))
-        await asyncio.sleep(0)
+        mine = (self._now + max(0.0, seconds), next(self._tickets))
+        heapq.heappush(self._deadlines, mine)
+        try:
+            while True:
+                for _ in range(self.settle):
+                    await asyncio.sleep(0)
+                if self._deadlines[0] == mine:
+                    break
+        finally:
+            self._deadlines.remove(mine)
+            heapq.heapify(self._deadlines)
+        self._now = max(self._now, mine[0])

@@ -8,9 +8,12 @@
     └── FetchError                  (player.errors) a request that could not be completed
         ├── ConnectFailed           connection refused/reset before a response, DNS, TLS
         ├── StallDetected           no bytes within the read timeout, or throughput under the floor
+        │   └── DeadlineExceeded    the whole request took longer than its deadline
+        ├── BodyTooLarge            the body is (or is announced) longer than the request allows
         ├── HttpStatusError         a non-2xx final status (``status`` attribute)
         ├── RedirectError           too many redirects, or a redirect without a Location
         ├── TruncatedSegment        (player.errors) fewer bytes than Content-Length / Content-Range
+        ├── CorruptSegment          a body whose structure is broken (``integrity.py``): random or cut bytes
         └── AllCdnsFailed           (player.errors) every CDN failed for one request
             └── PoolFailure         ... with the per-attempt reasons (``attempts`` attribute)
 
@@ -23,7 +26,10 @@ from player.errors import AllCdnsFailed, FetchError, TruncatedSegment, UnsafeUri
 
 __all__ = [
     "AllCdnsFailed",
+    "BodyTooLarge",
     "ConnectFailed",
+    "CorruptSegment",
+    "DeadlineExceeded",
     "EscapesOrigin",
     "FetchError",
     "HttpStatusError",
@@ -55,6 +61,22 @@ class ConnectFailed(FetchError):
 
 class StallDetected(FetchError):
     """Bytes stopped arriving (read timeout) or arrived slower than the throughput floor."""
+
+    def __init__(self, message: str, *, received: int = 0) -> None:
+        super().__init__(message)
+        self.received = received
+
+
+class CorruptSegment(FetchError):
+    """The body arrived whole by HTTP's account but is not a well-formed segment (another CDN may have it)."""
+
+
+class DeadlineExceeded(StallDetected):
+    """The request as a whole (head and body) took longer than its deadline (manifests, inits, keys)."""
+
+
+class BodyTooLarge(FetchError):
+    """A body longer than the request allows: an endless manifest, a segment far over its bitrate."""
 
     def __init__(self, message: str, *, received: int = 0) -> None:
         super().__init__(message)

@@ -6,11 +6,11 @@ with ``end = start + length - 1`` inclusive (RFC 9110 §14.1.2).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Callable
 
-from player.manifest.model import ByteRange
+from player.manifest.model import ByteRange as ByteRange  # re-exported: requests are built with it
 
 #: ``on_progress(received, total)``: bytes of the body received so far by the current attempt, and the
 #: body's length when the response announced it (Content-Length), else ``None``.
@@ -59,13 +59,56 @@ class SegmentRequest:
     duration_s: float | None = None
     headers: tuple[tuple[str, str], ...] = ()
     origin: str | None = None
+    max_bytes: int | None = None  # a longer body (announced or received) is cut: BodyTooLarge
+    deadline_s: float | None = None  # the whole request, head and body, or DeadlineExceeded
     on_progress: ProgressCallback | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.byte_range is not None and not isinstance(self.byte_range, ByteRange):
-            object.__setattr__(self, "byte_range", ByteRange(*self.byte_range))
+        given: object = self.byte_range  # callers may pass a plain (start, length) tuple
+        if isinstance(given, (tuple, list)) and not isinstance(given, ByteRange):
+            object.__setattr__(self, "byte_range", ByteRange(*given))
         if self.byte_range is not None and (self.byte_range.start < 0 or self.byte_range.length <= 0):
             raise ValueError(f"bad byte range {self.byte_range}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FetchLimits:
+    """Bounds on an object whose size and rate no manifest declares (issue 16): the body's length, the
+    whole request's time, and an absolute throughput floor so a trickle ends after ``grace_s``."""
+
+    max_bytes: int
+    deadline_s: float
+    min_floor_bps: float
+
+
+MiB = 1 << 20
+#: manifests (HLS playlists, MPDs) and HLS keys: the same for both formats
+MANIFEST_LIMITS = FetchLimits(max_bytes=16 * MiB, deadline_s=10.0, min_floor_bps=64_000)
+#: initialization segments: a moov with its PSSH boxes is kilobytes
+INIT_LIMITS = FetchLimits(max_bytes=4 * MiB, deadline_s=10.0, min_floor_bps=64_000)
+#: a media segment may be this many times its declared bitrate × duration (VBR peaks stay well under)...
+SEGMENT_SIZE_FACTOR = 4.0
+SEGMENT_MIN_CAP = 2 * MiB  # ...but never capped under this (tiny declared bitrates)...
+SEGMENT_MAX_BYTES = 64 * MiB  # ...and never over this, declared or not
+#: every transfer, patient ones included, must beat this after its grace: a trickle never hangs forever
+ABSOLUTE_FLOOR_BPS = 8_000.0
+
+
+def segment_cap(bitrate_bps: float | None, duration_s: float | None) -> int:
+    """The most bytes a media segment may have (see ``SEGMENT_SIZE_FACTOR``)."""
+    if not bitrate_bps or not duration_s:
+        return SEGMENT_MAX_BYTES
+    declared = bitrate_bps * duration_s / 8
+    return int(min(max(SEGMENT_SIZE_FACTOR * declared, SEGMENT_MIN_CAP), SEGMENT_MAX_BYTES))
+
+
+def bounded(stall: StallPolicy, limits: FetchLimits | None, bitrate_bps: float | None,
+            duration_s: float | None) -> tuple[StallPolicy, int, float | None]:
+    """A request's stall policy (its floor raised as needed), byte cap and deadline."""
+    floor, max_bytes, deadline = ABSOLUTE_FLOOR_BPS, segment_cap(bitrate_bps, duration_s), None
+    if limits is not None:
+        floor, max_bytes, deadline = limits.min_floor_bps, limits.max_bytes, limits.deadline_s
+    return replace(stall, min_floor_bps=max(stall.min_floor_bps, floor)), max_bytes, deadline
 
 
 # Response headers worth keeping (caching, ranges, which edge served us).

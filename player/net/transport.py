@@ -8,6 +8,8 @@ store can stand in for the network. ``HttpTransport`` runs on one shared ``httpx
   ``grace_s`` the running rate must stay above the floor — the wait for the next chunk is cut to the
   moment the rate would cross the floor, so a trickle or a silent socket aborts in bounded time;
 * short bodies are caught: fewer bytes than Content-Length or Content-Range → ``TruncatedSegment``;
+* long ones too: a body announced or received past ``max_bytes`` is cut → ``BodyTooLarge``, and a
+  request past its ``deadline_s`` (head and body together) → ``DeadlineExceeded``;
 * the request's ``on_progress`` hears of the response head and of every chunk as it arrives, so a
   caller (the scheduler's ABR abandonment) can judge a transfer while it runs and cancel it — a
   cancelled fetch closes its connection (httpx does not return a half-read one to the pool);
@@ -26,7 +28,9 @@ import httpx
 
 from player.net.clock import Clock, MonotonicClock
 from player.net.errors import (
+    BodyTooLarge,
     ConnectFailed,
+    DeadlineExceeded,
     FetchError,
     HttpStatusError,
     RedirectError,
@@ -96,7 +100,14 @@ class HttpTransport:
         """GET ``request``; a ``FetchError`` raised carries ``elapsed_s`` (time spent before failing)."""
         started = self._clock.now()
         try:
-            return await self._fetch(request, started)
+            if request.deadline_s is None:
+                return await self._fetch(request, started)
+            try:
+                async with asyncio.timeout(request.deadline_s):
+                    return await self._fetch(request, started)
+            except TimeoutError:
+                raise DeadlineExceeded(
+                    f"{redact(request.url)} not complete within {request.deadline_s:g} s") from None
         except FetchError as exc:
             exc.elapsed_s = self._clock.now() - started  # type: ignore[attr-defined]
             raise
@@ -152,6 +163,9 @@ class HttpTransport:
         length_header = response.headers.get("content-length")
         content_length = int(length_header) if length_header and length_header.isdigit() else None
         floor = floor_bps(request, content_length)
+        limit = request.max_bytes
+        if limit is not None and content_length is not None and content_length > limit:
+            raise BodyTooLarge(f"{redact(url)} announces {content_length} bytes, more than the {limit} allowed")
         progress = request.on_progress
         chunks: list[bytes] = []
         received = 0
@@ -187,6 +201,8 @@ class HttpTransport:
                 continue
             chunks.append(chunk)
             received += len(chunk)
+            if limit is not None and received > limit:
+                raise BodyTooLarge(f"{redact(url)} sent more than the {limit} bytes allowed", received=received)
             if progress is not None:
                 progress(received, content_length)
         body = b"".join(chunks)

@@ -13,8 +13,8 @@ Public face::
     await handle.flush()              # deliver now; False while the backend is unreachable
 
 Modules: ``outbox`` (SQLite queue), ``writer`` (thread committing to it), ``uploader`` (ordered delivery
-with back-off), ``backoff``, ``attach``, ``errors``. The event schema is ``player/telemetry.py``; the
-resume policy ``player/resume.py``; the conflict rule ``backend_stub/api/progress.py``.
+with back-off), ``backoff``, ``attach``, ``errors``. The event schema is ``player/sync/telemetry.py``; the
+resume policy ``player/sync/resume.py``; the conflict rule ``backend_stub/api/progress.py``.
 """
 from player.sync.attach import SyncConfig, SyncHandle, attach_sync, open_sync, run_synced
 from player.sync.backoff import Backoff

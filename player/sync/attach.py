@@ -4,8 +4,8 @@ What it adds (all non-blocking on the engine loop):
 
 * the installation's device id into ``session.options.device_id`` (unless set);
 * for a session that plays without the backend (a download), its start position from the local
-  progress (``player/resume.py``);
-* a :class:`~player.resume.ProgressReporter` and a :class:`~player.telemetry.SessionTelemetry` as QoE
+  progress (``player/sync/resume.py``);
+* a :class:`~player.sync.resume.ProgressReporter` and a :class:`~player.sync.telemetry.SessionTelemetry` as QoE
   listeners; both hand items to the :class:`~player.sync.writer.OutboxWriter` thread, which commits
   them to the durable queue (``<state>/sync.sqlite``);
 * with a backend, an :class:`~player.sync.uploader.Uploader` task that delivers the queue in order.
@@ -25,18 +25,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from player.device import device_id as installation_id
-from player.device import state_dir
-from player.resume import PositionReport, ProgressReporter, choose_start, is_completed
+from player.paths import state_dir
+from player.sync.resume import PositionReport, ProgressReporter, choose_start, is_completed
 from player.sync.backoff import Backoff
 from player.sync.errors import DeliveryError
 from player.sync.outbox import PROGRESS, TELEMETRY, NewProgress, Outbox
 from player.sync.uploader import Uploader
 from player.sync.writer import OutboxWriter
-from player.telemetry import SessionTelemetry
+from player.sync.telemetry import SessionTelemetry
 
 if TYPE_CHECKING:
-    from player.backend_client import BackendClient
-    from player.session import PlaybackSession
+    from player.backend import BackendClient
+    from player.playback import PlaybackSession
 
 QUEUE_FILE = "sync.sqlite"
 
@@ -102,8 +102,6 @@ class SyncHandle:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        if self.uploader is not None:
-            await self.uploader.aclose()
         await asyncio.to_thread(self.writer.close)
         self.outbox.close()
 
@@ -128,11 +126,8 @@ def open_sync(*, backend: BackendClient | None = None, home: Path | None = None,
     writer = OutboxWriter(outbox, on_commit=lambda kinds, ids: holder[0]._committed(kinds, ids) if holder else None)
     uploader = None
     if backend is not None:
-        uploader = Uploader(
-            outbox, api_url=backend.api_url, token=lambda: backend.access_token,
-            refresh=(lambda: backend.use_refresh_token(backend.refresh_token or "")) if backend.refresh_token else None,
-            wall=wall, backoff=config.backoff, batch_size=config.batch_size, idle_s=config.idle_s,
-        )
+        uploader = Uploader(outbox, backend=backend, wall=wall, backoff=config.backoff, batch_size=config.batch_size,
+                            idle_s=config.idle_s)
     handle = SyncHandle(device_id=installation_id(home), outbox=outbox, writer=writer, uploader=uploader, wall=wall)
     holder.append(handle)
     if uploader is not None:
@@ -168,11 +163,11 @@ def attach_sync(session: PlaybackSession, *, backend: BackendClient | None, home
             device_id=handle.device_id, made_at=wall(), event_id=uuid.uuid4().hex, completed=report.completed,
         ))
 
-    reporter = ProgressReporter(emit=emit, duration=duration, clock=session.clock, interval_s=config.interval_s,
+    reporter = ProgressReporter(emit=emit, duration=duration, clock=session.clock.now, interval_s=config.interval_s,
                                 credits_s=config.credits_s)
     telemetry = SessionTelemetry(
         sink=lambda event: handle.writer.put(TELEMETRY, event), device_id=handle.device_id, title_id=title,
-        wall=wall, clock=session.clock, opened_at=session.qoe.opened_at, summary=lambda: _totals(session),
+        wall=wall, clock=session.clock.now, opened_at=session.qoe.opened_at, summary=lambda: _totals(session),
     )
     handle.listeners = [reporter, telemetry]
     session.qoe.listeners.extend(handle.listeners)
@@ -181,9 +176,8 @@ def attach_sync(session: PlaybackSession, *, backend: BackendClient | None, home
 
 def _totals(session: PlaybackSession) -> dict[str, Any]:
     qoe = session.qoe
-    now = session.clock()
-    startup = None if qoe.startup_at is None else round((qoe.startup_at - qoe.opened_at) * 1000, 1)
-    return {"startup_ms": startup, "rebuffer_s": round(qoe.rebuffer_s(now), 3), "rebuffer_count": len(qoe.rebuffers),
+    now = session.clock.now()
+    return {"startup_ms": qoe.startup_ms(), "rebuffer_s": round(qoe.rebuffer_s(now), 3), "rebuffer_count": len(qoe.rebuffers),
             "avg_bitrate_kbps": round(qoe.avg_bitrate_kbps(), 1), "abandonments": qoe.abandonments}
 
 

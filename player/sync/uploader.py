@@ -4,7 +4,8 @@ Order: the head of the queue decides. A progress item is sent alone (its answer 
 false`` — the conflict rule refused it, which is a delivery, not a failure); a run of telemetry items
 goes as one batch of up to ``batch_size``. An item leaves the queue only once acknowledged, so a crash
 between sending and deleting resends it, and the backend drops the duplicate by ``event_id``
-(at-least-once). Network errors, 5xx, 408, 429 and 401 (after one token refresh) are transient: the
+(at-least-once). Requests go through the one :class:`~player.backend.BackendClient` (its token refresh
+and TLS). Network errors, 5xx, 408, 429 and 401 (after the client's one refresh) are transient: the
 items stay and the next attempt waits per :class:`~player.sync.backoff.Backoff`. Other 4xx answers
 are final: the items move to ``rejected`` so one bad item cannot block the queue forever.
 
@@ -16,11 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-import httpx
-
+from player.backend import BackendClient, BackendRefused, BadResponse, BackendUnreachable
 from player.sync.backoff import Backoff
 from player.sync.errors import DeliveryError, RejectedItem
 from player.sync.outbox import PROGRESS, TELEMETRY, Outbox, OutboxItem
@@ -36,26 +36,20 @@ class Uploader:
         self,
         outbox: Outbox,
         *,
-        api_url: str,
-        token: Callable[[], str | None],
-        refresh: Callable[[], Awaitable[None]] | None = None,
+        backend: BackendClient,
         wall: Callable[[], float],
         backoff: Backoff = Backoff(),
         rng: random.Random | None = None,
         batch_size: int = 100,
         idle_s: float = 5.0,
-        timeout_s: float = 5.0,
     ) -> None:
         self.outbox = outbox
-        self.api_url = api_url.rstrip("/")
-        self._token = token
-        self._refresh = refresh
+        self.backend = backend
         self._wall = wall
         self.backoff = backoff
         self._rng = rng or random.Random()
         self.batch_size = batch_size
         self.idle_s = idle_s
-        self._client = httpx.AsyncClient(timeout=timeout_s, trust_env=False)
         self._kick = asyncio.Event()
         self._draining = asyncio.Lock()  # one drain at a time: flush() and run() must not send an item twice
         self.sent_progress = 0
@@ -69,38 +63,18 @@ class Uploader:
     # -- one item / batch ---------------------------------------------------------------------
 
     async def _send(self, method: str, path: str, body: Any, *, auth_required: bool) -> Any:
-        for attempt in (0, 1):
-            token = self._token_or_none()
-            if token is None and auth_required:
-                raise DeliveryError("not signed in yet")
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
-            try:
-                response = await self._client.request(method, f"{self.api_url}/api/v1{path}", json=body,
-                                                      headers=headers)
-            except httpx.HTTPError as exc:
-                raise DeliveryError(f"backend unreachable: {type(exc).__name__}") from None
-            if response.status_code == 401 and attempt == 0 and self._refresh is not None:
-                try:
-                    await self._refresh()
-                except Exception as exc:  # noqa: BLE001 - the client's refresh errors are its own
-                    raise DeliveryError(f"token refresh failed: {type(exc).__name__}", status=401) from None
-                continue
-            if response.status_code >= 500 or response.status_code in TRANSIENT_STATUS:
-                raise DeliveryError(f"{method} {path}: HTTP {response.status_code}", status=response.status_code)
-            if response.status_code >= 400:
-                raise RejectedItem(f"{method} {path}: HTTP {response.status_code} {_code(response)}",
-                                   status=response.status_code)
-            try:
-                return response.json()
-            except ValueError:
-                return None
-        raise DeliveryError("unauthorised after refresh", status=401)
-
-    def _token_or_none(self) -> str | None:
+        if auth_required and not self.backend.signed_in:
+            raise DeliveryError("not signed in yet")
         try:
-            return self._token()
-        except Exception:  # noqa: BLE001 - "not signed in" from any client
-            return None
+            return await self.backend.request(method, path, json=body, signed_in=self.backend.signed_in)
+        except BackendUnreachable as exc:
+            raise DeliveryError(str(exc)) from None
+        except BadResponse:
+            return None  # acknowledged (2xx); only the answer's details are unreadable
+        except BackendRefused as exc:
+            if exc.status is None or exc.status >= 500 or exc.status in TRANSIENT_STATUS:
+                raise DeliveryError(str(exc), status=exc.status) from None
+            raise RejectedItem(f"{exc} {exc.code or ''}".strip(), status=exc.status) from None
 
     async def _deliver_progress(self, item: OutboxItem) -> None:
         body = dict(item.body)
@@ -172,14 +146,3 @@ class Uploader:
                 await asyncio.wait_for(self._kick.wait(), timeout=wait)
             except asyncio.TimeoutError:
                 pass
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-
-def _code(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-        return str(body.get("code") or "")
-    except (ValueError, AttributeError):
-        return ""

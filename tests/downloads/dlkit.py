@@ -7,7 +7,7 @@ from typing import Any
 
 from backend_stub.config import ApiSettings
 from downloads import DownloadManager
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 
 CLEAR = "dl-clear"
 LOCKED = "dl-locked"
@@ -40,7 +40,7 @@ def download(manager: DownloadManager, api_url: str, title_id: str, **kwargs: An
 
 def play_offline(manager: DownloadManager, asset_id: str) -> dict[str, Any]:
     """Play a download headless (libmpv vo=null ao=null) to its end; the QoE report."""
-    from player.session import PlaybackSession
+    from player.playback import PlaybackSession
 
     playback = manager.open_offline(asset_id)
     try:

@@ -53,6 +53,7 @@ class LicenceServerState:
     keys: dict[bytes, bytes] = field(default_factory=dict)  # kid -> key
     titles: dict[bytes, str] = field(default_factory=dict)  # kid -> title id
     fault: str | None = None  # "5xx", "malformed", "extra_kid", "short_key"
+    fault_times: int | None = None  # the fault clears after this many faulted requests (None: stays)
     delay_s: float = 0.0
     now: float = 1_800_000_000.0
     rental_s: float = 30 * DAY
@@ -118,6 +119,10 @@ def build_app(state: LicenceServerState) -> FastAPI:
                                "auth": request.headers.get("authorization")})
         if state.delay_s:
             await asyncio.sleep(state.delay_s)
+        if state.fault is not None and state.fault_times is not None:
+            state.fault_times -= 1
+            if state.fault_times < 0:
+                state.fault = state.fault_times = None
         if state.fault == "5xx":
             return _error(503, "key store unavailable", "unavailable")
         if state.fault == "malformed":

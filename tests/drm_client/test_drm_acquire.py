@@ -10,6 +10,7 @@ import pytest
 
 from drm_client import (
     KeyRing,
+    LicenceRetry,
     LicenseDenied,
     LicenseServerError,
     LicenseUnreachable,
@@ -89,14 +90,35 @@ def test_unknown_kid_is_denied_with_its_code(licence_server: LicenceServer) -> N
     assert (err.value.code, err.value.status) == ("unknown_kid", 404)
 
 
+async def _no_wait(seconds: float) -> None:
+    WAITS.append(seconds)
+
+
+WAITS: list[float] = []
+QUICK = LicenceRetry(sleep=_no_wait)
+
+
 def test_server_error_is_license_server_error(licence_server: LicenceServer) -> None:
-    """A 5xx becomes LicenseServerError with the status and the server's detail."""
+    """A 5xx that persists becomes LicenseServerError with the status and detail, after 4 tries backed off."""
     kids = licence_server.state.add_title("t1")
     licence_server.state.fault = "5xx"
+    WAITS.clear()
     with pytest.raises(LicenseServerError) as err:
-        run(acquire_keys(licence_server.license_url, kids, token="tok-premium", session_id="s"))
+        run(acquire_keys(licence_server.license_url, kids, token="tok-premium", session_id="s", retry=QUICK))
     assert err.value.status == 503
     assert "key store unavailable" in str(err.value)
+    assert len(licence_server.state.requests) == 4 and WAITS == [0.25, 0.5, 1.0]
+
+
+def test_transient_licence_failures_are_retried(licence_server: LicenceServer) -> None:
+    """Two 503s then an answer: the keys arrive on the third request; a denial (403) is not retried."""
+    kids = licence_server.state.add_title("t1")
+    licence_server.state.fault, licence_server.state.fault_times = "5xx", 2
+    ring = run(acquire_keys(licence_server.license_url, kids, token="tok-premium", session_id="s", retry=QUICK))
+    assert kids[0] in ring and len(licence_server.state.requests) == 3
+    with pytest.raises(LicenseDenied):
+        run(acquire_keys(licence_server.license_url, kids, token="tok-free", session_id="s", retry=QUICK))
+    assert len(licence_server.state.requests) == 4
 
 
 @pytest.mark.parametrize("fault", ["malformed", "extra_kid", "short_key"])

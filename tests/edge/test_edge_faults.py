@@ -206,3 +206,20 @@ def test_paced_drop_logs_exactly_what_the_client_received(edge) -> None:
     rec = wait_records(edge.server, 1)[0]
     assert len(body) == rec.bytes_sent == 123_457
     assert rec.faults == ("rate", "drop")
+
+
+def test_corrupt_serves_damaged_media_segments_with_honest_framing(edge) -> None:
+    """corrupt=random: same length, other bytes; corrupt=half: the first half with its own Content-Length;
+    files not matching corrupt_match (manifests) are served intact."""
+    with httpx.Client() as client:
+        whole = client.get(edge.url("v0/seg_1.m4s")).content
+        edge.set_faults({"corrupt": "random", "seed": 3})
+        random_body = client.get(edge.url("v0/seg_1.m4s"))
+        assert len(random_body.content) == len(whole) and random_body.content != whole
+        edge.set_faults({"corrupt": "half"})
+        half = client.get(edge.url("v0/seg_1.m4s"))
+        assert half.content == whole[: len(whole) // 2] and half.headers["content-length"] == str(len(whole) // 2)
+        assert client.get(edge.url("master.m3u8")).status_code == 200
+        assert edge.server.faults.to_json() == {"corrupt": "half", "corrupt_match": ".m4s"}
+    with pytest.raises(Exception, match="corrupt"):
+        edge.set_faults({"corrupt": "sideways"})

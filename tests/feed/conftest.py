@@ -90,7 +90,7 @@ def read_mpd(folder: Path, name: str, *, protected: bool) -> Package:
                 seg = int(tpl.get("duration", "1")) / timescale
                 starts = [i * seg for i in range(math.ceil(total / seg - 1e-6))]
 
-            def path(template: str, n: int | None = None) -> Path:
+            def path(template: str, n: int | None = None, rid: str = rid) -> Path:
                 out = template.replace("$RepresentationID$", rid)
                 return folder / (out.replace("$Number$", str(n)) if n is not None else out)
 

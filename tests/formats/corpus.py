@@ -379,7 +379,7 @@ def kinds() -> dict[str, Kind]:
 def build(root: Path, names: list[str] | None = None) -> dict[str, Kind]:
     """Build the kinds ``names`` (default all) under ``root``; a kind whose folder is complete is kept."""
     wanted = kinds() if names is None else {n: kinds()[n] for n in names}
-    for name, kind in wanted.items():
+    for kind in wanted.values():
         folder_name = kind.manifest.split("/", 1)[0]
         builder = _BUILDERS[folder_name][0] if folder_name in _BUILDERS else _EXTRA_BUILDERS[folder_name]
         folder = root / folder_name

@@ -98,10 +98,10 @@ def remux(presentation: Presentation, *, plan: Sequence[int] | None = None, key:
     return Walked(stream=bytes(out), remuxer=remuxer, skipped=skipped)
 
 
-def play(stream: bytes, *, speed: float = 4, timeout_s: float = 30) -> Played:
+def play(stream: bytes, *, speed: float = 4, timeout_s: float = 30, demuxer_format: str | None = "mpegts") -> Played:
     """Play ``stream`` headless (paced at ``speed``x: libmpv coalesces property changes when untimed)."""
     played = Played()
-    with MpvOutput(options={"speed": speed}) as output:
+    with MpvOutput(options={"speed": speed}, demuxer_format=demuxer_format) as output:
         output.start(0.0)
         output.push(stream)
         output.end_of_stream()

@@ -151,3 +151,31 @@ def test_fetch_adapter_returns_bytes_and_no_cmcd_on_manifests() -> None:
         await pool.fetch_segment(SEG)
         assert 'CMCD=cid%3D%22t1%22%2Csid%3D%22s1%22' in t.seen[1].url
     run(main())
+
+
+def test_integrity_checks_refuse_random_and_cut_segments() -> None:
+    """fMP4: boxes must tile the body (moof+mdat for media, moov for an init); TS: whole sync'd packets."""
+    import os
+
+    from player.net import CorruptSegment
+    from player.net.integrity import check_fmp4, check_ts, checker_for
+
+    def box(kind: bytes, payload: bytes) -> bytes:
+        return (8 + len(payload)).to_bytes(4, "big") + kind + payload
+
+    media = box(b"styp", b"msdh") + box(b"moof", b"\0" * 40) + box(b"mdat", os.urandom(5000))
+    check_fmp4(media, init=False)
+    check_fmp4(box(b"ftyp", b"iso6") + box(b"moov", b"\0" * 100), init=True)
+    for bad in (os.urandom(len(media)), media[: len(media) // 2], media + b"\0\0\0", box(b"moof", b"x" * 9)):
+        with pytest.raises(CorruptSegment):
+            check_fmp4(bad, init=False)
+    with pytest.raises(CorruptSegment):
+        check_fmp4(media, init=True)
+    ts = b"".join(b"\x47" + os.urandom(187) for _ in range(10))
+    check_ts(ts)
+    for bad in (ts[:-5], b"\x00" + ts[1:]):
+        with pytest.raises(CorruptSegment):
+            check_ts(bad)
+    assert checker_for("http://e/v/1.m4s?x=1", None, init=False) is not None
+    assert checker_for("http://e/v/1.ts", None, init=False) is check_ts
+    assert checker_for("http://e/v/1.webm", "video/webm", init=False) is None

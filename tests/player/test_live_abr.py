@@ -62,10 +62,12 @@ from abr.traces import Period, Trace
 from backend_stub.config import ApiSettings
 from backend_stub.edge.faults import FaultConfig, TracePeriod
 from backend_stub.server import Backend
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 from player.manifest import Rendition
 from player.net import Transport
-from player.session import PlaybackSession, SessionOptions
+from player.playback import PlaybackSession, SessionOptions
+
+pytestmark = pytest.mark.realtime
 
 TITLE = "abr-live"
 SECONDS = 48
@@ -209,7 +211,7 @@ def _check_live_against_simulator(
     # -- the simulator on the same trace, ladder, sizes, latency, capacity and algorithm
     assert session.scheduler is not None
     first_request = opened + video[0]["at_s"]
-    ladder = _ladder(session.scheduler.ladder, library / "content")
+    ladder = _ladder(session.scheduler.ladder.renditions, library / "content")
     sim = simulate(
         _NominalSizes(default_algorithm()), _shifted_trace(first_request - trace_set_at), ladder,
         SimConfig(buffer_capacity_s=BUFFER_S, first_rung_lowest=False, abandonment=True),

@@ -1,7 +1,7 @@
 """The feed holds what it muxed until libmpv is attached, end of stream included."""
 from __future__ import annotations
 
-from player.mux_feed import MuxFeed
+from player.feed.mux_feed import MuxFeed
 
 
 class RecordingOutput:

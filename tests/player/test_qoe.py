@@ -1,5 +1,5 @@
 """QoE bookkeeping: the report keys and figures the DESIGN contract fixes."""
-from player.qoe import QoeTracker, SegmentRecord
+from player.qoe import DownloadAbandoned, QoeTracker, SegmentRecord, build_report
 
 CONTRACT_KEYS = {"target", "startup_ms", "played_s", "rebuffer_count", "rebuffer_s", "avg_bitrate_kbps",
                  "switches", "cdn_failovers", "license_ms", "errors", "segments"}
@@ -12,7 +12,7 @@ def _seg(index: int, rendition: str, kbps: float, type_: str = "video") -> Segme
 
 def test_report_has_every_contract_key():
     """A fresh session's report carries every key of the contract."""
-    report = QoeTracker(target="t", opened_at=0.0).report(now=1.0)
+    report = build_report(QoeTracker(target="t", opened_at=0.0), 1.0).to_json()
     assert CONTRACT_KEYS <= set(report)
 
 
@@ -24,7 +24,7 @@ def test_startup_and_rebuffers_are_measured_from_the_session_clock():
     qoe.stall_start(12.0)
     qoe.stall_end(12.5)
     qoe.stall_start(20.0)  # still stalled when the report is taken
-    report = qoe.report(now=21.0)
+    report = build_report(qoe, 21.0).to_json()
     assert report["startup_ms"] == 250.0
     assert report["rebuffer_count"] == 2
     assert report["rebuffer_s"] == 1.5
@@ -36,18 +36,21 @@ def test_switches_and_average_bitrate_follow_video_segments_only():
     for i, (r, kbps) in enumerate([("low", 300), ("low", 300), ("high", 900), ("low", 300)]):
         qoe.segment(_seg(i, r, kbps))
     qoe.segment(_seg(0, "aac", 128, "audio"))
-    report = qoe.report(now=1.0)
+    report = build_report(qoe, 1.0).to_json()
     assert report["switches"] == 2
     assert report["avg_bitrate_kbps"] == 450.0
     assert len(report["segments"]) == 5
 
 
-def test_abandonments_are_counted_in_the_report_and_noted_to_listeners():
-    """Each abandoned download counts once in ``abandonments`` and reaches listeners as an "abandon" note."""
+def test_abandonments_are_counted_in_the_report_and_told_to_listeners():
+    """Each abandoned download counts once in ``abandonments`` and reaches listeners as a typed event."""
     qoe = QoeTracker(target="t", opened_at=0.0)
     heard = []
-    qoe.listeners.append(lambda kind, at, data: heard.append((kind, at, data)))
-    assert qoe.report(now=1.0)["abandonments"] == 0
-    qoe.abandoned(2.0, index=3, from_rung=2, to_rung=0, received=16384)
-    assert qoe.report(now=3.0)["abandonments"] == 1
-    assert heard == [("abandon", 2.0, {"index": 3, "from_rung": 2, "to_rung": 0, "received": 16384})]
+    qoe.listeners.append(heard.append)
+    assert build_report(qoe, 1.0).to_json()["abandonments"] == 0
+    event = DownloadAbandoned(at=2.0, index=3, from_rung=2, to_rung=0, received_bytes=16384)
+    qoe.abandoned(event)
+    report = build_report(qoe, 3.0).to_json()
+    assert report["abandonments"] == 1
+    assert report["abandon_events"] == [{"t_s": 2.0, "index": 3, "from_rung": 2, "to_rung": 0, "received": 16384}]
+    assert heard == [event]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from typing import Any
 
 import pytest
@@ -10,8 +11,10 @@ import pytest
 from backend_stub.edge.faults import FaultConfig
 from backend_stub.server import Backend
 from drm_client import LicenseDenied
-from player.backend_client import BackendClient
-from player.session import PlaybackSession, SessionOptions
+from player.backend import BackendClient
+from player.playback import PlaybackSession, SessionOptions
+
+pytestmark = pytest.mark.realtime
 
 CLEAR, LOCKED = "engine-clear", "engine-locked"  # built by the engine_library fixture (conftest.py)
 
@@ -132,7 +135,7 @@ def test_seek_pause_and_quality_pin_during_play(start_backend):
             await asyncio.sleep(0.05)
         session.set_rendition(0)
         await session.seek(8.0)
-        while session.position() is None or session._awaiting_frame:
+        while session.playhead.awaiting_frame:
             await asyncio.sleep(0.05)
         seen["after_seek"] = session.first_frame_position_s
         session.pause(True)
@@ -176,3 +179,30 @@ def test_a_link_that_falls_below_the_rung_steps_down_instead_of_failing(start_ba
     video = [s for s in report["segments"] if s["type"] == "video"]
     lowest = min(s["bitrate_kbps"] for s in video)
     assert video[-1]["bitrate_kbps"] == lowest
+
+
+def test_a_pinned_quality_shows_within_one_segment(start_backend):
+    """Pinning a quality drops the media buffered ahead at others and refetches at the playhead (Shaka's
+    ``clearBuffer``): libmpv's video-params show the pinned size within one segment + 1 s, not after the buffer."""
+    backend = start_backend(edges=1)
+    seen: dict[str, Any] = {}
+
+    async def drive(session: PlaybackSession) -> None:
+        await session.started.wait()
+        while (session.output is None or session.scheduler is None or session.output.video_size is None
+               or session.output.video_size[1] <= 144 or session.scheduler.buffer_s() < 4.0):
+            await asyncio.sleep(0.02)
+        lowest = session.scheduler.ladder[0]
+        seen["buffered_s"] = session.scheduler.buffer_s()
+        seen["segment_s"] = session.scheduler.segment_duration_s
+        started = time.monotonic()
+        session.set_rendition(0)
+        while session.output.video_size != (lowest.width, lowest.height):
+            await asyncio.sleep(0.01)
+        seen["shown_after_s"] = time.monotonic() - started
+
+    report = asyncio.run(_play(backend, CLEAR, SessionOptions(), during=drive))
+    assert report["errors"] == [] and report["decoder_errors"] == 0
+    print(f"pinned quality shown after {seen['shown_after_s']:.3f} s (buffer ahead was {seen['buffered_s']:.1f} s)")
+    assert seen["buffered_s"] >= 4.0  # without the drop, the old quality would play for that long
+    assert seen["shown_after_s"] <= seen["segment_s"] + 1.0

@@ -5,7 +5,7 @@ import asyncio
 
 from testkit import check_segment_source
 
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 from player.manifest import load_presentation_multi
 from player.net import CdnPool, HttpTransport, MonotonicClock
 from player.source import CdnSource

@@ -30,8 +30,8 @@ def test_a_session_with_subtitles_shows_the_text_track_in_libmpv(tmp_path):
     from backend_stub.config import ApiSettings
     from backend_stub.encode import make_test_title
     from backend_stub.server import Backend
-    from player.backend_client import BackendClient
-    from player.session import PlaybackSession, SessionOptions
+    from player.backend import BackendClient
+    from player.playback import PlaybackSession, SessionOptions
 
     make_test_title(tmp_path, "subbed", seconds=4, heights=(144,), subtitles=True)
     tracks: list = []

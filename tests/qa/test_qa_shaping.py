@@ -10,8 +10,8 @@ import pytest
 
 from abr.traces import parse_trace
 from player.net import CdnPool, HttpTransport, MonotonicClock, SegmentRequest, StallPolicy
-from player.session import PlaybackSession, SessionOptions
-from player.shaping import ShapedTransport, Shaping, TraceLink, load_trace, shaped
+from player.playback import PlaybackSession, SessionOptions
+from player.net.shaping import ShapedTransport, Shaping, TraceLink, load_trace, shaped
 
 from qakit import StaticServer
 
@@ -114,7 +114,7 @@ def test_shaped_session_on_a_static_server_follows_the_trace(static_title: Stati
                                       {"duration_ms": 60000, "bandwidth_kbps": 3000, "latency_ms": 20}]))
     trace = load_trace(trace_file)
     url = static_title.url("manifest.mpd")
-    options = SessionOptions(buffer_capacity_s=6.0, wrap_transport=shaped(Shaping(trace=trace), MonotonicClock()))
+    options = SessionOptions(buffer_capacity_s=6.0, wrap_transport=shaped(Shaping(trace=trace)))
     report = asyncio.run(PlaybackSession(target=url, options=options, manifest_urls=[url]).run())
 
     assert report["errors"] == [] and report["played_s"] > 19

@@ -9,7 +9,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from player.session import PlaybackSession, SessionOptions
+from player.playback import PlaybackSession, SessionOptions
 from player.sync import SyncConfig, attach_sync
 from sync_helpers import signed_in
 

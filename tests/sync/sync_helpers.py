@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD
-from player.backend_client import BackendClient
-from player.session import PlaybackSession, SessionOptions
+from player.backend import BackendClient
+from player.playback import PlaybackSession, SessionOptions
 from player.sync import SyncConfig, SyncHandle, attach_sync
 from testkit import sqlite_at
 

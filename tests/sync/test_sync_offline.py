@@ -15,8 +15,8 @@ from pathlib import Path
 from sync_helpers import CLEAR, backend_rows, free_port, signed_in
 from testkit import sqlite_at
 
-from player.backend_client import BackendClient
-from player.session import PlaybackSession, SessionOptions
+from player.backend import BackendClient
+from player.playback import PlaybackSession, SessionOptions
 from player.sync import Backoff, SyncConfig, attach_sync, open_sync
 
 WANT = 12  # committed events before the kill: segments are flowing by then

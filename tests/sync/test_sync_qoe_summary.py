@@ -12,7 +12,7 @@ from sync_helpers import CLEAR, LOCKED, backend_rows, play_with_sync, signed_in
 
 from backend_stub.config import DEMO_PASSWORD
 from player.net.cmcd import decode
-from player.session import PlaybackSession, SessionOptions
+from player.playback import PlaybackSession, SessionOptions
 from player.sync import attach_sync
 
 CMCD_KEYS = {"br", "bl", "bs", "cid", "d", "mtp", "ot", "sid", "su", "tb"}
@@ -63,7 +63,7 @@ def test_cmcd_keys_on_segment_requests_and_no_secrets_in_telemetry(start_backend
     urls: list[str] = []
 
     class Recording:
-        def __init__(self, inner):
+        def __init__(self, inner, _clock):
             self.inner = inner
 
         async def fetch(self, request):

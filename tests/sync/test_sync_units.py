@@ -8,11 +8,14 @@ from pathlib import Path
 from backend_stub.api import telemetry as backend_telemetry
 from backend_stub.api.qoe import sessions_from_events, summarise
 from player.device import device_id
-from player.qoe import QoeTracker
-from player.resume import PositionReport, ProgressReporter, choose_start
+from player.qoe import (
+    DownloadAbandoned, LicenceAcquired, PauseChanged, PositionReached, QoeTracker, Seeked, SegmentFetched, SegmentRecord,
+    SessionEnded, SessionStarted,
+)
+from player.sync.resume import PositionReport, ProgressReporter, choose_start
 from player.sync import Backoff
 from player.sync.outbox import NewProgress, Outbox
-from player.telemetry import SENSITIVE_NAME, SessionTelemetry, scrub
+from player.sync.telemetry import SENSITIVE_NAME, SessionTelemetry, scrub
 
 
 class Clock:
@@ -27,17 +30,17 @@ def test_reporter_sends_every_10_s_and_at_pause_seek_end() -> None:
     """Positions go out every 10 s while playing (not while paused) and at once on pause, seek and end."""
     clock, sent = Clock(), []
     r = ProgressReporter(emit=sent.append, duration=lambda: 100.0, clock=clock)
-    r("start", 0.0, {"start_s": 0.0})
+    r(SessionStarted(at=0.0, start_s=0.0, target="t"))
     for second in range(1, 26):
         clock.t = float(second)
-        r("position", None, {"position_s": float(second)})
+        r(PositionReached(position_s=float(second)))
     assert [s.position_s for s in sent] == [10.0, 20.0]
-    r("pause", None, {"paused": True, "position_s": 25.0})
+    r(PauseChanged(paused=True, position_s=25.0))
     clock.t = 60.0
-    r("position", None, {"position_s": 25.0})
-    r("seek", None, {"from_s": 25.0, "to_s": 96.0})
-    r("end", None, {"position_s": 97.0})
-    r("position", None, {"position_s": 98.0})  # after the end: nothing
+    r(PositionReached(position_s=25.0))
+    r(Seeked(from_s=25.0, to_s=96.0))
+    r(SessionEnded(position_s=97.0, played_s=97.0, completed=True))
+    r(PositionReached(position_s=98.0))  # after the end: nothing
     assert [(s.reason, s.position_s, s.completed) for s in sent[2:]] == [
         ("pause", 25.0, False), ("seek", 96.0, True), ("end", 97.0, True)]
     assert all(isinstance(s, PositionReport) for s in sent)
@@ -74,11 +77,12 @@ def test_telemetry_schema_and_switch_events() -> None:
     out, clock = [], Clock()
     t = SessionTelemetry(sink=out.append, device_id="dev-1", title_id="t", wall=lambda: 1e9, clock=clock,
                          opened_at=0.0, version="9.9")
-    t("license", None, {"license_ms": 12.0})  # before start: held
-    t("start", 0.0, {"start_s": 0.0, "target": "t", "session_id": "S"})
+    t(LicenceAcquired(license_ms=12.0))  # before start: held
+    t(SessionStarted(at=0.0, start_s=0.0, target="t", session_id="S"))
     for i, rend in enumerate(["v144", "v144", "v240"]):
-        t("segment", None, {"type": "video", "rendition": rend, "bitrate_kbps": 100.0 * (i + 1), "index": i})
-    t("end", None, {"position_s": 3.0, "played_s": 3.0, "completed": True})
+        t(SegmentFetched(record=SegmentRecord(index=i, type="video", rendition=rend, bitrate_kbps=100.0 * (i + 1),
+                                              cdn=0, bytes=1000, download_ms=5.0, buffer_s=1.0)))
+    t(SessionEnded(position_s=3.0, played_s=3.0, completed=True))
     assert [e["type"] for e in out] == ["session_start", "license", "segment", "segment", "switch", "segment", "end"]
     assert [e["seq"] for e in out] == list(range(7))
     assert {(e["session_id"], e["device_id"], e["app_version"], e["title_id"]) for e in out} == {("S", "dev-1", "9.9", "t")}
@@ -87,19 +91,19 @@ def test_telemetry_schema_and_switch_events() -> None:
 
 
 def test_abandon_notes_become_events_and_count_in_the_backend_summary() -> None:
-    """A tracker's "abandon" note becomes an ``abandon`` event (no secret field); the backend counts them per
+    """A tracker's abandonment becomes an ``abandon`` event (no secret field); the backend counts them per
     title, and the failovers next to them."""
     out, clock = [], Clock()
     qoe = QoeTracker(target="t", opened_at=0.0)
     qoe.listeners.append(SessionTelemetry(sink=out.append, device_id="dev-1", title_id="t", wall=lambda: 1e9,
                                           clock=clock, opened_at=0.0, version="9.9",
                                           summary=lambda: {"abandonments": qoe.abandonments}))
-    qoe.note("start", 0.0, start_s=0.0, target="t", session_id="S")
+    qoe.tell(SessionStarted(at=0.0, start_s=0.0, target="t", session_id="S"))
     clock.t = 4.0
-    qoe.abandoned(2.5, index=3, from_rung=2, to_rung=0, received=16384)
-    qoe.abandoned(3.5, index=4, from_rung=1, to_rung=0, received=900)
+    qoe.abandoned(DownloadAbandoned(at=2.5, index=3, from_rung=2, to_rung=0, received_bytes=16384))
+    qoe.abandoned(DownloadAbandoned(at=3.5, index=4, from_rung=1, to_rung=0, received_bytes=900))
     qoe.failover(3)
-    qoe.note("end", None, position_s=4.0, played_s=4.0, completed=False)
+    qoe.tell(SessionEnded(position_s=4.0, played_s=4.0, completed=False))
     abandons = [e for e in out if e["type"] == "abandon"]
     assert [(e["t_s"], e["index"], e["from_rung"], e["to_rung"], e["received_bytes"]) for e in abandons] == [
         (2.5, 3, 2, 0, 16384), (3.5, 4, 1, 0, 900)]

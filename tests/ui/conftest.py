@@ -20,6 +20,7 @@ from testkit import FAST_SETTINGS, MemoryKeyring
 from backend_stub.server import Backend
 
 TITLES = ("ui-alpha", "ui-beta")
+KIOSK_PIN = "4711"
 
 
 @pytest.fixture
@@ -69,6 +70,10 @@ def make_window(qtbot: Any, reelbox_home: Path, memory_keyring: MemoryKeyring, u
     def make(*, tv: bool = False, kiosk: bool = False, vo: str = "null", ao: str = "null", backend_url: str | None = None) -> Any:
         window = build_window(tv=tv, kiosk=kiosk, backend_url=backend_url or ui_backend.api_url,
                               config_file=reelbox_home / "config" / "config.toml", vo=vo, ao=ao)
+        if kiosk and not window.ctx.config.kiosk_pin_hash:
+            from ui.app.pin import hash_pin
+
+            window.ctx.update_config(kiosk_pin_hash=hash_pin(KIOSK_PIN))  # as provisioning would
         if not kiosk:  # pytest-qt would close it before our teardown unlocks the PIN
             qtbot.addWidget(window)
         built.append(window)
@@ -77,7 +82,7 @@ def make_window(qtbot: Any, reelbox_home: Path, memory_keyring: MemoryKeyring, u
     yield make
     for window in built:
         if window.kiosk_guard is not None:
-            window.kiosk_guard.unlock(window.ctx.config.kiosk_pin)
+            window.kiosk_guard.unlock(KIOSK_PIN)
             window.kiosk_guard.timer.stop()
             window.close()
         window.shutdown()

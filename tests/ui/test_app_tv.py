@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 from ui.app import credentials
 
 

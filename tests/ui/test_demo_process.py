@@ -72,7 +72,8 @@ def _backend_url(stderr_path: Path) -> str:
 
 def test_demo_builds_signs_in_shows_home_and_stops_cleanly(xvfb_display: str, tmp_path: Path, notify_socket: NotifySocket) -> None:
     """`python -m ui demo --port 0` builds a one-title catalog, opens home with artwork rows signed in as the demo
-    user (screenshot not blank), and on SIGTERM exits 0 with STOPPING=1, its API and edges closed, no ffmpeg left."""
+    user (screenshot not blank), and on SIGTERM exits 0 with STOPPING=1, its API and edges closed, no ffmpeg left;
+    the free port it ran on is not saved as the configured backend (it is dead once the demo ends)."""
     data = tmp_path / "data"
     env = _demo_env(tmp_path, notify_socket, DISPLAY=xvfb_display, QT_QPA_PLATFORM="xcb",
                     REELBOX_DEMO_TITLES="1", REELBOX_DEMO_SECONDS="2")

@@ -1,18 +1,15 @@
 """The catalog side of the backend HTTP contract that the app needs (DESIGN.md "Backend HTTP API").
 
-``player.backend_client.BackendClient`` signs in and opens playback; this adds what only screens
-need — catalog pages and search, title details, continue watching, artwork bytes — and refreshes an
-expired access token once (access tokens live 15 minutes). Library errors never leave this module:
-everything is a ``BackendError``.
+``player.backend.BackendClient`` signs in, opens playback and refreshes an expired access token; this
+adds what only screens need — catalog pages and search, title details, continue watching, artwork
+bytes — over that same client. Malformed bodies become ``BadResponse``: everything is a ``BackendError``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
-from player.backend_client import BackendClient, BackendError
+from player.backend import BackendClient, BackendError, BadResponse
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +30,13 @@ class Title:
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Title:
+        try:
+            return cls._from_json(body)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise BadResponse("a catalog title is malformed") from None
+
+    @classmethod
+    def _from_json(cls, body: dict[str, Any]) -> Title:
         return cls(
             id=str(body["id"]), name=str(body.get("name") or body["id"]), description=str(body.get("description") or ""),
             genres=tuple(body.get("genres") or ()), cast=tuple(body.get("cast") or ()), year=body.get("year"),
@@ -61,36 +65,13 @@ class HomeRows:
 
 
 class CatalogApi:
-    """Catalog calls over one ``httpx.AsyncClient``, authorised by a signed-in :class:`BackendClient`."""
+    """Catalog calls through a :class:`BackendClient` (signed in when the account has one)."""
 
-    def __init__(self, backend: BackendClient, *, timeout_s: float = 10.0) -> None:
+    def __init__(self, backend: BackendClient) -> None:
         self.backend = backend
-        self._client = httpx.AsyncClient(timeout=timeout_s)
 
-    async def _get(self, path_or_url: str, *, params: dict[str, Any] | None = None, raw: bool = False) -> Any:
-        url = path_or_url if "://" in path_or_url else f"{self.backend.api_url}/api/v1{path_or_url}"
-        for attempt in (0, 1):
-            headers = {}
-            try:
-                headers["Authorization"] = f"Bearer {self.backend.access_token}"
-            except BackendError:
-                pass
-            try:
-                response = await self._client.get(url, params=params, headers=headers)
-            except httpx.HTTPError as exc:
-                raise BackendError(f"backend unreachable at {self.backend.api_url}: {type(exc).__name__}") from None
-            if response.status_code == 401 and attempt == 0 and self.backend.refresh_token:
-                await self.backend.use_refresh_token(self.backend.refresh_token)
-                continue
-            if response.status_code >= 400:
-                code = None
-                try:
-                    code = response.json().get("code")
-                except (ValueError, AttributeError):
-                    pass
-                raise BackendError(f"GET {path_or_url}: HTTP {response.status_code}", status=response.status_code, code=code)
-            return response.content if raw else response.json()
-        raise BackendError("sign-in expired", status=401)
+    async def _get(self, path_or_url: str, *, params: dict[str, Any] | None = None) -> Any:
+        return await self.backend.request("GET", path_or_url, params=params, signed_in=self.backend.signed_in)
 
     async def ping(self) -> bool:
         """True when the catalog answers (used by kiosk mode to notice the backend coming back)."""
@@ -106,18 +87,20 @@ class CatalogApi:
             params["q"] = q
         if genre:
             params["genre"] = genre
-        body = await self._get("/catalog", params=params)
-        return [Title.from_json(item) for item in body.get("items", [])]
+        return [Title.from_json(item) for item in _items(await self._get("/catalog", params=params))]
 
     async def title(self, title_id: str) -> Title:
         return Title.from_json(await self._get(f"/titles/{title_id}"))
 
     async def progress(self) -> list[Progress]:
-        body = await self._get("/progress")
-        return [
-            Progress(title=Title.from_json(i["title"]), position_s=float(i["position_s"]), duration_s=float(i["duration_s"] or 0))
-            for i in body.get("items", [])
-        ]
+        try:
+            return [
+                Progress(title=Title.from_json(i["title"]), position_s=float(i["position_s"]),
+                         duration_s=float(i["duration_s"] or 0))
+                for i in _items(await self._get("/progress"))
+            ]
+        except (KeyError, TypeError, ValueError):
+            raise BadResponse("GET /progress: an entry is malformed") from None
 
     async def resume_at(self, title_id: str) -> float:
         """Where continue watching says this title stopped (0 when never started or finished)."""
@@ -127,7 +110,7 @@ class CatalogApi:
         return 0.0
 
     async def artwork(self, url: str) -> bytes:
-        return await self._get(url, raw=True)
+        return (await self.backend.send("GET", url, signed_in=self.backend.signed_in)).content
 
     async def home(self) -> HomeRows:
         """Continue watching, New (newest year first), then one row per genre in alphabetical order."""
@@ -141,5 +124,10 @@ class CatalogApi:
         rows = tuple((g, tuple(t for t in titles if g in t.genres)) for g in genres)
         return HomeRows(continue_watching=progress, new=new, genres=rows)
 
-    async def aclose(self) -> None:
-        await self._client.aclose()
+
+
+def _items(body: Any) -> list[Any]:
+    items = body.get("items", []) if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise BadResponse("a catalog page has no 'items' list")
+    return items

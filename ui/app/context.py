@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from player.backend_client import BackendClient
+from player.backend import BackendClient
 from ui.app.api import CatalogApi
 from ui.app.config import AppConfig, save_config
 from ui.app.engine_thread import EngineThread
@@ -27,16 +27,17 @@ class AppContext:
     downloads: Any = None  # downloads.DownloadManager when available
     online: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    saved_backend_url: str | None = None  # set: the backend in use is for this run only, save this one instead
 
     def update_config(self, **changes: Any) -> None:
         self.config = replace(self.config, **changes)
-        save_config(self.config, self.config_file)
+        keep = self.saved_backend_url
+        save_config(self.config if keep is None else replace(self.config, backend_url=keep), self.config_file)
 
     def connect(self, backend_url: str) -> None:
         """A fresh (not yet signed-in) backend client for ``backend_url``; old clients close on the engine loop."""
-        old_backend, old_api = self.backend, self.api
+        old_backend = self.backend
         self.backend = BackendClient(backend_url)
         self.api = CatalogApi(self.backend)
-        for closer in (old_api, old_backend):
-            if closer is not None:
-                self.engine.submit(closer.aclose())
+        if old_backend is not None:
+            self.engine.submit(old_backend.aclose())

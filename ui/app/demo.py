@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog
 
+from downloads.progress_bar import TerminalBar
 from ui.app.lifecycle import SignalQuitter, Watchdog
 from ui.bundled_backend import backend_module
 
@@ -99,17 +100,22 @@ def run_demo(args: argparse.Namespace) -> int:
     starter = DemoStarter(resolve_data_dir(getattr(args, "data", None)), port=port)
     dialog = _progress_dialog()
     watchdog = Watchdog()
+    bar = TerminalBar()
     held: dict[str, Any] = {}
 
     def on_progress(fraction: float, message: str) -> None:
         dialog.setValue(int(max(0.0, min(1.0, fraction)) * DIALOG_STEPS))
         dialog.setLabelText(message or "Preparing the demo catalog…")
-        print(f"\rdemo catalog {fraction * 100:5.1f} % {message[:60]:60}", end="", file=sys.stderr, flush=True)
+        bar.draw(fraction, f"demo catalog {message[:60]:60}")
 
     def on_ready(api_url: str) -> None:
-        print(f"\nReelbox demo backend: {api_url}/api/v1", file=sys.stderr, flush=True)
+        bar.end()
+        print(f"Reelbox demo backend: {api_url}/api/v1", file=sys.stderr, flush=True)
         dialog.close()
-        window = build_window(tv=bool(getattr(args, "tv", False)), kiosk=False, backend_url=api_url)
+        # a port picked for this run (--port 0, or the asked one was busy) is dead after it: not saved
+        ephemeral = port == 0 or not api_url.endswith(f":{port}")
+        window = build_window(tv=bool(getattr(args, "tv", False)), kiosk=False, backend_url=api_url,
+                              remember_backend=not ephemeral)
         held["window"] = window
         watchdog.follow(window)
         window.signin.email.setText(DEMO_EMAIL)
@@ -144,7 +150,7 @@ def run_demo(args: argparse.Namespace) -> int:
         backend = starter.finish()
         if backend is not None:
             backend.stop()
-        print(file=sys.stderr)
+        bar.end()
     if "error" in held:
         raise held["error"]
     return code

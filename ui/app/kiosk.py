@@ -4,7 +4,6 @@ unreachable — back to the catalog by itself when the backend returns.
 """
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -12,6 +11,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from ui.app.api import Title
+from ui.app.pin import verify_pin
 
 PING_MS = 3000
 
@@ -37,7 +37,7 @@ class KioskGuard(QObject):
     # -- quitting ---------------------------------------------------------------------------
     def unlock(self, pin: str) -> bool:
         """True (and closing allowed) when ``pin`` matches the configured one."""
-        self._unlocked = hmac.compare_digest(pin.encode(), self.ctx.config.kiosk_pin.encode())
+        self._unlocked = verify_pin(pin, self.ctx.config.kiosk_pin_hash)
         return self._unlocked
 
     def ask_pin(self) -> str | None:

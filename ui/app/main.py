@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from player.backend import server_root
 from ui.app.config import load_config
 
 
@@ -35,8 +36,9 @@ def video_outputs() -> tuple[str, str]:
 
 
 def build_window(*, tv: bool, kiosk: bool, backend_url: str | None = None, config_file: Path | None = None,
-                 vo: str | None = None, ao: str | None = None) -> Any:
-    """A ready (not yet shown) main window with its engine thread and, in TV/kiosk mode, their extras."""
+                 vo: str | None = None, ao: str | None = None, remember_backend: bool = True) -> Any:
+    """A ready (not yet shown) main window with its engine thread and, in TV/kiosk mode, their extras.
+    ``remember_backend=False``: ``backend_url`` is for this run only (``reelbox demo`` on a free port)."""
     from ui.app.context import AppContext
     from ui.app.engine_thread import EngineThread
     from ui.app.window import MainWindow
@@ -45,8 +47,10 @@ def build_window(*, tv: bool, kiosk: bool, backend_url: str | None = None, confi
     default_vo, default_ao = video_outputs()
     ctx = AppContext(engine=EngineThread(), config=config, config_file=config_file, tv=tv, kiosk=kiosk,
                      vo=vo or default_vo, ao=ao or default_ao)
-    if backend_url and backend_url != config.backend_url:
-        ctx.update_config(backend_url=backend_url.rstrip("/"))
+    if backend_url and server_root(backend_url) != config.backend_url:
+        if not remember_backend:
+            ctx.saved_backend_url = config.backend_url
+        ctx.update_config(backend_url=server_root(backend_url))
     window = MainWindow(ctx)
     if kiosk:
         from ui.app.kiosk import KioskGuard
@@ -87,7 +91,7 @@ def run_ui(args: argparse.Namespace) -> int:
     """``reelbox ui [--tv] [--kiosk] [--backend URL]``: the app against the configured backend."""
     app = make_app()
     window = build_window(tv=bool(getattr(args, "tv", False)), kiosk=bool(getattr(args, "kiosk", False)),
-                          backend_url=getattr(args, "backend", None))
+                          backend_url=getattr(args, "backend", None) or os.environ.get("REELBOX_BACKEND"))
     return _exec(app, window)
 
 

@@ -21,10 +21,21 @@ def _centre(widget: QWidget) -> QPoint:
     return widget.mapToGlobal(widget.rect().center())
 
 
+def _offset(value: int, low: int, high: int) -> int:
+    """How far ``value`` lies outside ``[low, high]`` (0 inside)."""
+    return max(low - value, 0, value - high)
+
+
 def nearest(current: QWidget, candidates: list[QWidget], direction: tuple[int, int]) -> QWidget | None:
     """The candidate whose centre lies in ``direction`` from ``current``, closest along that axis,
-    with sideways offset weighed twice (so moving down picks the tile below, not a far one)."""
+    with sideways offset weighed twice (so moving down picks the tile below, not a far one).
+
+    The sideways offset is measured from ``current``'s edges, not its centre, with reading order
+    (left, then top) breaking ties: Down from the full-width search field lands on the first tile,
+    not on the one under the field's middle (issue 18: it skipped to the 5th tile)."""
     origin = _centre(current)
+    top_left = current.mapToGlobal(current.rect().topLeft())
+    bottom_right = current.mapToGlobal(current.rect().bottomRight())
     dx, dy = direction
     best: tuple[float, QWidget] | None = None
     for widget in candidates:
@@ -34,8 +45,13 @@ def nearest(current: QWidget, candidates: list[QWidget], direction: tuple[int, i
         along = (c.x() - origin.x()) * dx + (c.y() - origin.y()) * dy
         if along <= 4:
             continue
-        across = abs((c.y() - origin.y()) if dx else (c.x() - origin.x()))
-        score = along + 2 * across
+        if dx:
+            across = _offset(c.y(), top_left.y(), bottom_right.y())
+            order = abs(c.y() - top_left.y())
+        else:
+            across = _offset(c.x(), top_left.x(), bottom_right.x())
+            order = abs(c.x() - top_left.x())
+        score = along + 2 * across + 0.01 * order
         if best is None or score < best[0]:
             best = (score, widget)
     return best[1] if best else None

@@ -1,4 +1,4 @@
-"""Drives one :class:`~player.session.PlaybackSession` on the engine loop from the UI thread.
+"""Drives one :class:`~player.playback.session.PlaybackSession` on the engine loop from the UI thread.
 
 Every control is posted to the engine loop (``call_soon_threadsafe`` / ``run_coroutine_threadsafe``)
 and every observation comes back as a Qt signal, so the UI thread never waits for the engine
@@ -11,8 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from player.backend_client import BackendClient
-from player.session import PlaybackSession, SessionOptions
+from player.backend import BackendClient
+from player.playback import PlaybackSession, SessionOptions
 from player.sync import run_synced
 from ui.app.config import AppConfig
 from ui.app.engine_thread import EngineThread

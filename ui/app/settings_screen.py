@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from player.backend import BackendError, server_root
 from ui.app.config import AppConfig
 from ui.app.context import AppContext
 
@@ -88,11 +89,12 @@ class SettingsScreen(QWidget):
         self.status.setText("Saved.")
 
     def _backend_edited(self) -> None:
-        url = self.backend_url.text().strip().rstrip("/")
-        if url == self.ctx.config.backend_url:
-            return
-        if not url.startswith(("http://", "https://")):
+        try:
+            url = server_root(self.backend_url.text())  # either form: http://h:p or http://h:p/api/v1
+        except BackendError:
             self.status.setText("The backend URL must start with http:// or https://, e.g. http://127.0.0.1:8700.")
+            return
+        if url == self.ctx.config.backend_url:
             return
         self._save(backend_url=url)
         self.backend_changed.emit()

@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ui.app import credentials
 from ui.app.context import AppContext
-from ui.app.errors import SignInError, sentence
+from ui.app.errors import SignInError, is_unreachable, sentence
 
 
 class SignInScreen(QWidget):
-    """Emits ``signed_in`` once the backend accepted the credentials (or a remembered token)."""
+    """Emits ``signed_in`` once the backend accepted the credentials (or a remembered token), ``unreachable``
+    when there is no backend to ask, and ``open_screen(name)`` for the Downloads and Settings links (a
+    sign-in screen is never a dead end: issue 18 defect 6)."""
 
     name = "signin"
     signed_in = Signal()
+    unreachable = Signal()
+    open_screen = Signal(str)
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
@@ -43,6 +47,16 @@ class SignInScreen(QWidget):
         box.setLayout(form)
         outer.addWidget(box, alignment=Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(self.status, alignment=Qt.AlignmentFlag.AlignHCenter)
+        links = QHBoxLayout()
+        links.addStretch(1)
+        self.downloads_link = QPushButton("Watch downloads offline")
+        self.settings_link = QPushButton("Settings")
+        for b, target in ((self.downloads_link, "downloads"), (self.settings_link, "settings")):
+            b.setObjectName("linkButton")
+            b.clicked.connect(lambda _=False, t=target: self.open_screen.emit(t))
+            links.addWidget(b)
+        links.addStretch(1)
+        outer.addLayout(links)
         outer.addStretch(2)
         self.button.clicked.connect(self.submit)
         self.email.returnPressed.connect(self.password.setFocus)
@@ -73,6 +87,8 @@ class SignInScreen(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.button.setEnabled(True)
+            if is_unreachable(exc):
+                self.unreachable.emit()
             text = sentence(exc)
             if getattr(exc, "status", None) == 401:
                 text = "That e-mail and password do not match. Check them and try again."
@@ -103,6 +119,8 @@ class SignInScreen(QWidget):
                 self.status.setText(str(SignInError("Your saved sign-in has expired. Enter your password to sign in again.")))
             else:
                 self.status.setText(sentence(exc))
+                if is_unreachable(exc):
+                    self.unreachable.emit()
 
         self.ctx.engine.submit(backend.use_refresh_token(token), ok, failed)
         return True

@@ -29,6 +29,9 @@ QScrollBar { background: #141414; border: none; width: %(bar)dpx; height: %(bar)
 QScrollBar::handle { background: #3a3a3a; border-radius: %(bar_r)dpx; min-width: 24px; min-height: 24px; }
 QScrollBar::add-line, QScrollBar::sub-line { width: 0; height: 0; }
 QScrollBar::add-page, QScrollBar::sub-page { background: none; }
+QFrame#offlineBanner, QFrame#offlineBanner QLabel { background: #3b2f12; color: #ffe0a3; }
+QPushButton#linkButton { background: transparent; color: #9ecbff; border: %(ring)dpx solid transparent; }
+QPushButton#linkButton:focus { border: %(ring)dpx solid #ffd54f; }
 QWidget#navBar QPushButton { background: transparent; border: %(ring)dpx solid transparent; }
 QWidget#navBar QPushButton:focus { border: %(ring)dpx solid #ffd54f; }
 """

@@ -9,7 +9,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QPushButton, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from ui.app.api import Title
 from ui.app.context import AppContext
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
         margin = TV_SAFE_MARGIN if ctx.tv else 0
         layout.setContentsMargins(margin, margin // 2, margin, margin // 2)
         layout.addWidget(self.nav)
+        self.offline_banner = self._banner()
+        layout.addWidget(self.offline_banner)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self._layout = layout
@@ -73,8 +76,11 @@ class MainWindow(QMainWindow):
         self.navigator = FocusNavigator(lambda: self.stack.currentWidget(), self.go_back, self.centralWidget)
         QApplication.instance().installEventFilter(self.navigator)  # type: ignore[union-attr]
         self.kiosk_guard: Any = None
+        self.offline = False  # no backend: the downloads are home, a banner says so
 
         self.signin.signed_in.connect(self._signed_in)
+        self.signin.unreachable.connect(self.go_offline)
+        self.signin.open_screen.connect(self.go)
         self.home.open_title.connect(lambda tid: self.go("title", tid))
         self.title_page.play.connect(self._play)
         self.title_page.download.connect(self._download)
@@ -91,8 +97,65 @@ class MainWindow(QMainWindow):
 
     # -- routing ----------------------------------------------------------------------------
     def start(self) -> None:
-        """Sign in with a remembered token when there is one, else show the sign-in screen."""
+        """Sign in with a remembered token when there is one, else show the sign-in screen; with no backend
+        to reach, open on the downloads (issue 18 defect 6)."""
         self.downloads.open()
+        if not self.signin.try_remembered():
+            self.signin.focus_first()
+            self.ctx.connect(self.ctx.config.backend_url)
+            api = self.ctx.api
+            assert api is not None
+            self.ctx.engine.submit(api.ping(), lambda up: up or self.go_offline(), lambda _exc: self.go_offline())
+
+    # -- offline ----------------------------------------------------------------------------
+    def _banner(self) -> QFrame:
+        banner = QFrame()
+        banner.setObjectName("offlineBanner")
+        row = QHBoxLayout(banner)
+        self.offline_text = QLabel("")
+        self.offline_text.setWordWrap(True)
+        self.retry_button = QPushButton("Try again")
+        self.retry_button.clicked.connect(self.retry_online)
+        row.addWidget(self.offline_text, 1)
+        row.addWidget(self.retry_button)
+        banner.hide()
+        return banner
+
+    def go_offline(self) -> None:
+        """No backend: say so, and show what still works (downloads, settings)."""
+        if self.kiosk_guard is not None or self.offline:
+            return  # kiosk mode has its own fallback (home with the downloaded titles)
+        self.offline = True
+        self.ctx.online = False
+        self.offline_text.setText(f"You are offline: the Reelbox service at {self.ctx.config.backend_url} cannot be "
+                                  "reached. Your downloads still play. Check the address in Settings or your network.")
+        self.offline_banner.show()
+        for name in ("home", "search"):
+            self.nav_buttons[name].hide()
+        self.history.clear()
+        self._show("downloads", None)
+
+    def retry_online(self) -> None:
+        """Ping the backend again; back to signing in when it answers."""
+        self.ctx.connect(self.ctx.config.backend_url)
+        api = self.ctx.api
+        assert api is not None
+        self.offline_text.setText(f"Trying {self.ctx.config.backend_url} …")
+        self.ctx.engine.submit(api.ping(), lambda up: self._back_online() if up else self._still_offline(),
+                               lambda _exc: self._still_offline())
+
+    def _still_offline(self) -> None:
+        self.offline = False  # let go_offline write the sentence again
+        self.go_offline()
+
+    def _back_online(self) -> None:
+        self.offline = False
+        self.ctx.online = True
+        self.offline_banner.hide()
+        for name in ("home", "search"):
+            self.nav_buttons[name].show()
+        self.history.clear()
+        self._show("signin", None)
         if not self.signin.try_remembered():
             self.signin.focus_first()
 
@@ -134,6 +197,8 @@ class MainWindow(QMainWindow):
     def _show(self, name: str, arg: Any) -> None:
         screens = {"signin": self.signin, "home": self.home, "title": self.title_page, "player": self.player,
                    "downloads": self.downloads_page, "settings": self.settings}
+        if name == "home" and self.offline:
+            name, arg = "downloads", None  # offline, the downloads are home
         screen = screens[name]
         self.current = (name, arg)
         self.nav.setVisible(name not in ("signin", "player"))
@@ -162,7 +227,7 @@ class MainWindow(QMainWindow):
         self.player.play(title_id, start_s, title)
 
     def _play_download(self, info: Any) -> None:
-        from player.session import PlaybackSession, SessionOptions
+        from player.playback import PlaybackSession, SessionOptions
 
         bridge = self.downloads
         ctx = self.ctx
@@ -209,6 +274,9 @@ class MainWindow(QMainWindow):
         from ui.app import credentials
 
         credentials.forget(self.ctx.config.backend_url, self.ctx.config.email)
+        if self.offline:
+            self._back_online()  # a new backend address: try it
+            return
         self.history.clear()
         self._show("signin", None)
 

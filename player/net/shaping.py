@@ -170,10 +170,10 @@ class ShapedTransport:
             raise
         if abort is not None:
             at, received = abort
-            error = StallDetected(f"stalled after {received} bytes on the emulated link ({self.link.kbps(at):.0f} kbit/s)",
-                                  received=received)
-            error.elapsed_s = at - sent  # type: ignore[attr-defined]
-            raise error
+            stalled = StallDetected(f"stalled after {received} bytes on the emulated link ({self.link.kbps(at):.0f} kbit/s)",
+                                    received=received)
+            stalled.elapsed_s = at - sent  # type: ignore[attr-defined]
+            raise stalled
         done = max(end, self._trace_now())
         return replace(result, ttfb_s=begin - sent, duration_s=done - sent)
 
@@ -217,12 +217,13 @@ class ShapedTransport:
         return None
 
 
-def shaped(shaping: Shaping, clock: Clock) -> Callable[[Transport], Transport] | None:
-    """A ``SessionOptions.wrap_transport`` hook for ``shaping`` (``None`` when nothing is emulated)."""
+def shaped(shaping: Shaping) -> Callable[[Transport, Clock], Transport] | None:
+    """A ``SessionOptions.wrap_transport`` hook for ``shaping`` (``None`` when nothing is emulated); the
+    session hands it its own clock, so the emulated link runs on the session's time axis."""
     if not shaping.active:
         return None
 
-    def wrap(inner: Transport) -> Transport:
+    def wrap(inner: Transport, clock: Clock) -> Transport:
         return ShapedTransport(inner, shaping, clock)
 
     return wrap

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+from player.qoe import PauseChanged, PositionReached, QoeEvent, Seeked, SessionEnded, SessionStarted
 
 COMPLETED_FRACTION = 0.95
 INTERVAL_S = 10.0
@@ -71,29 +72,29 @@ class ProgressReporter:
         self._paused = False
         self._ended = False
 
-    def __call__(self, kind: str, at: float | None, data: dict[str, Any]) -> None:
+    def __call__(self, event: QoeEvent) -> None:
         if self._ended:
             return
-        if kind == "start":
-            self.position_s = _float(data.get("start_s"))
+        if isinstance(event, SessionStarted):
+            self.position_s = event.start_s
             self._last_sent_at = self._clock()
-        elif kind == "position":
-            self.position_s = _float(data.get("position_s"), self.position_s)
+        elif isinstance(event, PositionReached):
+            self.position_s = event.position_s
             now = self._clock()
             if not self._paused and (self._last_sent_at is None or now - self._last_sent_at >= self.interval_s):
                 self._send("periodic")
-        elif kind == "pause":
-            self._paused = bool(data.get("paused"))
-            self.position_s = _float(data.get("position_s"), self.position_s)
+        elif isinstance(event, PauseChanged):
+            self._paused = event.paused
+            self.position_s = _or(event.position_s, self.position_s)
             if self._paused:
                 self._send("pause")
             else:
                 self._last_sent_at = self._clock()
-        elif kind == "seek":
-            self.position_s = _float(data.get("to_s"), self.position_s)
+        elif isinstance(event, Seeked):
+            self.position_s = event.to_s
             self._send("seek")
-        elif kind == "end":
-            self.position_s = _float(data.get("position_s"), self.position_s)
+        elif isinstance(event, SessionEnded):
+            self.position_s = _or(event.position_s, self.position_s)
             self._send("end")
             self._ended = True
 
@@ -107,5 +108,5 @@ class ProgressReporter:
                                   completed=is_completed(position, duration, credits_s=self.credits_s)))
 
 
-def _float(value: Any, default: float | None = None) -> float | None:
-    return float(value) if isinstance(value, (int, float)) else default
+def _or(value: float | None, default: float | None) -> float | None:
+    return default if value is None else value

@@ -1,4 +1,4 @@
-"""The session event schema (issue 7) and the listener that turns a session's QoE notes into events.
+"""The session event schema (issue 7) and the listener that turns a session's QoE events into schema events.
 
 Every event is one JSON object with these common fields::
 
@@ -31,7 +31,7 @@ Types and their own fields (units in the names):
     end            position_s, played_s, completed, and the session's own totals: startup_ms,
                    rebuffer_s, rebuffer_count, avg_bitrate_kbps, abandonments (for cross-checks)
 
-No key, token or password ever: the notes we map carry none, :func:`scrub` drops any field *named*
+No key, token or password ever: the events we map carry none, :func:`scrub` drops any field *named*
 like one (the backend refuses such batches outright) and redacts signed URLs in strings.
 """
 from __future__ import annotations
@@ -43,6 +43,7 @@ from importlib import metadata
 from typing import Any
 
 from player.net.redact import redact
+from player.qoe import QoeEvent, SegmentFetched, SegmentRecord, SessionEnded, SessionStarted
 
 #: Same shape as the backend's refusal rule (backend_stub/api/telemetry.py), kept in step by a test.
 SENSITIVE_NAME = re.compile(
@@ -101,56 +102,42 @@ class SessionTelemetry:
         self._seq = 0
         self._video_rendition: tuple[str, float] | None = None
 
-    def __call__(self, kind: str, at: float | None, data: dict[str, Any]) -> None:
-        t_s = round((at if at is not None else self._clock()) - self._opened_at, 3)
-        if kind == "start":
-            self.session_id = str(data.get("session_id") or f"local-{uuid.uuid4().hex}")
-            self._emit("session_start", t_s, start_s=data.get("start_s"), target=data.get("target"))
-            held, self._held = self._held, []
-            for event in held:
-                self._release(event)
-            return
-        if kind == "segment":
-            self._segment(t_s, data)
-        elif kind == "first_frame":
-            self._emit("first_frame", t_s, startup_ms=data.get("startup_ms"))
-        elif kind == "license":
-            self._emit("license", t_s, license_ms=data.get("license_ms"))
-        elif kind == "failover":
-            self._emit("failover", t_s, count=data.get("count", 1))
-        elif kind == "abandon":
-            self._emit("abandon", t_s, index=data.get("index"), from_rung=data.get("from_rung"),
-                       to_rung=data.get("to_rung"), received_bytes=data.get("received"))
-        elif kind == "stall_start":
-            self._emit("stall_start", t_s)
-        elif kind == "stall_end":
-            self._emit("stall_end", t_s, duration_s=data.get("duration_s"))
-        elif kind == "error":
-            self._emit("error", t_s, code=data.get("code"), message=data.get("message"))
-        elif kind == "pause":
-            self._emit("pause", t_s, paused=data.get("paused"), position_s=data.get("position_s"))
-        elif kind == "seek":
-            self._emit("seek", t_s, from_s=data.get("from_s"), to_s=data.get("to_s"))
-        elif kind == "end":
-            totals = {}
-            if self._summary is not None:
-                try:
-                    totals = self._summary()
-                except Exception:  # noqa: BLE001 - totals are a bonus, the end event is not
-                    totals = {}
-            self._emit("end", t_s, position_s=data.get("position_s"), played_s=data.get("played_s"),
-                       completed=data.get("completed"), **totals)
-        # "position" notes are for resume sync, not telemetry (one a second would swamp the queue)
+    def __call__(self, event: QoeEvent) -> None:
+        if event.telemetry is None:
+            return  # e.g. positions: for resume sync, not telemetry (one a second would swamp the queue)
+        t_s = round((event.at if event.at is not None else self._clock()) - self._opened_at, 3)
+        if isinstance(event, SessionStarted):
+            self._start(t_s, event)
+        elif isinstance(event, SegmentFetched):
+            self._segment(t_s, event.record)
+        elif isinstance(event, SessionEnded):
+            self._emit("end", t_s, **event.payload(), **self._totals())
+        else:
+            self._emit(event.telemetry, t_s, **event.payload())
 
-    def _segment(self, t_s: float, data: dict[str, Any]) -> None:
-        media = str(data.get("type") or "")
-        if media == "video":
-            now = (str(data.get("rendition")), float(data.get("bitrate_kbps") or 0.0))
+    def _start(self, t_s: float, event: SessionStarted) -> None:
+        self.session_id = event.session_id or f"local-{uuid.uuid4().hex}"
+        self._emit("session_start", t_s, start_s=event.start_s, target=event.target)
+        held, self._held = self._held, []
+        for held_event in held:
+            self._release(held_event)
+
+    def _totals(self) -> dict[str, Any]:
+        if self._summary is None:
+            return {}
+        try:
+            return self._summary()
+        except Exception:  # noqa: BLE001 - totals are a bonus, the end event is not
+            return {}
+
+    def _segment(self, t_s: float, record: SegmentRecord) -> None:
+        if record.type == "video":
+            now = (record.rendition, record.bitrate_kbps)
             if self._video_rendition is not None and self._video_rendition[0] != now[0]:
                 self._emit("switch", t_s, from_rendition=self._video_rendition[0], to_rendition=now[0],
                            from_kbps=self._video_rendition[1], to_kbps=now[1])
             self._video_rendition = now
-        self._emit("segment", t_s, media=media, **{k: data.get(k) for k in _SEGMENT_FIELDS})
+        self._emit("segment", t_s, media=record.type, **{k: getattr(record, k) for k in _SEGMENT_FIELDS})
 
     def _emit(self, kind: str, t_s: float, **fields: Any) -> None:
         event = {"event_id": uuid.uuid4().hex, "type": kind, "ts": round(self._wall(), 3), "t_s": t_s,

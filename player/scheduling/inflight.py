@@ -6,10 +6,11 @@ that callback and turns what it heard into the algorithm's :class:`~abr.state.Pr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from abr.state import Progress
+from player.net.clock import Clock
 
 
 class InFlight:
@@ -21,9 +22,9 @@ class InFlight:
     the attempt in flight while the buffer is drained by the whole wait.
     """
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.started = clock()
+        self.started = clock.now()
         self.head_at: float | None = None  # when the current attempt's response (or first bytes) came
         self.received = 0  # bytes of the current attempt
         self.total: int | None = None  # its body length, when announced
@@ -31,7 +32,7 @@ class InFlight:
 
     def __call__(self, received: int, total: int | None) -> None:
         if self.head_at is None or received == 0 or received < self.received:
-            self.head_at = self.clock()  # a new attempt
+            self.head_at = self.clock.now()  # a new attempt
             self.total = None
             self.judged = 0
         self.received = received
@@ -44,7 +45,7 @@ class InFlight:
             return None
         got = self.received * 8.0
         size = self.total * 8.0 if self.total else nominal_bits
-        return Progress(rung=rung, size_bits=max(size, got), downloaded_bits=got, elapsed_s=self.clock() - self.started,
+        return Progress(rung=rung, size_bits=max(size, got), downloaded_bits=got, elapsed_s=self.clock.now() - self.started,
                         latency_s=self.head_at - self.started, buffer_s=buffer_s)
 
 
@@ -59,7 +60,7 @@ class Abandoned:
     latency_s: float
 
 
-async def cancel_all(*tasks: asyncio.Future[object], why: str) -> None:
+async def cancel_all(*tasks: asyncio.Future[Any], why: str) -> None:
     """Cancel what still runs and wait for it (the pool records the aborted attempt); retrieves every outcome."""
     for task in tasks:
         if not task.done():

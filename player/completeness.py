@@ -1,0 +1,94 @@
+"""Did the session play the whole presentation? The report's ``duration_s``, ``complete`` and ``tracks``.
+
+Why (issue 14, "never report success on a wrong play"): a QA tool that exits 0 after playing the
+first Period of two, or the part before a discontinuity, or video without its sound, hides exactly
+the faults it is pointed at. At the end of a session we compare what reached libmpv and what it
+showed with what the manifest promised:
+- the position reached vs the presentation's duration (or ``until``), within half a segment;
+- each track's media fed vs the same end (a track that stops midway is lost);
+- every segment skipped (EXT-X-GAP, or not delivered by any CDN).
+Each shortfall is named — which Period or discontinuity part was not played, which track ended
+where, which segments were skipped — and :class:`IncompletePlay` carries them as one line.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from player.errors import PlaybackError
+from player.manifest import Presentation, SegmentRef
+
+
+class IncompletePlay(PlaybackError):
+    """The session ended without playing all it should: stopped short, lost a track, or skipped segments."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Part:
+    """A stretch of the timeline a viewer would name: a DASH Period or an HLS discontinuity part."""
+
+    name: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrackPlayed:
+    """One track as it reached the feed: codec, language, media seconds up to where it was fed."""
+
+    kind: str
+    codec: str
+    language: str | None
+    fed_until_s: float
+
+
+def timeline_parts(presentation: Presentation) -> tuple[Part, ...]:
+    """The Periods (several) or the HLS discontinuity parts of the first video (else audio) rendition."""
+    if len(presentation.periods) > 1:
+        ends = [p.start_s for p in presentation.periods[1:]] + [presentation.duration_s or 0.0]
+        return tuple(Part(name=f"period {p.id!r}", start_s=p.start_s, end_s=end)
+                     for p, end in zip(presentation.periods, ends))
+    track = presentation.video_track() or next(iter(presentation.audio_tracks()), None)
+    if track is None or not track.renditions:
+        return ()
+    parts: list[Part] = []
+    for ref in track.renditions[0].segments:
+        if parts and parts[-1].name == _part_name(ref):
+            parts[-1] = Part(name=parts[-1].name, start_s=parts[-1].start_s, end_s=ref.end_s)
+        else:
+            parts.append(Part(name=_part_name(ref), start_s=ref.start_s, end_s=ref.end_s))
+    return tuple(parts) if len(parts) > 1 else ()
+
+
+def _part_name(ref: SegmentRef) -> str:
+    return f"discontinuity part {ref.timeline}"
+
+
+def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequence[TrackPlayed],
+               skipped: Sequence[SegmentRef], parts: Sequence[Part] = ()) -> list[str]:
+    """What was lost, one phrase each (empty when the play was complete). ``end_s``: where it should end."""
+    slack = segment_s / 2
+    lost: list[str] = []
+    if reached_s < end_s - slack:
+        missed = [p for p in parts if p.end_s > reached_s + slack]
+        names = ", ".join(f"{p.name} ({max(p.start_s, reached_s):.1f}–{p.end_s:.1f} s)" for p in missed)
+        lost.append(f"stopped at {reached_s:.1f} s of {end_s:.1f} s" + (f": {names} not played" if names else ""))
+    for track in tracks:
+        if track.fed_until_s < end_s - slack:
+            lost.append(f"{track.kind} track ({track.codec}) ended at {track.fed_until_s:.1f} s")
+    for ref in skipped:
+        why = "EXT-X-GAP" if ref.gap else "not delivered"
+        lost.append(f"segment {ref.start_s:.1f}–{ref.end_s:.1f} s skipped ({why})")
+    return lost
+
+
+def check_complete(lost: Sequence[str]) -> None:
+    """Raise :class:`IncompletePlay` naming everything lost."""
+    if lost:
+        raise IncompletePlay("incomplete play: " + "; ".join(lost))
+
+
+def tracks_json(tracks: Sequence[TrackPlayed]) -> list[Mapping[str, object]]:
+    """The report's ``tracks``: what was played, per kind."""
+    return [{"kind": t.kind, "codec": t.codec, "language": t.language, "fed_until_s": round(t.fed_until_s, 3)}
+            for t in tracks]

@@ -1,0 +1,41 @@
+"""WebVTT text tracks as files libmpv can ``sub-add`` (it takes subtitles by path, not from a stream).
+
+The files live in a private temporary folder for the output's lifetime and are re-added to every
+file the output opens (a seek is a new ``loadfile``, which drops the tracks of the previous one).
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+
+class SubtitleFile(NamedTuple):
+    path: Path
+    title: str
+    lang: str
+
+
+class SubtitleFiles:
+    """The text tracks added so far, written once each."""
+
+    def __init__(self) -> None:
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self.files: list[SubtitleFile] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.files)
+
+    def add(self, webvtt: str, *, title: str, lang: str) -> SubtitleFile:
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="reelbox-subs-")
+        path = Path(self._dir.name) / f"sub{len(self.files)}.vtt"
+        path.write_text(webvtt, encoding="utf-8")
+        added = SubtitleFile(path, title, lang)
+        self.files.append(added)
+        return added
+
+    def cleanup(self) -> None:
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None

@@ -1,0 +1,18 @@
+"""Playing one title or URL: the session and its parts.
+
+Public face::
+
+    session = PlaybackSession(target=..., options=SessionOptions(...), backend=None, manifest_urls=(),
+                              source=None, presentation=None, keys=None, clock=None)
+    report = await session.run()     # the contract JSON; session.qoe_report() is the typed QoeReport
+    session.pause(b), await session.seek(s), session.set_rendition(rung), session.stats(), session.stop()
+
+Modules: ``options``, ``opening`` (→ :class:`Opened`), ``keys``, ``fetching`` (the scheduler of the
+current run), ``playhead`` (pure, fed by libmpv's events), ``stats``, ``session`` (the lifecycle).
+"""
+from player.playback.opening import Opened
+from player.playback.options import SessionOptions, make_algorithm
+from player.playback.playhead import Playhead
+from player.playback.session import PlaybackSession
+
+__all__ = ["Opened", "PlaybackSession", "Playhead", "SessionOptions", "make_algorithm"]

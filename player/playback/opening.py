@@ -1,0 +1,99 @@
+"""Opening a session: manifests over the CDN pool, the licence in parallel (DESIGN.md data flow).
+
+The result is one :class:`Opened` value, complete when it exists — so the rest of the session never
+meets a half-opened state. An offline session (a sealed local source and its presentation, from
+``downloads``) is opened without any request.
+"""
+from __future__ import annotations
+
+import ssl
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from drm_client import KeyRing, acquire_keys
+from player.backend import BackendClient, PlaybackInfo
+from player.errors import PlaybackError
+from player.manifest import Presentation, load_presentation_multi
+from player.net import CdnPool, HttpTransport, RequestKind, RequestLog, RequestRecord, redact
+from player.net.clock import Clock
+from player.playback.keys import Keys
+from player.playback.options import SessionOptions
+from player.qoe import QoeTracker
+from player.source import CdnSource, SegmentSource
+
+
+@dataclass(frozen=True, kw_only=True)
+class Opened:
+    """What playing needs: the presentation, where its bytes come from, its keys, the request log."""
+
+    presentation: Presentation
+    source: SegmentSource
+    keys: Keys
+    requests: RequestLog  # every request of the session (empty offline)
+    failovers: Callable[[], int]  # CDN failovers of every request, manifests included
+    closers: tuple[Callable[[], Awaitable[None]], ...] = field(default=(), repr=False)
+
+    async def aclose(self) -> None:
+        await self.keys.aclose()
+        for close in self.closers:
+            await close()
+
+
+def opened_offline(presentation: Presentation, source: SegmentSource, keys: KeyRing | None) -> Opened:
+    """A download played from the sealed store: no network, keys from the offline licence."""
+    return Opened(presentation=presentation, source=source, keys=Keys() if keys is None else Keys.ready(keys),
+                  requests=RequestLog(), failovers=lambda: 0)
+
+
+async def open_online(
+    *, target: str, manifest_urls: Sequence[str], options: SessionOptions, clock: Clock,
+    tls: Awaitable[ssl.SSLContext], playback: PlaybackInfo | None, backend: BackendClient | None, qoe: QoeTracker,
+) -> tuple[Opened, CdnPool]:
+    """Load the manifests over a new CDN pool and start the licence exchange; returns the pool too (QA, tests)."""
+    if not manifest_urls:
+        raise PlaybackError("nothing to play: no manifest URL")
+    transport = HttpTransport(clock=clock, tls=await tls)
+    wrapped = options.wrap_transport(transport, clock) if options.wrap_transport else transport
+    pool = CdnPool(
+        manifest_urls, wrapped, clock, force_cdn=options.force_cdn,
+        session_id=playback.session_id if playback else None, content_id=target[:64],
+    )
+    closers = (pool.aclose, transport.aclose)
+    try:
+        presentation = await load_presentation_multi(list(manifest_urls), pool.fetch)
+        if presentation.is_live:
+            raise PlaybackError("live presentations parse but are not played yet")
+    except BaseException:
+        for close in closers:
+            await close()
+        raise
+    keys = Keys()
+    if backend is not None and playback is not None and playback.protected and playback.license_url:
+        keys = Keys(_licence(playback, backend, presentation, pool.log, clock, qoe))
+    return Opened(presentation=presentation, source=CdnSource(pool), keys=keys, requests=pool.log,
+                  failovers=lambda: pool.failovers, closers=closers), pool
+
+
+async def _licence(playback: PlaybackInfo, backend: BackendClient, presentation: Presentation, log: RequestLog,
+                   clock: Clock, qoe: QoeTracker) -> KeyRing:
+    """The licence exchange, logged as a row of the request log (QA, issue 9): CDN -1, outside the pool."""
+    kids = list(playback.kids) or list(presentation.default_kids())
+    url = playback.license_url or ""
+    started = clock.now()
+    error: Exception | None = None
+    try:
+        ring = await acquire_keys(url, kids, token=backend.access_token, session_id=playback.session_id,
+                                  client=backend.http)
+    except Exception as exc:
+        error = exc
+        raise
+    finally:
+        log.add(RequestRecord(
+            kind=RequestKind.LICENCE, cdn=-1, url=redact(url),
+            status=getattr(error, "status", None) if error else 200, bytes=0, ttfb_s=None,
+            duration_s=clock.now() - started, retries=0, at_s=started,
+            error=None if error is None else f"{type(error).__name__}: {error}",
+        ))
+    if ring.license_ms is not None:
+        qoe.license_acquired(ring.license_ms / 1000.0)
+    return ring

@@ -1,0 +1,36 @@
+"""What a front end asks of a playback session (CLI flags, app settings, QA matrix cells)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from abr.state import Algorithm
+from player.net import Clock, Transport
+
+
+def make_algorithm(name: str | None) -> Algorithm:
+    """The ABR algorithm by name; ``None`` gives the default — the same class the simulator measures."""
+    from abr.algorithms import by_name, default_algorithm
+
+    return default_algorithm() if name is None else by_name(name)
+
+
+@dataclass(kw_only=True)
+class SessionOptions:
+    abr: str | None = None
+    start_s: float | None = None  # None: the backend's resume point (0 for a plain URL)
+    until_s: float | None = None
+    fmt: str = "dash"
+    force_cdn: int | None = None
+    force_rendition: int | None = None
+    buffer_capacity_s: float = 30.0
+    vo: str = "null"
+    ao: str = "null"
+    mpv_options: dict[str, Any] = field(default_factory=dict)
+    device_id: str | None = None
+    audio_language: str | None = None
+    subtitle_language: str | None = None  # None: no subtitles (a text track costs fast-start probing)
+    # QA (issue 9): wraps the HTTP transport every pool request goes through, given the session's clock,
+    # e.g. player.net.shaping's emulation
+    wrap_transport: Callable[[Transport, Clock], Transport] | None = None

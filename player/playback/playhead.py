@@ -1,0 +1,93 @@
+"""The playhead as the session counts it, fed only by libmpv's events (``player.feed.events``).
+
+Pure: no libmpv, no loop, no clock of its own — every event carries the time it was observed, so
+tests drive it with plain values. It decides what counts as startup, what as a rebuffer (not the
+wait for a seek's first frame, not libmpv running dry after the last segment), how much media was
+actually played (a seek jumps without playing the gap), and when the session is done.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from player.feed.events import EndOfFile, FeedEvent, FirstFrame, LogProblem, PositionChanged, StallChanged
+from player.qoe import PositionReached, QoeTracker
+
+PLAYED_STEP_MAX_S = 1.5  # a larger jump between two positions is a seek, not playback
+
+
+class Playhead:
+    """Where playback is, what has been played, and whether the session is over."""
+
+    def __init__(
+        self, *, qoe: QoeTracker, start_s: float, until_s: float | None = None,
+        draining: Callable[[], bool] = lambda: False, on_first_frame: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``draining()``: the scheduler fed the last segment and the buffer is nearly empty (the end, no rebuffer)."""
+        self.qoe = qoe
+        self.until_s = until_s
+        self.draining = draining
+        self.on_first_frame = on_first_frame
+        self.start_s = start_s
+        self.generation = 0  # the file (start or seek) whose events count
+        self.awaiting_frame = True
+        self.last_position_s: float | None = None
+        self.played_s = 0.0
+        self.first_frame_position_s: float | None = None  # where the last start or seek showed its first frame
+        self.decoder_errors = 0
+        self.done = False
+        self.end_error: str | None = None  # libmpv's words when it ended the file with an error
+        self.end_video_output = False  # ... and the error is that no video output could open
+
+    def restart(self, start_s: float, generation: int) -> None:
+        """A new file (the start, or a seek) shows ``start_s`` first; events of older files are ignored."""
+        self.start_s = start_s
+        self.generation = generation
+        self.awaiting_frame = True
+        self.last_position_s = None
+
+    def position_s(self) -> float:
+        """The playhead the scheduler counts from: the start (or seek) target until its first frame is out."""
+        if self.awaiting_frame:
+            return self.start_s
+        if self.last_position_s is not None:
+            return self.last_position_s
+        return self.start_s if self.first_frame_position_s is None else self.first_frame_position_s
+
+    def handle(self, event: FeedEvent) -> None:
+        if isinstance(event, FirstFrame):
+            self._first_frame(event)
+        elif isinstance(event, StallChanged):
+            if not event.stalled:
+                self.qoe.stall_end(event.at)
+            elif not self.awaiting_frame and not self.draining():
+                self.qoe.stall_start(event.at)
+        elif isinstance(event, PositionChanged):
+            self._advance(event.position_s, event.at)
+        elif isinstance(event, LogProblem):
+            self.decoder_errors += int(event.decoder)
+        elif isinstance(event, EndOfFile) and event.generation == self.generation:
+            if event.reason == "error":
+                self.end_error = event.error or "libmpv could not play the stream"
+                self.end_video_output = event.video_output_failed
+            if event.reason in ("eof", "error", "quit"):
+                self.done = True
+
+    def _first_frame(self, event: FirstFrame) -> None:
+        if event.generation != self.generation:
+            return  # the file a seek replaced: its first frame says nothing about the new one
+        self.qoe.first_frame(event.at)
+        self.first_frame_position_s = event.position_s
+        self.awaiting_frame = False
+        self.on_first_frame()
+
+    def _advance(self, position_s: float, at: float) -> None:
+        """Count media time actually played."""
+        last = self.last_position_s
+        if last is not None and 0.0 < position_s - last < PLAYED_STEP_MAX_S:
+            self.played_s += position_s - last
+            self.qoe.position(self.played_s)
+        if last is None or int(position_s) != int(last):
+            self.qoe.tell(PositionReached(at=at, position_s=position_s))
+        self.last_position_s = position_s
+        if self.until_s is not None and position_s >= self.until_s:
+            self.done = True

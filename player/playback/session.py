@@ -1,0 +1,292 @@
+"""A playback session: backend grant → manifests over the CDN pool → licence in parallel → scheduler → libmpv.
+
+DESIGN.md "The engine's data flow". The session owns the asyncio side and the lifecycle; the parts
+are elsewhere: opening (``opening``: one :class:`Opened` value), the scheduler of the current run
+(``fetching``), the playhead fed by libmpv's events (``playhead``), the report (``player.qoe``).
+libmpv's events arrive on its own thread and are handed to the loop with ``call_soon_threadsafe``.
+One injected :class:`~player.net.clock.Clock` times everything — QoE, the pool, the scheduler, libmpv's
+events — so startup and stall figures are measured on one axis.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from drm_client import KeyRing
+from player.backend import BackendClient, PlaybackInfo
+from player.errors import PlaybackError
+from player.feed.errors import playback_failure
+from player.feed.events import FeedEvent, OutputNotice
+from player.feed.mpv_output import MpvOutput
+from player.feed.mux_feed import MuxFeed
+from player.manifest import Presentation
+from player.net import CdnPool, MonotonicClock
+from player.net.clock import Clock
+from player.net.tls import tls_context
+from player.playback.fetching import Fetching
+from player.playback.opening import Opened, open_online, opened_offline
+from player.playback.options import SessionOptions
+from player.playback.output_start import build_output
+from player.playback.playhead import Playhead
+from player.playback.stats import session_stats
+from player.qoe import Notice, PauseChanged, QoeReport, QoeTracker, Seeked, SessionEnded, SessionStarted, build_report
+from player.scheduling import Scheduler, pick_audio
+from player.source import SegmentSource
+from player.subtitles import load_text_track
+
+HEARTBEAT_S = 20.0
+
+
+class PlaybackSession:
+    """One title or URL played from ``start`` to its end (or ``until``); ``run()`` returns the QoE report."""
+
+    def __init__(
+        self, *, target: str, options: SessionOptions | None = None, backend: BackendClient | None = None,
+        manifest_urls: Sequence[str] = (), source: SegmentSource | None = None,
+        presentation: Presentation | None = None, keys: KeyRing | None = None, clock: Clock | None = None,
+    ) -> None:
+        """Online: a catalog title with ``backend``, or ``manifest_urls``. Offline: ``source`` + ``presentation`` (+ ``keys``)."""
+        self.target = target
+        self.options = options or SessionOptions()
+        self.backend = backend
+        self.manifest_urls = tuple(manifest_urls)
+        self.clock: Clock = clock or MonotonicClock()
+        self.qoe = QoeTracker(target=target, opened_at=self.clock.now())
+        self.playhead = Playhead(qoe=self.qoe, start_s=0.0, until_s=self.options.until_s, draining=self._draining,
+                                 on_first_frame=self._first_frame_shown)
+        self.presentation = presentation
+        self._offline = (presentation, source, keys) if presentation is not None and source is not None else None
+        self.playback: PlaybackInfo | None = None  # the backend's grant (None: a plain URL, or offline)
+        self.pool: CdnPool | None = None  # the pool of an online session (QA, tests)
+        self.opened: Opened | None = None
+        self.output: MpvOutput | None = None
+        self.feed: MuxFeed | None = None
+        self.fetching: Fetching | None = None
+        self.notices: list[Notice] = []
+        self.paused = False
+        self.started = asyncio.Event()  # set once libmpv and the scheduler run (controls work from then on)
+        self._events: asyncio.Queue[FeedEvent] = asyncio.Queue()
+        self._done = asyncio.Event()
+        self._failure: BaseException | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def scheduler(self) -> Scheduler | None:
+        return self.fetching.scheduler if self.fetching is not None else None
+
+    @property
+    def first_frame_position_s(self) -> float | None:
+        return self.playhead.first_frame_position_s
+
+    # -- the whole session --------------------------------------------------------------------
+
+    async def run(self) -> dict[str, Any]:
+        """Play to the end (or ``until``, or ``stop()``); returns the report as the contract's JSON."""
+        loop = asyncio.get_running_loop()
+        # libmpv and the TLS context take tens of ms to build: build them while the backend answers
+        tls = asyncio.ensure_future(asyncio.to_thread(tls_context))
+        start_at: concurrent.futures.Future[float] = concurrent.futures.Future()
+        making_output = asyncio.ensure_future(asyncio.to_thread(
+            build_output, self.options, self.clock.now, lambda e: self._on_mpv_event(loop, e), start_at))
+        try:
+            await self._grant()
+            start_s = self.options.start_s if self.options.start_s is not None else (
+                self.playback.resume_s if self.playback is not None else 0.0)
+            self.playhead.start_s = start_s
+            start_at.set_result(start_s)
+            opened = self.opened = await self._open(tls)
+            self.presentation = opened.presentation
+            audio = pick_audio(opened.presentation, self.options.audio_language)
+            feed = self.feed = MuxFeed(("video", "audio") if audio else ("video",))
+            self.fetching = Fetching(  # the first requests go out while libmpv is still being built
+                opened=opened, feed=feed, playhead=self.playhead, options=self.options, clock=self.clock,
+                qoe=self.qoe, max_height=self.playback.max_height if self.playback else None, on_failure=self._failed,
+            )
+            output, generation = await making_output
+            self.output = output
+            if generation is None:  # text tracks are added before the file opens
+                await self._add_subtitles(opened, output)
+                generation = output.start(start_s)
+            self.playhead.restart(start_s, generation)
+            feed.attach(output)
+            self.qoe.tell(SessionStarted(at=self.clock.now(), start_s=start_s, target=self.target,
+                                         session_id=self.playback.session_id if self.playback else None))
+            self._spawn(self._consume_events())
+            if self.backend is not None and self.playback is not None:
+                self._spawn(self._heartbeat(self.backend, self.playback.session_id))
+            self.started.set()
+            await self._done.wait()
+            if self._failure is not None:
+                raise self._failure
+            if self.playhead.end_error:
+                raise playback_failure(self.playhead.end_error, video_output=self.playhead.end_video_output)
+        except Exception as exc:
+            self.qoe.error(type(exc).__name__, str(exc), self.clock.now())
+            raise
+        finally:
+            start_at.cancel()
+            await self._close(making_output)
+        return self.report()
+
+    async def _grant(self) -> None:
+        """Ask the backend for a playback session when the target is a catalog title."""
+        if self.backend is None or self.manifest_urls or self._offline is not None:
+            return
+        self.playback = await self.backend.open_playback(
+            self.target, fmt=self.options.fmt, device_id=self.options.device_id
+        )
+        self.manifest_urls = self.playback.manifests
+
+    async def _open(self, tls: asyncio.Future[Any]) -> Opened:
+        if self._offline is not None:
+            return opened_offline(*self._offline)
+        opened, self.pool = await open_online(
+            target=self.target, manifest_urls=self.manifest_urls, options=self.options, clock=self.clock, tls=tls,
+            playback=self.playback, backend=self.backend, qoe=self.qoe,
+        )
+        return opened
+
+    async def _add_subtitles(self, opened: Opened, output: MpvOutput) -> None:
+        wanted = self.options.subtitle_language
+        tracks = opened.presentation.text_tracks()
+        track = next((t for t in tracks if t.language == wanted and t.renditions), None)
+        if track is not None and wanted:
+            text = await load_text_track(track.renditions[0], opened.source)
+            output.add_subtitles(text, title=track.label or wanted, lang=wanted)
+
+    def languages(self) -> dict[str, list[str]]:
+        """Audio and subtitle languages the presentation offers (for the title page and the player menu)."""
+        if self.presentation is None:
+            return {"audio": [], "subtitles": []}
+        return {
+            "audio": [t.language or "und" for t in self.presentation.audio_tracks()],
+            "subtitles": [t.language or "und" for t in self.presentation.text_tracks()],
+        }
+
+    # -- events -------------------------------------------------------------------------------
+
+    def _on_mpv_event(self, loop: asyncio.AbstractEventLoop, event: FeedEvent) -> None:
+        with contextlib.suppress(RuntimeError):  # loop closed while libmpv shuts down
+            loop.call_soon_threadsafe(self._events.put_nowait, event)
+
+    async def _consume_events(self) -> None:
+        while True:
+            event = await self._events.get()
+            if isinstance(event, OutputNotice):
+                notice = Notice(at=event.at, code=event.code, message=event.message)
+                self.notices.append(notice)
+                self.qoe.tell(notice)
+            self.playhead.handle(event)
+            if self.playhead.done:
+                self._done.set()
+
+    def _draining(self) -> bool:
+        """libmpv running dry after the last segment is the end of the stream, not a rebuffer."""
+        scheduler = self.scheduler
+        return scheduler is not None and scheduler.video_done and scheduler.buffer_s() < 0.5
+
+    def _first_frame_shown(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.first_frame_shown()
+
+    def _failed(self, error: BaseException) -> None:
+        self._failure = error
+        self._done.set()
+
+    async def _heartbeat(self, backend: BackendClient, session_id: str) -> None:
+        while True:
+            await self.clock.sleep(HEARTBEAT_S)
+            with contextlib.suppress(Exception):
+                await backend.heartbeat(session_id)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- controls (call on the session's loop) ------------------------------------------------
+
+    def position(self) -> float:
+        """The playhead the scheduler counts from: the seek target until its first frame is out."""
+        return self.playhead.position_s()
+
+    def pause(self, paused: bool) -> None:
+        self.paused = paused
+        if self.output is not None:
+            self.output.pause(paused)
+        self.qoe.tell(PauseChanged(at=self.clock.now(), paused=paused, position_s=self.position()))
+
+    def set_volume(self, volume: int) -> None:
+        if self.output is not None:
+            self.output.set_property("volume", max(0, min(100, volume)))
+
+    def set_mute(self, muted: bool) -> None:
+        if self.output is not None:
+            self.output.set_property("mute", muted)
+
+    def set_rendition(self, rung: int | None) -> None:
+        """Pin the video quality (index into the ladder, lowest first), or ``None`` for Auto.
+
+        A pinned quality shows within about one segment (the buffer ahead is dropped); Auto is seamless.
+        """
+        self.options.force_rendition = rung
+        if self.fetching is not None:
+            self.fetching.pin(rung)
+
+    def stop(self) -> None:
+        self._done.set()
+
+    async def seek(self, position_s: float) -> None:
+        """Restart the pipeline at ``position_s``: fetching resumes at the segment holding it."""
+        if self.fetching is None or self.output is None:
+            raise PlaybackError("seek before the session started")
+        duration = self.presentation.duration_s if self.presentation else None
+        position_s = max(0.0, min(position_s, (duration or position_s) - 0.5))
+        self.qoe.tell(Seeked(at=self.clock.now(), from_s=self.position(), to_s=position_s))
+        await self.fetching.seek(position_s)
+
+    def stats(self) -> dict[str, Any]:
+        """What a stats overlay shows ("stats for nerds"): rendition, bitrate, buffer, estimate, CDN, drops."""
+        return session_stats(position_s=self.position(), presentation=self.presentation, scheduler=self.scheduler,
+                             output=self.output, qoe=self.qoe, paused=self.paused,
+                             forced_rung=self.options.force_rendition)
+
+    # -- the end ------------------------------------------------------------------------------
+
+    async def _close(self, making_output: asyncio.Future[tuple[MpvOutput, int | None]]) -> None:
+        if self.fetching is not None:
+            await self.fetching.stop()
+        self.qoe.tell(SessionEnded(at=self.clock.now(), position_s=self.playhead.last_position_s,
+                                   played_s=round(self.playhead.played_s, 3),
+                                   completed=self._failure is None and self.playhead.end_error is None))
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.output is None:
+            with contextlib.suppress(BaseException):
+                (await making_output)[0].close()
+        if self.opened is not None:
+            await self.opened.aclose()
+        if self.output is not None:
+            self.output.close()
+        if self.backend is not None and self.playback is not None:
+            with contextlib.suppress(Exception):
+                await self.backend.end_playback(self.playback.session_id)
+
+    def report(self) -> dict[str, Any]:
+        """The QoE report as front ends write it (DESIGN.md contract): the typed report, serialised."""
+        return self.qoe_report().to_json()
+
+    def qoe_report(self) -> QoeReport:
+        scheduler = self.scheduler
+        return build_report(
+            self.qoe, self.clock.now(), start_s=self.playhead.start_s, decoder_errors=self.playhead.decoder_errors,
+            algorithm=scheduler.abr.algorithm.name if scheduler else None,
+            emergency_downswitches=scheduler.emergency_downswitches if scheduler else 0,
+            pool_failovers=self.opened.failovers() if self.opened is not None and self.pool is not None else None,
+            requests=self.opened.requests.records if self.opened is not None else (), notices=self.notices,
+        )

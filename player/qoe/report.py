@@ -1,0 +1,97 @@
+"""The QoE report of one session as a typed value, serialised to JSON only at the edge (``to_json``).
+
+The JSON keys are a DESIGN.md contract (``target``, ``startup_ms``, ``played_s``, ``rebuffer_count``,
+``rebuffer_s``, ``avg_bitrate_kbps``, ``switches``, ``cdn_failovers``, ``license_ms``, ``errors``,
+``segments``); more keys may be added, none removed or renamed. ``qoe_lin`` is the simulator's
+linear QoE (``abr.metrics``) over the video segments actually played, so a live run and a
+simulated one are scored alike.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from abr.metrics import SessionResult
+from player.net import RequestRecord
+from player.qoe.events import DownloadAbandoned, Notice, SegmentRecord
+from player.qoe.tracker import ErrorRecord, QoeTracker
+
+
+@dataclass(frozen=True, kw_only=True)
+class QoeReport:
+    """Every figure of a session; ``to_json()`` is what ``reelbox play --report`` writes."""
+
+    target: str
+    startup_ms: float | None
+    played_s: float
+    rebuffer_count: int
+    rebuffer_s: float
+    avg_bitrate_kbps: float
+    switches: int
+    cdn_failovers: int
+    abandonments: int
+    license_ms: float | None
+    errors: tuple[ErrorRecord, ...]
+    segments: tuple[SegmentRecord, ...]
+    rebuffer_events: tuple[tuple[float, float | None], ...]
+    abandon_events: tuple[DownloadAbandoned, ...]
+    qoe_lin: float | None = None
+    decoder_errors: int = 0
+    algorithm: str | None = None
+    emergency_downswitches: int = 0
+    start_s: float = 0.0
+    requests: tuple[RequestRecord, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    opened_at: float = field(default=0.0, repr=False)  # the clock reading every ``t_s`` counts from
+
+    def to_json(self) -> dict[str, Any]:
+        def since(at: float | None) -> float | None:
+            return None if at is None else round(at - self.opened_at, 3)
+
+        out = {name: getattr(self, name) for name in (
+            "target", "startup_ms", "played_s", "rebuffer_count", "rebuffer_s", "avg_bitrate_kbps", "switches",
+            "cdn_failovers", "abandonments", "license_ms", "qoe_lin", "decoder_errors", "algorithm",
+            "emergency_downswitches", "start_s")}
+        out["errors"] = [asdict(e) for e in self.errors]
+        out["segments"] = [asdict(s) for s in self.segments]
+        out["rebuffer_events"] = [[since(a), since(b)] for a, b in self.rebuffer_events]
+        out["abandon_events"] = [{"t_s": since(e.at), "index": e.index, "from_rung": e.from_rung,
+                                  "to_rung": e.to_rung, "received": e.received_bytes} for e in self.abandon_events]
+        out["requests"] = [{**asdict(r), "kind": str(r.kind), "t_s": since(r.at_s)} for r in self.requests]
+        out["notices"] = [{"code": n.code, "message": n.message, "t_s": since(n.at)} for n in self.notices]
+        return out
+
+
+def build_report(
+    qoe: QoeTracker, now: float, *, start_s: float = 0.0, decoder_errors: int = 0, algorithm: str | None = None,
+    emergency_downswitches: int = 0, pool_failovers: int | None = None, requests: Sequence[RequestRecord] = (),
+    notices: Sequence[Notice] = (),
+) -> QoeReport:
+    """The report as of ``now``; ``pool_failovers`` (every request's, manifests included) wins over the segments'."""
+    video = qoe.video_segments()
+    startup_ms = qoe.startup_ms()
+    qoe_lin = None
+    if video:
+        result = SessionResult(
+            trace=qoe.target, bitrates_kbps=tuple(s.bitrate_kbps for s in video),
+            rungs=tuple(_rendition_numbers(video)), stall_s=qoe.rebuffer_s(now), stall_events=len(qoe.rebuffers),
+            startup_s=(startup_ms or 0) / 1000.0, total_s=max(now - qoe.opened_at, 1e-9),
+        )
+        qoe_lin = round(result.qoe_lin, 4)
+    return QoeReport(
+        target=qoe.target, startup_ms=startup_ms, played_s=round(qoe.played_s, 3), rebuffer_count=len(qoe.rebuffers),
+        rebuffer_s=round(qoe.rebuffer_s(now), 3), avg_bitrate_kbps=round(qoe.avg_bitrate_kbps(), 1),
+        switches=qoe.switches(), cdn_failovers=qoe.cdn_failovers if pool_failovers is None else pool_failovers,
+        abandonments=qoe.abandonments, license_ms=qoe.license_ms, errors=tuple(qoe.errors),
+        segments=tuple(qoe.segments), rebuffer_events=tuple(qoe.rebuffers), abandon_events=tuple(qoe.abandon_events),
+        qoe_lin=qoe_lin, decoder_errors=decoder_errors, algorithm=algorithm,
+        emergency_downswitches=emergency_downswitches, start_s=start_s, requests=tuple(requests),
+        notices=tuple(notices), opened_at=qoe.opened_at,
+    )
+
+
+def _rendition_numbers(video: Sequence[SegmentRecord]) -> list[int]:
+    """A stable number per rendition id, in order of first appearance (switch counting needs identity, not rank)."""
+    numbers: dict[str, int] = {}
+    return [numbers.setdefault(s.rendition, len(numbers)) for s in video]

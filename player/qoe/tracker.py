@@ -1,0 +1,133 @@
+"""QoE accounting for one playback session: what the report (``player.qoe.report``) is built from.
+
+Pure bookkeeping: every method takes the time it refers to (seconds on the session's clock), so
+the same object is driven by the live engine and by tests. Each fact is also told to the
+listeners as a typed event (``player.qoe.events``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from player.qoe.events import (
+    DownloadAbandoned,
+    FailedOver,
+    FirstFrameShown,
+    LicenceAcquired,
+    Listener,
+    PlaybackFailed,
+    QoeEvent,
+    SegmentFetched,
+    SegmentRecord,
+    StallEnded,
+    StallStarted,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorRecord:
+    """A failure of the session, as the report's ``errors`` lists it."""
+
+    code: str
+    message: str
+    at_s: float
+
+
+@dataclass
+class QoeTracker:
+    """Accumulates what happened in a session."""
+
+    target: str
+    opened_at: float
+    startup_at: float | None = None
+    license_ms: float | None = None
+    played_s: float = 0.0
+    rebuffers: list[tuple[float, float | None]] = field(default_factory=list)
+    segments: list[SegmentRecord] = field(default_factory=list)
+    cdn_failovers: int = 0
+    abandon_events: list[DownloadAbandoned] = field(default_factory=list)  # video downloads the ABR abandoned
+    errors: list[ErrorRecord] = field(default_factory=list)
+    listeners: list[Listener] = field(default_factory=list, repr=False)
+
+    def tell(self, event: QoeEvent) -> None:
+        """Tell every listener what happened; a failing listener never breaks playback."""
+        for listener in list(self.listeners):
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - observers are best effort by design
+                pass
+
+    def since_open(self, at: float) -> float:
+        """Seconds since the session opened, rounded as the report shows them."""
+        return round(at - self.opened_at, 3)
+
+    def first_frame(self, now: float) -> None:
+        if self.startup_at is None:
+            self.startup_at = now
+            self.tell(FirstFrameShown(at=now, startup_ms=round((now - self.opened_at) * 1000, 1)))
+
+    def license_acquired(self, duration_s: float) -> None:
+        self.license_ms = round(duration_s * 1000, 1)
+        self.tell(LicenceAcquired(license_ms=self.license_ms))
+
+    def segment(self, record: SegmentRecord) -> None:
+        self.segments.append(record)
+        self.tell(SegmentFetched(record=record))
+
+    def failover(self, count: int = 1) -> None:
+        self.cdn_failovers += count
+        if count:
+            self.tell(FailedOver(count=count))
+
+    @property
+    def abandonments(self) -> int:
+        """Video downloads the ABR abandoned mid-way (each refetched at a lower rung)."""
+        return len(self.abandon_events)
+
+    def abandoned(self, event: DownloadAbandoned) -> None:
+        """The scheduler cancelled a video download for a lower rung."""
+        self.abandon_events.append(event)
+        self.tell(event)
+
+    def stall_start(self, now: float) -> None:
+        """A rebuffer begins; ignored before the first frame (that time is startup, not rebuffering)."""
+        if self.startup_at is None:
+            return
+        if self.rebuffers and self.rebuffers[-1][1] is None:
+            return
+        self.rebuffers.append((now, None))
+        self.tell(StallStarted(at=now))
+
+    def stall_end(self, now: float) -> None:
+        if self.rebuffers and self.rebuffers[-1][1] is None:
+            self.rebuffers[-1] = (self.rebuffers[-1][0], now)
+            self.tell(StallEnded(at=now, duration_s=round(now - self.rebuffers[-1][0], 3)))
+
+    def position(self, played_s: float) -> None:
+        self.played_s = max(self.played_s, played_s)
+
+    def error(self, code: str, message: str, now: float) -> None:
+        self.errors.append(ErrorRecord(code=code, message=message, at_s=self.since_open(now)))
+        self.tell(PlaybackFailed(at=now, code=code, message=message))
+
+    def startup_ms(self) -> float | None:
+        return None if self.startup_at is None else round((self.startup_at - self.opened_at) * 1000, 1)
+
+    def rebuffer_s(self, now: float) -> float:
+        return sum((end if end is not None else now) - start for start, end in self.rebuffers)
+
+    def video_segments(self) -> list[SegmentRecord]:
+        return [s for s in self.segments if s.type == "video"]
+
+    def switches(self) -> int:
+        renditions = [s.rendition for s in sorted(self.video_segments(), key=lambda s: s.index)]
+        return sum(1 for a, b in zip(renditions, renditions[1:]) if a != b)
+
+    def avg_bitrate_kbps(self) -> float:
+        """Mean nominal bitrate of the video segments, weighted by media duration."""
+        video = self.video_segments()
+        total = sum(s.duration_s for s in video)
+        if not video:
+            return 0.0
+        if total <= 0:
+            return sum(s.bitrate_kbps for s in video) / len(video)
+        return sum(s.bitrate_kbps * s.duration_s for s in video) / total

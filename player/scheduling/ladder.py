@@ -1,0 +1,105 @@
+"""Which segment of which rendition: pure lookups over a presentation's video ladder and audio choice.
+
+Renditions are assumed segment-aligned (CMAF, DASH ``segmentAlignment``), so segment *i* of every
+video rendition covers the same media time; a rendition whose count differs is looked up by the
+time of the lowest rung's segment *i*. No I/O and no clock: the loops and tests share these.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from player.errors import PlaybackError
+from player.manifest import Presentation, Rendition, SegmentRef
+
+
+def pick_audio(presentation: Presentation, language: str | None) -> Rendition | None:
+    """The audio rendition to play: the requested language if present, else the first track; its best rendition."""
+    tracks = presentation.audio_tracks()
+    if not tracks:
+        return None
+    chosen = next((t for t in tracks if language and t.language == language), tracks[0])
+    return chosen.by_bandwidth()[-1] if chosen.renditions else None
+
+
+def index_at(rendition: Rendition, time_s: float) -> int:
+    """The index of the segment holding ``time_s`` (past the end: the segment count)."""
+    if time_s <= 0:
+        return 0
+    index = rendition.segment_index_at(time_s)
+    return index if index is not None else len(rendition.segments)
+
+
+def end_index(segments: tuple[SegmentRef, ...], until_s: float | None) -> int:
+    """One past the last segment to fetch: the first one starting at or after ``until_s``."""
+    if until_s is None:
+        return len(segments)
+    return next((i for i, s in enumerate(segments) if s.start_s >= until_s), len(segments))
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """Video renditions lowest first; rung *n* is ``renditions[n]``."""
+
+    renditions: tuple[Rendition, ...]
+
+    @classmethod
+    def of(cls, presentation: Presentation, max_height: int | None = None) -> Ladder:
+        """The presentation's video ladder, capped at ``max_height`` (the lowest rung always stays)."""
+        track = presentation.video_track()
+        if track is None or not track.renditions:
+            raise PlaybackError("the presentation has no video track")
+        ladder = track.by_bandwidth()
+        if max_height:
+            capped = tuple(r for r in ladder if (r.height or 0) <= max_height)
+            ladder = capped or ladder[:1]
+        if not ladder[0].segments:
+            raise PlaybackError("the video rendition has no segments")
+        return cls(ladder)
+
+    def __len__(self) -> int:
+        return len(self.renditions)
+
+    def __getitem__(self, rung: int) -> Rendition:
+        return self.renditions[rung]
+
+    @property
+    def timeline(self) -> tuple[SegmentRef, ...]:
+        """The lowest rung's segments: the index every rung is looked up by."""
+        return self.renditions[0].segments
+
+    @property
+    def segment_duration_s(self) -> float:
+        """The target duration the ABR plans with (the longest of the first few segments)."""
+        first = self.timeline
+        return max(s.duration_s for s in first[: min(len(first), 8)])
+
+    def clamp(self, rung: int) -> int:
+        return max(0, min(rung, len(self.renditions) - 1))
+
+    def segment(self, rendition: Rendition, index: int) -> SegmentRef:
+        """Segment ``index`` of ``rendition``; a named error when it has none there."""
+        ref = self.segment_or_none(rendition, index)
+        if ref is None:
+            raise PlaybackError(f"rendition {rendition.id!r} has no segment at index {index}")
+        return ref
+
+    def segment_or_none(self, rendition: Rendition, index: int) -> SegmentRef | None:
+        segments = rendition.segments
+        if len(segments) == len(self.timeline):
+            return segments[index] if index < len(segments) else None
+        if index >= len(self.timeline):
+            return None
+        return rendition.segment_at(self.timeline[index].start_s)
+
+    def known_sizes(self, index: int, horizon: int = 5) -> tuple[tuple[float, ...], ...]:
+        """Real segment sizes (bits) per rung when every rung announces byte ranges (HLS BYTERANGE, DASH sidx)."""
+        rows: list[tuple[float, ...]] = []
+        for ahead in range(horizon):
+            row = []
+            for rendition in self.renditions:
+                ref = self.segment_or_none(rendition, index + ahead)
+                if ref is None or ref.byte_range is None:
+                    return tuple(rows)
+                row.append(ref.byte_range.length * 8.0)
+            rows.append(tuple(row))
+        return tuple(rows)

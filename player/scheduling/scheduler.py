@@ -1,0 +1,147 @@
+"""The segment scheduler: our ABR picks every video segment, our code counts the buffer.
+
+DESIGN.md "We are the only downloader": one task per media type fetches segments from a
+:class:`~player.source.SegmentSource` and hands them to the feed (remux → libmpv) —
+:class:`~player.scheduling.video_loop.VideoLoop` (ABR, abandonment, emergency down-switch) and
+:class:`~player.scheduling.audio_loop.AudioLoop` (follows the video). Every wait is on the injected
+``Clock``, so the whole scheduler runs on ``ManualClock`` in tests.
+
+First frame: until libmpv shows the first picture only the segments that picture needs are fetched —
+the first video and audio segment for a start at 0, three for a start at a time (a seek, a resume:
+libmpv seeks exactly inside its cache once the *next* keyframe is demuxed, see ``MpvOutput``).
+Fetching and remuxing more competes with libmpv's open and decode for the CPU and the GIL its stream
+reads need (first frame ~3 ms later on 2 cores, ``benchmarks/startup.py``). The hold is bounded by
+``FIRST_FRAME_HOLD_S``.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from abr.session import AbrSession
+from abr.state import Algorithm
+from drm_client import KeyRing
+from player.manifest import Presentation, Rendition
+from player.net.clock import Clock
+from player.qoe import QoeTracker
+from player.scheduling.audio_loop import AudioLoop
+from player.scheduling.ladder import Ladder, index_at, pick_audio
+from player.scheduling.segment_feed import FeedSink, InitCache, SegmentFeed
+from player.scheduling.timeline import Timeline
+from player.scheduling.video_loop import VideoLoop
+from player.scheduling.waits import FirstFrameGate
+from player.source import SegmentSource
+
+MIN_SAMPLE_BITS = 16_000 * 8  # smaller downloads say more about latency than throughput (Shaka: 16 kB)
+FIRST_FRAME_HOLD_S = 0.25  # the longest later segments wait for the first frame (then buffering goes on)
+
+
+@dataclass(kw_only=True)
+class SchedulerConfig:
+    buffer_capacity_s: float = 30.0
+    start_s: float = 0.0
+    until_s: float | None = None
+    force_rung: int | None = None  # pin the video quality (index into the ladder, lowest first)
+    max_height: int | None = None  # plan cap from the backend
+    audio_language: str | None = None
+
+
+class Scheduler:
+    """Fetches and feeds one presentation from ``config.start_s`` to its end (or ``until_s``)."""
+
+    def __init__(
+        self, *, presentation: Presentation, source: SegmentSource, sink: FeedSink,
+        algorithm: Algorithm | AbrSession, clock: Clock, position: Callable[[], float | None], qoe: QoeTracker,
+        keys: Callable[[], Awaitable[KeyRing]] | None = None, config: SchedulerConfig | None = None,
+        init_cache: InitCache | None = None,
+    ) -> None:
+        """``algorithm``: a fresh algorithm, or the :class:`~abr.session.AbrSession` of the run before a
+        seek (its throughput estimate outlives the seek: the network did not change because the viewer jumped).
+
+        ``init_cache``: shared with the run before a seek so a seek does not fetch the inits again."""
+        self.config = config or SchedulerConfig()
+        self.sink = sink
+        self.ladder = Ladder.of(presentation, self.config.max_height)
+        self.audio: Rendition | None = pick_audio(presentation, self.config.audio_language)
+        self.segment_duration_s = self.ladder.segment_duration_s
+        start_index = index_at(self.ladder[0], self.config.start_s)
+        if isinstance(algorithm, AbrSession):
+            self.abr = algorithm
+        else:
+            self.abr = AbrSession(
+                algorithm=algorithm, bitrates_kbps=tuple(r.bandwidth / 1000.0 for r in self.ladder.renditions),
+                segment_duration_s=self.segment_duration_s, buffer_capacity_s=self.config.buffer_capacity_s,
+                segments_total=len(self.ladder.timeline), min_sample_bits=MIN_SAMPLE_BITS,
+            )
+        if self.config.start_s > 0:
+            self.abr.seek(start_index)
+        self.timeline = Timeline(self.config.start_s, position)
+        self.gate = FirstFrameGate(clock, FIRST_FRAME_HOLD_S)
+        self.feed = SegmentFeed(source=source, sink=sink, qoe=qoe, clock=clock, abr=self.abr,
+                                top_kbps=self.ladder[-1].bandwidth / 1000.0, keys=keys,
+                                init_cache={} if init_cache is None else init_cache)
+        # segments per track before the first frame: at 0 the first; at a time, the target's and the next
+        # (its keyframe closes the target's GOP), plus one because the muxers (ours, lavf's interleaving)
+        # hold the newest packets until a later one comes (measured: with 2, every seek waited out the hold)
+        needs = 1 if self.config.start_s <= 0 else 3
+        self.video = VideoLoop(
+            ladder=self.ladder, abr=self.abr, timeline=self.timeline, feed=self.feed, source=source, clock=clock,
+            qoe=qoe, gate=self.gate, capacity_s=self.config.buffer_capacity_s, until_s=self.config.until_s,
+            start_index=start_index, first_frame_needs=needs, pinned=self.config.force_rung,
+        )
+        self.audio_loop = None if self.audio is None else AudioLoop(
+            rendition=self.audio, timeline=self.timeline, feed=self.feed, source=source, gate=self.gate,
+            until_s=self.config.until_s, lead_s=self.segment_duration_s, first_frame_needs=needs,
+        )
+
+    # -- what the session and front ends read -------------------------------------------------
+
+    def buffer_s(self) -> float:
+        return self.timeline.buffer_s()
+
+    @property
+    def buffered_until_s(self) -> float | None:
+        """Media time up to which video has been handed to the feed (the seek bar's buffered range)."""
+        return self.timeline.video.added_until_s
+
+    @property
+    def video_done(self) -> bool:
+        """Every video segment up to the end (or ``until``) has been fed."""
+        return self.timeline.video.done
+
+    @property
+    def current_rung(self) -> int | None:
+        return self.video.current_rung
+
+    @property
+    def emergency_downswitches(self) -> int:
+        return self.video.emergency_downswitches
+
+    @property
+    def init_cache(self) -> InitCache:
+        return self.feed.init_cache
+
+    def first_frame_shown(self) -> None:
+        """libmpv shows the first picture: later segments need not wait any more."""
+        self.gate.shown.set()
+
+    def pin(self, rung: int | None) -> None:
+        """Pin the video rung from the next segment on (``None``: back to the ABR). Does not touch the buffer."""
+        self.config.force_rung = rung
+        self.video.pinned = rung
+
+    # -- the run ----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(self.video.run(), name="video")]
+        if self.audio_loop is not None:
+            tasks.append(asyncio.create_task(self.audio_loop.run(), name="audio"))
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        self.sink.finish()

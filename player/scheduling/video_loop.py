@@ -1,0 +1,175 @@
+"""The video loop: our ABR picks every video segment's rung, with abandonment and emergency down-switch.
+
+For each segment it waits for room in the buffer, asks the algorithm (``abr.AbrSession``, the very
+object the simulator measures) with the buffer *we* count, fetches, and feeds the download back into
+the throughput estimator.
+
+Abandonment: while a segment downloads, its progress is shown to the algorithm's rule
+(``AbrSession.abandon``) as the simulator does — after each ``ABANDON_CHECK_S`` in which at least
+``ABANDON_CHECK_BYTES`` more arrived (a CDN gone silent is the stall detector's, and failover's, to
+handle). When the algorithm judges the segment cannot arrive before the buffer runs dry, the request
+is cancelled (the pool logs an aborted attempt; the CDN is not blamed), the algorithm hears of it,
+and the same segment is chosen again — no higher than the rung it stepped down to.
+
+Emergency down-switch: a stall on every CDN is the viewer's own link saying the rung no longer fits.
+Under ABR the segment is refetched at the lowest rung; at the lowest rung (or a pinned one) it is
+refetched *patiently* — no throughput floor, only the read timeout — so a slow link rebuffers
+instead of ending the session.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from abr.session import AbrSession
+from abr.state import AbrState, Decision
+from player.errors import FetchError
+from player.manifest import SegmentRef
+from player.net import ObjectType
+from player.net.clock import Clock
+from player.qoe import DownloadAbandoned, EmergencyDownswitch, QoeTracker
+from player.scheduling.inflight import Abandoned, InFlight, cancel_all
+from player.scheduling.ladder import Ladder, end_index
+from player.scheduling.segment_feed import SegmentFeed
+from player.scheduling.timeline import Timeline
+from player.scheduling.waits import FirstFrameGate, done_within
+from player.source import Fetched, SegmentSource
+
+POLL_S = 0.05
+LOWEST_RUNG_RETRIES = 3
+RETRY_PAUSE_S = 0.5
+ABANDON_CHECK_S = 0.1  # how often a video download in flight is shown to the algorithm's abandonment rule ...
+ABANDON_CHECK_BYTES = 1500  # ... once this much more of it has arrived (the simulator's 12 000 bits)
+
+
+@dataclass(frozen=True)
+class _Got:
+    rung: int
+    fetched: Fetched
+    init: bytes
+    ref: SegmentRef
+    buffer_at_request: float
+
+
+class VideoLoop:
+    """Fetches video segments ``start_index`` up to the end (or ``until_s``) into the feed."""
+
+    def __init__(
+        self, *, ladder: Ladder, abr: AbrSession, timeline: Timeline, feed: SegmentFeed, source: SegmentSource,
+        clock: Clock, qoe: QoeTracker, gate: FirstFrameGate, capacity_s: float, until_s: float | None,
+        start_index: int, first_frame_needs: int, pinned: int | None,
+    ) -> None:
+        self.ladder, self.abr, self.timeline, self.feed = ladder, abr, timeline, feed
+        self.source, self.clock, self.qoe, self.gate = source, clock, qoe, gate
+        self.capacity_s, self.until_s = capacity_s, until_s
+        self.start_index, self.first_frame_needs = start_index, first_frame_needs
+        self.pinned = pinned  # QA / the viewer: a fixed rung (index into the ladder), None for ABR
+        self.current_rung: int | None = None
+        self.emergency_downswitches = 0
+
+    async def run(self) -> None:
+        segments = self.ladder.timeline
+        for index in range(self.start_index, end_index(segments, self.until_s)):
+            if index >= self.start_index + self.first_frame_needs:
+                await self.gate.hold()
+            await self._wait_for_room(segments[index].duration_s)
+            got = await self._segment(index)
+            await self.feed.deliver("video", self.ladder[got.rung], got.init, got.ref, got.fetched, index,
+                                    got.buffer_at_request, self.timeline.video)
+            self.current_rung = got.rung
+            self.timeline.video_advanced()
+        self.timeline.video_advanced(done=True)
+
+    async def _segment(self, index: int) -> _Got:
+        """Choose and fetch segment ``index``, choosing again after each abandonment."""
+        below: int | None = None  # after an abandonment: the rung the algorithm stepped down to
+        while True:
+            state = self.abr.state(buffer_s=self.timeline.buffer_s(), segment_index=index,
+                                   upcoming_sizes_bits=self.ladder.known_sizes(index))
+            decision = self._choose(state)
+            if decision.delay_s > 0:
+                await self.clock.sleep(decision.delay_s)
+            rung = decision.rung if below is None else min(decision.rung, below)
+            outcome = await self._fetch(index, rung, state)
+            if not isinstance(outcome, Abandoned):
+                self.abr.downloaded(state, rung=outcome.rung, bits=len(outcome.fetched.body) * 8.0,
+                                    seconds=outcome.fetched.seconds, latency_s=outcome.fetched.ttfb_s,
+                                    buffer_s=self.timeline.buffer_s() + outcome.ref.duration_s)
+                return outcome
+            # as the simulator: not a throughput sample, but the algorithm hears of it; then ask again
+            self.abr.downloaded(state, rung=outcome.rung, bits=outcome.received * 8.0, seconds=outcome.seconds,
+                                latency_s=outcome.latency_s, buffer_s=self.timeline.buffer_s(), abandoned=True,
+                                abandon_to=outcome.to_rung)
+            self.qoe.abandoned(DownloadAbandoned(at=self.clock.now(), index=index, from_rung=outcome.rung,
+                                                 to_rung=outcome.to_rung, received_bytes=outcome.received))
+            below = outcome.to_rung
+
+    def _choose(self, state: AbrState) -> Decision:
+        if self.pinned is not None:
+            return Decision(rung=self.ladder.clamp(self.pinned))
+        return self.abr.choose(state)
+
+    async def _fetch(self, index: int, rung: int, state: AbrState) -> _Got | Abandoned:
+        """Fetch segment ``index`` at ``rung``, falling back when every CDN failed or stalled (module doc)."""
+        patient = False
+        for attempt in range(LOWEST_RUNG_RETRIES + 1):
+            rendition = self.ladder[rung]
+            ref = self.ladder.segment(rendition, index)
+            buffer_at_request = self.timeline.buffer_s()
+            flight = InFlight(self.clock) if self._may_abandon(rung) else None
+            init_task = asyncio.ensure_future(self.feed.init(rendition, "video"))
+            media_task = asyncio.ensure_future(self.source.fetch(
+                rendition, ref, kind="video", patient=patient, on_progress=flight,
+                cmcd=self.feed.cmcd(rendition, ref, ObjectType.VIDEO, buffer_at_request),
+            ))
+            abandoned: Abandoned | None = None
+            try:
+                if flight is not None:
+                    abandoned = await self._watch(media_task, flight, state, rung)
+                if abandoned is not None:
+                    return abandoned
+                init, fetched = await asyncio.gather(init_task, media_task)
+                return _Got(rung, fetched, init, ref, buffer_at_request)
+            except FetchError as exc:
+                if attempt == LOWEST_RUNG_RETRIES:
+                    raise
+                if self._may_abandon(rung):
+                    self.emergency_downswitches += 1
+                    self.qoe.tell(EmergencyDownswitch(at=self.clock.now(), index=index, from_rung=rung,
+                                                      error=type(exc).__name__))
+                    rung = 0
+                else:
+                    patient = True
+                    await self.clock.sleep(RETRY_PAUSE_S)
+            finally:
+                await cancel_all(init_task, media_task, why="abandoned by the ABR" if abandoned else "cancelled")
+        raise AssertionError("unreachable")
+
+    def _may_abandon(self, rung: int) -> bool:
+        """Abandonment and down-switch are the algorithm's call, so not on a pinned rung; nothing is below the lowest."""
+        return rung > 0 and self.pinned is None
+
+    async def _watch(self, media: asyncio.Future[Fetched], flight: InFlight, state: AbrState,
+                     rung: int) -> Abandoned | None:
+        """Show the download's progress to the algorithm until it ends (``None``) or the algorithm abandons it."""
+        while not await done_within(self.clock, media, ABANDON_CHECK_S):
+            if not self._may_abandon(rung) or flight.received - flight.judged < ABANDON_CHECK_BYTES:
+                continue
+            flight.judged = flight.received
+            progress = flight.progress(rung=rung, nominal_bits=state.segment_bits(0, rung),
+                                       buffer_s=self.timeline.buffer_s())
+            if progress is None:
+                continue
+            decision = self.abr.abandon(state, progress)
+            if decision is not None:
+                return Abandoned(rung=rung, to_rung=decision.rung, received=flight.received,
+                                 seconds=progress.elapsed_s, latency_s=progress.latency_s)
+        return None
+
+    async def _wait_for_room(self, duration_s: float) -> None:
+        idle_since = self.clock.now()
+        while self.timeline.buffer_s() + duration_s > self.capacity_s:
+            await self.clock.sleep(POLL_S)
+        idle = self.clock.now() - idle_since
+        if idle > 0:
+            self.abr.idle(idle)

@@ -1,0 +1,66 @@
+"""Key material for one segment: a CENC key from the session's key ring, or an HLS AES-128 key and IV.
+
+Why per segment: HLS may change EXT-X-KEY anywhere (key rotation), so the effective protection is
+the segment's (``SegmentRef.protection``), falling back to the rendition's. AES-128 keys
+(RFC 8216 §5.2) are fetched once per key URI through the caller's fetch — the CDN pool, so the
+same URI policy and failover apply — or read from a ``data:`` URI; the IV is the tag's, else the
+media sequence number. Keys stay in memory (this object and the ring); messages name URIs, never keys.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from drm_client import KeyRing
+from player.errors import PlaybackError
+from player.feed.errors import DecryptionFailed, KeyRequired
+from player.feed.media_input import Aes128Key
+from player.manifest import Rendition, SegmentRef
+from player.manifest.uris import data_uri_bytes
+
+CENC_SCHEMES = ("cenc", "cens")
+
+
+class SegmentKeys:
+    """Resolves and caches the keys segments need; ``clear()`` forgets the AES-128 keys."""
+
+    def __init__(self, *, ring: Callable[[], Awaitable[KeyRing]] | None,
+                 fetch_key: Callable[[str], Awaitable[bytes]]) -> None:
+        self._get_ring = ring  # asked only when a CENC segment needs a key
+        self._ring: KeyRing | None = None
+        self._fetch_key = fetch_key
+        self._aes: dict[str, bytes] = {}
+
+    async def for_segment(self, rendition: Rendition, ref: SegmentRef) -> tuple[bytes | None, Aes128Key | None]:
+        """(CENC key, AES-128 key and IV) for ``ref``; both None for a clear segment."""
+        protection = ref.protection or rendition.protection
+        if protection is None:
+            return None, None
+        if protection.scheme == "aes-128":
+            if not protection.key_uri:
+                raise KeyRequired(f"AES-128 segment {ref.number} names no key URI")
+            iv = protection.iv_for(ref)
+            assert iv is not None  # AES-128 always has one (explicit, or the media sequence number)
+            return None, Aes128Key(key=await self._aes_key(protection.key_uri), iv=iv)
+        if protection.scheme not in CENC_SCHEMES:
+            return None, None  # other schemes: the feed names them when the init segment says so
+        if self._ring is None:
+            if self._get_ring is None:
+                raise PlaybackError("this title is protected but no key was given: use --key KID:KEY or "
+                                    "--license-url URL (or a backend licence)")
+            self._ring = await self._get_ring()
+        kid = protection.default_kid or next(iter(self._ring.kids), None)
+        if kid is None:
+            raise PlaybackError("the licence holds no key")
+        return self._ring.key_for(kid), None
+
+    async def _aes_key(self, uri: str) -> bytes:
+        key = self._aes.get(uri)
+        if key is None:
+            key = data_uri_bytes(uri) if uri.lower().startswith("data:") else await self._fetch_key(uri)
+            if len(key) != 16:
+                raise DecryptionFailed(f"the AES-128 key at {uri.split('?', 1)[0]} has {len(key)} bytes, not 16")
+            self._aes[uri] = key
+        return key
+
+    def clear(self) -> None:
+        self._aes.clear()

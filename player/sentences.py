@@ -1,0 +1,46 @@
+"""The one table from engine and backend errors to sentences a person can act on (STYLE.md #8).
+
+The app (``ui/app/errors.py``), ``reelbox`` (``ui/cli.py``) and ``reelbox download(s)``
+(``downloads/cli.py``) all read it, so a failure reads the same in a window and in a terminal.
+"""
+from __future__ import annotations
+
+from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
+from player.errors import AllCdnsFailed, FetchError, ManifestError, PlaybackError, PlayerError
+
+_CODES = {
+    "not_entitled": "Your plan does not include this title. Choose another title or upgrade your plan.",
+    "too_many_streams": "Too many screens are playing on this account. Stop playback on another device and try again.",
+    "plan_resolution": "Your plan does not allow this quality. Choose a lower quality in the player.",
+}
+_STATUS = {
+    404: "This title is no longer available. Go back and choose another one.",
+    429: "Too many attempts. Wait a minute and try again.",
+}
+_CLASSES: tuple[tuple[type[BaseException], str], ...] = (
+    (BadAddress, "The backend address is not valid. Give it as http://host:port or http://host:port/api/v1."),
+    (BackendUnreachable, "The Reelbox service cannot be reached. Check the backend address and your network, then try again."),
+    (BadResponse, "The Reelbox service sent an answer this version cannot read. Check that the backend address "
+                  "points at a Reelbox backend, then try again."),
+    (SignInRequired, "Your sign-in was not accepted. Check your e-mail and password and sign in again."),
+    (BackendError, "The Reelbox service refused the request. Try again in a moment."),
+    (AllCdnsFailed, "The video servers are not answering. Check your network and press Play again."),
+    (FetchError, "Part of the video could not be downloaded. Check your network and press Play again."),
+    (ManifestError, "This title's stream could not be read. Try another title, and report this one if it keeps failing."),
+    (PlaybackError, "The video could not be played. Press Play to try again, or choose another title."),
+    (PlayerError, "Playback stopped because of an error. Press Play to try again."),
+    (OSError, "A file or network operation failed. Check free disk space and your network, then try again."),
+)
+
+
+def sentence(exc: BaseException) -> str | None:
+    """The sentence for an engine, backend or OS error; None for anything else (the caller decides)."""
+    if isinstance(exc, BackendError) and not isinstance(exc, SignInRequired):
+        if exc.code in _CODES:
+            return _CODES[exc.code]
+        if exc.status in _STATUS:
+            return _STATUS[exc.status]
+    for cls, text in _CLASSES:
+        if isinstance(exc, cls):
+            return text
+    return None

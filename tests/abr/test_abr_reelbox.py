@@ -1,0 +1,86 @@
+"""The default algorithm's three round-two behaviours: a fast, safe startup; abandonment that does not
+oscillate; a reserve sized by the link rather than by the buffer."""
+from __future__ import annotations
+
+import pytest
+
+from abr.ladder import NETFLIX10_KBPS, Ladder
+from abr.reelbox import Reelbox
+from abr.simulator import SimConfig, simulate
+from abr.state import AbrState, DownloadResult, Sample
+from abr.traces import Period, Trace
+
+LADDER = Ladder.constant(NETFLIX10_KBPS, segment_duration_s=4.0, segments=60)
+
+
+def steady(kbps: float) -> Trace:
+    return Trace(name="steady", periods=(Period(duration_s=1000.0, kbps=kbps, latency_s=0.08),))
+
+
+@pytest.mark.parametrize("kbps", [700.0, 1000.0, 2000.0, 3000.0, 5000.0, 8000.0])
+@pytest.mark.parametrize("buffer_s", [10.0, 25.0, 60.0])
+def test_steady_link_reaches_the_sustainable_rung_after_one_segment(kbps: float, buffer_s: float) -> None:
+    """On a steady link at most the first (forced lowest) segment plays below the sustainable rung,
+    and the climb costs no stall."""
+    res = simulate(Reelbox(), steady(kbps), LADDER, SimConfig(buffer_capacity_s=buffer_s))
+    assert res.startup_below_s <= 4.0, res.rungs[:6]
+    assert res.stall_s == 0.0
+
+
+def test_brief_dips_do_not_make_the_rung_oscillate() -> None:
+    """8 Mbit/s with a 1.5 s dip to 300 kbit/s every 20 s: with a 25 s buffer the dips pass without a
+    single abandonment or down-switch; with a 10 s buffer there is no V-shaped drop of three or more
+    rungs for one segment and straight back (round one's ``9,9,0,9``)."""
+    periods: list[Period] = []
+    for _ in range(40):
+        periods += [Period(duration_s=18.5, kbps=8000.0, latency_s=0.04), Period(duration_s=1.5, kbps=300.0, latency_s=0.04)]
+    dips = Trace(name="dips", periods=tuple(periods))
+    calm = simulate(Reelbox(), dips, LADDER, SimConfig(buffer_capacity_s=25.0))
+    assert calm.abandons == 0 and set(calm.rungs[1:]) == {9}
+    res = simulate(Reelbox(), dips, LADDER, SimConfig(buffer_capacity_s=10.0))
+    r = res.rungs
+    v_shapes = [i for i in range(1, len(r) - 1) if r[i - 1] - r[i] >= 3 and r[i + 1] - r[i] >= 3]
+    assert v_shapes == [] and res.stall_s == 0.0
+    assert res.avg_bitrate_kbps > 3000.0
+
+
+def state_with(history: tuple[Sample, ...], *, capacity: float = 25.0, buffer_s: float = 10.0) -> AbrState:
+    kbps = sum(s.bits for s in history) / sum(s.seconds for s in history) / 1000.0
+    return AbrState(buffer_s=buffer_s, buffer_capacity_s=capacity, segment_duration_s=4.0,
+                    bitrates_kbps=NETFLIX10_KBPS, throughput_kbps=kbps, latency_s=0.08, history=history, last_rung=9,
+                    segment_index=len(history), segments_total=150)
+
+
+def test_an_abandoned_transfer_is_a_sample_and_closes_the_rung_for_a_while() -> None:
+    """The partial transfer pulls the prediction down as one more transfer in the window (weighted by
+    its time, not a cap), and the rung abandoned stays closed for ``hold`` completed downloads, then
+    opens again."""
+    fast = tuple(Sample(bits=23.2e6, seconds=2.9, latency_s=0.08) for _ in range(5))
+    algo = Reelbox(hold=2)
+    st = state_with(fast)
+    before = algo.predict(st)
+    algo.on_download(st, DownloadResult(rung=9, bits=1e6, seconds=2.08, latency_s=0.08, abandoned=True, abandon_to=2,
+                                        buffer_s=4.0))
+    assert before is not None
+    after = algo.predict(st)
+    assert after == pytest.approx((5 * 23.2e6 + 1e6) / (5 * 2.9 + 2.0) / 1000.0)
+    assert after < before
+    rungs = []
+    for k in range(3):
+        st = state_with(fast + (Sample(bits=23.2e6, seconds=2.9, latency_s=0.08),) * k, buffer_s=20.0)
+        rungs.append(algo.choose(st).rung)
+        algo.on_download(st, DownloadResult(rung=rungs[-1], bits=8e6, seconds=1.0, latency_s=0.08, abandoned=False,
+                                            abandon_to=None, buffer_s=20.0))
+    assert max(rungs[:2]) <= 8
+    assert rungs[2] == 9
+
+
+def test_reserve_follows_the_link_not_the_buffer_size() -> None:
+    """With a 60 s buffer a steady link keeps a reserve far below 0.7 × capacity; a bursty link keeps
+    more than a steady one; a 10 s buffer keeps under its own room."""
+    algo = Reelbox()
+    steady_hist = tuple(Sample(bits=8e6, seconds=2.0, latency_s=0.08) for _ in range(8))
+    bursty_hist = tuple(Sample(bits=8e6, seconds=s, latency_s=0.08) for s in (0.5, 4.0, 1.0, 6.0, 0.8, 3.0, 0.6, 5.0))
+    assert algo.reserve_s(state_with(steady_hist, capacity=60.0)) < 0.3 * 56.0
+    assert algo.reserve_s(state_with(bursty_hist, capacity=60.0)) > algo.reserve_s(state_with(steady_hist, capacity=60.0))
+    assert algo.reserve_s(state_with(bursty_hist, capacity=10.0)) < 6.0

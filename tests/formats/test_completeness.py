@@ -1,0 +1,59 @@
+"""Truthful end: a play that stops short, loses a track or skips a segment is named, not reported complete."""
+from __future__ import annotations
+
+import pytest
+from player.completeness import IncompletePlay, TrackPlayed, check_complete, shortfalls, timeline_parts
+from player.manifest import Presentation, parse_dash, parse_media, presentation_from_media
+
+VIDEO = TrackPlayed(kind="video", codec="h264", language=None, fed_until_s=8.0)
+AUDIO = TrackPlayed(kind="audio", codec="aac", language="en", fed_until_s=8.0)
+
+
+MPD_URL = "https://cdn.example.test/title/manifest.mpd"
+MEDIA_URL = "https://cdn.example.test/title/index.m3u8"
+_PERIOD = """<Period id="{id}" start="{start}"><AdaptationSet contentType="video" mimeType="video/mp4">
+<Representation id="v" bandwidth="500000" codecs="avc1.64001e" width="640" height="360">
+<SegmentTemplate media="{id}-$Number$.m4s" initialization="{id}-init.mp4" duration="2" timescale="1"/>
+</Representation></AdaptationSet></Period>"""
+
+
+def _two_periods() -> Presentation:
+    body = _PERIOD.format(id="main", start="PT0S") + _PERIOD.format(id="credits", start="PT4S")
+    return parse_dash(f'<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT8S">'
+                      f'{body}</MPD>', MPD_URL)
+
+
+def test_a_whole_play_has_no_shortfall() -> None:
+    """Reached the end within half a segment, both tracks fed to the end, nothing skipped: complete."""
+    assert shortfalls(end_s=8.0, reached_s=7.2, segment_s=2.0, tracks=[VIDEO, AUDIO], skipped=[]) == []
+    check_complete([])
+
+
+def test_a_play_cut_after_the_first_period_names_the_period_lost() -> None:
+    """Stopped at 4 s of a two-Period title: the second Period is named, and IncompletePlay raised."""
+    parts = timeline_parts(_two_periods())
+    assert [p.name for p in parts] == ["period 'main'", "period 'credits'"]
+    lost = shortfalls(end_s=8.0, reached_s=4.0, segment_s=2.0, tracks=[VIDEO], skipped=[], parts=parts)
+    assert lost == ["stopped at 4.0 s of 8.0 s: period 'credits' (4.0–8.0 s) not played"]
+    with pytest.raises(IncompletePlay, match="period 'credits'"):
+        check_complete(lost)
+
+
+def test_discontinuity_parts_and_skipped_gaps_are_named() -> None:
+    """HLS: the parts between discontinuities are named; a gap segment is listed as skipped."""
+    text = ("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\na.ts\n#EXT-X-GAP\n#EXTINF:2,\nb.ts\n"
+            "#EXT-X-DISCONTINUITY\n#EXTINF:2,\nc.ts\n#EXTINF:2,\nd.ts\n#EXT-X-ENDLIST\n")
+    presentation = presentation_from_media(parse_media(text, MEDIA_URL))
+    parts = timeline_parts(presentation)
+    assert [(p.name, p.start_s, p.end_s) for p in parts] == [("discontinuity part 0", 0.0, 4.0),
+                                                            ("discontinuity part 1", 4.0, 8.0)]
+    gap = presentation.renditions()[0].segments[1]
+    lost = shortfalls(end_s=8.0, reached_s=8.0, segment_s=2.0, tracks=[VIDEO], skipped=[gap], parts=parts)
+    assert lost == ["segment 2.0–4.0 s skipped (EXT-X-GAP)"]
+
+
+def test_a_track_lost_midway_is_named() -> None:
+    """Audio that stops at 3 s of 8 s is lost even when the video played to the end."""
+    audio = TrackPlayed(kind="audio", codec="aac", language="en", fed_until_s=3.0)
+    assert shortfalls(end_s=8.0, reached_s=8.0, segment_s=2.0, tracks=[VIDEO, audio], skipped=[]) == [
+        "audio track (aac) ended at 3.0 s"]
