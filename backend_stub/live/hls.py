@@ -24,8 +24,9 @@ def iso_time(epoch: float) -> str:
 
 
 def media_playlist(stem: str, segments: list[Segment], settings: LiveSettings, *, epoch: int,
-                   discontinuity_sequence: int = 0) -> str:
-    """The media playlist of one rendition (``segments`` oldest first, the last possibly in progress)."""
+                   discontinuity_sequence: int = 0, key_line: str | None = None) -> str:
+    """The media playlist of one rendition (``segments`` oldest first, the last possibly in progress);
+    ``key_line`` is the ``EXT-X-KEY`` of a protected channel."""
     s = settings
     lines = [
         "#EXTM3U",
@@ -37,6 +38,7 @@ def media_playlist(stem: str, segments: list[Segment], settings: LiveSettings, *
         f"#EXT-X-MEDIA-SEQUENCE:{segments[0].number if segments else 0}",
         f"#EXT-X-DISCONTINUITY-SEQUENCE:{discontinuity_sequence}",
         f'#EXT-X-MAP:URI="{stem}/init.mp4"',
+        *([key_line] if key_line else []),
     ]
     parts_from = len(segments) - 3  # the in-progress segment and the two before it keep their parts
     for i, seg in enumerate(segments):
