@@ -40,7 +40,11 @@ def number_template(s: LiveSettings) -> str:
 
 
 def timeline_template(segments: list[Segment], timescale: int) -> str:
-    """``$Number$`` + ``SegmentTimeline`` over the complete ``segments`` (runs of equal durations as ``@r``)."""
+    """``$Number$`` + ``SegmentTimeline`` over the complete ``segments`` (runs of equal durations as ``@r``).
+
+    Numbers in a timeline are implicit (one per S, §5.3.9.6.3): the gap segments of an encoder restart
+    stay listed (their requests get 404, as DASH has no gap signal) so the numbers after them are right.
+    """
     done = [seg for seg in segments if seg.complete]
     first = done[0].number if done else 0
     runs: list[list[int]] = []  # [t, d, r]

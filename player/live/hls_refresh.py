@@ -50,7 +50,7 @@ class HlsRefresher:
         info = parse_live(data, self.url)
         added = self.index.merge(playlist.segments)
         if info.pdt_anchor is not None:
-            mine = self.index.timeline_s(0, info.pdt_anchor[0], playlist.segments)
+            mine = self.index.timeline_s(info.pdt_anchor[0], playlist.segments)
             if mine is not None:
                 self.index.anchor(mine, info.pdt_anchor[1])
         self._changed = self.info is None or (info.next_msn, len(info.parts)) != (self.info.next_msn, len(self.info.parts))

@@ -44,13 +44,18 @@ class LiveIndex:
             added += 1
         return added
 
-    def timeline_s(self, number: int, playlist_time_s: float, refs: Sequence[SegmentRef]) -> float | None:
-        """Our time for ``playlist_time_s`` of a reload whose segments are ``refs`` (matched by number)."""
+    def timeline_s(self, playlist_time_s: float, refs: Sequence[SegmentRef]) -> float | None:
+        """Our time for ``playlist_time_s`` of a reload whose segments are ``refs`` (matched by number).
+
+        Measured from the reload's segment that holds that time, so a gap in numbering before it
+        (segments an encoder restart never made) is counted as our timeline counts it.
+        """
+        holder = None
         for ref in refs:
-            mine = self.by_number(ref.number)
-            if mine is not None:
-                return mine.start_s + (playlist_time_s - ref.start_s)
-        return None
+            if ref.start_s <= playlist_time_s + 1e-6:
+                holder = ref
+        mine = self.by_number(holder.number) if holder is not None else None
+        return None if mine is None or holder is None else mine.start_s + (playlist_time_s - holder.start_s)
 
     def anchor(self, timeline_s: float, epoch_s: float) -> None:
         """Tie the timeline to the server clock: ``timeline_s`` was shown at ``epoch_s`` (a PDT)."""
