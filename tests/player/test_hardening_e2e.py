@@ -7,8 +7,8 @@ import pytest
 
 from backend_stub.edge.faults import FaultConfig
 from backend_stub.server import Backend
-from player.backend_client import BackendClient
-from player.session import PlaybackSession, SessionOptions
+from player.backend import BackendClient
+from player.playback import PlaybackSession, SessionOptions
 
 CLEAR, LOCKED = "engine-clear", "engine-locked"  # built by the engine_library fixture (conftest.py)
 
