@@ -57,6 +57,12 @@ class LiveIndex:
         mine = self.by_number(holder.number) if holder is not None else None
         return None if mine is None or holder is None else mine.start_s + (playlist_time_s - holder.start_s)
 
+    def shift(self, delta_s: float) -> None:
+        """Move every segment (and the clock anchor) by ``delta_s``: aligning to another rendition."""
+        self.segments = [replace(s, start_s=s.start_s + delta_s) for s in self.segments]
+        if self._epoch_offset is not None:
+            self._epoch_offset -= delta_s
+
     def anchor(self, timeline_s: float, epoch_s: float) -> None:
         """Tie the timeline to the server clock: ``timeline_s`` was shown at ``epoch_s`` (a PDT)."""
         self._epoch_offset = epoch_s - timeline_s
