@@ -53,9 +53,6 @@ class LiveService:
             channel.stop()
         self._list(False)
 
-    def channel(self, title_id: str) -> LiveChannel | None:
-        return next((c for c in self.channels if c.settings.title_id == title_id), None)
-
     def _list(self, present: bool) -> None:
         if not self.channels:
             return

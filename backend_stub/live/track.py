@@ -142,11 +142,6 @@ class TrackWriter:
         with self._lock:
             return list(self.segments)
 
-    def in_progress(self) -> int | None:
-        """The number of the segment being written, if any."""
-        last = self.segments[-1] if self.segments else None
-        return last.number if last is not None and not last.complete else None
-
     # ------------------------------------------------------------------ files
     def _tmp(self, number: int) -> Path:
         return self.root / (segment_path(self.stem, number) + ".tmp")

@@ -71,18 +71,7 @@ class LiveIndex:
         """Server epoch of media at ``timeline_s`` (its program date-time), when known."""
         return None if self._epoch_offset is None else self._epoch_offset + timeline_s
 
-    def timeline_at(self, epoch_s: float) -> float | None:
-        return None if self._epoch_offset is None else epoch_s - self._epoch_offset
-
     def by_number(self, number: int) -> SegmentRef | None:
         numbers = [s.number for s in self.segments]
         i = bisect.bisect_left(numbers, number)
         return self.segments[i] if i < len(numbers) and numbers[i] == number else None
-
-    def index_at(self, time_s: float) -> int | None:
-        """Index of the segment holding ``time_s`` (the next one in a gap); None past the newest."""
-        starts = [s.start_s for s in self.segments]
-        i = max(0, bisect.bisect_right(starts, time_s) - 1)
-        while i < len(self.segments) and self.segments[i].end_s <= time_s:
-            i += 1
-        return i if i < len(self.segments) else None

@@ -274,8 +274,18 @@ class PlaybackSession:
             raise PlaybackError("seek before the session started")
         duration = self.presentation.duration_s if self.presentation else None
         position_s = max(0.0, min(position_s, (duration or position_s) - 0.5))
+        if self.live is not None:  # timeshift: inside the DVR window, and no catching up until go_live()
+            window = self.live.follower.window()
+            position_s = window.clamp(position_s, 2.0)
+            if position_s < window.edge_s - self.live.controller.policy.target_s - 1.0:
+                self.live.controller.seek_back()
         self.qoe.tell(Seeked(at=self.clock.now(), from_s=self.position(), to_s=position_s))
         await self.fetching.seek(position_s)
+
+    async def go_live(self) -> None:
+        """Back to the live edge (minus the target latency) after a timeshift."""
+        if self.live is not None:
+            await self.seek(self.live.controller.go_live(self.live.follower.window()))
 
     def stats(self) -> dict[str, Any]:
         """What a stats overlay shows ("stats for nerds"): rendition, bitrate, buffer, estimate, CDN, drops."""
