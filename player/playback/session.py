@@ -166,6 +166,7 @@ class PlaybackSession:
         assert self.pool is not None, "live needs the network"
         self.live = await open_live(opened.presentation, self.manifest_urls, self.pool.fetch, self.clock,
                                     low_latency=self.options.low_latency)
+        self.live.opened_at = self.qoe.opened_at  # latency samples on the report's time axis
         start_s = self.live.start_s
         if self.options.until_s is not None:
             self.options.until_s = self.playhead.until_s = start_s + self.options.until_s

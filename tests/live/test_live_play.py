@@ -87,3 +87,28 @@ def test_outside_ffmpeg_hls_sliding_window_plays(tmp_path: Path) -> None:
         server.server_close()
     assert r["live"] is True and r["errors"] == [] and float(r["played_s"]) >= PLAY_S - 1  # type: ignore[arg-type]
     assert r["latency_s"] == [] and r["latency_target_s"] == 6.0  # no program date-time: no latency to report
+
+
+def test_an_edge_dies_mid_live_and_play_continues(backend: Backend, tmp_path: Path) -> None:
+    """Edge 0 goes down 4 s into an LL-HLS play: playlists and segments fail over to edge 1, no error."""
+    import threading
+    import time
+
+    from backend_stub.edge.faults import FaultConfig
+
+    edge0 = backend.edges[0]
+    result: dict[str, dict[str, object]] = {}
+    player = threading.Thread(target=lambda: result.setdefault("r", play(
+        tmp_path, "live", "--backend", backend.api_url, "--format", "hls", "--live", "low")))
+    player.start()
+    try:
+        time.sleep(4.0)
+        edge0.set_faults(FaultConfig(down=True))
+        player.join(timeout=90)
+    finally:
+        edge0.set_faults(FaultConfig())
+    r = result["r"]
+    assert r["errors"] == [] and float(r["played_s"]) >= PLAY_S - 1  # type: ignore[arg-type]
+    assert int(r["cdn_failovers"]) >= 1  # type: ignore[call-overload]
+    cdns = {s["cdn"] for s in r["segments"] if float(s["at_s"]) > 6.0}  # type: ignore[union-attr, index, arg-type]
+    assert cdns == {1}
