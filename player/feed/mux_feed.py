@@ -31,8 +31,12 @@ class MuxFeed:
         if self._finished:  # everything arrived before libmpv did (offline, tiny titles)
             output.end_of_stream()
 
-    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str) -> None:
-        self.remuxer.add_segment(kind, init, data, key=key, rendition_id=rendition_id)
+    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
+            placed: tuple[float, int] | None = None) -> None:
+        """``placed``: (start, timeline id) to move the segment's timestamps to (live; see ``remux.Timeline``)."""
+        start_s, timeline = placed if placed is not None else (None, 0)
+        self.remuxer.add_segment(kind, init, data, key=key, rendition_id=rendition_id, start_s=start_s,
+                                 timeline=timeline)
         self._drain()
 
     def finish(self) -> None:

@@ -61,8 +61,6 @@ async def open_online(
     closers = (pool.aclose, transport.aclose)
     try:
         presentation = await load_presentation_multi(list(manifest_urls), pool.fetch)
-        if presentation.is_live:
-            raise PlaybackError("live presentations parse but are not played yet")
     except BaseException:
         for close in closers:
             await close()

@@ -22,6 +22,7 @@ from player.feed.errors import playback_failure
 from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
 from player.feed.mux_feed import MuxFeed
+from player.live.playback import LivePlayback
 from player.manifest import Presentation
 from player.net import CdnPool, MonotonicClock
 from player.net.clock import Clock
@@ -63,6 +64,7 @@ class PlaybackSession:
         self.output: MpvOutput | None = None
         self.feed: MuxFeed | None = None
         self.fetching: Fetching | None = None
+        self.live: LivePlayback | None = None  # a live presentation's follower and latency control
         self.paused = False
         self.started = asyncio.Event()  # set once libmpv and the scheduler run (controls work from then on)
         self._events: asyncio.Queue[FeedEvent] = asyncio.Queue()
@@ -95,12 +97,15 @@ class PlaybackSession:
             self.playhead.start_s = start_s
             start_at.set_result(start_s)
             opened = self.opened = await self._open(tls)
+            if opened.presentation.is_live:
+                start_s = await self._open_live(opened)
             self.presentation = opened.presentation
             audio = pick_audio(opened.presentation, self.options.audio_language)
             feed = self.feed = MuxFeed(("video", "audio") if audio else ("video",))
             self.fetching = Fetching(  # the first requests go out while libmpv is still being built
                 opened=opened, feed=feed, playhead=self.playhead, options=self.options, clock=self.clock,
                 qoe=self.qoe, max_height=self.playback.max_height if self.playback else None, on_failure=self._failed,
+                live=self.live.follower if self.live else None,
             )
             output, generation = await making_output
             self.output = output
@@ -114,6 +119,9 @@ class PlaybackSession:
             self._spawn(self._consume_events())
             if self.backend is not None and self.playback is not None:
                 self._spawn(keep_alive(self.backend, self.playback.session_id, self.clock, self._failed))
+            if self.live is not None:
+                self._spawn(self.live.run(position=self.position, buffer=self._buffer_s, playing=self._playing,
+                                          set_rate=lambda rate: output.set_property("speed", rate), seek=self.seek))
             self.started.set()
             await self._done.wait()
             if self._failure is not None:
@@ -136,6 +144,8 @@ class PlaybackSession:
             self.target, fmt=self.options.fmt, device_id=self.options.device_id
         )
         self.manifest_urls = self.playback.manifests
+        if self.playback.dash_ll and self.options.fmt == "dash" and self.options.low_latency is not False:
+            self.manifest_urls = self.playback.dash_ll  # a live title: chunked LL-DASH unless asked not to
 
     async def _open(self, tls: asyncio.Future[Any]) -> Opened:
         if self._offline is not None:
@@ -145,6 +155,26 @@ class PlaybackSession:
             playback=self.playback, backend=self.backend, qoe=self.qoe,
         )
         return opened
+
+    async def _open_live(self, opened: Opened) -> float:
+        """Follow the live presentation; returns where to start. ``--until`` counts from that start."""
+        from player.live.playback import open_live
+
+        assert self.pool is not None, "live needs the network"
+        self.live = await open_live(opened.presentation, self.manifest_urls, self.pool.fetch, self.clock,
+                                    low_latency=self.options.low_latency)
+        self.live.opened_at = self.qoe.opened_at  # latency samples on the report's time axis
+        start_s = self.live.start_s
+        if self.options.until_s is not None:
+            self.options.until_s = self.playhead.until_s = start_s + self.options.until_s
+        self.playhead.start_s = start_s
+        return start_s
+
+    def _buffer_s(self) -> float:
+        return self.scheduler.buffer_s() if self.scheduler is not None else 0.0
+
+    def _playing(self) -> bool:
+        return not self.paused and self.playhead.first_frame_position_s is not None
 
     # -- events -------------------------------------------------------------------------------
 
@@ -214,8 +244,18 @@ class PlaybackSession:
             raise PlaybackError("seek before the session started")
         duration = self.presentation.duration_s if self.presentation else None
         position_s = max(0.0, min(position_s, (duration or position_s) - 0.5))
+        if self.live is not None:  # timeshift: inside the DVR window, and no catching up until go_live()
+            window = self.live.follower.window()
+            position_s = window.clamp(position_s, 2.0)
+            if position_s < window.edge_s - self.live.controller.policy.target_s - 1.0:
+                self.live.controller.seek_back()
         self.qoe.tell(Seeked(at=self.clock.now(), from_s=self.position(), to_s=position_s))
         await self.fetching.seek(position_s)
+
+    async def go_live(self) -> None:
+        """Back to the live edge (minus the target latency) after a timeshift."""
+        if self.live is not None:
+            await self.seek(self.live.controller.go_live(self.live.follower.window()))
 
     def stats(self) -> dict[str, Any]:
         """What a stats overlay shows ("stats for nerds"): rendition, bitrate, buffer, estimate, CDN, drops."""
@@ -238,6 +278,8 @@ class PlaybackSession:
         if self.output is None:
             with contextlib.suppress(BaseException):
                 (await making_output)[0].close()
+        if self.live is not None:
+            await self.live.follower.aclose()
         if self.opened is not None:
             await self.opened.aclose()
         if self.output is not None:
@@ -248,7 +290,10 @@ class PlaybackSession:
 
     def report(self) -> dict[str, Any]:
         """The QoE report as front ends write it (DESIGN.md contract): the typed report, serialised."""
-        return self.qoe_report().to_json()
+        report = self.qoe_report().to_json()
+        if self.live is not None:
+            report.update(self.live.report())
+        return report
 
     def qoe_report(self) -> QoeReport:
         scheduler = self.scheduler

@@ -4,6 +4,7 @@ A failed fetch is tried again (patiently) until ``give_up.py`` says otherwise.""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from player.errors import FetchError
 from player.manifest import Rendition, SegmentRef
@@ -23,18 +24,26 @@ class AudioLoop:
     def __init__(
         self, *, rendition: Rendition, timeline: Timeline, feed: SegmentFeed, source: SegmentSource,
         gate: FirstFrameGate, until_s: float | None, lead_s: float, first_frame_needs: int, clock: Clock,
+        grow: Callable[[], Awaitable[Rendition | None]] | None = None,
     ) -> None:
         self.rendition, self.timeline, self.feed, self.source, self.gate = rendition, timeline, feed, source, gate
         self.clock = clock
         self.until_s = until_s
         self.lead_s = lead_s  # how far audio may run ahead of the video fed so far (one segment)
         self.first_frame_needs = first_frame_needs
+        self.grow = grow  # live: waits for more segments and returns the grown rendition
 
     async def run(self) -> None:
-        segments = self.rendition.segments
         start = index_at(self.rendition, self.timeline.start_s)
         video = self.timeline.video
-        for index in range(start, end_index(segments, self.until_s)):
+        index = start
+        while True:
+            segments = self.rendition.segments
+            if index >= end_index(segments, self.until_s):
+                if self.grow is None or video.done or (self.until_s is not None and segments and segments[-1].end_s >= self.until_s):
+                    break
+                self.rendition = await self.grow() or self.rendition
+                continue
             ref = segments[index]
             if index >= start + self.first_frame_needs:
                 await self.gate.hold()
@@ -44,6 +53,7 @@ class AudioLoop:
             init, fetched = await self._fetch(ref, buffer_at_request)
             await self.feed.deliver("audio", self.rendition, init, ref, fetched, index, buffer_at_request,
                                     self.timeline.audio)
+            index += 1
         self.timeline.audio.done = True
 
     async def _fetch(self, ref: SegmentRef, buffer_at_request: float) -> tuple[bytes, Fetched]:

@@ -20,10 +20,14 @@ from player.source import Fetched, SegmentSource
 InitCache = dict[tuple[str, str], bytes]
 
 
+LIVE_TIMELINES = 1 << 20  # remuxer timeline ids for live media: each is placed by its first segment
+
+
 class FeedSink(Protocol):
     """Where fetched segments go (the remuxer feeding libmpv, or a recorder in tests)."""
 
-    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str) -> None: ...
+    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
+            placed: tuple[float, int] | None = None) -> None: ...
 
     def finish(self) -> None: ...
 
@@ -33,8 +37,9 @@ class SegmentFeed:
 
     def __init__(
         self, *, source: SegmentSource, sink: FeedSink, qoe: QoeTracker, clock: Clock, abr: AbrSession,
-        top_kbps: float, keys: Callable[[], Awaitable[KeyRing]] | None, init_cache: InitCache,
+        top_kbps: float, keys: Callable[[], Awaitable[KeyRing]] | None, init_cache: InitCache, live: bool = False,
     ) -> None:
+        self.live = live  # live: media is placed at the manifest's times (its own timestamps are arbitrary)
         self.source = source
         self.sink = sink
         self.qoe = qoe
@@ -78,7 +83,11 @@ class SegmentFeed:
     ) -> None:
         """Hand one segment to the sink, move the track's progress on, record it for the report."""
         key = await self.key_for(rendition)
-        self.sink.add(kind, init, fetched.body, key=key, rendition_id=rendition.id)
+        if self.live:
+            self.sink.add(kind, init, fetched.body, key=key, rendition_id=rendition.id,
+                          placed=(ref.start_s, LIVE_TIMELINES + ref.timeline))
+        else:
+            self.sink.add(kind, init, fetched.body, key=key, rendition_id=rendition.id)
         progress.added_until_s = ref.start_s + ref.duration_s
         self.qoe.failover(fetched.failovers)
         estimate = self.abr.tracker.throughput_kbps if kind == "video" else None

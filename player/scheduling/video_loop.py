@@ -19,6 +19,7 @@ link rebuffers instead of ending the session; a segment is given up only as ``gi
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from abr.session import AbrSession
@@ -57,6 +58,7 @@ class VideoLoop:
         self, *, ladder: Ladder, abr: AbrSession, timeline: Timeline, feed: SegmentFeed, source: SegmentSource,
         clock: Clock, qoe: QoeTracker, gate: FirstFrameGate, capacity_s: float, until_s: float | None,
         start_index: int, first_frame_needs: int, pinned: int | None,
+        grow: Callable[[], Awaitable[Ladder]] | None = None,
     ) -> None:
         self.ladder, self.abr, self.timeline, self.feed = ladder, abr, timeline, feed
         self.source, self.clock, self.qoe, self.gate = source, clock, qoe, gate
@@ -64,10 +66,17 @@ class VideoLoop:
         self.start_index, self.first_frame_needs = start_index, first_frame_needs
         self.pinned = pinned  # QA / the viewer: a fixed rung (index into the ladder), None for ABR
         self.current_rung: int | None = None
+        self.grow = grow  # live: waits for more segments and returns the grown ladder
 
     async def run(self) -> None:
-        segments = self.ladder.timeline
-        for index in range(self.start_index, end_index(segments, self.until_s)):
+        index = self.start_index
+        while True:
+            segments = self.ladder.timeline
+            if index >= end_index(segments, self.until_s):
+                if self.grow is None or (self.until_s is not None and segments and segments[-1].end_s >= self.until_s):
+                    break
+                self.ladder = await self.grow()
+                continue
             if index >= self.start_index + self.first_frame_needs:
                 await self.gate.hold()
             await self._wait_for_room(segments[index].duration_s)
@@ -76,6 +85,7 @@ class VideoLoop:
                                     got.buffer_at_request, self.timeline.video)
             self.current_rung = got.rung
             self.timeline.video_advanced()
+            index += 1
         self.timeline.video_advanced(done=True)
 
     async def _segment(self, index: int) -> _Got:
