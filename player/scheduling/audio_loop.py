@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from player.errors import FetchError
 from player.manifest import Rendition
 from player.net import ObjectType
 from player.scheduling.ladder import end_index, index_at
@@ -36,11 +37,18 @@ class AudioLoop:
             while not video.done and ref.start_s >= self.timeline.video_reached_s() + self.lead_s:
                 await self.timeline.wait_video()
             buffer_at_request = self.timeline.buffer_s()
-            init, fetched = await asyncio.gather(
-                self.feed.init(self.rendition, "audio"),
-                self.source.fetch(self.rendition, ref, kind="audio",
-                                  cmcd=self.feed.cmcd(self.rendition, ref, ObjectType.AUDIO, buffer_at_request)),
-            )
+            if ref.gap:
+                self.feed.skip(ref, self.timeline.audio, "EXT-X-GAP")
+                continue
+            try:
+                init, fetched = await asyncio.gather(
+                    self.feed.init(self.rendition, "audio", ref),
+                    self.source.fetch(self.rendition, ref, kind="audio",
+                                      cmcd=self.feed.cmcd(self.rendition, ref, ObjectType.AUDIO, buffer_at_request)),
+                )
+            except FetchError as exc:  # no CDN delivered it: skipped and reported, the rest still plays
+                self.feed.skip(ref, self.timeline.audio, f"{type(exc).__name__}: {exc}")
+                continue
             await self.feed.deliver("audio", self.rendition, init, ref, fetched, index, buffer_at_request,
                                     self.timeline.audio)
         self.timeline.audio.done = True

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from abr.session import AbrSession
 from abr.state import Algorithm
 from drm_client import KeyRing
-from player.manifest import Presentation, Rendition
+from player.manifest import Presentation, Rendition, SegmentRef
 from player.net.clock import Clock
 from player.qoe import QoeTracker
 from player.scheduling.audio_loop import AudioLoop
@@ -117,6 +117,11 @@ class Scheduler:
     @property
     def emergency_downswitches(self) -> int:
         return self.video.emergency_downswitches
+
+    @property
+    def skipped(self) -> list[SegmentRef]:
+        """Segments not played: EXT-X-GAP, or delivered by no CDN (each also in the report's errors)."""
+        return self.feed.skipped
 
     @property
     def init_cache(self) -> InitCache:
