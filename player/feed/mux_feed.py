@@ -1,11 +1,12 @@
-"""The feed sink the scheduler writes to: CMAF segments → one MPEG-TS stream → libmpv."""
+"""The feed sink the scheduler writes to: segments of any kind → one MPEG-TS or Matroska stream → libmpv."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from player.errors import PlaybackError
 from player.feed.mpv_output import MpvOutput
-from player.feed.remux import TsRemuxer
+from player.feed.media_input import Aes128Key
+from player.feed.remux import Remuxer
 
 
 class MuxFeed:
@@ -18,7 +19,7 @@ class MuxFeed:
     def __init__(self, tracks: Sequence[str], output: MpvOutput | None = None) -> None:
         self.output = output
         self.tracks = tuple(tracks)
-        self.remuxer = TsRemuxer(tracks=self.tracks)
+        self.remuxer = Remuxer(tracks=self.tracks)
         self._held: list[bytes] = []
         self._finished = False
 
@@ -32,10 +33,9 @@ class MuxFeed:
             output.end_of_stream()
 
     def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
-            placed: tuple[float, int] | None = None) -> None:
-        """``placed``: (start, timeline id) to move the segment's timestamps to (live; see ``remux.Timeline``)."""
-        start_s, timeline = placed if placed is not None else (None, 0)
-        self.remuxer.add_segment(kind, init, data, key=key, rendition_id=rendition_id, start_s=start_s,
+            aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0) -> None:
+        """``start_s``/``timeline``: where the manifest puts the segment, and its timeline id (see ``remux.Timeline``)."""
+        self.remuxer.add_segment(kind, init, data, key=key, aes=aes, rendition_id=rendition_id, start_s=start_s,
                                  timeline=timeline)
         self._drain()
 
@@ -50,7 +50,7 @@ class MuxFeed:
         """A seek: a fresh remuxer and a fresh stream in libmpv, which will show ``at_s`` first; returns its generation."""
         if self.output is None:
             raise PlaybackError("restart before libmpv was attached to the feed")
-        self.remuxer = TsRemuxer(tracks=self.tracks)
+        self.remuxer = Remuxer(tracks=self.tracks)
         self._finished = False
         return self.output.restart(at_s)
 

@@ -37,6 +37,7 @@ class Playhead:
         self.notices: list[Notice] = []  # what the viewer should be told (e.g. playing without sound)
         self.done = False
         self.end_error: str | None = None  # libmpv's words when it ended the file with an error
+        self.reached_eof = False  # libmpv played the stream to its end (it showed all that was fed)
         self.end_video_output = False  # ... and the error is that no video output could open
 
     def restart(self, start_s: float, generation: int) -> None:
@@ -75,6 +76,7 @@ class Playhead:
                 self.end_video_output = event.video_output_failed
             if event.reason in ("eof", "error", "quit"):
                 self.done = True
+                self.reached_eof = event.reason == "eof"
 
     def _first_frame(self, event: FirstFrame) -> None:
         if event.generation != self.generation:

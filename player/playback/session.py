@@ -34,8 +34,10 @@ from player.playback.options import SessionOptions
 from player.playback.output_start import add_subtitles, build_output
 from player.playback.playhead import Playhead
 from player.playback.stats import session_stats
+from player.completeness import TrackPlayed, check_complete, shortfalls, tracks_json
+from player.outside_keys import parse_key_option
 from player.qoe import PauseChanged, QoeReport, QoeTracker, Seeked, SessionEnded, SessionStarted, build_report
-from player.scheduling import Scheduler, pick_audio
+from player.scheduling import Scheduler, main_kind, pick_audio
 from player.source import SegmentSource
 
 
@@ -50,6 +52,8 @@ class PlaybackSession:
         """Online: a catalog title with ``backend``, or ``manifest_urls``. Offline: ``source`` + ``presentation`` (+ ``keys``)."""
         self.target = target
         self.options = options or SessionOptions()
+        for value in self.options.keys:  # a malformed --key is named before any request
+            parse_key_option(value)
         self.backend = backend
         self.manifest_urls = tuple(manifest_urls)
         self.clock: Clock = clock or MonotonicClock()
@@ -70,6 +74,8 @@ class PlaybackSession:
         self._events: asyncio.Queue[FeedEvent] = asyncio.Queue()
         self._done = asyncio.Event()
         self._failure: BaseException | None = None
+        self._stopped = False
+        self.lost: list[str] | None = None  # what the play lost, once it ended by itself (issue 14)
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
@@ -101,7 +107,8 @@ class PlaybackSession:
                 start_s = await self._open_live(opened)
             self.presentation = opened.presentation
             audio = pick_audio(opened.presentation, self.options.audio_language)
-            feed = self.feed = MuxFeed(("video", "audio") if audio else ("video",))
+            kind = main_kind(opened.presentation)
+            feed = self.feed = MuxFeed((kind, "audio") if audio else (kind,))
             self.fetching = Fetching(  # the first requests go out while libmpv is still being built
                 opened=opened, feed=feed, playhead=self.playhead, options=self.options, clock=self.clock,
                 qoe=self.qoe, max_height=self.playback.max_height if self.playback else None, on_failure=self._failed,
@@ -128,6 +135,7 @@ class PlaybackSession:
                 raise self._failure
             if self.playhead.end_error:
                 raise playback_failure(self.playhead.end_error, video_output=self.playhead.end_video_output)
+            self._check_complete()
         except Exception as exc:
             self.qoe.error(type(exc).__name__, str(exc), self.clock.now())
             raise
@@ -236,6 +244,7 @@ class PlaybackSession:
             self.fetching.pin(rung)
 
     def stop(self) -> None:
+        self._stopped = True
         self._done.set()
 
     async def seek(self, position_s: float) -> None:
@@ -288,6 +297,35 @@ class PlaybackSession:
             with contextlib.suppress(Exception):
                 await self.backend.end_playback(self.playback.session_id)
 
+    def tracks_played(self) -> list[TrackPlayed]:
+        """Each track as it reached the feed: codec, language, how far it was fed."""
+        if self.feed is None:
+            return []
+        remuxer = self.feed.remuxer
+        audio = self.presentation.audio_tracks() if self.presentation else ()
+        language = next((t.language for t in audio if t.language == self.options.audio_language),
+                        audio[0].language if audio else None)
+        return [TrackPlayed(kind=kind, codec=fed.codec, language=language if kind == "audio" else None,
+                            fed_until_s=remuxer.added_until_s(kind) or 0.0) for kind, fed in remuxer.fed.items()]
+
+    def _check_complete(self) -> None:
+        """A play that ended by itself must have played everything, else a named IncompletePlay (issue 14):
+        stopped short of the end (beyond half a segment), a track lost midway, or segments skipped."""
+        scheduler, presentation = self.scheduler, self.presentation
+        if self._stopped or presentation is None or scheduler is None:
+            return
+        end_s = self.options.until_s or presentation.duration_s
+        if end_s is None:
+            return
+        tracks = self.tracks_played()
+        reached = self.playhead.last_position_s or self.playhead.start_s
+        if self.playhead.reached_eof and tracks:  # time-pos events are coalesced; eof means all fed was shown
+            reached = max(reached, min(t.fed_until_s for t in tracks))
+        self.lost = shortfalls(end_s=end_s, reached_s=reached, segment_s=scheduler.segment_duration_s,
+                               tracks=tracks, skipped=scheduler.skipped,
+                               parts=self.opened.parts if self.opened is not None else ())
+        check_complete(self.lost)
+
     def report(self) -> dict[str, Any]:
         """The QoE report as front ends write it (DESIGN.md contract): the typed report, serialised."""
         report = self.qoe_report().to_json()
@@ -302,4 +340,7 @@ class PlaybackSession:
             algorithm=scheduler.abr.algorithm.name if scheduler else None,
             pool_failovers=self.opened.failovers() if self.opened is not None and self.pool is not None else None,
             requests=self.opened.requests.records if self.opened is not None else (), notices=self.playhead.notices,
+            duration_s=self.presentation.duration_s if self.presentation else None,
+            complete=self.lost == [] if self.lost is not None else False,
+            tracks=tuple(tracks_json(self.tracks_played())),
         )

@@ -50,7 +50,16 @@ class AudioLoop:
             while not video.done and ref.start_s >= self.timeline.video_reached_s() + self.lead_s:
                 await self.timeline.wait_video()
             buffer_at_request = self.timeline.buffer_s()
-            init, fetched = await self._fetch(ref, buffer_at_request)
+            if ref.gap:
+                self.feed.skip(ref, self.timeline.audio, "EXT-X-GAP")
+                index += 1
+                continue
+            try:
+                init, fetched = await self._fetch(ref, buffer_at_request)
+            except FetchError as exc:  # retried until the buffer ran dry: skipped and reported, the rest still plays
+                self.feed.skip(ref, self.timeline.audio, f"{type(exc).__name__}: {exc}")
+                index += 1
+                continue
             await self.feed.deliver("audio", self.rendition, init, ref, fetched, index, buffer_at_request,
                                     self.timeline.audio)
             index += 1
@@ -61,7 +70,7 @@ class AudioLoop:
         while True:
             try:
                 init, fetched = await asyncio.gather(
-                    self.feed.init(self.rendition, "audio"),
+                    self.feed.init(self.rendition, "audio", ref),
                     self.source.fetch(self.rendition, ref, kind="audio", patient=failures > 0,
                                       cmcd=self.feed.cmcd(self.rendition, ref, ObjectType.AUDIO, buffer_at_request)),
                 )

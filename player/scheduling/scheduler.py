@@ -23,7 +23,7 @@ from typing import Protocol
 from abr.session import AbrSession
 from abr.state import Algorithm
 from drm_client import KeyRing
-from player.manifest import Presentation, Rendition
+from player.manifest import Presentation, Rendition, SegmentRef
 from player.net.clock import Clock
 from player.qoe import QoeTracker
 from player.scheduling.audio_loop import AudioLoop
@@ -127,6 +127,11 @@ class Scheduler:
     @property
     def current_rung(self) -> int | None:
         return self.video.current_rung
+
+    @property
+    def skipped(self) -> list[SegmentRef]:
+        """Segments not played: EXT-X-GAP, or delivered by no CDN (each also in the report's errors)."""
+        return self.feed.skipped
 
     @property
     def init_cache(self) -> InitCache:

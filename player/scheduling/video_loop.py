@@ -80,8 +80,17 @@ class VideoLoop:
             if index >= self.start_index + self.first_frame_needs:
                 await self.gate.hold()
             await self._wait_for_room(segments[index].duration_s)
-            got = await self._segment(index)
-            await self.feed.deliver("video", self.ladder[got.rung], got.init, got.ref, got.fetched, index,
+            if segments[index].gap:
+                self.feed.skip(segments[index], self.timeline.video, "EXT-X-GAP")
+                self.timeline.video_advanced()
+                continue
+            try:
+                got = await self._segment(index)
+            except FetchError as exc:  # every CDN, every retry: the segment is lost, the rest may still play
+                self.feed.skip(segments[index], self.timeline.video, f"{type(exc).__name__}: {exc}")
+                self.timeline.video_advanced()
+                continue
+            await self.feed.deliver(self.ladder.kind, self.ladder[got.rung], got.init, got.ref, got.fetched, index,
                                     got.buffer_at_request, self.timeline.video)
             self.current_rung = got.rung
             self.timeline.video_advanced()
@@ -126,9 +135,9 @@ class VideoLoop:
             ref = self.ladder.segment(rendition, index)
             buffer_at_request = self.timeline.buffer_s()
             flight = InFlight(self.clock) if self._may_abandon(rung) else None
-            init_task = asyncio.ensure_future(self.feed.init(rendition, "video"))
+            init_task = asyncio.ensure_future(self.feed.init(rendition, self.ladder.kind, ref))
             media_task = asyncio.ensure_future(self.source.fetch(
-                rendition, ref, kind="video", patient=patient, on_progress=flight,
+                rendition, ref, kind=self.ladder.kind, patient=patient, on_progress=flight,
                 cmcd=self.feed.cmcd(rendition, ref, ObjectType.VIDEO, buffer_at_request),
             ))
             abandoned: Abandoned | None = None
