@@ -38,7 +38,7 @@ from .events import (
 )
 from .mpv_log import AO_INIT_FAILED, LogWatch
 from .mpv_options import LAVF_DEFAULTS, build_settings
-from .start_phase import StartPhases, Step
+from .start_phase import StartPhases, Step, seekable
 from .stream_protocol import QueueProtocol
 from .subtitle_files import SubtitleFile, SubtitleFiles
 
@@ -123,6 +123,14 @@ class MpvOutput:
         The caller then pushes (remuxed, from a new remuxer) the segment containing ``at_s`` and on.
         """
         return self._load(at_s)
+
+    def seek_cached(self, at_s: float) -> int | None:
+        """Seek exactly inside libmpv's cache, no new stream; None when ``at_s`` is not cached there (then :meth:`restart`)."""
+        cache = None if self._phases.starting or not self._is_current() else self.property("demuxer-cache-state")
+        if not cache or not seekable(cache, at_s):
+            return None
+        self._mpv.command_async("seek", at_s, "absolute+exact")
+        return self._loads
 
     def push(self, data: bytes) -> None:
         """Append MPEG-TS bytes to the current stream (never blocks)."""
@@ -290,7 +298,7 @@ class MpvOutput:
             at = self._clock()
             if self._is_current():  # else: the previous file's restart, still queued when restart() replaced it
                 cache = self.property("demuxer-cache-state") if self._phases.starting else None
-                self._step(self._phases.restarted(cache), at)
+                self._step(self._phases.restarted(cache, self.property("time-pos")), at)
         elif eid == mpv.MpvEventID.END_FILE:
             data = event.data
             reason = _END_REASONS.get(data.reason, "unknown")

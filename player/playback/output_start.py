@@ -22,7 +22,9 @@ def build_output(
     start_at: concurrent.futures.Future[float],
 ) -> tuple[MpvOutput, int | None]:
     """Run in a worker thread: the output, and the generation of the file it opened (``None``: not opened)."""
-    output = MpvOutput(vo=options.vo, ao=options.ao, clock=clock, on_event=on_event, options=options.mpv_options)
+    # libmpv caches what we buffered (a seek inside it costs no fetch; Python holds little): same horizon
+    output = MpvOutput(vo=options.vo, ao=options.ao, clock=clock, on_event=on_event, options=options.mpv_options,
+                       readahead_s=options.buffer_capacity_s)
     if options.subtitle_language:
         return output, None
     try:
