@@ -144,7 +144,9 @@ class _NoUsableKeyring(DeviceKeyError):
 
 
 def _from_keyring(service: str, username: str, *, create: bool) -> DeviceKey:
-    import keyring  # here: ~13 MiB and 17 ms of imports that streaming, which never needs the device key, skips
+    # Imported here: finding the keyring's backend scans entry points (~0.2 s when none works), and a
+    # device whose record names the file fallback never needs it (the probe's verdict is that record).
+    import keyring
     import keyring.errors
 
     backend = keyring.get_keyring()

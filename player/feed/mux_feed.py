@@ -1,10 +1,12 @@
-"""The feed sink the scheduler writes to: CMAF segments → one MPEG-TS stream → libmpv."""
+"""The feed sink the scheduler writes to: segments of any kind → one MPEG-TS or Matroska stream → libmpv."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from player.errors import PlaybackError
 from player.feed.mpv_output import MpvOutput
-from player.feed.remux import TsRemuxer
+from player.feed.media_input import Aes128Key
+from player.feed.remux import Remuxer
 from player.feed.segment_reader import TS_CLOCK
 
 KEYFRAME_NUDGE_S = 0.001
@@ -29,7 +31,7 @@ class MuxFeed:
     def __init__(self, tracks: Sequence[str], output: MpvOutput | None = None) -> None:
         self.output = output
         self.tracks = tuple(tracks)
-        self.remuxer = TsRemuxer(tracks=self.tracks)
+        self.remuxer = Remuxer(tracks=self.tracks)
         self._held: list[bytes] = []
         self._finished = False
 
@@ -42,8 +44,11 @@ class MuxFeed:
         if self._finished:  # everything arrived before libmpv did (offline, tiny titles)
             output.end_of_stream()
 
-    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str) -> None:
-        self.remuxer.add_segment(kind, init, data, key=key, rendition_id=rendition_id)
+    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
+            aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0) -> None:
+        """``start_s``/``timeline``: where the manifest puts the segment, and its timeline id (see ``remux.Timeline``)."""
+        self.remuxer.add_segment(kind, init, data, key=key, aes=aes, rendition_id=rendition_id, start_s=start_s,
+                                 timeline=timeline)
         self._drain()
 
     def finish(self) -> None:
@@ -55,8 +60,9 @@ class MuxFeed:
 
     def restart(self, at_s: float) -> int:
         """A seek: a fresh remuxer and a fresh stream in libmpv, which will show ``at_s`` first; returns its generation."""
-        assert self.output is not None, "restart before the output was attached"
-        self.remuxer = TsRemuxer(tracks=self.tracks)
+        if self.output is None:
+            raise PlaybackError("restart before libmpv was attached to the feed")
+        self.remuxer = Remuxer(tracks=self.tracks)
         self._finished = False
         return self.output.restart(at_s)
 
