@@ -1,6 +1,6 @@
 """The `reelbox download` command against yt-dlp's, as a user runs both; a capped link; the cost of sealing.
 
-    .venv/bin/pip install yt-dlp            # benchmark only, not a project dependency (`make bench` does it)
+    .venv/bin/pip install yt-dlp            # a benchmark tool only, not a project dependency
     .venv/bin/python benchmarks/download_bench.py [--rounds 3] [--cap-kbps 40000] [--keep DIR]
 
 Builds two clear titles with the encoder (60 s and 300 s of 720p + audio: ~22 MB and ~110 MB for the best
