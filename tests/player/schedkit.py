@@ -85,8 +85,9 @@ class RecordingSink:
     keys: list[bytes | None] = field(default_factory=list)
     finished_at: float | None = None
 
-    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str) -> None:
-        assert init, "every segment goes to the feed with its init"
+    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
+            aes: object = None, start_s: float | None = None, timeline: int = 0) -> None:
+        assert init, "every CMAF segment goes to the feed with its init"
         self.added.append((kind, rendition_id, len(data), self.clock.now()))
         self.keys.append(key)
 
