@@ -83,12 +83,14 @@ class VideoLoop:
             if segments[index].gap:
                 self.feed.skip(segments[index], self.timeline.video, "EXT-X-GAP")
                 self.timeline.video_advanced()
+                index += 1
                 continue
             try:
                 got = await self._segment(index)
             except FetchError as exc:  # every CDN, every retry: the segment is lost, the rest may still play
                 self.feed.skip(segments[index], self.timeline.video, f"{type(exc).__name__}: {exc}")
                 self.timeline.video_advanced()
+                index += 1
                 continue
             await self.feed.deliver(self.ladder.kind, self.ladder[got.rung], got.init, got.ref, got.fetched, index,
                                     got.buffer_at_request, self.timeline.video)
