@@ -27,6 +27,8 @@ def add_playback_arguments(p: argparse.ArgumentParser) -> None:
     add("--until", type=float, default=None, metavar="S", help="stop at this position")
     add("--rendition", type=int, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
     add("--buffer", type=float, default=30.0, metavar="S", help="buffer capacity in seconds")
+    add("--key", action="append", default=[], metavar="KID:KEY", help="content key for a protected URL (hex; repeatable)")
+    add("--license-url", default=None, metavar="URL", help="W3C ClearKey licence server for a protected URL")
     add("--sync", action="store_true", help="report progress and telemetry to the backend (default: off, so "
         "test plays leave the viewer's Continue watching alone; offline, it is queued)")
 

@@ -1,4 +1,4 @@
-"""The scheduler of the current run, and restarting it: every seek, and every pinned quality.
+"""The scheduler of the current run, and restarting it: a seek outside the buffer, and a pinned quality.
 
 A restart drops what is buffered, opens a new file in libmpv at the target (the feed's restart) and
 starts a new :class:`~player.scheduling.Scheduler` there. It keeps what outlives it — the ABR session
@@ -63,8 +63,15 @@ class Fetching:
             self.on_failure(error)
 
     async def seek(self, position_s: float) -> None:
+        """Inside what libmpv has cached (our buffer, up to its byte limit), libmpv seeks there and fetching
+        goes on from the buffer's end; elsewhere the pipeline restarts at ``position_s``."""
         if self._requality is not None:
             self._requality.cancel()
+        async with self._restarting:
+            generation = self.feed.seek_cached(position_s)
+            if generation is not None:
+                self.playhead.restart(position_s, generation)
+                return
         await self._restart_at(position_s)
 
     def pin(self, rung: int | None) -> None:

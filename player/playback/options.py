@@ -35,3 +35,6 @@ class SessionOptions:
     # QA (issue 9): wraps the HTTP transport every pool request goes through, given the session's clock,
     # e.g. player.net.shaping's emulation
     wrap_transport: Callable[[Transport, Clock], Transport] | None = None
+    # outside content (issue 14): ``--key KID:KEY`` values and a W3C ClearKey licence server
+    keys: tuple[str, ...] = ()
+    license_url: str | None = None

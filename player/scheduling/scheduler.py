@@ -23,7 +23,7 @@ from typing import Protocol
 from abr.session import AbrSession
 from abr.state import Algorithm
 from drm_client import KeyRing
-from player.manifest import Presentation, Rendition
+from player.manifest import Presentation, Rendition, SegmentRef
 from player.net.clock import Clock
 from player.qoe import QoeTracker
 from player.scheduling.audio_loop import AudioLoop
@@ -105,7 +105,7 @@ class Scheduler:
         )
         self.audio_loop = None if self.audio is None else AudioLoop(
             rendition=self.audio, timeline=self.timeline, feed=self.feed, source=source, gate=self.gate,
-            until_s=self.config.until_s, lead_s=self.segment_duration_s, first_frame_needs=needs,
+            until_s=self.config.until_s, lead_s=self.segment_duration_s, first_frame_needs=needs, clock=clock,
             grow=self._grow_audio if self.config.live else None,
         )
 
@@ -129,8 +129,9 @@ class Scheduler:
         return self.video.current_rung
 
     @property
-    def emergency_downswitches(self) -> int:
-        return self.video.emergency_downswitches
+    def skipped(self) -> list[SegmentRef]:
+        """Segments not played: EXT-X-GAP, or delivered by no CDN (each also in the report's errors)."""
+        return self.feed.skipped
 
     @property
     def init_cache(self) -> InitCache:
