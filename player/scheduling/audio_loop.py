@@ -8,7 +8,7 @@ from player.errors import FetchError
 from player.manifest import Rendition
 from player.net import ObjectType
 from player.scheduling.ladder import end_index, index_at
-from player.scheduling.segment_feed import SegmentFeed
+from player.scheduling.segment_feed import SegmentFeed, missing
 from player.scheduling.timeline import Timeline
 from player.scheduling.waits import FirstFrameGate
 from player.source import SegmentSource
@@ -46,7 +46,10 @@ class AudioLoop:
                     self.source.fetch(self.rendition, ref, kind="audio",
                                       cmcd=self.feed.cmcd(self.rendition, ref, ObjectType.AUDIO, buffer_at_request)),
                 )
-            except FetchError as exc:  # no CDN delivered it: skipped and reported, the rest still plays
+            except FetchError as exc:
+                if not missing(exc):
+                    raise
+                # every CDN says it is not there: skipped and reported, the rest still plays
                 self.feed.skip(ref, self.timeline.audio, f"{type(exc).__name__}: {exc}")
                 continue
             await self.feed.deliver("audio", self.rendition, init, ref, fetched, index, buffer_at_request,
