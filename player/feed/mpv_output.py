@@ -2,14 +2,16 @@
 
 Why this shape (DESIGN.md "We are the only downloader"; PLATFORM.md "Feeding segments to libmpv"):
 - libmpv reads a non-seekable ``reelbox://<n>`` stream (:mod:`.stream_protocol`) fed by
-  :meth:`MpvOutput.push`; its options (:mod:`.mpv_options`) keep its own read-ahead small, so that
-  the buffer our scheduler counts is the buffer that exists, and make the first frame come fast.
-- A seek is a new ``loadfile`` on a fresh stream (:meth:`restart`), because the stream cannot
+  :meth:`MpvOutput.push`; it reads ahead only what we pushed (a session sets ``readahead_s`` to its
+  buffer capacity: the buffer our scheduler counts is the buffer that exists, now in libmpv's cache),
+  and its options (:mod:`.mpv_options`) make the first frame come fast.
+- A seek to a time libmpv has cached is an exact seek there (:meth:`seek_cached`). Any other seek is
+  a new ``loadfile`` on a fresh stream (:meth:`restart`), because the stream cannot
   seek. mpv's own ``start`` option is *not* used: its seek happens before the data is cached and
   falls through to libavformat, which on a pipe skips forward past the parameter sets (decoder
   errors, wrong start). Instead the file opens paused at the segment's keyframe and is seeked
   exactly inside mpv's cache once the target is seekable there (:mod:`.start_phase`, the state
-  machine); only that last restart is reported as :class:`FirstFrame`.
+  machine; :mod:`.cache_poll` watches for it); only that last restart is reported as :class:`FirstFrame`.
 - Events of a file that is being replaced are ignored: a ``playback-restart`` still queued for the
   previous file must not drive the new file's start phases (``start-file`` counts the files).
 - libmpv's log (:mod:`.mpv_log`) counts decoder trouble, and tells of a missing sound device (we
@@ -38,7 +40,8 @@ from .events import (
 )
 from .mpv_log import AO_INIT_FAILED, LogWatch
 from .mpv_options import LAVF_DEFAULTS, build_settings
-from .start_phase import StartPhases, Step, seekable
+from .cache_poll import poll_until
+from .start_phase import Phase, StartPhases, Step, seekable
 from .stream_protocol import QueueProtocol
 from .subtitle_files import SubtitleFile, SubtitleFiles
 
@@ -277,7 +280,7 @@ class MpvOutput:
         elif name == "core-idle" and value is not None:
             self._emit(IdleChanged(at=now, idle=bool(value)))
         elif name == "demuxer-cache-state" and value and self._is_current():
-            self._step(self._phases.cache_changed(value), now)
+            self._cache_changed(value, now)
         elif name == "video-params" and value:
             w, h = value.get("w"), value.get("h")
             if w and h and (w, h) != self.video_size:
@@ -299,6 +302,10 @@ class MpvOutput:
             if self._is_current():  # else: the previous file's restart, still queued when restart() replaced it
                 cache = self.property("demuxer-cache-state") if self._phases.starting else None
                 self._step(self._phases.restarted(cache, self.property("time-pos")), at)
+                if self._phases.phase is Phase.CACHE:
+                    generation = self._loads
+                    poll_until(lambda: self._loads != generation or self._cache_changed(
+                        self.property("demuxer-cache-state"), self._clock()))
         elif eid == mpv.MpvEventID.END_FILE:
             data = event.data
             reason = _END_REASONS.get(data.reason, "unknown")
@@ -310,6 +317,13 @@ class MpvOutput:
                 f"no video output could open (vo={self._vo})" if vo_failed else mpv_adapter.error_text(code))
             self._emit(EndOfFile(at=self._clock(), reason=reason, error=error, generation=self._generation,
                                  video_output_failed=vo_failed))
+
+    def _cache_changed(self, cache: Any, at: float) -> bool:
+        """A new cache state for the current file (event thread or poll): seek once the target is seekable; True when done waiting."""
+        with self._lock:
+            step = self._phases.cache_changed(cache) if self._is_current() else Step.NONE
+        self._step(step, at)
+        return self._phases.phase is not Phase.CACHE
 
     def _step(self, step: Step, at: float) -> None:
         """Do what the start phases ask (on the event thread: nothing here may wait on libmpv)."""

@@ -7,8 +7,9 @@ DESIGN.md "We are the only downloader": one task per media type fetches segments
 ``Clock``, so the whole scheduler runs on ``ManualClock`` in tests.
 
 First frame: until libmpv shows the first picture only the segments that picture needs are fetched —
-the first video and audio segment for a start at 0, three for a start at a time (a seek, a resume:
-libmpv seeks exactly inside its cache once the *next* keyframe is demuxed, see ``MpvOutput``).
+the first video and audio segment for a start at 0; the first video segment for a start at a segment's
+start, two for a start inside a segment (a seek, a resume: libmpv seeks exactly inside its cache once
+the *next* keyframe is demuxed, see ``MpvOutput``), and one audio segment more than video.
 Fetching and remuxing more competes with libmpv's open and decode for the CPU and the GIL its stream
 reads need (first frame ~3 ms later on 2 cores, ``benchmarks/startup.py``). The hold is bounded by
 ``FIRST_FRAME_HOLD_S``.
@@ -35,6 +36,7 @@ from player.scheduling.waits import FirstFrameGate
 from player.source import SegmentSource
 
 MIN_SAMPLE_BITS = 16_000 * 8  # smaller downloads say more about latency than throughput (Shaka: 16 kB)
+ON_SEGMENT_START_S = 0.001  # a start this close after a segment's start is a start at its keyframe
 LIVE_SEGMENTS = 10**6  # a live stream has no segment count; the ABR plans as if it never ends
 FIRST_FRAME_HOLD_S = 0.25  # the longest later segments wait for the first frame (then buffering goes on)
 
@@ -93,10 +95,14 @@ class Scheduler:
         self.feed = SegmentFeed(source=source, sink=sink, qoe=qoe, clock=clock, abr=self.abr,
                                 top_kbps=self.ladder[-1].bandwidth / 1000.0, keys=keys,
                                 init_cache={} if init_cache is None else init_cache, live=self.config.live is not None)
-        # segments per track before the first frame: at 0 the first; at a time, the target's and the next
-        # (its keyframe closes the target's GOP), plus one because the muxers (ours, lavf's interleaving)
-        # hold the newest packets until a later one comes (measured: with 2, every seek waited out the hold)
-        needs = 1 if self.config.start_s <= 0 else 3
+        # segments per track before the first frame: at 0, or at a segment's start (its keyframe is the
+        # target: MpvOutput shows it without a seek), the first; inside a segment, the target's and the
+        # next, whose keyframe closes the target's GOP so that libmpv can seek exactly inside its cache.
+        # Audio one more after a start at a time: its segments do not end where video's do (AAC frames),
+        # and libmpv starts only with audio past the first frame (a seek to 10.0 s got audio 8.0-10.005 s)
+        starts = self.ladder.timeline
+        on_start = start_index >= len(starts) or self.config.start_s - starts[start_index].start_s < ON_SEGMENT_START_S
+        needs = 1 if on_start else 2
         self.video = VideoLoop(
             ladder=self.ladder, abr=self.abr, timeline=self.timeline, feed=self.feed, source=source, clock=clock,
             qoe=qoe, gate=self.gate, capacity_s=self.config.buffer_capacity_s, until_s=self.config.until_s,
@@ -105,7 +111,7 @@ class Scheduler:
         )
         self.audio_loop = None if self.audio is None else AudioLoop(
             rendition=self.audio, timeline=self.timeline, feed=self.feed, source=source, gate=self.gate,
-            until_s=self.config.until_s, lead_s=self.segment_duration_s, first_frame_needs=needs, clock=clock,
+            until_s=self.config.until_s, lead_s=self.segment_duration_s, first_frame_needs=needs + (1 if self.config.start_s > 0 else 0), clock=clock,
             grow=self._grow_audio if self.config.live else None,
         )
 

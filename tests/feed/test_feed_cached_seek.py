@@ -5,8 +5,12 @@ keyframe (three segments per track fetched and remuxed) although the target was 
 """
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
+from player.feed.cache_poll import poll_until
 from player.feed.events import FirstFrame
 from player.feed.mpv_output import MpvOutput
 from player.feed.mux_feed import KEYFRAME_NUDGE_S, MuxFeed, keyframe_at
@@ -59,3 +63,30 @@ def test_seek_inside_the_cache_keeps_the_stream(ffmpeg_package) -> None:
         assert (output.property("demuxer-cache-state") or {}).get("debug-low-level-seeks") == 0
         assert output.decoder_errors == 0
 
+
+
+def test_the_cache_poll_stops_when_the_check_is_done_or_at_its_limit() -> None:
+    """``poll_until`` calls until the check says done (libmpv notifies cache changes only every 0.25 s)."""
+    calls: list[int] = []
+    done = threading.Event()
+
+    def check() -> bool:
+        calls.append(1)
+        if len(calls) == 3:
+            done.set()
+            return True
+        return False
+
+    poll_until(check, interval_s=0.001)
+    assert done.wait(5)
+    endless: list[int] = []
+
+    def never() -> bool:
+        endless.append(1)
+        return False
+
+    poll_until(never, interval_s=0.001, limit_s=0.05)
+    time.sleep(0.5)
+    seen = len(endless)
+    time.sleep(0.2)
+    assert len(endless) == seen > 0 and len(calls) == 3  # both threads have stopped
