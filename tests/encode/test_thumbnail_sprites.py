@@ -1,6 +1,7 @@
 """Trick-play sprite sheets (issue 18): real ffmpeg sheets, listed in both manifests, read back by our parsers."""
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from PIL import Image
 from backend_stub.encode import make_test_title
 from backend_stub.encode.thumbnails import SpriteSpec, patch_master, patch_mpd, write_sprites
 from backend_stub.encode.tools import find_tools
-from player.manifest import parse_dash, parse_master, parse_media
+from player.manifest import load_presentation, parse_dash, parse_master, parse_media
 from player.thumbnails import tile_at
 
 COLOURS = {"red": (255, 0, 0), "lime": (0, 255, 0), "blue": (0, 0, 255), "white": (255, 255, 255)}
@@ -70,6 +71,15 @@ def test_an_encoded_title_lists_its_sheets_in_dash_and_hls(tmp_path: Path) -> No
     assert "#EXT-X-TILES:RESOLUTION=160x90,LAYOUT=5x5,DURATION=2.000" in images_text
     images = parse_media(images_text, "http://cdn.test/t/thumbs.m3u8")
     assert [(s.urls[0], s.duration_s) for s in images.segments] == [("http://cdn.test/t/thumbs/1.jpg", 6.0)]
+
+    async def from_disk(url: str, *_: object) -> bytes:
+        return (info.folder / url.removeprefix("http://cdn.test/t/")).read_bytes()
+
+    hls = asyncio.run(load_presentation("http://cdn.test/t/master.m3u8", from_disk))
+    assert hls.thumbnails is not None and hls.thumbnails.tile_duration_s == 2.0
+    assert (hls.thumbnails.cols, hls.thumbnails.rows, hls.thumbnails.tile_width, hls.thumbnails.tile_height) == (5, 5, 160, 90)
+    assert [s.urls[0] for s in hls.thumbnails.sheets] == ["http://cdn.test/t/thumbs/1.jpg"]
+    assert len(hls.video_track().renditions) == 2  # type: ignore[union-attr]
 
 
 def test_manifest_patches_are_additive() -> None:
