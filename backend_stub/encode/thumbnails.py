@@ -13,7 +13,9 @@ are patched afterwards:
 """
 from __future__ import annotations
 
+import logging
 import math
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ THUMBS_DIR = "thumbs"
 THUMBS_PLAYLIST = "thumbs.m3u8"
 TILE_SCHEME = "http://dashif.org/thumbnail_tile"
 TIMEOUT_S = 120
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,9 +128,19 @@ def patch_master(text: str, sprites: Sprites) -> str:
     return text.rstrip("\n") + "\n" + line + "\n"
 
 
-def add_thumbnails(title_dir: Path, *, video: Path, duration_s: float, interval_s: float, ffmpeg: str) -> Sprites:
-    """Sheets from ``video`` plus both manifests patched to list them (run after packaging)."""
-    sprites = write_sprites(ffmpeg, video, title_dir, SpriteSpec(interval_s=interval_s))
+def add_thumbnails(title_dir: Path, *, video: Path, duration_s: float, interval_s: float, ffmpeg: str) -> Sprites | None:
+    """Sheets from ``video`` plus both manifests patched to list them (run after packaging).
+
+    When ffmpeg cannot make the sheets the title is published without thumbnails (None, logged):
+    like artwork, trick-play is not worth failing an encode for, and the manifests are only
+    patched once the sheets exist.
+    """
+    try:
+        sprites = write_sprites(ffmpeg, video, title_dir, SpriteSpec(interval_s=interval_s))
+    except (OSError, subprocess.SubprocessError) as exc:
+        shutil.rmtree(title_dir / THUMBS_DIR, ignore_errors=True)
+        log.warning("no thumbnails for %s: %s", title_dir.name, type(exc).__name__)
+        return None
     mpd = title_dir / "manifest.mpd"
     mpd.write_text(patch_mpd(mpd.read_text(encoding="utf-8"), sprites), encoding="utf-8")
     (title_dir / THUMBS_PLAYLIST).write_text(image_playlist(sprites, duration_s), encoding="utf-8")

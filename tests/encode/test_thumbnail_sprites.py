@@ -82,6 +82,18 @@ def test_an_encoded_title_lists_its_sheets_in_dash_and_hls(tmp_path: Path) -> No
     assert len(hls.video_track().renditions) == 2  # type: ignore[union-attr]
 
 
+def test_a_video_ffmpeg_cannot_read_leaves_the_manifests_untouched(tmp_path: Path) -> None:
+    """No sheets, no listing: the title is still published, just without thumbnails."""
+    from backend_stub.encode.thumbnails import add_thumbnails
+
+    (tmp_path / "manifest.mpd").write_text(MPD)
+    (tmp_path / "master.m3u8").write_text("#EXTM3U\n")
+    (tmp_path / "broken.mp4").write_bytes(b"not a video")
+    assert add_thumbnails(tmp_path, video=tmp_path / "broken.mp4", duration_s=8, interval_s=2, ffmpeg=find_tools().ffmpeg) is None
+    assert (tmp_path / "manifest.mpd").read_text() == MPD and (tmp_path / "master.m3u8").read_text() == "#EXTM3U\n"
+    assert not (tmp_path / "thumbs").exists() and not (tmp_path / "thumbs.m3u8").exists()
+
+
 def test_manifest_patches_are_additive() -> None:
     """Patching keeps every existing line; a manifest without a Period is refused rather than left unlisted."""
     from backend_stub.encode.thumbnails import Sprites
