@@ -48,3 +48,20 @@ def test_hovering_the_seek_bar_shows_the_hovered_times_thumbnail(qtbot: Any, mak
     qtbot.waitUntil(lambda: _pil(bar.thumbnail.pixmap().toImage()).crop((0, 0, 160, 70)) != picture, timeout=5000)
     track = window.controller.session.thumbnails
     assert track is not None and track.fetches == 1 and window.player.seek_thumbnails.decodes == 1  # one sheet, once
+    bar.hide()  # the overlay hiding takes the preview (a window of its own) with it
+    assert not bar.thumbnail.isVisible()
+
+
+def test_the_thumbnail_shows_over_the_video_on_a_real_screen(xvfb_display: str, ui_backend: Any, ui_library: Path,
+                                                            tmp_path: Path) -> None:
+    """Under Xvfb with libmpv drawing into the window (vo=x11), the preview is on top of the video: the screen
+    where it sits shows the tile of the hovered time."""
+    from tests.ui.test_app_player_xvfb import run_scenario
+
+    seen = run_scenario("thumbnail", xvfb_display, ui_backend.api_url, tmp_path, tmp_path / "home")
+    x, y, w, h = seen["thumbnail_geometry"]
+    assert (w, h) == (160, 90)
+    on_screen = Image.open(tmp_path / "thumbnail.png").convert("RGB").crop((x, y, x + 160, y + 70))
+    with Image.open(ui_library / "content" / "ui-beta" / "thumbs" / "1.jpg") as sheet:
+        tile = sheet.convert("RGB").crop((160, 0, 320, 70))
+    assert sum(ImageStat.Stat(ImageChops.difference(on_screen, tile)).mean) < 15

@@ -8,7 +8,7 @@ written on it. The preview is a tooltip-type window, so it stacks above libmpv's
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import QColor, QHideEvent, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QWidget
 
 from ui.app.format import clock_text
@@ -76,6 +76,13 @@ class SeekBar(QWidget):
         QToolTip.hideText()
         if self.thumbnail is not None:
             self.thumbnail.hide()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """The preview is a window of its own: it goes when the bar goes (overlay auto-hide, leaving the player)."""
+        self.preview_text = ""
+        if self.thumbnail is not None:
+            self.thumbnail.hide()
+        super().hideEvent(event)
 
     def show_thumbnail(self, image: QImage) -> None:
         """Show ``image`` (one tile) above the bar at the pointer, captioned with the hovered time."""
