@@ -52,6 +52,28 @@ def test_hovering_the_seek_bar_shows_the_hovered_times_thumbnail(qtbot: Any, mak
     assert not bar.thumbnail.isVisible()
 
 
+def test_a_seek_by_keys_previews_where_it_lands(qtbot: Any, make_window: Any, ui_library: Path) -> None:
+    """A remote has no pointer: ← from 5 s shows the thumbnail of 0 s (the landing point) above the bar."""
+    from PySide6.QtCore import Qt
+
+    window = open_title(qtbot, make_window, "ui-beta")
+    window.title_page.play.emit("ui-beta", 0.0)
+    qtbot.waitUntil(lambda: (window.controller.last_stats.get("duration_s") or 0) > 5, timeout=20000)
+    window.controller.set_paused(True)
+    window.controller.seek(4.5)
+    qtbot.waitUntil(lambda: (window.controller.last_stats.get("position_s") or 0) >= 4.0, timeout=10000)
+    bar = window.player.seek_bar
+    window.player.show_overlay()
+    qtbot.keyClick(window.player, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: bar.thumbnail is not None and bar.thumbnail.isVisible(), timeout=10000)
+    assert bar.preview_text == "00:00"
+    shown = _pil(bar.thumbnail.pixmap().toImage()).crop((0, 0, 160, 70))
+    with Image.open(ui_library / "content" / "ui-beta" / "thumbs" / "1.jpg") as sheet:
+        tiles = [sheet.convert("RGB").crop((160 * i, 0, 160 * i + 160, 70)) for i in range(3)]
+    diffs = [sum(ImageStat.Stat(ImageChops.difference(shown, t)).mean) for t in tiles]
+    assert diffs.index(min(diffs)) == 0 and min(diffs) < 15, diffs
+
+
 def test_the_thumbnail_shows_over_the_video_on_a_real_screen(xvfb_display: str, ui_backend: Any, ui_library: Path,
                                                             tmp_path: Path) -> None:
     """Under Xvfb with libmpv drawing into the window (vo=x11), the preview is on top of the video: the screen

@@ -7,11 +7,13 @@ written on it. The preview is a tooltip-type window, so it stacks above libmpv's
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QHideEvent, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QWidget
 
 from ui.app.format import clock_text
+
+KEY_PREVIEW_MS = 1500
 
 
 class SeekBar(QWidget):
@@ -33,6 +35,8 @@ class SeekBar(QWidget):
         self.preview_text = ""
         self.thumbnail: QLabel | None = None  # created on the first tile shown
         self._hover_x = 0.0
+        self._key_preview = QTimer(self, singleShot=True, interval=KEY_PREVIEW_MS)
+        self._key_preview.timeout.connect(self._end_key_preview)
 
     def set_state(self, position_s: float | None, buffered_until_s: float | None, duration_s: float | None) -> None:
         self.position_s = position_s or 0.0
@@ -76,6 +80,22 @@ class SeekBar(QWidget):
         QToolTip.hideText()
         if self.thumbnail is not None:
             self.thumbnail.hide()
+
+    def preview_at(self, time_s: float) -> None:
+        """Preview ``time_s`` as if hovered, for a while: the thumbnail of a seek by keys (a remote has no pointer)."""
+        if self.duration_s <= 0:
+            return
+        time_s = max(0.0, min(self.duration_s, time_s))
+        self._hover_x = self._x(time_s)
+        self.preview_text = clock_text(time_s)
+        self._key_preview.start()
+        self.hovered.emit(time_s)
+
+    def _end_key_preview(self) -> None:
+        if not self.underMouse():  # the pointer's own preview stays
+            self.preview_text = ""
+            if self.thumbnail is not None:
+                self.thumbnail.hide()
 
     def hideEvent(self, event: QHideEvent) -> None:
         """The preview is a window of its own: it goes when the bar goes (overlay auto-hide, leaving the player)."""
