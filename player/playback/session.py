@@ -39,6 +39,7 @@ from player.outside_keys import parse_key_option
 from player.qoe import PauseChanged, QoeReport, QoeTracker, Seeked, SessionEnded, SessionStarted, build_report
 from player.scheduling import Scheduler, main_kind, pick_audio
 from player.source import SegmentSource
+from player.thumbnails import ThumbnailTrack, thumbnail_track
 
 
 class PlaybackSession:
@@ -77,10 +78,18 @@ class PlaybackSession:
         self._stopped = False
         self.lost: list[str] | None = None  # what the play lost, once it ended by itself (issue 14)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._thumbnails: ThumbnailTrack | None = None
 
     @property
     def scheduler(self) -> Scheduler | None:
         return self.fetching.scheduler if self.fetching is not None else None
+
+    @property
+    def thumbnails(self) -> ThumbnailTrack | None:
+        """The seek-bar image track for front ends (online, once opened); use it on the engine loop."""
+        if self._thumbnails is None:
+            self._thumbnails = thumbnail_track(self.presentation, self.pool)
+        return self._thumbnails
 
     @property
     def first_frame_position_s(self) -> float | None:

@@ -12,7 +12,7 @@ from player.net import ObjectType
 from player.net.clock import Clock
 from player.scheduling.give_up import RETRY_PAUSE_S, may_give_up
 from player.scheduling.ladder import end_index, index_at
-from player.scheduling.segment_feed import SegmentFeed
+from player.scheduling.segment_feed import SegmentFeed, missing
 from player.scheduling.timeline import Timeline
 from player.scheduling.waits import FirstFrameGate
 from player.source import Fetched, SegmentSource
@@ -56,7 +56,10 @@ class AudioLoop:
                 continue
             try:
                 init, fetched = await self._fetch(ref, buffer_at_request)
-            except FetchError as exc:  # retried until the buffer ran dry: skipped and reported, the rest still plays
+            except FetchError as exc:
+                if not missing(exc):
+                    raise
+                # every CDN says it is not there, or sends it broken: skipped and reported, the rest still plays
                 self.feed.skip(ref, self.timeline.audio, f"{type(exc).__name__}: {exc}")
                 index += 1
                 continue

@@ -13,14 +13,27 @@ from typing import Protocol
 from abr.session import AbrSession
 from abr.state import Phase
 from drm_client import KeyRing
+from player.errors import FetchError
 from player.feed.media_input import Aes128Key
 from player.manifest import Rendition, SegmentRef
-from player.net import CmcdData, ObjectType
+from player.net import CmcdData, HttpStatusError, ObjectType
+from player.net.errors import CorruptSegment
 from player.net.clock import Clock
 from player.qoe import QoeTracker, SegmentRecord
 from player.scheduling.timeline import TrackProgress
 from player.segment_keys import SegmentKeys
 from player.source import Fetched, SegmentSource
+
+def missing(exc: FetchError) -> bool:
+    """Every CDN answered that the segment is not there (404/410) or sent it broken (issue 16: refetched
+    from every CDN first): a hole in the content to skip and report — unlike a stalled, refused or dead
+    link, which ends the run once the buffer is dry and the retries are spent (skipping through a dead
+    CDN would spin through the whole title)."""
+    attempts = getattr(exc, "attempts", None) or []
+    return bool(attempts) and all(
+        isinstance(e, CorruptSegment) or (isinstance(e, HttpStatusError) and e.status in (404, 410)) for _, e in attempts
+    )
+
 
 #: init segments by (kind, init URL + byte range); outlives a seek so the new run does not fetch them again
 InitCache = dict[tuple[str, str], bytes]

@@ -32,7 +32,7 @@ from player.qoe import DownloadAbandoned, EmergencyDownswitch, QoeTracker
 from player.scheduling.give_up import RETRY_PAUSE_S, may_give_up
 from player.scheduling.inflight import Abandoned, InFlight, cancel_all
 from player.scheduling.ladder import Ladder, end_index
-from player.scheduling.segment_feed import SegmentFeed
+from player.scheduling.segment_feed import SegmentFeed, missing
 from player.scheduling.timeline import Timeline
 from player.scheduling.waits import FirstFrameGate
 from player.source import Fetched, SegmentSource
@@ -83,12 +83,17 @@ class VideoLoop:
             if segments[index].gap:
                 self.feed.skip(segments[index], self.timeline.video, "EXT-X-GAP")
                 self.timeline.video_advanced()
+                index += 1
                 continue
             try:
                 got = await self._segment(index)
-            except FetchError as exc:  # every CDN, every retry: the segment is lost, the rest may still play
+            except FetchError as exc:
+                if not missing(exc):
+                    raise
+                # every CDN says it is not there: a hole in the content; the rest may still play
                 self.feed.skip(segments[index], self.timeline.video, f"{type(exc).__name__}: {exc}")
                 self.timeline.video_advanced()
+                index += 1
                 continue
             await self.feed.deliver(self.ladder.kind, self.ladder[got.rung], got.init, got.ref, got.fetched, index,
                                     got.buffer_at_request, self.timeline.video)

@@ -1,6 +1,6 @@
 """The player's keys (mpv's, plus the app's): one function so the screen stays about layout and state.
 
-Space/Enter/P and the media keys play or pause, ←/→ seek 10 s, ↑/↓ volume, m mute, f fullscreen,
+Space/Enter/P and the media keys play or pause, ←/→ seek 10 s (previewing the landing point's thumbnail), ↑/↓ volume, m mute, f fullscreen,
 i/Tab stats, ? key help, c next quality, s subtitles on/off, a next audio language, Esc/Back leave.
 While "Up next" shows, Enter plays the next title now and Back cancels it; while the key help
 shows, Back or ? closes it.
@@ -39,7 +39,10 @@ def handle_key(screen: PlayerScreen, key: int) -> bool:
     elif key == Qt.Key.Key_M:
         screen.set_muted(not c.muted)
     elif key in (Qt.Key.Key_Left, Qt.Key.Key_MediaPrevious, Qt.Key.Key_Right, Qt.Key.Key_MediaNext):
-        c.seek_relative(-SEEK_STEP_S if key in (Qt.Key.Key_Left, Qt.Key.Key_MediaPrevious) else SEEK_STEP_S)
+        step = -SEEK_STEP_S if key in (Qt.Key.Key_Left, Qt.Key.Key_MediaPrevious) else SEEK_STEP_S
+        if c.last_stats.get("position_s") is not None:
+            screen.seek_bar.preview_at(c.last_stats["position_s"] + step)  # where the seek lands, as a thumbnail
+        c.seek_relative(step)
     elif key in (Qt.Key.Key_Up, Qt.Key.Key_VolumeUp, Qt.Key.Key_Down, Qt.Key.Key_VolumeDown):
         screen.volume.setValue(c.volume + (VOLUME_STEP if key in (Qt.Key.Key_Up, Qt.Key.Key_VolumeUp) else -VOLUME_STEP))
     elif key in (Qt.Key.Key_I, Qt.Key.Key_Tab):

@@ -26,6 +26,7 @@ from ui.app.player_controller import PlayerController
 from ui.app.player_keys import SEEK_STEP_S, handle_key
 from ui.app.player_overlay import ControlBar, TopBar, native
 from ui.app.player_panels import UpNext, key_help_text, stats_text
+from ui.app.seek_thumbnails import SeekThumbnails
 
 OVERLAY_HIDE_MS = 3000
 NOTICE_MS = 6000
@@ -93,6 +94,8 @@ class PlayerScreen(QWidget):
         bar.back10.clicked.connect(lambda: controller.seek_relative(-SEEK_STEP_S))
         bar.fwd10.clicked.connect(lambda: controller.seek_relative(SEEK_STEP_S))
         bar.seek_bar.seek_requested.connect(controller.seek)
+        self.seek_thumbnails = SeekThumbnails(controller.engine, lambda: controller.session)
+        bar.seek_bar.hovered.connect(lambda t: self.seek_thumbnails.request(t, bar.seek_bar.show_thumbnail))
         bar.quality.activated.connect(lambda i: controller.set_rendition(bar.quality.itemData(i)))
         bar.subtitles.activated.connect(lambda i: self.choose_subtitles(bar.subtitles.itemData(i)))
         bar.audio.activated.connect(lambda i: self.choose_audio(bar.audio.itemData(i)))
