@@ -10,7 +10,7 @@ from player.errors import FetchError
 from player.manifest import Rendition, SegmentRef
 from player.net import ObjectType
 from player.net.clock import Clock
-from player.scheduling.give_up import RETRY_PAUSE_S, may_give_up
+from player.scheduling.give_up import RETRY_PAUSE_S, Patience
 from player.scheduling.ladder import end_index, index_at
 from player.scheduling.segment_feed import SegmentFeed, missing
 from player.scheduling.timeline import Timeline
@@ -69,17 +69,16 @@ class AudioLoop:
         self.timeline.audio.done = True
 
     async def _fetch(self, ref: SegmentRef, buffer_at_request: float) -> tuple[bytes, Fetched]:
-        failures = 0
+        patience = Patience(self.clock, self.timeline.buffer_s)
         while True:
             try:
                 init, fetched = await asyncio.gather(
                     self.feed.init(self.rendition, "audio", ref),
-                    self.source.fetch(self.rendition, ref, kind="audio", patient=failures > 0,
+                    self.source.fetch(self.rendition, ref, kind="audio", patient=patience.failures > 0,
                                       cmcd=self.feed.cmcd(self.rendition, ref, ObjectType.AUDIO, buffer_at_request)),
                 )
                 return init, fetched
             except FetchError:
-                failures += 1
-                if may_give_up(failures, self.timeline.buffer_s()):
+                if patience.failed():
                     raise
                 await self.clock.sleep(RETRY_PAUSE_S)

@@ -7,6 +7,10 @@ with the fetch's own named error.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from player.net.clock import Clock
+
 RETRIES = 3
 RETRY_PAUSE_S = 0.5
 
@@ -14,3 +18,26 @@ RETRY_PAUSE_S = 0.5
 def may_give_up(failures: int, buffer_s: float) -> bool:
     """After ``failures`` failed fetches of one segment, with ``buffer_s`` of media buffered."""
     return failures > RETRIES and buffer_s <= 0.0
+
+
+class Patience:
+    """One segment's retries: give up once the budget is spent and the buffer has run dry — by the
+    playhead (nothing buffered) or by the clock (as long as the buffer held at the first failure has
+    passed). The clock is needed because the playhead can stop short of the end of what was fed (the
+    muxers hold the newest packets back; libmpv shows a last frame before its end): the buffer then
+    never reads 0, and a segment missing on every CDN was retried forever (a cut Period hung the play)."""
+
+    def __init__(self, clock: Clock, buffer_s: Callable[[], float]) -> None:
+        self.clock, self.buffer_s = clock, buffer_s
+        self.failures = 0
+        self._since: float | None = None
+        self._budget_s = 0.0
+
+    def failed(self) -> bool:
+        """Count one failed fetch; True when it is time to give up on the segment."""
+        now, buffered = self.clock.now(), self.buffer_s()
+        if self._since is None:
+            self._since, self._budget_s = now, max(0.0, buffered)
+        self.failures += 1
+        drained = now - self._since >= self._budget_s
+        return may_give_up(self.failures, 0.0 if drained else buffered)

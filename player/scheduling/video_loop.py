@@ -29,7 +29,7 @@ from player.manifest import SegmentRef
 from player.net import ObjectType
 from player.net.clock import Clock, done_within
 from player.qoe import DownloadAbandoned, EmergencyDownswitch, QoeTracker
-from player.scheduling.give_up import RETRY_PAUSE_S, may_give_up
+from player.scheduling.give_up import RETRY_PAUSE_S, Patience
 from player.scheduling.inflight import Abandoned, InFlight, cancel_all
 from player.scheduling.ladder import Ladder, end_index
 from player.scheduling.segment_feed import SegmentFeed, missing
@@ -134,7 +134,7 @@ class VideoLoop:
     async def _fetch(self, index: int, rung: int, state: AbrState) -> _Got | Abandoned:
         """Fetch segment ``index`` at ``rung``, falling back when every CDN failed or stalled (module doc)."""
         patient = False
-        failures = 0
+        patience = Patience(self.clock, self.timeline.buffer_s)
         while True:
             rendition = self.ladder[rung]
             ref = self.ladder.segment(rendition, index)
@@ -154,8 +154,7 @@ class VideoLoop:
                 init, fetched = await asyncio.gather(init_task, media_task)
                 return _Got(rung, fetched, init, ref, buffer_at_request)
             except FetchError as exc:
-                failures += 1
-                if may_give_up(failures, self.timeline.buffer_s()):
+                if patience.failed():
                     raise
                 if self._may_abandon(rung):
                     self.qoe.downswitched(EmergencyDownswitch(at=self.clock.now(), index=index, from_rung=rung,
