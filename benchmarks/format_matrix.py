@@ -7,7 +7,8 @@ endpoint. Each kind is played:
   manifest names no licence server), in its own process, as a user would;
 - by plain libmpv (python-mpv, ``vo=null ao=null``, mpv's own HLS/DASH demuxers; the content key
   given as ``demuxer-lavf-o=cenc_decryption_key`` where one is needed).
-One row per kind: played / duration, decoder errors, wall time, and the error if any. The table is
+One row per kind: played / duration, decoder errors, time to the first frame, wall time (Reelbox's
+includes starting its process, ~1 s of imports here), and the error if any. The table is
 printed as Markdown (it is the README's table of supported formats) and written as JSON with ``--json``.
 
 Usage: ``.venv/bin/python benchmarks/format_matrix.py [--data DIR] [--kinds a,b] [--json FILE]``
@@ -45,7 +46,8 @@ def play_reelbox(url: str, kind: corpus.Kind, out: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(report.read_text()) if report.exists() else {}
     error = proc.stderr.strip().splitlines()[-1] if proc.returncode else None
     return {"played_s": data.get("played_s") or 0.0, "decoder_errors": data.get("decoder_errors"),
-            "wall_s": wall, "exit": proc.returncode, "error": error, "complete": data.get("complete")}
+            "wall_s": wall, "exit": proc.returncode, "error": error, "complete": data.get("complete"),
+            "startup_ms": data.get("startup_ms")}
 
 
 def play_libmpv(url: str, kind: corpus.Kind) -> dict[str, Any]:
@@ -72,6 +74,13 @@ def play_libmpv(url: str, kind: corpus.Kind) -> dict[str, Any]:
         reason.append(str(event.data.reason) if hasattr(event, "data") else "end")
         ended.set()
 
+    first_frame: list[float] = []
+
+    @player.event_callback("playback-restart")
+    def _restart(_event: Any) -> None:
+        if not first_frame:
+            first_frame.append(time.monotonic())
+
     @player.property_observer("time-pos")
     def _pos(_name: str, value: float | None) -> None:
         if value is not None:
@@ -82,14 +91,17 @@ def play_libmpv(url: str, kind: corpus.Kind) -> dict[str, Any]:
     ended.wait(kind.duration_s * 3 + 20)
     wall = time.monotonic() - started
     player.terminate()
-    return {"played_s": last[0], "decoder_errors": problems, "wall_s": wall, "error": None if reason else "timeout"}
+    startup = (first_frame[0] - started) * 1000 if first_frame else None
+    return {"played_s": last[0], "decoder_errors": problems, "wall_s": wall, "error": None if reason else "timeout",
+            "startup_ms": startup}
 
 
 def _cell(result: dict[str, Any], duration: float) -> str:
     played = f"{result['played_s']:.1f}/{duration:.0f} s"
     errors = result["decoder_errors"]
     tail = f", {result['error']}" if result.get("error") else ""
-    return f"{played}, {errors if errors is not None else '–'} dec. err, {result['wall_s']:.1f} s{tail}"
+    startup = f"{result['startup_ms']:.0f} ms" if result.get("startup_ms") is not None else "–"
+    return f"{played}, {errors if errors is not None else '–'} dec. err, first frame {startup}, {result['wall_s']:.1f} s{tail}"
 
 
 def main() -> int:
@@ -112,7 +124,7 @@ def main() -> int:
                          "reelbox": ours, "libmpv": theirs})
             print(f"{kind.name}: reelbox {_cell(ours, kind.duration_s)} | libmpv {_cell(theirs, kind.duration_s)}",
                   file=sys.stderr)
-    print("| kind | Reelbox (played, decoder errors, wall) | plain libmpv |")
+    print("| kind | Reelbox (played, decoder errors, first frame, wall) | plain libmpv |")
     print("| --- | --- | --- |")
     for row in rows:
         print(f"| {row['kind']} | {_cell(row['reelbox'], row['duration_s'])} | {_cell(row['libmpv'], row['duration_s'])} |")

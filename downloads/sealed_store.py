@@ -23,8 +23,8 @@ import os
 import secrets
 import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 from drm_client import DeviceKey, DeviceKeyError
 
@@ -50,7 +50,8 @@ def open_sealer(device_key: DeviceKey, asset_id: str, wrapped_key: bytes) -> Seg
     return SegmentSealer(asset_id, key)
 
 
-class Staged(NamedTuple):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Staged:
     """A sealed slot in its temporary file, waiting for ``SealedStore.commit``."""
 
     track: int

@@ -70,7 +70,7 @@ _DEFAULT_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404
                   422: "bad_request", 429: "rate_limited"}
 
 
-async def acquire_keys(license_url: str, kids: Sequence[bytes], *, token: str, session_id: str,
+async def acquire_keys(license_url: str, kids: Sequence[bytes], *, token: str | None, session_id: str,
                        client: httpx.AsyncClient | None = None,
                        timeout_s: float = DEFAULT_TIMEOUT_S,
                        timer: Callable[[], float] = time.perf_counter,
@@ -140,7 +140,7 @@ async def fetch_public_key(public_key_url: str, *, client: httpx.AsyncClient | N
     return raw
 
 
-async def _post_json(url: str, body: dict[str, Any], *, token: str,
+async def _post_json(url: str, body: dict[str, Any], *, token: str | None,
                      client: httpx.AsyncClient | None, timeout_s: float) -> dict[str, Any]:
     return await _request("POST", url, body, token=token, client=client, timeout_s=timeout_s)
 

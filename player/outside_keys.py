@@ -67,4 +67,4 @@ async def outside_keys(presentation: Presentation, *, keys: Sequence[str] = (), 
     kids = presentation.default_kids()
     if url is None or not kids:
         return None
-    return await acquire_keys(url, kids, token="", session_id=session_id)
+    return await acquire_keys(url, kids, token=None, session_id=session_id)  # an outside server: no bearer token

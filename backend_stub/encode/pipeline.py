@@ -1,7 +1,7 @@
 """One title from source to a complete packaged folder (not yet published).
 
 Stages and their share of the progress bar: ffmpeg encode (0–0.85, from ``-progress`` out_time),
-Shaka packaging (0.85–0.95), HLS key patching + artwork (→1.0). Everything is written under
+Shaka packaging (0.85–0.95), HLS key patching + artwork + thumbnail sprites (→1.0). Everything is written under
 ``out_dir``; intermediates go to ``work_dir`` and are left for the caller to delete with the staging folder.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ from .errors import SourceError
 from .ladder import Rung
 from .models import TitleMeta
 from .runner import run
+from .thumbnails import add_thumbnails
 from .source import Source
 from .tools import Tools
 
@@ -96,4 +97,7 @@ def encode_title(
     top = max(req.rungs, key=lambda r: r.height)
     write_title_art(out_dir, video=work_dir / video_file(top), duration_s=req.source.duration_s, name=req.meta.name,
                     ffmpeg=tools.ffmpeg, work_dir=work_dir)
+    low = min(req.rungs, key=lambda r: r.height)  # the smallest rung decodes fastest; tiles are 160 px anyway
+    add_thumbnails(out_dir, video=work_dir / video_file(low), duration_s=req.source.duration_s,
+                   interval_s=req.settings.segment_s, ffmpeg=tools.ffmpeg)
     progress(1.0, "packaged")

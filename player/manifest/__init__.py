@@ -16,13 +16,13 @@ from .hls import parse_hls, presentation_from_master, presentation_from_media
 from .hls_playlist import MasterPlaylist, MediaPlaylist, parse_master, parse_media
 from .loader import Fetch, detect_format, load_presentation, load_presentation_multi, parse_presentation, resolve_indexes
 from .merge import merge_presentations
-from .model import ByteRange, Period, Presentation, Protection, Rendition, SegmentRef, Track
+from .model import ByteRange, Period, Presentation, Protection, Rendition, SegmentRef, Thumbnails, Track
 from .sidx import SegmentIndex, SidxReference, parse_sidx, resolve_segment_base
 
 __all__ = [
     "ByteRange", "Fetch", "InconsistentEditions", "ManifestError", "MasterPlaylist", "MediaPlaylist", "Period",
     "Presentation", "Protection", "Rendition", "SegmentIndex", "SegmentIndexError", "SegmentRef", "SidxReference",
-    "Track", "UnsafeManifestUri", "detect_format", "load_presentation", "load_presentation_multi",
+    "Thumbnails", "Track", "UnsafeManifestUri", "detect_format", "load_presentation", "load_presentation_multi",
     "merge_presentations", "parse_dash", "parse_hls", "parse_master", "parse_media", "parse_presentation",
     "parse_sidx", "presentation_from_master", "presentation_from_media", "resolve_indexes", "resolve_segment_base",
 ]

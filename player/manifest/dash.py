@@ -15,6 +15,7 @@ from xml.etree.ElementTree import Element
 
 from .convert import (MP4_PROTECTION_SCHEME, NS_CENC, NS_DASHIF_CLEARKEY, NS_DASHIF_CPS, NS_XLINK, child, children, from_base64, local_name,
                       namespace, ns_attr, q, to_conditional_uint, to_duration, to_frame_rate, to_int, to_kid)
+from .dash_image import join_thumbnails, period_thumbnails
 from .dash_segments import Context, addressing
 from .errors import ManifestError, located
 from .model import Period, Presentation, Protection, Rendition, Track, TrackKind
@@ -101,7 +102,9 @@ def _presentation(root: Element, url: str) -> Presentation:
         periods.append(_period(p, i, start, dur, bases, is_live, ns))
     if total is None and not is_live and periods and all(p.duration_s is not None for p in periods):
         total = sum(p.duration_s or 0.0 for p in periods)
-    return Presentation(periods=tuple(periods), is_live=is_live, duration_s=total, source_url=url)
+    thumbs = join_thumbnails([period_thumbnails(el, start_s=p.start_s, duration_s=p.duration_s, bases=_bases(bases, el, ns),
+                                                is_live=is_live, ns=ns) for el, p in zip(raw_periods, periods)])
+    return Presentation(periods=tuple(periods), is_live=is_live, duration_s=total, source_url=url, thumbnails=thumbs)
 
 
 def _is_remote(el: Element, ns: str | None) -> bool:

@@ -23,6 +23,7 @@ from typing import Literal, Protocol
 from .dash import parse_dash
 from .errors import InconsistentEditions, ManifestError, located
 from .hls import presentation_from_master, presentation_from_media
+from .hls_image import load_hls_thumbnails
 from .hls_playlist import MasterPlaylist, MediaPlaylist, decode, is_master, parse_master, parse_media, split_lines
 from .limits import segment_budget
 from .merge import merge_presentations
@@ -104,7 +105,8 @@ async def _load(url: str, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Pre
     master = parse_master(data, url)
     urls = master.playlist_urls()
     get = _bounded(fetch)
-    results = await asyncio.gather(*(get(u) for u in urls), return_exceptions=True)
+    results, thumbnails = await asyncio.gather(  # the image playlist beside the media playlists; never fatal
+        asyncio.gather(*(get(u) for u in urls), return_exceptions=True), load_hls_thumbnails(data, url, get))
     media: dict[str, MediaPlaylist] = {}
     failures: dict[str, BaseException] = {}
     for u, result in zip(urls, results):
@@ -115,7 +117,7 @@ async def _load(url: str, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Pre
         else:
             media[u] = parse_media(result, u, variables=master.variables)
     _require_one_copy(master, media, failures)
-    return presentation_from_master(master, media)
+    return replace(presentation_from_master(master, media), thumbnails=thumbnails)
 
 
 def _require_one_copy(master: MasterPlaylist, media: dict[str, MediaPlaylist], failures: dict[str, BaseException]) -> None:

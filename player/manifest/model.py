@@ -172,6 +172,21 @@ class Period:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Thumbnails:
+    """A trick-play image track: sprite sheets of ``cols``×``rows`` tiles, one tile per
+    ``tile_duration_s`` from each sheet's start (DASH-IF IOP §6.2.6 thumbnail tiles, HLS
+    ``#EXT-X-TILES``). ``sheets`` are addressed like media segments (``urls`` are alternatives);
+    the last sheet may be cut short by the end of the title, its tiles keep the same pace."""
+
+    cols: int
+    rows: int
+    tile_width: int
+    tile_height: int
+    tile_duration_s: float
+    sheets: tuple[SegmentRef, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Presentation:
     """A whole title as one manifest (or several per-edge manifests merged) describes it."""
 
@@ -180,6 +195,7 @@ class Presentation:
     duration_s: float | None
     source_url: str
     source_urls: tuple[str, ...] = field(default=())
+    thumbnails: Thumbnails | None = None  # the seek-bar image track, when the manifest lists one
 
     def tracks_of(self, kind: TrackKind, period: int = 0) -> tuple[Track, ...]:
         if not self.periods:

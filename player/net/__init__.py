@@ -17,7 +17,7 @@ Public face (import from here)::
     player.net.testing: HandlerTransport, files_handler, check_transport
 """
 from player.net.cdn_health import HealthPolicy
-from player.net.cdn_pool import CdnPool, Delivery, RetryPolicy
+from player.net.cdn_pool import CdnPool
 from player.net.clock import Clock, ManualClock, MonotonicClock
 from player.net.cmcd import CmcdData, CmcdMode, ObjectType
 from player.net.errors import (
@@ -37,6 +37,7 @@ from player.net.errors import (
     TruncatedSegment,
     UnsafeUriError,
 )
+from player.net.pool_types import Delivery, RetryPolicy
 from player.net.redact import redact
 from player.net.request import (
     INIT_LIMITS,

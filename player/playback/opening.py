@@ -9,11 +9,15 @@ from __future__ import annotations
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from drm_client import KeyRing, acquire_keys
 from player.backend import BackendClient, PlaybackInfo
 from player.errors import PlaybackError
+from player.completeness import Part, timeline_parts
 from player.manifest import Presentation, load_presentation_multi
+from player.manifest.periods import single_timeline
+from player.outside_keys import manifest_licence_url, outside_keys, ring_from_options
 from player.net import CdnPool, HttpTransport, RequestKind, RequestLog, RequestRecord, redact
 from player.net.clock import Clock
 from player.playback.keys import Keys
@@ -31,6 +35,7 @@ class Opened:
     keys: Keys
     requests: RequestLog  # every request of the session (empty offline)
     failovers: Callable[[], int]  # CDN failovers of every request, manifests included
+    parts: tuple[Part, ...] = ()  # the Periods / discontinuity parts, to name what a short play lost
     closers: tuple[Callable[[], Awaitable[None]], ...] = field(default=(), repr=False)
 
     async def aclose(self) -> None:
@@ -60,30 +65,45 @@ async def open_online(
     )
     closers = (pool.aclose, transport.aclose)
     try:
-        presentation = await load_presentation_multi(list(manifest_urls), pool.fetch)
-        if presentation.is_live:
-            raise PlaybackError("live presentations parse but are not played yet")
+        loaded = await load_presentation_multi(list(manifest_urls), pool.fetch)
     except BaseException:
         for close in closers:
             await close()
         raise
+    presentation = single_timeline(loaded)  # every Period, in order (player.manifest.periods)
     keys = Keys()
     if backend is not None and playback is not None and playback.protected and playback.license_url:
-        keys = Keys(_licence(playback, backend, presentation, pool.log, clock, qoe))
+        kids = list(playback.kids) or list(presentation.default_kids())
+        exchange = partial(acquire_keys, playback.license_url, kids, token=backend.access_token,
+                           session_id=playback.session_id, client=backend.http)
+        keys = Keys(_licence(playback.license_url, exchange, pool.log, clock, qoe))
+    elif options.keys:
+        keys = Keys.ready(ring_from_options(options.keys))
+    elif presentation.default_kids():  # outside protected content: --license-url, or the manifest's server
+        keys = Keys(_outside_licence(presentation, options, pool.log, clock, qoe))
     return Opened(presentation=presentation, source=CdnSource(pool), keys=keys, requests=pool.log,
-                  failovers=lambda: pool.failovers, closers=closers), pool
+                  failovers=lambda: pool.failovers, parts=timeline_parts(loaded), closers=closers), pool
 
 
-async def _licence(playback: PlaybackInfo, backend: BackendClient, presentation: Presentation, log: RequestLog,
-                   clock: Clock, qoe: QoeTracker) -> KeyRing:
-    """The licence exchange, logged as a row of the request log (QA, issue 9): CDN -1, outside the pool."""
-    kids = list(playback.kids) or list(presentation.default_kids())
-    url = playback.license_url or ""
+async def _outside_licence(presentation: Presentation, options: SessionOptions, log: RequestLog, clock: Clock,
+                           qoe: QoeTracker) -> KeyRing:
+    """Keys for a protected URL from ``--license-url`` or the W3C ClearKey server the manifest names."""
+    url = options.license_url or manifest_licence_url(presentation)
+    if url is None:
+        raise PlaybackError("this stream is protected and names no licence server: give --key KID:KEY "
+                            "or --license-url URL")
+    return await _licence(url, partial(outside_keys, presentation, license_url=url), log, clock, qoe)
+
+
+async def _licence(url: str, exchange: Callable[[], Awaitable[KeyRing | None]], log: RequestLog, clock: Clock,
+                   qoe: QoeTracker) -> KeyRing:
+    """A licence exchange, logged as a row of the request log (QA, issue 9): CDN -1, outside the pool."""
     started = clock.now()
     error: Exception | None = None
     try:
-        ring = await acquire_keys(url, kids, token=backend.access_token, session_id=playback.session_id,
-                                  client=backend.http)
+        ring = await exchange()
+        if ring is None:
+            raise PlaybackError("the licence server gave no keys")
     except Exception as exc:
         error = exc
         raise

@@ -8,7 +8,7 @@ simulated one are scored alike.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -43,6 +43,9 @@ class QoeReport:
     start_s: float = 0.0
     requests: tuple[RequestRecord, ...] = ()
     notices: tuple[Notice, ...] = ()
+    duration_s: float | None = None  # the presentation's, from its manifest
+    complete: bool = False  # played to the end, every track, nothing skipped (player.completeness)
+    tracks: tuple[Mapping[str, object], ...] = ()  # what was played: kind, codec, language, fed_until_s
     opened_at: float = field(default=0.0, repr=False)  # the clock reading every ``t_s`` counts from
 
     def to_json(self) -> dict[str, Any]:
@@ -52,7 +55,8 @@ class QoeReport:
         out = {name: getattr(self, name) for name in (
             "target", "startup_ms", "played_s", "rebuffer_count", "rebuffer_s", "avg_bitrate_kbps", "switches",
             "cdn_failovers", "abandonments", "license_ms", "qoe_lin", "decoder_errors", "algorithm",
-            "emergency_downswitches", "start_s")}
+            "emergency_downswitches", "start_s", "duration_s", "complete")}
+        out["tracks"] = [dict(t) for t in self.tracks]
         out["errors"] = [asdict(e) for e in self.errors]
         out["segments"] = [asdict(s) for s in self.segments]
         out["rebuffer_events"] = [[since(a), since(b)] for a, b in self.rebuffer_events]
@@ -65,8 +69,9 @@ class QoeReport:
 
 def build_report(
     qoe: QoeTracker, now: float, *, start_s: float = 0.0, decoder_errors: int = 0, algorithm: str | None = None,
-    emergency_downswitches: int = 0, pool_failovers: int | None = None, requests: Sequence[RequestRecord] = (),
-    notices: Sequence[Notice] = (),
+    pool_failovers: int | None = None, requests: Sequence[RequestRecord] = (),
+    notices: Sequence[Notice] = (), duration_s: float | None = None, complete: bool = False,
+    tracks: Sequence[Mapping[str, object]] = (),
 ) -> QoeReport:
     """The report as of ``now``; ``pool_failovers`` (every request's, manifests included) wins over the segments'."""
     video = qoe.video_segments()
@@ -86,8 +91,8 @@ def build_report(
         abandonments=qoe.abandonments, license_ms=qoe.license_ms, errors=tuple(qoe.errors),
         segments=tuple(qoe.segments), rebuffer_events=tuple(qoe.rebuffers), abandon_events=tuple(qoe.abandon_events),
         qoe_lin=qoe_lin, decoder_errors=decoder_errors, algorithm=algorithm,
-        emergency_downswitches=emergency_downswitches, start_s=start_s, requests=tuple(requests),
-        notices=tuple(notices), opened_at=qoe.opened_at,
+        emergency_downswitches=qoe.emergency_downswitches, start_s=start_s, requests=tuple(requests),
+        notices=tuple(notices), duration_s=duration_s, complete=complete, tracks=tuple(tracks), opened_at=qoe.opened_at,
     )
 
 

@@ -11,8 +11,8 @@ Modules: ``ladder`` (pure lookups), ``timeline`` (the buffer we count), ``segmen
 records, CMCD), ``video_loop`` (ABR, abandonment, emergency down-switch), ``audio_loop`` (the follower),
 ``inflight`` (a download as the abandonment rule sees it), ``waits`` (timeouts on the injected clock).
 """
-from player.scheduling.ladder import Ladder, pick_audio
+from player.scheduling.ladder import Ladder, main_kind, pick_audio
 from player.scheduling.scheduler import Scheduler, SchedulerConfig
 from player.scheduling.segment_feed import FeedSink, InitCache
 
-__all__ = ["FeedSink", "InitCache", "Ladder", "Scheduler", "SchedulerConfig", "pick_audio"]
+__all__ = ["FeedSink", "InitCache", "Ladder", "Scheduler", "SchedulerConfig", "main_kind", "pick_audio"]

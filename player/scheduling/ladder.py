@@ -12,10 +12,17 @@ from player.errors import PlaybackError
 from player.manifest import Presentation, Rendition, SegmentRef
 
 
+def main_kind(presentation: Presentation) -> str:
+    """The track the ABR ladder is made of: video, or audio in an audio-only presentation."""
+    track = presentation.video_track()
+    return "video" if track is not None and track.renditions else "audio"
+
+
 def pick_audio(presentation: Presentation, language: str | None) -> Rendition | None:
-    """The audio rendition to play: the requested language if present, else the first track; its best rendition."""
+    """The audio rendition to play beside the video: the requested language if present, else the first
+    track; its best rendition. None without audio, or when audio is the ladder (audio-only)."""
     tracks = presentation.audio_tracks()
-    if not tracks:
+    if not tracks or main_kind(presentation) == "audio":
         return None
     chosen = next((t for t in tracks if language and t.language == language), tracks[0])
     return chosen.by_bandwidth()[-1] if chosen.renditions else None
@@ -38,23 +45,27 @@ def end_index(segments: tuple[SegmentRef, ...], until_s: float | None) -> int:
 
 @dataclass(frozen=True)
 class Ladder:
-    """Video renditions lowest first; rung *n* is ``renditions[n]``."""
+    """Video renditions lowest first; rung *n* is ``renditions[n]``. ``kind`` is "audio" for an
+    audio-only presentation, whose audio renditions are the ladder."""
 
     renditions: tuple[Rendition, ...]
+    kind: str = "video"
 
     @classmethod
     def of(cls, presentation: Presentation, max_height: int | None = None) -> Ladder:
-        """The presentation's video ladder, capped at ``max_height`` (the lowest rung always stays)."""
-        track = presentation.video_track()
+        """The presentation's video ladder, capped at ``max_height`` (the lowest rung always stays);
+        the audio renditions of an audio-only presentation."""
+        kind = main_kind(presentation)
+        track = presentation.video_track() if kind == "video" else next(iter(presentation.audio_tracks()), None)
         if track is None or not track.renditions:
-            raise PlaybackError("the presentation has no video track")
+            raise PlaybackError("the presentation has neither a video nor an audio track")
         ladder = track.by_bandwidth()
         if max_height:
             capped = tuple(r for r in ladder if (r.height or 0) <= max_height)
             ladder = capped or ladder[:1]
         if not ladder[0].segments:
-            raise PlaybackError("the video rendition has no segments")
-        return cls(ladder)
+            raise PlaybackError(f"the {kind} rendition has no segments")
+        return cls(ladder, kind)
 
     def __len__(self) -> int:
         return len(self.renditions)

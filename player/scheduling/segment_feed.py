@@ -1,5 +1,10 @@
-"""From fetched bytes to the feed: init segments (cached per rendition), content keys, the report's
-segment records and the CMCD data (CTA-5004) each request carries. Shared by the video and audio loops."""
+"""From fetched bytes to the feed: init segments (cached per init URL), content keys, the report's
+segment records and the CMCD data (CTA-5004) each request carries. Shared by the video and audio loops.
+
+A segment brings its own init (a later Period's, a new EXT-X-MAP) or none at all (MPEG-TS, packed
+audio: configuration in-band); its key material is its own (HLS key rotation, AES-128 per key URI:
+:mod:`player.segment_keys`). A segment that will not be played (EXT-X-GAP, or no CDN delivered it) is
+*skipped*: listed in the report's errors and in :attr:`SegmentFeed.skipped`, the track moves past it."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -8,22 +13,40 @@ from typing import Protocol
 from abr.session import AbrSession
 from abr.state import Phase
 from drm_client import KeyRing
-from player.errors import PlaybackError
+from player.errors import FetchError
+from player.feed.media_input import Aes128Key
 from player.manifest import Rendition, SegmentRef
-from player.net import CmcdData, ObjectType
+from player.net import CmcdData, HttpStatusError, ObjectType
+from player.net.errors import CorruptSegment
 from player.net.clock import Clock
 from player.qoe import QoeTracker, SegmentRecord
 from player.scheduling.timeline import TrackProgress
+from player.segment_keys import SegmentKeys
 from player.source import Fetched, SegmentSource
 
-#: init segments by (kind, rendition id); outlives a seek so the new run does not fetch them again
+def missing(exc: FetchError) -> bool:
+    """Every CDN answered that the segment is not there (404/410) or sent it broken (issue 16: refetched
+    from every CDN first): a hole in the content to skip and report — unlike a stalled, refused or dead
+    link, which ends the run once the buffer is dry and the retries are spent (skipping through a dead
+    CDN would spin through the whole title)."""
+    attempts = getattr(exc, "attempts", None) or []
+    return bool(attempts) and all(
+        isinstance(e, CorruptSegment) or (isinstance(e, HttpStatusError) and e.status in (404, 410)) for _, e in attempts
+    )
+
+
+#: init segments by (kind, init URL + byte range); outlives a seek so the new run does not fetch them again
 InitCache = dict[tuple[str, str], bytes]
+
+
+LIVE_TIMELINES = 1 << 20  # remuxer timeline ids for live media: each is placed by its first segment
 
 
 class FeedSink(Protocol):
     """Where fetched segments go (the remuxer feeding libmpv, or a recorder in tests)."""
 
-    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str) -> None: ...
+    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
+            aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0) -> None: ...
 
     def finish(self) -> None: ...
 
@@ -33,52 +56,58 @@ class SegmentFeed:
 
     def __init__(
         self, *, source: SegmentSource, sink: FeedSink, qoe: QoeTracker, clock: Clock, abr: AbrSession,
-        top_kbps: float, keys: Callable[[], Awaitable[KeyRing]] | None, init_cache: InitCache,
+        top_kbps: float, keys: Callable[[], Awaitable[KeyRing]] | None, init_cache: InitCache, live: bool = False,
     ) -> None:
+        self.live = live  # live: media is placed at the manifest's times (its own timestamps are arbitrary)
         self.source = source
         self.sink = sink
         self.qoe = qoe
         self.clock = clock
         self.abr = abr
         self.top_kbps = top_kbps
-        self._get_keys = keys  # asked only when a protected segment needs a key
-        self._keys: KeyRing | None = None
+        self.keys = SegmentKeys(ring=keys, fetch_key=self._fetch_key)
         self.init_cache = init_cache
+        self.skipped: list[SegmentRef] = []
 
-    async def init(self, rendition: Rendition, kind: str) -> bytes:
-        cached = self.init_cache.get((kind, rendition.id))
+    async def init(self, rendition: Rendition, kind: str, segment: SegmentRef) -> bytes:
+        """The init segment ``segment`` needs (its own, else the rendition's); empty for MPEG-TS and
+        packed audio, which carry their configuration in-band."""
+        ref = segment.init or rendition.init
+        if ref is None:
+            return b""
+        cache_key = (kind, ref.urls[0] + (ref.byte_range.header() if ref.byte_range else ""))
+        cached = self.init_cache.get(cache_key)
         if cached is not None:
             return cached
-        ref = rendition.init or (rendition.segments[0].init if rendition.segments else None)
-        if ref is None:
-            raise PlaybackError(f"{kind} rendition {rendition.id!r} has no init segment (not CMAF/fMP4)")
         cmcd = CmcdData(bitrate_kbps=rendition.bandwidth / 1000.0 or None, object_type=ObjectType.INIT,
                         startup=self.abr.phase is not Phase.STEADY)
         fetched = await self.source.fetch(rendition, ref, kind=kind, is_init=True, cmcd=cmcd)
         self.qoe.failover(fetched.failovers)
-        self.init_cache[(kind, rendition.id)] = fetched.body
+        self.init_cache[cache_key] = fetched.body
         return fetched.body
 
-    async def key_for(self, rendition: Rendition) -> bytes | None:
-        protection = rendition.protection or (rendition.segments[0].protection if rendition.segments else None)
-        if protection is None or protection.scheme not in ("cenc", "cens"):
-            return None
-        if self._keys is None:
-            if self._get_keys is None:
-                raise PlaybackError("this title is protected but no licence was requested")
-            self._keys = await self._get_keys()
-        kid = protection.default_kid or next(iter(self._keys.kids), None)
-        if kid is None:
-            raise PlaybackError("the licence holds no key")
-        return self._keys.key_for(kid)
+    async def _fetch_key(self, uri: str) -> bytes:
+        """An AES-128 key through the source (the CDN pool: URI policy, failover); memory only."""
+        ref = SegmentRef(number=0, start_s=0.0, duration_s=0.0, urls=(uri,))
+        rendition = Rendition(id="key", bandwidth=0)
+        return (await self.source.fetch(rendition, ref, kind="key", is_init=True)).body
+
+    def skip(self, ref: SegmentRef, progress: TrackProgress, why: str) -> None:
+        """A segment that will not be played: in the report's errors; the track moves past it."""
+        self.skipped.append(ref)
+        self.qoe.error("SegmentSkipped", f"segment {ref.start_s:.1f}–{ref.end_s:.1f} s skipped ({why})",
+                       self.clock.now())
+        progress.added_until_s = ref.end_s
 
     async def deliver(
         self, kind: str, rendition: Rendition, init: bytes, ref: SegmentRef, fetched: Fetched, index: int,
         buffer_at_request: float, progress: TrackProgress,
     ) -> None:
         """Hand one segment to the sink, move the track's progress on, record it for the report."""
-        key = await self.key_for(rendition)
-        self.sink.add(kind, init, fetched.body, key=key, rendition_id=rendition.id)
+        key, aes = await self.keys.for_segment(rendition, ref)
+        timeline = LIVE_TIMELINES + ref.timeline if self.live else ref.timeline  # live media is placed by its first segment
+        self.sink.add(kind, init, fetched.body, key=key, aes=aes, rendition_id=rendition.id, start_s=ref.start_s,
+                      timeline=timeline)
         progress.added_until_s = ref.start_s + ref.duration_s
         self.qoe.failover(fetched.failovers)
         estimate = self.abr.tracker.throughput_kbps if kind == "video" else None

@@ -79,6 +79,8 @@ def dash_renditions(mpd: Path) -> list[Rendition]:
     out = []
     for aset in root.iterfind(".//mpd:AdaptationSet", MPD_NS):
         kind = aset.get("contentType") or ""
+        if kind == "image":
+            continue  # trick-play sprite sheets (thumbnails), not media renditions
         for rep in aset.iterfind("mpd:Representation", MPD_NS):
             tpl = rep.find("mpd:SegmentTemplate", MPD_NS)
             assert tpl is not None

@@ -92,7 +92,7 @@ def test_protected_title_signals_clearkey_everywhere(protected_title):
     root = ET.parse(protected_title.dash).getroot()
     for aset in root.iterfind(".//mpd:AdaptationSet", MPD_NS):
         cps = {cp.get("schemeIdUri"): cp for cp in aset.iterfind("mpd:ContentProtection", MPD_NS)}
-        if aset.get("contentType") == "text":
+        if aset.get("contentType") in ("text", "image"):  # subtitles and thumbnail sprites are clear
             assert not cps
             continue
         mp4 = cps["urn:mpeg:dash:mp4protection:2011"]
@@ -144,7 +144,7 @@ def test_subtitles_and_two_audio_languages_in_both_manifests(protected_title):
     root = ET.parse(protected_title.dash).getroot()
     langs = sorted((a.get("contentType"), a.get("lang")) for a in root.iterfind(".//mpd:AdaptationSet", MPD_NS)
                    if a.get("contentType") != "video")
-    assert langs == [("audio", "en"), ("audio", "fr"), ("text", "en")]
+    assert langs == [("audio", "en"), ("audio", "fr"), ("image", None), ("text", "en")]  # image: thumbnails
     cues = "".join(p.read_text() for p in text[0].segments)
     assert "Line 1 (en)" in cues
     assert json.loads(sqlite3.connect(protected_title.folder.parent.parent / "backend.sqlite").execute(

@@ -43,14 +43,20 @@ def presentation(count: int = 6, *, audio: bool = True, ladder: tuple[int, ...] 
                         is_live=False, duration_s=count * SEGMENT_S, source_url=ORIGINS[0])
 
 
+def _box(kind: bytes, size: int) -> bytes:
+    """An ISO BMFF box of ``size`` bytes in all: the pool's integrity check wants whole boxes."""
+    return size.to_bytes(4, "big") + kind + b"x" * (size - 8)
+
+
 def files_for(p: Presentation) -> dict[str, bytes]:
-    """Bodies sized as the nominal bitrate says (what the ABR plans with); inits are small."""
+    """Bodies sized as the nominal bitrate says (what the ABR plans with), shaped as fMP4; inits are small."""
     files: dict[str, bytes] = {}
     for rendition in p.renditions():
         assert rendition.init is not None
-        files[rendition.init.urls[0]] = b"i" * 800
+        files[rendition.init.urls[0]] = _box(b"moov", 800)
         for ref in rendition.segments:
-            files[ref.urls[0]] = b"m" * int(rendition.bandwidth * ref.duration_s / 8)
+            size = int(rendition.bandwidth * ref.duration_s / 8)
+            files[ref.urls[0]] = _box(b"moof", 64) + _box(b"mdat", size - 64)
     return files
 
 
@@ -79,8 +85,9 @@ class RecordingSink:
     keys: list[bytes | None] = field(default_factory=list)
     finished_at: float | None = None
 
-    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str) -> None:
-        assert init, "every segment goes to the feed with its init"
+    def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
+            aes: object = None, start_s: float | None = None, timeline: int = 0) -> None:
+        assert init, "every CMAF segment goes to the feed with its init"
         self.added.append((kind, rendition_id, len(data), self.clock.now()))
         self.keys.append(key)
 

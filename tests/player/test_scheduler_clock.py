@@ -100,7 +100,7 @@ def test_a_segment_stalling_on_every_cdn_is_refetched_at_the_lowest_rung() -> No
     w = run(lambda: world(p, handler=_stalling("v2", files_for(p))))
     downs = w.of(EmergencyDownswitch)
     assert downs and all(d.from_rung == 2 and d.error in ("PoolFailure", "AllCdnsFailed") for d in downs)
-    assert w.scheduler.emergency_downswitches == len(downs)
+    assert w.qoe.emergency_downswitches == len(downs)
     assert _video_indices(w) == list(range(6)) and "v2" not in w.sink.renditions()
     assert {s.rendition for s in w.qoe.video_segments() if s.index in {d.index for d in downs}} == {"v0"}
 
@@ -153,12 +153,17 @@ def test_until_stops_the_fetch_at_the_segment_starting_there() -> None:
     assert _video_indices(w) == [0, 1, 2] and w.sink.finished_at is not None
 
 
-def test_later_segments_wait_for_the_first_frame_at_most_the_hold() -> None:
-    """Before the first frame only the segments it needs go out (3 for a start at a time); the rest wait the hold."""
-    w = run(lambda: world(presentation(8), config=SchedulerConfig(start_s=7.0), plays=False))
-    times = [at for kind, _, _, at in w.sink.added if kind == "video"]
-    assert times[:3] == [times[0]] * 3  # the first three at once
-    assert times[3] - times[0] >= FIRST_FRAME_HOLD_S - 1e-9
+@pytest.mark.parametrize(("start_s", "needs"), [(7.0, {"video": 2, "audio": 3}), (6.0, {"video": 1, "audio": 2}),
+                                              (0.0, {"video": 1, "audio": 1})])
+def test_later_segments_wait_for_the_first_frame_at_most_the_hold(start_s: float, needs: dict[str, int]) -> None:
+    """Before the first frame only the segments it needs go out (video: 2 for a start inside a segment, the
+    next keyframe closes its GOP; 1 at a segment's start, whose keyframe is the target; audio one more after
+    a start at a time, its segments end elsewhere); the rest wait the hold."""
+    w = run(lambda: world(presentation(8), config=SchedulerConfig(start_s=start_s), plays=False))
+    for kind, count in needs.items():
+        times = [at for k, _, _, at in w.sink.added if k == kind]
+        assert times[:count] == [times[0]] * count, kind  # the first ones at once
+        assert times[count] - times[0] >= FIRST_FRAME_HOLD_S - 1e-9, kind
 
 
 def test_the_first_frame_releases_the_hold_at_once() -> None:

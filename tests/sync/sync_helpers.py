@@ -1,6 +1,7 @@
 """Shared steps for the sync tests: sign in, play a title with sync attached, read the backend's tables."""
 from __future__ import annotations
 
+import random
 import socket
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,22 @@ LOCKED = "sync-locked"
 FAST_SYNC = SyncConfig(idle_s=0.5)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def free_port(span: int = 3) -> int:
+    """A port free with the ``span - 1`` after it (a backend's edges listen on port+1...), below Linux's
+    ephemeral range (32768+), so no outgoing connection takes one of them between a stop and a restart."""
+    for _ in range(200):
+        base = random.randrange(20_000, 32_000 - span)
+        socks = [socket.socket() for _ in range(span)]
+        try:
+            for i, s in enumerate(socks):
+                s.bind(("127.0.0.1", base + i))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port span below the ephemeral range")
 
 
 async def signed_in(api_url: str) -> BackendClient:

@@ -2,7 +2,8 @@
 
 Usage: python player_run.py SCENARIO API_URL OUT_DIR. Prints one JSON line.
 Scenarios: ``subtitles`` — turn subtitles on from the player's toggle, pause inside a cue, grab the screen
-with subtitles on and then off (same paused frame).
+with subtitles on and then off (same paused frame); ``thumbnail`` — pause, hover the seek bar at 3 s and grab
+the screen with the thumbnail shown over the video.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from xvfb_kit import close_window, grab, open_window, pump  # noqa: E402  (adds the repo to sys.path)
+from xvfb_kit import close_window, grab, open_window, pump, subtitle_selected  # noqa: E402  (adds the repo to sys.path)
 
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
@@ -19,13 +20,6 @@ from PySide6.QtTest import QTest  # noqa: E402
 
 def _position(window: Any) -> float:
     return window.controller.last_stats.get("position_s") or 0.0
-
-
-def _subtitle_selected(window: Any) -> bool:
-    session = window.controller.session
-    output = session.output if session is not None else None
-    tracks = (output.property("track-list") or []) if output is not None else []
-    return any(t.get("type") == "sub" and t.get("selected") for t in tracks)
 
 
 def subtitles(api_url: str, out: Path) -> dict[str, Any]:
@@ -37,7 +31,7 @@ def subtitles(api_url: str, out: Path) -> dict[str, Any]:
     assert pump(20, lambda: _position(window) > 0.1), f"no playback: {window.player.message.text()!r}"
     QTest.keyClick(window.player, Qt.Key.Key_S)  # the app's toggle, as a viewer presses it
     seen["menu"] = window.player.subtitles.currentText()
-    assert pump(20, lambda: _subtitle_selected(window) and 1.0 <= _position(window) <= 2.2), (
+    assert pump(20, lambda: subtitle_selected(window) and 1.0 <= _position(window) <= 2.2), (
         f"subtitle track not selected in a cue: {_position(window)}")
     QTest.keyClick(window.player, Qt.Key.Key_Space)
     pump(0.8)
@@ -54,6 +48,27 @@ def subtitles(api_url: str, out: Path) -> dict[str, Any]:
     return seen
 
 
+def thumbnail(api_url: str, out: Path) -> dict[str, Any]:
+    from PySide6.QtCore import QPoint
+
+    window = open_window(api_url)
+    window.go("title", "ui-beta")
+    assert pump(10, lambda: window.title_page.title is not None), "title page did not load"
+    window.title_page.play.emit("ui-beta", 0.0)
+    assert pump(20, lambda: _position(window) > 0.1), f"no playback: {window.player.message.text()!r}"
+    QTest.keyClick(window.player, Qt.Key.Key_Space)
+    window.player.show_overlay()
+    bar = window.player.seek_bar
+    assert pump(5, lambda: bar.isVisible() and bar.duration_s > 0), "no seek bar"
+    QTest.mouseMove(bar, QPoint(round(bar.width() * 3.0 / bar.duration_s), bar.height() // 2))
+    assert pump(10, lambda: bar.thumbnail is not None and bar.thumbnail.isVisible()), "no thumbnail"
+    pump(0.5)
+    grab(out / "thumbnail.png")
+    seen = {"thumbnail_geometry": _geometry(bar.thumbnail), "video_geometry": _geometry(window.player.video)}
+    close_window(window)
+    return seen
+
+
 def _geometry(widget: Any) -> list[int]:
     top_left = widget.mapToGlobal(widget.rect().topLeft())
     return [top_left.x(), top_left.y(), widget.width(), widget.height()]
@@ -61,4 +76,4 @@ def _geometry(widget: Any) -> list[int]:
 
 if __name__ == "__main__":
     scenario, api, target = sys.argv[1], sys.argv[2], Path(sys.argv[3])
-    print(json.dumps({"subtitles": subtitles}[scenario](api, target)))
+    print(json.dumps({"subtitles": subtitles, "thumbnail": thumbnail}[scenario](api, target)))

@@ -20,7 +20,8 @@ AWKWARD = [
 def test_awkward_strings_round_trip(tmp_path: Path, text: str) -> None:
     """Every string setting reads back exactly as written (the hand-written writer lost the file on control chars)."""
     path = tmp_path / "config.toml"
-    config = AppConfig(email=text, kiosk_pin=text, last_screen=f"title:{text}", backend_url="http://h:1")
+    config = AppConfig(email=text, abr=text, last_screen=f"title:{text}", languages=[text, f"{text}|en|fr"],
+                       backend_url="http://h:1")
     save_config(config, path)
     assert load_config(path) == config
 
@@ -51,9 +52,9 @@ def test_a_broken_backend_url_falls_back_and_either_form_is_kept_as_the_root(tmp
 def test_write_is_atomic_and_private(tmp_path: Path) -> None:
     """The file is replaced whole (no temporary left beside it) and readable by its owner only."""
     path = tmp_path / "sub" / "config.toml"
-    save_config(AppConfig(kiosk_pin="1234"), path)
-    save_config(AppConfig(kiosk_pin="5678"), path)
-    assert load_config(path).kiosk_pin == "5678"
+    save_config(AppConfig(email="first@x.y"), path)
+    save_config(AppConfig(email="second@x.y"), path)
+    assert load_config(path).email == "second@x.y"
     assert sorted(p.name for p in path.parent.iterdir()) == ["config.toml"]
     assert os.stat(path).st_mode & 0o077 == 0
 

@@ -1,15 +1,26 @@
-"""The player's seek bar: played part, buffered range ahead of the playhead, click or drag to seek."""
+"""The player's seek bar: played part, buffered range ahead of the playhead, click to seek, and a
+preview of the time under the pointer before the click (``preview_text``, shown as a tooltip).
+
+Trick-play (issue 18): moving over the bar emits ``hovered(time)``; whoever has the title's image
+track answers with :meth:`SeekBar.show_thumbnail`, and the tile shows above the bar with the time
+written on it. The preview is a tooltip-type window, so it stacks above libmpv's native window.
+"""
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QPoint, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QHideEvent, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QWidget
+
+from ui.app.format import clock_text
+
+KEY_PREVIEW_MS = 1500
 
 
 class SeekBar(QWidget):
     """``seek_requested(position_s)`` when clicked; ``set_state`` feeds it from the session's stats."""
 
     seek_requested = Signal(float)
+    hovered = Signal(float)  # the time under the pointer, for a thumbnail
 
     def __init__(self) -> None:
         super().__init__()
@@ -20,6 +31,12 @@ class SeekBar(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setMouseTracking(True)
+        self.preview_text = ""
+        self.thumbnail: QLabel | None = None  # created on the first tile shown
+        self._hover_x = 0.0
+        self._key_preview = QTimer(self, singleShot=True, interval=KEY_PREVIEW_MS)
+        self._key_preview.timeout.connect(self._end_key_preview)
 
     def set_state(self, position_s: float | None, buffered_until_s: float | None, duration_s: float | None) -> None:
         self.position_s = position_s or 0.0
@@ -38,12 +55,78 @@ class SeekBar(QWidget):
         track = QRectF(0, h / 2 - 3, self.width(), 6)
         p.fillRect(track, QColor(90, 90, 90))
         p.fillRect(QRectF(0, track.y(), self._x(self.buffered_until_s), 6), QColor(170, 170, 170))
-        p.fillRect(QRectF(0, track.y(), self._x(self.position_s), 6), QColor(229, 57, 53))
+        p.fillRect(QRectF(0, track.y(), self._x(self.position_s), 6), QColor(61, 155, 233))  # the accent
         p.setBrush(QColor(255, 255, 255))
         p.setPen(Qt.PenStyle.NoPen)
         p.drawEllipse(QRectF(self._x(self.position_s) - 7, h / 2 - 7, 14, 14))
         p.end()
 
+    def time_at(self, x: float) -> float:
+        """The media time under horizontal position ``x``."""
+        return max(0.0, min(1.0, x / max(self.width(), 1))) * self.duration_s
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.duration_s > 0:
+            self._hover_x = event.position().x()
+            time_s = self.time_at(self._hover_x)
+            self.preview_text = clock_text(time_s)
+            if self.thumbnail is None or not self.thumbnail.isVisible():  # the thumbnail names the time itself
+                QToolTip.showText(event.globalPosition().toPoint(), self.preview_text, self)
+            self.hovered.emit(time_s)
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: object) -> None:  # type: ignore[override]
+        self.preview_text = ""
+        QToolTip.hideText()
+        if self.thumbnail is not None:
+            self.thumbnail.hide()
+
+    def preview_at(self, time_s: float) -> None:
+        """Preview ``time_s`` as if hovered, for a while: the thumbnail of a seek by keys (a remote has no pointer)."""
+        if self.duration_s <= 0:
+            return
+        time_s = max(0.0, min(self.duration_s, time_s))
+        self._hover_x = self._x(time_s)
+        self.preview_text = clock_text(time_s)
+        self._key_preview.start()
+        self.hovered.emit(time_s)
+
+    def _end_key_preview(self) -> None:
+        if not self.underMouse():  # the pointer's own preview stays
+            self.preview_text = ""
+            if self.thumbnail is not None:
+                self.thumbnail.hide()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """The preview is a window of its own: it goes when the bar goes (overlay auto-hide, leaving the player)."""
+        self.preview_text = ""
+        if self.thumbnail is not None:
+            self.thumbnail.hide()
+        super().hideEvent(event)
+
+    def show_thumbnail(self, image: QImage) -> None:
+        """Show ``image`` (one tile) above the bar at the pointer, captioned with the hovered time."""
+        if not self.preview_text or image.isNull():
+            return  # the pointer left before the tile arrived
+        if self.thumbnail is None:
+            self.thumbnail = QLabel(self, Qt.WindowType.ToolTip | Qt.WindowType.FramelessWindowHint)
+            self.thumbnail.setObjectName("seekThumbnail")
+        pixmap = QPixmap.fromImage(image)
+        p = QPainter(pixmap)
+        caption = QRectF(0, pixmap.height() - 20, pixmap.width(), 20)
+        p.fillRect(caption, QColor(0, 0, 0, 160))
+        p.setPen(QColor(255, 255, 255))
+        p.drawText(caption, Qt.AlignmentFlag.AlignCenter, self.preview_text)
+        p.end()
+        label = self.thumbnail
+        label.setPixmap(pixmap)
+        label.resize(pixmap.size())
+        x = round(max(0.0, min(self.width() - pixmap.width(), self._hover_x - pixmap.width() / 2)))
+        label.move(self.mapToGlobal(QPoint(x, -pixmap.height() - 8)))
+        QToolTip.hideText()
+        label.show()
+        label.raise_()
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self.duration_s > 0 and self.width() > 0:
-            self.seek_requested.emit(event.position().x() / self.width() * self.duration_s)
+            self.seek_requested.emit(self.time_at(event.position().x()))
