@@ -130,8 +130,9 @@ class Reelbox(AlgorithmBase):
             if transfer > 0 and result.bits > 0:
                 self._partials.append((len(state.history), Sample(bits=result.bits, seconds=transfer,
                                                                   latency_s=result.latency_s)))
-            self._ceiling = max(result.rung - 1, 0)
-            self._hold_left = self.hold
+            if self.hold > 0:  # hold=0: no ceiling at all (it would never be lifted)
+                self._ceiling = max(result.rung - 1, 0)
+                self._hold_left = self.hold
             return
         self._peak_s = max(self._peak_s, result.buffer_s)
         if self._hold_left > 0:

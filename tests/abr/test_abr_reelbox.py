@@ -83,3 +83,13 @@ def test_reserve_follows_the_link_not_the_buffer_size() -> None:
     assert algo.reserve_s(state_with(steady_hist, capacity=60.0)) < 0.3 * 56.0
     assert algo.reserve_s(state_with(bursty_hist, capacity=60.0)) > algo.reserve_s(state_with(steady_hist, capacity=60.0))
     assert algo.reserve_s(state_with(bursty_hist, capacity=10.0)) < 6.0
+
+
+def test_hold_zero_closes_no_rung() -> None:
+    """``hold=0`` means no hysteresis: after an abandonment the top rung stays open."""
+    fast = tuple(Sample(bits=23.2e6, seconds=2.9, latency_s=0.08) for _ in range(5))
+    algo = Reelbox(hold=0)
+    st = state_with(fast, buffer_s=20.0)
+    algo.on_download(st, DownloadResult(rung=9, bits=1e6, seconds=0.2, latency_s=0.08, abandoned=True, abandon_to=2,
+                                        buffer_s=20.0))
+    assert algo.choose(st).rung == 9
