@@ -11,12 +11,14 @@ from .baselines.mpc import RobustMpc
 from .baselines.throughput import ThroughputRule
 from .errors import UnknownAlgorithmError
 from .reelbox import Reelbox
+from .reelbox_r2 import ReelboxR2
 from .state import Algorithm
 
 DEFAULT_ALGORITHM = "reelbox"
 
 _FACTORIES: dict[str, Callable[[], Algorithm]] = {
     "reelbox": Reelbox,
+    "reelbox-r2": ReelboxR2,
     "dynamic": Dynamic,
     "robust-mpc": RobustMpc,
     "bola-e": BolaE,

@@ -1,160 +1,112 @@
-"""Reelbox's default rate adaptation: a buffer-reserve controller with an exact lookahead.
+"""Reelbox's default rate adaptation: a buffer-target controller with an exact lookahead.
 
 The idea
 --------
 The buffer is the state we control; throughput only enters as a cautious prediction of how each
 choice moves it.
 
-1. **A reserve sized by the link, not by the buffer.**  The player keeps a reserve of
-   ``min(fraction × (capacity − one segment), base + spread × cv)`` seconds, where cv is the
-   coefficient of variation of the recent throughput samples: a steady link needs little reserve, a
-   bursty one more, and a 60 s buffer does not mean 40 s of idle caution (the round-one fixed 0.7 of
-   capacity was over-cautious at 60 s and short at 10 s).  Every second by which a plan would leave
-   the buffer below the reserve at the end of its horizon is charged like a second of stall.
-2. **A reserve earned, not assumed (startup).**  The charge applies only up to the highest buffer
-   level reached so far.  Right after the first segment the plan is therefore only asked not to stall,
-   and on a steady link the second segment is already the sustainable rung; the reserve then grows
-   with the buffer, as the surplus of each segment over its download time.
-3. **Segment-size awareness.**  Download times use the real size of each upcoming segment (VBR) when
-   the manifest gives them.
-4. **A robust estimate.**  The minimum of the dual EWMA (3 s / 8 s) and the bits-weighted harmonic
-   mean of the last five transfers.  An abandoned transfer's partial throughput joins those five as a
-   sample (it is a real measurement of the link), rather than capping the estimate until a download
-   completes, which made the round-one default oscillate (``9,9,0,9``).
-5. **Lookahead with switch damping.**  Each decision solves the next five segments exactly (see
-   :mod:`abr.lookahead`) and applies the first rung.
-6. **Abandonment with hysteresis.**  A download is abandoned when, at its own measured rate, it would
-   outlast the buffer; the player refetches the highest lower rung that fits.  The rung abandoned and
-   those above it then stay closed for the next ``hold`` completed downloads, so the player does not
-   climb straight back into the same collapse.  (Waiting until the last moment the lower rung still
-   fits, so that brief dips pass without a restart, and counting a partial transfer as if it had
-   carried a whole segment, both scored lower on fcc/hsdpa subsets at 10 and 25 s: more rebuffering,
-   or too much caution.)
-7. **No planned trickle of stalls.**  The plan pays a fixed cost per segment it expects to stall on,
-   so on a link just under a rung it does not trade a 0.1 s stall every segment for that rung.
+1. **A buffer target.**  The player keeps a reserve of ``B* = 0.7 × (capacity − one segment)``
+   (14.7 s in the 25 s reference setting) to ride out outages.  Every second by which a plan would
+   leave the buffer below B* at the end of its horizon is charged like a second of stall (4.3 in
+   QoE_lin units).  Above the target the buffer is surplus that may be spent on quality; below it
+   quality is bought back with buffer.  This is BBA's rate map, with its slope set by the measured
+   throughput and the real segment sizes instead of fixed reservoir/cushion constants.  It also avoids
+   BOLA's oscillation: the choice depends on where the buffer is heading, not on the band it is in.
+2. **Segment-size awareness.**  Download times are computed from the real size of each of the next
+   segments at each rung when the manifest gives them (VBR), and from bitrate × duration otherwise.
+3. **A robust estimate.**  We take the minimum of the dual EWMA (3 s / 8 s half-lives) and the
+   bits-weighted harmonic mean of the last five downloads.  After an abandoned download the rate
+   measured on it also caps the estimate until a download completes.  An abandonment is evidence of a
+   collapse, and the partial transfer is not a throughput sample, so without this cap the player would
+   pick the same rung again and lose time to repeated abandonments.
+4. **Lookahead with switch damping.**  Each decision solves the next five segments exactly (see
+   :mod:`abr.lookahead`): maximise Σ (R − 4.3·stall − |ΔR|) minus the buffer-target charge, and apply
+   the first rung (receding horizon).  The |ΔR| term makes a switch happen only when it pays over the
+   horizon.
+5. **Startup.**  There is no separate startup state to tune.  After the first segment (lowest rung,
+   per the player model) the target charge ramps quality up exactly as fast as the buffer can afford.
+6. **Abandonment.**  A download is abandoned only when, at the rate measured on it, it would
+   finish after the buffer runs dry.  The player then fetches the highest lower rung that fits in the
+   remaining buffer, or the lowest rung if that at least halves the wait.
+
+Parameters: the horizon (5, as RobustMPC), the target fraction (0.7) and the price of a missing second
+of reserve (= the stall penalty, not tuned).  The target was picked from {0.6, 0.7, 0.8, 1.0} on two
+disjoint one-sixth subsets of fcc/hsdpa; the other sets (puffer, oboe, the VBR ladder) were not used
+to choose anything.
 """
 from __future__ import annotations
 
-import statistics
-
 from .estimators import harmonic_kbps
 from .lookahead import REBUFFER_PENALTY, plan_first_rung
-from .state import AbrState, AlgorithmBase, Decision, DownloadResult, Phase, Progress, Sample
+from .state import AbrState, AlgorithmBase, Decision, DownloadResult, Progress
 
 WINDOW = 5
-SPREAD_WINDOW = 8
 MEASURE_S = 0.25  # transfer time before a download's own rate is trusted for abandonment
 
 
 class Reelbox(AlgorithmBase):
     name = "reelbox"
 
-    def __init__(self, *, horizon: int = 5, fraction: float = 0.6, base_s: float = 8.0, spread_s: float = 20.0,
-                 price: float = REBUFFER_PENALTY, hold: int = 3, switch_weight: float = 1.0, worth: float = 0.5,
-                 startup: bool = True, stall_event: float = 1.0) -> None:
+    def __init__(self, *, horizon: int = 5, target: float = 0.7, price: float = REBUFFER_PENALTY) -> None:
         self.horizon = horizon
-        self.fraction = fraction
-        self.base_s = base_s
-        self.spread_s = spread_s
+        self.target = target
         self.price = price
-        self.hold = hold
-        self.switch_weight = switch_weight
-        self.worth = worth
-        self.startup = startup
-        self.stall_event = stall_event
         self.reset()
 
     def reset(self) -> None:
-        self._partials: list[tuple[int, Sample]] = []  # (completed downloads before it, partial transfer)
-        self._peak_s = 0.0
-        self._ceiling: int | None = None
-        self._hold_left = 0
-
-    def samples(self, state: AbrState, window: int = WINDOW) -> list[Sample]:
-        """The last ``window`` completed transfers plus the partial ones abandoned among them."""
-        n = len(state.history)
-        return list(state.history[-window:]) + [s for at, s in self._partials if n - at < window]
+        self._collapse_kbps: float | None = None
 
     def predict(self, state: AbrState) -> float | None:
         """The conservative throughput the plan assumes, in kbit/s (None before any download)."""
         if state.throughput_kbps is None:
             return None
-        harmonic = harmonic_kbps(self.samples(state))
-        return state.throughput_kbps if harmonic is None else min(state.throughput_kbps, harmonic)
+        kbps = state.throughput_kbps
+        harmonic = harmonic_kbps(state.history[-WINDOW:])
+        if harmonic is not None:
+            kbps = min(kbps, harmonic)
+        if self._collapse_kbps is not None:
+            kbps = min(kbps, self._collapse_kbps)
+        return kbps
 
-    def variability(self, state: AbrState) -> float:
-        """Coefficient of variation of the recent per-transfer throughputs (0 with fewer than two)."""
-        rates = [s.kbps for s in self.samples(state, SPREAD_WINDOW) if s.kbps > 0]
-        if len(rates) < 2:
-            return 0.0
-        return statistics.pstdev(rates) / statistics.fmean(rates)
-
-    def reserve_s(self, state: AbrState) -> float:
-        room = max(state.buffer_capacity_s - state.segment_duration_s, 0.0)
-        return min(self.fraction * room, self.base_s + self.spread_s * self.variability(state))
+    def target_s(self, state: AbrState) -> float:
+        return self.target * max(state.buffer_capacity_s - state.segment_duration_s, 0.0)
 
     def choose(self, state: AbrState) -> Decision:
-        if state.phase is Phase.AFTER_SEEK:
-            self._peak_s = state.buffer_s
         kbps = self.predict(state)
         if kbps is None:
             return Decision(rung=0)
-        reserve = self.reserve_s(state)
-        goal, price = min(reserve, self._peak_s), self.price
-        worth = self.worth * kbps / 1000.0 / state.segment_duration_s
-        top = state.rungs - 1 if self._ceiling is None else self._ceiling
-
-        def terminal(b: float) -> float:
-            return worth * min(b, reserve) - price * max(0.0, goal - b)
-
-        rung = plan_first_rung(state, kbps, horizon=self.horizon, rungs=range(top + 1),
-                               switch_penalty=self.switch_weight, stall_event_penalty=self.stall_event,
-                               terminal=terminal)
-        if self.startup and (self._peak_s < reserve or len(state.history) <= 1) and self._ceiling is None:
-            rung = max(rung, self.startup_rung(state, kbps / (1.0 + self.variability(state))))
+        goal, price = self.target_s(state), self.price
+        rung = plan_first_rung(state, kbps, horizon=self.horizon, rebuffer_penalty=REBUFFER_PENALTY,
+                               terminal=lambda b: -price * max(0.0, goal - b))
         return Decision(rung=rung)
 
-    def startup_rung(self, state: AbrState, kbps: float) -> int:
-        """The highest rung the link carries (bitrate ≤ ``kbps``) whose download does not outlast the
-        buffer: until the reserve is first built, quality follows the link, as dash.js and Shaka do."""
-        lat = state.latency_s or 0.0
-        rung = 0
-        for r in range(1, state.rungs):
-            if state.bitrates_kbps[r] <= kbps and lat + state.segment_bits(0, r) / (kbps * 1000.0) <= state.buffer_s:
-                rung = r
-        return rung
-
     def on_download(self, state: AbrState, result: DownloadResult) -> None:
-        transfer = result.seconds - result.latency_s
-        if result.abandoned:
-            if transfer > 0 and result.bits > 0:
-                self._partials.append((len(state.history), Sample(bits=result.bits, seconds=transfer,
-                                                                  latency_s=result.latency_s)))
-            if self.hold > 0:  # hold=0: no ceiling at all (it would never be lifted)
-                self._ceiling = max(result.rung - 1, 0)
-                self._hold_left = self.hold
+        if not result.abandoned:
+            self._collapse_kbps = None
             return
-        self._peak_s = max(self._peak_s, result.buffer_s)
-        if self._hold_left > 0:
-            self._hold_left -= 1
-            if self._hold_left == 0:
-                self._ceiling = None
-        n = len(state.history) + 1
-        self._partials = [(at, s) for at, s in self._partials if n - at < SPREAD_WINDOW]
+        transfer = result.seconds - result.latency_s
+        kbps = result.bits / 1000.0 / transfer if transfer > 0 else 0.0
+        self._collapse_kbps = kbps if self._collapse_kbps is None else min(kbps, self._collapse_kbps)
 
     def abandon(self, state: AbrState, progress: Progress) -> Decision | None:
-        if progress.rung == 0:
-            return None
-        transfer = progress.elapsed_s - progress.latency_s
-        if transfer < MEASURE_S or progress.downloaded_bits <= 0:
-            return None
-        bps = progress.downloaded_bits / transfer
-        remaining_s = (progress.size_bits - progress.downloaded_bits) / bps
-        if remaining_s <= progress.buffer_s:
-            return None
-        lat = state.latency_s or 0.0
-        for q in range(progress.rung - 1, -1, -1):
-            fresh = lat + state.segment_bits(0, q) / bps
-            if fresh <= progress.buffer_s or (q == 0 and fresh < 0.5 * remaining_s):
-                return Decision(rung=q, abandon=True)
+        return abandon_late_segment(state, progress)
+
+
+def abandon_late_segment(state: AbrState, progress: Progress) -> Decision | None:
+    """Give up a download that cannot arrive before the buffer runs dry, for the highest rung that can
+    (or the lowest, when it takes under half the time left); shared by both rounds of the algorithm."""
+    if progress.rung == 0:
         return None
+    transfer = progress.elapsed_s - progress.latency_s
+    if transfer < MEASURE_S or progress.downloaded_bits <= 0:
+        return None
+    bps = progress.downloaded_bits / transfer
+    remaining_s = (progress.size_bits - progress.downloaded_bits) / bps
+    if remaining_s <= progress.buffer_s:
+        return None
+    lat = state.latency_s or 0.0
+    for q in range(progress.rung - 1, -1, -1):
+        fresh = lat + state.segment_bits(0, q) / bps
+        if fresh <= progress.buffer_s or (q == 0 and fresh < 0.5 * remaining_s):
+            return Decision(rung=q, abandon=True)
+    return None

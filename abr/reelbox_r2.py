@@ -1,0 +1,152 @@
+"""Round two of Reelbox's rate adaptation (``reelbox-r2``, issue 17): not the default yet.
+
+It reaches the sustainable rung after one segment on a steady link and adapts its reserve to the
+link, but on Puffer's real traffic it scores 0.737 against round one's 0.914 (QoE_lin, 25 s buffer;
+it holds rungs closed after abandonments too long), so the default stays ``abr.reelbox`` until it wins there.
+
+A buffer-reserve controller with an exact lookahead.
+
+The idea
+--------
+The buffer is the state we control; throughput only enters as a cautious prediction of how each
+choice moves it.
+
+1. **A reserve sized by the link, not by the buffer.**  The player keeps a reserve of
+   ``min(fraction × (capacity − one segment), base + spread × cv)`` seconds, where cv is the
+   coefficient of variation of the recent throughput samples: a steady link needs little reserve, a
+   bursty one more, and a 60 s buffer does not mean 40 s of idle caution (the round-one fixed 0.7 of
+   capacity was over-cautious at 60 s and short at 10 s).  Every second by which a plan would leave
+   the buffer below the reserve at the end of its horizon is charged like a second of stall.
+2. **A reserve earned, not assumed (startup).**  The charge applies only up to the highest buffer
+   level reached so far.  Right after the first segment the plan is therefore only asked not to stall,
+   and on a steady link the second segment is already the sustainable rung; the reserve then grows
+   with the buffer, as the surplus of each segment over its download time.
+3. **Segment-size awareness.**  Download times use the real size of each upcoming segment (VBR) when
+   the manifest gives them.
+4. **A robust estimate.**  The minimum of the dual EWMA (3 s / 8 s) and the bits-weighted harmonic
+   mean of the last five transfers.  An abandoned transfer's partial throughput joins those five as a
+   sample (it is a real measurement of the link), rather than capping the estimate until a download
+   completes, which made the round-one default oscillate (``9,9,0,9``).
+5. **Lookahead with switch damping.**  Each decision solves the next five segments exactly (see
+   :mod:`abr.lookahead`) and applies the first rung.
+6. **Abandonment with hysteresis.**  A download is abandoned when, at its own measured rate, it would
+   outlast the buffer; the player refetches the highest lower rung that fits.  The rung abandoned and
+   those above it then stay closed for the next ``hold`` completed downloads, so the player does not
+   climb straight back into the same collapse.  (Waiting until the last moment the lower rung still
+   fits, so that brief dips pass without a restart, and counting a partial transfer as if it had
+   carried a whole segment, both scored lower on fcc/hsdpa subsets at 10 and 25 s: more rebuffering,
+   or too much caution.)
+7. **No planned trickle of stalls.**  The plan pays a fixed cost per segment it expects to stall on,
+   so on a link just under a rung it does not trade a 0.1 s stall every segment for that rung.
+"""
+from __future__ import annotations
+
+import statistics
+
+from .estimators import harmonic_kbps
+from .reelbox import abandon_late_segment
+from .lookahead import REBUFFER_PENALTY, plan_first_rung
+from .state import AbrState, AlgorithmBase, Decision, DownloadResult, Phase, Progress, Sample
+
+WINDOW = 5
+SPREAD_WINDOW = 8
+
+
+class ReelboxR2(AlgorithmBase):
+    name = "reelbox-r2"
+
+    def __init__(self, *, horizon: int = 5, fraction: float = 0.6, base_s: float = 8.0, spread_s: float = 20.0,
+                 price: float = REBUFFER_PENALTY, hold: int = 3, switch_weight: float = 1.0, worth: float = 0.5,
+                 startup: bool = True, stall_event: float = 1.0) -> None:
+        self.horizon = horizon
+        self.fraction = fraction
+        self.base_s = base_s
+        self.spread_s = spread_s
+        self.price = price
+        self.hold = hold
+        self.switch_weight = switch_weight
+        self.worth = worth
+        self.startup = startup
+        self.stall_event = stall_event
+        self.reset()
+
+    def reset(self) -> None:
+        self._partials: list[tuple[int, Sample]] = []  # (completed downloads before it, partial transfer)
+        self._peak_s = 0.0
+        self._ceiling: int | None = None
+        self._hold_left = 0
+
+    def samples(self, state: AbrState, window: int = WINDOW) -> list[Sample]:
+        """The last ``window`` completed transfers plus the partial ones abandoned among them."""
+        n = len(state.history)
+        return list(state.history[-window:]) + [s for at, s in self._partials if n - at < window]
+
+    def predict(self, state: AbrState) -> float | None:
+        """The conservative throughput the plan assumes, in kbit/s (None before any download)."""
+        if state.throughput_kbps is None:
+            return None
+        harmonic = harmonic_kbps(self.samples(state))
+        return state.throughput_kbps if harmonic is None else min(state.throughput_kbps, harmonic)
+
+    def variability(self, state: AbrState) -> float:
+        """Coefficient of variation of the recent per-transfer throughputs (0 with fewer than two)."""
+        rates = [s.kbps for s in self.samples(state, SPREAD_WINDOW) if s.kbps > 0]
+        if len(rates) < 2:
+            return 0.0
+        return statistics.pstdev(rates) / statistics.fmean(rates)
+
+    def reserve_s(self, state: AbrState) -> float:
+        room = max(state.buffer_capacity_s - state.segment_duration_s, 0.0)
+        return min(self.fraction * room, self.base_s + self.spread_s * self.variability(state))
+
+    def choose(self, state: AbrState) -> Decision:
+        if state.phase is Phase.AFTER_SEEK:
+            self._peak_s = state.buffer_s
+        kbps = self.predict(state)
+        if kbps is None:
+            return Decision(rung=0)
+        reserve = self.reserve_s(state)
+        goal, price = min(reserve, self._peak_s), self.price
+        worth = self.worth * kbps / 1000.0 / state.segment_duration_s
+        top = state.rungs - 1 if self._ceiling is None else self._ceiling
+
+        def terminal(b: float) -> float:
+            return worth * min(b, reserve) - price * max(0.0, goal - b)
+
+        rung = plan_first_rung(state, kbps, horizon=self.horizon, rungs=range(top + 1),
+                               switch_penalty=self.switch_weight, stall_event_penalty=self.stall_event,
+                               terminal=terminal)
+        if self.startup and (self._peak_s < reserve or len(state.history) <= 1) and self._ceiling is None:
+            rung = max(rung, self.startup_rung(state, kbps / (1.0 + self.variability(state))))
+        return Decision(rung=rung)
+
+    def startup_rung(self, state: AbrState, kbps: float) -> int:
+        """The highest rung the link carries (bitrate ≤ ``kbps``) whose download does not outlast the
+        buffer: until the reserve is first built, quality follows the link, as dash.js and Shaka do."""
+        lat = state.latency_s or 0.0
+        rung = 0
+        for r in range(1, state.rungs):
+            if state.bitrates_kbps[r] <= kbps and lat + state.segment_bits(0, r) / (kbps * 1000.0) <= state.buffer_s:
+                rung = r
+        return rung
+
+    def on_download(self, state: AbrState, result: DownloadResult) -> None:
+        transfer = result.seconds - result.latency_s
+        if result.abandoned:
+            if transfer > 0 and result.bits > 0:
+                self._partials.append((len(state.history), Sample(bits=result.bits, seconds=transfer,
+                                                                  latency_s=result.latency_s)))
+            if self.hold > 0:  # hold=0: no ceiling at all (it would never be lifted)
+                self._ceiling = max(result.rung - 1, 0)
+                self._hold_left = self.hold
+            return
+        self._peak_s = max(self._peak_s, result.buffer_s)
+        if self._hold_left > 0:
+            self._hold_left -= 1
+            if self._hold_left == 0:
+                self._ceiling = None
+        n = len(state.history) + 1
+        self._partials = [(at, s) for at, s in self._partials if n - at < SPREAD_WINDOW]
+
+    def abandon(self, state: AbrState, progress: Progress) -> Decision | None:
+        return abandon_late_segment(state, progress)
