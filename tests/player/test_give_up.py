@@ -5,7 +5,7 @@ from schedkit import SEGMENT_S, World, files_for, presentation, run, with_length
 
 from player.net import ConnectFailed, FetchResult, SegmentRequest
 from player.net.testing import files_handler
-from player.scheduling.give_up import RETRIES, may_give_up
+from player.scheduling.give_up import DRY_S, RETRIES, may_give_up
 
 
 def _outage(p, window: list[float], w_of: list[World]):  # type: ignore[no-untyped-def]
@@ -61,11 +61,11 @@ def test_an_outage_longer_than_the_buffer_skips_segments_only_once_it_ran_dry() 
     first = min(ref.start_s for ref in w.scheduler.skipped)
     assert first >= playhead_at_outage + 4.0 - SEGMENT_S  # the buffered media played
     first_skip_at = min(e.at_s for e in skips) + w.qoe.opened_at - 1000.0  # playhead time of the first skip
-    assert first_skip_at >= first  # given up only after the playhead reached the missing segment
+    assert first_skip_at >= first - DRY_S  # given up only once the playhead (nearly) reached the missing segment
 
 
 def test_give_up_rule() -> None:
-    """Never while media is buffered; with the buffer dry, only after more than RETRIES failures."""
-    assert not may_give_up(100, 0.5)
+    """Never while media is buffered; with the buffer (nearly) dry, only after more than RETRIES failures."""
+    assert not may_give_up(100, DRY_S + 0.5)
     assert not may_give_up(RETRIES, 0.0)
-    assert may_give_up(RETRIES + 1, 0.0)
+    assert may_give_up(RETRIES + 1, 0.0) and may_give_up(RETRIES + 1, DRY_S / 2)  # a frame short of the end is dry
