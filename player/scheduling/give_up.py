@@ -13,11 +13,14 @@ from player.net.clock import Clock
 
 RETRIES = 3
 RETRY_PAUSE_S = 0.5
+#: "dry": less than this left. libmpv's playhead stops at the last frame's time, a frame short of what was
+#: fed, so an exact zero would never come and a dead segment would be retried for ever
+DRY_S = 1.0
 
 
 def may_give_up(failures: int, buffer_s: float) -> bool:
     """After ``failures`` failed fetches of one segment, with ``buffer_s`` of media buffered."""
-    return failures > RETRIES and buffer_s <= 0.0
+    return failures > RETRIES and buffer_s < DRY_S
 
 
 class Patience:

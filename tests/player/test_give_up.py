@@ -7,7 +7,7 @@ from schedkit import SEGMENT_S, World, files_for, presentation, run, with_length
 from player.errors import FetchError
 from player.net import ConnectFailed, FetchResult, SegmentRequest
 from player.net.testing import files_handler
-from player.scheduling.give_up import RETRIES, may_give_up
+from player.scheduling.give_up import DRY_S, RETRIES, may_give_up
 
 
 def _outage(p, window: list[float], w_of: list[World]):  # type: ignore[no-untyped-def]
@@ -59,7 +59,24 @@ def test_an_outage_longer_than_the_buffer_ends_the_run_with_the_fetch_error() ->
 
 
 def test_give_up_rule() -> None:
-    """Never while media is buffered; with the buffer dry, only after more than RETRIES failures."""
-    assert not may_give_up(100, 0.5)
+    """Never while media is buffered; with the buffer (nearly) dry, only after more than RETRIES failures."""
+    assert not may_give_up(100, DRY_S + 0.5)
     assert not may_give_up(RETRIES, 0.0)
-    assert may_give_up(RETRIES + 1, 0.0)
+    assert may_give_up(RETRIES + 1, 0.0) and may_give_up(RETRIES + 1, DRY_S / 2)  # a frame short of the end is dry
+
+
+def test_patience_drains_by_the_clock_when_the_playhead_stops_short() -> None:
+    """A playhead stuck 1.5 s short of what was fed (muxer hold-back) never reads dry: the buffer held at the
+    first failure counts as spent once that long has passed, so a dead segment ends instead of hanging."""
+    from player.net.clock import ManualClock
+    from player.scheduling.give_up import Patience
+
+    clock = ManualClock()
+    patience = Patience(clock, lambda: 1.5)
+    verdicts = []
+    for _ in range(RETRIES + 1):
+        verdicts.append(patience.failed())
+        clock.advance(0.2)
+    assert verdicts == [False] * (RETRIES + 1)  # 0.8 s passed of the 1.5 s the buffer held
+    clock.advance(1.0)
+    assert patience.failed()

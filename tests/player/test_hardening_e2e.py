@@ -50,3 +50,4 @@ def test_two_protected_plays_on_one_device_both_finish(start_backend) -> None:
     for report in reports:
         assert report["errors"] == [], report["errors"]
         assert report["license_ms"] is not None and report["played_s"] >= 11.0
+
