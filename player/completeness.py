@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from player.errors import PlaybackError
 from player.manifest import Presentation, SegmentRef
+from player.feed.remux import Remuxer
 
 
 class IncompletePlay(PlaybackError):
@@ -92,3 +93,11 @@ def tracks_json(tracks: Sequence[TrackPlayed]) -> list[Mapping[str, object]]:
     """The report's ``tracks``: what was played, per kind."""
     return [{"kind": t.kind, "codec": t.codec, "language": t.language, "fed_until_s": round(t.fed_until_s, 3)}
             for t in tracks]
+
+
+def tracks_fed(remuxer: Remuxer, presentation: Presentation | None, audio_language: str | None) -> list[TrackPlayed]:
+    """Each track as it reached the feed: codec, language (the chosen audio's), how far it was fed."""
+    audio = presentation.audio_tracks() if presentation else ()
+    language = next((t.language for t in audio if t.language == audio_language), audio[0].language if audio else None)
+    return [TrackPlayed(kind=kind, codec=fed.codec, language=language if kind == "audio" else None,
+                        fed_until_s=remuxer.added_until_s(kind) or 0.0) for kind, fed in remuxer.fed.items()]

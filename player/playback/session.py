@@ -34,7 +34,7 @@ from player.playback.options import SessionOptions
 from player.playback.output_start import add_subtitles, build_output
 from player.playback.playhead import Playhead
 from player.playback.stats import session_stats
-from player.completeness import TrackPlayed, check_complete, shortfalls, tracks_json
+from player.completeness import TrackPlayed, check_complete, shortfalls, tracks_fed, tracks_json
 from player.outside_keys import parse_key_option
 from player.qoe import PauseChanged, QoeReport, QoeTracker, Seeked, SessionEnded, SessionStarted, build_report
 from player.scheduling import Scheduler, main_kind, pick_audio
@@ -308,14 +308,7 @@ class PlaybackSession:
 
     def tracks_played(self) -> list[TrackPlayed]:
         """Each track as it reached the feed: codec, language, how far it was fed."""
-        if self.feed is None:
-            return []
-        remuxer = self.feed.remuxer
-        audio = self.presentation.audio_tracks() if self.presentation else ()
-        language = next((t.language for t in audio if t.language == self.options.audio_language),
-                        audio[0].language if audio else None)
-        return [TrackPlayed(kind=kind, codec=fed.codec, language=language if kind == "audio" else None,
-                            fed_until_s=remuxer.added_until_s(kind) or 0.0) for kind, fed in remuxer.fed.items()]
+        return [] if self.feed is None else tracks_fed(self.feed.remuxer, self.presentation, self.options.audio_language)
 
     def _check_complete(self) -> None:
         """A play that ended by itself must have played everything, else a named IncompletePlay (issue 14):
