@@ -48,10 +48,10 @@ class ApiSettings:
     hash_waiting: int = 8  # ...up to this many, the rest get 503 at once
     register_burst: float = 20  # accounts one address may create at once, then one per 1/rate s
     register_per_s: float = 1 / 60
-    telemetry_events_burst: float = 3000  # per account (or per address when anonymous)
-    telemetry_events_per_s: float = 30
-    telemetry_bytes_burst: float = 2 << 20
-    telemetry_bytes_per_s: float = 32 << 10
+    telemetry_events_burst: float = 1000  # per account (or per address when anonymous); a player sends a
+    telemetry_events_per_s: float = 20  # few events per segment, and its outbox catches up after a 429
+    telemetry_bytes_burst: float = 1 << 20  # request bodies, counted before they are parsed
+    telemetry_bytes_per_s: float = 16 << 10
     rental_s: float = 30 * 24 * 3600
     playback_window_s: int = 48 * 3600
     page_size: int = 20

@@ -16,7 +16,10 @@ from the session's own timestamps (request log, QoE notes and the feed's ``add``
 breakdown says where the time goes: grant, manifest, libmpv creation, init + first segments, licence,
 remux, and libmpv open/decode up to the first frame.
 
-Usage: ``python benchmarks/startup.py [--runs 20] [--fmt dash|hls] [--data DIR] [--seek-to 10] [--json FILE]``
+A seek inside Reelbox's buffer is a seek in libmpv's cache; ``--buffer 4`` (with the default
+``--seek-to 10``) puts the target outside it, so the seek restarts the pipeline there.
+
+Usage: ``python benchmarks/startup.py [--runs 20] [--fmt dash|hls] [--data DIR] [--seek-to 10] [--buffer S] [--json FILE]``
 """
 from __future__ import annotations
 
@@ -165,12 +168,13 @@ class _Marks:
 MARKS: _Marks | None = None
 
 
-async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: float | None) -> Run:
+async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: float | None,
+                      buffer_s: float = 30.0) -> Run:
     """One Reelbox session: open → first frame, then a seek → first frame; the session is then stopped."""
     global MARKS
     MARKS = MARKS or _Marks()
     marks = MARKS.current = {}
-    session = PlaybackSession(target=title, options=SessionOptions(fmt=fmt), backend=client)
+    session = PlaybackSession(target=title, options=SessionOptions(fmt=fmt, buffer_capacity_s=buffer_s), backend=client)
     task = asyncio.create_task(session.run())
     try:
         await _wait(lambda: session.qoe.startup_at is not None or task.done())
@@ -247,7 +251,8 @@ def _quartiles(values: list[float]) -> list[float]:
     return [round(q[0], 1), round(q[2], 1)]
 
 
-async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: float | None) -> dict[str, Any]:
+async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: float | None,
+                buffer_s: float = 30.0) -> dict[str, Any]:
     client = BackendClient(backend.api_url)
     await client.login(EMAIL, PASSWORD)
     results: dict[str, Any] = {}
@@ -258,7 +263,7 @@ async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: floa
             ours: list[Run] = []
             theirs: list[Run] = []
             for i in range(runs):
-                ours.append(await reelbox_run(client, title, fmt, seek_to))
+                ours.append(await reelbox_run(client, title, fmt, seek_to, buffer_s))
                 grant = await client.open_playback(title, fmt=fmt)
                 try:
                     theirs.append(await asyncio.to_thread(mpv_run, grant.manifests[0], key, seek_to))
@@ -332,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=20, help="length of the encoded test titles")
     parser.add_argument("--seek-to", type=float, default=10.0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--buffer", type=float, default=30.0,
+                        help="Reelbox buffer capacity (s); a small one puts the seek target outside the buffer")
     parser.add_argument("--in-process", action="store_true",
                         help="run the backend in this process (its edge then competes with the player for the GIL)")
     args = parser.parse_args(argv)
@@ -343,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             backend = BackendProcess(data)
         try:
-            results = asyncio.run(bench(backend, data, args.runs, args.fmt, args.seek_to))
+            results = asyncio.run(bench(backend, data, args.runs, args.fmt, args.seek_to, args.buffer))
         finally:
             backend.stop()
     print_results(results)

@@ -16,41 +16,100 @@ Public face (everything else is an implementation module)::
     await manager.renew(asset_id, backend);  manager.delete(asset_id);  manager.close()
     control.pause(); control.resume(); control.cancel()
 
+Names are imported on first use (PEP 562), so ``reelbox download`` and the parser of every other
+command pay only for what they touch (issue 19: the command's fixed cost).
+
 Errors: the tree in :mod:`downloads.errors`. Files: :class:`DownloadPaths` (``$REELBOX_HOME`` or platformdirs).
 """
-from downloads.download_manager import DownloadInfo, DownloadManager, disk_free
-from downloads.errors import (
-    AssetIncomplete,
-    AssetNotFound,
-    Cancelled,
-    DiskFull,
-    DownloadError,
-    FetchFailed,
-    LicenceUnusable,
-    LiveNotDownloadable,
-    NotEnoughSpace,
-    PlanError,
-    PlaybackLocked,
-    QualityUnavailable,
-    SealError,
-    SegmentMissing,
-    SegmentTampered,
-    StorageError,
-    TitleExpired,
-)
-from downloads.offline_licences import LicenceView
-from downloads.offline_source import OfflinePlayback, OfflineSource
-from downloads.paths import DownloadPaths
-from downloads.plan import DownloadChoice
-from downloads.progress import Progress
-from downloads.sealed_store import SealedStore
-from downloads.sealing import SegmentSealer
-from downloads.slot_fetcher import DownloadControl
+from __future__ import annotations
 
-__all__ = [
-    "AssetIncomplete", "AssetNotFound", "Cancelled", "DiskFull", "DownloadChoice", "DownloadControl", "DownloadError",
-    "DownloadInfo", "DownloadManager", "DownloadPaths", "FetchFailed", "LicenceUnusable", "LicenceView",
-    "LiveNotDownloadable", "NotEnoughSpace", "OfflinePlayback", "OfflineSource", "PlanError", "PlaybackLocked",
-    "Progress", "QualityUnavailable", "SealError", "SealedStore", "SegmentMissing", "SegmentSealer",
-    "SegmentTampered", "StorageError", "TitleExpired", "disk_free",
-]
+from typing import TYPE_CHECKING
+
+from drm_client.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:  # what the names are, for type checkers (``X as X``: an explicit re-export)
+    from downloads.errors import (
+        AssetIncomplete as AssetIncomplete,
+        AssetNotFound as AssetNotFound,
+        Cancelled as Cancelled,
+        DiskFull as DiskFull,
+        DownloadError as DownloadError,
+        FetchFailed as FetchFailed,
+        LicenceUnusable as LicenceUnusable,
+        LiveNotDownloadable as LiveNotDownloadable,
+        NotEnoughSpace as NotEnoughSpace,
+        PlanError as PlanError,
+        PlaybackLocked as PlaybackLocked,
+        QualityUnavailable as QualityUnavailable,
+        SealError as SealError,
+        SegmentMissing as SegmentMissing,
+        SegmentTampered as SegmentTampered,
+        StorageError as StorageError,
+        TitleExpired as TitleExpired,
+    )
+    from downloads.plan import (
+        DownloadChoice as DownloadChoice,
+    )
+    from downloads.slot_fetcher import (
+        DownloadControl as DownloadControl,
+    )
+    from downloads.download_manager import (
+        DownloadManager as DownloadManager,
+        disk_free as disk_free,
+    )
+    from downloads.paths import (
+        DownloadPaths as DownloadPaths,
+    )
+    from downloads.download_info import (
+        DownloadInfo as DownloadInfo,
+        LicenceView as LicenceView,
+    )
+    from downloads.offline_source import (
+        OfflinePlayback as OfflinePlayback,
+        OfflineSource as OfflineSource,
+    )
+    from downloads.progress import (
+        Progress as Progress,
+    )
+    from downloads.sealed_store import (
+        SealedStore as SealedStore,
+    )
+    from downloads.sealing import (
+        SegmentSealer as SegmentSealer,
+    )
+
+_EXPORTS = {
+    "AssetIncomplete": "downloads.errors",
+    "AssetNotFound": "downloads.errors",
+    "Cancelled": "downloads.errors",
+    "DiskFull": "downloads.errors",
+    "DownloadChoice": "downloads.plan",
+    "DownloadControl": "downloads.slot_fetcher",
+    "DownloadError": "downloads.errors",
+    "DownloadInfo": "downloads.download_info",
+    "DownloadManager": "downloads.download_manager",
+    "DownloadPaths": "downloads.paths",
+    "FetchFailed": "downloads.errors",
+    "LicenceUnusable": "downloads.errors",
+    "LicenceView": "downloads.download_info",
+    "LiveNotDownloadable": "downloads.errors",
+    "NotEnoughSpace": "downloads.errors",
+    "OfflinePlayback": "downloads.offline_source",
+    "OfflineSource": "downloads.offline_source",
+    "PlanError": "downloads.errors",
+    "PlaybackLocked": "downloads.errors",
+    "Progress": "downloads.progress",
+    "QualityUnavailable": "downloads.errors",
+    "SealError": "downloads.errors",
+    "SealedStore": "downloads.sealed_store",
+    "SegmentMissing": "downloads.errors",
+    "SegmentSealer": "downloads.sealing",
+    "SegmentTampered": "downloads.errors",
+    "StorageError": "downloads.errors",
+    "TitleExpired": "downloads.errors",
+    "disk_free": "downloads.download_manager",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__ = lazy_exports(__name__, _EXPORTS)

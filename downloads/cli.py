@@ -11,14 +11,13 @@ one sentence; ``--debug`` shows the traceback), 2 bad usage.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
-import traceback
 from collections.abc import Callable
-from typing import TextIO
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, TextIO
 
-from downloads.download_manager import DownloadInfo, DownloadManager
+from downloads.download_info import DownloadInfo
 from downloads.errors import (
     AssetIncomplete,
     AssetNotFound,
@@ -34,11 +33,13 @@ from downloads.errors import (
     SealError,
     TitleExpired,
 )
-from downloads.plan import DownloadChoice
-from downloads.progress import Progress
 from downloads.progress_bar import TerminalBar
-from player.backend import BACKEND_HELP, BackendClient, api_url, login_from_env
-from player.sentences import sentence as engine_sentence
+from player.backend.address import BACKEND_HELP
+
+if TYPE_CHECKING:  # imported where used: building the `reelbox` parser must not pay for them (issue 19)
+    from downloads.download_manager import DownloadManager
+    from downloads.progress import Progress
+    from player.backend import BackendClient
 
 
 def add_download_arguments(parser: argparse.ArgumentParser) -> None:
@@ -88,25 +89,28 @@ def _sentence(exc: BaseException) -> str:
     for cls, text in kinds:
         if isinstance(exc, cls):
             return f"{text} ({exc})"
+    from player.sentences import sentence as engine_sentence
+
     common = engine_sentence(exc)  # backend and engine errors: the same table as the app and `reelbox`
     return f"{common} ({exc})" if common else str(exc)
 
 
 def _fail(exc: BaseException, debug: bool, err: TextIO) -> int:
     if debug:
+        import traceback
+
         traceback.print_exception(exc, file=err)
     print(f"error: {_sentence(exc)}", file=err)
     return 1
 
 
-def _backend_url(args: argparse.Namespace) -> str:
-    return api_url(getattr(args, "backend", None))
+def _signed_in(args: argparse.Namespace, manager: DownloadManager) -> AbstractAsyncContextManager[BackendClient]:
+    """Signed in to ``--backend`` as ``$REELBOX_EMAIL``, reusing the sign-in stored by an earlier command."""
+    from downloads.sign_in import SignInStore, signed_in
+    from player.backend import api_url, login_from_env
 
-
-async def _signed_in(url: str) -> BackendClient:
-    client = BackendClient(url)
-    await client.login(*login_from_env())
-    return client
+    store = SignInStore(manager.paths.config_dir, manager.device_key)
+    return signed_in(api_url(getattr(args, "backend", None)), login_from_env(), store)
 
 
 class ProgressBar:
@@ -125,6 +129,11 @@ class ProgressBar:
 
 def run_download(args: argparse.Namespace) -> int:
     """``reelbox download TITLE``: download (or resume) with a progress bar on stderr."""
+    import asyncio
+
+    from downloads.download_manager import DownloadManager
+    from downloads.plan import DownloadChoice
+
     debug = bool(getattr(args, "debug", False))
     audio = None
     if getattr(args, "audio", None):
@@ -134,12 +143,11 @@ def run_download(args: argparse.Namespace) -> int:
 
     async def go() -> DownloadInfo:
         manager = DownloadManager(parallel=getattr(args, "parallel", None))
-        _check_quality(manager, args.title, args.quality)
-        client = await _signed_in(_backend_url(args))
         try:
-            return await manager.download(client, args.title, choice, progress=ProgressBar())
+            _check_quality(manager, args.title, args.quality)
+            async with _signed_in(args, manager) as client:
+                return await manager.download(client, args.title, choice, progress=ProgressBar())
         finally:
-            await client.aclose()
             manager.close()
 
     try:
@@ -185,6 +193,10 @@ def resolve_download(manager: DownloadManager, ident: str | None) -> str:
 
 def run_downloads(args: argparse.Namespace) -> int:
     """``reelbox downloads list|play ID|renew ID|delete ID|verify ID``."""
+    import asyncio
+
+    from downloads.download_manager import DownloadManager
+
     debug = bool(getattr(args, "debug", False))
     if args.action != "list" and not getattr(args, "id", None):
         print(f"usage: reelbox downloads {args.action} ID", file=sys.stderr)
@@ -206,11 +218,8 @@ def run_downloads(args: argparse.Namespace) -> int:
             print(f"{asset_id}: {manager.verify(asset_id)} segments authenticate")
         elif args.action == "renew":
             async def renew() -> DownloadInfo:
-                client = await _signed_in(_backend_url(args))
-                try:
+                async with _signed_in(args, manager) as client:
                     return await manager.renew(asset_id, client)
-                finally:
-                    await client.aclose()
 
             print(_format(asyncio.run(renew())))
         elif args.action == "play":
@@ -223,6 +232,7 @@ def run_downloads(args: argparse.Namespace) -> int:
 
 
 def _play(manager: DownloadManager, asset_id: str, report_path: str | None) -> int:
+    import asyncio
     import json
 
     from player.playback import PlaybackSession

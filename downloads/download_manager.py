@@ -13,21 +13,22 @@ playback grant (the old ones may have expired). Nothing here reads the clock dir
 """
 from __future__ import annotations
 
-import contextlib
+import asyncio
+import builtins
 import logging
 import re
 import secrets
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drm_client import DeviceKey, load_device_key
-from player.backend import BackendClient, BackendError
-from player.errors import PlayerError
-from player.manifest import ManifestError, Presentation, Rendition, SegmentRef, Track, load_presentation_multi
-from player.net import CdnPool, CmcdMode, HttpTransport, MonotonicClock, RetryPolicy, StallPolicy
+from player.backend import BackendClient
+from player.manifest import Presentation, Rendition, SegmentRef, Track
+from player.net import CdnPool
 
 from downloads import offline_model, sizing
 from downloads.errors import (
@@ -40,45 +41,24 @@ from downloads.errors import (
     PlanError,
     StorageError,
 )
-from downloads.offline_licences import LicenceView, OfflineLicences
-from downloads.offline_source import OfflinePlayback, OfflineSource
+from downloads.grant import display_name, open_grant
+from downloads.download_info import NO_LICENCE, DownloadInfo
 from downloads.paths import DownloadPaths
 from downloads.plan import DownloadChoice, PlannedTrack, plan_download, quality_name
 from downloads.progress import ProgressCallback, ProgressMeter
 from downloads.queue_db import AssetRow, QueueDb, SlotRow, TrackRow
 from downloads.sealed_store import SealedStore, new_wrapped_asset_key, open_sealer
+from downloads.parallelism import ParallelismPolicy, parallelism_policy
 from downloads.sealing import OVERHEAD
-from downloads.parallelism import ParallelismPolicy
 from downloads.slot_fetcher import DownloadControl, FetchStats, Job, fetch_slots
+
+if TYPE_CHECKING:
+    from downloads.offline_licences import OfflineLicences
+    from downloads.offline_source import OfflinePlayback
 
 log = logging.getLogger(__name__)
 
-# A download is not real time: no throughput floor, but a silent socket still fails over.
-DOWNLOAD_STALL = StallPolicy(connect_s=5.0, read_s=10.0, grace_s=1.0, floor_ratio=0.0, min_floor_bps=0.0)
-DOWNLOAD_RETRY = RetryPolicy(max_rounds=5, backoff_base_s=0.25, backoff_max_s=4.0)
 SPACE_MARGIN_BYTES = 32 * 1024 * 1024
-
-
-@dataclass(frozen=True, kw_only=True)
-class DownloadInfo:
-    """One download as the list shows it."""
-
-    asset_id: str
-    title_id: str
-    name: str
-    state: str
-    quality: str
-    protected: bool
-    bytes_total: int
-    bytes_done: int
-    segments_total: int
-    segments_done: int
-    licence: LicenceView
-    error: str | None
-
-    @property
-    def playable(self) -> bool:
-        return self.state == "complete" and self.licence.state in ("valid", "none")
 
 
 def disk_free(path: Path) -> int:
@@ -112,11 +92,10 @@ class DownloadManager:
         self.paths.root.mkdir(parents=True, exist_ok=True)
         self.device_key = device_key or load_device_key(self.paths.config_dir)
         self.queue = QueueDb(self.paths.queue_db)
-        self.licences = OfflineLicences(self.paths, self.device_key, self.queue.device_id(), wall_clock=wall_clock)
+        self._licences: OfflineLicences | None = None
         self.wall_clock = wall_clock
         self.perf_clock = perf_clock
-        self.parallel = ParallelismPolicy() if parallel is None else ParallelismPolicy(start=parallel, low=parallel,
-                                                                                       high=parallel)
+        self.parallel = parallel
         self.free_space = free_space
         self.fmt = fmt
         self.last_stats: FetchStats | None = None
@@ -131,7 +110,15 @@ class DownloadManager:
         if existing is not None:
             return await self.resume(existing.asset_id, backend, progress=progress, control=control)
         choice = choice or DownloadChoice()
-        async with self._grant(backend, title_id) as (pool, presentation, max_height, kids):
+        name = asyncio.ensure_future(display_name(backend, title_id))  # alongside the grant, not after it
+        try:
+            return await self._start(backend, title_id, choice, name, progress=progress, control=control)
+        finally:
+            name.cancel()
+
+    async def _start(self, backend: BackendClient, title_id: str, choice: DownloadChoice, name: asyncio.Future[str], *,
+                     progress: ProgressCallback | None, control: DownloadControl | None) -> DownloadInfo:
+        async with open_grant(backend, title_id, fmt=self.fmt, device_id=self.queue.device_id()) as (pool, presentation, max_height, kids):
             planned = plan_download(presentation, replace(choice, max_height=choice.max_height or max_height))
             slots = [(p, idx, ref) for p in planned for idx, ref in p.slots()]
             sizes = [sizing.slot_size(ref, kind=p.kind, bandwidth_bps=p.rendition.bandwidth, is_init=idx == 0)
@@ -143,7 +130,7 @@ class DownloadManager:
             offline = offline_model.offline_presentation(presentation, planned)
             protected = bool(kids)
             self.queue.create_asset(
-                asset_id=asset_id, title_id=title_id, name=await _display_name(backend, title_id),
+                asset_id=asset_id, title_id=title_id, name=await name,
                 quality=quality_name(video), protected=protected,
                 choices={"quality": choice.quality, "audio": choice.audio_languages, "subtitles": choice.subtitles},
                 wrapped_key=new_wrapped_asset_key(self.device_key, asset_id),
@@ -176,7 +163,7 @@ class DownloadManager:
                 adopted.append((slot.track_no, slot.idx, stored))
         self.queue.mark_done(asset_id, adopted)
         pending = self.queue.slots(asset_id, "pending")
-        async with self._grant(backend, asset.title_id) as (pool, presentation, _, kids):
+        async with open_grant(backend, asset.title_id, fmt=self.fmt, device_id=self.queue.device_id()) as (pool, presentation, _, kids):
             if asset.protected and asset.license_id is None:
                 await self._acquire_licence(asset_id, backend, asset.title_id, kids)
             if pending:
@@ -196,6 +183,8 @@ class DownloadManager:
     # --- offline use ----------------------------------------------------------------------
     def open_offline(self, asset_id: str) -> OfflinePlayback:
         """What ``PlaybackSession`` needs to play a download with no network; enforces the licence."""
+        from downloads.offline_source import OfflinePlayback, OfflineSource  # the engine's side: not for downloading
+
         asset = self.queue.asset(asset_id)
         if asset.state != "complete":
             raise AssetIncomplete(f"download {asset_id} is {asset.state} ({asset.segments_done}/{asset.segments_total})")
@@ -248,7 +237,7 @@ class DownloadManager:
     def info(self, asset_id: str) -> DownloadInfo:
         return self._info(self.queue.asset(asset_id))
 
-    def list(self) -> list[DownloadInfo]:
+    def list(self) -> builtins.list[DownloadInfo]:
         """Every download with its licence state (an expiry noticed here destroys the keys)."""
         return [self._info(a) for a in self.queue.assets()]
 
@@ -260,8 +249,28 @@ class DownloadManager:
         self._store(asset).wipe()
         self.queue.delete_asset(asset_id)
 
+    @property
+    def parallel(self) -> ParallelismPolicy:
+        """How many segments to fetch at once (see :func:`parallelism_policy`)."""
+        return self._parallel
+
+    @parallel.setter
+    def parallel(self, setting: int | ParallelismPolicy | None) -> None:
+        self._parallel = parallelism_policy(setting)
+
+    @property
+    def licences(self) -> OfflineLicences:
+        """The offline licence store, opened on first use: a clear title's download never needs it (issue 19)."""
+        if self._licences is None:
+            from downloads.offline_licences import OfflineLicences
+
+            self._licences = OfflineLicences(self.paths, self.device_key, self.queue.device_id(),
+                                             wall_clock=self.wall_clock)
+        return self._licences
+
     def close(self) -> None:
-        self.licences.close()
+        if self._licences is not None:
+            self._licences.close()
         self.queue.close()
 
     # --- internals ------------------------------------------------------------------------
@@ -269,7 +278,8 @@ class DownloadManager:
         return DownloadInfo(asset_id=a.asset_id, title_id=a.title_id, name=a.name, state=a.state, quality=a.quality,
                             protected=a.protected, bytes_total=a.total_bytes, bytes_done=a.stored_bytes,
                             segments_total=a.segments_total, segments_done=a.segments_done,
-                            licence=self.licences.view(a.license_id), error=a.error)
+                            licence=NO_LICENCE if a.license_id is None else self.licences.view(a.license_id),
+                            error=a.error)
 
     def _store(self, asset: AssetRow) -> SealedStore:
         return SealedStore(self.paths.root, open_sealer(self.device_key, asset.asset_id, asset.wrapped_key))
@@ -304,35 +314,6 @@ class DownloadManager:
                 out[(row.track_no, idx)] = ref
         return out
 
-    @contextlib.asynccontextmanager
-    async def _grant(self, backend: BackendClient, title_id: str) -> AsyncIterator[tuple[CdnPool, Presentation, int | None, tuple[bytes, ...]]]:
-        """A playback grant (fresh signed per-edge URLs), the pool over them and the loaded presentation.
-
-        A download grant holds none of the plan's streams and its URLs outlive its session, which is
-        ended as soon as the manifests are in."""
-        try:
-            grant = await backend.open_playback(title_id, fmt=self.fmt, device_id=self.queue.device_id(),
-                                                purpose="download")
-        except BackendError as exc:
-            raise FetchFailed(f"the backend refused {title_id}: {exc}") from exc
-        transport = HttpTransport(clock=MonotonicClock(), http2=False)
-        pool = CdnPool(grant.manifests, transport, MonotonicClock(), retry=DOWNLOAD_RETRY, stall=DOWNLOAD_STALL,
-                       cmcd_mode=CmcdMode.OFF, content_id=title_id[:64])
-        try:
-            try:
-                presentation = await load_presentation_multi(list(grant.manifests), pool.fetch)
-            except ManifestError as exc:
-                raise PlanError(f"the manifest of {title_id} is unusable: {exc}") from exc
-            except PlayerError as exc:
-                raise FetchFailed(f"the manifests of {title_id} could not be fetched: {exc}") from exc
-            finally:
-                with contextlib.suppress(BackendError):
-                    await backend.end_playback(grant.session_id)
-            kids = tuple(grant.kids) or (presentation.default_kids() if grant.protected else ())
-            yield pool, presentation, grant.max_height, kids
-        finally:
-            await pool.aclose()
-            await transport.aclose()
 
     async def _run(self, asset_id: str, pool: CdnPool, jobs: Sequence[Job], *, progress: ProgressCallback | None,
                    control: DownloadControl | None) -> None:
@@ -362,11 +343,3 @@ class DownloadManager:
         self.queue.set_state(asset_id, "complete", completed_at=self.wall_clock())
         if progress is not None:
             progress(meter.snapshot(self.perf_clock(), "complete"))
-
-
-async def _display_name(backend: BackendClient, title_id: str) -> str:
-    """The catalog's name for the title (what a person reads in the downloads list); its id if the catalog won't say."""
-    try:
-        return str((await backend.title(title_id)).get("name") or title_id)
-    except PlayerError:
-        return title_id

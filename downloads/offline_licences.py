@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import httpx
 
@@ -29,17 +28,8 @@ from drm_client import (
 )
 
 from downloads.errors import LicenceUnusable, PlaybackLocked, TitleExpired
+from downloads.download_info import NO_LICENCE, LicenceView
 from downloads.paths import DownloadPaths
-
-
-@dataclass(frozen=True, kw_only=True)
-class LicenceView:
-    """What a download list shows about its licence."""
-
-    state: str  # "valid" | "expired" | "locked" | "none" (clear title) | "missing"
-    remaining_s: float | None
-    rental_expires_at: float | None
-    playback_expires_at: float | None
 
 
 @contextmanager
@@ -90,7 +80,7 @@ class OfflineLicences:
     def view(self, license_id: str | None) -> LicenceView:
         """State for the list; an expiry noticed here destroys the keys (drm_client)."""
         if license_id is None:
-            return LicenceView(state="none", remaining_s=None, rental_expires_at=None, playback_expires_at=None)
+            return NO_LICENCE
         try:
             with _named():
                 status = self.store.status(license_id)

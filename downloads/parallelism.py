@@ -27,6 +27,16 @@ class ParallelismPolicy:
     window_s: float = 0.15
 
 
+def parallelism_policy(setting: int | ParallelismPolicy | None) -> ParallelismPolicy:
+    """``None``: adaptive (the default policy); ``N``: exactly N at all times (``--parallel``, the app's setting)."""
+    if setting is None:
+        return ParallelismPolicy()
+    if isinstance(setting, ParallelismPolicy):
+        return setting
+    n = max(1, int(setting))
+    return ParallelismPolicy(start=n, low=n, high=n)
+
+
 class ParallelismGovernor:
     """The current ``limit`` on fetches in flight, fed with completions and errors."""
 
@@ -48,10 +58,10 @@ class ParallelismGovernor:
     def on_done(self, now: float, nbytes: int) -> int:
         """A fetch completed; the limit to apply from now on."""
         if self._window_start is None:
-            self._open(now)
+            self._window_start = now
         self._bytes += nbytes
         self._count += 1
-        elapsed = now - (self._window_start or now)
+        elapsed = now - self._window_start
         if elapsed >= self.policy.window_s and self._count >= self.limit:
             self._close(self._bytes / elapsed if elapsed > 0 else 0.0, now)
         return self.limit

@@ -50,7 +50,7 @@ def open_sealer(device_key: DeviceKey, asset_id: str, wrapped_key: bytes) -> Seg
     return SegmentSealer(asset_id, key)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Staged:
     """A sealed slot in its temporary file, waiting for ``SealedStore.commit``."""
 

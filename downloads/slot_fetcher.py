@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +31,6 @@ from downloads.progress import ProgressCallback, ProgressMeter
 from downloads.queue_db import QueueDb
 from downloads.sealed_store import SealedStore, Staged
 
-log = logging.getLogger(__name__)
 
 
 class DownloadControl:
@@ -200,6 +198,7 @@ async def fetch_slots(
             committer.add(staged)
 
     workers = [asyncio.create_task(worker()) for _ in range(parallel.high)]
+    completed = False
     committing = asyncio.create_task(committer.run())
     try:
         running: set[asyncio.Task[None]] = {*workers, committing}
@@ -215,11 +214,14 @@ async def fetch_slots(
                     raise failure
         committer.finish()
         await committing
+        completed = True
     finally:
         for task in (*workers, committing):
             task.cancel()
         await asyncio.gather(*workers, committing, return_exceptions=True)
         threads.shutdown(wait=True)  # no thread may write into the store after we return (cancel wipes it)
+        if not completed:
+            store.sweep()  # slots staged but never committed: fetched again on resume
         stats.ended_at = clock()
         stats.batches = committer.batches
         stats.parallelism = list(governor.history)

@@ -44,8 +44,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal, NoReturn
 
-import keyring
-import keyring.errors
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -146,6 +144,11 @@ class _NoUsableKeyring(DeviceKeyError):
 
 
 def _from_keyring(service: str, username: str, *, create: bool) -> DeviceKey:
+    # Imported here: finding the keyring's backend scans entry points (~0.2 s when none works), and a
+    # device whose record names the file fallback never needs it (the probe's verdict is that record).
+    import keyring
+    import keyring.errors
+
     backend = keyring.get_keyring()
     if "plaintext" in type(backend).__name__.lower():
         raise _NoUsableKeyring(f"keyring backend {type(backend).__name__} stores plaintext")

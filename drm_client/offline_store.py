@@ -30,8 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar
 
-import sqlite_utils
-
 from drm_client.clearkey import b64url_decode, b64url_encode, parse_license_keys
 from drm_client.clock import TrustedClock
 from drm_client.device_key import DeviceKey
@@ -95,6 +93,8 @@ class OfflineLicenceStore:
         self._device_id = device_id
         self._lock = threading.RLock()
         path.parent.mkdir(parents=True, exist_ok=True)
+        import sqlite_utils  # here: ~13 MiB and 50 ms of imports (click, dateutil ...) that streaming skips
+
         try:
             self._db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))
             self._db.execute("PRAGMA secure_delete=ON")

@@ -24,7 +24,11 @@ _EXPORTS = {
     "PlayerError": "player.errors", "PlaybackError": "player.errors", "FetchError": "player.errors",
     "ManifestError": "player.errors", "FeedError": "player.errors",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "CdnSource", "Clock", "FeedError", "FetchError", "Fetched", "Ladder", "ManifestError", "ManualClock",
+    "MonotonicClock", "Opened", "PlaybackError", "PlaybackSession", "PlayerError", "Playhead", "QoeEvent", "QoeReport",
+    "QoeTracker", "Scheduler", "SchedulerConfig", "SegmentSource", "SessionOptions",
+]
 
 if TYPE_CHECKING:
     from player.errors import FeedError, FetchError, ManifestError, PlaybackError, PlayerError

@@ -193,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cdn", default=None, metavar="N|HOST", help="QA: pin CDN N, or the CDN on HOST[:PORT] (no failover)")
     p.add_argument("--trace", default=None, metavar="FILE", help="QA: shape reads to a throughput trace (Pensieve text or Sabre JSON)")
     p.add_argument("--latency", type=float, default=None, metavar="MS", help="QA: extra latency before each response")
+    p.add_argument("--live", choices=("auto", "low", "standard"), default="auto",
+                   help="live streams: low latency (LL-HLS parts, LL-DASH chunks) or standard (default: low when offered)")
     p.add_argument("--loss-every", type=int, default=None, metavar="N", help="QA: drop the connection of every N-th request")
     p.set_defaults(func=_cmd_play)
 

@@ -89,6 +89,7 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         force_rendition=getattr(args, "rendition", None), buffer_capacity_s=getattr(args, "buffer", 30.0),
         vo="null" if headless else "gpu", ao="null" if headless else "auto",
         wrap_transport=shaped(shaping_from_args(args)),
+        low_latency={"low": True, "standard": False}.get(getattr(args, "live", None) or "auto"),
         keys=tuple(getattr(args, "key", None) or ()), license_url=getattr(args, "license_url", None),
     )
 

@@ -57,7 +57,7 @@ def charts(report: dict[str, Any]) -> list[Chart]:
                       Series(name="failed", color="#cf222e", style="dots", points=failed))
     if aborted:
         request_series += (Series(name="aborted", color="#bc4c00", style="dots", points=aborted),)
-    return [
+    drawn = [
         Chart(title="Chosen video bitrate", y_label="kbit/s",
               series=(Series(name="bitrate", color="#0969da", style="step",
                              points=tuple((s["at_s"], s["bitrate_kbps"]) for s in video)),),
@@ -73,6 +73,13 @@ def charts(report: dict[str, Any]) -> list[Chart]:
               y_ticks=tuple((c + 1, "licence" if c < 0 else f"cdn{c}") for c in cdns),
               y_max=max(cdns + [0]) + 1.5, **common),
     ]
+    if report.get("live") and report.get("latency_s"):
+        latency = Series(name="latency", color="#cf222e", points=tuple((t, v) for t, v in report["latency_s"]))
+        target = report.get("latency_target_s")
+        goal = (Series(name="target", color="#57606a", points=((0.0, target), (end, target))),) if target else ()
+        drawn.append(Chart(title="Live latency (server clock at display minus the frame's program date-time)",
+                           y_label="seconds", series=(latency, *goal), **common))
+    return drawn
 
 
 def media_charts(report: dict[str, Any]) -> list[Chart]:

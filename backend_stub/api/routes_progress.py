@@ -99,9 +99,10 @@ async def post_telemetry(request: Request, user: User | None = Depends(optional_
     ctx = ctx_of(request)
     now = ctx.clock.now()
     key = f"user:{user.id}" if user else f"addr:{client_address(request)}"
-    events, rejected = await run_in_threadpool(_checked_batch, await request.body())
+    raw = await request.body()
+    ctx.telemetry_bytes.take(key, len(raw), now=now)  # before any parsing: a flooder past it costs little
+    events, rejected = await run_in_threadpool(_checked_batch, raw)
     ctx.telemetry_events.take(key, max(1, len(events)), now=now)
-    ctx.telemetry_bytes.take(key, sum(len(p) for _, p in events), now=now)
     accepted, duplicates = await ctx.telemetry.submit(events, user_id=user.id if user else None, now=now)
     return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
 

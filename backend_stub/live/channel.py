@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from backend_stub.encode.cenc import ContentKey, hls_key_line, new_content_key
 from backend_stub.encode.runner import _child_setup, _kill_group
 
 from .boxes import BoxError, parse_fragment, parse_init, read_boxes
@@ -50,6 +51,7 @@ class LiveChannel:
         self.epoch = 0
         self.restarts = 0
         self.tracks: dict[str, TrackWriter] = {}
+        self.key: ContentKey | None = None  # a protected channel's CENC key (new each start; never logged)
         self._proc: subprocess.Popen[bytes] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -67,6 +69,7 @@ class LiveChannel:
         self.tracks = {r.name: TrackWriter(self.folder, r.name, s, video=True) for r in s.rungs}
         self.tracks[s.audio_name] = TrackWriter(self.folder, s.audio_name, s, video=False)
         self.epoch = math.ceil(self._clock())
+        self.key = new_content_key() if s.protected else None
         self._thread = threading.Thread(target=self._supervise, name=f"live-{s.title_id}", daemon=True)
         self._thread.start()
         return self
@@ -135,7 +138,7 @@ class LiveChannel:
         writers = [w for _, w in pipes]
         try:
             argv = live_command(self._ffmpeg or default_ffmpeg(), s, epoch=self.epoch, offset_s=offset,
-                                video_fds=writers[:-1], audio_fd=writers[-1])
+                                video_fds=writers[:-1], audio_fd=writers[-1], key=self.key)
             log = open(self.folder / "encoder.log", "ab")
             try:
                 self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
@@ -181,9 +184,14 @@ class LiveChannel:
         self._publish(track)
 
     # ------------------------------------------------------------------ manifests
+    @property
+    def _kid(self) -> bytes | None:
+        return self.key.kid if self.key else None
+
     def _publish(self, track: TrackWriter) -> None:
         text = media_playlist(track.stem, track.window(), self.settings, epoch=self.epoch,
-                              discontinuity_sequence=track.discontinuity_sequence)
+                              discontinuity_sequence=track.discontinuity_sequence,
+                              key_line=hls_key_line(self.key.kid) if self.key else None)
         write_atomic(self.folder / f"{track.stem}.m3u8", text.encode())
         track.published = track.position
         if track.position[1] in (0, COMPLETE) and self._manifests_written.is_set():
@@ -196,7 +204,7 @@ class LiveChannel:
             codecs = {stem: t.init.codec for stem, t in self.tracks.items() if t.init is not None}
             self._codecs = codecs
             write_atomic(self.folder / MANIFESTS["hls"], master_playlist(self.settings, codecs).encode())
-            text = live_mpd(self.settings, codecs, epoch=self.epoch, published=self._clock())
+            text = live_mpd(self.settings, codecs, epoch=self.epoch, published=self._clock(), kid=self._kid)
             write_atomic(self.folder / MANIFESTS["dash_ll"], text.encode())
             self._write_timeline_mpd()
             self._manifests_written.set()
@@ -210,5 +218,6 @@ class LiveChannel:
                 return
             templates = (timeline_template(video.window(), video.init.timescale),
                          timeline_template(audio.window(), audio.init.timescale))
-            text = live_mpd(self.settings, self._codecs, epoch=self.epoch, published=self._clock(), templates=templates)
+            text = live_mpd(self.settings, self._codecs, epoch=self.epoch, published=self._clock(), templates=templates,
+                            kid=self._kid)
             write_atomic(self.folder / MANIFESTS["dash"], text.encode())

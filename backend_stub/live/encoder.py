@@ -9,6 +9,8 @@ the packager writes, so latency can be read off a screenshot.
 """
 from __future__ import annotations
 
+from backend_stub.encode.cenc import ContentKey
+
 from .settings import LiveSettings
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
@@ -24,14 +26,18 @@ def _stamp(epoch: int) -> str:
 
 
 def live_command(ffmpeg: str, settings: LiveSettings, *, epoch: int, offset_s: int,
-                 video_fds: list[int], audio_fd: int) -> list[str]:
+                 video_fds: list[int], audio_fd: int, key: ContentKey | None = None) -> list[str]:
     """argv writing rung ``i`` to ``pipe:video_fds[i]`` and audio to ``pipe:audio_fd``.
 
     ``epoch`` and ``offset_s`` are whole seconds (the stamp's milliseconds come from ``pts`` alone).
+    With ``key`` every output is CENC-encrypted ('cenc', AES-CTR) by ffmpeg's MP4 muxer; the argv then
+    holds the key and must never be logged.
     ``offset_s`` is where this encoder starts on the channel's timeline (media time = wall clock −
     ``epoch``): the stamp shows ``epoch + offset_s + pts``; the packager shifts ``tfdt`` to match.
     """
     s = settings
+    movflags = MOVFLAGS if key is None else [*MOVFLAGS, "-encryption_scheme", "cenc-aes-ctr",
+                                             "-encryption_key", key.key_hex, "-encryption_kid", key.kid_hex]
     top = max(s.rungs, key=lambda r: r.height)
     text = _stamp(epoch + offset_s)
     labels = "".join(f"[s{i}]" for i in range(len(s.rungs)))
@@ -51,13 +57,13 @@ def live_command(ffmpeg: str, settings: LiveSettings, *, epoch: int, offset_s: i
             "-map", f"[o{i}]", "-an", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
             "-b:v", f"{rung.kbps}k", "-maxrate", f"{rung.kbps}k", "-bufsize", f"{rung.kbps}k",
             "-g", str(s.gop), "-keyint_min", str(s.gop), "-sc_threshold", "0",
-            *MOVFLAGS, "-frag_duration", str(round(s.part_s * 1e6)), f"pipe:{fd}",
+            *movflags, "-frag_duration", str(round(s.part_s * 1e6)), f"pipe:{fd}",
         ]
     # Audio parts stay just under the part target (whole AAC frames): PART-TARGET is a maximum.
     audio_frag = int(s.part_s / AUDIO_FRAME) * AUDIO_FRAME
     argv += [
         "-map", "1:a", "-vn", "-c:a", "aac", "-b:a", f"{s.audio_kbps}k", "-ac", "1", "-ar", "48000",
         "-metadata:s:a:0", f"language={s.audio_lang}",
-        *MOVFLAGS, "-frag_duration", str(round(audio_frag * 1e6) - 1), f"pipe:{audio_fd}",
+        *movflags, "-frag_duration", str(round(audio_frag * 1e6) - 1), f"pipe:{audio_fd}",
     ]
     return argv

@@ -3,7 +3,8 @@
 Pure text rendering from the writers' segment windows. A media playlist lists the DVR window with an
 ``EXT-X-PROGRAM-DATE-TIME`` on the first segment and after each discontinuity, the parts of the last
 segments (parts older than three target durations are left out, as §4.4.4.9 requires), and a preload
-hint for the next part. Clients that do not know LL-HLS ignore parts and hints and play it as a
+hint for the next part. Slots no encoder filled (a restart) are ``EXT-X-GAP`` segments (§4.4.4.7), so
+media sequence numbers stay consecutive. Clients that do not know LL-HLS ignore parts and hints and play it as a
 standard sliding-window playlist with ``HOLD-BACK``.
 """
 from __future__ import annotations
@@ -24,8 +25,9 @@ def iso_time(epoch: float) -> str:
 
 
 def media_playlist(stem: str, segments: list[Segment], settings: LiveSettings, *, epoch: int,
-                   discontinuity_sequence: int = 0) -> str:
-    """The media playlist of one rendition (``segments`` oldest first, the last possibly in progress)."""
+                   discontinuity_sequence: int = 0, key_line: str | None = None) -> str:
+    """The media playlist of one rendition (``segments`` oldest first, the last possibly in progress);
+    ``key_line`` is the ``EXT-X-KEY`` of a protected channel."""
     s = settings
     lines = [
         "#EXTM3U",
@@ -37,6 +39,7 @@ def media_playlist(stem: str, segments: list[Segment], settings: LiveSettings, *
         f"#EXT-X-MEDIA-SEQUENCE:{segments[0].number if segments else 0}",
         f"#EXT-X-DISCONTINUITY-SEQUENCE:{discontinuity_sequence}",
         f'#EXT-X-MAP:URI="{stem}/init.mp4"',
+        *([key_line] if key_line else []),
     ]
     parts_from = len(segments) - 3  # the in-progress segment and the two before it keep their parts
     for i, seg in enumerate(segments):
@@ -49,6 +52,8 @@ def media_playlist(stem: str, segments: list[Segment], settings: LiveSettings, *
                 flag = ",INDEPENDENT=YES" if part.independent else ""
                 lines.append(f'#EXT-X-PART:DURATION={part.duration:.5f},URI="{part_path(stem, seg.number, p)}"{flag}')
         if seg.complete:
+            if seg.gap_s:
+                lines.append("#EXT-X-GAP")
             lines.append(f"#EXTINF:{seg.duration:.5f},")
             lines.append(segment_path(stem, seg.number))
     if segments:

@@ -13,7 +13,11 @@ at the edge's ``time`` resource next to the MPD (http-iso), with the ``Date`` he
 """
 from __future__ import annotations
 
+import base64
+import uuid
 from xml.sax.saxutils import quoteattr
+
+from backend_stub.encode.cenc import CLEARKEY_URN, clearkey_pssh
 
 from .hls import iso_time
 from .settings import LiveSettings
@@ -36,7 +40,11 @@ def number_template(s: LiveSettings) -> str:
 
 
 def timeline_template(segments: list[Segment], timescale: int) -> str:
-    """``$Number$`` + ``SegmentTimeline`` over the complete ``segments`` (runs of equal durations as ``@r``)."""
+    """``$Number$`` + ``SegmentTimeline`` over the complete ``segments`` (runs of equal durations as ``@r``).
+
+    Numbers in a timeline are implicit (one per S, §5.3.9.6.3): the gap segments of an encoder restart
+    stay listed (their requests get 404, as DASH has no gap signal) so the numbers after them are right.
+    """
     done = [seg for seg in segments if seg.complete]
     first = done[0].number if done else 0
     runs: list[list[int]] = []  # [t, d, r]
@@ -53,13 +61,24 @@ def timeline_template(segments: list[Segment], timescale: int) -> str:
             f"<SegmentTimeline>{items}</SegmentTimeline></SegmentTemplate>")
 
 
+def content_protection(kid: bytes) -> list[str]:
+    """CENC signalling (ISO/IEC 23009-1 §5.8.4.1; DASH-IF IOP §7.7.2) with the W3C ClearKey PSSH."""
+    pssh = base64.b64encode(clearkey_pssh(kid)).decode()
+    return [
+        f'      <ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cenc" '
+        f'cenc:default_KID="{uuid.UUID(bytes=kid)}"/>',
+        f'      <ContentProtection schemeIdUri="{CLEARKEY_URN}"><cenc:pssh>{pssh}</cenc:pssh></ContentProtection>',
+    ]
+
+
 def live_mpd(settings: LiveSettings, codecs: dict[str, str], *, epoch: int, published: float,
-             templates: tuple[str, str] | None = None) -> str:
+             templates: tuple[str, str] | None = None, kid: bytes | None = None) -> str:
     """The MPD text; ``published`` is the publishTime (epoch seconds).
 
     ``templates`` (video, audio) makes the standard MPD (see :func:`timeline_template`); without them it
-    is the low-latency one.
+    is the low-latency one. ``kid`` adds the CENC signalling of a protected channel.
     """
+    protection = content_protection(kid) if kid is not None else []
     s = settings
     low_latency = templates is None
     video_template, audio_template = templates or (number_template(s), number_template(s))
@@ -67,7 +86,7 @@ def live_mpd(settings: LiveSettings, codecs: dict[str, str], *, epoch: int, publ
     delay = s.part_hold_back_s if low_latency else 2 * s.segment_s
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
-        '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" '
+        '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" xmlns:cenc="urn:mpeg:cenc:2013" type="dynamic" '
         'profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" '
         f'availabilityStartTime="{iso_time(epoch)}" publishTime="{iso_time(published)}" '
         f'minimumUpdatePeriod="{_duration(update)}" minBufferTime="{_duration(s.part_s if low_latency else s.segment_s)}" '
@@ -84,6 +103,7 @@ def live_mpd(settings: LiveSettings, codecs: dict[str, str], *, epoch: int, publ
     out += [
         '  <Period id="0" start="PT0S">',
         '    <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1">',
+        *protection,
         f"      {video_template}",
     ]
     for rung in sorted(s.rungs, key=lambda r: r.kbps):
@@ -95,6 +115,7 @@ def live_mpd(settings: LiveSettings, codecs: dict[str, str], *, epoch: int, publ
         "    </AdaptationSet>",
         f'    <AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" lang={quoteattr(s.audio_lang)} '
         'segmentAlignment="true" startWithSAP="1">',
+        *protection,
         f"      {audio_template}",
         f'      <Representation id="{s.audio_name}" bandwidth="{s.audio_kbps * 1000}" '
         f'codecs={quoteattr(codecs[s.audio_name])} audioSamplingRate="48000">',

@@ -1,17 +1,20 @@
 """The backend's live channels as one unit: start them, list them in the catalog, serve them, stop them.
 
-Channel ``i`` has the id ``live`` (``live-2``, ``live-3``... for more). Its catalog row (``live = 1``,
-genre "Live") exists only while it runs, so a backend started without live lists no dead channel.
+Channel 0 is ``live``, channel 1 ``live-drm`` (protected: its fresh content key goes to ``content_keys``
+so the licence server grants it), more are ``live-3``... A channel's catalog row (``live = 1``, genre
+"Live") and key exist only while it runs, so a backend started without live lists no dead channel.
 """
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import sqlite_utils
 
 from backend_stub.db import content_root
+from backend_stub.encode.cenc import ContentKey
 from backend_stub.encode.store import open_backend_db
 
 from . import edge
@@ -20,18 +23,22 @@ from .settings import LiveSettings
 
 
 def channel_settings(index: int) -> LiveSettings:
+    """``live`` (clear), then ``live-drm`` (CENC, ClearKey licences), then ``live-3``..."""
     if index == 0:
         return LiveSettings()
+    if index == 1:
+        return LiveSettings(title_id="live-drm", name="Reelbox Live (protected)", protected=True)
     return LiveSettings(title_id=f"live-{index + 1}", name=f"Reelbox Live {index + 1}")
 
 
 class LiveService:
-    """``count`` channels writing under ``data_dir``'s content tree."""
+    """Channels (``count`` standard ones, or the given ``settings``) writing under ``data_dir``'s content tree."""
 
-    def __init__(self, data_dir: Path, count: int, *, ffmpeg: str | None = None) -> None:
+    def __init__(self, data_dir: Path, count: int = 1, *, settings: Sequence[LiveSettings] | None = None,
+                 ffmpeg: str | None = None) -> None:
         self.data_dir = Path(data_dir)
-        self.channels = [LiveChannel(content_root(self.data_dir), channel_settings(i), ffmpeg=ffmpeg)
-                         for i in range(count)]
+        chosen = list(settings) if settings is not None else [channel_settings(i) for i in range(count)]
+        self.channels = [LiveChannel(content_root(self.data_dir), s, ffmpeg=ffmpeg) for s in chosen]
 
     def start(self) -> LiveService:
         for channel in self.channels:
@@ -46,9 +53,6 @@ class LiveService:
             channel.stop()
         self._list(False)
 
-    def channel(self, title_id: str) -> LiveChannel | None:
-        return next((c for c in self.channels if c.settings.title_id == title_id), None)
-
     def _list(self, present: bool) -> None:
         if not self.channels:
             return
@@ -58,8 +62,12 @@ class LiveService:
                 for channel in self.channels:
                     s = channel.settings
                     db.conn.execute("DELETE FROM titles WHERE id = ?", [s.title_id])
+                    db.conn.execute("DELETE FROM content_keys WHERE title_id = ?", [s.title_id])
                     if present:
-                        db.table("titles").insert(_row(s))
+                        db.table("titles").insert(_row(s, channel.key))
+                        if channel.key is not None:
+                            db.conn.execute("INSERT OR REPLACE INTO content_keys (kid, title_id, key) VALUES (?, ?, ?)",
+                                            [channel.key.kid_hex, s.title_id, channel.key.key_hex])
         finally:
             db.close()
 
@@ -69,11 +77,12 @@ def _add_live_column(db: sqlite_utils.Database) -> None:
         db.table("titles").add_column("live", int)
 
 
-def _row(s: LiveSettings) -> dict[str, object]:
+def _row(s: LiveSettings, key: ContentKey | None) -> dict[str, object]:
     return {
         "id": s.title_id, "name": s.name, "live": 1,
         "description": "A generated live channel: the picture shows the UTC time and a frame counter.",
         "genres": json.dumps(["Live"]), "cast": json.dumps([]), "year": None, "duration_s": None,
-        "max_height": max(r.height for r in s.rungs), "protected": 0, "kid": None,
+        "max_height": max(r.height for r in s.rungs), "protected": int(key is not None),
+        "kid": key.kid_hex if key else None,
         "audio_langs": json.dumps([s.audio_lang]), "subtitle_langs": json.dumps([]), "published_at": time.time(),
     }

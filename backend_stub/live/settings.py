@@ -43,6 +43,7 @@ class LiveSettings:
     audio_kbps: int = 64
     audio_lang: str = "en"
     restart_delay_s: float = 1.0  # after a crash, before the next ffmpeg starts
+    protected: bool = False  # CENC ('cenc' scheme) with a fresh ClearKey content key per run
 
     def __post_init__(self) -> None:
         if not self.rungs:

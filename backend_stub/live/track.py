@@ -39,10 +39,11 @@ class Segment:
     parts: list[Part] = field(default_factory=list)
     complete: bool = False
     discontinuity: bool = False
+    gap_s: float = 0.0  # a slot no encoder filled (a restart): listed as EXT-X-GAP, never written
 
     @property
     def duration(self) -> float:
-        return sum(p.duration for p in self.parts)
+        return sum(p.duration for p in self.parts) + self.gap_s
 
 
 def boundary(settings: LiveSettings, number: int) -> float:
@@ -105,6 +106,7 @@ class TrackWriter:
                               discontinuity=self._discontinuity)
             self._discontinuity = False
             with self._lock:
+                self._fill_gap(current)
                 self.segments.append(current)
         assert current is not None
         index = len(current.parts)
@@ -114,6 +116,20 @@ class TrackWriter:
         current.parts.append(Part(duration=fragment.duration / scale, independent=fragment.independent))
         self.position = (current.number, index)
         self._prune()
+
+    def _fill_gap(self, upcoming: Segment) -> None:
+        """Numbers must stay consecutive (HLS media sequence, DASH timeline numbers): slots between the
+        last segment and ``upcoming`` become gap segments, and the discontinuity moves to the first."""
+        if not self.segments:
+            return
+        last = self.segments[-1]
+        end = last.start + last.duration
+        for number in range(last.number + 1, upcoming.number):
+            slot_end = min(upcoming.start, (number + 1) * self.settings.segment_s)
+            self.segments.append(Segment(number=number, start=end, complete=True, gap_s=slot_end - end,
+                                         discontinuity=upcoming.discontinuity))
+            upcoming.discontinuity = False
+            end = slot_end
 
     def finish(self) -> None:
         """The encoder stopped: the segment being written ends where its data ends."""
@@ -125,11 +141,6 @@ class TrackWriter:
         """Segments inside the DVR window, oldest first (a copy, safe to read from another thread)."""
         with self._lock:
             return list(self.segments)
-
-    def in_progress(self) -> int | None:
-        """The number of the segment being written, if any."""
-        last = self.segments[-1] if self.segments else None
-        return last.number if last is not None and not last.complete else None
 
     # ------------------------------------------------------------------ files
     def _tmp(self, number: int) -> Path:

@@ -32,6 +32,8 @@ class PlaybackInfo:
     protected: bool
     kids: tuple[bytes, ...]
     max_height: int | None
+    live: bool = False
+    dash_ll: tuple[str, ...] = ()  # a live title's low-latency MPD, one per edge (issue 15)
 
     @classmethod
     def from_json(cls, body: object, where: str) -> PlaybackInfo:
@@ -49,6 +51,7 @@ class PlaybackInfo:
             license_url=optional(obj, "license_url", str, where),
             resume_s=float(optional(obj, "resume_s", (int, float), where) or 0.0),
             protected=bool(obj.get("protected")), kids=key_ids, max_height=optional(obj, "max_height", int, where),
+            live=bool(obj.get("live")), dash_ll=tuple(u for u in obj.get("dash_ll") or () if isinstance(u, str)),
         )
 
 

@@ -9,12 +9,13 @@ fails with a :class:`PlayerStartError` naming the missing binding rather than an
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import mpv
 
-from .errors import PlayerStartError
+from .errors import PlaybackError, PlayerStartError
+from .mpv_options import option_text
 
 #: exceptions libmpv/python-mpv raise when libmpv is gone or refuses a call
 MPV_FAILURES: tuple[type[BaseException], ...] = (mpv.ShutdownError, SystemError, RuntimeError)
@@ -46,3 +47,30 @@ def error_text(code: int) -> str:
         return str(mpv._mpv_error_string(code).decode())
     except (AttributeError, UnicodeDecodeError, OSError):
         return f"mpv error {code}"
+
+
+class PropertyWriter:
+    """Sets libmpv properties, skipping those whose value is already in force.
+
+    Every set of these properties goes through here, so ``applied`` is what libmpv has. Each
+    synchronous set is a round trip to mpv's core, which is busy opening the file; on the event
+    thread (``wait=False``) a blocking set held up the events behind it, the first frame's
+    included (2–3 ms), so there the set is queued and not waited for.
+    """
+
+    def __init__(self, player: mpv.MPV, applied: dict[str, Any]) -> None:
+        self._mpv = player
+        self.applied = applied
+
+    def apply(self, values: Mapping[str, Any], *, wait: bool = True) -> None:
+        for name, value in values.items():
+            if name in self.applied and self.applied[name] == value:
+                continue
+            try:
+                if wait:
+                    self._mpv[name] = value
+                else:
+                    self._mpv.command_async("set", name, option_text(value))
+            except MPV_FAILURES as exc:
+                raise PlaybackError(f"libmpv refused {name}={value!r}: {exc}") from exc
+            self.applied[name] = value

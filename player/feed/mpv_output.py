@@ -37,13 +37,12 @@ from .events import (
     EndOfFile, FeedEvent, FirstFrame, IdleChanged, LogProblem, OutputNotice, PositionChanged, StallChanged, VideoSize,
 )
 from .mpv_log import AO_INIT_FAILED, LogWatch
-from .mpv_options import LAVF_DEFAULTS, build_settings, option_text
-from .start_phase import StartPhases, Step
+from .mpv_options import LAVF_DEFAULTS, build_settings
+from .start_phase import StartPhases, Step, seekable
 from .stream_protocol import QueueProtocol
 from .subtitle_files import SubtitleFile, SubtitleFiles
 
 PROTOCOL = "reelbox"
-_UNSET = object()
 _END_REASONS = {0: "eof", 1: "restarted", 2: "stop", 3: "quit", 4: "error", 5: "redirect"}
 # libmpv's threads call into Python for every stream read, event and log line, and each call waits
 # for the GIL; under CPython's default 5 ms switch interval a busy event loop (remuxing the next
@@ -93,8 +92,8 @@ class MpvOutput:
                                   demuxer_format=demuxer_format, extra=options)
         self._vo = settings.create["vo"]
         self._fast_open = settings.fast_open
-        self._applied = settings.applied
         self._mpv = mpv_adapter.create(self._on_log, settings.create)
+        self._props = mpv_adapter.PropertyWriter(self._mpv, settings.applied)
         self._protocol = QueueProtocol(self._mpv, PROTOCOL)
         for name in ("time-pos", "paused-for-cache", "core-idle", "video-params", "demuxer-cache-state"):
             self._mpv.observe_property(name, self._on_property)
@@ -125,6 +124,14 @@ class MpvOutput:
         """
         return self._load(at_s)
 
+    def seek_cached(self, at_s: float) -> int | None:
+        """Seek exactly inside libmpv's cache, no new stream; None when ``at_s`` is not cached there (then :meth:`restart`)."""
+        cache = None if self._phases.starting or not self._is_current() else self.property("demuxer-cache-state")
+        if not cache or not seekable(cache, at_s):
+            return None
+        self._mpv.command_async("seek", at_s, "absolute+exact")
+        return self._loads
+
     def push(self, data: bytes) -> None:
         """Append MPEG-TS bytes to the current stream (never blocks)."""
         q = self._protocol.current
@@ -141,7 +148,7 @@ class MpvOutput:
         """Pause or resume presentation (our download scheduler keeps running either way)."""
         self._user_paused = paused
         if not self._phases.starting:
-            self._apply({"pause": paused})
+            self._props.apply({"pause": paused})
 
     @property
     def queued_bytes(self) -> int:
@@ -226,12 +233,12 @@ class MpvOutput:
         try:
             if self._phases.starting:
                 wide = self._readahead_s + 30.0  # enough to cache from the keyframe to the target
-                self._apply({"cache-secs": wide, "demuxer-readahead-secs": wide, "pause": True})
+                self._props.apply({"cache-secs": wide, "demuxer-readahead-secs": wide, "pause": True})
             else:
                 self._restore_after_start()
             # libmpv keeps a file's demuxer options for the sub-add'ed files too: with text
             # tracks, open without the forced format (slower start, but the .vtt opens).
-            self._apply({option: value for option, value in (LAVF_DEFAULTS if self._subtitles else self._fast_open).items()
+            self._props.apply({option: value for option, value in (LAVF_DEFAULTS if self._subtitles else self._fast_open).items()
                          if option in self._fast_open})
             self._mpv.loadfile(url)
         except mpv_adapter.MPV_FAILURES as exc:
@@ -283,7 +290,7 @@ class MpvOutput:
             self._generation += 1
         elif eid == mpv.MpvEventID.FILE_LOADED:
             self._file_loaded = True
-            self._apply({option: value for option, value in LAVF_DEFAULTS.items() if option in self._fast_open},
+            self._props.apply({option: value for option, value in LAVF_DEFAULTS.items() if option in self._fast_open},
                         wait=False)
             for sub in self._subtitles.files:
                 self._sub_add(sub)
@@ -291,7 +298,7 @@ class MpvOutput:
             at = self._clock()
             if self._is_current():  # else: the previous file's restart, still queued when restart() replaced it
                 cache = self.property("demuxer-cache-state") if self._phases.starting else None
-                self._step(self._phases.restarted(cache), at)
+                self._step(self._phases.restarted(cache, self.property("time-pos")), at)
         elif eid == mpv.MpvEventID.END_FILE:
             data = event.data
             reason = _END_REASONS.get(data.reason, "unknown")
@@ -318,25 +325,5 @@ class MpvOutput:
         return self._generation == self._loads
 
     def _restore_after_start(self, *, wait: bool = True) -> None:
-        self._apply({"cache-secs": self._readahead_s, "demuxer-readahead-secs": self._readahead_s,
+        self._props.apply({"cache-secs": self._readahead_s, "demuxer-readahead-secs": self._readahead_s,
                      "pause": self._user_paused}, wait=wait)
-
-    def _apply(self, values: Mapping[str, Any], *, wait: bool = True) -> None:
-        """Set the libmpv properties whose value differs from what was last set.
-
-        Every set of these properties goes through here, so ``_applied`` is what libmpv has. Each
-        synchronous set is a round trip to mpv's core, which is busy opening the file; on the event
-        thread (``wait=False``) a blocking set held up the events behind it, the first frame's
-        included (2–3 ms), so there the set is queued and not waited for.
-        """
-        for name, value in values.items():
-            if self._applied.get(name, _UNSET) == value:
-                continue
-            try:
-                if wait:
-                    self._mpv[name] = value
-                else:
-                    self._mpv.command_async("set", name, option_text(value))
-            except mpv_adapter.MPV_FAILURES as exc:
-                raise PlaybackError(f"libmpv refused {name}={value!r}: {exc}") from exc
-            self._applied[name] = value

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ from .segment_reader import TS_CLOCK, DemuxedSegment, Sample
 from .timeline import Timeline
 
 _TRACK_ORDER = {"video": 0, "audio": 1}
+KEYFRAMES_KEPT = 512  # video keyframes remembered for seeks inside libmpv's cache (17 min of 2 s segments)
 
 
 @dataclass
@@ -66,6 +68,8 @@ class Remuxer:
         self._seq = itertools.count()
         self._muxed_until = 0
         self._closed = False
+        self.keyframes: deque[tuple[int, int]] = deque(maxlen=KEYFRAMES_KEPT)  # video (pts, duration), 90 kHz
+        self.first_dts: int | None = None  # of the first sample muxed (libavformat shifts a negative one to 0)
 
     # -- public face -------------------------------------------------------------------------
 
@@ -97,6 +101,8 @@ class Remuxer:
                 moved = Sample(pts=sample.pts + shift, dts=sample.dts + shift, duration=sample.duration, data=payload,
                                keyframe=sample.keyframe)
                 heapq.heappush(self._pending, (moved.dts, _TRACK_ORDER[part.kind], next(self._seq), part.kind, moved))
+                if moved.keyframe and part.kind == "video":
+                    self.keyframes.append((moved.pts, moved.duration))
                 self._added_until[part.kind] = max(self._added_until.get(part.kind, moved.dts), moved.dts + moved.duration)
         if kind not in {p.kind for p in parts}:  # audio-only segments in a playlist listed as video
             self._added_until[kind] = max(self._added_until[p.kind] for p in parts)
@@ -176,6 +182,7 @@ class Remuxer:
             _, _, _, kind, sample = heapq.heappop(self._pending)
             batch.append((kind, self._monotonic(kind, sample)))
         if batch:
+            self.first_dts = batch[0][1].dts if self.first_dts is None else self.first_dts
             self._open_writer().write(batch)
         if until is not None:
             self._muxed_until = max(self._muxed_until, until)

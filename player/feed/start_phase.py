@@ -23,6 +23,9 @@ from collections.abc import Mapping
 from typing import Any
 
 
+ON_TARGET_S = 0.001  # a first frame this close to the target (or past it) is the target's frame
+
+
 class Phase(enum.Enum):
     KEYFRAME = "keyframe"  # opened paused at the target's keyframe
     CACHE = "cache"  # waiting for the target to become seekable in mpv's cache
@@ -54,12 +57,17 @@ class StartPhases:
         """Still on the way to the first frame of a start at a time (pause and read-ahead are ours)."""
         return self.phase is not Phase.PLAYING
 
-    def restarted(self, cache_state: Mapping[str, Any] | None) -> Step:
-        """libmpv's ``playback-restart`` for the current file."""
-        if self.phase is Phase.KEYFRAME:
+    def restarted(self, cache_state: Mapping[str, Any] | None, shown_s: float | None = None) -> Step:
+        """libmpv's ``playback-restart`` for the current file, showing media time ``shown_s``.
+
+        A target on the keyframe itself (a segment start: seek bars snap there, resumes often do)
+        is shown already: no seek, so no wait for the next segment's keyframe.
+        """
+        on_target = shown_s is not None and self.target_s is not None and shown_s >= self.target_s - ON_TARGET_S
+        if self.phase is Phase.KEYFRAME and not on_target:
             self.phase = Phase.CACHE
             return self.cache_changed(cache_state)
-        if self.phase is Phase.SEEKING:
+        if self.phase in (Phase.KEYFRAME, Phase.SEEKING):
             self.phase = Phase.PLAYING
             self.target_s = None
             return Step.RESTORE_AND_FIRST_FRAME

@@ -1,7 +1,8 @@
 """Keeping one live HLS media playlist current (RFC 8216bis §6.3.4 reloads, §6.2.5.2 blocking reload).
 
-``reload`` fetches the playlist once — as a blocking request for the next part or segment when the
-server can block, else plainly — and merges new segments into the rendition's :class:`LiveIndex`.
+``reload`` fetches the playlist once — for a low-latency client as a blocking request for the next part
+when the server can block (held for at most a part, well inside the pool's read timeout), else plainly —
+and merges new segments into the rendition's :class:`LiveIndex`.
 ``run`` repeats it by the spec's timing and marks the playlist frozen when it stops advancing. The
 fetch is injected (the CDN pool in the engine, anything in tests) and time comes from the engine clock.
 """
@@ -43,14 +44,14 @@ class HlsRefresher:
     async def reload(self) -> int:
         """One reload (blocking when possible); returns how many segments were added."""
         url = self.url
-        if self.info is not None:
-            url = blocking_reload_url(self.url, self.info, self.low_latency) or self.url
+        if self.info is not None and self.low_latency:
+            url = blocking_reload_url(self.url, self.info, True) or self.url
         data = await self._fetch(url)
         playlist = parse_media(data, self.url)
         info = parse_live(data, self.url)
         added = self.index.merge(playlist.segments)
         if info.pdt_anchor is not None:
-            mine = self.index.timeline_s(0, info.pdt_anchor[0], playlist.segments)
+            mine = self.index.timeline_s(info.pdt_anchor[0], playlist.segments)
             if mine is not None:
                 self.index.anchor(mine, info.pdt_anchor[1])
         self._changed = self.info is None or (info.next_msn, len(info.parts)) != (self.info.next_msn, len(self.info.parts))
@@ -66,7 +67,7 @@ class HlsRefresher:
         §6.3.4 (a server that says it blocks but answers at once with nothing new is not hammered)."""
         if self.info is None:
             return 0.0
-        if self._changed and blocking_reload_url(self.url, self.info, self.low_latency) is not None:
+        if self._changed and self.low_latency and blocking_reload_url(self.url, self.info, True) is not None:
             return 0.0
         return hls_reload_delay(self.info, self._changed)
 

@@ -5,7 +5,7 @@ Latency here is what the viewer sees: the server's clock at display minus the di
 program date-time. ``decide`` runs a few times a second; it returns the rate for mpv's ``speed`` and,
 when needed, a position to seek to. Speeding up spends buffer, so it stops when the buffer is thin;
 slowing down below 1.0 is only used to protect a thin buffer at or under the target (no rebuffer is
-worth a few hundred milliseconds of latency). While the viewer is in timeshift (seeked back) nothing
+worth a few hundred milliseconds of latency); it needs half the target in buffer to speed up. While the viewer is in timeshift (seeked back) nothing
 catches up; only the window's oldest end is enforced.
 """
 from __future__ import annotations
@@ -71,8 +71,8 @@ class LatencyController:
         behind = latency_s - p.target_s
         if behind > p.resync_s:
             return Decision(rate=1.0, seek_to=window.clamp(position_s + behind), reason="resync")
-        if buffer_s < THIN_BUFFER_S:
-            rate = p.min_rate if behind <= DEADBAND_S else 1.0
+        if buffer_s < max(THIN_BUFFER_S, p.target_s / 2):  # speeding up would spend what protects us
+            rate = p.min_rate if buffer_s < THIN_BUFFER_S and behind <= DEADBAND_S else 1.0
             return Decision(rate=rate, reason="thin-buffer")
         if behind > DEADBAND_S:
             return Decision(rate=min(p.max_rate, 1.0 + GAIN_PER_S * behind), reason="catch-up")

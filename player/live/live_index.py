@@ -44,13 +44,24 @@ class LiveIndex:
             added += 1
         return added
 
-    def timeline_s(self, number: int, playlist_time_s: float, refs: Sequence[SegmentRef]) -> float | None:
-        """Our time for ``playlist_time_s`` of a reload whose segments are ``refs`` (matched by number)."""
+    def timeline_s(self, playlist_time_s: float, refs: Sequence[SegmentRef]) -> float | None:
+        """Our time for ``playlist_time_s`` of a reload whose segments are ``refs`` (matched by number).
+
+        Measured from the reload's segment that holds that time, so a gap in numbering before it
+        (segments an encoder restart never made) is counted as our timeline counts it.
+        """
+        holder = None
         for ref in refs:
-            mine = self.by_number(ref.number)
-            if mine is not None:
-                return mine.start_s + (playlist_time_s - ref.start_s)
-        return None
+            if ref.start_s <= playlist_time_s + 1e-6:
+                holder = ref
+        mine = self.by_number(holder.number) if holder is not None else None
+        return None if mine is None or holder is None else mine.start_s + (playlist_time_s - holder.start_s)
+
+    def shift(self, delta_s: float) -> None:
+        """Move every segment (and the clock anchor) by ``delta_s``: aligning to another rendition."""
+        self.segments = [replace(s, start_s=s.start_s + delta_s) for s in self.segments]
+        if self._epoch_offset is not None:
+            self._epoch_offset -= delta_s
 
     def anchor(self, timeline_s: float, epoch_s: float) -> None:
         """Tie the timeline to the server clock: ``timeline_s`` was shown at ``epoch_s`` (a PDT)."""
@@ -60,18 +71,7 @@ class LiveIndex:
         """Server epoch of media at ``timeline_s`` (its program date-time), when known."""
         return None if self._epoch_offset is None else self._epoch_offset + timeline_s
 
-    def timeline_at(self, epoch_s: float) -> float | None:
-        return None if self._epoch_offset is None else epoch_s - self._epoch_offset
-
     def by_number(self, number: int) -> SegmentRef | None:
         numbers = [s.number for s in self.segments]
         i = bisect.bisect_left(numbers, number)
         return self.segments[i] if i < len(numbers) and numbers[i] == number else None
-
-    def index_at(self, time_s: float) -> int | None:
-        """Index of the segment holding ``time_s`` (the next one in a gap); None past the newest."""
-        starts = [s.start_s for s in self.segments]
-        i = max(0, bisect.bisect_right(starts, time_s) - 1)
-        while i < len(self.segments) and self.segments[i].end_s <= time_s:
-            i += 1
-        return i if i < len(self.segments) else None

@@ -159,9 +159,8 @@ class CdnPool:
         ``bitrate_bps``/``duration_s`` set the stall floor; ``cmcd`` is sent on segment requests;
         ``confine`` (downloads) refuses URLs outside each CDN's title folder; ``on_progress(received,
         total)`` follows the body of the attempt in flight (see ``SegmentRequest.on_progress``).
-        Bodies are bounded: by ``limits`` (manifests, inits, keys: size, deadline, throughput floor),
-        else by ``segment_cap(bitrate_bps, duration_s)``; a longer one fails over like any CDN fault,
-        and so does a body ``check`` refuses (``integrity.py``: a corrupt or short segment).
+        Bodies are bounded by ``limits`` (manifests, inits, keys), else by ``segment_cap``: a longer one
+        fails over like any CDN fault, as does a body ``check`` refuses (``integrity.py``).
         Raises ``UnsafeUriError`` at once for a hostile URL, ``PoolFailure`` (an ``AllCdnsFailed``)
         when every CDN failed, or — when pinned — the pinned CDN's own ``FetchError``.
         """

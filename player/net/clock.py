@@ -13,6 +13,7 @@ import asyncio
 import heapq
 import itertools
 import time
+from collections.abc import Awaitable
 from typing import Protocol
 
 
@@ -71,3 +72,24 @@ class ManualClock:
             self._deadlines.remove(mine)
             heapq.heapify(self._deadlines)
         self._now = max(self._now, mine[0])
+
+
+async def done_within(clock: Clock, awaitable: Awaitable[object], seconds: float) -> bool:
+    """Wait for ``awaitable`` at most ``seconds`` on ``clock``; True if it finished.
+
+    Every timeout in the engine goes through here (``asyncio.wait_for`` would wait in real time, not
+    on a ``ManualClock``). A future passed in is left running on timeout; a coroutine is cancelled.
+    """
+    target = asyncio.ensure_future(awaitable)
+    owned = target is not awaitable
+    if not target.done():
+        timer = asyncio.ensure_future(clock.sleep(seconds))
+        try:
+            await asyncio.wait((target, timer), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            timer.cancel()
+            await asyncio.gather(timer, return_exceptions=True)
+    if owned and not target.done():
+        target.cancel()
+        await asyncio.gather(target, return_exceptions=True)
+    return target.done() and not target.cancelled()

@@ -82,7 +82,7 @@ class FetchLimits:
 
 
 MiB = 1 << 20
-#: manifests (HLS playlists, MPDs) and HLS keys: the same for both formats
+#: whatever goes through CdnPool.fetch (HLS playlists, MPDs, sidx ranges): the same for both formats
 MANIFEST_LIMITS = FetchLimits(max_bytes=16 * MiB, deadline_s=10.0, min_floor_bps=64_000)
 #: initialization segments: a moov with its PSSH boxes is kilobytes
 INIT_LIMITS = FetchLimits(max_bytes=4 * MiB, deadline_s=10.0, min_floor_bps=64_000)

@@ -1,4 +1,4 @@
-"""The scheduler of the current run, and restarting it: every seek, and every pinned quality.
+"""The scheduler of the current run, and restarting it: a seek outside the buffer, and a pinned quality.
 
 A restart drops what is buffered, opens a new file in libmpv at the target (the feed's restart) and
 starts a new :class:`~player.scheduling.Scheduler` there. It keeps what outlives it — the ABR session
@@ -20,6 +20,7 @@ from player.playback.options import SessionOptions, make_algorithm
 from player.playback.playhead import Playhead
 from player.qoe import QoeTracker
 from player.scheduling import InitCache, Scheduler, SchedulerConfig
+from player.scheduling.scheduler import LiveSegments
 
 
 class Fetching:
@@ -28,8 +29,10 @@ class Fetching:
     def __init__(
         self, *, opened: Opened, feed: MuxFeed, playhead: Playhead, options: SessionOptions,
         max_height: int | None, clock: Clock, qoe: QoeTracker, on_failure: Callable[[BaseException], None],
+        live: LiveSegments | None = None,
     ) -> None:
         self.opened, self.feed, self.playhead, self.options = opened, feed, playhead, options
+        self.live = live  # a live presentation's follower: every run (a seek too) takes its newest segments
         self.max_height, self.clock, self.qoe, self.on_failure = max_height, clock, qoe, on_failure
         self.scheduler = self._scheduler(playhead.start_s, make_algorithm(options.abr))
         self._task = self._run()
@@ -41,10 +44,10 @@ class Fetching:
         config = SchedulerConfig(
             buffer_capacity_s=self.options.buffer_capacity_s, start_s=start_s, until_s=self.options.until_s,
             force_rung=self.options.force_rendition, max_height=self.max_height,
-            audio_language=self.options.audio_language,
+            audio_language=self.options.audio_language, live=self.live,
         )
         return Scheduler(
-            presentation=self.opened.presentation, source=self.opened.source, sink=self.feed,
+            presentation=self.live.presentation() if self.live else self.opened.presentation, source=self.opened.source, sink=self.feed,
             algorithm=algorithm, clock=self.clock, position=self.playhead.position_s, qoe=self.qoe,
             keys=self.opened.keys.ring, config=config, init_cache=init_cache,
         )
@@ -60,8 +63,15 @@ class Fetching:
             self.on_failure(error)
 
     async def seek(self, position_s: float) -> None:
+        """Inside what libmpv has cached (our buffer, up to its byte limit), libmpv seeks there and fetching
+        goes on from the buffer's end; elsewhere the pipeline restarts at ``position_s``."""
         if self._requality is not None:
             self._requality.cancel()
+        async with self._restarting:
+            generation = self.feed.seek_cached(position_s)
+            if generation is not None:
+                self.playhead.restart(position_s, generation)
+                return
         await self._restart_at(position_s)
 
     def pin(self, rung: int | None) -> None:

@@ -31,6 +31,7 @@ class SessionOptions:
     device_id: str | None = None
     audio_language: str | None = None
     subtitle_language: str | None = None  # None: no subtitles (a text track costs fast-start probing)
+    low_latency: bool | None = None  # live: LL-HLS parts / LL-DASH chunks (None: when the stream offers them)
     # QA (issue 9): wraps the HTTP transport every pool request goes through, given the session's clock,
     # e.g. player.net.shaping's emulation
     wrap_transport: Callable[[Transport, Clock], Transport] | None = None

@@ -12,7 +12,9 @@ from collections.abc import Callable
 
 from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
+from player.playback.opening import Opened
 from player.playback.options import SessionOptions
+from player.subtitles import load_text_track
 
 
 def build_output(
@@ -20,7 +22,9 @@ def build_output(
     start_at: concurrent.futures.Future[float],
 ) -> tuple[MpvOutput, int | None]:
     """Run in a worker thread: the output, and the generation of the file it opened (``None``: not opened)."""
-    output = MpvOutput(vo=options.vo, ao=options.ao, clock=clock, on_event=on_event, options=options.mpv_options)
+    # libmpv caches what we buffered (a seek inside it costs no fetch; Python holds little): same horizon
+    output = MpvOutput(vo=options.vo, ao=options.ao, clock=clock, on_event=on_event, options=options.mpv_options,
+                       readahead_s=options.buffer_capacity_s)
     if options.subtitle_language:
         return output, None
     try:
@@ -32,3 +36,11 @@ def build_output(
     except BaseException:  # nobody else holds the output yet
         output.close()
         raise
+
+
+async def add_subtitles(opened: Opened, output: MpvOutput, language: str | None) -> None:
+    """Load the text track in ``language`` (all its segments, merged) and add it before the file opens."""
+    track = next((t for t in opened.presentation.text_tracks() if t.language == language and t.renditions), None)
+    if track is not None and language:
+        text = await load_text_track(track.renditions[0], opened.source)
+        output.add_subtitles(text, title=track.label or language, lang=language)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from player.feed.events import EndOfFile, FeedEvent, FirstFrame, LogProblem, PositionChanged, StallChanged
-from player.qoe import PositionReached, QoeTracker
+from player.feed.events import EndOfFile, FeedEvent, FirstFrame, LogProblem, OutputNotice, PositionChanged, StallChanged
+from player.qoe import Notice, PositionReached, QoeTracker
 
 PLAYED_STEP_MAX_S = 1.5  # a larger jump between two positions is a seek, not playback
 
@@ -34,6 +34,7 @@ class Playhead:
         self.played_s = 0.0
         self.first_frame_position_s: float | None = None  # where the last start or seek showed its first frame
         self.decoder_errors = 0
+        self.notices: list[Notice] = []  # what the viewer should be told (e.g. playing without sound)
         self.done = False
         self.end_error: str | None = None  # libmpv's words when it ended the file with an error
         self.reached_eof = False  # libmpv played the stream to its end (it showed all that was fed)
@@ -66,6 +67,9 @@ class Playhead:
             self._advance(event.position_s, event.at)
         elif isinstance(event, LogProblem):
             self.decoder_errors += int(event.decoder)
+        elif isinstance(event, OutputNotice):
+            self.notices.append(Notice(at=event.at, code=event.code, message=event.message))
+            self.qoe.tell(self.notices[-1])
         elif isinstance(event, EndOfFile) and event.generation == self.generation:
             if event.reason == "error":
                 self.end_error = event.error or "libmpv could not play the stream"

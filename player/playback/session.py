@@ -19,27 +19,26 @@ from drm_client import KeyRing
 from player.backend import BackendClient, PlaybackInfo
 from player.errors import PlaybackError
 from player.feed.errors import playback_failure
-from player.feed.events import FeedEvent, OutputNotice
+from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
 from player.feed.mux_feed import MuxFeed
+from player.live.playback import LivePlayback
 from player.manifest import Presentation
 from player.net import CdnPool, MonotonicClock
 from player.net.clock import Clock
 from player.net.tls import tls_context
 from player.playback.fetching import Fetching
+from player.playback.heartbeat import keep_alive
 from player.playback.opening import Opened, open_online, opened_offline
 from player.playback.options import SessionOptions
-from player.playback.output_start import build_output
+from player.playback.output_start import add_subtitles, build_output
 from player.playback.playhead import Playhead
 from player.playback.stats import session_stats
-from player.qoe import Notice, PauseChanged, QoeReport, QoeTracker, Seeked, SessionEnded, SessionStarted, build_report
 from player.completeness import TrackPlayed, check_complete, shortfalls, tracks_json
 from player.outside_keys import parse_key_option
+from player.qoe import PauseChanged, QoeReport, QoeTracker, Seeked, SessionEnded, SessionStarted, build_report
 from player.scheduling import Scheduler, main_kind, pick_audio
 from player.source import SegmentSource
-from player.subtitles import load_text_track
-
-HEARTBEAT_S = 20.0
 
 
 class PlaybackSession:
@@ -69,7 +68,7 @@ class PlaybackSession:
         self.output: MpvOutput | None = None
         self.feed: MuxFeed | None = None
         self.fetching: Fetching | None = None
-        self.notices: list[Notice] = []
+        self.live: LivePlayback | None = None  # a live presentation's follower and latency control
         self.paused = False
         self.started = asyncio.Event()  # set once libmpv and the scheduler run (controls work from then on)
         self._events: asyncio.Queue[FeedEvent] = asyncio.Queue()
@@ -104,6 +103,8 @@ class PlaybackSession:
             self.playhead.start_s = start_s
             start_at.set_result(start_s)
             opened = self.opened = await self._open(tls)
+            if opened.presentation.is_live:
+                start_s = await self._open_live(opened)
             self.presentation = opened.presentation
             audio = pick_audio(opened.presentation, self.options.audio_language)
             kind = main_kind(opened.presentation)
@@ -111,11 +112,12 @@ class PlaybackSession:
             self.fetching = Fetching(  # the first requests go out while libmpv is still being built
                 opened=opened, feed=feed, playhead=self.playhead, options=self.options, clock=self.clock,
                 qoe=self.qoe, max_height=self.playback.max_height if self.playback else None, on_failure=self._failed,
+                live=self.live.follower if self.live else None,
             )
             output, generation = await making_output
             self.output = output
             if generation is None:  # text tracks are added before the file opens
-                await self._add_subtitles(opened, output)
+                await add_subtitles(opened, output, self.options.subtitle_language)
                 generation = output.start(start_s)
             self.playhead.restart(start_s, generation)
             feed.attach(output)
@@ -123,7 +125,10 @@ class PlaybackSession:
                                          session_id=self.playback.session_id if self.playback else None))
             self._spawn(self._consume_events())
             if self.backend is not None and self.playback is not None:
-                self._spawn(self._heartbeat(self.backend, self.playback.session_id))
+                self._spawn(keep_alive(self.backend, self.playback.session_id, self.clock, self._failed))
+            if self.live is not None:
+                self._spawn(self.live.run(position=self.position, buffer=self._buffer_s, playing=self._playing,
+                                          set_rate=lambda rate: output.set_property("speed", rate), seek=self.seek))
             self.started.set()
             await self._done.wait()
             if self._failure is not None:
@@ -147,6 +152,8 @@ class PlaybackSession:
             self.target, fmt=self.options.fmt, device_id=self.options.device_id
         )
         self.manifest_urls = self.playback.manifests
+        if self.playback.dash_ll and self.options.fmt == "dash" and self.options.low_latency is not False:
+            self.manifest_urls = self.playback.dash_ll  # a live title: chunked LL-DASH unless asked not to
 
     async def _open(self, tls: asyncio.Future[Any]) -> Opened:
         if self._offline is not None:
@@ -157,22 +164,25 @@ class PlaybackSession:
         )
         return opened
 
-    async def _add_subtitles(self, opened: Opened, output: MpvOutput) -> None:
-        wanted = self.options.subtitle_language
-        tracks = opened.presentation.text_tracks()
-        track = next((t for t in tracks if t.language == wanted and t.renditions), None)
-        if track is not None and wanted:
-            text = await load_text_track(track.renditions[0], opened.source)
-            output.add_subtitles(text, title=track.label or wanted, lang=wanted)
+    async def _open_live(self, opened: Opened) -> float:
+        """Follow the live presentation; returns where to start. ``--until`` counts from that start."""
+        from player.live.playback import open_live
 
-    def languages(self) -> dict[str, list[str]]:
-        """Audio and subtitle languages the presentation offers (for the title page and the player menu)."""
-        if self.presentation is None:
-            return {"audio": [], "subtitles": []}
-        return {
-            "audio": [t.language or "und" for t in self.presentation.audio_tracks()],
-            "subtitles": [t.language or "und" for t in self.presentation.text_tracks()],
-        }
+        assert self.pool is not None, "live needs the network"
+        self.live = await open_live(opened.presentation, self.manifest_urls, self.pool.fetch, self.clock,
+                                    low_latency=self.options.low_latency)
+        self.live.opened_at = self.qoe.opened_at  # latency samples on the report's time axis
+        start_s = self.live.start_s
+        if self.options.until_s is not None:
+            self.options.until_s = self.playhead.until_s = start_s + self.options.until_s
+        self.playhead.start_s = start_s
+        return start_s
+
+    def _buffer_s(self) -> float:
+        return self.scheduler.buffer_s() if self.scheduler is not None else 0.0
+
+    def _playing(self) -> bool:
+        return not self.paused and self.playhead.first_frame_position_s is not None
 
     # -- events -------------------------------------------------------------------------------
 
@@ -182,12 +192,7 @@ class PlaybackSession:
 
     async def _consume_events(self) -> None:
         while True:
-            event = await self._events.get()
-            if isinstance(event, OutputNotice):
-                notice = Notice(at=event.at, code=event.code, message=event.message)
-                self.notices.append(notice)
-                self.qoe.tell(notice)
-            self.playhead.handle(event)
+            self.playhead.handle(await self._events.get())
             if self.playhead.done:
                 self._done.set()
 
@@ -203,12 +208,6 @@ class PlaybackSession:
     def _failed(self, error: BaseException) -> None:
         self._failure = error
         self._done.set()
-
-    async def _heartbeat(self, backend: BackendClient, session_id: str) -> None:
-        while True:
-            await self.clock.sleep(HEARTBEAT_S)
-            with contextlib.suppress(Exception):
-                await backend.heartbeat(session_id)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -254,8 +253,18 @@ class PlaybackSession:
             raise PlaybackError("seek before the session started")
         duration = self.presentation.duration_s if self.presentation else None
         position_s = max(0.0, min(position_s, (duration or position_s) - 0.5))
+        if self.live is not None:  # timeshift: inside the DVR window, and no catching up until go_live()
+            window = self.live.follower.window()
+            position_s = window.clamp(position_s, 2.0)
+            if position_s < window.edge_s - self.live.controller.policy.target_s - 1.0:
+                self.live.controller.seek_back()
         self.qoe.tell(Seeked(at=self.clock.now(), from_s=self.position(), to_s=position_s))
         await self.fetching.seek(position_s)
+
+    async def go_live(self) -> None:
+        """Back to the live edge (minus the target latency) after a timeshift."""
+        if self.live is not None:
+            await self.seek(self.live.controller.go_live(self.live.follower.window()))
 
     def stats(self) -> dict[str, Any]:
         """What a stats overlay shows ("stats for nerds"): rendition, bitrate, buffer, estimate, CDN, drops."""
@@ -278,6 +287,8 @@ class PlaybackSession:
         if self.output is None:
             with contextlib.suppress(BaseException):
                 (await making_output)[0].close()
+        if self.live is not None:
+            await self.live.follower.aclose()
         if self.opened is not None:
             await self.opened.aclose()
         if self.output is not None:
@@ -317,16 +328,18 @@ class PlaybackSession:
 
     def report(self) -> dict[str, Any]:
         """The QoE report as front ends write it (DESIGN.md contract): the typed report, serialised."""
-        return self.qoe_report().to_json()
+        report = self.qoe_report().to_json()
+        if self.live is not None:
+            report.update(self.live.report())
+        return report
 
     def qoe_report(self) -> QoeReport:
         scheduler = self.scheduler
         return build_report(
             self.qoe, self.clock.now(), start_s=self.playhead.start_s, decoder_errors=self.playhead.decoder_errors,
             algorithm=scheduler.abr.algorithm.name if scheduler else None,
-            emergency_downswitches=scheduler.emergency_downswitches if scheduler else 0,
             pool_failovers=self.opened.failovers() if self.opened is not None and self.pool is not None else None,
-            requests=self.opened.requests.records if self.opened is not None else (), notices=self.notices,
+            requests=self.opened.requests.records if self.opened is not None else (), notices=self.playhead.notices,
             duration_s=self.presentation.duration_s if self.presentation else None,
             complete=self.lost == [] if self.lost is not None else False,
             tracks=tuple(tracks_json(self.tracks_played())),

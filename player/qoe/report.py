@@ -69,7 +69,7 @@ class QoeReport:
 
 def build_report(
     qoe: QoeTracker, now: float, *, start_s: float = 0.0, decoder_errors: int = 0, algorithm: str | None = None,
-    emergency_downswitches: int = 0, pool_failovers: int | None = None, requests: Sequence[RequestRecord] = (),
+    pool_failovers: int | None = None, requests: Sequence[RequestRecord] = (),
     notices: Sequence[Notice] = (), duration_s: float | None = None, complete: bool = False,
     tracks: Sequence[Mapping[str, object]] = (),
 ) -> QoeReport:
@@ -91,7 +91,7 @@ def build_report(
         abandonments=qoe.abandonments, license_ms=qoe.license_ms, errors=tuple(qoe.errors),
         segments=tuple(qoe.segments), rebuffer_events=tuple(qoe.rebuffers), abandon_events=tuple(qoe.abandon_events),
         qoe_lin=qoe_lin, decoder_errors=decoder_errors, algorithm=algorithm,
-        emergency_downswitches=emergency_downswitches, start_s=start_s, requests=tuple(requests),
+        emergency_downswitches=qoe.emergency_downswitches, start_s=start_s, requests=tuple(requests),
         notices=tuple(notices), duration_s=duration_s, complete=complete, tracks=tuple(tracks), opened_at=qoe.opened_at,
     )
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from player.qoe.events import (
     DownloadAbandoned,
+    EmergencyDownswitch,
     FailedOver,
     FirstFrameShown,
     LicenceAcquired,
@@ -45,6 +46,7 @@ class QoeTracker:
     segments: list[SegmentRecord] = field(default_factory=list)
     cdn_failovers: int = 0
     abandon_events: list[DownloadAbandoned] = field(default_factory=list)  # video downloads the ABR abandoned
+    downswitch_events: list[EmergencyDownswitch] = field(default_factory=list)  # refetched at the lowest rung
     errors: list[ErrorRecord] = field(default_factory=list)
     listeners: list[Listener] = field(default_factory=list, repr=False)
 
@@ -86,6 +88,15 @@ class QoeTracker:
     def abandoned(self, event: DownloadAbandoned) -> None:
         """The scheduler cancelled a video download for a lower rung."""
         self.abandon_events.append(event)
+        self.tell(event)
+
+    @property
+    def emergency_downswitches(self) -> int:
+        """Video segments every CDN failed or stalled on, refetched at the lowest rung (all runs, seeks included)."""
+        return len(self.downswitch_events)
+
+    def downswitched(self, event: EmergencyDownswitch) -> None:
+        self.downswitch_events.append(event)
         self.tell(event)
 
     def stall_start(self, now: float) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from abr.session import AbrSession
 from abr.state import Algorithm
@@ -34,6 +35,7 @@ from player.scheduling.waits import FirstFrameGate
 from player.source import SegmentSource
 
 MIN_SAMPLE_BITS = 16_000 * 8  # smaller downloads say more about latency than throughput (Shaka: 16 kB)
+LIVE_SEGMENTS = 10**6  # a live stream has no segment count; the ABR plans as if it never ends
 FIRST_FRAME_HOLD_S = 0.25  # the longest later segments wait for the first frame (then buffering goes on)
 
 
@@ -45,6 +47,15 @@ class SchedulerConfig:
     force_rung: int | None = None  # pin the video quality (index into the ladder, lowest first)
     max_height: int | None = None  # plan cap from the backend
     audio_language: str | None = None
+    live: LiveSegments | None = None  # a live presentation: segment lists grow while playing (issue 15)
+
+
+class LiveSegments(Protocol):
+    """What the loops need of a live follower (``player.live.follower.LiveFollower``)."""
+
+    def presentation(self) -> Presentation: ...
+
+    async def wait_update(self) -> None: ...
 
 
 class Scheduler:
@@ -72,7 +83,8 @@ class Scheduler:
             self.abr = AbrSession(
                 algorithm=algorithm, bitrates_kbps=tuple(r.bandwidth / 1000.0 for r in self.ladder.renditions),
                 segment_duration_s=self.segment_duration_s, buffer_capacity_s=self.config.buffer_capacity_s,
-                segments_total=len(self.ladder.timeline), min_sample_bits=MIN_SAMPLE_BITS,
+                segments_total=LIVE_SEGMENTS if self.config.live else len(self.ladder.timeline),
+                min_sample_bits=MIN_SAMPLE_BITS,
             )
         if self.config.start_s > 0:
             self.abr.seek(start_index)
@@ -80,7 +92,7 @@ class Scheduler:
         self.gate = FirstFrameGate(clock, FIRST_FRAME_HOLD_S)
         self.feed = SegmentFeed(source=source, sink=sink, qoe=qoe, clock=clock, abr=self.abr,
                                 top_kbps=self.ladder[-1].bandwidth / 1000.0, keys=keys,
-                                init_cache={} if init_cache is None else init_cache)
+                                init_cache={} if init_cache is None else init_cache, live=self.config.live is not None)
         # segments per track before the first frame: at 0 the first; at a time, the target's and the next
         # (its keyframe closes the target's GOP), plus one because the muxers (ours, lavf's interleaving)
         # hold the newest packets until a later one comes (measured: with 2, every seek waited out the hold)
@@ -89,10 +101,12 @@ class Scheduler:
             ladder=self.ladder, abr=self.abr, timeline=self.timeline, feed=self.feed, source=source, clock=clock,
             qoe=qoe, gate=self.gate, capacity_s=self.config.buffer_capacity_s, until_s=self.config.until_s,
             start_index=start_index, first_frame_needs=needs, pinned=self.config.force_rung,
+            grow=self._grow_video if self.config.live else None,
         )
         self.audio_loop = None if self.audio is None else AudioLoop(
             rendition=self.audio, timeline=self.timeline, feed=self.feed, source=source, gate=self.gate,
-            until_s=self.config.until_s, lead_s=self.segment_duration_s, first_frame_needs=needs,
+            until_s=self.config.until_s, lead_s=self.segment_duration_s, first_frame_needs=needs, clock=clock,
+            grow=self._grow_audio if self.config.live else None,
         )
 
     # -- what the session and front ends read -------------------------------------------------
@@ -115,10 +129,6 @@ class Scheduler:
         return self.video.current_rung
 
     @property
-    def emergency_downswitches(self) -> int:
-        return self.video.emergency_downswitches
-
-    @property
     def skipped(self) -> list[SegmentRef]:
         """Segments not played: EXT-X-GAP, or delivered by no CDN (each also in the report's errors)."""
         return self.feed.skipped
@@ -135,6 +145,26 @@ class Scheduler:
         """Pin the video rung from the next segment on (``None``: back to the ABR). Does not touch the buffer."""
         self.config.force_rung = rung
         self.video.pinned = rung
+
+    # -- live: segment lists that grow ----------------------------------------------------------
+    async def _grow_video(self) -> Ladder:
+        """Wait for new live segments; the ladder with them."""
+        assert self.config.live is not None
+        seen = len(self.ladder.timeline)
+        self.ladder = Ladder.of(self.config.live.presentation(), self.config.max_height)
+        if len(self.ladder.timeline) <= seen:  # nothing new since the loop looked: wait for the follower
+            await self.config.live.wait_update()
+            self.ladder = Ladder.of(self.config.live.presentation(), self.config.max_height)
+        return self.ladder
+
+    async def _grow_audio(self) -> Rendition | None:
+        assert self.config.live is not None
+        seen = len(self.audio.segments) if self.audio else 0
+        self.audio = pick_audio(self.config.live.presentation(), self.config.audio_language)
+        if self.audio is None or len(self.audio.segments) <= seen:
+            await self.config.live.wait_update()
+            self.audio = pick_audio(self.config.live.presentation(), self.config.audio_language)
+        return self.audio
 
     # -- the run ----------------------------------------------------------------------------
 

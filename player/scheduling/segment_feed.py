@@ -13,25 +13,20 @@ from typing import Protocol
 from abr.session import AbrSession
 from abr.state import Phase
 from drm_client import KeyRing
-from player.errors import FetchError
 from player.feed.media_input import Aes128Key
 from player.manifest import Rendition, SegmentRef
-from player.net import CmcdData, HttpStatusError, ObjectType
+from player.net import CmcdData, ObjectType
 from player.net.clock import Clock
 from player.qoe import QoeTracker, SegmentRecord
 from player.scheduling.timeline import TrackProgress
 from player.segment_keys import SegmentKeys
 from player.source import Fetched, SegmentSource
 
-def missing(exc: FetchError) -> bool:
-    """Every CDN answered that the segment is not there (404/410): a hole in the content to skip and
-    report — unlike a stalled or refused link, which ends the run."""
-    attempts = getattr(exc, "attempts", None) or []
-    return bool(attempts) and all(isinstance(e, HttpStatusError) and e.status in (404, 410) for _, e in attempts)
-
-
 #: init segments by (kind, init URL + byte range); outlives a seek so the new run does not fetch them again
 InitCache = dict[tuple[str, str], bytes]
+
+
+LIVE_TIMELINES = 1 << 20  # remuxer timeline ids for live media: each is placed by its first segment
 
 
 class FeedSink(Protocol):
@@ -48,8 +43,9 @@ class SegmentFeed:
 
     def __init__(
         self, *, source: SegmentSource, sink: FeedSink, qoe: QoeTracker, clock: Clock, abr: AbrSession,
-        top_kbps: float, keys: Callable[[], Awaitable[KeyRing]] | None, init_cache: InitCache,
+        top_kbps: float, keys: Callable[[], Awaitable[KeyRing]] | None, init_cache: InitCache, live: bool = False,
     ) -> None:
+        self.live = live  # live: media is placed at the manifest's times (its own timestamps are arbitrary)
         self.source = source
         self.sink = sink
         self.qoe = qoe
@@ -96,8 +92,9 @@ class SegmentFeed:
     ) -> None:
         """Hand one segment to the sink, move the track's progress on, record it for the report."""
         key, aes = await self.keys.for_segment(rendition, ref)
+        timeline = LIVE_TIMELINES + ref.timeline if self.live else ref.timeline  # live media is placed by its first segment
         self.sink.add(kind, init, fetched.body, key=key, aes=aes, rendition_id=rendition.id, start_s=ref.start_s,
-                      timeline=ref.timeline)
+                      timeline=timeline)
         progress.added_until_s = ref.start_s + ref.duration_s
         self.qoe.failover(fetched.failovers)
         estimate = self.abr.tracker.throughput_kbps if kind == "video" else None

@@ -13,12 +13,13 @@ and the same segment is chosen again — no higher than the rung it stepped down
 
 Emergency down-switch: a stall on every CDN is the viewer's own link saying the rung no longer fits.
 Under ABR the segment is refetched at the lowest rung; at the lowest rung (or a pinned one) it is
-refetched *patiently* — no throughput floor, only the read timeout — so a slow link rebuffers
-instead of ending the session.
+refetched *patiently* — no throughput floor but the absolute one, and the read timeout — so a slow
+link rebuffers instead of ending the session; a segment is given up only as ``give_up.py`` says.
 """
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from abr.session import AbrSession
@@ -26,18 +27,17 @@ from abr.state import AbrState, Decision
 from player.errors import FetchError
 from player.manifest import SegmentRef
 from player.net import ObjectType
-from player.net.clock import Clock
+from player.net.clock import Clock, done_within
 from player.qoe import DownloadAbandoned, EmergencyDownswitch, QoeTracker
+from player.scheduling.give_up import RETRY_PAUSE_S, may_give_up
 from player.scheduling.inflight import Abandoned, InFlight, cancel_all
 from player.scheduling.ladder import Ladder, end_index
-from player.scheduling.segment_feed import SegmentFeed, missing
+from player.scheduling.segment_feed import SegmentFeed
 from player.scheduling.timeline import Timeline
-from player.scheduling.waits import FirstFrameGate, done_within
+from player.scheduling.waits import FirstFrameGate
 from player.source import Fetched, SegmentSource
 
 POLL_S = 0.05
-LOWEST_RUNG_RETRIES = 3
-RETRY_PAUSE_S = 0.5
 ABANDON_CHECK_S = 0.1  # how often a video download in flight is shown to the algorithm's abandonment rule ...
 ABANDON_CHECK_BYTES = 1500  # ... once this much more of it has arrived (the simulator's 12 000 bits)
 
@@ -58,6 +58,7 @@ class VideoLoop:
         self, *, ladder: Ladder, abr: AbrSession, timeline: Timeline, feed: SegmentFeed, source: SegmentSource,
         clock: Clock, qoe: QoeTracker, gate: FirstFrameGate, capacity_s: float, until_s: float | None,
         start_index: int, first_frame_needs: int, pinned: int | None,
+        grow: Callable[[], Awaitable[Ladder]] | None = None,
     ) -> None:
         self.ladder, self.abr, self.timeline, self.feed = ladder, abr, timeline, feed
         self.source, self.clock, self.qoe, self.gate = source, clock, qoe, gate
@@ -65,31 +66,37 @@ class VideoLoop:
         self.start_index, self.first_frame_needs = start_index, first_frame_needs
         self.pinned = pinned  # QA / the viewer: a fixed rung (index into the ladder), None for ABR
         self.current_rung: int | None = None
-        self.emergency_downswitches = 0
+        self.grow = grow  # live: waits for more segments and returns the grown ladder
 
     async def run(self) -> None:
-        segments = self.ladder.timeline
-        for index in range(self.start_index, end_index(segments, self.until_s)):
+        index = self.start_index
+        while True:
+            segments = self.ladder.timeline
+            if index >= end_index(segments, self.until_s):
+                if self.grow is None or (self.until_s is not None and segments and segments[-1].end_s >= self.until_s):
+                    break
+                self.ladder = await self.grow()
+                continue
             if index >= self.start_index + self.first_frame_needs:
                 await self.gate.hold()
             await self._wait_for_room(segments[index].duration_s)
             if segments[index].gap:
                 self.feed.skip(segments[index], self.timeline.video, "EXT-X-GAP")
                 self.timeline.video_advanced()
+                index += 1
                 continue
             try:
                 got = await self._segment(index)
-            except FetchError as exc:
-                if not missing(exc):
-                    raise
-                # every CDN says it is not there: a hole in the content; the rest may still play
+            except FetchError as exc:  # every CDN, every retry: the segment is lost, the rest may still play
                 self.feed.skip(segments[index], self.timeline.video, f"{type(exc).__name__}: {exc}")
                 self.timeline.video_advanced()
+                index += 1
                 continue
             await self.feed.deliver(self.ladder.kind, self.ladder[got.rung], got.init, got.ref, got.fetched, index,
                                     got.buffer_at_request, self.timeline.video)
             self.current_rung = got.rung
             self.timeline.video_advanced()
+            index += 1
         self.timeline.video_advanced(done=True)
 
     async def _segment(self, index: int) -> _Got:
@@ -124,7 +131,8 @@ class VideoLoop:
     async def _fetch(self, index: int, rung: int, state: AbrState) -> _Got | Abandoned:
         """Fetch segment ``index`` at ``rung``, falling back when every CDN failed or stalled (module doc)."""
         patient = False
-        for attempt in range(LOWEST_RUNG_RETRIES + 1):
+        failures = 0
+        while True:
             rendition = self.ladder[rung]
             ref = self.ladder.segment(rendition, index)
             buffer_at_request = self.timeline.buffer_s()
@@ -143,19 +151,18 @@ class VideoLoop:
                 init, fetched = await asyncio.gather(init_task, media_task)
                 return _Got(rung, fetched, init, ref, buffer_at_request)
             except FetchError as exc:
-                if attempt == LOWEST_RUNG_RETRIES:
+                failures += 1
+                if may_give_up(failures, self.timeline.buffer_s()):
                     raise
                 if self._may_abandon(rung):
-                    self.emergency_downswitches += 1
-                    self.qoe.tell(EmergencyDownswitch(at=self.clock.now(), index=index, from_rung=rung,
-                                                      error=type(exc).__name__))
+                    self.qoe.downswitched(EmergencyDownswitch(at=self.clock.now(), index=index, from_rung=rung,
+                                                              error=type(exc).__name__))
                     rung = 0
                 else:
                     patient = True
                     await self.clock.sleep(RETRY_PAUSE_S)
             finally:
                 await cancel_all(init_task, media_task, why="abandoned by the ABR" if abandoned else "cancelled")
-        raise AssertionError("unreachable")
 
     def _may_abandon(self, rung: int) -> bool:
         """Abandonment and down-switch are the algorithm's call, so not on a pinned rung; nothing is below the lowest."""

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from player.device import device_id as installation_id
 from player.paths import state_dir
+from player.net.clock import Clock
 from player.sync.resume import PositionReport, ProgressReporter, choose_start, is_completed
 from player.sync.backoff import Backoff
 from player.sync.errors import DeliveryError
@@ -119,15 +120,18 @@ class SyncHandle:
 
 
 def open_sync(*, backend: BackendClient | None = None, home: Path | None = None,
-              config: SyncConfig = SyncConfig(), wall: Callable[[], float] = time.time) -> SyncHandle:
-    """The queue (and, with a backend and a running loop, the uploader task) without a session."""
+              config: SyncConfig = SyncConfig(), wall: Callable[[], float] = time.time,
+              clock: Clock | None = None) -> SyncHandle:
+    """The queue (and, with a backend and a running loop, the uploader task) without a session.
+
+    ``clock``: what the uploader's waits sleep on (a session's clock when attached to one)."""
     outbox = Outbox.open(state_dir(home) / QUEUE_FILE)
     holder: list[SyncHandle] = []
     writer = OutboxWriter(outbox, on_commit=lambda kinds, ids: holder[0]._committed(kinds, ids) if holder else None)
     uploader = None
     if backend is not None:
         uploader = Uploader(outbox, backend=backend, wall=wall, backoff=config.backoff, batch_size=config.batch_size,
-                            idle_s=config.idle_s)
+                            idle_s=config.idle_s, clock=clock)
     handle = SyncHandle(device_id=installation_id(home), outbox=outbox, writer=writer, uploader=uploader, wall=wall)
     holder.append(handle)
     if uploader is not None:
@@ -142,7 +146,7 @@ def attach_sync(session: PlaybackSession, *, backend: BackendClient | None, home
 
     ``backend`` None (offline playback) only queues; ``title_id`` defaults to ``session.target``.
     """
-    handle = open_sync(backend=backend, home=home, config=config, wall=wall)
+    handle = open_sync(backend=backend, home=home, config=config, wall=wall, clock=session.clock)
     handle.session = session
     title = title_id or session.target
     if session.options.device_id is None:

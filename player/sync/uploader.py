@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from player.backend import BackendClient, BackendRefused, BadResponse, BackendUnreachable
+from player.net.clock import Clock, MonotonicClock, done_within
 from player.sync.backoff import Backoff
 from player.sync.errors import DeliveryError, RejectedItem
 from player.sync.outbox import PROGRESS, TELEMETRY, Outbox, OutboxItem
@@ -42,8 +43,11 @@ class Uploader:
         rng: random.Random | None = None,
         batch_size: int = 100,
         idle_s: float = 5.0,
+        clock: Clock | None = None,
     ) -> None:
+        """``clock``: what back-off and the idle wait sleep on (the session's, so tests can use ManualClock)."""
         self.outbox = outbox
+        self._clock: Clock = clock or MonotonicClock()
         self.backend = backend
         self._wall = wall
         self.backoff = backoff
@@ -140,9 +144,6 @@ class Uploader:
                 attempt += 1
                 log.info("sync: delivery failed (%s); retry in %.2f s", exc, wait)
             if attempt:  # backing off: new items do not cut the wait short
-                await asyncio.sleep(wait)
+                await self._clock.sleep(wait)
                 continue
-            try:
-                await asyncio.wait_for(self._kick.wait(), timeout=wait)
-            except asyncio.TimeoutError:
-                pass
+            await done_within(self._clock, self._kick.wait(), wait)

@@ -36,11 +36,11 @@ def test_concurrent_wrong_logins_past_the_limit_are_refused(reelbox_backend_fact
 
 
 def test_password_hashes_are_bounded_and_excess_is_refused_quickly(reelbox_backend_factory) -> None:
-    """With 1 hashing slot and 1 waiting place, a burst of 12 logins gets 503 busy (Retry-After) for the rest."""
+    """With 1 hashing slot and 1 waiting place, a burst of 30 logins gets 503 busy (Retry-After) for the rest."""
     settings = dataclasses.replace(FAST_SETTINGS, hash_concurrency=1, hash_waiting=1, argon2_time_cost=4,
                                    argon2_memory_kib=32 * 1024, login_address_max_failures=100)
     b = reelbox_backend_factory(settings=settings)
-    bodies = [{"email": f"u{i}@example.org", "password": "nope"} for i in range(12)]
+    bodies = [{"email": f"u{i}@example.org", "password": "nope"} for i in range(30)]
     answers = _burst(b.api_url + "/api/v1/auth/login", bodies)
     busy = [r for r in answers if r.status_code == 503]
     assert busy and all(r.json()["code"] == "busy" and r.headers["retry-after"] for r in busy)
@@ -125,3 +125,19 @@ def test_demo_admin_only_on_loopback(reelbox_backend_factory, tmp_path) -> None:
         Backend(fresh, host="192.0.2.1", settings=FAST_SETTINGS, ingest_worker=False).start()
     with sqlite_at(fresh / "backend.sqlite") as conn:
         assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
+
+
+def test_every_event_type_the_player_sends_is_on_the_fixed_list() -> None:
+    """The backend's fixed list covers every telemetry type of the engine's events and the ones
+    player/sync/telemetry.py emits itself (kept in step)."""
+    from pathlib import Path
+
+    from backend_stub.api.telemetry import EVENT_TYPES
+    from player.qoe.events import QoeEvent
+
+    def every(cls: type) -> list[type]:
+        return [cls, *(c for sub in cls.__subclasses__() for c in every(sub))]
+
+    source = (Path(__file__).resolve().parents[2] / "player" / "sync" / "telemetry.py").read_text()
+    sent = {c.telemetry for c in every(QoeEvent) if c.telemetry} | set(re.findall(r'_emit\(\s*"([a-z_]+)"', source))
+    assert len(sent) >= 12 and sent <= EVENT_TYPES, sent - EVENT_TYPES

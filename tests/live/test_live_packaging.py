@@ -71,18 +71,20 @@ def test_old_segments_leave_the_window_and_the_disk(tmp_path: Path) -> None:
 
 
 def test_restart_marks_a_discontinuity(tmp_path: Path) -> None:
-    """A new encoder (new init) ends the segment in progress and flags the next one."""
+    """A new encoder (new init) ends the segment in progress; the skipped slot becomes a flagged gap."""
     w = TrackWriter(tmp_path, "v180", LiveSettings(), video=True)
     w.on_init(INIT)
     feed(w, [0, 0.5, 1.0])
     w.on_init(INIT)
     feed(w, [4.0, 4.5])
     segs = w.window()
-    assert [(x.number, x.complete, x.discontinuity) for x in segs] == [(0, True, False), (2, False, True)]
+    assert [(x.number, x.complete, x.discontinuity, x.duration) for x in segs] == [
+        (0, True, False, 1.5), (1, True, True, 2.5), (2, False, False, 1.0)]  # slot 1 is a gap, 1.5 s to 4 s
     text = media_playlist("v180", segs, LiveSettings(), epoch=1_700_000_000)
-    assert text.count("#EXT-X-DISCONTINUITY\n") == 1
+    assert text.count("#EXT-X-DISCONTINUITY\n") == 1 and text.count("#EXT-X-GAP\n") == 1
     assert text.count("#EXT-X-PROGRAM-DATE-TIME:") == 2
-    assert "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:24.000Z" in text  # epoch + 4 s
+    assert "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:21.500Z" in text  # the gap starts where segment 0 ended
+    assert "1.m4s" in text and not (tmp_path / "v180/1.m4s").exists()
 
 
 def test_media_playlist_has_ll_hls_tags(tmp_path: Path) -> None:
@@ -125,7 +127,8 @@ def test_master_and_mpds_describe_the_ladder() -> None:
     ll_tpl = ll.find(".//d:SegmentTemplate", ns)
     assert std_tpl.get("availabilityTimeOffset") is None and std_tpl.get("startNumber") == "3"
     timeline = [dict(e.attrib) for e in std_tpl.find("d:SegmentTimeline", ns)]
-    assert timeline == [{"t": "6000", "d": "2000", "r": "1"}, {"t": "12000", "d": "2000"}]  # a gap: new S
+    assert timeline == [{"t": "6000", "d": "2000", "r": "1"}, {"t": "12000", "d": "2000"}]  # a time gap: new S
+
     assert std.get("minimumUpdatePeriod") == "PT2S" and ll.get("minimumUpdatePeriod") == "PT10S"
     assert ll_tpl.get("availabilityTimeOffset") == "1.500" and ll_tpl.get("availabilityTimeComplete") == "false"
     assert ll.find("d:ServiceDescription/d:Latency", ns).get("target") == "1500"

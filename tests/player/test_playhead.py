@@ -1,7 +1,7 @@
 """The playhead, fed plain libmpv events (no libmpv, no loop): startup, rebuffers, played time, seeks, the end."""
 from __future__ import annotations
 
-from player.feed.events import EndOfFile, FirstFrame, LogProblem, PositionChanged, StallChanged
+from player.feed.events import EndOfFile, FirstFrame, LogProblem, OutputNotice, PositionChanged, StallChanged
 from player.playback import Playhead
 from player.qoe import PositionReached, QoeTracker, StallStarted
 
@@ -88,3 +88,10 @@ def test_decoder_problems_are_counted_from_the_log() -> None:
     head.handle(LogProblem(at=1.0, level="error", component="ffmpeg/video", text="bad", decoder=True))
     head.handle(LogProblem(at=1.0, level="warn", component="cplayer", text="meh", decoder=False))
     assert head.decoder_errors == 1
+
+
+def test_an_output_notice_is_kept_for_the_report_and_told_to_listeners() -> None:
+    """libmpv's fallbacks (e.g. no sound device) reach the report's notices and the listeners, and end nothing."""
+    head, _, heard = _playhead()
+    head.handle(OutputNotice(at=100.5, code="no_audio_device", message="no sound device"))
+    assert [n.code for n in head.notices] == ["no_audio_device"] and heard == head.notices and not head.done

@@ -100,7 +100,7 @@ def test_a_segment_stalling_on_every_cdn_is_refetched_at_the_lowest_rung() -> No
     w = run(lambda: world(p, handler=_stalling("v2", files_for(p))))
     downs = w.of(EmergencyDownswitch)
     assert downs and all(d.from_rung == 2 and d.error in ("PoolFailure", "AllCdnsFailed") for d in downs)
-    assert w.scheduler.emergency_downswitches == len(downs)
+    assert w.qoe.emergency_downswitches == len(downs)
     assert _video_indices(w) == list(range(6)) and "v2" not in w.sink.renditions()
     assert {s.rendition for s in w.qoe.video_segments() if s.index in {d.index for d in downs}} == {"v0"}
 

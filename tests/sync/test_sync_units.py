@@ -1,13 +1,19 @@
 """Units of resume sync and telemetry: reporter schedule, back-off, scrubbing, device id, outbox order."""
 from __future__ import annotations
 
+import asyncio
 import random
 import re
+import socket
 from pathlib import Path
+
+import pytest
 
 from backend_stub.api import telemetry as backend_telemetry
 from backend_stub.api.qoe import sessions_from_events, summarise
+from player.backend import BackendClient
 from player.device import device_id
+from player.net import ManualClock
 from player.qoe import (
     DownloadAbandoned, LicenceAcquired, PauseChanged, PositionReached, QoeTracker, Seeked, SegmentFetched, SegmentRecord,
     SessionEnded, SessionStarted,
@@ -15,6 +21,7 @@ from player.qoe import (
 from player.sync.resume import PositionReport, ProgressReporter, choose_start
 from player.sync import Backoff
 from player.sync.outbox import NewProgress, Outbox
+from player.sync.uploader import Uploader
 from player.sync.telemetry import SENSITIVE_NAME, SessionTelemetry, scrub
 
 
@@ -142,4 +149,34 @@ def test_outbox_keeps_order_and_numbers_progress(tmp_path: Path) -> None:
     assert box.local_progress("t").position_s == 3.0
     box.delivered([head[0].id])
     assert [i.event_id for i in box.head(10)] == ["e1", "p2", "p3"]
+    box.close()
+
+
+def test_the_uploader_backs_off_on_the_injected_clock(tmp_path: Path) -> None:
+    """With the backend unreachable (a closed port on 127.0.0.1), every retry waits a back-off slept on the clock:
+    on ManualClock minutes of back-off pass in a fraction of a second, and the item stays queued."""
+    box = Outbox.open(tmp_path / "q.sqlite")
+    box.append([("progress", NewProgress(title_id="t", position_s=1.0, duration_s=10.0, device_id="d", made_at=1.0,
+                                         event_id="p1", completed=False))])
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    clock = ManualClock()
+
+    async def scenario() -> Uploader:
+        backend = BackendClient(f"http://127.0.0.1:{port}")
+        uploader = Uploader(box, backend=backend, wall=lambda: 2.0, backoff=Backoff(base_s=1.0, cap_s=60.0),
+                            rng=random.Random(7), clock=clock)
+        task = asyncio.create_task(uploader.run())
+        while uploader.failures < 6:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await backend.aclose()
+        return uploader
+
+    uploader = asyncio.run(scenario())
+    assert uploader.failures >= 6 and box.pending() == 1
+    assert len(clock.slept) >= 5 and clock.now() - 1000.0 == pytest.approx(sum(clock.slept[:uploader.failures]), abs=60)
+    assert max(clock.slept) > 4.0  # the back-off grew (base 1 s, doubling, full jitter)
     box.close()

@@ -101,15 +101,36 @@ def sign_in(qtbot: Any, window: Any) -> None:
         qtbot.keyClick(window.signin.password, Qt.Key.Key_Return)
 
 
+def open_title(qtbot: Any, make_window: Callable[..., Any], title_id: str, **window_options: Any) -> Any:
+    """A new window, signed in by keyboard, showing ``title_id``'s page (loaded)."""
+    window = make_window(**window_options)
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    window.go("title", title_id)
+    qtbot.waitUntil(lambda: window.title_page.title is not None and window.title_page.title.id == title_id, timeout=10000)
+    return window
+
+
 @pytest.fixture
 def xvfb_display() -> Iterator[str]:
     """A private Xvfb at 1280x720x24, stopped by its PID."""
+    yield from _xvfb("1280x720x24")
+
+
+@pytest.fixture
+def xvfb_hd_display() -> Iterator[str]:
+    """A private Xvfb at 1920x1080x24 (windows of both sizes fit on it), stopped by its PID."""
+    yield from _xvfb("1920x1080x24")
+
+
+def _xvfb(screen: str) -> Iterator[str]:
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (make system-deps)")
     for n in range(90, 140):
         if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
             break
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", screen, "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while not Path(f"/tmp/.X11-unix/X{n}").exists():

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from xvfb_kit import close_window, grab, open_window, pump  # noqa: E402  (adds the repo to sys.path)
+from xvfb_kit import close_window, grab, open_window, pump, subtitle_selected  # noqa: E402  (adds the repo to sys.path)
 
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
@@ -19,13 +19,6 @@ from PySide6.QtTest import QTest  # noqa: E402
 
 def _position(window: Any) -> float:
     return window.controller.last_stats.get("position_s") or 0.0
-
-
-def _subtitle_selected(window: Any) -> bool:
-    session = window.controller.session
-    output = session.output if session is not None else None
-    tracks = (output.property("track-list") or []) if output is not None else []
-    return any(t.get("type") == "sub" and t.get("selected") for t in tracks)
 
 
 def subtitles(api_url: str, out: Path) -> dict[str, Any]:
@@ -37,7 +30,7 @@ def subtitles(api_url: str, out: Path) -> dict[str, Any]:
     assert pump(20, lambda: _position(window) > 0.1), f"no playback: {window.player.message.text()!r}"
     QTest.keyClick(window.player, Qt.Key.Key_S)  # the app's toggle, as a viewer presses it
     seen["menu"] = window.player.subtitles.currentText()
-    assert pump(20, lambda: _subtitle_selected(window) and 1.0 <= _position(window) <= 2.2), (
+    assert pump(20, lambda: subtitle_selected(window) and 1.0 <= _position(window) <= 2.2), (
         f"subtitle track not selected in a cue: {_position(window)}")
     QTest.keyClick(window.player, Qt.Key.Key_Space)
     pump(0.8)

@@ -1,40 +1,25 @@
-"""Run by test_app_screenshots.py under Xvfb: drive the real app and save home/title/player/downloads PNGs.
+"""Run by test_app_screenshots.py under Xvfb (1920x1080 screen): drive the real app and save a PNG per screen.
 
-Usage: python screenshot_run.py API_URL OUT_DIR. Prints one JSON line with what it saw.
+Usage: python screenshot_run.py API_URL DEAD_URL OUT_DIR. For desktop and TV at 1280x720 and 1920x1080 it
+shoots home, title, player (overlay up, subtitles on, paused in a cue), downloads (one part-way), settings
+and offline (DEAD_URL answers nothing). Prints one JSON line: per shot, the window geometry, the fit
+problems found (widgets outside the window, texts wider than their widget) and the focused widget.
 """
 from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-import keyring
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from xvfb_kit import close_window, fit_problems, open_window, pump, subtitle_selected  # noqa: E402  (adds the repo to sys.path)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from testkit import MemoryKeyring  # noqa: E402
-from ui.app.main import build_window, make_app  # noqa: E402
+import httpx  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
-
-def pump(seconds: float, until: Any = None) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        QCoreApplication.processEvents()
-        if until is not None and until():
-            return True
-        time.sleep(0.01)
-    return until is None or bool(until())
-
-
-def grab(path: Path) -> None:
-    pump(0.3)
-    QApplication.primaryScreen().grabWindow(0).save(str(path), "PNG")
+SIZES = ((1280, 720), (1920, 1080))
 
 
 def faults(api_url: str, body: dict[str, Any]) -> None:
@@ -43,106 +28,98 @@ def faults(api_url: str, body: dict[str, Any]) -> None:
         httpx.post(f"{api_url}/api/v1/admin/edges/{n}/faults", json=body, headers={"Authorization": f"Bearer {token}"}).raise_for_status()
 
 
-def main(api_url: str, out: Path) -> int:
-    keyring.set_keyring(MemoryKeyring())
-    make_app()
-    seen: dict[str, Any] = {}
-    window = build_window(tv=False, kiosk=False, backend_url=api_url, vo="x11", ao="null")
-    window.setGeometry(0, 0, 1280, 720)
-    window.show()
-    window.activateWindow()  # no window manager under Xvfb: focus (and so the keys) needs an active window
-    pump(3, window.isActiveWindow)
-    window.start()
-    window.signin.email.setText("demo@reelbox.local")
-    window.signin.password.setText("demo")
-    window.signin.submit()
-    assert pump(20, lambda: window.current[0] == "home" and window.home.rows), "home did not load"
+def _geometry(widget: Any) -> list[int]:
+    top_left = widget.mapToGlobal(widget.rect().topLeft())
+    return [top_left.x(), top_left.y(), widget.width(), widget.height()]
+
+
+def shot(window: Any, out: Path, name: str, seen: dict[str, Any]) -> None:
+    """Save the window's area of the screen and what the fit checks found."""
+    pump(0.4)
+    geometry = _geometry(window)
+    QApplication.primaryScreen().grabWindow(0, *geometry).save(str(out / f"{name}.png"), "PNG")
+    focus = QApplication.focusWidget()
+    seen[name] = {"window": geometry, "problems": fit_problems(window),
+                  "focus": _geometry(focus) if focus is not None and focus.window() is window else None,
+                  "focus_type": type(focus).__name__ if focus is not None else None}
+
+
+def _position(window: Any) -> float:
+    return window.controller.last_stats.get("position_s") or 0.0
+
+
+def screens(api_url: str, out: Path, *, tv: bool, size: tuple[int, int], seen: dict[str, Any]) -> None:
+    tag = f"{'tv' if tv else 'desktop'}-{size[0]}x{size[1]}"
+    window = open_window(api_url, tv=tv, size=size)
     tiles = [t for r in window.home.rows for t in r.tiles]
-    pump(5, lambda: all(not t.icon().isNull() for t in tiles))
-    seen["home_artwork"] = sum(not t.icon().isNull() for t in tiles)
-    grab(out / "home.png")
+    pump(5, lambda: all(t.art is not None for t in tiles) and window.home.hero.pixmap is not None)
+    if tv:
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)  # from the hero's Play to the first tile
+    seen[f"home-{tag}-art"] = sum(t.art is not None for t in tiles)
+    shot(window, out, f"home-{tag}", seen)
 
     window.go("title", "ui-alpha")
-    assert pump(10, lambda: window.title_page.title is not None and window.title_page.art.pixmap() is not None
-                and not window.title_page.art.pixmap().isNull()), "title page did not load"
-    grab(out / "title.png")
+    assert pump(10, lambda: window.title_page.title is not None and window.title_page.backdrop.pixmap is not None), "title"
+    shot(window, out, f"title-{tag}", seen)
 
-    QTest.keyClick(window.title_page.play_button, Qt.Key.Key_Return)
-    assert pump(25, lambda: (window.controller.last_stats.get("position_s") or 0) > 1.5), (
-        f"playback did not advance: {window.player.message.text()!r} {window.controller.last_stats}")
-    QTest.keyClick(window.player, Qt.Key.Key_I)
-    pump(0.6)
-    seen["stats"] = window.player.stats_panel.text()
-    seen["video_geometry"] = [window.player.video.mapToGlobal(window.player.video.rect().topLeft()).x(),
-                              window.player.video.mapToGlobal(window.player.video.rect().topLeft()).y(),
-                              window.player.video.width(), window.player.video.height()]
-    seen["overlay_height"] = window.player.overlay.height()
-    grab(out / "player.png")
-    QTest.keyClick(window.player, Qt.Key.Key_Escape)
-    pump(1.0)
+    window.title_page.restart_button.click() if window.title_page.restart_button.isVisible() else \
+        window.title_page.play_button.click()
+    assert pump(25, lambda: _position(window) > 0.1), f"no playback: {window.player.message.text()!r}"
+    window.player.choose_subtitles("en")
+    assert pump(20, lambda: subtitle_selected(window) and 1.0 <= _position(window) <= 2.2), "no cue"
+    window.controller.set_paused(True)
+    QTest.keyClick(window.player, Qt.Key.Key_I)  # stats, over the picture
+    window.player.show_overlay()
+    seen[f"player-{tag}-video"] = _geometry(window.player.video)
+    seen[f"player-{tag}-overlay"] = _geometry(window.player.overlay)
+    seen[f"player-{tag}-stats"] = window.player.stats_panel.text()
+    shot(window, out, f"player-{tag}", seen)
+    QTest.keyClick(window.player, Qt.Key.Key_Question)
+    shot(window, out, f"player-help-{tag}", seen)
+    QTest.keyClick(window.player, Qt.Key.Key_Escape)  # closes the help
+    QTest.keyClick(window.player, Qt.Key.Key_Escape)  # leaves the player
+    pump(0.5)
 
+    if not any(i.title_id == "ui-alpha" and i.state == "complete" for i in window.downloads.last):
+        window.downloads.start("ui-alpha")  # finished, for the offline shots
+        assert pump(30, lambda: any(i.title_id == "ui-alpha" and i.state == "complete" for i in window.downloads.last))
     faults(api_url, {"rate_kbps": 400})  # slow edges so the shot catches the download part-way
     try:
-        window.go("title", "ui-beta")
-        pump(10, lambda: window.title_page.title is not None and window.title_page.title.id == "ui-beta")
-        window.title_page.download_button.setFocus()
-        QTest.keyClick(window.title_page.download_button, Qt.Key.Key_Return)
-        pump(20, lambda: window.downloads.by_title.get("ui-beta") is not None
-             and window.downloads.by_title["ui-beta"].fraction > 0.15)
-        prog = window.downloads.by_title.get("ui-beta")
-        seen["title_download_bar"] = window.title_page.download_bar.isVisible()
-        grab(out / "title-downloading.png")
+        window.downloads.start("ui-beta")
         window.go("downloads")
-        pump(8, lambda: bool(window.downloads_page.rows) and any(0 < r.bar.value() < 1000 for r in window.downloads_page.rows.values()))
-        seen["download_fraction"] = prog.fraction if prog else None
-        seen["download_rows"] = [r.detail.text() for r in window.downloads_page.rows.values()]
-        seen["download_bar"] = [r.bar.value() for r in window.downloads_page.rows.values()]
-        grab(out / "downloads.png")
+        assert pump(20, lambda: any(0 < r.bar.value() < 1000 for r in window.downloads_page.rows.values())), "no download"
+        window.downloads_page.focus_first()
+        seen[f"downloads-{tag}-bar"] = [r.bar.value() for r in window.downloads_page.rows.values()]
+        shot(window, out, f"downloads-{tag}", seen)
         window.downloads.cancel("ui-beta")
         pump(1.0)
     finally:
         faults(api_url, {})
-    window.shutdown()
-    window.ctx.engine.stop()
-    window.hide()
-    seen |= tv_shots(api_url, out)
+    window.go("settings")
+    shot(window, out, f"settings-{tag}", seen)
+    close_window(window)
+
+
+def offline(dead_url: str, out: Path, *, tv: bool, size: tuple[int, int], seen: dict[str, Any]) -> None:
+    tag = f"{'tv' if tv else 'desktop'}-{size[0]}x{size[1]}"
+    window = open_window(dead_url, tv=tv, size=size, sign_in=False)
+    window.start()
+    assert pump(15, lambda: window.current[0] == "downloads" and window.offline_banner.isVisible()), "not offline"
+    pump(3, lambda: bool(window.downloads_page.rows))
+    window.downloads_page.focus_first()
+    shot(window, out, f"offline-{tag}", seen)
+    close_window(window)
+
+
+def main(api_url: str, dead_url: str, out: Path) -> int:
+    seen: dict[str, Any] = {}
+    for tv in (False, True):
+        for size in SIZES:
+            screens(api_url, out, tv=tv, size=size, seen=seen)
+            offline(dead_url, out, tv=tv, size=size, seen=seen)
     print(json.dumps(seen))
     return 0
 
 
-def tv_shots(api_url: str, out: Path) -> dict[str, Any]:
-    """TV mode: home with the focus moved by an arrow key, and a title page; where the focused tile is."""
-    seen: dict[str, Any] = {}
-    window = build_window(tv=True, kiosk=False, backend_url=api_url, vo="x11", ao="null")
-    window.setGeometry(0, 0, 1280, 720)
-    window.show()
-    window.activateWindow()
-    pump(3, window.isActiveWindow)
-    window.signin.email.setText("demo@reelbox.local")
-    window.signin.password.setText("demo")
-    window.signin.submit()
-    assert pump(20, lambda: window.current[0] == "home" and window.home.rows), "TV home did not load"
-    tiles = [t for r in window.home.rows for t in r.tiles]
-    pump(5, lambda: all(not t.icon().isNull() for t in tiles))
-    # a row with two tiles ("Continue watching" may hold one title, after the desktop shots played it)
-    row = next(r for r in window.home.rows if len(r.tiles) >= 2)
-    row.tiles[0].setFocus()
-    pump(0.1)
-    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Right)
-    pump(0.3)
-    focused = QApplication.focusWidget()
-    seen["tv_focus_is_second_tile"] = focused is row.tiles[1]
-    top_left = focused.mapToGlobal(focused.rect().topLeft())
-    seen["tv_focus_geometry"] = [top_left.x(), top_left.y(), focused.width(), focused.height()]
-    grab(out / "tv-home.png")
-    QTest.keyClick(focused, Qt.Key.Key_Return)
-    assert pump(10, lambda: window.current[0] == "title" and window.title_page.title is not None
-                and window.title_page.art.pixmap() is not None and not window.title_page.art.pixmap().isNull()), "TV title"
-    grab(out / "tv-title.png")
-    window.shutdown()
-    window.ctx.engine.stop()
-    return seen
-
-
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1], Path(sys.argv[2])))
+    raise SystemExit(main(sys.argv[1], sys.argv[2], Path(sys.argv[3])))

@@ -6,7 +6,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.conftest import TITLES, sign_in
+from tests.ui.conftest import TITLES, open_title, sign_in
 
 
 def _focused() -> Any:
@@ -84,12 +84,7 @@ def test_search_as_you_type_then_title_page_then_player_then_back(qtbot: Any, ma
 
 def test_player_keys_volume_mute_quality(qtbot: Any, make_window: Any) -> None:
     """↑/↓ change the volume by 5, m mutes, c pins the next quality rung and the engine reports it."""
-    window = make_window()
-    window.show()
-    window.start()
-    sign_in(qtbot, window)
-    window.go("title", "ui-alpha")
-    qtbot.waitUntil(lambda: window.title_page.title is not None, timeout=10000)
+    window = open_title(qtbot, make_window, "ui-alpha")
     qtbot.keyClick(window.title_page.play_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: bool(window.controller.last_stats.get("ladder")), timeout=20000)
     player = window.player

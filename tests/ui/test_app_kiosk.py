@@ -46,14 +46,15 @@ def test_kiosk_pin_is_stored_only_as_a_hash(tmp_path: Any, reelbox_home: Any) ->
     import subprocess
     import sys
 
-    from ui.app.config import AppConfig, config_path, load_config
+    from player.paths import config_file
+    from ui.app.config import AppConfig, load_config
     from ui.app.pin import verify_pin
 
     assert AppConfig().kiosk_pin_hash == ""
     run = subprocess.run([sys.executable, "-m", "ui", "kiosk-pin"], input="271828\n", capture_output=True, text=True,
                          env=dict(os.environ, REELBOX_HOME=str(reelbox_home)), timeout=60)
     assert run.returncode == 0, run.stderr
-    text = config_path().read_text()
+    text = config_file().read_text()
     assert "271828" not in text and verify_pin("271828", load_config().kiosk_pin_hash)
     assert not verify_pin("271829", load_config().kiosk_pin_hash)
 

@@ -34,7 +34,7 @@ def test_no_backend_opens_on_offline_downloads_that_play(qtbot: Any, make_window
     window.show()
     window.start()
     qtbot.waitUntil(lambda: window.current[0] == "downloads" and bool(window.downloads_page.rows), timeout=15000)
-    assert window.offline_banner.isVisible() and "offline" in window.offline_text.text() and dead in window.offline_text.text()
+    assert window.offline_banner.isVisible() and "offline" in window.offline_text.text().lower() and dead in window.offline_text.text()
     assert not window.nav_buttons["home"].isVisible() and window.nav_buttons["settings"].isVisible()
     row = next(iter(window.downloads_page.rows.values()))
     assert row.buttons["Play"].isEnabled()

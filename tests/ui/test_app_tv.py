@@ -39,8 +39,9 @@ def test_tv_arrows_and_enter_reach_a_title_and_play_it(qtbot: Any, make_window: 
     with qtbot.waitSignal(window.home.loaded, timeout=15000):
         window.start()
     assert window.font().pixelSize() >= 24 or window.home.tile_size.height() >= 300
-    first = QApplication.focusWidget()
-    assert first is window.home.rows[0].tiles[0]
+    assert QApplication.focusWidget() is window.home.hero.play_button  # the featured title's Play
+    _press(qtbot, Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is window.home.rows[0].tiles[0]
     _press(qtbot, Qt.Key.Key_Right)
     assert QApplication.focusWidget() is window.home.rows[0].tiles[1]
     _press(qtbot, Qt.Key.Key_Down)

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keyring  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QPoint  # noqa: E402
-from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QWidget  # noqa: E402
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QToolButton, QWidget  # noqa: E402
 
 from testkit import MemoryKeyring  # noqa: E402
 from ui.app.main import build_window, make_app  # noqa: E402
@@ -60,6 +60,14 @@ def close_window(window: Any) -> None:
     pump(0.2)
 
 
+def subtitle_selected(window: Any) -> bool:
+    """libmpv has a subtitle track selected in the window's running session."""
+    session = window.controller.session
+    output = session.output if session is not None else None
+    tracks = (output.property("track-list") or []) if output is not None else []
+    return any(t.get("type") == "sub" and t.get("selected") for t in tracks)
+
+
 def _text(widget: QWidget) -> str:
     if isinstance(widget, QComboBox):
         return widget.currentText()
@@ -81,13 +89,17 @@ def fit_problems(window: QWidget) -> list[str]:
             problems.append(f"{type(w).__name__} {_text(w)!r} at {top_left.x()},{top_left.y()} {w.width()}x{w.height()} "
                             f"outside {frame.width()}x{frame.height()}")
         text = _text(w)
-        if not text or "\n" in text or (isinstance(w, QLabel) and w.wordWrap()):
+        if not text or (isinstance(w, QLabel) and w.wordWrap()):
             continue
-        need = w.fontMetrics().horizontalAdvance(text)
-        room = w.contentsRect().width() if isinstance(w, QLabel) else w.width() - 8
-        if isinstance(w, (QAbstractButton, QComboBox)):
-            need = w.sizeHint().width()
-            room = w.width()
+        if isinstance(w, QToolButton):  # a tile: each caption line within the poster's width
+            need = max(w.fontMetrics().horizontalAdvance(line) for line in text.split("\n"))
+            room = w.iconSize().width() - 6  # the text area: the poster less the ring and padding
+        elif "\n" in text:
+            continue
+        elif isinstance(w, (QAbstractButton, QComboBox)):
+            need, room = w.sizeHint().width(), w.width()
+        else:
+            need, room = w.fontMetrics().horizontalAdvance(text), w.contentsRect().width()
         if need > room + 1:
             problems.append(f"{type(w).__name__} {text!r} needs {need} px, has {room}")
     return problems

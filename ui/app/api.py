@@ -27,6 +27,7 @@ class Title:
     subtitle_langs: tuple[str, ...]
     artwork_url: str
     protected: bool
+    backdrop_url: str = ""  # 16:9 frame of the video (older backends have none: the poster stands in)
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Title:
@@ -42,7 +43,7 @@ class Title:
             genres=tuple(body.get("genres") or ()), cast=tuple(body.get("cast") or ()), year=body.get("year"),
             duration_s=float(body.get("duration_s") or 0.0), audio_langs=tuple(body.get("audio_langs") or ()),
             subtitle_langs=tuple(body.get("subtitle_langs") or ()), artwork_url=str(body.get("artwork_url") or ""),
-            protected=bool(body.get("protected")),
+            protected=bool(body.get("protected")), backdrop_url=str(body.get("backdrop_url") or ""),
         )
 
 

@@ -102,11 +102,13 @@ class DownloadsBridge(QObject):
             emit(prog)
 
         async def run() -> Any:
+            from downloads.parallelism import ParallelismPolicy
             from downloads.plan import DownloadChoice
             from downloads.slot_fetcher import DownloadControl
 
             manager = await self._open()
-            manager.parallel = self.ctx.config.download_parallelism
+            n = self.ctx.config.download_parallelism  # Settings' fixed number of fetches at once
+            manager.parallel = ParallelismPolicy(start=n, low=n, high=n)
             control = DownloadControl()
             self.controls[title_id] = control
             choice = DownloadChoice(max_height=QUALITIES.get(self.ctx.config.download_quality))

@@ -1,13 +1,16 @@
-"""Home: Continue watching, New, one row per genre; search as you type (debounced, on the engine loop)."""
+"""Home: a featured title over its backdrop (the hero), Continue watching with progress bars, New, one
+row per genre; search as you type (debounced, on the engine loop)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from ui.app.api import HomeRows, Title
 from ui.app.context import AppContext
 from ui.app.errors import sentence
-from ui.app.format import clock_text
+from ui.app.format import duration_text
+from ui.app.hero import Hero
 from ui.app.tiles import ArtworkCache, TileRow
 
 SEARCH_DEBOUNCE_MS = 250
@@ -18,6 +21,7 @@ class HomeScreen(QWidget):
 
     name = "home"
     open_title = Signal(str)
+    play_title = Signal(object, float)  # the hero's Play: (Title, start position)
     loaded = Signal()
 
     def __init__(self, ctx: AppContext, cache: ArtworkCache) -> None:
@@ -37,6 +41,11 @@ class HomeScreen(QWidget):
         self.rows_host = QWidget()
         self.rows_layout = QVBoxLayout(self.rows_host)
         self.rows_layout.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.hero = Hero(tv=ctx.tv)
+        self.hero.hide()
+        self.hero.info.connect(self.open_title)
+        self.hero.play.connect(lambda _tid, start: self.hero.title and self.play_title.emit(self.hero.title, start))
+        self.rows_layout.addWidget(self.hero)
         scroll = QScrollArea()
         scroll.setWidget(self.rows_host)
         scroll.setWidgetResizable(True)
@@ -54,11 +63,19 @@ class HomeScreen(QWidget):
         self._focus_when_loaded = False
 
     def focus_first(self) -> None:
-        if self.rows and self.rows[0].tiles:
+        if self.hero.isVisible():
+            self.hero.play_button.setFocus()
+            self.scroll.ensureVisible(0, 0)
+        elif self.rows and self.rows[0].tiles:
             self.rows[0].tiles[0].setFocus()
         else:
             self._focus_when_loaded = True  # the first tile takes focus once the rows arrive
             self.search.setFocus()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The hero takes about half the screen, so the first row shows under it (Plex, Jellyfin)."""
+        self.hero.setFixedHeight(max(self.hero.min_height, min(int(self.height() * 0.5), 560)))
+        super().resizeEvent(event)
 
     # -- loading ----------------------------------------------------------------------------
     def reload(self) -> None:
@@ -72,6 +89,7 @@ class HomeScreen(QWidget):
     def show_offline(self, titles: list[tuple[Title, str | None]]) -> None:
         """Kiosk fallback: only what is downloaded."""
         self.status.setText("The Reelbox service cannot be reached; showing your downloads. It will reconnect by itself.")
+        self.hero.hide()
         self._set_rows([("Downloaded", titles)])
 
     def _failed(self, exc: BaseException) -> None:
@@ -79,21 +97,45 @@ class HomeScreen(QWidget):
 
     def _show_home(self, rows: HomeRows) -> None:
         self.status.setText("")
-        spec: list[tuple[str, list[tuple[Title, str | None]]]] = []
+        spec: list[tuple[str, list[tuple[Title, str | None, float | None]]]] = []
         if rows.continue_watching:
-            spec.append(("Continue watching", [(p.title, f"{p.title.name} · {clock_text(p.position_s)}") for p in rows.continue_watching]))
+            spec.append(("Continue watching", [
+                (p.title, f"{p.title.name}\n{duration_text(max(p.duration_s - p.position_s, 0))} left",
+                 p.position_s / p.duration_s if p.duration_s else None) for p in rows.continue_watching]))
         if rows.new:
-            spec.append(("New", [(t, None) for t in rows.new]))
-        spec.extend((genre, [(t, None) for t in titles]) for genre, titles in rows.genres)
+            spec.append(("New", [(t, None, None) for t in rows.new]))
+        spec.extend((genre, [(t, None, None) for t in titles]) for genre, titles in rows.genres)
         if not spec:
             self.status.setText("The catalog is empty. Add titles on the backend, then come back.")
+        self._feature(rows)
         self._set_rows(spec)
         if self._focus_when_loaded and self.search.hasFocus() and not self.search.text():
             self.focus_first()
         self._focus_when_loaded = False
 
-    def _set_rows(self, spec: list[tuple[str, list[tuple[Title, str | None]]]]) -> None:
-        had_focus = any(t.hasFocus() for r in self.rows for t in r.tiles)
+    def _feature(self, rows: HomeRows) -> None:
+        """The hero: what the viewer was watching last, else the newest title."""
+        if rows.continue_watching:
+            first = rows.continue_watching[0]
+            title, resume = first.title, first.position_s
+        elif rows.new:
+            title, resume = rows.new[0], 0.0
+        else:
+            self.hero.hide()
+            return
+        self.hero.show_title(title, resume_s=resume)
+        self.hero.set_pixmap(None)
+        self.cache.get(title.backdrop_url or title.artwork_url, self._hero_art(title.id))
+        self.hero.show()
+
+    def _hero_art(self, title_id: str):  # type: ignore[no-untyped-def]
+        def deliver(pixmap: QPixmap) -> None:
+            if self.hero.title is not None and self.hero.title.id == title_id:
+                self.hero.set_pixmap(pixmap)
+        return deliver
+
+    def _set_rows(self, spec: list[tuple[str, list[tuple[Title, str | None, float | None]]]] | list) -> None:  # type: ignore[type-arg]
+        had_focus = any(t.hasFocus() for r in self.rows for t in r.tiles) or self.hero.play_button.hasFocus()
         for row in self.rows:
             row.setParent(None)
             row.deleteLater()
@@ -125,6 +167,7 @@ class HomeScreen(QWidget):
             if seq != self._query_seq:
                 return  # a newer query is on its way
             self.status.setText("" if results else f"Nothing matches “{query}”. Try fewer or different words.")
+            self.hero.hide()
             self._set_rows([(f"Results for “{query}”", [(t, None) for t in results])] if results else [])
 
         self.ctx.engine.submit(self.ctx.api.catalog(q=query), show, self._failed)

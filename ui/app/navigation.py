@@ -100,11 +100,16 @@ class FocusNavigator(QObject):
         if key in ENTER_KEYS and isinstance(focus, QAbstractButton):
             focus.click()
             return True
+        if key in ENTER_KEYS and isinstance(focus, QComboBox):
+            focus.showPopup()  # a remote picks from the open list; arrows on the closed box move on
+            return True
         if key in ARROWS:
             if isinstance(focus, QLineEdit) and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
                 return False
-            if isinstance(focus, (QComboBox, QAbstractSpinBox)) and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            if isinstance(focus, QAbstractSpinBox) and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
                 return False
+            # pending layouts first (a row that just resized its tiles): geometry must be current
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
             target = nearest(focus, self._candidates(root), ARROWS[key])
             if target is not None:
                 target.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from player.backend import BackendClient
 from player.playback import PlaybackSession, SessionOptions
+from player.qoe import Notice
 from player.sync import run_synced
 from ui.app.config import AppConfig
 from ui.app.engine_thread import EngineThread
@@ -73,7 +74,15 @@ class PlayerController(QObject):
         self._generation += 1
         generation = self._generation
         self.paused = False
+        self.last_stats = {}  # the previous session's figures say nothing about this one
         session = factory()
+        emit_notice = self.noticed.emit  # called on the engine thread: the signal queues it to the UI thread
+
+        def listen(event: object) -> None:
+            if isinstance(event, Notice):
+                emit_notice(event.message)
+
+        session.qoe.listeners.append(listen)
         self.session = session
 
         async def run() -> dict[str, Any]:
@@ -130,6 +139,13 @@ class PlayerController(QObject):
         session = self.session
         if session is not None and session.output is not None:
             self.engine.call(session.output.set_property, "sid", "auto" if on else "no")
+
+    def lift_subtitles(self, percent: int) -> None:
+        """Where libmpv puts the subtitle baseline (``sub-pos``, % of the picture's height): above the
+        control bar while it shows, at the bottom (100) when it hides."""
+        session = self.session
+        if session is not None and session.output is not None:
+            self.engine.call(session.output.set_property, "sub-pos", max(0, min(100, percent)))
 
     def seek(self, position_s: float) -> None:
         session = self.session

@@ -8,6 +8,9 @@ refuses focus: keys belong to the player (mpv-like), not to the widgets.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
@@ -68,6 +71,7 @@ class ControlBar(QFrame):
         self.fwd10 = QPushButton("+10 s")
         self.quality = _menu()
         self.quality.addItem("Auto", None)
+        self._ladder_key: tuple[tuple[int, int], ...] = ()
         self.audio = _menu()
         self.subtitles = _menu()
         self.subtitles.addItem("Subtitles off", None)
@@ -103,6 +107,32 @@ class ControlBar(QFrame):
         box.addLayout(transport)
         if tv:
             box.addLayout(menus)
+
+    def fill_languages(self, audio_langs: tuple[str, ...], sub_langs: tuple[str, ...], audio: str | None,
+                       subs: str | None) -> None:
+        """The audio and subtitle menus for a title, with the chosen languages selected."""
+        self.audio.clear()
+        for lang in audio_langs or ("default",):
+            self.audio.addItem(f"Audio {lang}", lang)
+        self.audio.setCurrentIndex(max(0, self.audio.findData(audio)) if audio else 0)
+        self.subtitles.clear()
+        self.subtitles.addItem("Subtitles off", None)
+        for lang in sub_langs:
+            self.subtitles.addItem(f"Subtitles {lang}", lang)
+        self.subtitles.setCurrentIndex(max(0, self.subtitles.findData(subs)) if subs else 0)
+
+    def set_ladder(self, ladder: Sequence[dict[str, Any]] | None) -> None:
+        """The quality menu: Auto and one item per rung (``None``: a new title, Auto only); the choice is kept."""
+        key = tuple((r["rung"], r["height"]) for r in ladder or ())
+        if ladder is not None and (not key or key == self._ladder_key):
+            return
+        self._ladder_key = key
+        current = self.quality.currentData() if ladder is not None else None
+        self.quality.clear()
+        self.quality.addItem("Auto", None)
+        for rung in ladder or ():
+            self.quality.addItem(f"{rung['height']}p · {rung['bitrate_kbps']:.0f} kbit/s", rung["rung"])
+        self.quality.setCurrentIndex(max(0, self.quality.findData(current)))
 
     def controls(self) -> list[QWidget]:
         """Every control a person reads (for fit checks)."""

@@ -23,16 +23,12 @@ from ui.app.api import Title
 from ui.app.context import AppContext
 from ui.app.format import clock_text
 from ui.app.player_controller import PlayerController
+from ui.app.player_keys import SEEK_STEP_S, handle_key
 from ui.app.player_overlay import ControlBar, TopBar, native
 from ui.app.player_panels import UpNext, key_help_text, stats_text
 
-SEEK_STEP_S = 10.0
-VOLUME_STEP = 5
 OVERLAY_HIDE_MS = 3000
 NOTICE_MS = 6000
-PLAY_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_P, Qt.Key.Key_Return, Qt.Key.Key_Enter,
-             Qt.Key.Key_MediaTogglePlayPause, Qt.Key.Key_MediaPlay, Qt.Key.Key_MediaPause)
-BACK_KEYS = (Qt.Key.Key_Escape, Qt.Key.Key_Backspace, Qt.Key.Key_Back, Qt.Key.Key_MediaStop, Qt.Key.Key_Q)
 
 
 def _panel(parent: QWidget, name: str) -> QLabel:
@@ -101,7 +97,7 @@ class PlayerScreen(QWidget):
         bar.subtitles.activated.connect(lambda i: self.choose_subtitles(bar.subtitles.itemData(i)))
         bar.audio.activated.connect(lambda i: self.choose_audio(bar.audio.itemData(i)))
         bar.volume.valueChanged.connect(controller.set_volume)
-        bar.mute_button.clicked.connect(lambda: self._mute(not controller.muted))
+        bar.mute_button.clicked.connect(lambda: self.set_muted(not controller.muted))
         bar.full_button.clicked.connect(self.toggle_fullscreen)
         bar.stats_button.clicked.connect(self.toggle_stats)
         bar.help_button.clicked.connect(self.toggle_help)
@@ -111,7 +107,6 @@ class PlayerScreen(QWidget):
         controller.finished.connect(self._on_finished)
         self.up_next.play_next.connect(self._play_next)
         self.up_next.cancelled.connect(self.ended)
-        self._ladder_key: tuple[Any, ...] = ()
         self._start: dict[str, Any] = {}
         self._following: Title | None = None
 
@@ -134,7 +129,7 @@ class PlayerScreen(QWidget):
         audio = audio_language or (saved_audio if saved_audio in offered_audio else None)
         subs = subtitle_language if subtitle_language is not None else (saved_subs if saved_subs in offered_subs else None)
         self._reset(title)
-        self._fill_menus(offered_audio, offered_subs, audio, subs)
+        self.overlay.fill_languages(offered_audio, offered_subs, audio, subs)
         backend = self.ctx.backend
         assert backend is not None
         self._start = {"title_id": title_id, "title": title, "audio": audio, "subs": subs or None}
@@ -147,7 +142,7 @@ class PlayerScreen(QWidget):
     def play_offline(self, factory: Any, title: Title | None) -> None:
         """Play a download: ``factory(wid)`` builds the session."""
         self._reset(title)
-        self._fill_menus((), (), None, None)
+        self.overlay.fill_languages((), (), None, None)
         self._start = {}
         self.controller.play_session(lambda: factory(self.wid()))
         self.show_overlay()
@@ -158,21 +153,8 @@ class PlayerScreen(QWidget):
         self.message.hide()
         self.up_next.timer.stop()
         self.up_next.hide()
-        self._ladder_key = ()
-        self.quality.clear()
-        self.quality.addItem("Auto", None)
+        self.overlay.set_ladder(None)
         self.play_button.setText("Pause")
-
-    def _fill_menus(self, audio_langs: tuple[str, ...], sub_langs: tuple[str, ...], audio: str | None, subs: str | None) -> None:
-        self.audio.clear()
-        for lang in audio_langs or ("default",):
-            self.audio.addItem(f"Audio {lang}", lang)
-        self.audio.setCurrentIndex(max(0, self.audio.findData(audio)) if audio else 0)
-        self.subtitles.clear()
-        self.subtitles.addItem("Subtitles off", None)
-        for lang in sub_langs:
-            self.subtitles.addItem(f"Subtitles {lang}", lang)
-        self.subtitles.setCurrentIndex(max(0, self.subtitles.findData(subs)) if subs else 0)
 
     def leave(self) -> None:
         self.up_next.timer.stop()
@@ -225,7 +207,8 @@ class PlayerScreen(QWidget):
         self.stats_panel.adjustSize()
         self.stats_panel.move(16, top)
         self.help_panel.adjustSize()
-        self.help_panel.move(max(0, (w - self.help_panel.width()) // 2), max(top, (h - self.help_panel.height()) // 2))
+        free = h - oh - 8 - top  # between the top bar and the control bar
+        self.help_panel.move(max(0, (w - self.help_panel.width()) // 2), top + max(0, (free - self.help_panel.height()) // 2))
         self.message.setGeometry(w // 8, h // 3, w * 3 // 4, max(120, h // 5))
         self.up_next.setFixedWidth(min(w // 2, 640) if w > 640 else w)
         self.up_next.adjustSize()
@@ -246,12 +229,16 @@ class PlayerScreen(QWidget):
                 panel.raise_()
         self._hide_timer.start()
         self.setCursor(Qt.CursorShape.ArrowCursor)
+        h = self.height()
+        if h > 0:  # cues move above the bar instead of under it
+            self.controller.lift_subtitles(int(100 * (h - self.overlay.height() - 12) / h))
 
     def _auto_hide(self) -> None:
         if self.controller.active and not self.controller.paused and not self.help_panel.isVisible():
             self.overlay.hide()
             self.top.hide()
             self.setCursor(Qt.CursorShape.BlankCursor)
+            self.controller.lift_subtitles(100)
 
     def toggle_stats(self) -> None:
         self.stats_panel.setVisible(not self.stats_panel.isVisible())
@@ -263,6 +250,7 @@ class PlayerScreen(QWidget):
     def toggle_help(self) -> None:
         self.help_panel.setVisible(not self.help_panel.isVisible())
         if self.help_panel.isVisible():
+            self.stats_panel.hide()  # one panel over the picture at a time
             self.resizeEvent(None)
             self.help_panel.raise_()
 
@@ -274,7 +262,7 @@ class PlayerScreen(QWidget):
         self.notice.raise_()
         self._notice_timer.start()
 
-    def _mute(self, muted: bool) -> None:
+    def set_muted(self, muted: bool) -> None:
         self.controller.set_mute(muted)
         self.mute_button.setText("Unmute" if muted else "Mute")
 
@@ -289,15 +277,7 @@ class PlayerScreen(QWidget):
         bar.position_label.setText(clock_text(stats.get("position_s")))
         bar.duration_label.setText(clock_text(stats.get("duration_s")))
         self.play_button.setText("Play" if stats.get("paused") else "Pause")
-        ladder = tuple((r["rung"], r["height"]) for r in stats.get("ladder") or ())
-        if ladder and ladder != self._ladder_key:
-            self._ladder_key = ladder
-            current = self.quality.currentData()
-            self.quality.clear()
-            self.quality.addItem("Auto", None)
-            for rung in stats.get("ladder") or ():
-                self.quality.addItem(f"{rung['height']}p · {rung['bitrate_kbps']:.0f} kbit/s", rung["rung"])
-            self.quality.setCurrentIndex(max(0, self.quality.findData(current)))
+        self.overlay.set_ladder(stats.get("ladder") or ())
         if self.stats_panel.isVisible():
             self.stats_panel.setText(stats_text(stats))
             self.stats_panel.adjustSize()
@@ -310,8 +290,6 @@ class PlayerScreen(QWidget):
 
     def _on_finished(self, report: dict[str, Any]) -> None:
         """The end: offer the next title with a countdown, or leave."""
-        for notice in report.get("notices") or ():
-            self.show_notice(str(notice.get("message") if isinstance(notice, dict) else notice))
         following = self.next_title(self.title.id) if self.next_title and self.title and self._start else None
         if following is None:
             self.ended.emit()
@@ -338,40 +316,6 @@ class PlayerScreen(QWidget):
         super().mouseMoveEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        c = self.controller
         self.show_overlay()
-        if self.up_next.isVisible() and key in BACK_KEYS:
-            self.up_next.stop()
-        elif self.up_next.isVisible() and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select):
-            self.up_next.play_now.click()
-        elif self.help_panel.isVisible() and key in BACK_KEYS + (Qt.Key.Key_Question,):
-            self.help_panel.hide()
-        elif key in PLAY_KEYS:
-            c.set_paused(False) if key == Qt.Key.Key_MediaPlay else c.set_paused(True) if key == Qt.Key.Key_MediaPause else c.toggle_pause()
-            self.play_button.setText("Play" if c.paused else "Pause")
-        elif key == Qt.Key.Key_F:
-            self.toggle_fullscreen.emit()
-        elif key == Qt.Key.Key_M:
-            self._mute(not c.muted)
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_MediaPrevious, Qt.Key.Key_Right, Qt.Key.Key_MediaNext):
-            c.seek_relative(-SEEK_STEP_S if key in (Qt.Key.Key_Left, Qt.Key.Key_MediaPrevious) else SEEK_STEP_S)
-        elif key in (Qt.Key.Key_Up, Qt.Key.Key_VolumeUp):
-            self.volume.setValue(c.volume + VOLUME_STEP)
-        elif key in (Qt.Key.Key_Down, Qt.Key.Key_VolumeDown):
-            self.volume.setValue(c.volume - VOLUME_STEP)
-        elif key in (Qt.Key.Key_I, Qt.Key.Key_Tab):
-            self.toggle_stats()
-        elif key == Qt.Key.Key_Question:
-            self.toggle_help()
-        elif key == Qt.Key.Key_C:
-            self.quality.setCurrentIndex((self.quality.currentIndex() + 1) % max(1, self.quality.count()))
-            c.set_rendition(self.quality.currentData())
-        elif key == Qt.Key.Key_S and self.subtitles.count() > 1:
-            self.choose_subtitles(None if self.subtitles.currentData() else self.subtitles.itemData(1))
-        elif key == Qt.Key.Key_A and self.audio.count() > 1:
-            self.choose_audio(self.audio.itemData((self.audio.currentIndex() + 1) % self.audio.count()))
-        elif key in BACK_KEYS:
-            self.back.emit()
-        else:
+        if not handle_key(self, event.key()):
             super().keyPressEvent(event)

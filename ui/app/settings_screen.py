@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from player.backend import BackendError, server_root
 from ui.app.config import AppConfig
@@ -32,7 +33,6 @@ class SettingsScreen(QWidget):
         heading = QLabel("Settings")
         heading.setObjectName("screenHeading")
         layout.addWidget(heading)
-        form = QFormLayout()
         self.backend_url = QLineEdit()
         self.quality = QComboBox()
         for q in ("best", "medium", "low"):
@@ -49,17 +49,35 @@ class SettingsScreen(QWidget):
             self.cdn.addItem(f"CDN {i} only", i)
         self.reset = QPushButton("Reset to defaults")
         self.sign_out_button = QPushButton("Sign out")
-        form.addRow("Backend URL", self.backend_url)
-        form.addRow("Download quality", self.quality)
-        form.addRow("Parallel downloads", self.parallel)
-        form.addRow("ABR algorithm (QA)", self.abr)
-        form.addRow("Forced CDN (QA)", self.cdn)
-        form.addRow("", self.reset)
-        form.addRow("", self.sign_out_button)
-        layout.addLayout(form)
+        column = QWidget()
+        column.setMaximumWidth(1000 if ctx.tv else 720)
+        sections = QVBoxLayout(column)
+        sections.setContentsMargins(0, 0, 0, 0)
+        for title, rows in (("Connection", (("Backend URL", self.backend_url),)),
+                            ("Downloads", (("Quality", self.quality), ("Parallel downloads", self.parallel))),
+                            ("Playback testing (QA)", (("ABR algorithm", self.abr), ("Forced CDN", self.cdn)))):
+            heading = QLabel(title)
+            heading.setObjectName("rowHeading")
+            sections.addWidget(heading)
+            form = QFormLayout()
+            form.setContentsMargins(0, 0, 0, 12)
+            for label, widget in rows:
+                form.addRow(label, widget)
+            sections.addLayout(form)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reset)
+        buttons.addWidget(self.sign_out_button)
+        buttons.addStretch(1)
+        sections.addLayout(buttons)
+        sections.addStretch(1)
+        scroll = QScrollArea()  # 10-foot type at 720p: the page scrolls rather than stretching the window
+        scroll.setWidget(column)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        layout.addWidget(scroll, 1)
         self.status = QLabel("")
         layout.addWidget(self.status)
-        layout.addStretch(1)
         for w in (self.backend_url, self.quality, self.parallel, self.abr, self.cdn, self.reset, self.sign_out_button):
             w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.load()

@@ -32,14 +32,31 @@ QScrollBar::add-page, QScrollBar::sub-page { background: none; }
 QFrame#offlineBanner, QFrame#offlineBanner QLabel { background: #3b2f12; color: #ffe0a3; }
 QPushButton#linkButton { background: transparent; color: #9ecbff; border: %(ring)dpx solid transparent; }
 QPushButton#linkButton:focus { border: %(ring)dpx solid #ffd54f; }
-QWidget#navBar QPushButton { background: transparent; border: %(ring)dpx solid transparent; }
+QWidget#navBar QPushButton { background: transparent; border: %(ring)dpx solid transparent; color: #b0b0b0; }
+QWidget#navBar QPushButton:checked { color: #ffffff; border-bottom: %(tab)dpx solid #3d9be9; }
 QWidget#navBar QPushButton:focus { border: %(ring)dpx solid #ffd54f; }
+QWidget#navBar QPushButton#accountButton { color: #e8e8e8; }
+QLabel#brand { font-size: %(row)dpx; font-weight: bold; color: #3d9be9; }
+QPushButton#primaryButton { background: #e8e8e8; color: #141414; font-weight: bold; border-color: #e8e8e8; }
+QPushButton#primaryButton:focus { border: %(ring)dpx solid #ffd54f; }
+QWidget#backdrop QLabel { background: transparent; }
+QLabel#heroKicker { color: #9ecbff; font-weight: bold; }
+QLabel#heroTitle { font-size: %(hero)dpx; font-weight: bold; color: #ffffff; }
+QLabel#heroMeta { color: #cfcfcf; }
+QFrame#playerTopBar { background: #101010; }
+QLabel#playerTitle { font-size: %(row)dpx; font-weight: bold; }
+QLabel#keyHelp { background: #101010; color: #e8e8e8; font-family: monospace; font-size: %(stats)dpx; padding: 16px; border: 1px solid #555; }
+QLabel#playerNotice { background: #2b2b2b; color: #ffe0a3; padding: 10px; border-left: 4px solid #ffb74d; }
+QFrame#upNext { background: #101010; border: 1px solid #444; }
+QFrame#upNext QLabel { font-size: %(row)dpx; }
 """
 
 
 def style_sheet(tv: bool) -> str:
-    sizes = {"font": 26, "heading": 44, "row": 32, "ring": 5, "stats": 22, "bar": 12, "bar_r": 6, "pad_v": 10, "pad_h": 24} if tv else \
-            {"font": 13, "heading": 24, "row": 16, "ring": 2, "stats": 12, "bar": 8, "bar_r": 4, "pad_v": 6, "pad_h": 14}
+    sizes = {"font": 26, "heading": 44, "row": 32, "ring": 5, "stats": 22, "bar": 12, "bar_r": 6, "pad_v": 10, "pad_h": 24,
+             "hero": 56, "tab": 5} if tv else \
+            {"font": 13, "heading": 24, "row": 16, "ring": 2, "stats": 12, "bar": 8, "bar_r": 4, "pad_v": 6, "pad_h": 14,
+             "hero": 32, "tab": 3}
     return BASE % sizes
 
 

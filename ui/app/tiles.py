@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QPixmap
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from ui.app.api import Title
@@ -41,6 +41,8 @@ class ArtworkCache:
 
 
 CAPTION_LINES = 2
+CAPTION_INSET = 12
+POSTERS_PER_ROW = 8  # at most, on a wide window (about what Jellyfin and Plex show at 1080p)
 
 
 def caption_lines(text: str, metrics: QFontMetrics, width: int, max_lines: int = CAPTION_LINES) -> list[str]:
@@ -49,6 +51,8 @@ def caption_lines(text: str, metrics: QFontMetrics, width: int, max_lines: int =
     Why: a QToolButton draws one line and elides in the middle ("Colour …at Dawn"), which hides the
     words people read first.
     """
+    if "\n" in text:  # explicit lines (name, then "5 min left"): one line each, elided at the end
+        return [metrics.elidedText(part, Qt.TextElideMode.ElideRight, width) for part in text.split("\n")[:max_lines]]
     lines: list[str] = []
     words = text.split()
     while words and len(lines) < max_lines - 1:
@@ -64,14 +68,22 @@ def caption_lines(text: str, metrics: QFontMetrics, width: int, max_lines: int =
     return lines
 
 
+ACCENT = QColor("#3d9be9")
+
+
 class Tile(QToolButton):
-    """A focusable poster tile with its caption underneath; ``activated(title_id)`` on click, Enter or Space."""
+    """A focusable poster tile with its caption underneath; ``activated(title_id)`` on click, Enter or Space.
+
+    ``progress`` (0–1, continue watching) is drawn as a bar along the poster's foot, as the media apps do."""
 
     activated = Signal(str)
 
-    def __init__(self, title: Title, cache: ArtworkCache, *, size: QSize, caption: str | None = None) -> None:
+    def __init__(self, title: Title, cache: ArtworkCache, *, size: QSize, caption: str | None = None,
+                 progress: float | None = None) -> None:
         super().__init__()
         self.title = title
+        self.progress = None if progress is None else max(0.0, min(1.0, progress))
+        self.art: QPixmap | None = None
         self.setObjectName("tile")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
@@ -81,13 +93,22 @@ class Tile(QToolButton):
         self.setToolTip(title.name)
         self.setAccessibleName(title.name)
         self.clicked.connect(lambda: self.activated.emit(self.title.id))
+        self._render_icon()
         cache.get(title.artwork_url, self._set_art)
+
+    def resize_poster(self, size: QSize) -> None:
+        """A new poster size (rows fit their tiles to the width)."""
+        if size != self.iconSize():
+            self.setIconSize(size)
+            self._fit_caption()
+            self._render_icon()
 
     def _fit_caption(self) -> None:
         """Wrap the caption for the font in effect (the style sheet's size arrives when the tile is polished)."""
         metrics, size = self.fontMetrics(), self.iconSize()
         self.setFixedSize(size.width() + 12, size.height() + 24 + CAPTION_LINES * metrics.lineSpacing())
-        self.setText("\n".join(caption_lines(self.caption, metrics, size.width())))
+        # the text area is narrower than the poster by the border and padding (else Qt elides mid-word)
+        self.setText("\n".join(caption_lines(self.caption, metrics, size.width() - CAPTION_INSET)))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
@@ -95,11 +116,29 @@ class Tile(QToolButton):
         super().changeEvent(event)
 
     def _set_art(self, pixmap: QPixmap) -> None:
+        self.art = pixmap
         try:
-            self.setIcon(pixmap.scaled(self.iconSize(), Qt.AspectRatioMode.KeepAspectRatio,
-                                       Qt.TransformationMode.SmoothTransformation))
+            self._render_icon()
         except RuntimeError:  # tile deleted while the artwork was on its way
             pass
+
+    def _render_icon(self) -> None:
+        """The poster (or a placeholder) at the tile's size, with the progress bar on it."""
+        size = self.iconSize()
+        canvas = QPixmap(size)
+        canvas.fill(QColor("#262626"))
+        p = QPainter(canvas)
+        if self.art is not None and not self.art.isNull():
+            scaled = self.art.scaled(size, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                                     Qt.TransformationMode.SmoothTransformation)
+            p.drawPixmap(0, 0, scaled, (scaled.width() - size.width()) // 2, (scaled.height() - size.height()) // 2,
+                         size.width(), size.height())
+        if self.progress is not None:
+            bar = max(4, size.height() // 40)
+            p.fillRect(QRect(0, size.height() - bar, size.width(), bar), QColor(0, 0, 0, 170))
+            p.fillRect(QRect(0, size.height() - bar, round(size.width() * self.progress), bar), ACCENT)
+        p.end()
+        self.setIcon(canvas)
 
 
 class TileRow(QWidget):
@@ -108,9 +147,11 @@ class TileRow(QWidget):
     activated = Signal(str)
     focused = Signal(QWidget)  # a tile took focus: the home screen scrolls it into view vertically
 
-    def __init__(self, heading: str, titles: list[tuple[Title, str | None]], cache: ArtworkCache, *, tile_size: QSize) -> None:
+    def __init__(self, heading: str, titles: list[tuple[Title, str | None]] | list[tuple[Title, str | None, float | None]],
+                 cache: ArtworkCache, *, tile_size: QSize) -> None:
         super().__init__()
         self.heading = heading
+        self.base_size = tile_size
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         label = QLabel(heading)
@@ -120,8 +161,10 @@ class TileRow(QWidget):
         row = QHBoxLayout(strip)
         row.setContentsMargins(4, 4, 4, 4)
         self.tiles: list[Tile] = []
-        for title, caption in titles:
-            tile = Tile(title, cache, size=tile_size, caption=caption)
+        self.strip_layout = row
+        for entry in titles:
+            title, caption = entry[0], entry[1]
+            tile = Tile(title, cache, size=tile_size, caption=caption, progress=entry[2] if len(entry) > 2 else None)
             tile.activated.connect(self.activated)
             row.addWidget(tile)
             self.tiles.append(tile)
@@ -147,6 +190,21 @@ class TileRow(QWidget):
         tiles = max((t.height() for t in self.tiles), default=0)
         bar = self.scroll.horizontalScrollBar().sizeHint().height()
         self.scroll.setFixedHeight(tiles + self._strip_margin + bar)
+
+    def resizeEvent(self, event: QEvent) -> None:  # type: ignore[override]
+        """Size posters so that whole tiles fill the row's width (a full row ends flush with the page)."""
+        super().resizeEvent(event)
+        if not self.tiles:
+            return
+        margins = self.strip_layout.contentsMargins()
+        room = self.scroll.viewport().width() - margins.left() - margins.right()
+        gap = max(self.strip_layout.spacing(), 0)
+        chrome = self.tiles[0].width() - self.tiles[0].iconSize().width()  # padding + border around the poster
+        base = max(self.base_size.width(), room // POSTERS_PER_ROW) + chrome  # bigger screens, bigger posters
+        count = max(1, (room + gap) // (base + gap))
+        width = max(self.base_size.width() * 3 // 4, (room + gap) // count - gap - chrome)
+        for tile in self.tiles:
+            tile.resize_poster(QSize(width, width * 3 // 2))
 
     def eventFilter(self, watched, event):  # type: ignore[no-untyped-def]
         if isinstance(watched, Tile):

@@ -1,9 +1,12 @@
-"""A title page: artwork, description, cast, duration, languages, Play / Resume at mm:ss, Download."""
+"""A title page over the title's backdrop: poster, name, facts, description, cast, languages,
+Play / Resume at mm:ss, Start over, Download."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from ui.app.hero import Backdrop
 
 from ui.app.api import Title
 from ui.app.context import AppContext
@@ -44,6 +47,7 @@ class TitleScreen(QWidget):
         self.status.setObjectName("errorText")
         self.status.setWordWrap(True)
         self.play_button = QPushButton("Play")
+        self.play_button.setObjectName("primaryButton")
         self.restart_button = QPushButton("Start over")
         self.download_button = QPushButton("Download")
         self.download_bar = QProgressBar()
@@ -65,8 +69,12 @@ class TitleScreen(QWidget):
         info.addWidget(self.download_bar)
         info.addWidget(self.status)
         info.addStretch(1)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 16, 0, 0)
+        self.backdrop = Backdrop()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.backdrop)
+        grid = QGridLayout(self.backdrop)
+        grid.setContentsMargins(32 if not ctx.tv else 24, 24, 24, 16)
         grid.setHorizontalSpacing(40 if ctx.tv else 24)
         grid.addWidget(self.art, 0, 0, Qt.AlignmentFlag.AlignTop)
         grid.addLayout(info, 0, 1)
@@ -117,7 +125,9 @@ class TitleScreen(QWidget):
         self.play_button.setText(f"Resume at {clock_text(self.resume_s)}" if self.resume_s else "Play")
         self.restart_button.setVisible(bool(self.resume_s))
         self.art.clear()
+        self.backdrop.set_pixmap(None)
         self.cache.get(title.artwork_url, self._set_art)
+        self.cache.get(title.backdrop_url or title.artwork_url, self._set_backdrop(title.id))
         self.set_download_progress(None)
         self.loaded.emit()
 
@@ -127,6 +137,12 @@ class TitleScreen(QWidget):
                                              Qt.TransformationMode.SmoothTransformation))
         except RuntimeError:
             pass
+
+    def _set_backdrop(self, title_id: str):  # type: ignore[no-untyped-def]
+        def deliver(pixmap: QPixmap) -> None:
+            if self.title is not None and self.title.id == title_id:
+                self.backdrop.set_pixmap(pixmap)
+        return deliver
 
     def set_download_progress(self, prog: object | None) -> None:
         """Show a running download of this title (a ``downloads.progress.Progress``), or hide the bar."""

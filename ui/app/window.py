@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QPushButton, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QLayout, QMainWindow, QPushButton,
+                               QStackedWidget, QVBoxLayout, QWidget)
 
+from ui.app.account_menu import AccountMenu
 from ui.app.api import Title
 from ui.app.context import AppContext
 from ui.app.downloads_bridge import DownloadsBridge
@@ -25,6 +26,20 @@ from ui.app.signin_screen import SignInScreen
 from ui.app.styles import TV_SAFE_MARGIN, style_sheet
 from ui.app.tiles import ArtworkCache
 from ui.app.title_screen import TitleScreen
+
+
+class ScreenStack(QStackedWidget):
+    """A stack as small as its *current* screen allows: QStackedWidget's minimum is the largest of all its
+    screens, which made the TV window taller than 720 px on the offline downloads (the title page's poster)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.currentChanged.connect(lambda _: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        current = self.currentWidget()
+        return current.minimumSizeHint() if current is not None else QSize(0, 0)
 
 
 class MainWindow(QMainWindow):
@@ -47,20 +62,29 @@ class MainWindow(QMainWindow):
         self.player = PlayerScreen(ctx, self.controller)
         self.downloads_page = DownloadsScreen(ctx, self.downloads)
         self.settings = SettingsScreen(ctx)
-        self.stack = QStackedWidget()
+        self.stack = ScreenStack()
         for screen in (self.signin, self.home, self.title_page, self.player, self.downloads_page, self.settings):
             self.stack.addWidget(screen)
         self.nav = QWidget()
         self.nav.setObjectName("navBar")
         bar = QHBoxLayout(self.nav)
         self.nav_buttons: dict[str, QPushButton] = {}
+        brand = QLabel("Reelbox")
+        brand.setObjectName("brand")
+        bar.addWidget(brand)
+        bar.addSpacing(24)
         for label, target in (("Home", "home"), ("Search", "search"), ("Downloads", "downloads"), ("Settings", "settings")):
             b = QPushButton(label)
+            b.setCheckable(True)  # the current tab shows an underline (styles: navBar :checked)
             b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             b.clicked.connect(lambda _=False, t=target: self.go(t))
             bar.addWidget(b)
             self.nav_buttons[target] = b
         bar.addStretch(1)
+        self.account = AccountMenu(ctx)
+        self.account.open_settings.connect(lambda: self.go("settings"))
+        self.account.sign_out.connect(self._sign_out)
+        bar.addWidget(self.account.button)
         central = QWidget()
         layout = QVBoxLayout(central)
         margin = TV_SAFE_MARGIN if ctx.tv else 0
@@ -82,6 +106,7 @@ class MainWindow(QMainWindow):
         self.signin.unreachable.connect(self.go_offline)
         self.signin.open_screen.connect(self.go)
         self.home.open_title.connect(lambda tid: self.go("title", tid))
+        self.home.play_title.connect(self._play_title)
         self.title_page.play.connect(self._play)
         self.title_page.download.connect(self._download)
         self.player.back.connect(self.go_back)
@@ -105,7 +130,12 @@ class MainWindow(QMainWindow):
             self.ctx.connect(self.ctx.config.backend_url)
             api = self.ctx.api
             assert api is not None
-            self.ctx.engine.submit(api.ping(), lambda up: up or self.go_offline(), lambda _exc: self.go_offline())
+            self.ctx.engine.submit(api.ping(), lambda up: self._first_ping(api, up), lambda _exc: self._first_ping(api, False))
+
+    def _first_ping(self, api: Any, up: bool) -> None:
+        """Offline when nothing answered, unless a sign-in has replaced that client meanwhile (its close fails the ping)."""
+        if not up and self.ctx.api is api and self.current[0] == "signin":
+            self.go_offline()
 
     # -- offline ----------------------------------------------------------------------------
     def _banner(self) -> QFrame:
@@ -127,8 +157,8 @@ class MainWindow(QMainWindow):
             return  # kiosk mode has its own fallback (home with the downloaded titles)
         self.offline = True
         self.ctx.online = False
-        self.offline_text.setText(f"You are offline: the Reelbox service at {self.ctx.config.backend_url} cannot be "
-                                  "reached. Your downloads still play. Check the address in Settings or your network.")
+        self.offline_text.setText(f"Offline: {self.ctx.config.backend_url} cannot be reached. Your downloads still play; "
+                                  "the address is in Settings.")
         self.offline_banner.show()
         for name in ("home", "search"):
             self.nav_buttons[name].hide()
@@ -202,6 +232,10 @@ class MainWindow(QMainWindow):
         screen = screens[name]
         self.current = (name, arg)
         self.nav.setVisible(name not in ("signin", "player"))
+        tab = {"home": "home", "title": "home", "downloads": "downloads", "settings": "settings"}.get(name)
+        for target, button in self.nav_buttons.items():
+            button.setChecked(target == tab)
+        self.account.refresh()
         self.stack.setCurrentWidget(screen)
         if name == "home":
             self.home.reload()
@@ -219,6 +253,13 @@ class MainWindow(QMainWindow):
         self.screen_changed.emit(name)
 
     # -- actions ----------------------------------------------------------------------------
+    def _play_title(self, title: Title, start_s: float) -> None:
+        """Play from home's hero (no title page in between)."""
+        self.history.append(self.current)
+        self._show("player", title.id)
+        self.player.setFocus()
+        self.player.play(title.id, start_s, title)
+
     def _play(self, title_id: str, start_s: float) -> None:
         title = self.title_page.title if self.title_page.title and self.title_page.title.id == title_id else None
         self.history.append(self.current)

@@ -1,0 +1,187 @@
+"""Following a live presentation for the scheduler: the refreshers, one growing presentation, the clock.
+
+The scheduler is written against a :class:`~player.manifest.Presentation` whose renditions list their
+segments; for live those lists grow. The follower runs the refresh loops (one :class:`HlsRefresher`
+per media playlist, or one :class:`DashRefresher`), rebuilds the presentation from their indexes on
+demand (``presentation()``, gaps left out: they are never fetched) and wakes waiters when segments
+arrive. All renditions share one timeline: the video's, others aligned to it by segment number.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+
+from player.manifest import Presentation, Rendition
+from player.manifest.model import with_segments
+from player.net.clock import Clock
+
+from .clock_sync import ServerClock
+from .dash_refresh import DashRefresher
+from .hls_live import HlsLiveInfo
+from .hls_refresh import HlsRefresher
+from .live_index import LiveIndex
+from .window import LiveWindow, dash_delay, dash_now, hls_hold_back, start_position
+
+Fetch = Callable[[str], Awaitable[bytes]]
+DASH_EXTEND_S = 0.25
+TIMELINE_RELOAD_S = 0.5
+
+
+class LiveFollower:
+    """Keeps ``presentation()`` current while playing; ``aclose`` stops the loops."""
+
+    def __init__(self, presentation: Presentation, manifest_urls: Sequence[str], fetch: Fetch, clock: Clock, *,
+                 low_latency: bool) -> None:
+        self.base = presentation
+        self.urls = tuple(manifest_urls)
+        self.fetch = fetch
+        self.clock = clock
+        self.low_latency = low_latency
+        self.server: ServerClock | None = None
+        self.hls: dict[str, HlsRefresher] = {}
+        self.dash: DashRefresher | None = None
+        self._updated = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.closers: list[asyncio.Future[None]] = []  # helpers to cancel with the loops (a clock probe)
+        video = presentation.video_track()
+        self._video_ids = [r.id for r in video.renditions] if video else []
+
+    # -- start -------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """First load of every playlist (or the MPD), then the loops."""
+        renditions = self.base.renditions()
+        if any(r.playlist_urls for r in renditions):
+            self.hls = {r.id: HlsRefresher(r.playlist_urls[0], self.fetch, self.clock, low_latency=self.low_latency)
+                        for r in renditions if r.playlist_urls and r.mime_type != "text/vtt"}
+            await asyncio.gather(*(h.reload() for h in self.hls.values()))
+            self._align()
+            self._tasks = [asyncio.ensure_future(h.run(self._wake)) for h in self.hls.values()]
+        else:
+            self.dash = DashRefresher(self.urls, self.fetch)
+            await self.dash.reload()
+            self._extend()
+            self._tasks = [asyncio.ensure_future(self._dash_loop())]
+
+    def _align(self) -> None:
+        """Put every rendition's timeline on the video's, through a shared segment number."""
+        reference = self._video_index()
+        for index in self._indexes().values():
+            if index is reference or reference is None:
+                continue
+            for ref in index.segments:
+                mine = reference.by_number(ref.number)
+                if mine is not None:
+                    index.shift(mine.start_s - ref.start_s)
+                    break
+
+    async def _dash_loop(self) -> None:
+        """Extend a ``$Number$`` MPD from the clock; reload a timeline MPD often (a new segment is only
+        known once listed; ``minimumUpdatePeriod`` bounds how stale a copy may get, not how fresh)."""
+        assert self.dash is not None and self.dash.info is not None
+        reload_every = self.dash.info.minimum_update_period_s
+        if reload_every is not None and self.dash.info.video_template is None:
+            reload_every = min(reload_every, TIMELINE_RELOAD_S)
+        next_reload = self.clock.now() + (reload_every or 1e9)
+        while True:
+            await self.clock.sleep(DASH_EXTEND_S)
+            if reload_every is not None and self.clock.now() >= next_reload:
+                with contextlib.suppress(Exception):
+                    if await self.dash.reload():
+                        self._wake()
+                next_reload = self.clock.now() + max(0.5, reload_every)
+            if self._extend():
+                self._wake()
+
+    def _extend(self) -> int:
+        if self.dash is None or self.server is None:
+            return 0
+        return self.dash.extend(self.server.epoch(self.clock.now()))
+
+    def _wake(self) -> None:
+        self._updated.set()
+        self._updated = asyncio.Event()
+
+    async def wait_update(self) -> None:
+        """Until new segments arrive in any rendition."""
+        await self._updated.wait()
+
+    async def aclose(self) -> None:
+        for task in (*self._tasks, *self.closers):
+            task.cancel()
+        await asyncio.gather(*self._tasks, *self.closers, return_exceptions=True)
+
+    # -- what the session reads --------------------------------------------------------------
+    def _indexes(self) -> dict[str, LiveIndex]:
+        if self.dash is not None:
+            return self.dash.indexes
+        return {rid: h.index for rid, h in self.hls.items()}
+
+    def _video_index(self) -> LiveIndex | None:
+        indexes = self._indexes()
+        return next((indexes[rid] for rid in self._video_ids if rid in indexes), None)
+
+    def presentation(self) -> Presentation:
+        """The presentation with every rendition's live segments so far (gaps left out).
+
+        Video renditions are cut to the newest segment they all have: the scheduler looks every rung
+        up by the lowest rung's index, and their playlists are reloaded one by one.
+        """
+        indexes = self._indexes()
+        newest = [indexes[rid].newest for rid in self._video_ids if rid in indexes]
+        common = min((n for n in newest if n is not None), default=None)
+
+        def live(r: Rendition) -> Rendition:
+            index = indexes.get(r.id)
+            if index is None:
+                return r
+            cut = common if r.id in self._video_ids and common is not None else None
+            return with_segments(r, tuple(s for s in index.segments if not s.gap and (cut is None or s.number <= cut)))
+
+        periods = tuple(replace(p, tracks=tuple(replace(t, renditions=tuple(live(r) for r in t.renditions))
+                                                for t in p.tracks)) for p in self.base.periods[:1])
+        return replace(self.base, periods=periods)
+
+    def epoch_at(self, time_s: float) -> float | None:
+        """The program date-time (server epoch) of media at ``time_s``."""
+        index = self._video_index()
+        return None if index is None else index.epoch_at(time_s)
+
+    def window(self) -> LiveWindow:
+        """The DVR window on the video timeline."""
+        index = self._video_index()
+        segments = index.segments if index else []
+        if self.dash is not None and self.dash.info is not None and self.server is not None:
+            now = dash_now(self.dash.info, self.server.epoch(self.clock.now()))
+            depth = self.dash.info.time_shift_buffer_s
+            start = segments[0].start_s if segments else 0.0
+            return LiveWindow(start_s=max(start, now - depth) if depth else start, edge_s=now)
+        hls = next(iter(self.hls.values()), None)
+        first = hls.info.media_sequence if hls and hls.info else 0
+        listed = [s for s in segments if s.number >= first]
+        start = listed[0].start_s if listed else 0.0
+        edge = segments[-1].end_s if segments else 0.0
+        if hls is not None and hls.info is not None and self.low_latency and hls.info.parts:
+            edge += sum(p.duration_s for p in hls.info.parts if p.msn > (index.newest if index and index.newest is not None else -1))
+        return LiveWindow(start_s=start, edge_s=edge)
+
+    def hold_back_s(self) -> float:
+        if self.dash is not None and self.dash.info is not None:
+            return dash_delay(self.dash.info, self.low_latency)
+        info = self._video_refresher_info()
+        return 6.0 if info is None else hls_hold_back(info, self.low_latency)
+
+    def _video_refresher_info(self) -> HlsLiveInfo | None:
+        for rid in self._video_ids:
+            if rid in self.hls and self.hls[rid].info is not None:
+                return self.hls[rid].info
+        return None
+
+    def start_s(self) -> float:
+        """Where playback starts: the live point minus the hold-back, inside the window."""
+        window = self.window()
+        return start_position(window, window.edge_s, self.hold_back_s())
+
+    def frozen(self) -> bool:
+        return any(h.frozen is not None and h.frozen.frozen for h in self.hls.values())

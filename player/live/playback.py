@@ -1,0 +1,131 @@
+"""The live side of a playback session: follower, server clock, start position, latency control, record.
+
+``open_live`` runs once the presentation is known to be live: it starts the :class:`LiveFollower`,
+measures the server clock (UTCTiming, else the ``Date`` header's tick) and picks the start: the
+newest segment that begins at or before the live point minus the hold-back (a segment start is a
+keyframe, so libmpv shows it at once). ``LivePlayback.run`` then samples latency twice a second — the
+server clock now minus the program date-time of the frame at the playhead — and applies the
+:class:`LatencyController`'s rate (libmpv ``speed``) and resyncs. Its record becomes the report's live
+fields.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import httpx
+
+from player.manifest import Presentation
+from player.net.clock import Clock
+
+from .clock_probe import from_date_ticks, from_utc_timing
+from .clock_sync import ClockSyncError
+from .follower import LiveFollower
+from .latency import LatencyController, LatencyPolicy
+
+SAMPLE_S = 0.5
+SEGMENT_MARGIN_S = 0.5
+
+
+class LivePlayback:
+    def __init__(self, follower: LiveFollower, controller: LatencyController, clock: Clock, start_s: float) -> None:
+        self.follower = follower
+        self.controller = controller
+        self.clock = clock
+        self.start_s = start_s
+        self.opened_at = clock.now()
+        self.samples: list[tuple[float, float]] = []  # (seconds since open, latency s)
+        self.rates: list[tuple[float, float]] = []  # (seconds since open, rate) when it changed
+
+    def latency_s(self, position_s: float) -> float | None:
+        server = self.follower.server
+        shown = self.follower.epoch_at(position_s)
+        if server is None or shown is None:
+            return None
+        return server.epoch(self.clock.now()) - shown
+
+    async def run(self, position: Callable[[], float], buffer: Callable[[], float], playing: Callable[[], bool],
+                  set_rate: Callable[[float], None], seek: Callable[[float], Awaitable[None]]) -> None:
+        """Sample latency and steer the rate until cancelled."""
+        rate = 1.0
+        while True:
+            await self.clock.sleep(SAMPLE_S)
+            if not playing():
+                continue
+            pos = position()
+            latency = self.latency_s(pos)
+            if latency is None:
+                continue
+            t = self.clock.now() - self.opened_at
+            self.samples.append((round(t, 3), round(latency, 3)))
+            decision = self.controller.decide(self.clock.now(), latency, buffer(), pos, self.follower.window())
+            if decision.rate != rate:
+                rate = decision.rate
+                set_rate(rate)
+                self.rates.append((round(t, 3), rate))
+            if decision.seek_to is not None:
+                await seek(decision.seek_to)
+
+    def report(self) -> dict[str, Any]:
+        """The report's live fields (added to the contract's JSON)."""
+        values = sorted(v for _, v in self.samples)
+        window = self.follower.window()
+        return {
+            "live": True,
+            "latency_target_s": self.controller.policy.target_s,
+            "latency_s": [list(s) for s in self.samples],
+            "latency_p50_s": round(statistics.median(values), 3) if values else None,
+            "latency_p95_s": round(values[min(len(values) - 1, int(0.95 * len(values)))], 3) if values else None,
+            "catch_up_s": round(self.controller.catch_up_s, 3),
+            "resyncs": self.controller.resyncs,
+            "rate_changes": [list(r) for r in self.rates],
+            "dvr_window_s": round(window.depth_s, 3),
+            "low_latency": self.follower.low_latency,
+            "clock_source": self.follower.server.source if self.follower.server else None,
+            "frozen_playlist": self.follower.frozen(),
+        }
+
+
+async def open_live(presentation: Presentation, manifest_urls: Sequence[str], fetch: Callable[[str], Awaitable[bytes]],
+                    clock: Clock, *, low_latency: bool | None) -> LivePlayback:
+    """Follow ``presentation`` and decide where to start (``low_latency`` None: LL when the stream offers it)."""
+    follower = LiveFollower(presentation, manifest_urls, fetch, clock, low_latency=low_latency is not False)
+    if any(r.playlist_urls for r in presentation.renditions()):
+        # HLS needs the clock only for latency, not for availability: measure it while playback starts
+        ticking = asyncio.ensure_future(_probe_ticks(follower, manifest_urls[0], clock))
+        follower.closers.append(ticking)
+    else:
+        from .dash_live import parse_live
+
+        info = parse_live(await fetch(manifest_urls[0]), manifest_urls[0])
+        if low_latency is None:
+            follower.low_latency = info.low_latency
+        async with httpx.AsyncClient() as client:
+            follower.server = await from_utc_timing(info.utc_timing, manifest_urls[0], client, clock)
+        if follower.server is None:
+            await _probe_ticks(follower, manifest_urls[0], clock)
+    await follower.start()
+    if low_latency is None and follower.hls:
+        follower.low_latency = any(h.info is not None and h.info.parts for h in follower.hls.values())
+        for h in follower.hls.values():
+            h.low_latency = follower.low_latency
+    video = follower.presentation().video_track()
+    segments = video.by_bandwidth()[0].segments if video else ()
+    # whole segments go to the remuxer, so media can only be played once its segment is complete:
+    # holding less than a segment (plus a fetch) behind the live point would rebuffer every segment
+    longest = max((s.duration_s for s in segments[-4:]), default=0.0)
+    target = max(follower.hold_back_s(), longest + SEGMENT_MARGIN_S) if follower.low_latency else follower.hold_back_s()
+    live_point = follower.window().edge_s
+    starts = [s.start_s for s in segments if s.start_s <= live_point - target + 1e-6]
+    start_s = starts[-1] if starts else (segments[0].start_s if segments else 0.0)
+    return LivePlayback(follower, LatencyController(LatencyPolicy(target_s=target)), clock, start_s)
+
+
+async def _probe_ticks(follower: LiveFollower, url: str, clock: Clock) -> None:
+    """The server clock from the ``Date`` header's tick (left unset when the server sends none)."""
+    async with httpx.AsyncClient() as client:
+        with contextlib.suppress(ClockSyncError):
+            follower.server = await from_date_ticks(url, client, clock)

@@ -1,0 +1,97 @@
+"""What `reelbox download` pays before its first segment (issue 19): light imports, no keyring probe once the
+device's choice is recorded, a stored sign-in reused — sealed, never in clear. Time goals live in the benchmark."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backend_stub.server import Backend
+from dlkit import CLEAR, REPO
+from drm_client import DeviceKey
+from downloads import DownloadPaths
+from downloads.sign_in import FILE_NAME, SignInStore, signed_in
+from player.backend import BackendError
+
+# What the downloader alone needs (`reelbox`'s parser already loads httpx for the backend client's address help).
+HEAVY = ("keyring", "sqlite3", "sqlite_utils", "cryptography", "drm_client.offline_store", "downloads.download_manager")
+
+
+def _modules_after(code: str, home: Path) -> set[str]:
+    """The heavy modules a fresh interpreter has imported after running ``code``."""
+    probe = f"{code}\nimport sys\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    env = {**os.environ, "REELBOX_HOME": str(home), "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=REPO, capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_building_the_parser_imports_nothing_heavy(reelbox_home: Path) -> None:
+    """Every `reelbox` command builds the whole parser: the download options must not drag the downloader in."""
+    assert _modules_after("import ui.cli; ui.cli.build_parser()", reelbox_home) == set()
+    assert "sqlite3" in _modules_after("import downloads.queue_db", reelbox_home)  # the probe does see an import
+
+
+def test_recorded_device_key_skips_the_keyring(reelbox_home: Path) -> None:
+    """Once the first run has recorded where the device key lives (here: the file fallback, no keyring backend),
+    later runs open it without importing or probing the keyring."""
+    open_manager = "from downloads.download_manager import DownloadManager; DownloadManager().close()"
+    assert "keyring" in _modules_after(open_manager, reelbox_home)  # first use: the probe, its verdict recorded
+    record = json.loads((reelbox_home / "config" / "device-key.json").read_text())
+    if record["backend"] != "file":  # (in a fresh interpreter: pytest's MemoryKeyring would count as a keyring)
+        pytest.skip("this box has a usable OS keyring")
+    loaded = _modules_after(open_manager, reelbox_home)
+    assert "keyring" not in loaded and "downloads.download_manager" in loaded
+
+
+def _download_cmd(home: Path, api_url: str, password: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REELBOX_HOME": str(home), "PYTHONPATH": str(REPO), "REELBOX_PASSWORD": password}
+    return subprocess.run([sys.executable, "-m", "downloads", "download", CLEAR, "--backend", api_url],
+                          env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+def test_download_command_reuses_its_stored_sign_in(backend: Backend, reelbox_home: Path) -> None:
+    """The second command signs in with the stored (sealed) refresh token: a wrong password no longer matters.
+    A third with no stored sign-in and the wrong password fails with one error line."""
+    first = _download_cmd(reelbox_home, backend.api_url, "demo")
+    assert first.returncode == 0, first.stderr[-800:]
+    (reelbox_home / "data").rename(reelbox_home / "data-1")  # a fresh download, same device and sign-in
+    second = _download_cmd(reelbox_home, backend.api_url, "not-the-password")
+    assert second.returncode == 0, second.stderr[-800:]
+    assert "complete" in second.stdout
+    (reelbox_home / "config" / FILE_NAME).unlink()
+    third = _download_cmd(reelbox_home, backend.api_url, "not-the-password")
+    assert third.returncode == 1 and third.stderr.strip().startswith("error:")
+
+
+def test_stored_sign_in_is_sealed_and_bound(backend: Backend, paths: DownloadPaths) -> None:
+    """The file holds no token in clear; another device key or another backend URL opens nothing; a refused
+    token falls back to the password."""
+    key = DeviceKey.generate()
+    store = SignInStore(paths.config_dir, key)
+    login = ("demo@reelbox.local", "demo")
+
+    async def sign_in() -> str:
+        async with signed_in(backend.api_url, login, store) as client:
+            token = client.refresh_token
+            assert token is not None
+            return token
+
+    token = asyncio.run(sign_in())
+    text = (paths.config_dir / FILE_NAME).read_bytes()
+    assert token.encode() not in text and store.recall(backend.api_url, login[0]) == token
+    assert SignInStore(paths.config_dir, DeviceKey.generate()).recall(backend.api_url, login[0]) is None
+    assert store.recall("http://127.0.0.1:1", login[0]) is None
+    store.remember(backend.api_url, login[0], "refused-token")
+    assert asyncio.run(sign_in()) != "refused-token"  # signed in with the password, new token stored
+
+    async def unreachable() -> None:
+        async with signed_in("http://127.0.0.1:9", login, store):
+            pass
+
+    with pytest.raises(BackendError):
+        asyncio.run(unreachable())  # a named error, nothing stored

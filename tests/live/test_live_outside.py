@@ -1,0 +1,106 @@
+"""Live streams from outside our backend: plain ffmpeg ``-f hls`` (sliding window) and ``-f dash``
+(dynamic, with and without ``-ldash``), written to a folder and served by a threaded HTTP server on
+127.0.0.1 — what a QA engineer points a player at before any CDN is involved."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import http.server
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend_stub.live.channel import default_ffmpeg
+from player.errors import FetchError
+from player.live.clock_sync import from_date_header
+from player.live.dash_refresh import DashRefresher
+from player.live.hls_refresh import HlsRefresher
+from player.net.clock import MonotonicClock
+
+SOURCE = ["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25,realtime", "-f", "lavfi", "-i", "sine=r=48000,arealtime",
+          "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50",
+          "-keyint_min", "50", "-sc_threshold", "0", "-b:v", "200k", "-c:a", "aac", "-b:a", "48k", "-ac", "1"]
+OUTPUTS = {
+    "hls": ["-f", "hls", "-hls_time", "2", "-hls_list_size", "4", "-hls_flags", "delete_segments+program_date_time",
+            "-hls_segment_type", "fmp4", "live.m3u8"],
+    "dash": ["-f", "dash", "-seg_duration", "2", "-window_size", "5", "-extra_window_size", "2", "-use_timeline", "1",
+             "-use_template", "1", "live.mpd"],
+    "ldash": ["-f", "dash", "-seg_duration", "2", "-window_size", "5", "-streaming", "1", "-ldash", "1",
+              "-use_timeline", "1", "-use_template", "1", "-frag_type", "duration", "-frag_duration", "0.5", "live.mpd"],
+}
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+        pass
+
+
+@pytest.fixture(params=list(OUTPUTS))
+def outside(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(kind, URL) of a live stream being written by plain ffmpeg, served over HTTP on 127.0.0.1."""
+    kind = request.param
+    proc = subprocess.Popen([default_ffmpeg(), "-hide_banner", "-loglevel", "error", *SOURCE, *OUTPUTS[kind]],
+                            cwd=tmp_path, stdin=subprocess.DEVNULL)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        name = OUTPUTS[kind][-1]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(list(tmp_path.glob("*.m4s"))) < 4:
+            time.sleep(0.2)
+        assert (tmp_path / name).exists(), "ffmpeg wrote no manifest"
+        yield kind, f"http://127.0.0.1:{server.server_address[1]}/{name}"
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+        server.shutdown()
+        server.server_close()
+
+
+async def _fetch_with(client: httpx.AsyncClient, url: str) -> bytes:
+    r = await client.get(url, timeout=10)
+    if r.status_code != 200:
+        raise FetchError(f"{r.status_code} for {url}")
+    return r.content
+
+
+def test_outside_live_stream_is_followed(outside: tuple[str, str]) -> None:
+    """ffmpeg's sliding-window HLS and dynamic DASH: segments accumulate on a stable timeline past the window."""
+    kind, url = outside
+
+    async def follow() -> list[int]:
+        async with httpx.AsyncClient() as client:
+            fetch = functools.partial(_fetch_with, client)
+            if kind == "hls":
+                hls = HlsRefresher(url, fetch, MonotonicClock(), low_latency=False)
+                task = asyncio.ensure_future(hls.run())
+                await asyncio.sleep(7.0)
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                assert hls.info is not None and not hls.info.can_block_reload and hls.info.hold_back_s == 3 * hls.info.target_s
+                segments = hls.index.segments
+                assert hls.index.epoch_at(segments[-1].end_s) == pytest.approx(time.time(), abs=4.0)
+            else:
+                dash = DashRefresher([url], fetch)
+                for _ in range(4):
+                    await dash.reload()
+                    await asyncio.sleep(2.0)
+                assert dash.info is not None and dash.info.dynamic
+                sent = time.monotonic()
+                head = await client.head(url)
+                dash.extend(from_date_header(head.headers.get("date"), sent, time.monotonic()).epoch(time.monotonic()))
+                segments = next(i for rid, i in dash.indexes.items() if rid == "0").segments
+            newest = await client.get(segments[-1].urls[0])
+            assert newest.status_code == 200
+            assert [b.start_s for b in segments[1:]] == pytest.approx([a.end_s for a in segments[:-1]], abs=0.05)
+            return [s.number for s in segments]
+
+    numbers = asyncio.run(follow())
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    assert len(numbers) >= (5 if kind == "hls" else 4)  # more than the 4-segment HLS window held at once

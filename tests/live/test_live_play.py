@@ -1,0 +1,114 @@
+"""``reelbox play`` on live streams, end to end: the backend's channel (LL-HLS, HLS, LL-DASH, DASH) and a
+plain ffmpeg sliding-window HLS stream, each played ~12 s headless by the real CLI (real libmpv).
+
+The 60 s runs with the latency goals are ``benchmarks/live_latency.py``; here a play must run without
+errors, report ``live: true`` with latency samples near its target, and follow the live edge.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from testkit import FAST_SETTINGS
+
+from backend_stub.server import Backend
+
+PLAY_S = 12
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    b = Backend(tmp_path_factory.mktemp("live-play"), edges=2, settings=FAST_SETTINGS, ingest_worker=False,
+                live_channels=1).start()
+    try:
+        assert b.live.channels[0].wait_ready(30, segments=3)
+        yield b
+    finally:
+        b.stop()
+
+
+def play(tmp_path: Path, *args: str) -> dict[str, object]:
+    report = tmp_path / "report.json"
+    env = {**os.environ, "REELBOX_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-m", "ui", "play", *args, "--headless", "--until", str(PLAY_S),
+                           "--report", str(report)], env=env, capture_output=True, text=True, timeout=90)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(report.read_text())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(("fmt", "mode"), [("hls", "low"), ("hls", "standard"), ("dash", "low"), ("dash", "standard")])
+def test_channel_plays_live_with_a_reported_latency(backend: Backend, tmp_path: Path, fmt: str, mode: str) -> None:
+    """Plays the whole span with no error; latency samples sit within a few seconds of the target."""
+    r = play(tmp_path, "live", "--backend", backend.api_url, "--format", fmt, "--live", mode)
+    assert r["live"] is True and r["errors"] == [] and r["low_latency"] is (mode == "low")
+    assert float(r["played_s"]) >= PLAY_S - 1  # type: ignore[arg-type]
+    samples = [v for _, v in r["latency_s"]]  # type: ignore[union-attr]
+    target = float(r["latency_target_s"])  # type: ignore[arg-type]
+    assert len(samples) >= 2 * (PLAY_S - 3)
+    assert all(target - 0.5 < v < target + 4.0 for v in samples), (target, samples)
+    assert float(r["dvr_window_s"]) > 10  # type: ignore[arg-type]
+    assert int(r["rebuffer_count"]) <= 2  # type: ignore[call-overload]
+
+
+def test_outside_ffmpeg_hls_sliding_window_plays(tmp_path: Path) -> None:
+    """What plain libmpv played and Reelbox refused before: ffmpeg's sliding-window HLS (fMP4; the engine's
+    scheduler wants CMAF), no PDT, no LL tags."""
+    import functools
+    import http.server
+    import threading
+    import time
+
+    from backend_stub.live.channel import default_ffmpeg
+
+    from test_live_outside import SOURCE, _Quiet
+
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen([default_ffmpeg(), "-hide_banner", "-loglevel", "error", *SOURCE, "-f", "hls", "-hls_time", "2",
+                             "-hls_list_size", "5", "-hls_flags", "delete_segments", "-hls_segment_type", "fmp4", "live.m3u8"],
+                            cwd=out, stdin=subprocess.DEVNULL)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(list(out.glob("*.m4s"))) < 3:
+            time.sleep(0.2)
+        r = play(tmp_path, f"http://127.0.0.1:{server.server_address[1]}/live.m3u8")
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+        server.shutdown()
+        server.server_close()
+    assert r["live"] is True and r["errors"] == [] and float(r["played_s"]) >= PLAY_S - 1  # type: ignore[arg-type]
+    assert r["latency_s"] == [] and r["latency_target_s"] == 6.0  # no program date-time: no latency to report
+
+
+def test_an_edge_dies_mid_live_and_play_continues(backend: Backend, tmp_path: Path) -> None:
+    """Edge 0 goes down 4 s into an LL-HLS play: playlists and segments fail over to edge 1, no error."""
+    import threading
+    import time
+
+    from backend_stub.edge.faults import FaultConfig
+
+    edge0 = backend.edges[0]
+    result: dict[str, dict[str, object]] = {}
+    player = threading.Thread(target=lambda: result.setdefault("r", play(
+        tmp_path, "live", "--backend", backend.api_url, "--format", "hls", "--live", "low")))
+    player.start()
+    try:
+        time.sleep(4.0)
+        edge0.set_faults(FaultConfig(down=True))
+        player.join(timeout=90)
+    finally:
+        edge0.set_faults(FaultConfig())
+    r = result["r"]
+    assert r["errors"] == [] and float(r["played_s"]) >= PLAY_S - 1  # type: ignore[arg-type]
+    assert int(r["cdn_failovers"]) >= 1  # type: ignore[call-overload]
+    cdns = {s["cdn"] for s in r["segments"] if float(s["at_s"]) > 6.0}  # type: ignore[union-attr, index, arg-type]
+    assert cdns == {1}

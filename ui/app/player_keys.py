@@ -1,0 +1,60 @@
+"""The player's keys (mpv's, plus the app's): one function so the screen stays about layout and state.
+
+Space/Enter/P and the media keys play or pause, ←/→ seek 10 s, ↑/↓ volume, m mute, f fullscreen,
+i/Tab stats, ? key help, c next quality, s subtitles on/off, a next audio language, Esc/Back leave.
+While "Up next" shows, Enter plays the next title now and Back cancels it; while the key help
+shows, Back or ? closes it.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+
+if TYPE_CHECKING:
+    from ui.app.player_screen import PlayerScreen
+
+SEEK_STEP_S = 10.0
+VOLUME_STEP = 5
+PLAY_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_P, Qt.Key.Key_Return, Qt.Key.Key_Enter,
+             Qt.Key.Key_MediaTogglePlayPause, Qt.Key.Key_MediaPlay, Qt.Key.Key_MediaPause)
+BACK_KEYS = (Qt.Key.Key_Escape, Qt.Key.Key_Backspace, Qt.Key.Key_Back, Qt.Key.Key_MediaStop, Qt.Key.Key_Q)
+ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select)
+
+
+def handle_key(screen: PlayerScreen, key: int) -> bool:
+    """Act on ``key``; False when the player has no use for it."""
+    c = screen.controller
+    if screen.up_next.isVisible() and key in BACK_KEYS:
+        screen.up_next.stop()
+    elif screen.up_next.isVisible() and key in ENTER_KEYS:
+        screen.up_next.play_now.click()
+    elif screen.help_panel.isVisible() and key in BACK_KEYS + (Qt.Key.Key_Question,):
+        screen.help_panel.hide()
+    elif key in PLAY_KEYS:
+        c.set_paused(False) if key == Qt.Key.Key_MediaPlay else c.set_paused(True) if key == Qt.Key.Key_MediaPause else c.toggle_pause()
+        screen.play_button.setText("Play" if c.paused else "Pause")
+    elif key == Qt.Key.Key_F:
+        screen.toggle_fullscreen.emit()
+    elif key == Qt.Key.Key_M:
+        screen.set_muted(not c.muted)
+    elif key in (Qt.Key.Key_Left, Qt.Key.Key_MediaPrevious, Qt.Key.Key_Right, Qt.Key.Key_MediaNext):
+        c.seek_relative(-SEEK_STEP_S if key in (Qt.Key.Key_Left, Qt.Key.Key_MediaPrevious) else SEEK_STEP_S)
+    elif key in (Qt.Key.Key_Up, Qt.Key.Key_VolumeUp, Qt.Key.Key_Down, Qt.Key.Key_VolumeDown):
+        screen.volume.setValue(c.volume + (VOLUME_STEP if key in (Qt.Key.Key_Up, Qt.Key.Key_VolumeUp) else -VOLUME_STEP))
+    elif key in (Qt.Key.Key_I, Qt.Key.Key_Tab):
+        screen.toggle_stats()
+    elif key == Qt.Key.Key_Question:
+        screen.toggle_help()
+    elif key == Qt.Key.Key_C:
+        screen.quality.setCurrentIndex((screen.quality.currentIndex() + 1) % max(1, screen.quality.count()))
+        c.set_rendition(screen.quality.currentData())
+    elif key == Qt.Key.Key_S and screen.subtitles.count() > 1:
+        screen.choose_subtitles(None if screen.subtitles.currentData() else screen.subtitles.itemData(1))
+    elif key == Qt.Key.Key_A and screen.audio.count() > 1:
+        screen.choose_audio(screen.audio.itemData((screen.audio.currentIndex() + 1) % screen.audio.count()))
+    elif key in BACK_KEYS:
+        screen.back.emit()
+    else:
+        return False
+    return True
