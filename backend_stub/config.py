@@ -50,7 +50,7 @@ class ApiSettings:
     register_per_s: float = 1 / 60
     telemetry_events_burst: float = 1000  # per account (or per address when anonymous); a player sends a
     telemetry_events_per_s: float = 20  # few events per segment, and its outbox catches up after a 429
-    telemetry_bytes_burst: float = 1 << 20  # request bodies, counted before they are parsed
+    telemetry_bytes_burst: float = 256 << 10  # request bodies, counted before they are parsed
     telemetry_bytes_per_s: float = 16 << 10
     rental_s: float = 30 * 24 * 3600
     playback_window_s: int = 48 * 3600

@@ -11,6 +11,7 @@ once per edge URL: the backend's per-edge manifests differ only in where relativ
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from xml.etree import ElementTree as ET
 
 from player.manifest import Presentation
@@ -52,7 +53,9 @@ class DashRefresher:
             return 0
         tpl = info.video_template
         now = dash_now(info, server_epoch)
-        newest = newest_number(tpl, now)
+        # complete segments only: the engine hands whole segments to the remuxer, so asking for one
+        # ``availabilityTimeOffset`` early only makes a chunked download look slow to the ABR
+        newest = newest_number(replace(tpl, availability_offset_s=0.0), now)
         oldest = now - (info.time_shift_buffer_s if info.time_shift_buffer_s is not None else now)
         first = max(tpl.start_number, number_at(tpl, oldest), *(i.newest + 1 for i in self.indexes.values() if i.newest is not None))
         if first > newest:

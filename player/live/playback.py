@@ -27,7 +27,7 @@ from .follower import LiveFollower
 from .latency import LatencyController, LatencyPolicy
 
 SAMPLE_S = 0.5
-SEGMENT_MARGIN_S = 0.5
+SEGMENT_MARGIN_S = 1.0
 
 
 class LivePlayback:

@@ -16,6 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+MAX_BENCH_LEVEL = 32  # 2**32 bench lengths: far past any bench_max_s
+
+
 @dataclass(frozen=True, kw_only=True)
 class HealthPolicy:
     throughput_alpha: float = 0.3  # weight of the newest sample
@@ -90,7 +93,7 @@ class CdnHealth:
         self.consecutive_failures += 1
         self.error_rate.add(1.0)
         length = min(self.policy.bench_base_s * (2.0 ** self.bench_level), self.policy.bench_max_s)
-        self.bench_level += 1
+        self.bench_level = min(self.bench_level + 1, MAX_BENCH_LEVEL)  # a long outage must not overflow 2**level
         self.benched_until = now + length
         self.probing = False
         return length

@@ -33,9 +33,16 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
         b.stop()
 
 
-def play(tmp_path: Path, *args: str) -> dict[str, object]:
+def play(tmp_path: Path, *args: str, skew_s: float = 0.0) -> dict[str, object]:
+    """Run the CLI; ``skew_s`` moves the player process's wall clock (``time.time``) as a badly set box would."""
     report = tmp_path / "report.json"
     env = {**os.environ, "REELBOX_HOME": str(tmp_path / "home")}
+    if skew_s:
+        site = tmp_path / "skew"
+        site.mkdir()
+        (site / "sitecustomize.py").write_text(
+            f"import time\n_real = time.time\ntime.time = lambda: _real() + {skew_s!r}\n")
+        env["PYTHONPATH"] = os.pathsep.join([str(site), env.get("PYTHONPATH", "")])
     proc = subprocess.run([sys.executable, "-m", "ui", "play", *args, "--headless", "--until", str(PLAY_S),
                            "--report", str(report)], env=env, capture_output=True, text=True, timeout=90)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -54,6 +61,15 @@ def test_channel_plays_live_with_a_reported_latency(backend: Backend, tmp_path: 
     assert all(target - 0.5 < v < target + 4.0 for v in samples), (target, samples)
     assert float(r["dvr_window_s"]) > 10  # type: ignore[arg-type]
     assert int(r["rebuffer_count"]) <= 2  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("skew_s", [-30.0, 30.0])
+def test_client_clock_skew_does_not_matter(backend: Backend, tmp_path: Path, skew_s: float) -> None:
+    """A player whose wall clock is 30 s off starts at the same place and measures the same latency."""
+    r = play(tmp_path, "live", "--backend", backend.api_url, "--format", "dash", "--live", "low", skew_s=skew_s)
+    assert r["errors"] == [] and float(r["played_s"]) >= PLAY_S - 1  # type: ignore[arg-type]
+    target = float(r["latency_target_s"])  # type: ignore[arg-type]
+    assert all(target - 0.5 < v < target + 4.0 for _, v in r["latency_s"])  # type: ignore[union-attr]
 
 
 def test_outside_ffmpeg_hls_sliding_window_plays(tmp_path: Path) -> None:

@@ -82,3 +82,13 @@ def test_map_tolerates_rotated_path_token() -> None:
     assert m.rewrite(url, 1) == "http://127.0.0.1:2/c/10-bb/t1/v0/seg-1.m4s"
     assert m.cdn_of("http://127.0.0.1:1/c/20-cc/t2/v0/seg-1.m4s") is None  # another title folder
     assert m.cdn_of("http://127.0.0.1:1/x/20-cc/t1/seg.m4s") is None  # two segments differ
+
+
+def test_a_long_outage_does_not_overflow_the_bench_back_off() -> None:
+    """Thousands of failures in a row (an edge down for long while the player keeps retrying) stay at bench_max_s."""
+    from player.net.cdn_health import CdnHealth, HealthPolicy
+
+    policy = HealthPolicy()
+    h = CdnHealth(0, policy)
+    lengths = [h.failure(float(i)) for i in range(5000)]
+    assert lengths[-1] == policy.bench_max_s and h.is_benched(5000.0)

@@ -1,10 +1,8 @@
 """Giving up on a segment only when the buffer is dry and the retries are spent (issue 16), on ManualClock."""
 from __future__ import annotations
 
-import pytest
 from schedkit import SEGMENT_S, World, files_for, presentation, run, with_length, world
 
-from player.errors import FetchError
 from player.net import ConnectFailed, FetchResult, SegmentRequest
 from player.net.testing import files_handler
 from player.scheduling.give_up import RETRIES, may_give_up
@@ -21,8 +19,8 @@ def _outage(p, window: list[float], w_of: list[World]):  # type: ignore[no-untyp
     return handler
 
 
-def _run_with_outage(p, down_s: float, buffered_s: float) -> World:  # type: ignore[no-untyped-def]
-    window: list[float] = []
+def _run_with_outage(p, down_s: float, buffered_s: float, window: list[float] | None = None) -> World:  # type: ignore[no-untyped-def]
+    window = [] if window is None else window
     holder: list[World] = []
 
     def build() -> World:
@@ -52,10 +50,18 @@ def test_both_edges_down_8_s_with_20_s_buffered_gives_no_rebuffer() -> None:
     assert len(failed) > 2 * (RETRIES + 1)  # more failures than the old fixed budget allowed
 
 
-def test_an_outage_longer_than_the_buffer_ends_the_run_with_the_fetch_error() -> None:
-    """With only ~4 s buffered, a long outage drains the buffer; then the retries run out and the error surfaces."""
-    with pytest.raises(FetchError):
-        _run_with_outage(presentation(30), down_s=600.0, buffered_s=4.0)
+def test_an_outage_longer_than_the_buffer_skips_segments_only_once_it_ran_dry() -> None:
+    """With ~4 s buffered, a long outage: nothing is given up while media is buffered; once the buffer is dry
+    and the retries are spent, the segment is skipped and reported (the rest of the run goes on)."""
+    window: list[float] = []
+    w = _run_with_outage(presentation(30), down_s=600.0, buffered_s=4.0, window=window)
+    skips = [e for e in w.qoe.errors if e.code == "SegmentSkipped"]
+    assert skips and w.scheduler.skipped
+    playhead_at_outage = window[0] - 1000.0
+    first = min(ref.start_s for ref in w.scheduler.skipped)
+    assert first >= playhead_at_outage + 4.0 - SEGMENT_S  # the buffered media played
+    first_skip_at = min(e.at_s for e in skips) + w.qoe.opened_at - 1000.0  # playhead time of the first skip
+    assert first_skip_at >= first  # given up only after the playhead reached the missing segment
 
 
 def test_give_up_rule() -> None:

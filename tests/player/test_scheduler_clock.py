@@ -13,7 +13,6 @@ import pytest
 from schedkit import BASE, ORIGINS, SEGMENT_S, World, files_for, link, presentation, run, with_length, world
 
 from abr.session import AbrSession
-from player.errors import FetchError
 from player.net import ConnectFailed, FetchResult, SegmentRequest, StallDetected
 from player.net.testing import files_handler
 from player.qoe import DownloadAbandoned, EmergencyDownswitch, FailedOver
@@ -105,21 +104,16 @@ def test_a_segment_stalling_on_every_cdn_is_refetched_at_the_lowest_rung() -> No
     assert {s.rendition for s in w.qoe.video_segments() if s.index in {d.index for d in downs}} == {"v0"}
 
 
-def test_a_pinned_rung_that_keeps_stalling_is_retried_patiently_then_fails() -> None:
-    """A pinned rung has no lower fallback: it is retried after pauses slept on the clock, then the error ends the run."""
+def test_a_pinned_rung_that_keeps_stalling_is_retried_patiently_then_skipped() -> None:
+    """A pinned rung has no lower fallback: each segment is retried after pauses slept on the clock; once the
+    buffer is dry and the retries are spent it is skipped and reported, and the run goes on to the end."""
     p = presentation(3)
-    holder: list[World] = []
-
-    def build() -> World:
-        holder.append(world(p, handler=_stalling("v1", files_for(p)), config=SchedulerConfig(force_rung=1)))
-        return holder[0]
-
-    with pytest.raises(FetchError):
-        run(build)
-    w = holder[0]
+    w = run(lambda: world(p, handler=_stalling("v1", files_for(p)), config=SchedulerConfig(force_rung=1)))
     assert w.clock.slept.count(RETRY_PAUSE_S) >= 3 and w.clock.now() - 1000.0 >= 3 * RETRY_PAUSE_S
     assert w.of(EmergencyDownswitch) == []  # pinned: the algorithm may not switch
     assert w.qoe.video_segments() == []
+    assert [ref.start_s for ref in w.scheduler.skipped] == [0.0, 2.0, 4.0]
+    assert sum(1 for e in w.qoe.errors if e.code == "SegmentSkipped") == 3
 
 
 def test_a_failing_cdn_fails_over_without_losing_the_segment() -> None:
