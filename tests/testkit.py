@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import contextlib
+import random
 import shutil
+import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -99,3 +101,21 @@ async def check_segment_source(source: Any, presentation: Any) -> None:
             assert b"moof" in first.body[:4096] and b"mdat" in first.body, rendition.id
             assert again.body == first.body
             assert first.seconds > 0 and first.ttfb_s >= 0 and isinstance(first.cdn, int)
+
+
+def free_port(span: int = 3) -> int:
+    """A port free with the ``span - 1`` after it (a backend's edges listen on port+1...), below Linux's
+    ephemeral range (32768+), so no outgoing connection takes one of them between a stop and a restart."""
+    for _ in range(200):
+        base = random.randrange(20_000, 32_000 - span)
+        socks = [socket.socket() for _ in range(span)]
+        try:
+            for i, s in enumerate(socks):
+                s.bind(("127.0.0.1", base + i))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port span below the ephemeral range")

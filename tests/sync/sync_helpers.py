@@ -1,8 +1,6 @@
 """Shared steps for the sync tests: sign in, play a title with sync attached, read the backend's tables."""
 from __future__ import annotations
 
-import random
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -10,29 +8,11 @@ from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD
 from player.backend import BackendClient
 from player.playback import PlaybackSession, SessionOptions
 from player.sync import SyncConfig, SyncHandle, attach_sync
-from testkit import sqlite_at
+from testkit import free_port, sqlite_at  # noqa: F401 (free_port: re-exported for the sync tests)
 
 CLEAR = "sync-clear"
 LOCKED = "sync-locked"
 FAST_SYNC = SyncConfig(idle_s=0.5)
-
-
-def free_port(span: int = 3) -> int:
-    """A port free with the ``span - 1`` after it (a backend's edges listen on port+1...), below Linux's
-    ephemeral range (32768+), so no outgoing connection takes one of them between a stop and a restart."""
-    for _ in range(200):
-        base = random.randrange(20_000, 32_000 - span)
-        socks = [socket.socket() for _ in range(span)]
-        try:
-            for i, s in enumerate(socks):
-                s.bind(("127.0.0.1", base + i))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free port span below the ephemeral range")
 
 
 async def signed_in(api_url: str) -> BackendClient:

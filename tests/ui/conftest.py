@@ -15,7 +15,7 @@ import keyring
 import keyring.backend
 import pytest
 
-from testkit import FAST_SETTINGS, MemoryKeyring
+from testkit import FAST_SETTINGS, MemoryKeyring, free_port
 
 from backend_stub.server import Backend
 
@@ -47,7 +47,8 @@ def ui_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def ui_backend(tmp_path: Path, ui_library: Path) -> Iterator[Backend]:
     data = tmp_path / "backend"
     shutil.copytree(ui_library, data)
-    backend = Backend(data, settings=FAST_SETTINGS, ingest_worker=False).start()
+    # a port below the ephemeral range: tests that restart the backend on it find its edge ports free
+    backend = Backend(data, port=free_port(), settings=FAST_SETTINGS, ingest_worker=False).start()
     yield backend
     backend.stop()
 
