@@ -210,22 +210,14 @@ class Responder:
         ex.faults.append(f"corrupt-{active.config.corrupt}")
         ex.status = status
         head = response_head(status, [*headers, ("Content-Length", str(len(body)))], keep_alive=keep)
-        try:
-            await conn.send_all(head + body)
-        except Broken as exc:
-            raise Broken(max(0, exc.sent - len(head))) from None
-        ex.bytes_sent = len(body)
+        await _send_whole(conn, ex, head, body)
         return keep
 
     async def _send_fast(self, conn: Connection, ex: _Exchange, head: bytes, fd: int, first: int, count: int) -> None:
         """Unfaulted body: inline for small files, head + zero-copy sendfile otherwise."""
         if count <= INLINE_BODY_MAX:
             body = os.pread(fd, count, first)
-            try:
-                await conn.send_all(head + body)
-            except Broken as exc:
-                raise Broken(max(0, exc.sent - len(head))) from None
-            ex.bytes_sent = len(body)
+            await _send_whole(conn, ex, head, body)
             return
         await _send_head(conn, head, MSG_MORE)
         ex.bytes_sent = await conn.send_file(fd, first, count)
@@ -292,11 +284,7 @@ class Responder:
                    ("Cache-Control", "no-store")]
         ex.status = status
         head = response_head(status, headers, keep_alive=keep)
-        try:
-            await conn.send_all(head + body)
-        except Broken as exc:
-            raise Broken(max(0, exc.sent - len(head))) from None
-        ex.bytes_sent = len(body)
+        await _send_whole(conn, ex, head, body)
         return keep
 
     def _record(self, ex: _Exchange) -> None:
@@ -316,3 +304,12 @@ async def _send_head(conn: Connection, head: bytes, flags: int = 0) -> None:
         await conn.send_all(head, flags)
     except Broken:
         raise Broken(0) from None
+
+
+async def _send_whole(conn: Connection, ex: _Exchange, head: bytes, body: bytes) -> None:
+    """Head and body in one write; a failure counts only the body bytes that went out."""
+    try:
+        await conn.send_all(head + body)
+    except Broken as exc:
+        raise Broken(max(0, exc.sent - len(head))) from None
+    ex.bytes_sent = len(body)
