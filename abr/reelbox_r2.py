@@ -72,14 +72,14 @@ class ReelboxR2(AlgorithmBase):
 
     def reset(self) -> None:
         self._partials: list[tuple[int, Sample]] = []  # (completed downloads before it, partial transfer)
+        self._completed = 0  # our own count: the state's history is a bounded window and stops growing
         self._peak_s = 0.0
         self._ceiling: int | None = None
         self._hold_left = 0
 
     def samples(self, state: AbrState, window: int = WINDOW) -> list[Sample]:
         """The last ``window`` completed transfers plus the partial ones abandoned among them."""
-        n = len(state.history)
-        return list(state.history[-window:]) + [s for at, s in self._partials if n - at < window]
+        return list(state.history[-window:]) + [s for at, s in self._partials if self._completed - at < window]
 
     def predict(self, state: AbrState) -> float | None:
         """The conservative throughput the plan assumes, in kbit/s (None before any download)."""
@@ -134,7 +134,7 @@ class ReelboxR2(AlgorithmBase):
         transfer = result.seconds - result.latency_s
         if result.abandoned:
             if transfer > 0 and result.bits > 0:
-                self._partials.append((len(state.history), Sample(bits=result.bits, seconds=transfer,
+                self._partials.append((self._completed, Sample(bits=result.bits, seconds=transfer,
                                                                   latency_s=result.latency_s)))
             if self.hold > 0:  # hold=0: no ceiling at all (it would never be lifted)
                 self._ceiling = max(result.rung - 1, 0)
@@ -145,8 +145,8 @@ class ReelboxR2(AlgorithmBase):
             self._hold_left -= 1
             if self._hold_left == 0:
                 self._ceiling = None
-        n = len(state.history) + 1
-        self._partials = [(at, s) for at, s in self._partials if n - at < SPREAD_WINDOW]
+        self._completed += 1
+        self._partials = [(at, s) for at, s in self._partials if self._completed - at < SPREAD_WINDOW]
 
     def abandon(self, state: AbrState, progress: Progress) -> Decision | None:
         return abandon_late_segment(state, progress)

@@ -1,6 +1,6 @@
 """The ABR goal of issue 17, measured: every cell (trace set × buffer × ladder) and each goal's verdict.
 
-    .venv/bin/python benchmarks/abr_goal.py [--shared DIR] [--every N] [--json FILE]
+    .venv/bin/python benchmarks/abr_goal.py [--shared DIR] [--every N] [--json FILE] [--cache DIR] [--baselines-only]
 
 Cells: fcc, hsdpa, puffer and oboe on ``netflix10_4s_cbr`` and ``sabre_bbb_3s``, lte on the 4K ladder
 ``sabre_bbb4k_3s``; buffers 10, 25 and 60 s (80 ms latency for the Pensieve-text sets, the logs' own
@@ -8,6 +8,9 @@ for lte).  Baselines: DYNAMIC, BOLA-E and the faithful RobustMPC.  Then the live
 8 s) on fcc + hsdpa with netflix10, and steady links for the startup goal.  ``--every N`` keeps every
 N-th trace of fcc and hsdpa (290 and 310 traces; puffer, oboe and lte always run whole): the goal is
 judged on ``--every 1``, the default, which takes about 45 min of CPU (two worker processes).
+``--cache DIR`` keeps the baselines' sessions per cell on disk, keyed by a hash of the code they run
+(everything in ``abr/`` but our own algorithm), so rerunning after a change to the default costs only
+the default's share (about a third); ``--baselines-only`` fills that cache and stops.
 
 Goals (each printed with its verdict):
 1. In every cell the default's mean QoE_lin ≥ the best baseline's, paired per trace, 95 % interval
@@ -21,7 +24,9 @@ Goals (each printed with its verdict):
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import pickle
 import statistics
 import sys
 import time
@@ -30,14 +35,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from abr import DEFAULT_ALGORITHM  # noqa: E402
-from abr.algorithms import by_name  # noqa: E402
+from abr.algorithms import by_name, canonical  # noqa: E402
 from abr.bench import load_ladder, run_bench  # noqa: E402
 from abr.metrics import SessionResult, paired_difference, summarize  # noqa: E402
 from abr.simulator import SimConfig, simulate  # noqa: E402
 from abr.traces import Period, Trace  # noqa: E402
 
 BASELINES = ("dynamic", "bola-e", "robust-mpc")
-ALGOS = (DEFAULT_ALGORITHM, *BASELINES)
+CANDIDATE = DEFAULT_ALGORITHM  # the algorithm judged (--algorithm; the default unless told)
+ALGOS = (CANDIDATE, *BASELINES)
 BUFFERS = (10.0, 25.0, 60.0)
 LIVE_BUFFERS = (6.0, 8.0)
 LADDERS = ("netflix10_4s_cbr", "sabre_bbb_3s")
@@ -48,11 +54,47 @@ SHORT = {"netflix10_4s_cbr": "netflix10", "sabre_bbb_3s": "bbb", LTE_LADDER: "bb
 STEADY_KBPS = (700.0, 1000.0, 2000.0, 3000.0, 5000.0, 8000.0)
 
 Cell = dict[str, list[SessionResult]]  # algorithm -> sessions (trace order)
+ABR_DIR = Path(__file__).resolve().parent.parent / "abr"
+OURS = {"algorithms.py", "bench.py", "__init__.py"}  # and every reelbox*.py
+
+
+def baseline_code_hash() -> str:
+    """What the baselines' results depend on: every module under ``abr/`` but our own algorithms."""
+    h = hashlib.sha256()
+    for path in sorted(ABR_DIR.rglob("*.py")):
+        if path.parent != ABR_DIR or not (path.name in OURS or path.name.startswith("reelbox")):
+            h.update(path.relative_to(ABR_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class BaselineCache:
+    """Baseline sessions per (set, ladder, buffer, every) on disk; a no-op without a folder."""
+
+    def __init__(self, folder: str | None) -> None:
+        self.folder = Path(folder) if folder else None
+        self.code = baseline_code_hash()
+
+    def _path(self, s: str, lad: str, buf: float, every: int) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{self.code}-{s}-{lad}-{buf:g}-{every}.pickle"
+
+    def load(self, s: str, lad: str, buf: float, every: int) -> Cell | None:
+        if self.folder is None or not self._path(s, lad, buf, every).is_file():
+            return None
+        cell: Cell = pickle.loads(self._path(s, lad, buf, every).read_bytes())
+        return cell
+
+    def save(self, s: str, lad: str, buf: float, every: int, cell: Cell) -> None:
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._path(s, lad, buf, every).write_bytes(pickle.dumps({b: cell[b] for b in BASELINES}))
 
 
 def run_cells(root: Path, every: int, buffers: tuple[float, ...], ladders: tuple[str, ...], with_lte: bool,
-              big: tuple[str, ...] = BIG_SETS, small: tuple[str, ...] = SMALL_SETS) -> dict[tuple[str, str, float], Cell]:
-    """``every`` thins only the two big sets; the small ones always run whole."""
+              big: tuple[str, ...] = BIG_SETS, small: tuple[str, ...] = SMALL_SETS,
+              cache: BaselineCache = BaselineCache(None), algos: tuple[str, ...] | None = None) -> dict[tuple[str, str, float], Cell]:
+    """``every`` thins only the two big sets; the small ones always run whole.  Baselines found in
+    ``cache`` are not rerun."""
     cells: dict[tuple[str, str, float], Cell] = {}
     jobs = [(lad, names, k) for lad in ladders for names, k in ((big, every), (small, 1)) if names]
     if with_lte:
@@ -60,11 +102,17 @@ def run_cells(root: Path, every: int, buffers: tuple[float, ...], ladders: tuple
     for buf in buffers:
         for lad, names, k in jobs:
             t0 = time.monotonic()
-            res = run_bench([str(root / s) for s in names], ALGOS, root / "ladders" / f"{lad}.json",
-                            config=SimConfig(buffer_capacity_s=buf), every=k)
+            cached = {s: cache.load(s, lad, buf, k) for s in names}
+            todo = [a for a in (algos or ALGOS) if a not in BASELINES or any(c is None for c in cached.values())]
+            res = run_bench([str(root / s) for s in names], todo, root / "ladders" / f"{lad}.json",
+                            config=SimConfig(buffer_capacity_s=buf), every=k) if todo else None
             for s in names:
-                cells[(s, lad, buf)] = res.sessions[s]
-            print(f"  ran {lad} at {buf:g} s over {', '.join(names)} in {time.monotonic() - t0:.0f} s", file=sys.stderr)
+                cell = {**(cached[s] or {}), **(res.sessions[s] if res else {})}
+                if cached[s] is None and all(b in cell for b in BASELINES):
+                    cache.save(s, lad, buf, k, cell)
+                cells[(s, lad, buf)] = cell
+            print(f"  ran {', '.join(todo) or 'nothing'} on {lad} at {buf:g} s over {', '.join(names)} in "
+                  f"{time.monotonic() - t0:.0f} s", file=sys.stderr)
     return cells
 
 
@@ -75,7 +123,7 @@ def best_baseline(cell: Cell, metric: str) -> str:
 def print_cell(key: tuple[str, str, float], cell: Cell) -> dict[str, object]:
     """One table row per algorithm, then the paired verdict rows; returns the cell's verdicts."""
     s, lad, buf = key
-    print(f"\n#### {s} · {lad} · {buf:g} s ({len(cell[DEFAULT_ALGORITHM])} traces)\n")
+    print(f"\n#### {s} · {lad} · {buf:g} s ({len(cell[CANDIDATE])} traces)\n")
     print("| algorithm | QoE_lin | QoE_log | rebuffer % | switches /150 | below sustainable s | QoE_lin first 10 s | abandons |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     sm = {a: summarize(cell[a]) for a in ALGOS}
@@ -83,7 +131,7 @@ def print_cell(key: tuple[str, str, float], cell: Cell) -> dict[str, object]:
         m = sm[a]
         print(f"| {a} | {m.qoe_lin:.3f} | {m.qoe_log:.3f} | {m.rebuffer_ratio * 100:.2f} | {m.switches_per_150:.1f} | "
               f"{m.startup_below_s:.1f} | {m.qoe_first_10s:.3f} | {m.abandons:.1f} |")
-    ours = cell[DEFAULT_ALGORITHM]
+    ours = cell[CANDIDATE]
     lin_best, log_best = best_baseline(cell, "qoe_lin"), best_baseline(cell, "qoe_log")
     d_lin = paired_difference([r.qoe_lin for r in ours], [r.qoe_lin for r in cell[lin_best]])
     d_log = paired_difference([r.qoe_log for r in ours], [r.qoe_log for r in cell[log_best]])
@@ -91,8 +139,8 @@ def print_cell(key: tuple[str, str, float], cell: Cell) -> dict[str, object]:
           f"QoE_log vs best ({log_best}): {d_log.mean:+.3f} [{d_log.low:+.3f}, {d_log.high:+.3f}]")
     return {
         "lin": d_lin.low >= 0, "lin_mean": d_lin.mean, "log": d_log.mean >= 0,
-        "rebuffer": sm[DEFAULT_ALGORITHM].rebuffer_ratio <= sm["dynamic"].rebuffer_ratio,
-        "switches": sm[DEFAULT_ALGORITHM].switches_per_150 <= sm["robust-mpc"].switches_per_150,
+        "rebuffer": sm[CANDIDATE].rebuffer_ratio <= sm["dynamic"].rebuffer_ratio,
+        "switches": sm[CANDIDATE].switches_per_150 <= sm["robust-mpc"].switches_per_150,
     }
 
 
@@ -108,7 +156,7 @@ def steady_startup(root: Path) -> float:
             row = []
             for kbps in STEADY_KBPS:
                 trace = Trace(name="steady", periods=(Period(duration_s=1000.0, kbps=kbps, latency_s=0.08),))
-                r = simulate(by_name(DEFAULT_ALGORITHM), trace, ladder, SimConfig(buffer_capacity_s=buf))
+                r = simulate(by_name(CANDIDATE), trace, ladder, SimConfig(buffer_capacity_s=buf))
                 worst = max(worst, r.startup_below_s)
                 row.append(f"{r.startup_below_s:.0f}")
             print(f"| {lad} | {buf:g} | " + " | ".join(row) + " |")
@@ -125,20 +173,34 @@ def main() -> int:
     ap.add_argument("--shared", default="/work/shared")
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--json", default=None, help="write every cell's per-trace QoE_lin and QoE_log here")
+    ap.add_argument("--algorithm", default=DEFAULT_ALGORITHM, help="the algorithm judged (default: the default)")
+    ap.add_argument("--cache", default=None, help="keep the baselines' sessions in this folder")
+    ap.add_argument("--baselines-only", action="store_true", help="fill --cache with the baselines and stop")
     args = ap.parse_args()
+    global CANDIDATE, ALGOS
+    CANDIDATE = canonical(args.algorithm)
+    ALGOS = (CANDIDATE, *BASELINES)
     root = Path(args.shared) / "abr-traces"
+    cache = BaselineCache(args.cache)
     t0 = time.monotonic()
-    cells = run_cells(root, args.every, BUFFERS, LADDERS, with_lte=True)
+    if args.baselines_only:
+        if args.cache is None:
+            ap.error("--baselines-only needs --cache")
+        run_cells(root, args.every, BUFFERS, LADDERS, with_lte=True, cache=cache, algos=BASELINES)
+        run_cells(root, args.every, LIVE_BUFFERS, LADDERS[:1], with_lte=False, small=(), cache=cache, algos=BASELINES)
+        print(f"baselines cached in {args.cache} ({time.monotonic() - t0:.0f} s)")
+        return 0
+    cells = run_cells(root, args.every, BUFFERS, LADDERS, with_lte=True, cache=cache)
     print(f"## ABR goal (issue 17): {len(cells)} cells; fcc and hsdpa: every {args.every}. trace; {time.monotonic() - t0:.0f} s")
     verdicts = {k: print_cell(k, c) for k, c in sorted(cells.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0]))}
 
     print("\n### live-sized buffers (fcc + hsdpa, netflix10)")
-    live = run_cells(root, args.every, LIVE_BUFFERS, LADDERS[:1], with_lte=False, small=())
+    live = run_cells(root, args.every, LIVE_BUFFERS, LADDERS[:1], with_lte=False, small=(), cache=cache)
     for k, c in sorted(live.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0])):
         print_cell(k, c)
     worst_startup = steady_startup(root)
 
-    pooled = [r.qoe_lin for s in ("fcc", "hsdpa") for r in cells[(s, LADDERS[0], 25.0)][DEFAULT_ALGORITHM]]
+    pooled = [r.qoe_lin for s in ("fcc", "hsdpa") for r in cells[(s, LADDERS[0], 25.0)][CANDIDATE]]
     pooled_mean = statistics.fmean(pooled)
     n = len(verdicts)
 

@@ -93,3 +93,19 @@ def test_hold_zero_closes_no_rung() -> None:
     algo.on_download(st, DownloadResult(rung=9, bits=1e6, seconds=0.2, latency_s=0.08, abandoned=True, abandon_to=2,
                                         buffer_s=20.0))
     assert algo.choose(st).rung == 9
+
+
+def test_a_partial_sample_expires_after_the_window_even_in_a_long_session() -> None:
+    """The player's history is a bounded window (20 samples); a partial transfer must still leave the
+    prediction after five more completed downloads, also 30 segments into a session (it once stayed
+    for good, and a bursty Puffer session sank to the lowest rungs)."""
+    fast = tuple(Sample(bits=8e6, seconds=1.0, latency_s=0.08) for _ in range(20))  # a full window
+    algo = Reelbox()
+    st = state_with(fast, buffer_s=20.0)
+    algo.on_download(st, DownloadResult(rung=9, bits=1e4, seconds=2.08, latency_s=0.08, abandoned=True, abandon_to=0,
+                                        buffer_s=18.0))
+    assert algo.predict(st) == pytest.approx((5 * 8e6 + 1e4) / (5 * 1.0 + 2.0) / 1000.0)
+    for _ in range(5):
+        algo.on_download(st, DownloadResult(rung=5, bits=8e6, seconds=1.08, latency_s=0.08, abandoned=False,
+                                            abandon_to=None, buffer_s=20.0))
+    assert algo.predict(st) == pytest.approx(8000.0)
