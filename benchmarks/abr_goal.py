@@ -79,10 +79,14 @@ class BaselineCache:
         return self.folder / f"{self.code}-{s}-{lad}-{buf:g}-{every}.pickle"
 
     def load(self, s: str, lad: str, buf: float, every: int) -> Cell | None:
-        if self.folder is None or not self._path(s, lad, buf, every).is_file():
+        """The cell as run with ``every``, or thinned from the whole set's (the same traces, sorted)."""
+        if self.folder is None:
             return None
-        cell: Cell = pickle.loads(self._path(s, lad, buf, every).read_bytes())
-        return cell
+        for k in (every, 1):
+            if self._path(s, lad, buf, k).is_file():
+                cell: Cell = pickle.loads(self._path(s, lad, buf, k).read_bytes())
+                return {b: runs[::every // k] for b, runs in cell.items()}
+        return None
 
     def save(self, s: str, lad: str, buf: float, every: int, cell: Cell) -> None:
         if self.folder is not None:

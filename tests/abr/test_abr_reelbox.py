@@ -27,20 +27,24 @@ def test_steady_link_reaches_the_sustainable_rung_after_one_segment(kbps: float,
     assert res.stall_s == 0.0
 
 
-def test_brief_dips_do_not_make_the_rung_oscillate() -> None:
-    """8 Mbit/s with a 1.5 s dip to 300 kbit/s every 20 s, 10 and 25 s buffers: no V-shaped drop of
-    three or more rungs for one segment and straight back (round one's ``9,9,0,9``): after an
-    abandonment the lower rung is held; and no stall."""
+def dips_trace() -> Trace:
+    """8 Mbit/s with a 1.5 s dip to 300 kbit/s every 20 s."""
     periods: list[Period] = []
     for _ in range(40):
         periods += [Period(duration_s=18.5, kbps=8000.0, latency_s=0.04), Period(duration_s=1.5, kbps=300.0, latency_s=0.04)]
-    dips = Trace(name="dips", periods=tuple(periods))
-    for buffer_s in (10.0, 25.0):
-        res = simulate(Reelbox(), dips, LADDER, SimConfig(buffer_capacity_s=buffer_s))
-        r = res.rungs
-        v_shapes = [i for i in range(1, len(r) - 1) if r[i - 1] - r[i] >= 3 and r[i + 1] - r[i] >= 3]
-        assert v_shapes == [] and res.stall_s == 0.0, r
-        assert res.avg_bitrate_kbps > 3000.0
+    return Trace(name="dips", periods=tuple(periods))
+
+
+@pytest.mark.parametrize("buffer_s", [10.0, 25.0])
+def test_brief_dips_cost_no_stall_and_a_short_hold_beats_a_long_one(buffer_s: float) -> None:
+    """On brief dips the abandoned rung is closed for the refetch only: no stall, the top rung most of
+    the time, and a higher QoE_lin than holding it closed for three downloads (which plays 7s between
+    the dips instead of 9s: at 10 s, 1.53 against 2.55)."""
+    res = simulate(Reelbox(), dips_trace(), LADDER, SimConfig(buffer_capacity_s=buffer_s))
+    longer = simulate(Reelbox(hold=3), dips_trace(), LADDER, SimConfig(buffer_capacity_s=buffer_s))
+    assert res.stall_s == 0.0, res.rungs
+    assert res.avg_bitrate_kbps > 4500.0
+    assert res.qoe_lin > longer.qoe_lin
 
 
 def state_with(history: tuple[Sample, ...], *, capacity: float = 25.0, buffer_s: float = 10.0) -> AbrState:
@@ -51,9 +55,9 @@ def state_with(history: tuple[Sample, ...], *, capacity: float = 25.0, buffer_s:
 
 
 def test_an_abandoned_transfer_is_a_sample_and_closes_the_rung_for_a_while() -> None:
-    """The partial transfer pulls the prediction down as one more transfer in the window (weighted by
-    its time, not a cap), and the rung abandoned stays closed for ``hold`` completed downloads, then
-    opens again."""
+    """Until the refetch completes the prediction is the abandoned transfer's own rate (the buffer is
+    already drained); after it, the partial transfer is one more transfer in the window (weighted by its
+    time, not a cap).  The rung abandoned stays closed for ``hold`` completed downloads, then opens again."""
     fast = tuple(Sample(bits=23.2e6, seconds=2.9, latency_s=0.08) for _ in range(5))
     algo = Reelbox(hold=2)
     st = state_with(fast)
@@ -61,15 +65,17 @@ def test_an_abandoned_transfer_is_a_sample_and_closes_the_rung_for_a_while() -> 
     algo.on_download(st, DownloadResult(rung=9, bits=1e6, seconds=2.08, latency_s=0.08, abandoned=True, abandon_to=2,
                                         buffer_s=4.0))
     assert before is not None
-    after = algo.predict(st)
-    assert after == pytest.approx((5 * 23.2e6 + 1e6) / (5 * 2.9 + 2.0) / 1000.0)
-    assert after < before
+    assert algo.predict(st) == pytest.approx(1e6 / 2.0 / 1000.0)
     rungs = []
     for k in range(3):
         st = state_with(fast + (Sample(bits=23.2e6, seconds=2.9, latency_s=0.08),) * k, buffer_s=20.0)
         rungs.append(algo.choose(st).rung)
         algo.on_download(st, DownloadResult(rung=rungs[-1], bits=8e6, seconds=1.0, latency_s=0.08, abandoned=False,
                                             abandon_to=None, buffer_s=20.0))
+        if k == 0:
+            after = algo.predict(st)
+            assert after == pytest.approx((5 * 23.2e6 + 1e6) / (5 * 2.9 + 2.0) / 1000.0)
+            assert after is not None and after < before
     assert max(rungs[:2]) <= 8
     assert rungs[2] == 9
 
@@ -104,8 +110,10 @@ def test_a_partial_sample_expires_after_the_window_even_in_a_long_session() -> N
     st = state_with(fast, buffer_s=20.0)
     algo.on_download(st, DownloadResult(rung=9, bits=1e4, seconds=2.08, latency_s=0.08, abandoned=True, abandon_to=0,
                                         buffer_s=18.0))
+    algo.on_download(st, DownloadResult(rung=0, bits=8e6, seconds=1.08, latency_s=0.08, abandoned=False,
+                                        abandon_to=None, buffer_s=20.0))
     assert algo.predict(st) == pytest.approx((5 * 8e6 + 1e4) / (5 * 1.0 + 2.0) / 1000.0)
-    for _ in range(5):
+    for _ in range(4):
         algo.on_download(st, DownloadResult(rung=5, bits=8e6, seconds=1.08, latency_s=0.08, abandoned=False,
                                             abandon_to=None, buffer_s=20.0))
     assert algo.predict(st) == pytest.approx(8000.0)
