@@ -12,15 +12,18 @@ The buffer is the state we control; throughput only enters as a cautious predict
 choice moves it.
 
 1. **A reserve sized by the link, not by the buffer.**  The player keeps a reserve of
-   ``min(fraction × (capacity − one segment), base + spread × cv)`` seconds, where cv is the
-   coefficient of variation of the recent throughput samples: a steady link needs little reserve, a
-   bursty one more, and a 60 s buffer does not mean 40 s of idle caution (the round-one fixed 0.7 of
+   ``min(fraction × (capacity − one segment), base + spread × cv)`` seconds, where cv is the larger
+   coefficient of variation of the recent throughput samples and of the whole session's (a fade
+   minutes ago still counts: on Puffer at 60 s this moved QoE_lin from 1.154 to 1.177): a steady
+   link needs little reserve, a bursty one more, and a 60 s buffer does not mean 40 s of idle caution (the round-one fixed 0.7 of
    capacity was over-cautious at 60 s and short at 10 s).  Every second by which a plan would leave
    the buffer below the reserve at the end of its horizon is charged like a second of stall.
 2. **A reserve earned, not assumed (startup).**  The charge applies only up to the highest buffer
    level reached so far.  Right after the first segment the plan is therefore only asked not to stall,
    and on a steady link the second segment is already the sustainable rung; the reserve then grows
-   with the buffer, as the surplus of each segment over its download time.
+   with the buffer, as the surplus of each segment over its download time.  This phase ends after
+   ``startup_segments`` downloads even if the buffer never reached the reserve (a link that barely
+   carries the lowest rung must not be followed upwards for the whole session).
 3. **Segment-size awareness.**  Download times use the real size of each upcoming segment (VBR) when
    the manifest gives them.
 4. **A robust estimate.**  The minimum of the dual EWMA (3 s / 8 s) and the bits-weighted harmonic
@@ -56,12 +59,31 @@ WINDOW = 5
 SPREAD_WINDOW = 8
 
 
+class Spread:
+    """Running mean and variance of the session's per-transfer throughputs (Welford): the link's
+    long-run variability, which a short window misses when a fade is minutes apart."""
+
+    def __init__(self) -> None:
+        self.n, self.mean, self._m2 = 0, 0.0, 0.0
+
+    def add(self, kbps: float) -> None:
+        self.n += 1
+        delta = kbps - self.mean
+        self.mean += delta / self.n
+        self._m2 += delta * (kbps - self.mean)
+
+    @property
+    def cv(self) -> float:
+        return (self._m2 / self.n) ** 0.5 / self.mean if self.n >= 2 and self.mean > 0 else 0.0
+
+
 class ReelboxR2(AlgorithmBase):
     name = "reelbox-r2"
 
     def __init__(self, *, horizon: int = 5, fraction: float = 0.6, base_s: float = 8.0, spread_s: float = 20.0,
                  price: float = REBUFFER_PENALTY, hold: int = 1, switch_weight: float = 1.0, worth: float = 0.5,
-                 startup: bool = True, stall_event: float = 1.0) -> None:
+                 startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
+                 long_memory: bool = True) -> None:
         self.horizon = horizon
         self.fraction = fraction
         self.base_s = base_s
@@ -72,6 +94,8 @@ class ReelboxR2(AlgorithmBase):
         self.worth = worth
         self.startup = startup
         self.stall_event = stall_event
+        self.startup_segments = startup_segments
+        self.long_memory = long_memory
         self.reset()
 
     def reset(self) -> None:
@@ -79,6 +103,8 @@ class ReelboxR2(AlgorithmBase):
         self._completed = 0  # our own count: the state's history is a bounded window and stops growing
         self._refetch_kbps: float | None = None  # the abandoned transfer's rate, until the refetch completes
         self._peak_s = 0.0
+        self._started_at = 0  # completed downloads at the start (or the last seek)
+        self._spread = Spread()
         self._ceiling: int | None = None
         self._hold_left = 0
 
@@ -97,9 +123,8 @@ class ReelboxR2(AlgorithmBase):
     def variability(self, state: AbrState) -> float:
         """Coefficient of variation of the recent per-transfer throughputs (0 with fewer than two)."""
         rates = [s.kbps for s in self.samples(state, SPREAD_WINDOW) if s.kbps > 0]
-        if len(rates) < 2:
-            return 0.0
-        return statistics.pstdev(rates) / statistics.fmean(rates)
+        recent = statistics.pstdev(rates) / statistics.fmean(rates) if len(rates) >= 2 else 0.0
+        return max(recent, self._spread.cv) if self.long_memory else recent
 
     def reserve_s(self, state: AbrState) -> float:
         room = max(state.buffer_capacity_s - state.segment_duration_s, 0.0)
@@ -107,12 +132,13 @@ class ReelboxR2(AlgorithmBase):
 
     def choose(self, state: AbrState) -> Decision:
         if state.phase is Phase.AFTER_SEEK:
-            self._peak_s = state.buffer_s
+            self._peak_s, self._started_at = state.buffer_s, self._completed
         kbps = self.predict(state)
         if kbps is None:
             return Decision(rung=0)
         reserve = self.reserve_s(state)
-        goal, price = min(reserve, self._peak_s), self.price
+        building = self._peak_s < reserve and self._completed - self._started_at < self.startup_segments
+        goal, price = min(reserve, self._peak_s) if building else reserve, self.price
         worth = self.worth * kbps / 1000.0 / state.segment_duration_s
         top = state.rungs - 1 if self._ceiling is None else self._ceiling
 
@@ -122,7 +148,7 @@ class ReelboxR2(AlgorithmBase):
         rung = plan_first_rung(state, kbps, horizon=self.horizon, rungs=range(top + 1),
                                switch_penalty=self.switch_weight, stall_event_penalty=self.stall_event,
                                terminal=terminal)
-        if self.startup and (self._peak_s < reserve or len(state.history) <= 1) and self._ceiling is None:
+        if self.startup and (building or len(state.history) <= 1) and self._ceiling is None:
             rung = max(rung, self.startup_rung(state, kbps / (1.0 + self.variability(state))))
         return Decision(rung=rung)
 
@@ -143,6 +169,7 @@ class ReelboxR2(AlgorithmBase):
                 self._partials.append((self._completed, Sample(bits=result.bits, seconds=transfer,
                                                                   latency_s=result.latency_s)))
             kbps = result.bits / 1000.0 / transfer if transfer > 0 else 0.0
+            self._spread.add(kbps)
             self._refetch_kbps = kbps if self._refetch_kbps is None else min(kbps, self._refetch_kbps)
             if self.hold > 0:  # hold=0: no ceiling at all (it would never be lifted)
                 self._ceiling = max(result.rung - 1, 0)
@@ -155,6 +182,8 @@ class ReelboxR2(AlgorithmBase):
             if self._hold_left == 0:
                 self._ceiling = None
         self._completed += 1
+        if transfer > 0:
+            self._spread.add(result.bits / 1000.0 / transfer)
         self._partials = [(at, s) for at, s in self._partials if self._completed - at < SPREAD_WINDOW]
 
     def abandon(self, state: AbrState, progress: Progress) -> Decision | None:

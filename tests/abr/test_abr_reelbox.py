@@ -117,3 +117,34 @@ def test_a_partial_sample_expires_after_the_window_even_in_a_long_session() -> N
         algo.on_download(st, DownloadResult(rung=5, bits=8e6, seconds=1.08, latency_s=0.08, abandoned=False,
                                             abandon_to=None, buffer_s=20.0))
     assert algo.predict(st) == pytest.approx(8000.0)
+
+
+def test_the_reserve_remembers_a_fade_the_recent_window_no_longer_shows() -> None:
+    """A link that faded deeply once and then ran steady for eight transfers keeps a larger reserve
+    than one that was always steady (Puffer's fades are minutes apart; a short window forgets them)."""
+    steady_hist = tuple(Sample(bits=8e6, seconds=2.0, latency_s=0.08) for _ in range(8))
+    faded, always = Reelbox(), Reelbox()
+    st = state_with(steady_hist, capacity=60.0)
+    for algo, rates in ((faded, [4000.0, 50.0, 4000.0] + [4000.0] * 8), (always, [4000.0] * 11)):
+        for kbps in rates:
+            algo.on_download(st, DownloadResult(rung=5, bits=kbps * 1000.0 * 2.0, seconds=2.08, latency_s=0.08,
+                                                abandoned=False, abandon_to=None, buffer_s=20.0))
+    assert faded.variability(st) > 0.25 > always.variability(st)
+    assert faded.reserve_s(st) > always.reserve_s(st) + 5.0
+    assert Reelbox(long_memory=False).variability(st) == always.variability(st)
+
+
+def test_the_startup_phase_ends_even_where_the_reserve_is_never_reached() -> None:
+    """On a link that barely carries the lowest rungs the buffer never reaches the reserve; after
+    ``startup_segments`` downloads the plan is charged the whole reserve and no longer follows the link
+    upwards (at 60 s on such a Puffer session round two stalled 19 s where round one did not)."""
+    hist = tuple(Sample(bits=1.6e6, seconds=4.0, latency_s=0.08) for _ in range(5))  # 400 kbit/s
+    algo = Reelbox(startup_segments=2)
+    st = state_with(hist, capacity=60.0, buffer_s=6.0)
+    st = AbrState(**{**st.__dict__, "last_rung": 0})
+    first = algo.choose(st).rung
+    for _ in range(2):
+        algo.on_download(st, DownloadResult(rung=0, bits=1.6e6, seconds=4.08, latency_s=0.08, abandoned=False,
+                                            abandon_to=None, buffer_s=6.0))
+    assert first >= 1  # still starting: the rung the link carries
+    assert algo.choose(st).rung == 0  # the reserve is owed now
