@@ -142,6 +142,34 @@ def _cmd_downloads(args: argparse.Namespace) -> int:
     return run_downloads(args)
 
 
+class _QaHelp(argparse.RawDescriptionHelpFormatter):
+    """``qa --help`` ends with the example matrix, read only when help is printed (not on every command's start)."""
+
+    def add_text(self, text: str | None) -> None:
+        if text == _QA_EPILOG:
+            from ui.qa_matrix import EXAMPLE
+
+            text += EXAMPLE
+        super().add_text(text)
+
+
+_QA_EPILOG = ("A runnable matrix file (`reelbox qa --example > smoke.toml`); every key is described in the README:\n\n")
+
+
+def leave_out_unused_modules(command: str) -> None:
+    """Keep third-party modules this process never uses from loading (issue 19: a command's fixed cost, a play's RSS).
+
+    Called only when this process *is* the command (``main()`` with ``sys.argv``), never in a host such as
+    a test run. httpx's own command line (click, pygments, rich: ~20 ms of CPU and a few MiB) is never ours;
+    httpx falls back to a stub ``main`` when it cannot import it. ``reelbox download`` speaks HTTP/1.1 only
+    (``downloads.grant``), so httpcore's HTTP/2 half (h2, hpack, hyperframe: ~12 ms) is skipped there;
+    httpcore likewise replaces it with a stub that would name the missing package.
+    """
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]  # None in sys.modules: ImportError
+    if command == "download":
+        sys.modules.setdefault("h2", None)  # type: ignore[arg-type]
+
+
 def build_parser() -> argparse.ArgumentParser:
     from player.backend.address import ACCOUNT_HELP, BACKEND_HELP
 
@@ -198,16 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loss-every", type=int, default=None, metavar="N", help="QA: drop the connection of every N-th request")
     p.set_defaults(func=_cmd_play)
 
-    from ui.qa_matrix import EXAMPLE
-
     p = sub.add_parser(
         "qa", help="QA: run a matrix of targets x traces x faults headless; exit 1 when a cell fails",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_QaHelp,
         description="Run every (target, trace, fault) cell of MATRIX.toml as a headless `reelbox play`, judge each "
                     "against the thresholds, write summary.json/summary.html (each failed cell with its cause) "
                     "and per-cell reports to --out; exit 1 when a cell failed.",
-        epilog="A runnable matrix file (`reelbox qa --example > smoke.toml`); every key is described in the README:\n\n"
-               + EXAMPLE,
+        epilog=_QA_EPILOG,
     )
     p.add_argument("matrix", metavar="MATRIX.toml", nargs="?")
     p.add_argument("--out", default=None, metavar="DIR", help="where the summary and per-cell reports go (default: qa-out)")
@@ -231,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # this process is the command (the console script, ``python -m ui``)
+        leave_out_unused_modules(next((a for a in sys.argv[1:] if not a.startswith("-")), ""))
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
