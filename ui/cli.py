@@ -156,20 +156,6 @@ class _QaHelp(argparse.RawDescriptionHelpFormatter):
 _QA_EPILOG = ("A runnable matrix file (`reelbox qa --example > smoke.toml`); every key is described in the README:\n\n")
 
 
-def leave_out_unused_modules(command: str) -> None:
-    """Keep third-party modules this process never uses from loading (issue 19: a command's fixed cost, a play's RSS).
-
-    Called only when this process *is* the command (``main()`` with ``sys.argv``), never in a host such as
-    a test run. httpx's own command line (click, pygments, rich: ~20 ms of CPU and a few MiB) is never ours;
-    httpx falls back to a stub ``main`` when it cannot import it. ``reelbox download`` speaks HTTP/1.1 only
-    (``downloads.grant``), so httpcore's HTTP/2 half (h2, hpack, hyperframe: ~12 ms) is skipped there;
-    httpcore likewise replaces it with a stub that would name the missing package.
-    """
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]  # None in sys.modules: ImportError
-    if command == "download":
-        sys.modules.setdefault("h2", None)  # type: ignore[arg-type]
-
-
 def build_parser() -> argparse.ArgumentParser:
     from player.backend.address import ACCOUNT_HELP, BACKEND_HELP
 
@@ -257,6 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:  # this process is the command (the console script, ``python -m ui``)
+        from ui.lean_process import leave_out_unused_modules, return_freed_memory
+
+        return_freed_memory()
         leave_out_unused_modules(next((a for a in sys.argv[1:] if not a.startswith("-")), ""))
     parser = build_parser()
     args = parser.parse_args(argv)
