@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from player.errors import PlaybackError
-from player.manifest import Presentation, SegmentRef
-from player.feed.remux import Remuxer
+from player.errors import IncompletePlay
 
-
-class IncompletePlay(PlaybackError):
-    """The session ended without playing all it should: stopped short, lost a track, or skipped segments."""
+if TYPE_CHECKING:  # the feed (PyAV) and the manifest model are heavy imports the error table must not pay
+    from player.feed.remux import Remuxer
+    from player.manifest import Presentation, SegmentRef
 
 
 @dataclass(frozen=True, kw_only=True)
