@@ -101,7 +101,7 @@ class Remuxer:
         shift = self.timeline.shift(parts, start_s=start_s, timeline=timeline)
         for part in parts:
             self._check_codec(part, rendition_id)
-        parts = [self._from_keyframe(part, rendition_id, shift) for part in parts]
+        parts = tuple(self._from_keyframe(part, rendition_id, shift) for part in parts)
         for part in parts:
             payloads = self._rewrite(part)
             self._first.setdefault(part.kind, part)
