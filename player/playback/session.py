@@ -22,6 +22,7 @@ from player.completeness import TrackPlayed, check_complete
 from player.feed.errors import playback_failure
 from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
+from player.feed.mux_feed import MuxFeed
 from player.manifest import Presentation
 from player.net import CdnPool, MonotonicClock
 from player.net.clock import Clock
@@ -79,6 +80,11 @@ class PlaybackSession(SessionControls):
     def output(self) -> MpvOutput | None:
         """libmpv of the running play (front ends set subtitle properties on it)."""
         return self.running.output if self.running is not None else None
+
+    @property
+    def feed(self) -> MuxFeed | None:
+        """The running play's feed into libmpv (tests read what reached it)."""
+        return self.running.feed if self.running is not None else None
 
     @property
     def scheduler(self) -> Scheduler | None:
