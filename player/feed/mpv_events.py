@@ -3,8 +3,12 @@
 Why here and not in :class:`~player.feed.mpv_output.MpvOutput`: the translation is libmpv's
 vocabulary (log components, ``mpv_end_file_reason`` codes, error codes) turned into ours, and it
 carries two decisions of its own:
-- no sound device (PLATFORM.md "No sound device"): play on with ``ao=null`` and say so with an
-  :class:`OutputNotice`; the file's end then still blames the device — that end is an ``eof``;
+- no sound device (PLATFORM.md "No sound device"): libmpv plays on with ``ao=null`` by itself
+  (``audio-fallback-to-null``, :mod:`.mpv_options`); ``current-ao`` reading "null" where a device
+  was asked for tells us, and an :class:`OutputNotice` says so with the drivers' reasons. (Falling
+  back by hand — ``set ao null`` and re-selecting the audio track libmpv had dropped — hung about one
+  windowed play in ten: the re-selected track needs its packets again, which a pipe that has reached
+  its end cannot give, and libmpv waited for that audio forever after the first frame; issue 19.)
 - a video output that cannot open ends the file with libmpv's generic error: name it, with the
   log lines that led to it (:class:`~player.feed.mpv_log.LogWatch`).
 Called on libmpv's log and event threads: nothing here waits on libmpv's core.
@@ -15,44 +19,41 @@ from collections.abc import Callable
 
 from . import mpv_adapter
 from .events import EndOfFile, FeedEvent, LogProblem, OutputNotice
-from .mpv_log import AO_INIT_FAILED, LogWatch
+from .mpv_log import LogWatch
 
 # mpv_end_file_reason (libmpv/client.h)
 END_REASONS = {0: "eof", 1: "restarted", 2: "stop", 3: "quit", 4: "error", 5: "redirect"}
 
 
 class OutputLog:
-    """Turns log lines into :class:`LogProblem` events (falling back to silence once) and ends of files into :class:`EndOfFile`."""
+    """Turns log lines into :class:`LogProblem` events, a fallback to ``ao=null`` into a notice, ends of files into :class:`EndOfFile`."""
 
-    def __init__(self, *, emit: Callable[[FeedEvent], None], clock: Callable[[], float],
-                 command: Callable[..., object], vo: str) -> None:
-        """``command`` is libmpv's asynchronous command (never waited for); ``vo`` the output chain, to name it."""
-        self._emit, self._clock, self._command, self._vo = emit, clock, command, vo
+    def __init__(self, *, emit: Callable[[FeedEvent], None], clock: Callable[[], float], vo: str, ao: str) -> None:
+        """``vo``: the output chain, to name it; ``ao``: the audio output asked for ("" lets libmpv probe)."""
+        self._emit, self._clock, self._vo = emit, clock, vo
+        self._silence_asked = "null" in ao.split(",")
         self.watch = LogWatch()
         self.audio_fell_back = False  # no sound device: playing with ao=null (an OutputNotice said so)
 
     def line(self, level: str, component: str, text: str) -> None:
         text = text.strip()
-        no_sound = self.watch.line(level, component, text)
+        self.watch.line(level, component, text)
         self._emit(LogProblem(at=self._clock(), level=level, component=component, text=text,
                               decoder=LogWatch.is_decoder(component)))
-        if no_sound and not self.audio_fell_back:
-            self._fall_back_to_silence(text)
 
-    def _fall_back_to_silence(self, reason: str) -> None:
-        """No sound device: play on with ``ao=null`` (re-selecting the audio track libmpv dropped), and say so."""
+    def audio_output(self, current: str | None) -> None:
+        """libmpv's ``current-ao`` changed: "null" where a sound device was asked for is the fallback."""
+        if current != "null" or self._silence_asked or self.audio_fell_back:
+            return
         self.audio_fell_back = True
-        for command in (("set", "ao", "null"), ("set", "aid", "no"), ("set", "aid", "auto")):
-            self._command(*command)  # on the log thread: never wait on libmpv's core here
+        reasons = "; ".join(self.watch.audio_reasons()) or "no audio output opened"
         self._emit(OutputNotice(at=self._clock(), code="no_audio_device",
-                                message=f"no sound device, playing without sound (libmpv: {reason})"))
+                                message=f"no sound device, playing without sound (libmpv: {reasons})"))
 
     def end_of_file(self, reason_code: int, error_code: int, generation: int) -> EndOfFile:
         """The ``end-file`` event of file ``generation``, with libmpv's reasons when it failed."""
         reason = END_REASONS.get(reason_code, "unknown")
         code = error_code if reason == "error" else None
-        if code == AO_INIT_FAILED and self.audio_fell_back:
-            reason, code = "eof", None  # libmpv still blames the sound device it had not: played to the end
         vo_failed = code is not None and self.watch.video_output_failed
         error = None if code is None else self.watch.explain(
             f"no video output could open (vo={self._vo})" if vo_failed else mpv_adapter.error_text(code))

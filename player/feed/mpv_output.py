@@ -71,16 +71,16 @@ class MpvOutput:
         emit = self._outbox.emit
         settings = build_settings(vo=vo, ao=ao, realtime=realtime, readahead_s=readahead_s,
                                   demuxer_format=demuxer_format, extra=options)
-        # libmpv logs from its first moment on: the log's reader exists before it (and reaches it late)
-        self._log = OutputLog(emit=emit, clock=clock, command=lambda *args: self._mpv.command_async(*args),
-                              vo=settings.create["vo"])
+        # libmpv logs from its first moment on: the log's reader exists before it
+        self._log = OutputLog(emit=emit, clock=clock, vo=settings.create["vo"], ao=settings.create["ao"])
         self._mpv = mpv_adapter.create(self._log.line, settings.create)
         self._subtitles = SubtitleFiles(self._mpv.command_async)
         self._protocol = QueueProtocol(self._mpv, PROTOCOL)
         self._files = MpvFiles(player=self._mpv, props=mpv_adapter.PropertyWriter(self._mpv, settings.applied),
                                protocol=self._protocol, subtitles=self._subtitles, fast_open=settings.fast_open,
                                readahead_s=readahead_s, emit=emit, clock=clock)
-        self._observed = ObservedProperties(emit=emit, clock=clock, on_cache=self._files.cache_changed)
+        self._observed = ObservedProperties(emit=emit, clock=clock, on_cache=self._files.cache_changed,
+                                              on_audio_output=self._log.audio_output)
         for name in OBSERVED:
             self._mpv.observe_property(name, self._observed.changed)
         self._mpv.register_event_callback(self._on_mpv_event)

@@ -2,7 +2,8 @@
 
 libmpv pushes a change of an observed property on its event thread; the playhead wants plain
 events (position, stall, idle, picture size) and the output wants the newest cache state for its
-start phases (:mod:`.start_phase`), which it gets through ``on_cache``.
+start phases (:mod:`.start_phase`), which it gets through ``on_cache``, and the audio output libmpv
+opened (``on_audio_output``: "null" after it fell back to silence).
 """
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from typing import Any
 
 from .events import FeedEvent, IdleChanged, PositionChanged, StallChanged, VideoSize
 
-OBSERVED = ("time-pos", "paused-for-cache", "core-idle", "video-params", "demuxer-cache-state")
+OBSERVED = ("time-pos", "paused-for-cache", "core-idle", "video-params", "demuxer-cache-state", "current-ao")
 
 
 class ObservedProperties:
     """The observed properties' latest values; each change becomes an event (called on libmpv's event thread)."""
 
     def __init__(self, *, emit: Callable[[FeedEvent], None], clock: Callable[[], float],
-                 on_cache: Callable[[Any, float], object]) -> None:
-        self._emit, self._clock, self._on_cache = emit, clock, on_cache
+                 on_cache: Callable[[Any, float], object], on_audio_output: Callable[[str | None], None]) -> None:
+        self._emit, self._clock, self._on_cache, self._on_audio_output = emit, clock, on_cache, on_audio_output
         self.position_s: float | None = None
         self.video_size: tuple[int, int] | None = None
         self.stalled = False
@@ -36,6 +37,8 @@ class ObservedProperties:
             self._emit(IdleChanged(at=now, idle=bool(value)))
         elif name == "demuxer-cache-state" and value:
             self._on_cache(value, now)
+        elif name == "current-ao":
+            self._on_audio_output(value)
         elif name == "video-params" and value:
             w, h = value.get("w"), value.get("h")
             if w and h and (w, h) != self.video_size:
