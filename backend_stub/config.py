@@ -39,7 +39,8 @@ class ApiSettings:
     access_ttl_s: float = 15 * 60
     refresh_ttl_s: float = 30 * 24 * 3600
     session_ttl_s: float = 60.0  # a playback session dies 60 s after its last heartbeat (layout contract)
-    edge_url_ttl_s: float = 6 * 3600  # signed edge URLs outlive a long film plus pauses
+    edge_url_ttl_s: float = 6 * 3600  # signed edge URLs outlive a long film plus pauses (but die with the session)
+    licence_ttl_s: float = 120.0  # a temporary licence's keys expire this long after issue or the last heartbeat
     max_body_bytes: int = 1 << 20
     login_max_failures: int = 5
     login_window_s: float = 300.0

@@ -2,9 +2,13 @@
 
 ``Backend`` is what tests and ``reelbox demo`` embed (a context manager); ``serve_forever`` is
 ``reelbox backend`` (DESIGN.md command line): it builds the demo catalog on first start with a
-progress bar on stderr, creates the demo user (``demo@reelbox.local`` / ``demo``, premium, admin) —
-only when listening on loopback: bound to any other address the backend creates no demo user and
-refuses to start while that account still has its default password (issue 16) — prints the URLs and stops cleanly on SIGINT/SIGTERM with exit status 0 and no ffmpeg left behind.
+progress bar on stderr, prints the URLs and stops cleanly on SIGINT/SIGTERM with exit status 0 and no
+ffmpeg left behind.
+
+The demo admin (``demo@reelbox.local`` / ``demo``, premium) is created only when asked for
+(``demo_user=True``: ``reelbox demo`` and test fixtures) and only on loopback; ``reelbox backend``
+never creates it, and bound to any other address the backend refuses to start while that account
+still has its published password (issue 16).
 
 Ports: with a fixed API port P the edges listen on P+1..P+N; with port 0 every port is ephemeral.
 Set ``REELBOX_DEMO_CATALOG=0`` to skip the demo catalog build (tests of the process itself).
@@ -55,10 +59,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def has_default_credentials(ctx: AppContext) -> bool:
+    """Whether the demo admin exists with its published password."""
+    found = ctx.database.call(find_by_email, DEMO_EMAIL)
+    return found is not None and ctx.passwords.matches(found[1], DEMO_PASSWORD)
+
+
 def refuse_default_credentials(ctx: AppContext, host: str) -> None:
     """Raise BackendError when the demo admin still has its published password (issue 16, item 5)."""
-    found = find_by_email(ctx.db, DEMO_EMAIL)
-    if found is not None and ctx.passwords.matches(found[1], DEMO_PASSWORD):
+    if has_default_credentials(ctx):
         raise BackendError(
             f"refusing to listen on {host}: the demo admin {DEMO_EMAIL} still has its default password; "
             f"delete it (sqlite3 {ctx.data_dir / 'backend.sqlite'} \"DELETE FROM users WHERE email='{DEMO_EMAIL}'\") "
@@ -68,6 +77,8 @@ def refuse_default_credentials(ctx: AppContext, host: str) -> None:
 
 class Backend:
     """API + edges for one data directory, running until :meth:`stop`.
+
+    ``demo_user`` creates the demo admin (``reelbox demo``, test fixtures); only on loopback.
 
     ``clock`` drives the API's decisions (token/session expiry, licences); edges keep the real clock,
     so an API clock set in the past yields edge URLs that are already expired.
@@ -86,12 +97,14 @@ class Backend:
         progress: Any = None,
         ingest_worker: bool = True,
         live_channels: int = 0,
+        demo_user: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port
         self.n_edges = edges
         self.build_demo = build_demo
+        self.demo_user = demo_user
         self.progress = progress
         self._clock = clock
         self._settings = settings
@@ -116,6 +129,8 @@ class Backend:
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> Backend:
+        if self.demo_user and not is_loopback(self.host):
+            raise BackendError(f"the demo account is for a backend on loopback only, not on {self.host}")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
             sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
@@ -125,10 +140,10 @@ class Backend:
             build_demo_catalog(self.data_dir, self.progress or (lambda f, m: None))
         ctx = build_context(self.data_dir, clock=self._clock, settings=self._settings)
         self.ctx = ctx
-        if is_loopback(self.host):
-            ensure_user(ctx.db, ctx.passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN,
-                        is_admin=True, now=ctx.clock.now())
-        else:
+        if self.demo_user:
+            ctx.database.call(ensure_user, ctx.passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN,
+                              is_admin=True, now=ctx.clock.now())
+        elif not is_loopback(self.host):
             try:
                 refuse_default_credentials(ctx, self.host)
             except BackendError:
@@ -235,7 +250,7 @@ class Backend:
         self._edge_hosts = []
         if self.ctx is not None:
             self.ctx.telemetry.close()
-            self.ctx.db.conn.close()
+            self.ctx.database.close()
             self.ctx = None
 
     def __enter__(self) -> Backend:
@@ -294,8 +309,9 @@ def serve_forever(host: str, port: int, edges: int, data_dir: str | os.PathLike[
         for i, url in enumerate(backend.edge_urls):
             print(f"  edge {i}: {url}", flush=True)
         print(f"  data: {folder}", flush=True)
-        if is_loopback(host):
-            print(f"  demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (premium, admin)", flush=True)
+        if backend.ctx is not None and has_default_credentials(backend.ctx):
+            print(f"  warning: {DEMO_EMAIL} (made by `reelbox demo` in this data directory) still has its "
+                  "default password: this backend will refuse to listen beyond loopback", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not stop.wait(1.0):
             pass

@@ -16,6 +16,7 @@ from pathlib import Path
 from backend_stub.api.app import create_app
 from backend_stub.api.clock import Clock, ManualClock, SystemClock
 from backend_stub.api.context import AppContext
+from backend_stub.api.database import Database
 from backend_stub.api.hash_gate import HashGate
 from backend_stub.api.keystore import load_secrets
 from backend_stub.api.quota import Quota
@@ -32,7 +33,7 @@ def build_context(data_dir: Path, *, clock: Clock | None = None, settings: ApiSe
     settings = settings or ApiSettings()
     return AppContext(
         data_dir=data_dir,
-        db=connect(data_dir),
+        database=Database(connect(data_dir)),
         clock=clock or SystemClock(),
         settings=settings,
         secrets=load_secrets(data_dir),

@@ -24,7 +24,8 @@ def _start(data: Path, env_extra: dict[str, str]) -> subprocess.Popen[str]:
 
 
 def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
-    """The backend prints API + edge URLs and the demo login, serves, and exits 0 on SIGTERM with nothing left running."""
+    """The backend prints API + edge URLs, serves, has no demo admin (issue 16: only `reelbox demo` makes it), and
+    exits 0 on SIGTERM with nothing left running."""
     data = tmp_path / "data"
     proc = _start(data, {"REELBOX_DEMO_CATALOG": "0"})
     try:
@@ -39,14 +40,20 @@ def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
         text = "".join(lines)
         api = re.search(r"API (http://127\.0\.0\.1:\d+)/api/v1", text).group(1)
         edges = re.findall(r"edge \d: (http://127\.0\.0\.1:\d+)", text)
-        assert len(edges) == 2 and "demo@reelbox.local / demo" in text
-        login = httpx.post(api + "/api/v1/auth/login", json={"email": "demo@reelbox.local", "password": "demo"})
+        assert len(edges) == 2 and "demo@reelbox.local" not in text
+        demo = httpx.post(api + "/api/v1/auth/login", json={"email": "demo@reelbox.local", "password": "demo"})
+        assert demo.status_code == 401, demo.text
+        account = {"email": "viewer@example.org", "password": "pw-viewer-1"}
+        assert httpx.post(api + "/api/v1/auth/register", json=account).status_code == 201
+        login = httpx.post(api + "/api/v1/auth/login", json=account)
         assert login.status_code == 200
+        catalog = httpx.get(api + "/api/v1/catalog")  # served through the database worker
+        assert catalog.status_code == 200 and "items" in catalog.json()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
         err = proc.stderr.read()
         assert "Traceback" not in err
-        assert '"path": "/api/v1/auth/login"' in err and "demo" not in err.replace("demo@", "")
+        assert '"path": "/api/v1/auth/login"' in err and "pw-viewer-1" not in err
     finally:
         if proc.poll() is None:
             proc.kill()
