@@ -31,10 +31,13 @@ import uvicorn
 from backend_stub.api import build_context, create_app
 from backend_stub.api.clock import Clock
 from backend_stub.api.context import AppContext
+from backend_stub.api.errors import ApiError
 from backend_stub.api.ingest import EncoderIngest
 from backend_stub.api.logs import install_json_logging
-from backend_stub.api.users import ensure_user, find_by_email
-from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PLAN, ApiSettings, resolve_data_dir
+from backend_stub.api.users import ensure_admin, ensure_user, find_by_email
+from backend_stub.config import (
+    DEMO_EMAIL, DEMO_PASSWORD, DEMO_PLAN, AdminAccountError, ApiSettings, admin_from_env, resolve_data_dir,
+)
 from backend_stub.db import content_root
 from backend_stub.edge import EdgeServer, EdgeStateError
 from backend_stub.edge.host import EdgeHost
@@ -78,7 +81,8 @@ def refuse_default_credentials(ctx: AppContext, host: str) -> None:
 class Backend:
     """API + edges for one data directory, running until :meth:`stop`.
 
-    ``demo_user`` creates the demo admin (``reelbox demo``, test fixtures); only on loopback.
+    ``demo_user`` creates the demo admin (``reelbox demo``, test fixtures); only on loopback. ``admin``
+    (e-mail, password) creates or resets the operator's administrator.
 
     ``clock`` drives the API's decisions (token/session expiry, licences); edges keep the real clock,
     so an API clock set in the past yields edge URLs that are already expired.
@@ -98,6 +102,7 @@ class Backend:
         ingest_worker: bool = True,
         live_channels: int = 0,
         demo_user: bool = False,
+        admin: tuple[str, str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
@@ -105,6 +110,7 @@ class Backend:
         self.n_edges = edges
         self.build_demo = build_demo
         self.demo_user = demo_user
+        self.admin = admin
         self.progress = progress
         self._clock = clock
         self._settings = settings
@@ -140,15 +146,11 @@ class Backend:
             build_demo_catalog(self.data_dir, self.progress or (lambda f, m: None))
         ctx = build_context(self.data_dir, clock=self._clock, settings=self._settings)
         self.ctx = ctx
-        if self.demo_user:
-            ctx.database.call(ensure_user, ctx.passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN,
-                              is_admin=True, now=ctx.clock.now())
-        elif not is_loopback(self.host):
-            try:
-                refuse_default_credentials(ctx, self.host)
-            except BackendError:
-                self.stop()
-                raise
+        try:
+            self._accounts(ctx)
+        except (BackendError, ApiError) as exc:
+            self.stop()
+            raise BackendError(str(exc)) from None
         ctx.ingest = EncoderIngest(self.data_dir, ctx.clock)
         if self._live_count:
             from backend_stub.live.service import LiveService
@@ -193,6 +195,17 @@ class Backend:
             self.stop()
             raise BackendError(f"backend failed to start: {failure or 'timeout'}") from None
         return self
+
+    def _accounts(self, ctx: AppContext) -> None:
+        """The demo admin and the operator's admin when asked for; off loopback, no published password."""
+        now = ctx.clock.now()
+        if self.demo_user:
+            ctx.database.call(ensure_user, ctx.passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN,
+                              is_admin=True, now=now)
+        if self.admin is not None:
+            ctx.database.call(ensure_admin, ctx.passwords, email=self.admin[0], password=self.admin[1], now=now)
+        if not is_loopback(self.host):
+            refuse_default_credentials(ctx, self.host)
 
     def _run(self, sock: socket.socket) -> None:
         loop = asyncio.new_event_loop()
@@ -300,8 +313,12 @@ def serve_forever(host: str, port: int, edges: int, data_dir: str | os.PathLike[
     build = os.environ.get("REELBOX_DEMO_CATALOG", "1") != "0"
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     live = int(os.environ.get("REELBOX_LIVE_CHANNELS", "1"))
+    try:
+        admin = admin_from_env(os.environ)
+    except AdminAccountError as exc:
+        raise BackendError(str(exc)) from None
     backend = Backend(folder, host=host, port=port, edges=edges, build_demo=build, progress=ProgressBar(),
-                      live_channels=live)
+                      live_channels=live, admin=admin)
     stop = threading.Event()
     try:
         backend.start()
@@ -309,6 +326,8 @@ def serve_forever(host: str, port: int, edges: int, data_dir: str | os.PathLike[
         for i, url in enumerate(backend.edge_urls):
             print(f"  edge {i}: {url}", flush=True)
         print(f"  data: {folder}", flush=True)
+        if admin is not None:
+            print(f"  admin: {admin[0]} (password from REELBOX_ADMIN_PASSWORD)", flush=True)
         if backend.ctx is not None and has_default_credentials(backend.ctx):
             print(f"  warning: {DEMO_EMAIL} (made by `reelbox demo` in this data directory) still has its "
                   "default password: this backend will refuse to listen beyond loopback", flush=True)

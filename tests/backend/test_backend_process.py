@@ -81,3 +81,37 @@ def test_sigterm_during_demo_build_leaves_no_ffmpeg(tmp_path: Path) -> None:
     time.sleep(0.2)
     assert processes_mentioning(str(data)) == []
     assert processes_in_session(proc.pid) == []
+
+
+def test_the_operator_names_the_admin_through_the_environment(tmp_path: Path) -> None:
+    """`REELBOX_ADMIN_EMAIL`/`REELBOX_ADMIN_PASSWORD` create the administrator (the password never printed or
+    logged); a weak or half-given one stops the backend with one `error:` line before it listens."""
+    secret = "operator-pw-42"
+    data = tmp_path / "data"
+    proc = _start(data, {"REELBOX_DEMO_CATALOG": "0", "REELBOX_LIVE_CHANNELS": "0",
+                         "REELBOX_ADMIN_EMAIL": "Ops@Example.org", "REELBOX_ADMIN_PASSWORD": secret})
+    try:
+        text = ""
+        while not text.endswith("Press Ctrl-C to stop.\n"):
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            text += line
+        api = re.search(r"API (http://127\.0\.0\.1:\d+)/api/v1", text).group(1)
+        assert "admin: ops@example.org" in text
+        login = httpx.post(api + "/api/v1/auth/login", json={"email": "ops@example.org", "password": secret})
+        assert login.status_code == 200 and login.json()["user"]["is_admin"]
+        edges = httpx.get(api + "/api/v1/admin/edges", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+        assert edges.status_code == 200 and len(edges.json()["edges"]) == 2
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        assert secret not in text + proc.stdout.read() + proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for env in ({"REELBOX_ADMIN_EMAIL": "ops@example.org", "REELBOX_ADMIN_PASSWORD": "demo"},
+                {"REELBOX_ADMIN_EMAIL": "ops@example.org"}):
+        weak = _start(tmp_path / "weak", {"REELBOX_DEMO_CATALOG": "0", **env})
+        out, err = weak.communicate(timeout=60)
+        assert weak.returncode == 1 and err.startswith("error: ") and err.count("\n") == 1, err
+        assert "REELBOX_ADMIN_PASSWORD" in err and "Press Ctrl-C" not in out
