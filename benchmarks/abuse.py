@@ -19,7 +19,7 @@ remote in reality, here they share two cores with the backend and the probe. Pri
 before and under load, the new-play times, what the load got back (status counts) and the backend's
 peak RSS (VmHWM). Goals: p99 < 50 ms, new play < 2 s, RSS < 400 MB.
 
-Usage: ``.venv/bin/python benchmarks/abuse.py [--seconds 10]`` (encodes a 20 s title first, ~15 s).
+Usage: ``.venv/bin/python benchmarks/abuse.py [--seconds 10] [--live N]`` (encodes a 20 s title first, ~15 s).
 """
 from __future__ import annotations
 
@@ -50,8 +50,8 @@ TITLE = "abuse-title"
 VIEWER = {"email": "viewer@example.org", "password": "pw-viewer-1", "plan": "premium"}
 
 
-def _start_backend(data: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
-    env = {**os.environ, "REELBOX_DEMO_CATALOG": "0", "PYTHONPATH": str(ROOT)}
+def _start_backend(data: Path, live: int) -> tuple[subprocess.Popen[str], str, list[str]]:
+    env = {**os.environ, "REELBOX_DEMO_CATALOG": "0", "REELBOX_LIVE_CHANNELS": str(live), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "ui", "backend", "--port", "0", "--edges", "2", "--data", str(data)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
     api, edges = "", []
@@ -218,6 +218,9 @@ def _stats(ms: list[float]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--live", type=int, default=0,
+                        help="live channels the backend runs meanwhile (each a real-time ffmpeg encode: a steady "
+                             "load of its own, so off by default; `reelbox backend` runs one)")
     parser.add_argument("--probe", help=argparse.SUPPRESS)
     parser.add_argument("--plays", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -232,7 +235,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="reelbox-abuse-") as tmp:
         data = Path(tmp) / "data"
         make_test_title(data, TITLE, seconds=20, heights=(240,))
-        proc, api, edges = _start_backend(data)
+        proc, api, edges = _start_backend(data, args.live)
         try:
             with httpx.Client(base_url=api + "/api/v1", timeout=30) as c:
                 c.post("/auth/register", json=VIEWER).raise_for_status()
@@ -258,7 +261,7 @@ def main() -> int:
             proc.wait(timeout=30)
     print("figures from a shared 2-core box; the load generator runs on the same cores as the backend")
     print(f"machine load average before the abuse: {load_before:.1f}; backend CPU during it: {cpu:.1f} s "
-          f"in {args.seconds:g} s")
+          f"in {args.seconds:g} s; live channels: {args.live}")
     print(f"segment, quiet:       {_stats(quiet['ms'])}, errors {quiet['errors']}")
     print(f"segment, under abuse: {_stats(busy['ms'])}, errors {busy['errors']}  (goal p99 < 50 ms)")
     print(f"new play under abuse: {', '.join(f'{p * 1000:.0f}' for p in plays)} ms  (goal < 2000 ms)")
