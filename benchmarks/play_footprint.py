@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from startup import EMAIL, PASSWORD, BackendProcess  # noqa: E402
+from startup import EMAIL, PASSWORD, BackendProcess, register_bench_user  # noqa: E402
 
 from player.backend import BackendClient  # noqa: E402
 
@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         ensure_title(data, args.seconds)
         backend = BackendProcess(data)
         try:
-            env = dict(os.environ, REELBOX_HOME=str(Path(tmp) / "client"))
+            register_bench_user(backend.api_url)
+            env = dict(os.environ, REELBOX_HOME=str(Path(tmp) / "client"), REELBOX_EMAIL=EMAIL, REELBOX_PASSWORD=PASSWORD)
             ours = [sys.executable, "-m", "ui", "play", TITLE, "--headless", "--backend", backend.api_url]
             rows: dict[str, list[tuple[float, float, float]]] = {"reelbox": [], "mpv": []}
             for i in range(args.runs):

@@ -17,7 +17,10 @@ breakdown says where the time goes: grant, manifest, libmpv creation, init + fir
 remux, and libmpv open/decode up to the first frame.
 
 A seek inside Reelbox's buffer is a seek in libmpv's cache; ``--buffer 4`` (with the default
-``--seek-to 10``) puts the target outside it, so the seek restarts the pipeline there.
+``--seek-to 10``) puts the target outside it, so the seek restarts the pipeline there. Both players
+seek *exactly* (plain libmpv: ``seek T absolute+exact``, its hr-seek), as a seek bar means: a plain
+``absolute`` seek in libmpv 0.35 lands on the keyframe before the target (10.06 s for 11 s here), which
+skips the GOP decode an exact seek pays and so is not the same work.
 
 Usage: ``python benchmarks/startup.py [--runs 20] [--fmt dash|hls] [--data DIR] [--seek-to 10] [--buffer S] [--json FILE]``
 """
@@ -229,7 +232,7 @@ def mpv_run(url: str, key_hex: str | None, seek_to: float | None) -> Run:
             time.sleep(1.0)
             restarted.clear()
             t1 = time.monotonic()
-            player.seek(seek_to, "absolute")
+            player.seek(seek_to, "absolute+exact")  # what Reelbox's seek does: the frame at the target, not the keyframe before it
             if restarted.wait(TIMEOUT_S) and not ended:
                 run.seek_ms = (time.monotonic() - t1) * 1000.0
         return run
@@ -252,12 +255,17 @@ def _quartiles(values: list[float]) -> list[float]:
     return [round(q[0], 1), round(q[2], 1)]
 
 
+def register_bench_user(api_url: str) -> None:
+    """The benchmark's account (premium: every rung), on a backend that has no demo account."""
+    signup = httpx.post(f"{api_url}/api/v1/auth/register", json={"email": EMAIL, "password": PASSWORD, "plan": "premium"})
+    if signup.status_code not in (201, 409):  # 409: registered by an earlier run over the same --data
+        signup.raise_for_status()
+
+
 async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: float | None,
                 buffer_s: float = 30.0) -> dict[str, Any]:
     client = BackendClient(backend.api_url)
-    signup = httpx.post(f"{backend.api_url}/api/v1/auth/register", json={"email": EMAIL, "password": PASSWORD, "plan": "premium"})
-    if signup.status_code not in (201, 409):  # 409: registered by an earlier run over the same --data
-        signup.raise_for_status()
+    register_bench_user(backend.api_url)
     await client.login(EMAIL, PASSWORD)
     results: dict[str, Any] = {}
     try:
