@@ -9,8 +9,9 @@ Names load on first use (PEP 562): the command line's parser reads only the help
 """
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from drm_client.lazy_exports import lazy_exports
 
 _ADDRESS, _CLIENT, _ERRORS = "player.backend.address", "player.backend.client", "player.backend.errors"
 _EXPORTS = {
@@ -31,8 +32,4 @@ if TYPE_CHECKING:
     from player.backend.errors import BackendError, BackendRefused, BackendUnreachable, BadAddress, BadResponse, SignInRequired
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'player.backend' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

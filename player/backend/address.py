@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from player.backend.errors import BadAddress, SignInRequired
 from player.paths import config_file
-from player.net.redact import redact
 
 DEFAULT_API_URL = "http://127.0.0.1:8700"  # `reelbox backend` / `reelbox demo`
 DEMO_LOGIN = ("demo@reelbox.local", "demo")
@@ -30,6 +29,8 @@ def server_root(url: str) -> str:
         text = text[: -len(API_PREFIX)].rstrip("/")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
+        from player.net.redact import redact  # here: player.net's package loads the HTTP stack, which --help must not pay
+
         raise BadAddress(f"not a backend URL: {redact(url)!r} (expected http[s]://host[:port][/api/v1])")
     return text
 
