@@ -16,7 +16,7 @@ from backend_stub.server import Backend
 from dlkit import CLEAR, REPO
 from drm_client import DeviceKey
 from downloads import DownloadPaths
-from downloads.sign_in import FILE_NAME, SignInStore, signed_in
+from downloads.sign_in import FILE_NAME, SignInStore, access_expiry, signed_in
 from player.backend import BackendError
 
 # What the downloader alone needs: the parser of every command loads none of it.
@@ -127,3 +127,25 @@ def test_stored_sign_in_is_sealed_and_bound(backend: Backend, paths: DownloadPat
 
     with pytest.raises(BackendError):
         asyncio.run(unreachable())  # a named error, nothing stored
+
+
+def test_a_stored_access_token_is_used_until_it_nears_expiry(backend: Backend, paths: DownloadPaths) -> None:
+    """While the stored access token has time left, a command signs in with no request (the refresh token is not
+    rotated) and its signed requests work; near its expiry the refresh token is traded for a new pair."""
+    store = SignInStore(paths.config_dir, DeviceKey.generate())
+    login = ("demo@reelbox.local", "demo")
+
+    async def title_name(now: float) -> str:
+        async with signed_in(backend.api_url, login, store, clock=lambda: now) as client:
+            await client.request("GET", "/progress")  # only for a signed-in viewer
+            return "dl-clear"
+
+    assert asyncio.run(title_name(0.0)) == "dl-clear"  # password sign-in: the pair is stored
+    stored = store.recall_pair(backend.api_url, login[0])
+    assert stored is not None and stored.access is not None and stored.access_expires_at is not None
+    assert access_expiry(stored.access) == stored.access_expires_at
+    assert asyncio.run(title_name(stored.access_expires_at - 120)) == "dl-clear"
+    assert store.recall_pair(backend.api_url, login[0]) == stored  # reused as it was: nothing rotated
+    assert asyncio.run(title_name(stored.access_expires_at - 30)) == "dl-clear"  # too close: refreshed
+    renewed = store.recall_pair(backend.api_url, login[0])
+    assert renewed is not None and renewed.refresh != stored.refresh
