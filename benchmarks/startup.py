@@ -18,11 +18,15 @@ remux, and libmpv open/decode up to the first frame.
 
 A seek inside Reelbox's buffer is a seek in libmpv's cache; ``--buffer 4`` (with the default
 ``--seek-to 10``) puts the target outside it, so the seek restarts the pipeline there. Both players
-seek *exactly* (plain libmpv: ``seek T absolute+exact``, its hr-seek), as a seek bar means: a plain
-``absolute`` seek in libmpv 0.35 lands on the keyframe before the target (10.06 s for 11 s here), which
-skips the GOP decode an exact seek pays and so is not the same work.
+seek *exactly* by default (plain libmpv: ``seek T absolute exact``, its hr-seek), as a seek bar means:
+a plain ``absolute`` seek in libmpv 0.35 lands on the keyframe before the target (10.06 s for 11 s
+here), which skips the GOP decode an exact seek pays and so is not the same work. At a segment start
+use ``--mpv-seek keyframe``: in plain libmpv's timeline the keyframe sits 63 ms after the manifest's
+segment start, so an exact seek to 10 s would decode the whole GOP before it, while Reelbox's seek to a
+segment start shows that segment's keyframe (``MuxFeed.seek_cached``) — the keyframe seek is the same work.
 
-Usage: ``python benchmarks/startup.py [--runs 20] [--fmt dash|hls] [--data DIR] [--seek-to 10] [--buffer S] [--json FILE]``
+Usage: ``python benchmarks/startup.py [--runs 20] [--fmt dash|hls] [--data DIR] [--seek-to 10] [--buffer S]
+[--mpv-seek exact|keyframe] [--json FILE]``
 """
 from __future__ import annotations
 
@@ -204,7 +208,7 @@ async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: floa
 # -- plain libmpv -------------------------------------------------------------------------------
 
 
-def mpv_run(url: str, key_hex: str | None, seek_to: float | None) -> Run:
+def mpv_run(url: str, key_hex: str | None, seek_to: float | None, seek_mode: str = "exact") -> Run:
     """``mpv.MPV`` created and given ``url``: time to ``playback-restart``, then the same after a seek."""
     restarted = threading.Event()
     ended: list[str] = []
@@ -232,7 +236,7 @@ def mpv_run(url: str, key_hex: str | None, seek_to: float | None) -> Run:
             time.sleep(1.0)
             restarted.clear()
             t1 = time.monotonic()
-            player.seek(seek_to, "absolute+exact")  # what Reelbox's seek does: the frame at the target, not the keyframe before it
+            player.seek(seek_to, "absolute", "exact" if seek_mode == "exact" else "keyframes")
             if restarted.wait(TIMEOUT_S) and not ended:
                 run.seek_ms = (time.monotonic() - t1) * 1000.0
         return run
@@ -263,7 +267,7 @@ def register_bench_user(api_url: str) -> None:
 
 
 async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: float | None,
-                buffer_s: float = 30.0) -> dict[str, Any]:
+                buffer_s: float = 30.0, mpv_seek: str = "exact") -> dict[str, Any]:
     client = BackendClient(backend.api_url)
     register_bench_user(backend.api_url)
     await client.login(EMAIL, PASSWORD)
@@ -278,7 +282,7 @@ async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: floa
                 ours.append(await reelbox_run(client, title, fmt, seek_to, buffer_s))
                 grant = await client.open_playback(title, fmt=fmt)
                 try:
-                    theirs.append(await asyncio.to_thread(mpv_run, grant.manifests[0], key, seek_to))
+                    theirs.append(await asyncio.to_thread(mpv_run, grant.manifests[0], key, seek_to, mpv_seek))
                 except RuntimeError as exc:  # e.g. mpv's HLS demuxer cannot decrypt SAMPLE-AES-CTR
                     print(f"  {case} run {i + 1}/{runs}: plain mpv failed: {exc}", flush=True)
                 finally:
@@ -351,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--buffer", type=float, default=30.0,
                         help="Reelbox buffer capacity (s); a small one puts the seek target outside the buffer")
+    parser.add_argument("--mpv-seek", choices=("exact", "keyframe"), default="exact",
+                        help="plain libmpv's seek: exact (hr-seek, as Reelbox; default) or to the keyframe (a segment start)")
     parser.add_argument("--in-process", action="store_true",
                         help="run the backend in this process (its edge then competes with the player for the GIL)")
     args = parser.parse_args(argv)
@@ -362,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             backend = BackendProcess(data)
         try:
-            results = asyncio.run(bench(backend, data, args.runs, args.fmt, args.seek_to, args.buffer))
+            results = asyncio.run(bench(backend, data, args.runs, args.fmt, args.seek_to, args.buffer, args.mpv_seek))
         finally:
             backend.stop()
     print_results(results)
