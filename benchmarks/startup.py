@@ -20,7 +20,10 @@ A seek inside Reelbox's buffer is a seek in libmpv's cache; ``--buffer 4`` (with
 ``--seek-to 10``) puts the target outside it, so the seek restarts the pipeline there. Both players
 seek *exactly* by default (plain libmpv: ``seek T absolute exact``, its hr-seek), as a seek bar means:
 a plain ``absolute`` seek in libmpv 0.35 lands on the keyframe before the target (10.06 s for 11 s
-here), which skips the GOP decode an exact seek pays and so is not the same work. At a segment start
+here), which skips the GOP decode an exact seek pays and so is not the same work. Reelbox's ABR starts low and climbs,
+so its seek target is often at another resolution than the frame on screen (libmpv then reconfigures its
+decoder, filters and output: ~10–15 ms); plain libmpv plays one rendition throughout. ``--rendition 2``
+pins Reelbox to the rung plain libmpv picks (480p) to compare the seek alone. At a segment start
 use ``--mpv-seek keyframe``: in plain libmpv's timeline the keyframe sits 63 ms after the manifest's
 segment start, so an exact seek to 10 s would decode the whole GOP before it, while Reelbox's seek to a
 segment start shows that segment's keyframe (``MuxFeed.seek_cached``) — the keyframe seek is the same work.
@@ -177,12 +180,13 @@ MARKS: _Marks | None = None
 
 
 async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: float | None,
-                      buffer_s: float = 30.0) -> Run:
+                      buffer_s: float = 30.0, rendition: int | None = None) -> Run:
     """One Reelbox session: open → first frame, then a seek → first frame; the session is then stopped."""
     global MARKS
     MARKS = MARKS or _Marks()
     marks = MARKS.current = {}
-    session = PlaybackSession(target=title, options=SessionOptions(fmt=fmt, buffer_capacity_s=buffer_s), backend=client)
+    session = PlaybackSession(target=title, options=SessionOptions(fmt=fmt, buffer_capacity_s=buffer_s,
+                                                                                    force_rendition=rendition), backend=client)
     task = asyncio.create_task(session.run())
     try:
         await _wait(lambda: session.qoe.startup_at is not None or task.done())
@@ -267,7 +271,7 @@ def register_bench_user(api_url: str) -> None:
 
 
 async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: float | None,
-                buffer_s: float = 30.0, mpv_seek: str = "exact") -> dict[str, Any]:
+                buffer_s: float = 30.0, mpv_seek: str = "exact", rendition: int | None = None) -> dict[str, Any]:
     client = BackendClient(backend.api_url)
     register_bench_user(backend.api_url)
     await client.login(EMAIL, PASSWORD)
@@ -279,7 +283,7 @@ async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: floa
             ours: list[Run] = []
             theirs: list[Run] = []
             for i in range(runs):
-                ours.append(await reelbox_run(client, title, fmt, seek_to, buffer_s))
+                ours.append(await reelbox_run(client, title, fmt, seek_to, buffer_s, rendition))
                 grant = await client.open_playback(title, fmt=fmt)
                 try:
                     theirs.append(await asyncio.to_thread(mpv_run, grant.manifests[0], key, seek_to, mpv_seek))
@@ -357,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="Reelbox buffer capacity (s); a small one puts the seek target outside the buffer")
     parser.add_argument("--mpv-seek", choices=("exact", "keyframe"), default="exact",
                         help="plain libmpv's seek: exact (hr-seek, as Reelbox; default) or to the keyframe (a segment start)")
+    parser.add_argument("--rendition", type=int, default=None, metavar="N",
+                        help="pin Reelbox's video rung (2 = the 480p plain libmpv plays): a seek then changes no resolution")
     parser.add_argument("--in-process", action="store_true",
                         help="run the backend in this process (its edge then competes with the player for the GIL)")
     args = parser.parse_args(argv)
@@ -368,7 +374,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             backend = BackendProcess(data)
         try:
-            results = asyncio.run(bench(backend, data, args.runs, args.fmt, args.seek_to, args.buffer, args.mpv_seek))
+            results = asyncio.run(bench(backend, data, args.runs, args.fmt, args.seek_to, args.buffer, args.mpv_seek,
+                                          args.rendition))
         finally:
             backend.stop()
     print_results(results)
