@@ -35,8 +35,19 @@ _CLASSES: tuple[tuple[type[BaseException], str], ...] = (
 )
 
 
+_ANSWERED = {
+    404: "The video servers answered that this stream does not exist (HTTP 404). Check the address.",
+    410: "The video servers answered that this stream is gone (HTTP 410). Check the address.",
+    403: "The video servers refused access to this stream (HTTP 403). Check the address and any token in it.",
+}
+
+
 def sentence(exc: BaseException) -> str | None:
     """The sentence for an engine, backend or OS error; None for anything else (the caller decides)."""
+    if isinstance(exc, AllCdnsFailed):  # servers that answered are not "not answering"
+        statuses = {getattr(err, "status", None) for _, err in getattr(exc, "attempts", ())}
+        if len(statuses) == 1 and (status := next(iter(statuses))) in _ANSWERED:
+            return _ANSWERED[status]
     if isinstance(exc, BackendError) and not isinstance(exc, SignInRequired):
         if exc.code in _CODES:
             return _CODES[exc.code]
