@@ -19,12 +19,13 @@ from typing import Any
 from drm_client import KeyRing
 from player.backend import BackendClient, PlaybackInfo
 from player.completeness import TrackPlayed, check_complete
+from player.errors import StartPastEnd
 from player.feed.errors import playback_failure
 from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
 from player.feed.mux_feed import MuxFeed
 from player.manifest import Presentation
-from player.net import CdnPool, MonotonicClock
+from player.net import CdnPool, MonotonicClock, redact
 from player.net.clock import Clock
 from player.net.tls import tls_context
 from player.outside_keys import parse_key_option
@@ -58,7 +59,7 @@ class PlaybackSession(SessionControls):
         self.backend = backend
         self.manifest_urls = tuple(manifest_urls)
         self.clock: Clock = clock or MonotonicClock()
-        self.qoe = QoeTracker(target=target, opened_at=self.clock.now())
+        self.qoe = QoeTracker(target=redact(target), opened_at=self.clock.now())  # reports and telemetry: no token
         self.playhead = Playhead(qoe=self.qoe, start_s=0.0, until_s=self.options.until_s, draining=self._draining,
                                  on_first_frame=self._first_frame_shown)
         self.presentation = presentation
@@ -125,6 +126,7 @@ class PlaybackSession(SessionControls):
                 opened = await self._open(tls)
                 closing.push_async_callback(opened.aclose)
                 self.presentation = opened.presentation
+                _check_start(self.options.start_s, opened.presentation)
                 running = self.running = await start_play(
                     opened=opened, options=self.options, clock=self.clock, qoe=self.qoe, playhead=self.playhead,
                     making_output=making_output, max_height=self.playback.max_height if self.playback else None,
@@ -141,7 +143,7 @@ class PlaybackSession(SessionControls):
 
     async def _play(self, running: RunningPlay) -> None:
         """From the first request to the end: events, heartbeat, live latency; raises what ended it early."""
-        self.qoe.tell(SessionStarted(at=self.clock.now(), start_s=self.playhead.start_s, target=self.target,
+        self.qoe.tell(SessionStarted(at=self.clock.now(), start_s=self.playhead.start_s, target=self.qoe.target,
                                      session_id=self.playback.session_id if self.playback else None))
         self._spawn(self._consume_events())
         if self.backend is not None and self.playback is not None:
@@ -197,9 +199,17 @@ class PlaybackSession(SessionControls):
         self._done.set()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` beside the play; if it fails, the play fails with its error (a dead event
+        consumer or latency controller would otherwise leave the play hanging, or silently uncontrolled)."""
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._side_task_ended)
+
+    def _side_task_ended(self, task: asyncio.Task[Any]) -> None:
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            self._failed(error)
 
     def stop(self) -> None:
         """End the play now (not a failure: the report says how far it got)."""
@@ -239,6 +249,13 @@ class PlaybackSession(SessionControls):
         return play_report(qoe=self.qoe, now=self.clock.now(), playhead=self.playhead, running=self.running,
                            pool=self.pool, presentation=self.presentation, lost=self.lost,
                            audio_language=self.options.audio_language)
+
+
+def _check_start(start_s: float | None, presentation: Presentation) -> None:
+    """A start asked for past the end is named before libmpv gets a stream it cannot open."""
+    end = presentation.duration_s
+    if start_s is not None and end is not None and not presentation.is_live and start_s >= end:
+        raise StartPastEnd(f"the start position {start_s:g} s is past the end of the title ({end:g} s)")
 
 
 async def _close_output(making_output: asyncio.Future[tuple[MpvOutput, int | None]]) -> None:
