@@ -86,6 +86,7 @@ class MpvOutput:
         self._generation = 0  # files started (start-file events) so far
         self._loads = 0  # loadfile commands issued; the n-th becomes generation n
         self._lock = threading.Lock()
+        self._closed_lock, self._closed = threading.Lock(), False  # no read of a terminated libmpv (it segfaults)
         self._subtitles = SubtitleFiles()
         self._file_loaded = False
         self._phases = StartPhases()
@@ -179,11 +180,12 @@ class MpvOutput:
     # -- state -------------------------------------------------------------------------------------
 
     def property(self, name: str) -> Any:
-        """Read any libmpv property (None when unavailable), e.g. ``"track-list"``."""
-        try:
-            return getattr(self._mpv, name.replace("-", "_"))
-        except mpv_adapter.MPV_READ_FAILURES:
-            return None
+        """Read any libmpv property (None when unavailable or closed), e.g. ``"track-list"``."""
+        with self._closed_lock:
+            try:
+                return None if self._closed else getattr(self._mpv, name.replace("-", "_"))
+            except mpv_adapter.MPV_READ_FAILURES:
+                return None
 
     def set_property(self, name: str, value: Any) -> None:
         """Set a libmpv property (volume, mute, fullscreen ...); a no-op once libmpv has shut down."""
@@ -207,7 +209,9 @@ class MpvOutput:
                 return event
 
     def close(self) -> None:
-        """Stop libmpv and free everything (idempotent)."""
+        """Stop libmpv and free everything (idempotent); a read still polling (cache_poll) then gets None."""
+        with self._closed_lock:
+            self._closed = True
         if (q := self._protocol.current) is not None:
             q.close()
         try:

@@ -2,7 +2,8 @@
 
 Every control is posted to the engine loop (``call_soon_threadsafe`` / ``run_coroutine_threadsafe``)
 and every observation comes back as a Qt signal, so the UI thread never waits for the engine
-(issue 6 architecture). Stats are polled four times a second for the overlay and the seek bar.
+(issue 6 architecture). Stats are polled four times a second for the overlay and the seek bar; a live
+play's stats carry its DVR window and latency (``ui.app.live_view``).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from player.sync import run_synced
 from ui.app.config import AppConfig
 from ui.app.engine_thread import EngineThread
 from ui.app.errors import sentence
+from ui.app.live_view import LiveView, live_stats
 
 SessionFactory = Callable[[SessionOptions], PlaybackSession]
 
@@ -148,14 +150,25 @@ class PlayerController(QObject):
             self.engine.call(session.output.set_property, "sub-pos", max(0, min(100, percent)))
 
     def seek(self, position_s: float) -> None:
+        """Seek (live: inside the DVR window; a seek that lands at the live edge is Go live)."""
         session = self.session
         if session is None:
+            return
+        view = LiveView.from_stats(self.last_stats)
+        if view is not None and view.near_edge(position_s):
+            self.go_live()
             return
 
         async def go() -> None:
             await session.seek(max(0.0, position_s))
 
         self.engine.submit(go(), None, lambda exc: None)  # a seek before the first frame is simply ignored
+
+    def go_live(self) -> None:
+        """Back to the live edge after a timeshift (the engine seeks to the edge minus its target latency)."""
+        session = self.session
+        if session is not None and session.live is not None:
+            self.engine.submit(session.go_live(), None, lambda exc: None)  # before the first frame: ignored
 
     def seek_relative(self, delta_s: float) -> None:
         position = self.last_stats.get("position_s")
@@ -177,7 +190,7 @@ class PlayerController(QObject):
             return
 
         async def read() -> dict[str, Any]:
-            return session.stats() if session.scheduler is not None else {}
+            return session.stats() | live_stats(session) if session.scheduler is not None else {}
 
         def got(stats: dict[str, Any]) -> None:
             if stats and session is self.session:

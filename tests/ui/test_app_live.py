@@ -1,0 +1,153 @@
+"""Live in the app (issue 15), offscreen Qt against the backend's real live channel (real ffmpeg, real
+edges, real libmpv with vo=null): the Live row and its badge, a live play's DVR window on the seek bar,
+timeshift then Go live, and the TV remote's path to Go live.
+
+One backend with the two tiny VOD titles and one live channel serves the module (a real-time encode
+costs CPU); each play lasts a few seconds.
+"""
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
+
+from backend_stub.server import Backend
+from testkit import FAST_SETTINGS, free_port
+from tests.ui.conftest import sign_in
+from tests.ui.test_app_tv import _remember_demo
+from ui.app.live_view import LiveView
+
+MIN_WINDOW_S = 24.0  # deep enough to seek 20 s back and still be inside the window
+
+
+@pytest.fixture(scope="module")
+def ui_backend(tmp_path_factory: pytest.TempPathFactory, ui_library: Path) -> Iterator[Backend]:
+    """The app's usual backend plus a live channel (overrides conftest's per-test backend in this module)."""
+    data = tmp_path_factory.mktemp("ui-live") / "backend"
+    shutil.copytree(ui_library, data)
+    backend = Backend(data, port=free_port(), settings=FAST_SETTINGS, ingest_worker=False, live_channels=1).start()
+    try:
+        assert backend.live.channels[0].wait_ready(30, segments=3), "the live channel produced no segments"
+        yield backend
+    finally:
+        backend.stop()
+
+
+def _view(window: Any) -> LiveView | None:
+    return LiveView.from_stats(window.controller.last_stats)
+
+
+def _play_live(qtbot: Any, window: Any) -> LiveView:
+    """Wait for the live play's first stats with a DVR window deep enough to timeshift in."""
+    qtbot.waitUntil(lambda: (v := _view(window)) is not None and v.latency_s is not None
+                    and v.edge_s - v.start_s >= MIN_WINDOW_S, timeout=60000)
+    view = _view(window)
+    assert view is not None
+    return view
+
+
+def _timeshift_back(qtbot: Any, window: Any, key_target: Any) -> LiveView:
+    """Two presses of ← (10 s each): the engine is in timeshift, 15 s or more behind the edge."""
+    before = _view(window)
+    assert before is not None
+    qtbot.keyClick(key_target, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: (v := _view(window)) is not None and v.timeshift and v.behind_s > 8, timeout=20000)
+    qtbot.keyClick(key_target, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: (v := _view(window)) is not None and v.timeshift and v.behind_s > 15, timeout=20000)
+    view = _view(window)
+    assert view is not None and not view.at_live
+    return view
+
+
+def _assert_back_at_live(qtbot: Any, window: Any) -> LiveView:
+    """After Go live: out of timeshift, the engine's latency within a second of its target, control lit."""
+    qtbot.waitUntil(lambda: (v := _view(window)) is not None and not v.timeshift and v.latency_s is not None
+                    and v.latency_s <= v.target_s + 1.0 and v.behind_s <= v.target_s + 1.0, timeout=20000)
+    view = _view(window)
+    assert view is not None
+    qtbot.waitUntil(lambda: window.player.overlay.go_live.property("lit") is True, timeout=2000)
+    assert window.player.overlay.go_live.text() == "● LIVE"
+    return view
+
+
+def test_live_row_lists_the_channel_with_a_red_badge(qtbot: Any, make_window: Any) -> None:
+    """Home's first row is Live with the channel's tile, which carries a red LIVE badge; the channel is in no
+    other row (not New, not a "Live" genre row, not Continue watching), and the VOD rows are still there."""
+    window = make_window()
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    rows = window.home.rows
+    assert rows[0].heading == "Live" and [t.title.id for t in rows[0].tiles] == ["live"]
+    tile = rows[0].tiles[0]
+    assert tile.title.live and tile.badge is not None
+    image = tile.icon().pixmap(tile.iconSize()).toImage()
+    centre = QColor(image.pixel(tile.badge.left() + 2, tile.badge.center().y()))
+    assert centre.red() > 200 and centre.green() < 60 and centre.blue() < 60, centre.name()
+    assert all(t.title.id != "live" for r in rows[1:] for t in r.tiles)
+    assert {"ui-alpha", "ui-beta"} <= {t.title.id for r in rows[1:] for t in r.tiles}
+    assert all(not t.badge for r in rows[1:] for t in r.tiles)
+
+
+def test_live_play_shows_the_dvr_window_and_go_live_returns_to_target(qtbot: Any, make_window: Any) -> None:
+    """Opening the live tile plays at once (no title page); the seek bar spans the DVR window with the playhead
+    inside it and the time reads behind live; ← ← timeshifts (Go live unlit), L returns within the target latency."""
+    window = make_window()
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    tile = window.home.rows[0].tiles[0]
+    tile.click()
+    assert window.current == ("player", "live")
+    view = _play_live(qtbot, window)
+    bar = window.player.seek_bar
+    qtbot.waitUntil(lambda: bar.live and bar.start_s <= bar.position_s <= bar.duration_s, timeout=2000)
+    assert abs(bar.duration_s - view.edge_s) < 5 and bar.span_s >= MIN_WINDOW_S
+    overlay = window.player.overlay
+    assert not overlay.go_live.isHidden() and overlay.duration_label.isHidden()  # the overlay itself may have hidden
+    assert overlay.position_label.text().startswith("−") and overlay.latency_label.text().startswith("Latency ")
+    assert bar.time_text(bar.duration_s - 42) == "−0:42"
+    _assert_back_at_live(qtbot, window)
+
+    player = window.player
+    back = _timeshift_back(qtbot, window, player)
+    qtbot.waitUntil(lambda: overlay.go_live.property("lit") is False, timeout=2000)
+    assert overlay.go_live.text() == "Go live"
+    assert back.start_s <= back.position_s < back.edge_s - 15
+    qtbot.keyClick(player, Qt.Key.Key_L)
+    live = _assert_back_at_live(qtbot, window)
+    print(f"after Go live: latency {live.latency_s:.2f} s, target {live.target_s:.2f} s, "
+          f"{live.behind_s:.2f} s behind the edge")
+    assert window.controller.last_stats.get("duration_s") is None  # a channel has no length
+
+
+def test_tv_remote_reaches_go_live_by_arrows_and_ok(qtbot: Any, make_window: Any, ui_backend: Backend) -> None:
+    """TV mode with keys only: ↓ from the hero to the Live row's tile, OK plays it live, ← ← timeshifts, ↑ selects
+    Go live (highlighted), OK presses it and playback is back within the target latency."""
+    _remember_demo(ui_backend.api_url)
+    window = make_window(tv=True)
+    window.ctx.update_config(email="demo@reelbox.local")
+    window.resize(1280, 720)
+    window.show()
+    with qtbot.waitSignal(window.home.loaded, timeout=15000):
+        window.start()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is window.home.rows[0].tiles[0]
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert window.current == ("player", "live")
+    _play_live(qtbot, window)
+    player = window.player
+    _timeshift_back(qtbot, window, QApplication.focusWidget())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Up)
+    assert player.overlay.go_live.property("selected") is True and player.overlay.go_live.isVisible()
+    volume = window.controller.volume
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert player.overlay.go_live.property("selected") is False
+    assert not window.controller.paused and window.controller.volume == volume  # OK pressed Go live, nothing else
+    _assert_back_at_live(qtbot, window)
