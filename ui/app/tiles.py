@@ -159,6 +159,13 @@ class Tile(QToolButton):
             p.fillRect(QRect(0, size.height() - bar, size.width(), bar), QColor(0, 0, 0, 170))
             p.fillRect(QRect(0, size.height() - bar, round(size.width() * self.progress), bar), ACCENT)
         if self.title.live:
+            if self.art is None or self.art.isNull():  # a channel has no poster: its name stands in
+                font = p.font()
+                font.setPixelSize(max(12, size.height() // 12))
+                p.setFont(font)
+                p.setPen(QColor("#bdbdbd"))
+                p.drawText(QRect(8, 0, size.width() - 16, size.height()),
+                           Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.title.name)
             self.badge = paint_live_badge(p, size)
         p.end()
         self.setIcon(canvas)
