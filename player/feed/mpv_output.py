@@ -46,6 +46,7 @@ from .stream_protocol import QueueProtocol
 from .subtitle_files import SubtitleFile, SubtitleFiles
 
 PROTOCOL = "reelbox"
+BOF_SLACK_S = 0.25  # a cache seek may land this far before the file's first timestamp (AAC priming), no further
 _END_REASONS = {0: "eof", 1: "restarted", 2: "stop", 3: "quit", 4: "error", 5: "redirect"}
 # libmpv's threads call into Python for every stream read, event and log line, and each call waits
 # for the GIL; under CPython's default 5 ms switch interval a busy event loop (remuxing the next
@@ -131,7 +132,7 @@ class MpvOutput:
     def seek_cached(self, at_s: float) -> int | None:
         """Seek exactly inside libmpv's cache, no new stream; None when ``at_s`` is not cached there (then :meth:`restart`)."""
         cache = None if self._phases.starting or not self._is_current() else self.property("demuxer-cache-state")
-        if not cache or not seekable(cache, at_s):
+        if not cache or not seekable(cache, at_s, before_start_s=BOF_SLACK_S):
             return None
         self._mpv.command_async("seek", at_s, "absolute+exact")
         return self._loads
