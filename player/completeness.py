@@ -6,7 +6,7 @@ the faults it is pointed at. At the end of a session we compare what reached lib
 showed with what the manifest promised:
 - the position reached vs the presentation's duration (or ``until``), within half a segment;
 - each track's media fed vs the same end (a track that stops midway is lost);
-- every segment skipped (EXT-X-GAP, or not delivered by any CDN).
+- every segment skipped (EXT-X-GAP, or not delivered by any CDN), and every variant no CDN served.
 Each shortfall is named — which Period or discontinuity part was not played, which track ended
 where, which segments were skipped — and :class:`IncompletePlay` carries them as one line.
 """
@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from player.errors import PlaybackError
-from player.manifest import Presentation, SegmentRef
-from player.feed.remux import Remuxer
+from player.errors import IncompletePlay
 
-
-class IncompletePlay(PlaybackError):
-    """The session ended without playing all it should: stopped short, lost a track, or skipped segments."""
+if TYPE_CHECKING:  # the feed (PyAV) and the manifest model are heavy imports the error table must not pay
+    from player.feed.remux import Remuxer
+    from player.manifest import Presentation, SegmentRef
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,7 +65,7 @@ def _part_name(ref: SegmentRef) -> str:
 
 
 def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequence[TrackPlayed],
-               skipped: Sequence[SegmentRef], parts: Sequence[Part] = ()) -> list[str]:
+               skipped: Sequence[SegmentRef], parts: Sequence[Part] = (), unavailable: Sequence[str] = ()) -> list[str]:
     """What was lost, one phrase each (empty when the play was complete). ``end_s``: where it should end."""
     slack = segment_s / 2
     lost: list[str] = []
@@ -77,6 +76,7 @@ def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequ
     for track in tracks:
         if track.fed_until_s < end_s - slack:
             lost.append(f"{track.kind} track ({track.codec}) ended at {track.fed_until_s:.1f} s")
+    lost.extend(unavailable)  # renditions the manifest lists that no CDN served (the loader's phrases)
     for ref in skipped:
         why = "EXT-X-GAP" if ref.gap else "not delivered"
         lost.append(f"segment {ref.start_s:.1f}–{ref.end_s:.1f} s skipped ({why})")

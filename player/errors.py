@@ -56,3 +56,8 @@ class FeedError(PlayerError):
 
 class PlaybackError(PlayerError):
     """libmpv failed, or the session could not start."""
+
+
+class IncompletePlay(PlaybackError):
+    """The session ended without playing all it should: stopped short, lost a track, or skipped segments
+    (:mod:`player.completeness` names what was lost)."""
