@@ -15,8 +15,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 from backend_stub.server import Backend
-from tests.ui.conftest import sign_in
-from tests.ui.test_app_tv import _remember_demo
+from tests.ui.conftest import open_tv_home, sign_in
 from ui.app.live_view import LiveView
 
 MIN_WINDOW_S = 24.0  # deep enough to seek 20 s back and still be inside the window
@@ -119,13 +118,7 @@ def test_live_play_shows_the_dvr_window_and_go_live_returns_to_target(qtbot: Any
 def test_tv_remote_reaches_go_live_by_arrows_and_ok(qtbot: Any, make_window: Any, ui_backend: Backend) -> None:
     """TV mode with keys only: ↓ from the hero to the Live row's tile, OK plays it live, ← ← timeshifts 20 s, ↑ selects
     Go live (highlighted), OK presses it and playback is back within the target latency."""
-    _remember_demo(ui_backend.api_url)
-    window = make_window(tv=True)
-    window.ctx.update_config(email="demo@reelbox.local")
-    window.resize(1280, 720)
-    window.show()
-    with qtbot.waitSignal(window.home.loaded, timeout=15000):
-        window.start()
+    window = open_tv_home(qtbot, make_window, ui_backend.api_url)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
     assert QApplication.focusWidget() is window.home.rows[0].tiles[0]
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
