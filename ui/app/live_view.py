@@ -72,10 +72,13 @@ class LiveView:
         behind = self.latency_s if self.latency_s is not None else self.behind_s
         return not self.timeshift and behind <= self.target_s + AT_LIVE_SLACK_S
 
-    def near_edge(self, position_s: float) -> bool:
-        """Whether a seek to ``position_s`` lands at live: closer to the edge than the target latency allows
-        (media there is not complete yet), so the right move is Go live rather than a seek."""
-        return position_s >= self.edge_s - self.target_s - NEAR_EDGE_S
+    def seek_action(self, position_s: float) -> str:
+        """What a seek to ``position_s`` should do: ``"seek"`` inside the window; ``"go-live"`` when it lands
+        closer to the edge than the target latency allows (media there is not complete yet); ``"none"`` for
+        that while already following live (a restart would only cost a rebuffer)."""
+        if position_s < self.edge_s - self.target_s - NEAR_EDGE_S:
+            return "seek"
+        return "none" if self.at_live else "go-live"
 
     def latency_text(self) -> str:
         return "Latency —" if self.latency_s is None else f"Latency {self.latency_s:.1f} s"

@@ -150,13 +150,16 @@ class PlayerController(QObject):
             self.engine.call(session.output.set_property, "sub-pos", max(0, min(100, percent)))
 
     def seek(self, position_s: float) -> None:
-        """Seek (live: inside the DVR window; a seek that lands at the live edge is Go live)."""
+        """Seek (live: inside the DVR window; a seek that lands at the live edge is Go live, and nothing at all
+        while already following live: a restart there would only cost a rebuffer)."""
         session = self.session
         if session is None:
             return
         view = LiveView.from_stats(self.last_stats)
-        if view is not None and view.near_edge(position_s):
+        action = "seek" if view is None else view.seek_action(position_s)
+        if action == "go-live":
             self.go_live()
+        if action != "seek":
             return
 
         async def go() -> None:
