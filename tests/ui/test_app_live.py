@@ -7,6 +7,7 @@ costs CPU); each play lasts a few seconds.
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -108,10 +109,11 @@ def test_live_play_shows_the_dvr_window_and_go_live_returns_to_target(qtbot: Any
     qtbot.waitUntil(lambda: overlay.go_live.property("lit") is False, timeout=2000)
     assert overlay.go_live.text() == "Go live"
     assert back.start_s <= back.position_s < back.edge_s - 15
+    pressed = time.monotonic()
     qtbot.keyClick(player, Qt.Key.Key_L)
     live = _assert_back_at_live(qtbot, window)
-    print(f"after Go live: latency {live.latency_s:.2f} s, target {live.target_s:.2f} s, "
-          f"{live.behind_s:.2f} s behind the edge")
+    print(f"Go live: back at live {time.monotonic() - pressed:.2f} s after L (seen through the 0.25 s stats poll); "
+          f"latency {live.latency_s:.2f} s, target {live.target_s:.2f} s, {live.behind_s:.2f} s behind the edge")
     assert window.controller.last_stats.get("duration_s") is None  # a channel has no length
 
 

@@ -103,7 +103,7 @@ def test_live_screens_fit_and_read_at_a_glance(xvfb_hd_display: str, live_ui_bac
         tile = home.crop((tx - window[0], ty - window[1], tx - window[0] + tw, min(ty - window[1] + th, home.height)))
         badge_w, badge_h = seen[f"live-home-{mode}-badge"]
         assert badge_h >= (24 if tv else 14), f"{mode}: LIVE badge {badge_h} px high"
-        red = sum(_live_red(p) for p in tile.getdata())
+        red = sum(_live_red(tile.getpixel((x, y))) for x in range(tile.width) for y in range(tile.height))
         assert red > badge_w * badge_h * 0.4, f"{mode}: LIVE badge not on screen ({red} red pixels)"
         assert _picture_under_overlay(out, seen, f"live-player-{mode}"), f"{mode}: no live picture"
         behind, control = seen[f"live-player-{mode}-labels"]
