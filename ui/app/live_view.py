@@ -1,35 +1,17 @@
 """What the player shows of a live play (issue 15): the DVR window, how far behind live the playhead is,
 the latency, and whether the viewer is at the live edge or in timeshift.
 
-``live_stats`` reads the engine's live side (``PlaybackSession.live``: the follower's DVR window, the
-latency controller's target and timeshift flag, the measured latency) and must run on the engine
-loop, like ``PlaybackSession.stats``; :class:`LiveView` is the pure reading of those figures that the
-overlay, the keys and the seek logic share.
+The engine's stats carry a live play's figures under ``live`` (``PlaybackSession.stats``: the DVR
+window, the measured latency, the target, the timeshift flag); :class:`LiveView` is the pure reading
+of them that the overlay, the keys and the seek logic share.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from player.playback import PlaybackSession
+from typing import Any
 
 AT_LIVE_SLACK_S = 3.0  # latency up to target + this still reads as "at live" (catch-up closes the rest)
 NEAR_EDGE_S = 1.0  # a seek landing this close to live (beyond the target latency) means "go live"
-
-
-def live_stats(session: PlaybackSession) -> dict[str, Any]:
-    """``{"live": {...}}`` for a live session (on the engine loop), ``{}`` otherwise."""
-    live = session.live
-    if live is None:
-        return {}
-    window = live.follower.window()
-    position = session.position()
-    latency = live.latency_s(position)
-    return {"live": {
-        "start_s": window.start_s, "edge_s": window.edge_s, "latency_s": latency,
-        "target_s": live.controller.policy.target_s, "timeshift": live.controller.timeshift,
-    }}
 
 
 def behind_text(seconds: float) -> str:

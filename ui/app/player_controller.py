@@ -3,7 +3,7 @@
 Every control is posted to the engine loop (``call_soon_threadsafe`` / ``run_coroutine_threadsafe``)
 and every observation comes back as a Qt signal, so the UI thread never waits for the engine
 (issue 6 architecture). Stats are polled four times a second for the overlay and the seek bar; a live
-play's stats carry its DVR window and latency (``ui.app.live_view``).
+play's stats carry its DVR window and latency (read by ``ui.app.live_view``).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from player.sync import run_synced
 from ui.app.config import AppConfig
 from ui.app.engine_thread import EngineThread
 from ui.app.errors import sentence
-from ui.app.live_view import LiveView, live_stats
+from ui.app.live_view import LiveView
 
 SessionFactory = Callable[[SessionOptions], PlaybackSession]
 
@@ -170,7 +170,7 @@ class PlayerController(QObject):
     def go_live(self) -> None:
         """Back to the live edge after a timeshift (the engine seeks to the edge minus its target latency)."""
         session = self.session
-        if session is not None and session.live is not None:
+        if session is not None and LiveView.from_stats(self.last_stats) is not None:
             self.engine.submit(session.go_live(), None, lambda exc: None)  # before the first frame: ignored
 
     def seek_relative(self, delta_s: float) -> None:
@@ -193,7 +193,7 @@ class PlayerController(QObject):
             return
 
         async def read() -> dict[str, Any]:
-            return session.stats() | live_stats(session) if session.scheduler is not None else {}
+            return session.stats() if session.scheduler is not None else {}
 
         def got(stats: dict[str, Any]) -> None:
             if stats and session is self.session:
