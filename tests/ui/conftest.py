@@ -59,7 +59,8 @@ def live_ui_backend(tmp_path_factory: pytest.TempPathFactory, ui_library: Path) 
     """``ui_backend``'s titles plus the live channel (real-time ffmpeg: one per module, it costs CPU)."""
     data = tmp_path_factory.mktemp("ui-live") / "backend"
     shutil.copytree(ui_library, data)
-    backend = Backend(data, port=free_port(), settings=FAST_SETTINGS, ingest_worker=False, live_channels=1).start()
+    backend = Backend(data, demo_user=True, port=free_port(), settings=FAST_SETTINGS, ingest_worker=False,
+                      live_channels=1).start()
     try:
         assert backend.live.channels[0].wait_ready(30, segments=3), "the live channel produced no segments"
         yield backend
