@@ -35,6 +35,12 @@ def _quiet(*widgets: QWidget) -> None:
         w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
 
+def _restyle(widget: QWidget) -> None:
+    """Apply the style sheet again after a dynamic property its rules select on changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
 def _menu() -> QComboBox:
     combo = QComboBox()
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -144,14 +150,12 @@ class ControlBar(QFrame):
         if self.go_live.property("lit") != lit:
             self.go_live.setText("● LIVE" if lit else "Go live")
             self.go_live.setProperty("lit", lit)
-            self.go_live.style().unpolish(self.go_live)
-            self.go_live.style().polish(self.go_live)
+            _restyle(self.go_live)
 
     def select_go_live(self, selected: bool) -> None:
         """The remote's highlight on Go live (TV: ↑ selects it, OK presses it); keys stay with the player."""
         self.go_live.setProperty("selected", selected)
-        self.go_live.style().unpolish(self.go_live)
-        self.go_live.style().polish(self.go_live)
+        _restyle(self.go_live)
 
     def fill_languages(self, audio_langs: tuple[str, ...], sub_langs: tuple[str, ...], audio: str | None,
                        subs: str | None) -> None:
@@ -181,5 +185,5 @@ class ControlBar(QFrame):
 
     def controls(self) -> list[QWidget]:
         """Every control a person reads (for fit checks)."""
-        return [self.position_label, self.duration_label, self.go_live, self.latency_label, self.back10, self.play_button, self.fwd10, self.audio,
-                self.subtitles, self.quality, self.mute_button, self.stats_button, self.help_button, self.full_button]
+        return [self.position_label, self.duration_label, self.go_live, self.latency_label, self.back10, self.play_button,
+                self.fwd10, self.audio, self.subtitles, self.quality, self.mute_button, self.stats_button, self.help_button, self.full_button]
