@@ -48,6 +48,8 @@ def _timeshift_back(qtbot: Any, window: Any, key_target: Any) -> LiveView:
     for wanted in (before.behind_s + 8, before.behind_s + 18):
         qtbot.keyClick(key_target, Qt.Key.Key_Left)
         qtbot.waitUntil(lambda w=wanted: (v := _view(window)) is not None and v.timeshift and v.behind_s > w, timeout=20000)
+        landed = _view(window).position_s  # type: ignore[union-attr]
+        qtbot.waitUntil(lambda at=landed: _view(window).position_s > at + 0.5, timeout=20000)  # type: ignore[union-attr]  # playing there
     view = _view(window)
     assert view is not None and not view.at_live
     assert view.behind_s < before.behind_s + 20 + 3  # where the viewer asked, not further
