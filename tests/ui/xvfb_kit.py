@@ -49,7 +49,9 @@ def open_window(api_url: str, *, tv: bool = False, size: tuple[int, int] = (1280
         window.signin.email.setText("demo@reelbox.local")
         window.signin.password.setText("demo")
         window.signin.submit()
-        assert pump(20, lambda: window.current[0] == "home" and window.home.rows), "home did not load"
+        assert pump(30, lambda: window.current[0] == "home" and window.home.rows), (
+            f"home did not load: {window.current[0]}, sign-in says {window.signin.status.text()!r}, "
+            f"home says {window.home.status.text()!r}")
     return window
 
 
