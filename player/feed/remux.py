@@ -31,6 +31,7 @@ from .segment_reader import TS_CLOCK, DemuxedSegment, Sample
 from .timeline import Timeline
 
 _TRACK_ORDER = {"video": 0, "audio": 1}
+HOLE_S = 0.5  # missing media a viewer notices; encoders' frame gaps at segment edges are far shorter
 KEYFRAMES_KEPT = 512  # video keyframes remembered for seeks inside libmpv's cache (17 min of 2 s segments)
 
 
@@ -50,6 +51,15 @@ class DroppedVideo:
     at_s: float
     seconds: float
     rendition_id: str
+
+
+@dataclass(frozen=True)
+class Hole:
+    """A stretch of one track's timeline with no media: a segment shorter than the manifest says."""
+
+    kind: str
+    from_s: float
+    to_s: float
 
 
 class Remuxer:
@@ -75,12 +85,12 @@ class Remuxer:
         self._last_dts: dict[str, int] = {}
         self._pending: list[tuple[int, int, int, str, Sample]] = []
         self._seq = itertools.count()
-        self._muxed_until = 0
         self._closed = False
         self.keyframes: deque[tuple[int, int]] = deque(maxlen=KEYFRAMES_KEPT)  # video (pts, duration), 90 kHz
         self.first_dts: int | None = None  # of the first sample muxed (libavformat shifts a negative one to 0)
         self.dropped: list[DroppedVideo] = []  # video frames cut at rendition switches (see _from_keyframe)
         self._awaiting_keyframe = False
+        self.holes: list[Hole] = []  # media missing inside a track (see _note_holes)
 
     # -- public face -------------------------------------------------------------------------
 
@@ -102,6 +112,7 @@ class Remuxer:
         for part in parts:
             self._check_codec(part, rendition_id)
         parts = tuple(self._from_keyframe(part, rendition_id, shift) for part in parts)
+        self._note_holes(parts, shift)
         for part in parts:
             payloads = self._rewrite(part)
             self._first.setdefault(part.kind, part)
@@ -135,11 +146,6 @@ class Remuxer:
             self._writer.close()
         self._closed = True
 
-    @property
-    def muxed_until_s(self) -> float:
-        """Media time (s) up to which samples of every track have been muxed (what mpv can be fed)."""
-        return self._muxed_until / TS_CLOCK
-
     def added_until_s(self, kind: str) -> float | None:
         """Media time (s) at the end of the last segment added for ``kind``, or None before the first."""
         end = self._added_until.get(kind)
@@ -156,6 +162,21 @@ class Remuxer:
         if first is not None and first.codec != part.codec:
             raise TrackChangeUnsupported(
                 f"{part.kind} codec changes from {first.codec} to {part.codec} at rendition {rendition_id!r}")
+
+    def _note_holes(self, parts: Sequence[DemuxedSegment], shift: int) -> None:
+        """Record media missing between the last segment of a track and this one (``holes``).
+
+        A segment cut short at a packet boundary is structurally whole — no check on the bytes sees
+        it — but its media ends early, and the next segment starts where the manifest says: the
+        viewer gets a frozen picture or silence, and a QA run must say so.
+        """
+        for part in parts:
+            end = self._added_until.get(part.kind)
+            if end is None or not part.samples:
+                continue
+            start = min(s.dts for s in part.samples[:16]) + shift
+            if start - end > HOLE_S * TS_CLOCK:
+                self.holes.append(Hole(kind=part.kind, from_s=end / TS_CLOCK, to_s=start / TS_CLOCK))
 
     def _from_keyframe(self, part: DemuxedSegment, rendition_id: str, shift: int) -> DemuxedSegment:
         """Video of a new rendition starts at a keyframe: the frames before it are dropped.
@@ -221,10 +242,6 @@ class Remuxer:
         if batch:
             self.first_dts = batch[0][1].dts if self.first_dts is None else self.first_dts
             self._open_writer().write(batch)
-        if until is not None:
-            self._muxed_until = max(self._muxed_until, until)
-        elif self._added_until:
-            self._muxed_until = max(self._added_until.values())
 
     def _monotonic(self, kind: str, sample: Sample) -> Sample:
         """Overlapping renditions: keep DTS strictly increasing per track for the muxer."""
@@ -244,9 +261,6 @@ def _span(samples: Sequence[Sample]) -> int:
     last = samples[-1]
     step = last.duration or ((last.dts - samples[0].dts) // max(1, len(samples) - 1))
     return last.dts - samples[0].dts + step
-
-
-TsRemuxer = Remuxer  # the name the feed had while MPEG-TS was its only container
 
 
 def _video_config(segment: DemuxedSegment) -> VideoConfig:
