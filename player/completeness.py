@@ -67,15 +67,21 @@ def _part_name(ref: SegmentRef) -> str:
 
 
 def expected_kinds(presentation: Presentation) -> frozenset[str]:
-    """The kinds of track the presentation promises: video and audio tracks, and audio declared inside
-    the video renditions' CODECS (muxed HLS variants). A kind promised but never fed was lost whole."""
+    """The kinds of track the manifest promises by their CODECS: a kind promised but never fed was lost whole.
+
+    Only declared codecs count: a lone HLS media playlist declares none (its TS segments may hold
+    audio only), and a muxed variant's CODECS name its audio too.
+    """
     from player.manifest.hls import AUDIO_CODECS  # loaded already: there is a presentation
 
-    kinds = {t.kind for p in presentation.periods for t in p.tracks if t.kind in ("video", "audio")}
-    video = presentation.video_track()
-    muxed = video is not None and any(c.strip().lower().startswith(AUDIO_CODECS)
-                                      for r in video.renditions for c in (r.codecs or "").split(","))
-    return frozenset(kinds | ({"audio"} if muxed else set()))
+    kinds: set[str] = set()
+    for track in (t for p in presentation.periods for t in p.tracks if t.kind in ("video", "audio")):
+        for rendition in track.renditions:
+            codecs = [c.strip().lower() for c in (rendition.codecs or "").split(",") if c.strip()]
+            audio = [c for c in codecs if c.startswith(AUDIO_CODECS)]
+            kinds |= {"audio"} if audio else set()
+            kinds |= {track.kind} if len(audio) < len(codecs) else set()
+    return frozenset(kinds)
 
 
 def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequence[TrackPlayed],
