@@ -11,6 +11,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 
+def seconds(text: str) -> float:
+    """A position or duration option: a finite number of seconds, not negative (argparse's exit 2 otherwise)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"seconds must be 0 or more, not {text}")
+    return value
+
+
 def add_playback_arguments(p: argparse.ArgumentParser) -> None:
     """Options every playing command takes (``play``, ``downloads play``)."""
     known = p._option_string_actions  # downloads' own parser already has --report
@@ -23,10 +34,10 @@ def add_playback_arguments(p: argparse.ArgumentParser) -> None:
     add("--report", default=None, metavar="FILE", help="write the QoE report (JSON, or HTML for .html)")
     add("--requests-csv", default=None, metavar="FILE", help="per-request log as CSV (default: beside --report)")
     add("--abr", default=None, metavar="NAME", help="ABR algorithm (default: reelbox)")
-    add("--start", type=float, default=None, metavar="S", help="start position in seconds (default 0)")
-    add("--until", type=float, default=None, metavar="S", help="stop at this position")
+    add("--start", type=seconds, default=None, metavar="S", help="start position in seconds (default 0)")
+    add("--until", type=seconds, default=None, metavar="S", help="stop at this position")
     add("--rendition", type=int, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
-    add("--buffer", type=float, default=30.0, metavar="S", help="buffer capacity in seconds")
+    add("--buffer", type=seconds, default=30.0, metavar="S", help="buffer capacity in seconds")
     add("--key", action="append", default=[], metavar="KID:KEY", help="content key for a protected URL (hex; repeatable)")
     add("--license-url", default=None, metavar="URL", help="W3C ClearKey licence server for a protected URL")
     add("--sync", action="store_true", help="report progress and telemetry to the backend (default: off, so "
@@ -142,6 +153,20 @@ def _cmd_downloads(args: argparse.Namespace) -> int:
     return run_downloads(args)
 
 
+class _QaHelp(argparse.RawDescriptionHelpFormatter):
+    """``qa --help`` ends with the example matrix, read only when help is printed (not on every command's start)."""
+
+    def add_text(self, text: str | None) -> None:
+        if text == _QA_EPILOG:
+            from ui.qa_matrix import EXAMPLE
+
+            text += EXAMPLE
+        super().add_text(text)
+
+
+_QA_EPILOG = ("A runnable matrix file (`reelbox qa --example > smoke.toml`); every key is described in the README:\n\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from player.backend.address import ACCOUNT_HELP, BACKEND_HELP
 
@@ -198,16 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loss-every", type=int, default=None, metavar="N", help="QA: drop the connection of every N-th request")
     p.set_defaults(func=_cmd_play)
 
-    from ui.qa_matrix import EXAMPLE
-
     p = sub.add_parser(
         "qa", help="QA: run a matrix of targets x traces x faults headless; exit 1 when a cell fails",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_QaHelp,
         description="Run every (target, trace, fault) cell of MATRIX.toml as a headless `reelbox play`, judge each "
                     "against the thresholds, write summary.json/summary.html (each failed cell with its cause) "
                     "and per-cell reports to --out; exit 1 when a cell failed.",
-        epilog="A runnable matrix file (`reelbox qa --example > smoke.toml`); every key is described in the README:\n\n"
-               + EXAMPLE,
+        epilog=_QA_EPILOG,
     )
     p.add_argument("matrix", metavar="MATRIX.toml", nargs="?")
     p.add_argument("--out", default=None, metavar="DIR", help="where the summary and per-cell reports go (default: qa-out)")
@@ -231,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # this process is the command (the console script, ``python -m ui``)
+        from ui.lean_process import leave_out_unused_modules, return_freed_memory
+
+        return_freed_memory()
+        leave_out_unused_modules(next((a for a in sys.argv[1:] if not a.startswith("-")), ""))
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func

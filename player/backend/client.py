@@ -19,6 +19,7 @@ from player.backend.auth import Tokens, TokenAuth
 from player.backend.bodies import decode, field, json_object, optional
 from player.backend.errors import BackendRefused, BackendUnreachable, BadResponse, SignInRequired
 from player.net.tls import tls_context
+from player.net.redact import redact
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,7 +100,7 @@ class BackendClient:
         try:
             response = await self._client.request(method, self._url(path), json=json, params=params, auth=auth)
         except httpx.HTTPError as exc:
-            raise BackendUnreachable(f"backend unreachable at {self.api_url}: {type(exc).__name__}") from None
+            raise BackendUnreachable(f"backend unreachable at {redact(self.api_url)}: {type(exc).__name__}") from None
         if response.status_code >= 400:
             raise _refusal(method, path, response)
         return response
@@ -113,6 +114,10 @@ class BackendClient:
     async def login(self, email: str, password: str) -> None:
         body = await self.request("POST", "/auth/login", json={"email": email, "password": password}, signed_in=False)
         self._tokens.update(body, "POST /auth/login")
+
+    def use_tokens(self, access_token: str, refresh_token: str | None) -> None:
+        """Signed in with a pair kept from an earlier sign-in, without a request: the first 401 refreshes it."""
+        self._tokens.access, self._tokens.refresh = access_token, refresh_token
 
     async def use_refresh_token(self, refresh_token: str) -> None:
         """Sign in with a remembered refresh token (the app's "remember me")."""

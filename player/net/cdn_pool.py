@@ -13,9 +13,8 @@ on that CDN. ``force_cdn`` pins every request to one CDN for QA: no failover, th
 
 Each attempt becomes a ``RequestRecord`` (redacted URL) in the shared ``RequestLog``; an attempt
 followed by one on another CDN carries ``failover_to`` and counts as a failover. An attempt the caller
-cancels (the scheduler abandoning a segment its link cannot carry in time, a seek, the session's end)
-is recorded as ``aborted`` with the bytes it had received, and says nothing about the CDN: no health
-change, no failover. ``on_progress`` follows each attempt's body as it arrives; a new attempt (retry or
+cancels (an abandoned segment, a seek, the session's end) is recorded as ``aborted`` with the bytes it
+had received, and says nothing about the CDN: no health change, no failover. ``on_progress`` follows each attempt's body as it arrives; a new attempt (retry or
 failover) counts its bytes from 0 again.
 """
 from __future__ import annotations
@@ -34,6 +33,7 @@ from player.net.cmcd import CmcdData, CmcdMode, add_to_url, to_headers
 from player.net.errors import EscapesOrigin, FetchError, HttpStatusError, PoolFailure, UnsafeUriError
 from player.net.pool_types import AttemptProgress, Delivery, FailedAttempt, RetryPolicy
 from player.net.redact import redact
+from player.manifest.model import Fetched
 from player.net.request import (
     MANIFEST_LIMITS,
     ByteRange,
@@ -133,7 +133,7 @@ class CdnPool:
             url, byte_range=None if byte_range is None else ByteRange(*byte_range), kind=RequestKind.MANIFEST,
             limits=MANIFEST_LIMITS,
         )
-        return delivery.body
+        return Fetched(delivery.body, delivery.result.url)  # relative URIs resolve from where it came
 
     async def fetch_ref(self, ref: Any, **kwargs: Any) -> Delivery:
         """Fetch a manifest-model ``SegmentRef`` (duck-typed: ``urls`` and optional ``byte_range``)."""
