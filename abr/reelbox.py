@@ -1,4 +1,4 @@
-"""Reelbox's default rate adaptation: a buffer-target controller with an exact lookahead.
+"""Round one of Reelbox's rate adaptation (``reelbox``), the default until round two (``abr.reelbox_r2``) replaced it.
 
 The idea
 --------

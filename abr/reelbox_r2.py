@@ -1,4 +1,4 @@
-"""Round two of Reelbox's rate adaptation (``reelbox-r2``, issue 17).
+"""Round two of Reelbox's rate adaptation (``reelbox-r2``, issue 17), the default (``abr.DEFAULT_ALGORITHM``).
 
 It reaches the sustainable rung after one segment on a steady link and adapts its reserve to the
 link.  (Its first version scored 0.737 on Puffer against round one's 0.914: partial samples from

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from abr.ladder import NETFLIX10_KBPS, Ladder
-from abr.reelbox_r2 import ReelboxR2 as Reelbox  # round two, not the default (abr/reelbox_r2.py)
+from abr.reelbox_r2 import ReelboxR2 as Reelbox  # round two, the default (abr/reelbox_r2.py)
 from abr.simulator import SimConfig, simulate
 from abr.state import AbrState, DownloadResult, Sample
 from abr.traces import Period, Trace
