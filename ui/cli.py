@@ -33,7 +33,7 @@ def add_playback_arguments(p: argparse.ArgumentParser) -> None:
     add("--headless", action="store_true", help="no window, no sound (real decoding)")
     add("--report", default=None, metavar="FILE", help="write the QoE report (JSON, or HTML for .html)")
     add("--requests-csv", default=None, metavar="FILE", help="per-request log as CSV (default: beside --report)")
-    add("--abr", default=None, metavar="NAME", help="ABR algorithm (default: reelbox)")
+    add("--abr", default=None, metavar="NAME", help="ABR algorithm (default: reelbox-r2; round one is reelbox)")
     add("--start", type=seconds, default=None, metavar="S", help="start position in seconds (default 0)")
     add("--until", type=seconds, default=None, metavar="S", help="stop at this position")
     add("--rendition", type=int, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
