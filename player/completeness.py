@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from player.errors import PlaybackError
 from player.manifest import Presentation, SegmentRef
+from player.manifest.periods import StreamPart
 from player.feed.remux import Remuxer
 
 
@@ -66,21 +67,36 @@ def _part_name(ref: SegmentRef) -> str:
 
 
 def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequence[TrackPlayed],
-               skipped: Sequence[SegmentRef], parts: Sequence[Part] = ()) -> list[str]:
-    """What was lost, one phrase each (empty when the play was complete). ``end_s``: where it should end."""
+               skipped: Sequence[SegmentRef], parts: Sequence[Part] = (),
+               track_ends: Mapping[str, float] = {}) -> list[str]:
+    """What was lost, one phrase each (empty when the play was complete). ``end_s``: where it should end;
+    ``track_ends``: an earlier end for a kind the last Periods lack (see :func:`kind_ends`)."""
     slack = segment_s / 2
     lost: list[str] = []
     if reached_s < end_s - slack:
         missed = [p for p in parts if p.end_s > reached_s + slack]
         names = ", ".join(f"{p.name} ({max(p.start_s, reached_s):.1f}–{p.end_s:.1f} s)" for p in missed)
         lost.append(f"stopped at {reached_s:.1f} s of {end_s:.1f} s" + (f": {names} not played" if names else ""))
-    for track in tracks:
-        if track.fed_until_s < end_s - slack:
+    reached_by_kind: dict[str, TrackPlayed] = {}
+    for track in tracks:  # a kind whose codec changed at a Period is fed to where its last codec ends
+        if track.kind not in reached_by_kind or track.fed_until_s > reached_by_kind[track.kind].fed_until_s:
+            reached_by_kind[track.kind] = track
+    for track in reached_by_kind.values():
+        if track.fed_until_s < track_ends.get(track.kind, end_s) - slack:
             lost.append(f"{track.kind} track ({track.codec}) ended at {track.fed_until_s:.1f} s")
     for ref in skipped:
         why = "EXT-X-GAP" if ref.gap else "not delivered"
         lost.append(f"segment {ref.start_s:.1f}–{ref.end_s:.1f} s skipped ({why})")
     return lost
+
+
+def kind_ends(streams: Sequence[StreamPart], end_s: float) -> dict[str, float]:
+    """Where each track kind ends: the end of the last stream part (Periods) that has it."""
+    ends: dict[str, float] = {}
+    for part, following in zip(streams, [*streams[1:], None]):
+        for kind in part.kinds:
+            ends[kind] = following.start_s if following is not None else end_s
+    return ends
 
 
 def check_complete(lost: Sequence[str]) -> None:
@@ -95,9 +111,16 @@ def tracks_json(tracks: Sequence[TrackPlayed]) -> list[Mapping[str, object]]:
             for t in tracks]
 
 
-def tracks_fed(remuxer: Remuxer, presentation: Presentation | None, audio_language: str | None) -> list[TrackPlayed]:
-    """Each track as it reached the feed: codec, language (the chosen audio's), how far it was fed."""
+def tracks_fed(remuxers: Sequence[Remuxer], presentation: Presentation | None,
+               audio_language: str | None) -> list[TrackPlayed]:
+    """Each track as it reached the feed, one entry per kind and codec (a Period may change the codec):
+    codec, language (the chosen audio's), how far it was fed."""
     audio = presentation.audio_tracks() if presentation else ()
     language = next((t.language for t in audio if t.language == audio_language), audio[0].language if audio else None)
-    return [TrackPlayed(kind=kind, codec=fed.codec, language=language if kind == "audio" else None,
-                        fed_until_s=remuxer.added_until_s(kind) or 0.0) for kind, fed in remuxer.fed.items()]
+    played: dict[tuple[str, str], float] = {}
+    for remuxer in remuxers:
+        for kind, fed in remuxer.fed.items():
+            until = remuxer.added_until_s(kind) or 0.0
+            played[kind, fed.codec] = max(played.get((kind, fed.codec), until), until)
+    return [TrackPlayed(kind=kind, codec=codec, language=language if kind == "audio" else None, fed_until_s=until)
+            for (kind, codec), until in played.items()]

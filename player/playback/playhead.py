@@ -21,12 +21,16 @@ class Playhead:
     def __init__(
         self, *, qoe: QoeTracker, start_s: float, until_s: float | None = None,
         draining: Callable[[], bool] = lambda: False, on_first_frame: Callable[[], None] = lambda: None,
+        next_part: Callable[[], tuple[float, int] | None] = lambda: None,
     ) -> None:
-        """``draining()``: the scheduler fed the last segment and the buffer is nearly empty (the end, no rebuffer)."""
+        """``draining()``: the scheduler fed the last segment and the buffer is nearly empty (the end, no rebuffer).
+        ``next_part()``: at the end of a file, the start and generation of the file that continues the
+        presentation (a Period the feed plays as a new stream), or None."""
         self.qoe = qoe
         self.until_s = until_s
         self.draining = draining
         self.on_first_frame = on_first_frame
+        self.next_part = next_part
         self.start_s = start_s
         self.generation = 0  # the file (start or seek) whose events count
         self.awaiting_frame = True
@@ -74,7 +78,9 @@ class Playhead:
             if event.reason == "error":
                 self.end_error = event.error or "libmpv could not play the stream"
                 self.end_video_output = event.video_output_failed
-            if event.reason in ("eof", "error", "quit"):
+            if event.reason == "eof" and (following := self.next_part()) is not None:
+                self.restart(*following)
+            elif event.reason in ("eof", "error", "quit"):
                 self.done = True
                 self.reached_eof = event.reason == "eof"
 

@@ -34,7 +34,7 @@ from player.playback.options import SessionOptions
 from player.playback.output_start import add_subtitles, build_output
 from player.playback.playhead import Playhead
 from player.playback.stats import session_stats
-from player.completeness import TrackPlayed, check_complete, shortfalls, tracks_fed, tracks_json
+from player.completeness import TrackPlayed, check_complete, kind_ends, shortfalls, tracks_fed, tracks_json
 from player.outside_keys import parse_key_option
 from player.qoe import PauseChanged, QoeReport, QoeTracker, Seeked, SessionEnded, SessionStarted, build_report
 from player.scheduling import Scheduler, main_kind, pick_audio
@@ -60,7 +60,7 @@ class PlaybackSession:
         self.clock: Clock = clock or MonotonicClock()
         self.qoe = QoeTracker(target=target, opened_at=self.clock.now())
         self.playhead = Playhead(qoe=self.qoe, start_s=0.0, until_s=self.options.until_s, draining=self._draining,
-                                 on_first_frame=self._first_frame_shown)
+                                 on_first_frame=self._first_frame_shown, next_part=lambda: self.feed.next_part() if self.feed else None)
         self.presentation = presentation
         self._offline = (presentation, source, keys) if presentation is not None and source is not None else None
         self.playback: PlaybackInfo | None = None  # the backend's grant (None: a plain URL, or offline)
@@ -117,7 +117,7 @@ class PlaybackSession:
             self.presentation = opened.presentation
             audio = pick_audio(opened.presentation, self.options.audio_language)
             kind = main_kind(opened.presentation)
-            feed = self.feed = MuxFeed((kind, "audio") if audio else (kind,))
+            feed = self.feed = MuxFeed((kind, "audio") if audio else (kind,), parts=opened.streams)
             self.fetching = Fetching(  # the first requests go out while libmpv is still being built
                 opened=opened, feed=feed, playhead=self.playhead, options=self.options, clock=self.clock,
                 qoe=self.qoe, max_height=self.playback.max_height if self.playback else None, on_failure=self._failed,
@@ -308,7 +308,7 @@ class PlaybackSession:
 
     def tracks_played(self) -> list[TrackPlayed]:
         """Each track as it reached the feed: codec, language, how far it was fed."""
-        return [] if self.feed is None else tracks_fed(self.feed.remuxer, self.presentation, self.options.audio_language)
+        return [] if self.feed is None else tracks_fed(self.feed.remuxers(), self.presentation, self.options.audio_language)
 
     def _check_complete(self) -> None:
         """A play that ended by itself must have played everything, else a named IncompletePlay (issue 14):
@@ -325,7 +325,8 @@ class PlaybackSession:
             reached = max(reached, min(t.fed_until_s for t in tracks))
         self.lost = shortfalls(end_s=end_s, reached_s=reached, segment_s=scheduler.segment_duration_s,
                                tracks=tracks, skipped=scheduler.skipped,
-                               parts=self.opened.parts if self.opened is not None else ())
+                               parts=self.opened.parts if self.opened is not None else (),
+                               track_ends=kind_ends(self.opened.streams, end_s) if self.opened is not None else {})
         check_complete(self.lost)
 
     def report(self) -> dict[str, Any]:

@@ -227,6 +227,29 @@ def dash_multiperiod(out: Path) -> None:
     _join_periods(out, parts)
 
 
+def _period_parts(out: Path, parts: list[tuple[str, list[str], bool]]) -> None:
+    """Package each Period on its own (4 s; its video args; with audio or not), then join them into one MPD."""
+    for name, video, with_audio in parts:
+        (out / name).mkdir()
+        audio = ["-map", "1:a", *_AAC] if with_audio else []
+        sets = "id=0,streams=v id=1,streams=a" if with_audio else "id=0,streams=v"
+        _run(_inputs(seconds=4) + ["-map", "0:v", *video, "-b:v", "400k", *audio, *_DASH, "-adaptation_sets", sets,
+                                   "manifest.mpd"], out / name)
+    _join_periods(out, [name for name, _, _ in parts])
+
+
+def dash_period_codec(out: Path) -> None:
+    """Two Periods whose video codec changes, H.264 320x180 → HEVC 640x360 (an ad spliced into a title)."""
+    x265 = ["-c:v", "libx265", "-preset", "ultrafast", "-tag:v", "hvc1", "-x265-params", "keyint=50:min-keyint=50:log-level=error"]
+    _period_parts(out, [("p0", ["-vf", "scale=320:180,setsar=1", *_X264], True), ("p1", x265, True)])
+
+
+def dash_period_tracks(out: Path) -> None:
+    """Three Periods whose track set changes: video+audio, then video alone (audio dropped), then audio again."""
+    small = ["-vf", "scale=320:180,setsar=1", *_X264]
+    _period_parts(out, [("p0", small, True), ("p1", small, False), ("p2", small, True)])
+
+
 def dash_cenc(out: Path) -> None:
     """CENC DASH (Shaka Packager, ClearKey PSSH) whose MPD names its licence server: ``dashif:laurl``
     on the video and the older ``clearkey:Laurl`` on the audio (relative: the test server serves it)."""
@@ -355,6 +378,10 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
         (dash_audio, Kind(name="dash-audio-only", manifest="dash-audio-only/manifest.mpd", duration_s=6, video=None, audio="aac")),
         (dash_multiperiod, Kind(name="dash-multi-period", manifest="dash-multi-period/manifest.mpd", duration_s=8,
                                 video="h264", audio="aac")),
+        (dash_period_codec, Kind(name="dash-period-codec", manifest="dash-period-codec/manifest.mpd", duration_s=8,
+                                 video="h264,hevc", audio="aac")),
+        (dash_period_tracks, Kind(name="dash-period-tracks", manifest="dash-period-tracks/manifest.mpd", duration_s=12,
+                                  video="h264", audio="aac")),
         (dash_cenc, Kind(name="dash-cenc-laurl", manifest="dash-cenc-laurl/manifest.mpd", duration_s=6, video="h264",
                          audio="aac", needs_key=True, licence_in_manifest=True)),
     ]

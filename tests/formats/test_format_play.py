@@ -48,7 +48,9 @@ def test_kind_plays_complete_from_its_url(corpus_url: str, kind: corpus.Kind) ->
     assert report["decoder_errors"] == 0
     assert report["duration_s"] == pytest.approx(kind.duration_s, abs=0.1)
     assert report["played_s"] >= kind.duration_s - HALF_SEGMENT_S
-    played = {t["kind"]: t["codec"] for t in report["tracks"]}
+    played: dict[str, str] = {}
+    for track in report["tracks"]:  # a Period that changes the codec plays one entry per codec, in order
+        played[track["kind"]] = ",".join(filter(None, (played.get(track["kind"]), track["codec"])))
     assert played == {k: c for k, c in (("video", kind.video), ("audio", kind.audio)) if c}
     if kind.licence_in_manifest:
         assert report["license_ms"] is not None
