@@ -66,7 +66,8 @@ def test_gap_ends_with_a_named_error_listing_the_skipped_segment(corpus_url: str
     assert [e["code"] for e in report["errors"]] == ["SegmentSkipped", "IncompletePlay"]
 
 
-@pytest.mark.parametrize("kind,cut", [("dash-multi-period", "p1"), ("hls-ts-discontinuity", "b")])
+@pytest.mark.parametrize("kind,cut", [("dash-multi-period", "p1"), ("dash-period-codec", "p1"),
+                                      ("hls-ts-discontinuity", "b")])
 def test_a_cut_second_part_ends_with_exit_1_naming_what_was_lost(corpus_root: Path, tmp_path: Path,
                                                                  kind: str, cut: str) -> None:
     """The second Period (or the part after the discontinuity) is gone from the CDN: IncompletePlay names it."""
@@ -76,7 +77,7 @@ def test_a_cut_second_part_ends_with_exit_1_naming_what_was_lost(corpus_root: Pa
     for path in list(copy.rglob("*")):
         if path.is_file() and (path.parent.name == cut or path.name.startswith(cut)) and path.suffix in (".ts", ".m4s"):
             path.unlink()
-    expected = "period 'p1'" if kind == "dash-multi-period" else "discontinuity part 1"
+    expected = "period 'p1'" if kind.startswith("dash") else "discontinuity part 1"
     with serve_corpus(tmp_path) as base, pytest.raises(IncompletePlay, match=expected):
         _play(f"{base}/{corpus.kinds()[kind].manifest}")
 

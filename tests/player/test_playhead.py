@@ -109,3 +109,14 @@ def test_the_end_of_a_part_opens_the_next_period_and_only_the_last_end_is_the_en
     head.handle(FirstFrame(at=104.3, position_s=4.0, generation=2))
     head.handle(EndOfFile(at=108.3, reason="eof", error=None, generation=2))
     assert head.done and head.reached_eof
+
+
+def test_a_next_period_file_that_gets_no_media_ends_the_session_without_libmpv_error() -> None:
+    """Every segment of the next Period was skipped: its file fails before a first frame; the session ends
+    (the completeness check names the lost Period) instead of reporting libmpv's 'unrecognized file format'."""
+    head, _, _ = _playhead(next_part=lambda: (4.0, 2))
+    head.restart(0.0, generation=1)
+    head.handle(FirstFrame(at=100.2, position_s=0.0, generation=1))
+    head.handle(EndOfFile(at=104.2, reason="eof", error=None, generation=1))
+    head.handle(EndOfFile(at=104.4, reason="error", error="unrecognized file format", generation=2))
+    assert head.done and head.end_error is None and not head.reached_eof
