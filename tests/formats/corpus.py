@@ -52,6 +52,7 @@ class Kind:
     needs_key: bool = False  # CENC/ClearKey: the key comes from --key or the licence URL in the manifest
     licence_in_manifest: bool = False
     expect_error: str | None = None  # a kind made to fail (EXT-X-GAP): the error class the play must end with
+    streams: int = 1  # libmpv files the feed plays it as (Periods that change codec or track set: one each)
 
 
 def ffmpeg() -> str:
@@ -152,6 +153,12 @@ def hls_packed_audio(out: Path) -> None:
     (out / "all.aac").unlink()
 
 
+def hls_ts_mp3(out: Path) -> None:
+    """TS variant with H.264 video and MP3 audio (older encoders' default)."""
+    _run(_inputs() + _small(_X264) + ["-map", "1:a", "-c:a", "libmp3lame", "-b:a", "64k", *_HLS,
+                                      "-hls_segment_filename", "s%d.ts", "index.m3u8"], out)
+
+
 # ---- HLS, fMP4 -----------------------------------------------------------------------------
 
 def hls_fmp4_muxed(out: Path) -> None:
@@ -212,6 +219,11 @@ def dash_hevc(out: Path) -> None:
 def dash_audio(out: Path) -> None:
     """Audio-only DASH (AAC in fMP4)."""
     _run(_inputs() + ["-map", "1:a", *_AAC, *_DASH, "manifest.mpd"], out)
+
+
+def dash_flac(out: Path) -> None:
+    """Audio-only DASH with lossless FLAC in fMP4 (``fLaC`` sample entry, ISO/IEC 14496-12 FLAC mapping)."""
+    _run(_inputs() + ["-map", "1:a", "-c:a", "flac", *_DASH, "manifest.mpd"], out)
 
 
 def dash_multiperiod(out: Path) -> None:
@@ -365,6 +377,7 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
         (hls_packed_audio, Kind(name="hls-packed-audio", manifest="hls-packed-audio/index.m3u8", duration_s=6,
                                 video=None, audio="aac")),
         (hls_audio_ts, Kind(name="hls-audio-ts", manifest="hls-audio-ts/index.m3u8", duration_s=6, video=None, audio="aac")),
+        (hls_ts_mp3, Kind(name="hls-ts-mp3", manifest="hls-ts-mp3/index.m3u8", duration_s=6, video="h264", audio="mp3")),
         (hls_fmp4_muxed, Kind(name="hls-fmp4-muxed-audio", manifest="hls-fmp4-muxed-audio/index.m3u8", duration_s=6,
                               video="h264", audio="aac")),
         (hls_fmp4_aes, Kind(name="hls-fmp4-aes128", manifest="hls-fmp4-aes128/index.m3u8", duration_s=6,
@@ -376,12 +389,13 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
         (dash_av1, Kind(name="dash-av1", manifest="dash-av1/manifest.mpd", duration_s=6, video="av1", audio="aac", renditions=2)),
         (dash_hevc, Kind(name="dash-hevc", manifest="dash-hevc/manifest.mpd", duration_s=6, video="hevc", audio="aac")),
         (dash_audio, Kind(name="dash-audio-only", manifest="dash-audio-only/manifest.mpd", duration_s=6, video=None, audio="aac")),
+        (dash_flac, Kind(name="dash-flac", manifest="dash-flac/manifest.mpd", duration_s=6, video=None, audio="flac")),
         (dash_multiperiod, Kind(name="dash-multi-period", manifest="dash-multi-period/manifest.mpd", duration_s=8,
                                 video="h264", audio="aac")),
         (dash_period_codec, Kind(name="dash-period-codec", manifest="dash-period-codec/manifest.mpd", duration_s=8,
-                                 video="h264,hevc", audio="aac")),
+                                 video="h264,hevc", audio="aac", streams=2)),
         (dash_period_tracks, Kind(name="dash-period-tracks", manifest="dash-period-tracks/manifest.mpd", duration_s=12,
-                                  video="h264", audio="aac")),
+                                  video="h264", audio="aac", streams=3)),
         (dash_cenc, Kind(name="dash-cenc-laurl", manifest="dash-cenc-laurl/manifest.mpd", duration_s=6, video="h264",
                          audio="aac", needs_key=True, licence_in_manifest=True)),
     ]
