@@ -6,7 +6,7 @@ the faults it is pointed at. At the end of a session we compare what reached lib
 showed with what the manifest promised:
 - the position reached vs the presentation's duration (or ``until``), within half a segment;
 - each track's media fed vs the same end (a track that stops midway is lost);
-- every segment skipped (EXT-X-GAP, or not delivered by any CDN).
+- every segment skipped (EXT-X-GAP, or not delivered by any CDN), and every variant no CDN served.
 Each shortfall is named — which Period or discontinuity part was not played, which track ended
 where, which segments were skipped — and :class:`IncompletePlay` carries them as one line.
 """
@@ -67,7 +67,7 @@ def _part_name(ref: SegmentRef) -> str:
 
 
 def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequence[TrackPlayed],
-               skipped: Sequence[SegmentRef], parts: Sequence[Part] = (),
+               skipped: Sequence[SegmentRef], parts: Sequence[Part] = (), unavailable: Sequence[str] = (),
                track_ends: Mapping[str, float] = {}) -> list[str]:
     """What was lost, one phrase each (empty when the play was complete). ``end_s``: where it should end;
     ``track_ends``: an earlier end for a kind the last Periods lack (see :func:`kind_ends`)."""
@@ -84,6 +84,7 @@ def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequ
     for track in reached_by_kind.values():
         if track.fed_until_s < track_ends.get(track.kind, end_s) - slack:
             lost.append(f"{track.kind} track ({track.codec}) ended at {track.fed_until_s:.1f} s")
+    lost.extend(unavailable)  # renditions the manifest lists that no CDN served (the loader's phrases)
     for ref in skipped:
         why = "EXT-X-GAP" if ref.gap else "not delivered"
         lost.append(f"segment {ref.start_s:.1f}–{ref.end_s:.1f} s skipped ({why})")

@@ -196,6 +196,7 @@ class Presentation:
     source_url: str
     source_urls: tuple[str, ...] = field(default=())
     thumbnails: Thumbnails | None = None  # the seek-bar image track, when the manifest lists one
+    unavailable: tuple[str, ...] = ()  # renditions the manifest lists but no CDN served, one phrase each
 
     def tracks_of(self, kind: TrackKind, period: int = 0) -> tuple[Track, ...]:
         if not self.periods:

@@ -20,6 +20,7 @@ from player.manifest.periods import StreamPart, single_timeline, stream_parts
 from player.outside_keys import manifest_licence_url, outside_keys, ring_from_options
 from player.net import CdnPool, HttpTransport, RequestKind, RequestLog, RequestRecord, redact
 from player.net.clock import Clock
+from player.net.cmcd import content_id
 from player.playback.keys import Keys
 from player.playback.options import SessionOptions
 from player.qoe import QoeTracker
@@ -62,7 +63,7 @@ async def open_online(
     wrapped = options.wrap_transport(transport, clock) if options.wrap_transport else transport
     pool = CdnPool(
         manifest_urls, wrapped, clock, force_cdn=options.force_cdn,
-        session_id=playback.session_id if playback else None, content_id=target[:64],
+        session_id=playback.session_id if playback else None, content_id=content_id(target),
     )
     closers = (pool.aclose, transport.aclose)
     try:
