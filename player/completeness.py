@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from player.errors import PlaybackError
 from player.manifest import Presentation, SegmentRef
 from player.manifest.periods import StreamPart
+from player.subtitles import text_codec
+from player.track_choice import find_track
 from player.feed.remux import Remuxer
 
 
@@ -78,7 +81,8 @@ def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequ
         names = ", ".join(f"{p.name} ({max(p.start_s, reached_s):.1f}–{p.end_s:.1f} s)" for p in missed)
         lost.append(f"stopped at {reached_s:.1f} s of {end_s:.1f} s" + (f": {names} not played" if names else ""))
     reached_by_kind: dict[str, TrackPlayed] = {}
-    for track in tracks:  # a kind whose codec changed at a Period is fed to where its last codec ends
+    for track in (t for t in tracks if t.kind != "text"):  # subtitles may end before the picture does
+        # a kind whose codec changed at a Period is fed to where its last codec ends
         if track.kind not in reached_by_kind or track.fed_until_s > reached_by_kind[track.kind].fed_until_s:
             reached_by_kind[track.kind] = track
     for track in reached_by_kind.values():
@@ -112,16 +116,30 @@ def tracks_json(tracks: Sequence[TrackPlayed]) -> list[Mapping[str, object]]:
             for t in tracks]
 
 
+class LanguageChoice(Protocol):
+    """The ``--audio``/``--subtitles`` requests (``SessionOptions``)."""
+
+    audio_language: str | None
+    subtitle_language: str | None
+
+
 def tracks_fed(remuxers: Sequence[Remuxer], presentation: Presentation | None,
-               audio_language: str | None) -> list[TrackPlayed]:
+               chosen: LanguageChoice) -> list[TrackPlayed]:
     """Each track as it reached the feed, one entry per kind and codec (a Period may change the codec):
-    codec, language (the chosen audio's), how far it was fed."""
+    codec, language (the chosen audio's), how far it was fed; and the subtitle track handed to libmpv."""
     audio = presentation.audio_tracks() if presentation else ()
-    language = next((t.language for t in audio if t.language == audio_language), audio[0].language if audio else None)
+    picked = find_track(audio, chosen.audio_language) or (audio[0] if audio else None)
+    language = picked.language if picked is not None else None
     played: dict[tuple[str, str], float] = {}
     for remuxer in remuxers:
         for kind, fed in remuxer.fed.items():
             until = remuxer.added_until_s(kind) or 0.0
             played[kind, fed.codec] = max(played.get((kind, fed.codec), until), until)
-    return [TrackPlayed(kind=kind, codec=codec, language=language if kind == "audio" else None, fed_until_s=until)
-            for (kind, codec), until in played.items()]
+    tracks = [TrackPlayed(kind=kind, codec=codec, language=language if kind == "audio" else None, fed_until_s=until)
+              for (kind, codec), until in played.items()]
+    text = find_track(presentation.text_tracks(), chosen.subtitle_language) if presentation else None
+    if text is not None:  # loaded whole before the file opened
+        rendition = text.renditions[0]
+        end = rendition.segments[-1].end_s if rendition.segments else 0.0
+        tracks.append(TrackPlayed(kind="text", codec=text_codec(rendition), language=text.language, fed_until_s=end))
+    return tracks

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
 from player.errors import AllCdnsFailed, FetchError, ManifestError, PlaybackError, PlayerError
+from player.track_choice import TrackNotFound
 
 _CODES = {
     "not_entitled": "Your plan does not include this title. Choose another title or upgrade your plan.",
@@ -26,6 +27,7 @@ _CLASSES: tuple[tuple[type[BaseException], str], ...] = (
     (BackendError, "The Reelbox service refused the request. Try again in a moment."),
     (AllCdnsFailed, "The video servers are not answering. Check your network and press Play again."),
     (FetchError, "Part of the video could not be downloaded. Check your network and press Play again."),
+    (TrackNotFound, "This title has no track in that language or of that name. Choose one of those it has."),
     (ManifestError, "This title's stream could not be read. Try another title, and report this one if it keeps failing."),
     (PlaybackError, "The video could not be played. Press Play to try again, or choose another title."),
     (PlayerError, "Playback stopped because of an error. Press Play to try again."),

@@ -308,7 +308,7 @@ class PlaybackSession:
 
     def tracks_played(self) -> list[TrackPlayed]:
         """Each track as it reached the feed: codec, language, how far it was fed."""
-        return [] if self.feed is None else tracks_fed(self.feed.remuxers(), self.presentation, self.options.audio_language)
+        return [] if self.feed is None else tracks_fed(self.feed.remuxers(), self.presentation, self.options)
 
     def _check_complete(self) -> None:
         """A play that ended by itself must have played everything, else a named IncompletePlay (issue 14):

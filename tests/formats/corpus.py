@@ -53,6 +53,8 @@ class Kind:
     licence_in_manifest: bool = False
     expect_error: str | None = None  # a kind made to fail (EXT-X-GAP): the error class the play must end with
     streams: int = 1  # libmpv files the feed plays it as (Periods that change codec or track set: one each)
+    audio_languages: tuple[str, ...] = ()  # several audio tracks: their languages (--audio picks one)
+    subtitles: tuple[tuple[str, str], ...] = ()  # (language, format) of each text track: webvtt or ttml
 
 
 def ffmpeg() -> str:
@@ -294,6 +296,56 @@ def dash_cenc(out: Path) -> None:
         (out / name).unlink()
 
 
+# ---- several audio languages and subtitles ------------------------------------------------------
+
+CUES = (("00:00:00.500", "00:00:02.500", "Hello from the first cue"),
+        ("00:00:03.000", "00:00:05.500", "A second cue, across a segment boundary"))
+
+
+def _webvtt(prefix: str) -> str:
+    return "WEBVTT\n\n" + "\n\n".join(f"{a} --> {b}\n{prefix}{text}" for a, b, text in CUES) + "\n"
+
+
+def _two_languages(out: Path) -> list[str]:
+    """Inputs: the picture, English audio (440 Hz), German audio (660 Hz); English WebVTT written beside."""
+    (out / "subs_en.vtt").write_text(_webvtt(""))
+    return _inputs(size="320x180") + ["-f", "lavfi", "-i", f"sine=frequency=660:sample_rate=48000:duration={SECONDS}"]
+
+
+def hls_tracks(out: Path) -> None:
+    """HLS (ffmpeg): two alternate audio renditions (en, de) and segmented WebVTT subtitles (en)."""
+    _run(_two_languages(out) + ["-i", "subs_en.vtt", "-map", "0:v", *_X264, "-b:v", "300k", "-map", "1:a", "-map", "2:a", *_AAC,
+                                "-map", "3:s", "-c:s", "webvtt", *_HLS, "-var_stream_map",
+                                "v:0,s:0,agroup:aud,sgroup:subs,language:en a:0,agroup:aud,language:en,default:yes "
+                                "a:1,agroup:aud,language:de", "-master_pl_name", "master.m3u8",
+                                "-hls_segment_filename", "r%v_%d.ts", "r%v.m3u8"], out)
+    (out / "subs_en.vtt").unlink()
+
+
+def dash_tracks(out: Path) -> None:
+    """DASH (Shaka Packager): audio in en and de, segmented WebVTT (en), TTML in fMP4 (``stpp``, fr), and a
+    WebVTT sidecar (de: one whole file by BaseURL, added to the MPD here as a CDN's manifest would list it)."""
+    _run(_two_languages(out) + [
+        "-map", "0:v", *_X264, "-bf", "0", "-an", "video.mp4", "-map", "1:a", *_AAC, "en.mp4",
+        "-map", "2:a", *_AAC, "de.mp4"], out)
+    (out / "subs_fr.vtt").write_text(_webvtt("fr: "))
+    (out / "subs_de.vtt").write_text(_webvtt("de: "))
+    _run([str(_shaka()), "--quiet",
+          "in=video.mp4,stream=video,init_segment=v/init.mp4,segment_template=v/$Number$.m4s",
+          "in=en.mp4,stream=audio,language=en,init_segment=en/init.mp4,segment_template=en/$Number$.m4s",
+          "in=de.mp4,stream=audio,language=de,init_segment=de/init.mp4,segment_template=de/$Number$.m4s",
+          "in=subs_en.vtt,stream=text,language=en,segment_template=ten/$Number$.vtt",
+          "in=subs_fr.vtt,stream=text,language=fr,format=ttml+mp4,init_segment=tfr/init.mp4,segment_template=tfr/$Number$.m4s",
+          "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd"], out)
+    sidecar = ('<AdaptationSet contentType="text" lang="de" mimeType="text/vtt"><Role schemeIdUri="urn:mpeg:dash:role:2011" '
+               'value="subtitle"/><Representation id="sidecar-de" bandwidth="256"><BaseURL>subs_de.vtt</BaseURL>'
+               '</Representation></AdaptationSet>')
+    mpd = (out / "manifest.mpd").read_text()
+    (out / "manifest.mpd").write_text(mpd.replace("</Period>", sidecar + "</Period>"))
+    for name in ("video.mp4", "en.mp4", "de.mp4", "subs_en.vtt", "subs_fr.vtt"):
+        (out / name).unlink()
+
+
 # ---- helpers a packager would be --------------------------------------------------------------
 
 def aes128_encrypt(data: bytes, key: bytes, iv: bytes) -> bytes:
@@ -396,6 +448,10 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
                                  video="h264,hevc", audio="aac", streams=2)),
         (dash_period_tracks, Kind(name="dash-period-tracks", manifest="dash-period-tracks/manifest.mpd", duration_s=12,
                                   video="h264", audio="aac", streams=3)),
+        (hls_tracks, Kind(name="hls-tracks", manifest="hls-tracks/master.m3u8", duration_s=6, video="h264", audio="aac",
+                          audio_languages=("en", "de"), subtitles=(("en", "webvtt"),))),
+        (dash_tracks, Kind(name="dash-tracks", manifest="dash-tracks/manifest.mpd", duration_s=6, video="h264", audio="aac",
+                           audio_languages=("en", "de"), subtitles=(("en", "webvtt"), ("fr", "ttml"), ("de", "webvtt")))),
         (dash_cenc, Kind(name="dash-cenc-laurl", manifest="dash-cenc-laurl/manifest.mpd", duration_s=6, video="h264",
                          audio="aac", needs_key=True, licence_in_manifest=True)),
     ]
