@@ -14,18 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from player.errors import PlaybackError
-from player.manifest import Presentation, SegmentRef
-from player.manifest.periods import StreamPart
-from player.subtitles import text_codec
+from player.errors import IncompletePlay
 from player.track_choice import find_track
-from player.feed.remux import Remuxer
 
-
-class IncompletePlay(PlaybackError):
-    """The session ended without playing all it should: stopped short, lost a track, or skipped segments."""
+if TYPE_CHECKING:  # the feed (PyAV) and the manifest model are heavy imports the error table must not pay
+    from player.feed.remux import Remuxer
+    from player.manifest import Presentation, SegmentRef
+    from player.manifest.periods import StreamPart
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,5 +138,7 @@ def tracks_fed(remuxers: Sequence[Remuxer], presentation: Presentation | None,
     if text is not None:  # loaded whole before the file opened
         rendition = text.renditions[0]
         end = rendition.segments[-1].end_s if rendition.segments else 0.0
+        from player.subtitles import text_codec  # text tracks only: it brings the TTML converter
+
         tracks.append(TrackPlayed(kind="text", codec=text_codec(rendition), language=text.language, fed_until_s=end))
     return tracks

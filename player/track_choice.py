@@ -13,12 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from player.errors import PlayerError
+from player.errors import TrackNotFound
 from player.manifest import Presentation, Track
 
-
-class TrackNotFound(PlayerError):
-    """The requested language or name is not among the title's tracks of that kind (a usage error: exit 2)."""
+__all__ = ["TrackNotFound", "check_choices", "choose_audio", "choose_text", "describe", "find_track"]
 
 
 def find_track(tracks: Sequence[Track], wanted: str | None) -> Track | None:

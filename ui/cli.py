@@ -251,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _usage_error(exc: BaseException) -> bool:
     """A track the title lacks (``--audio``/``--subtitles``) is bad usage, as argparse's errors are: exit 2."""
-    from player.track_choice import TrackNotFound
+    from player.errors import TrackNotFound
 
     return isinstance(exc, TrackNotFound) or isinstance(exc.__cause__, TrackNotFound)
 

@@ -21,7 +21,7 @@ import heapq
 import itertools
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .bitstream import AdtsConfig, VideoConfig, adts_frame, parse_audio_specific_config, parse_avcc, parse_hvcc, to_annexb
 from .errors import FeedError, SegmentFormatError, TrackChangeUnsupported
@@ -41,6 +41,15 @@ class TrackFed:
     codec: str
     samples: int = 0
     seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class DroppedVideo:
+    """Video frames left out after a rendition switch because the segment did not start with a keyframe."""
+
+    at_s: float
+    seconds: float
+    rendition_id: str
 
 
 class Remuxer:
@@ -70,6 +79,8 @@ class Remuxer:
         self._closed = False
         self.keyframes: deque[tuple[int, int]] = deque(maxlen=KEYFRAMES_KEPT)  # video (pts, duration), 90 kHz
         self.first_dts: int | None = None  # of the first sample muxed (libavformat shifts a negative one to 0)
+        self.dropped: list[DroppedVideo] = []  # video frames cut at rendition switches (see _from_keyframe)
+        self._awaiting_keyframe = False
 
     # -- public face -------------------------------------------------------------------------
 
@@ -90,6 +101,7 @@ class Remuxer:
         shift = self.timeline.shift(parts, start_s=start_s, timeline=timeline)
         for part in parts:
             self._check_codec(part, rendition_id)
+        parts = tuple(self._from_keyframe(part, rendition_id, shift) for part in parts)
         for part in parts:
             payloads = self._rewrite(part)
             self._first.setdefault(part.kind, part)
@@ -144,6 +156,31 @@ class Remuxer:
         if first is not None and first.codec != part.codec:
             raise TrackChangeUnsupported(
                 f"{part.kind} codec changes from {first.codec} to {part.codec} at rendition {rendition_id!r}")
+
+    def _from_keyframe(self, part: DemuxedSegment, rendition_id: str, shift: int) -> DemuxedSegment:
+        """Video of a new rendition starts at a keyframe: the frames before it are dropped.
+
+        Segments need not start with a keyframe (ffmpeg's ``-hls_flags split_by_time``, many live
+        encoders). Within one rendition that is harmless; after a switch those frames refer to
+        pictures of the other rendition and every one decodes as garbage (83 decoder errors on one
+        switch). Dropped, the last picture holds until the keyframe, as hls.js does after a level
+        switch; each drop is kept in ``dropped`` for the report.
+        """
+        if part.kind != "video":
+            return part
+        switched = self._renditions.get("video", rendition_id) != rendition_id
+        if not (switched or self._awaiting_keyframe):
+            return part
+        first = next((i for i, s in enumerate(part.samples) if s.keyframe), len(part.samples))
+        self._awaiting_keyframe = first == len(part.samples)
+        if first == 0:
+            return part
+        cut = part.samples[:first]
+        self.dropped.append(DroppedVideo(at_s=(cut[0].pts + shift) / TS_CLOCK, seconds=_span(cut) / TS_CLOCK,
+                                         rendition_id=rendition_id))
+        end = max(s.dts + s.duration for s in cut) + shift
+        self._added_until["video"] = max(self._added_until.get("video", end), end)  # audio need not wait for it
+        return replace(part, samples=part.samples[first:])
 
     def _rewrite(self, part: DemuxedSegment) -> list[bytes]:
         if part.in_band or (self.container or container_for({p.codec for p in self._codecs(part)})) != "mpegts":

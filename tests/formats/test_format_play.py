@@ -96,6 +96,10 @@ def test_malformed_key_option_is_named() -> None:
     for bad in ("0123:nothex", "nocolon", f"{corpus.KID.hex()}:abcd", f"{corpus.KID.hex()}:{'zz' * 16}"):
         with pytest.raises(BadKeyOption):
             _play("http://127.0.0.1:9/never.mpd", keys=(bad,))
+    secret = "00112233445566778899aabbccddeeff"
+    with pytest.raises(BadKeyOption) as refused:
+        _play("http://127.0.0.1:9/never.mpd", keys=(f"{corpus.KID.hex()}:{secret}:x",))  # a stray field
+    assert secret[:6] not in str(refused.value)  # no part of a key is echoed
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
