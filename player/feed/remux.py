@@ -31,6 +31,7 @@ from .segment_reader import TS_CLOCK, DemuxedSegment, Sample
 from .timeline import Timeline
 
 _TRACK_ORDER = {"video": 0, "audio": 1}
+HOLE_S = 0.5  # missing media a viewer notices; encoders' frame gaps at segment edges are far shorter
 KEYFRAMES_KEPT = 512  # video keyframes remembered for seeks inside libmpv's cache (17 min of 2 s segments)
 
 
@@ -50,6 +51,15 @@ class DroppedVideo:
     at_s: float
     seconds: float
     rendition_id: str
+
+
+@dataclass(frozen=True)
+class Hole:
+    """A stretch of one track's timeline with no media: a segment shorter than the manifest says."""
+
+    kind: str
+    from_s: float
+    to_s: float
 
 
 class Remuxer:
@@ -81,6 +91,7 @@ class Remuxer:
         self.first_dts: int | None = None  # of the first sample muxed (libavformat shifts a negative one to 0)
         self.dropped: list[DroppedVideo] = []  # video frames cut at rendition switches (see _from_keyframe)
         self._awaiting_keyframe = False
+        self.holes: list[Hole] = []  # media missing inside a track (see _note_holes)
 
     # -- public face -------------------------------------------------------------------------
 
@@ -102,6 +113,7 @@ class Remuxer:
         for part in parts:
             self._check_codec(part, rendition_id)
         parts = tuple(self._from_keyframe(part, rendition_id, shift) for part in parts)
+        self._note_holes(parts, shift)
         for part in parts:
             payloads = self._rewrite(part)
             self._first.setdefault(part.kind, part)
@@ -156,6 +168,21 @@ class Remuxer:
         if first is not None and first.codec != part.codec:
             raise TrackChangeUnsupported(
                 f"{part.kind} codec changes from {first.codec} to {part.codec} at rendition {rendition_id!r}")
+
+    def _note_holes(self, parts: Sequence[DemuxedSegment], shift: int) -> None:
+        """Record media missing between the last segment of a track and this one (``holes``).
+
+        A segment cut short at a packet boundary is structurally whole — no check on the bytes sees
+        it — but its media ends early, and the next segment starts where the manifest says: the
+        viewer gets a frozen picture or silence, and a QA run must say so.
+        """
+        for part in parts:
+            end = self._added_until.get(part.kind)
+            if end is None or not part.samples:
+                continue
+            start = min(s.dts for s in part.samples[:16]) + shift
+            if start - end > HOLE_S * TS_CLOCK:
+                self.holes.append(Hole(kind=part.kind, from_s=end / TS_CLOCK, to_s=start / TS_CLOCK))
 
     def _from_keyframe(self, part: DemuxedSegment, rendition_id: str, shift: int) -> DemuxedSegment:
         """Video of a new rendition starts at a keyframe: the frames before it are dropped.

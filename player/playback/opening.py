@@ -52,6 +52,14 @@ def opened_offline(presentation: Presentation, source: SegmentSource, keys: KeyR
                   requests=RequestLog(), failovers=lambda: 0)
 
 
+async def ask_grant(backend: BackendClient, target: str, options: SessionOptions) -> tuple[PlaybackInfo, tuple[str, ...]]:
+    """The backend's playback session for a catalog title, and the manifest URLs to open (one per edge)."""
+    playback = await backend.open_playback(target, fmt=options.fmt, device_id=options.device_id)
+    if playback.dash_ll and options.fmt == "dash" and options.low_latency is not False:
+        return playback, tuple(playback.dash_ll)  # a live title: chunked LL-DASH unless asked not to
+    return playback, tuple(playback.manifests)
+
+
 async def open_online(
     *, target: str, manifest_urls: Sequence[str], options: SessionOptions, clock: Clock,
     tls: Awaitable[ssl.SSLContext], playback: PlaybackInfo | None, backend: BackendClient | None, qoe: QoeTracker,
