@@ -266,14 +266,7 @@ def dash_period_tracks(out: Path) -> None:
 def dash_cenc(out: Path) -> None:
     """CENC DASH (Shaka Packager, ClearKey PSSH) whose MPD names its licence server: ``dashif:laurl``
     on the video and the older ``clearkey:Laurl`` on the audio (relative: the test server serves it)."""
-    _run(_inputs() + _small(_X264) + ["-an", "-bf", "0", "video.mp4", "-map", "1:a", *_AAC, "-vn", "audio.mp4"], out)
-    _run([str(_shaka()), "--quiet",
-          "in=video.mp4,stream=video,init_segment=v/init.mp4,segment_template=v/$Number$.m4s",
-          "in=audio.mp4,stream=audio,init_segment=a/init.mp4,segment_template=a/$Number$.m4s",
-          "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd",
-          "--enable_raw_key_encryption", "--keys", f"label=:key_id={KID.hex()}:key={KEY.hex()}",
-          "--protection_scheme", "cenc", "--protection_systems", "CommonSystem", "--clear_lead", "0",
-          "--hls_master_playlist_output", "master.m3u8"], out)
+    _shaka_protected(out, "cenc")
     mpd = (out / "manifest.mpd").read_text()
     laurls = iter([
         '<ContentProtection schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e" value="ClearKey1.0">'
@@ -291,6 +284,24 @@ def dash_cenc(out: Path) -> None:
         text = re.sub(r"#EXT-X-KEY:[^\n]*", f'#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="org.w3.clearkey",'
                       f'KEYFORMATVERSIONS="1",KEYID=0x{KID.hex()},URI="license"', playlist.read_text())
         playlist.write_text(text)
+
+
+def dash_cbcs(out: Path) -> None:
+    """``cbcs`` (AES-CBC, 1:9 pattern: CMAF's SAMPLE-AES) by Shaka Packager: DASH, and HLS fMP4 with
+    ``METHOD=SAMPLE-AES`` over the same segments; the key is given with ``--key``."""
+    _shaka_protected(out, "cbcs")
+
+
+def _shaka_protected(out: Path, scheme: str) -> None:
+    """H.264 + AAC encrypted by Shaka Packager with the W3C ClearKey PSSH, DASH and HLS over one set of segments."""
+    _run(_inputs() + _small(_X264) + ["-an", "-bf", "0", "video.mp4", "-map", "1:a", *_AAC, "-vn", "audio.mp4"], out)
+    _run([str(_shaka()), "--quiet",
+          "in=video.mp4,stream=video,init_segment=v/init.mp4,segment_template=v/$Number$.m4s",
+          "in=audio.mp4,stream=audio,init_segment=a/init.mp4,segment_template=a/$Number$.m4s",
+          "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd",
+          "--enable_raw_key_encryption", "--keys", f"label=:key_id={KID.hex()}:key={KEY.hex()}",
+          "--protection_scheme", scheme, "--protection_systems", "CommonSystem", "--clear_lead", "0",
+          "--hls_master_playlist_output", "master.m3u8"], out)
     for name in ("video.mp4", "audio.mp4"):
         (out / name).unlink()
 
@@ -451,12 +462,16 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
                           audio_languages=("en", "de"), subtitles=(("en", "webvtt"),))),
         (dash_tracks, Kind(name="dash-tracks", manifest="dash-tracks/manifest.mpd", duration_s=6, video="h264", audio="aac",
                            audio_languages=("en", "de"), subtitles=(("en", "webvtt"), ("fr", "ttml"), ("de", "webvtt")))),
+        (dash_cbcs, Kind(name="dash-cbcs", manifest="dash-cbcs/manifest.mpd", duration_s=6, video="h264", audio="aac",
+                         needs_key=True)),
         (dash_cenc, Kind(name="dash-cenc-laurl", manifest="dash-cenc-laurl/manifest.mpd", duration_s=6, video="h264",
                          audio="aac", needs_key=True, licence_in_manifest=True)),
     ]
 }
 # Views over a built kind's files (no builder of their own).
 _VIEWS = {
+    "hls-fmp4-cbcs": Kind(name="hls-fmp4-cbcs", manifest="dash-cbcs/master.m3u8", duration_s=6, video="h264",
+                          audio="aac", needs_key=True),
     "hls-clearkey": Kind(name="hls-clearkey", manifest="dash-cenc-laurl/master.m3u8", duration_s=6, video="h264",
                          audio="aac", needs_key=True, licence_in_manifest=True),
     "dash-cenc-key": Kind(name="dash-cenc-key", manifest="dash-cenc-laurl/nolicence.mpd", duration_s=6, video="h264",

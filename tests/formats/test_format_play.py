@@ -19,7 +19,8 @@ import pytest
 from corpus_server import serve_corpus
 
 from player.completeness import IncompletePlay
-from player.feed.errors import DecryptionFailed
+from player.feed.errors import DecryptionFailed, EncryptionSchemeUnsupported
+from player.feed.media_input import read_segment
 from player.outside_keys import BadKeyOption
 from player.playback import PlaybackSession, SessionOptions
 
@@ -120,3 +121,27 @@ def test_cli_exits_1_naming_the_lost_period_and_the_wrong_key(corpus_root: Path,
         wrong = _cli(f"{base}/dash-cenc-laurl/nolicence.mpd", "--key", f"{corpus.KID.hex()}:{'ab' * 16}")
     assert wrong.returncode == 1
     assert "content key is wrong" in wrong.stderr
+
+
+def test_sample_aes_in_mpeg_ts_and_cens_are_named_not_played(corpus_root: Path, tmp_path: Path) -> None:
+    """Apple's SAMPLE-AES in TS segments (the tag on a TS playlist; TS headers stay clear, as there) and a
+    ``cens`` init are EncryptionSchemeUnsupported, before libmpv gets a byte; cbcs with a wrong key is
+    DecryptionFailed."""
+    shutil.copytree(corpus_root / "hls-audio-ts", tmp_path / "sa")
+    playlist = tmp_path / "sa" / "index.m3u8"
+    lines = playlist.read_text().splitlines()
+    lines.insert(1, '#EXT-X-KEY:METHOD=SAMPLE-AES,URI="data:text/plain;base64,ASNFZ4mrze8BI0VniavN7w==",'
+                    'IV=0x000102030405060708090a0b0c0d0e0f,KEYFORMAT="identity"')
+    playlist.write_text("\n".join(lines) + "\n")
+    box: list[PlaybackSession] = []
+    with serve_corpus(tmp_path) as base, pytest.raises(EncryptionSchemeUnsupported, match="SAMPLE-AES in MPEG-TS"):
+        _play(f"{base}/sa/index.m3u8", keys=(KEY_OPTION,), session_box=box)
+    assert box[0].feed is not None and box[0].feed.remuxer.fed == {}
+    init = (corpus_root / "dash-cbcs" / "v" / "init.mp4").read_bytes()
+    segment = (corpus_root / "dash-cbcs" / "v" / "1.m4s").read_bytes()
+    assert read_segment("video", init, segment, key=corpus.KEY)[0].codec == "h264"
+    with pytest.raises(EncryptionSchemeUnsupported, match="'cens'"):
+        read_segment("video", init.replace(b"schm\x00\x00\x00\x00cbcs", b"schm\x00\x00\x00\x00cens"), segment,
+                     key=corpus.KEY)
+    with pytest.raises(DecryptionFailed):
+        read_segment("video", init, segment, key=bytes(16))
