@@ -22,7 +22,6 @@ class LogWatch:
 
     def __init__(self, keep: int = 4) -> None:
         self.decoder_errors = 0
-        self.problems = 0
         self.reasons: deque[str] = deque(maxlen=keep)
         self.video_output_failed = False
 
@@ -31,7 +30,6 @@ class LogWatch:
         return component.startswith(DECODER_COMPONENTS)
 
     def line(self, level: str, component: str, text: str) -> None:
-        self.problems += 1
         if self.is_decoder(component):
             self.decoder_errors += 1
         if level in ("error", "fatal"):

@@ -108,10 +108,6 @@ class MpvOutput:
         """Warn/error lines of the decoders so far (a clean rendition switch shows zero)."""
         return self._log.watch.decoder_errors
 
-    @property
-    def log_problems(self) -> int:
-        return self._log.watch.problems
-
     # -- feeding -------------------------------------------------------------------------------
 
     def start(self, start_s: float = 0.0) -> int:

@@ -17,7 +17,7 @@ from player.errors import PlaybackError
 from player.feed.errors import FeedError
 from player.feed.mpv_output import MpvOutput
 from player.feed.media_input import Aes128Key
-from player.feed.remux import Remuxer
+from player.feed.remux import DroppedVideo, Hole, Remuxer
 from player.feed.segment_reader import TS_CLOCK
 from player.manifest.periods import StreamPart
 
@@ -57,6 +57,7 @@ class MuxFeed:
                                                  last_starts={}),)
         self._held: list[bytes] = []
         self._finished = False
+        self._earlier: list[Remuxer] = []  # remuxers before restarts: what they saw still belongs to the report
         self.current = 0  # the part libmpv plays now
         self._chain: dict[int, _Stream] = {}
         self._begin(0)
@@ -122,9 +123,20 @@ class MuxFeed:
         """A seek: a fresh remuxer and a fresh stream in libmpv, which will show ``at_s`` first; returns its generation."""
         if self.output is None:
             raise PlaybackError("restart before libmpv was attached to the feed")
+        self._earlier += self.remuxers()
         self._begin(max(i for i, p in enumerate(self.parts) if i == 0 or p.start_s <= at_s + _ON_START_S))
         self._finished = False
         return self.output.restart(at_s)
+
+    @property
+    def holes(self) -> list[Hole]:
+        """Media missing inside a track, over every stream of the play (see ``Remuxer.holes``)."""
+        return [h for r in (*self._earlier, *self.remuxers()) for h in r.holes]
+
+    @property
+    def dropped(self) -> list[DroppedVideo]:
+        """Video left out at rendition switches, over every stream of the play (see ``Remuxer.dropped``)."""
+        return [d for r in (*self._earlier, *self.remuxers()) for d in r.dropped]
 
     def seek_cached(self, at_s: float) -> int | None:
         """A seek inside what libmpv has cached: the stream and remuxer go on; its generation, or None (then restart).

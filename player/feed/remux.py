@@ -85,7 +85,6 @@ class Remuxer:
         self._last_dts: dict[str, int] = {}
         self._pending: list[tuple[int, int, int, str, Sample]] = []
         self._seq = itertools.count()
-        self._muxed_until = 0
         self._closed = False
         self.keyframes: deque[tuple[int, int]] = deque(maxlen=KEYFRAMES_KEPT)  # video (pts, duration), 90 kHz
         self.first_dts: int | None = None  # of the first sample muxed (libavformat shifts a negative one to 0)
@@ -146,11 +145,6 @@ class Remuxer:
         if self._writer is not None:
             self._writer.close()
         self._closed = True
-
-    @property
-    def muxed_until_s(self) -> float:
-        """Media time (s) up to which samples of every track have been muxed (what mpv can be fed)."""
-        return self._muxed_until / TS_CLOCK
 
     def added_until_s(self, kind: str) -> float | None:
         """Media time (s) at the end of the last segment added for ``kind``, or None before the first."""
@@ -248,10 +242,6 @@ class Remuxer:
         if batch:
             self.first_dts = batch[0][1].dts if self.first_dts is None else self.first_dts
             self._open_writer().write(batch)
-        if until is not None:
-            self._muxed_until = max(self._muxed_until, until)
-        elif self._added_until:
-            self._muxed_until = max(self._added_until.values())
 
     def _monotonic(self, kind: str, sample: Sample) -> Sample:
         """Overlapping renditions: keep DTS strictly increasing per track for the muxer."""
@@ -271,9 +261,6 @@ def _span(samples: Sequence[Sample]) -> int:
     last = samples[-1]
     step = last.duration or ((last.dts - samples[0].dts) // max(1, len(samples) - 1))
     return last.dts - samples[0].dts + step
-
-
-TsRemuxer = Remuxer  # the name the feed had while MPEG-TS was its only container
 
 
 def _video_config(segment: DemuxedSegment) -> VideoConfig:

@@ -27,7 +27,7 @@ from .hls_image import load_hls_thumbnails
 from .hls_playlist import MasterPlaylist, MediaPlaylist, decode, is_master, parse_master, parse_media, split_lines
 from .limits import segment_budget
 from .merge import merge_presentations
-from .model import ByteRange, Presentation, Rendition
+from .model import ByteRange, Presentation, Rendition, base_url
 from .sidx import resolve_segment_base
 from .uris import check_base
 
@@ -93,6 +93,7 @@ def _bounded(fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Callable[[str], 
 async def _load(url: str, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Presentation:
     check_base(url)
     data = await fetch(url)
+    url = base_url(data, url)
     if detect_format(data, url) == "dash":
         return await resolve_indexes(parse_dash(data, url), fetch)
     lines = split_lines(decode(data, url), url)
@@ -115,7 +116,7 @@ async def _load(url: str, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Pre
                 raise result
             failures[u] = result
         else:
-            media[u] = parse_media(result, u, variables=master.variables)
+            media[u] = parse_media(result, base_url(result, u), variables=master.variables)
     playable, unavailable = _drop_lost_variants(master, media, failures)
     return replace(presentation_from_master(playable, media), thumbnails=thumbnails, unavailable=unavailable)
 

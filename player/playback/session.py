@@ -24,7 +24,7 @@ from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
 from player.feed.mux_feed import MuxFeed
 from player.manifest import Presentation
-from player.net import CdnPool, MonotonicClock
+from player.net import CdnPool, MonotonicClock, redact
 from player.net.clock import Clock
 from player.net.tls import tls_context
 from player.outside_keys import parse_key_option
@@ -58,7 +58,7 @@ class PlaybackSession(SessionControls):
         self.backend = backend
         self.manifest_urls = tuple(manifest_urls)
         self.clock: Clock = clock or MonotonicClock()
-        self.qoe = QoeTracker(target=target, opened_at=self.clock.now())
+        self.qoe = QoeTracker(target=redact(target), opened_at=self.clock.now())  # reports and telemetry: no token
         self.playhead = Playhead(qoe=self.qoe, start_s=0.0, until_s=self.options.until_s, draining=self._draining,
                                  on_first_frame=self._first_frame_shown,
                                  next_part=lambda: self.running.feed.next_part() if self.running else None)
@@ -142,7 +142,7 @@ class PlaybackSession(SessionControls):
 
     async def _play(self, running: RunningPlay) -> None:
         """From the first request to the end: events, heartbeat, live latency; raises what ended it early."""
-        self.qoe.tell(SessionStarted(at=self.clock.now(), start_s=self.playhead.start_s, target=self.target,
+        self.qoe.tell(SessionStarted(at=self.clock.now(), start_s=self.playhead.start_s, target=self.qoe.target,
                                      session_id=self.playback.session_id if self.playback else None))
         self._spawn(self._consume_events())
         if self.backend is not None and self.playback is not None:
@@ -198,9 +198,17 @@ class PlaybackSession(SessionControls):
         self._done.set()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` beside the play; if it fails, the play fails with its error (a dead event
+        consumer or latency controller would otherwise leave the play hanging, or silently uncontrolled)."""
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._side_task_ended)
+
+    def _side_task_ended(self, task: asyncio.Task[Any]) -> None:
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            self._failed(error)
 
     def stop(self) -> None:
         """End the play now (not a failure: the report says how far it got)."""

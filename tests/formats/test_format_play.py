@@ -83,6 +83,17 @@ def test_a_cut_second_part_ends_with_exit_1_naming_what_was_lost(corpus_root: Pa
         _play(f"{base}/{corpus.kinds()[kind].manifest}")
 
 
+def test_a_segment_cut_short_on_a_packet_boundary_is_named(corpus_root: Path, tmp_path: Path) -> None:
+    """A TS segment served at half its packets (an honest Content-Length, every packet whole): IncompletePlay
+    names the media missing on each track, though every byte check passed."""
+    shutil.copytree(corpus_root / "hls-ts", tmp_path / "ts")
+    for segment in (tmp_path / "ts").glob("v*_1.ts"):
+        data = segment.read_bytes()
+        segment.write_bytes(data[: len(data) // 188 // 2 * 188])
+    with serve_corpus(tmp_path) as base, pytest.raises(IncompletePlay, match=r"video missing .*audio missing"):
+        _play(f"{base}/ts/master.m3u8")
+
+
 def test_wrong_key_is_named_before_anything_reaches_libmpv(corpus_url: str) -> None:
     """--key with a key that does not decrypt: DecryptionFailed on the first segment, 0 bytes pushed to libmpv."""
     box: list[PlaybackSession] = []
