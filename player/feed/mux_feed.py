@@ -50,7 +50,9 @@ class MuxFeed:
     requests are in flight, and what was muxed before it is ready is held and pushed on attach.
     """
 
-    def __init__(self, tracks: Sequence[str], output: MpvOutput | None = None, parts: Sequence[StreamPart] = ()) -> None:
+    def __init__(self, tracks: Sequence[str], output: MpvOutput | None = None, parts: Sequence[StreamPart] = (),
+                 start_s: float = 0.0) -> None:
+        """``parts``: the stream parts of the presentation (one when none given); ``start_s``: where the play starts."""
         self.output = output
         self.tracks = tuple(tracks)
         self.parts = tuple(parts) or (StreamPart(first_timeline=0, start_s=0.0, kinds=frozenset(self.tracks),
@@ -60,7 +62,7 @@ class MuxFeed:
         self._earlier: list[Remuxer] = []  # remuxers before restarts: what they saw still belongs to the report
         self.current = 0  # the part libmpv plays now
         self._chain: dict[int, _Stream] = {}
-        self._begin(0)
+        self._begin(start_s)
 
     @property
     def remuxer(self) -> Remuxer:
@@ -124,7 +126,7 @@ class MuxFeed:
         if self.output is None:
             raise PlaybackError("restart before libmpv was attached to the feed")
         self._earlier += self.remuxers()
-        self._begin(max(i for i, p in enumerate(self.parts) if i == 0 or p.start_s <= at_s + _ON_START_S))
+        self._begin(at_s)
         self._finished = False
         return self.output.restart(at_s)
 
@@ -153,10 +155,11 @@ class MuxFeed:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _begin(self, index: int) -> None:
-        self.current = index
+    def _begin(self, at_s: float) -> None:
+        """A fresh chain from the part that holds ``at_s``."""
+        self.current = max(i for i, p in enumerate(self.parts) if i == 0 or p.start_s <= at_s + _ON_START_S)
         self._chain = {}
-        self._stream(index)
+        self._stream(self.current)
 
     def _part_of(self, timeline: int) -> int:
         return max(i for i, p in enumerate(self.parts) if i == 0 or p.first_timeline <= timeline)

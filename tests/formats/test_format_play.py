@@ -156,3 +156,18 @@ def test_sample_aes_in_mpeg_ts_and_cens_are_named_not_played(corpus_root: Path, 
                      key=corpus.KEY)
     with pytest.raises(DecryptionFailed):
         read_segment("video", init, segment, key=bytes(16))
+
+
+@pytest.mark.parametrize("name,video", [("dash-period-codec", ["hevc"]), ("dash-period-tracks", ["h264"])])
+def test_a_start_inside_a_later_period_plays_on_from_its_part(corpus_url: str, name: str, video: list[str]) -> None:
+    """``--start 5`` lands in the second stream part (HEVC; video alone before audio comes back): the feed
+    opens that part, plays the rest in order, 0 decoder errors, nothing lost."""
+    kind = corpus.kinds()[name]
+    session = PlaybackSession(target=name, manifest_urls=[f"{corpus_url}/{kind.manifest}"],
+                              options=SessionOptions(start_s=5.0, mpv_options={"speed": 4}))
+    report = asyncio.run(session.run())
+    assert report["complete"] is True, report["errors"]
+    assert report["decoder_errors"] == 0
+    assert [t["codec"] for t in report["tracks"] if t["kind"] == "video"] == video
+    assert [t["codec"] for t in report["tracks"] if t["kind"] == "audio"] == ["aac"]
+    assert report["played_s"] >= kind.duration_s - 5.0 - HALF_SEGMENT_S
