@@ -19,6 +19,7 @@ from typing import Any
 from drm_client import KeyRing
 from player.backend import BackendClient, PlaybackInfo
 from player.completeness import TrackPlayed, check_complete
+from player.errors import StartPastEnd
 from player.feed.errors import playback_failure
 from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
@@ -126,6 +127,7 @@ class PlaybackSession(SessionControls):
                 opened = await self._open(tls)
                 closing.push_async_callback(opened.aclose)
                 self.presentation = opened.presentation
+                _check_start(self.options.start_s, opened.presentation)
                 running = self.running = await start_play(
                     opened=opened, options=self.options, clock=self.clock, qoe=self.qoe, playhead=self.playhead,
                     making_output=making_output, max_height=self.playback.max_height if self.playback else None,
@@ -248,6 +250,13 @@ class PlaybackSession(SessionControls):
         return play_report(qoe=self.qoe, now=self.clock.now(), playhead=self.playhead, running=self.running,
                            pool=self.pool, presentation=self.presentation, lost=self.lost,
                            chosen=self.options)
+
+
+def _check_start(start_s: float | None, presentation: Presentation) -> None:
+    """A start asked for past the end is named before libmpv gets a stream it cannot open."""
+    end = presentation.duration_s
+    if start_s is not None and end is not None and not presentation.is_live and start_s >= end:
+        raise StartPastEnd(f"the start position {start_s:g} s is past the end of the title ({end:g} s)")
 
 
 async def _close_output(making_output: asyncio.Future[tuple[MpvOutput, int | None]]) -> None:

@@ -119,6 +119,14 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120, cwd=Path(__file__).resolve().parents[2])
 
 
+def test_cli_names_a_start_past_the_end_and_refuses_a_negative_one(corpus_url: str) -> None:
+    """--start beyond the title: exit 1 naming it (libmpv got no stream to fail on); --start -3: usage error, exit 2."""
+    past = _cli(f"{corpus_url}/hls-ts/master.m3u8", "--start", "100")
+    assert past.returncode == 1 and "past the end of the title (6 s)" in past.stderr
+    negative = _cli(f"{corpus_url}/hls-ts/master.m3u8", "--start", "-3")
+    assert negative.returncode == 2 and "seconds must be 0 or more" in negative.stderr
+
+
 def test_cli_exits_1_naming_the_lost_period_and_the_wrong_key(corpus_root: Path, tmp_path: Path) -> None:
     """``reelbox play URL --headless``: exit 1 and one error line naming the Period cut from the CDN; a wrong
     ``--key`` exits 1 naming the failed decryption."""
