@@ -13,9 +13,8 @@ on that CDN. ``force_cdn`` pins every request to one CDN for QA: no failover, th
 
 Each attempt becomes a ``RequestRecord`` (redacted URL) in the shared ``RequestLog``; an attempt
 followed by one on another CDN carries ``failover_to`` and counts as a failover. An attempt the caller
-cancels (the scheduler abandoning a segment its link cannot carry in time, a seek, the session's end)
-is recorded as ``aborted`` with the bytes it had received, and says nothing about the CDN: no health
-change, no failover. ``on_progress`` follows each attempt's body as it arrives; a new attempt (retry or
+cancels (an abandoned segment, a seek, the session's end) is recorded as ``aborted`` with the bytes it
+had received, and says nothing about the CDN: no health change, no failover. ``on_progress`` follows each attempt's body as it arrives; a new attempt (retry or
 failover) counts its bytes from 0 again.
 """
 from __future__ import annotations

@@ -12,6 +12,7 @@ from backend_stub.edge.faults import FaultConfig
 from backend_stub.server import Backend
 from drm_client import LicenseDenied
 from player.backend import BackendClient
+from player.feed.errors import PlayerStartError
 from player.playback import PlaybackSession, SessionOptions
 
 pytestmark = pytest.mark.realtime
@@ -206,3 +207,27 @@ def test_a_pinned_quality_shows_within_one_segment(start_backend):
     print(f"pinned quality shown after {seen['shown_after_s']:.3f} s (buffer ahead was {seen['buffered_s']:.1f} s)")
     assert seen["buffered_s"] >= 4.0  # without the drop, the old quality would play for that long
     assert seen["shown_after_s"] <= seen["segment_s"] + 1.0
+
+
+def test_libmpv_that_cannot_start_ends_the_session_with_nothing_left_running(start_backend):
+    """libmpv refusing its options fails the run (PlayerStartError) once the manifests are in: the fetching
+    started meanwhile is stopped, no task is left behind, and the session never had a running play."""
+    backend = start_backend(edges=1)
+
+    async def scenario() -> tuple[PlaybackSession, list[asyncio.Task[Any]]]:
+        client = BackendClient(backend.api_url)
+        try:
+            await client.login("demo@reelbox.local", "demo")
+            session = PlaybackSession(target=CLEAR, backend=client,
+                                      options=SessionOptions(mpv_options={"no_such_option": "1"}))
+            with pytest.raises(PlayerStartError):
+                await session.run()
+            return session, [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        finally:
+            await client.aclose()
+
+    session, left = asyncio.run(scenario())
+    assert left == []
+    assert session.running is None and session.output is None and session.scheduler is None
+    assert session.pool is not None and any(str(r.kind) == "manifest" for r in session.pool.records)
+    assert [e["code"] for e in session.report()["errors"]] == ["PlayerStartError"]
