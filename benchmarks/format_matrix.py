@@ -34,10 +34,21 @@ from corpus_server import serve_corpus  # noqa: E402
 _DECODER_COMPONENTS = ("ffmpeg/video", "ffmpeg/audio", "vd", "ad")
 
 
+def track_choice(kind: corpus.Kind) -> tuple[str | None, str | None]:
+    """A kind with several audio languages or subtitles is played with the last language and, of the
+    subtitles, the TTML one if any (the path FFmpeg cannot take): (audio, subtitles)."""
+    audio = kind.audio_languages[-1] if kind.audio_languages else None
+    texts = sorted(kind.subtitles, key=lambda s: s[1] != "ttml")
+    return audio, texts[0][0] if texts else None
+
+
 def play_reelbox(url: str, kind: corpus.Kind, out: Path) -> dict[str, Any]:
     """One ``reelbox play`` process; its report, exit status and stderr's last line."""
     report = out / f"{kind.name}.json"
     cmd = [sys.executable, "-m", "ui", "play", url, "--headless", "--report", str(report)]
+    audio, subtitles = track_choice(kind)
+    cmd += ["--audio", audio] if audio else []
+    cmd += ["--subtitles", subtitles] if subtitles else []
     if kind.needs_key and not kind.licence_in_manifest:
         cmd += ["--key", f"{corpus.KID.hex()}:{corpus.KEY.hex()}"]
     started = time.monotonic()
@@ -47,7 +58,12 @@ def play_reelbox(url: str, kind: corpus.Kind, out: Path) -> dict[str, Any]:
     error = proc.stderr.strip().splitlines()[-1] if proc.returncode else None
     return {"played_s": data.get("played_s") or 0.0, "decoder_errors": data.get("decoder_errors"),
             "wall_s": wall, "exit": proc.returncode, "error": error, "complete": data.get("complete"),
-            "startup_ms": data.get("startup_ms")}
+            "startup_ms": data.get("startup_ms"), "tracks": _tracks(data.get("tracks") or [])}
+
+
+def _tracks(tracks: list[dict[str, Any]]) -> str:
+    """``h264 aac/de ttml/fr``: the codecs (and languages) the report says were played."""
+    return " ".join(t["codec"] + (f"/{t['language']}" if t.get("language") else "") for t in tracks)
 
 
 def play_libmpv(url: str, kind: corpus.Kind) -> dict[str, Any]:
@@ -65,6 +81,9 @@ def play_libmpv(url: str, kind: corpus.Kind) -> dict[str, Any]:
     options: dict[str, Any] = {"vo": "null", "ao": "null", "ytdl": False, "load_scripts": False}
     if kind.needs_key:
         options["demuxer_lavf_o"] = f"cenc_decryption_key={corpus.KEY.hex()}"
+    audio, subtitles = track_choice(kind)
+    options.update({"alang": audio} if audio else {})
+    options.update({"slang": subtitles} if subtitles else {})
     player = mpv.MPV(log_handler=on_log, loglevel="warn", **options)
     ended = threading.Event()
     reason: list[str] = []
@@ -81,6 +100,14 @@ def play_libmpv(url: str, kind: corpus.Kind) -> dict[str, Any]:
         if not first_frame:
             first_frame.append(time.monotonic())
 
+    selected: list[str] = []
+
+    @player.property_observer("track-list")
+    def _tracks_seen(_name: str, value: list[dict[str, Any]] | None) -> None:
+        chosen = [t.get("codec", "?") + (f"/{t['lang']}" if t.get("lang") else "") for t in value or () if t.get("selected")]
+        if chosen:  # the list of the file while it plays (it empties when the file ends)
+            selected[:] = chosen
+
     @player.property_observer("time-pos")
     def _pos(_name: str, value: float | None) -> None:
         if value is not None:
@@ -93,7 +120,7 @@ def play_libmpv(url: str, kind: corpus.Kind) -> dict[str, Any]:
     player.terminate()
     startup = (first_frame[0] - started) * 1000 if first_frame else None
     return {"played_s": last[0], "decoder_errors": problems, "wall_s": wall, "error": None if reason else "timeout",
-            "startup_ms": startup}
+            "startup_ms": startup, "tracks": " ".join(selected)}
 
 
 def _cell(result: dict[str, Any], duration: float) -> str:
@@ -101,7 +128,9 @@ def _cell(result: dict[str, Any], duration: float) -> str:
     errors = result["decoder_errors"]
     tail = f", {result['error']}" if result.get("error") else ""
     startup = f"{result['startup_ms']:.0f} ms" if result.get("startup_ms") is not None else "–"
-    return f"{played}, {errors if errors is not None else '–'} dec. err, first frame {startup}, {result['wall_s']:.1f} s{tail}"
+    tracks = f", {result['tracks']}" if result.get("tracks") else ""
+    return (f"{played}, {errors if errors is not None else '–'} dec. err, first frame {startup}, "
+            f"{result['wall_s']:.1f} s{tracks}{tail}")
 
 
 def main() -> int:

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from player.errors import IncompletePlay
+from player.track_choice import find_track
 
 if TYPE_CHECKING:  # the feed (PyAV) and the manifest model are heavy imports the error table must not pay
     from player.feed.remux import Hole, Remuxer
     from player.manifest import Presentation, SegmentRef
+    from player.manifest.periods import StreamPart
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,16 +88,23 @@ def expected_kinds(presentation: Presentation) -> frozenset[str]:
 
 def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequence[TrackPlayed],
                skipped: Sequence[SegmentRef], parts: Sequence[Part] = (), unavailable: Sequence[str] = (),
-               expected: frozenset[str] = frozenset(), holes: Sequence[Hole] = (), decoder_errors: int = 0) -> list[str]:
-    """What was lost, one phrase each (empty when the play was complete). ``end_s``: where it should end."""
+               expected: frozenset[str] = frozenset(), holes: Sequence[Hole] = (), decoder_errors: int = 0,
+               track_ends: Mapping[str, float] = {}) -> list[str]:
+    """What was lost, one phrase each (empty when the play was complete). ``end_s``: where it should end;
+    ``track_ends``: an earlier end for a kind the last Periods lack (see :func:`kind_ends`)."""
     slack = segment_s / 2
     lost: list[str] = []
     if reached_s < end_s - slack:
         missed = [p for p in parts if p.end_s > reached_s + slack]
         names = ", ".join(f"{p.name} ({max(p.start_s, reached_s):.1f}–{p.end_s:.1f} s)" for p in missed)
         lost.append(f"stopped at {reached_s:.1f} s of {end_s:.1f} s" + (f": {names} not played" if names else ""))
-    for track in tracks:
-        if track.fed_until_s < end_s - slack:
+    reached_by_kind: dict[str, TrackPlayed] = {}
+    for track in (t for t in tracks if t.kind != "text"):  # subtitles may end before the picture does
+        # a kind whose codec changed at a Period is fed to where its last codec ends
+        if track.kind not in reached_by_kind or track.fed_until_s > reached_by_kind[track.kind].fed_until_s:
+            reached_by_kind[track.kind] = track
+    for track in reached_by_kind.values():
+        if track.fed_until_s < track_ends.get(track.kind, end_s) - slack:
             lost.append(f"{track.kind} track ({track.codec}) ended at {track.fed_until_s:.1f} s")
     lost.extend(f"{kind} track never played" for kind in sorted(expected - {t.kind for t in tracks}))
     lost.extend(unavailable)  # renditions the manifest lists that no CDN served (the loader's phrases)
@@ -110,6 +119,25 @@ def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequ
     return lost
 
 
+def fed_end(tracks: Sequence[TrackPlayed]) -> float:
+    """Where every picture and sound track has been fed to: the least of each kind's furthest (a kind
+    whose codec changed at a Period has an entry per codec; subtitles do not count)."""
+    furthest: dict[str, float] = {}
+    for track in tracks:
+        if track.kind != "text":
+            furthest[track.kind] = max(furthest.get(track.kind, 0.0), track.fed_until_s)
+    return min(furthest.values(), default=0.0)
+
+
+def kind_ends(streams: Sequence[StreamPart], end_s: float) -> dict[str, float]:
+    """Where each track kind ends: the end of the last stream part (Periods) that has it."""
+    ends: dict[str, float] = {}
+    for part, following in zip(streams, [*streams[1:], None]):
+        for kind in part.kinds:
+            ends[kind] = following.start_s if following is not None else end_s
+    return ends
+
+
 def check_complete(lost: Sequence[str]) -> None:
     """Raise :class:`IncompletePlay` naming everything lost."""
     if lost:
@@ -122,9 +150,32 @@ def tracks_json(tracks: Sequence[TrackPlayed]) -> list[Mapping[str, object]]:
             for t in tracks]
 
 
-def tracks_fed(remuxer: Remuxer, presentation: Presentation | None, audio_language: str | None) -> list[TrackPlayed]:
-    """Each track as it reached the feed: codec, language (the chosen audio's), how far it was fed."""
+class LanguageChoice(Protocol):
+    """The ``--audio``/``--subtitles`` requests (``SessionOptions``)."""
+
+    audio_language: str | None
+    subtitle_language: str | None
+
+
+def tracks_fed(remuxers: Sequence[Remuxer], presentation: Presentation | None,
+               chosen: LanguageChoice) -> list[TrackPlayed]:
+    """Each track as it reached the feed, one entry per kind and codec (a Period may change the codec):
+    codec, language (the chosen audio's), how far it was fed; and the subtitle track handed to libmpv."""
     audio = presentation.audio_tracks() if presentation else ()
-    language = next((t.language for t in audio if t.language == audio_language), audio[0].language if audio else None)
-    return [TrackPlayed(kind=kind, codec=fed.codec, language=language if kind == "audio" else None,
-                        fed_until_s=remuxer.added_until_s(kind) or 0.0) for kind, fed in remuxer.fed.items()]
+    picked = find_track(audio, chosen.audio_language) or (audio[0] if audio else None)
+    language = picked.language if picked is not None else None
+    played: dict[tuple[str, str], float] = {}
+    for remuxer in remuxers:
+        for kind, fed in remuxer.fed.items():
+            until = remuxer.added_until_s(kind) or 0.0
+            played[kind, fed.codec] = max(played.get((kind, fed.codec), until), until)
+    tracks = [TrackPlayed(kind=kind, codec=codec, language=language if kind == "audio" else None, fed_until_s=until)
+              for (kind, codec), until in played.items()]
+    text = find_track(presentation.text_tracks(), chosen.subtitle_language) if presentation else None
+    if text is not None:  # loaded whole before the file opened
+        rendition = text.renditions[0]
+        end = rendition.segments[-1].end_s if rendition.segments else 0.0
+        from player.subtitles import text_codec  # text tracks only: it brings the TTML converter
+
+        tracks.append(TrackPlayed(kind="text", codec=text_codec(rendition), language=text.language, fed_until_s=end))
+    return tracks

@@ -8,6 +8,8 @@
     │   └── AllCdnsFailed      every CDN in the pool failed for one request
     ├── FeedError              remuxing/decrypting a segment for libmpv failed
     ├── PlaybackError          libmpv reported a failure, or the session could not start
+    │   └── IncompletePlay     the play ended without all it should have played
+    ├── TrackNotFound          --audio/--subtitles asks for a track the title lacks
     └── BackendError           the backend could not be used (its own tree: player/backend/errors.py)
 
 Modules may add subclasses beside their code; the CLI and UI map each class to one sentence
@@ -65,3 +67,8 @@ class StartPastEnd(PlaybackError):
 class IncompletePlay(PlaybackError):
     """The session ended without playing all it should: stopped short, lost a track, or skipped segments
     (:mod:`player.completeness` names what was lost)."""
+
+
+class TrackNotFound(PlayerError):
+    """``--audio``/``--subtitles`` names a language or name the title has no track of (a usage error: exit 2;
+    :mod:`player.track_choice` lists what the title has)."""

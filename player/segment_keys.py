@@ -17,7 +17,7 @@ from player.feed.media_input import Aes128Key
 from player.manifest import Rendition, SegmentRef
 from player.manifest.uris import data_uri_bytes
 
-CENC_SCHEMES = ("cenc", "cens")
+CENC_SCHEMES = ("cenc", "cens", "cbcs")  # keys from the ring (--key, licence); cens is then named by the feed
 
 
 class SegmentKeys:

@@ -1,14 +1,19 @@
-"""WebVTT text tracks: segmented VTT (one file per segment, each with its own header) merged into one document.
+"""Text tracks → one WebVTT document for libmpv: segmented WebVTT merged, TTML (``stpp`` in fMP4, or a
+whole TTML file) converted (:mod:`player.ttml`, FFmpeg has no TTML decoder).
 
 W3C WebVTT §4: a file is the ``WEBVTT`` header block, then cue blocks separated by blank lines.
 Segmented delivery (DASH ``text/vtt`` SegmentTemplate, HLS subtitle playlists) repeats the header in
 every segment and may repeat a cue that spans a boundary; the merge keeps the first header, drops the
 later ones and keeps each distinct cue once, in order. libmpv then shows it as one subtitle track.
+Cue times are taken as presentation times (HLS ``X-TIMESTAMP-MAP`` is not applied: ffmpeg and Shaka
+Packager write it for a stream that starts at 0).
 """
 from __future__ import annotations
 
+from player.feed.isobmff import mdat_samples
 from player.manifest import Rendition
 from player.source import SegmentSource
+from player.ttml import SubtitleFormatError, ttml_to_webvtt
 
 
 def _blocks(text: str) -> list[str]:
@@ -17,12 +22,12 @@ def _blocks(text: str) -> list[str]:
 
 
 def merge_webvtt(parts: list[str]) -> str:
-    """One WebVTT document from segment files; raises ValueError when the first part is not WebVTT."""
+    """One WebVTT document from segment files; :class:`SubtitleFormatError` when the first part is not WebVTT."""
     if not parts:
         return "WEBVTT\n"
     first = _blocks(parts[0])
     if not first or not first[0].startswith("WEBVTT"):
-        raise ValueError("not a WebVTT document (no WEBVTT header)")
+        raise SubtitleFormatError("not a WebVTT document (no WEBVTT header)")
     header, cues, seen = first[0], [], set()
     for part in parts:
         for block in _blocks(part):
@@ -34,10 +39,19 @@ def merge_webvtt(parts: list[str]) -> str:
     return "\n\n".join([header, *cues]) + "\n"
 
 
+def text_codec(rendition: Rendition) -> str:
+    """``ttml`` (``stpp`` samples or a TTML file) or ``webvtt``: what the track carries, for the report."""
+    codecs = (rendition.codecs or "").lower()
+    return "ttml" if codecs.startswith("stpp") or "ttml" in (rendition.mime_type or "") else "webvtt"
+
+
 async def load_text_track(rendition: Rendition, source: SegmentSource) -> str:
-    """Fetch every segment of a text rendition and merge them (a whole-file track is one segment)."""
-    parts = []
+    """Fetch every segment of a text rendition (a whole-file track is one segment) as one WebVTT document."""
+    bodies = []
     for ref in rendition.segments:
         fetched = await source.fetch(rendition, ref, kind="text")
-        parts.append(fetched.body.decode("utf-8", errors="replace"))
-    return merge_webvtt(parts)
+        bodies.append(fetched.body)
+    if text_codec(rendition) == "ttml":
+        in_mp4 = (rendition.mime_type or "").startswith(("application/mp4", "video/mp4")) or bool(rendition.codecs)
+        return ttml_to_webvtt(doc for body in bodies for doc in (mdat_samples(body) if in_mp4 else [body]))
+    return merge_webvtt([body.decode("utf-8", errors="replace") for body in bodies])

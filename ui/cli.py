@@ -40,6 +40,10 @@ def add_playback_arguments(p: argparse.ArgumentParser) -> None:
     add("--buffer", type=seconds, default=30.0, metavar="S", help="buffer capacity in seconds")
     add("--key", action="append", default=[], metavar="KID:KEY", help="content key for a protected URL (hex; repeatable)")
     add("--license-url", default=None, metavar="URL", help="W3C ClearKey licence server for a protected URL")
+    add("--audio", default=None, metavar="LANG|NAME", help="audio track by language (en, de-AT) or name "
+        "(default: the first); one the title lacks is an error listing what it has (exit 2)")
+    add("--subtitles", default=None, metavar="LANG|NAME", help="show the subtitle track in this language or of this "
+        "name (WebVTT, TTML/IMSC); default: none")
     add("--sync", action="store_true", help="report progress and telemetry to the backend (default: off, so "
         "test plays leave the viewer's Continue watching alone; offline, it is queued)")
 
@@ -269,7 +273,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"error: {describe(exc)}", file=sys.stderr)
-        return 1
+        return 2 if _usage_error(exc) else 1
+
+
+def _usage_error(exc: BaseException) -> bool:
+    """A track the title lacks (``--audio``/``--subtitles``) is bad usage, as argparse's errors are: exit 2."""
+    from player.errors import TrackNotFound
+
+    return isinstance(exc, TrackNotFound) or isinstance(exc.__cause__, TrackNotFound)
 
 
 def describe(exc: BaseException) -> str:

@@ -90,6 +90,7 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         wrap_transport=shaped(shaping_from_args(args)),
         low_latency={"low": True, "standard": False}.get(getattr(args, "live", None) or "auto"),
         keys=tuple(getattr(args, "key", None) or ()), license_url=getattr(args, "license_url", None),
+        audio_language=getattr(args, "audio", None), subtitle_language=getattr(args, "subtitles", None),
     )
 
 

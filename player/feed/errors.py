@@ -5,6 +5,7 @@
     │   ├── SegmentFormatError       the init + media segment is not demuxable ISO-BMFF (or has no such track)
     │   ├── KeyRequired              the track is CENC-protected (ISO/IEC 23001-7) and no key was given
     │   ├── DecryptionFailed         a key was given but the decrypted samples do not decode: wrong key
+    │   ├── EncryptionSchemeUnsupported  a protection scheme we cannot decrypt (cens, cbc1; SAMPLE-AES in MPEG-TS)
     │   └── TrackChangeUnsupported   a rendition switch changes the codec; needs ``restart()`` instead
     └── PlaybackError                libmpv failed
         └── PlayerStartError         libmpv could not be created or refused the stream
@@ -25,6 +26,7 @@ __all__ = [
     "KeyRequired",
     "DecryptionFailed",
     "TrackChangeUnsupported",
+    "EncryptionSchemeUnsupported",
     "PlayerStartError",
     "VideoOutputError",
     "playback_failure",
@@ -42,6 +44,12 @@ class KeyRequired(FeedError):
 
 class DecryptionFailed(FeedError):
     """Decryption with the given key produced samples that do not decode: the key is wrong for this KID."""
+
+
+class EncryptionSchemeUnsupported(FeedError):
+    """The content is encrypted with a scheme we do not decrypt: ISO/IEC 23001-7 ``cens``/``cbc1`` (no test
+    content here), or Apple's SAMPLE-AES for MPEG-TS (encrypted NAL units and ADTS frames inside TS
+    packets; ``cbcs`` in fMP4 — what SAMPLE-AES means for CMAF — is decrypted)."""
 
 
 class TrackChangeUnsupported(FeedError):

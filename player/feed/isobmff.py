@@ -86,3 +86,38 @@ def track_protection(init: bytes) -> Protection | None:
             iv_size=iv_size,
         )
     return None
+
+
+def mdat_samples(segment: bytes) -> list[bytes]:
+    """The samples of a fragmented-MP4 media segment (``moof`` + ``mdat``), cut by the ``trun`` sample sizes
+    (ISO/IEC 14496-12 §8.8.8), or each ``mdat`` whole when no sizes are given. For text tracks (``stpp``:
+    one TTML document per sample), not for media the demuxer reads."""
+    sizes: list[int] = []
+    samples: list[bytes] = []
+    for kind, start, end in iter_boxes(segment):
+        if kind == b"moof":
+            sizes = []
+            for traf, s, e in iter_boxes(segment, start, end):
+                for trun, ts, te in iter_boxes(segment, s, e) if traf == b"traf" else ():
+                    sizes += _trun_sizes(segment, ts, te) if trun == b"trun" else []
+        elif kind == b"mdat":
+            pos = start
+            for size in sizes:
+                samples.append(bytes(segment[pos : min(pos + size, end)]))
+                pos += size
+            if not sizes:
+                samples.append(bytes(segment[start:end]))
+            sizes = []
+    return samples
+
+
+def _trun_sizes(buf: bytes, start: int, end: int) -> list[int]:
+    """The sample sizes a ``trun`` lists (empty when it lists none)."""
+    flags = int.from_bytes(buf[start + 1 : start + 4], "big")
+    count = int.from_bytes(buf[start + 4 : start + 8], "big")
+    pos = start + 8 + (4 if flags & 0x1 else 0) + (4 if flags & 0x4 else 0)
+    if not flags & 0x200:
+        return []
+    before = 4 if flags & 0x100 else 0
+    step = before + 4 + (4 if flags & 0x400 else 0) + (4 if flags & 0x800 else 0)
+    return [int.from_bytes(buf[p + before : p + before + 4], "big") for p in range(pos, min(end, pos + count * step), step)]

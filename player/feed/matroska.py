@@ -39,6 +39,14 @@ class TrackSpec:
     channels: int = 0
 
 
+def flac_private(extradata: bytes) -> bytes:
+    """A_FLAC CodecPrivate: the ``fLaC`` marker and metadata blocks (RFC 9559 §A.12). The MP4 ``dfLa``
+    box gives FFmpeg the bare 34-byte STREAMINFO, which gets the marker and a last-block header here."""
+    if extradata.startswith(b"fLaC"):
+        return extradata
+    return b"fLaC" + bytes((0x80,)) + len(extradata).to_bytes(3, "big") + extradata
+
+
 def _size(n: int) -> bytes:
     """An EBML variable-size integer (RFC 8794 §4): the shortest of 1-8 bytes."""
     for length in range(1, 9):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .aes128 import decrypt_aes128
-from .errors import SegmentFormatError
+from .errors import EncryptionSchemeUnsupported, SegmentFormatError
 from .packed_audio import demux_packed_audio, looks_packed_audio
 from .segment_reader import DemuxedSegment, demux_container, demux_fmp4
 
@@ -49,6 +49,8 @@ def read_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None = Non
         data = decrypt_aes128(data, aes.key, aes.iv)
     kinds = ("video", "audio") if kind == "video" and with_audio else (kind,)
     if looks_mpegts(data):
+        if key is not None:  # a sample-encryption key for TS: Apple's SAMPLE-AES (RFC 8216 §5.2)
+            raise EncryptionSchemeUnsupported("SAMPLE-AES in MPEG-TS segments is not supported (only in fMP4, as cbcs)")
         parts = demux_container(data, "mpegts", kinds=kinds, in_band=True)
     elif looks_packed_audio(data):
         parts = (demux_packed_audio(data),) if kind == "audio" else ()

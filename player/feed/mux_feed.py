@@ -1,15 +1,28 @@
-"""The feed sink the scheduler writes to: segments of any kind → one MPEG-TS or Matroska stream → libmpv."""
+"""The feed sink the scheduler writes to: segments of any kind → one MPEG-TS or Matroska stream → libmpv.
+
+A presentation whose Periods change codec family or track set (:func:`player.manifest.periods.stream_parts`)
+is fed as a chain of streams, one per part, each with its own remuxer: a muxer declares its tracks and
+codecs once, and libmpv keeps a stream's decoders. Segments go to the part their ``timeline`` (Period
+index) belongs to, so a part can fill while the one before still plays. A part is closed (trailer,
+end of stream) once every track of it has delivered its last segment or moved on to a later part;
+libmpv then plays it out, and at that end of file :meth:`MuxFeed.next_part` opens the next part as a new
+file — the way a seek restarts the stream, at the Period's start.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from player.errors import PlaybackError
+from player.feed.errors import FeedError
 from player.feed.mpv_output import MpvOutput
 from player.feed.media_input import Aes128Key
 from player.feed.remux import DroppedVideo, Hole, Remuxer
 from player.feed.segment_reader import TS_CLOCK
+from player.manifest.periods import StreamPart
 
 KEYFRAME_NUDGE_S = 0.001
+_ON_START_S = 0.001
 
 
 def keyframe_at(keyframes: Iterable[tuple[int, int]], at_s: float) -> float:
@@ -21,6 +34,15 @@ def keyframe_at(keyframes: Iterable[tuple[int, int]], at_s: float) -> float:
     return at_s if keyframe is None else keyframe / TS_CLOCK + KEYFRAME_NUDGE_S
 
 
+@dataclass
+class _Stream:
+    """One part's remuxer and which of its tracks are complete."""
+
+    remuxer: Remuxer
+    complete: set[str] = field(default_factory=set)
+    closed: bool = False
+
+
 class MuxFeed:
     """Remuxes each segment (decrypting with its key, in memory) and pushes the bytes to libmpv.
 
@@ -28,13 +50,28 @@ class MuxFeed:
     requests are in flight, and what was muxed before it is ready is held and pushed on attach.
     """
 
-    def __init__(self, tracks: Sequence[str], output: MpvOutput | None = None) -> None:
+    def __init__(self, tracks: Sequence[str], output: MpvOutput | None = None, parts: Sequence[StreamPart] = (),
+                 start_s: float = 0.0) -> None:
+        """``parts``: the stream parts of the presentation (one when none given); ``start_s``: where the play starts."""
         self.output = output
         self.tracks = tuple(tracks)
-        self.remuxer = Remuxer(tracks=self.tracks)
+        self.parts = tuple(parts) or (StreamPart(first_timeline=0, start_s=0.0, kinds=frozenset(self.tracks),
+                                                 last_starts={}),)
         self._held: list[bytes] = []
         self._finished = False
         self._earlier: list[Remuxer] = []  # remuxers before restarts: what they saw still belongs to the report
+        self.current = 0  # the part libmpv plays now
+        self._chain: dict[int, _Stream] = {}
+        self._begin(start_s)
+
+    @property
+    def remuxer(self) -> Remuxer:
+        """The remuxer of the part libmpv plays now."""
+        return self._chain[self.current].remuxer
+
+    def remuxers(self) -> list[Remuxer]:
+        """Every part's remuxer since the start (or the last seek), in play order: what each track fed."""
+        return [self._chain[i].remuxer for i in sorted(self._chain)]
 
     def attach(self, output: MpvOutput) -> None:
         """Hand the stream to a started libmpv output, with everything muxed so far."""
@@ -42,41 +79,66 @@ class MuxFeed:
         for data in self._held:
             output.push(data)
         self._held.clear()
-        if self._finished:  # everything arrived before libmpv did (offline, tiny titles)
+        if self._chain[self.current].closed:  # everything arrived before libmpv did (offline, tiny titles)
             output.end_of_stream()
 
     def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
             aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0) -> None:
         """``start_s``/``timeline``: where the manifest puts the segment, and its timeline id (see ``remux.Timeline``)."""
-        self.remuxer.add_segment(kind, init, data, key=key, aes=aes, rendition_id=rendition_id, start_s=start_s,
-                                 timeline=timeline)
+        index = self._part_of(timeline)
+        if index < self.current:
+            raise FeedError(f"a {kind} segment of a part already played out (timeline {timeline})")
+        stream = self._stream(index)
+        stream.remuxer.add_segment(kind, init, data, key=key, aes=aes, rendition_id=rendition_id, start_s=start_s,
+                                   timeline=timeline)
+        last = self.parts[index].last_starts.get(kind)
+        for i in sorted(self._chain):
+            if i < index or (i == index and start_s is not None and last is not None and start_s >= last - _ON_START_S):
+                self._chain[i].complete.add(kind)
+        self._close_complete()
         self._drain()
 
     def finish(self) -> None:
-        self.remuxer.flush()
-        self._drain()
+        """The scheduler fed its last segment: every part still open is closed."""
         self._finished = True
-        if self.output is not None:
+        for i in sorted(self._chain):
+            self._close(i)
+
+    def next_part(self) -> tuple[float, int] | None:
+        """libmpv played the current part to its end: open the next one as a new file; its start and generation.
+
+        None when there is no next part (the presentation ended, or fetching stopped before it).
+        """
+        following = self.current + 1
+        if self.output is None or following >= len(self.parts) or (self._finished and following not in self._chain):
+            return None
+        self._stream(following)
+        self.current = following
+        start_s = self.parts[following].start_s
+        generation = self.output.restart(start_s)
+        self._drain()
+        if self._chain[following].closed:
             self.output.end_of_stream()
+        return start_s, generation
 
     def restart(self, at_s: float) -> int:
         """A seek: a fresh remuxer and a fresh stream in libmpv, which will show ``at_s`` first; returns its generation."""
         if self.output is None:
             raise PlaybackError("restart before libmpv was attached to the feed")
-        self._earlier.append(self.remuxer)
-        self.remuxer = Remuxer(tracks=self.tracks)
+        self._earlier += self.remuxers()
+        self._begin(at_s)
         self._finished = False
         return self.output.restart(at_s)
 
     @property
     def holes(self) -> list[Hole]:
         """Media missing inside a track, over every stream of the play (see ``Remuxer.holes``)."""
-        return [h for r in (*self._earlier, self.remuxer) for h in r.holes]
+        return [h for r in (*self._earlier, *self.remuxers()) for h in r.holes]
 
     @property
     def dropped(self) -> list[DroppedVideo]:
         """Video left out at rendition switches, over every stream of the play (see ``Remuxer.dropped``)."""
-        return [d for r in (*self._earlier, self.remuxer) for d in r.dropped]
+        return [d for r in (*self._earlier, *self.remuxers()) for d in r.dropped]
 
     def seek_cached(self, at_s: float) -> int | None:
         """A seek inside what libmpv has cached: the stream and remuxer go on; its generation, or None (then restart).
@@ -90,6 +152,39 @@ class MuxFeed:
         # libavformat's MPEG-TS muxer shifts all timestamps when the first is negative (AAC priming)
         shift = max(0, -(self.remuxer.first_dts or 0)) if self.remuxer.container == "mpegts" else 0
         return self.output.seek_cached(keyframe_at(((pts + shift, d) for pts, d in self.remuxer.keyframes), at_s))
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _begin(self, at_s: float) -> None:
+        """A fresh chain from the part that holds ``at_s``."""
+        self.current = max(i for i, p in enumerate(self.parts) if i == 0 or p.start_s <= at_s + _ON_START_S)
+        self._chain = {}
+        self._stream(self.current)
+
+    def _part_of(self, timeline: int) -> int:
+        return max(i for i, p in enumerate(self.parts) if i == 0 or p.first_timeline <= timeline)
+
+    def _stream(self, index: int) -> _Stream:
+        if index not in self._chain:
+            kinds = tuple(k for k in self.tracks if k in self.parts[index].kinds) or self.tracks
+            self._chain[index] = _Stream(Remuxer(tracks=kinds))
+        return self._chain[index]
+
+    def _close_complete(self) -> None:
+        for i, stream in sorted(self._chain.items()):
+            if not stream.closed and set(stream.remuxer.tracks) <= stream.complete:
+                self._close(i)
+
+    def _close(self, index: int) -> None:
+        stream = self._chain[index]
+        if stream.closed:
+            return
+        stream.remuxer.flush()
+        stream.closed = True
+        if index == self.current:
+            self._drain()
+            if self.output is not None:
+                self.output.end_of_stream()
 
     def _drain(self) -> None:
         data = self.remuxer.read()

@@ -108,6 +108,8 @@ class MatroskaWriter:
         if matroska.matroska_codec_id(part.codec) is None:
             raise SegmentFormatError(f"{part.kind} codec {part.codec!r} cannot be carried with VP9/AV1/Opus/FLAC")
         private = b"" if part.codec == "vp9" else part.extradata  # vpcC is no V_VP9 CodecPrivate
+        if part.codec == "flac":
+            private = matroska.flac_private(private)
         self._tracks[part.kind] = matroska.TrackSpec(
             number=len(self._tracks) + 1, kind=part.kind, codec=part.codec, codec_private=private,
             width=part.width, height=part.height, sample_rate=part.sample_rate, channels=part.channels,

@@ -4,7 +4,7 @@ Why per segment: every segment is opened together with *its own* rendition's ini
 a rendition switch simply means the next segment brings another configuration; timestamps come
 out absolute because FFmpeg's mov demuxer honours ``tfdt`` (ISO/IEC 14496-12 §8.8.12).
 
-CENC (ISO/IEC 23001-7): FFmpeg's mov demuxer decrypts ``cenc`` samples given ``decryption_key``;
+CENC (ISO/IEC 23001-7): FFmpeg's mov demuxer decrypts ``cenc`` and ``cbcs`` samples given ``decryption_key``;
 without it, or with a wrong key, it says nothing and hands back ciphertext. So a protected track
 (its sample entry is ``encv``/``enca``, see :mod:`player.feed.isobmff`) *requires* a key, and the
 first samples of every protected segment are decoded with ``err_detect=explode`` — ciphertext
@@ -19,11 +19,14 @@ from typing import Any
 
 import av
 
-from .errors import DecryptionFailed, KeyRequired, SegmentFormatError
+from .errors import DecryptionFailed, EncryptionSchemeUnsupported, KeyRequired, SegmentFormatError
 from .isobmff import track_protection
 
 TS_CLOCK = 90_000  # MPEG-TS timestamps run at 90 kHz (ISO/IEC 13818-1 §2.4.3.7)
 _VERIFY_PACKETS = {"video": 2, "audio": 3}
+# FFmpeg's mov demuxer decrypts both given ``decryption_key`` (cbcs: AES-CBC with the 1:9 pattern, CMAF's
+# SAMPLE-AES); "" is a protected entry whose ``sinf`` lacks ``schm`` (treated as cenc, the default)
+DECRYPTED_SCHEMES = ("cenc", "cbcs", "")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,8 +70,8 @@ def demux_fmp4(init: bytes, data: bytes, *, key: bytes | None, kinds: tuple[str,
     protection = track_protection(init) if fmt == "mp4" else None
     if protection is not None and key is None:
         raise KeyRequired(f"{'/'.join(kinds)} track is protected ({protection.scheme or 'unknown scheme'}) and no key was given")
-    if protection is not None and protection.scheme not in ("cenc", ""):
-        raise SegmentFormatError(f"protection scheme {protection.scheme!r} is not supported (only 'cenc')")
+    if protection is not None and protection.scheme not in DECRYPTED_SCHEMES:
+        raise EncryptionSchemeUnsupported(f"protection scheme {protection.scheme!r} is not supported (only 'cenc' and 'cbcs')")
     options = {"decryption_key": key.hex()} if (protection is not None and key is not None) else {}
     parts = demux_container(init + data, fmt, kinds=kinds, options=options, in_band=False,
                             protected=protection is not None)

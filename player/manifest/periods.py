@@ -9,14 +9,39 @@ The joined rendition at rung *r* is, Period after Period, that Period's *r*-th r
 lowest (or its highest when it has fewer); each segment keeps its own Period's init segment and
 protection (``SegmentRef.init``/``protection``) and gets the Period index as its ``timeline``, so the
 feed rebases timestamps that restart at each Period (:mod:`player.feed.timeline`). Audio is joined
-per language, as the first Period's tracks are. Segment start times are already on the presentation
-timeline (Period@start + media time), so nothing else changes.
+per language; a track that only a later Period has (audio added after a silent opening) is joined too.
+Segment start times are already on the presentation timeline (Period@start + media time).
+
+Where the codec family or the track set changes between Periods, one continuous stream cannot carry
+both sides (a muxer declares its tracks and codecs once): :func:`stream_parts` cuts the timeline there,
+and the feed plays each part as a new libmpv file, in order (:mod:`player.feed.mux_feed`).
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
-from .model import Period, Presentation, Rendition, SegmentRef, Track
+from .model import Period, Presentation, Rendition, SegmentRef, Track, TrackKind
+
+_PLAYED_KINDS: tuple[TrackKind, ...] = ("video", "audio")
+# RFC 6381 sample entries → the codec family a decoder is set up for (profile and level may change freely)
+_FAMILIES = {"avc1": "h264", "avc3": "h264", "hvc1": "hevc", "hev1": "hevc", "vp09": "vp9", "vp9": "vp9",
+             "av01": "av1", "opus": "opus", "ac-3": "ac3", "ec-3": "eac3", "flac": "flac", "mp3": "mp3"}
+_MP3_OTIS = ("mp4a.40.34", "mp4a.6b", "mp4a.69")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamPart:
+    """Consecutive Periods that one continuous stream can carry: same track kinds, same codec families.
+
+    ``last_starts``: per kind, where the last segment of the part starts — a segment of that kind
+    starting there (or later) completes the kind in this part, even when the next part lacks it.
+    """
+
+    first_timeline: int  # the Period index the part starts with (SegmentRef.timeline)
+    start_s: float
+    kinds: frozenset[str]
+    last_starts: Mapping[str, float]
 
 
 def single_timeline(presentation: Presentation) -> Presentation:
@@ -25,9 +50,7 @@ def single_timeline(presentation: Presentation) -> Presentation:
         return presentation
     first = presentation.periods[0]
     tracks = []
-    for track in first.tracks:
-        if track.kind == "text":
-            continue
+    for track in _first_of_each(presentation):
         parts = [_matching(p, track) for p in presentation.periods]
         renditions = tuple(_join(first_rendition, parts, rung) for rung, first_rendition in enumerate(track.by_bandwidth()))
         tracks.append(replace(track, renditions=renditions))
@@ -37,6 +60,58 @@ def single_timeline(presentation: Presentation) -> Presentation:
     joined = Period(id="+".join(p.id for p in presentation.periods), start_s=first.start_s,
                     duration_s=None if duration is None else duration - first.start_s, tracks=tuple(tracks))
     return replace(presentation, periods=(joined,))
+
+
+def _first_of_each(presentation: Presentation) -> list[Track]:
+    """The first Period's audio and video tracks, then those of kinds or languages only later Periods bring."""
+    seen: dict[tuple[str, str | None], Track] = {}
+    for period in presentation.periods:
+        for track in period.tracks:
+            if track.kind in _PLAYED_KINDS and track.renditions:
+                seen.setdefault((track.kind, track.language), track)
+    return list(seen.values())
+
+
+def stream_parts(presentation: Presentation) -> tuple[StreamPart, ...]:
+    """The Periods grouped into parts one stream can carry, in order (one part for a single Period)."""
+    parts: list[StreamPart] = []
+    signature: tuple[frozenset[str], dict[str, str]] | None = None
+    for index, period in enumerate(presentation.periods):
+        played = [k for k in _PLAYED_KINDS if any(t.renditions for t in period.tracks_of(k))]
+        kinds = frozenset[str](played)
+        families: dict[str, str] = {k: f for k in played if (f := _family(period, k)) is not None}
+        starts: dict[str, float] = {k: _last_start(period, k) for k in played}
+        if signature is not None and parts and not _changes(signature, kinds, families):
+            last = parts[-1]
+            parts[-1] = replace(last, last_starts={**last.last_starts, **starts})
+        else:
+            parts.append(StreamPart(first_timeline=index, start_s=period.start_s, kinds=kinds, last_starts=starts))
+        signature = (kinds, {**(signature[1] if signature else {}), **families})
+    return tuple(parts)
+
+
+def _changes(before: tuple[frozenset[str], dict[str, str]], kinds: frozenset[str], families: dict[str, str]) -> bool:
+    """A new track set, or a codec family that differs from the one the stream carries (unknown: same)."""
+    return kinds != before[0] or any(before[1].get(k, f) != f for k, f in families.items())
+
+
+def codec_family(codecs: str | None) -> str | None:
+    """The codec family of an RFC 6381 ``codecs`` value (its first entry), or None when unknown."""
+    if not codecs:
+        return None
+    first = codecs.split(",")[0].strip().lower()
+    if first.startswith("mp4a"):
+        return "mp3" if first.startswith(_MP3_OTIS) else "aac"
+    return _FAMILIES.get(first.split(".")[0])
+
+
+def _family(period: Period, kind: TrackKind) -> str | None:
+    return next((f for t in period.tracks_of(kind) for r in t.renditions if (f := codec_family(r.codecs))), None)
+
+
+def _last_start(period: Period, kind: TrackKind) -> float:
+    ends = [r.segments[-1].start_s for t in period.tracks_of(kind) for r in t.renditions if r.segments]
+    return min(ends, default=period.start_s)
 
 
 def _matching(period: Period, track: Track) -> Track | None:

@@ -20,6 +20,8 @@ Signed URLs go out untouched; only their redacted form appears in errors.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import re
 import ssl
 from typing import AsyncIterator, Protocol
@@ -38,6 +40,14 @@ from player.net.errors import (
     TruncatedSegment,
 )
 from player.net.redact import redact
+
+# httpx imports its connection machinery (httpcore, h11, h2, anyio's asyncio backend: ~100 modules) only
+# on the first client and the first request — on the event loop, after a session opened: the ~230 ms
+# before a plain URL's first manifest request (issue 14). Imported with this module instead; a command
+# that left HTTP/2 out (``ui.lean_process``: ``h2`` is None in sys.modules) goes without it.
+for _module in ("httpcore", "h11", "h2.connection", "anyio._backends._asyncio", "sniffio"):
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_module)
 from player.net.request import HEADERS_OF_INTEREST, ByteRange, FetchResult, SegmentRequest
 from player.net.tls import tls_context
 from player.net.uri_policy import check_redirect, check_uri

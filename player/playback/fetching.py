@@ -22,6 +22,7 @@ from player.playback.playhead import Playhead
 from player.qoe import QoeTracker
 from player.scheduling import InitCache, Scheduler, SchedulerConfig
 from player.scheduling.scheduler import LiveSegments
+from player.track_choice import check_choices
 
 
 class Fetching:
@@ -32,6 +33,8 @@ class Fetching:
         max_height: int | None, clock: Clock, qoe: QoeTracker, on_failure: Callable[[BaseException], None],
         live: LiveSegments | None = None,
     ) -> None:
+        # --audio/--subtitles the title lacks: named before the first request (track_choice)
+        check_choices(opened.presentation, options.audio_language, options.subtitle_language)
         self.opened, self.feed, self.playhead, self.options = opened, feed, playhead, options
         self.live = live  # a live presentation's follower: every run (a seek too) takes its newest segments
         self.max_height, self.clock, self.qoe, self.on_failure = max_height, clock, qoe, on_failure

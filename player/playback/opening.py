@@ -16,7 +16,7 @@ from player.backend import BackendClient, PlaybackInfo
 from player.errors import PlaybackError
 from player.completeness import Part, timeline_parts
 from player.manifest import Presentation, load_presentation_multi
-from player.manifest.periods import single_timeline
+from player.manifest.periods import StreamPart, single_timeline, stream_parts
 from player.outside_keys import manifest_licence_url, outside_keys, ring_from_options
 from player.net import CdnPool, HttpTransport, RequestKind, RequestLog, RequestRecord, redact
 from player.net.clock import Clock
@@ -37,6 +37,7 @@ class Opened:
     requests: RequestLog  # every request of the session (empty offline)
     failovers: Callable[[], int]  # CDN failovers of every request, manifests included
     parts: tuple[Part, ...] = ()  # the Periods / discontinuity parts, to name what a short play lost
+    streams: tuple[StreamPart, ...] = ()  # Periods grouped by what one libmpv stream can carry (codecs, tracks)
     closers: tuple[Callable[[], Awaitable[None]], ...] = field(default=(), repr=False)
 
     async def aclose(self) -> None:
@@ -91,7 +92,8 @@ async def open_online(
     elif presentation.default_kids():  # outside protected content: --license-url, or the manifest's server
         keys = Keys(_outside_licence(presentation, options, pool.log, clock, qoe))
     return Opened(presentation=presentation, source=CdnSource(pool), keys=keys, requests=pool.log,
-                  failovers=lambda: pool.failovers, parts=timeline_parts(loaded), closers=closers), pool
+                  failovers=lambda: pool.failovers, parts=timeline_parts(loaded),
+                  streams=() if loaded.is_live else stream_parts(loaded), closers=closers), pool
 
 
 async def _outside_licence(presentation: Presentation, options: SessionOptions, log: RequestLog, clock: Clock,

@@ -14,7 +14,9 @@ from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
 from player.playback.opening import Opened
 from player.playback.options import SessionOptions
+from player.manifest import Track
 from player.subtitles import load_text_track
+from player.track_choice import choose_text
 
 
 def build_output(
@@ -38,9 +40,10 @@ def build_output(
         raise
 
 
-async def add_subtitles(opened: Opened, output: MpvOutput, language: str | None) -> None:
-    """Load the text track in ``language`` (all its segments, merged) and add it before the file opens."""
-    track = next((t for t in opened.presentation.text_tracks() if t.language == language and t.renditions), None)
+async def add_subtitles(opened: Opened, output: MpvOutput, language: str | None) -> Track | None:
+    """Load the text track ``language`` names (all its segments, as WebVTT) and add it before the file opens."""
+    track = choose_text(opened.presentation, language)
     if track is not None and language:
         text = await load_text_track(track.renditions[0], opened.source)
-        output.add_subtitles(text, title=track.label or language, lang=language)
+        output.add_subtitles(text, title=track.label or language, lang=track.language or language)
+    return track

@@ -5,7 +5,9 @@ still says what happened up to the failure — QA needs it most then).
 """
 from __future__ import annotations
 
-from player.completeness import TrackPlayed, expected_kinds, shortfalls, tracks_fed, tracks_json
+from player.completeness import (
+    LanguageChoice, TrackPlayed, expected_kinds, fed_end, kind_ends, shortfalls, tracks_fed, tracks_json,
+)
 from player.manifest import Presentation
 from player.net import CdnPool
 from player.playback.playhead import Playhead
@@ -17,13 +19,14 @@ EOF_SLACK_S = 2.0  # how far the last time-pos seen may trail the end of what wa
 
 
 def tracks_of(running: RunningPlay | None, presentation: Presentation | None,
-                  audio_language: str | None) -> list[TrackPlayed]:
-    """Each track as it reached the feed: codec, language, how far it was fed (none before the play ran)."""
-    return [] if running is None else tracks_fed(running.feed.remuxer, presentation, audio_language)
+              chosen: LanguageChoice) -> list[TrackPlayed]:
+    """Each track as it reached the feed (every stream part's): codec, language, how far it was fed (none
+    before the play ran); the subtitle track chosen."""
+    return [] if running is None else tracks_fed(running.feed.remuxers(), presentation, chosen)
 
 
 def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation, *, until_s: float | None,
-            audio_language: str | None) -> list[str] | None:
+            chosen: LanguageChoice) -> list[str] | None:
     """What a play that ended by itself lost, one phrase each (empty: nothing); None with no end to compare.
 
     Lost: stopped short of the end (beyond half a segment), a track lost midway or never played,
@@ -38,24 +41,24 @@ def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation
     if not ends:
         return None
     end_s = min(ends)  # --until past the end is the end
-    tracks = tracks_of(running, presentation, audio_language)
+    tracks = tracks_of(running, presentation, chosen)
     segment_s = scheduler.segment_duration_s
     reached = playhead.last_position_s or playhead.start_s
     if playhead.reached_eof and tracks:
         # time-pos events are coalesced, so at eof the last one can trail what was shown; but libmpv also
         # ends a stream it gave up on with eof, so only a playhead already near the end of what was fed counts
-        fed_end = min(t.fed_until_s for t in tracks)
-        if reached >= fed_end - max(segment_s, EOF_SLACK_S):
-            reached = max(reached, fed_end)
+        fed = fed_end(tracks)
+        if reached >= fed - max(segment_s, EOF_SLACK_S):
+            reached = max(reached, fed)
     return shortfalls(end_s=end_s, reached_s=reached, segment_s=segment_s, tracks=tracks,
                       skipped=running.fetching.skipped, parts=running.opened.parts, unavailable=presentation.unavailable,
                       expected=expected_kinds(presentation), holes=running.feed.holes,
-                      decoder_errors=playhead.decoder_errors)
+                      decoder_errors=playhead.decoder_errors, track_ends=kind_ends(running.opened.streams, end_s))
 
 
 def play_report(
     *, qoe: QoeTracker, now: float, playhead: Playhead, running: RunningPlay | None, pool: CdnPool | None,
-    presentation: Presentation | None, lost: list[str] | None, audio_language: str | None,
+    presentation: Presentation | None, lost: list[str] | None, chosen: LanguageChoice,
 ) -> QoeReport:
     """The typed report as of ``now``; every request (licence included) is in the pool's log."""
     return build_report(
@@ -65,7 +68,7 @@ def play_report(
         requests=pool.log.records if pool is not None else (), notices=(*playhead.notices, *_switch_drops(running)),
         duration_s=presentation.duration_s if presentation else None,
         complete=lost == [] if lost is not None else False,
-        tracks=tuple(tracks_json(tracks_of(running, presentation, audio_language))),
+        tracks=tuple(tracks_json(tracks_of(running, presentation, chosen))),
     )
 
 

@@ -21,12 +21,16 @@ class Playhead:
     def __init__(
         self, *, qoe: QoeTracker, start_s: float, until_s: float | None = None,
         draining: Callable[[], bool] = lambda: False, on_first_frame: Callable[[], None] = lambda: None,
+        next_part: Callable[[], tuple[float, int] | None] = lambda: None,
     ) -> None:
-        """``draining()``: the scheduler fed the last segment and the buffer is nearly empty (the end, no rebuffer)."""
+        """``draining()``: the scheduler fed the last segment and the buffer is nearly empty (the end, no rebuffer).
+        ``next_part()``: at the end of a file, the start and generation of the file that continues the
+        presentation (a Period the feed plays as a new stream), or None."""
         self.qoe = qoe
         self.until_s = until_s
         self.draining = draining
         self.on_first_frame = on_first_frame
+        self.next_part = next_part
         self.start_s = start_s
         self.generation = 0  # the file (start or seek) whose events count
         self.awaiting_frame = True
@@ -39,11 +43,13 @@ class Playhead:
         self.end_error: str | None = None  # libmpv's words when it ended the file with an error
         self.reached_eof = False  # libmpv played the stream to its end (it showed all that was fed)
         self.end_video_output = False  # ... and the error is that no video output could open
+        self.continuing = False  # the current file continues the presentation after a Period's file ended
 
     def restart(self, start_s: float, generation: int) -> None:
         """A new file (the start, or a seek) shows ``start_s`` first; events of older files are ignored."""
         self.start_s = start_s
         self.generation = generation
+        self.continuing = False
         self.awaiting_frame = True
         self.last_position_s = None
 
@@ -71,12 +77,23 @@ class Playhead:
             self.notices.append(Notice(at=event.at, code=event.code, message=event.message))
             self.qoe.tell(self.notices[-1])
         elif isinstance(event, EndOfFile) and event.generation == self.generation:
-            if event.reason == "error":
-                self.end_error = event.error or "libmpv could not play the stream"
-                self.end_video_output = event.video_output_failed
-            if event.reason in ("eof", "error", "quit"):
-                self.done = True
-                self.reached_eof = event.reason == "eof"
+            self._end_of_file(event)
+
+    def _end_of_file(self, event: EndOfFile) -> None:
+        """The end of the current file: the next Period's file, or the end of the session."""
+        if event.reason == "eof" and (following := self.next_part()) is not None:
+            self.restart(*following)
+            self.continuing = True
+            return
+        if event.reason == "error" and self.continuing and self.awaiting_frame:
+            self.done = True  # the next Period's file got no media (all of it skipped): the completeness check names it
+            return
+        if event.reason == "error":
+            self.end_error = event.error or "libmpv could not play the stream"
+            self.end_video_output = event.video_output_failed
+        if event.reason in ("eof", "error", "quit"):
+            self.done = True
+            self.reached_eof = event.reason == "eof"
 
     def _first_frame(self, event: FirstFrame) -> None:
         if event.generation != self.generation:

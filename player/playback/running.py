@@ -87,7 +87,7 @@ async def start_play(
             undo.push_async_callback(live.follower.aclose)
         audio = pick_audio(opened.presentation, options.audio_language)
         kind = main_kind(opened.presentation)
-        feed = MuxFeed((kind, "audio") if audio else (kind,))
+        feed = MuxFeed((kind, "audio") if audio else (kind,), parts=opened.streams, start_s=playhead.start_s)
         fetching = Fetching(  # the first requests go out while libmpv is still being built
             opened=opened, feed=feed, playhead=playhead, options=options, clock=clock, qoe=qoe,
             max_height=max_height, on_failure=on_failure, live=live.follower if live else None,

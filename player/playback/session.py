@@ -61,7 +61,8 @@ class PlaybackSession(SessionControls):
         self.clock: Clock = clock or MonotonicClock()
         self.qoe = QoeTracker(target=redact(target), opened_at=self.clock.now())  # reports and telemetry: no token
         self.playhead = Playhead(qoe=self.qoe, start_s=0.0, until_s=self.options.until_s, draining=self._draining,
-                                 on_first_frame=self._first_frame_shown)
+                                 on_first_frame=self._first_frame_shown,
+                                 next_part=lambda: self.running.feed.next_part() if self.running else None)
         self.presentation = presentation
         self._offline = (presentation, source, keys) if presentation is not None and source is not None else None
         self.playback: PlaybackInfo | None = None  # the backend's grant (None: a plain URL, or offline)
@@ -160,7 +161,7 @@ class PlaybackSession(SessionControls):
             raise playback_failure(self.playhead.end_error, video_output=self.playhead.end_video_output)
         if not self._stopped and self.presentation is not None:  # ended by itself: it must have played all
             self.lost = lost_by(running, self.playhead, self.presentation, until_s=self.options.until_s,
-                                audio_language=self.options.audio_language)
+                                chosen=self.options)
             check_complete(self.lost or ())
 
     async def _open(self, tls: asyncio.Future[Any]) -> Opened:
@@ -236,7 +237,7 @@ class PlaybackSession(SessionControls):
 
     def tracks_played(self) -> list[TrackPlayed]:
         """Each track as it reached the feed: codec, language, how far it was fed."""
-        return tracks_of(self.running, self.presentation, self.options.audio_language)
+        return tracks_of(self.running, self.presentation, self.options)
 
     def report(self) -> dict[str, Any]:
         """The QoE report as front ends write it (DESIGN.md contract): the typed report, serialised."""
@@ -248,7 +249,7 @@ class PlaybackSession(SessionControls):
     def qoe_report(self) -> QoeReport:
         return play_report(qoe=self.qoe, now=self.clock.now(), playhead=self.playhead, running=self.running,
                            pool=self.pool, presentation=self.presentation, lost=self.lost,
-                           audio_language=self.options.audio_language)
+                           chosen=self.options)
 
 
 def _check_start(start_s: float | None, presentation: Presentation) -> None:

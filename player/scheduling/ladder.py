@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from player.errors import PlaybackError
 from player.manifest import Presentation, Rendition, SegmentRef
+from player.track_choice import find_track
 
 
 def main_kind(presentation: Presentation) -> str:
@@ -24,7 +25,7 @@ def pick_audio(presentation: Presentation, language: str | None) -> Rendition | 
     tracks = presentation.audio_tracks()
     if not tracks or main_kind(presentation) == "audio":
         return None
-    chosen = next((t for t in tracks if language and t.language == language), tracks[0])
+    chosen = find_track(tracks, language) or tracks[0]  # the same match --audio was checked with
     return chosen.by_bandwidth()[-1] if chosen.renditions else None
 
 

@@ -51,6 +51,9 @@ class Kind:
     needs_key: bool = False  # CENC/ClearKey: the key comes from --key or the licence URL in the manifest
     licence_in_manifest: bool = False
     expect_error: str | None = None  # a kind made to fail (EXT-X-GAP): the error class the play must end with
+    streams: int = 1  # libmpv files the feed plays it as (Periods that change codec or track set: one each)
+    audio_languages: tuple[str, ...] = ()  # several audio tracks: their languages (--audio picks one)
+    subtitles: tuple[tuple[str, str], ...] = ()  # (language, format) of each text track: webvtt or ttml
 
 
 def ffmpeg() -> str:
@@ -151,6 +154,12 @@ def hls_packed_audio(out: Path) -> None:
     (out / "all.aac").unlink()
 
 
+def hls_ts_mp3(out: Path) -> None:
+    """TS variant with H.264 video and MP3 audio (older encoders' default)."""
+    _run(_inputs() + _small(_X264) + ["-map", "1:a", "-c:a", "libmp3lame", "-b:a", "64k", *_HLS,
+                                      "-hls_segment_filename", "s%d.ts", "index.m3u8"], out)
+
+
 # ---- HLS, fMP4 -----------------------------------------------------------------------------
 
 def hls_fmp4_muxed(out: Path) -> None:
@@ -213,6 +222,11 @@ def dash_audio(out: Path) -> None:
     _run(_inputs() + ["-map", "1:a", *_AAC, *_DASH, "manifest.mpd"], out)
 
 
+def dash_flac(out: Path) -> None:
+    """Audio-only DASH with lossless FLAC in fMP4 (``fLaC`` sample entry, ISO/IEC 14496-12 FLAC mapping)."""
+    _run(_inputs() + ["-map", "1:a", "-c:a", "flac", *_DASH, "manifest.mpd"], out)
+
+
 def dash_multiperiod(out: Path) -> None:
     """Two periods; the second changes resolution, video timescale and audio sample rate, and its
     timestamps restart at 0 (each period packaged on its own, as an ad insertion would be)."""
@@ -226,17 +240,33 @@ def dash_multiperiod(out: Path) -> None:
     _join_periods(out, parts)
 
 
+def _period_parts(out: Path, parts: list[tuple[str, list[str], bool]]) -> None:
+    """Package each Period on its own (4 s; its video args; with audio or not), then join them into one MPD."""
+    for name, video, with_audio in parts:
+        (out / name).mkdir()
+        audio = ["-map", "1:a", *_AAC] if with_audio else []
+        sets = "id=0,streams=v id=1,streams=a" if with_audio else "id=0,streams=v"
+        _run(_inputs(seconds=4) + ["-map", "0:v", *video, "-b:v", "400k", *audio, *_DASH, "-adaptation_sets", sets,
+                                   "manifest.mpd"], out / name)
+    _join_periods(out, [name for name, _, _ in parts])
+
+
+def dash_period_codec(out: Path) -> None:
+    """Two Periods whose video codec changes, H.264 320x180 → HEVC 640x360 (an ad spliced into a title)."""
+    x265 = ["-c:v", "libx265", "-preset", "ultrafast", "-tag:v", "hvc1", "-x265-params", "keyint=50:min-keyint=50:log-level=error"]
+    _period_parts(out, [("p0", ["-vf", "scale=320:180,setsar=1", *_X264], True), ("p1", x265, True)])
+
+
+def dash_period_tracks(out: Path) -> None:
+    """Three Periods whose track set changes: video+audio, then video alone (audio dropped), then audio again."""
+    small = ["-vf", "scale=320:180,setsar=1", *_X264]
+    _period_parts(out, [("p0", small, True), ("p1", small, False), ("p2", small, True)])
+
+
 def dash_cenc(out: Path) -> None:
     """CENC DASH (Shaka Packager, ClearKey PSSH) whose MPD names its licence server: ``dashif:laurl``
     on the video and the older ``clearkey:Laurl`` on the audio (relative: the test server serves it)."""
-    _run(_inputs() + _small(_X264) + ["-an", "-bf", "0", "video.mp4", "-map", "1:a", *_AAC, "-vn", "audio.mp4"], out)
-    _run([str(_shaka()), "--quiet",
-          "in=video.mp4,stream=video,init_segment=v/init.mp4,segment_template=v/$Number$.m4s",
-          "in=audio.mp4,stream=audio,init_segment=a/init.mp4,segment_template=a/$Number$.m4s",
-          "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd",
-          "--enable_raw_key_encryption", "--keys", f"label=:key_id={KID.hex()}:key={KEY.hex()}",
-          "--protection_scheme", "cenc", "--protection_systems", "CommonSystem", "--clear_lead", "0",
-          "--hls_master_playlist_output", "master.m3u8"], out)
+    _shaka_protected(out, "cenc")
     mpd = (out / "manifest.mpd").read_text()
     laurls = iter([
         '<ContentProtection schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e" value="ClearKey1.0">'
@@ -254,7 +284,75 @@ def dash_cenc(out: Path) -> None:
         text = re.sub(r"#EXT-X-KEY:[^\n]*", f'#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="org.w3.clearkey",'
                       f'KEYFORMATVERSIONS="1",KEYID=0x{KID.hex()},URI="license"', playlist.read_text())
         playlist.write_text(text)
+
+
+def dash_cbcs(out: Path) -> None:
+    """``cbcs`` (AES-CBC, 1:9 pattern: CMAF's SAMPLE-AES) by Shaka Packager: DASH, and HLS fMP4 with
+    ``METHOD=SAMPLE-AES`` over the same segments; the key is given with ``--key``."""
+    _shaka_protected(out, "cbcs")
+
+
+def _shaka_protected(out: Path, scheme: str) -> None:
+    """H.264 + AAC encrypted by Shaka Packager with the W3C ClearKey PSSH, DASH and HLS over one set of segments."""
+    _run(_inputs() + _small(_X264) + ["-an", "-bf", "0", "video.mp4", "-map", "1:a", *_AAC, "-vn", "audio.mp4"], out)
+    _run([str(_shaka()), "--quiet",
+          "in=video.mp4,stream=video,init_segment=v/init.mp4,segment_template=v/$Number$.m4s",
+          "in=audio.mp4,stream=audio,init_segment=a/init.mp4,segment_template=a/$Number$.m4s",
+          "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd",
+          "--enable_raw_key_encryption", "--keys", f"label=:key_id={KID.hex()}:key={KEY.hex()}",
+          "--protection_scheme", scheme, "--protection_systems", "CommonSystem", "--clear_lead", "0",
+          "--hls_master_playlist_output", "master.m3u8"], out)
     for name in ("video.mp4", "audio.mp4"):
+        (out / name).unlink()
+
+
+# ---- several audio languages and subtitles ------------------------------------------------------
+
+CUES = (("00:00:00.500", "00:00:02.500", "Hello from the first cue"),
+        ("00:00:03.000", "00:00:05.500", "A second cue, across a segment boundary"))
+
+
+def _webvtt(prefix: str) -> str:
+    return "WEBVTT\n\n" + "\n\n".join(f"{a} --> {b}\n{prefix}{text}" for a, b, text in CUES) + "\n"
+
+
+def _two_languages(out: Path) -> list[str]:
+    """Inputs: the picture, English audio (440 Hz), German audio (660 Hz); English WebVTT written beside."""
+    (out / "subs_en.vtt").write_text(_webvtt(""))
+    return _inputs(size="320x180") + ["-f", "lavfi", "-i", f"sine=frequency=660:sample_rate=48000:duration={SECONDS}"]
+
+
+def hls_tracks(out: Path) -> None:
+    """HLS (ffmpeg): two alternate audio renditions (en, de) and segmented WebVTT subtitles (en)."""
+    _run(_two_languages(out) + ["-i", "subs_en.vtt", "-map", "0:v", *_X264, "-b:v", "300k", "-map", "1:a", "-map", "2:a", *_AAC,
+                                "-map", "3:s", "-c:s", "webvtt", *_HLS, "-var_stream_map",
+                                "v:0,s:0,agroup:aud,sgroup:subs,language:en a:0,agroup:aud,language:en,default:yes "
+                                "a:1,agroup:aud,language:de", "-master_pl_name", "master.m3u8",
+                                "-hls_segment_filename", "r%v_%d.ts", "r%v.m3u8"], out)
+    (out / "subs_en.vtt").unlink()
+
+
+def dash_tracks(out: Path) -> None:
+    """DASH (Shaka Packager): audio in en and de, segmented WebVTT (en), TTML in fMP4 (``stpp``, fr), and a
+    WebVTT sidecar (de: one whole file by BaseURL, added to the MPD here as a CDN's manifest would list it)."""
+    _run(_two_languages(out) + [
+        "-map", "0:v", *_X264, "-bf", "0", "-an", "video.mp4", "-map", "1:a", *_AAC, "en.mp4",
+        "-map", "2:a", *_AAC, "de.mp4"], out)
+    (out / "subs_fr.vtt").write_text(_webvtt("fr: "))
+    (out / "subs_de.vtt").write_text(_webvtt("de: "))
+    _run([str(_shaka()), "--quiet",
+          "in=video.mp4,stream=video,init_segment=v/init.mp4,segment_template=v/$Number$.m4s",
+          "in=en.mp4,stream=audio,language=en,init_segment=en/init.mp4,segment_template=en/$Number$.m4s",
+          "in=de.mp4,stream=audio,language=de,init_segment=de/init.mp4,segment_template=de/$Number$.m4s",
+          "in=subs_en.vtt,stream=text,language=en,segment_template=ten/$Number$.vtt",
+          "in=subs_fr.vtt,stream=text,language=fr,format=ttml+mp4,init_segment=tfr/init.mp4,segment_template=tfr/$Number$.m4s",
+          "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd"], out)
+    sidecar = ('<AdaptationSet contentType="text" lang="de" mimeType="text/vtt"><Role schemeIdUri="urn:mpeg:dash:role:2011" '
+               'value="subtitle"/><Representation id="sidecar-de" bandwidth="256"><BaseURL>subs_de.vtt</BaseURL>'
+               '</Representation></AdaptationSet>')
+    mpd = (out / "manifest.mpd").read_text()
+    (out / "manifest.mpd").write_text(mpd.replace("</Period>", sidecar + "</Period>"))
+    for name in ("video.mp4", "en.mp4", "de.mp4", "subs_en.vtt", "subs_fr.vtt"):
         (out / name).unlink()
 
 
@@ -341,6 +439,7 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
         (hls_packed_audio, Kind(name="hls-packed-audio", manifest="hls-packed-audio/index.m3u8", duration_s=6,
                                 video=None, audio="aac")),
         (hls_audio_ts, Kind(name="hls-audio-ts", manifest="hls-audio-ts/index.m3u8", duration_s=6, video=None, audio="aac")),
+        (hls_ts_mp3, Kind(name="hls-ts-mp3", manifest="hls-ts-mp3/index.m3u8", duration_s=6, video="h264", audio="mp3")),
         (hls_fmp4_muxed, Kind(name="hls-fmp4-muxed-audio", manifest="hls-fmp4-muxed-audio/index.m3u8", duration_s=6,
                               video="h264", audio="aac")),
         (hls_fmp4_aes, Kind(name="hls-fmp4-aes128", manifest="hls-fmp4-aes128/index.m3u8", duration_s=6,
@@ -352,14 +451,27 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
         (dash_av1, Kind(name="dash-av1", manifest="dash-av1/manifest.mpd", duration_s=6, video="av1", audio="aac", renditions=2)),
         (dash_hevc, Kind(name="dash-hevc", manifest="dash-hevc/manifest.mpd", duration_s=6, video="hevc", audio="aac")),
         (dash_audio, Kind(name="dash-audio-only", manifest="dash-audio-only/manifest.mpd", duration_s=6, video=None, audio="aac")),
+        (dash_flac, Kind(name="dash-flac", manifest="dash-flac/manifest.mpd", duration_s=6, video=None, audio="flac")),
         (dash_multiperiod, Kind(name="dash-multi-period", manifest="dash-multi-period/manifest.mpd", duration_s=8,
                                 video="h264", audio="aac")),
+        (dash_period_codec, Kind(name="dash-period-codec", manifest="dash-period-codec/manifest.mpd", duration_s=8,
+                                 video="h264,hevc", audio="aac", streams=2)),
+        (dash_period_tracks, Kind(name="dash-period-tracks", manifest="dash-period-tracks/manifest.mpd", duration_s=12,
+                                  video="h264", audio="aac", streams=3)),
+        (hls_tracks, Kind(name="hls-tracks", manifest="hls-tracks/master.m3u8", duration_s=6, video="h264", audio="aac",
+                          audio_languages=("en", "de"), subtitles=(("en", "webvtt"),))),
+        (dash_tracks, Kind(name="dash-tracks", manifest="dash-tracks/manifest.mpd", duration_s=6, video="h264", audio="aac",
+                           audio_languages=("en", "de"), subtitles=(("en", "webvtt"), ("fr", "ttml"), ("de", "webvtt")))),
+        (dash_cbcs, Kind(name="dash-cbcs", manifest="dash-cbcs/manifest.mpd", duration_s=6, video="h264", audio="aac",
+                         needs_key=True)),
         (dash_cenc, Kind(name="dash-cenc-laurl", manifest="dash-cenc-laurl/manifest.mpd", duration_s=6, video="h264",
                          audio="aac", needs_key=True, licence_in_manifest=True)),
     ]
 }
 # Views over a built kind's files (no builder of their own).
 _VIEWS = {
+    "hls-fmp4-cbcs": Kind(name="hls-fmp4-cbcs", manifest="dash-cbcs/master.m3u8", duration_s=6, video="h264",
+                          audio="aac", needs_key=True),
     "hls-clearkey": Kind(name="hls-clearkey", manifest="dash-cenc-laurl/master.m3u8", duration_s=6, video="h264",
                          audio="aac", needs_key=True, licence_in_manifest=True),
     "dash-cenc-key": Kind(name="dash-cenc-key", manifest="dash-cenc-laurl/nolicence.mpd", duration_s=6, video="h264",

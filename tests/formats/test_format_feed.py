@@ -14,9 +14,10 @@ import pytest
 
 from player.feed.aes128 import decrypt_aes128
 from player.feed.errors import DecryptionFailed, SegmentFormatError
+from player.feed.matroska import flac_private
 from player.feed.packed_audio import demux_packed_audio
 
-KINDS = [k for k in corpus.kinds().values() if k.expect_error is None]
+KINDS = [k for k in corpus.kinds().values() if k.expect_error is None and k.streams == 1]  # one remuxer, one file
 SWITCHING = [k for k in KINDS if k.renditions > 1]
 LO, HI = (320, 180), (640, 360)
 HALF_SEGMENT_S = corpus.SEGMENT_S / 2
@@ -92,3 +93,12 @@ def test_packed_audio_without_its_timestamp_is_refused(corpus_root) -> None:
     broken = data.replace(b"com.apple.streaming.transportStreamTimestamp", b"com.example.something.else.entirely.x")
     with pytest.raises(SegmentFormatError):
         demux_packed_audio(broken)
+
+
+def test_flac_codec_private_gets_the_marker_and_block_header() -> None:
+    """MP4's dfLa gives a bare STREAMINFO; Matroska's A_FLAC needs ``fLaC`` + a last-block header (else
+    FFmpeg skips 8 bytes of it and refuses the decoder: "extradata NULL or too small")."""
+    streaminfo = bytes(range(34))
+    private = flac_private(streaminfo)
+    assert private == b"fLaC\x80\x00\x00\x22" + streaminfo
+    assert flac_private(private) == private

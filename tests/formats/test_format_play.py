@@ -19,7 +19,8 @@ import pytest
 from corpus_server import serve_corpus
 
 from player.completeness import IncompletePlay
-from player.feed.errors import DecryptionFailed
+from player.feed.errors import DecryptionFailed, EncryptionSchemeUnsupported
+from player.feed.media_input import read_segment
 from player.outside_keys import BadKeyOption
 from player.playback import PlaybackSession, SessionOptions
 
@@ -48,7 +49,9 @@ def test_kind_plays_complete_from_its_url(corpus_url: str, kind: corpus.Kind) ->
     assert report["decoder_errors"] == 0
     assert report["duration_s"] == pytest.approx(kind.duration_s, abs=0.1)
     assert report["played_s"] >= kind.duration_s - HALF_SEGMENT_S
-    played = {t["kind"]: t["codec"] for t in report["tracks"]}
+    played: dict[str, str] = {}
+    for track in report["tracks"]:  # a Period that changes the codec plays one entry per codec, in order
+        played[track["kind"]] = ",".join(filter(None, (played.get(track["kind"]), track["codec"])))
     assert played == {k: c for k, c in (("video", kind.video), ("audio", kind.audio)) if c}
     if kind.licence_in_manifest:
         assert report["license_ms"] is not None
@@ -64,7 +67,8 @@ def test_gap_ends_with_a_named_error_listing_the_skipped_segment(corpus_url: str
     assert [e["code"] for e in report["errors"]] == ["SegmentSkipped", "IncompletePlay"]
 
 
-@pytest.mark.parametrize("kind,cut", [("dash-multi-period", "p1"), ("hls-ts-discontinuity", "b")])
+@pytest.mark.parametrize("kind,cut", [("dash-multi-period", "p1"), ("dash-period-codec", "p1"),
+                                      ("hls-ts-discontinuity", "b")])
 def test_a_cut_second_part_ends_with_exit_1_naming_what_was_lost(corpus_root: Path, tmp_path: Path,
                                                                  kind: str, cut: str) -> None:
     """The second Period (or the part after the discontinuity) is gone from the CDN: IncompletePlay names it."""
@@ -74,7 +78,7 @@ def test_a_cut_second_part_ends_with_exit_1_naming_what_was_lost(corpus_root: Pa
     for path in list(copy.rglob("*")):
         if path.is_file() and (path.parent.name == cut or path.name.startswith(cut)) and path.suffix in (".ts", ".m4s"):
             path.unlink()
-    expected = "period 'p1'" if kind == "dash-multi-period" else "discontinuity part 1"
+    expected = "period 'p1'" if kind.startswith("dash") else "discontinuity part 1"
     with serve_corpus(tmp_path) as base, pytest.raises(IncompletePlay, match=expected):
         _play(f"{base}/{corpus.kinds()[kind].manifest}")
 
@@ -136,3 +140,42 @@ def test_cli_exits_1_naming_the_lost_period_and_the_wrong_key(corpus_root: Path,
         wrong = _cli(f"{base}/dash-cenc-laurl/nolicence.mpd", "--key", f"{corpus.KID.hex()}:{'ab' * 16}")
     assert wrong.returncode == 1
     assert "content key is wrong" in wrong.stderr
+
+
+def test_sample_aes_in_mpeg_ts_and_cens_are_named_not_played(corpus_root: Path, tmp_path: Path) -> None:
+    """Apple's SAMPLE-AES in TS segments (the tag on a TS playlist; TS headers stay clear, as there) and a
+    ``cens`` init are EncryptionSchemeUnsupported, before libmpv gets a byte; cbcs with a wrong key is
+    DecryptionFailed."""
+    shutil.copytree(corpus_root / "hls-audio-ts", tmp_path / "sa")
+    playlist = tmp_path / "sa" / "index.m3u8"
+    lines = playlist.read_text().splitlines()
+    lines.insert(1, '#EXT-X-KEY:METHOD=SAMPLE-AES,URI="data:text/plain;base64,ASNFZ4mrze8BI0VniavN7w==",'
+                    'IV=0x000102030405060708090a0b0c0d0e0f,KEYFORMAT="identity"')
+    playlist.write_text("\n".join(lines) + "\n")
+    box: list[PlaybackSession] = []
+    with serve_corpus(tmp_path) as base, pytest.raises(EncryptionSchemeUnsupported, match="SAMPLE-AES in MPEG-TS"):
+        _play(f"{base}/sa/index.m3u8", keys=(KEY_OPTION,), session_box=box)
+    assert box[0].feed is not None and box[0].feed.remuxer.fed == {}
+    init = (corpus_root / "dash-cbcs" / "v" / "init.mp4").read_bytes()
+    segment = (corpus_root / "dash-cbcs" / "v" / "1.m4s").read_bytes()
+    assert read_segment("video", init, segment, key=corpus.KEY)[0].codec == "h264"
+    with pytest.raises(EncryptionSchemeUnsupported, match="'cens'"):
+        read_segment("video", init.replace(b"schm\x00\x00\x00\x00cbcs", b"schm\x00\x00\x00\x00cens"), segment,
+                     key=corpus.KEY)
+    with pytest.raises(DecryptionFailed):
+        read_segment("video", init, segment, key=bytes(16))
+
+
+@pytest.mark.parametrize("name,video", [("dash-period-codec", ["hevc"]), ("dash-period-tracks", ["h264"])])
+def test_a_start_inside_a_later_period_plays_on_from_its_part(corpus_url: str, name: str, video: list[str]) -> None:
+    """``--start 5`` lands in the second stream part (HEVC; video alone before audio comes back): the feed
+    opens that part, plays the rest in order, 0 decoder errors, nothing lost."""
+    kind = corpus.kinds()[name]
+    session = PlaybackSession(target=name, manifest_urls=[f"{corpus_url}/{kind.manifest}"],
+                              options=SessionOptions(start_s=5.0, mpv_options={"speed": 4}))
+    report = asyncio.run(session.run())
+    assert report["complete"] is True, report["errors"]
+    assert report["decoder_errors"] == 0
+    assert [t["codec"] for t in report["tracks"] if t["kind"] == "video"] == video
+    assert [t["codec"] for t in report["tracks"] if t["kind"] == "audio"] == ["aac"]
+    assert report["played_s"] >= kind.duration_s - 5.0 - HALF_SEGMENT_S

@@ -4,7 +4,8 @@ from __future__ import annotations
 from manifest_builders import MEDIA_URL, MPD_URL, aset, media_playlist, mpd, period, rep, seg, template
 
 from player.manifest import parse_dash, parse_media
-from player.manifest.periods import single_timeline
+from player.completeness import kind_ends
+from player.manifest.periods import codec_family, single_timeline, stream_parts
 
 CLEARKEY = "urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e"
 
@@ -60,3 +61,42 @@ def test_periods_join_into_one_timeline_in_order() -> None:
         assert [s.timeline for s in rendition.segments] == [0, 0, 1, 1]
     assert ladder[1].segments[0].init.urls[0].endswith("init-hi.mp4")  # type: ignore[union-attr]
     assert ladder[1].segments[2].init.urls[0].endswith("init-only.mp4")  # type: ignore[union-attr]
+
+
+def _audio(rid: str, tpl: str, codecs: str = "mp4a.40.2") -> str:
+    return aset(rep(rid, 64000, attrs=f'codecs="{codecs}"', children=tpl), attrs='mimeType="audio/mp4" contentType="audio"')
+
+
+def test_stream_parts_cut_where_the_codec_family_or_the_track_set_changes() -> None:
+    """Same families and tracks: one part; H.264 → HEVC, or audio dropped then added back: a new part each time.
+    A profile or level change inside a family (avc1.42 → avc1.64) is no cut."""
+    tpl = template(attrs='duration="2" timescale="1"')
+    hevc = rep("h", attrs='width="640" height="360" codecs="hvc1.1.6.L93.B0"', children=tpl)
+    body = (period(aset(rep("a", attrs='codecs="avc1.42c01e"', children=tpl)) + _audio("x", tpl), attrs='id="a" start="PT0S"')
+            + period(aset(rep("b", children=tpl)) + _audio("y", tpl), attrs='id="b" start="PT4S"')
+            + period(aset(hevc) + _audio("z", tpl), attrs='id="c" start="PT8S"')
+            + period(aset(rep("d", children=tpl)), attrs='id="d" start="PT12S"')
+            + period(aset(rep("e", children=tpl)) + _audio("w", tpl), attrs='id="e" start="PT16S"'))
+    parts = stream_parts(parse_dash(mpd(body, duration="PT20S"), MPD_URL))
+    assert [(p.first_timeline, p.start_s, sorted(p.kinds)) for p in parts] == [
+        (0, 0.0, ["audio", "video"]), (2, 8.0, ["audio", "video"]), (3, 12.0, ["video"]), (4, 16.0, ["audio", "video"])]
+    assert parts[0].last_starts == {"video": 6.0, "audio": 6.0}  # the last segment of Period b
+    assert kind_ends(parts, 20.0) == {"video": 20.0, "audio": 20.0}
+    assert kind_ends(parts[:3], 16.0) == {"video": 16.0, "audio": 12.0}  # audio ends with the Period before the last
+
+
+def test_a_track_only_a_later_period_has_is_joined() -> None:
+    """Period a is silent, Period b has audio: the joined presentation has an audio track with b's segments."""
+    tpl = template(attrs='duration="2" timescale="1"')
+    body = (period(aset(rep("v", children=tpl)), attrs='id="a" start="PT0S"')
+            + period(aset(rep("v", children=tpl)) + _audio("x", tpl), attrs='id="b" start="PT4S"'))
+    joined = single_timeline(parse_dash(mpd(body, duration="PT8S"), MPD_URL))
+    audio = joined.audio_tracks()[0].renditions[0]
+    assert [(s.start_s, s.timeline) for s in audio.segments] == [(4.0, 1), (6.0, 1)]
+
+
+def test_codec_family_of_rfc6381_values() -> None:
+    """The sample entry decides the family; MP3 in MP4 is mp4a with its object type (0x6B, or 40.34)."""
+    assert [codec_family(c) for c in ("avc3.640028", "hev1.1.6.L93", "vp09.00.10.08", "av01.0.04M.08", "mp4a.40.2",
+                                      "mp4a.6B", "mp4a.40.34", "fLaC", "ec-3", "Opus", "stpp", None)] == [
+        "h264", "hevc", "vp9", "av1", "aac", "mp3", "mp3", "flac", "eac3", "opus", None, None]

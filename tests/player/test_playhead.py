@@ -95,3 +95,28 @@ def test_an_output_notice_is_kept_for_the_report_and_told_to_listeners() -> None
     head, _, heard = _playhead()
     head.handle(OutputNotice(at=100.5, code="no_audio_device", message="no sound device"))
     assert [n.code for n in head.notices] == ["no_audio_device"] and heard == head.notices and not head.done
+
+
+def test_the_end_of_a_part_opens_the_next_period_and_only_the_last_end_is_the_end() -> None:
+    """A Period played as its own file: its end of file continues in the next part's file (its generation
+    counts from then on); the end of the last part is the end of the session."""
+    parts = [(4.0, 2)]
+    head, _, _ = _playhead(next_part=lambda: parts.pop() if parts else None)
+    head.restart(0.0, generation=1)
+    head.handle(FirstFrame(at=100.2, position_s=0.0, generation=1))
+    head.handle(EndOfFile(at=104.2, reason="eof", error=None, generation=1))
+    assert not head.done and head.generation == 2 and head.position_s() == 4.0
+    head.handle(FirstFrame(at=104.3, position_s=4.0, generation=2))
+    head.handle(EndOfFile(at=108.3, reason="eof", error=None, generation=2))
+    assert head.done and head.reached_eof
+
+
+def test_a_next_period_file_that_gets_no_media_ends_the_session_without_libmpv_error() -> None:
+    """Every segment of the next Period was skipped: its file fails before a first frame; the session ends
+    (the completeness check names the lost Period) instead of reporting libmpv's 'unrecognized file format'."""
+    head, _, _ = _playhead(next_part=lambda: (4.0, 2))
+    head.restart(0.0, generation=1)
+    head.handle(FirstFrame(at=100.2, position_s=0.0, generation=1))
+    head.handle(EndOfFile(at=104.2, reason="eof", error=None, generation=1))
+    head.handle(EndOfFile(at=104.4, reason="error", error="unrecognized file format", generation=2))
+    assert head.done and head.end_error is None and not head.reached_eof

@@ -6,6 +6,7 @@ import asyncio
 import pytest
 
 from player.subtitles import merge_webvtt
+from player.ttml import SubtitleFormatError
 
 SEG1 = "WEBVTT\n\n1\n00:00:00.500 --> 00:00:02.500\nHello\n\n2\n00:00:01.900 --> 00:00:02.100\nspans\n"
 SEG2 = "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:0\n\n2\n00:00:01.900 --> 00:00:02.100\nspans\n\n3\n00:00:02.500 --> 00:00:03.500\nWorld\n"
@@ -21,7 +22,7 @@ def test_merge_keeps_one_header_and_each_cue_once_in_order():
 
 def test_merge_refuses_text_that_is_not_webvtt():
     """A text track whose first segment is not WebVTT is an error, not a silent empty track."""
-    with pytest.raises(ValueError):
+    with pytest.raises(SubtitleFormatError):
         merge_webvtt(["<tt>not vtt</tt>"])
 
 

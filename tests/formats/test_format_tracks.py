@@ -1,0 +1,99 @@
+"""Tracks from the command line on real content: ``--audio LANG|NAME`` and ``--subtitles LANG`` (segmented
+WebVTT, a WebVTT sidecar, TTML in fMP4 ``stpp``), played headless to the end by real libmpv.
+
+The chosen tracks are what the report's ``tracks`` lists, the audio segments fetched are the chosen
+language's, and libmpv's own track list shows the subtitle track selected. A language the title lacks is
+a named error listing what it has — exit 2 from ``reelbox play`` — before anything plays.
+"""
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import corpus
+import pytest
+
+from player.playback import PlaybackSession, SessionOptions
+from player.track_choice import TrackNotFound
+from ui.cli import build_parser
+
+TRACK_KINDS = [k for k in corpus.kinds().values() if k.audio_languages or k.subtitles]
+AUDIO_CASES = [(k, lang) for k in TRACK_KINDS for lang in k.audio_languages]
+TEXT_CASES = [(k, lang, fmt) for k in TRACK_KINDS for lang, fmt in k.subtitles]
+
+
+async def _play(url: str, options: SessionOptions) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The report, and libmpv's subtitle tracks as seen while it played."""
+    session = PlaybackSession(target=url, manifest_urls=[url], options=options)
+    seen: list[dict[str, Any]] = []
+
+    async def watch() -> None:
+        await session.started.wait()
+        while not seen and session.output is not None:
+            seen.extend(t for t in session.output.property("track-list") or () if t.get("type") == "sub")
+            await asyncio.sleep(0.05)
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        report = await session.run()
+    finally:
+        watcher.cancel()
+    return report, seen
+
+
+def _complete(report: dict[str, Any], kind: corpus.Kind) -> None:
+    assert report["complete"] is True, report["errors"]
+    assert report["decoder_errors"] == 0
+    assert report["played_s"] >= kind.duration_s - corpus.SEGMENT_S / 2
+
+
+@pytest.mark.parametrize("kind,language", AUDIO_CASES, ids=lambda v: getattr(v, "name", v))
+def test_audio_language_is_the_one_played(corpus_url: str, kind: corpus.Kind, language: str) -> None:
+    """--audio LANG: played to the end with that language's rendition (every audio segment fetched from it)."""
+    report, _ = asyncio.run(_play(f"{corpus_url}/{kind.manifest}",
+                                  SessionOptions(audio_language=language, mpv_options={"speed": 4})))
+    _complete(report, kind)
+    audio = [t for t in report["tracks"] if t["kind"] == "audio"]
+    assert [(t["codec"], t["language"]) for t in audio] == [(kind.audio, language)]
+    renditions = {s["rendition"] for s in report["segments"] if s["type"] == "audio"}
+    assert len(renditions) == 1
+    other = [lang for lang in kind.audio_languages if lang != language][0]
+    report_other, _ = asyncio.run(_play(f"{corpus_url}/{kind.manifest}",
+                                        SessionOptions(audio_language=other, mpv_options={"speed": 4})))
+    assert {s["rendition"] for s in report_other["segments"] if s["type"] == "audio"}.isdisjoint(renditions)
+
+
+@pytest.mark.parametrize("kind,language,fmt", TEXT_CASES, ids=lambda v: getattr(v, "name", v))
+def test_subtitles_reach_libmpv_and_the_report(corpus_url: str, kind: corpus.Kind, language: str, fmt: str) -> None:
+    """--subtitles LANG: libmpv has the track selected, the report lists it (codec, language), the play completes."""
+    report, subs = asyncio.run(_play(f"{corpus_url}/{kind.manifest}",
+                                     SessionOptions(subtitle_language=language, mpv_options={"speed": 4})))
+    _complete(report, kind)
+    assert [(t["codec"], t["language"]) for t in report["tracks"] if t["kind"] == "text"] == [(fmt, language)]
+    assert [(s.get("lang"), s.get("selected")) for s in subs] == [(language, True)]
+
+
+def test_a_missing_language_is_named_before_anything_plays(corpus_url: str) -> None:
+    """--audio/--subtitles for a language the title lacks: TrackNotFound listing what exists, nothing played."""
+    url = f"{corpus_url}/dash-tracks/manifest.mpd"
+    for options, listed in ((SessionOptions(audio_language="es"), "en, de"),
+                            (SessionOptions(subtitle_language="es"), "en, fr, de")):
+        session = PlaybackSession(target=url, manifest_urls=[url], options=options)
+        with pytest.raises(TrackNotFound, match=f"this title has {listed}$"):
+            asyncio.run(session.run())
+        assert session.report()["played_s"] == 0 and session.playhead.first_frame_position_s is None
+
+
+def test_cli_exits_2_naming_the_tracks_and_downloads_play_takes_the_options(corpus_url: str) -> None:
+    """``reelbox play URL --audio xx``: exit 2, one error line listing the languages; ``downloads play`` parses both."""
+    proc = subprocess.run([sys.executable, "-m", "ui", "play", f"{corpus_url}/hls-tracks/master.m3u8", "--headless",
+                           "--audio", "xx"], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+    assert "--audio xx: no such audio track; this title has en (audio_1), de (audio_2)" in proc.stderr  # ffmpeg NAMEs
+    args = build_parser().parse_args(["downloads", "play", "abc", "--audio", "Deutsch", "--subtitles", "fr"])
+    assert (args.audio, args.subtitles) == ("Deutsch", "fr")
