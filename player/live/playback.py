@@ -27,7 +27,6 @@ from .follower import LiveFollower
 from .latency import LatencyController, LatencyPolicy
 
 SAMPLE_S = 0.5
-SEGMENT_MARGIN_S = 1.0
 
 
 class LivePlayback:
@@ -114,10 +113,9 @@ async def open_live(presentation: Presentation, manifest_urls: Sequence[str], fe
             h.low_latency = follower.low_latency
     video = follower.presentation().video_track()
     segments = video.by_bandwidth()[0].segments if video else ()
-    # whole segments go to the remuxer, so media can only be played once its segment is complete:
-    # holding less than a segment (plus a fetch) behind the live point would rebuffer every segment
-    longest = max((s.duration_s for s in segments[-4:]), default=0.0)
-    target = max(follower.hold_back_s(), longest + SEGMENT_MARGIN_S) if follower.low_latency else follower.hold_back_s()
+    # low latency feeds chunks as they arrive (``chunk_fetch``), so PART-HOLD-BACK / the service
+    # description's target can be held: media plays a part or so after the encoder made it
+    target = follower.hold_back_s()
     live_point = follower.window().edge_s
     starts = [s.start_s for s in segments if s.start_s <= live_point - target + 1e-6]
     start_s = starts[-1] if starts else (segments[0].start_s if segments else 0.0)

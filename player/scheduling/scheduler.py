@@ -28,6 +28,7 @@ from player.manifest import Presentation, Rendition, SegmentRef
 from player.net.clock import Clock
 from player.qoe import QoeTracker
 from player.scheduling.audio_loop import AudioLoop
+from player.scheduling.chunked import ChunkFetcher
 from player.scheduling.ladder import Ladder, index_at, pick_audio
 from player.scheduling.segment_feed import FeedSink, InitCache, SegmentFeed
 from player.scheduling.timeline import Timeline
@@ -58,6 +59,10 @@ class LiveSegments(Protocol):
     def presentation(self) -> Presentation: ...
 
     async def wait_update(self) -> None: ...
+
+    @property
+    def chunks(self) -> ChunkFetcher | None:
+        """Low latency: segments fetched and fed chunk by chunk; None: whole segments."""
 
 
 class Scheduler:
@@ -100,6 +105,7 @@ class Scheduler:
         # next, whose keyframe closes the target's GOP so that libmpv can seek exactly inside its cache.
         # Audio one more after a start at a time: its segments do not end where video's do (AAC frames),
         # and libmpv starts only with audio past the first frame (a seek to 10.0 s got audio 8.0-10.005 s)
+        chunks = self.config.live.chunks if self.config.live is not None else None
         starts = self.ladder.timeline
         on_start = start_index >= len(starts) or self.config.start_s - starts[start_index].start_s < ON_SEGMENT_START_S
         needs = 1 if on_start else 2
@@ -107,12 +113,12 @@ class Scheduler:
             ladder=self.ladder, abr=self.abr, timeline=self.timeline, feed=self.feed, source=source, clock=clock,
             qoe=qoe, gate=self.gate, capacity_s=self.config.buffer_capacity_s, until_s=self.config.until_s,
             start_index=start_index, first_frame_needs=needs, pinned=self.config.force_rung,
-            grow=self._grow_video if self.config.live else None,
+            grow=self._grow_video if self.config.live else None, chunks=chunks,
         )
         self.audio_loop = None if self.audio is None else AudioLoop(
             rendition=self.audio, timeline=self.timeline, feed=self.feed, source=source, gate=self.gate,
             until_s=self.config.until_s, lead_s=self.segment_duration_s, first_frame_needs=needs + (1 if self.config.start_s > 0 else 0), clock=clock,
-            grow=self._grow_audio if self.config.live else None,
+            grow=self._grow_audio if self.config.live else None, chunks=chunks,
         )
 
     # -- what the session and front ends read -------------------------------------------------
