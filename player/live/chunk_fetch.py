@@ -83,8 +83,10 @@ class LiveChunks:
         """Fetch ``ref``, delivering its chunks as they complete; the :class:`Fetched` the ABR and report see."""
         stream = _Stream(ref, init, deliver, self.clock)
         refresher = self.hls.get(rendition.id)
-        if refresher is not None and refresher.has_parts(ref.number):
+        if refresher is not None and refresher.writing(ref.number):
             await self._parts(source, rendition, ref, refresher, stream, kind, cmcd)
+        if refresher is not None and not stream.fetches:  # complete: as listed now (an announced entry names no file)
+            ref = replace(ref, urls=(refresher.index.by_number(ref.number) or ref).urls)
         if not stream.fetches:
             await self._one(source, rendition, ref, stream, kind, cmcd)
         return stream.result()

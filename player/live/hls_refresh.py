@@ -66,10 +66,10 @@ class HlsRefresher:
         return added
 
     # -- parts (low latency) ---------------------------------------------------------------
-    def has_parts(self, msn: int) -> bool:
-        """Segment ``msn`` can be fetched part by part: the playlist lists its parts or hints its first."""
-        info = self.info
-        return info is not None and (any(p.msn == msn for p in info.parts) or info.hint_part() == (msn, 0))
+    def writing(self, msn: int) -> bool:
+        """Segment ``msn`` is still being written (announced, not yet listed whole): fetched part by part.
+        A complete one is one request, even when its parts are still listed."""
+        return self.index.provisional == msn or (self.info is not None and self.info.live and msn >= self.info.next_msn)
 
     def part_uri(self, msn: int, index: int) -> str | None:
         """The URL of part ``index`` of segment ``msn``: listed, or the preload hint's target; else None."""

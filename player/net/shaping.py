@@ -27,6 +27,7 @@ frees the link at once, as a closed connection would.
 """
 from __future__ import annotations
 
+import asyncio
 import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -149,6 +150,8 @@ class ShapedTransport:
             error = ConnectFailed(f"emulated loss: connection dropped (request {self.requests}, every {self.shaping.loss_every})")
             error.elapsed_s = self._trace_now() - sent  # type: ignore[attr-defined]
             raise error
+        if self.link is not None and request.on_data is not None:
+            return await self._streamed(request, sent)
         progress = request.on_progress
         if self.link is None:  # no trace: the body arrives as the real transfer reads it
             result = await self.inner.fetch(request)
@@ -176,6 +179,38 @@ class ShapedTransport:
             raise stalled
         done = max(end, self._trace_now())
         return replace(result, ttfb_s=begin - sent, duration_s=done - sent)
+
+    async def _streamed(self, request: SegmentRequest, sent: float) -> FetchResult:
+        """A body read as it arrives (live chunks): each piece leaves the emulated link once it has come from
+        the real one and the link has carried what was queued before it, so chunks keep the encoder's pace
+        and the link its rate. Stalls are left to the real transfer's own rule."""
+        assert self.link is not None and request.on_data is not None
+        link, on_data, progress = self.link, request.on_data, request.on_progress
+        pieces: asyncio.Queue[bytes | None] = asyncio.Queue()
+        inner = asyncio.ensure_future(self.inner.fetch(replace(request, on_progress=None, on_data=pieces.put_nowait)))
+        inner.add_done_callback(lambda _task: pieces.put_nowait(None))
+        first: float | None = None
+        received = 0
+        try:
+            while (piece := await pieces.get()) is not None:
+                begin = max(self._trace_now(), self._link_free_at)
+                self._link_free_at = link.finish(begin, len(piece) * 8.0)
+                await self._sleep_until(self._link_free_at)
+                if first is None:
+                    first = begin
+                    if progress is not None:
+                        progress(0, None)
+                received += len(piece)
+                if progress is not None:
+                    progress(received, None)
+                on_data(piece)
+            result = await inner
+        except BaseException:
+            inner.cancel()
+            await asyncio.gather(inner, return_exceptions=True)
+            self._link_free_at = min(self._link_free_at, self._trace_now())
+            raise
+        return replace(result, ttfb_s=(self._trace_now() if first is None else first) - sent, duration_s=self._trace_now() - sent)
 
     async def _deliver(self, progress: ProgressCallback | None, on_data: DataCallback | None, result: FetchResult,
                        begin: float, stop: float, final: int) -> None:
