@@ -64,6 +64,9 @@ class LiveSegments(Protocol):
     def chunks(self) -> ChunkFetcher | None:
         """Low latency: segments fetched and fed chunk by chunk; None: whole segments."""
 
+    def hold_back_s(self) -> float:
+        """The latency held behind live: the most media a live buffer can ever hold."""
+
 
 class Scheduler:
     """Fetches and feeds one presentation from ``config.start_s`` to its end (or ``until_s``)."""
@@ -89,7 +92,7 @@ class Scheduler:
         else:
             self.abr = AbrSession(
                 algorithm=algorithm, bitrates_kbps=tuple(r.bandwidth / 1000.0 for r in self.ladder.renditions),
-                segment_duration_s=self.segment_duration_s, buffer_capacity_s=self.config.buffer_capacity_s,
+                segment_duration_s=self.segment_duration_s, buffer_capacity_s=self._abr_capacity_s(),
                 segments_total=LIVE_SEGMENTS if self.config.live else len(self.ladder.timeline),
                 min_sample_bits=MIN_SAMPLE_BITS,
             )
@@ -159,6 +162,14 @@ class Scheduler:
         self.video.pinned = rung
 
     # -- live: segment lists that grow ----------------------------------------------------------
+    def _abr_capacity_s(self) -> float:
+        """The buffer the ABR plans with: live never holds more than its latency target plus the segment
+        just fetched (3.5 s for LL with 2 s segments, 8 s for standard HLS: the live-sized buffers
+        ``abr_goal.py`` scores), so planning toward a VOD-sized one would count a shortfall no choice fills."""
+        if self.config.live is None:
+            return self.config.buffer_capacity_s
+        return min(self.config.buffer_capacity_s, self.config.live.hold_back_s() + self.ladder.segment_duration_s)
+
     async def _grow_video(self) -> Ladder:
         """Wait for new live segments; the ladder with them."""
         assert self.config.live is not None
