@@ -27,6 +27,7 @@ from .follower import LiveFollower
 from .latency import LatencyController, LatencyPolicy
 
 SAMPLE_S = 0.5
+START_WAIT_S = 1.0  # the longest a start waits for the next keyframe rather than start further behind
 
 
 class LivePlayback:
@@ -116,10 +117,27 @@ async def open_live(presentation: Presentation, manifest_urls: Sequence[str], fe
     # low latency feeds chunks as they arrive (``chunk_fetch``), so PART-HOLD-BACK / the service
     # description's target can be held: media plays a part or so after the encoder made it
     target = follower.hold_back_s()
-    live_point = follower.window().edge_s
-    starts = [s.start_s for s in segments if s.start_s <= live_point - target + 1e-6]
-    start_s = starts[-1] if starts else (segments[0].start_s if segments else 0.0)
+    start_s = await _start(follower, [s.start_s for s in segments], target, clock)
     return LivePlayback(follower, LatencyController(LatencyPolicy(target_s=target)), clock, start_s)
+
+
+async def _start(follower: LiveFollower, starts: list[float], target: float, clock: Clock) -> float:
+    """The newest segment start at or before the live point minus ``target`` (a keyframe: shown at once).
+
+    That start is up to a segment further behind than the target, which takes ~10 s per second to catch
+    up at 1.1×. When the next segment start reaches the target within ``START_WAIT_S``, wait for it
+    instead — where the live point moves with the clock (low latency's parts, DASH's availability),
+    not only when a whole segment lands (standard HLS, whose hold-back counts from the playlist's end).
+    """
+    live_point = follower.window().edge_s
+    before = [s for s in starts if s <= live_point - target + 1e-6]
+    start_s = before[-1] if before else (starts[0] if starts else 0.0)
+    later = [s for s in starts if s > start_s]
+    wait = later[0] - (live_point - target) if later else None
+    if wait is not None and 0 < wait <= START_WAIT_S and (follower.low_latency or follower.dash is not None):
+        await clock.sleep(wait)
+        return later[0]
+    return start_s
 
 
 async def _probe_ticks(follower: LiveFollower, url: str, clock: Clock) -> None:

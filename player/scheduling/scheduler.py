@@ -127,7 +127,9 @@ class Scheduler:
     # -- what the session and front ends read -------------------------------------------------
 
     def buffer_s(self) -> float:
-        return self.timeline.buffer_s()
+        """Video buffered (VOD: what the ABR plans with); live: what libmpv can play, the least-fed track's
+        (the latency controller spends it when catching up)."""
+        return self.timeline.playable_s() if self.config.live is not None else self.timeline.buffer_s()
 
     @property
     def buffered_until_s(self) -> float | None:
