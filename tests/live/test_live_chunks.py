@@ -121,3 +121,21 @@ def test_preload_hint_after_a_full_segment_is_the_next_segments_first_part(writt
     info = parse_live(_playlist(written), "http://x/v360.m3u8")
     assert info.preload_hint is not None
     assert info.hint_part() == hint
+
+
+def test_an_announced_segment_takes_its_real_length_when_listed_whole() -> None:
+    """The segment being written is listed with a nominal length; the playlist's entry replaces it in place
+    (same start, its own URL and length), and it is never announced twice."""
+    from player.live.live_index import LiveIndex
+    from player.manifest import SegmentRef
+
+    def ref(n: int, start: float, d: float) -> SegmentRef:
+        return SegmentRef(number=n, start_s=start, duration_s=d, urls=(f"http://x/{n}.m4s",))
+
+    index = LiveIndex()
+    index.merge([ref(7, 0.0, 2.0), ref(8, 2.0, 2.0)])
+    assert index.announce(9, 2.0) and not index.announce(9, 2.0) and not index.announce(11, 2.0)
+    assert [s.number for s in index.complete] == [7, 8] and index.segments[-1].start_s == 4.0
+    assert index.merge([ref(8, 0.0, 2.0), ref(9, 2.0, 1.96)]) == 0  # playlist times restart: rebased
+    assert index.provisional is None and index.segments[-1] == ref(9, 4.0, 1.96)
+    assert [s.number for s in index.complete] == [7, 8, 9]
