@@ -70,6 +70,7 @@ def main() -> int:
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--shaped-only", action="store_true", help="with --trace: skip the loopback plays")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--keep", default=None, help="copy every play's report (rebuffer times, segments) here")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="live-bench-") as tmp:
@@ -84,7 +85,11 @@ def main() -> int:
                 for mode in args.modes.split(","):
                     fmt, latency = mode.split(":")
                     name = f"{fmt} {latency}{' (shaped)' if trace else ''}"
-                    rows.append(row(name, play(backend.api_url, fmt, latency, args.seconds, Path(tmp), trace)))
+                    report = play(backend.api_url, fmt, latency, args.seconds, Path(tmp), trace)
+                    rows.append(row(name, report))
+                    if args.keep:
+                        Path(args.keep).mkdir(parents=True, exist_ok=True)
+                        (Path(args.keep) / f"{name.replace(' ', '-').strip('()')}.json").write_text(json.dumps(report))
                     print(json.dumps(rows[-1]), flush=True)
         finally:
             backend.stop()

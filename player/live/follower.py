@@ -178,6 +178,14 @@ class LiveFollower:
         info = self._video_refresher_info()
         return 6.0 if info is None else hls_hold_back(info, self.low_latency)
 
+    def part_s(self) -> float:
+        """The low-latency unit of arrival: PART-TARGET, or an LL-DASH chunk (segment − availabilityTimeOffset)."""
+        if self.dash is not None and self.dash.info is not None:
+            tpl = self.dash.info.video_template
+            return tpl.duration_s - tpl.availability_offset_s if tpl is not None and tpl.availability_offset_s > 0 else 0.0
+        info = self._video_refresher_info()
+        return (info.part_target_s or 0.0) if info is not None else 0.0
+
     def _video_refresher_info(self) -> HlsLiveInfo | None:
         for rid in self._video_ids:
             if rid in self.hls and self.hls[rid].info is not None:
