@@ -8,6 +8,7 @@ except :func:`default_data_dir`, which only computes a path.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,8 @@ class ApiSettings:
     access_ttl_s: float = 15 * 60
     refresh_ttl_s: float = 30 * 24 * 3600
     session_ttl_s: float = 60.0  # a playback session dies 60 s after its last heartbeat (layout contract)
-    edge_url_ttl_s: float = 6 * 3600  # signed edge URLs outlive a long film plus pauses
+    edge_url_ttl_s: float = 6 * 3600  # signed edge URLs outlive a long film plus pauses (but die with the session)
+    licence_ttl_s: float = 120.0  # a temporary licence's keys expire this long after issue or the last heartbeat
     max_body_bytes: int = 1 << 20
     login_max_failures: int = 5
     login_window_s: float = 300.0
@@ -66,6 +68,27 @@ class ApiSettings:
 DEMO_EMAIL = "demo@reelbox.local"
 DEMO_PASSWORD = "demo"
 DEMO_PLAN = "premium"
+
+
+MIN_ADMIN_PASSWORD = 8
+
+
+class AdminAccountError(ValueError):
+    """``REELBOX_ADMIN_EMAIL``/``REELBOX_ADMIN_PASSWORD`` are incomplete or the password is too weak."""
+
+
+def admin_from_env(env: Mapping[str, str]) -> tuple[str, str] | None:
+    """(e-mail, password) of the administrator ``reelbox backend`` should create, or None when not asked.
+
+    The password comes from the environment, never from a command line (``ps`` shows those) or a file."""
+    email, password = env.get("REELBOX_ADMIN_EMAIL", "").strip().lower(), env.get("REELBOX_ADMIN_PASSWORD", "")
+    if not email and not password:
+        return None
+    if not email or not password:
+        raise AdminAccountError("set both REELBOX_ADMIN_EMAIL and REELBOX_ADMIN_PASSWORD, or neither")
+    if len(password) < MIN_ADMIN_PASSWORD or password == DEMO_PASSWORD:
+        raise AdminAccountError(f"REELBOX_ADMIN_PASSWORD must have at least {MIN_ADMIN_PASSWORD} characters")
+    return email, password
 
 
 def default_data_dir() -> Path:

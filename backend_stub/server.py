@@ -2,9 +2,13 @@
 
 ``Backend`` is what tests and ``reelbox demo`` embed (a context manager); ``serve_forever`` is
 ``reelbox backend`` (DESIGN.md command line): it builds the demo catalog on first start with a
-progress bar on stderr, creates the demo user (``demo@reelbox.local`` / ``demo``, premium, admin) —
-only when listening on loopback: bound to any other address the backend creates no demo user and
-refuses to start while that account still has its default password (issue 16) — prints the URLs and stops cleanly on SIGINT/SIGTERM with exit status 0 and no ffmpeg left behind.
+progress bar on stderr, prints the URLs and stops cleanly on SIGINT/SIGTERM with exit status 0 and no
+ffmpeg left behind.
+
+The demo admin (``demo@reelbox.local`` / ``demo``, premium) is created only when asked for
+(``demo_user=True``: ``reelbox demo`` and test fixtures) and only on loopback; ``reelbox backend``
+never creates it, and bound to any other address the backend refuses to start while that account
+still has its published password (issue 16).
 
 Ports: with a fixed API port P the edges listen on P+1..P+N; with port 0 every port is ephemeral.
 Set ``REELBOX_DEMO_CATALOG=0`` to skip the demo catalog build (tests of the process itself).
@@ -27,10 +31,13 @@ import uvicorn
 from backend_stub.api import build_context, create_app
 from backend_stub.api.clock import Clock
 from backend_stub.api.context import AppContext
+from backend_stub.api.errors import ApiError
 from backend_stub.api.ingest import EncoderIngest
 from backend_stub.api.logs import install_json_logging
-from backend_stub.api.users import ensure_user, find_by_email
-from backend_stub.config import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PLAN, ApiSettings, resolve_data_dir
+from backend_stub.api.users import ensure_admin, ensure_user, find_by_email
+from backend_stub.config import (
+    DEMO_EMAIL, DEMO_PASSWORD, DEMO_PLAN, AdminAccountError, ApiSettings, admin_from_env, resolve_data_dir,
+)
 from backend_stub.db import content_root
 from backend_stub.edge import EdgeServer, EdgeStateError
 from backend_stub.edge.host import EdgeHost
@@ -55,10 +62,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def has_default_credentials(ctx: AppContext) -> bool:
+    """Whether the demo admin exists with its published password."""
+    found = ctx.database.call(find_by_email, DEMO_EMAIL)
+    return found is not None and ctx.passwords.matches(found[1], DEMO_PASSWORD)
+
+
 def refuse_default_credentials(ctx: AppContext, host: str) -> None:
     """Raise BackendError when the demo admin still has its published password (issue 16, item 5)."""
-    found = find_by_email(ctx.db, DEMO_EMAIL)
-    if found is not None and ctx.passwords.matches(found[1], DEMO_PASSWORD):
+    if has_default_credentials(ctx):
         raise BackendError(
             f"refusing to listen on {host}: the demo admin {DEMO_EMAIL} still has its default password; "
             f"delete it (sqlite3 {ctx.data_dir / 'backend.sqlite'} \"DELETE FROM users WHERE email='{DEMO_EMAIL}'\") "
@@ -68,6 +80,9 @@ def refuse_default_credentials(ctx: AppContext, host: str) -> None:
 
 class Backend:
     """API + edges for one data directory, running until :meth:`stop`.
+
+    ``demo_user`` creates the demo admin (``reelbox demo``, test fixtures); only on loopback. ``admin``
+    (e-mail, password) creates or resets the operator's administrator.
 
     ``clock`` drives the API's decisions (token/session expiry, licences); edges keep the real clock,
     so an API clock set in the past yields edge URLs that are already expired.
@@ -86,12 +101,16 @@ class Backend:
         progress: Any = None,
         ingest_worker: bool = True,
         live_channels: int = 0,
+        demo_user: bool = False,
+        admin: tuple[str, str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port
         self.n_edges = edges
         self.build_demo = build_demo
+        self.demo_user = demo_user
+        self.admin = admin
         self.progress = progress
         self._clock = clock
         self._settings = settings
@@ -116,6 +135,8 @@ class Backend:
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> Backend:
+        if self.demo_user and not is_loopback(self.host):
+            raise BackendError(f"the demo account is for a backend on loopback only, not on {self.host}")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
             sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
@@ -125,15 +146,11 @@ class Backend:
             build_demo_catalog(self.data_dir, self.progress or (lambda f, m: None))
         ctx = build_context(self.data_dir, clock=self._clock, settings=self._settings)
         self.ctx = ctx
-        if is_loopback(self.host):
-            ensure_user(ctx.db, ctx.passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN,
-                        is_admin=True, now=ctx.clock.now())
-        else:
-            try:
-                refuse_default_credentials(ctx, self.host)
-            except BackendError:
-                self.stop()
-                raise
+        try:
+            self._accounts(ctx)
+        except (BackendError, ApiError) as exc:
+            self.stop()
+            raise BackendError(str(exc)) from None
         ctx.ingest = EncoderIngest(self.data_dir, ctx.clock)
         if self._live_count:
             from backend_stub.live.service import LiveService
@@ -178,6 +195,17 @@ class Backend:
             self.stop()
             raise BackendError(f"backend failed to start: {failure or 'timeout'}") from None
         return self
+
+    def _accounts(self, ctx: AppContext) -> None:
+        """The demo admin and the operator's admin when asked for; off loopback, no published password."""
+        now = ctx.clock.now()
+        if self.demo_user:
+            ctx.database.call(ensure_user, ctx.passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD, plan=DEMO_PLAN,
+                              is_admin=True, now=now)
+        if self.admin is not None:
+            ctx.database.call(ensure_admin, ctx.passwords, email=self.admin[0], password=self.admin[1], now=now)
+        if not is_loopback(self.host):
+            refuse_default_credentials(ctx, self.host)
 
     def _run(self, sock: socket.socket) -> None:
         loop = asyncio.new_event_loop()
@@ -235,7 +263,7 @@ class Backend:
         self._edge_hosts = []
         if self.ctx is not None:
             self.ctx.telemetry.close()
-            self.ctx.db.conn.close()
+            self.ctx.database.close()
             self.ctx = None
 
     def __enter__(self) -> Backend:
@@ -285,8 +313,12 @@ def serve_forever(host: str, port: int, edges: int, data_dir: str | os.PathLike[
     build = os.environ.get("REELBOX_DEMO_CATALOG", "1") != "0"
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     live = int(os.environ.get("REELBOX_LIVE_CHANNELS", "1"))
+    try:
+        admin = admin_from_env(os.environ)
+    except AdminAccountError as exc:
+        raise BackendError(str(exc)) from None
     backend = Backend(folder, host=host, port=port, edges=edges, build_demo=build, progress=ProgressBar(),
-                      live_channels=live)
+                      live_channels=live, admin=admin)
     stop = threading.Event()
     try:
         backend.start()
@@ -294,8 +326,11 @@ def serve_forever(host: str, port: int, edges: int, data_dir: str | os.PathLike[
         for i, url in enumerate(backend.edge_urls):
             print(f"  edge {i}: {url}", flush=True)
         print(f"  data: {folder}", flush=True)
-        if is_loopback(host):
-            print(f"  demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (premium, admin)", flush=True)
+        if admin is not None:
+            print(f"  admin: {admin[0]} (password from REELBOX_ADMIN_PASSWORD)", flush=True)
+        if backend.ctx is not None and has_default_credentials(backend.ctx):
+            print(f"  warning: {DEMO_EMAIL} (made by `reelbox demo` in this data directory) still has its "
+                  "default password: this backend will refuse to listen beyond loopback", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not stop.wait(1.0):
             pass

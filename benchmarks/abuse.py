@@ -5,18 +5,21 @@ t=3/64 MiB). After a quiet baseline, for ``--seconds`` at once:
 
 * 10 telemetry flooders (each signed in as its own account, 200-event batches back to back),
 * 4 ``/metrics`` scrapers (back to back),
+* 4 catalog searchers (``GET /catalog?q=...``, anonymous) and 4 progress writers (``PUT /progress`` then
+  ``GET /progress``, signed in): routes that query SQLite, which runs on the API's database thread,
 * a burst of 200 concurrent logins (wrong passwords over 20 accounts),
 
 while a probe process fetches one 2 s segment from edge 0 every 20 ms on a keep-alive connection
 (``http.client``, so the probe itself costs little) and another process times a *new play* every
 ~1.5 s: ``POST /playback`` + manifest + video init + first video segment (the protocol part of a
 player's startup; decoding is not included), with a token obtained before the burst (the burst locks
-the address out of further logins, as intended). The load generator runs at nice 10: attackers are
+the address out of further logins, as intended). ``reelbox backend`` has no demo account: the
+benchmark registers its own (premium) accounts. The load generator runs at nice 10: attackers are
 remote in reality, here they share two cores with the backend and the probe. Printed: the probe's p50/p99/max
 before and under load, the new-play times, what the load got back (status counts) and the backend's
 peak RSS (VmHWM). Goals: p99 < 50 ms, new play < 2 s, RSS < 400 MB.
 
-Usage: ``.venv/bin/python benchmarks/abuse.py [--seconds 10]`` (encodes a 20 s title first, ~15 s).
+Usage: ``.venv/bin/python benchmarks/abuse.py [--seconds 10] [--live N]`` (encodes a 20 s title first, ~15 s).
 """
 from __future__ import annotations
 
@@ -44,11 +47,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TITLE = "abuse-title"
-DEMO = {"email": "demo@reelbox.local", "password": "demo"}
+VIEWER = {"email": "viewer@example.org", "password": "pw-viewer-1", "plan": "premium"}
 
 
-def _start_backend(data: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
-    env = {**os.environ, "REELBOX_DEMO_CATALOG": "0", "PYTHONPATH": str(ROOT)}
+def _start_backend(data: Path, live: int) -> tuple[subprocess.Popen[str], str, list[str]]:
+    env = {**os.environ, "REELBOX_DEMO_CATALOG": "0", "REELBOX_LIVE_CHANNELS": str(live), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "ui", "backend", "--port", "0", "--edges", "2", "--data", str(data)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
     api, edges = "", []
@@ -138,6 +141,34 @@ async def _scrape(client: httpx.AsyncClient, api: str, stop: float, seen: Counte
             seen[f"metrics {type(exc).__name__}"] += 1
 
 
+async def _search(client: httpx.AsyncClient, api: str, n: int, stop: float, seen: Counter) -> None:
+    words = ("abuse", "title", "a", "zz", "ti")
+    i = 0
+    while time.monotonic() < stop:
+        i += 1
+        try:
+            r = await client.get(f"{api}/api/v1/catalog", params={"q": words[(n + i) % len(words)], "page": 1})
+            seen[f"catalog {r.status_code}"] += 1
+        except httpx.HTTPError as exc:
+            seen[f"catalog {type(exc).__name__}"] += 1
+
+
+async def _progress(client: httpx.AsyncClient, api: str, token: str, n: int, stop: float, seen: Counter) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    seq = 0
+    while time.monotonic() < stop:
+        seq += 1
+        body = {"position_s": seq % 19, "duration_s": 20.0, "device_id": f"dev{n}", "client_ts": float(seq),
+                "event_id": f"p{n}-{seq}", "seq": seq}
+        try:
+            r = await client.put(f"{api}/api/v1/progress/{TITLE}", json=body, headers=headers)
+            seen[f"progress put {r.status_code}"] += 1
+            r = await client.get(f"{api}/api/v1/progress", headers=headers)
+            seen[f"progress get {r.status_code}"] += 1
+        except httpx.HTTPError as exc:
+            seen[f"progress {type(exc).__name__}"] += 1
+
+
 async def _login(client: httpx.AsyncClient, api: str, i: int, seen: Counter) -> None:
     try:
         r = await client.post(f"{api}/api/v1/auth/login", json={"email": f"acct{i % 20}@example.org", "password": f"w{i}"})
@@ -171,6 +202,8 @@ async def load(api: str, seconds: float, tokens: list[str]) -> Counter:
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         tasks = [asyncio.create_task(_flood(client, api, t, n, stop, seen)) for n, t in enumerate(tokens)]
         tasks += [asyncio.create_task(_scrape(client, api, stop, seen)) for _ in range(4)]
+        tasks += [asyncio.create_task(_search(client, api, n, stop, seen)) for n in range(4)]
+        tasks += [asyncio.create_task(_progress(client, api, tokens[n], n, stop, seen)) for n in range(4)]
         await asyncio.sleep(0.5)
         tasks += [asyncio.create_task(_login(client, api, i, seen)) for i in range(200)]
         await asyncio.gather(*tasks)
@@ -185,6 +218,9 @@ def _stats(ms: list[float]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--live", type=int, default=0,
+                        help="live channels the backend runs meanwhile (each a real-time ffmpeg encode: a steady "
+                             "load of its own, so off by default; `reelbox backend` runs one)")
     parser.add_argument("--probe", help=argparse.SUPPRESS)
     parser.add_argument("--plays", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -199,23 +235,23 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="reelbox-abuse-") as tmp:
         data = Path(tmp) / "data"
         make_test_title(data, TITLE, seconds=20, heights=(240,))
-        proc, api, edges = _start_backend(data)
+        proc, api, edges = _start_backend(data, args.live)
         try:
             with httpx.Client(base_url=api + "/api/v1", timeout=30) as c:
-                demo_token = c.post("/auth/login", json=DEMO).json()["access_token"]
+                c.post("/auth/register", json=VIEWER).raise_for_status()
+                viewer_token = c.post("/auth/login", json=VIEWER).json()["access_token"]
                 tokens = []
-                for i in range(20):
+                for i in range(10):  # one address may open 20 accounts at once (register_burst)
                     body = {"email": f"acct{i}@example.org", "password": "pw-secret-1", "plan": "premium"}
                     c.post("/auth/register", json=body).raise_for_status()
-                    if i < 10:
-                        tokens.append(c.post("/auth/login", json=body).json()["access_token"])
+                    tokens.append(c.post("/auth/login", json=body).json()["access_token"])
                 grant = c.post(f"/playback/{TITLE}", json={"device_id": "probe"},
-                               headers={"Authorization": f"Bearer {demo_token}"}).json()
+                               headers={"Authorization": f"Bearer {viewer_token}"}).json()
             segment = grant["manifests"][0].rsplit("/", 1)[0] + "/v240/2.m4s"
             quiet = _result(_spawn("--probe", segment, "--seconds", "3"))
             rss_before, cpu_before, load_before = _peak_rss_mb(proc.pid), _cpu_s(proc.pid), os.getloadavg()[0]
             busy_probe = _spawn("--probe", segment, "--seconds", str(args.seconds))
-            player = _spawn("--plays", api, demo_token, "--seconds", str(args.seconds))
+            player = _spawn("--plays", api, viewer_token, "--seconds", str(args.seconds))
             os.nice(10)  # the attackers are elsewhere in reality: here they must not starve the measuring
             seen = asyncio.run(load(api, args.seconds, tokens))
             busy, plays = _result(busy_probe), _result(player)
@@ -225,7 +261,7 @@ def main() -> int:
             proc.wait(timeout=30)
     print("figures from a shared 2-core box; the load generator runs on the same cores as the backend")
     print(f"machine load average before the abuse: {load_before:.1f}; backend CPU during it: {cpu:.1f} s "
-          f"in {args.seconds:g} s")
+          f"in {args.seconds:g} s; live channels: {args.live}")
     print(f"segment, quiet:       {_stats(quiet['ms'])}, errors {quiet['errors']}")
     print(f"segment, under abuse: {_stats(busy['ms'])}, errors {busy['errors']}  (goal p99 < 50 ms)")
     print(f"new play under abuse: {', '.join(f'{p * 1000:.0f}' for p in plays)} ms  (goal < 2000 ms)")

@@ -232,7 +232,7 @@ def main() -> int:
             make_test_title(data, title, protected=False, seconds=seconds, heights=(360, 720))
     home = work / "home"
     try:
-        with Backend(data, edges=1, ingest_worker=False) as backend:
+        with Backend(data, demo_user=True, edges=1, ingest_worker=False) as backend:
             bench = Bench(backend, work)
             bench.reelbox("bench-22mb", home)  # warm-up: the device key and the stored sign-in, as after first use
             bench.ytdlp("bench-22mb", 8)

@@ -74,7 +74,7 @@ def main() -> int:
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="live-bench-") as tmp:
-        backend = Backend(Path(tmp) / "backend", edges=2, settings=FAST_SETTINGS, ingest_worker=False,
+        backend = Backend(Path(tmp) / "backend", demo_user=True, edges=2, settings=FAST_SETTINGS, ingest_worker=False,
                           live_channels=1).start()
         try:
             if not backend.live.channels[0].wait_ready(30, segments=3):

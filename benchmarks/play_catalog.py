@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="reelbox-catalog-") as tmp:
         data = args.data or Path(tmp)
-        backend = Backend(data, edges=2, build_demo=not args.no_build, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8192),
+        backend = Backend(data, demo_user=True, edges=2, build_demo=not args.no_build, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8192),
                           progress=ProgressBar(sys.stdout))
         backend.start()
         try:

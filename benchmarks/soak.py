@@ -88,7 +88,7 @@ def serve(data: Path) -> None:
     from backend_stub.config import ApiSettings
     from backend_stub.server import Backend
 
-    with Backend(data, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024),
+    with Backend(data, demo_user=True, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024),
                  ingest_worker=False) as backend:
         print(backend.api_url, flush=True)
         sys.stdin.read()

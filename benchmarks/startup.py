@@ -40,6 +40,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import httpx  # noqa: E402
 import mpv  # noqa: E402
 
 from backend_stub.config import ApiSettings  # noqa: E402
@@ -52,7 +53,7 @@ from player.playback import PlaybackSession, SessionOptions  # noqa: E402
 import player.playback.session as session_module  # noqa: E402
 
 CLEAR, LOCKED = "startup-clear", "startup-locked"
-EMAIL, PASSWORD = "demo@reelbox.local", "demo"
+EMAIL, PASSWORD = "bench@example.org", "pw-bench-1"  # registered by bench(): a backend has no demo account
 TIMEOUT_S = 20.0
 
 
@@ -254,6 +255,9 @@ def _quartiles(values: list[float]) -> list[float]:
 async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: float | None,
                 buffer_s: float = 30.0) -> dict[str, Any]:
     client = BackendClient(backend.api_url)
+    signup = httpx.post(f"{backend.api_url}/api/v1/auth/register", json={"email": EMAIL, "password": PASSWORD, "plan": "premium"})
+    if signup.status_code not in (201, 409):  # 409: registered by an earlier run over the same --data
+        signup.raise_for_status()
     await client.login(EMAIL, PASSWORD)
     results: dict[str, Any] = {}
     try:

@@ -40,7 +40,7 @@ def main() -> int:
         make_test_title(data, "lag-play", seconds=12, heights=(144, 240, 360))
         make_test_title(data, "lag-download", seconds=40, heights=(360,))
         os.environ["REELBOX_HOME"] = str(Path(tmp) / "home")
-        backend = Backend(data, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8192), ingest_worker=False).start()
+        backend = Backend(data, demo_user=True, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8192), ingest_worker=False).start()
         try:
             make_app()
             window = build_window(tv=False, kiosk=False, backend_url=backend.api_url, vo="null", ao="null")

@@ -6,7 +6,9 @@ the faults it is pointed at. At the end of a session we compare what reached lib
 showed with what the manifest promised:
 - the position reached vs the presentation's duration (or ``until``), within half a segment;
 - each track's media fed vs the same end (a track that stops midway is lost);
-- every segment skipped (EXT-X-GAP, or not delivered by any CDN).
+- every segment skipped (EXT-X-GAP, or not delivered by any CDN), and every variant no CDN served;
+- a track the manifest promises that never reached the feed, media missing inside a track (a
+  segment shorter than declared), and every frame libmpv could not decode.
 Each shortfall is named — which Period or discontinuity part was not played, which track ended
 where, which segments were skipped — and :class:`IncompletePlay` carries them as one line.
 """
@@ -14,14 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from player.errors import PlaybackError
-from player.manifest import Presentation, SegmentRef
-from player.feed.remux import Remuxer
+from player.errors import IncompletePlay
 
-
-class IncompletePlay(PlaybackError):
-    """The session ended without playing all it should: stopped short, lost a track, or skipped segments."""
+if TYPE_CHECKING:  # the feed (PyAV) and the manifest model are heavy imports the error table must not pay
+    from player.feed.remux import Hole, Remuxer
+    from player.manifest import Presentation, SegmentRef
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,8 +66,27 @@ def _part_name(ref: SegmentRef) -> str:
     return f"discontinuity part {ref.timeline}"
 
 
+def expected_kinds(presentation: Presentation) -> frozenset[str]:
+    """The kinds of track the manifest promises by their CODECS: a kind promised but never fed was lost whole.
+
+    Only declared codecs count: a lone HLS media playlist declares none (its TS segments may hold
+    audio only), and a muxed variant's CODECS name its audio too.
+    """
+    from player.manifest.hls import AUDIO_CODECS  # loaded already: there is a presentation
+
+    kinds: set[str] = set()
+    for track in (t for p in presentation.periods for t in p.tracks if t.kind in ("video", "audio")):
+        for rendition in track.renditions:
+            codecs = [c.strip().lower() for c in (rendition.codecs or "").split(",") if c.strip()]
+            audio = [c for c in codecs if c.startswith(AUDIO_CODECS)]
+            kinds |= {"audio"} if audio else set()
+            kinds |= {track.kind} if len(audio) < len(codecs) else set()
+    return frozenset(kinds)
+
+
 def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequence[TrackPlayed],
-               skipped: Sequence[SegmentRef], parts: Sequence[Part] = ()) -> list[str]:
+               skipped: Sequence[SegmentRef], parts: Sequence[Part] = (), unavailable: Sequence[str] = (),
+               expected: frozenset[str] = frozenset(), holes: Sequence[Hole] = (), decoder_errors: int = 0) -> list[str]:
     """What was lost, one phrase each (empty when the play was complete). ``end_s``: where it should end."""
     slack = segment_s / 2
     lost: list[str] = []
@@ -77,9 +97,16 @@ def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequ
     for track in tracks:
         if track.fed_until_s < end_s - slack:
             lost.append(f"{track.kind} track ({track.codec}) ended at {track.fed_until_s:.1f} s")
+    lost.extend(f"{kind} track never played" for kind in sorted(expected - {t.kind for t in tracks}))
+    lost.extend(unavailable)  # renditions the manifest lists that no CDN served (the loader's phrases)
     for ref in skipped:
         why = "EXT-X-GAP" if ref.gap else "not delivered"
         lost.append(f"segment {ref.start_s:.1f}–{ref.end_s:.1f} s skipped ({why})")
+    for hole in holes:  # a skipped segment's hole is already named above
+        if not any(ref.start_s < hole.to_s and hole.from_s < ref.end_s for ref in skipped):
+            lost.append(f"{hole.kind} missing {hole.from_s:.1f}–{hole.to_s:.1f} s (a segment shorter than its manifest says)")
+    if decoder_errors:
+        lost.append(f"{decoder_errors} decoder error{'s' if decoder_errors > 1 else ''} (media libmpv could not decode)")
     return lost
 
 

@@ -56,3 +56,12 @@ class FeedError(PlayerError):
 
 class PlaybackError(PlayerError):
     """libmpv failed, or the session could not start."""
+
+
+class StartPastEnd(PlaybackError):
+    """The start position asked for lies at or past the end of the title: nothing would be shown."""
+
+
+class IncompletePlay(PlaybackError):
+    """The session ended without playing all it should: stopped short, lost a track, or skipped segments
+    (:mod:`player.completeness` names what was lost)."""

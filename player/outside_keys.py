@@ -33,7 +33,7 @@ def parse_key_option(text: str) -> tuple[bytes, bytes]:
     try:
         kid = uuid.UUID(kid_text).bytes
     except ValueError:
-        raise BadKeyOption(f"--key: the KID {kid_text[:40]!r} is not 32 hex digits or a UUID") from None
+        raise BadKeyOption("--key: the part before the last ':' (the KID) is not 32 hex digits or a UUID") from None
     try:
         key = bytes.fromhex(key_text)
     except ValueError:

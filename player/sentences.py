@@ -1,12 +1,14 @@
 """The one table from engine and backend errors to sentences a person can act on (STYLE.md #8).
 
 The app (``ui/app/errors.py``), ``reelbox`` (``ui/cli.py``) and ``reelbox download(s)``
-(``downloads/cli.py``) all read it, so a failure reads the same in a window and in a terminal.
+(``downloads/cli.py``) all read it, so a failure reads the same in a window and in a terminal — which
+is why no sentence names a control ("press Play") that only one of them has.
 """
 from __future__ import annotations
 
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
-from player.errors import AllCdnsFailed, FetchError, ManifestError, PlaybackError, PlayerError
+from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, ManifestError, PlaybackError, PlayerError,
+                           StartPastEnd)
 
 _CODES = {
     "not_entitled": "Your plan does not include this title. Choose another title or upgrade your plan.",
@@ -24,17 +26,30 @@ _CLASSES: tuple[tuple[type[BaseException], str], ...] = (
                   "points at a Reelbox backend, then try again."),
     (SignInRequired, "Your sign-in was not accepted. Check your e-mail and password and sign in again."),
     (BackendError, "The Reelbox service refused the request. Try again in a moment."),
-    (AllCdnsFailed, "The video servers are not answering. Check your network and press Play again."),
-    (FetchError, "Part of the video could not be downloaded. Check your network and press Play again."),
+    (AllCdnsFailed, "The video servers are not answering. Check your network and try again."),
+    (FetchError, "Part of the video could not be downloaded. Check your network and try again."),
     (ManifestError, "This title's stream could not be read. Try another title, and report this one if it keeps failing."),
-    (PlaybackError, "The video could not be played. Press Play to try again, or choose another title."),
-    (PlayerError, "Playback stopped because of an error. Press Play to try again."),
+    (StartPastEnd, "The start position is past the end of the title. Choose an earlier one."),
+    (IncompletePlay, "The video did not play in full: part of it was missing or could not be played."),
+    (PlaybackError, "The video could not be played. Try again, or choose another title."),
+    (PlayerError, "Playback stopped because of an error. Try again."),
     (OSError, "A file or network operation failed. Check free disk space and your network, then try again."),
 )
 
 
+_ANSWERED = {
+    404: "The video servers answered that this stream does not exist (HTTP 404). Check the address.",
+    410: "The video servers answered that this stream is gone (HTTP 410). Check the address.",
+    403: "The video servers refused access to this stream (HTTP 403). Check the address and any token in it.",
+}
+
+
 def sentence(exc: BaseException) -> str | None:
     """The sentence for an engine, backend or OS error; None for anything else (the caller decides)."""
+    if isinstance(exc, AllCdnsFailed):  # servers that answered are not "not answering"
+        statuses = {getattr(err, "status", None) for _, err in getattr(exc, "attempts", ())}
+        if len(statuses) == 1 and (status := next(iter(statuses))) in _ANSWERED:
+            return _ANSWERED[status]
     if isinstance(exc, BackendError) and not isinstance(exc, SignInRequired):
         if exc.code in _CODES:
             return _CODES[exc.code]

@@ -30,14 +30,15 @@ FAST_SETTINGS = ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024)
 def backends_over(library: Path, workdir: Path, **defaults: Any) -> Iterator[Callable[..., Backend]]:
     """Yield ``start(**kwargs) -> Backend``; every backend started is stopped on exit.
 
-    ``kwargs`` (over ``defaults``) go to ``Backend``; ``settings`` defaults to :data:`FAST_SETTINGS`.
+    ``kwargs`` (over ``defaults``) go to ``Backend``; ``settings`` defaults to :data:`FAST_SETTINGS`, and
+    the demo account is created (``demo_user``): the tests sign in as it.
     """
     started: list[Backend] = []
 
     def start(**kwargs: Any) -> Backend:
         data = workdir / f"backend{len(started)}"
         shutil.copytree(library, data)
-        options = {"settings": FAST_SETTINGS, **defaults, **kwargs}
+        options = {"settings": FAST_SETTINGS, "demo_user": True, **defaults, **kwargs}
         backend = Backend(data, **options)
         started.append(backend)
         return backend.start()

@@ -11,6 +11,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 
+def seconds(text: str) -> float:
+    """A position or duration option: a finite number of seconds, not negative (argparse's exit 2 otherwise)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"seconds must be 0 or more, not {text}")
+    return value
+
+
 def add_playback_arguments(p: argparse.ArgumentParser) -> None:
     """Options every playing command takes (``play``, ``downloads play``)."""
     known = p._option_string_actions  # downloads' own parser already has --report
@@ -23,10 +34,10 @@ def add_playback_arguments(p: argparse.ArgumentParser) -> None:
     add("--report", default=None, metavar="FILE", help="write the QoE report (JSON, or HTML for .html)")
     add("--requests-csv", default=None, metavar="FILE", help="per-request log as CSV (default: beside --report)")
     add("--abr", default=None, metavar="NAME", help="ABR algorithm (default: reelbox)")
-    add("--start", type=float, default=None, metavar="S", help="start position in seconds (default 0)")
-    add("--until", type=float, default=None, metavar="S", help="stop at this position")
+    add("--start", type=seconds, default=None, metavar="S", help="start position in seconds (default 0)")
+    add("--until", type=seconds, default=None, metavar="S", help="stop at this position")
     add("--rendition", type=int, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
-    add("--buffer", type=float, default=30.0, metavar="S", help="buffer capacity in seconds")
+    add("--buffer", type=seconds, default=30.0, metavar="S", help="buffer capacity in seconds")
     add("--key", action="append", default=[], metavar="KID:KEY", help="content key for a protected URL (hex; repeatable)")
     add("--license-url", default=None, metavar="URL", help="W3C ClearKey licence server for a protected URL")
     add("--sync", action="store_true", help="report progress and telemetry to the backend (default: off, so "

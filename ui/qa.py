@@ -107,7 +107,7 @@ class Runner:
             for i in range(self.jobs):
                 data = Path(self._tmp.name) / f"slot{i}"
                 _link_copy(m.data, data)
-                slots.append(_Slot(None, Backend(data, edges=m.edges)))
+                slots.append(_Slot(None, Backend(data, demo_user=True, edges=m.edges)))
             for slot in slots:
                 slot.api_url = slot.backend.start().api_url
             return slots
@@ -152,13 +152,15 @@ class Runner:
             *self._command(cell, slot, report_path), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         delayed = None
-        if cell.fault.at_s > 0 and not cell.fault.none:
+        applied = [cell.fault.none or cell.fault.at_s <= 0]
+        if not applied[0]:
             async def later() -> None:
                 # at_s counts from the session's first edge request, not from process start (imports take seconds)
                 while await slot.edge_requests() <= baseline:
                     await asyncio.sleep(0.05)
                 await asyncio.sleep(cell.fault.at_s)
                 await slot.set_faults(cell.fault)
+                applied[0] = True
             delayed = asyncio.create_task(later())
         try:
             out, err = await asyncio.wait_for(proc.communicate(), CELL_TIMEOUT_S)
@@ -171,7 +173,11 @@ class Runner:
                 delayed.cancel()
                 await asyncio.gather(delayed, return_exceptions=True)
             await slot.set_faults(None)
-        return self._result(cell, report_path, proc.returncode, err.decode(errors="replace"), time.monotonic() - started)
+        row = self._result(cell, report_path, proc.returncode, err.decode(errors="replace"), time.monotonic() - started)
+        if not applied[0]:  # the session ended before the fault's time: the cell did not test what it names
+            row["failed"].append(f"fault {cell.fault.name} never applied: the session ended before {cell.fault.at_s:g} s")
+            row["passed"] = False
+        return row
 
     def _result(self, cell: Cell, report_path: Path, code: int | None, stderr: str, wall_s: float) -> dict[str, Any]:
         row: dict[str, Any] = {"cell": cell.index, "target": cell.target,
@@ -189,7 +195,7 @@ class Runner:
             return row
         html_path = report_path.with_suffix(".html")
         write_html_report(report, html_path)
-        expected = self.matrix.until_s or _media_length(report)
+        expected = self.matrix.until_s or _expected_length(report)
         failed = judge(report, thresholds, expected)
         if code not in (0, None):
             failed.insert(0, f"session failed (exit {code}): {cause or 'no error line'}")
@@ -245,11 +251,15 @@ def _cause(stderr: str) -> str:
     return (named or lines or [""])[-1].removeprefix("error:").strip()
 
 
-def _media_length(report: dict[str, Any]) -> float | None:
-    video = [s for s in report.get("segments", []) if s.get("type") == "video"]
-    if not video:
+def _expected_length(report: dict[str, Any]) -> float | None:
+    """Seconds the cell should have played: the presentation's duration from the start position.
+
+    Not what was fetched: a session that stopped early fetched less, and would then look complete.
+    """
+    duration = report.get("duration_s")
+    if duration is None or report.get("live"):
         return None
-    return max(s["start_s"] + s.get("duration_s", 0.0) for s in video) - (report.get("start_s") or 0.0)
+    return max(0.0, duration - (report.get("start_s") or 0.0))
 
 
 def _link_copy(src: Path, dst: Path) -> None:

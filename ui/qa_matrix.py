@@ -208,6 +208,8 @@ def judge(report: dict[str, Any], thresholds: dict[str, float], expected_s: floa
             continue
         if (kind == "max" and value > limit) or (kind == "min" and value < limit):
             failed.append(f"{figure} {value:g} {'>' if kind == 'max' else '<'} {limit:g}")
+    if report.get("complete") is False and not report.get("live"):
+        failed.append("incomplete play (the report's complete is false)")
     return failed
 
 

@@ -16,12 +16,13 @@ from pathlib import Path
 from backend_stub.api.app import create_app
 from backend_stub.api.clock import Clock, ManualClock, SystemClock
 from backend_stub.api.context import AppContext
+from backend_stub.api.database import Database
 from backend_stub.api.hash_gate import HashGate
 from backend_stub.api.keystore import load_secrets
 from backend_stub.api.quota import Quota
 from backend_stub.api.ratelimit import LoginRateLimiter
 from backend_stub.api.sessions import SessionRegistry
-from backend_stub.api.store import connect
+from backend_stub.api.store import connect, prepare
 from backend_stub.api.telemetry_sink import TelemetrySink
 from backend_stub.api.users import Passwords
 from backend_stub.config import ApiSettings
@@ -30,9 +31,10 @@ from backend_stub.config import ApiSettings
 def build_context(data_dir: Path, *, clock: Clock | None = None, settings: ApiSettings | None = None) -> AppContext:
     """Open the database and secrets of ``data_dir`` and the in-memory registries."""
     settings = settings or ApiSettings()
+    prepare(data_dir)
     return AppContext(
         data_dir=data_dir,
-        db=connect(data_dir),
+        database=Database(lambda: connect(data_dir)),
         clock=clock or SystemClock(),
         settings=settings,
         secrets=load_secrets(data_dir),

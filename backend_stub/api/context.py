@@ -1,4 +1,4 @@
-"""Everything a route needs, built once per backend: database, clock, secrets, limits, edges, ingest.
+"""Everything a route needs, built once per backend: database (its worker thread), clock, secrets, limits, edges, ingest.
 
 The routes find it at ``request.app.state.ctx``. Edges are listed by the server process after it has
 started them (their ports are only known then), so ``edges`` is a mutable list the server fills.
@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import sqlite_utils
-
 from backend_stub.api.clock import Clock
+from backend_stub.api.database import Database
 from backend_stub.api.hash_gate import HashGate
 from backend_stub.api.keystore import ServerSecrets
 from backend_stub.api.quota import Quota
@@ -40,7 +39,7 @@ class IngestPort(Protocol):
 @dataclass(kw_only=True)
 class AppContext:
     data_dir: Path
-    db: sqlite_utils.Database
+    database: Database  # every query goes through its worker thread, never on the loop
     clock: Clock
     settings: ApiSettings
     secrets: ServerSecrets

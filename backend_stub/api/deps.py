@@ -1,7 +1,7 @@
 """FastAPI dependencies: the context, the signed-in user (Bearer access token), the admin check.
 
-All are ``async`` on purpose: FastAPI runs sync dependencies in a thread pool, and the API's one
-SQLite connection is only used from the event loop thread.
+All are ``async``: the token is checked on the loop (cheap), the account is looked up on the
+database's worker thread (:mod:`backend_stub.api.database`), never on the loop.
 """
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ def bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def user_from_token(ctx: AppContext, token: str) -> User:
+async def user_from_token(ctx: AppContext, token: str) -> User:
     user_id = verify_access(ctx.secrets.jwt_key, token, now=ctx.clock.now())
-    user = get_user(ctx.db, user_id)
+    user = await ctx.database.run(get_user, user_id)
     if user is None:
         raise Unauthorized("account no longer exists")
     return user
@@ -44,12 +44,12 @@ async def current_user(request: Request) -> User:
     token = bearer(request)
     if token is None:
         raise Unauthorized("sign in first: missing access token")
-    return user_from_token(ctx_of(request), token)
+    return await user_from_token(ctx_of(request), token)
 
 
 async def optional_user(request: Request) -> User | None:
     token = bearer(request)
-    return None if token is None else user_from_token(ctx_of(request), token)
+    return None if token is None else await user_from_token(ctx_of(request), token)
 
 
 async def admin_user(request: Request) -> User:

@@ -2,7 +2,10 @@
 
 Request and response follow the ClearKey JSON formats of W3C EME §9.1.3-9.1.4 (``kids`` and ``k``
 base64url without padding). A temporary licence needs a live playback session of the same user for
-the title that owns every requested KID. An offline licence needs a plan with downloads; it carries a
+the title that owns every requested KID; it carries its own expiry (``expires_at``, epoch seconds, and
+``expires_in``), ``ttl_s`` after issue, which each heartbeat of the session pushes forward (the
+heartbeat answers ``license_expires_at``). Once the session ends or falls silent, no licence is issued
+or renewed for it, so its keys lapse at most ``ttl_s`` after its last heartbeat (issue 16). An offline licence needs a plan with downloads; it carries a
 rental window (30 days) and a playback window (48 h from first play, enforced by the client) and is
 signed with Ed25519 over ``json.dumps(license, sort_keys=True, separators=(",", ":"))`` so a client can
 verify it while offline (layout contract). Renewing (``renew_license_id``) keeps the licence id and
@@ -66,11 +69,12 @@ def _jwk(keys: list[ContentKey]) -> list[dict[str, str]]:
     return [{"kty": "oct", "k": b64url(c.key), "kid": b64url(c.kid)} for c in keys]
 
 
-def temporary_licence(db: sqlite_utils.Database, *, kids: list[str], session: PlaybackSession) -> dict[str, Any]:
+def temporary_licence(db: sqlite_utils.Database, *, kids: list[str], session: PlaybackSession, now: float,
+                      ttl_s: float) -> dict[str, Any]:
     keys = _lookup(db, kids)
     if any(c.title_id != session.title_id for c in keys):
         raise NotEntitled("these keys belong to a title outside this playback session")
-    return {"keys": _jwk(keys), "type": "temporary"}
+    return {"keys": _jwk(keys), "type": "temporary", "expires_at": int(now + ttl_s), "expires_in": int(ttl_s)}
 
 
 def canonical(license_doc: dict[str, Any]) -> bytes:

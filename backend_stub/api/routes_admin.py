@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from backend_stub.api.deps import admin_user, ctx_of
 from backend_stub.api.errors import BadRequest, NotFound, Unavailable
@@ -55,7 +56,7 @@ async def ingest(request: Request, body: dict[str, Any] = Body(...), _: User = D
     port = ctx_of(request).ingest
     if port is None:
         raise Unavailable("the encoder is not running", code="no_encoder")
-    job_id = port.submit(body)
+    job_id = await run_in_threadpool(port.submit, body)  # the job queue is SQLite: off the loop
     return {"job_id": job_id, "status_url": f"/api/v1/admin/jobs/{job_id}"}
 
 
@@ -65,7 +66,7 @@ async def job(job_id: str, request: Request, _: User = Depends(admin_user)) -> d
     port = ctx_of(request).ingest
     if port is None:
         raise Unavailable("the encoder is not running", code="no_encoder")
-    status = port.status(job_id)
+    status = await run_in_threadpool(port.status, job_id)
     if status is None:
         raise NotFound(f"no job {job_id!r}", code="unknown_job")
     return status

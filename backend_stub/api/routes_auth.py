@@ -55,7 +55,7 @@ async def register(body: RegisterBody, request: Request) -> dict[str, Any]:
     ctx.registrations.take(client_address(request), 1, now=ctx.clock.now())
     ctx.hashes.admit()
     pw_hash = await ctx.hashes.run(ctx.passwords.hash, body.password)
-    user = create_user(ctx.db, email=email, password_hash=pw_hash, plan=body.plan, is_admin=False, now=ctx.clock.now())
+    user = await ctx.database.run(create_user, email=email, password_hash=pw_hash, plan=body.plan, is_admin=False, now=ctx.clock.now())
     return {"user": user_json(user)}
 
 
@@ -74,13 +74,13 @@ async def login(body: LoginBody, request: Request) -> dict[str, Any]:
     except Busy:
         ctx.limiter.release(account, address, mark)
         raise
-    found = find_by_email(ctx.db, account)
+    found = await ctx.database.run(find_by_email, account)
     ok = await ctx.hashes.run(ctx.passwords.matches, found[1] if found else None, body.password)
     if not ok or found is None:
         raise Unauthorized("wrong e-mail or password", code="bad_credentials")
     ctx.limiter.succeeded(account, address, mark)
     user = found[0]
-    refresh = issue_refresh(ctx.db, user_id=user.id, now=ctx.clock.now(), ttl_s=ctx.settings.refresh_ttl_s)
+    refresh = await ctx.database.run(issue_refresh, user_id=user.id, now=ctx.clock.now(), ttl_s=ctx.settings.refresh_ttl_s)
     return {**_tokens(request, user.id, refresh), "user": user_json(user)}
 
 
@@ -88,7 +88,7 @@ async def login(body: LoginBody, request: Request) -> dict[str, Any]:
 async def refresh(body: RefreshBody, request: Request) -> dict[str, Any]:
     """Rotate a refresh token: a new pair; replaying a spent token revokes the whole login."""
     ctx = ctx_of(request)
-    user_id, nxt = rotate_refresh(ctx.db, body.refresh_token, now=ctx.clock.now(), ttl_s=ctx.settings.refresh_ttl_s)
+    user_id, nxt = await ctx.database.run(rotate_refresh, body.refresh_token, now=ctx.clock.now(), ttl_s=ctx.settings.refresh_ttl_s)
     return _tokens(request, user_id, nxt)
 
 

@@ -32,10 +32,13 @@ class OfflineLicenseBody(BaseModel):
 
 @router.post("/license")
 async def license_temporary(body: LicenseBody, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
-    """ClearKey keys for a live playback session of this user (W3C EME §9.1.4)."""
+    """ClearKey keys for a live playback session of this user (W3C EME §9.1.4), valid ``licence_ttl_s``
+    (renewed by the session's heartbeats)."""
     ctx = ctx_of(request)
-    session = ctx.sessions.live(body.session_id, user_id=user.id, now=ctx.clock.now())
-    out = temporary_licence(ctx.db, kids=body.kids, session=session)
+    now = ctx.clock.now()
+    session = ctx.sessions.live(body.session_id, user_id=user.id, now=now)
+    out = await ctx.database.run(temporary_licence, kids=body.kids, session=session, now=now,
+                                 ttl_s=ctx.settings.licence_ttl_s)
     log.info("licence", extra={"fields": {"type": "temporary", "user": user.id, "title": session.title_id,
                                           "kids": len(out["keys"])}})
     return out
@@ -47,8 +50,8 @@ async def license_offline(
 ) -> dict[str, Any]:
     """A signed persistent licence for a download (rental 30 d, playback window 48 h)."""
     ctx = ctx_of(request)
-    out = offline_licence(
-        ctx.db, ctx.secrets, user=user, kids=body.kids, title_id=body.title_id, device_id=body.device_id,
+    out = await ctx.database.run(
+        offline_licence, ctx.secrets, user=user, kids=body.kids, title_id=body.title_id, device_id=body.device_id,
         renew_license_id=body.renew_license_id, now=ctx.clock.now(), rental_s=ctx.settings.rental_s,
         playback_window_s=ctx.settings.playback_window_s,
     )

@@ -42,7 +42,7 @@ async def open_playback(
     """Open a playback session; 403 ``too_many_streams`` when the plan's streams are all in use."""
     ctx = ctx_of(request)
     body = body or PlaybackBody()
-    row = get_title_row(ctx.db, title_id)
+    row = await ctx.database.run(get_title_row, title_id)
     edges = ctx.edge_urls()
     if not edges:
         raise Unavailable("no edge server is running", code="no_edges")
@@ -62,17 +62,17 @@ async def open_playback(
         for fmt, name in (LIVE_MANIFEST if row.get("live") else MANIFEST).items()
     }
     protected = bool(row.get("protected"))
-    kids = [kid_hex_to_b64(k) for k in kids_of_title(ctx.db, title_id)] if protected else []
+    kids = [kid_hex_to_b64(k) for k in await ctx.database.run(kids_of_title, title_id)] if protected else []
     title_height = row.get("max_height") or user.plan.max_height
+    resume = await ctx.database.run(resume_position, user_id=user.id, title_id=title_id,
+                                    completed_fraction=ctx.settings.completed_fraction)
     return {
         "session_id": session.id,
         "manifests": urls[body.format],
         "hls": urls["hls"],
         "dash": urls["dash"],
         "license_url": f"{api_base(request)}/api/v1/license" if protected else None,
-        "resume_s": resume_position(
-            ctx.db, user_id=user.id, title_id=title_id, completed_fraction=ctx.settings.completed_fraction
-        ),
+        "resume_s": resume,
         "protected": protected,
         "live": bool(row.get("live")),
         **({"dash_ll": urls["dash_ll"]} if "dash_ll" in urls else {}),
@@ -85,10 +85,12 @@ async def open_playback(
 
 @router.post("/playback/sessions/{session_id}/heartbeat")
 async def heartbeat(session_id: str, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
-    """Keep a session alive, and with it its edge URLs and licence (it expires ``session_ttl_s`` after the last heartbeat)."""
+    """Keep a session alive (it expires ``session_ttl_s`` after the last heartbeat), and with it its edge URLs;
+    renews its licence to ``licence_ttl_s`` from now."""
     ctx = ctx_of(request)
     s = ctx.sessions.heartbeat(session_id, user_id=user.id, now=ctx.clock.now())
-    return {"session_id": s.id, "expires_at": s.last_seen + ctx.settings.session_ttl_s}
+    return {"session_id": s.id, "expires_at": s.last_seen + ctx.settings.session_ttl_s,
+            "license_expires_at": int(s.last_seen + ctx.settings.licence_ttl_s)}
 
 
 @router.delete("/playback/sessions/{session_id}", status_code=204)

@@ -1,4 +1,7 @@
-"""``PUT /progress/{id}``, ``GET /progress`` (continue watching) and ``POST /telemetry``."""
+"""``PUT /progress/{id}``, ``GET /progress`` (continue watching) and ``POST /telemetry``.
+
+No database work on the event loop: progress goes through the database's worker thread
+(``ctx.database``), telemetry through the telemetry writer thread."""
 from __future__ import annotations
 
 from typing import Any
@@ -55,9 +58,9 @@ async def put_progress(
 ) -> dict[str, Any]:
     """Record a position unless the conflict rule (progress.py) finds the stored one newer (``applied: false``)."""
     ctx = ctx_of(request)
-    get_title_row(ctx.db, title_id)
+    await ctx.database.run(get_title_row, title_id)
     update = ProgressUpdate(title_id=title_id, **body.model_dump())
-    applied, row = record(ctx.db, user_id=user.id, update=update, now=ctx.clock.now(),
+    applied, row = await ctx.database.run(record, user_id=user.id, update=update, now=ctx.clock.now(),
                           completed_fraction=ctx.settings.completed_fraction)
     return _progress_json(row, applied)
 
@@ -66,7 +69,7 @@ async def put_progress(
 async def get_one_progress(title_id: str, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
     """The stored position for one title (completed titles included), 404 when never watched."""
     ctx = ctx_of(request)
-    row = stored_progress(ctx.db, user_id=user.id, title_id=title_id)
+    row = await ctx.database.run(stored_progress, user_id=user.id, title_id=title_id)
     if row is None:
         raise NotFound(f"no progress for {title_id!r}")
     return _progress_json(row, True)
@@ -76,7 +79,7 @@ async def get_one_progress(title_id: str, request: Request, user: User = Depends
 async def get_progress(request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
     """Continue watching: titles started and under 95 % watched, newest first."""
     ctx = ctx_of(request)
-    rows = continue_watching(ctx.db, user_id=user.id, completed_fraction=ctx.settings.completed_fraction)
+    rows = await ctx.database.run(continue_watching, user_id=user.id, completed_fraction=ctx.settings.completed_fraction)
     base = api_base(request)
     return {
         "items": [

@@ -1,8 +1,8 @@
 """The API's own tables in the backend database (``backend_stub.db`` owns ``titles``/``content_keys``).
 
-The API runs on one asyncio loop but is started from another thread, so it opens its connection with
-``check_same_thread=False``; WAL (set by :func:`backend_stub.db.open_db`) lets the encoder publish
-titles from its own connection meanwhile. Catalog search uses an FTS5 index over the ``titles`` table
+:func:`prepare` creates the tables once at start; each of the API's database threads then opens its
+own :func:`connect`-ion (``backend_stub.api.database``), and WAL (set by :func:`backend_stub.db.open_db`)
+lets them read while one of them, the encoder or the telemetry writer writes. Catalog search uses an FTS5 index over the ``titles`` table
 kept in sync by triggers, so titles the encoder inserts later are searchable at once.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from backend_stub.api.progress import ensure_schema as ensure_progress_schema
 from backend_stub.db import open_db
 
 FTS_COLUMNS = ["name", "description", "cast", "genres"]
@@ -66,12 +67,21 @@ CREATE TABLE IF NOT EXISTS offline_licenses (
 
 
 def connect(data_dir: Path) -> sqlite_utils.Database:
-    """Open the backend database for the API: shared tables first, then ours and the FTS index."""
-    open_db(data_dir).conn.close()  # creates titles/content_keys and switches the file to WAL
+    """One connection to the backend database in autocommit mode (transactions are explicit)."""
     conn = sqlite3.connect(data_dir / "backend.sqlite", check_same_thread=False, isolation_level=None)
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA busy_timeout=5000")
-    db.conn.executescript(SCHEMA)
-    if not db["titles"].detect_fts():
-        db["titles"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize="unicode61")
     return db
+
+
+def prepare(data_dir: Path) -> None:
+    """Create the shared tables, then ours and the FTS index (once, before the API serves)."""
+    open_db(data_dir).conn.close()  # creates titles/content_keys and switches the file to WAL
+    db = connect(data_dir)
+    try:
+        db.conn.executescript(SCHEMA)
+        if not db["titles"].detect_fts():
+            db["titles"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize="unicode61")
+        ensure_progress_schema(db)  # here, not racing on the first progress calls of several threads
+    finally:
+        db.conn.close()

@@ -88,3 +88,15 @@ def ensure_user(
     if found:
         return found[0]
     return create_user(db, email=email, password_hash=passwords.hash(password), plan=plan, is_admin=is_admin, now=now)
+
+
+def ensure_admin(db: sqlite_utils.Database, passwords: Passwords, *, email: str, password: str, now: float) -> User:
+    """The operator's administrator (``reelbox backend`` with ``REELBOX_ADMIN_EMAIL``/``_PASSWORD``): created,
+    or an existing account given this password and the admin flag, so the environment is the truth."""
+    address = normalise_email(email)
+    found = find_by_email(db, address)
+    if found is None:
+        return create_user(db, email=address, password_hash=passwords.hash(password), plan="premium", is_admin=True,
+                           now=now)
+    db.execute("UPDATE users SET password_hash = ?, is_admin = 1 WHERE id = ?", [passwords.hash(password), found[0].id])
+    return User(id=found[0].id, email=address, plan=found[0].plan, is_admin=True)

@@ -55,7 +55,7 @@ def check_bundle(exe: Path, work: Path) -> BundleCheck:
     data = work / "backend"
     make_test_title(data, TITLE, seconds=4, heights=(144, 240))
     report_path = work / "report.json"
-    with Backend(data, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024),
+    with Backend(data, demo_user=True, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8 * 1024),
                  ingest_worker=False) as backend:
         play = subprocess.run([str(exe), "play", TITLE, "--backend", backend.api_url, "--headless",
                                "--report", str(report_path)], env=env, capture_output=True, text=True, timeout=120)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from player.backend.errors import BadAddress, SignInRequired
 from player.paths import config_file
+from player.net.redact import redact
 
 DEFAULT_API_URL = "http://127.0.0.1:8700"  # `reelbox backend` / `reelbox demo`
 DEMO_LOGIN = ("demo@reelbox.local", "demo")
@@ -30,7 +31,7 @@ def server_root(url: str) -> str:
         text = text[: -len(API_PREFIX)].rstrip("/")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise BadAddress(f"not a backend URL: {url!r} (expected http[s]://host[:port][/api/v1])")
+        raise BadAddress(f"not a backend URL: {redact(url)!r} (expected http[s]://host[:port][/api/v1])")
     return text
 
 

@@ -19,6 +19,7 @@ from player.backend.auth import Tokens, TokenAuth
 from player.backend.bodies import decode, field, json_object, optional
 from player.backend.errors import BackendRefused, BackendUnreachable, BadResponse, SignInRequired
 from player.net.tls import tls_context
+from player.net.redact import redact
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,7 +100,7 @@ class BackendClient:
         try:
             response = await self._client.request(method, self._url(path), json=json, params=params, auth=auth)
         except httpx.HTTPError as exc:
-            raise BackendUnreachable(f"backend unreachable at {self.api_url}: {type(exc).__name__}") from None
+            raise BackendUnreachable(f"backend unreachable at {redact(self.api_url)}: {type(exc).__name__}") from None
         if response.status_code >= 400:
             raise _refusal(method, path, response)
         return response

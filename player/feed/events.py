@@ -5,6 +5,8 @@ Each event carries the monotonic time it was observed at, taken from the clock i
 """
 from __future__ import annotations
 
+import queue
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -86,3 +88,31 @@ class OutputNotice:
 
 
 FeedEvent = PositionChanged | FirstFrame | StallChanged | IdleChanged | VideoSize | LogProblem | EndOfFile | OutputNotice
+
+
+class EventOutbox:
+    """Where an output's events go: the ``on_event`` callback and a queue that :meth:`wait_for` reads.
+
+    Events are emitted on libmpv's threads: ``on_event`` must be short (the session hands them to its loop).
+    """
+
+    def __init__(self, on_event: Callable[[FeedEvent], None] | None, clock: Callable[[], float]) -> None:
+        self.queue: queue.SimpleQueue[FeedEvent] = queue.SimpleQueue()
+        self._on_event, self._clock = on_event, clock
+
+    def emit(self, event: FeedEvent) -> None:
+        self.queue.put(event)
+        if self._on_event is not None:
+            self._on_event(event)
+
+    def wait_for(self, predicate: Callable[[FeedEvent], bool], timeout_s: float) -> FeedEvent | None:
+        """Consume the queue until an event matches (returned) or ``timeout_s`` passes (None)."""
+        deadline = self._clock() + timeout_s
+        while (remaining := deadline - self._clock()) > 0:
+            try:
+                event = self.queue.get(timeout=remaining)
+            except queue.Empty:
+                return None
+            if predicate(event):
+                return event
+        return None

@@ -49,6 +49,22 @@ def error_text(code: int) -> str:
         return f"mpv error {code}"
 
 
+def read_property(player: mpv.MPV, name: str) -> Any:
+    """Any libmpv property (None when unavailable: unknown here, or libmpv gone)."""
+    try:
+        return getattr(player, name.replace("-", "_"))
+    except MPV_READ_FAILURES:
+        return None
+
+
+def write_property(player: mpv.MPV, name: str, value: Any) -> None:
+    """Set a libmpv property; a no-op once libmpv has shut down."""
+    try:
+        setattr(player, name.replace("-", "_"), value)
+    except MPV_FAILURES:
+        pass
+
+
 class PropertyWriter:
     """Sets libmpv properties, skipping those whose value is already in force.
 

@@ -53,6 +53,7 @@ def build_settings(
     create: dict[str, Any] = {
         "vo": vo_chain(vo),
         "ao": ao_choice(ao),
+        "audio_fallback_to_null": "yes",  # no sound device: libmpv plays on silently (see mpv_events)
         "idle": "yes",
         "keep_open": "no",
         "cache": "yes",

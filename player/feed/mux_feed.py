@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from player.errors import PlaybackError
 from player.feed.mpv_output import MpvOutput
 from player.feed.media_input import Aes128Key
-from player.feed.remux import Remuxer
+from player.feed.remux import DroppedVideo, Hole, Remuxer
 from player.feed.segment_reader import TS_CLOCK
 
 KEYFRAME_NUDGE_S = 0.001
@@ -34,6 +34,7 @@ class MuxFeed:
         self.remuxer = Remuxer(tracks=self.tracks)
         self._held: list[bytes] = []
         self._finished = False
+        self._earlier: list[Remuxer] = []  # remuxers before restarts: what they saw still belongs to the report
 
     def attach(self, output: MpvOutput) -> None:
         """Hand the stream to a started libmpv output, with everything muxed so far."""
@@ -62,9 +63,20 @@ class MuxFeed:
         """A seek: a fresh remuxer and a fresh stream in libmpv, which will show ``at_s`` first; returns its generation."""
         if self.output is None:
             raise PlaybackError("restart before libmpv was attached to the feed")
+        self._earlier.append(self.remuxer)
         self.remuxer = Remuxer(tracks=self.tracks)
         self._finished = False
         return self.output.restart(at_s)
+
+    @property
+    def holes(self) -> list[Hole]:
+        """Media missing inside a track, over every stream of the play (see ``Remuxer.holes``)."""
+        return [h for r in (*self._earlier, self.remuxer) for h in r.holes]
+
+    @property
+    def dropped(self) -> list[DroppedVideo]:
+        """Video left out at rendition switches, over every stream of the play (see ``Remuxer.dropped``)."""
+        return [d for r in (*self._earlier, self.remuxer) for d in r.dropped]
 
     def seek_cached(self, at_s: float) -> int | None:
         """A seek inside what libmpv has cached: the stream and remuxer go on; its generation, or None (then restart).

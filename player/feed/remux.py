@@ -21,7 +21,7 @@ import heapq
 import itertools
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .bitstream import AdtsConfig, VideoConfig, adts_frame, parse_audio_specific_config, parse_avcc, parse_hvcc, to_annexb
 from .errors import FeedError, SegmentFormatError, TrackChangeUnsupported
@@ -31,6 +31,7 @@ from .segment_reader import TS_CLOCK, DemuxedSegment, Sample
 from .timeline import Timeline
 
 _TRACK_ORDER = {"video": 0, "audio": 1}
+HOLE_S = 0.5  # missing media a viewer notices; encoders' frame gaps at segment edges are far shorter
 KEYFRAMES_KEPT = 512  # video keyframes remembered for seeks inside libmpv's cache (17 min of 2 s segments)
 
 
@@ -41,6 +42,24 @@ class TrackFed:
     codec: str
     samples: int = 0
     seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class DroppedVideo:
+    """Video frames left out after a rendition switch because the segment did not start with a keyframe."""
+
+    at_s: float
+    seconds: float
+    rendition_id: str
+
+
+@dataclass(frozen=True)
+class Hole:
+    """A stretch of one track's timeline with no media: a segment shorter than the manifest says."""
+
+    kind: str
+    from_s: float
+    to_s: float
 
 
 class Remuxer:
@@ -66,10 +85,12 @@ class Remuxer:
         self._last_dts: dict[str, int] = {}
         self._pending: list[tuple[int, int, int, str, Sample]] = []
         self._seq = itertools.count()
-        self._muxed_until = 0
         self._closed = False
         self.keyframes: deque[tuple[int, int]] = deque(maxlen=KEYFRAMES_KEPT)  # video (pts, duration), 90 kHz
         self.first_dts: int | None = None  # of the first sample muxed (libavformat shifts a negative one to 0)
+        self.dropped: list[DroppedVideo] = []  # video frames cut at rendition switches (see _from_keyframe)
+        self._awaiting_keyframe = False
+        self.holes: list[Hole] = []  # media missing inside a track (see _note_holes)
 
     # -- public face -------------------------------------------------------------------------
 
@@ -90,6 +111,8 @@ class Remuxer:
         shift = self.timeline.shift(parts, start_s=start_s, timeline=timeline)
         for part in parts:
             self._check_codec(part, rendition_id)
+        parts = tuple(self._from_keyframe(part, rendition_id, shift) for part in parts)
+        self._note_holes(parts, shift)
         for part in parts:
             payloads = self._rewrite(part)
             self._first.setdefault(part.kind, part)
@@ -123,11 +146,6 @@ class Remuxer:
             self._writer.close()
         self._closed = True
 
-    @property
-    def muxed_until_s(self) -> float:
-        """Media time (s) up to which samples of every track have been muxed (what mpv can be fed)."""
-        return self._muxed_until / TS_CLOCK
-
     def added_until_s(self, kind: str) -> float | None:
         """Media time (s) at the end of the last segment added for ``kind``, or None before the first."""
         end = self._added_until.get(kind)
@@ -144,6 +162,46 @@ class Remuxer:
         if first is not None and first.codec != part.codec:
             raise TrackChangeUnsupported(
                 f"{part.kind} codec changes from {first.codec} to {part.codec} at rendition {rendition_id!r}")
+
+    def _note_holes(self, parts: Sequence[DemuxedSegment], shift: int) -> None:
+        """Record media missing between the last segment of a track and this one (``holes``).
+
+        A segment cut short at a packet boundary is structurally whole — no check on the bytes sees
+        it — but its media ends early, and the next segment starts where the manifest says: the
+        viewer gets a frozen picture or silence, and a QA run must say so.
+        """
+        for part in parts:
+            end = self._added_until.get(part.kind)
+            if end is None or not part.samples:
+                continue
+            start = min(s.dts for s in part.samples[:16]) + shift
+            if start - end > HOLE_S * TS_CLOCK:
+                self.holes.append(Hole(kind=part.kind, from_s=end / TS_CLOCK, to_s=start / TS_CLOCK))
+
+    def _from_keyframe(self, part: DemuxedSegment, rendition_id: str, shift: int) -> DemuxedSegment:
+        """Video of a new rendition starts at a keyframe: the frames before it are dropped.
+
+        Segments need not start with a keyframe (ffmpeg's ``-hls_flags split_by_time``, many live
+        encoders). Within one rendition that is harmless; after a switch those frames refer to
+        pictures of the other rendition and every one decodes as garbage (83 decoder errors on one
+        switch). Dropped, the last picture holds until the keyframe, as hls.js does after a level
+        switch; each drop is kept in ``dropped`` for the report.
+        """
+        if part.kind != "video":
+            return part
+        switched = self._renditions.get("video", rendition_id) != rendition_id
+        if not (switched or self._awaiting_keyframe):
+            return part
+        first = next((i for i, s in enumerate(part.samples) if s.keyframe), len(part.samples))
+        self._awaiting_keyframe = first == len(part.samples)
+        if first == 0:
+            return part
+        cut = part.samples[:first]
+        self.dropped.append(DroppedVideo(at_s=(cut[0].pts + shift) / TS_CLOCK, seconds=_span(cut) / TS_CLOCK,
+                                         rendition_id=rendition_id))
+        end = max(s.dts + s.duration for s in cut) + shift
+        self._added_until["video"] = max(self._added_until.get("video", end), end)  # audio need not wait for it
+        return replace(part, samples=part.samples[first:])
 
     def _rewrite(self, part: DemuxedSegment) -> list[bytes]:
         if part.in_band or (self.container or container_for({p.codec for p in self._codecs(part)})) != "mpegts":
@@ -184,10 +242,6 @@ class Remuxer:
         if batch:
             self.first_dts = batch[0][1].dts if self.first_dts is None else self.first_dts
             self._open_writer().write(batch)
-        if until is not None:
-            self._muxed_until = max(self._muxed_until, until)
-        elif self._added_until:
-            self._muxed_until = max(self._added_until.values())
 
     def _monotonic(self, kind: str, sample: Sample) -> Sample:
         """Overlapping renditions: keep DTS strictly increasing per track for the muxer."""
@@ -207,9 +261,6 @@ def _span(samples: Sequence[Sample]) -> int:
     last = samples[-1]
     step = last.duration or ((last.dts - samples[0].dts) // max(1, len(samples) - 1))
     return last.dts - samples[0].dts + step
-
-
-TsRemuxer = Remuxer  # the name the feed had while MPEG-TS was its only container
 
 
 def _video_config(segment: DemuxedSegment) -> VideoConfig:

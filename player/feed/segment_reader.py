@@ -61,16 +61,6 @@ class DemuxedSegment:
     source: tuple[bytes, str] = (b"", "mp4")
 
 
-def demux_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None) -> DemuxedSegment:
-    """Demux (and decrypt) the ``kind`` track of ``init + data``; raise a :class:`FeedError` subclass on failure."""
-    if kind not in ("video", "audio"):
-        raise ValueError(f"kind must be 'video' or 'audio', not {kind!r}")
-    parts = demux_fmp4(init, data, key=key, kinds=(kind,))
-    if not parts:
-        raise SegmentFormatError(f"segment has no {kind} track")
-    return parts[0]
-
-
 def demux_fmp4(init: bytes, data: bytes, *, key: bytes | None, kinds: tuple[str, ...] = ("video", "audio"),
                fmt: str = "mp4") -> tuple[DemuxedSegment, ...]:
     """Every track of ``kinds`` in an ISO-BMFF (or WebM, ``fmt="matroska"``) init + media segment."""

@@ -6,8 +6,12 @@ file the output opens (a seek is a new ``loadfile``, which drops the tracks of t
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
+
+from .errors import PlaybackError
+from .mpv_adapter import MPV_FAILURES
 
 
 class SubtitleFile(NamedTuple):
@@ -17,9 +21,11 @@ class SubtitleFile(NamedTuple):
 
 
 class SubtitleFiles:
-    """The text tracks added so far, written once each."""
+    """The text tracks added so far, written once each, and added to libmpv's current file."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: Callable[..., object]) -> None:
+        """``command``: libmpv's asynchronous command (``sub-add`` runs on libmpv's event thread too)."""
+        self._command = command
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self.files: list[SubtitleFile] = []
 
@@ -34,6 +40,14 @@ class SubtitleFiles:
         added = SubtitleFile(path, title, lang)
         self.files.append(added)
         return added
+
+    def attach(self, *files: SubtitleFile) -> None:
+        """``sub-add`` each file to libmpv's current file, selected."""
+        for sub in files:
+            try:
+                self._command("sub-add", str(sub.path), "select", sub.title, sub.lang)
+            except MPV_FAILURES as exc:
+                raise PlaybackError(f"libmpv refused the subtitle track: {exc}") from exc
 
     def cleanup(self) -> None:
         if self._dir is not None:

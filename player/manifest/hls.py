@@ -89,11 +89,20 @@ def presentation_from_media(playlist: MediaPlaylist) -> Presentation:
                         is_live=live, duration_s=duration, source_url=playlist.url)
 
 
-def _is_audio_only(variants: tuple[Variant, ...]) -> bool:
-    def audio(v: Variant) -> bool:
-        codecs = [c.strip().lower() for c in (v.codecs or "").split(",") if c.strip()]
-        return bool(codecs) and all(c.startswith(AUDIO_CODECS) for c in codecs) and v.height is None
-    return bool(variants) and all(audio(v) for v in variants)
+def _audio_variant(v: Variant) -> bool:
+    codecs = [c.strip().lower() for c in (v.codecs or "").split(",") if c.strip()]
+    return bool(codecs) and all(c.startswith(AUDIO_CODECS) for c in codecs) and v.height is None
+
+
+def _ladder(variants: tuple[Variant, ...]) -> tuple[tuple[Variant, ...], TrackKind]:
+    """The variants that form the ladder, and its kind.
+
+    An audio-only variant beside video ones (ffmpeg's ``-var_stream_map`` writes one for its audio
+    group) is a fallback for clients that cannot show video, not a rung: picking it as the lowest
+    video rung would feed a segment with no picture. hls.js drops such levels the same way.
+    """
+    video = tuple(v for v in variants if not _audio_variant(v))
+    return (video, "video") if video else (variants, "audio")
 
 
 def _variant_groups(variants: tuple[Variant, ...]) -> list[list[Variant]]:
@@ -120,9 +129,9 @@ def _with_alternates(primary: Rendition, alternates: list[MediaPlaylist], kind: 
 
 def presentation_from_master(master: MasterPlaylist, media: Mapping[str, MediaPlaylist]) -> Presentation:
     """The whole presentation from a multivariant playlist and the media playlists fetched so far."""
-    kind: TrackKind = "audio" if _is_audio_only(master.variants) else "video"
+    variants, kind = _ladder(master.variants)
     renditions: list[Rendition] = []
-    for i, group in enumerate(_variant_groups(master.variants)):
+    for i, group in enumerate(_variant_groups(variants)):
         v = group[0]
         fetched = [media[x.uri] for x in group if x.uri in media]
         primary = _rendition(

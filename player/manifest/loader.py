@@ -27,7 +27,7 @@ from .hls_image import load_hls_thumbnails
 from .hls_playlist import MasterPlaylist, MediaPlaylist, decode, is_master, parse_master, parse_media, split_lines
 from .limits import segment_budget
 from .merge import merge_presentations
-from .model import ByteRange, Presentation, Rendition
+from .model import ByteRange, Presentation, Rendition, base_url
 from .sidx import resolve_segment_base
 from .uris import check_base
 
@@ -93,6 +93,7 @@ def _bounded(fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Callable[[str], 
 async def _load(url: str, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Presentation:
     check_base(url)
     data = await fetch(url)
+    url = base_url(data, url)
     if detect_format(data, url) == "dash":
         return await resolve_indexes(parse_dash(data, url), fetch)
     lines = split_lines(decode(data, url), url)
@@ -115,22 +116,32 @@ async def _load(url: str, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Pre
                 raise result
             failures[u] = result
         else:
-            media[u] = parse_media(result, u, variables=master.variables)
-    _require_one_copy(master, media, failures)
-    return replace(presentation_from_master(master, media), thumbnails=thumbnails)
+            media[u] = parse_media(result, base_url(result, u), variables=master.variables)
+    playable, unavailable = _drop_lost_variants(master, media, failures)
+    return replace(presentation_from_master(playable, media), thumbnails=thumbnails, unavailable=unavailable)
 
 
-def _require_one_copy(master: MasterPlaylist, media: dict[str, MediaPlaylist], failures: dict[str, BaseException]) -> None:
-    """Each variant needs at least one of its redundant copies, each audio/subtitle rendition its playlist."""
-    needed: list[tuple[str, ...]] = []
+def _drop_lost_variants(master: MasterPlaylist, media: dict[str, MediaPlaylist],
+                        failures: dict[str, BaseException]) -> tuple[MasterPlaylist, tuple[str, ...]]:
+    """The master without the variants none of whose copies loaded, and a phrase for each one dropped.
+
+    A variant whose playlist no CDN serves is a fault to report, not a reason to refuse the title:
+    plain libmpv plays the other variants, and so do we (the session lists what was lost and ends a
+    headless run with exit 1). Without any variant left, or without an audio/subtitle rendition's
+    playlist (a track would be lost from the start), the first failure is raised.
+    """
     groups: dict[tuple[object, ...], list[str]] = {}
     for v in master.variants:
         groups.setdefault((v.bandwidth, v.width, v.height, v.codecs, v.audio, v.subtitles), []).append(v.uri)
-    needed += [tuple(g) for g in groups.values()]
-    needed += [(m.uri,) for m in master.media if m.uri and m.type in ("AUDIO", "SUBTITLES")]
-    for copies in needed:
-        if not any(u in media for u in copies):
-            raise failures[copies[0]]
+    lost = [copies for copies in groups.values() if not any(u in media for u in copies)]
+    if lost and len(lost) == len(groups):
+        raise failures[lost[0][0]]
+    for m in master.media:
+        if m.uri and m.type in ("AUDIO", "SUBTITLES") and m.uri not in media:
+            raise failures[m.uri]
+    gone = {u for copies in lost for u in copies}
+    phrases = tuple(f"variant {copies[0]} unavailable ({failures[copies[0]]})" for copies in lost)
+    return replace(master, variants=tuple(v for v in master.variants if v.uri not in gone)), phrases
 
 
 async def _fetch_index(rendition: Rendition, fetch: Fetch | Callable[..., Awaitable[bytes]]) -> Rendition:

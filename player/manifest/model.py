@@ -23,6 +23,27 @@ from typing import Literal, NamedTuple
 TrackKind = Literal["video", "audio", "text"]
 
 
+class Fetched(bytes):
+    """A manifest body that remembers the URL it finally came from, after redirects.
+
+    That URL is the base for the body's relative URIs (RFC 3986 §5.1.3): a CDN that redirects the
+    master playlist to a regional edge serves the variants there, not beside the URL first asked
+    for. libmpv's demuxers, hls.js and Shaka all resolve against it.
+    """
+
+    url: str
+
+    def __new__(cls, body: bytes, url: str) -> Fetched:
+        fetched = super().__new__(cls, body)
+        fetched.url = url
+        return fetched
+
+
+def base_url(body: bytes | str, requested: str) -> str:
+    """Where relative URIs in ``body`` resolve from: the redirected URL when it is known."""
+    return body.url if isinstance(body, Fetched) else requested
+
+
 class ByteRange(NamedTuple):
     """A byte range of a resource: ``length`` bytes starting at ``start`` (inclusive)."""
 
@@ -196,6 +217,7 @@ class Presentation:
     source_url: str
     source_urls: tuple[str, ...] = field(default=())
     thumbnails: Thumbnails | None = None  # the seek-bar image track, when the manifest lists one
+    unavailable: tuple[str, ...] = ()  # renditions the manifest lists but no CDN served, one phrase each
 
     def tracks_of(self, kind: TrackKind, period: int = 0) -> tuple[Track, ...]:
         if not self.periods:

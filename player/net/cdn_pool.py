@@ -34,6 +34,7 @@ from player.net.cmcd import CmcdData, CmcdMode, add_to_url, to_headers
 from player.net.errors import EscapesOrigin, FetchError, HttpStatusError, PoolFailure, UnsafeUriError
 from player.net.pool_types import AttemptProgress, Delivery, FailedAttempt, RetryPolicy
 from player.net.redact import redact
+from player.manifest.model import Fetched
 from player.net.request import (MANIFEST_LIMITS, ByteRange, DataCallback, FetchLimits, FetchResult, ProgressCallback,
                                 RequestKind, RequestLog, RequestRecord, SegmentRequest, StallPolicy, bounded)
 from player.net.transport import Transport
@@ -122,7 +123,7 @@ class CdnPool:
             url, byte_range=None if byte_range is None else ByteRange(*byte_range), kind=RequestKind.MANIFEST,
             limits=MANIFEST_LIMITS,
         )
-        return delivery.body
+        return Fetched(delivery.body, delivery.result.url)  # relative URIs resolve from where it came
 
     async def fetch_ref(self, ref: Any, **kwargs: Any) -> Delivery:
         """Fetch a manifest-model ``SegmentRef`` (duck-typed: ``urls`` and optional ``byte_range``)."""

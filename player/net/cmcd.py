@@ -17,6 +17,7 @@ Pure functions; no I/O.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass, replace
@@ -53,6 +54,18 @@ _HEADER_OF = {
     "cid": "CMCD-Session", "sid": "CMCD-Session",
     "bs": "CMCD-Status",
 }
+
+
+def content_id(target: str) -> str:
+    """The ``cid`` for what is played: a catalog title id as it is; a URL only as a digest.
+
+    A manifest URL may carry a signature in its query or path (``/c/<expires>-<sig>/``); as ``cid``
+    it would travel to every CDN and into every request log and report, where redaction looks at
+    the request's own query only. A digest still tells one content from another.
+    """
+    if "://" not in target:
+        return target[:_MAX_STRING]
+    return "url-" + hashlib.sha256(target.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -54,7 +54,7 @@ def check_fmp4(body: bytes, *, init: bool) -> None:
 
 def check_ts(body: bytes) -> None:
     """Raise CorruptSegment unless ``body`` is whole MPEG-TS packets."""
-    if not body or len(body) % TS_PACKET or any(body[i] != 0x47 for i in range(0, len(body), TS_PACKET)):
+    if not body or len(body) % TS_PACKET or body[::TS_PACKET].strip(b"\x47"):  # every packet's first byte is 0x47
         raise CorruptSegment(f"not whole MPEG-TS packets ({len(body)} bytes)")
 
 

@@ -161,19 +161,13 @@ class RequestRecord:
 
 
 class RequestLog:
-    """Append-only list of ``RequestRecord`` with listeners; shared by pool, licence client, QA log."""
+    """Append-only list of ``RequestRecord``; shared by pool, licence client, QA log."""
 
     def __init__(self) -> None:
         self.records: list[RequestRecord] = []
-        self._listeners: list[Callable[[RequestRecord], None]] = []
-
-    def subscribe(self, listener: Callable[[RequestRecord], None]) -> None:
-        self._listeners.append(listener)
 
     def add(self, record: RequestRecord) -> None:
         self.records.append(record)
-        for listener in self._listeners:
-            listener(record)
 
     @property
     def failovers(self) -> int:
@@ -182,6 +176,3 @@ class RequestLog:
     @property
     def aborted(self) -> int:
         return sum(1 for r in self.records if r.aborted)
-
-    def of_kind(self, kind: RequestKind) -> list[RequestRecord]:
-        return [r for r in self.records if r.kind == kind]

@@ -7,8 +7,10 @@ Public face::
     report = await session.run()     # the contract JSON; session.qoe_report() is the typed QoeReport
     session.pause(b), await session.seek(s), session.set_rendition(rung), session.stats(), session.stop()
 
-Modules: ``options``, ``opening`` (→ :class:`Opened`), ``keys``, ``fetching`` (the scheduler of the
-current run), ``playhead`` (pure, fed by libmpv's events), ``stats``, ``session`` (the lifecycle).
+Modules: ``options``, ``opening`` (the grant, → :class:`Opened`), ``keys``, ``running`` (→ a
+:class:`RunningPlay`: libmpv, the feed and ``fetching``, the scheduler of the current run, all
+present), ``playhead`` (pure, fed by libmpv's events), ``controls`` (what the viewer does), ``stats``,
+``play_report`` (what the play lost, its report), ``session`` (the lifecycle).
 """
 from player.playback.opening import Opened
 from player.playback.options import SessionOptions, make_algorithm

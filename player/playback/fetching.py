@@ -14,6 +14,7 @@ from collections.abc import Callable
 from abr.session import AbrSession
 from abr.state import Algorithm
 from player.feed.mux_feed import MuxFeed
+from player.manifest import SegmentRef
 from player.net.clock import Clock
 from player.playback.opening import Opened
 from player.playback.options import SessionOptions, make_algorithm
@@ -35,6 +36,7 @@ class Fetching:
         self.live = live  # a live presentation's follower: every run (a seek too) takes its newest segments
         self.max_height, self.clock, self.qoe, self.on_failure = max_height, clock, qoe, on_failure
         self.scheduler = self._scheduler(playhead.start_s, make_algorithm(options.abr))
+        self._skipped_before: list[SegmentRef] = []  # by schedulers a restart replaced
         self._task = self._run()
         self._restarting = asyncio.Lock()
         self._requality: asyncio.Task[None] | None = None
@@ -51,6 +53,11 @@ class Fetching:
             algorithm=algorithm, clock=self.clock, position=self.playhead.position_s, qoe=self.qoe,
             keys=self.opened.keys.ring, config=config, init_cache=init_cache,
         )
+
+    @property
+    def skipped(self) -> list[SegmentRef]:
+        """Every segment skipped in this play, by every scheduler run (a seek or a pinned quality restarts it)."""
+        return [*self._skipped_before, *self.scheduler.skipped]
 
     def _run(self) -> asyncio.Task[None]:
         task = asyncio.create_task(self.scheduler.run())
@@ -97,6 +104,7 @@ class Fetching:
             at = self.playhead.position_s() if position_s is None else position_s
             await self.stop()
             self.playhead.restart(at, self.feed.restart(at))
+            self._skipped_before += self.scheduler.skipped
             self.scheduler = self._scheduler(at, self.scheduler.abr, self.scheduler.init_cache)
             self._task = self._run()
 

@@ -20,6 +20,7 @@ from player.manifest.periods import single_timeline
 from player.outside_keys import manifest_licence_url, outside_keys, ring_from_options
 from player.net import CdnPool, HttpTransport, RequestKind, RequestLog, RequestRecord, redact
 from player.net.clock import Clock
+from player.net.cmcd import content_id
 from player.playback.keys import Keys
 from player.playback.options import SessionOptions
 from player.qoe import QoeTracker
@@ -50,6 +51,14 @@ def opened_offline(presentation: Presentation, source: SegmentSource, keys: KeyR
                   requests=RequestLog(), failovers=lambda: 0)
 
 
+async def ask_grant(backend: BackendClient, target: str, options: SessionOptions) -> tuple[PlaybackInfo, tuple[str, ...]]:
+    """The backend's playback session for a catalog title, and the manifest URLs to open (one per edge)."""
+    playback = await backend.open_playback(target, fmt=options.fmt, device_id=options.device_id)
+    if playback.dash_ll and options.fmt == "dash" and options.low_latency is not False:
+        return playback, tuple(playback.dash_ll)  # a live title: chunked LL-DASH unless asked not to
+    return playback, tuple(playback.manifests)
+
+
 async def open_online(
     *, target: str, manifest_urls: Sequence[str], options: SessionOptions, clock: Clock,
     tls: Awaitable[ssl.SSLContext], playback: PlaybackInfo | None, backend: BackendClient | None, qoe: QoeTracker,
@@ -61,7 +70,7 @@ async def open_online(
     wrapped = options.wrap_transport(transport, clock) if options.wrap_transport else transport
     pool = CdnPool(
         manifest_urls, wrapped, clock, force_cdn=options.force_cdn,
-        session_id=playback.session_id if playback else None, content_id=target[:64],
+        session_id=playback.session_id if playback else None, content_id=content_id(target),
     )
     closers = (pool.aclose, transport.aclose)
     try:

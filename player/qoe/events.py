@@ -30,6 +30,13 @@ class SegmentRecord:
     at_s: float | None = None  # when the request was issued, seconds since the session opened (QA plots)
     estimate_kbps: float | None = None  # the throughput estimate after this download (video; QA plots)
 
+    @property
+    def media_kbps(self) -> float:
+        """The declared bitrate, else the one measured from the bytes (a lone media playlist declares none)."""
+        if self.bitrate_kbps > 0 or self.duration_s <= 0:
+            return self.bitrate_kbps
+        return self.bytes * 8 / 1000 / self.duration_s
+
 
 @dataclass(frozen=True, kw_only=True)
 class QoeEvent:

@@ -79,7 +79,7 @@ def build_report(
     qoe_lin = None
     if video:
         result = SessionResult(
-            trace=qoe.target, bitrates_kbps=tuple(s.bitrate_kbps for s in video),
+            trace=qoe.target, bitrates_kbps=tuple(s.media_kbps for s in video),
             rungs=tuple(_rendition_numbers(video)), stall_s=qoe.rebuffer_s(now), stall_events=len(qoe.rebuffers),
             startup_s=(startup_ms or 0) / 1000.0, total_s=max(now - qoe.opened_at, 1e-9),
         )

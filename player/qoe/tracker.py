@@ -134,11 +134,11 @@ class QoeTracker:
         return sum(1 for a, b in zip(renditions, renditions[1:]) if a != b)
 
     def avg_bitrate_kbps(self) -> float:
-        """Mean nominal bitrate of the video segments, weighted by media duration."""
+        """Mean bitrate of the video segments (nominal, else measured), weighted by media duration."""
         video = self.video_segments()
         total = sum(s.duration_s for s in video)
         if not video:
             return 0.0
         if total <= 0:
-            return sum(s.bitrate_kbps for s in video) / len(video)
-        return sum(s.bitrate_kbps * s.duration_s for s in video) / total
+            return sum(s.media_kbps for s in video) / len(video)
+        return sum(s.media_kbps * s.duration_s for s in video) / total

@@ -75,10 +75,6 @@ class SyncHandle:
             completed=is_completed(position_s, duration_s, credits_s=credits_s),
         ))
 
-    def local_position(self, title_id: str) -> float | None:
-        local = self.outbox.local_progress(title_id)
-        return None if local is None or local.completed else local.position_s
-
     async def flush(self) -> bool:
         """Commit everything handed over so far and try to deliver it now; True when the queue is empty."""
         await asyncio.to_thread(self.writer.flush)

@@ -109,13 +109,22 @@ def test_telemetry_quota_and_bounded_labels(reelbox_backend_factory) -> None:
     assert re.search(r'^reelbox_cdn_segments_total\{cdn="other"\} 40$', metrics, re.M)
 
 
-def test_demo_admin_only_on_loopback(reelbox_backend_factory, tmp_path) -> None:
-    """Off loopback no demo admin is created, and a data dir whose demo admin has the default password refuses to start."""
+def test_demo_admin_only_when_asked_for_and_on_loopback(reelbox_backend_factory, tmp_path) -> None:
+    """A backend creates the demo admin only when asked (`reelbox demo`, test fixtures), never off loopback; a
+    data dir whose demo admin has the default password refuses to start off loopback."""
     import pytest
 
     from backend_stub.server import Backend, BackendError
 
-    loop_backend = reelbox_backend_factory()  # loopback: the demo admin exists
+    plain = tmp_path / "plain"
+    with Backend(plain, settings=FAST_SETTINGS, ingest_worker=False) as b:  # as `reelbox backend` runs it
+        login = httpx.post(b.api_url + "/api/v1/auth/login", json={"email": "demo@reelbox.local", "password": "demo"})
+        assert login.status_code == 401
+    with sqlite_at(plain / "backend.sqlite") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
+    with pytest.raises(BackendError, match="loopback only"):
+        Backend(tmp_path / "off", host="192.0.2.1", demo_user=True, settings=FAST_SETTINGS).start()
+    loop_backend = reelbox_backend_factory()  # the fixtures ask for it: the demo admin exists
     data = loop_backend.data_dir
     loop_backend.stop()
     with pytest.raises(BackendError, match="default password"):

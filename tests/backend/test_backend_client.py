@@ -102,6 +102,9 @@ def test_address_resolution_order(tmp_path: Path) -> None:
     for bad in ("ftp://h/x", "h:8700", "http://"):
         with pytest.raises(BadAddress):
             server_root(bad)
+    with pytest.raises(BadAddress) as refused:
+        server_root("ftp://kiosk:hunter2@h/x")
+    assert "hunter2" not in str(refused.value)  # user-info never echoed
 
 
 class _Fixed(BaseHTTPRequestHandler):

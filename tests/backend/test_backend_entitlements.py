@@ -57,6 +57,39 @@ def test_session_urls_stop_working_after_it_ends(reelbox_backend_factory) -> Non
     assert all(httpx.get(u).status_code == 200 for u in kept["manifests"])
 
 
+def test_a_licence_expires_with_its_session(reelbox_backend_factory) -> None:
+    """A temporary licence carries its own expiry (licence TTL after issue), each heartbeat pushes it on; once the
+    session is ended or silent past the session TTL, no licence is issued for it, and the keys held lapse at most
+    one licence TTL after its last heartbeat."""
+    clock = ManualClock(wall_clock())
+    b = reelbox_backend_factory(clock=clock)
+    settings = ApiSettings()
+    with httpx.Client(base_url=b.api_url + "/api/v1") as api:
+        h = register_and_login(api, "lic@example.org", plan="premium")["headers"]
+        ended, silent, kept = (_grant(api, h, PROTECTED_ID) for _ in range(3))
+
+        def licence(grant: dict) -> httpx.Response:
+            return api.post("/license", json={"kids": grant["kids"], "session_id": grant["session_id"]}, headers=h)
+
+        first = licence(kept).json()
+        assert first["keys"] and first["expires_in"] == settings.licence_ttl_s
+        assert first["expires_at"] == int(clock.now() + settings.licence_ttl_s)
+        assert all(licence(g).status_code == 200 for g in (ended, silent))
+        assert api.delete(f"/playback/sessions/{ended['session_id']}", headers=h).status_code == 204
+        clock.advance(settings.session_ttl_s * 0.75)
+        beat = api.post(f"/playback/sessions/{kept['session_id']}/heartbeat", headers=h).json()
+        assert beat["license_expires_at"] == int(clock.now() + settings.licence_ttl_s) > first["expires_at"]
+        clock.advance(settings.session_ttl_s * 0.5)
+        for gone in (ended, silent):
+            refused = licence(gone)
+            assert refused.status_code == 403 and refused.json()["code"] == "no_session", refused.text
+            assert api.post(f"/playback/sessions/{gone['session_id']}/heartbeat", headers=h).status_code == 403
+            assert httpx.get(gone["manifests"][0]).status_code == 403
+        renewed = licence(kept).json()
+        assert renewed["keys"] == first["keys"] and renewed["expires_at"] > first["expires_at"]
+    assert settings.licence_ttl_s <= 300 and settings.session_ttl_s <= settings.licence_ttl_s
+
+
 def test_two_protected_plays_on_one_device_both_keep_their_licence(api: httpx.Client) -> None:
     """Two plays of a protected title from one device: two sessions, both licensed, both URL sets served."""
     h = register_and_login(api, "two@example.org", plan="standard")["headers"]

@@ -61,7 +61,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     with sqlite_at(data / "backend.sqlite") as conn:
         key_hex = conn.execute("SELECT key FROM content_keys WHERE title_id = ?", [TITLE]).fetchone()[0]
     clock = ServerClock(time.time())
-    with Backend(data, settings=FAST, clock=clock, edges=1) as backend:
+    with Backend(data, demo_user=True, settings=FAST, clock=clock, edges=1) as backend:
         yield Running(backend=backend, clock=clock, kid=bytes.fromhex(str(info.kid_hex)),
                       key=bytes.fromhex(key_hex))
 

@@ -18,7 +18,7 @@ import pytest
 from feedkit import KEY, KID
 
 DURATION_S = 12
-SHAKA = Path("/work/main/.tools/node_modules/shaka-packager/bin/packager-linux-x64")
+SHAKA = Path(__file__).resolve().parents[2] / ".tools/node_modules/shaka-packager/bin/packager-linux-x64"
 _NS = {"d": "urn:mpeg:dash:schema:mpd:2011"}
 _FILTER = "[0:v]split=2[a][b];[a]scale=320:180,setsar=1[lo];[b]setsar=1[hi]"
 _X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0"]

@@ -10,7 +10,7 @@ import av
 
 from player.feed.events import EndOfFile, VideoSize
 from player.feed.mpv_output import MpvOutput
-from player.feed.remux import TsRemuxer
+from player.feed.remux import Remuxer
 
 KEY = bytes.fromhex("00112233445566778899aabbccddeeff")  # the content key of the protected test packages
 KID = bytes.fromhex("0123456789abcdef0123456789abcdef")
@@ -20,7 +20,7 @@ WRONG_KEY = bytes.fromhex("ffeeddccbbaa99887766554433221100")
 def remux_plan(package: Any, plan: Sequence[int], *, first: int = 0, audio_plan: Sequence[int] | None = None,
                key: bytes | None = None, flush: bool = True) -> bytes:
     """Remux video segments ``first, first+1, ...`` from rendition ``plan[i]`` (audio likewise), as a scheduler would."""
-    remuxer = TsRemuxer()
+    remuxer = Remuxer()
     out = bytearray()
     audio_plan = audio_plan or [0] * len(plan)
     for i, (v, a) in enumerate(zip(plan, audio_plan)):

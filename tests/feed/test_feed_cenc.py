@@ -10,7 +10,7 @@ from feedkit import decoded_size_runs, play_to_end, remux_plan
 
 from player.feed.errors import DecryptionFailed, FeedError, KeyRequired
 from player.feed.isobmff import track_protection
-from player.feed.remux import TsRemuxer
+from player.feed.remux import Remuxer
 
 
 def test_init_segments_declare_the_protection(cenc_package, package) -> None:
@@ -48,7 +48,7 @@ def test_missing_key_is_a_named_error(cenc_package, kind: str) -> None:
     """A protected segment without a key raises KeyRequired (not ciphertext fed to the decoder)."""
     rendition = cenc_package.video[0] if kind == "video" else cenc_package.audio[0]
     with pytest.raises(KeyRequired):
-        TsRemuxer().add_segment(kind, rendition.init, rendition.segments[1], rendition_id=rendition.id)
+        Remuxer().add_segment(kind, rendition.init, rendition.segments[1], rendition_id=rendition.id)
 
 
 @pytest.mark.parametrize("kind", ["video", "audio"])
@@ -56,6 +56,6 @@ def test_wrong_key_is_a_named_error(cenc_package, kind: str) -> None:
     """A wrong key raises DecryptionFailed, whose message carries no key material."""
     rendition = cenc_package.video[0] if kind == "video" else cenc_package.audio[0]
     with pytest.raises(DecryptionFailed) as info:
-        TsRemuxer().add_segment(kind, rendition.init, rendition.segments[1], key=WRONG_KEY, rendition_id=rendition.id)
+        Remuxer().add_segment(kind, rendition.init, rendition.segments[1], key=WRONG_KEY, rendition_id=rendition.id)
     assert isinstance(info.value, FeedError)
     assert WRONG_KEY.hex() not in str(info.value) and KEY.hex() not in str(info.value)

@@ -15,12 +15,12 @@ from feedkit import remux_plan
 
 from player.feed.events import EndOfFile, FirstFrame, LogProblem, PositionChanged
 from player.feed.mpv_output import MpvOutput
-from player.feed.remux import TsRemuxer
+from player.feed.remux import Remuxer
 
 LATE_S = 0.4  # how late the scheduler is with the segment after the target's
 
 
-def _add_segment(remuxer: TsRemuxer, package: Any, index: int) -> None:
+def _add_segment(remuxer: Remuxer, package: Any, index: int) -> None:
     for rendition in (package.video[0], package.audio[0]):
         remuxer.add_segment(rendition.kind, rendition.init, rendition.segments[index], rendition_id=rendition.id)
 
@@ -33,7 +33,7 @@ def test_restart_shows_the_target_when_the_next_segment_comes_late(ffmpeg_packag
         output.push(remux_plan(ffmpeg_package, [0], flush=False))
         assert output.wait_for(lambda e: isinstance(e, FirstFrame), 10) is not None
         generation = output.restart(target_s)
-        remuxer = TsRemuxer()
+        remuxer = Remuxer()
         _add_segment(remuxer, ffmpeg_package, 4)  # 8.0-10.0 s; its GOP is not closed yet
         output.push(remuxer.read())
         # the new file shows the segment's keyframe (paused): mpv has demuxed past the target now

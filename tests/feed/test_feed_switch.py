@@ -78,9 +78,9 @@ def test_interleaving_keeps_tracks_close_in_the_byte_stream(package) -> None:
 @pytest.mark.parametrize("missing", ["audio", "video"])
 def test_nothing_is_muxed_until_every_track_has_data(ffmpeg_package, missing: str) -> None:
     """A segment of one track alone yields no bytes: mpv would otherwise see one track run ahead."""
-    from player.feed.remux import TsRemuxer
+    from player.feed.remux import Remuxer
 
-    remuxer = TsRemuxer()
+    remuxer = Remuxer()
     present = ffmpeg_package.video[0] if missing == "audio" else ffmpeg_package.audio[0]
     remuxer.add_segment("audio" if missing == "video" else "video", present.init, present.segments[0], rendition_id=present.id)
     assert remuxer.read() == b""

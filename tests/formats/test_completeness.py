@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from player.completeness import IncompletePlay, TrackPlayed, check_complete, shortfalls, timeline_parts
-from player.manifest import Presentation, parse_dash, parse_media, presentation_from_media
+from player.completeness import (IncompletePlay, TrackPlayed, check_complete, expected_kinds, shortfalls,
+                                 timeline_parts)
+from player.feed.remux import Hole
+from player.manifest import (Presentation, parse_dash, parse_master, parse_media, presentation_from_master,
+                             presentation_from_media)
 
 VIDEO = TrackPlayed(kind="video", codec="h264", language=None, fed_until_s=8.0)
 AUDIO = TrackPlayed(kind="audio", codec="aac", language="en", fed_until_s=8.0)
@@ -57,3 +60,27 @@ def test_a_track_lost_midway_is_named() -> None:
     audio = TrackPlayed(kind="audio", codec="aac", language="en", fed_until_s=3.0)
     assert shortfalls(end_s=8.0, reached_s=8.0, segment_s=2.0, tracks=[VIDEO, audio], skipped=[]) == [
         "audio track (aac) ended at 3.0 s"]
+
+
+def test_a_promised_track_that_never_played_is_named() -> None:
+    """A muxed HLS variant whose CODECS declare audio: audio is expected, and a play without it is incomplete."""
+    master = parse_master('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,CODECS="avc1.64001e,mp4a.40.2"\nv.m3u8\n',
+                          "https://cdn.example.test/title/master.m3u8")
+    presentation = presentation_from_master(master, {})
+    assert expected_kinds(presentation) == {"video", "audio"}
+    assert expected_kinds(_two_periods()) == {"video"}
+    lost = shortfalls(end_s=8.0, reached_s=8.0, segment_s=2.0, tracks=[VIDEO], skipped=[],
+                      expected=expected_kinds(presentation))
+    assert lost == ["audio track never played"]
+
+
+def test_holes_and_decoder_errors_are_lost_but_a_skipped_segment_is_named_once() -> None:
+    """Media missing inside a track and undecodable frames are shortfalls; a skipped segment's own hole is not repeated."""
+    text = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n" + "".join(f"#EXTINF:2,\n{c}.ts\n" for c in "abcd") + "#EXT-X-ENDLIST\n"
+    skipped = presentation_from_media(parse_media(text, MEDIA_URL)).renditions()[0].segments[3]
+    holes = [Hole(kind="video", from_s=5.0, to_s=6.0), Hole(kind="audio", from_s=6.0, to_s=8.0)]
+    lost = shortfalls(end_s=8.0, reached_s=8.0, segment_s=2.0, tracks=[VIDEO, AUDIO], skipped=[skipped], holes=holes,
+                      decoder_errors=3)
+    assert lost == ["segment 6.0–8.0 s skipped (not delivered)",
+                    "video missing 5.0–6.0 s (a segment shorter than its manifest says)",
+                    "3 decoder errors (media libmpv could not decode)"]

@@ -79,6 +79,17 @@ def test_a_cut_second_part_ends_with_exit_1_naming_what_was_lost(corpus_root: Pa
         _play(f"{base}/{corpus.kinds()[kind].manifest}")
 
 
+def test_a_segment_cut_short_on_a_packet_boundary_is_named(corpus_root: Path, tmp_path: Path) -> None:
+    """A TS segment served at half its packets (an honest Content-Length, every packet whole): IncompletePlay
+    names the media missing on each track, though every byte check passed."""
+    shutil.copytree(corpus_root / "hls-ts", tmp_path / "ts")
+    for segment in (tmp_path / "ts").glob("v*_1.ts"):
+        data = segment.read_bytes()
+        segment.write_bytes(data[: len(data) // 188 // 2 * 188])
+    with serve_corpus(tmp_path) as base, pytest.raises(IncompletePlay, match=r"video missing .*audio missing"):
+        _play(f"{base}/ts/master.m3u8")
+
+
 def test_wrong_key_is_named_before_anything_reaches_libmpv(corpus_url: str) -> None:
     """--key with a key that does not decrypt: DecryptionFailed on the first segment, 0 bytes pushed to libmpv."""
     box: list[PlaybackSession] = []
@@ -93,11 +104,23 @@ def test_malformed_key_option_is_named() -> None:
     for bad in ("0123:nothex", "nocolon", f"{corpus.KID.hex()}:abcd", f"{corpus.KID.hex()}:{'zz' * 16}"):
         with pytest.raises(BadKeyOption):
             _play("http://127.0.0.1:9/never.mpd", keys=(bad,))
+    secret = "00112233445566778899aabbccddeeff"
+    with pytest.raises(BadKeyOption) as refused:
+        _play("http://127.0.0.1:9/never.mpd", keys=(f"{corpus.KID.hex()}:{secret}:x",))  # a stray field
+    assert secret[:6] not in str(refused.value)  # no part of a key is echoed
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "ui", "play", *args, "--headless"], capture_output=True, text=True,
                           timeout=120, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_cli_names_a_start_past_the_end_and_refuses_a_negative_one(corpus_url: str) -> None:
+    """--start beyond the title: exit 1 naming it (libmpv got no stream to fail on); --start -3: usage error, exit 2."""
+    past = _cli(f"{corpus_url}/hls-ts/master.m3u8", "--start", "100")
+    assert past.returncode == 1 and "past the end of the title (6 s)" in past.stderr
+    negative = _cli(f"{corpus_url}/hls-ts/master.m3u8", "--start", "-3")
+    assert negative.returncode == 2 and "seconds must be 0 or more" in negative.stderr
 
 
 def test_cli_exits_1_naming_the_lost_period_and_the_wrong_key(corpus_root: Path, tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    backend = Backend(tmp_path_factory.mktemp("live"), edges=2, settings=FAST_SETTINGS, ingest_worker=False,
+    backend = Backend(tmp_path_factory.mktemp("live"), demo_user=True, edges=2, settings=FAST_SETTINGS, ingest_worker=False,
                       live_channels=1).start()
     try:
         channel = backend.live.channels[0]
@@ -168,7 +168,7 @@ def test_encoder_crash_is_restarted(live: Live) -> None:
 
 def test_stopping_the_backend_ends_ffmpeg_and_unlists(tmp_path: Path) -> None:
     """The encoder dies with the backend and the catalog row goes."""
-    backend = Backend(tmp_path, edges=1, settings=FAST_SETTINGS, ingest_worker=False, live_channels=1).start()
+    backend = Backend(tmp_path, demo_user=True, edges=1, settings=FAST_SETTINGS, ingest_worker=False, live_channels=1).start()
     channel = backend.live.channels[0]
     deadline = time.monotonic() + 10
     while channel.encoder_pid is None and time.monotonic() < deadline:

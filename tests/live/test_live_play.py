@@ -27,7 +27,7 @@ CHANNEL_PLAY_S = 60
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    b = Backend(tmp_path_factory.mktemp("live-play"), edges=2, settings=FAST_SETTINGS, ingest_worker=False,
+    b = Backend(tmp_path_factory.mktemp("live-play"), demo_user=True, edges=2, settings=FAST_SETTINGS, ingest_worker=False,
                 live_channels=1).start()
     try:
         assert b.live.channels[0].wait_ready(30, segments=3)

@@ -19,7 +19,7 @@ from backend_stub.server import Backend
 @pytest.fixture(scope="module")
 def protected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Backend, LiveService, dict[str, object], str]]:
     data = tmp_path_factory.mktemp("live-drm")
-    backend = Backend(data, edges=1, settings=FAST_SETTINGS, ingest_worker=False).start()
+    backend = Backend(data, demo_user=True, edges=1, settings=FAST_SETTINGS, ingest_worker=False).start()
     service = LiveService(data, settings=[channel_settings(1)]).start()
     try:
         assert service.channels[0].wait_ready(30, segments=2)

@@ -172,3 +172,21 @@ def test_malformed_playlists_are_our_error(text: str) -> None:
     """Malformed playlists raise ManifestError (m3u8 raises KeyError/TypeError/ValueError on these)."""
     with pytest.raises(ManifestError):
         parse_hls(text, M3U8_URL)
+
+
+def test_audio_only_variant_beside_video_is_not_a_rung() -> None:
+    """ffmpeg's var_stream_map lists its audio group also as an audio-only variant: not a video rung."""
+    text = """#EXTM3U
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="audio_2",DEFAULT=YES,URI="s2.m3u8"
+#EXT-X-STREAM-INF:BANDWIDTH=892624,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2",AUDIO="aud"
+s0.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=369232,RESOLUTION=320x180,CODECS="avc1.64000d,mp4a.40.2",AUDIO="aud"
+s1.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=78750,CODECS="mp4a.40.2",AUDIO="aud"
+s2.m3u8
+"""
+    master = parse_master(text, M3U8_URL)
+    media = {u: parse_media(_media(""), u) for u in master.playlist_urls()}
+    p = presentation_from_master(master, media)
+    assert [r.bandwidth for r in p.video_track().by_bandwidth()] == [369232, 892624]
+    assert [t.label for t in p.audio_tracks()] == ["audio_2"]

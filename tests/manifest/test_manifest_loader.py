@@ -115,3 +115,23 @@ def test_manifest_url_itself_must_be_http() -> None:
     with pytest.raises(UnsafeManifestUri):
         asyncio.run(load_presentation("file:///etc/passwd", fetch))
     assert calls == []
+
+
+def test_a_variant_no_cdn_serves_is_dropped_and_named() -> None:
+    """A variant playlist answering 404 leaves the ladder with its reason in ``unavailable``; the rest loads."""
+    files = hls_title("/e0")
+    del files["/e0/v720.m3u8"]
+    with serve(files) as site:
+        p, _ = run_load(lambda f: load_presentation(f"{site.base}/e0/master.m3u8", f))
+    assert [r.height for r in p.video_track().renditions] == [240]
+    (phrase,) = p.unavailable
+    assert "v720.m3u8" in phrase and "404" in phrase
+
+
+def test_every_variant_lost_raises_the_first_failure() -> None:
+    """With no variant playlist left there is nothing to play: the fetch error propagates."""
+    files = hls_title("/e0")
+    del files["/e0/v720.m3u8"], files["/e0/v240.m3u8"]
+    with serve(files) as site:
+        with pytest.raises(FetchError, match="404"):
+            run_load(lambda f: load_presentation(f"{site.base}/e0/master.m3u8", f))

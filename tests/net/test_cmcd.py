@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from hypothesis import given, strategies as st
 
-from player.net.cmcd import CmcdData, ObjectType, add_to_url, decode, encode, to_headers
+from player.net.cmcd import CmcdData, ObjectType, content_id, add_to_url, decode, encode, to_headers
 
 FULL = CmcdData(bitrate_kbps=3200.4, buffer_s=21.349, buffer_starved=True, content_id="t1", duration_s=4.0036,
                 throughput_kbps=25449, object_type=ObjectType.VIDEO, session_id="6e2fb550-c457-11e9-bb97-0800200c9a66",
@@ -76,3 +76,12 @@ def test_roundtrip(data: CmcdData) -> None:
         assert decoded["sid"] == data.session_id
     if data.object_type is not None:
         assert decoded["ot"] == data.object_type.value
+
+
+def test_content_id_never_carries_a_signed_url() -> None:
+    """A URL target becomes a digest (its signature must not reach CDNs or logs); a title id stays."""
+    signed = "https://cdn.example/c/1700000000-abcdef/v/manifest.mpd?token=SECRETSECRET"
+    cid = content_id(signed)
+    assert "SECRET" not in cid and "abcdef" not in cid and len(cid) <= 64
+    assert cid == content_id(signed) and cid != content_id(signed.replace("SECRET", "OTHER"))
+    assert content_id("big-buck-bunny") == "big-buck-bunny"

@@ -79,6 +79,29 @@ def test_redirect_to_file_refused(tmp_path: Path) -> None:
     asyncio.run(main())
 
 
+def test_a_redirected_master_resolves_its_variants_where_it_landed(tmp_path: Path) -> None:
+    """A master playlist 302'd to another folder: its relative variant and segment URIs resolve from there
+    (as libmpv, hls.js and Shaka do), not beside the URL first asked for — which serves nothing else."""
+    master = b'#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=640x360\nv.m3u8\n'
+    media = b"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg0.ts\n#EXT-X-ENDLIST\n"
+
+    async def handler(req: Seen) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        files = {"/edge-7/t/master.m3u8": master, "/edge-7/t/v.m3u8": media}
+        if req.path == "/t/master.m3u8":
+            return 302, [(b"location", b"/edge-7/t/master.m3u8")], b""
+        return (200, [], files[req.path]) if req.path in files else (404, [], b"")
+
+    async def main() -> None:
+        from player.manifest import load_presentation
+
+        async with asgi_server(RecordingApp(handler)) as base, HttpTransport() as t:
+            pool = CdnPool([f"{base}/t/master.m3u8"], t, ManualClock())
+            presentation = await load_presentation(f"{base}/t/master.m3u8", pool.fetch)
+        (rendition,) = presentation.renditions()
+        assert rendition.segments[0].urls == (f"{base}/edge-7/t/seg0.ts",)
+    asyncio.run(main())
+
+
 def test_short_body_is_truncated_segment(tmp_path: Path) -> None:
     """A 206 whose Content-Range covers fewer bytes than asked, or a body short of Content-Length, is refused."""
     async def handler(req: Seen) -> tuple[int, list[tuple[bytes, bytes]], bytes]:

@@ -158,5 +158,7 @@ def run(w_factory: Callable[[], World], during: Callable[[World], Any] | None = 
             if side is not None:
                 side.cancel()
                 await asyncio.gather(side, return_exceptions=True)
+        if side is not None and not side.cancelled() and side.exception() is not None:
+            raise side.exception()  # a failing assertion in ``during`` fails the test
         return w
     return asyncio.run(go())

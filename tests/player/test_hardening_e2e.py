@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -36,6 +41,32 @@ def test_corrupt_segments_on_one_edge_are_refetched_from_the_other(start_backend
     damaged = [r for r in backend.edges[0].requests if f"corrupt-{damage}" in r.faults]
     assert damaged and report["cdn_failovers"] >= 1
     assert report["played_s"] >= 11.0
+
+
+def test_a_segment_corrupt_on_every_edge_is_tried_on_each_then_skipped_and_a_headless_run_exits_1(
+        start_backend, tmp_path: Path) -> None:
+    """Both edges send segment 3 (4–6 s, audio and video) as random bytes: `reelbox play --headless` fetches it
+    from each edge, skips it with the hole in the report's errors, plays the rest, and exits 1 with one
+    `error:` line naming the hole (IncompletePlay)."""
+    backend = start_backend(edges=2)
+    for edge in backend.edges:
+        edge.set_faults(FaultConfig(corrupt="random", corrupt_match="/3.m4s"))
+    report_file = tmp_path / "report.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "ui", "play", CLEAR, "--headless", "--report", str(report_file), "--backend",
+         backend.api_url], env=dict(os.environ, REELBOX_HOME=str(tmp_path / "home")), capture_output=True, text=True,
+        timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.startswith("error: ") and run.stderr.count("\n") == 1, run.stderr
+    assert "incomplete play: segment 4.0–6.0 s skipped" in run.stderr
+    report = json.loads(report_file.read_text())
+    skipped = [e for e in report["errors"] if e["code"] == "SegmentSkipped"]
+    assert skipped and all("4.0–6.0 s" in e["message"] for e in skipped), report["errors"]
+    assert report["errors"][-1]["code"] == "IncompletePlay"
+    video = [s["index"] for s in report["segments"] if s["type"] == "video"]
+    assert video == [0, 1, 3, 4, 5], video  # the hole, and everything after it played
+    for edge in backend.edges:  # each edge was asked for the broken segment and sent it broken
+        assert [r for r in edge.requests if "corrupt-random" in r.faults], edge.url
 
 
 def test_two_protected_plays_on_one_device_both_finish(start_backend) -> None:

@@ -96,7 +96,7 @@ def abr_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def abr_backend(abr_library: Path) -> Iterator[Backend]:
-    backend = Backend(abr_library, edges=1, settings=FAST_SETTINGS).start()
+    backend = Backend(abr_library, demo_user=True, edges=1, settings=FAST_SETTINGS).start()
     try:
         yield backend
     finally:

@@ -42,6 +42,13 @@ def test_switches_and_average_bitrate_follow_video_segments_only():
     assert len(report["segments"]) == 5
 
 
+def test_average_bitrate_is_measured_when_none_is_declared():
+    """A lone media playlist declares no BANDWIDTH: the average comes from bytes over media seconds, not 0."""
+    qoe = QoeTracker(target="t", opened_at=0.0)
+    qoe.segment(_seg(0, "only", 0))  # 1000 bytes in 2 s
+    assert build_report(qoe, 1.0).to_json()["avg_bitrate_kbps"] == 4.0
+
+
 def test_abandonments_are_counted_in_the_report_and_told_to_listeners():
     """Each abandoned download counts once in ``abandonments`` and reaches listeners as a typed event."""
     qoe = QoeTracker(target="t", opened_at=0.0)

@@ -60,7 +60,7 @@ def test_a_session_with_subtitles_shows_the_text_track_in_libmpv(tmp_path):
             watcher.cancel()
             await client.aclose()
 
-    with Backend(tmp_path, edges=1, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8192)) as backend:
+    with Backend(tmp_path, demo_user=True, edges=1, settings=ApiSettings(argon2_time_cost=1, argon2_memory_kib=8192)) as backend:
         report = asyncio.run(scenario(backend))
     assert report["errors"] == [] and report["decoder_errors"] == 0
     subs = [t for t in tracks if t.get("type") == "sub"]

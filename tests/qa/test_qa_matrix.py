@@ -88,6 +88,22 @@ def test_judge_applies_max_and_min_limits() -> None:
     assert judge({"abandonments": 2}, {"max_abandonments": 2}, None) == []
 
 
+def test_judge_fails_an_incomplete_play_whatever_its_exit() -> None:
+    """A report that says the play was incomplete fails the cell; a live report has no end to reach."""
+    assert judge({"complete": False}, {}, None) == ["incomplete play (the report's complete is false)"]
+    assert judge({"complete": False, "live": True}, {}, None) == []
+    assert judge({"complete": True}, {}, None) == []
+
+
+def test_expected_length_is_the_presentation_not_what_was_fetched() -> None:
+    """A session that stopped early fetched less; the played ratio is against the title's duration."""
+    from ui.qa import _expected_length
+
+    report = {"duration_s": 60.0, "start_s": 10.0, "segments": [{"type": "video", "start_s": 0.0, "duration_s": 4.0}]}
+    assert _expected_length(report) == 50.0
+    assert _expected_length({**report, "live": True}) is None
+
+
 def test_summary_page_shows_abandonments_per_cell_next_to_failovers() -> None:
     """The matrix table has an abandonments column after CDN failovers, with each cell's count."""
     cells = [{"cell": i, "target": "t", "trace": "none", "fault": "none", "passed": True, "failed": [],

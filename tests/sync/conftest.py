@@ -38,6 +38,7 @@ def start_backend(tmp_path: Path, sync_library: Path) -> Iterator[Callable[..., 
             shutil.copytree(sync_library, data)
         kwargs.setdefault("settings", FAST_SETTINGS)
         kwargs.setdefault("ingest_worker", False)
+        kwargs.setdefault("demo_user", True)  # sync_helpers.signed_in signs in as the demo account
         backend = Backend(data, **kwargs)
         started.append(backend)
         return backend.start()

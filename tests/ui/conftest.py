@@ -48,7 +48,7 @@ def ui_backend(tmp_path: Path, ui_library: Path) -> Iterator[Backend]:
     data = tmp_path / "backend"
     shutil.copytree(ui_library, data)
     # a port below the ephemeral range: tests that restart the backend on it find its edge ports free
-    backend = Backend(data, port=free_port(), settings=FAST_SETTINGS, ingest_worker=False).start()
+    backend = Backend(data, demo_user=True, port=free_port(), settings=FAST_SETTINGS, ingest_worker=False).start()
     yield backend
     backend.stop()
 

@@ -63,3 +63,8 @@ def test_kiosk_pin_is_stored_only_as_a_hash(tmp_path: Any, reelbox_home: Any) ->
     config = load_config(legacy)
     assert verify_pin("0420", config.kiosk_pin_hash) and config.email == "box@example.com"
     assert "0420" not in legacy.read_text() and "kiosk_pin_hash" in legacy.read_text()
+
+    old_default = tmp_path / "old-default.toml"  # every file the old writer saved held the default "0000"
+    old_default.write_text('[app]\nkiosk_pin = "0000"\nemail = "box@example.com"\n')
+    config = load_config(old_default)
+    assert config.kiosk_pin_hash == "" and "kiosk_pin =" not in old_default.read_text()

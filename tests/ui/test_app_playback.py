@@ -21,7 +21,7 @@ def long_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
 
     data = tmp_path_factory.mktemp("ui-long")
     make_test_title(data, "ui-long", seconds=16, heights=(144, 240, 360))
-    backend = Backend(data, settings=FAST_SETTINGS, ingest_worker=False).start()
+    backend = Backend(data, demo_user=True, settings=FAST_SETTINGS, ingest_worker=False).start()
     yield backend
     backend.stop()
 

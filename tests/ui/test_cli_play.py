@@ -79,7 +79,7 @@ def test_qa_help_shows_a_runnable_example(tmp_path: Path) -> None:
     data = tmp_path / "backend"
     for target in matrix.targets:
         make_test_title(data, target, seconds=10, heights=(144, 240))
-    with Backend(data, settings=FAST_SETTINGS, ingest_worker=False) as backend:
+    with Backend(data, demo_user=True, settings=FAST_SETTINGS, ingest_worker=False) as backend:
         run = reelbox("qa", str(matrix_file), "--backend", f"{backend.api_url}/api/v1", "--out", str(tmp_path / "out"),
                       home=tmp_path / "home", timeout=300)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())

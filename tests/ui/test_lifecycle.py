@@ -78,7 +78,7 @@ def test_kiosk_returns_to_the_online_home_when_the_backend_comes_back(
     ui_backend.stop()
     guard.check()
     qtbot.waitUntil(lambda: guard.offline and [r.heading for r in window.home.rows] == ["Downloaded"], timeout=15000)
-    again = Backend(ui_backend.data_dir, port=port, settings=FAST_SETTINGS, ingest_worker=False).start()
+    again = Backend(ui_backend.data_dir, demo_user=True, port=port, settings=FAST_SETTINGS, ingest_worker=False).start()
     try:
         assert again.api_url == ui_backend.api_url
         with qtbot.waitSignal(window.home.loaded, timeout=15000):

@@ -56,15 +56,22 @@ def load_config(path: Path | None = None) -> AppConfig:
         del values["backend_url"]
     config = replace(defaults, **values)
     legacy = table.get("kiosk_pin")
-    if isinstance(legacy, str) and legacy:  # an older file with the PIN in clear: keep only its hash
+    if isinstance(legacy, str) and legacy and legacy != LEGACY_DEFAULT_PIN:  # a PIN in clear: keep only its hash
         from ui.app.pin import PinError, hash_pin
 
         try:
             config = replace(config, kiosk_pin_hash=config.kiosk_pin_hash or hash_pin(legacy))
         except PinError:
             pass
+    if isinstance(legacy, str):  # rewritten without it: the table is replaced whole
         save_config(config, target)
     return config
+
+
+LEGACY_DEFAULT_PIN = "0000"
+"""What every config written before the PIN was hashed holds unless someone chose a PIN: not a
+choice to keep. Hashing it would leave every upgraded kiosk unlockable with 0000, while
+PROVISIONING.md promises there is no default PIN; dropped, the kiosk stays locked until `reelbox kiosk-pin` sets one."""
 
 
 def save_config(config: AppConfig, path: Path | None = None) -> None:

@@ -58,12 +58,12 @@ class DemoStarter(QObject):
             if self._cancel.is_set():
                 return
             try:
-                self.backend = Backend(self.data_dir, port=self.port, edges=self.edges).start()
+                self.backend = Backend(self.data_dir, demo_user=True, port=self.port, edges=self.edges).start()
             except BackendError as exc:
                 if self.port == 0:
                     raise
                 print(f"port {self.port} busy ({exc}); using a free port", file=sys.stderr)
-                self.backend = Backend(self.data_dir, port=0, edges=self.edges).start()
+                self.backend = Backend(self.data_dir, demo_user=True, port=0, edges=self.edges).start()
         except Exception as exc:  # handed to the UI thread, which quits with one sentence
             if not self._cancel.is_set():
                 self.failed.emit(exc)

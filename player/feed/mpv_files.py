@@ -1,0 +1,130 @@
+"""The files libmpv plays, one per start or seek: ``loadfile``, and driving each file's start phases.
+
+Why (see :mod:`.mpv_output`): the stream cannot seek, so a start at a time or a seek outside the
+cache is a new file on a fresh ``reelbox://<n>`` stream. It opens paused at the segment's keyframe
+with a wide read-ahead and is seeked exactly inside mpv's cache once the target is seekable there
+(:mod:`.start_phase`, the pure state machine; :mod:`.cache_poll` watches for it); only that last
+restart is reported as :class:`FirstFrame`. Events of a file being replaced are ignored: a
+``playback-restart`` still queued for the previous file must not drive the new file's start phases
+(``start-file`` counts the files). Event-thread code here never waits on libmpv's core.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import mpv
+
+from . import mpv_adapter
+from .cache_poll import poll_until
+from .errors import PlaybackError
+from .events import FeedEvent, FirstFrame
+from .mpv_options import LAVF_DEFAULTS
+from .start_phase import Phase, StartPhases, Step, seekable
+from .stream_protocol import QueueProtocol
+from .subtitle_files import SubtitleFiles
+
+
+class MpvFiles:
+    """Opens libmpv's files and performs the steps their start phases ask for; thread-safe."""
+
+    def __init__(
+        self, *, player: mpv.MPV, props: mpv_adapter.PropertyWriter, protocol: QueueProtocol,
+        subtitles: SubtitleFiles, fast_open: Mapping[str, Any], readahead_s: float,
+        emit: Callable[[FeedEvent], None], clock: Callable[[], float],
+    ) -> None:
+        self._mpv, self._props, self._protocol, self._subtitles = player, props, protocol, subtitles
+        self._fast_open, self._readahead_s, self._emit, self._clock = fast_open, readahead_s, emit, clock
+        self._generation = 0  # files started (start-file events) so far
+        self._loads = 0  # loadfile commands issued; the n-th becomes generation n
+        self._lock = threading.Lock()
+        self.file_loaded = False
+        self._phases = StartPhases()
+        self._user_paused = False
+
+    def load(self, start_s: float) -> int:
+        """A new file on a fresh stream that shows ``start_s`` first; returns its generation."""
+        with self._lock:
+            url = self._protocol.open_next()
+            self.file_loaded = False
+            self._phases.load(start_s)
+            self._loads += 1
+            generation = self._loads
+        try:
+            if self._phases.starting:
+                wide = self._readahead_s + 30.0  # enough to cache from the keyframe to the target
+                self._props.apply({"cache-secs": wide, "demuxer-readahead-secs": wide, "pause": True})
+            else:
+                self._restore_after_start()
+            # libmpv keeps a file's demuxer options for the sub-add'ed files too: with text
+            # tracks, open without the forced format (slower start, but the .vtt opens).
+            self._props.apply({option: value for option, value in (LAVF_DEFAULTS if self._subtitles else self._fast_open).items()
+                               if option in self._fast_open})
+            self._mpv.loadfile(url)
+        except mpv_adapter.MPV_FAILURES as exc:
+            raise PlaybackError(f"libmpv refused to open the stream: {exc}") from exc
+        return generation
+
+    def seek_cached(self, at_s: float) -> int | None:
+        """An exact seek inside libmpv's cache (the file's generation); None when ``at_s`` is not cached there."""
+        cache = None if self._phases.starting or not self._is_current() else self._read("demuxer-cache-state")
+        if not cache or not seekable(cache, at_s):
+            return None
+        self._mpv.command_async("seek", at_s, "absolute+exact")
+        return self._loads
+
+    def pause(self, paused: bool) -> None:
+        """The viewer's pause; while a file starts it is held paused and this applies after its first frame."""
+        self._user_paused = paused
+        if not self._phases.starting:
+            self._props.apply({"pause": paused})
+
+    def on_event(self, eid: int) -> None:
+        """libmpv's file events (event thread): a file started, loaded, or (re)started showing frames."""
+        if eid == mpv.MpvEventID.START_FILE:
+            self._generation += 1
+        elif eid == mpv.MpvEventID.FILE_LOADED:
+            self.file_loaded = True
+            self._props.apply({option: value for option, value in LAVF_DEFAULTS.items() if option in self._fast_open},
+                              wait=False)
+            self._subtitles.attach(*self._subtitles.files)
+        elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
+            at = self._clock()
+            if self._is_current():  # else: the previous file's restart, still queued when a new load replaced it
+                cache = self._read("demuxer-cache-state") if self._phases.starting else None
+                self._step(self._phases.restarted(cache, self._read("time-pos")), at)
+                if self._phases.phase is Phase.CACHE:
+                    generation = self._loads
+                    poll_until(lambda: self._loads != generation or self.cache_changed(
+                        self._read("demuxer-cache-state"), self._clock()))
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def cache_changed(self, cache: Any, at: float) -> bool:
+        """A new cache state for the current file (event thread or poll): seek once the target is seekable; True when done waiting."""
+        with self._lock:
+            step = self._phases.cache_changed(cache) if self._is_current() else Step.NONE
+        self._step(step, at)
+        return self._phases.phase is not Phase.CACHE
+
+    def _step(self, step: Step, at: float) -> None:
+        if step is Step.SEEK:
+            self._mpv.command_async("seek", self._phases.target_s, "absolute+exact")
+        elif step in (Step.FIRST_FRAME, Step.RESTORE_AND_FIRST_FRAME):
+            if step is Step.RESTORE_AND_FIRST_FRAME:
+                self._restore_after_start(wait=False)
+            self._emit(FirstFrame(at=at, position_s=self._read("time-pos"), generation=self._generation))
+
+    def _is_current(self) -> bool:
+        """True once the newest loadfile's file has started: events from now on are about it."""
+        return self._generation == self._loads
+
+    def _restore_after_start(self, *, wait: bool = True) -> None:
+        self._props.apply({"cache-secs": self._readahead_s, "demuxer-readahead-secs": self._readahead_s,
+                           "pause": self._user_paused}, wait=wait)
+
+    def _read(self, name: str) -> Any:
+        return mpv_adapter.read_property(self._mpv, name)

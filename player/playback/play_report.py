@@ -1,0 +1,78 @@
+"""The end of a play: what it lost (issue 14) and its QoE report (DESIGN.md contract), from the play's parts.
+
+Pure assembly, no I/O: the session calls these once the play has ended (or failed, when the report
+still says what happened up to the failure — QA needs it most then).
+"""
+from __future__ import annotations
+
+from player.completeness import TrackPlayed, expected_kinds, shortfalls, tracks_fed, tracks_json
+from player.manifest import Presentation
+from player.net import CdnPool
+from player.playback.playhead import Playhead
+from player.playback.running import RunningPlay
+from player.qoe import Notice, QoeReport, QoeTracker, build_report
+
+
+EOF_SLACK_S = 2.0  # how far the last time-pos seen may trail the end of what was fed, at eof
+
+
+def tracks_of(running: RunningPlay | None, presentation: Presentation | None,
+                  audio_language: str | None) -> list[TrackPlayed]:
+    """Each track as it reached the feed: codec, language, how far it was fed (none before the play ran)."""
+    return [] if running is None else tracks_fed(running.feed.remuxer, presentation, audio_language)
+
+
+def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation, *, until_s: float | None,
+            audio_language: str | None) -> list[str] | None:
+    """What a play that ended by itself lost, one phrase each (empty: nothing); None with no end to compare.
+
+    Lost: stopped short of the end (beyond half a segment), a track lost midway or never played,
+    segments skipped, media missing inside a track, or frames libmpv could not decode (see
+    :func:`player.completeness.shortfalls`). The end is the title's (from its segments when the
+    manifest states no duration), or ``until_s`` when that comes first.
+    """
+    scheduler = running.scheduler
+    timeline = scheduler.ladder.timeline
+    duration_s = presentation.duration_s or (timeline[-1].end_s if timeline and not presentation.is_live else None)
+    ends = [e for e in (until_s, duration_s) if e is not None]
+    if not ends:
+        return None
+    end_s = min(ends)  # --until past the end is the end
+    tracks = tracks_of(running, presentation, audio_language)
+    segment_s = scheduler.segment_duration_s
+    reached = playhead.last_position_s or playhead.start_s
+    if playhead.reached_eof and tracks:
+        # time-pos events are coalesced, so at eof the last one can trail what was shown; but libmpv also
+        # ends a stream it gave up on with eof, so only a playhead already near the end of what was fed counts
+        fed_end = min(t.fed_until_s for t in tracks)
+        if reached >= fed_end - max(segment_s, EOF_SLACK_S):
+            reached = max(reached, fed_end)
+    return shortfalls(end_s=end_s, reached_s=reached, segment_s=segment_s, tracks=tracks,
+                      skipped=running.fetching.skipped, parts=running.opened.parts, unavailable=presentation.unavailable,
+                      expected=expected_kinds(presentation), holes=running.feed.holes,
+                      decoder_errors=playhead.decoder_errors)
+
+
+def play_report(
+    *, qoe: QoeTracker, now: float, playhead: Playhead, running: RunningPlay | None, pool: CdnPool | None,
+    presentation: Presentation | None, lost: list[str] | None, audio_language: str | None,
+) -> QoeReport:
+    """The typed report as of ``now``; every request (licence included) is in the pool's log."""
+    return build_report(
+        qoe, now, start_s=playhead.start_s, decoder_errors=playhead.decoder_errors,
+        algorithm=running.scheduler.abr.algorithm.name if running is not None else None,
+        pool_failovers=pool.failovers if pool is not None else None,
+        requests=pool.log.records if pool is not None else (), notices=(*playhead.notices, *_switch_drops(running)),
+        duration_s=presentation.duration_s if presentation else None,
+        complete=lost == [] if lost is not None else False,
+        tracks=tuple(tracks_json(tracks_of(running, presentation, audio_language))),
+    )
+
+
+def _switch_drops(running: RunningPlay | None) -> list[Notice]:
+    """Video held on its last picture at a switch: segments that do not start with a keyframe (a packaging
+    fault a QA engineer wants named; the play itself is whole)."""
+    if running is None:
+        return []
+    return [Notice(code="SwitchNotAtKeyframe", message=f"{d.seconds:.2f} s of video from rendition {d.rendition_id!r} "
+                   f"dropped at {d.at_s:.1f} s: its segment does not start with a keyframe") for d in running.feed.dropped]

@@ -1,0 +1,26 @@
+"""The error table (player.sentences): what a person reads for each failure, in the app and the terminal."""
+from __future__ import annotations
+
+from player.errors import IncompletePlay, ManifestError
+from player.net.errors import ConnectFailed, HttpStatusError, PoolFailure
+from player.sentences import sentence
+
+
+def _pool(*errors: Exception) -> PoolFailure:
+    return PoolFailure("all CDNs failed", attempts=[(i, e) for i, e in enumerate(errors)])  # type: ignore[misc]
+
+
+def test_servers_that_answered_404_are_not_called_silent() -> None:
+    """Every CDN answered 404: the sentence says the stream does not exist, not that nobody answered."""
+    assert "does not exist (HTTP 404)" in (sentence(_pool(HttpStatusError("404", status=404))) or "")
+    assert "refused access" in (sentence(_pool(HttpStatusError("403", status=403))) or "")
+    silent = sentence(_pool(ConnectFailed("refused")))
+    mixed = sentence(_pool(HttpStatusError("404", status=404), ConnectFailed("refused")))
+    assert silent == mixed and silent is not None and "not answering" in silent
+
+
+def test_no_sentence_names_a_control_only_the_app_has() -> None:
+    """The CLI prints these too: no 'press Play'."""
+    for error in (IncompletePlay("x"), ManifestError("x"), _pool(ConnectFailed("x"))):
+        text = sentence(error)
+        assert text is not None and "press play" not in text.lower()
