@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -89,7 +90,8 @@ def main() -> int:
                     rows.append(row(name, report))
                     if args.keep:
                         Path(args.keep).mkdir(parents=True, exist_ok=True)
-                        (Path(args.keep) / f"{name.replace(' ', '-').strip('()')}.json").write_text(json.dumps(report))
+                        stem = re.sub(r"\W+", "-", name).strip("-")
+                        (Path(args.keep) / f"{stem}.json").write_text(json.dumps(report))
                     print(json.dumps(rows[-1]), flush=True)
         finally:
             backend.stop()
