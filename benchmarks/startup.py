@@ -17,9 +17,19 @@ breakdown says where the time goes: grant, manifest, libmpv creation, init + fir
 remux, and libmpv open/decode up to the first frame.
 
 A seek inside Reelbox's buffer is a seek in libmpv's cache; ``--buffer 4`` (with the default
-``--seek-to 10``) puts the target outside it, so the seek restarts the pipeline there.
+``--seek-to 10``) puts the target outside it, so the seek restarts the pipeline there. Both players
+seek *exactly* by default (plain libmpv: ``seek T absolute exact``, its hr-seek), as a seek bar means:
+a plain ``absolute`` seek in libmpv 0.35 lands on the keyframe before the target (10.06 s for 11 s
+here), which skips the GOP decode an exact seek pays and so is not the same work. Reelbox's ABR starts low and climbs,
+so its seek target is often at another resolution than the frame on screen (libmpv then reconfigures its
+decoder, filters and output: ~10–15 ms); plain libmpv plays one rendition throughout. ``--rendition 2``
+pins Reelbox to the rung plain libmpv picks (480p) to compare the seek alone. At a segment start
+use ``--mpv-seek keyframe``: in plain libmpv's timeline the keyframe sits 63 ms after the manifest's
+segment start, so an exact seek to 10 s would decode the whole GOP before it, while Reelbox's seek to a
+segment start shows that segment's keyframe (``MuxFeed.seek_cached``) — the keyframe seek is the same work.
 
-Usage: ``python benchmarks/startup.py [--runs 20] [--fmt dash|hls] [--data DIR] [--seek-to 10] [--buffer S] [--json FILE]``
+Usage: ``python benchmarks/startup.py [--runs 20] [--fmt dash|hls] [--data DIR] [--seek-to 10] [--buffer S]
+[--mpv-seek exact|keyframe] [--json FILE]``
 """
 from __future__ import annotations
 
@@ -170,12 +180,13 @@ MARKS: _Marks | None = None
 
 
 async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: float | None,
-                      buffer_s: float = 30.0) -> Run:
+                      buffer_s: float = 30.0, rendition: int | None = None) -> Run:
     """One Reelbox session: open → first frame, then a seek → first frame; the session is then stopped."""
     global MARKS
     MARKS = MARKS or _Marks()
     marks = MARKS.current = {}
-    session = PlaybackSession(target=title, options=SessionOptions(fmt=fmt, buffer_capacity_s=buffer_s), backend=client)
+    session = PlaybackSession(target=title, options=SessionOptions(fmt=fmt, buffer_capacity_s=buffer_s,
+                                                                                    force_rendition=rendition), backend=client)
     task = asyncio.create_task(session.run())
     try:
         await _wait(lambda: session.qoe.startup_at is not None or task.done())
@@ -201,7 +212,7 @@ async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: floa
 # -- plain libmpv -------------------------------------------------------------------------------
 
 
-def mpv_run(url: str, key_hex: str | None, seek_to: float | None) -> Run:
+def mpv_run(url: str, key_hex: str | None, seek_to: float | None, seek_mode: str = "exact") -> Run:
     """``mpv.MPV`` created and given ``url``: time to ``playback-restart``, then the same after a seek."""
     restarted = threading.Event()
     ended: list[str] = []
@@ -229,7 +240,7 @@ def mpv_run(url: str, key_hex: str | None, seek_to: float | None) -> Run:
             time.sleep(1.0)
             restarted.clear()
             t1 = time.monotonic()
-            player.seek(seek_to, "absolute")
+            player.seek(seek_to, "absolute", "exact" if seek_mode == "exact" else "keyframes")
             if restarted.wait(TIMEOUT_S) and not ended:
                 run.seek_ms = (time.monotonic() - t1) * 1000.0
         return run
@@ -252,12 +263,17 @@ def _quartiles(values: list[float]) -> list[float]:
     return [round(q[0], 1), round(q[2], 1)]
 
 
-async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: float | None,
-                buffer_s: float = 30.0) -> dict[str, Any]:
-    client = BackendClient(backend.api_url)
-    signup = httpx.post(f"{backend.api_url}/api/v1/auth/register", json={"email": EMAIL, "password": PASSWORD, "plan": "premium"})
+def register_bench_user(api_url: str) -> None:
+    """The benchmark's account (premium: every rung), on a backend that has no demo account."""
+    signup = httpx.post(f"{api_url}/api/v1/auth/register", json={"email": EMAIL, "password": PASSWORD, "plan": "premium"})
     if signup.status_code not in (201, 409):  # 409: registered by an earlier run over the same --data
         signup.raise_for_status()
+
+
+async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: float | None,
+                buffer_s: float = 30.0, mpv_seek: str = "exact", rendition: int | None = None) -> dict[str, Any]:
+    client = BackendClient(backend.api_url)
+    register_bench_user(backend.api_url)
     await client.login(EMAIL, PASSWORD)
     results: dict[str, Any] = {}
     try:
@@ -267,10 +283,10 @@ async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: floa
             ours: list[Run] = []
             theirs: list[Run] = []
             for i in range(runs):
-                ours.append(await reelbox_run(client, title, fmt, seek_to, buffer_s))
+                ours.append(await reelbox_run(client, title, fmt, seek_to, buffer_s, rendition))
                 grant = await client.open_playback(title, fmt=fmt)
                 try:
-                    theirs.append(await asyncio.to_thread(mpv_run, grant.manifests[0], key, seek_to))
+                    theirs.append(await asyncio.to_thread(mpv_run, grant.manifests[0], key, seek_to, mpv_seek))
                 except RuntimeError as exc:  # e.g. mpv's HLS demuxer cannot decrypt SAMPLE-AES-CTR
                     print(f"  {case} run {i + 1}/{runs}: plain mpv failed: {exc}", flush=True)
                 finally:
@@ -343,6 +359,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--buffer", type=float, default=30.0,
                         help="Reelbox buffer capacity (s); a small one puts the seek target outside the buffer")
+    parser.add_argument("--mpv-seek", choices=("exact", "keyframe"), default="exact",
+                        help="plain libmpv's seek: exact (hr-seek, as Reelbox; default) or to the keyframe (a segment start)")
+    parser.add_argument("--rendition", type=int, default=None, metavar="N",
+                        help="pin Reelbox's video rung (2 = the 480p plain libmpv plays): a seek then changes no resolution")
     parser.add_argument("--in-process", action="store_true",
                         help="run the backend in this process (its edge then competes with the player for the GIL)")
     args = parser.parse_args(argv)
@@ -354,7 +374,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             backend = BackendProcess(data)
         try:
-            results = asyncio.run(bench(backend, data, args.runs, args.fmt, args.seek_to, args.buffer))
+            results = asyncio.run(bench(backend, data, args.runs, args.fmt, args.seek_to, args.buffer, args.mpv_seek,
+                                          args.rendition))
         finally:
             backend.stop()
     print_results(results)

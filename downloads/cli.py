@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, TextIO
 
@@ -39,6 +39,7 @@ from player.backend.address import BACKEND_HELP
 if TYPE_CHECKING:  # imported where used: building the `reelbox` parser must not pay for them (issue 19)
     from downloads.download_manager import DownloadManager
     from downloads.progress import Progress
+    from downloads.queue_db import AssetRow
     from player.backend import BackendClient
 
 
@@ -129,12 +130,22 @@ class ProgressBar:
 
 def run_download(args: argparse.Namespace) -> int:
     """``reelbox download TITLE``: download (or resume) with a progress bar on stderr."""
+    try:
+        stored = _stored_download(args.title, args.quality) or _download(args)
+    except (DownloadError, Exception) as exc:  # noqa: BLE001 - the CLI's last line of defence
+        return _fail(exc, bool(getattr(args, "debug", False)), sys.stderr)
+    asset_id, title_id, quality, size, state = stored
+    print(f"{asset_id}\t{title_id}\t{quality}\t{size / 1e6:.1f} MB\t{state}")
+    return 0
+
+
+def _download(args: argparse.Namespace) -> tuple[str, str, str, int, str]:
+    """Sign in, then download or resume ``args.title`` (the HTTP stack and the engine's parts load here)."""
     import asyncio
 
     from downloads.download_manager import DownloadManager
     from downloads.plan import DownloadChoice
 
-    debug = bool(getattr(args, "debug", False))
     audio = None
     if getattr(args, "audio", None):
         audio = tuple(a.strip() for a in args.audio.split(",") if a.strip())
@@ -144,31 +155,51 @@ def run_download(args: argparse.Namespace) -> int:
     async def go() -> DownloadInfo:
         manager = DownloadManager(parallel=getattr(args, "parallel", None))
         try:
-            _check_quality(manager, args.title, args.quality)
             async with _signed_in(args, manager) as client:
                 return await manager.download(client, args.title, choice, progress=ProgressBar())
         finally:
             manager.close()
 
+    info = asyncio.run(go())
+    return info.asset_id, info.title_id, info.quality, info.bytes_total, info.state
+
+
+def _stored_download(title_id: str, quality: str | None) -> tuple[str, str, str, int, str] | None:
+    """The finished download of ``title_id`` as the queue records it, or None when there is something to fetch.
+
+    Read from the queue alone, before the device key, the HTTP stack or a sign-in (issue 19): a title
+    already downloaded costs no request (and needs no network) to say so. Raises OtherQualityStored for
+    a named quality that differs from the stored one."""
+    from downloads.paths import DownloadPaths
+    from downloads.queue_db import QueueDb
+
+    path = DownloadPaths.default().queue_db
+    if not path.exists():
+        return None
+    queue = QueueDb(path)
     try:
-        info = asyncio.run(go())
-    except (DownloadError, Exception) as exc:  # noqa: BLE001 - the CLI's last line of defence
-        return _fail(exc, debug, sys.stderr)
-    print(f"{info.asset_id}\t{info.title_id}\t{info.quality}\t{info.bytes_total / 1e6:.1f} MB\t{info.state}")
-    return 0
+        rows = queue.assets()
+    finally:
+        queue.close()
+    _check_quality(rows, title_id, quality)
+    mine = [a for a in rows if a.title_id == title_id]
+    if not mine or mine[-1].state != "complete":
+        return None
+    row = mine[-1]
+    return row.asset_id, row.title_id, row.quality, row.total_bytes, row.state
 
 
-def _check_quality(manager: DownloadManager, title_id: str, quality: str | None) -> None:
+def _check_quality(rows: Sequence[AssetRow], title_id: str, quality: str | None) -> None:
     """A named quality that differs from the stored download's says so, instead of silently returning
     the old download (one download per title; issue 18)."""
     if quality in (None, "", "best", "lowest"):
         return
-    for info in manager.list():
-        if info.title_id == title_id and quality not in (info.quality, f"{info.quality}p"):
-            state = "downloaded" if info.state == "complete" else "partly downloaded"
+    for row in rows:
+        if row.title_id == title_id and quality not in (row.quality, f"{row.quality}p"):
+            state = "downloaded" if row.state == "complete" else "partly downloaded"
             raise OtherQualityStored(
-                f"{title_id} is {state} and stored at {info.quality}; to get {quality}, delete it first "
-                f"(`reelbox downloads delete {info.asset_id}`), then download again")
+                f"{title_id} is {state} and stored at {row.quality}; to get {quality}, delete it first "
+                f"(`reelbox downloads delete {row.asset_id}`), then download again")
 
 
 def _format(info: DownloadInfo) -> str:

@@ -6,6 +6,7 @@ soon as the manifests are in. Downloads go through the engine's own :class:`CdnP
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ssl
 from collections.abc import AsyncIterator, Iterable
@@ -45,6 +46,7 @@ async def open_grant(backend: BackendClient, title_id: str, *, fmt: str, device_
     transport = HttpTransport(clock=MonotonicClock(), http2=False, tls=tls_for(grant.manifests))
     pool = CdnPool(grant.manifests, transport, MonotonicClock(), retry=DOWNLOAD_RETRY, stall=DOWNLOAD_STALL,
                    cmcd_mode=CmcdMode.OFF, content_id=title_id[:64])
+    ending: asyncio.Task[None] | None = None
     try:
         try:
             presentation = await load_presentation_multi(list(grant.manifests), pool.fetch)
@@ -52,14 +54,20 @@ async def open_grant(backend: BackendClient, title_id: str, *, fmt: str, device_
             raise PlanError(f"the manifest of {title_id} is unusable: {exc}") from exc
         except PlayerError as exc:
             raise FetchFailed(f"the manifests of {title_id} could not be fetched: {exc}") from exc
-        finally:
-            with contextlib.suppress(BackendError):
-                await backend.end_playback(grant.session_id)
+        finally:  # ended alongside the first segments, not before them: a round trip off every command's start
+            ending = asyncio.create_task(_end_quietly(backend, grant.session_id))
         kids = tuple(grant.kids) or (presentation.default_kids() if grant.protected else ())
         yield pool, presentation, grant.max_height, kids
     finally:
+        if ending is not None:
+            await ending
         await pool.aclose()
         await transport.aclose()
+
+
+async def _end_quietly(backend: BackendClient, session_id: str) -> None:
+    with contextlib.suppress(BackendError):
+        await backend.end_playback(session_id)
 
 
 async def display_name(backend: BackendClient, title_id: str) -> str:

@@ -153,6 +153,20 @@ def _cmd_downloads(args: argparse.Namespace) -> int:
     return run_downloads(args)
 
 
+class _QaHelp(argparse.RawDescriptionHelpFormatter):
+    """``qa --help`` ends with the example matrix, read only when help is printed (not on every command's start)."""
+
+    def add_text(self, text: str | None) -> None:
+        if text == _QA_EPILOG:
+            from ui.qa_matrix import EXAMPLE
+
+            text += EXAMPLE
+        super().add_text(text)
+
+
+_QA_EPILOG = ("A runnable matrix file (`reelbox qa --example > smoke.toml`); every key is described in the README:\n\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from player.backend.address import ACCOUNT_HELP, BACKEND_HELP
 
@@ -209,16 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loss-every", type=int, default=None, metavar="N", help="QA: drop the connection of every N-th request")
     p.set_defaults(func=_cmd_play)
 
-    from ui.qa_matrix import EXAMPLE
-
     p = sub.add_parser(
         "qa", help="QA: run a matrix of targets x traces x faults headless; exit 1 when a cell fails",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_QaHelp,
         description="Run every (target, trace, fault) cell of MATRIX.toml as a headless `reelbox play`, judge each "
                     "against the thresholds, write summary.json/summary.html (each failed cell with its cause) "
                     "and per-cell reports to --out; exit 1 when a cell failed.",
-        epilog="A runnable matrix file (`reelbox qa --example > smoke.toml`); every key is described in the README:\n\n"
-               + EXAMPLE,
+        epilog=_QA_EPILOG,
     )
     p.add_argument("matrix", metavar="MATRIX.toml", nargs="?")
     p.add_argument("--out", default=None, metavar="DIR", help="where the summary and per-cell reports go (default: qa-out)")
@@ -242,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # this process is the command (the console script, ``python -m ui``)
+        from ui.lean_process import leave_out_unused_modules, return_freed_memory
+
+        return_freed_memory()
+        leave_out_unused_modules(next((a for a in sys.argv[1:] if not a.startswith("-")), ""))
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func

@@ -19,7 +19,6 @@ from player.backend import BackendClient, PlaybackInfo, api_url, login_from_env
 from player.errors import PlaybackError
 from player.playback import PlaybackSession, SessionOptions
 from player.net.shaping import Shaping, load_trace, shaped
-from player.sync import run_synced
 
 REQUEST_COLUMNS = ("t_s", "kind", "cdn", "url", "status", "bytes", "ttfb_ms", "duration_ms", "retries",
                    "error", "failover_to", "aborted")
@@ -106,7 +105,9 @@ async def _run(session: PlaybackSession, *, sync: bool, title_id: str | None = N
     """With ``--sync``, progress and telemetry go to the backend (queued when offline); without it a QA
     run leaves the viewer's Continue watching alone."""
     try:
-        if sync:
+        if sync:  # loaded only then: a play without --sync needs neither its SQLite outbox nor its uploader (RSS)
+            from player.sync import run_synced
+
             return await run_synced(session, backend=session.backend, title_id=title_id)
         return await session.run()
     except Exception as exc:

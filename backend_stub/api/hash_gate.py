@@ -24,16 +24,15 @@ class HashGate:
         self._limit = concurrent + waiting
         self._admitted = 0
 
-    @property
-    def admitted(self) -> int:
-        """Hashes running or waiting now."""
-        return self._admitted
-
     def admit(self) -> None:
-        """Claim a place or raise Busy; pair with :meth:`run` (which gives the place back)."""
+        """Claim a place or raise Busy; pair with :meth:`run` (which gives the place back) or :meth:`release`."""
         if self._admitted >= self._limit:
             raise Busy("the server is busy checking passwords; try again shortly", retry_after_s=1.0)
         self._admitted += 1
+
+    def release(self) -> None:
+        """Give back a place claimed by :meth:`admit` that will not :meth:`run` (the request failed before)."""
+        self._admitted -= 1
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         """Run ``fn(*args)`` in a worker thread once a slot is free (after :meth:`admit`)."""

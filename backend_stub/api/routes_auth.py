@@ -74,7 +74,11 @@ async def login(body: LoginBody, request: Request) -> dict[str, Any]:
     except Busy:
         ctx.limiter.release(account, address, mark)
         raise
-    found = await ctx.database.run(find_by_email, account)
+    try:
+        found = await ctx.database.run(find_by_email, account)
+    except BaseException:  # the place must come back, or enough failed lookups would lock every login out
+        ctx.hashes.release()
+        raise
     ok = await ctx.hashes.run(ctx.passwords.matches, found[1] if found else None, body.password)
     if not ok or found is None:
         raise Unauthorized("wrong e-mail or password", code="bad_credentials")

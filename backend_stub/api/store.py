@@ -2,8 +2,9 @@
 
 :func:`prepare` creates the tables once at start; each of the API's database threads then opens its
 own :func:`connect`-ion (``backend_stub.api.database``), and WAL (set by :func:`backend_stub.db.open_db`)
-lets them read while one of them, the encoder or the telemetry writer writes. Catalog search uses an FTS5 index over the ``titles`` table
-kept in sync by triggers, so titles the encoder inserts later are searchable at once.
+lets them read while one of them, the encoder or the telemetry writer writes. Catalog search uses an
+FTS5 index over the ``titles`` table kept in sync by triggers, so titles the encoder inserts later are
+searchable at once.
 """
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ with or without the ``/api/v1`` suffix that ``reelbox backend`` prints.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from urllib.parse import urlsplit
 
 from player.backend.errors import BadAddress, SignInRequired
 from player.paths import config_file
-from player.net.redact import redact
 
 DEFAULT_API_URL = "http://127.0.0.1:8700"  # `reelbox backend` / `reelbox demo`
 DEMO_LOGIN = ("demo@reelbox.local", "demo")
@@ -31,14 +29,22 @@ def server_root(url: str) -> str:
         text = text[: -len(API_PREFIX)].rstrip("/")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
+        from player.net.redact import redact  # here: player.net's package loads the HTTP stack, which --help must not pay
+
         raise BadAddress(f"not a backend URL: {redact(url)!r} (expected http[s]://host[:port][/api/v1])")
     return text
 
 
 def _app_settings(path: Path | None) -> dict[str, Any]:
     try:
-        table = tomllib.loads((path or config_file()).read_text(encoding="utf-8")).get("app", {})
-    except (OSError, tomllib.TOMLDecodeError):
+        text = (path or config_file()).read_text(encoding="utf-8")
+    except OSError:
+        return {}  # no config file: most commands, and tomllib's import (~5 ms) is not paid
+    import tomllib
+
+    try:
+        table = tomllib.loads(text).get("app", {})
+    except tomllib.TOMLDecodeError:
         return {}
     return table if isinstance(table, dict) else {}
 

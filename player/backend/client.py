@@ -115,6 +115,10 @@ class BackendClient:
         body = await self.request("POST", "/auth/login", json={"email": email, "password": password}, signed_in=False)
         self._tokens.update(body, "POST /auth/login")
 
+    def use_tokens(self, access_token: str, refresh_token: str | None) -> None:
+        """Signed in with a pair kept from an earlier sign-in, without a request: the first 401 refreshes it."""
+        self._tokens.access, self._tokens.refresh = access_token, refresh_token
+
     async def use_refresh_token(self, refresh_token: str) -> None:
         """Sign in with a remembered refresh token (the app's "remember me")."""
         body = await self.request("POST", "/auth/refresh", json={"refresh_token": refresh_token}, signed_in=False)

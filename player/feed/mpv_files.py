@@ -25,6 +25,8 @@ from .start_phase import Phase, StartPhases, Step, seekable
 from .stream_protocol import QueueProtocol
 from .subtitle_files import SubtitleFiles
 
+BOF_SLACK_S = 0.25  # a cache seek may land this far before the file's first timestamp (AAC priming), no further
+
 
 class MpvFiles:
     """Opens libmpv's files and performs the steps their start phases ask for; thread-safe."""
@@ -39,6 +41,7 @@ class MpvFiles:
         self._generation = 0  # files started (start-file events) so far
         self._loads = 0  # loadfile commands issued; the n-th becomes generation n
         self._lock = threading.Lock()
+        self._alive, self._closed = threading.Lock(), False
         self.file_loaded = False
         self._phases = StartPhases()
         self._user_paused = False
@@ -68,8 +71,8 @@ class MpvFiles:
 
     def seek_cached(self, at_s: float) -> int | None:
         """An exact seek inside libmpv's cache (the file's generation); None when ``at_s`` is not cached there."""
-        cache = None if self._phases.starting or not self._is_current() else self._read("demuxer-cache-state")
-        if not cache or not seekable(cache, at_s):
+        cache = None if self._phases.starting or not self._is_current() else self.read("demuxer-cache-state")
+        if not cache or not seekable(cache, at_s, before_start_s=BOF_SLACK_S):
             return None
         self._mpv.command_async("seek", at_s, "absolute+exact")
         return self._loads
@@ -92,12 +95,12 @@ class MpvFiles:
         elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
             at = self._clock()
             if self._is_current():  # else: the previous file's restart, still queued when a new load replaced it
-                cache = self._read("demuxer-cache-state") if self._phases.starting else None
-                self._step(self._phases.restarted(cache, self._read("time-pos")), at)
+                cache = self.read("demuxer-cache-state") if self._phases.starting else None
+                self._step(self._phases.restarted(cache, self.read("time-pos")), at)
                 if self._phases.phase is Phase.CACHE:
                     generation = self._loads
                     poll_until(lambda: self._loads != generation or self.cache_changed(
-                        self._read("demuxer-cache-state"), self._clock()))
+                        self.read("demuxer-cache-state"), self._clock()))
 
     @property
     def generation(self) -> int:
@@ -116,7 +119,7 @@ class MpvFiles:
         elif step in (Step.FIRST_FRAME, Step.RESTORE_AND_FIRST_FRAME):
             if step is Step.RESTORE_AND_FIRST_FRAME:
                 self._restore_after_start(wait=False)
-            self._emit(FirstFrame(at=at, position_s=self._read("time-pos"), generation=self._generation))
+            self._emit(FirstFrame(at=at, position_s=self.read("time-pos"), generation=self._generation))
 
     def _is_current(self) -> bool:
         """True once the newest loadfile's file has started: events from now on are about it."""
@@ -126,5 +129,12 @@ class MpvFiles:
         self._props.apply({"cache-secs": self._readahead_s, "demuxer-readahead-secs": self._readahead_s,
                            "pause": self._user_paused}, wait=wait)
 
-    def _read(self, name: str) -> Any:
-        return mpv_adapter.read_property(self._mpv, name)
+    def read(self, name: str) -> Any:
+        """A libmpv property; None when unavailable, or once :meth:`close` said libmpv is going (a read of a
+        terminated libmpv segfaults, and the cache poll reads on its own thread for up to 5 s)."""
+        with self._alive:
+            return None if self._closed else mpv_adapter.read_property(self._mpv, name)
+
+    def close(self) -> None:
+        with self._alive:
+            self._closed = True

@@ -164,8 +164,8 @@ class MpvOutput:
     # -- state -------------------------------------------------------------------------------------
 
     def property(self, name: str) -> Any:
-        """Read any libmpv property (None when unavailable), e.g. ``"track-list"``."""
-        return mpv_adapter.read_property(self._mpv, name)
+        """Read any libmpv property (None when unavailable or closed), e.g. ``"track-list"``."""
+        return self._files.read(name)
 
     def set_property(self, name: str, value: Any) -> None:
         """Set a libmpv property (volume, mute, fullscreen ...); a no-op once libmpv has shut down."""
@@ -176,7 +176,8 @@ class MpvOutput:
         return self._outbox.wait_for(predicate, timeout_s)
 
     def close(self) -> None:
-        """Stop libmpv and free everything (idempotent)."""
+        """Stop libmpv and free everything (idempotent); reads still under way (the cache poll) then get None."""
+        self._files.close()
         if (q := self._protocol.current) is not None:
             q.close()
         try:

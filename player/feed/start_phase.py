@@ -85,15 +85,20 @@ class StartPhases:
         return Step.NONE
 
 
-def seekable(cache_state: Mapping[str, Any], target_s: float) -> bool:
+def seekable(cache_state: Mapping[str, Any], target_s: float, *, before_start_s: float | None = None) -> bool:
     """Whether mpv can seek to ``target_s`` inside its cache (demux.c ``find_cache_seek_range``).
 
     A range that starts at the beginning of the file (``bof-cached``) also takes targets before
     its first timestamp, as mpv does; the new file always starts at the target's keyframe.
+    ``before_start_s`` bounds how far before: a seek must, for mpv lands such a target on the file's
+    first frame — and a file that began mid-title (a live start, a resume, an earlier seek) does not
+    hold the media before it (a 10 s timeshift back landed where the live play had started).
     """
     bof = bool(cache_state.get("bof-cached"))
     for cached in cache_state.get("seekable-ranges") or ():
         start, end = cached.get("start"), cached.get("end")
-        if start is not None and end is not None and (bof or start <= target_s) and target_s <= end:
+        if start is None or end is None or target_s > end:
+            continue
+        if start <= target_s or bof and (before_start_s is None or start - target_s <= before_start_s):
             return True
     return False

@@ -4,6 +4,10 @@ Why non-seekable: python-mpv's ``python_stream`` restarts at byte 0 on every see
 reader object *without* ``seek`` passed to ``register_stream_protocol`` makes mpv treat the
 stream as a pipe (PLATFORM.md). ``read`` blocks until bytes arrive, the writer ends the stream,
 or the reader is closed; an empty result means end of stream to libmpv (``stream_cb.h``).
+
+A pushed chunk is a whole remuxed segment (~1 MB at 720p) and libmpv reads it 32 KiB at a time, so a
+read hands out a slice at an offset into the chunk: slicing off the *rest* each time copied the chunk
+over and over (~15 MB per 1 MB segment) and allocated as many segment-sized buffers (issue 19).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ class StreamQueue:
 
     def __init__(self) -> None:
         self._chunks: deque[bytes] = deque()
+        self._offset = 0  # bytes of the first chunk already read
         self._cond = threading.Condition()
         self._ended = False
         self._closed = False
@@ -46,10 +51,14 @@ class StreamQueue:
                 self._cond.wait()
             if self._closed or not self._chunks:
                 return b""
-            chunk = self._chunks.popleft()
-            if len(chunk) > size:
-                self._chunks.appendleft(chunk[size:])
-                chunk = chunk[:size]
+            head, start = self._chunks[0], self._offset
+            end = min(len(head), start + size)
+            chunk = head if start == 0 and end == len(head) else head[start:end]
+            if end == len(head):
+                self._chunks.popleft()
+                self._offset = 0
+            else:
+                self._offset = end
             self.bytes_out += len(chunk)
             return chunk
 
@@ -58,6 +67,7 @@ class StreamQueue:
         with self._cond:
             self._closed = True
             self._chunks.clear()
+            self._offset = 0
             self._cond.notify_all()
 
     cancel = close  # stream_cb.h: abort a blocked read when mpv stops or replaces the file
@@ -71,4 +81,4 @@ class StreamQueue:
     def queued_bytes(self) -> int:
         """Bytes pushed and not yet read by libmpv."""
         with self._cond:
-            return sum(len(c) for c in self._chunks)
+            return sum(len(c) for c in self._chunks) - self._offset

@@ -47,6 +47,12 @@ class LivePlayback:
             return None
         return server.epoch(self.clock.now()) - shown
 
+    def stats(self, position_s: float) -> dict[str, Any]:
+        """What a front end shows of the play at ``position_s``: the DVR window, latency, target, timeshift."""
+        window = self.follower.window()
+        return {"start_s": window.start_s, "edge_s": window.edge_s, "latency_s": self.latency_s(position_s),
+                "target_s": self.controller.policy.target_s, "timeshift": self.controller.timeshift}
+
     async def run(self, position: Callable[[], float], buffer: Callable[[], float], playing: Callable[[], bool],
                   set_rate: Callable[[float], None], seek: Callable[[float], Awaitable[None]]) -> None:
         """Sample latency and steer the rate until cancelled."""

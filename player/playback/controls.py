@@ -72,8 +72,12 @@ class SessionControls:
             await self.seek(edge_s)
 
     def stats(self) -> dict[str, Any]:
-        """What a stats overlay shows ("stats for nerds"): rendition, bitrate, buffer, estimate, CDN, drops."""
+        """What a stats overlay shows ("stats for nerds"): rendition, bitrate, buffer, estimate, CDN, drops;
+        a live play adds ``live`` (its DVR window, latency and timeshift: the app's seek bar and Go live)."""
         running = self.running
-        return session_stats(position_s=self.position(), presentation=self.presentation,
-                             scheduler=running.scheduler if running else None, output=running.output if running else None,
-                             qoe=self.qoe, paused=self.paused, forced_rung=self.options.force_rendition)
+        stats = session_stats(position_s=self.position(), presentation=self.presentation,
+                              scheduler=running.scheduler if running else None, output=running.output if running else None,
+                              qoe=self.qoe, paused=self.paused, forced_rung=self.options.force_rendition)
+        if running is not None and running.live is not None:
+            stats["live"] = running.live.stats(self.position())
+        return stats

@@ -47,7 +47,7 @@ class RunningPlay:
 
         A live seek behind the target latency is a timeshift: no catching up until ``go_live()``.
         """
-        position_s = max(0.0, min(position_s, (duration_s or position_s) - 0.5))
+        position_s = max(0.0, position_s if duration_s is None else min(position_s, duration_s - 0.5))  # live: no end
         if self.live is not None:
             window = self.live.follower.window()
             position_s = window.clamp(position_s, 2.0)

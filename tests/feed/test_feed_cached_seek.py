@@ -14,7 +14,7 @@ from player.feed.cache_poll import poll_until
 from player.feed.events import FirstFrame
 from player.feed.mpv_output import MpvOutput
 from player.feed.mux_feed import KEYFRAME_NUDGE_S, MuxFeed, keyframe_at
-from player.feed.start_phase import Phase, StartPhases, Step
+from player.feed.start_phase import Phase, StartPhases, Step, seekable
 
 GOP = 180_000  # 2 s at 90 kHz
 FRAME = 3750  # 24 fps
@@ -63,6 +63,25 @@ def test_seek_inside_the_cache_keeps_the_stream(ffmpeg_package) -> None:
         assert (output.property("demuxer-cache-state") or {}).get("debug-low-level-seeks") == 0
         assert output.decoder_errors == 0
 
+
+def test_a_target_before_a_file_that_began_mid_title_is_not_in_its_cache(ffmpeg_package) -> None:
+    """A stream started at 6 s (a live start, a resume, an earlier seek) holds nothing before it although libmpv
+    says ``bof-cached``: a seek to 2 s must restart (it landed on 6 s: a live timeshift went back 3 s, not 10)."""
+    bof = {"bof-cached": True, "seekable-ranges": [{"start": 6.02, "end": 10.0}]}
+    assert seekable(bof, 2.0)  # libmpv's own rule, which the start phases keep
+    assert not seekable(bof, 2.0, before_start_s=0.25) and seekable(bof, 6.0, before_start_s=0.25)
+    with MpvOutput(readahead_s=30.0) as output:
+        feed = MuxFeed(("video", "audio"), output)
+        output.start(6.0)
+        for index in range(3, 5):  # 6-10 s
+            video, audio = ffmpeg_package.video[0], ffmpeg_package.audio[0]
+            feed.add("video", video.init, video.segments[index], key=None, rendition_id=video.id)
+            feed.add("audio", audio.init, audio.segments[index], key=None, rendition_id=audio.id)
+        assert output.wait_for(lambda e: isinstance(e, FirstFrame), 10) is not None
+        assert output.wait_for(lambda e: False, 0.3) is None  # let the cache state settle
+        assert (output.property("demuxer-cache-state") or {}).get("bof-cached")
+        assert feed.seek_cached(2.0) is None  # the caller restarts there
+        assert feed.seek_cached(7.0) is not None  # inside: 6-8 s is seekable (8-10 s waits for its closing keyframe)
 
 
 def test_the_cache_poll_stops_when_the_check_is_done_or_at_its_limit() -> None:

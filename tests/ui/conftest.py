@@ -2,6 +2,7 @@
 and a main window built on the real engine thread (``vo=null`` unless a display is given)."""
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -53,6 +54,20 @@ def ui_backend(tmp_path: Path, ui_library: Path) -> Iterator[Backend]:
     backend.stop()
 
 
+@pytest.fixture(scope="module")
+def live_ui_backend(tmp_path_factory: pytest.TempPathFactory, ui_library: Path) -> Iterator[Backend]:
+    """``ui_backend``'s titles plus the live channel (real-time ffmpeg: one per module, it costs CPU)."""
+    data = tmp_path_factory.mktemp("ui-live") / "backend"
+    shutil.copytree(ui_library, data)
+    backend = Backend(data, demo_user=True, port=free_port(), settings=FAST_SETTINGS, ingest_worker=False,
+                      live_channels=1).start()
+    try:
+        assert backend.live.channels[0].wait_ready(30, segments=3), "the live channel produced no segments"
+        yield backend
+    finally:
+        backend.stop()
+
+
 @pytest.fixture
 def reelbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
@@ -100,6 +115,34 @@ def sign_in(qtbot: Any, window: Any) -> None:
     qtbot.keyClicks(window.signin.password, "demo")
     with qtbot.waitSignal(window.home.loaded, timeout=15000):
         qtbot.keyClick(window.signin.password, Qt.Key.Key_Return)
+
+
+def remember_demo(api_url: str) -> None:
+    """Sign in once outside the app, as a previous run would have, so TV mode needs no typing."""
+    from player.backend import BackendClient
+    from ui.app import credentials
+
+    async def login() -> str:
+        client = BackendClient(api_url)
+        try:
+            await client.login("demo@reelbox.local", "demo")
+            return client.refresh_token or ""
+        finally:
+            await client.aclose()
+
+    assert credentials.remember(api_url, "demo@reelbox.local", asyncio.run(login()))
+
+
+def open_tv_home(qtbot: Any, make_window: Callable[..., Any], api_url: str) -> Any:
+    """A TV-mode window at 1280x720, signed in by a remembered token (no typing), home loaded."""
+    remember_demo(api_url)
+    window = make_window(tv=True)
+    window.ctx.update_config(email="demo@reelbox.local")
+    window.resize(1280, 720)
+    window.show()
+    with qtbot.waitSignal(window.home.loaded, timeout=15000):
+        window.start()
+    return window
 
 
 def open_title(qtbot: Any, make_window: Callable[..., Any], title_id: str, **window_options: Any) -> Any:

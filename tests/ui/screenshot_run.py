@@ -1,9 +1,11 @@
 """Run by test_app_screenshots.py under Xvfb (1920x1080 screen): drive the real app and save a PNG per screen.
 
-Usage: python screenshot_run.py API_URL DEAD_URL OUT_DIR. For desktop and TV at 1280x720 and 1920x1080 it
-shoots home, title, player (overlay up, subtitles on, paused in a cue), downloads (one part-way), settings
-and offline (DEAD_URL answers nothing). Prints one JSON line: per shot, the window geometry, the fit
-problems found (widgets outside the window, texts wider than their widget) and the focused widget.
+Usage: python screenshot_run.py API_URL DEAD_URL OUT_DIR [--live]. For desktop and TV at 1280x720 and
+1920x1080 it shoots home, title, player (overlay up, subtitles on, paused in a cue), downloads (one
+part-way), settings and offline (DEAD_URL answers nothing). With ``--live`` (API_URL runs a live channel)
+it shoots the live screens instead: home with the Live row, the live player at the edge, and in
+timeshift (TV: with Go live selected by ↑). Prints one JSON line: per shot, the window geometry, the
+fit problems found (widgets outside the window, texts wider than their widget) and the focused widget.
 """
 from __future__ import annotations
 
@@ -100,6 +102,55 @@ def screens(api_url: str, out: Path, *, tv: bool, size: tuple[int, int], seen: d
     close_window(window)
 
 
+def live_screens(api_url: str, out: Path, *, tv: bool, size: tuple[int, int], seen: dict[str, Any]) -> None:
+    """Home's Live row, then the live player at the edge and 20 s back in its DVR window."""
+    from ui.app.live_view import LiveView
+
+    tag = f"{'tv' if tv else 'desktop'}-{size[0]}x{size[1]}"
+    window = open_window(api_url, tv=tv, size=size)
+    pump(3, lambda: window.home.hero.pixmap is not None)  # home settled (a reload replaces the tiles)
+    if tv:
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)  # from the hero's Play to the live tile
+    else:
+        window.home.rows[0].tiles[0].setFocus()
+    tile = window.home.rows[0].tiles[0]
+    seen[f"live-home-{tag}-tile"] = _geometry(tile)
+    seen[f"live-home-{tag}-badge"] = [tile.badge.width(), tile.badge.height()] if tile.badge else None
+    shot(window, out, f"live-home-{tag}", seen)
+
+    def view() -> Any:
+        return LiveView.from_stats(window.controller.last_stats)
+
+    tile = window.home.rows[0].tiles[0]  # home may have reloaded meanwhile (new tiles)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return) if tv else tile.click()
+    assert pump(60, lambda: (v := view()) is not None and v.latency_s is not None and v.edge_s - v.start_s > 24
+                and _position(window) > v.start_s), f"no live play: {window.player.message.text()!r} {view()}"
+    if not view().at_live:  # a loaded box fell behind (a stall): back to live, as a viewer would
+        window.controller.go_live()
+    assert pump(20, lambda: view().at_live), f"not at live: {view()}"
+    pump(1.0)
+    window.player.show_overlay()
+    seen[f"live-player-{tag}-video"] = _geometry(window.player.video)
+    seen[f"live-player-{tag}-overlay"] = _geometry(window.player.overlay)
+    seen[f"live-player-{tag}-labels"] = [window.player.overlay.position_label.text(), window.player.overlay.go_live.text()]
+    seen[f"live-player-{tag}-bar"] = _geometry(window.player.seek_bar)
+    shot(window, out, f"live-player-{tag}", seen)
+    for wanted in (10, 20):  # each seek plays before the next key (one pressed mid-restart can stall: see the report)
+        QTest.keyClick(window.player, Qt.Key.Key_Left)
+        assert pump(15, lambda w=wanted: (v := view()) is not None and v.timeshift and v.behind_s > w), f"no timeshift: {view()}"
+        landed = view().position_s
+        assert pump(15, lambda at=landed: view().position_s > at + 0.5), f"not playing after the seek: {view()}"
+    if tv:
+        QTest.keyClick(window.player, Qt.Key.Key_Up)  # Go live selected, as a remote reaches it
+    window.player.show_overlay()
+    seen[f"live-timeshift-{tag}-go"] = _geometry(window.player.overlay.go_live)
+    seen[f"live-timeshift-{tag}-labels"] = [window.player.overlay.position_label.text(), window.player.overlay.go_live.text()]
+    shot(window, out, f"live-timeshift-{tag}", seen)
+    QTest.keyClick(window.player, Qt.Key.Key_Escape)
+    pump(0.5)
+    close_window(window)
+
+
 def offline(dead_url: str, out: Path, *, tv: bool, size: tuple[int, int], seen: dict[str, Any]) -> None:
     tag = f"{'tv' if tv else 'desktop'}-{size[0]}x{size[1]}"
     window = open_window(dead_url, tv=tv, size=size, sign_in=False)
@@ -111,10 +162,13 @@ def offline(dead_url: str, out: Path, *, tv: bool, size: tuple[int, int], seen: 
     close_window(window)
 
 
-def main(api_url: str, dead_url: str, out: Path) -> int:
+def main(api_url: str, dead_url: str, out: Path, live: bool = False) -> int:
     seen: dict[str, Any] = {}
     for tv in (False, True):
         for size in SIZES:
+            if live:
+                live_screens(api_url, out, tv=tv, size=size, seen=seen)
+                continue
             screens(api_url, out, tv=tv, size=size, seen=seen)
             offline(dead_url, out, tv=tv, size=size, seen=seen)
     print(json.dumps(seen))
@@ -122,4 +176,4 @@ def main(api_url: str, dead_url: str, out: Path) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1], sys.argv[2], Path(sys.argv[3])))
+    raise SystemExit(main(sys.argv[1], sys.argv[2], Path(sys.argv[3]), live="--live" in sys.argv[4:]))

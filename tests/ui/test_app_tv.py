@@ -1,28 +1,12 @@
 """TV (10-foot) mode: arrows, Enter and Back alone reach a title and play it; large type; media keys."""
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from player.backend import BackendClient
-from ui.app import credentials
-
-
-def _remember_demo(api_url: str) -> None:
-    """Sign in once outside the app, as a previous run would have, so TV mode needs no typing."""
-
-    async def login() -> str:
-        client = BackendClient(api_url)
-        try:
-            await client.login("demo@reelbox.local", "demo")
-            return client.refresh_token or ""
-        finally:
-            await client.aclose()
-
-    assert credentials.remember(api_url, "demo@reelbox.local", asyncio.run(login()))
+from tests.ui.conftest import open_tv_home
 
 
 def _press(qtbot: Any, key: Qt.Key) -> None:
@@ -31,13 +15,7 @@ def _press(qtbot: Any, key: Qt.Key) -> None:
 
 def test_tv_arrows_and_enter_reach_a_title_and_play_it(qtbot: Any, make_window: Any, ui_backend: Any) -> None:
     """From home, Down/Right/Enter open a title, Enter starts playback that advances, Back returns to the title page."""
-    _remember_demo(ui_backend.api_url)
-    window = make_window(tv=True)
-    window.ctx.update_config(email="demo@reelbox.local")
-    window.resize(1280, 720)
-    window.show()
-    with qtbot.waitSignal(window.home.loaded, timeout=15000):
-        window.start()
+    window = open_tv_home(qtbot, make_window, ui_backend.api_url)
     assert window.font().pixelSize() >= 24 or window.home.tile_size.height() >= 300
     assert QApplication.focusWidget() is window.home.hero.play_button  # the featured title's Play
     _press(qtbot, Qt.Key.Key_Down)

@@ -28,6 +28,7 @@ class Title:
     artwork_url: str
     protected: bool
     backdrop_url: str = ""  # 16:9 frame of the video (older backends have none: the poster stands in)
+    live: bool = False  # a live channel: played at the live edge, never resumed, no length
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Title:
@@ -44,6 +45,7 @@ class Title:
             duration_s=float(body.get("duration_s") or 0.0), audio_langs=tuple(body.get("audio_langs") or ()),
             subtitle_langs=tuple(body.get("subtitle_langs") or ()), artwork_url=str(body.get("artwork_url") or ""),
             protected=bool(body.get("protected")), backdrop_url=str(body.get("backdrop_url") or ""),
+            live=body.get("live") is True,
         )
 
 
@@ -60,6 +62,7 @@ class Progress:
 class HomeRows:
     """What the home screen shows, row by row."""
 
+    live: tuple[Title, ...]
     continue_watching: tuple[Progress, ...]
     new: tuple[Title, ...]
     genres: tuple[tuple[str, tuple[Title, ...]], ...]
@@ -114,16 +117,19 @@ class CatalogApi:
         return (await self.backend.send("GET", url, signed_in=self.backend.signed_in)).content
 
     async def home(self) -> HomeRows:
-        """Continue watching, New (newest year first), then one row per genre in alphabetical order."""
-        titles = await self.catalog()
+        """Live channels, Continue watching, New (newest year first), then one row per genre in alphabetical
+        order. Live channels appear only in their own row: a channel has no length to resume or to be new."""
+        everything = await self.catalog()
+        live = tuple(t for t in everything if t.live)
+        titles = [t for t in everything if not t.live]
         try:
-            progress = tuple(await self.progress())
+            progress = tuple(p for p in await self.progress() if not p.title.live)
         except BackendError:
             progress = ()
         new = tuple(sorted(titles, key=lambda t: (-(t.year or 0), t.name))[:12])
         genres = sorted({g for t in titles for g in t.genres})
         rows = tuple((g, tuple(t for t in titles if g in t.genres)) for g in genres)
-        return HomeRows(continue_watching=progress, new=new, genres=rows)
+        return HomeRows(live=live, continue_watching=progress, new=new, genres=rows)
 
 
 

@@ -1,5 +1,8 @@
-"""Home: a featured title over its backdrop (the hero), Continue watching with progress bars, New, one
-row per genre; search as you type (debounced, on the engine loop)."""
+"""Home: a featured title over its backdrop (the hero), a Live row, Continue watching with progress bars,
+New, one row per genre; search as you type (debounced, on the engine loop).
+
+A live channel's tile plays at once, at the live edge: there is no position to resume and nothing on
+its title page that a viewer needs before watching (issue 15)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -17,7 +20,7 @@ SEARCH_DEBOUNCE_MS = 250
 
 
 class HomeScreen(QWidget):
-    """``open_title(title_id)`` when a tile is chosen."""
+    """``open_title(title_id)`` when a tile is chosen; ``play_title(title, 0)`` for a live channel's tile."""
 
     name = "home"
     open_title = Signal(str)
@@ -54,6 +57,7 @@ class HomeScreen(QWidget):
         self.scroll = scroll
         layout.addWidget(scroll, 1)
         self.rows: list[TileRow] = []
+        self._shown: dict[str, Title] = {}  # every title on a tile, by id
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DEBOUNCE_MS)
@@ -98,6 +102,8 @@ class HomeScreen(QWidget):
     def _show_home(self, rows: HomeRows) -> None:
         self.status.setText("")
         spec: list[tuple[str, list[tuple[Title, str | None, float | None]]]] = []
+        if rows.live:
+            spec.append(("Live", [(t, None, None) for t in rows.live]))
         if rows.continue_watching:
             spec.append(("Continue watching", [
                 (p.title, f"{p.title.name}\n{duration_text(max(p.duration_s - p.position_s, 0))} left",
@@ -140,9 +146,10 @@ class HomeScreen(QWidget):
             row.setParent(None)
             row.deleteLater()
         self.rows = []
+        self._shown = {entry[0].id: entry[0] for _, titles in spec for entry in titles}
         for heading, titles in spec:
             row = TileRow(heading, titles, self.cache, tile_size=self.tile_size)
-            row.activated.connect(self.open_title)
+            row.activated.connect(self._activated)
             row.focused.connect(lambda tile: self.scroll.ensureWidgetVisible(tile, 0, 24))
             self.rows_layout.addWidget(row)
             row.show()  # a layout shows new children only later (queued); focus needs them visible now
@@ -151,6 +158,13 @@ class HomeScreen(QWidget):
         if had_focus:
             self.focus_first()
         self.loaded.emit()
+
+    def _activated(self, title_id: str) -> None:
+        title = self._shown.get(title_id)
+        if title is not None and title.live:
+            self.play_title.emit(title, 0.0)
+        else:
+            self.open_title.emit(title_id)
 
     # -- search -----------------------------------------------------------------------------
     def _run_search(self) -> None:

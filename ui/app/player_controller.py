@@ -2,7 +2,8 @@
 
 Every control is posted to the engine loop (``call_soon_threadsafe`` / ``run_coroutine_threadsafe``)
 and every observation comes back as a Qt signal, so the UI thread never waits for the engine
-(issue 6 architecture). Stats are polled four times a second for the overlay and the seek bar.
+(issue 6 architecture). Stats are polled four times a second for the overlay and the seek bar; a live
+play's stats carry its DVR window and latency (read by ``ui.app.live_view``).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from player.sync import run_synced
 from ui.app.config import AppConfig
 from ui.app.engine_thread import EngineThread
 from ui.app.errors import sentence
+from ui.app.live_view import LiveView
 
 SessionFactory = Callable[[SessionOptions], PlaybackSession]
 
@@ -148,14 +150,28 @@ class PlayerController(QObject):
             self.engine.call(session.output.set_property, "sub-pos", max(0, min(100, percent)))
 
     def seek(self, position_s: float) -> None:
+        """Seek (live: inside the DVR window; a seek that lands at the live edge is Go live, and nothing at all
+        while already following live: a restart there would only cost a rebuffer)."""
         session = self.session
         if session is None:
+            return
+        view = LiveView.from_stats(self.last_stats)
+        action = "seek" if view is None else view.seek_action(position_s)
+        if action == "go-live":
+            self.go_live()
+        if action != "seek":
             return
 
         async def go() -> None:
             await session.seek(max(0.0, position_s))
 
         self.engine.submit(go(), None, lambda exc: None)  # a seek before the first frame is simply ignored
+
+    def go_live(self) -> None:
+        """Back to the live edge after a timeshift (the engine seeks to the edge minus its target latency)."""
+        session = self.session
+        if session is not None and LiveView.from_stats(self.last_stats) is not None:
+            self.engine.submit(session.go_live(), None, lambda exc: None)  # before the first frame: ignored
 
     def seek_relative(self, delta_s: float) -> None:
         position = self.last_stats.get("position_s")

@@ -2,6 +2,8 @@
 
 Space/Enter/P and the media keys play or pause, ←/→ seek 10 s (previewing the landing point's thumbnail), ↑/↓ volume, m mute, f fullscreen,
 i/Tab stats, ? key help, c next quality, s subtitles on/off, a next audio language, Esc/Back leave.
+A live play adds l, Go live; on TV (a remote has no letters) ↑ selects the Go-live control and OK
+presses it, any other key lets go of it.
 While "Up next" shows, Enter plays the next title now and Back cancels it; while the key help
 shows, Back or ? closes it.
 """
@@ -10,6 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+
+from ui.app.live_view import LiveView
 
 if TYPE_CHECKING:
     from ui.app.player_screen import PlayerScreen
@@ -25,7 +29,19 @@ ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select)
 def handle_key(screen: PlayerScreen, key: int) -> bool:
     """Act on ``key``; False when the player has no use for it."""
     c = screen.controller
-    if screen.up_next.isVisible() and key in BACK_KEYS:
+    live = LiveView.from_stats(c.last_stats) is not None
+    if screen.overlay.go_live.property("selected"):
+        screen.overlay.select_go_live(False)
+        if key in ENTER_KEYS:
+            c.go_live()
+            return True
+        if key in BACK_KEYS + (Qt.Key.Key_Down,):
+            return True  # only lets go of Go live
+    if live and key == Qt.Key.Key_L:
+        c.go_live()
+    elif live and screen.ctx.tv and key == Qt.Key.Key_Up:
+        screen.overlay.select_go_live(True)
+    elif screen.up_next.isVisible() and key in BACK_KEYS:
         screen.up_next.stop()
     elif screen.up_next.isVisible() and key in ENTER_KEYS:
         screen.up_next.play_now.click()

@@ -5,6 +5,10 @@ Both are native windows because the video is a native child window (a non-native
 painted under mpv's window). In TV mode the menus go on a second row: at 26 px type one row does
 not fit 1280×720 (issue 18 defect 5: ``00:04 / 01``, ``Audio: e``, ``llscree``). Every control
 refuses focus: keys belong to the player (mpv-like), not to the widgets.
+
+A live play (issue 15) swaps the length for a Go-live control at the seek bar's live end: red
+"● LIVE" while following live, "Go live" while timeshifted; the time reads "−0:42" behind live and
+the transport row shows the measured latency.
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from ui.app.format import clock_text
+from ui.app.live_view import LiveView, behind_text
 from ui.app.seek_bar import SeekBar
 
 
@@ -27,6 +33,12 @@ def native(widget: QWidget) -> QWidget:
 def _quiet(*widgets: QWidget) -> None:
     for w in widgets:
         w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+
+def _restyle(widget: QWidget) -> None:
+    """Apply the style sheet again after a dynamic property its rules select on changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
 
 
 def _menu() -> QComboBox:
@@ -66,6 +78,11 @@ class ControlBar(QFrame):
         self.seek_bar = SeekBar()
         self.position_label = QLabel("00:00")
         self.duration_label = QLabel("00:00")
+        self.go_live = QPushButton("Go live")
+        self.go_live.setObjectName("goLive")
+        self.go_live.setToolTip("Back to the live edge (L)")
+        self.latency_label = QLabel("")
+        self.latency_label.setObjectName("latency")
         self.back10 = QPushButton("−10 s")
         self.play_button = QPushButton("Pause")
         self.fwd10 = QPushButton("+10 s")
@@ -83,14 +100,15 @@ class ControlBar(QFrame):
         self.stats_button = QPushButton("Stats")
         self.help_button = QPushButton("?")
         self.full_button = QPushButton("Fullscreen")
-        _quiet(self.back10, self.play_button, self.fwd10, self.quality, self.audio, self.subtitles,
+        _quiet(self.go_live, self.back10, self.play_button, self.fwd10, self.quality, self.audio, self.subtitles,
                self.mute_button, self.volume, self.stats_button, self.help_button, self.full_button)
         seek = QHBoxLayout()
         seek.addWidget(self.position_label)
         seek.addWidget(self.seek_bar, 1)
         seek.addWidget(self.duration_label)
+        seek.addWidget(self.go_live)
         transport = QHBoxLayout()
-        for w in (self.back10, self.play_button, self.fwd10):
+        for w in (self.back10, self.play_button, self.fwd10, self.latency_label):
             transport.addWidget(w)
         transport.addStretch(1)
         menus = QHBoxLayout() if tv else transport
@@ -107,6 +125,37 @@ class ControlBar(QFrame):
         box.addLayout(transport)
         if tv:
             box.addLayout(menus)
+        self.show_live(None)
+
+    def show_position(self, stats: dict[str, Any]) -> None:
+        """The seek bar and its times from one stats poll (a live play: its DVR window)."""
+        view = LiveView.from_stats(stats)
+        self.show_live(view)
+        if view is None:
+            self.seek_bar.set_state(stats.get("position_s"), stats.get("buffered_until_s"), stats.get("duration_s"))
+            self.position_label.setText(clock_text(stats.get("position_s")))
+            self.duration_label.setText(clock_text(stats.get("duration_s")))
+            return
+        self.seek_bar.set_window(view.start_s, view.edge_s, view.position_s, stats.get("buffered_until_s"))
+        self.position_label.setText(behind_text(view.behind_s))
+        self.latency_label.setText(view.latency_text())
+
+    def show_live(self, view: LiveView | None) -> None:
+        """Live controls for a live play (lit at the edge), the length for anything else."""
+        live = view is not None
+        self.duration_label.setVisible(not live)
+        self.go_live.setVisible(live)
+        self.latency_label.setVisible(live)
+        lit = view is not None and view.at_live
+        if self.go_live.property("lit") != lit:
+            self.go_live.setText("● LIVE" if lit else "Go live")
+            self.go_live.setProperty("lit", lit)
+            _restyle(self.go_live)
+
+    def select_go_live(self, selected: bool) -> None:
+        """The remote's highlight on Go live (TV: ↑ selects it, OK presses it); keys stay with the player."""
+        self.go_live.setProperty("selected", selected)
+        _restyle(self.go_live)
 
     def fill_languages(self, audio_langs: tuple[str, ...], sub_langs: tuple[str, ...], audio: str | None,
                        subs: str | None) -> None:
@@ -136,5 +185,5 @@ class ControlBar(QFrame):
 
     def controls(self) -> list[QWidget]:
         """Every control a person reads (for fit checks)."""
-        return [self.position_label, self.duration_label, self.back10, self.play_button, self.fwd10, self.audio,
-                self.subtitles, self.quality, self.mute_button, self.stats_button, self.help_button, self.full_button]
+        return [self.position_label, self.duration_label, self.go_live, self.latency_label, self.back10, self.play_button,
+                self.fwd10, self.audio, self.subtitles, self.quality, self.mute_button, self.stats_button, self.help_button, self.full_button]

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ui.app.format import clock_text
+from ui.app.live_view import LiveView, behind_text
 from ui.app.player_overlay import native
 
 KEYS = (
@@ -21,6 +22,7 @@ KEYS = (
     ("c", "next quality"),
     ("i", "stats"),
     ("f", "fullscreen"),
+    ("l", "back to live (TV: ↑ then OK)"),
     ("?", "this help"),
     ("Esc / Back", "leave the player"),
 )
@@ -40,8 +42,14 @@ def stats_text(stats: dict[str, Any]) -> str:
         f"CDN         {stats.get('cdn') if stats.get('cdn') is not None else '—'}",
         f"Dropped     {stats.get('dropped_frames') or 0} frames",
         f"Quality     {'Auto' if forced is None else f'fixed rung {forced}'}",
-        f"Position    {clock_text(stats.get('position_s'))} / {clock_text(stats.get('duration_s'))}",
     ]
+    view = LiveView.from_stats(stats)
+    if view is None:
+        lines.append(f"Position    {clock_text(stats.get('position_s'))} / {clock_text(stats.get('duration_s'))}")
+    else:
+        latency = "—" if view.latency_s is None else f"{view.latency_s:.1f} s"
+        lines += [f"Latency     {latency} (target {view.target_s:.1f} s)",
+                  f"Behind live {behind_text(view.behind_s)} of a {clock_text(view.edge_s - view.start_s)} window"]
     return "\n".join(lines)
 
 

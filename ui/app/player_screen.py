@@ -21,7 +21,6 @@ from PySide6.QtWidgets import QLabel, QWidget
 from ui.app import preferences
 from ui.app.api import Title
 from ui.app.context import AppContext
-from ui.app.format import clock_text
 from ui.app.player_controller import PlayerController
 from ui.app.player_keys import SEEK_STEP_S, handle_key
 from ui.app.player_overlay import ControlBar, TopBar, native
@@ -93,6 +92,7 @@ class PlayerScreen(QWidget):
         bar.play_button.clicked.connect(self._toggle_pause)
         bar.back10.clicked.connect(lambda: controller.seek_relative(-SEEK_STEP_S))
         bar.fwd10.clicked.connect(lambda: controller.seek_relative(SEEK_STEP_S))
+        bar.go_live.clicked.connect(controller.go_live)
         bar.seek_bar.seek_requested.connect(controller.seek)
         self.seek_thumbnails = SeekThumbnails(controller.engine, lambda: controller.session)
         bar.seek_bar.hovered.connect(lambda t: self.seek_thumbnails.request(t, bar.seek_bar.show_thumbnail))
@@ -157,6 +157,8 @@ class PlayerScreen(QWidget):
         self.up_next.timer.stop()
         self.up_next.hide()
         self.overlay.set_ladder(None)
+        self.overlay.show_live(None)  # until the first stats say whether the play is live
+        self.overlay.select_go_live(False)
         self.play_button.setText("Pause")
 
     def leave(self) -> None:
@@ -239,6 +241,7 @@ class PlayerScreen(QWidget):
     def _auto_hide(self) -> None:
         if self.controller.active and not self.controller.paused and not self.help_panel.isVisible():
             self.overlay.hide()
+            self.overlay.select_go_live(False)
             self.top.hide()
             self.setCursor(Qt.CursorShape.BlankCursor)
             self.controller.lift_subtitles(100)
@@ -275,10 +278,7 @@ class PlayerScreen(QWidget):
 
     # -- engine → UI ------------------------------------------------------------------------
     def _on_stats(self, stats: dict[str, Any]) -> None:
-        bar = self.overlay
-        bar.seek_bar.set_state(stats.get("position_s"), stats.get("buffered_until_s"), stats.get("duration_s"))
-        bar.position_label.setText(clock_text(stats.get("position_s")))
-        bar.duration_label.setText(clock_text(stats.get("duration_s")))
+        self.overlay.show_position(stats)
         self.play_button.setText("Play" if stats.get("paused") else "Pause")
         self.overlay.set_ladder(stats.get("ladder") or ())
         if self.stats_panel.isVisible():

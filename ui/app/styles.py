@@ -23,6 +23,10 @@ QProgressBar[state="paused"]::chunk { background: #8d8d8d; }
 QPushButton[armed="true"] { background: #8e2b2b; }
 QFrame#playerOverlay { background: #101010; }
 QFrame#playerOverlay QPushButton, QFrame#playerOverlay QComboBox { background: #202020; }
+QFrame#playerOverlay QPushButton#goLive { color: #d0d0d0; font-weight: bold; }
+QFrame#playerOverlay QPushButton#goLive[lit="true"] { background: #e50914; border-color: #e50914; color: #ffffff; }
+QFrame#playerOverlay QPushButton#goLive[selected="true"] { border: %(ring)dpx solid #ffd54f; }
+QLabel#latency { color: #b0b0b0; }
 QLabel#statsOverlay { background: #000000; color: #7CFC00; font-family: monospace; font-size: %(stats)dpx; padding: 8px; border: 1px solid #555; }
 QLabel#playerMessage { background: #000000; color: #ffb74d; font-size: %(row)dpx; padding: 12px; }
 QScrollBar { background: #141414; border: none; width: %(bar)dpx; height: %(bar)dpx; }

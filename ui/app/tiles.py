@@ -69,12 +69,32 @@ def caption_lines(text: str, metrics: QFontMetrics, width: int, max_lines: int =
 
 
 ACCENT = QColor("#3d9be9")
+LIVE_RED = QColor("#e50914")
+
+
+def paint_live_badge(p: QPainter, poster: QSize) -> QRect:
+    """A red "LIVE" badge in the poster's top-left corner, its type scaled to the poster (legible at TV
+    distance, as the broadcasters' apps draw it); returns where it went."""
+    font = p.font()
+    font.setBold(True)
+    font.setPixelSize(max(12, poster.height() // 14))
+    p.setFont(font)
+    metrics = QFontMetrics(font)
+    pad = max(4, font.pixelSize() // 3)
+    badge = QRect(pad, pad, metrics.horizontalAdvance("LIVE") + 2 * pad, metrics.height() + pad)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(LIVE_RED)
+    p.drawRoundedRect(badge, 3, 3)
+    p.setPen(QColor("#ffffff"))
+    p.drawText(badge, Qt.AlignmentFlag.AlignCenter, "LIVE")
+    return badge
 
 
 class Tile(QToolButton):
     """A focusable poster tile with its caption underneath; ``activated(title_id)`` on click, Enter or Space.
 
-    ``progress`` (0–1, continue watching) is drawn as a bar along the poster's foot, as the media apps do."""
+    ``progress`` (0–1, continue watching) is drawn as a bar along the poster's foot, as the media apps do;
+    a live channel carries a LIVE badge."""
 
     activated = Signal(str)
 
@@ -84,6 +104,7 @@ class Tile(QToolButton):
         self.title = title
         self.progress = None if progress is None else max(0.0, min(1.0, progress))
         self.art: QPixmap | None = None
+        self.badge: QRect | None = None  # where the LIVE badge was drawn (live channels)
         self.setObjectName("tile")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
@@ -137,6 +158,15 @@ class Tile(QToolButton):
             bar = max(4, size.height() // 40)
             p.fillRect(QRect(0, size.height() - bar, size.width(), bar), QColor(0, 0, 0, 170))
             p.fillRect(QRect(0, size.height() - bar, round(size.width() * self.progress), bar), ACCENT)
+        if self.title.live:
+            if self.art is None or self.art.isNull():  # a channel has no poster: its name stands in
+                font = p.font()
+                font.setPixelSize(max(12, size.height() // 12))
+                p.setFont(font)
+                p.setPen(QColor("#bdbdbd"))
+                p.drawText(QRect(8, 0, size.width() - 16, size.height()),
+                           Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.title.name)
+            self.badge = paint_live_badge(p, size)
         p.end()
         self.setIcon(canvas)
 

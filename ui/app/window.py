@@ -291,7 +291,7 @@ class MainWindow(QMainWindow):
         seen: list[Title] = []
         for row in self.home.rows:
             for tile in row.tiles:
-                if all(t.id != tile.title.id for t in seen):
+                if not tile.title.live and all(t.id != tile.title.id for t in seen):  # a channel never ends
                     seen.append(tile.title)
         ids = [t.id for t in seen]
         if title_id not in ids or len(ids) < 2:
