@@ -19,6 +19,9 @@ from player.scheduling.waits import FirstFrameGate
 from player.source import Fetched, SegmentSource
 
 
+AUDIO_SLACK_S = 0.1  # audio ending this close before the video's end is the same end (frame rounding)
+
+
 class AudioLoop:
     """Follows the video from ``timeline.start_s`` to the end (or ``until_s``)."""
 
@@ -42,7 +45,11 @@ class AudioLoop:
         while True:
             segments = self.rendition.segments
             if index >= end_index(segments, self.until_s):
-                if self.grow is None or video.done or (self.until_s is not None and segments and segments[-1].end_s >= self.until_s):
+                # live: the video may finish first while the audio segment covering its last seconds is not
+                # listed yet (audio segments end later, on AAC frames): wait for it rather than end short
+                behind = self.grow is not None and (self.timeline.audio.added_until_s or 0.0) < self.timeline.video_reached_s() - AUDIO_SLACK_S
+                if self.grow is None or (video.done and not behind) or (
+                        self.until_s is not None and segments and segments[-1].end_s >= self.until_s):
                     break
                 self.rendition = await self.grow() or self.rendition
                 continue
