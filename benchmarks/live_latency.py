@@ -9,13 +9,19 @@ server clock at display minus the shown frame's program date-time, sampled twice
 Prints p50/p95 latency, rebuffers per 10 minutes and startup per mode; goals: standard ≤ 6 s p50,
 LL ≤ 2.5 s p50 with 0 rebuffers on loopback.
 
-Usage: ``python benchmarks/live_latency.py [--seconds 60] [--trace FILE] [--modes hls:low,dash:low,...] [--json FILE]``
+Low latency feeds LL-HLS parts (preload hint held open by the edge) and LL-DASH chunked-transfer CMAF
+chunks to libmpv as they arrive; standard plays whole segments.
+
+Usage: ``python benchmarks/live_latency.py [--seconds 60] [--trace FILE [--shaped-only]] [--modes hls:low,dash:low,...] [--json FILE]``
+(the README's rows: ``--seconds 600 --modes hls:low,dash:low``; ``--seconds 180 --modes hls:standard,dash:standard``;
+``--seconds 120 --trace ../shared/abr-traces/lte/report_bicycle_0001.json --shaped-only``).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -63,7 +69,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--trace", default=None, help="also play every mode shaped to this throughput trace")
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--shaped-only", action="store_true", help="with --trace: skip the loopback plays")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--keep", default=None, help="copy every play's report (rebuffer times, segments) here")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="live-bench-") as tmp:
@@ -73,11 +81,17 @@ def main() -> int:
             if not backend.live.channels[0].wait_ready(30, segments=3):
                 print("error: the live channel produced no segments", file=sys.stderr)
                 return 1
-            for trace in (None, args.trace) if args.trace else (None,):
+            traces = [args.trace] if args.trace and args.shaped_only else [None, args.trace] if args.trace else [None]
+            for trace in traces:
                 for mode in args.modes.split(","):
                     fmt, latency = mode.split(":")
                     name = f"{fmt} {latency}{' (shaped)' if trace else ''}"
-                    rows.append(row(name, play(backend.api_url, fmt, latency, args.seconds, Path(tmp), trace)))
+                    report = play(backend.api_url, fmt, latency, args.seconds, Path(tmp), trace)
+                    rows.append(row(name, report))
+                    if args.keep:
+                        Path(args.keep).mkdir(parents=True, exist_ok=True)
+                        stem = re.sub(r"\W+", "-", name).strip("-")
+                        (Path(args.keep) / f"{stem}.json").write_text(json.dumps(report))
                     print(json.dumps(rows[-1]), flush=True)
         finally:
             backend.stop()

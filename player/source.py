@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from player.manifest import Rendition, SegmentRef
-from player.net import INIT_LIMITS, CdnPool, CmcdData, ProgressCallback, RequestKind
+from player.net import INIT_LIMITS, CdnPool, CmcdData, DataCallback, ProgressCallback, RequestKind
 from player.net.integrity import checker_for
 
 
@@ -52,9 +52,12 @@ class CdnSource:
     async def fetch(
         self, rendition: Rendition, ref: SegmentRef, *, kind: str, is_init: bool = False,
         cmcd: CmcdData | None = None, patient: bool = False, on_progress: ProgressCallback | None = None,
+        on_data: DataCallback | None = None,
     ) -> Fetched:
+        """``on_data``: the body as it arrives (live chunked delivery, which comes at the encoder's pace, so
+        no throughput floor applies to it: only the read timeout)."""
         # the stall floor is derived from the media rate: without one, only the read timeout applies
-        floor_known = not patient and not is_init
+        floor_known = not patient and not is_init and on_data is None
         protection = ref.protection or rendition.protection
         whole_encrypted = protection is not None and protection.scheme == "aes-128"  # no structure to see (RFC 8216 §4.3.2.4)
         check = checker_for(ref.urls[0], rendition.mime_type, init=is_init) if ref.urls and not whole_encrypted else None
@@ -65,6 +68,7 @@ class CdnSource:
             duration_s=ref.duration_s if floor_known else None,
             cmcd=cmcd,
             on_progress=on_progress,
+            on_data=on_data,
             limits=INIT_LIMITS if is_init else None,  # size, deadline and a floor: an init declares no rate
             check=check,  # a corrupt or short body fails over to another CDN
         )

@@ -46,16 +46,18 @@ class DashRefresher:
         self.reloads += 1
         return self._merge(self._text)
 
-    def extend(self, server_epoch: float) -> int:
-        """Add the ``$Number$`` segments available at ``server_epoch``; returns how many were added."""
+    def extend(self, server_epoch: float, *, early: bool = False) -> int:
+        """Add the ``$Number$`` segments available at ``server_epoch``; returns how many were added.
+
+        ``early`` (low latency, fed chunk by chunk): from ``availabilityTimeOffset`` before their end, as
+        soon as their first chunk exists; else only complete ones (a whole segment fetched early only
+        waits for the encoder)."""
         info = self.info
         if info is None or info.video_template is None:
             return 0
         tpl = info.video_template
         now = dash_now(info, server_epoch)
-        # complete segments only: the engine hands whole segments to the remuxer, so asking for one
-        # ``availabilityTimeOffset`` early only makes a chunked download look slow to the ABR
-        newest = newest_number(replace(tpl, availability_offset_s=0.0), now)
+        newest = newest_number(tpl if early else replace(tpl, availability_offset_s=0.0), now)
         oldest = now - (info.time_shift_buffer_s if info.time_shift_buffer_s is not None else now)
         first = max(tpl.start_number, number_at(tpl, oldest), *(i.newest + 1 for i in self.indexes.values() if i.newest is not None))
         if first > newest:

@@ -17,6 +17,7 @@ from player.manifest import Presentation, Rendition
 from player.manifest.model import with_segments
 from player.net.clock import Clock
 
+from .chunk_fetch import LiveChunks
 from .clock_sync import ServerClock
 from .dash_refresh import DashRefresher
 from .hls_live import HlsLiveInfo
@@ -97,7 +98,12 @@ class LiveFollower:
     def _extend(self) -> int:
         if self.dash is None or self.server is None:
             return 0
-        return self.dash.extend(self.server.epoch(self.clock.now()))
+        return self.dash.extend(self.server.epoch(self.clock.now()), early=self.low_latency)
+
+    @property
+    def chunks(self) -> LiveChunks | None:
+        """Low latency: segments are fetched and fed chunk by chunk (``chunk_fetch``); None: whole."""
+        return LiveChunks(self.hls, self.wait_update, self.clock) if self.low_latency else None
 
     def _wake(self) -> None:
         self._updated.set()
@@ -151,7 +157,7 @@ class LiveFollower:
     def window(self) -> LiveWindow:
         """The DVR window on the video timeline."""
         index = self._video_index()
-        segments = index.segments if index else []
+        segments = index.complete if index else []
         if self.dash is not None and self.dash.info is not None and self.server is not None:
             now = dash_now(self.dash.info, self.server.epoch(self.clock.now()))
             depth = self.dash.info.time_shift_buffer_s
@@ -163,7 +169,7 @@ class LiveFollower:
         start = listed[0].start_s if listed else 0.0
         edge = segments[-1].end_s if segments else 0.0
         if hls is not None and hls.info is not None and self.low_latency and hls.info.parts:
-            edge += sum(p.duration_s for p in hls.info.parts if p.msn > (index.newest if index and index.newest is not None else -1))
+            edge += sum(p.duration_s for p in hls.info.parts if p.msn > (segments[-1].number if segments else -1))
         return LiveWindow(start_s=start, edge_s=edge)
 
     def hold_back_s(self) -> float:
@@ -171,6 +177,14 @@ class LiveFollower:
             return dash_delay(self.dash.info, self.low_latency)
         info = self._video_refresher_info()
         return 6.0 if info is None else hls_hold_back(info, self.low_latency)
+
+    def part_s(self) -> float:
+        """The low-latency unit of arrival: PART-TARGET, or an LL-DASH chunk (segment − availabilityTimeOffset)."""
+        if self.dash is not None and self.dash.info is not None:
+            tpl = self.dash.info.video_template
+            return tpl.duration_s - tpl.availability_offset_s if tpl is not None and tpl.availability_offset_s > 0 else 0.0
+        info = self._video_refresher_info()
+        return (info.part_target_s or 0.0) if info is not None else 0.0
 
     def _video_refresher_info(self) -> HlsLiveInfo | None:
         for rid in self._video_ids:

@@ -71,6 +71,18 @@ class HlsLiveInfo:
         return last.msn, last.index + 1
 
 
+    def hint_part(self) -> tuple[int, int]:
+        """(msn, part) the ``EXT-X-PRELOAD-HINT`` stands for: the part after the newest one — or, when the
+        segment being written already holds a target duration of parts (less a quarter part), the first
+        part of the next segment (the server lists a segment complete only once the next one begins)."""
+        msn, index = self.next_part()
+        if index and self.part_target_s is not None:
+            written = sum(p.duration_s for p in self.parts if p.msn == msn)
+            if written >= self.target_s - self.part_target_s / 4:
+                return msn + 1, 0
+        return msn, index
+
+
 def parse_live(data: str | bytes, url: str) -> HlsLiveInfo:
     """Read the live tags of a media playlist; raises ManifestError on bad values."""
     lines = split_lines(decode(data, url), url)

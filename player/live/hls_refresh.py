@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from player.errors import FetchError, ManifestError
 from player.manifest.hls_playlist import parse_media
+from player.manifest.uris import resolve
 from player.net.clock import Clock
 
 from .hls_live import HlsLiveInfo, parse_live
@@ -50,6 +51,8 @@ class HlsRefresher:
         playlist = parse_media(data, self.url)
         info = parse_live(data, self.url)
         added = self.index.merge(playlist.segments)
+        if self.low_latency and info.live and (info.parts or info.preload_hint):
+            self.index.announce(info.next_msn, info.target_s)  # the segment being written, fed part by part
         if info.pdt_anchor is not None:
             mine = self.index.timeline_s(info.pdt_anchor[0], playlist.segments)
             if mine is not None:
@@ -61,6 +64,31 @@ class HlsRefresher:
             self.frozen = FrozenDetector.for_target(info.target_s)
         self.frozen.observe(self._clock.now(), (info.next_msn, len(info.parts)))
         return added
+
+    # -- parts (low latency) ---------------------------------------------------------------
+    def writing(self, msn: int) -> bool:
+        """Segment ``msn`` is still being written (announced, not yet listed whole): fetched part by part.
+        A complete one is one request, even when its parts are still listed."""
+        return self.index.provisional == msn or (self.info is not None and self.info.live and msn >= self.info.next_msn)
+
+    def part_uri(self, msn: int, index: int) -> str | None:
+        """The URL of part ``index`` of segment ``msn``: listed, or the preload hint's target; else None."""
+        info = self.info
+        if info is None:
+            return None
+        for part in info.parts:
+            if part.msn == msn and part.index == index:
+                return resolve(self.url, part.uri)
+        if info.preload_hint and info.hint_part() == (msn, index):
+            return resolve(self.url, info.preload_hint)
+        return None
+
+    def parts_in(self, msn: int) -> int | None:
+        """How many parts complete segment ``msn`` has; None while it is still being written."""
+        info = self.info
+        if info is None or (msn >= info.next_msn and info.live):
+            return None
+        return sum(1 for p in info.parts if p.msn == msn)
 
     def next_delay(self) -> float:
         """How long to wait before the next reload: none after a blocking one that brought news, else by
@@ -77,7 +105,7 @@ class HlsRefresher:
             try:
                 added = await self.reload()
                 delay = self.next_delay()
-                if added and on_update is not None:
+                if (added or self._changed) and on_update is not None:  # a new part too: chunks wait for it
                     on_update()
             except (FetchError, ManifestError):
                 self.failures += 1

@@ -21,6 +21,7 @@ class LiveIndex:
     def __init__(self) -> None:
         self.segments: list[SegmentRef] = []
         self._epoch_offset: float | None = None  # server epoch minus timeline seconds
+        self.provisional: int | None = None  # number of an announced segment still being written
 
     @property
     def newest(self) -> int | None:
@@ -35,14 +36,37 @@ class LiveIndex:
         added = 0
         for ref in refs:
             last = self.segments[-1] if self.segments else None
+            if last is not None and ref.number == self.provisional == last.number:  # written now: its true length
+                self.segments[-1] = replace(ref, start_s=last.start_s) if rebase else ref
+                self.provisional = None
+                continue
             if last is not None and ref.number <= last.number:
                 continue
             if rebase and last is not None:
                 missing = ref.number - last.number - 1  # fell out of the window between reloads
                 ref = replace(ref, start_s=last.end_s + missing * ref.duration_s)
             self.segments.append(ref)
+            self.provisional = None  # an announced segment overtaken keeps its nominal length
             added += 1
         return added
+
+    def announce(self, number: int, duration_s: float) -> bool:
+        """List segment ``number``, which is being written (LL-HLS parts), after the newest one, with a
+        nominal duration until :meth:`merge` brings the real one; True when it was new."""
+        last = self.segments[-1] if self.segments else None
+        if last is None or number != last.number + 1 or self.provisional is not None:
+            return False
+        self.segments.append(replace(last, number=number, start_s=last.end_s, duration_s=duration_s,
+                                     discontinuity=False, gap=False))
+        self.provisional = number
+        return True
+
+    @property
+    def complete(self) -> list[SegmentRef]:
+        """The segments whose whole length is known (the announced one left out)."""
+        if self.provisional is not None and self.segments and self.segments[-1].number == self.provisional:
+            return self.segments[:-1]
+        return self.segments
 
     def timeline_s(self, playlist_time_s: float, refs: Sequence[SegmentRef]) -> float | None:
         """Our time for ``playlist_time_s`` of a reload whose segments are ``refs`` (matched by number).

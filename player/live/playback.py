@@ -27,7 +27,7 @@ from .follower import LiveFollower
 from .latency import LatencyController, LatencyPolicy
 
 SAMPLE_S = 0.5
-SEGMENT_MARGIN_S = 1.0
+START_WAIT_S = 1.0  # the longest a start waits for the next keyframe rather than start further behind
 
 
 class LivePlayback:
@@ -120,14 +120,32 @@ async def open_live(presentation: Presentation, manifest_urls: Sequence[str], fe
             h.low_latency = follower.low_latency
     video = follower.presentation().video_track()
     segments = video.by_bandwidth()[0].segments if video else ()
-    # whole segments go to the remuxer, so media can only be played once its segment is complete:
-    # holding less than a segment (plus a fetch) behind the live point would rebuffer every segment
-    longest = max((s.duration_s for s in segments[-4:]), default=0.0)
-    target = max(follower.hold_back_s(), longest + SEGMENT_MARGIN_S) if follower.low_latency else follower.hold_back_s()
-    live_point = follower.window().edge_s
-    starts = [s.start_s for s in segments if s.start_s <= live_point - target + 1e-6]
-    start_s = starts[-1] if starts else (segments[0].start_s if segments else 0.0)
+    # low latency feeds chunks as they arrive (``chunk_fetch``), so PART-HOLD-BACK / the service
+    # description's target can be held, plus one part: media lands a part at a time, so the buffer dips
+    # by one part between arrivals, and at the bare hold-back a ~1 s hiccup of a shared machine
+    # (encoder, edge or player starved) rebuffered: LL-HLS 4 in 10 min at 1.5 s on this box (load 20)
+    target = follower.hold_back_s() + (follower.part_s() if follower.low_latency else 0.0)
+    start_s = await _start(follower, [s.start_s for s in segments], target, clock)
     return LivePlayback(follower, LatencyController(LatencyPolicy(target_s=target)), clock, start_s)
+
+
+async def _start(follower: LiveFollower, starts: list[float], target: float, clock: Clock) -> float:
+    """The newest segment start at or before the live point minus ``target`` (a keyframe: shown at once).
+
+    That start is up to a segment further behind than the target, which takes ~10 s per second to catch
+    up at 1.1×. When the next segment start reaches the target within ``START_WAIT_S``, wait for it
+    instead — where the live point moves with the clock (low latency's parts, DASH's availability),
+    not only when a whole segment lands (standard HLS, whose hold-back counts from the playlist's end).
+    """
+    live_point = follower.window().edge_s
+    before = [s for s in starts if s <= live_point - target + 1e-6]
+    start_s = before[-1] if before else (starts[0] if starts else 0.0)
+    later = [s for s in starts if s > start_s]
+    wait = later[0] - (live_point - target) if later else None
+    if wait is not None and 0 < wait <= START_WAIT_S and (follower.low_latency or follower.dash is not None):
+        await clock.sleep(wait)
+        return later[0]
+    return start_s
 
 
 async def _probe_ticks(follower: LiveFollower, url: str, clock: Clock) -> None:

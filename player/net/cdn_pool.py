@@ -34,19 +34,8 @@ from player.net.errors import EscapesOrigin, FetchError, HttpStatusError, PoolFa
 from player.net.pool_types import AttemptProgress, Delivery, FailedAttempt, RetryPolicy
 from player.net.redact import redact
 from player.manifest.model import Fetched
-from player.net.request import (
-    MANIFEST_LIMITS,
-    ByteRange,
-    FetchLimits,
-    FetchResult,
-    ProgressCallback,
-    RequestKind,
-    RequestLog,
-    RequestRecord,
-    SegmentRequest,
-    StallPolicy,
-    bounded,
-)
+from player.net.request import (MANIFEST_LIMITS, ByteRange, DataCallback, FetchLimits, FetchResult, ProgressCallback,
+                                RequestKind, RequestLog, RequestRecord, SegmentRequest, StallPolicy, bounded)
 from player.net.transport import Transport
 from player.net.uri_policy import check_uri
 
@@ -150,6 +139,7 @@ class CdnPool:
         duration_s: float | None = None,
         confine: bool = False,
         on_progress: ProgressCallback | None = None,
+        on_data: DataCallback | None = None,
         limits: FetchLimits | None = None,
         check: Callable[[bytes], None] | None = None,
     ) -> Delivery:
@@ -191,7 +181,7 @@ class CdnPool:
             return SegmentRequest(
                 url=url, byte_range=byte_range, stall=stall, bitrate_bps=bitrate_bps, duration_s=duration_s,
                 headers=headers, origin=self.map.bases[cdn].probe_url if confine else None,
-                max_bytes=max_bytes, deadline_s=deadline, on_progress=on_progress,
+                max_bytes=max_bytes, deadline_s=deadline, on_progress=on_progress, on_data=on_data,
             )
 
         return await self._run(cands, make, kind, url_list[0], check)

@@ -15,6 +15,9 @@ from player.manifest.model import ByteRange as ByteRange  # re-exported: request
 #: ``on_progress(received, total)``: bytes of the body received so far by the current attempt, and the
 #: body's length when the response announced it (Content-Length), else ``None``.
 ProgressCallback = Callable[[int, int | None], None]
+#: ``on_data(chunk)``: the body's bytes as they arrive, after the matching ``on_progress`` call (live
+#: chunked delivery feeds CMAF chunks on from here while the rest of the segment is still being written).
+DataCallback = Callable[[bytes], None]
 
 
 class RequestKind(StrEnum):
@@ -62,6 +65,7 @@ class SegmentRequest:
     max_bytes: int | None = None  # a longer body (announced or received) is cut: BodyTooLarge
     deadline_s: float | None = None  # the whole request, head and body, or DeadlineExceeded
     on_progress: ProgressCallback | None = field(default=None, compare=False, repr=False)
+    on_data: DataCallback | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         given: object = self.byte_range  # callers may pass a plain (start, length) tuple

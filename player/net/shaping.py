@@ -27,13 +27,14 @@ frees the link at once, as a closed connection would.
 """
 from __future__ import annotations
 
+import asyncio
 import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from abr.traces import Trace, parse_trace
-from player.net import Clock, ConnectFailed, FetchResult, ProgressCallback, SegmentRequest, StallDetected, Transport
+from player.net import Clock, ConnectFailed, DataCallback, FetchResult, ProgressCallback, SegmentRequest, StallDetected, Transport
 from player.net.transport import floor_bps
 
 STEP_S = 0.01  # resolution of the stall-floor check over an emulated transfer
@@ -149,12 +150,14 @@ class ShapedTransport:
             error = ConnectFailed(f"emulated loss: connection dropped (request {self.requests}, every {self.shaping.loss_every})")
             error.elapsed_s = self._trace_now() - sent  # type: ignore[attr-defined]
             raise error
+        if self.link is not None and request.on_data is not None:
+            return await self._streamed(request, sent)
         progress = request.on_progress
         if self.link is None:  # no trace: the body arrives as the real transfer reads it
             result = await self.inner.fetch(request)
             first_byte = sent + latency + result.ttfb_s
             return replace(result, ttfb_s=first_byte - sent, duration_s=self._trace_now() - sent)
-        result = await self.inner.fetch(replace(request, on_progress=None))  # full speed: progress is emulated below
+        result = await self.inner.fetch(replace(request, on_progress=None, on_data=None))  # full speed: arrival is emulated below
         first_byte = sent + latency + result.ttfb_s
         begin = max(first_byte, self._link_free_at)
         bits = result.bytes * 8.0
@@ -163,7 +166,7 @@ class ShapedTransport:
         stop = end if abort is None else abort[0]
         self._link_free_at = stop
         try:
-            await self._deliver(progress, result, begin, stop, result.bytes if abort is None else abort[1])
+            await self._deliver(progress, request.on_data, result, begin, stop, result.bytes if abort is None else abort[1])
         except BaseException:  # cancelled (abandoned): the link is free from now on, not from ``stop``
             if self._link_free_at == stop:
                 self._link_free_at = max(begin, self._trace_now())
@@ -177,25 +180,61 @@ class ShapedTransport:
         done = max(end, self._trace_now())
         return replace(result, ttfb_s=begin - sent, duration_s=done - sent)
 
-    async def _deliver(self, progress: ProgressCallback | None, result: FetchResult, begin: float, stop: float,
-                       final: int) -> None:
-        """Wait until trace time ``stop``, telling ``progress`` what the link has carried from ``begin`` on
-        (``final`` bytes at ``stop``)."""
-        if progress is None:
+    async def _streamed(self, request: SegmentRequest, sent: float) -> FetchResult:
+        """A body read as it arrives (live chunks): each piece leaves the emulated link once it has come from
+        the real one and the link has carried what was queued before it, so chunks keep the encoder's pace
+        and the link its rate. Stalls are left to the real transfer's own rule."""
+        assert self.link is not None and request.on_data is not None
+        link, on_data, progress = self.link, request.on_data, request.on_progress
+        pieces: asyncio.Queue[bytes | None] = asyncio.Queue()
+        inner = asyncio.ensure_future(self.inner.fetch(replace(request, on_progress=None, on_data=pieces.put_nowait)))
+        inner.add_done_callback(lambda _task: pieces.put_nowait(None))
+        first: float | None = None
+        received = 0
+        try:
+            while (piece := await pieces.get()) is not None:
+                begin = max(self._trace_now(), self._link_free_at)
+                self._link_free_at = link.finish(begin, len(piece) * 8.0)
+                await self._sleep_until(self._link_free_at)
+                if first is None:
+                    first = begin
+                    if progress is not None:
+                        progress(0, None)
+                received += len(piece)
+                if progress is not None:
+                    progress(received, None)
+                on_data(piece)
+            result = await inner
+        except BaseException:
+            inner.cancel()
+            await asyncio.gather(inner, return_exceptions=True)
+            self._link_free_at = min(self._link_free_at, self._trace_now())
+            raise
+        return replace(result, ttfb_s=(self._trace_now() if first is None else first) - sent, duration_s=self._trace_now() - sent)
+
+    async def _deliver(self, progress: ProgressCallback | None, on_data: DataCallback | None, result: FetchResult,
+                       begin: float, stop: float, final: int) -> None:
+        """Wait until trace time ``stop``, telling ``progress`` (and ``on_data``, the bytes themselves) what
+        the link has carried from ``begin`` on (``final`` bytes at ``stop``)."""
+        if progress is None and on_data is None:
             await self._sleep_until(stop)
             return
         assert self.link is not None
         total = result.bytes if "content-length" in result.headers else None
         await self._sleep_until(begin)
-        progress(0, total)
+        if progress is not None:
+            progress(0, total)
         base = self.link.bits_until(begin)
-        t = begin
+        t, sent = begin, 0
         while t < stop:
             t = min(max(t, self._trace_now()) + PROGRESS_STEP_S, stop)
             await self._sleep_until(t)
             got = final if t >= stop else min(int((self.link.bits_until(t) - base) / 8), final)
-            if got:
+            if got and progress is not None:
                 progress(got, total)
+            if got > sent and on_data is not None:
+                on_data(result.body[sent:got])
+                sent = got
 
     def _stall_point(self, request: SegmentRequest, result: FetchResult, begin: float, end: float) -> tuple[float, int] | None:
         """Where ``HttpTransport``'s stall rule would abort this emulated transfer: (trace time, bytes received)."""

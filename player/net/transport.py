@@ -215,6 +215,8 @@ class HttpTransport:
                 raise BodyTooLarge(f"{redact(url)} sent more than the {limit} bytes allowed", received=received)
             if progress is not None:
                 progress(received, content_length)
+            if request.on_data is not None:
+                request.on_data(chunk)
         body = b"".join(chunks)
         if content_length is not None and received < content_length:
             raise TruncatedSegment(f"{received} of {content_length} bytes from {redact(url)}")

@@ -10,6 +10,7 @@ from player.errors import FetchError
 from player.manifest import Rendition, SegmentRef
 from player.net import ObjectType
 from player.net.clock import Clock
+from player.scheduling.chunked import ChunkFetcher, fetch_chunked
 from player.scheduling.give_up import RETRY_PAUSE_S, Patience
 from player.scheduling.ladder import end_index, index_at
 from player.scheduling.segment_feed import SegmentFeed, missing
@@ -18,13 +19,16 @@ from player.scheduling.waits import FirstFrameGate
 from player.source import Fetched, SegmentSource
 
 
+AUDIO_SLACK_S = 0.1  # audio ending this close before the video's end is the same end (frame rounding)
+
+
 class AudioLoop:
     """Follows the video from ``timeline.start_s`` to the end (or ``until_s``)."""
 
     def __init__(
         self, *, rendition: Rendition, timeline: Timeline, feed: SegmentFeed, source: SegmentSource,
         gate: FirstFrameGate, until_s: float | None, lead_s: float, first_frame_needs: int, clock: Clock,
-        grow: Callable[[], Awaitable[Rendition | None]] | None = None,
+        grow: Callable[[], Awaitable[Rendition | None]] | None = None, chunks: ChunkFetcher | None = None,
     ) -> None:
         self.rendition, self.timeline, self.feed, self.source, self.gate = rendition, timeline, feed, source, gate
         self.clock = clock
@@ -32,6 +36,7 @@ class AudioLoop:
         self.lead_s = lead_s  # how far audio may run ahead of the video fed so far (one segment)
         self.first_frame_needs = first_frame_needs
         self.grow = grow  # live: waits for more segments and returns the grown rendition
+        self.chunks = chunks  # live low latency: fed chunk by chunk as they arrive (``chunked``)
 
     async def run(self) -> None:
         start = index_at(self.rendition, self.timeline.start_s)
@@ -40,7 +45,11 @@ class AudioLoop:
         while True:
             segments = self.rendition.segments
             if index >= end_index(segments, self.until_s):
-                if self.grow is None or video.done or (self.until_s is not None and segments and segments[-1].end_s >= self.until_s):
+                # live: the video may finish first while the audio segment covering its last seconds is not
+                # listed yet (audio segments end later, on AAC frames): wait for it rather than end short
+                behind = self.grow is not None and (self.timeline.audio.added_until_s or 0.0) < self.timeline.video_reached_s() - AUDIO_SLACK_S
+                if self.grow is None or (video.done and not behind) or (
+                        self.until_s is not None and segments and segments[-1].end_s >= self.until_s):
                     break
                 self.rendition = await self.grow() or self.rendition
                 continue
@@ -55,6 +64,10 @@ class AudioLoop:
                 index += 1
                 continue
             try:
+                if self.chunks is not None:
+                    await self._fetch_chunks(self.chunks, ref, index, buffer_at_request)
+                    index += 1
+                    continue
                 init, fetched = await self._fetch(ref, buffer_at_request)
             except FetchError as exc:
                 if not missing(exc):
@@ -67,6 +80,15 @@ class AudioLoop:
                                     self.timeline.audio)
             index += 1
         self.timeline.audio.done = True
+
+    async def _fetch_chunks(self, chunks: ChunkFetcher, ref: SegmentRef, index: int, buffer_at_request: float) -> None:
+        """Live low latency: into the feed as it arrives, then into the report."""
+        rendition = self.rendition
+        cmcd = self.feed.cmcd(rendition, ref, ObjectType.AUDIO, buffer_at_request)
+        _r, ref, _init, fetched = await fetch_chunked(
+            chunks, self.feed, self.source, self.clock, kind="audio", pick=lambda: (rendition, ref, cmcd),
+            progress=self.timeline.audio, buffer_s=self.timeline.buffer_s)
+        self.feed.record("audio", rendition, ref, fetched, index, buffer_at_request)
 
     async def _fetch(self, ref: SegmentRef, buffer_at_request: float) -> tuple[bytes, Fetched]:
         patience = Patience(self.clock, self.timeline.buffer_s)

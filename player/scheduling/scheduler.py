@@ -28,6 +28,7 @@ from player.manifest import Presentation, Rendition, SegmentRef
 from player.net.clock import Clock
 from player.qoe import QoeTracker
 from player.scheduling.audio_loop import AudioLoop
+from player.scheduling.chunked import ChunkFetcher
 from player.scheduling.ladder import Ladder, index_at, pick_audio
 from player.scheduling.segment_feed import FeedSink, InitCache, SegmentFeed
 from player.scheduling.timeline import Timeline
@@ -59,6 +60,13 @@ class LiveSegments(Protocol):
 
     async def wait_update(self) -> None: ...
 
+    @property
+    def chunks(self) -> ChunkFetcher | None:
+        """Low latency: segments fetched and fed chunk by chunk; None: whole segments."""
+
+    def hold_back_s(self) -> float:
+        """The latency held behind live: the most media a live buffer can ever hold."""
+
 
 class Scheduler:
     """Fetches and feeds one presentation from ``config.start_s`` to its end (or ``until_s``)."""
@@ -84,7 +92,7 @@ class Scheduler:
         else:
             self.abr = AbrSession(
                 algorithm=algorithm, bitrates_kbps=tuple(r.bandwidth / 1000.0 for r in self.ladder.renditions),
-                segment_duration_s=self.segment_duration_s, buffer_capacity_s=self.config.buffer_capacity_s,
+                segment_duration_s=self.segment_duration_s, buffer_capacity_s=self._abr_capacity_s(),
                 segments_total=LIVE_SEGMENTS if self.config.live else len(self.ladder.timeline),
                 min_sample_bits=MIN_SAMPLE_BITS,
             )
@@ -100,6 +108,7 @@ class Scheduler:
         # next, whose keyframe closes the target's GOP so that libmpv can seek exactly inside its cache.
         # Audio one more after a start at a time: its segments do not end where video's do (AAC frames),
         # and libmpv starts only with audio past the first frame (a seek to 10.0 s got audio 8.0-10.005 s)
+        chunks = self.config.live.chunks if self.config.live is not None else None
         starts = self.ladder.timeline
         on_start = start_index >= len(starts) or self.config.start_s - starts[start_index].start_s < ON_SEGMENT_START_S
         needs = 1 if on_start else 2
@@ -107,18 +116,20 @@ class Scheduler:
             ladder=self.ladder, abr=self.abr, timeline=self.timeline, feed=self.feed, source=source, clock=clock,
             qoe=qoe, gate=self.gate, capacity_s=self.config.buffer_capacity_s, until_s=self.config.until_s,
             start_index=start_index, first_frame_needs=needs, pinned=self.config.force_rung,
-            grow=self._grow_video if self.config.live else None,
+            grow=self._grow_video if self.config.live else None, chunks=chunks,
         )
         self.audio_loop = None if self.audio is None else AudioLoop(
             rendition=self.audio, timeline=self.timeline, feed=self.feed, source=source, gate=self.gate,
             until_s=self.config.until_s, lead_s=self.segment_duration_s, first_frame_needs=needs + (1 if self.config.start_s > 0 else 0), clock=clock,
-            grow=self._grow_audio if self.config.live else None,
+            grow=self._grow_audio if self.config.live else None, chunks=chunks,
         )
 
     # -- what the session and front ends read -------------------------------------------------
 
     def buffer_s(self) -> float:
-        return self.timeline.buffer_s()
+        """Video buffered (VOD: what the ABR plans with); live: what libmpv can play, the least-fed track's
+        (the latency controller spends it when catching up)."""
+        return self.timeline.playable_s() if self.config.live is not None else self.timeline.buffer_s()
 
     @property
     def buffered_until_s(self) -> float | None:
@@ -153,6 +164,14 @@ class Scheduler:
         self.video.pinned = rung
 
     # -- live: segment lists that grow ----------------------------------------------------------
+    def _abr_capacity_s(self) -> float:
+        """The buffer the ABR plans with: live never holds more than its latency target plus the segment
+        just fetched (3.5 s for LL with 2 s segments, 8 s for standard HLS: the live-sized buffers
+        ``abr_goal.py`` scores), so planning toward a VOD-sized one would count a shortfall no choice fills."""
+        if self.config.live is None:
+            return self.config.buffer_capacity_s
+        return min(self.config.buffer_capacity_s, self.config.live.hold_back_s() + self.ladder.segment_duration_s)
+
     async def _grow_video(self) -> Ladder:
         """Wait for new live segments; the ladder with them."""
         assert self.config.live is not None

@@ -51,6 +51,22 @@ class FeedSink(Protocol):
     def finish(self) -> None: ...
 
 
+class ChunkSink:
+    """``sink(data, start_s, end_s)``: media of one segment into the feed; the track's progress follows it."""
+
+    def __init__(self, sink: FeedSink, kind: str, rendition_id: str, init: bytes, key: bytes | None,
+                 aes: Aes128Key | None, timeline: int, progress: TrackProgress) -> None:
+        self.sink, self.kind, self.rendition_id, self.init = sink, kind, rendition_id, init
+        self.key, self.aes, self.timeline, self.progress = key, aes, timeline, progress
+        self.fed = 0  # pieces handed on
+
+    def __call__(self, data: bytes, start_s: float, end_s: float) -> None:
+        self.sink.add(self.kind, self.init, data, key=self.key, aes=self.aes, rendition_id=self.rendition_id,
+                      start_s=start_s, timeline=self.timeline)
+        self.progress.added_until_s = end_s
+        self.fed += 1
+
+
 class SegmentFeed:
     """Fetches inits, resolves keys, hands segments to the sink and records them."""
 
@@ -104,11 +120,20 @@ class SegmentFeed:
         buffer_at_request: float, progress: TrackProgress,
     ) -> None:
         """Hand one segment to the sink, move the track's progress on, record it for the report."""
+        sink = await self.chunk_sink(kind, rendition, init, ref, progress)
+        sink(fetched.body, ref.start_s, ref.start_s + ref.duration_s)
+        self.record(kind, rendition, ref, fetched, index, buffer_at_request)
+
+    async def chunk_sink(self, kind: str, rendition: Rendition, init: bytes, ref: SegmentRef,
+                         progress: TrackProgress) -> ChunkSink:
+        """Where the pieces of ``ref`` go (the whole segment, or its CMAF chunks as they arrive)."""
         key, aes = await self.keys.for_segment(rendition, ref)
         timeline = LIVE_TIMELINES + ref.timeline if self.live else ref.timeline  # live media is placed by its first segment
-        self.sink.add(kind, init, fetched.body, key=key, aes=aes, rendition_id=rendition.id, start_s=ref.start_s,
-                      timeline=timeline)
-        progress.added_until_s = ref.start_s + ref.duration_s
+        return ChunkSink(self.sink, kind, rendition.id, init, key, aes, timeline, progress)
+
+    def record(self, kind: str, rendition: Rendition, ref: SegmentRef, fetched: Fetched, index: int,
+               buffer_at_request: float) -> None:
+        """The segment in the report (and its failovers in the QoE counts)."""
         self.qoe.failover(fetched.failovers)
         estimate = self.abr.tracker.throughput_kbps if kind == "video" else None
         self.qoe.segment(SegmentRecord(

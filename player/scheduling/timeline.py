@@ -35,6 +35,12 @@ class Timeline:
             return 0.0
         return max(0.0, self.video.added_until_s - self.playhead_s())
 
+    def playable_s(self) -> float:
+        """Media libmpv can play ahead of the playhead: the remuxer interleaves, so the track fed least far
+        bounds it (live: an audio part may land after the video part of the same time)."""
+        ends = [t.added_until_s for t in (self.video, self.audio) if t.added_until_s is not None]
+        return max(0.0, min(ends) - self.playhead_s()) if ends else 0.0
+
     def video_reached_s(self) -> float:
         reached = self.video.added_until_s
         return self.start_s if reached is None else reached

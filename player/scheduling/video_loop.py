@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from abr.session import AbrSession
 from abr.state import AbrState, Decision
 from player.errors import FetchError
-from player.manifest import SegmentRef
-from player.net import ObjectType
+from player.manifest import Rendition, SegmentRef
+from player.net import CmcdData, ObjectType
 from player.net.clock import Clock, done_within
 from player.qoe import DownloadAbandoned, EmergencyDownswitch, QoeTracker
+from player.scheduling.chunked import ChunkFetcher, fetch_chunked
 from player.scheduling.give_up import RETRY_PAUSE_S, Patience
 from player.scheduling.inflight import Abandoned, InFlight, cancel_all
 from player.scheduling.ladder import Ladder, end_index
@@ -58,7 +59,7 @@ class VideoLoop:
         self, *, ladder: Ladder, abr: AbrSession, timeline: Timeline, feed: SegmentFeed, source: SegmentSource,
         clock: Clock, qoe: QoeTracker, gate: FirstFrameGate, capacity_s: float, until_s: float | None,
         start_index: int, first_frame_needs: int, pinned: int | None,
-        grow: Callable[[], Awaitable[Ladder]] | None = None,
+        grow: Callable[[], Awaitable[Ladder]] | None = None, chunks: ChunkFetcher | None = None,
     ) -> None:
         self.ladder, self.abr, self.timeline, self.feed = ladder, abr, timeline, feed
         self.source, self.clock, self.qoe, self.gate = source, clock, qoe, gate
@@ -67,6 +68,7 @@ class VideoLoop:
         self.pinned = pinned  # QA / the viewer: a fixed rung (index into the ladder), None for ABR
         self.current_rung: int | None = None
         self.grow = grow  # live: waits for more segments and returns the grown ladder
+        self.chunks = chunks  # live low latency: segments fed chunk by chunk as they arrive (``chunked``)
 
     async def run(self) -> None:
         index = self.start_index
@@ -95,8 +97,11 @@ class VideoLoop:
                 self.timeline.video_advanced()
                 index += 1
                 continue
-            await self.feed.deliver(self.ladder.kind, self.ladder[got.rung], got.init, got.ref, got.fetched, index,
-                                    got.buffer_at_request, self.timeline.video)
+            if self.chunks is not None:  # already in the feed
+                self.feed.record(self.ladder.kind, self.ladder[got.rung], got.ref, got.fetched, index, got.buffer_at_request)
+            else:
+                await self.feed.deliver(self.ladder.kind, self.ladder[got.rung], got.init, got.ref, got.fetched, index,
+                                        got.buffer_at_request, self.timeline.video)
             self.current_rung = got.rung
             self.timeline.video_advanced()
             index += 1
@@ -133,6 +138,8 @@ class VideoLoop:
 
     async def _fetch(self, index: int, rung: int, state: AbrState) -> _Got | Abandoned:
         """Fetch segment ``index`` at ``rung``, falling back when every CDN failed or stalled (module doc)."""
+        if self.chunks is not None:
+            return await self._fetch_chunks(self.chunks, index, rung)
         patient = False
         patience = Patience(self.clock, self.timeline.buffer_s)
         while True:
@@ -165,6 +172,28 @@ class VideoLoop:
                     await self.clock.sleep(RETRY_PAUSE_S)
             finally:
                 await cancel_all(init_task, media_task, why="abandoned by the ABR" if abandoned else "cancelled")
+
+    async def _fetch_chunks(self, chunks: ChunkFetcher, index: int, rung: int) -> _Got:
+        """Live low latency: fed as it arrives, so never abandoned; a failure before the first chunk still
+        moves down to the lowest rung (the emergency down-switch)."""
+        at = {"rung": rung}
+        buffer_at_request = self.timeline.buffer_s()
+
+        def pick() -> tuple[Rendition, SegmentRef, CmcdData]:
+            rendition = self.ladder[at["rung"]]
+            ref = self.ladder.segment(rendition, index)
+            return rendition, ref, self.feed.cmcd(rendition, ref, ObjectType.VIDEO, self.timeline.buffer_s())
+
+        def failed(exc: FetchError) -> None:
+            if self._may_abandon(at["rung"]):
+                self.qoe.downswitched(EmergencyDownswitch(at=self.clock.now(), index=index, from_rung=at["rung"],
+                                                          error=type(exc).__name__))
+                at["rung"] = 0
+
+        _rendition, ref, init, fetched = await fetch_chunked(
+            chunks, self.feed, self.source, self.clock, kind=self.ladder.kind, pick=pick, progress=self.timeline.video,
+            buffer_s=self.timeline.buffer_s, failed=failed)
+        return _Got(at["rung"], fetched, init, ref, buffer_at_request)
 
     def _may_abandon(self, rung: int) -> bool:
         """Abandonment and down-switch are the algorithm's call, so not on a pinned rung; nothing is below the lowest."""

@@ -198,7 +198,8 @@ def _fetcher(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("low_latency", [True, False])
 def test_refresher_follows_the_channel(live: Live, low_latency: bool) -> None:
-    """Blocking reloads: LL wakes per part, standard per segment; the index grows and its PDTs match the clock."""
+    """Blocking reloads: LL wakes per part, standard per segment; the index grows and its PDTs match the
+    clock; LL lists the segment being written after the complete ones."""
     import asyncio
 
     from player.live.hls_refresh import HlsRefresher
@@ -219,9 +220,14 @@ def test_refresher_follows_the_channel(live: Live, low_latency: bool) -> None:
     assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
     assert [s.start_s for s in index.segments[1:]] == pytest.approx([s.end_s for s in index.segments[:-1]])
     assert (7 <= refresher.reloads <= 12) if low_latency else (2 <= refresher.reloads <= 4), refresher.reloads
-    newest = index.segments[-1]
+    newest = index.complete[-1]
     served = next(seg for seg in live.channel.tracks["v180"].window() if seg.number == newest.number)
     assert index.epoch_at(newest.end_s) == pytest.approx(live.channel.epoch + served.start + served.duration, abs=0.01)
+    if low_latency:  # the segment being written is listed after it, to be fetched part by part
+        assert index.provisional == newest.number + 1 == index.segments[-1].number
+        assert index.segments[-1].start_s == pytest.approx(newest.end_s)
+    else:
+        assert index.provisional is None and index.segments[-1] is newest
     assert refresher.frozen is not None and not refresher.frozen.frozen and refresher.failures == 0
 
 

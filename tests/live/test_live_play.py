@@ -1,8 +1,10 @@
-"""``reelbox play`` on live streams, end to end: the backend's channel (LL-HLS, HLS, LL-DASH, DASH) and a
-plain ffmpeg sliding-window HLS stream, each played ~12 s headless by the real CLI (real libmpv).
+"""``reelbox play`` on live streams, end to end: the backend's channel (LL-HLS, HLS, LL-DASH, DASH) played
+60 s headless each by the real CLI (real libmpv, real time), and ~12 s plays for a plain ffmpeg
+sliding-window HLS stream, client clock skew and an edge dying.
 
-The 60 s runs with the latency goals are ``benchmarks/live_latency.py``; here a play must run without
-errors, report ``live: true`` with latency samples near its target, and follow the live edge.
+A channel play must run 60 s with no error and no rebuffer, report ``live: true`` with latency samples
+near its target, and follow the live edge. The latency goals themselves (p50/p95 over 10 minutes, on
+loopback and shaped) are figures, measured by ``benchmarks/live_latency.py``.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from testkit import FAST_SETTINGS
 from backend_stub.server import Backend
 
 PLAY_S = 12
+CHANNEL_PLAY_S = 60
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +36,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
         b.stop()
 
 
-def play(tmp_path: Path, *args: str, skew_s: float = 0.0) -> dict[str, object]:
+def play(tmp_path: Path, *args: str, skew_s: float = 0.0, seconds: float = PLAY_S) -> dict[str, object]:
     """Run the CLI; ``skew_s`` moves the player process's wall clock (``time.time``) as a badly set box would."""
     report = tmp_path / "report.json"
     env = {**os.environ, "REELBOX_HOME": str(tmp_path / "home")}
@@ -43,24 +46,25 @@ def play(tmp_path: Path, *args: str, skew_s: float = 0.0) -> dict[str, object]:
         (site / "sitecustomize.py").write_text(
             f"import time\n_real = time.time\ntime.time = lambda: _real() + {skew_s!r}\n")
         env["PYTHONPATH"] = os.pathsep.join([str(site), env.get("PYTHONPATH", "")])
-    proc = subprocess.run([sys.executable, "-m", "ui", "play", *args, "--headless", "--until", str(PLAY_S),
-                           "--report", str(report)], env=env, capture_output=True, text=True, timeout=90)
+    proc = subprocess.run([sys.executable, "-m", "ui", "play", *args, "--headless", "--until", str(seconds),
+                           "--report", str(report)], env=env, capture_output=True, text=True, timeout=seconds + 90)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(report.read_text())  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(("fmt", "mode"), [("hls", "low"), ("hls", "standard"), ("dash", "low"), ("dash", "standard")])
-def test_channel_plays_live_with_a_reported_latency(backend: Backend, tmp_path: Path, fmt: str, mode: str) -> None:
-    """Plays the whole span with no error; latency samples sit within a few seconds of the target."""
-    r = play(tmp_path, "live", "--backend", backend.api_url, "--format", fmt, "--live", mode)
+def test_channel_plays_live_60s_without_a_rebuffer(backend: Backend, tmp_path: Path, fmt: str, mode: str) -> None:
+    """60 s with no error and no rebuffer; latency reported (samples and p50) within a few seconds of the target."""
+    r = play(tmp_path, "live", "--backend", backend.api_url, "--format", fmt, "--live", mode, seconds=CHANNEL_PLAY_S)
     assert r["live"] is True and r["errors"] == [] and r["low_latency"] is (mode == "low")
-    assert float(r["played_s"]) >= PLAY_S - 1  # type: ignore[arg-type]
+    assert float(r["played_s"]) >= CHANNEL_PLAY_S - 1  # type: ignore[arg-type]
+    assert r["rebuffer_count"] == 0, r["rebuffer_events"]
     samples = [v for _, v in r["latency_s"]]  # type: ignore[union-attr]
     target = float(r["latency_target_s"])  # type: ignore[arg-type]
-    assert len(samples) >= 2 * (PLAY_S - 3)
+    assert len(samples) >= 2 * (CHANNEL_PLAY_S - 3)
     assert all(target - 0.5 < v < target + 4.0 for v in samples), (target, samples)
+    assert min(samples) <= float(r["latency_p50_s"]) <= max(samples)  # type: ignore[arg-type]
     assert float(r["dvr_window_s"]) > 10  # type: ignore[arg-type]
-    assert int(r["rebuffer_count"]) <= 2  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize("skew_s", [-30.0, 30.0])
