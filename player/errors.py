@@ -60,6 +60,11 @@ class PlaybackError(PlayerError):
     """libmpv failed, or the session could not start."""
 
 
+class LiveStreamStopped(PlaybackError):
+    """A live playlist or MPD stopped advancing (no ENDLIST, no new segment for several target durations):
+    the encoder or packager upstream has stopped, and waiting longer would only hide it."""
+
+
 class StartPastEnd(PlaybackError):
     """The start position asked for lies at or past the end of the title: nothing would be shown."""
 

@@ -7,8 +7,8 @@ is why no sentence names a control ("press Play") that only one of them has.
 from __future__ import annotations
 
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
-from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, ManifestError, PlaybackError, PlayerError,
-                           StartPastEnd, TrackNotFound)
+from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LiveStreamStopped, ManifestError, PlaybackError,
+                           PlayerError, StartPastEnd, TrackNotFound)
 
 _CODES = {
     "not_entitled": "Your plan does not include this title. Choose another title or upgrade your plan.",
@@ -30,6 +30,7 @@ _CLASSES: tuple[tuple[type[BaseException], str], ...] = (
     (FetchError, "Part of the video could not be downloaded. Check your network and try again."),
     (TrackNotFound, "This title has no track in that language or of that name. Choose one of those it has."),
     (ManifestError, "This title's stream could not be read. Try another title, and report this one if it keeps failing."),
+    (LiveStreamStopped, "The live stream has stopped: no new video has arrived for a while."),
     (StartPastEnd, "The start position is past the end of the title. Choose an earlier one."),
     (IncompletePlay, "The video did not play in full: part of it was missing or could not be played."),
     (PlaybackError, "The video could not be played. Try again, or choose another title."),

@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
+from player.errors import LiveStreamStopped
 from player.manifest import Presentation, Rendition
 from player.manifest.model import with_segments
 from player.net.clock import Clock
@@ -23,11 +24,13 @@ from .dash_refresh import DashRefresher
 from .hls_live import HlsLiveInfo
 from .hls_refresh import HlsRefresher
 from .live_index import LiveIndex
+from .refresh import FrozenDetector
 from .window import LiveWindow, dash_delay, dash_now, hls_hold_back, start_position
 
 Fetch = Callable[[str], Awaitable[bytes]]
 DASH_EXTEND_S = 0.25
 TIMELINE_RELOAD_S = 0.5
+WATCH_S = 0.5  # how often a wait for new segments looks whether the stream ended or froze
 
 
 class LiveFollower:
@@ -44,6 +47,7 @@ class LiveFollower:
         self.hls: dict[str, HlsRefresher] = {}
         self.dash: DashRefresher | None = None
         self._updated = asyncio.Event()
+        self._dash_frozen: FrozenDetector | None = None  # a timeline MPD's progress (HLS: each refresher's)
         self._tasks: list[asyncio.Task[None]] = []
         self.closers: list[asyncio.Future[None]] = []  # helpers to cancel with the loops (a clock probe)
         video = presentation.video_track()
@@ -85,12 +89,20 @@ class LiveFollower:
         if reload_every is not None and self.dash.info.video_template is None:
             reload_every = min(reload_every, TIMELINE_RELOAD_S)
         next_reload = self.clock.now() + (reload_every or 1e9)
+        if reload_every is not None and self.dash.info.video_template is None:  # listed segments: can freeze
+            self._dash_frozen = FrozenDetector.for_target(max(self.dash.info.minimum_update_period_s or 0.0,
+                                                              self._newest_duration_s()))
         while True:
             await self.clock.sleep(DASH_EXTEND_S)
             if reload_every is not None and self.clock.now() >= next_reload:
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(Exception):  # a failed reload is a reload that brought nothing
                     if await self.dash.reload():
                         self._wake()
+                if self._dash_frozen is not None:
+                    index = self._video_index()
+                    self._dash_frozen.observe(self.clock.now(), index.newest if index else None)
+                if self.ended():
+                    self._wake()  # the loops finish what is listed
                 next_reload = self.clock.now() + max(0.5, reload_every)
             if self._extend():
                 self._wake()
@@ -110,8 +122,35 @@ class LiveFollower:
         self._updated = asyncio.Event()
 
     async def wait_update(self) -> None:
-        """Until new segments arrive in any rendition."""
-        await self._updated.wait()
+        """Until new segments arrive in any rendition; at once when the event has ended (the loops then
+        finish what is listed). Raises :class:`LiveStreamStopped` once the manifest has stopped advancing:
+        a play of a stream whose encoder died must end with that said, not wait for ever."""
+        while not self.ended():
+            if self.frozen():
+                raise LiveStreamStopped(f"the live {'MPD' if self.dash else 'playlist'} has not advanced for "
+                                        f"{self._frozen_limit_s():g} s (no new segment, no end of stream)")
+            updated = asyncio.ensure_future(self._updated.wait())
+            watch = asyncio.ensure_future(self.clock.sleep(WATCH_S))
+            done, _ = await asyncio.wait({updated, watch}, return_when=asyncio.FIRST_COMPLETED)
+            for task in (updated, watch):
+                task.cancel()
+            if updated in done:
+                return
+
+    def ended(self) -> bool:
+        """The event is over: every video playlist has EXT-X-ENDLIST, or the MPD turned static."""
+        if self.dash is not None:
+            return self.dash.info is not None and not self.dash.info.dynamic
+        refreshers = [self.hls[rid] for rid in self._video_ids if rid in self.hls] or list(self.hls.values())
+        return bool(refreshers) and all(h.ended for h in refreshers)
+
+    def _frozen_limit_s(self) -> float:
+        detectors = [h.frozen for h in self.hls.values() if h.frozen is not None] + [self._dash_frozen]
+        return max((d.limit_s for d in detectors if d is not None), default=0.0)
+
+    def _newest_duration_s(self) -> float:
+        index = self._video_index()
+        return index.segments[-1].duration_s if index is not None and index.segments else 2.0
 
     async def aclose(self) -> None:
         for task in (*self._tasks, *self.closers):
@@ -198,4 +237,6 @@ class LiveFollower:
         return start_position(window, window.edge_s, self.hold_back_s())
 
     def frozen(self) -> bool:
-        return any(h.frozen is not None and h.frozen.frozen for h in self.hls.values())
+        """A playlist (or a timeline MPD) has not advanced for several target durations."""
+        return (any(h.frozen is not None and h.frozen.frozen for h in self.hls.values())
+                or (self._dash_frozen is not None and self._dash_frozen.frozen))

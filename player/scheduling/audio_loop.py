@@ -35,7 +35,7 @@ class AudioLoop:
         self.until_s = until_s
         self.lead_s = lead_s  # how far audio may run ahead of the video fed so far (one segment)
         self.first_frame_needs = first_frame_needs
-        self.grow = grow  # live: waits for more segments and returns the grown rendition
+        self.grow = grow  # live: waits for more segments and returns the grown rendition (None: the event ended)
         self.chunks = chunks  # live low latency: fed chunk by chunk as they arrive (``chunked``)
 
     async def run(self) -> None:
@@ -51,7 +51,10 @@ class AudioLoop:
                 if self.grow is None or (video.done and not behind) or (
                         self.until_s is not None and segments and segments[-1].end_s >= self.until_s):
                     break
-                self.rendition = await self.grow() or self.rendition
+                grown = await self.grow()
+                if grown is None:
+                    break
+                self.rendition = grown
                 continue
             ref = segments[index]
             if index >= start + self.first_frame_needs:

@@ -60,6 +60,9 @@ class LiveSegments(Protocol):
 
     async def wait_update(self) -> None: ...
 
+    def ended(self) -> bool:
+        """The live event is over (EXT-X-ENDLIST, or the MPD became static): no segment will follow."""
+
     @property
     def chunks(self) -> ChunkFetcher | None:
         """Low latency: segments fetched and fed chunk by chunk; None: whole segments."""
@@ -172,23 +175,30 @@ class Scheduler:
             return self.config.buffer_capacity_s
         return min(self.config.buffer_capacity_s, self.config.live.hold_back_s() + self.ladder.segment_duration_s)
 
-    async def _grow_video(self) -> Ladder:
-        """Wait for new live segments; the ladder with them."""
-        assert self.config.live is not None
+    async def _grow_video(self) -> Ladder | None:
+        """Wait for new live segments; the ladder with them, or None once the event is over and all is listed."""
+        live = self.config.live
+        assert live is not None
         seen = len(self.ladder.timeline)
-        self.ladder = Ladder.of(self.config.live.presentation(), self.config.max_height)
+        self.ladder = Ladder.of(live.presentation(), self.config.max_height)
         if len(self.ladder.timeline) <= seen:  # nothing new since the loop looked: wait for the follower
-            await self.config.live.wait_update()
-            self.ladder = Ladder.of(self.config.live.presentation(), self.config.max_height)
+            await live.wait_update()  # raises LiveStreamStopped when the manifest has stopped advancing
+            self.ladder = Ladder.of(live.presentation(), self.config.max_height)
+            if len(self.ladder.timeline) <= seen and live.ended():
+                return None
         return self.ladder
 
     async def _grow_audio(self) -> Rendition | None:
-        assert self.config.live is not None
+        """Like :meth:`_grow_video` for the audio rendition (None: the event is over)."""
+        live = self.config.live
+        assert live is not None
         seen = len(self.audio.segments) if self.audio else 0
-        self.audio = pick_audio(self.config.live.presentation(), self.config.audio_language)
+        self.audio = pick_audio(live.presentation(), self.config.audio_language) or self.audio
         if self.audio is None or len(self.audio.segments) <= seen:
-            await self.config.live.wait_update()
-            self.audio = pick_audio(self.config.live.presentation(), self.config.audio_language)
+            await live.wait_update()
+            self.audio = pick_audio(live.presentation(), self.config.audio_language) or self.audio
+            if (self.audio is None or len(self.audio.segments) <= seen) and live.ended():
+                return None
         return self.audio
 
     # -- the run ----------------------------------------------------------------------------

@@ -59,7 +59,7 @@ class VideoLoop:
         self, *, ladder: Ladder, abr: AbrSession, timeline: Timeline, feed: SegmentFeed, source: SegmentSource,
         clock: Clock, qoe: QoeTracker, gate: FirstFrameGate, capacity_s: float, until_s: float | None,
         start_index: int, first_frame_needs: int, pinned: int | None,
-        grow: Callable[[], Awaitable[Ladder]] | None = None, chunks: ChunkFetcher | None = None,
+        grow: Callable[[], Awaitable[Ladder | None]] | None = None, chunks: ChunkFetcher | None = None,
     ) -> None:
         self.ladder, self.abr, self.timeline, self.feed = ladder, abr, timeline, feed
         self.source, self.clock, self.qoe, self.gate = source, clock, qoe, gate
@@ -67,7 +67,7 @@ class VideoLoop:
         self.start_index, self.first_frame_needs = start_index, first_frame_needs
         self.pinned = pinned  # QA / the viewer: a fixed rung (index into the ladder), None for ABR
         self.current_rung: int | None = None
-        self.grow = grow  # live: waits for more segments and returns the grown ladder
+        self.grow = grow  # live: waits for more segments and returns the grown ladder (None: the event ended)
         self.chunks = chunks  # live low latency: segments fed chunk by chunk as they arrive (``chunked``)
 
     async def run(self) -> None:
@@ -77,7 +77,10 @@ class VideoLoop:
             if index >= end_index(segments, self.until_s):
                 if self.grow is None or (self.until_s is not None and segments and segments[-1].end_s >= self.until_s):
                     break
-                self.ladder = await self.grow()
+                grown = await self.grow()
+                if grown is None:
+                    break
+                self.ladder = grown
                 continue
             if index >= self.start_index + self.first_frame_needs:
                 await self.gate.hold()

@@ -1,0 +1,73 @@
+"""How a live play ends: an event that ends (EXT-X-ENDLIST appears) finishes cleanly; a playlist that stops
+advancing without one (the encoder died) is named, instead of a player waiting for ever."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import http.server
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backend_stub.live.channel import default_ffmpeg
+from player.errors import LiveStreamStopped
+from player.playback import PlaybackSession, SessionOptions
+
+SEGMENT_S = 2
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+        pass
+
+
+@pytest.fixture
+def event(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A 10 s HLS event playlist (TS, 2 s segments) as a live encoder leaves it: no EXT-X-ENDLIST."""
+    subprocess.run([default_ffmpeg(), "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+                    "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine=r=48000", "-t", "10",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
+                    "-c:a", "aac", "-ac", "1", "-f", "hls", "-hls_time", str(SEGMENT_S), "-hls_playlist_type", "event",
+                    "live.m3u8"], cwd=tmp_path, check=True)
+    playlist = tmp_path / "live.m3u8"
+    playlist.write_text(playlist.read_text().replace("#EXT-X-ENDLIST\n", ""))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield playlist, f"http://127.0.0.1:{server.server_address[1]}/live.m3u8"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _play(url: str, box: list[PlaybackSession]) -> dict:
+    session = PlaybackSession(target=url, manifest_urls=[url], options=SessionOptions(low_latency=False))
+    box.append(session)
+    return asyncio.run(asyncio.wait_for(session.run(), 60))  # a player waiting for ever fails here
+
+
+def test_a_playlist_that_stops_advancing_is_named(event: tuple[Path, str]) -> None:
+    """No new segment and no ENDLIST for three target durations: LiveStreamStopped, well before a QA timeout."""
+    _, url = event
+    box: list[PlaybackSession] = []
+    started = time.monotonic()
+    with pytest.raises(LiveStreamStopped, match="has not advanced for 6 s"):
+        _play(url, box)
+    assert time.monotonic() - started < 30
+    report = box[0].report()
+    assert report["live"] is True and report["errors"][-1]["code"] == "LiveStreamStopped"
+
+
+def test_an_event_that_ends_finishes_the_play(event: tuple[Path, str]) -> None:
+    """EXT-X-ENDLIST arriving mid-play: the rest of what is listed plays, then the play ends without an error."""
+    playlist, url = event
+    threading.Timer(2.0, lambda: playlist.write_text(playlist.read_text() + "#EXT-X-ENDLIST\n")).start()
+    box: list[PlaybackSession] = []
+    report = _play(url, box)
+    assert report["live"] is True and report["errors"] == []
+    assert box[0].playhead.reached_eof
+    assert report["played_s"] >= 2 * SEGMENT_S  # played from the hold-back point to the end of the event
