@@ -175,11 +175,6 @@ class DownloadManager:
                 self.queue.set_state(asset_id, "complete", completed_at=self.wall_clock())
         return self.info(asset_id)
 
-    async def resume_all(self, backend: BackendClient, *, progress: ProgressCallback | None = None) -> list[DownloadInfo]:
-        """Resume every unfinished download (after a restart), one after the other."""
-        return [await self.resume(a.asset_id, backend, progress=progress)
-                for a in self.queue.assets() if a.state != "complete"]
-
     # --- offline use ----------------------------------------------------------------------
     def open_offline(self, asset_id: str) -> OfflinePlayback:
         """What ``PlaybackSession`` needs to play a download with no network; enforces the licence."""

@@ -30,7 +30,3 @@ def slot_size(ref: SegmentRef, *, kind: str, bandwidth_bps: int, is_init: bool) 
     bps = bandwidth_bps if bandwidth_bps > 0 else FALLBACK_BPS.get(kind, FALLBACK_BPS["video"])
     return max(1, round(bps * ref.duration_s / 8))
 
-
-def is_exact(ref: SegmentRef) -> bool:
-    """Whether :func:`slot_size` is the slot's true size (a crash-adopted file must match it then)."""
-    return ref.byte_range is not None

@@ -21,13 +21,6 @@ from backend_stub.api.users import Passwords
 from backend_stub.config import ApiSettings
 
 
-class EdgeHandle(Protocol):
-    """What the API needs of one edge server (``backend_stub.edge``)."""
-
-    @property
-    def url(self) -> str: ...
-
-
 class IngestPort(Protocol):
     """The encoder's job queue as the admin routes see it."""
 

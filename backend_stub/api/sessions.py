@@ -87,7 +87,3 @@ class SessionRegistry:
             del self._sessions[session_id]
             return True
 
-    def count_live(self, user_id: int, *, now: float) -> int:
-        with self._lock:
-            return sum(1 for s in self._sessions.values()
-                       if s.user_id == user_id and s.streams and self._alive(s, now))

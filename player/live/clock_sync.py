@@ -18,7 +18,6 @@ ISO_SCHEMES = frozenset({
     "urn:mpeg:dash:utc:http-iso:2014", "urn:mpeg:dash:utc:http-xsdate:2014",
     "urn:mpeg:dash:utc:http-iso:2012", "urn:mpeg:dash:utc:http-xsdate:2012",
 })
-HEAD_SCHEMES = frozenset({"urn:mpeg:dash:utc:http-head:2014", "urn:mpeg:dash:utc:http-head:2012"})
 DIRECT_SCHEMES = frozenset({"urn:mpeg:dash:utc:direct:2014", "urn:mpeg:dash:utc:direct:2012"})
 
 

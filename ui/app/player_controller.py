@@ -21,9 +21,6 @@ from ui.app.engine_thread import EngineThread
 from ui.app.errors import sentence
 from ui.app.live_view import LiveView
 
-SessionFactory = Callable[[SessionOptions], PlaybackSession]
-
-
 class PlayerController(QObject):
     """Start/stop a session and forward controls; signals carry everything back to the UI thread."""
 
