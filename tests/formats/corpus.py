@@ -31,6 +31,7 @@ KID = bytes.fromhex("0123456789abcdef0123456789abcdef")
 AES_IV = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
 SHAKA = Path(__file__).resolve().parents[2] / ".tools/node_modules/shaka-packager/bin/packager-linux-x64"
 _X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0"]
+_X265 = ["-c:v", "libx265", "-preset", "ultrafast", "-tag:v", "hvc1", "-x265-params", "keyint=50:min-keyint=50:log-level=error"]
 _LADDER = "[0:v]split=2[a][b];[a]scale=320:180,setsar=1[lo];[b]setsar=1[hi]"
 _AAC = ["-c:a", "aac", "-b:a", "64k"]
 _DASH = ["-f", "dash", "-seg_duration", str(SEGMENT_S), "-use_template", "1", "-use_timeline", "0",
@@ -168,6 +169,21 @@ def hls_fmp4_muxed(out: Path) -> None:
                                       "-hls_fmp4_init_filename", "init.mp4", "-hls_segment_filename", "s%d.m4s", "index.m3u8"], out)
 
 
+def hls_codecs(out: Path) -> None:
+    """One master offering H.264 and HEVC fMP4 ladders side by side (Apple's HLS authoring spec);
+    HEVC at lower bitrates, as an encoder ladder would have it."""
+    for family, video in (("h264", _X264), ("hevc", [*_X265, "-b:v:0", "200k", "-b:v:1", "500k"])):
+        (out / family).mkdir()
+        _run(_inputs() + _ladder(video) + ["-map", "1:a", "-map", "1:a", *_AAC, *_HLS, "-hls_segment_type", "fmp4",
+                                           "-var_stream_map", "v:0,a:0 v:1,a:1", "-master_pl_name", "master.m3u8",
+                                           "-hls_segment_filename", "v%v_%d.m4s", "v%v.m3u8"], out / family)
+    variants = [f"{line}\n" if line.startswith("#EXT-X-STREAM-INF") else f"{family}/{line}\n"
+                for family in ("h264", "hevc")
+                for line in (out / family / "master.m3u8").read_text().splitlines()
+                if line.startswith("#EXT-X-STREAM-INF") or line.endswith(".m3u8")]
+    (out / "master.m3u8").write_text("#EXTM3U\n#EXT-X-VERSION:7\n" + "".join(variants))
+
+
 def hls_fmp4_aes(out: Path) -> None:
     """fMP4 + AES-128 (ffmpeg refuses it): segments encrypted here, init left clear, explicit IV."""
     _run(_inputs() + _small(_X264) + ["-map", "1:a", *_AAC, *_HLS, "-hls_segment_type", "fmp4",
@@ -218,8 +234,7 @@ def dash_av1(out: Path) -> None:
 
 def dash_hevc(out: Path) -> None:
     """HEVC (x265, ``hvc1``) + AAC in fMP4."""
-    x265 = ["-c:v", "libx265", "-preset", "ultrafast", "-tag:v", "hvc1", "-x265-params", "keyint=50:min-keyint=50:log-level=error"]
-    _run(_inputs() + _small(x265) + ["-map", "1:a", *_AAC, *_DASH,
+    _run(_inputs() + _small(_X265) + ["-map", "1:a", *_AAC, *_DASH,
                                      "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd"], out)
 
 
@@ -259,8 +274,7 @@ def _period_parts(out: Path, parts: list[tuple[str, list[str], bool]]) -> None:
 
 def dash_period_codec(out: Path) -> None:
     """Two Periods whose video codec changes, H.264 320x180 → HEVC 640x360 (an ad spliced into a title)."""
-    x265 = ["-c:v", "libx265", "-preset", "ultrafast", "-tag:v", "hvc1", "-x265-params", "keyint=50:min-keyint=50:log-level=error"]
-    _period_parts(out, [("p0", ["-vf", "scale=320:180,setsar=1", *_X264], True), ("p1", x265, True)])
+    _period_parts(out, [("p0", ["-vf", "scale=320:180,setsar=1", *_X264], True), ("p1", _X265, True)])
 
 
 def dash_period_tracks(out: Path) -> None:
@@ -448,6 +462,7 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
         (hls_ts_mp3, Kind(name="hls-ts-mp3", manifest="hls-ts-mp3/index.m3u8", duration_s=6, video="h264", audio="mp3")),
         (hls_fmp4_muxed, Kind(name="hls-fmp4-muxed-audio", manifest="hls-fmp4-muxed-audio/index.m3u8", duration_s=6,
                               video="h264", audio="aac")),
+        (hls_codecs, Kind(name="hls-codecs", manifest="hls-codecs/master.m3u8", duration_s=6, video="hevc", audio="aac")),
         (hls_fmp4_aes, Kind(name="hls-fmp4-aes128", manifest="hls-fmp4-aes128/index.m3u8", duration_s=6,
                             video="h264", audio="aac")),
         (dash_vp9_webm, Kind(name="dash-vp9-webm", manifest="dash-vp9-webm/manifest.mpd", duration_s=6, video="vp9",
