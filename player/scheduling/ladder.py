@@ -57,7 +57,7 @@ def one_codec_family(renditions: tuple[Rendition, ...]) -> tuple[Rendition, ...]
     def rank(members: list[Rendition]) -> tuple[int, float]:
         return max(r.height or 0 for r in members), -sum(r.bandwidth for r in members) / len(members)
 
-    return tuple(max(families.values(), key=rank))
+    return tuple(families[max(families, key=lambda name: rank(families[name]))])
 
 
 def _video_family(codecs: str | None) -> str | None:
