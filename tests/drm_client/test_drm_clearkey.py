@@ -22,7 +22,6 @@ from drm_client.clearkey import (
     iter_pssh_boxes,
     kid_from,
     kid_hex,
-    kid_uuid,
     parse_license_keys,
     parse_pssh,
 )
@@ -55,8 +54,7 @@ def test_b64url_rejects_standard_alphabet() -> None:
 
 def test_kid_spellings_agree() -> None:
     """Hex, 0x-hex, UUID, base64url and bytes all name the same KID."""
-    as_uuid = kid_uuid(KID)
-    assert as_uuid == "01234567-89ab-cdef-0123-456789abcdef"
+    as_uuid = "01234567-89ab-cdef-0123-456789abcdef"  # cenc:default_KID's spelling
     for spelling in (KID, KID.hex(), "0x" + KID.hex().upper(), as_uuid, uuid.UUID(as_uuid),
                      b64url_encode(KID)):
         assert kid_from(spelling) == KID
@@ -144,7 +142,7 @@ def test_pssh_parser_raises_only_its_own_error(data: bytes) -> None:
 def test_key_ring_lookup_and_clear() -> None:
     """key_for returns the key; clear() zeroes the buffer and then KeyUnavailable."""
     ring = KeyRing({KID: KEY})
-    assert ring.key_for(KID.hex()) == KEY and ring.key_hex_for(KID) == KEY.hex() and KID in ring
+    assert ring.key_for(KID.hex()) == KEY and KID in ring
     buf = ring._buf  # the one place the keys live
     ring.clear()
     assert bytes(buf) == bytes(len(buf)) and ring.cleared

@@ -147,7 +147,6 @@ def test_multi_period_vod_timeline() -> None:
     assert [(x.id, x.start_s, x.duration_s) for x in p.periods] == [("a", 0.0, 4.0), ("b", 4.0, 6.0)]
     second = p.periods[1].tracks[0].renditions[0]
     assert [s.start_s for s in second.segments] == [4.0, 6.0, 8.0]
-    assert p.period_at(5.0).id == "b"
 
 
 def test_text_track_as_one_whole_file() -> None:
