@@ -11,7 +11,7 @@ from player.errors import ManifestError
 from player.live.clock_sync import ClockSyncError, from_date_header, from_sample, from_utc_timing_body, parse_iso
 from player.live.dash_live import parse_live as parse_mpd
 from player.live.hls_live import parse_live as parse_playlist
-from player.live.latency import LatencyController, LatencyPolicy
+from player.live.latency import MIN_CATCH_UP_RATE, LatencyController, LatencyPolicy
 from player.live.refresh import FrozenDetector, blocking_reload_url, dash_reload_delay, hls_reload_delay
 from player.live.window import (
     LiveWindow, dash_delay, dash_now, dash_window, hls_hold_back, hls_window, newest_number, number_at, start_position,
@@ -167,6 +167,34 @@ def test_latency_control_catches_up_gently_and_resyncs_when_far() -> None:
     assert jump.seek_to == pytest.approx(207.5) and jump.reason == "resync" and ctl.resyncs == 1
     assert ctl.decide(3.0, 1.6, 2.0, 210.0, window).rate == 1.0
     assert ctl.catch_up_s == pytest.approx(2.0)  # two seconds were spent above 1.0x
+
+
+def test_catch_up_goes_on_to_the_target_not_to_the_deadband() -> None:
+    """Hysteresis: catching up starts past the deadband and stops at the target; inside the deadband
+    without having passed it, 1.0x (latency noise does not start a catch-up)."""
+    window = LiveWindow(start_s=0.0, edge_s=100.0)
+    ctl = LatencyController(LatencyPolicy(target_s=6.0))
+    assert ctl.decide(0.0, 6.15, 5.0, 90.0, window).rate == 1.0
+    assert ctl.decide(0.5, 6.5, 5.0, 90.0, window).rate == pytest.approx(1.05)
+    assert ctl.decide(1.0, 6.1, 5.0, 90.0, window).rate == pytest.approx(MIN_CATCH_UP_RATE)  # inside, still going
+    assert ctl.decide(1.5, 6.1, 1.0, 90.0, window).rate == 1.0  # a thin buffer pauses it ...
+    assert ctl.decide(2.0, 6.1, 5.0, 90.0, window).reason == "catch-up"  # ... and it goes on after
+    assert ctl.decide(2.5, 5.99, 5.0, 90.0, window).rate == 1.0
+    assert ctl.decide(3.0, 6.15, 5.0, 90.0, window).rate == 1.0
+
+
+def test_held_latency_settles_at_the_target() -> None:
+    """A start 2 s behind, latency moving with the rate: after the catch-up it sits at the target, within
+    one sample's step under it (the old deadband-only controller sat 0.2 s above)."""
+    window = LiveWindow(start_s=0.0, edge_s=100.0)
+    ctl = LatencyController(LatencyPolicy(target_s=6.0))
+    latency, seen = 8.0, []
+    for i in range(600):
+        rate = ctl.decide(i * 0.5, latency, 5.0, 90.0, window).rate
+        latency -= (rate - 1.0) * 0.5
+        seen.append(latency)
+    assert all(6.0 - 0.5 * (MIN_CATCH_UP_RATE - 1.0) - 1e-9 <= v <= 6.0 for v in seen[300:])
+    assert ctl.catch_up_s < 40.0
 
 
 def test_thin_buffer_slows_rather_than_stalls() -> None:
