@@ -56,12 +56,18 @@ def hls_hold_back(info: HlsLiveInfo, low_latency: bool) -> float:
 
 def dash_delay(info: DashLiveInfo, low_latency: bool) -> float:
     """The presentation delay to hold: the ServiceDescription target for LL, else
-    ``suggestedPresentationDelay``, else ``minBufferTime`` + one segment (what dash.js falls back to)."""
+    ``suggestedPresentationDelay``, else ``minBufferTime`` + one segment (what dash.js falls back to).
+
+    Played as whole segments, no delay under two segments: one lands while the one before plays. A
+    segment is available only once complete, so at one segment's delay (plain ffmpeg ``-f dash``
+    suggests exactly that) the playhead reaches each segment as it becomes available: a rebuffer per
+    segment.
+    """
     if low_latency and info.target_latency_s is not None:
         return info.target_latency_s
-    if info.suggested_delay_s is not None:
-        return info.suggested_delay_s
     segment = info.video_template.duration_s if info.video_template else (info.max_segment_s or 2.0)
+    if info.suggested_delay_s is not None:
+        return info.suggested_delay_s if low_latency else max(info.suggested_delay_s, 2 * segment)
     return info.min_buffer_s + segment
 
 

@@ -109,7 +109,8 @@ def test_dash_live_facts_and_availability() -> None:
     assert tpl is not None and (tpl.start_number, tpl.duration_s, tpl.availability_offset_s) == (0, 2.0, 1.5)
     assert newest_number(tpl, 10.4) == 4 and newest_number(tpl, 10.5) == 5  # segment 5 from its first chunk
     assert number_at(tpl, 9.99) == 4
-    assert dash_delay(info, low_latency=False) == 1.5  # its suggestedPresentationDelay (the part hold-back)
+    assert dash_delay(info, low_latency=True) == 1.5  # the service description's target
+    assert dash_delay(info, low_latency=False) == 4.0  # its suggestedPresentationDelay (1.5 s) is < two whole segments
 
 
 def test_dash_without_delay_falls_back_to_min_buffer_plus_a_segment() -> None:
