@@ -25,7 +25,7 @@ from .hls_live import HlsLiveInfo
 from .hls_refresh import HlsRefresher
 from .live_index import LiveIndex
 from .refresh import FrozenDetector, dash_reload_delay
-from .window import LiveWindow, dash_delay, dash_now, hls_hold_back, start_position
+from .window import LiveWindow, dash_delay, dash_now, hls_hold_back
 
 Fetch = Callable[[str], Awaitable[bytes]]
 DASH_EXTEND_S = 0.25
@@ -230,11 +230,6 @@ class LiveFollower:
             if rid in self.hls and self.hls[rid].info is not None:
                 return self.hls[rid].info
         return None
-
-    def start_s(self) -> float:
-        """Where playback starts: the live point minus the hold-back, inside the window."""
-        window = self.window()
-        return start_position(window, window.edge_s, self.hold_back_s())
 
     def frozen(self) -> bool:
         """A playlist (or a timeline MPD) has not advanced for several target durations."""

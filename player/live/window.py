@@ -9,6 +9,7 @@ old the newest entry is (through its program date-time).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .dash_live import DashLiveInfo, NumberTemplate
@@ -71,10 +72,19 @@ def dash_delay(info: DashLiveInfo, low_latency: bool) -> float:
     return info.min_buffer_s + segment
 
 
-def start_position(window: LiveWindow, live_point_s: float, hold_back_s: float) -> float:
-    """Where to start: the live point minus the hold-back, inside the window.
+def live_start(starts: Sequence[float], live_point_s: float, target_s: float, max_wait_s: float) -> tuple[float, float]:
+    """Where live playback starts, and how long to wait first (RFC 8216bis §6.3.3: never inside the hold-back).
 
-    The live point is "now" for DASH (``dash_now``: the presentation delay counts from the clock) and the
-    end of the playlist for HLS (``edge_s``: hold-backs count from the last part or segment listed).
+    The newest segment start at or before the live point minus ``target_s``: a keyframe, shown at once,
+    up to a segment further behind than the target (caught up afterwards). When the next start reaches
+    the target within ``max_wait_s``, that one after the wait instead. With no start that early, the
+    oldest listed (a window shorter than the target). The live point is the end of the playlist for
+    HLS (hold-backs count from the last part or segment listed) and "now" for DASH.
     """
-    return window.clamp(live_point_s - hold_back_s)
+    before = [s for s in starts if s <= live_point_s - target_s + 1e-6]
+    start = before[-1] if before else (starts[0] if starts else 0.0)
+    later = [s for s in starts if s > start]
+    wait = later[0] - (live_point_s - target_s) if later else 0.0
+    if 0 < wait <= max_wait_s:
+        return later[0], wait
+    return start, 0.0

@@ -14,7 +14,7 @@ from player.live.hls_live import parse_live as parse_playlist
 from player.live.latency import MIN_CATCH_UP_RATE, LatencyController, LatencyPolicy
 from player.live.refresh import FrozenDetector, blocking_reload_url, dash_reload_delay, hls_reload_delay
 from player.live.window import (
-    LiveWindow, dash_delay, dash_now, hls_hold_back, newest_number, number_at, start_position,
+    LiveWindow, dash_delay, dash_now, hls_hold_back, live_start, newest_number, number_at,
 )
 
 EPOCH = 1_700_000_000
@@ -55,9 +55,9 @@ def test_client_skew_does_not_move_the_start(skew_s: float) -> None:
     mono = 5000.0
     clock = from_date_header("Tue, 14 Nov 2023 22:23:20 GMT", mono - 0.01, mono + 0.01)
     now = dash_now(info, clock.epoch(mono))
-    start = start_position(LiveWindow(start_s=now - 120.0, edge_s=now), now, dash_delay(info, low_latency=True))
+    start, _ = live_start([2.0 * k for k in range(240, 302)], now, dash_delay(info, low_latency=True), 0.0)
     assert local_wall != true_server or skew_s == 0
-    assert start == pytest.approx(600.4 - 1.5, abs=0.6)  # now minus the 1.5 s LL target, within the Date's second
+    assert start == 598.0  # the segment holding now minus the 1.5 s LL target (598.9 ± the Date's second)
 
 
 # ---------------------------------------------------------------- HLS
@@ -126,13 +126,16 @@ def test_dash_without_delay_falls_back_to_min_buffer_plus_a_segment() -> None:
 
 
 # ---------------------------------------------------------------- start and refresh
-def test_start_is_edge_minus_hold_back_inside_the_window() -> None:
-    """LL starts PART-HOLD-BACK behind the newest part; standard HOLD-BACK behind the last segment."""
+def test_start_is_a_segment_start_outside_the_hold_back() -> None:
+    """LL: PART-HOLD-BACK behind the newest part, at the segment start before it (or the next one, when it
+    gets there within the wait); standard: HOLD-BACK behind the last segment; a short window: its start."""
     info = parse_playlist(playlist(), URL)
-    window = LiveWindow(start_s=0.0, edge_s=info.edge_s)
-    assert start_position(window, info.edge_s, hls_hold_back(info, low_latency=True)) == 9.5
-    assert start_position(window, info.end_s, hls_hold_back(info, low_latency=False)) == 4.0
-    assert start_position(LiveWindow(start_s=0, edge_s=3), 3, 6) == 0.0  # a short window: its start
+    starts = [2.0 * k for k in range(6)]  # the listed segments on the play's timeline; parts up to 11.0
+    target = hls_hold_back(info, low_latency=True) + info.part_target_s  # what open_live holds: 2.0 s
+    assert live_start(starts, info.edge_s, target, 0.0) == (8.0, 0.0)  # 3 s behind the edge, never 1
+    assert live_start(starts, info.edge_s, target, 1.0) == (10.0, 1.0)
+    assert live_start(starts, info.end_s, hls_hold_back(info, low_latency=False), 0.0) == (4.0, 0.0)
+    assert live_start([0.0], 3.0, 6.0, 1.0) == (0.0, 0.0)
 
 
 def test_reload_rules_and_blocking_urls() -> None:
