@@ -203,6 +203,12 @@ def dash_vp9_fmp4(out: Path) -> None:
                                       "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd"], out)
 
 
+def dash_h264_opus(out: Path) -> None:
+    """H.264 + Opus in fMP4 (CMAF allows it; MPEG-TS cannot carry Opus), two video renditions."""
+    _run(_inputs() + _ladder(_X264) + ["-map", "1:a", *_OPUS, *_DASH, "-dash_segment_type", "mp4",
+                                       "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd"], out)
+
+
 def dash_av1(out: Path) -> None:
     """AV1 (SVT-AV1) + AAC in fMP4, two video renditions."""
     av1 = ["-c:v", "libsvtav1", "-preset", "12", "-g", "50", "-svtav1-params", "keyint=50"]
@@ -448,6 +454,8 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
                              audio="opus", renditions=2)),
         (dash_vp9_fmp4, Kind(name="dash-vp9-fmp4", manifest="dash-vp9-fmp4/manifest.mpd", duration_s=6, video="vp9",
                              audio="opus", renditions=2)),
+        (dash_h264_opus, Kind(name="dash-h264-opus", manifest="dash-h264-opus/manifest.mpd", duration_s=6,
+                              video="h264", audio="opus", renditions=2)),
         (dash_av1, Kind(name="dash-av1", manifest="dash-av1/manifest.mpd", duration_s=6, video="av1", audio="aac", renditions=2)),
         (dash_hevc, Kind(name="dash-hevc", manifest="dash-hevc/manifest.mpd", duration_s=6, video="hevc", audio="aac")),
         (dash_audio, Kind(name="dash-audio-only", manifest="dash-audio-only/manifest.mpd", duration_s=6, video=None, audio="aac")),
