@@ -89,6 +89,7 @@ class Scheduler:
         self.config = config or SchedulerConfig()
         self.sink = sink
         self.ladder = Ladder.of(presentation, self.config.max_height)
+        qoe.ladder_kind = self.ladder.kind
         self.audio: Rendition | None = pick_audio(presentation, self.config.audio_language)
         self.segment_duration_s = self.ladder.segment_duration_s
         start_index = index_at(self.ladder[0], self.config.start_s)

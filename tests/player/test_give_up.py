@@ -45,7 +45,7 @@ def test_both_edges_down_8_s_with_20_s_buffered_gives_no_rebuffer() -> None:
     w = _run_with_outage(p, down_s=8.0, buffered_s=20.0)
     fed = [(r, at) for kind, r, _, at in w.sink.added if kind == "video"]
     assert len(fed) == 30 and w.sink.finished_at is not None
-    assert [s.index for s in w.qoe.video_segments()] == list(range(30))
+    assert [s.index for s in w.qoe.ladder_segments()] == list(range(30))
     for index, (_, at) in enumerate(fed[1:], start=1):  # the playhead started at clock 1000
         assert at - 1000.0 < index * SEGMENT_S, f"segment {index} came after the playhead reached it"
     failed = [r for r in w.pool.records if r.error and "both edges down" in r.error]
