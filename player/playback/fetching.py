@@ -95,10 +95,10 @@ class Fetching:
             self._requality = asyncio.ensure_future(self._restart_at(None))
 
     def _rung_on_screen(self) -> int | None:
-        """The ladder rung of the video segment at the playhead (the latest fetched there), else the last fetched."""
+        """The ladder rung of the segment at the playhead (the latest fetched there), else the last fetched."""
         playhead = self.playhead.position_s()
         ids = [r.id for r in self.scheduler.ladder.renditions]
-        shown = [s.rendition for s in self.qoe.video_segments() if s.start_s <= playhead < s.start_s + s.duration_s]
+        shown = [s.rendition for s in self.qoe.ladder_segments() if s.start_s <= playhead < s.start_s + s.duration_s]
         return ids.index(shown[-1]) if shown and shown[-1] in ids else self.scheduler.current_rung
 
     def _buffered_elsewhere(self, rung: int) -> bool:
