@@ -12,7 +12,9 @@ from collections.abc import Callable
 from player.feed.events import EndOfFile, FeedEvent, FirstFrame, LogProblem, OutputNotice, PositionChanged, StallChanged
 from player.qoe import Notice, PositionReached, QoeTracker
 
-PLAYED_STEP_MAX_S = 1.5  # a larger jump between two positions is a seek, not playback
+PLAYED_STEP_MAX_S = 1.5  # a larger jump between two positions is a jump (libmpv over a hole), not playback ...
+PLAYED_RATE_MAX = 1.25  # ... unless it took as long: at most this much media per second since the last read
+# (a loaded box reads positions late; live catch-up plays at up to 1.1x). Our own seeks restart the count.
 
 
 class Playhead:
@@ -35,6 +37,7 @@ class Playhead:
         self.generation = 0  # the file (start or seek) whose events count
         self.awaiting_frame = True
         self.last_position_s: float | None = None
+        self._counted_from: tuple[float, float] | None = None  # (position, when): where played time goes on from
         self.played_s = 0.0
         self.first_frame_position_s: float | None = None  # where the last start or seek showed its first frame
         self.decoder_errors = 0
@@ -51,7 +54,7 @@ class Playhead:
         self.generation = generation
         self.continuing = False
         self.awaiting_frame = True
-        self.last_position_s = None
+        self.last_position_s, self._counted_from = None, None
 
     def position_s(self) -> float:
         """The playhead the scheduler counts from: the start (or seek) target until its first frame is out."""
@@ -67,6 +70,8 @@ class Playhead:
         elif isinstance(event, StallChanged):
             if not event.stalled:
                 self.qoe.stall_end(event.at)
+                if self._counted_from is not None:  # a stall plays nothing: a jump just after it is no playback
+                    self._counted_from = (self._counted_from[0], event.at)
             elif not self.awaiting_frame and not self.draining():
                 self.qoe.stall_start(event.at)
         elif isinstance(event, PositionChanged):
@@ -100,17 +105,21 @@ class Playhead:
             return  # the file a seek replaced: its first frame says nothing about the new one
         self.qoe.first_frame(event.at)
         self.first_frame_position_s = event.position_s
+        if event.position_s is not None:  # played time counts from the first frame's position
+            self._counted_from = (event.position_s, event.at)
         self.awaiting_frame = False
         self.on_first_frame()
 
     def _advance(self, position_s: float, at: float) -> None:
         """Count media time actually played."""
         last = self.last_position_s
-        if last is not None and 0.0 < position_s - last < PLAYED_STEP_MAX_S:
-            self.played_s += position_s - last
-            self.qoe.position(self.played_s)
+        if self._counted_from is not None:
+            step, took = position_s - self._counted_from[0], at - self._counted_from[1]
+            if 0.0 < step and (step < PLAYED_STEP_MAX_S or step <= PLAYED_RATE_MAX * took):
+                self.played_s += step
+                self.qoe.position(self.played_s)
         if last is None or int(position_s) != int(last):
             self.qoe.tell(PositionReached(at=at, position_s=position_s))
-        self.last_position_s = position_s
+        self.last_position_s, self._counted_from = position_s, (position_s, at)
         if self.until_s is not None and position_s >= self.until_s:
             self.done = True
