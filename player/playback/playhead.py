@@ -12,9 +12,8 @@ from collections.abc import Callable
 from player.feed.events import EndOfFile, FeedEvent, FirstFrame, LogProblem, OutputNotice, PositionChanged, StallChanged
 from player.qoe import Notice, PositionReached, QoeTracker
 
-PLAYED_STEP_MAX_S = 1.5  # a larger jump between two positions is a jump (libmpv over a hole), not playback ...
-PLAYED_RATE_MAX = 1.25  # ... unless it took as long: at most this much media per second since the last read
-# (a loaded box reads positions late; live catch-up plays at up to 1.1x). Our own seeks restart the count.
+PLAYED_STEP_MAX_S = 1.5  # a step up to this between two positions is playback, however fast it came
+FASTEST_RATE = 5.0  # a longer step is playback when it took at least 1/5 of its length (we play at up to 4x)
 
 
 class Playhead:
@@ -37,7 +36,7 @@ class Playhead:
         self.generation = 0  # the file (start or seek) whose events count
         self.awaiting_frame = True
         self.last_position_s: float | None = None
-        self._counted_from: tuple[float, float] | None = None  # (position, when): where played time goes on from
+        self._mark: tuple[float, float] | None = None  # (position, when): where played time counts on from
         self.played_s = 0.0
         self.first_frame_position_s: float | None = None  # where the last start or seek showed its first frame
         self.decoder_errors = 0
@@ -54,7 +53,8 @@ class Playhead:
         self.generation = generation
         self.continuing = False
         self.awaiting_frame = True
-        self.last_position_s, self._counted_from = None, None
+        self.last_position_s = None
+        self._mark = None
 
     def position_s(self) -> float:
         """The playhead the scheduler counts from: the start (or seek) target until its first frame is out."""
@@ -70,8 +70,6 @@ class Playhead:
         elif isinstance(event, StallChanged):
             if not event.stalled:
                 self.qoe.stall_end(event.at)
-                if self._counted_from is not None:  # a stall plays nothing: a jump just after it is no playback
-                    self._counted_from = (self._counted_from[0], event.at)
             elif not self.awaiting_frame and not self.draining():
                 self.qoe.stall_start(event.at)
         elif isinstance(event, PositionChanged):
@@ -105,21 +103,23 @@ class Playhead:
             return  # the file a seek replaced: its first frame says nothing about the new one
         self.qoe.first_frame(event.at)
         self.first_frame_position_s = event.position_s
-        if event.position_s is not None:  # played time counts from the first frame's position
-            self._counted_from = (event.position_s, event.at)
+        self._mark = None if event.position_s is None else (event.position_s, event.at)  # played time counts from here
         self.awaiting_frame = False
         self.on_first_frame()
 
     def _advance(self, position_s: float, at: float) -> None:
-        """Count media time actually played."""
-        last = self.last_position_s
-        if self._counted_from is not None:
-            step, took = position_s - self._counted_from[0], at - self._counted_from[1]
-            if 0.0 < step and (step < PLAYED_STEP_MAX_S or step <= PLAYED_RATE_MAX * took):
+        """Count media time actually played: a step is playback unless it came faster than we ever play
+        (libmpv jumping over a hole; our own seeks restart the count). Position reads can be seconds apart
+        on a loaded box, so step size alone does not tell."""
+        if self._mark is not None:
+            step, took = position_s - self._mark[0], at - self._mark[1]
+            if 0.0 < step and (step < PLAYED_STEP_MAX_S or step <= took * FASTEST_RATE):
                 self.played_s += step
                 self.qoe.position(self.played_s)
+        self._mark = (position_s, at)
+        last = self.last_position_s
         if last is None or int(position_s) != int(last):
             self.qoe.tell(PositionReached(at=at, position_s=position_s))
-        self.last_position_s, self._counted_from = position_s, (position_s, at)
+        self.last_position_s = position_s
         if self.until_s is not None and position_s >= self.until_s:
             self.done = True

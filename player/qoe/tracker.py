@@ -15,6 +15,7 @@ from player.qoe.events import (
     FirstFrameShown,
     LicenceAcquired,
     Listener,
+    PauseChanged,
     PlaybackFailed,
     QoeEvent,
     SegmentFetched,
@@ -50,14 +51,32 @@ class QoeTracker:
     errors: list[ErrorRecord] = field(default_factory=list)
     ladder_kind: str = "video"  # the track the ABR picks renditions for: "audio" in an audio-only title
     listeners: list[Listener] = field(default_factory=list, repr=False)
+    _paused_at: float | None = field(default=None, repr=False)
+    _paused_before_s: float = field(default=0.0, repr=False)
 
     def tell(self, event: QoeEvent) -> None:
         """Tell every listener what happened; a failing listener never breaks playback."""
+        if isinstance(event, PauseChanged):
+            self._pause(event)
         for listener in list(self.listeners):
             try:
                 listener(event)
             except Exception:  # noqa: BLE001 - observers are best effort by design
                 pass
+
+    def _pause(self, event: PauseChanged) -> None:
+        if event.at is None:
+            return
+        if event.paused and self._paused_at is None:
+            self._paused_at = event.at
+        elif not event.paused and self._paused_at is not None:
+            self._paused_before_s += event.at - self._paused_at
+            self._paused_at = None
+
+    def paused_s(self, now: float) -> float:
+        """How long the viewer has held the play paused, all told, up to ``now`` (give-up spends no budget then)."""
+        held = 0.0 if self._paused_at is None else max(0.0, now - self._paused_at)
+        return self._paused_before_s + held
 
     def since_open(self, at: float) -> float:
         """Seconds since the session opened, rounded as the report shows them."""

@@ -104,7 +104,7 @@ class Scheduler:
             )
         if self.config.start_s > 0:
             self.abr.seek(start_index)
-        self.timeline = Timeline(self.config.start_s, position)
+        self.timeline = Timeline(self.config.start_s, position, qoe.paused_s)
         self.gate = FirstFrameGate(clock, FIRST_FRAME_HOLD_S)
         self.feed = SegmentFeed(source=source, sink=sink, qoe=qoe, clock=clock, abr=self.abr,
                                 top_kbps=self.ladder[-1].bandwidth / 1000.0, keys=keys,

@@ -39,15 +39,14 @@ def test_running_dry_after_the_last_segment_is_the_end_not_a_rebuffer() -> None:
 
 
 def test_played_time_counts_small_steps_only_and_positions_are_told_once_a_second() -> None:
-    """Media time played grows with the position from the first frame's; a jump (over a hole, faster than
-    playback) adds nothing; listeners hear each new second."""
+    """Media time played grows with the position; a jump (a seek) adds nothing; listeners hear each new second."""
     head, qoe, heard = _playhead()
     head.restart(0.0, generation=1)
     head.handle(FirstFrame(at=100.2, position_s=0.0, generation=1))
     for i in range(1, 11):
         head.handle(PositionChanged(at=100.2 + i * 0.25, position_s=i * 0.25))
     head.handle(PositionChanged(at=103.0, position_s=30.0))  # a jump
-    assert head.played_s == 2.5 and qoe.played_s == 2.5
+    assert head.played_s == 2.5 and qoe.played_s == 2.5  # from the first frame (0.0) on
     assert [e.position_s for e in heard if isinstance(e, PositionReached)] == [0.25, 1.0, 2.0, 30.0]
     assert head.position_s() == 30.0
 
