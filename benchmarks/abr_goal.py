@@ -8,7 +8,8 @@ Cells: fcc, hsdpa, puffer and oboe on ``netflix10_4s_cbr`` and ``sabre_bbb_3s``,
 for lte).  Baselines: DYNAMIC, BOLA-E and the faithful RobustMPC.  Then the live-sized buffers (6 and
 8 s) on fcc + hsdpa with netflix10, and steady links for the startup goal.  ``--every N`` keeps every
 N-th trace of fcc and hsdpa (290 and 310 traces; puffer, oboe and lte always run whole): the goal is
-judged on ``--every 1``, the default, which takes about 45 min of CPU (two worker processes).
+judged on ``--every 1``, the default.  On one worker (``--processes 1``) at load 4–9 the default's
+share took 25 min, and seven of the baselines' fcc/hsdpa cells 40 min.
 ``--cache DIR`` keeps the baselines' sessions per cell on disk, keyed by a hash of the code they run
 (everything in ``abr/`` but our own algorithm), so rerunning after a change to the default costs only
 the default's share (about a third); ``--baselines-only`` fills that cache and stops.
