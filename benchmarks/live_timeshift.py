@@ -7,7 +7,11 @@ For each format: play the channel until its DVR window holds ``--window`` second
 step the seconds behind live asked for and reached (2 s after the seek: playing moves both alike), the time
 from the seek to its first frame, and the latency and distance behind the edge 3 s after Go live.
 
-Usage: ``python benchmarks/live_timeshift.py [--formats dash,hls] [--steps 10,20,40] [--window 50]``
+``--double N`` adds N rounds of two seeks 0.05 s apart (20 then 30 s back, each a restart), issued as the
+app issues them: the second while the first is still restarting. Each round prints the first frame's
+delay or ``STALL`` (none within 10 s: what libmpv skipping a replaced file's ``start-file`` caused).
+
+Usage: ``python benchmarks/live_timeshift.py [--formats dash,hls] [--steps 10,20,40] [--window 50] [--double 0]``
 """
 from __future__ import annotations
 
@@ -43,7 +47,26 @@ async def _first_frame_since(session: PlaybackSession, started: float, timeout_s
     return None
 
 
-async def run_format(api: str, fmt: str, steps: list[float], window_s: float) -> list[dict[str, Any]]:
+async def double_seek(session: PlaybackSession, fmt: str, gap_s: float = 0.05) -> dict[str, Any]:
+    """Two seeks ``gap_s`` apart without waiting for the first (the app submits each key press), then Go live."""
+    position = session.position()
+    started = time.monotonic()
+    first = asyncio.ensure_future(session.seek(position - 20))
+    await asyncio.sleep(gap_s)
+    await asyncio.gather(first, session.seek(position - 30))
+    shown = await _first_frame_since(session, started)
+    await asyncio.sleep(SETTLE_S)
+    moved = session.position()
+    await asyncio.sleep(1.0)
+    row = {"format": fmt, "double_seek_first_frame_s": shown and round(shown, 3),
+           "playing_after": session.position() - moved > 0.5}
+    await session.go_live()
+    await _first_frame_since(session, time.monotonic())
+    await asyncio.sleep(SETTLE_S)
+    return row
+
+
+async def run_format(api: str, fmt: str, steps: list[float], window_s: float, double: int = 0) -> list[dict[str, Any]]:
     client = BackendClient(api)
     await client.login("demo@reelbox.local", "demo")
     session = PlaybackSession(target="live", backend=client, options=SessionOptions(vo="null", ao="null", fmt=fmt))
@@ -73,6 +96,8 @@ async def run_format(api: str, fmt: str, steps: list[float], window_s: float) ->
                          "go_live_first_frame_s": back and round(back, 3), "latency_after_go_live_s":
                          round(live["latency_s"], 2), "target_s": live["target_s"],
                          "behind_edge_after_go_live_s": round(live["edge_s"] - session.position(), 2)})
+        for _ in range(double):
+            rows.append(await double_seek(session, fmt))
     finally:
         session.stop()
         await asyncio.gather(task, return_exceptions=True)
@@ -85,17 +110,23 @@ def main() -> int:
     parser.add_argument("--formats", default="dash,hls")
     parser.add_argument("--steps", default="10,20,40")
     parser.add_argument("--window", type=float, default=50.0)
+    parser.add_argument("--double", type=int, default=0, help="rounds of two seeks 0.05 s apart")
     args = parser.parse_args()
     steps = [float(s) for s in args.steps.split(",")]
     with tempfile.TemporaryDirectory() as data:
         backend = Backend(Path(data), demo_user=True, settings=FAST_SETTINGS, ingest_worker=False, live_channels=1).start()
         try:
             assert backend.live.channels[0].wait_ready(30, segments=3), "the live channel produced no segments"
-            rows = [r for fmt in args.formats.split(",") for r in asyncio.run(run_format(backend.api_url, fmt, steps, args.window))]
+            rows = [r for fmt in args.formats.split(",") for r in asyncio.run(run_format(backend.api_url, fmt, steps, args.window, args.double))]
         finally:
             backend.stop()
     print(f"{'format':6} {'step':>5} {'asked':>7} {'reached':>8} {'seek ff':>8} {'live ff':>8} {'latency':>8} {'target':>6} {'behind':>7}")
     for r in rows:
+        if "double_seek_first_frame_s" in r:
+            shown = r["double_seek_first_frame_s"]
+            print(f"{r['format']:6} two seeks 0.05 s apart: first frame {'STALL' if shown is None else f'{shown:.3f} s'}, "
+                  f"playing after: {r['playing_after']}")
+            continue
         print(f"{r['format']:6} {r['step_s']:5.0f} {r['asked_behind_s']:7.2f} {r['reached_behind_s']:8.2f} "
               f"{r['seek_first_frame_s'] or float('nan'):8.3f} {r['go_live_first_frame_s'] or float('nan'):8.3f} "
               f"{r['latency_after_go_live_s']:8.2f} {r['target_s']:6.2f} {r['behind_edge_after_go_live_s']:7.2f}")

@@ -1,9 +1,11 @@
-"""``reelbox download`` and ``reelbox downloads list|play|renew|delete`` (DESIGN.md command line).
+"""``reelbox download`` and ``reelbox downloads list|renew|delete|verify`` (DESIGN.md command line).
 
 The lead's ``ui/cli.py`` owns the ``reelbox`` parser and calls :func:`run_download` /
 :func:`run_downloads` with its argparse namespace; :func:`add_download_arguments` and
 :func:`add_downloads_arguments` declare what they read. ``python -m downloads`` runs the same
-commands on its own (tests run the downloader as a subprocess that way).
+commands on its own (tests run the downloader as a subprocess that way). ``downloads play`` is not
+here: there is one offline player, ``ui.play.play_download`` (the playback options of ``play``, the
+report, the exit status of a short play), and ``downloads`` may not import ``ui`` (DESIGN.md rooms).
 
 Exit status: 0 success, 1 a failure with one ``error: ...`` line on stderr (each error class maps to
 one sentence; ``--debug`` shows the traceback), 2 bad usage.
@@ -62,12 +64,15 @@ def _positive(text: str) -> int:
     return value
 
 
-def add_downloads_arguments(parser: argparse.ArgumentParser) -> None:
-    """``reelbox downloads list | play ID | renew ID | delete ID [--backend URL]``."""
-    parser.add_argument("action", choices=("list", "play", "renew", "delete", "verify"))
+ACTIONS = ("list", "renew", "delete", "verify")
+
+
+def add_downloads_arguments(parser: argparse.ArgumentParser, *, play: bool = False) -> None:
+    """``downloads list | renew ID | delete ID | verify ID [--backend URL]``; ``play``: the parser also
+    offers ``play ID``, which its caller runs (``reelbox``'s, with the playback options)."""
+    parser.add_argument("action", choices=(*ACTIONS, "play") if play else ACTIONS)
     parser.add_argument("id", nargs="?", help="download id (from `reelbox downloads list`) or title id")
     parser.add_argument("--backend", default=None, metavar="URL", help="renew: " + BACKEND_HELP)
-    parser.add_argument("--report", default=None, help="play: write the QoE report JSON here")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
@@ -223,7 +228,7 @@ def resolve_download(manager: DownloadManager, ident: str | None) -> str:
 
 
 def run_downloads(args: argparse.Namespace) -> int:
-    """``reelbox downloads list|play ID|renew ID|delete ID|verify ID``."""
+    """``reelbox downloads list|renew ID|delete ID|verify ID``; ``play`` without an ID is a usage error here."""
     import asyncio
 
     from downloads.download_manager import DownloadManager
@@ -253,8 +258,6 @@ def run_downloads(args: argparse.Namespace) -> int:
                     return await manager.renew(asset_id, client)
 
             print(_format(asyncio.run(renew())))
-        elif args.action == "play":
-            return _play(manager, asset_id, getattr(args, "report", None))
         return 0
     except Exception as exc:  # noqa: BLE001
         return _fail(exc, debug, sys.stderr)
@@ -262,33 +265,11 @@ def run_downloads(args: argparse.Namespace) -> int:
         manager.close()
 
 
-def _play(manager: DownloadManager, asset_id: str, report_path: str | None) -> int:
-    import asyncio
-    import json
-
-    from player.playback import PlaybackSession
-    from player.sync import run_synced
-
-    playback = manager.open_offline(asset_id)
-    try:
-        session = PlaybackSession(target=asset_id, source=playback.source, presentation=playback.presentation,
-                                  keys=playback.keys)
-        # progress made offline is queued durably and sent when a backend is reachable again
-        report = asyncio.run(run_synced(session, backend=None, title_id=playback.title_id))
-    finally:
-        playback.close()
-    if report_path:
-        with open(report_path, "w", encoding="utf-8") as fh:
-            json.dump(report, fh, indent=1)
-    print(f"played {report.get('played_s', 0):.1f} s of {asset_id} offline")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
-    """``python -m downloads download TITLE ...`` / ``python -m downloads downloads list ...``."""
+    """``python -m downloads download TITLE ...`` / ``python -m downloads downloads list|renew|delete|verify ...``."""
     parser = argparse.ArgumentParser(prog="python -m downloads")
     sub = parser.add_subparsers(dest="command", required=True)
     add_download_arguments(sub.add_parser("download", help="download a title for offline play"))
-    add_downloads_arguments(sub.add_parser("downloads", help="list, play, renew or delete downloads"))
+    add_downloads_arguments(sub.add_parser("downloads", help="list, renew, delete or verify downloads"))
     args = parser.parse_args(argv)
     return run_download(args) if args.command == "download" else run_downloads(args)

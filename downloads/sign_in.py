@@ -6,7 +6,7 @@ pair is kept in ``<config dir>/sign-in.json``, wrapped (AES-256-GCM) by the same
 the download keys, with the backend URL and account bound in as associated data — the file holds no
 token in clear, and an entry cannot be moved to another backend or account. The next command uses the
 access token as it is while it has at least :data:`ACCESS_MARGIN_S` left (its JWT ``exp``; the auth flow
-still refreshes on a 401), else trades the refresh token for a fresh pair (the backend rotates refresh
+still refreshes on a 401, and signs in with the password when that refresh is refused), else trades the refresh token for a fresh pair (the backend rotates refresh
 tokens); when that is refused (expired, revoked, used twice by two commands at once) it signs in with
 the password again. Whatever pair the command ends with is stored. Tokens never reach a log or an
 error message.
@@ -136,6 +136,7 @@ async def signed_in(api_url: str, credentials: tuple[str, str], store: SignInSto
     email, password = credentials
     async with httpx.AsyncClient(timeout=10.0, verify=tls_for([api_url])) as http:
         client = BackendClient(api_url, client=http)
+        client.keep_password(email, password)  # a kept pair the backend dropped must not fail the command
         stored = store.recall_pair(api_url, email) if store is not None else None
         if stored is not None and stored.access and (stored.access_expires_at or 0.0) > clock() + ACCESS_MARGIN_S:
             client.use_tokens(stored.access, stored.refresh)  # no request at all before the command's own

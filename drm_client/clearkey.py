@@ -80,11 +80,6 @@ def kid_hex(kid: bytes) -> str:
     return kid_from(kid).hex()
 
 
-def kid_uuid(kid: bytes) -> str:
-    """The canonical UUID spelling used by ``cenc:default_KID`` in DASH."""
-    return str(uuid.UUID(bytes=kid_from(kid)))
-
-
 def kid_b64url(kid: bytes) -> str:
     """The EME ClearKey spelling."""
     return b64url_encode(kid_from(kid))

@@ -46,10 +46,6 @@ class KeyRing:
             raise KeyUnavailable(f"no key for KID {kid_from(kid).hex()}")
         return bytes(self._buf[slot * KEY_SIZE:(slot + 1) * KEY_SIZE])
 
-    def key_hex_for(self, kid: bytes) -> str:
-        """The key as hex, the spelling FFmpeg's ``decryption_key`` option takes."""
-        return self.key_for(kid).hex()
-
     def clear(self) -> None:
         """Overwrite every key with zeros and forget the KIDs."""
         for i in range(len(self._buf)):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
 from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LiveStreamStopped, ManifestError, PlaybackError,
-                           PlayerError, StartPastEnd, TrackNotFound)
+                           PlayerError, StartPastEnd, TrackNotFound, UnsafeUriError)
 
 _CODES = {
     "not_entitled": "Your plan does not include this title. Choose another title or upgrade your plan.",
@@ -29,6 +29,8 @@ _CLASSES: tuple[tuple[type[BaseException], str], ...] = (
     (AllCdnsFailed, "The video servers are not answering. Check your network and try again."),
     (FetchError, "Part of the video could not be downloaded. Check your network and try again."),
     (TrackNotFound, "This title has no track in that language or of that name. Choose one of those it has."),
+    (UnsafeUriError, "Reelbox does not open this address: only http:// and https:// streams are played, never local "
+                     "files or other schemes."),
     (ManifestError, "This title's stream could not be read. Try another title, and report this one if it keeps failing."),
     (LiveStreamStopped, "The live stream has stopped: no new video has arrived for a while."),
     (StartPastEnd, "The start position is past the end of the title. Choose an earlier one."),

@@ -24,12 +24,7 @@ def seconds(text: str) -> float:
 
 def add_playback_arguments(p: argparse.ArgumentParser) -> None:
     """Options every playing command takes (``play``, ``downloads play``)."""
-    known = p._option_string_actions  # downloads' own parser already has --report
-
-    def add(flag: str, **kw: Any) -> None:
-        if flag not in known:
-            p.add_argument(flag, **kw)
-
+    add = p.add_argument
     add("--headless", action="store_true", help="no window, no sound (real decoding)")
     add("--report", default=None, metavar="FILE", help="write the QoE report (JSON, or HTML for .html)")
     add("--requests-csv", default=None, metavar="FILE", help="per-request log as CSV (default: beside --report)")
@@ -202,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_download)
 
     p = sub.add_parser("downloads", help="list, play, renew or delete downloads")
-    add_downloads_arguments(p)
+    add_downloads_arguments(p, play=True)
     add_playback_arguments(p)
     p.set_defaults(func=_cmd_downloads)
 

@@ -16,7 +16,6 @@ reason code). Anything else that escapes a route becomes a bare 500 with no stac
     ├── Forbidden (403 forbidden)
     │   ├── NotEntitled (403 not_entitled)
     │   ├── TooManyStreams (403 too_many_streams)
-    │   ├── PlanResolution (403 plan_resolution)
     │   ├── SessionGone (403 no_session)
     │   └── AdminOnly (403 admin_only)
     ├── NotFound (404 not_found)
@@ -76,10 +75,6 @@ class NotEntitled(Forbidden):
 
 class TooManyStreams(Forbidden):
     code = "too_many_streams"
-
-
-class PlanResolution(Forbidden):
-    code = "plan_resolution"
 
 
 class SessionGone(Forbidden):

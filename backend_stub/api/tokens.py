@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 
 import jwt
 import sqlite_utils
@@ -20,13 +19,6 @@ import sqlite_utils
 from backend_stub.api.errors import RefreshReused, TokenExpired, Unauthorized
 
 _ALG = "HS256"
-
-
-@dataclass(frozen=True, kw_only=True)
-class TokenPair:
-    access_token: str
-    refresh_token: str
-    expires_in: int
 
 
 def issue_access(key: bytes, *, user_id: int, now: float, ttl_s: float) -> str:

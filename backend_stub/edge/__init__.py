@@ -20,9 +20,9 @@ from backend_stub.edge.access_log import EdgeRequest
 from backend_stub.edge.errors import EdgeError, EdgeStateError, FaultConfigError, TraceError
 from backend_stub.edge.faults import FaultConfig, TracePeriod, load_trace
 from backend_stub.edge.server import EdgeServer
-from backend_stub.edge.signing import sign_token, signed_url, verify_token
+from backend_stub.edge.signing import sign_token, signed_url
 
 __all__ = [
     "EdgeError", "EdgeRequest", "EdgeServer", "EdgeStateError", "FaultConfig", "FaultConfigError",
-    "TraceError", "TracePeriod", "load_trace", "sign_token", "signed_url", "verify_token",
+    "TraceError", "TracePeriod", "load_trace", "sign_token", "signed_url",
 ]

@@ -51,11 +51,6 @@ class FaultConfig:
     seed: int = 0
 
     @property
-    def is_clear(self) -> bool:
-        """True when no fault is active (the seed alone does not count)."""
-        return self == FaultConfig(seed=self.seed)
-
-    @property
     def shaped(self) -> bool:
         """True when response bodies are paced (a rate cap or a trace)."""
         return self.rate_kbps is not None or bool(self.trace)

@@ -76,16 +76,8 @@ def read_grant(secret: bytes, token: str, title_id: str) -> Grant | TokenStatus:
     return Grant(int(found.group(1)), None if height is None else int(height), session)
 
 
-def check_token(secret: bytes, token: str, title_id: str, now: float) -> TokenStatus:
-    """Classify ``token`` for ``title_id`` at time ``now`` (epoch seconds); valid while now <= expires."""
-    grant = read_grant(secret, token, title_id)
-    if isinstance(grant, TokenStatus):
-        return grant
-    return TokenStatus.EXPIRED if now > grant.expires else TokenStatus.VALID
-
-
 class TokenChecker:
-    """:func:`check_token` with the signature verdict memoised per (token, title).
+    """Classifies a token for a title at a time, with the signature verdict memoised per (token, title).
 
     An edge sees the same grant on every segment request of a session; HMAC is deterministic, so only
     the first request pays for it and the rest just compare the expiry with ``now``. Bounded: cleared
@@ -110,15 +102,11 @@ class TokenChecker:
         return grant
 
     def check(self, token: str, title_id: str, now: float) -> TokenStatus:
+        """VALID while ``now`` (epoch seconds) <= the grant's expiry, else why not."""
         grant = self.grant(token, title_id)
         if isinstance(grant, TokenStatus):
             return grant
         return TokenStatus.EXPIRED if now > grant.expires else TokenStatus.VALID
-
-
-def verify_token(secret: bytes, token: str, title_id: str, now: float) -> bool:
-    """True when ``token`` is a well-formed, genuine, unexpired grant for ``title_id`` at ``now``."""
-    return check_token(secret, token, title_id, now) is TokenStatus.VALID
 
 
 def signed_url(base_url: str, secret: bytes, title_id: str, relpath: str, expires: int, *,

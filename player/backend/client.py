@@ -64,7 +64,7 @@ class BackendClient:
         self._client = client or httpx.AsyncClient(timeout=timeout_s, verify=tls_context())
         self._owns_client = client is None
         self._tokens = Tokens()
-        self._auth = TokenAuth(self._tokens, self._url("/auth/refresh"))
+        self._auth = TokenAuth(self._tokens, self._url("/auth/refresh"), self._url("/auth/login"))
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -114,6 +114,10 @@ class BackendClient:
     async def login(self, email: str, password: str) -> None:
         body = await self.request("POST", "/auth/login", json={"email": email, "password": password}, signed_in=False)
         self._tokens.update(body, "POST /auth/login")
+
+    def keep_password(self, email: str, password: str) -> None:
+        """Sign in again with these when a refresh is refused mid-command (a kept pair the backend dropped)."""
+        self._auth.password_login = {"email": email, "password": password}
 
     def use_tokens(self, access_token: str, refresh_token: str | None) -> None:
         """Signed in with a pair kept from an earlier sign-in, without a request: the first 401 refreshes it."""

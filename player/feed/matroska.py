@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 TIMESTAMP_SCALE_NS = 1_000_000  # block timestamps in milliseconds
 _UNKNOWN_SIZE = b"\x01\xff\xff\xff\xff\xff\xff\xff"
-_CODEC_IDS = {"vp9": "V_VP9", "av1": "V_AV1", "vp8": "V_VP8", "opus": "A_OPUS", "flac": "A_FLAC",
+_CODEC_IDS = {"h264": "V_MPEG4/ISO/AVC", "hevc": "V_MPEGH/ISO/HEVC", "vp9": "V_VP9", "av1": "V_AV1", "vp8": "V_VP8", "opus": "A_OPUS", "flac": "A_FLAC",
               "aac": "A_AAC", "ac3": "A_AC3", "eac3": "A_EAC3", "mp3": "A_MPEG/L3", "vorbis": "A_VORBIS"}
 
 

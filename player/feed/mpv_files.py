@@ -5,8 +5,12 @@ cache is a new file on a fresh ``reelbox://<n>`` stream. It opens paused at the 
 with a wide read-ahead and is seeked exactly inside mpv's cache once the target is seekable there
 (:mod:`.start_phase`, the pure state machine; :mod:`.cache_poll` watches for it); only that last
 restart is reported as :class:`FirstFrame`. Events of a file being replaced are ignored: a
-``playback-restart`` still queued for the previous file must not drive the new file's start phases
-(``start-file`` counts the files). Event-thread code here never waits on libmpv's core.
+``playback-restart`` still queued for the previous file must not drive the new file's start phases.
+A file's generation is its playlist entry id (``loadfile`` adds one entry each, numbered from 1), and
+``start-file`` names the entry it started: libmpv sends no ``start-file`` for a file that a newer
+``loadfile`` replaced before it began (two seeks 0.05 s apart), so counting those events fell one
+behind for good and every later file's first frame was ignored — playback stalled. Event-thread
+code here never waits on libmpv's core.
 """
 from __future__ import annotations
 
@@ -38,8 +42,8 @@ class MpvFiles:
     ) -> None:
         self._mpv, self._props, self._protocol, self._subtitles = player, props, protocol, subtitles
         self._fast_open, self._readahead_s, self._emit, self._clock = fast_open, readahead_s, emit, clock
-        self._generation = 0  # files started (start-file events) so far
-        self._loads = 0  # loadfile commands issued; the n-th becomes generation n
+        self._generation = 0  # the playlist entry of the file libmpv started last (start-file)
+        self._loads = 0  # the playlist entry of the newest loadfile: its generation
         self._lock = threading.Lock()
         self._alive, self._closed = threading.Lock(), False
         self.file_loaded = False
@@ -83,11 +87,13 @@ class MpvFiles:
         if not self._phases.starting:
             self._props.apply({"pause": paused})
 
+    def file_started(self, entry_id: int) -> None:
+        """libmpv's ``start-file`` (event thread): the file of playlist entry ``entry_id`` is now the one playing."""
+        self._generation = entry_id
+
     def on_event(self, eid: int) -> None:
-        """libmpv's file events (event thread): a file started, loaded, or (re)started showing frames."""
-        if eid == mpv.MpvEventID.START_FILE:
-            self._generation += 1
-        elif eid == mpv.MpvEventID.FILE_LOADED:
+        """libmpv's file events (event thread): a file loaded, or (re)started showing frames."""
+        if eid == mpv.MpvEventID.FILE_LOADED:
             self.file_loaded = True
             self._props.apply({option: value for option, value in LAVF_DEFAULTS.items() if option in self._fast_open},
                               wait=False)

@@ -198,5 +198,7 @@ class MpvOutput:
         eid = event.event_id.value
         if eid == mpv.MpvEventID.END_FILE:
             self._outbox.emit(self._log.end_of_file(event.data.reason, event.data.error, self._files.generation))
+        elif eid == mpv.MpvEventID.START_FILE:
+            self._files.file_started(event.data.playlist_entry_id)
         else:
             self._files.on_event(eid)

@@ -3,7 +3,8 @@
 - MPEG-TS (ISO/IEC 13818-1) for H.264, HEVC, AAC, AC-3, E-AC-3, MP3: decoder configuration travels
   in-band (Annex-B parameter sets, ADTS), so rendition switches decode cleanly (PLATFORM.md);
   written by PyAV's muxer, as measured for startup.
-- Matroska for VP9, AV1, Opus, FLAC (MPEG-TS cannot carry them): :mod:`.matroska`, our writer.
+- Matroska for VP9, AV1, Opus, FLAC (MPEG-TS cannot carry them), and for H.264/HEVC (Annex-B, as in
+  MPEG-TS) when they come with one of those (H.264 + Opus in CMAF): :mod:`.matroska`, our writer.
 Both take samples already rewritten for them and write to an append-only sink.
 """
 from __future__ import annotations
@@ -106,8 +107,9 @@ class MatroskaWriter:
 
     def add_track(self, part: DemuxedSegment) -> None:
         if matroska.matroska_codec_id(part.codec) is None:
-            raise SegmentFormatError(f"{part.kind} codec {part.codec!r} cannot be carried with VP9/AV1/Opus/FLAC")
-        private = b"" if part.codec == "vp9" else part.extradata  # vpcC is no V_VP9 CodecPrivate
+            raise SegmentFormatError(f"{part.kind} codec {part.codec!r} cannot be carried in Matroska here")
+        # vpcC is no V_VP9 CodecPrivate; H.264/HEVC samples are Annex-B with their parameter sets in-band
+        private = b"" if part.codec in ("vp9", "h264", "hevc") else part.extradata
         if part.codec == "flac":
             private = matroska.flac_private(private)
         self._tracks[part.kind] = matroska.TrackSpec(

@@ -204,12 +204,15 @@ class Remuxer:
         return replace(part, samples=part.samples[first:])
 
     def _rewrite(self, part: DemuxedSegment) -> list[bytes]:
-        if part.in_band or (self.container or container_for({p.codec for p in self._codecs(part)})) != "mpegts":
+        """H.264/HEVC become Annex-B with parameter sets in either container (a switch decodes cleanly in
+        Matroska too, beside Opus); AAC gets ADTS headers only in MPEG-TS (Matroska keeps its config)."""
+        if part.in_band:
             return [s.data for s in part.samples]
         try:
-            if part.kind == "video":
+            if part.codec in ("h264", "hevc"):
                 return _rewrite_video(part)
-            if part.codec == "aac":
+            ts = (self.container or container_for({p.codec for p in self._codecs(part)})) == "mpegts"
+            if part.codec == "aac" and ts:
                 return _rewrite_aac(part)
         except ValueError as exc:
             raise SegmentFormatError(f"{part.kind} sample layout is invalid: {exc}") from exc

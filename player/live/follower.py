@@ -24,7 +24,7 @@ from .dash_refresh import DashRefresher
 from .hls_live import HlsLiveInfo
 from .hls_refresh import HlsRefresher
 from .live_index import LiveIndex
-from .refresh import FrozenDetector
+from .refresh import FrozenDetector, dash_reload_delay
 from .window import LiveWindow, dash_delay, dash_now, hls_hold_back, start_position
 
 Fetch = Callable[[str], Awaitable[bytes]]
@@ -85,7 +85,7 @@ class LiveFollower:
         """Extend a ``$Number$`` MPD from the clock; reload a timeline MPD often (a new segment is only
         known once listed; ``minimumUpdatePeriod`` bounds how stale a copy may get, not how fresh)."""
         assert self.dash is not None and self.dash.info is not None
-        reload_every = self.dash.info.minimum_update_period_s
+        reload_every = dash_reload_delay(self.dash.info)
         if reload_every is not None and self.dash.info.video_template is None:
             reload_every = min(reload_every, TIMELINE_RELOAD_S)
         next_reload = self.clock.now() + (reload_every or 1e9)
@@ -103,7 +103,7 @@ class LiveFollower:
                     self._dash_frozen.observe(self.clock.now(), index.newest if index else None)
                 if self.ended():
                     self._wake()  # the loops finish what is listed
-                next_reload = self.clock.now() + max(0.5, reload_every)
+                next_reload = self.clock.now() + reload_every
             if self._extend():
                 self._wake()
 

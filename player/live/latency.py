@@ -3,10 +3,18 @@ the DVR window (the approach of dash.js's catch-up and LoL+ rate control, withou
 
 Latency here is what the viewer sees: the server's clock at display minus the displayed frame's
 program date-time. ``decide`` runs a few times a second; it returns the rate for mpv's ``speed`` and,
-when needed, a position to seek to. Speeding up spends buffer, so it stops when the buffer is thin;
-slowing down below 1.0 is only used to protect a thin buffer at or under the target (no rebuffer is
-worth a few hundred milliseconds of latency); it needs half the target in buffer to speed up. While the viewer is in timeshift (seeked back) nothing
-catches up; only the window's oldest end is enforced.
+when needed, a position to seek to.
+
+Catching up has hysteresis: it starts once latency is more than ``DEADBAND_S`` behind the target and
+goes on until latency is back at the target, not merely back inside the deadband. A controller that
+stops at the deadband's edge holds latency at target + 0..deadband, so its median misses its own
+target (standard HLS sat at 6.17 s against a 6.0 s HOLD-BACK). ``MIN_CATCH_UP_RATE`` keeps the last
+tenths of a second from taking minutes (a rate proportional to a vanishing lag never arrives).
+
+Speeding up spends buffer, so it pauses while the buffer is thin (less than half the target); slowing
+down below 1.0 is only used to protect a thin buffer at or under the target (no rebuffer is worth a few
+hundred milliseconds of latency). While the viewer is in timeshift (seeked back) nothing catches up;
+only the window's oldest end is enforced.
 """
 from __future__ import annotations
 
@@ -14,8 +22,9 @@ from dataclasses import dataclass, field
 
 from .window import LiveWindow
 
-DEADBAND_S = 0.2
+DEADBAND_S = 0.2  # behind the target by more than this: start catching up
 GAIN_PER_S = 0.1  # one second behind asks for 1.1x
+MIN_CATCH_UP_RATE = 1.04  # the slowest catch-up: 0.2 s in 5 s
 THIN_BUFFER_S = 0.6
 DVR_MARGIN_S = 2.0
 
@@ -49,6 +58,7 @@ class LatencyController:
     resyncs: int = 0
     _last: float | None = field(default=None, init=False)
     _rate: float = field(default=1.0, init=False)
+    _catching_up: bool = field(default=False, init=False)  # between passing the deadband and reaching the target
 
     def decide(self, now: float, latency_s: float, buffer_s: float, position_s: float, window: LiveWindow) -> Decision:
         """The rate (and maybe a seek) at engine time ``now`` for the current measurements."""
@@ -66,16 +76,19 @@ class LatencyController:
         oldest = window.start_s + min(DVR_MARGIN_S, window.depth_s / 2)
         if position_s < oldest:
             return Decision(rate=1.0, seek_to=window.clamp(position_s, DVR_MARGIN_S), reason="dvr-window")
+        behind = latency_s - p.target_s
+        self._catching_up = not self.timeshift and (behind > DEADBAND_S or (self._catching_up and behind > 0))
         if self.timeshift:
             return Decision(rate=1.0, reason="timeshift")
-        behind = latency_s - p.target_s
         if behind > p.resync_s:
+            self._catching_up = False
             return Decision(rate=1.0, seek_to=window.clamp(position_s + behind), reason="resync")
         if buffer_s < max(THIN_BUFFER_S, p.target_s / 2):  # speeding up would spend what protects us
             rate = p.min_rate if buffer_s < THIN_BUFFER_S and behind <= DEADBAND_S else 1.0
             return Decision(rate=rate, reason="thin-buffer")
-        if behind > DEADBAND_S:
-            return Decision(rate=min(p.max_rate, 1.0 + GAIN_PER_S * behind), reason="catch-up")
+        if self._catching_up:
+            rate = min(p.max_rate, max(MIN_CATCH_UP_RATE, 1.0 + GAIN_PER_S * behind))
+            return Decision(rate=rate, reason="catch-up")
         return Decision(rate=1.0, reason="on-target")
 
     def seek_back(self) -> None:

@@ -36,18 +36,6 @@ def dash_now(info: DashLiveInfo, server_epoch: float) -> float:
     return server_epoch - (info.availability_start or 0.0)
 
 
-def dash_window(info: DashLiveInfo, template: NumberTemplate, server_epoch: float) -> LiveWindow:
-    """Available segments of a ``$Number$`` template: the edge is the end of the newest available one,
-    but never after "now" (an LL segment is available before its end exists)."""
-    now = dash_now(info, server_epoch)
-    newest = newest_number(template, now)
-    edge = template.period_start_s + (newest - template.start_number + 1) * template.duration_s
-    depth = info.time_shift_buffer_s
-    start = template.period_start_s if depth is None else max(template.period_start_s, now - depth)
-    edge = max(template.period_start_s, min(edge, now))
-    return LiveWindow(start_s=min(start, edge), edge_s=edge)
-
-
 def newest_number(template: NumberTemplate, now_s: float) -> int:
     """The highest segment number available at presentation time ``now_s`` (start_number − 1 if none)."""
     elapsed = now_s - template.period_start_s + template.availability_offset_s
@@ -59,11 +47,6 @@ def number_at(template: NumberTemplate, t: float) -> int:
     return template.start_number + max(0, math.floor((t - template.period_start_s) / template.duration_s + 1e-9))
 
 
-def hls_window(info: HlsLiveInfo, first_segment_s: float = 0.0) -> LiveWindow:
-    """The playlist's own span: its first segment to its newest part or segment."""
-    return LiveWindow(start_s=first_segment_s, edge_s=info.edge_s)
-
-
 def hls_hold_back(info: HlsLiveInfo, low_latency: bool) -> float:
     """PART-HOLD-BACK when playing low-latency and the playlist has parts, else HOLD-BACK (§4.4.3.8)."""
     if low_latency and info.part_hold_back_s is not None:
@@ -73,12 +56,18 @@ def hls_hold_back(info: HlsLiveInfo, low_latency: bool) -> float:
 
 def dash_delay(info: DashLiveInfo, low_latency: bool) -> float:
     """The presentation delay to hold: the ServiceDescription target for LL, else
-    ``suggestedPresentationDelay``, else ``minBufferTime`` + one segment (what dash.js falls back to)."""
+    ``suggestedPresentationDelay``, else ``minBufferTime`` + one segment (what dash.js falls back to).
+
+    Played as whole segments, no delay under two segments: one lands while the one before plays. A
+    segment is available only once complete, so at one segment's delay (plain ffmpeg ``-f dash``
+    suggests exactly that) the playhead reaches each segment as it becomes available: a rebuffer per
+    segment.
+    """
     if low_latency and info.target_latency_s is not None:
         return info.target_latency_s
-    if info.suggested_delay_s is not None:
-        return info.suggested_delay_s
     segment = info.video_template.duration_s if info.video_template else (info.max_segment_s or 2.0)
+    if info.suggested_delay_s is not None:
+        return info.suggested_delay_s if low_latency else max(info.suggested_delay_s, 2 * segment)
     return info.min_buffer_s + segment
 
 

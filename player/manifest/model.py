@@ -235,14 +235,6 @@ class Presentation:
     def text_tracks(self, period: int = 0) -> tuple[Track, ...]:
         return self.tracks_of("text", period)
 
-    def period_at(self, time_s: float) -> Period | None:
-        """The period that contains ``time_s``."""
-        found = None
-        for p in self.periods:
-            if p.start_s <= time_s:
-                found = p
-        return found
-
     def renditions(self) -> tuple[Rendition, ...]:
         """Every rendition of every period and track, in document order."""
         return tuple(r for p in self.periods for t in p.tracks for r in t.renditions)

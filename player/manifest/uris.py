@@ -5,18 +5,23 @@ and resolved with RFC 3986 §5. The result must be ``http``/``https``: a manifes
 input, and a ``file:`` or custom-scheme URI would let it make us read local files or talk to
 something that is not a CDN. ``data:`` is accepted only where a spec puts it (an EXT-X-KEY
 carrying a PSSH box for SAMPLE-AES-CTR/ClearKey), and only when the caller says so.
+
+Characters a URI may not hold but packagers write anyway (ffmpeg keeps the spaces of
+``-hls_segment_filename "seg %03d.ts"``) are percent-encoded, as a browser's URL parser does and
+libmpv plays them; control characters are still refused.
 """
 from __future__ import annotations
 
 import base64
 import binascii
 import re
-from urllib.parse import SplitResult, unquote_to_bytes, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, unquote_to_bytes, urljoin, urlsplit
 
 from .errors import ManifestError, UnsafeManifestUri
 
 SAFE_SCHEMES = frozenset({"http", "https"})
-_CTL = re.compile(r"[\x00-\x20\x7f]")
+_CTL = re.compile(r"[\x00-\x1f\x7f]")
+_URI_CHARACTERS = "!#$%&'()*+,/:;=?@[]~"  # kept as they are: reserved (RFC 3986 §2.2) and escapes
 
 
 def check_base(url: str) -> str:
@@ -34,12 +39,13 @@ def resolve(base: str, ref: str, *, allow_data: bool = False) -> str:
     if not ref:
         raise ManifestError("empty URI")
     if _CTL.search(ref):
-        raise UnsafeManifestUri(f"URI {_short(ref)!r} contains control characters or spaces")
+        raise UnsafeManifestUri(f"URI {_short(ref)!r} contains control characters")
     scheme = _split(ref).scheme.lower()
     if scheme == "data":
         if allow_data:
             return ref
         raise UnsafeManifestUri(f"data: URI refused here: {_short(ref)!r}")
+    ref = quote(ref, safe=_URI_CHARACTERS)
     if scheme and scheme not in SAFE_SCHEMES:
         raise UnsafeManifestUri(f"URI scheme {scheme!r} refused: {_short(ref)!r}")
     try:

@@ -137,11 +137,6 @@ def encode(data: CmcdData) -> str:
     return _join(pairs(data))
 
 
-def query_value(data: CmcdData) -> str:
-    """The payload percent-encoded for the ``CMCD`` query parameter (encodeURIComponent rules)."""
-    return quote(encode(data), safe="-_.!~*'()")
-
-
 def add_to_url(url: str, data: CmcdData) -> str:
     """``url`` with ``CMCD=...`` appended to its query; everything else (signed tokens) kept as is."""
     payload = encode(data)

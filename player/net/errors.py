@@ -106,11 +106,3 @@ class PoolFailure(AllCdnsFailed):
     def __init__(self, message: str, *, attempts: list[tuple[int, FetchError]]) -> None:
         super().__init__(message)
         self.attempts = attempts
-
-    @property
-    def last_status(self) -> int | None:
-        """The last HTTP status seen among the attempts, if any attempt got a response."""
-        for _, err in reversed(self.attempts):
-            if isinstance(err, HttpStatusError):
-                return err.status
-        return None

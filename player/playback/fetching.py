@@ -98,7 +98,7 @@ class Fetching:
         ladder = self.scheduler.ladder
         wanted = ladder[ladder.clamp(rung)].id
         playhead = self.playhead.position_s()
-        ahead = [s for s in self.qoe.video_segments() if s.start_s + s.duration_s > playhead]
+        ahead = [s for s in self.qoe.ladder_segments() if s.start_s + s.duration_s > playhead]
         return not self.playhead.awaiting_frame and any(s.rendition != wanted for s in ahead)
 
     async def _restart_at(self, position_s: float | None) -> None:

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from player.feed.events import EndOfFile, FeedEvent, FirstFrame, LogProblem, OutputNotice, PositionChanged, StallChanged
 from player.qoe import Notice, PositionReached, QoeTracker
 
-PLAYED_STEP_MAX_S = 1.5  # a larger jump between two positions is a seek, not playback
+PLAYED_STEP_MAX_S = 1.5  # a step up to this between two positions is playback, however fast it came
+FASTEST_RATE = 5.0  # a longer step is playback when it took at least 1/5 of its length (we play at up to 4x)
 
 
 class Playhead:
@@ -35,6 +36,7 @@ class Playhead:
         self.generation = 0  # the file (start or seek) whose events count
         self.awaiting_frame = True
         self.last_position_s: float | None = None
+        self._mark: tuple[float, float] | None = None  # (position, when): where played time counts on from
         self.played_s = 0.0
         self.first_frame_position_s: float | None = None  # where the last start or seek showed its first frame
         self.decoder_errors = 0
@@ -52,6 +54,7 @@ class Playhead:
         self.continuing = False
         self.awaiting_frame = True
         self.last_position_s = None
+        self._mark = None
 
     def position_s(self) -> float:
         """The playhead the scheduler counts from: the start (or seek) target until its first frame is out."""
@@ -100,15 +103,21 @@ class Playhead:
             return  # the file a seek replaced: its first frame says nothing about the new one
         self.qoe.first_frame(event.at)
         self.first_frame_position_s = event.position_s
+        self._mark = None if event.position_s is None else (event.position_s, event.at)  # played time counts from here
         self.awaiting_frame = False
         self.on_first_frame()
 
     def _advance(self, position_s: float, at: float) -> None:
-        """Count media time actually played."""
+        """Count media time actually played: a step is playback unless it came faster than we ever play
+        (libmpv jumping over a hole; our own seeks restart the count). Position reads can be seconds apart
+        on a loaded box, so step size alone does not tell."""
+        if self._mark is not None:
+            step, took = position_s - self._mark[0], at - self._mark[1]
+            if 0.0 < step and (step < PLAYED_STEP_MAX_S or step <= took * FASTEST_RATE):
+                self.played_s += step
+                self.qoe.position(self.played_s)
+        self._mark = (position_s, at)
         last = self.last_position_s
-        if last is not None and 0.0 < position_s - last < PLAYED_STEP_MAX_S:
-            self.played_s += position_s - last
-            self.qoe.position(self.played_s)
         if last is None or int(position_s) != int(last):
             self.qoe.tell(PositionReached(at=at, position_s=position_s))
         self.last_position_s = position_s

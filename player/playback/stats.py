@@ -15,7 +15,7 @@ def session_stats(
 ) -> dict[str, Any]:
     rung = scheduler.current_rung if scheduler else None
     rendition = scheduler.ladder[rung] if scheduler is not None and rung is not None else None
-    video = qoe.video_segments()
+    video = qoe.ladder_segments()
     size = output.video_size if output else None
     return {
         "position_s": position_s,

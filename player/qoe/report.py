@@ -74,13 +74,13 @@ def build_report(
     tracks: Sequence[Mapping[str, object]] = (),
 ) -> QoeReport:
     """The report as of ``now``; ``pool_failovers`` (every request's, manifests included) wins over the segments'."""
-    video = qoe.video_segments()
+    ladder = qoe.ladder_segments()
     startup_ms = qoe.startup_ms()
     qoe_lin = None
-    if video:
+    if ladder:
         result = SessionResult(
-            trace=qoe.target, bitrates_kbps=tuple(s.media_kbps for s in video),
-            rungs=tuple(_rendition_numbers(video)), stall_s=qoe.rebuffer_s(now), stall_events=len(qoe.rebuffers),
+            trace=qoe.target, bitrates_kbps=tuple(s.media_kbps for s in ladder),
+            rungs=tuple(_rendition_numbers(ladder)), stall_s=qoe.rebuffer_s(now), stall_events=len(qoe.rebuffers),
             startup_s=(startup_ms or 0) / 1000.0, total_s=max(now - qoe.opened_at, 1e-9),
         )
         qoe_lin = round(result.qoe_lin, 4)

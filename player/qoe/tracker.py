@@ -15,6 +15,7 @@ from player.qoe.events import (
     FirstFrameShown,
     LicenceAcquired,
     Listener,
+    PauseChanged,
     PlaybackFailed,
     QoeEvent,
     SegmentFetched,
@@ -48,15 +49,34 @@ class QoeTracker:
     abandon_events: list[DownloadAbandoned] = field(default_factory=list)  # video downloads the ABR abandoned
     downswitch_events: list[EmergencyDownswitch] = field(default_factory=list)  # refetched at the lowest rung
     errors: list[ErrorRecord] = field(default_factory=list)
+    ladder_kind: str = "video"  # the track the ABR picks renditions for: "audio" in an audio-only title
     listeners: list[Listener] = field(default_factory=list, repr=False)
+    _paused_at: float | None = field(default=None, repr=False)
+    _paused_before_s: float = field(default=0.0, repr=False)
 
     def tell(self, event: QoeEvent) -> None:
         """Tell every listener what happened; a failing listener never breaks playback."""
+        if isinstance(event, PauseChanged):
+            self._pause(event)
         for listener in list(self.listeners):
             try:
                 listener(event)
             except Exception:  # noqa: BLE001 - observers are best effort by design
                 pass
+
+    def _pause(self, event: PauseChanged) -> None:
+        if event.at is None:
+            return
+        if event.paused and self._paused_at is None:
+            self._paused_at = event.at
+        elif not event.paused and self._paused_at is not None:
+            self._paused_before_s += event.at - self._paused_at
+            self._paused_at = None
+
+    def paused_s(self, now: float) -> float:
+        """How long the viewer has held the play paused, all told, up to ``now`` (give-up spends no budget then)."""
+        held = 0.0 if self._paused_at is None else max(0.0, now - self._paused_at)
+        return self._paused_before_s + held
 
     def since_open(self, at: float) -> float:
         """Seconds since the session opened, rounded as the report shows them."""
@@ -126,16 +146,18 @@ class QoeTracker:
     def rebuffer_s(self, now: float) -> float:
         return sum((end if end is not None else now) - start for start, end in self.rebuffers)
 
-    def video_segments(self) -> list[SegmentRecord]:
-        return [s for s in self.segments if s.type == "video"]
+    def ladder_segments(self) -> list[SegmentRecord]:
+        """The segments of the ladder's track (video; audio in an audio-only title): what switches and
+        the average bitrate are about."""
+        return [s for s in self.segments if s.type == self.ladder_kind]
 
     def switches(self) -> int:
-        renditions = [s.rendition for s in sorted(self.video_segments(), key=lambda s: s.index)]
+        renditions = [s.rendition for s in sorted(self.ladder_segments(), key=lambda s: s.index)]
         return sum(1 for a, b in zip(renditions, renditions[1:]) if a != b)
 
     def avg_bitrate_kbps(self) -> float:
-        """Mean bitrate of the video segments (nominal, else measured), weighted by media duration."""
-        video = self.video_segments()
+        """Mean bitrate of the ladder's segments (nominal, else measured), weighted by media duration."""
+        video = self.ladder_segments()
         total = sum(s.duration_s for s in video)
         if not video:
             return 0.0

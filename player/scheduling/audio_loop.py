@@ -90,11 +90,12 @@ class AudioLoop:
         cmcd = self.feed.cmcd(rendition, ref, ObjectType.AUDIO, buffer_at_request)
         _r, ref, _init, fetched = await fetch_chunked(
             chunks, self.feed, self.source, self.clock, kind="audio", pick=lambda: (rendition, ref, cmcd),
-            progress=self.timeline.audio, buffer_s=self.timeline.buffer_s)
+            progress=self.timeline.audio, buffer_s=self.timeline.buffer_s,
+            paused_s=self.timeline.paused_s)
         self.feed.record("audio", rendition, ref, fetched, index, buffer_at_request)
 
     async def _fetch(self, ref: SegmentRef, buffer_at_request: float) -> tuple[bytes, Fetched]:
-        patience = Patience(self.clock, self.timeline.buffer_s)
+        patience = Patience(self.clock, self.timeline.buffer_s, self.timeline.paused_s)
         while True:
             try:
                 init, fetched = await asyncio.gather(

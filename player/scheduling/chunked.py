@@ -32,9 +32,10 @@ async def fetch_chunked(
     chunks: ChunkFetcher, feed: SegmentFeed, source: SegmentSource, clock: Clock, *, kind: str,
     pick: Callable[[], tuple[Rendition, SegmentRef, CmcdData]], progress: TrackProgress,
     buffer_s: Callable[[], float], failed: Callable[[FetchError], None] | None = None,
+    paused_s: Callable[[float], float] = lambda _now: 0.0,
 ) -> tuple[Rendition, SegmentRef, bytes, Fetched]:
     """Fetch what ``pick()`` names (asked again before each retry); ``failed`` hears of each failure first."""
-    patience = Patience(clock, buffer_s)
+    patience = Patience(clock, buffer_s, paused_s)
     while True:
         rendition, ref, cmcd = pick()
         init = await feed.init(rendition, kind, ref)

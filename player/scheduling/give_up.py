@@ -26,14 +26,21 @@ def may_give_up(failures: int, buffer_s: float) -> bool:
 class Patience:
     """One segment's retries: give up once the budget is spent and the buffer has run dry — by the
     playhead (nothing buffered) or by the clock (as long as the buffer held at the first failure has
-    passed). The clock is needed because the playhead can stop short of the end of what was fed (the
-    muxers hold the newest packets back; libmpv shows a last frame before its end): the buffer then
-    never reads 0, and a segment missing on every CDN was retried forever (a cut Period hung the play)."""
+    been played). The clock is needed because the playhead can stop short of the end of what was fed
+    (the muxers hold the newest packets back; libmpv shows a last frame before its end): the buffer then
+    never reads 0, and a segment missing on every CDN was retried forever (a cut Period hung the play).
 
-    def __init__(self, clock: Clock, buffer_s: Callable[[], float]) -> None:
-        self.clock, self.buffer_s = clock, buffer_s
+    Only time that costs the viewer counts: playing, or waiting on an empty buffer. Time the viewer
+    holds the play paused spends nothing (``paused_s(now)``: all the time paused so far), so a viewer
+    who pauses with 30 s buffered through a CDN outage finds the play still there when they come back;
+    once they play on, the 30 s drain as before and the segment's own named error ends the play."""
+
+    def __init__(self, clock: Clock, buffer_s: Callable[[], float],
+                 paused_s: Callable[[float], float] = lambda _now: 0.0) -> None:
+        self.clock, self.buffer_s, self.paused_s = clock, buffer_s, paused_s
         self.failures = 0
         self._since: float | None = None
+        self._paused_at_since = 0.0
         self._budget_s = 0.0
 
     def failed(self) -> bool:
@@ -41,6 +48,7 @@ class Patience:
         now, buffered = self.clock.now(), self.buffer_s()
         if self._since is None:
             self._since, self._budget_s = now, max(0.0, buffered)
+            self._paused_at_since = self.paused_s(now)
         self.failures += 1
-        drained = now - self._since >= self._budget_s
-        return may_give_up(self.failures, 0.0 if drained else buffered)
+        spent = (now - self._since) - (self.paused_s(now) - self._paused_at_since)
+        return may_give_up(self.failures, 0.0 if spent >= self._budget_s else buffered)

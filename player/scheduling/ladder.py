@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 from player.errors import PlaybackError
 from player.manifest import Presentation, Rendition, SegmentRef
+from player.manifest.periods import codec_family
 from player.track_choice import find_track
+
+_VIDEO_FAMILIES = frozenset({"h264", "hevc", "vp9", "av1"})
 
 
 def main_kind(presentation: Presentation) -> str:
@@ -27,6 +30,39 @@ def pick_audio(presentation: Presentation, language: str | None) -> Rendition | 
         return None
     chosen = find_track(tracks, language) or tracks[0]  # the same match --audio was checked with
     return chosen.by_bandwidth()[-1] if chosen.renditions else None
+
+
+def one_codec_family(renditions: tuple[Rendition, ...]) -> tuple[Rendition, ...]:
+    """The renditions of one video codec family, in the order given.
+
+    A master may offer the title in several codecs side by side (Apple's authoring spec: H.264 and
+    HEVC variants in one master); a switch across families would change the decoder mid-stream, so
+    the ladder keeps one: the family reaching the highest resolution, then the one with the lowest
+    mean bandwidth (the more efficient codec, the rule Shaka Player applies). A rendition whose
+    codec is not declared belongs to every family.
+    """
+    families: dict[str, list[Rendition]] = {}
+    for rendition in renditions:
+        family = _video_family(rendition.codecs)
+        if family is not None:
+            families.setdefault(family, [])
+    if len(families) < 2:
+        return renditions
+    for rendition in renditions:
+        family = _video_family(rendition.codecs)
+        for name, members in families.items():
+            if family in (None, name):
+                members.append(rendition)
+
+    def rank(members: list[Rendition]) -> tuple[int, float]:
+        return max(r.height or 0 for r in members), -sum(r.bandwidth for r in members) / len(members)
+
+    return tuple(families[max(families, key=lambda name: rank(families[name]))])
+
+
+def _video_family(codecs: str | None) -> str | None:
+    entries = (codec_family(entry) for entry in (codecs or "").split(","))
+    return next((family for family in entries if family in _VIDEO_FAMILIES), None)
 
 
 def index_at(rendition: Rendition, time_s: float) -> int:
@@ -60,7 +96,7 @@ class Ladder:
         track = presentation.video_track() if kind == "video" else next(iter(presentation.audio_tracks()), None)
         if track is None or not track.renditions:
             raise PlaybackError("the presentation has neither a video nor an audio track")
-        ladder = track.by_bandwidth()
+        ladder = one_codec_family(track.by_bandwidth())
         if max_height:
             capped = tuple(r for r in ladder if (r.height or 0) <= max_height)
             ladder = capped or ladder[:1]

@@ -87,6 +87,7 @@ class Scheduler:
         self.config = config or SchedulerConfig()
         self.sink = sink
         self.ladder = Ladder.of(presentation, self.config.max_height)
+        qoe.ladder_kind = self.ladder.kind
         self.audio: Rendition | None = pick_audio(presentation, self.config.audio_language)
         self.segment_duration_s = self.ladder.segment_duration_s
         start_index = index_at(self.ladder[0], self.config.start_s)
@@ -101,7 +102,7 @@ class Scheduler:
             )
         if self.config.start_s > 0:
             self.abr.seek(start_index)
-        self.timeline = Timeline(self.config.start_s, position)
+        self.timeline = Timeline(self.config.start_s, position, qoe.paused_s)
         self.gate = FirstFrameGate(clock, FIRST_FRAME_HOLD_S)
         self.feed = SegmentFeed(source=source, sink=sink, qoe=qoe, clock=clock, abr=self.abr,
                                 top_kbps=self.ladder[-1].bandwidth / 1000.0, keys=keys,

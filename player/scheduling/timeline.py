@@ -18,9 +18,12 @@ class TrackProgress:
 class Timeline:
     """Per-track progress plus the playhead; wakes the audio follower whenever the video advances."""
 
-    def __init__(self, start_s: float, position: Callable[[], float | None]) -> None:
+    def __init__(self, start_s: float, position: Callable[[], float | None],
+                 paused_s: Callable[[float], float] = lambda _now: 0.0) -> None:
+        """``paused_s(now)``: all the time the viewer held the play paused (give-up spends none of it)."""
         self.start_s = start_s
         self.position = position
+        self.paused_s = paused_s
         self.video = TrackProgress()
         self.audio = TrackProgress()
         self._video_advanced = asyncio.Event()

@@ -144,7 +144,7 @@ class VideoLoop:
         if self.chunks is not None:
             return await self._fetch_chunks(self.chunks, index, rung)
         patient = False
-        patience = Patience(self.clock, self.timeline.buffer_s)
+        patience = Patience(self.clock, self.timeline.buffer_s, self.timeline.paused_s)
         while True:
             rendition = self.ladder[rung]
             ref = self.ladder.segment(rendition, index)
@@ -195,7 +195,7 @@ class VideoLoop:
 
         _rendition, ref, init, fetched = await fetch_chunked(
             chunks, self.feed, self.source, self.clock, kind=self.ladder.kind, pick=pick, progress=self.timeline.video,
-            buffer_s=self.timeline.buffer_s, failed=failed)
+            buffer_s=self.timeline.buffer_s, paused_s=self.timeline.paused_s, failed=failed)
         return _Got(at["rung"], fetched, init, ref, buffer_at_request)
 
     def _may_abandon(self, rung: int) -> bool:

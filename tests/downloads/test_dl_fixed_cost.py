@@ -3,6 +3,7 @@ device's choice is recorded, a stored sign-in reused — sealed, never in clear.
 from __future__ import annotations
 
 import asyncio
+import base64
 import importlib.util
 import json
 import os
@@ -149,3 +150,21 @@ def test_a_stored_access_token_is_used_until_it_nears_expiry(backend: Backend, p
     assert asyncio.run(title_name(stored.access_expires_at - 30)) == "dl-clear"  # too close: refreshed
     renewed = store.recall_pair(backend.api_url, login[0])
     assert renewed is not None and renewed.refresh != stored.refresh
+
+
+def test_a_kept_pair_the_backend_dropped_signs_in_again_within_the_command(backend: Backend, paths: DownloadPaths) -> None:
+    """A stored access token the backend answers 401 to, and a refresh token it refuses (a reset backend, a
+    revoked login): the command signs in with the password and goes on, instead of failing once."""
+    store = SignInStore(paths.config_dir, DeviceKey.generate())
+    login = ("demo@reelbox.local", "demo")
+    claims = base64.urlsafe_b64encode(json.dumps({"exp": 4_000_000_000}).encode()).rstrip(b"=").decode()
+    store.remember(backend.api_url, login[0], "refresh-the-backend-dropped", access_token=f"e30.{claims}.c2ln")
+
+    async def signed_request() -> str | None:
+        async with signed_in(backend.api_url, login, store) as client:
+            await client.request("GET", "/progress")  # 401, refresh refused, password, repeated: answered
+            return client.refresh_token
+
+    refresh = asyncio.run(signed_request())
+    assert refresh not in (None, "refresh-the-backend-dropped")
+    assert store.recall(backend.api_url, login[0]) == refresh

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend_stub.edge import FaultConfig, FaultConfigError, TraceError, load_trace, sign_token, signed_url, verify_token
+from backend_stub.edge import FaultConfig, FaultConfigError, TraceError, load_trace, sign_token, signed_url
 from backend_stub.edge.faults import TracePeriod
 from backend_stub.edge.protocol import ByteRange, Unsatisfiable, parse_range
 from backend_stub.edge.shaping import Link, RateSchedule
-from backend_stub.edge.signing import TokenStatus, check_token, redact_path
+from backend_stub.edge.signing import TokenChecker, TokenStatus, redact_path
 
 KEY = b"k"
 
@@ -24,15 +24,16 @@ def test_token_matches_the_layout_contract() -> None:
     assert sign_token(KEY, "t1", 1700000000) == f"1700000000-{expected}"
 
 
-def test_verify_token_checks_signature_title_and_expiry() -> None:
+def test_token_checker_checks_signature_title_and_expiry() -> None:
     """Valid until `expires` inclusive; wrong title, wrong key or edited expiry are refused."""
     token = sign_token(KEY, "t1", 1000)
-    assert verify_token(KEY, token, "t1", 1000.0)
-    assert check_token(KEY, token, "t1", 1000.5) is TokenStatus.EXPIRED
-    assert check_token(KEY, token, "t2", 10.0) is TokenStatus.BAD_SIGNATURE
-    assert check_token(b"other", token, "t1", 10.0) is TokenStatus.BAD_SIGNATURE
-    assert check_token(KEY, "2000" + token[4:], "t1", 10.0) is TokenStatus.BAD_SIGNATURE
-    assert check_token(KEY, "garbage", "t1", 10.0) is TokenStatus.MALFORMED
+    check = TokenChecker(KEY).check
+    assert check(token, "t1", 1000.0) is TokenStatus.VALID
+    assert check(token, "t1", 1000.5) is TokenStatus.EXPIRED
+    assert check(token, "t2", 10.0) is TokenStatus.BAD_SIGNATURE
+    assert TokenChecker(b"other").check(token, "t1", 10.0) is TokenStatus.BAD_SIGNATURE
+    assert check("2000" + token[4:], "t1", 10.0) is TokenStatus.BAD_SIGNATURE
+    assert check("garbage", "t1", 10.0) is TokenStatus.MALFORMED
 
 
 def test_signed_url_and_redaction() -> None:
@@ -50,7 +51,7 @@ def test_fault_body_round_trips_and_defaults() -> None:
     cfg = FaultConfig.from_json(body)
     assert FaultConfig.from_json(cfg.to_json()) == cfg
     assert cfg.trace == (TracePeriod(duration_ms=1000, bandwidth_kbps=3000, latency_ms=20),)
-    assert FaultConfig.from_json({}).is_clear
+    assert FaultConfig.from_json({}) == FaultConfig()
     assert FaultConfig.from_json({"error_fraction": 0.5}).error_status == 503
     assert FaultConfig.from_json({"error_status": 500}).error_fraction == 1.0
 

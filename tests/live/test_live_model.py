@@ -11,10 +11,10 @@ from player.errors import ManifestError
 from player.live.clock_sync import ClockSyncError, from_date_header, from_sample, from_utc_timing_body, parse_iso
 from player.live.dash_live import parse_live as parse_mpd
 from player.live.hls_live import parse_live as parse_playlist
-from player.live.latency import LatencyController, LatencyPolicy
+from player.live.latency import MIN_CATCH_UP_RATE, LatencyController, LatencyPolicy
 from player.live.refresh import FrozenDetector, blocking_reload_url, dash_reload_delay, hls_reload_delay
 from player.live.window import (
-    LiveWindow, dash_delay, dash_now, dash_window, hls_hold_back, hls_window, newest_number, number_at, start_position,
+    LiveWindow, dash_delay, dash_now, hls_hold_back, newest_number, number_at, start_position,
 )
 
 EPOCH = 1_700_000_000
@@ -54,9 +54,8 @@ def test_client_skew_does_not_move_the_start(skew_s: float) -> None:
     local_wall = true_server + skew_s  # never passed to the model: nothing reads it
     mono = 5000.0
     clock = from_date_header("Tue, 14 Nov 2023 22:23:20 GMT", mono - 0.01, mono + 0.01)
-    assert info.video_template is not None
-    window = dash_window(info, info.video_template, clock.epoch(mono))
-    start = start_position(window, dash_now(info, clock.epoch(mono)), dash_delay(info, low_latency=True))
+    now = dash_now(info, clock.epoch(mono))
+    start = start_position(LiveWindow(start_s=now - 120.0, edge_s=now), now, dash_delay(info, low_latency=True))
     assert local_wall != true_server or skew_s == 0
     assert start == pytest.approx(600.4 - 1.5, abs=0.6)  # now minus the 1.5 s LL target, within the Date's second
 
@@ -99,7 +98,7 @@ def test_hls_bad_live_playlists_raise_manifest_error(bad: str) -> None:
 
 
 # ---------------------------------------------------------------- DASH
-def test_dash_live_facts_and_window() -> None:
+def test_dash_live_facts_and_availability() -> None:
     """Our LL MPD: AST, DVR depth, UTCTiming, target latency, and the segments available at a time."""
     info = parse_mpd(live_mpd(LiveSettings(), CODECS, epoch=EPOCH, published=EPOCH + 1), "http://e/m.mpd")
     assert info.dynamic and info.availability_start == EPOCH and info.time_shift_buffer_s == 120.0
@@ -110,10 +109,8 @@ def test_dash_live_facts_and_window() -> None:
     assert tpl is not None and (tpl.start_number, tpl.duration_s, tpl.availability_offset_s) == (0, 2.0, 1.5)
     assert newest_number(tpl, 10.4) == 4 and newest_number(tpl, 10.5) == 5  # segment 5 from its first chunk
     assert number_at(tpl, 9.99) == 4
-    window = dash_window(info, tpl, EPOCH + 300.0)
-    assert (window.start_s, window.edge_s) == (180.0, 300.0)
-    assert dash_window(info, tpl, EPOCH + 300.9).edge_s == pytest.approx(300.9)  # segment 150 is coming in chunks
-    assert dash_delay(info, low_latency=False) == 1.5  # its suggestedPresentationDelay (the part hold-back)
+    assert dash_delay(info, low_latency=True) == 1.5  # the service description's target
+    assert dash_delay(info, low_latency=False) == 4.0  # its suggestedPresentationDelay (1.5 s) is < two whole segments
 
 
 def test_dash_without_delay_falls_back_to_min_buffer_plus_a_segment() -> None:
@@ -132,7 +129,7 @@ def test_dash_without_delay_falls_back_to_min_buffer_plus_a_segment() -> None:
 def test_start_is_edge_minus_hold_back_inside_the_window() -> None:
     """LL starts PART-HOLD-BACK behind the newest part; standard HOLD-BACK behind the last segment."""
     info = parse_playlist(playlist(), URL)
-    window = hls_window(info)
+    window = LiveWindow(start_s=0.0, edge_s=info.edge_s)
     assert start_position(window, info.edge_s, hls_hold_back(info, low_latency=True)) == 9.5
     assert start_position(window, info.end_s, hls_hold_back(info, low_latency=False)) == 4.0
     assert start_position(LiveWindow(start_s=0, edge_s=3), 3, 6) == 0.0  # a short window: its start
@@ -167,6 +164,34 @@ def test_latency_control_catches_up_gently_and_resyncs_when_far() -> None:
     assert jump.seek_to == pytest.approx(207.5) and jump.reason == "resync" and ctl.resyncs == 1
     assert ctl.decide(3.0, 1.6, 2.0, 210.0, window).rate == 1.0
     assert ctl.catch_up_s == pytest.approx(2.0)  # two seconds were spent above 1.0x
+
+
+def test_catch_up_goes_on_to_the_target_not_to_the_deadband() -> None:
+    """Hysteresis: catching up starts past the deadband and stops at the target; inside the deadband
+    without having passed it, 1.0x (latency noise does not start a catch-up)."""
+    window = LiveWindow(start_s=0.0, edge_s=100.0)
+    ctl = LatencyController(LatencyPolicy(target_s=6.0))
+    assert ctl.decide(0.0, 6.15, 5.0, 90.0, window).rate == 1.0
+    assert ctl.decide(0.5, 6.5, 5.0, 90.0, window).rate == pytest.approx(1.05)
+    assert ctl.decide(1.0, 6.1, 5.0, 90.0, window).rate == pytest.approx(MIN_CATCH_UP_RATE)  # inside, still going
+    assert ctl.decide(1.5, 6.1, 1.0, 90.0, window).rate == 1.0  # a thin buffer pauses it ...
+    assert ctl.decide(2.0, 6.1, 5.0, 90.0, window).reason == "catch-up"  # ... and it goes on after
+    assert ctl.decide(2.5, 5.99, 5.0, 90.0, window).rate == 1.0
+    assert ctl.decide(3.0, 6.15, 5.0, 90.0, window).rate == 1.0
+
+
+def test_held_latency_settles_at_the_target() -> None:
+    """A start 2 s behind, latency moving with the rate: after the catch-up it sits at the target, within
+    one sample's step under it (the old deadband-only controller sat 0.2 s above)."""
+    window = LiveWindow(start_s=0.0, edge_s=100.0)
+    ctl = LatencyController(LatencyPolicy(target_s=6.0))
+    latency, seen = 8.0, []
+    for i in range(600):
+        rate = ctl.decide(i * 0.5, latency, 5.0, 90.0, window).rate
+        latency -= (rate - 1.0) * 0.5
+        seen.append(latency)
+    assert all(6.0 - 0.5 * (MIN_CATCH_UP_RATE - 1.0) - 1e-9 <= v <= 6.0 for v in seen[300:])
+    assert ctl.catch_up_s < 40.0
 
 
 def test_thin_buffer_slows_rather_than_stalls() -> None:

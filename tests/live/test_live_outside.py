@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import http.server
 import subprocess
@@ -40,27 +41,33 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(params=list(OUTPUTS))
-def outside(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """(kind, URL) of a live stream being written by plain ffmpeg, served over HTTP on 127.0.0.1."""
-    kind = request.param
-    proc = subprocess.Popen([default_ffmpeg(), "-hide_banner", "-loglevel", "error", *SOURCE, *OUTPUTS[kind]],
-                            cwd=tmp_path, stdin=subprocess.DEVNULL)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
+@contextlib.contextmanager
+def ffmpeg_live(folder: Path, output: list[str], segments: int = 4) -> Iterator[str]:
+    """The URL of a live stream plain ffmpeg writes into ``folder`` (``output``: its muxer arguments, the
+    manifest's name last), served over HTTP on 127.0.0.1 once ``segments`` media segments exist."""
+    proc = subprocess.Popen([default_ffmpeg(), "-hide_banner", "-loglevel", "error", *SOURCE, *output],
+                            cwd=folder, stdin=subprocess.DEVNULL)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        name = OUTPUTS[kind][-1]
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(list(tmp_path.glob("*.m4s"))) < 4:
+        while time.monotonic() < deadline and len(list(folder.glob("*.m4s"))) < segments:
             time.sleep(0.2)
-        assert (tmp_path / name).exists(), "ffmpeg wrote no manifest"
-        yield kind, f"http://127.0.0.1:{server.server_address[1]}/{name}"
+        assert (folder / output[-1]).exists(), "ffmpeg wrote no manifest"
+        yield f"http://127.0.0.1:{server.server_address[1]}/{output[-1]}"
     finally:
         proc.kill()
         proc.wait(timeout=10)
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(params=list(OUTPUTS))
+def outside(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(kind, URL) of a live stream being written by plain ffmpeg, served over HTTP on 127.0.0.1."""
+    with ffmpeg_live(tmp_path, OUTPUTS[request.param]) as url:
+        yield request.param, url
 
 
 async def _fetch_with(client: httpx.AsyncClient, url: str) -> bytes:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from test_live_outside import OUTPUTS, ffmpeg_live
 from testkit import FAST_SETTINGS
 
 from backend_stub.server import Backend
@@ -80,34 +81,28 @@ def test_client_clock_skew_does_not_matter(backend: Backend, tmp_path: Path, ske
 def test_outside_ffmpeg_hls_sliding_window_plays(tmp_path: Path) -> None:
     """What plain libmpv played and Reelbox refused before: ffmpeg's sliding-window HLS (fMP4; the engine's
     scheduler wants CMAF), no PDT, no LL tags."""
-    import functools
-    import http.server
-    import threading
-    import time
-
-    from backend_stub.live.channel import default_ffmpeg
-
-    from test_live_outside import SOURCE, _Quiet
-
-    out = tmp_path / "out"
-    out.mkdir()
-    proc = subprocess.Popen([default_ffmpeg(), "-hide_banner", "-loglevel", "error", *SOURCE, "-f", "hls", "-hls_time", "2",
-                             "-hls_list_size", "5", "-hls_flags", "delete_segments", "-hls_segment_type", "fmp4", "live.m3u8"],
-                            cwd=out, stdin=subprocess.DEVNULL)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(list(out.glob("*.m4s"))) < 3:
-            time.sleep(0.2)
-        r = play(tmp_path, f"http://127.0.0.1:{server.server_address[1]}/live.m3u8")
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-        server.shutdown()
-        server.server_close()
+    (tmp_path / "out").mkdir()
+    with ffmpeg_live(tmp_path / "out", ["-f", "hls", "-hls_time", "2", "-hls_list_size", "5", "-hls_flags",
+                                        "delete_segments", "-hls_segment_type", "fmp4", "live.m3u8"], segments=3) as url:
+        r = play(tmp_path, url)
     assert r["live"] is True and r["errors"] == [] and float(r["played_s"]) >= PLAY_S - 1  # type: ignore[arg-type]
     assert r["latency_s"] == [] and r["latency_target_s"] == 6.0  # no program date-time: no latency to report
+
+
+@pytest.mark.parametrize("kind", ["dash", "ldash"])
+def test_outside_ffmpeg_dash_dynamic_plays(tmp_path: Path, kind: str) -> None:
+    """ffmpeg's dynamic DASH, with and without ``-ldash`` (a SegmentTimeline MPD, no UTCTiming: the clock
+    comes from the server's Date): played live to ``--until`` with no error, latency reported.
+
+    Rebuffers are not asserted yet (open in issue 15): at ffmpeg's one-segment suggestedPresentationDelay
+    there was one per segment (8 in 18 s); with the two-segment floor (``window.dash_delay``) none in 22 s
+    on a calmer box, but 2-3 in 12 s at load 14."""
+    (tmp_path / "out").mkdir()
+    with ffmpeg_live(tmp_path / "out", OUTPUTS[kind]) as url:
+        r = play(tmp_path, url)
+    assert r["live"] is True and r["errors"] == []
+    assert float(r["played_s"]) >= PLAY_S - float(r["start_s"]) - 1  # type: ignore[arg-type]  # --until: a live position
+    assert r["latency_s"] and 0 < float(r["latency_p50_s"]) < 15  # type: ignore[arg-type]
 
 
 def test_an_edge_dies_mid_live_and_play_continues(backend: Backend, tmp_path: Path) -> None:

@@ -7,10 +7,10 @@ import uuid
 import pytest
 from manifest_builders import M3U8_URL, MEDIA_URL, media_playlist, seg
 
+from drm_client.clearkey import build_pssh
 from player.errors import UnsafeUriError
 from player.manifest import (ManifestError, UnsafeManifestUri, parse_hls, parse_master, parse_media,
                              presentation_from_master)
-from player.manifest.pssh import CLEARKEY_SYSTEM_ID, build_pssh
 
 KID = uuid.UUID("00112233445566778899aabbccddeeff").bytes
 
@@ -95,7 +95,7 @@ def test_aes128_key_and_default_iv() -> None:
 
 def test_sample_aes_ctr_clearkey_data_uri_pssh() -> None:
     """Our backend's SAMPLE-AES-CTR + ClearKey KEYFORMAT data: URI yields the PSSH box and the KID."""
-    box = build_pssh(CLEARKEY_SYSTEM_ID, (KID,))
+    box = build_pssh([KID])
     key = ('#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b",'
            f'KEYFORMATVERSIONS="1",URI="data:text/plain;base64,{base64.b64encode(box).decode()}",KEYID=0x{KID.hex()}\n')
     p = parse_hls(media_playlist(seg("s0.m4s"), header='#EXT-X-MAP:URI="init.mp4"\n' + key), MEDIA_URL)
@@ -144,7 +144,7 @@ def test_live_playlist_and_ll_hls_parts() -> None:
 
 
 @pytest.mark.parametrize("uri", ["file:///etc/passwd", "data:video/mp2t;base64,AAAA", "javascript:alert(1)",
-                                 "smb://host/share/s.ts", "ht tp://x/s.ts"])
+                                 "smb://host/share/s.ts", "seg\t1.ts"])
 def test_hostile_segment_uris_refused(uri: str) -> None:
     """Segment URIs with refused schemes (data: included: no spec allows it here) raise UnsafeManifestUri."""
     with pytest.raises(UnsafeManifestUri) as info:

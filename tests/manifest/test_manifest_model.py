@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from manifest_builders import MPD_URL, simple_mpd, template
 
-from player.manifest import ByteRange, InconsistentEditions, ManifestError, merge_presentations, parse_dash
+from player.manifest import ByteRange, InconsistentEditions, ManifestError, UnsafeManifestUri, merge_presentations, parse_dash
 from player.manifest.convert import to_bool, to_duration, to_frame_rate, to_kid
 from player.manifest.uris import resolve
 
@@ -55,6 +55,16 @@ def test_resolve_keeps_signed_paths_and_refuses_schemes() -> None:
         with pytest.raises(ManifestError):
             resolve(base, bad)
     assert resolve(base, "data:,x", allow_data=True) == "data:,x"
+
+
+def test_resolve_encodes_spaces_and_refuses_control_characters() -> None:
+    """ffmpeg writes `seg 000.ts` as it is: encoded like a browser would; escapes are not encoded twice."""
+    base = "http://127.0.0.1:9/t/my%20index.m3u8"
+    assert resolve(base, "seg 000.ts") == "http://127.0.0.1:9/t/seg%20000.ts"
+    assert resolve(base, "a%20b.ts?k=1&v={x}") == "http://127.0.0.1:9/t/a%20b.ts?k=1&v=%7Bx%7D"
+    for bad in ("seg\t1.ts", "seg\x001.ts", "a\nb.ts"):
+        with pytest.raises(UnsafeManifestUri):
+            resolve(base, bad)
 
 
 def test_segment_at_and_ladder_order() -> None:

@@ -123,7 +123,7 @@ def test_permanent_4xx_not_benched_not_retried() -> None:
         pool = CdnPool(ORIGINS, t, clock)
         with pytest.raises(PoolFailure) as info:
             await pool.fetch_segment(SEG)
-        assert len(t.seen) == 3 and info.value.last_status == 404 and clock.slept == []
+        assert len(t.seen) == 3 and [type(e) for _, e in info.value.attempts] == [HttpStatusError] * 3 and clock.slept == []
         assert not pool.health(0).is_benched(clock.now())
     run(main())
 

@@ -15,7 +15,7 @@ from player.manifest.model import Period, Presentation, Rendition, SegmentRef, T
 from player.net import CdnPool, FetchResult, ManualClock, SegmentRequest, Transport
 from player.net.shaping import ShapedTransport, Shaping
 from player.net.testing import HandlerTransport, files_handler
-from player.qoe import QoeEvent, QoeTracker
+from player.qoe import PauseChanged, QoeEvent, QoeTracker
 from player.scheduling import Scheduler, SchedulerConfig
 from player.source import CdnSource
 
@@ -109,11 +109,23 @@ class World:
     scheduler: Scheduler
     playing_since: float | None = None  # the playhead moves with the clock from then on
     start_s: float = 0.0
+    paused_at: float | None = None  # the viewer's pause holds the playhead here
 
     def position(self) -> float | None:
         if self.playing_since is None:
             return None
-        return self.start_s + (self.clock.now() - self.playing_since)
+        return self.start_s + ((self.clock.now() if self.paused_at is None else self.paused_at) - self.playing_since)
+
+    def pause(self, paused: bool) -> None:
+        """The viewer's pause: the playhead stops, then moves on from where it stopped; the QoE hears of it as
+        the session tells it (``PlaybackSession.pause``)."""
+        now = self.clock.now()
+        if paused and self.paused_at is None:
+            self.paused_at = now
+        elif not paused and self.paused_at is not None and self.playing_since is not None:
+            self.playing_since += now - self.paused_at
+            self.paused_at = None
+        self.qoe.tell(PauseChanged(at=now, paused=paused, position_s=self.position()))
 
     def of(self, kind: type[Any]) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]

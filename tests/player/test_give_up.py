@@ -45,7 +45,7 @@ def test_both_edges_down_8_s_with_20_s_buffered_gives_no_rebuffer() -> None:
     w = _run_with_outage(p, down_s=8.0, buffered_s=20.0)
     fed = [(r, at) for kind, r, _, at in w.sink.added if kind == "video"]
     assert len(fed) == 30 and w.sink.finished_at is not None
-    assert [s.index for s in w.qoe.video_segments()] == list(range(30))
+    assert [s.index for s in w.qoe.ladder_segments()] == list(range(30))
     for index, (_, at) in enumerate(fed[1:], start=1):  # the playhead started at clock 1000
         assert at - 1000.0 < index * SEGMENT_S, f"segment {index} came after the playhead reached it"
     failed = [r for r in w.pool.records if r.error and "both edges down" in r.error]
@@ -56,6 +56,35 @@ def test_an_outage_longer_than_the_buffer_ends_the_run_with_the_fetch_error() ->
     """With only ~4 s buffered, a long outage drains the buffer; then the retries run out and the error surfaces."""
     with pytest.raises(FetchError):
         _run_with_outage(presentation(30), down_s=600.0, buffered_s=4.0)
+
+
+def test_a_paused_viewer_keeps_the_play_through_an_outage_and_it_ends_once_played_dry() -> None:
+    """Paused with ~20 s buffered while every CDN is down: 120 s paused spend none of the budget; played on, the
+    buffer drains and the same fetch error ends the play. (The wall-time budget was spent by the pause: the first
+    retry after it ended the play at once, 23 s still buffered.)"""
+    p = presentation(30)
+    window: list[float] = []
+    holder: list[World] = []
+    marks: dict[str, float] = {}
+
+    def build() -> World:
+        holder.append(world(p, handler=_outage(p, window, holder)))
+        return holder[0]
+
+    async def pause_through_the_outage(w: World) -> None:
+        while w.scheduler.buffer_s() < 20.0:
+            await w.clock.sleep(0.1)
+        window.extend([w.clock.now(), w.clock.now() + 10_000.0])  # the CDNs never come back
+        w.pause(True)
+        await w.clock.sleep(120.0)
+        marks["resumed_at"], marks["buffered"] = w.clock.now(), w.scheduler.buffer_s()
+        w.pause(False)
+
+    with pytest.raises(FetchError, match="both edges down"):
+        run(build, during=pause_through_the_outage)
+    assert marks, "the play ended while the viewer was paused"
+    assert marks["buffered"] >= 18.0
+    assert holder[0].clock.now() - marks["resumed_at"] >= marks["buffered"] - DRY_S  # it played the buffer dry first
 
 
 def test_give_up_rule() -> None:

@@ -46,7 +46,7 @@ def test_played_time_counts_small_steps_only_and_positions_are_told_once_a_secon
     for i in range(1, 11):
         head.handle(PositionChanged(at=100.2 + i * 0.25, position_s=i * 0.25))
     head.handle(PositionChanged(at=103.0, position_s=30.0))  # a jump
-    assert head.played_s == 2.25 and qoe.played_s == 2.25
+    assert head.played_s == 2.5 and qoe.played_s == 2.5  # from the first frame (0.0) on
     assert [e.position_s for e in heard if isinstance(e, PositionReached)] == [0.25, 1.0, 2.0, 30.0]
     assert head.position_s() == 30.0
 

@@ -42,6 +42,16 @@ def test_switches_and_average_bitrate_follow_video_segments_only():
     assert len(report["segments"]) == 5
 
 
+def test_an_audio_only_ladder_counts_its_switches_and_bitrate():
+    """An audio-only title (radio ABR): its audio renditions are the ladder, so they make the figures."""
+    qoe = QoeTracker(target="t", opened_at=0.0, ladder_kind="audio")
+    for i, (r, kbps) in enumerate([("a64", 64), ("a128", 128)]):
+        qoe.segment(_seg(i, r, kbps, "audio"))
+    report = build_report(qoe, 1.0).to_json()
+    assert (report["switches"], report["avg_bitrate_kbps"]) == (1, 96.0)
+    assert report["qoe_lin"] is not None
+
+
 def test_average_bitrate_is_measured_when_none_is_declared():
     """A lone media playlist declares no BANDWIDTH: the average comes from bytes over media seconds, not 0."""
     qoe = QoeTracker(target="t", opened_at=0.0)

@@ -24,7 +24,7 @@ from player.source import CdnSource
 
 
 def _video_indices(w: World) -> list[int]:
-    return [s.index for s in w.qoe.video_segments()]
+    return [s.index for s in w.qoe.ladder_segments()]
 
 
 def test_every_segment_is_fed_once_in_order_then_the_stream_ends() -> None:
@@ -67,7 +67,7 @@ def test_a_collapsing_link_abandons_top_rung_downloads_and_refetches_them_lower(
     w = run(lambda: world(presentation(20), shaping=shaping, config=SchedulerConfig(buffer_capacity_s=4.0)))
     abandoned = w.of(DownloadAbandoned)
     assert abandoned, "the collapse must make the algorithm give up on a download"
-    video = {s.index: s for s in w.qoe.video_segments()}
+    video = {s.index: s for s in w.qoe.ladder_segments()}
     assert sorted(video) == list(range(20))  # every segment fed once: an abandoned one is not
     for event in abandoned:
         assert 0 <= event.to_rung < event.from_rung and event.received_bytes > 0
@@ -102,7 +102,7 @@ def test_a_segment_stalling_on_every_cdn_is_refetched_at_the_lowest_rung() -> No
     assert downs and all(d.from_rung == 2 and d.error in ("PoolFailure", "AllCdnsFailed") for d in downs)
     assert w.qoe.emergency_downswitches == len(downs)
     assert _video_indices(w) == list(range(6)) and "v2" not in w.sink.renditions()
-    assert {s.rendition for s in w.qoe.video_segments() if s.index in {d.index for d in downs}} == {"v0"}
+    assert {s.rendition for s in w.qoe.ladder_segments() if s.index in {d.index for d in downs}} == {"v0"}
 
 
 def test_a_pinned_rung_that_keeps_stalling_is_retried_patiently_then_fails() -> None:
@@ -119,7 +119,7 @@ def test_a_pinned_rung_that_keeps_stalling_is_retried_patiently_then_fails() -> 
     w = holder[0]
     assert w.clock.slept.count(RETRY_PAUSE_S) >= 3 and w.clock.now() - 1000.0 >= 3 * RETRY_PAUSE_S
     assert w.of(EmergencyDownswitch) == []  # pinned: the algorithm may not switch
-    assert w.qoe.video_segments() == []
+    assert w.qoe.ladder_segments() == []
 
 
 def test_a_failing_cdn_fails_over_without_losing_the_segment() -> None:
@@ -175,7 +175,7 @@ def test_the_first_frame_releases_the_hold_at_once() -> None:
 def test_pinning_a_rung_applies_from_the_next_segment() -> None:
     """``pin(rung)`` takes effect for the next segment fetched; ``pin(None)`` hands the choice back to the ABR."""
     async def pin_after_two(w: World) -> None:
-        while len(w.qoe.video_segments()) < 2:
+        while len(w.qoe.ladder_segments()) < 2:
             await asyncio.sleep(0)
         w.scheduler.pin(0)
 

@@ -1,7 +1,8 @@
 """The error table (player.sentences): what a person reads for each failure, in the app and the terminal."""
 from __future__ import annotations
 
-from player.errors import IncompletePlay, ManifestError
+from player.errors import IncompletePlay, ManifestError, UnsafeUriError
+from player.manifest import UnsafeManifestUri
 from player.net.errors import ConnectFailed, HttpStatusError, PoolFailure
 from player.sentences import sentence
 
@@ -24,3 +25,10 @@ def test_no_sentence_names_a_control_only_the_app_has() -> None:
     for error in (IncompletePlay("x"), ManifestError("x"), _pool(ConnectFailed("x"))):
         text = sentence(error)
         assert text is not None and "press play" not in text.lower()
+
+
+def test_a_refused_address_says_what_is_played_not_try_again() -> None:
+    """file:// on the command line or inside a manifest: trying again cannot help, so the sentence says why."""
+    for error in (UnsafeUriError("refused file: URI"), UnsafeManifestUri("URI scheme 'smb' refused")):
+        text = sentence(error) or ""
+        assert "http:// and https://" in text and "try again" not in text.lower()

@@ -1,0 +1,131 @@
+"""The DASH kinds: VP9 (WebM and fMP4), H.264 beside Opus, AV1, HEVC, audio-only (AAC, FLAC), Periods (multi-period, a codec
+change, a track-set change) and Shaka Packager's protected streams (CENC with licence URLs, cbcs)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from corpus_encode import AAC, DASH, KEY, KID, SEGMENT_S, X264, X265, inputs, ladder, run, shaka, small
+from corpus_packager import join_periods
+
+VP9 = ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-g", "50", "-keyint_min", "50", "-row-mt", "1"]
+OPUS = ["-c:a", "libopus", "-b:a", "64k"]
+
+
+def dash_vp9_webm(out: Path) -> None:
+    """VP9 + Opus in WebM segments, two video renditions."""
+    run(inputs() + ladder(VP9) + ["-map", "1:a", *OPUS, *DASH, "-dash_segment_type", "webm",
+                                  "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd"], out)
+
+
+def dash_vp9_fmp4(out: Path) -> None:
+    """VP9 + Opus in fMP4 segments, two video renditions."""
+    run(inputs() + ladder(VP9) + ["-map", "1:a", *OPUS, *DASH, "-dash_segment_type", "mp4",
+                                  "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd"], out)
+
+
+def dash_h264_opus(out: Path) -> None:
+    """H.264 + Opus in fMP4 (CMAF allows it; MPEG-TS cannot carry Opus), two video renditions."""
+    run(inputs() + ladder(X264) + ["-map", "1:a", *OPUS, *DASH, "-dash_segment_type", "mp4",
+                                   "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd"], out)
+
+
+def dash_av1(out: Path) -> None:
+    """AV1 (SVT-AV1) + AAC in fMP4, two video renditions."""
+    av1 = ["-c:v", "libsvtav1", "-preset", "12", "-g", "50", "-svtav1-params", "keyint=50"]
+    run(inputs() + ladder(av1) + ["-map", "1:a", *AAC, *DASH,
+                                  "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd"], out)
+
+
+def dash_hevc(out: Path) -> None:
+    """HEVC (x265, ``hvc1``) + AAC in fMP4."""
+    run(inputs() + small(X265) + ["-map", "1:a", *AAC, *DASH,
+                                  "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd"], out)
+
+
+def dash_audio(out: Path) -> None:
+    """Audio-only DASH (AAC in fMP4)."""
+    run(inputs() + ["-map", "1:a", *AAC, *DASH, "manifest.mpd"], out)
+
+
+def dash_flac(out: Path) -> None:
+    """Audio-only DASH with lossless FLAC in fMP4 (``fLaC`` sample entry, ISO/IEC 14496-12 FLAC mapping)."""
+    run(inputs() + ["-map", "1:a", "-c:a", "flac", *DASH, "manifest.mpd"], out)
+
+
+def dash_multiperiod(out: Path) -> None:
+    """Two periods; the second changes resolution, video timescale and audio sample rate, and its
+    timestamps restart at 0 (each period packaged on its own, as an ad insertion would be)."""
+    parts = []
+    for name, size, timescale, hz in (("p0", "320x180", "12800", 48000), ("p1", "640x360", "90000", 44100)):
+        (out / name).mkdir()
+        run(inputs(seconds=4, size=size, audio_hz=hz) + ["-map", "0:v", *X264, "-b:v", "400k", "-video_track_timescale",
+             timescale, "-map", "1:a", *AAC, *DASH, "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd"],
+             out / name)
+        parts.append(name)
+    join_periods(out, parts)
+
+
+def _period_parts(out: Path, parts: list[tuple[str, list[str], bool]]) -> None:
+    """Package each Period on its own (4 s; its video args; with audio or not), then join them into one MPD."""
+    for name, video, with_audio in parts:
+        (out / name).mkdir()
+        audio = ["-map", "1:a", *AAC] if with_audio else []
+        sets = "id=0,streams=v id=1,streams=a" if with_audio else "id=0,streams=v"
+        run(inputs(seconds=4) + ["-map", "0:v", *video, "-b:v", "400k", *audio, *DASH, "-adaptation_sets", sets,
+                                   "manifest.mpd"], out / name)
+    join_periods(out, [name for name, _, _ in parts])
+
+
+def dash_period_codec(out: Path) -> None:
+    """Two Periods whose video codec changes, H.264 320x180 → HEVC 640x360 (an ad spliced into a title)."""
+    _period_parts(out, [("p0", ["-vf", "scale=320:180,setsar=1", *X264], True), ("p1", X265, True)])
+
+
+def dash_period_tracks(out: Path) -> None:
+    """Three Periods whose track set changes: video+audio, then video alone (audio dropped), then audio again."""
+    small = ["-vf", "scale=320:180,setsar=1", *X264]
+    _period_parts(out, [("p0", small, True), ("p1", small, False), ("p2", small, True)])
+
+
+def dash_cenc(out: Path) -> None:
+    """CENC DASH (Shaka Packager, ClearKey PSSH) whose MPD names its licence server: ``dashif:laurl``
+    on the video and the older ``clearkey:Laurl`` on the audio (relative: the test server serves it)."""
+    _shaka_protected(out, "cenc")
+    mpd = (out / "manifest.mpd").read_text()
+    laurls = iter([
+        '<ContentProtection schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e" value="ClearKey1.0">'
+        '<dashif:laurl xmlns:dashif="https://dashif.org/CPS">license</dashif:laurl></ContentProtection>',
+        '<ContentProtection schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e" value="ClearKey1.0">'
+        '<clearkey:Laurl xmlns:clearkey="http://dashif.org/guidelines/clearKey" Lic_type="EME-1.0">license</clearkey:Laurl>'
+        '</ContentProtection>',
+    ])
+    mpd = re.sub(r"(<AdaptationSet[^>]*>)", lambda m: m.group(1) + next(laurls), mpd)
+    (out / "manifest.mpd").write_text(mpd)
+    (out / "nolicence.mpd").write_text(re.sub(r"<ContentProtection schemeIdUri=\"urn:uuid:e2719d58.*?</ContentProtection>",
+                                              "", mpd))
+    # HLS over the same segments, keyed by W3C ClearKey: KEYFORMAT="org.w3.clearkey", URI = licence server
+    for playlist in out.glob("*.m3u8"):
+        text = re.sub(r"#EXT-X-KEY:[^\n]*", f'#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT="org.w3.clearkey",'
+                      f'KEYFORMATVERSIONS="1",KEYID=0x{KID.hex()},URI="license"', playlist.read_text())
+        playlist.write_text(text)
+
+
+def dash_cbcs(out: Path) -> None:
+    """``cbcs`` (AES-CBC, 1:9 pattern: CMAF's SAMPLE-AES) by Shaka Packager: DASH, and HLS fMP4 with
+    ``METHOD=SAMPLE-AES`` over the same segments; the key is given with ``--key``."""
+    _shaka_protected(out, "cbcs")
+
+
+def _shaka_protected(out: Path, scheme: str) -> None:
+    """H.264 + AAC encrypted by Shaka Packager with the W3C ClearKey PSSH, DASH and HLS over one set of segments."""
+    run(inputs() + small(X264) + ["-an", "-bf", "0", "video.mp4", "-map", "1:a", *AAC, "-vn", "audio.mp4"], out)
+    run([str(shaka()), "--quiet",
+         "in=video.mp4,stream=video,init_segment=v/init.mp4,segment_template=v/$Number$.m4s",
+         "in=audio.mp4,stream=audio,init_segment=a/init.mp4,segment_template=a/$Number$.m4s",
+         "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd",
+         "--enable_raw_key_encryption", "--keys", f"label=:key_id={KID.hex()}:key={KEY.hex()}",
+         "--protection_scheme", scheme, "--protection_systems", "CommonSystem", "--clear_lead", "0",
+         "--hls_master_playlist_output", "master.m3u8"], out)
+    for name in ("video.mp4", "audio.mp4"):
+        (out / name).unlink()

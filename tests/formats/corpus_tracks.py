@@ -1,0 +1,53 @@
+"""The kinds with several audio languages and subtitle tracks (WebVTT segmented and sidecar, TTML in fMP4)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from corpus_encode import AAC, HLS, SECONDS, SEGMENT_S, X264, inputs, run, shaka
+
+CUES = (("00:00:00.500", "00:00:02.500", "Hello from the first cue"),
+        ("00:00:03.000", "00:00:05.500", "A second cue, across a segment boundary"))
+
+
+def _webvtt(prefix: str) -> str:
+    return "WEBVTT\n\n" + "\n\n".join(f"{a} --> {b}\n{prefix}{text}" for a, b, text in CUES) + "\n"
+
+
+def _two_languages(out: Path) -> list[str]:
+    """Inputs: the picture, English audio (440 Hz), German audio (660 Hz); English WebVTT written beside."""
+    (out / "subs_en.vtt").write_text(_webvtt(""))
+    return inputs(size="320x180") + ["-f", "lavfi", "-i", f"sine=frequency=660:sample_rate=48000:duration={SECONDS}"]
+
+
+def hls_tracks(out: Path) -> None:
+    """HLS (ffmpeg): two alternate audio renditions (en, de) and segmented WebVTT subtitles (en)."""
+    run(_two_languages(out) + ["-i", "subs_en.vtt", "-map", "0:v", *X264, "-b:v", "300k", "-map", "1:a", "-map", "2:a", *AAC,
+                                "-map", "3:s", "-c:s", "webvtt", *HLS, "-var_stream_map",
+                               "v:0,s:0,agroup:aud,sgroup:subs,language:en a:0,agroup:aud,language:en,default:yes "
+                               "a:1,agroup:aud,language:de", "-master_pl_name", "master.m3u8",
+                               "-hls_segment_filename", "r%v_%d.ts", "r%v.m3u8"], out)
+    (out / "subs_en.vtt").unlink()
+
+
+def dash_tracks(out: Path) -> None:
+    """DASH (Shaka Packager): audio in en and de, segmented WebVTT (en), TTML in fMP4 (``stpp``, fr), and a
+    WebVTT sidecar (de: one whole file by BaseURL, added to the MPD here as a CDN's manifest would list it)."""
+    run(_two_languages(out) + [
+        "-map", "0:v", *X264, "-bf", "0", "-an", "video.mp4", "-map", "1:a", *AAC, "en.mp4",
+        "-map", "2:a", *AAC, "de.mp4"], out)
+    (out / "subs_fr.vtt").write_text(_webvtt("fr: "))
+    (out / "subs_de.vtt").write_text(_webvtt("de: "))
+    run([str(shaka()), "--quiet",
+         "in=video.mp4,stream=video,init_segment=v/init.mp4,segment_template=v/$Number$.m4s",
+         "in=en.mp4,stream=audio,language=en,init_segment=en/init.mp4,segment_template=en/$Number$.m4s",
+         "in=de.mp4,stream=audio,language=de,init_segment=de/init.mp4,segment_template=de/$Number$.m4s",
+         "in=subs_en.vtt,stream=text,language=en,segment_template=ten/$Number$.vtt",
+         "in=subs_fr.vtt,stream=text,language=fr,format=ttml+mp4,init_segment=tfr/init.mp4,segment_template=tfr/$Number$.m4s",
+         "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd"], out)
+    sidecar = ('<AdaptationSet contentType="text" lang="de" mimeType="text/vtt"><Role schemeIdUri="urn:mpeg:dash:role:2011" '
+               'value="subtitle"/><Representation id="sidecar-de" bandwidth="256"><BaseURL>subs_de.vtt</BaseURL>'
+               '</Representation></AdaptationSet>')
+    mpd = (out / "manifest.mpd").read_text()
+    (out / "manifest.mpd").write_text(mpd.replace("</Period>", sidecar + "</Period>"))
+    for name in ("video.mp4", "en.mp4", "de.mp4", "subs_en.vtt", "subs_fr.vtt"):
+        (out / name).unlink()

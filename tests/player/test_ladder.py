@@ -1,0 +1,29 @@
+"""The ladder keeps one video codec family when a master offers several (H.264 and HEVC side by side)."""
+from __future__ import annotations
+
+from player.manifest import Rendition
+from player.scheduling.ladder import one_codec_family
+
+
+def _r(rid: str, kbps: int, codecs: str | None, height: int = 720) -> Rendition:
+    return Rendition(id=rid, bandwidth=kbps * 1000, codecs=codecs, height=height)
+
+
+def test_the_more_efficient_family_at_the_same_height_is_the_ladder() -> None:
+    """Apple's authoring spec: both families reach 720p; HEVC needs less bandwidth, so it is kept."""
+    ladder = (_r("h0", 735, "avc1.42c01e,mp4a.40.2", 360), _r("x0", 515, "mp4a.40.2,hvc1.1.4.L63.B01", 360),
+              _r("h1", 2275, "avc1.42c01f,mp4a.40.2"), _r("x1", 1505, "hvc1.1.4.L93.B01,mp4a.40.2"))
+    assert [r.id for r in one_codec_family(ladder)] == ["x0", "x1"]
+
+
+def test_the_family_reaching_the_highest_resolution_wins_over_bandwidth() -> None:
+    ladder = (_r("h0", 700, "avc1.4d401f", 1080), _r("a0", 300, "av01.0.05M.08", 720))
+    assert [r.id for r in one_codec_family(ladder)] == ["h0"]
+
+
+def test_one_family_or_undeclared_codecs_keep_the_ladder_as_it_is() -> None:
+    """An undeclared codec belongs to every family, so it never splits a ladder."""
+    single = (_r("a", 300, "avc1.42c01e"), _r("b", 900, None), _r("c", 2000, "avc3.640028"))
+    assert one_codec_family(single) == single
+    mixed = (_r("u", 200, None, 360), _r("h", 900, "avc1.42c01e"), _r("x", 600, "hvc1.1.4.L93.B01"))
+    assert [r.id for r in one_codec_family(mixed)] == ["u", "x"]
