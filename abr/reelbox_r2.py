@@ -32,7 +32,12 @@ choice moves it.
    rebuffered 0.38 % instead of 0.24 % on fcc); after that it is one more sample among the five (a
    real measurement of the link) rather than round one's cap until some download completes.
 5. **Lookahead with switch damping.**  Each decision solves the next five segments exactly (see
-   :mod:`abr.lookahead`) and applies the first rung.
+   :mod:`abr.lookahead`) and applies the first rung.  A switch up must also be the plan's choice at an
+   estimate lower by ``up_margin`` × one segment's share of the buffer's room (10 % at 10 s with 4 s
+   segments, 3 % at 25 s): at a small buffer an up-switch the link does not hold is reversed within a
+   segment or two, and on links whose mean sits between two rungs round two switched twice as often
+   as RobustMPC (at 10 s on fcc/hsdpa subsets 29/51 switches per 150 against 20/27; with the margin
+   20/40, rebuffering 0.24/0.43 % -> 0.18/0.37 %, QoE_lin 1.151/0.743 -> 1.104/0.712).
 6. **Abandonment with hysteresis.**  A download is abandoned when, at its own measured rate, it would
    outlast the buffer; the player refetches the highest lower rung that fits.  The rung abandoned and
    those above it then stay closed for the next ``hold`` completed downloads (one: the refetch), so the
@@ -83,7 +88,7 @@ class ReelboxR2(AlgorithmBase):
     def __init__(self, *, horizon: int = 5, fraction: float = 0.6, base_s: float = 8.0, spread_s: float = 20.0,
                  price: float = REBUFFER_PENALTY, hold: int = 1, switch_weight: float = 1.0, worth: float = 0.5,
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
-                 long_memory: bool = True) -> None:
+                 long_memory: bool = True, up_margin: float = 0.15) -> None:
         self.horizon = horizon
         self.fraction = fraction
         self.base_s = base_s
@@ -96,6 +101,7 @@ class ReelboxR2(AlgorithmBase):
         self.stall_event = stall_event
         self.startup_segments = startup_segments
         self.long_memory = long_memory
+        self.up_margin = up_margin
         self.reset()
 
     def reset(self) -> None:
@@ -136,6 +142,22 @@ class ReelboxR2(AlgorithmBase):
         kbps = self.predict(state)
         if kbps is None:
             return Decision(rung=0)
+        rung = self.pick(state, kbps)
+        last = state.last_rung
+        if last is not None and rung > last and self._ceiling is None and self.up_margin > 0:
+            # the up-switch must also pay at a lower estimate, or the player stays where it is
+            rung = max(last, min(rung, self.pick(state, kbps * (1.0 - self.margin(state)))))
+        return Decision(rung=rung)
+
+    def margin(self, state: AbrState) -> float:
+        """How much lower an estimate an up-switch must survive: ``up_margin`` × the share of the buffer's
+        room one segment takes, the buffer an up-switch that does not hold costs (0.1 at 10 s with 4 s
+        segments, 0.03 at 25 s: a large buffer absorbs a wrong step, a small one reverses it)."""
+        seg = state.segment_duration_s
+        return self.up_margin * seg / max(state.buffer_capacity_s - seg, seg)
+
+    def pick(self, state: AbrState, kbps: float) -> int:
+        """The plan's first rung for the estimate ``kbps`` (and, while starting, the rung the link carries)."""
         reserve = self.reserve_s(state)
         building = self._peak_s < reserve and self._completed - self._started_at < self.startup_segments
         goal, price = min(reserve, self._peak_s) if building else reserve, self.price
@@ -150,7 +172,7 @@ class ReelboxR2(AlgorithmBase):
                                terminal=terminal)
         if self.startup and (building or len(state.history) <= 1) and self._ceiling is None:
             rung = max(rung, self.startup_rung(state, kbps / (1.0 + self.variability(state))))
-        return Decision(rung=rung)
+        return rung
 
     def startup_rung(self, state: AbrState, kbps: float) -> int:
         """The highest rung the link carries (bitrate ≤ ``kbps``) whose download does not outlast the

@@ -1,13 +1,15 @@
 """The ABR goal of issue 17, measured: every cell (trace set × buffer × ladder) and each goal's verdict.
 
     .venv/bin/python benchmarks/abr_goal.py [--shared DIR] [--every N] [--json FILE] [--cache DIR] [--baselines-only]
+        [--processes N]
 
 Cells: fcc, hsdpa, puffer and oboe on ``netflix10_4s_cbr`` and ``sabre_bbb_3s``, lte on the 4K ladder
 ``sabre_bbb4k_3s``; buffers 10, 25 and 60 s (80 ms latency for the Pensieve-text sets, the logs' own
 for lte).  Baselines: DYNAMIC, BOLA-E and the faithful RobustMPC.  Then the live-sized buffers (6 and
 8 s) on fcc + hsdpa with netflix10, and steady links for the startup goal.  ``--every N`` keeps every
 N-th trace of fcc and hsdpa (290 and 310 traces; puffer, oboe and lte always run whole): the goal is
-judged on ``--every 1``, the default, which takes about 45 min of CPU (two worker processes).
+judged on ``--every 1``, the default.  On one worker (``--processes 1``) at load 4–9 the default's
+share took 25 min, and seven of the baselines' fcc/hsdpa cells 40 min.
 ``--cache DIR`` keeps the baselines' sessions per cell on disk, keyed by a hash of the code they run
 (everything in ``abr/`` but our own algorithm), so rerunning after a change to the default costs only
 the default's share (about a third); ``--baselines-only`` fills that cache and stops.
@@ -96,7 +98,8 @@ class BaselineCache:
 
 def run_cells(root: Path, every: int, buffers: tuple[float, ...], ladders: tuple[str, ...], with_lte: bool,
               big: tuple[str, ...] = BIG_SETS, small: tuple[str, ...] = SMALL_SETS,
-              cache: BaselineCache = BaselineCache(None), algos: tuple[str, ...] | None = None) -> dict[tuple[str, str, float], Cell]:
+              cache: BaselineCache = BaselineCache(None), algos: tuple[str, ...] | None = None,
+              processes: int | None = None) -> dict[tuple[str, str, float], Cell]:
     """``every`` thins only the two big sets; the small ones always run whole.  Baselines found in
     ``cache`` are not rerun."""
     cells: dict[tuple[str, str, float], Cell] = {}
@@ -109,7 +112,7 @@ def run_cells(root: Path, every: int, buffers: tuple[float, ...], ladders: tuple
             cached = {s: cache.load(s, lad, buf, k) for s in names}
             todo = [a for a in (algos or ALGOS) if a not in BASELINES or any(c is None for c in cached.values())]
             res = run_bench([str(root / s) for s in names], todo, root / "ladders" / f"{lad}.json",
-                            config=SimConfig(buffer_capacity_s=buf), every=k) if todo else None
+                            config=SimConfig(buffer_capacity_s=buf), every=k, processes=processes) if todo else None
             for s in names:
                 cell = {**(cached[s] or {}), **(res.sessions[s] if res else {})}
                 if cached[s] is None and all(b in cell for b in BASELINES):
@@ -180,6 +183,7 @@ def main() -> int:
     ap.add_argument("--algorithm", default=DEFAULT_ALGORITHM, help="the algorithm judged (default: the default)")
     ap.add_argument("--cache", default=None, help="keep the baselines' sessions in this folder")
     ap.add_argument("--baselines-only", action="store_true", help="fill --cache with the baselines and stop")
+    ap.add_argument("--processes", type=int, default=None, help="worker processes (default 2; 1 leaves a core free)")
     args = ap.parse_args()
     global CANDIDATE, ALGOS
     CANDIDATE = canonical(args.algorithm)
@@ -190,16 +194,19 @@ def main() -> int:
     if args.baselines_only:
         if args.cache is None:
             ap.error("--baselines-only needs --cache")
-        run_cells(root, args.every, BUFFERS, LADDERS, with_lte=True, cache=cache, algos=BASELINES)
-        run_cells(root, args.every, LIVE_BUFFERS, LADDERS[:1], with_lte=False, small=(), cache=cache, algos=BASELINES)
+        run_cells(root, args.every, BUFFERS, LADDERS, with_lte=True, cache=cache, algos=BASELINES,
+                  processes=args.processes)
+        run_cells(root, args.every, LIVE_BUFFERS, LADDERS[:1], with_lte=False, small=(), cache=cache,
+                  algos=BASELINES, processes=args.processes)
         print(f"baselines cached in {args.cache} ({time.monotonic() - t0:.0f} s)")
         return 0
-    cells = run_cells(root, args.every, BUFFERS, LADDERS, with_lte=True, cache=cache)
+    cells = run_cells(root, args.every, BUFFERS, LADDERS, with_lte=True, cache=cache, processes=args.processes)
     print(f"## ABR goal (issue 17): {len(cells)} cells; fcc and hsdpa: every {args.every}. trace; {time.monotonic() - t0:.0f} s")
     verdicts = {k: print_cell(k, c) for k, c in sorted(cells.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0]))}
 
     print("\n### live-sized buffers (fcc + hsdpa, netflix10)")
-    live = run_cells(root, args.every, LIVE_BUFFERS, LADDERS[:1], with_lte=False, small=(), cache=cache)
+    live = run_cells(root, args.every, LIVE_BUFFERS, LADDERS[:1], with_lte=False, small=(), cache=cache,
+                     processes=args.processes)
     for k, c in sorted(live.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0])):
         print_cell(k, c)
     worst_startup = steady_startup(root)

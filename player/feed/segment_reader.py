@@ -9,9 +9,15 @@ without it, or with a wrong key, it says nothing and hands back ciphertext. So a
 (its sample entry is ``encv``/``enca``, see :mod:`player.feed.isobmff`) *requires* a key, and the
 first samples of every protected segment are decoded with ``err_detect=explode`` — ciphertext
 fails that at once — before anything reaches libmpv. The key lives only in memory.
+
+That check runs once per track kind, codec, KID and key, not per segment: whether a key decrypts is a
+property of the key and the KID (the init's ``tenc``), the same for every segment under them, and the
+second decode of every protected segment was CPU in every protected play (issue 19). A segment whose
+``moof`` carries its own sample-group key (``seig``, key rotation inside a rendition) is checked every time.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 from fractions import Fraction
@@ -27,6 +33,8 @@ _VERIFY_PACKETS = {"video": 2, "audio": 3}
 # FFmpeg's mov demuxer decrypts both given ``decryption_key`` (cbcs: AES-CBC with the 1:9 pattern, CMAF's
 # SAMPLE-AES); "" is a protected entry whose ``sinf`` lacks ``schm`` (treated as cenc, the default)
 DECRYPTED_SCHEMES = ("cenc", "cbcs", "")
+_VERIFIED_MAX = 256  # digests of (kind, codec, KID, key) that decoded: bounded, forgotten all at once when full
+_verified: set[bytes] = set()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,9 +83,10 @@ def demux_fmp4(init: bytes, data: bytes, *, key: bytes | None, kinds: tuple[str,
     options = {"decryption_key": key.hex()} if (protection is not None and key is not None) else {}
     parts = demux_container(init + data, fmt, kinds=kinds, options=options, in_band=False,
                             protected=protection is not None)
-    if protection is not None:
+    if protection is not None and key is not None:
+        rotates = b"seig" in data  # a sample-group key of its own: not covered by the init's KID
         for part in parts:
-            _verify_decodes(part)
+            _verify_once(part, protection.default_kid, key, always=rotates)
     return parts
 
 
@@ -138,6 +147,17 @@ class _TsClock:
         if twice > self._den or (twice == self._den and quotient % 2):
             quotient += 1
         return quotient
+
+
+def _verify_once(segment: DemuxedSegment, kid: bytes, key: bytes, *, always: bool) -> None:
+    """:func:`_verify_decodes` unless this kind and codec already decoded under this KID and key."""
+    digest = hashlib.sha256(b"|".join((segment.kind.encode(), segment.codec.encode(), kid, key))).digest()
+    if digest in _verified and not always:
+        return
+    _verify_decodes(segment)
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified.add(digest)
 
 
 def _verify_decodes(segment: DemuxedSegment) -> None:

@@ -45,11 +45,11 @@ class Fetching:
         self._requality: asyncio.Task[None] | None = None
 
     def _scheduler(self, start_s: float, algorithm: Algorithm | AbrSession,
-                   init_cache: InitCache | None = None) -> Scheduler:
+                   init_cache: InitCache | None = None, on_screen_rung: int | None = None) -> Scheduler:
         config = SchedulerConfig(
             buffer_capacity_s=self.options.buffer_capacity_s, start_s=start_s, until_s=self.options.until_s,
             force_rung=self.options.force_rendition, max_height=self.max_height,
-            audio_language=self.options.audio_language, live=self.live,
+            audio_language=self.options.audio_language, live=self.live, on_screen_rung=on_screen_rung,
         )
         return Scheduler(
             presentation=self.live.presentation() if self.live else self.opened.presentation, source=self.opened.source, sink=self.feed,
@@ -94,6 +94,13 @@ class Fetching:
         if rung is not None and self._buffered_elsewhere(rung):
             self._requality = asyncio.ensure_future(self._restart_at(None))
 
+    def _rung_on_screen(self) -> int | None:
+        """The ladder rung of the segment at the playhead (the latest fetched there), else the last fetched."""
+        playhead = self.playhead.position_s()
+        ids = [r.id for r in self.scheduler.ladder.renditions]
+        shown = [s.rendition for s in self.qoe.ladder_segments() if s.start_s <= playhead < s.start_s + s.duration_s]
+        return ids.index(shown[-1]) if shown and shown[-1] in ids else self.scheduler.current_rung
+
     def _buffered_elsewhere(self, rung: int) -> bool:
         ladder = self.scheduler.ladder
         wanted = ladder[ladder.clamp(rung)].id
@@ -105,10 +112,11 @@ class Fetching:
         """Drop what is buffered and restart feed and fetching at ``position_s`` (``None``: the playhead then)."""
         async with self._restarting:
             at = self.playhead.position_s() if position_s is None else position_s
+            on_screen = self._rung_on_screen()  # a seek keeps it when the estimate carries it (``after_seek``)
             await self.stop()
             self.playhead.restart(at, self.feed.restart(at))
             self._skipped_before += self.scheduler.skipped
-            self.scheduler = self._scheduler(at, self.scheduler.abr, self.scheduler.init_cache)
+            self.scheduler = self._scheduler(at, self.scheduler.abr, self.scheduler.init_cache, on_screen)
             self._task = self._run()
 
     async def stop(self) -> None:

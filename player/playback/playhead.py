@@ -70,6 +70,8 @@ class Playhead:
         elif isinstance(event, StallChanged):
             if not event.stalled:
                 self.qoe.stall_end(event.at)
+                if self._mark is not None:  # a stall plays nothing: a jump as it ends came at once
+                    self._mark = (self._mark[0], event.at)
             elif not self.awaiting_frame and not self.draining():
                 self.qoe.stall_start(event.at)
         elif isinstance(event, PositionChanged):

@@ -12,11 +12,11 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from player.errors import PlaybackError
 from player.feed.mpv_output import MpvOutput
 from player.feed.mux_feed import MuxFeed
-from player.live.playback import LivePlayback
 from player.manifest import Presentation
 from player.net.clock import Clock
 from player.playback.fetching import Fetching
@@ -26,6 +26,9 @@ from player.playback.output_start import add_subtitles
 from player.playback.playhead import Playhead
 from player.qoe import QoeTracker
 from player.scheduling import Scheduler, main_kind, pick_audio
+
+if TYPE_CHECKING:  # a VOD play never loads the live side (its imports were CPU in every play, issue 19)
+    from player.live.playback import LivePlayback
 
 
 @dataclass(frozen=True, kw_only=True)

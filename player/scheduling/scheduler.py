@@ -27,6 +27,7 @@ from drm_client import KeyRing
 from player.manifest import Presentation, Rendition, SegmentRef
 from player.net.clock import Clock
 from player.qoe import QoeTracker
+from player.scheduling.after_seek import kept_rung
 from player.scheduling.audio_loop import AudioLoop
 from player.scheduling.chunked import ChunkFetcher
 from player.scheduling.ladder import Ladder, index_at, pick_audio
@@ -51,6 +52,7 @@ class SchedulerConfig:
     max_height: int | None = None  # plan cap from the backend
     audio_language: str | None = None
     live: LiveSegments | None = None  # a live presentation: segment lists grow while playing (issue 15)
+    on_screen_rung: int | None = None  # a seek's new run: the rung of the frame on screen (``after_seek``)
 
 
 class LiveSegments(Protocol):
@@ -120,6 +122,7 @@ class Scheduler:
             ladder=self.ladder, abr=self.abr, timeline=self.timeline, feed=self.feed, source=source, clock=clock,
             qoe=qoe, gate=self.gate, capacity_s=self.config.buffer_capacity_s, until_s=self.config.until_s,
             start_index=start_index, first_frame_needs=needs, pinned=self.config.force_rung,
+            keep_first=kept_rung(self.config.on_screen_rung, self.abr.tracker.throughput_kbps, self.abr.bitrates_kbps),
             grow=self._grow_video if self.config.live else None, chunks=chunks,
         )
         self.audio_loop = None if self.audio is None else AudioLoop(

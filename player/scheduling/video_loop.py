@@ -58,7 +58,7 @@ class VideoLoop:
     def __init__(
         self, *, ladder: Ladder, abr: AbrSession, timeline: Timeline, feed: SegmentFeed, source: SegmentSource,
         clock: Clock, qoe: QoeTracker, gate: FirstFrameGate, capacity_s: float, until_s: float | None,
-        start_index: int, first_frame_needs: int, pinned: int | None,
+        start_index: int, first_frame_needs: int, pinned: int | None, keep_first: int | None = None,
         grow: Callable[[], Awaitable[Ladder | None]] | None = None, chunks: ChunkFetcher | None = None,
     ) -> None:
         self.ladder, self.abr, self.timeline, self.feed = ladder, abr, timeline, feed
@@ -66,6 +66,7 @@ class VideoLoop:
         self.capacity_s, self.until_s = capacity_s, until_s
         self.start_index, self.first_frame_needs = start_index, first_frame_needs
         self.pinned = pinned  # QA / the viewer: a fixed rung (index into the ladder), None for ABR
+        self.keep_first = keep_first  # after a seek: the rung on screen, for the first segment (``after_seek``)
         self.current_rung: int | None = None
         self.grow = grow  # live: waits for more segments and returns the grown ladder (None: the event ended)
         self.chunks = chunks  # live low latency: segments fed chunk by chunk as they arrive (``chunked``)
@@ -120,7 +121,10 @@ class VideoLoop:
             if decision.delay_s > 0:
                 await self.clock.sleep(decision.delay_s)
             rung = decision.rung if below is None else min(decision.rung, below)
-            outcome = await self._fetch(index, rung, state)
+            kept = self.keep_first is not None and index == self.start_index and below is None and self.pinned is None
+            if kept:  # not abandoned either: nothing plays until it is here, and the estimate carries it
+                rung = self.ladder.clamp(self.keep_first or 0)
+            outcome = await self._fetch(index, rung, state, watch=not kept)
             if not isinstance(outcome, Abandoned):
                 self.abr.downloaded(state, rung=outcome.rung, bits=len(outcome.fetched.body) * 8.0,
                                     seconds=outcome.fetched.seconds, latency_s=outcome.fetched.ttfb_s,
@@ -139,8 +143,9 @@ class VideoLoop:
             return Decision(rung=self.ladder.clamp(self.pinned))
         return self.abr.choose(state)
 
-    async def _fetch(self, index: int, rung: int, state: AbrState) -> _Got | Abandoned:
-        """Fetch segment ``index`` at ``rung``, falling back when every CDN failed or stalled (module doc)."""
+    async def _fetch(self, index: int, rung: int, state: AbrState, *, watch: bool = True) -> _Got | Abandoned:
+        """Fetch segment ``index`` at ``rung``, falling back when every CDN failed or stalled (module doc);
+        ``watch``: shown to the abandonment rule."""
         if self.chunks is not None:
             return await self._fetch_chunks(self.chunks, index, rung)
         patient = False
@@ -149,7 +154,7 @@ class VideoLoop:
             rendition = self.ladder[rung]
             ref = self.ladder.segment(rendition, index)
             buffer_at_request = self.timeline.buffer_s()
-            flight = InFlight(self.clock) if self._may_abandon(rung) else None
+            flight = InFlight(self.clock) if watch and self._may_abandon(rung) else None
             init_task = asyncio.ensure_future(self.feed.init(rendition, self.ladder.kind, ref))
             media_task = asyncio.ensure_future(self.source.fetch(
                 rendition, ref, kind=self.ladder.kind, patient=patient, on_progress=flight,

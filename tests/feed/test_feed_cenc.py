@@ -59,3 +59,23 @@ def test_wrong_key_is_a_named_error(cenc_package, kind: str) -> None:
         Remuxer().add_segment(kind, rendition.init, rendition.segments[1], key=WRONG_KEY, rendition_id=rendition.id)
     assert isinstance(info.value, FeedError)
     assert WRONG_KEY.hex() not in str(info.value) and KEY.hex() not in str(info.value)
+
+
+def test_the_key_is_verified_once_per_kid_and_a_wrong_one_still_fails(cenc_package, monkeypatch) -> None:
+    """The strict decode runs on the first segment under a KID and key only; a wrong key for the same KID
+    later is still a DecryptionFailed (it is another key, so it is checked)."""
+    from player.feed import segment_reader
+
+    checked: list[str] = []
+    verify = segment_reader._verify_decodes
+    monkeypatch.setattr(segment_reader, "_verify_decodes", lambda part: (checked.append(part.kind), verify(part)))
+    segment_reader._verified.clear()
+    rendition = cenc_package.video[0]
+    remuxer = Remuxer(tracks=("video",))
+    for segment in rendition.segments[1:3]:
+        remuxer.add_segment("video", rendition.init, segment, key=KEY, rendition_id=rendition.id)
+    assert checked == ["video"]
+    with pytest.raises(DecryptionFailed):
+        Remuxer(tracks=("video",)).add_segment("video", rendition.init, rendition.segments[3], key=WRONG_KEY,
+                                              rendition_id=rendition.id)
+    assert checked == ["video", "video"]

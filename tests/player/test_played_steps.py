@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from player.feed.events import FirstFrame, PositionChanged
+from player.feed.events import FirstFrame, PositionChanged, StallChanged
 from player.playback import Playhead
 from player.qoe import QoeTracker
 
@@ -32,3 +32,16 @@ def test_a_jump_over_a_hole_is_not_played_time() -> None:
     """libmpv skips 2 s of missing media within one frame's time: that is not 2 s played."""
     played, _ = _played([(101.2, 1.0), (101.24, 3.04), (101.28, 3.08)])
     assert played == pytest.approx(1.04)  # 1.0 before the hole, 0.04 after it
+
+
+def test_a_jump_as_a_stall_ends_is_not_played_time() -> None:
+    """libmpv waited 3 s for data, then skipped a 3 s hole as it resumed: the wait is no playback time."""
+    qoe = QoeTracker(target="t", opened_at=100.0)
+    head = Playhead(qoe=qoe, start_s=0.0)
+    head.restart(0.0, generation=1)
+    head.handle(FirstFrame(at=100.2, position_s=0.0, generation=1))
+    head.handle(PositionChanged(at=100.7, position_s=0.5))
+    head.handle(StallChanged(at=100.8, stalled=True))
+    head.handle(StallChanged(at=103.8, stalled=False))
+    head.handle(PositionChanged(at=103.82, position_s=3.5))
+    assert head.played_s == pytest.approx(0.5)

@@ -202,3 +202,32 @@ def test_a_seek_keeps_the_throughput_estimate_and_the_fetched_inits() -> None:
     assert after is before
     assert urls and not any(u.split("?")[0].endswith("init.mp4") for u in urls)
     assert all(u.startswith(BASE) for u in urls)
+
+
+def _after_seek(kbps: float, on_screen: int | None) -> list[str]:
+    """Play 8 s on a ``kbps`` link, then seek to 15 s with ``on_screen`` the rung shown: the video rungs fetched then."""
+    async def go() -> list[str]:
+        w = world(presentation(12), shaping=link([(1.0, kbps)]), config=SchedulerConfig(until_s=8.0))
+        await w.scheduler.run()
+        before = len(w.sink.added)
+        again = Scheduler(presentation=presentation(12), source=CdnSource(w.pool), sink=w.sink,
+                          algorithm=w.scheduler.abr, clock=w.clock, position=lambda: 15.0, qoe=w.qoe,
+                          config=SchedulerConfig(start_s=15.0, on_screen_rung=on_screen),
+                          init_cache=w.scheduler.init_cache)
+        again.first_frame_shown()
+        await again.run()
+        return [r for kind, r, _, _ in w.sink.added[before:] if kind == "video"]
+    return asyncio.run(go())
+
+
+def test_a_seek_keeps_the_rung_on_screen_when_the_estimate_carries_it() -> None:
+    """2000 kbit/s carries the top rung (1100): the first segment after the seek stays there (no new picture
+    size for libmpv to set up), where the ABR alone restarts at the bottom with the buffer empty."""
+    assert _after_seek(2000, on_screen=None)[0] == "v0"
+    assert _after_seek(2000, on_screen=2)[0] == "v2"
+
+
+def test_a_seek_drops_the_rung_on_screen_when_the_estimate_cannot_carry_it() -> None:
+    """1000 kbit/s does not carry 1100 with the 10 % margin: the ABR's own pick stands (as with no rung kept)."""
+    assert _after_seek(1000, on_screen=2) == _after_seek(1000, on_screen=None)
+    assert _after_seek(1000, on_screen=2)[0] == "v0"
