@@ -85,8 +85,10 @@ def demux_fmp4(init: bytes, data: bytes, *, key: bytes | None, kinds: tuple[str,
                             protected=protection is not None)
     if protection is not None and key is not None:
         rotates = b"seig" in data  # a sample-group key of its own: not covered by the init's KID
+        # a clear-lead fragment (Shaka's default 5 s) decodes with any key: only an encrypted one proves it
+        encrypted = b"senc" in data or b"saiz" in data
         for part in parts:
-            _verify_once(part, protection.default_kid, key, always=rotates)
+            _verify_once(part, protection.default_kid, key, always=rotates, proves=encrypted and not rotates)
     return parts
 
 
@@ -149,12 +151,15 @@ class _TsClock:
         return quotient
 
 
-def _verify_once(segment: DemuxedSegment, kid: bytes, key: bytes, *, always: bool) -> None:
-    """:func:`_verify_decodes` unless this kind and codec already decoded under this KID and key."""
+def _verify_once(segment: DemuxedSegment, kid: bytes, key: bytes, *, always: bool, proves: bool) -> None:
+    """:func:`_verify_decodes` unless this kind and codec already decoded under this KID and key; only a
+    segment whose samples were encrypted under that KID (``proves``) records the key as verified."""
     digest = hashlib.sha256(b"|".join((segment.kind.encode(), segment.codec.encode(), kid, key))).digest()
     if digest in _verified and not always:
         return
     _verify_decodes(segment)
+    if not proves:
+        return
     if len(_verified) >= _VERIFIED_MAX:
         _verified.clear()
     _verified.add(digest)

@@ -134,7 +134,7 @@ def _ffmpeg_dash(out: Path, *, protected: bool) -> Package:
     return read_mpd(out, "ffmpeg-cenc" if protected else "ffmpeg", protected=protected)
 
 
-def _shaka(out: Path, sources: Path, *, protected: bool) -> Package:
+def _shaka(out: Path, sources: Path, *, protected: bool, clear_lead: int = 0) -> Package:
     out.mkdir(parents=True)
     streams = [
         f"in={sources}/lo.mp4,stream=video,init_segment=lo/init.mp4,segment_template=lo/$Number$.m4s",
@@ -145,10 +145,10 @@ def _shaka(out: Path, sources: Path, *, protected: bool) -> Package:
     if protected:
         cmd += [
             "--enable_raw_key_encryption", "--keys", f"label=:key_id={KID.hex()}:key={KEY.hex()}",
-            "--protection_scheme", "cenc", "--protection_systems", "CommonSystem", "--clear_lead", "0",
+            "--protection_scheme", "cenc", "--protection_systems", "CommonSystem", "--clear_lead", str(clear_lead),
         ]  # fmt: skip
     _run(cmd, out)
-    return read_mpd(out, "shaka-cenc" if protected else "shaka", protected=protected)
+    return read_mpd(out, out.name, protected=protected)
 
 
 @pytest.fixture(scope="session")
@@ -193,6 +193,12 @@ def shaka_package(media_root: Path, shaka_sources: Path) -> Package:
 def shaka_cenc_package(media_root: Path, shaka_sources: Path) -> Package:
     """CENC DASH from Shaka Packager (raw key, ClearKey/Common PSSH, no clear lead)."""
     return _shaka(media_root / "shaka-cenc", shaka_sources, protected=True)
+
+
+@pytest.fixture(scope="session")
+def shaka_clear_lead_package(media_root: Path, shaka_sources: Path) -> Package:
+    """CENC DASH from Shaka Packager with a 2 s clear lead (its default is 5 s): the first segment is clear."""
+    return _shaka(media_root / "shaka-clear-lead", shaka_sources, protected=True, clear_lead=2)
 
 
 @pytest.fixture(params=["ffmpeg", "shaka"])

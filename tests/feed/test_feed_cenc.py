@@ -79,3 +79,16 @@ def test_the_key_is_verified_once_per_kid_and_a_wrong_one_still_fails(cenc_packa
         Remuxer(tracks=("video",)).add_segment("video", rendition.init, rendition.segments[3], key=WRONG_KEY,
                                               rendition_id=rendition.id)
     assert checked == ["video", "video"]
+
+
+def test_a_clear_lead_segment_does_not_vouch_for_a_wrong_key(shaka_clear_lead_package) -> None:
+    """Shaka's clear lead: the first segment decodes with any key, so it proves nothing; the first encrypted
+    segment under a wrong key is still a DecryptionFailed (before, ciphertext went on to libmpv)."""
+    from player.feed import segment_reader
+
+    segment_reader._verified.clear()
+    rendition = shaka_clear_lead_package.video[0]
+    remuxer = Remuxer(tracks=("video",))
+    remuxer.add_segment("video", rendition.init, rendition.segments[0], key=WRONG_KEY, rendition_id=rendition.id)
+    with pytest.raises(DecryptionFailed):
+        remuxer.add_segment("video", rendition.init, rendition.segments[1], key=WRONG_KEY, rendition_id=rendition.id)
