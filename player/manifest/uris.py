@@ -45,7 +45,7 @@ def resolve(base: str, ref: str, *, allow_data: bool = False) -> str:
         if allow_data:
             return ref
         raise UnsafeManifestUri(f"data: URI refused here: {_short(ref)!r}")
-    ref = quote(ref, safe=_URI_CHARACTERS)
+    ref = _encoded(ref)
     if scheme and scheme not in SAFE_SCHEMES:
         raise UnsafeManifestUri(f"URI scheme {scheme!r} refused: {_short(ref)!r}")
     try:
@@ -56,6 +56,14 @@ def resolve(base: str, ref: str, *, allow_data: bool = False) -> str:
     if parts.scheme.lower() not in SAFE_SCHEMES or not parts.netloc:
         raise UnsafeManifestUri(f"URI {_short(ref)!r} does not resolve to an http(s) URL")
     return absolute
+
+
+def _encoded(ref: str) -> str:
+    """``ref`` with its path, query and fragment percent-encoded; the scheme and host are left as written
+    (httpx turns an internationalised host into its ``xn--`` form; an encoded one would not resolve)."""
+    parts = _split(ref)
+    return parts._replace(path=quote(parts.path, safe=_URI_CHARACTERS), query=quote(parts.query, safe=_URI_CHARACTERS),
+                          fragment=quote(parts.fragment, safe=_URI_CHARACTERS)).geturl()
 
 
 def data_uri_bytes(uri: str) -> bytes:

@@ -62,6 +62,7 @@ def test_resolve_encodes_spaces_and_refuses_control_characters() -> None:
     base = "http://127.0.0.1:9/t/my%20index.m3u8"
     assert resolve(base, "seg 000.ts") == "http://127.0.0.1:9/t/seg%20000.ts"
     assert resolve(base, "a%20b.ts?k=1&v={x}") == "http://127.0.0.1:9/t/a%20b.ts?k=1&v=%7Bx%7D"
+    assert resolve(base, "https://bücher.example/seg 1.ts") == "https://bücher.example/seg%201.ts"  # host as written
     for bad in ("seg\t1.ts", "seg\x001.ts", "a\nb.ts"):
         with pytest.raises(UnsafeManifestUri):
             resolve(base, bad)
