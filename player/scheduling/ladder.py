@@ -14,6 +14,9 @@ from player.manifest.periods import codec_family
 from player.track_choice import find_track
 
 _VIDEO_FAMILIES = frozenset({"h264", "hevc", "vp9", "av1"})
+# sample entries that name no picture: an unknown one of these is not a video family of its own
+_NOT_VIDEO = frozenset({"ac-4", "mhm1", "mha1", "dtsc", "dtse", "dtsh", "dtsl", "dtsx", "alac", "ipcm", "fpcm",
+                        "stpp", "wvtt", "tx3g", "c608", "c708"})
 
 
 def main_kind(presentation: Presentation) -> str:
@@ -39,7 +42,8 @@ def one_codec_family(renditions: tuple[Rendition, ...]) -> tuple[Rendition, ...]
     HEVC variants in one master); a switch across families would change the decoder mid-stream, so
     the ladder keeps one: the family reaching the highest resolution, then the one with the lowest
     mean bandwidth (the more efficient codec, the rule Shaka Player applies). A rendition whose
-    codec is not declared belongs to every family.
+    codec is not declared belongs to every family; a declared codec we do not know (Dolby Vision's
+    ``dvh1``, say) is a family of its own, never a bridge between two.
     """
     families: dict[str, list[Rendition]] = {}
     for rendition in renditions:
@@ -61,8 +65,12 @@ def one_codec_family(renditions: tuple[Rendition, ...]) -> tuple[Rendition, ...]
 
 
 def _video_family(codecs: str | None) -> str | None:
-    entries = (codec_family(entry) for entry in (codecs or "").split(","))
-    return next((family for family in entries if family in _VIDEO_FAMILIES), None)
+    """The video family of a ``CODECS`` value: a known one, else the first unknown sample entry; None when
+    nothing is declared."""
+    entries = [entry.strip().lower() for entry in (codecs or "").split(",") if entry.strip()]
+    known = next((f for e in entries if (f := codec_family(e)) in _VIDEO_FAMILIES), None)
+    unknown = (e.split(".")[0] for e in entries if codec_family(e) is None and e.split(".")[0] not in _NOT_VIDEO)
+    return known or next(unknown, None)
 
 
 def index_at(rendition: Rendition, time_s: float) -> int:

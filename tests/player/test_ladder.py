@@ -27,3 +27,13 @@ def test_one_family_or_undeclared_codecs_keep_the_ladder_as_it_is() -> None:
     assert one_codec_family(single) == single
     mixed = (_r("u", 200, None, 360), _r("h", 900, "avc1.42c01e"), _r("x", 600, "hvc1.1.4.L93.B01"))
     assert [r.id for r in one_codec_family(mixed)] == ["u", "x"]
+
+
+def test_an_unknown_declared_codec_is_a_family_of_its_own_not_a_bridge() -> None:
+    """Dolby Vision (dvh1) beside H.264 and HEVC ladders: had it joined every family, H.264 would reach 2160p
+    through it and win, and the first up-switch to it would change the decoder mid-stream."""
+    ladder = (_r("h360", 800, "avc1.4d401e,mp4a.40.2", 360), _r("h1080", 6000, "avc1.640028,mp4a.40.2", 1080),
+              _r("x360", 600, "hvc1.2.4.L90.90,mp4a.40.2", 360), _r("x1080", 4500, "hvc1.2.4.L120.90,mp4a.40.2", 1080),
+              _r("x2160", 16000, "hvc1.2.4.L150.90,mp4a.40.2", 2160), _r("dv2160", 18000, "dvh1.05.06,ec-3", 2160))
+    assert [r.id for r in one_codec_family(ladder)] == ["x360", "x1080", "x2160"]
+    assert [r.id for r in one_codec_family((_r("a", 500, "ac-4.02.01.01,avc1.42c01e"), _r("b", 900, "avc1.4d401f")))] == ["a", "b"]
