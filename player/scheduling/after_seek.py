@@ -6,15 +6,22 @@ screen, and libmpv rebuilt its decoder, filters and output for the new size befo
 target (issue 19). The network did not change because the viewer jumped: as in dash.js (a seek
 does not reset the quality; its throughput rule keeps it while the estimate carries it), the first
 segment stays on the rung being played when the estimate carries that rung's bitrate with dash.js's
-safety margin. When it cannot, or there is no estimate yet, the ABR's own pick stands. Pure.
+safety margin. When it cannot, or there is no estimate yet, or the estimate is stale (no download for
+``ESTIMATE_FRESH_S``: a long pause, after which it says nothing of the link now — and the kept segment
+is not abandoned), the ABR's own pick stands. Pure.
 """
 from __future__ import annotations
 
 SAFETY = 0.9  # the share of the estimate a rung may use (dash.js ``bandwidthSafetyFactor``)
+ESTIMATE_FRESH_S = 20.0  # a full buffer still downloads a segment every few seconds while playing
 
 
-def kept_rung(on_screen: int | None, estimate_kbps: float | None, bitrates_kbps: tuple[float, ...]) -> int | None:
-    """``on_screen`` when ``estimate_kbps`` carries its bitrate, else None (the ABR picks)."""
+def kept_rung(on_screen: int | None, estimate_kbps: float | None, bitrates_kbps: tuple[float, ...],
+              estimate_age_s: float | None) -> int | None:
+    """``on_screen`` when a fresh ``estimate_kbps`` (its last download ``estimate_age_s`` ago) carries its
+    bitrate, else None (the ABR picks)."""
+    if estimate_age_s is None or estimate_age_s > ESTIMATE_FRESH_S:
+        return None
     if on_screen is None or estimate_kbps is None or not 0 <= on_screen < len(bitrates_kbps):
         return None
     return on_screen if bitrates_kbps[on_screen] <= SAFETY * estimate_kbps else None

@@ -122,7 +122,8 @@ class Scheduler:
             ladder=self.ladder, abr=self.abr, timeline=self.timeline, feed=self.feed, source=source, clock=clock,
             qoe=qoe, gate=self.gate, capacity_s=self.config.buffer_capacity_s, until_s=self.config.until_s,
             start_index=start_index, first_frame_needs=needs, pinned=self.config.force_rung,
-            keep_first=kept_rung(self.config.on_screen_rung, self.abr.tracker.throughput_kbps, self.abr.bitrates_kbps),
+            keep_first=kept_rung(self.config.on_screen_rung, self.abr.tracker.throughput_kbps, self.abr.bitrates_kbps,
+                                 _last_download_age(qoe, clock)),
             grow=self._grow_video if self.config.live else None, chunks=chunks,
         )
         self.audio_loop = None if self.audio is None else AudioLoop(
@@ -219,3 +220,9 @@ class Scheduler:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         self.sink.finish()
+
+
+def _last_download_age(qoe: QoeTracker, clock: Clock) -> float | None:
+    """Seconds since the last ladder segment's request was issued (None before any)."""
+    last = max((s.at_s for s in qoe.ladder_segments() if s.at_s is not None), default=None)
+    return None if last is None else qoe.since_open(clock.now()) - last

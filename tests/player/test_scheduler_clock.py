@@ -204,11 +204,13 @@ def test_a_seek_keeps_the_throughput_estimate_and_the_fetched_inits() -> None:
     assert all(u.startswith(BASE) for u in urls)
 
 
-def _after_seek(kbps: float, on_screen: int | None) -> list[str]:
-    """Play 8 s on a ``kbps`` link, then seek to 15 s with ``on_screen`` the rung shown: the video rungs fetched then."""
+def _after_seek(kbps: float, on_screen: int | None, paused_s: float = 0.0) -> list[str]:
+    """Play 8 s on a ``kbps`` link, (pause ``paused_s``,) then seek to 15 s with ``on_screen`` the rung shown:
+    the video rungs fetched then."""
     async def go() -> list[str]:
         w = world(presentation(12), shaping=link([(1.0, kbps)]), config=SchedulerConfig(until_s=8.0))
         await w.scheduler.run()
+        w.clock.advance(paused_s)
         before = len(w.sink.added)
         again = Scheduler(presentation=presentation(12), source=CdnSource(w.pool), sink=w.sink,
                           algorithm=w.scheduler.abr, clock=w.clock, position=lambda: 15.0, qoe=w.qoe,
@@ -231,3 +233,8 @@ def test_a_seek_drops_the_rung_on_screen_when_the_estimate_cannot_carry_it() -> 
     """1000 kbit/s does not carry 1100 with the 10 % margin: the ABR's own pick stands (as with no rung kept)."""
     assert _after_seek(1000, on_screen=2) == _after_seek(1000, on_screen=None)
     assert _after_seek(1000, on_screen=2)[0] == "v0"
+
+
+def test_a_seek_after_a_long_pause_does_not_trust_the_old_estimate() -> None:
+    """Paused 60 s: the estimate is a minute old (the link may have dropped), so the ABR picks, as with no rung kept."""
+    assert _after_seek(2000, on_screen=2, paused_s=60.0)[0] == "v0"
