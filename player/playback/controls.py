@@ -38,6 +38,7 @@ class SessionControls:
         self.paused = paused
         if self.running is not None:
             self.running.output.pause(paused)
+        self.playhead.held(self.clock.now())
         self.qoe.tell(PauseChanged(at=self.clock.now(), paused=paused, position_s=self.position()))
 
     def set_volume(self, volume: int) -> None:

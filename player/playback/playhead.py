@@ -56,6 +56,12 @@ class Playhead:
         self.last_position_s = None
         self._mark = None
 
+    def held(self, at: float) -> None:
+        """Nothing played up to ``at`` (a stall ended, the viewer paused or resumed): a step right after it
+        is timed from here, so a jump over a hole then is no playback."""
+        if self._mark is not None:
+            self._mark = (self._mark[0], at)
+
     def position_s(self) -> float:
         """The playhead the scheduler counts from: the start (or seek) target until its first frame is out."""
         if self.awaiting_frame:
@@ -70,8 +76,7 @@ class Playhead:
         elif isinstance(event, StallChanged):
             if not event.stalled:
                 self.qoe.stall_end(event.at)
-                if self._mark is not None:  # a stall plays nothing: a jump as it ends came at once
-                    self._mark = (self._mark[0], event.at)
+                self.held(event.at)  # a stall plays nothing: a jump as it ends came at once
             elif not self.awaiting_frame and not self.draining():
                 self.qoe.stall_start(event.at)
         elif isinstance(event, PositionChanged):

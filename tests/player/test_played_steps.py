@@ -45,3 +45,16 @@ def test_a_jump_as_a_stall_ends_is_not_played_time() -> None:
     head.handle(StallChanged(at=103.8, stalled=False))
     head.handle(PositionChanged(at=103.82, position_s=3.5))
     assert head.played_s == pytest.approx(0.5)
+
+
+def test_a_jump_right_after_a_pause_is_not_played_time() -> None:
+    """Paused 30 s, resumed, and libmpv jumps 3 s over a hole at once: the pause is not time the jump took."""
+    qoe = QoeTracker(target="t", opened_at=100.0)
+    head = Playhead(qoe=qoe, start_s=0.0)
+    head.restart(0.0, generation=1)
+    head.handle(FirstFrame(at=100.2, position_s=0.0, generation=1))
+    head.handle(PositionChanged(at=101.2, position_s=1.0))
+    head.held(101.3)  # paused
+    head.held(131.3)  # resumed
+    head.handle(PositionChanged(at=131.34, position_s=4.0))
+    assert head.played_s == pytest.approx(1.0)
