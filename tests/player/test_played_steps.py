@@ -12,14 +12,22 @@ from player.playback import Playhead
 from player.qoe import QoeTracker
 
 
-def _played(reads: list[tuple[float, float]]) -> tuple[float, float]:
-    """Playhead's and QoE's played seconds after a first frame at 0.0 (t=100.2) and ``reads`` (at, position)."""
+Step = tuple[float, float] | StallChanged | float  # a position read (at, position), a stall change, a hold (at)
+
+
+def _played(steps: list[Step]) -> tuple[float, float]:
+    """Playhead's and QoE's played seconds after a first frame at 0.0 (t=100.2) and ``steps``."""
     qoe = QoeTracker(target="t", opened_at=100.0)
     head = Playhead(qoe=qoe, start_s=0.0)
     head.restart(0.0, generation=1)
     head.handle(FirstFrame(at=100.2, position_s=0.0, generation=1))
-    for at, position in reads:
-        head.handle(PositionChanged(at=at, position_s=position))
+    for step in steps:
+        if isinstance(step, tuple):
+            head.handle(PositionChanged(at=step[0], position_s=step[1]))
+        elif isinstance(step, StallChanged):
+            head.handle(step)
+        else:
+            head.held(step)  # the viewer paused or resumed
     return head.played_s, qoe.played_s
 
 
@@ -36,25 +44,12 @@ def test_a_jump_over_a_hole_is_not_played_time() -> None:
 
 def test_a_jump_as_a_stall_ends_is_not_played_time() -> None:
     """libmpv waited 3 s for data, then skipped a 3 s hole as it resumed: the wait is no playback time."""
-    qoe = QoeTracker(target="t", opened_at=100.0)
-    head = Playhead(qoe=qoe, start_s=0.0)
-    head.restart(0.0, generation=1)
-    head.handle(FirstFrame(at=100.2, position_s=0.0, generation=1))
-    head.handle(PositionChanged(at=100.7, position_s=0.5))
-    head.handle(StallChanged(at=100.8, stalled=True))
-    head.handle(StallChanged(at=103.8, stalled=False))
-    head.handle(PositionChanged(at=103.82, position_s=3.5))
-    assert head.played_s == pytest.approx(0.5)
+    played, _ = _played([(100.7, 0.5), StallChanged(at=100.8, stalled=True), StallChanged(at=103.8, stalled=False),
+                         (103.82, 3.5)])
+    assert played == pytest.approx(0.5)
 
 
 def test_a_jump_right_after_a_pause_is_not_played_time() -> None:
     """Paused 30 s, resumed, and libmpv jumps 3 s over a hole at once: the pause is not time the jump took."""
-    qoe = QoeTracker(target="t", opened_at=100.0)
-    head = Playhead(qoe=qoe, start_s=0.0)
-    head.restart(0.0, generation=1)
-    head.handle(FirstFrame(at=100.2, position_s=0.0, generation=1))
-    head.handle(PositionChanged(at=101.2, position_s=1.0))
-    head.held(101.3)  # paused
-    head.held(131.3)  # resumed
-    head.handle(PositionChanged(at=131.34, position_s=4.0))
-    assert head.played_s == pytest.approx(1.0)
+    played, _ = _played([(101.2, 1.0), 101.3, 131.3, (131.34, 4.0)])
+    assert played == pytest.approx(1.0)
