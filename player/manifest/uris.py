@@ -22,6 +22,7 @@ from .errors import ManifestError, UnsafeManifestUri
 SAFE_SCHEMES = frozenset({"http", "https"})
 _CTL = re.compile(r"[\x00-\x1f\x7f]")
 _URI_CHARACTERS = "!#$%&'()*+,/:;=?@[]~"  # kept as they are: reserved (RFC 3986 §2.2) and escapes
+_TO_ENCODE = re.compile(r"[^A-Za-z0-9\-._~!#$%&'()*+,/:;=?@\[\]]")  # anything else: spaces, non-ASCII, {}
 
 
 def check_base(url: str) -> str:
@@ -45,7 +46,8 @@ def resolve(base: str, ref: str, *, allow_data: bool = False) -> str:
         if allow_data:
             return ref
         raise UnsafeManifestUri(f"data: URI refused here: {_short(ref)!r}")
-    ref = _encoded(ref)
+    if _TO_ENCODE.search(ref):  # rare; parsing resolves every segment URI, so the common case stays one scan
+        ref = _encoded(ref)
     if scheme and scheme not in SAFE_SCHEMES:
         raise UnsafeManifestUri(f"URI scheme {scheme!r} refused: {_short(ref)!r}")
     try:
