@@ -14,6 +14,7 @@ from player.manifest.periods import codec_family
 from player.track_choice import find_track
 
 _VIDEO_FAMILIES = frozenset({"h264", "hevc", "vp9", "av1"})
+_TRICK_PLAY_FPS = 5.0  # below this a video rendition is for scrubbing, not viewing
 # sample entries that name no picture: an unknown one of these is not a video family of its own
 _NOT_VIDEO = frozenset({"ac-4", "mhm1", "mha1", "dtsc", "dtse", "dtsh", "dtsl", "dtsx", "alac", "ipcm", "fpcm",
                         "stpp", "wvtt", "tx3g", "c608", "c708"})
@@ -64,6 +65,19 @@ def one_codec_family(renditions: tuple[Rendition, ...]) -> tuple[Rendition, ...]
     return tuple(families[max(families, key=lambda name: rank(families[name]))])
 
 
+def viewing_ladder(renditions: tuple[Rendition, ...]) -> tuple[Rendition, ...]:
+    """The renditions an ABR may pick, lowest first: one codec family, no trick-play rendition."""
+    return one_codec_family(watchable(renditions))
+
+
+def watchable(renditions: tuple[Rendition, ...]) -> tuple[Rendition, ...]:
+    """``renditions`` without trick-play ones: a rendition under 5 fps beside faster ones. Shaka Packager lists
+    its ``trick_play_factor`` streams as ordinary HLS variants (``FRAME-RATE=0.500``); an ABR starting low
+    would show the viewer a slideshow. (DASH marks them, :mod:`player.manifest.dash_props`.)"""
+    kept = tuple(r for r in renditions if r.frame_rate is None or r.frame_rate >= _TRICK_PLAY_FPS)
+    return kept or renditions
+
+
 def _video_family(codecs: str | None) -> str | None:
     """The video family of a ``CODECS`` value: a known one, else the first unknown sample entry; None when
     nothing is declared."""
@@ -104,7 +118,7 @@ class Ladder:
         track = presentation.video_track() if kind == "video" else next(iter(presentation.audio_tracks()), None)
         if track is None or not track.renditions:
             raise PlaybackError("the presentation has neither a video nor an audio track")
-        ladder = one_codec_family(track.by_bandwidth())
+        ladder = viewing_ladder(track.by_bandwidth())
         if max_height:
             capped = tuple(r for r in ladder if (r.height or 0) <= max_height)
             ladder = capped or ladder[:1]
