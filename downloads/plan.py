@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from player.manifest import Presentation, Rendition, SegmentRef, Track
+from player.manifest.viewing import viewing_ladder
 
 from downloads.errors import LiveNotDownloadable, PlanError, QualityUnavailable
 
@@ -63,7 +64,7 @@ def video_choices(presentation: Presentation, max_height: int | None = None) -> 
 
 
 def _ladder(track: Track, max_height: int | None) -> tuple[Rendition, ...]:
-    ladder = track.by_bandwidth()
+    ladder = viewing_ladder(track.by_bandwidth())  # what a play climbs: one codec family, no trick-play stream
     if max_height:
         capped = tuple(r for r in ladder if (r.height or 0) <= max_height)
         ladder = capped or ladder[:1]

@@ -20,7 +20,7 @@ from player.feed.mpv_output import MpvOutput
 from player.feed.remux import Remuxer
 from player.manifest import ByteRange, Presentation, Rendition, SegmentRef, load_presentation
 from player.manifest.periods import single_timeline
-from player.scheduling.ladder import viewing_ladder
+from player.manifest.viewing import viewing_ladder
 
 
 @dataclass

@@ -3,7 +3,7 @@ trick-play rendition."""
 from __future__ import annotations
 
 from player.manifest import Rendition
-from player.scheduling.ladder import one_codec_family, watchable
+from player.manifest.viewing import one_codec_family, watchable
 
 
 def _r(rid: str, kbps: int, codecs: str | None, height: int = 720, fps: float | None = None) -> Rendition:
@@ -46,3 +46,4 @@ def test_a_trick_play_variant_beside_viewing_rates_is_left_out() -> None:
     ladder = (_r("trick", 45, "avc1.4d401e", 360, 0.5), _r("lo", 700, "avc1.4d401e", 360, 25), _r("hi", 1600, None, 720))
     assert [r.id for r in watchable(ladder)] == ["lo", "hi"]
     assert watchable(ladder[:1]) == ladder[:1]
+
