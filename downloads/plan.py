@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from player.manifest import Presentation, Rendition, SegmentRef, Track
 from player.manifest.viewing import viewing_ladder
+from player.track_choice import audio_to_play
 
 from downloads.errors import LiveNotDownloadable, PlanError, QualityUnavailable
 
@@ -101,7 +102,7 @@ def plan_download(presentation: Presentation, choice: DownloadChoice) -> tuple[P
     if audio:
         langs = choice.audio_languages
         if langs is None:
-            chosen = [audio[0]]
+            chosen = [audio_to_play(audio, None) or audio[0]]
         elif "*" in langs:
             chosen = list(audio)
         else:

@@ -217,5 +217,5 @@ def _track(period: Element, aset: Element, start: float, duration: float | None,
     label_el = child(aset, "Label", ns)
     roles = tuple(r.get("value") or "" for r in children(aset, "Role", ns))
     return Track(kind=kind, language=aset.get("lang"), label=(label_el.text or "").strip() if label_el is not None else None,
-                 renditions=tuple(renditions), roles=roles,
+                 renditions=tuple(renditions), roles=roles, default="main" in roles,
                  segment_aligned=to_conditional_uint(aset.get("segmentAlignment"), name="segmentAlignment"))

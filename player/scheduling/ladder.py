@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from player.errors import PlaybackError
 from player.manifest import Presentation, Rendition, SegmentRef
 from player.manifest.viewing import viewing_ladder
-from player.track_choice import find_track
+from player.track_choice import audio_to_play
 
 
 def main_kind(presentation: Presentation) -> str:
@@ -26,7 +26,7 @@ def pick_audio(presentation: Presentation, language: str | None) -> Rendition | 
     tracks = presentation.audio_tracks()
     if not tracks or main_kind(presentation) == "audio":
         return None
-    chosen = find_track(tracks, language) or tracks[0]  # the same match --audio was checked with
+    chosen = audio_to_play(tracks, language) or tracks[0]  # the same match --audio was checked with
     return chosen.by_bandwidth()[-1] if chosen.renditions else None
 
 

@@ -9,7 +9,8 @@ from manifest_builders import MPD_URL, aset, mpd, period, rep, simple_mpd, templ
 
 from drm_client.clearkey import build_pssh
 from player.errors import UnsafeUriError
-from player.manifest import ManifestError, UnsafeManifestUri, parse_dash, parse_presentation
+from player.manifest import ManifestError, Track, UnsafeManifestUri, parse_dash, parse_presentation
+from player.track_choice import choose_audio
 
 KID = uuid.UUID("0123456789abcdef0123456789abcdef")
 
@@ -221,3 +222,16 @@ def test_video_sets_of_one_ladder_are_one_track_and_other_roles_stay_apart() -> 
     tracks = parse_dash(doc, MPD_URL).tracks_of("video")
     assert [[r.id for r in t.renditions] for t in tracks] == [["lo", "hi"], ["angle"]]
     assert tracks[0].segment_aligned is None
+
+
+def test_the_main_role_marks_the_default_audio() -> None:
+    """DASH Role "main" is the audio that plays when none is asked, wherever it is listed."""
+    main = '<Role schemeIdUri="urn:mpeg:dash:role:2011" value="main"/>'
+    tpl = template(attrs='duration="2"')
+    audio = 'contentType="audio" mimeType="audio/mp4"'
+    doc = mpd(period(aset(rep("de", 64_000, attrs='codecs="mp4a.40.2"', children=tpl), attrs=f'{audio} lang="de"')
+                     + aset(rep("en", 64_000, attrs='codecs="mp4a.40.2"', children=tpl), attrs=f'{audio} lang="en"',
+                            children=main)))
+    presentation = parse_dash(doc, MPD_URL)
+    assert [t.default for t in presentation.audio_tracks()] == [False, True]
+    assert (choose_audio(presentation, None) or Track(kind="audio")).language == "en"
