@@ -21,6 +21,7 @@ from corpus_server import serve_corpus
 
 from player.completeness import IncompletePlay
 from player.feed.errors import DecryptionFailed, EncryptionSchemeUnsupported
+from player.errors import PlaybackError
 from player.feed.media_input import read_segment
 from player.outside_keys import BadKeyOption
 from player.playback import PlaybackSession, SessionOptions
@@ -117,6 +118,10 @@ def test_a_key_per_quality_and_for_audio_each_decrypts_its_track(corpus_root: Pa
     assert report["complete"] is True, report["errors"]
     assert report["decoder_errors"] == 0
     assert len({s["rendition"] for s in report["segments"] if s["type"] == "video"}) == 2  # the ABR climbed to HD
+    if manifest == "master.m3u8":  # a licence server cannot be asked for KIDs the manifest does not name
+        with pytest.raises(PlaybackError, match="names no key ID"):
+            asyncio.run(PlaybackSession(target=manifest, manifest_urls=[f"{corpus_url}/multikey/{manifest}"],
+                                        options=SessionOptions(license_url=f"{corpus_url}/license")).run())
 
 
 def test_malformed_key_option_is_named() -> None:
