@@ -1,0 +1,93 @@
+"""One parameter of the default, paired per trace over every cell of the goal: what a change moved.
+
+    .venv/bin/python benchmarks/abr_ablation.py --set margin_cv=0 [--every N] [--processes N] [--buffers 10,25] [--select odd|even]
+
+Runs the default (``ReelboxR2()``) and the same algorithm with ``--set`` keyword overrides over the cells of
+``abr_goal.py`` (plus the live sizes on fcc + hsdpa) and prints, per cell, both means of QoE_lin,
+rebuffering and switches, and the paired difference default − variant (95 % interval) of QoE_lin and
+QoE_log.  ``--buffers`` limits the buffer sizes; ``--select odd|even`` keeps every other trace of each
+set (after ``--every``), so a change can be tuned on one half and checked on the other.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from abr_goal import BIG_SETS, BUFFERS, LADDERS, LIVE_BUFFERS, LTE_LADDER, SHORT, SMALL_SETS  # noqa: E402
+
+from abr.bench import load_ladder, trace_files  # noqa: E402
+from abr.metrics import SessionResult, paired_difference  # noqa: E402
+from abr.reelbox_r2 import ReelboxR2  # noqa: E402
+from abr.simulator import SimConfig, simulate  # noqa: E402
+from abr.traces import parse_trace  # noqa: E402
+
+Task = tuple[str, float, str, dict[str, Any]]  # ladder file, buffer, trace file, overrides
+
+
+def run_one(task: Task) -> SessionResult:
+    ladder, buf, path, overrides = task
+    trace = parse_trace(Path(path).read_text(), name=Path(path).name)
+    return simulate(ReelboxR2(**overrides), trace, load_ladder(Path(ladder)), SimConfig(buffer_capacity_s=buf))
+
+
+def cells(buffers: list[float]) -> list[tuple[str, str, float]]:
+    """The goal's cells at ``buffers`` (sets × ladders, lte on the 4K ladder), then the live sizes."""
+    out = [(s, lad, b) for b in buffers if b in BUFFERS for lad in LADDERS for s in (*BIG_SETS, *SMALL_SETS)]
+    out += [("lte", LTE_LADDER, b) for b in buffers if b in BUFFERS]
+    return out + [(s, LADDERS[0], b) for b in buffers if b in LIVE_BUFFERS for s in BIG_SETS]
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        out[key.strip()] = float(value)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", default="/work/shared")
+    ap.add_argument("--set", action="append", required=True, help="NAME=VALUE, a keyword of ReelboxR2")
+    ap.add_argument("--every", type=int, default=1)
+    ap.add_argument("--select", choices=("all", "odd", "even"), default="all")
+    ap.add_argument("--buffers", default="10,25,60,6,8")
+    ap.add_argument("--processes", type=int, default=2)
+    args = ap.parse_args()
+    root = Path(args.shared) / "abr-traces"
+    variant = parse_overrides(args.set)
+    start = {"all": 0, "odd": 1, "even": 0}[args.select]
+    step = 1 if args.select == "all" else 2
+    jobs = []
+    for s, lad, buf in cells([float(b) for b in args.buffers.split(",")]):
+        files = trace_files(root / s)[:: args.every if s in BIG_SETS else 1][start::step]
+        jobs.append(((s, lad, buf), [(str(root / "ladders" / f"{lad}.json"), buf, str(f)) for f in files]))
+    tasks: list[Task] = [(*t, kw) for _, ts in jobs for kw in ({}, variant) for t in ts]
+    with multiprocessing.get_context("fork").Pool(args.processes) as pool:
+        results = iter(pool.map(run_one, tasks, chunksize=8))
+    print(f"default against ReelboxR2({', '.join(args.set)}); Δ = default − variant\n")
+    print("| set · ladder · buffer | traces | QoE_lin default / variant | Δ QoE_lin [95 % CI] | Δ QoE_log | "
+          "rebuffer % | switches /150 |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for (s, lad, buf), ts in jobs:
+        ours, theirs = [next(results) for _ in ts], [next(results) for _ in ts]
+        lin = paired_difference([r.qoe_lin for r in ours], [r.qoe_lin for r in theirs])
+        log = paired_difference([r.qoe_log for r in ours], [r.qoe_log for r in theirs])
+
+        reb = " / ".join(f"{statistics.fmean(r.rebuffer_ratio for r in rs) * 100:.2f}" for rs in (ours, theirs))
+        sw = " / ".join(f"{statistics.fmean(r.switches_per() for r in rs):.1f}" for rs in (ours, theirs))
+        print(f"| {s} · {SHORT[lad]} · {buf:g} s | {len(ts)} | "
+              f"{statistics.fmean(r.qoe_lin for r in ours):.3f} / {statistics.fmean(r.qoe_lin for r in theirs):.3f} | "
+              f"{lin.mean:+.3f} [{lin.low:+.3f}, {lin.high:+.3f}] | {log.mean:+.3f} | {reb} | {sw} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
