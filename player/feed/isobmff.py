@@ -1,4 +1,4 @@
-"""Just enough ISO-BMFF (ISO/IEC 14496-12) box walking to tell whether an init segment is protected.
+"""Just enough ISO-BMFF (ISO/IEC 14496-12) box walking to tell whether an init segment is protected, and what it codes.
 
 Why our own: PyAV does not expose the protection scheme of a track, and decrypting without a key
 "works" silently (the encrypted bytes come through). The sample entry says it plainly: an
@@ -86,6 +86,17 @@ def track_protection(init: bytes) -> Protection | None:
             iv_size=iv_size,
         )
     return None
+
+
+def sample_formats(init: bytes) -> set[str]:
+    """The coding names of ``init``'s sample entries (``avc1``, ``mp4a`` ...); a protected entry by its ``frma``."""
+    formats = set()
+    for kind, s, e in _sample_entries(init):
+        skip = _SAMPLE_ENTRY_FIELDS.get(kind)
+        sinf = None if skip is None else _find(init, s + skip, e, b"sinf")
+        frma = None if sinf is None else _find(init, *sinf, b"frma")
+        formats.add((init[frma[0] : frma[0] + 4] if frma else kind).decode("latin-1"))
+    return formats
 
 
 def mdat_samples(segment: bytes) -> list[bytes]:
