@@ -1,5 +1,6 @@
 """The DASH kinds: VP9 (WebM and fMP4), H.264 beside Opus, AV1, HEVC, audio-only (AAC, FLAC), Periods (multi-period, a codec
-change, a track-set change) and Shaka Packager's protected streams (CENC with licence URLs, cbcs)."""
+change, a track-set change), a ladder split over AdaptationSets (ffmpeg's default), Shaka Packager's ladder with a
+trick-play stream, and its protected streams (CENC with licence URLs, cbcs)."""
 from __future__ import annotations
 
 import re
@@ -35,6 +36,26 @@ def dash_av1(out: Path) -> None:
     av1 = ["-c:v", "libsvtav1", "-preset", "12", "-g", "50", "-svtav1-params", "keyint=50"]
     run(inputs() + ladder(av1) + ["-map", "1:a", *AAC, *DASH,
                                   "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd"], out)
+
+
+def dash_split_sets(out: Path) -> None:
+    """H.264 + AAC with ffmpeg's default AdaptationSets: one per stream, so the two rungs come as two video sets."""
+    run(inputs() + ladder(X264) + ["-map", "1:a", *AAC, *DASH, "manifest.mpd"], out)
+
+
+def dash_trickplay(out: Path) -> None:
+    """Shaka Packager's two-rung ladder with a trick-play stream (``trick_play_factor``), listed first: the MPD marks
+    it as a trick-mode set, the HLS master lists it as an ordinary variant at ``FRAME-RATE=0.500``."""
+    run(inputs() + ladder(X264) + ["-an", "-bf", "0", "video.mp4", "-map", "1:a", *AAC, "-vn", "audio.mp4"], out)
+    streams = [("0", "trick_play_factor=1,", "trick"), ("0", "", "lo"), ("1", "", "hi")]
+    run([str(shaka()), "--quiet",
+         *[f"in=video.mp4,stream={index},{extra}init_segment={name}/init.mp4,segment_template={name}/$Number$.m4s"
+           for index, extra, name in streams],
+         "in=audio.mp4,stream=audio,init_segment=a/init.mp4,segment_template=a/$Number$.m4s",
+         "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd",
+         "--hls_master_playlist_output", "master.m3u8"], out)
+    for name in ("video.mp4", "audio.mp4"):
+        (out / name).unlink()
 
 
 def dash_hevc(out: Path) -> None:
