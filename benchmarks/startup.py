@@ -11,7 +11,9 @@ For each case (clear / protected, DASH by default) ``--runs`` runs alternate bet
   the licence exchange it cannot do.
 
 The goal is a ratio of medians ≤ 1.2×. Then, in the same sessions, the time to the first frame after a
-seek (``session.seek`` against mpv's ``seek``, ``playback-restart``). Reelbox's startup is broken down
+seek (``session.seek`` against mpv's ``seek``), both timed to libmpv's ``playback-restart`` as
+python-mpv's event thread receives it (Reelbox: the ``FirstFrame`` event's time; until 2026-11-23 04:00
+the time the benchmark's 2 ms poll saw the session's playhead, ~1–3 ms later — still printed). Reelbox's startup is broken down
 from the session's own timestamps (request log, QoE notes and the feed's ``add`` calls) so the printed
 breakdown says where the time goes: grant, manifest, libmpv creation, init + first segments, licence,
 remux, and libmpv open/decode up to the first frame.
@@ -58,7 +60,9 @@ from backend_stub.db import open_db  # noqa: E402
 from backend_stub.server import Backend  # noqa: E402
 from player.backend import BackendClient  # noqa: E402
 from player.feed.mpv_output import MpvOutput  # noqa: E402
+from player.feed.events import FirstFrame  # noqa: E402
 from player.feed.mux_feed import MuxFeed  # noqa: E402
+from player.playback.playhead import Playhead  # noqa: E402
 from player.playback import PlaybackSession, SessionOptions  # noqa: E402
 import player.playback.session as session_module  # noqa: E402
 
@@ -73,6 +77,7 @@ class Run:
 
     first_frame_ms: float
     seek_ms: float | None
+    seek_seen_ms: float | None = None  # Reelbox: when the session's playhead had it (the event-loop hop included)
     steps: dict[str, float] = field(default_factory=dict)
 
 
@@ -148,12 +153,16 @@ def _breakdown(session: PlaybackSession, marks: dict[str, float], first_frame: f
 
 class _Marks:
     """Timestamps of the current Reelbox run, taken by wrapping the feed's ``add`` (remux), libmpv's
-    ``push`` and the session's ``build_output`` (libmpv built and the stream opened) for the whole
-    benchmark; runs are sequential, so one set of marks at a time."""
+    ``push``, the session's ``build_output`` (libmpv built and the stream opened) and the playhead's
+    first frame for the whole benchmark; runs are sequential, so one set of marks at a time.
+
+    ``frame_at``: when the current file's first frame was reported — libmpv's ``playback-restart`` as
+    python-mpv's event thread received it (``FirstFrame.at``), the instant plain libmpv's run is timed
+    to; the session's own view of it comes later (an event-loop hop, and this benchmark polled it every 2 ms)."""
 
     def __init__(self) -> None:
         self.current: dict[str, float] = {}
-        add, push, open_output = MuxFeed.add, MpvOutput.push, session_module.build_output
+        add, push, open_output, first_frame = MuxFeed.add, MpvOutput.push, session_module.build_output, Playhead._first_frame
         marks = self
 
         def timed_add(feed: MuxFeed, *args: Any, **kwargs: Any) -> None:
@@ -171,6 +180,12 @@ class _Marks:
             marks.current["start"] = time.monotonic()
             return opened
 
+        def timed_first_frame(playhead: Playhead, event: FirstFrame) -> None:
+            if event.generation == playhead.generation:
+                marks.current["frame_at"] = event.at
+            first_frame(playhead, event)
+
+        Playhead._first_frame = timed_first_frame  # type: ignore[method-assign]
         MuxFeed.add = timed_add  # type: ignore[method-assign]
         MpvOutput.push = timed_push  # type: ignore[method-assign]
         session_module.build_output = timed_open  # the name the session calls
@@ -199,10 +214,14 @@ async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: floa
         if seek_to is not None:
             await asyncio.sleep(1.0)
             session.playhead.first_frame_position_s = None
+            marks.pop("frame_at", None)
             t0 = time.monotonic()
             await session.seek(seek_to)
             await _wait(lambda: session.first_frame_position_s is not None or task.done())
-            run.seek_ms = (time.monotonic() - t0) * 1000.0
+            if "frame_at" not in marks or session.first_frame_position_s is None:
+                raise RuntimeError("the seek showed no first frame")
+            run.seek_seen_ms = (time.monotonic() - t0) * 1000.0
+            run.seek_ms = (marks["frame_at"] - t0) * 1000.0
         return run
     finally:
         session.stop()
@@ -305,6 +324,7 @@ async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: floa
                 "mpv_quartiles_ms": _quartiles([r.first_frame_ms for r in theirs]),
                 "ratio": round(r_ff / m_ff, 2) if theirs else float("nan"), "reelbox_seek_ms": round(r_seek, 1), "mpv_seek_ms": round(m_seek, 1),
                 "seek_ratio": round(r_seek / m_seek, 2) if theirs else float("nan"), "breakdown_ms": steps, "runs": runs,
+                "reelbox_seek_seen_ms": round(_median([r.seek_seen_ms for r in ours if r.seek_seen_ms is not None]), 1),
             }
     finally:
         await client.aclose()
@@ -320,7 +340,8 @@ def print_results(results: dict[str, Any]) -> None:
               f"   {r['reelbox_seek_ms']:>13.1f} {r['mpv_seek_ms']:>6.1f} {r['seek_ratio']:>6.2f}   {flag}")
     for case, r in results.items():
         (r25, r75), (m25, m75) = r["reelbox_quartiles_ms"], r["mpv_quartiles_ms"]
-        print(f"{case:<16} quartiles: reelbox {r25:.1f}–{r75:.1f} ms, mpv {m25:.1f}–{m75:.1f} ms")
+        print(f"{case:<16} quartiles: reelbox {r25:.1f}–{r75:.1f} ms, mpv {m25:.1f}–{m75:.1f} ms; "
+              f"seek as the session saw it {r['reelbox_seek_seen_ms']:.1f} ms")
     for case, r in results.items():
         print(f"\nReelbox startup timeline, {case} (medians over runs, ms since play):")
         for step, value in r["breakdown_ms"].items():
