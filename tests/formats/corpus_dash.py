@@ -138,6 +138,26 @@ def dash_cbcs(out: Path) -> None:
     _shaka_protected(out, "cbcs")
 
 
+MULTI_KEYS = {"SD": (bytes.fromhex("a1" * 16), bytes.fromhex("11" * 16)), "HD": (bytes.fromhex("b2" * 16), bytes.fromhex("22" * 16)),
+              "AUDIO": (bytes.fromhex("c3" * 16), bytes.fromhex("33" * 16))}
+
+
+def dash_multikey(out: Path) -> None:
+    """A two-rung ladder with a key per quality and one for audio (Shaka Packager ``drm_label`` SD/HD/AUDIO, CENC,
+    W3C ClearKey PSSH), DASH and HLS; Shaka's HLS names no KEYID (the KID sits in an ``identity`` data: URI)."""
+    run(inputs() + ladder(X264) + ["-an", "-bf", "0", "video.mp4", "-map", "1:a", *AAC, "-vn", "audio.mp4"], out)
+    streams = [("video.mp4", "0", "SD", "lo"), ("video.mp4", "1", "HD", "hi"), ("audio.mp4", "audio", "AUDIO", "a")]
+    keys = ",".join(f"label={label}:key_id={kid.hex()}:key={key.hex()}" for label, (kid, key) in MULTI_KEYS.items())
+    run([str(shaka()), "--quiet",
+         *[f"in={src},stream={sel},drm_label={label},init_segment={name}/init.mp4,segment_template={name}/$Number$.m4s"
+           for src, sel, label, name in streams],
+         "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd",
+         "--enable_raw_key_encryption", "--keys", keys, "--protection_systems", "CommonSystem", "--clear_lead", "0",
+         "--hls_master_playlist_output", "master.m3u8"], out)
+    for name in ("video.mp4", "audio.mp4"):
+        (out / name).unlink()
+
+
 def _shaka_protected(out: Path, scheme: str) -> None:
     """H.264 + AAC encrypted by Shaka Packager with the W3C ClearKey PSSH, DASH and HLS over one set of segments."""
     run(inputs() + small(X264) + ["-an", "-bf", "0", "video.mp4", "-map", "1:a", *AAC, "-vn", "audio.mp4"], out)
