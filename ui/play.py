@@ -92,7 +92,8 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         low_latency={"low": True, "standard": False}.get(getattr(args, "live", None) or "auto"),
         keys=tuple(getattr(args, "key", None) or ()), license_url=getattr(args, "license_url", None),
         audio_language=getattr(args, "audio", None), subtitle_language=getattr(args, "subtitles", None),
-        throughput_memory=process_memory(),  # the next play on this link starts from this one's estimate
+        # the next play on this link starts from this one's estimate (``--cold-start``: neither)
+        throughput_memory=None if getattr(args, "cold_start", False) else process_memory(),
     )
 
 

@@ -123,7 +123,8 @@ class Scheduler:
         needs = 1 if on_start else 2
         kept = kept_rung(self.config.on_screen_rung, self.abr.tracker.throughput_kbps, self.abr.bitrates_kbps,
                          _last_download_age(qoe, clock))
-        started = start_rung(self.config.carried, self.abr.bitrates_kbps) if fresh and kept is None else None
+        pick = fresh and kept is None and self.config.force_rung is None  # a pinned rung is the viewer's pick
+        started = start_rung(self.config.carried, self.abr.bitrates_kbps) if pick else None
         self.video = VideoLoop(
             ladder=self.ladder, abr=self.abr, timeline=self.timeline, feed=self.feed, source=source, clock=clock,
             qoe=qoe, gate=self.gate, capacity_s=self.config.buffer_capacity_s, until_s=self.config.until_s,

@@ -47,12 +47,13 @@ def test_the_second_play_starts_at_the_rung_the_first_measured(start_backend, tm
     backend = start_backend(edges=1)
     memory = ThroughputMemory(tmp_path / "throughput.json")
     first, ladder = asyncio.run(_play(backend, memory))
-    assert _video(first)[0] == ladder[0][0]
+    assert _video(first)[0] == ladder[0][0] and first["start_estimate_kbps"] is None
     kept = json.loads((tmp_path / "throughput.json").read_text())
     assert list(kept) == ["127.0.0.1"] and kept["127.0.0.1"]["kbps"] > 1000.0
     second, _ = asyncio.run(_play(backend, memory))
     assert _video(second)[0] == ladder[-1][0]
     assert second["switches"] == 0 and second["rebuffer_count"] == 0
+    assert second["start_estimate_kbps"] == kept["127.0.0.1"]["kbps"]  # the report says where the start came from
 
 
 def test_a_stale_or_too_small_estimate_starts_as_without_or_lower(start_backend, tmp_path: Path) -> None:
@@ -66,4 +67,4 @@ def test_a_stale_or_too_small_estimate_starts_as_without_or_lower(start_backend,
     memory = ThroughputMemory(None)
     memory.remember(f"{backend.api_url}/x", ladder[-1][1], age_s=0.0)
     lower, _ = asyncio.run(_play(backend, memory))
-    assert _video(lower)[0] == ladder[1][0]
+    assert _video(lower)[0] == ladder[1][0] and lower["start_estimate_kbps"] == round(ladder[-1][1], 1)
