@@ -14,6 +14,7 @@ import pytest
 from backend_stub.server import Backend
 from player.backend import BackendClient
 from player.playback import PlaybackSession, SessionOptions
+from player.net.shaping import Shaping, shaped
 from player.playback.throughput_memory import ThroughputMemory
 from player.scheduling import Ladder
 
@@ -22,13 +23,16 @@ pytestmark = pytest.mark.realtime
 CLEAR = "engine-clear"  # built by the engine_library fixture (conftest.py): 144/240/360p
 
 
-async def _play(backend: Backend, memory: ThroughputMemory) -> tuple[dict[str, Any], list[tuple[str, float]]]:
-    """A 4 s play of the clear title: its report and the ladder's (rendition id, kbit/s), lowest first."""
+async def _play(backend: Backend, memory: ThroughputMemory,
+                emulated: bool = False) -> tuple[dict[str, Any], list[tuple[str, float]]]:
+    """A 4 s play of the clear title (``emulated``: over QA's emulated link): its report and the ladder's
+    (rendition id, kbit/s), lowest first."""
     client = BackendClient(backend.api_url)
     try:
         await client.login("demo@reelbox.local", "demo")
-        session = PlaybackSession(target=CLEAR, options=SessionOptions(until_s=4.0, throughput_memory=memory),
-                                  backend=client)
+        options = SessionOptions(until_s=4.0, throughput_memory=memory,
+                                 wrap_transport=shaped(Shaping(extra_latency_s=0.002)) if emulated else None)
+        session = PlaybackSession(target=CLEAR, options=options, backend=client)
         report = await session.run()
         assert session.presentation is not None
         return report, [(r.id, r.bandwidth / 1000.0) for r in Ladder.of(session.presentation, None).renditions]
@@ -68,3 +72,14 @@ def test_a_stale_or_too_small_estimate_starts_as_without_or_lower(start_backend,
     memory.remember(f"{backend.api_url}/x", ladder[-1][1], age_s=0.0)
     lower, _ = asyncio.run(_play(backend, memory))
     assert _video(lower)[0] == ladder[1][0] and lower["start_estimate_kbps"] == round(ladder[-1][1], 1)
+
+
+def test_an_emulated_link_neither_starts_from_nor_leaves_an_estimate(start_backend) -> None:
+    """QA's shaped link is not the viewer's: a fresh estimate that carries the top rung is not used, and the
+    play's own estimate is not kept."""
+    backend = start_backend(edges=1)
+    memory = ThroughputMemory(None)
+    memory.remember(f"{backend.api_url}/x", 1e6, age_s=0.0)
+    shaped_play, ladder = asyncio.run(_play(backend, memory, emulated=True))
+    assert _video(shaped_play)[0] == ladder[0][0] and shaped_play["start_estimate_kbps"] is None
+    assert memory.recall(backend.api_url) is not None and memory.recall(backend.api_url).kbps == 1e6
