@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from player.manifest import Presentation, Rendition, SegmentRef, Track
+from player.manifest.viewing import viewing_ladder
+from player.track_choice import audio_to_play
 
 from downloads.errors import LiveNotDownloadable, PlanError, QualityUnavailable
 
@@ -63,7 +65,7 @@ def video_choices(presentation: Presentation, max_height: int | None = None) -> 
 
 
 def _ladder(track: Track, max_height: int | None) -> tuple[Rendition, ...]:
-    ladder = track.by_bandwidth()
+    ladder = viewing_ladder(track.by_bandwidth())  # what a play climbs: one codec family, no trick-play stream
     if max_height:
         capped = tuple(r for r in ladder if (r.height or 0) <= max_height)
         ladder = capped or ladder[:1]
@@ -100,7 +102,7 @@ def plan_download(presentation: Presentation, choice: DownloadChoice) -> tuple[P
     if audio:
         langs = choice.audio_languages
         if langs is None:
-            chosen = [audio[0]]
+            chosen = [audio_to_play(audio, None) or audio[0]]
         elif "*" in langs:
             chosen = list(audio)
         else:

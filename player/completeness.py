@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from player.errors import IncompletePlay
-from player.track_choice import find_track
+from player.track_choice import audio_to_play, find_track
 
 if TYPE_CHECKING:  # the feed (PyAV) and the manifest model are heavy imports the error table must not pay
     from player.feed.remux import Hole, Remuxer
@@ -162,7 +162,7 @@ def tracks_fed(remuxers: Sequence[Remuxer], presentation: Presentation | None,
     """Each track as it reached the feed, one entry per kind and codec (a Period may change the codec):
     codec, language (the chosen audio's), how far it was fed; and the subtitle track handed to libmpv."""
     audio = presentation.audio_tracks() if presentation else ()
-    picked = find_track(audio, chosen.audio_language) or (audio[0] if audio else None)
+    picked = audio_to_play(audio, chosen.audio_language)
     language = picked.language if picked is not None else None
     played: dict[tuple[str, str], float] = {}
     for remuxer in remuxers:

@@ -5,6 +5,11 @@ the segment's (``SegmentRef.protection``), falling back to the rendition's. AES-
 (RFC 8216 §5.2) are fetched once per key URI through the caller's fetch — the CDN pool, so the
 same URI policy and failover apply — or read from a ``data:`` URI; the IV is the tag's, else the
 media sequence number. Keys stay in memory (this object and the ring); messages name URIs, never keys.
+
+A CENC key is the ring's key for the KID the manifest names (DASH ``cenc:default_KID``, HLS ``KEYID``),
+else the KID the init segment's ``tenc`` names: Shaka Packager's HLS writes ``KEYFORMAT="identity"`` with
+the KID in a ``data:`` URI and no ``KEYID`` ("the player needs to have the key"), and with an SD, an HD
+and an audio key the first key of the ring is the wrong one for two tracks of three.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from drm_client import KeyRing
 from player.errors import PlaybackError
 from player.feed.errors import DecryptionFailed, KeyRequired
+from player.feed.isobmff import track_protection
 from player.feed.media_input import Aes128Key
 from player.manifest import Rendition, SegmentRef
 from player.manifest.uris import data_uri_bytes
@@ -30,8 +36,10 @@ class SegmentKeys:
         self._fetch_key = fetch_key
         self._aes: dict[str, bytes] = {}
 
-    async def for_segment(self, rendition: Rendition, ref: SegmentRef) -> tuple[bytes | None, Aes128Key | None]:
-        """(CENC key, AES-128 key and IV) for ``ref``; both None for a clear segment."""
+    async def for_segment(self, rendition: Rendition, ref: SegmentRef,
+                          init: bytes = b"") -> tuple[bytes | None, Aes128Key | None]:
+        """(CENC key, AES-128 key and IV) for ``ref`` (``init``: its rendition's init segment); both None for a
+        clear segment."""
         protection = ref.protection or rendition.protection
         if protection is None:
             return None, None
@@ -48,7 +56,7 @@ class SegmentKeys:
                 raise PlaybackError("this title is protected but no key was given: use --key KID:KEY or "
                                     "--license-url URL (or a backend licence)")
             self._ring = await self._get_ring()
-        kid = protection.default_kid or next(iter(self._ring.kids), None)
+        kid = protection.default_kid or _init_kid(init) or next(iter(self._ring.kids), None)
         if kid is None:
             raise PlaybackError("the licence holds no key")
         return self._ring.key_for(kid), None
@@ -64,3 +72,9 @@ class SegmentKeys:
 
     def clear(self) -> None:
         self._aes.clear()
+
+
+def _init_kid(init: bytes) -> bytes | None:
+    """The default KID of the init segment's ``tenc``, or None (no init, clear, or an all-zero KID)."""
+    found = track_protection(init) if init else None
+    return found.default_kid if found is not None and any(found.default_kid) else None

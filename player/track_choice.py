@@ -6,8 +6,9 @@ silently played the default language would pass a check it never made.
 
 Matching (BCP 47, RFC 5646 §2.1: tags are case-insensitive): the language tag exactly, then its primary
 subtag (``en`` picks ``en-GB`` when there is no ``en``), then the track's name (HLS ``NAME``, DASH
-``Label``), case-insensitively. Audio with no request is the first track (the manifest's default
-order); text with no request is none.
+``Label``), case-insensitively. Audio with no request is the manifest's default — HLS ``DEFAULT=YES``
+(RFC 8216 §4.4.6.1: what the client SHOULD play absent a choice), DASH Role ``main`` — else the first
+track, as Shaka Player and plain libmpv pick; text with no request is none.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from player.errors import TrackNotFound
 from player.manifest import Presentation, Track
 
-__all__ = ["TrackNotFound", "check_choices", "choose_audio", "choose_text", "describe", "find_track"]
+__all__ = ["TrackNotFound", "audio_to_play", "check_choices", "choose_audio", "choose_text", "describe", "find_track"]
 
 
 def find_track(tracks: Sequence[Track], wanted: str | None) -> Track | None:
@@ -33,11 +34,17 @@ def find_track(tracks: Sequence[Track], wanted: str | None) -> Track | None:
     return None
 
 
+def audio_to_play(tracks: Sequence[Track], wanted: str | None) -> Track | None:
+    """The track ``wanted`` names, else the manifest's default, else the first (None without audio)."""
+    usable = [t for t in tracks if t.renditions]
+    return find_track(usable, wanted) or next((t for t in usable if t.default), usable[0] if usable else None)
+
+
 def choose_audio(presentation: Presentation, wanted: str | None) -> Track | None:
-    """The audio track to play: ``wanted``, else the first; :class:`TrackNotFound` when ``wanted`` matches none."""
+    """The audio track to play: ``wanted``, else the default; :class:`TrackNotFound` when ``wanted`` matches none."""
     tracks = [t for t in presentation.audio_tracks() if t.renditions]
     if not wanted:
-        return tracks[0] if tracks else None
+        return audio_to_play(tracks, None)
     found = find_track(tracks, wanted)
     if found is None:
         raise TrackNotFound(f"--audio {wanted}: no such audio track; this title has {describe(tracks)}")

@@ -16,6 +16,7 @@ from xml.etree.ElementTree import Element
 from .convert import (MP4_PROTECTION_SCHEME, NS_CENC, NS_DASHIF_CLEARKEY, NS_DASHIF_CPS, NS_XLINK, child, children, from_base64, local_name,
                       namespace, ns_attr, q, to_conditional_uint, to_duration, to_frame_rate, to_int, to_kid)
 from .dash_image import join_thumbnails, period_thumbnails
+from .dash_props import join_video_sets, not_played
 from .dash_segments import Context, addressing
 from .errors import ManifestError, located
 from .model import Period, Presentation, Protection, Rendition, Track, TrackKind
@@ -117,12 +118,12 @@ def _period(el: Element, index: int, start: float, duration: float | None, bases
     pbases = _bases(bases, el, ns)
     tracks = []
     for aset in children(el, "AdaptationSet", ns):
-        if _is_remote(aset, ns):
+        if _is_remote(aset, ns) or not_played(aset, ns):
             continue
         track = _track(el, aset, start, duration, pbases, is_live, ns)
         if track is not None:
             tracks.append(track)
-    return Period(id=el.get("id") or str(index), start_s=start, duration_s=duration, tracks=tuple(tracks))
+    return Period(id=el.get("id") or str(index), start_s=start, duration_s=duration, tracks=tuple(join_video_sets(tracks)))
 
 
 def _kind(aset: Element, reps: list[Element]) -> TrackKind | None:
@@ -190,7 +191,7 @@ def _laurl(cp: Element, base: str) -> str | None:
 
 def _track(period: Element, aset: Element, start: float, duration: float | None, bases: tuple[str, ...],
            is_live: bool, ns: str | None) -> Track | None:
-    reps = [r for r in children(aset, "Representation", ns) if not _is_remote(r, ns)]
+    reps = [r for r in children(aset, "Representation", ns) if not _is_remote(r, ns) and not not_played(r, ns)]
     kind = _kind(aset, reps)
     if kind is None or not reps:
         return None
@@ -216,5 +217,5 @@ def _track(period: Element, aset: Element, start: float, duration: float | None,
     label_el = child(aset, "Label", ns)
     roles = tuple(r.get("value") or "" for r in children(aset, "Role", ns))
     return Track(kind=kind, language=aset.get("lang"), label=(label_el.text or "").strip() if label_el is not None else None,
-                 renditions=tuple(renditions), roles=roles,
+                 renditions=tuple(renditions), roles=roles, default="main" in roles,
                  segment_aligned=to_conditional_uint(aset.get("segmentAlignment"), name="segmentAlignment"))

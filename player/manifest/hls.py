@@ -145,13 +145,16 @@ def presentation_from_master(master: MasterPlaylist, media: Mapping[str, MediaPl
     media_kinds: tuple[tuple[str, TrackKind], ...] = (("AUDIO", "audio"), ("SUBTITLES", "text"))
     for mtype, tkind in media_kinds:
         by_name: dict[tuple[str | None, str], list[Rendition]] = {}
+        defaults: set[tuple[str | None, str]] = set()
         for j, m in enumerate(e for e in master.media if e.type == mtype and e.uri):
             assert m.uri is not None
             r = _rendition(f"{tkind[0]}{j}", media.get(m.uri), tkind, bandwidth=0, playlist_urls=(m.uri,),
                            group_id=m.group_id, codecs=_group_codecs(master, m.group_id, tkind))
             by_name.setdefault((m.language, m.name), []).append(r)
+            if m.default:
+                defaults.add((m.language, m.name))
         for (lang, name), rs in by_name.items():
-            tracks.append(Track(kind=tkind, language=lang, label=name, renditions=tuple(rs)))
+            tracks.append(Track(kind=tkind, language=lang, label=name, renditions=tuple(rs), default=(lang, name) in defaults))
     loaded = [media[u] for u in master.playlist_urls() if u in media]
     live, duration = _timing(loaded)
     return Presentation(periods=(Period(id="0", start_s=0.0, duration_s=duration, tracks=tuple(tracks)),),

@@ -166,6 +166,7 @@ class Track:
     label: str | None = None
     renditions: tuple[Rendition, ...] = ()
     roles: tuple[str, ...] = ()
+    default: bool = False  # HLS DEFAULT=YES, DASH Role "main": what plays when the viewer asks for nothing
     segment_aligned: bool | None = None  # DASH @segmentAlignment; None when the manifest does not say
 
     def by_bandwidth(self) -> tuple[Rendition, ...]:

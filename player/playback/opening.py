@@ -89,7 +89,7 @@ async def open_online(
         keys = Keys(_licence(playback.license_url, exchange, pool.log, clock, qoe))
     elif options.keys:
         keys = Keys.ready(ring_from_options(options.keys))
-    elif presentation.default_kids():  # outside protected content: --license-url, or the manifest's server
+    elif presentation.default_kids() or options.license_url:  # outside protected content: --license-url, or the manifest's server
         keys = Keys(_outside_licence(presentation, options, pool.log, clock, qoe))
     return Opened(presentation=presentation, source=CdnSource(pool), keys=keys, requests=pool.log,
                   failovers=lambda: pool.failovers, parts=timeline_parts(loaded),
@@ -103,6 +103,9 @@ async def _outside_licence(presentation: Presentation, options: SessionOptions, 
     if url is None:
         raise PlaybackError("this stream is protected and names no licence server: give --key KID:KEY "
                             "or --license-url URL")
+    if not presentation.default_kids():
+        raise PlaybackError("--license-url: the manifest names no key ID to ask the licence server for (no KEYID "
+                            "or default_KID; Shaka Packager's HLS keeps them in the init segments): give --key KID:KEY")
     return await _licence(url, partial(outside_keys, presentation, license_url=url), log, clock, qoe)
 
 

@@ -10,13 +10,8 @@ from dataclasses import dataclass
 
 from player.errors import PlaybackError
 from player.manifest import Presentation, Rendition, SegmentRef
-from player.manifest.periods import codec_family
-from player.track_choice import find_track
-
-_VIDEO_FAMILIES = frozenset({"h264", "hevc", "vp9", "av1"})
-# sample entries that name no picture: an unknown one of these is not a video family of its own
-_NOT_VIDEO = frozenset({"ac-4", "mhm1", "mha1", "dtsc", "dtse", "dtsh", "dtsl", "dtsx", "alac", "ipcm", "fpcm",
-                        "stpp", "wvtt", "tx3g", "c608", "c708"})
+from player.manifest.viewing import viewing_ladder
+from player.track_choice import audio_to_play
 
 
 def main_kind(presentation: Presentation) -> str:
@@ -31,46 +26,8 @@ def pick_audio(presentation: Presentation, language: str | None) -> Rendition | 
     tracks = presentation.audio_tracks()
     if not tracks or main_kind(presentation) == "audio":
         return None
-    chosen = find_track(tracks, language) or tracks[0]  # the same match --audio was checked with
+    chosen = audio_to_play(tracks, language) or tracks[0]  # the same match --audio was checked with
     return chosen.by_bandwidth()[-1] if chosen.renditions else None
-
-
-def one_codec_family(renditions: tuple[Rendition, ...]) -> tuple[Rendition, ...]:
-    """The renditions of one video codec family, in the order given.
-
-    A master may offer the title in several codecs side by side (Apple's authoring spec: H.264 and
-    HEVC variants in one master); a switch across families would change the decoder mid-stream, so
-    the ladder keeps one: the family reaching the highest resolution, then the one with the lowest
-    mean bandwidth (the more efficient codec, the rule Shaka Player applies). A rendition whose
-    codec is not declared belongs to every family; a declared codec we do not know (Dolby Vision's
-    ``dvh1``, say) is a family of its own, never a bridge between two.
-    """
-    families: dict[str, list[Rendition]] = {}
-    for rendition in renditions:
-        family = _video_family(rendition.codecs)
-        if family is not None:
-            families.setdefault(family, [])
-    if len(families) < 2:
-        return renditions
-    for rendition in renditions:
-        family = _video_family(rendition.codecs)
-        for name, members in families.items():
-            if family in (None, name):
-                members.append(rendition)
-
-    def rank(members: list[Rendition]) -> tuple[int, float]:
-        return max(r.height or 0 for r in members), -sum(r.bandwidth for r in members) / len(members)
-
-    return tuple(families[max(families, key=lambda name: rank(families[name]))])
-
-
-def _video_family(codecs: str | None) -> str | None:
-    """The video family of a ``CODECS`` value: a known one, else the first unknown sample entry; None when
-    nothing is declared."""
-    entries = [entry.strip().lower() for entry in (codecs or "").split(",") if entry.strip()]
-    known = next((f for e in entries if (f := codec_family(e)) in _VIDEO_FAMILIES), None)
-    unknown = (e.split(".")[0] for e in entries if codec_family(e) is None and e.split(".")[0] not in _NOT_VIDEO)
-    return known or next(unknown, None)
 
 
 def index_at(rendition: Rendition, time_s: float) -> int:
@@ -104,7 +61,7 @@ class Ladder:
         track = presentation.video_track() if kind == "video" else next(iter(presentation.audio_tracks()), None)
         if track is None or not track.renditions:
             raise PlaybackError("the presentation has neither a video nor an audio track")
-        ladder = one_codec_family(track.by_bandwidth())
+        ladder = viewing_ladder(track.by_bandwidth())
         if max_height:
             capped = tuple(r for r in ladder if (r.height or 0) <= max_height)
             ladder = capped or ladder[:1]

@@ -32,6 +32,8 @@ from corpus_dash import (
     dash_multiperiod,
     dash_period_codec,
     dash_period_tracks,
+    dash_split_sets,
+    dash_trickplay,
     dash_vp9_fmp4,
     dash_vp9_webm,
 )
@@ -101,6 +103,10 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
         (dash_h264_opus, Kind(name="dash-h264-opus", manifest="dash-h264-opus/manifest.mpd", duration_s=6,
                               video="h264", audio="opus", renditions=2)),
         (dash_av1, Kind(name="dash-av1", manifest="dash-av1/manifest.mpd", duration_s=6, video="av1", audio="aac", renditions=2)),
+        (dash_split_sets, Kind(name="dash-split-sets", manifest="dash-split-sets/manifest.mpd", duration_s=6,
+                               video="h264", audio="aac", renditions=2)),
+        (dash_trickplay, Kind(name="dash-trickplay", manifest="dash-trickplay/manifest.mpd", duration_s=6,
+                              video="h264", audio="aac", renditions=2)),
         (dash_hevc, Kind(name="dash-hevc", manifest="dash-hevc/manifest.mpd", duration_s=6, video="hevc", audio="aac")),
         (dash_audio, Kind(name="dash-audio-only", manifest="dash-audio-only/manifest.mpd", duration_s=6, video=None, audio="aac")),
         (dash_flac, Kind(name="dash-flac", manifest="dash-flac/manifest.mpd", duration_s=6, video=None, audio="flac")),
@@ -128,6 +134,8 @@ _VIEWS = {
                          audio="aac", needs_key=True, licence_in_manifest=True),
     "dash-cenc-key": Kind(name="dash-cenc-key", manifest="dash-cenc-laurl/nolicence.mpd", duration_s=6, video="h264",
                           audio="aac", needs_key=True),
+    "hls-trickplay": Kind(name="hls-trickplay", manifest="dash-trickplay/master.m3u8", duration_s=6, video="h264",
+                          audio="aac", renditions=2),
     "hls-ts-gap": Kind(name="hls-ts-gap", manifest="hls-ts-gap/index.m3u8", duration_s=6, video="h264", audio="aac",
                        expect_error="SegmentSkipped"),
 }

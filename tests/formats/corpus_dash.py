@@ -1,5 +1,6 @@
 """The DASH kinds: VP9 (WebM and fMP4), H.264 beside Opus, AV1, HEVC, audio-only (AAC, FLAC), Periods (multi-period, a codec
-change, a track-set change) and Shaka Packager's protected streams (CENC with licence URLs, cbcs)."""
+change, a track-set change), a ladder split over AdaptationSets (ffmpeg's default), Shaka Packager's ladder with a
+trick-play stream, and its protected streams (CENC with licence URLs, cbcs)."""
 from __future__ import annotations
 
 import re
@@ -35,6 +36,26 @@ def dash_av1(out: Path) -> None:
     av1 = ["-c:v", "libsvtav1", "-preset", "12", "-g", "50", "-svtav1-params", "keyint=50"]
     run(inputs() + ladder(av1) + ["-map", "1:a", *AAC, *DASH,
                                   "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd"], out)
+
+
+def dash_split_sets(out: Path) -> None:
+    """H.264 + AAC with ffmpeg's default AdaptationSets: one per stream, so the two rungs come as two video sets."""
+    run(inputs() + ladder(X264) + ["-map", "1:a", *AAC, *DASH, "manifest.mpd"], out)
+
+
+def dash_trickplay(out: Path) -> None:
+    """Shaka Packager's two-rung ladder with a trick-play stream (``trick_play_factor``), listed first: the MPD marks
+    it as a trick-mode set, the HLS master lists it as an ordinary variant at ``FRAME-RATE=0.500``."""
+    run(inputs() + ladder(X264) + ["-an", "-bf", "0", "video.mp4", "-map", "1:a", *AAC, "-vn", "audio.mp4"], out)
+    streams = [("0", "trick_play_factor=1,", "trick"), ("0", "", "lo"), ("1", "", "hi")]
+    run([str(shaka()), "--quiet",
+         *[f"in=video.mp4,stream={index},{extra}init_segment={name}/init.mp4,segment_template={name}/$Number$.m4s"
+           for index, extra, name in streams],
+         "in=audio.mp4,stream=audio,init_segment=a/init.mp4,segment_template=a/$Number$.m4s",
+         "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd",
+         "--hls_master_playlist_output", "master.m3u8"], out)
+    for name in ("video.mp4", "audio.mp4"):
+        (out / name).unlink()
 
 
 def dash_hevc(out: Path) -> None:
@@ -115,6 +136,26 @@ def dash_cbcs(out: Path) -> None:
     """``cbcs`` (AES-CBC, 1:9 pattern: CMAF's SAMPLE-AES) by Shaka Packager: DASH, and HLS fMP4 with
     ``METHOD=SAMPLE-AES`` over the same segments; the key is given with ``--key``."""
     _shaka_protected(out, "cbcs")
+
+
+MULTI_KEYS = {"SD": (bytes.fromhex("a1" * 16), bytes.fromhex("11" * 16)), "HD": (bytes.fromhex("b2" * 16), bytes.fromhex("22" * 16)),
+              "AUDIO": (bytes.fromhex("c3" * 16), bytes.fromhex("33" * 16))}
+
+
+def dash_multikey(out: Path) -> None:
+    """A two-rung ladder with a key per quality and one for audio (Shaka Packager ``drm_label`` SD/HD/AUDIO, CENC,
+    W3C ClearKey PSSH), DASH and HLS; Shaka's HLS names no KEYID (the KID sits in an ``identity`` data: URI)."""
+    run(inputs() + ladder(X264) + ["-an", "-bf", "0", "video.mp4", "-map", "1:a", *AAC, "-vn", "audio.mp4"], out)
+    streams = [("video.mp4", "0", "SD", "lo"), ("video.mp4", "1", "HD", "hi"), ("audio.mp4", "audio", "AUDIO", "a")]
+    keys = ",".join(f"label={label}:key_id={kid.hex()}:key={key.hex()}" for label, (kid, key) in MULTI_KEYS.items())
+    run([str(shaka()), "--quiet",
+         *[f"in={src},stream={sel},drm_label={label},init_segment={name}/init.mp4,segment_template={name}/$Number$.m4s"
+           for src, sel, label, name in streams],
+         "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd",
+         "--enable_raw_key_encryption", "--keys", keys, "--protection_systems", "CommonSystem", "--clear_lead", "0",
+         "--hls_master_playlist_output", "master.m3u8"], out)
+    for name in ("video.mp4", "audio.mp4"):
+        (out / name).unlink()
 
 
 def _shaka_protected(out: Path, scheme: str) -> None:

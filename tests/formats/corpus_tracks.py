@@ -1,6 +1,7 @@
 """The kinds with several audio languages and subtitle tracks (WebVTT segmented and sidecar, TTML in fMP4)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from corpus_encode import AAC, HLS, SECONDS, SEGMENT_S, X264, inputs, run, shaka
@@ -27,6 +28,11 @@ def hls_tracks(out: Path) -> None:
                                "a:1,agroup:aud,language:de", "-master_pl_name", "master.m3u8",
                                "-hls_segment_filename", "r%v_%d.ts", "r%v.m3u8"], out)
     (out / "subs_en.vtt").unlink()
+    # the same title whose DEFAULT=YES audio is the second listed (German): what plays when nothing is asked
+    flip = {"DEFAULT=YES": "DEFAULT=NO", "DEFAULT=NO": "DEFAULT=YES"}
+    lines = [re.sub(r"DEFAULT=(YES|NO)", lambda m: flip[m.group(0)], ln) if "TYPE=AUDIO" in ln else ln
+             for ln in (out / "master.m3u8").read_text().splitlines()]
+    (out / "default-de.m3u8").write_text("\n".join(lines) + "\n")
 
 
 def dash_tracks(out: Path) -> None:

@@ -20,7 +20,7 @@ from player.feed.mpv_output import MpvOutput
 from player.feed.remux import Remuxer
 from player.manifest import ByteRange, Presentation, Rendition, SegmentRef, load_presentation
 from player.manifest.periods import single_timeline
-from player.scheduling.ladder import one_codec_family
+from player.manifest.viewing import viewing_ladder
 
 
 @dataclass
@@ -63,7 +63,7 @@ def remux(presentation: Presentation, *, plan: Sequence[int] | None = None, key:
     """The whole presentation remuxed: video rung ``plan[i]`` for segment i (default the lowest) of the ladder
     the player would build (one codec family); gaps skipped."""
     period = presentation.periods[0]
-    video = one_codec_family(period.tracks_of("video")[0].by_bandwidth()) if period.tracks_of("video") else ()
+    video = viewing_ladder(period.tracks_of("video")[0].by_bandwidth()) if period.tracks_of("video") else ()
     audio = period.tracks_of("audio")[0].by_bandwidth()[-1] if period.tracks_of("audio") else None
     tracks = tuple(k for k, present in (("video", video), ("audio", audio)) if present)
     remuxer = Remuxer(tracks=tracks)

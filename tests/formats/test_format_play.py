@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import corpus
+import corpus_dash
 import pytest
 from corpus_server import serve_corpus
 
 from player.completeness import IncompletePlay
 from player.feed.errors import DecryptionFailed, EncryptionSchemeUnsupported
+from player.errors import PlaybackError
 from player.feed.media_input import read_segment
 from player.outside_keys import BadKeyOption
 from player.playback import PlaybackSession, SessionOptions
@@ -101,6 +103,25 @@ def test_wrong_key_is_named_before_anything_reaches_libmpv(corpus_url: str) -> N
         _play(f"{corpus_url}/dash-cenc-laurl/nolicence.mpd", keys=(f"{corpus.KID.hex()}:{'ab' * 16}",), session_box=box)
     assert box[0].playhead.decoder_errors == 0
     assert box[0].feed is not None and box[0].feed.remuxer.fed == {}  # nothing was muxed for libmpv
+
+
+@pytest.mark.parametrize("manifest", ["manifest.mpd", "master.m3u8"])
+def test_a_key_per_quality_and_for_audio_each_decrypts_its_track(corpus_root: Path, corpus_url: str, manifest: str) -> None:
+    """SD, HD and audio keys (Shaka's ``drm_label``), all three given with --key: every track decrypts, across a
+    switch. Shaka's HLS names no KEYID, so the KID is the init segment's ``tenc``; the ring's first key was used."""
+    folder = corpus_root / "multikey"
+    if not (folder / "master.m3u8").exists():
+        folder.mkdir(exist_ok=True)
+        corpus_dash.dash_multikey(folder)
+    keys = tuple(f"{kid.hex()}:{key.hex()}" for kid, key in corpus_dash.MULTI_KEYS.values())
+    report = _play(f"{corpus_url}/multikey/{manifest}", keys=keys)
+    assert report["complete"] is True, report["errors"]
+    assert report["decoder_errors"] == 0
+    assert len({s["rendition"] for s in report["segments"] if s["type"] == "video"}) == 2  # the ABR climbed to HD
+    if manifest == "master.m3u8":  # a licence server cannot be asked for KIDs the manifest does not name
+        with pytest.raises(PlaybackError, match="names no key ID"):
+            asyncio.run(PlaybackSession(target=manifest, manifest_urls=[f"{corpus_url}/multikey/{manifest}"],
+                                        options=SessionOptions(license_url=f"{corpus_url}/license")).run())
 
 
 def test_malformed_key_option_is_named() -> None:

@@ -66,6 +66,15 @@ def test_audio_language_is_the_one_played(corpus_url: str, kind: corpus.Kind, la
     assert {s["rendition"] for s in report_other["segments"] if s["type"] == "audio"}.isdisjoint(renditions)
 
 
+def test_with_no_audio_asked_the_manifests_default_plays(corpus_url: str) -> None:
+    """RFC 8216 §4.4.6.1: DEFAULT=YES is what plays absent a choice — German here, listed second (plain libmpv and
+    Shaka Player pick it too); the first listed played before."""
+    kind = corpus.kinds()["hls-tracks"]
+    report, _ = asyncio.run(_play(f"{corpus_url}/hls-tracks/default-de.m3u8", SessionOptions(mpv_options={"speed": 4})))
+    _complete(report, kind)
+    assert [t["language"] for t in report["tracks"] if t["kind"] == "audio"] == ["de"]
+
+
 @pytest.mark.parametrize("kind,language,fmt", TEXT_CASES, ids=lambda v: getattr(v, "name", v))
 def test_subtitles_reach_libmpv_and_the_report(corpus_url: str, kind: corpus.Kind, language: str, fmt: str) -> None:
     """--subtitles LANG: libmpv has the track selected, the report lists it (codec, language), the play completes."""

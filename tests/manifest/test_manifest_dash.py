@@ -9,7 +9,8 @@ from manifest_builders import MPD_URL, aset, mpd, period, rep, simple_mpd, templ
 
 from drm_client.clearkey import build_pssh
 from player.errors import UnsafeUriError
-from player.manifest import ManifestError, UnsafeManifestUri, parse_dash, parse_presentation
+from player.manifest import ManifestError, Track, UnsafeManifestUri, parse_dash, parse_presentation
+from player.track_choice import choose_audio
 
 KID = uuid.UUID("0123456789abcdef0123456789abcdef")
 
@@ -191,3 +192,46 @@ def test_entity_expansion_bomb_is_refused() -> None:
     doc = f'<?xml version="1.0"?><!DOCTYPE MPD [{ents}]><MPD xmlns="urn:mpeg:dash:schema:mpd:2011">&a8;</MPD>'
     with pytest.raises(ManifestError):
         parse_dash(doc, MPD_URL)
+
+
+def _video_set(rid: str, bandwidth: int, *, height: int = 360, props: str = "", roles: str = "",
+               codecs: str = "avc1.64001e") -> str:
+    return aset(rep(rid, bandwidth, attrs=f'width="640" height="{height}" codecs="{codecs}"',
+                    children=template(attrs='duration="2"')), children=props + roles)
+
+
+def test_trick_mode_and_unknown_essential_properties_are_not_played() -> None:
+    """§5.8.4.8: a set whose EssentialProperty is not understood is ignored; a trick-mode set (Shaka Packager's
+    ``trick_play_factor``, listed first) is understood and not played; a colour description is understood."""
+    trick = '<EssentialProperty schemeIdUri="http://dashif.org/guidelines/trickmode" value="1"/>'
+    tiles = '<EssentialProperty schemeIdUri="urn:mpeg:dash:srd:2014" value="0,0,0,1,1"/>'
+    hdr = '<EssentialProperty schemeIdUri="urn:mpeg:mpegB:cicp:TransferCharacteristics" value="16"/>'
+    doc = mpd(period(_video_set("trick", 40_000, props=trick) + _video_set("tile", 90_000, props=tiles)
+                     + _video_set("hdr", 900_000, props=hdr)))
+    video = parse_dash(doc, MPD_URL).video_track()
+    assert video is not None and [r.id for r in video.renditions] == ["hdr"]
+
+
+def test_video_sets_of_one_ladder_are_one_track_and_other_roles_stay_apart() -> None:
+    """ffmpeg's DASH muxer writes a set per stream: sets with the same roles and language join one ladder;
+    an alternate angle stays a track of its own."""
+    alternate = '<Role schemeIdUri="urn:mpeg:dash:role:2011" value="alternate"/>'
+    main = '<Role schemeIdUri="urn:mpeg:dash:role:2011" value="main"/>'
+    doc = mpd(period(_video_set("lo", 300_000, height=180) + _video_set("hi", 800_000, roles=main)
+                     + _video_set("angle", 800_000, roles=alternate)))
+    tracks = parse_dash(doc, MPD_URL).tracks_of("video")
+    assert [[r.id for r in t.renditions] for t in tracks] == [["lo", "hi"], ["angle"]]
+    assert tracks[0].segment_aligned is None
+
+
+def test_the_main_role_marks_the_default_audio() -> None:
+    """DASH Role "main" is the audio that plays when none is asked, wherever it is listed."""
+    main = '<Role schemeIdUri="urn:mpeg:dash:role:2011" value="main"/>'
+    tpl = template(attrs='duration="2"')
+    audio = 'contentType="audio" mimeType="audio/mp4"'
+    doc = mpd(period(aset(rep("de", 64_000, attrs='codecs="mp4a.40.2"', children=tpl), attrs=f'{audio} lang="de"')
+                     + aset(rep("en", 64_000, attrs='codecs="mp4a.40.2"', children=tpl), attrs=f'{audio} lang="en"',
+                            children=main)))
+    presentation = parse_dash(doc, MPD_URL)
+    assert [t.default for t in presentation.audio_tracks()] == [False, True]
+    assert (choose_audio(presentation, None) or Track(kind="audio")).language == "en"

@@ -9,8 +9,9 @@ from manifest_builders import M3U8_URL, MEDIA_URL, media_playlist, seg
 
 from drm_client.clearkey import build_pssh
 from player.errors import UnsafeUriError
-from player.manifest import (ManifestError, UnsafeManifestUri, parse_hls, parse_master, parse_media,
+from player.manifest import (ManifestError, Track, UnsafeManifestUri, parse_hls, parse_master, parse_media,
                              presentation_from_master)
+from player.track_choice import choose_audio
 
 KID = uuid.UUID("00112233445566778899aabbccddeeff").bytes
 
@@ -190,3 +191,16 @@ s2.m3u8
     p = presentation_from_master(master, media)
     assert [r.bandwidth for r in p.video_track().by_bandwidth()] == [369232, 892624]
     assert [t.label for t in p.audio_tracks()] == ["audio_2"]
+
+
+def test_the_default_audio_rendition_is_what_plays_when_none_is_asked() -> None:
+    """RFC 8216 §4.4.6.1: DEFAULT=YES, not the first listed, plays absent a choice; ``--audio`` still wins."""
+    master = ('#EXTM3U\n'
+              '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",NAME="Deutsch",LANGUAGE="de",DEFAULT=NO,URI="de.m3u8"\n'
+              '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",NAME="English",LANGUAGE="en",DEFAULT=YES,URI="en.m3u8"\n'
+              '#EXT-X-STREAM-INF:BANDWIDTH=800000,CODECS="avc1.64001e,mp4a.40.2",AUDIO="a"\nv.m3u8\n')
+    media = {u: parse_media(media_playlist(seg("s.ts")), f"https://cdn.example.test/title/{u}") for u in ("de.m3u8", "en.m3u8", "v.m3u8")}
+    presentation = presentation_from_master(parse_master(master, M3U8_URL), media)
+    assert [t.default for t in presentation.audio_tracks()] == [False, True]
+    assert (choose_audio(presentation, None) or Track(kind="audio")).language == "en"
+    assert (choose_audio(presentation, "de") or Track(kind="audio")).language == "de"

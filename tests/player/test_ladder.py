@@ -1,12 +1,13 @@
-"""The ladder keeps one video codec family when a master offers several (H.264 and HEVC side by side)."""
+"""The ladder keeps one video codec family when a master offers several (H.264 and HEVC side by side), and no
+trick-play rendition."""
 from __future__ import annotations
 
 from player.manifest import Rendition
-from player.scheduling.ladder import one_codec_family
+from player.manifest.viewing import one_codec_family, watchable
 
 
-def _r(rid: str, kbps: int, codecs: str | None, height: int = 720) -> Rendition:
-    return Rendition(id=rid, bandwidth=kbps * 1000, codecs=codecs, height=height)
+def _r(rid: str, kbps: int, codecs: str | None, height: int = 720, fps: float | None = None) -> Rendition:
+    return Rendition(id=rid, bandwidth=kbps * 1000, codecs=codecs, height=height, frame_rate=fps)
 
 
 def test_the_more_efficient_family_at_the_same_height_is_the_ladder() -> None:
@@ -37,3 +38,12 @@ def test_an_unknown_declared_codec_is_a_family_of_its_own_not_a_bridge() -> None
               _r("x2160", 16000, "hvc1.2.4.L150.90,mp4a.40.2", 2160), _r("dv2160", 18000, "dvh1.05.06,ec-3", 2160))
     assert [r.id for r in one_codec_family(ladder)] == ["x360", "x1080", "x2160"]
     assert [r.id for r in one_codec_family((_r("a", 500, "ac-4.02.01.01,avc1.42c01e"), _r("b", 900, "avc1.4d401f")))] == ["a", "b"]
+
+
+def test_a_trick_play_variant_beside_viewing_rates_is_left_out() -> None:
+    """Shaka Packager's ``trick_play_factor`` stream comes as an ordinary HLS variant at FRAME-RATE=0.500 and
+    the lowest bandwidth: an ABR starting low would show a slideshow. Alone, a slow rendition is kept."""
+    ladder = (_r("trick", 45, "avc1.4d401e", 360, 0.5), _r("lo", 700, "avc1.4d401e", 360, 25), _r("hi", 1600, None, 720))
+    assert [r.id for r in watchable(ladder)] == ["lo", "hi"]
+    assert watchable(ladder[:1]) == ladder[:1]
+
