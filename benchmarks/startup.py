@@ -11,7 +11,9 @@ For each case (clear / protected, DASH by default) ``--runs`` runs alternate bet
   the licence exchange it cannot do.
 
 The goal is a ratio of medians ≤ 1.2×. Then, in the same sessions, the time to the first frame after a
-seek (``session.seek`` against mpv's ``seek``, ``playback-restart``). Reelbox's startup is broken down
+seek (``session.seek`` against mpv's ``seek``), both timed to libmpv's ``playback-restart`` as
+python-mpv's event thread receives it (Reelbox: the ``FirstFrame`` event's time; until 2026-11-23 04:00
+the time the benchmark's 2 ms poll saw the session's playhead, ~1–3 ms later — still printed). Reelbox's startup is broken down
 from the session's own timestamps (request log, QoE notes and the feed's ``add`` calls) so the printed
 breakdown says where the time goes: grant, manifest, libmpv creation, init + first segments, licence,
 remux, and libmpv open/decode up to the first frame.
@@ -28,8 +30,15 @@ use ``--mpv-seek keyframe``: in plain libmpv's timeline the keyframe sits 63 ms 
 segment start, so an exact seek to 10 s would decode the whole GOP before it, while Reelbox's seek to a
 segment start shows that segment's keyframe (``MuxFeed.seek_cached``) — the keyframe seek is the same work.
 
+The link's estimate outlives a play, as in the app (one ``ThroughputMemory`` for the benchmark's process,
+not written to disk): a play with an estimate carried from an earlier one starts at the rung it sustains
+(``player.scheduling.start_pick``), so its startup segment is at the seek target's size. The first play of
+the process has none: the output reports it apart (``carried`` / ``not carried`` rows), and the headline
+figures are over every play. ``--no-carry`` gives every play no estimate (the behaviour before issue 19's
+start pick), for before/after passes.
+
 Usage: ``python benchmarks/startup.py [--runs 20] [--fmt dash|hls] [--data DIR] [--seek-to 10] [--buffer S]
-[--mpv-seek exact|keyframe] [--json FILE]``
+[--mpv-seek exact|keyframe] [--rendition N] [--no-carry] [--json FILE]``
 """
 from __future__ import annotations
 
@@ -58,8 +67,11 @@ from backend_stub.db import open_db  # noqa: E402
 from backend_stub.server import Backend  # noqa: E402
 from player.backend import BackendClient  # noqa: E402
 from player.feed.mpv_output import MpvOutput  # noqa: E402
+from player.feed.events import FirstFrame  # noqa: E402
 from player.feed.mux_feed import MuxFeed  # noqa: E402
+from player.playback.playhead import Playhead  # noqa: E402
 from player.playback import PlaybackSession, SessionOptions  # noqa: E402
+from player.playback.throughput_memory import ThroughputMemory  # noqa: E402
 import player.playback.session as session_module  # noqa: E402
 
 CLEAR, LOCKED = "startup-clear", "startup-locked"
@@ -73,7 +85,10 @@ class Run:
 
     first_frame_ms: float
     seek_ms: float | None
+    seek_seen_ms: float | None = None  # Reelbox: when the session's playhead had it (the event-loop hop included)
     steps: dict[str, float] = field(default_factory=dict)
+    carried: bool = False  # Reelbox: the play started with an estimate carried from an earlier play
+    first_rendition: str | None = None  # Reelbox: the startup segment's rendition
 
 
 def ensure_titles(data: Path, seconds: int) -> None:
@@ -148,12 +163,16 @@ def _breakdown(session: PlaybackSession, marks: dict[str, float], first_frame: f
 
 class _Marks:
     """Timestamps of the current Reelbox run, taken by wrapping the feed's ``add`` (remux), libmpv's
-    ``push`` and the session's ``build_output`` (libmpv built and the stream opened) for the whole
-    benchmark; runs are sequential, so one set of marks at a time."""
+    ``push``, the session's ``build_output`` (libmpv built and the stream opened) and the playhead's
+    first frame for the whole benchmark; runs are sequential, so one set of marks at a time.
+
+    ``frame_at``: when the current file's first frame was reported — libmpv's ``playback-restart`` as
+    python-mpv's event thread received it (``FirstFrame.at``), the instant plain libmpv's run is timed
+    to; the session's own view of it comes later (an event-loop hop, and this benchmark polled it every 2 ms)."""
 
     def __init__(self) -> None:
         self.current: dict[str, float] = {}
-        add, push, open_output = MuxFeed.add, MpvOutput.push, session_module.build_output
+        add, push, open_output, first_frame = MuxFeed.add, MpvOutput.push, session_module.build_output, Playhead._first_frame
         marks = self
 
         def timed_add(feed: MuxFeed, *args: Any, **kwargs: Any) -> None:
@@ -171,6 +190,12 @@ class _Marks:
             marks.current["start"] = time.monotonic()
             return opened
 
+        def timed_first_frame(playhead: Playhead, event: FirstFrame) -> None:
+            if event.generation == playhead.generation:
+                marks.current["frame_at"] = event.at
+            first_frame(playhead, event)
+
+        Playhead._first_frame = timed_first_frame  # type: ignore[method-assign]
         MuxFeed.add = timed_add  # type: ignore[method-assign]
         MpvOutput.push = timed_push  # type: ignore[method-assign]
         session_module.build_output = timed_open  # the name the session calls
@@ -180,13 +205,14 @@ MARKS: _Marks | None = None
 
 
 async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: float | None,
-                      buffer_s: float = 30.0, rendition: int | None = None) -> Run:
+                      buffer_s: float = 30.0, rendition: int | None = None,
+                      memory: ThroughputMemory | None = None) -> Run:
     """One Reelbox session: open → first frame, then a seek → first frame; the session is then stopped."""
     global MARKS
     MARKS = MARKS or _Marks()
     marks = MARKS.current = {}
-    session = PlaybackSession(target=title, options=SessionOptions(fmt=fmt, buffer_capacity_s=buffer_s,
-                                                                                    force_rendition=rendition), backend=client)
+    options = SessionOptions(fmt=fmt, buffer_capacity_s=buffer_s, force_rendition=rendition, throughput_memory=memory)
+    session = PlaybackSession(target=title, options=options, backend=client)
     task = asyncio.create_task(session.run())
     try:
         await _wait(lambda: session.qoe.startup_at is not None or task.done())
@@ -195,18 +221,28 @@ async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: floa
         first = session.qoe.startup_at
         assert first is not None
         run = Run(first_frame_ms=(first - session.qoe.opened_at) * 1000.0, seek_ms=None,
-                  steps=_breakdown(session, dict(marks), first))
+                  steps=_breakdown(session, dict(marks), first), carried=_carried(session),
+                  first_rendition=next((s.rendition for s in session.qoe.ladder_segments()), None))
         if seek_to is not None:
             await asyncio.sleep(1.0)
             session.playhead.first_frame_position_s = None
+            marks.pop("frame_at", None)
             t0 = time.monotonic()
             await session.seek(seek_to)
             await _wait(lambda: session.first_frame_position_s is not None or task.done())
-            run.seek_ms = (time.monotonic() - t0) * 1000.0
+            if "frame_at" not in marks or session.first_frame_position_s is None:
+                raise RuntimeError("the seek showed no first frame")
+            run.seek_seen_ms = (time.monotonic() - t0) * 1000.0
+            run.seek_ms = (marks["frame_at"] - t0) * 1000.0
         return run
     finally:
         session.stop()
         await asyncio.gather(task, return_exceptions=True)
+
+
+def _carried(session: PlaybackSession) -> bool:
+    """The play's first run was given the link's estimate from an earlier play (``start_pick`` starts from it)."""
+    return session.scheduler is not None and session.scheduler.config.carried is not None
 
 
 # -- plain libmpv -------------------------------------------------------------------------------
@@ -271,8 +307,10 @@ def register_bench_user(api_url: str) -> None:
 
 
 async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: float | None,
-                buffer_s: float = 30.0, mpv_seek: str = "exact", rendition: int | None = None) -> dict[str, Any]:
+                buffer_s: float = 30.0, mpv_seek: str = "exact", rendition: int | None = None,
+                carry: bool = True) -> dict[str, Any]:
     client = BackendClient(backend.api_url)
+    memory = ThroughputMemory(None) if carry else None  # the process's, as in the app; never written to disk
     register_bench_user(backend.api_url)
     await client.login(EMAIL, PASSWORD)
     results: dict[str, Any] = {}
@@ -283,7 +321,7 @@ async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: floa
             ours: list[Run] = []
             theirs: list[Run] = []
             for i in range(runs):
-                ours.append(await reelbox_run(client, title, fmt, seek_to, buffer_s, rendition))
+                ours.append(await reelbox_run(client, title, fmt, seek_to, buffer_s, rendition, memory))
                 grant = await client.open_playback(title, fmt=fmt)
                 try:
                     theirs.append(await asyncio.to_thread(mpv_run, grant.manifests[0], key, seek_to, mpv_seek))
@@ -291,7 +329,8 @@ async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: floa
                     print(f"  {case} run {i + 1}/{runs}: plain mpv failed: {exc}", flush=True)
                 finally:
                     await client.end_playback(grant.session_id)
-                print(f"  {case} run {i + 1}/{runs}: reelbox {ours[-1].first_frame_ms:.0f} ms, "
+                print(f"  {case} run {i + 1}/{runs}: reelbox {ours[-1].first_frame_ms:.0f} ms "
+                      f"(starts at {ours[-1].first_rendition}, {'carried' if ours[-1].carried else 'no'} estimate), "
                       f"mpv {theirs[-1].first_frame_ms if theirs else float('nan'):.0f} ms", flush=True)
             r_ff = _median([r.first_frame_ms for r in ours])
             m_ff = _median([r.first_frame_ms for r in theirs])
@@ -305,10 +344,22 @@ async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: floa
                 "mpv_quartiles_ms": _quartiles([r.first_frame_ms for r in theirs]),
                 "ratio": round(r_ff / m_ff, 2) if theirs else float("nan"), "reelbox_seek_ms": round(r_seek, 1), "mpv_seek_ms": round(m_seek, 1),
                 "seek_ratio": round(r_seek / m_seek, 2) if theirs else float("nan"), "breakdown_ms": steps, "runs": runs,
+                "reelbox_seek_seen_ms": round(_median([r.seek_seen_ms for r in ours if r.seek_seen_ms is not None]), 1),
+                "by_estimate": {name: _split(picked, m_ff, m_seek) for name, picked in (
+                    ("carried", [r for r in ours if r.carried]), ("not carried", [r for r in ours if not r.carried]))},
             }
     finally:
         await client.aclose()
     return results
+
+
+def _split(runs: list[Run], mpv_first_ms: float, mpv_seek_ms: float) -> dict[str, Any]:
+    """Medians and ratios (against plain libmpv's medians over every run) of some of Reelbox's plays."""
+    first = _median([r.first_frame_ms for r in runs])
+    seek = _median([r.seek_ms for r in runs if r.seek_ms is not None])
+    return {"plays": len(runs), "first_frame_ms": round(first, 1), "ratio": round(first / mpv_first_ms, 2),
+            "seek_ms": round(seek, 1), "seek_ratio": round(seek / mpv_seek_ms, 2),
+            "starts_at": sorted({r.first_rendition or "?" for r in runs})}
 
 
 def print_results(results: dict[str, Any]) -> None:
@@ -319,8 +370,15 @@ def print_results(results: dict[str, Any]) -> None:
         print(f"{case:<16} {r['reelbox_first_frame_ms']:>11.1f} {r['mpv_first_frame_ms']:>8.1f} {r['ratio']:>6.2f}"
               f"   {r['reelbox_seek_ms']:>13.1f} {r['mpv_seek_ms']:>6.1f} {r['seek_ratio']:>6.2f}   {flag}")
     for case, r in results.items():
+        for name, split in r["by_estimate"].items():
+            if split["plays"]:
+                print(f"{case:<16} {name + ' estimate':<20} {split['plays']:>2} plays: first frame "
+                      f"{split['first_frame_ms']:.1f} ms ({split['ratio']:.2f}x), seek {split['seek_ms']:.1f} ms "
+                      f"({split['seek_ratio']:.2f}x), starts at {', '.join(split['starts_at'])}")
+    for case, r in results.items():
         (r25, r75), (m25, m75) = r["reelbox_quartiles_ms"], r["mpv_quartiles_ms"]
-        print(f"{case:<16} quartiles: reelbox {r25:.1f}–{r75:.1f} ms, mpv {m25:.1f}–{m75:.1f} ms")
+        print(f"{case:<16} quartiles: reelbox {r25:.1f}–{r75:.1f} ms, mpv {m25:.1f}–{m75:.1f} ms; "
+              f"seek as the session saw it {r['reelbox_seek_seen_ms']:.1f} ms")
     for case, r in results.items():
         print(f"\nReelbox startup timeline, {case} (medians over runs, ms since play):")
         for step, value in r["breakdown_ms"].items():
@@ -363,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="plain libmpv's seek: exact (hr-seek, as Reelbox; default) or to the keyframe (a segment start)")
     parser.add_argument("--rendition", type=int, default=None, metavar="N",
                         help="pin Reelbox's video rung (2 = the 480p plain libmpv plays): a seek then changes no resolution")
+    parser.add_argument("--no-carry", action="store_true",
+                        help="no play carries the link's estimate from an earlier one (every play starts at the ABR's own pick)")
     parser.add_argument("--in-process", action="store_true",
                         help="run the backend in this process (its edge then competes with the player for the GIL)")
     args = parser.parse_args(argv)
@@ -375,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
             backend = BackendProcess(data)
         try:
             results = asyncio.run(bench(backend, data, args.runs, args.fmt, args.seek_to, args.buffer, args.mpv_seek,
-                                          args.rendition))
+                                          args.rendition, carry=not args.no_carry))
         finally:
             backend.stop()
     print_results(results)

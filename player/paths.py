@@ -41,7 +41,7 @@ def data_dir(home: Path | None = None, env: Mapping[str, str] = os.environ) -> P
 
 
 def state_dir(home: Path | None = None, env: Mapping[str, str] = os.environ) -> Path:
-    """The device id, the sync queue, logs."""
+    """The device id, the sync queue, logs, the link's last throughput estimate (``throughput_memory``)."""
     return _dir("state", home, env)
 
 

@@ -1,5 +1,6 @@
 """Text tracks → one WebVTT document for libmpv: segmented WebVTT merged, TTML (``stpp`` in fMP4, or a
-whole TTML file) converted (:mod:`player.ttml`, FFmpeg has no TTML decoder).
+whole TTML file) converted (:mod:`player.ttml`, FFmpeg has no TTML decoder), WebVTT in fMP4 (``wvtt``)
+read from its samples (:mod:`player.wvtt`).
 
 W3C WebVTT §4: a file is the ``WEBVTT`` header block, then cue blocks separated by blank lines.
 Segmented delivery (DASH ``text/vtt`` SegmentTemplate, HLS subtitle playlists) repeats the header in
@@ -10,10 +11,11 @@ Packager write it for a stream that starts at 0).
 """
 from __future__ import annotations
 
-from player.feed.isobmff import mdat_samples
+from player.feed.isobmff import mdat_samples, sample_entry_types
 from player.manifest import Rendition
 from player.source import SegmentSource
-from player.ttml import SubtitleFormatError, ttml_to_webvtt
+from player.ttml import SubtitleFormatError, merge_cues, ttml_to_webvtt, webvtt
+from player.wvtt import wvtt_cues
 
 
 def _blocks(text: str) -> list[str]:
@@ -39,19 +41,27 @@ def merge_webvtt(parts: list[str]) -> str:
     return "\n\n".join([header, *cues]) + "\n"
 
 
-def text_codec(rendition: Rendition) -> str:
-    """``ttml`` (``stpp`` samples or a TTML file) or ``webvtt``: what the track carries, for the report."""
-    codecs = (rendition.codecs or "").lower()
+def text_codec(rendition: Rendition, init: bytes = b"") -> str:
+    """``ttml`` (``stpp`` samples or a TTML file), ``wvtt`` (WebVTT in fMP4 samples) or ``webvtt`` (text): what the
+    track carries — by its codecs, else by its init segment's sample entry (an HLS subtitle playlist with an
+    EXT-X-MAP declares no codec)."""
+    codecs = (rendition.codecs or "").lower() or next(iter(sample_entry_types(init)), "")
+    if codecs.startswith("wvtt"):
+        return "wvtt"
     return "ttml" if codecs.startswith("stpp") or "ttml" in (rendition.mime_type or "") else "webvtt"
 
 
 async def load_text_track(rendition: Rendition, source: SegmentSource) -> str:
     """Fetch every segment of a text rendition (a whole-file track is one segment) as one WebVTT document."""
+    init = (await source.fetch(rendition, rendition.init, kind="text", is_init=True)).body if rendition.init else b""
     bodies = []
     for ref in rendition.segments:
         fetched = await source.fetch(rendition, ref, kind="text")
         bodies.append(fetched.body)
-    if text_codec(rendition) == "ttml":
-        in_mp4 = (rendition.mime_type or "").startswith(("application/mp4", "video/mp4")) or bool(rendition.codecs)
+    codec = text_codec(rendition, init)
+    if codec == "wvtt":
+        return webvtt(merge_cues(wvtt_cues(init, zip((ref.start_s for ref in rendition.segments), bodies))))
+    if codec == "ttml":
+        in_mp4 = bool(init) or (rendition.mime_type or "").startswith(("application/mp4", "video/mp4")) or bool(rendition.codecs)
         return ttml_to_webvtt(doc for body in bodies for doc in (mdat_samples(body) if in_mp4 else [body]))
     return merge_webvtt([body.decode("utf-8", errors="replace") for body in bodies])

@@ -42,6 +42,7 @@ class Cue:
     start_s: float
     end_s: float
     text: str  # WebVTT cue text (escaped, with <i>/<b>)
+    settings: str = ""  # WebVTT cue settings (``line:90% align:start``), as a wvtt sample's ``sttg`` gives them
 
 
 @dataclass(frozen=True)
@@ -79,18 +80,19 @@ def merge_cues(cues: Sequence[Cue]) -> list[Cue]:
     """Sorted, exact repeats dropped, and a cue split at a segment boundary (same text, touching) joined."""
     merged: list[Cue] = []
     for cue in sorted(set(cues), key=lambda c: (c.start_s, c.end_s, c.text)):
-        same = next((i for i in range(len(merged) - 1, -1, -1) if merged[i].text == cue.text
+        same = next((i for i in range(len(merged) - 1, -1, -1) if (merged[i].text, merged[i].settings) == (cue.text, cue.settings)
                      and merged[i].start_s <= cue.start_s <= merged[i].end_s + _JOIN_S), None)
         if same is None:
             merged.append(cue)
         else:
-            merged[same] = Cue(merged[same].start_s, max(merged[same].end_s, cue.end_s), cue.text)
+            merged[same] = Cue(merged[same].start_s, max(merged[same].end_s, cue.end_s), cue.text, cue.settings)
     return merged
 
 
 def webvtt(cues: Sequence[Cue]) -> str:
     """A WebVTT document (W3C WebVTT §4) of ``cues``."""
-    blocks = ["WEBVTT"] + [f"{_stamp(c.start_s)} --> {_stamp(c.end_s)}\n{c.text}" for c in cues]
+    blocks = ["WEBVTT"] + [f"{_stamp(c.start_s)} --> {_stamp(c.end_s)}{' ' + c.settings if c.settings else ''}\n{c.text}"
+                           for c in cues]
     return "\n\n".join(blocks) + "\n"
 
 

@@ -220,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--live", choices=("auto", "low", "standard"), default="auto",
                    help="live streams: low latency (LL-HLS parts, LL-DASH chunks) or standard (default: low when offered)")
     p.add_argument("--loss-every", type=int, default=None, metavar="N", help="QA: drop the connection of every N-th request")
+    p.add_argument("--cold-start", action="store_true", help="QA: no throughput estimate carried from earlier plays "
+                   "on this host (start as the first play), and none kept for later ones")
     p.set_defaults(func=_cmd_play)
 
     p = sub.add_parser(

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from player.backend import BackendClient, PlaybackInfo, api_url, login_from_env
 from player.errors import PlaybackError
 from player.playback import PlaybackSession, SessionOptions
+from player.playback.throughput_memory import process_memory
 from player.net.shaping import Shaping, load_trace, shaped
 
 REQUEST_COLUMNS = ("t_s", "kind", "cdn", "url", "status", "bytes", "ttfb_ms", "duration_ms", "retries",
@@ -91,6 +92,8 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         low_latency={"low": True, "standard": False}.get(getattr(args, "live", None) or "auto"),
         keys=tuple(getattr(args, "key", None) or ()), license_url=getattr(args, "license_url", None),
         audio_language=getattr(args, "audio", None), subtitle_language=getattr(args, "subtitles", None),
+        # the next play on this link starts from this one's estimate (``--cold-start``: neither)
+        throughput_memory=None if getattr(args, "cold_start", False) else process_memory(),
     )
 
 

@@ -20,6 +20,7 @@ SUMMARY_KEYS = (
     ("rebuffer_s", "rebuffer time (s)"), ("avg_bitrate_kbps", "avg bitrate (kbit/s)"), ("switches", "switches"),
     ("cdn_failovers", "CDN failovers"), ("abandonments", "ABR abandonments"), ("license_ms", "licence (ms)"),
     ("qoe_lin", "QoE (lin)"), ("decoder_errors", "decoder errors"), ("algorithm", "ABR algorithm"),
+    ("start_estimate_kbps", "started from an earlier play's estimate (kbit/s)"),
 )
 
 

@@ -1,4 +1,4 @@
-"""Just enough ISO-BMFF (ISO/IEC 14496-12) box walking to tell whether an init segment is protected.
+"""Just enough ISO-BMFF (ISO/IEC 14496-12) box walking to tell whether an init segment is protected, and what it codes.
 
 Why our own: PyAV does not expose the protection scheme of a track, and decrypting without a key
 "works" silently (the encrypted bytes come through). The sample entry says it plainly: an
@@ -61,6 +61,11 @@ def _sample_entries(init: bytes, start: int = 0, end: int | None = None) -> Iter
             yield from iter_boxes(init, s + 8, e)  # full box header + entry_count
 
 
+def sample_entry_types(init: bytes) -> list[str]:
+    """The four-character codes of the init segment's sample entries (``avc1``, ``encv``, ``wvtt``, ``stpp``)."""
+    return [kind.decode("latin-1") for kind, _, _ in _sample_entries(init)]
+
+
 def track_protection(init: bytes) -> Protection | None:
     """The protection of the (first) protected sample entry in ``init``, or None if it is clear."""
     for kind, s, e in _sample_entries(init):
@@ -88,36 +93,87 @@ def track_protection(init: bytes) -> Protection | None:
     return None
 
 
+def sample_formats(init: bytes) -> set[str]:
+    """The coding names of ``init``'s sample entries (``avc1``, ``mp4a`` ...); a protected entry by its ``frma``."""
+    formats = set()
+    for kind, s, e in _sample_entries(init):
+        skip = _SAMPLE_ENTRY_FIELDS.get(kind)
+        sinf = None if skip is None else _find(init, s + skip, e, b"sinf")
+        frma = None if sinf is None else _find(init, *sinf, b"frma")
+        formats.add((init[frma[0] : frma[0] + 4] if frma else kind).decode("latin-1"))
+    return formats
+
+
 def mdat_samples(segment: bytes) -> list[bytes]:
     """The samples of a fragmented-MP4 media segment (``moof`` + ``mdat``), cut by the ``trun`` sample sizes
     (ISO/IEC 14496-12 §8.8.8), or each ``mdat`` whole when no sizes are given. For text tracks (``stpp``:
     one TTML document per sample), not for media the demuxer reads."""
-    sizes: list[int] = []
-    samples: list[bytes] = []
+    return [body for _, _, body in timed_samples(segment) if body]
+
+
+def media_timescale(init: bytes) -> int | None:
+    """The first track's ``mdhd`` timescale (ticks per second), or None when the init has none."""
+    for kind, start, end in iter_boxes(init):
+        if kind in _CONTAINERS:
+            found = media_timescale(init[start:end])
+            if found:
+                return found
+        elif kind == b"mdhd":
+            at = start + (20 if init[start] == 1 else 12)  # full box header, then 64- or 32-bit creation/modification
+            return int.from_bytes(init[at : at + 4], "big") or None
+    return None
+
+
+def timed_samples(segment: bytes) -> list[tuple[int, int, bytes]]:
+    """(decode time, duration, bytes) of each sample of an fMP4 media segment, in the track's ticks: ``tfdt`` plus the
+    ``trun`` durations (else ``tfhd``'s default, ISO/IEC 14496-12 §8.8.7–8.8.12). For text tracks read whole."""
+    out: list[tuple[int, int, bytes]] = []
+    runs: list[tuple[int, int, int | None]] = []  # (time, duration, size) from the last moof
     for kind, start, end in iter_boxes(segment):
         if kind == b"moof":
-            sizes = []
-            for traf, s, e in iter_boxes(segment, start, end):
-                for trun, ts, te in iter_boxes(segment, s, e) if traf == b"traf" else ():
-                    sizes += _trun_sizes(segment, ts, te) if trun == b"trun" else []
+            runs = [run for traf, s, e in iter_boxes(segment, start, end) if traf == b"traf" for run in _traf_runs(segment, s, e)]
         elif kind == b"mdat":
             pos = start
-            for size in sizes:
-                samples.append(bytes(segment[pos : min(pos + size, end)]))
-                pos += size
-            if not sizes:
-                samples.append(bytes(segment[start:end]))
-            sizes = []
-    return samples
+            for time, duration, size in runs or [(0, 0, None)]:  # no trun: the mdat is one sample
+                length = size if size is not None else end - pos
+                out.append((time, duration, bytes(segment[pos : min(pos + length, end)])))
+                pos += length
+            runs = []
+    return out
 
 
-def _trun_sizes(buf: bytes, start: int, end: int) -> list[int]:
-    """The sample sizes a ``trun`` lists (empty when it lists none)."""
+def _traf_runs(buf: bytes, start: int, end: int) -> list[tuple[int, int, int | None]]:
+    time, default_duration, default_size, runs = 0, 0, None, []
+    for kind, s, _ in iter_boxes(buf, start, end):
+        if kind == b"tfhd":
+            flags = int.from_bytes(buf[s + 1 : s + 4], "big")
+            pos = s + 8 + (8 if flags & 0x1 else 0) + (4 if flags & 0x2 else 0)
+            if flags & 0x8:
+                default_duration = int.from_bytes(buf[pos : pos + 4], "big")
+                pos += 4
+            if flags & 0x10:
+                default_size = int.from_bytes(buf[pos : pos + 4], "big")
+        elif kind == b"tfdt":
+            time = int.from_bytes(buf[s + 4 : s + (12 if buf[s] == 1 else 8)], "big")
+        elif kind == b"trun":
+            for duration, size in _trun_entries(buf, s):
+                runs.append((time, duration if duration is not None else default_duration,
+                             size if size is not None else default_size))
+                time += runs[-1][1]
+    return runs
+
+
+def _trun_entries(buf: bytes, start: int) -> list[tuple[int | None, int | None]]:
     flags = int.from_bytes(buf[start + 1 : start + 4], "big")
     count = int.from_bytes(buf[start + 4 : start + 8], "big")
     pos = start + 8 + (4 if flags & 0x1 else 0) + (4 if flags & 0x4 else 0)
-    if not flags & 0x200:
-        return []
-    before = 4 if flags & 0x100 else 0
-    step = before + 4 + (4 if flags & 0x400 else 0) + (4 if flags & 0x800 else 0)
-    return [int.from_bytes(buf[p + before : p + before + 4], "big") for p in range(pos, min(end, pos + count * step), step)]
+    entries = []
+    for _ in range(min(count, 100_000)):
+        duration = size = None
+        if flags & 0x100:
+            duration, pos = int.from_bytes(buf[pos : pos + 4], "big"), pos + 4
+        if flags & 0x200:
+            size, pos = int.from_bytes(buf[pos : pos + 4], "big"), pos + 4
+        pos += (4 if flags & 0x400 else 0) + (4 if flags & 0x800 else 0)
+        entries.append((duration, size))
+    return entries

@@ -17,7 +17,7 @@ import av
 
 from . import matroska
 from .errors import FeedError, SegmentFormatError
-from .segment_reader import TS_CLOCK, DemuxedSegment, Sample
+from .segment_reader import TS_CLOCK, DemuxedSegment, Sample, open_options
 
 TS_CODECS = frozenset({"h264", "hevc", "aac", "ac3", "eac3", "mp3"})
 _TS_TIME_BASE = Fraction(1, TS_CLOCK)
@@ -65,7 +65,7 @@ class TsWriter:
     def add_track(self, part: DemuxedSegment) -> None:
         data, fmt = part.source
         try:
-            with av.open(io.BytesIO(data), format=fmt) as source:
+            with av.open(io.BytesIO(data), format=fmt, options=open_options(data, fmt)) as source:
                 template = (source.streams.video if part.kind == "video" else source.streams.audio)[0]
                 stream = self._out.add_stream_from_template(template)
         except (av.FFmpegError, IndexError, ValueError) as exc:

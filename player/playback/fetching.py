@@ -22,6 +22,7 @@ from player.playback.playhead import Playhead
 from player.qoe import QoeTracker
 from player.scheduling import InitCache, Scheduler, SchedulerConfig
 from player.scheduling.scheduler import LiveSegments
+from player.scheduling.start_pick import Carried
 from player.track_choice import check_choices
 
 
@@ -31,25 +32,30 @@ class Fetching:
     def __init__(
         self, *, opened: Opened, feed: MuxFeed, playhead: Playhead, options: SessionOptions,
         max_height: int | None, clock: Clock, qoe: QoeTracker, on_failure: Callable[[BaseException], None],
-        live: LiveSegments | None = None,
+        live: LiveSegments | None = None, carried: Carried | None = None,
     ) -> None:
+        """``carried``: the link's estimate from earlier plays, for the first run's start (``start_pick``)."""
         # --audio/--subtitles the title lacks: named before the first request (track_choice)
         check_choices(opened.presentation, options.audio_language, options.subtitle_language)
         self.opened, self.feed, self.playhead, self.options = opened, feed, playhead, options
         self.live = live  # a live presentation's follower: every run (a seek too) takes its newest segments
         self.max_height, self.clock, self.qoe, self.on_failure = max_height, clock, qoe, on_failure
-        self.scheduler = self._scheduler(playhead.start_s, make_algorithm(options.abr))
+        self.scheduler = self._scheduler(playhead.start_s, make_algorithm(options.abr), carried=carried)
+        # the carried estimate the first segment's rung came from (the report's ``start_estimate_kbps``)
+        self.started_from = carried.kbps if carried is not None and self.scheduler.video.first_rung is not None else None
         self._skipped_before: list[SegmentRef] = []  # by schedulers a restart replaced
         self._task = self._run()
         self._restarting = asyncio.Lock()
         self._requality: asyncio.Task[None] | None = None
 
     def _scheduler(self, start_s: float, algorithm: Algorithm | AbrSession,
-                   init_cache: InitCache | None = None, on_screen_rung: int | None = None) -> Scheduler:
+                   init_cache: InitCache | None = None, on_screen_rung: int | None = None,
+                   carried: Carried | None = None) -> Scheduler:
         config = SchedulerConfig(
             buffer_capacity_s=self.options.buffer_capacity_s, start_s=start_s, until_s=self.options.until_s,
             force_rung=self.options.force_rendition, max_height=self.max_height,
             audio_language=self.options.audio_language, live=self.live, on_screen_rung=on_screen_rung,
+            carried=carried,
         )
         return Scheduler(
             presentation=self.live.presentation() if self.live else self.opened.presentation, source=self.opened.source, sink=self.feed,

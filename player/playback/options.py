@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from abr.state import Algorithm
 from player.net import Clock, Transport
+
+if TYPE_CHECKING:
+    from player.playback.throughput_memory import ThroughputMemory
 
 
 def make_algorithm(name: str | None) -> Algorithm:
@@ -38,3 +41,6 @@ class SessionOptions:
     # outside content (issue 14): ``--key KID:KEY`` values and a W3C ClearKey licence server
     keys: tuple[str, ...] = ()
     license_url: str | None = None
+    # the link's throughput estimate from earlier plays (issue 19): front ends pass the process's
+    # (``throughput_memory.process_memory()``); None: every play starts with no estimate (tests, QA)
+    throughput_memory: ThroughputMemory | None = None

@@ -69,6 +69,7 @@ def play_report(
         duration_s=presentation.duration_s if presentation else None,
         complete=lost == [] if lost is not None else False,
         tracks=tuple(tracks_json(tracks_of(running, presentation, chosen))),
+        start_estimate_kbps=running.fetching.started_from if running is not None else None,
     )
 
 

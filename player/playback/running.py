@@ -26,6 +26,7 @@ from player.playback.output_start import add_subtitles
 from player.playback.playhead import Playhead
 from player.qoe import QoeTracker
 from player.scheduling import Scheduler, main_kind, pick_audio
+from player.scheduling.start_pick import Carried
 
 if TYPE_CHECKING:  # a VOD play never loads the live side (its imports were CPU in every play, issue 19)
     from player.live.playback import LivePlayback
@@ -77,11 +78,13 @@ async def start_play(
     *, opened: Opened, options: SessionOptions, clock: Clock, qoe: QoeTracker, playhead: Playhead,
     making_output: asyncio.Future[tuple[MpvOutput, int | None]], max_height: int | None,
     manifest_urls: tuple[str, ...], fetch: Callable[[str], Awaitable[bytes]] | None, on_failure: Callable[[BaseException], None],
+    carried: Carried | None = None,
 ) -> RunningPlay:
     """Start fetching (while libmpv is still being built), then open the stream in libmpv.
 
     ``playhead.start_s`` says where; a live presentation starts near its edge instead (and
-    ``--until`` counts from there). ``fetch`` is the CDN pool's (live needs the network).
+    ``--until`` counts from there). ``fetch`` is the CDN pool's (live needs the network). ``carried``: the
+    link's estimate from earlier plays (the first segment's rung, ``start_pick``).
     """
     async with contextlib.AsyncExitStack() as undo:
         live = None
@@ -93,7 +96,7 @@ async def start_play(
         feed = MuxFeed((kind, "audio") if audio else (kind,), parts=opened.streams, start_s=playhead.start_s)
         fetching = Fetching(  # the first requests go out while libmpv is still being built
             opened=opened, feed=feed, playhead=playhead, options=options, clock=clock, qoe=qoe,
-            max_height=max_height, on_failure=on_failure, live=live.follower if live else None,
+            max_height=max_height, on_failure=on_failure, live=live.follower if live else None, carried=carried,
         )
         undo.push_async_callback(fetching.stop)
         output, generation = await making_output

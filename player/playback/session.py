@@ -37,8 +37,10 @@ from player.playback.output_start import build_output
 from player.playback.play_report import lost_by, play_report, tracks_of
 from player.playback.playhead import Playhead
 from player.playback.running import RunningPlay, start_play
+from player.playback.throughput_memory import ThroughputMemory
 from player.qoe import QoeReport, QoeTracker, SessionEnded, SessionStarted
 from player.scheduling import Scheduler
+from player.scheduling.start_pick import Carried
 from player.source import SegmentSource
 from player.thumbnails import ThumbnailTrack, thumbnail_track
 
@@ -118,6 +120,7 @@ class PlaybackSession(SessionControls):
             closing.push_async_callback(_close_output, making_output)
             closing.callback(self._ended)
             closing.callback(start_at.cancel)
+            closing.push_async_callback(self._remember_link)  # runs once fetching has stopped
             try:
                 if self.backend is not None and not self.manifest_urls and self._offline is None:  # a catalog title
                     self.playback, self.manifest_urls = await ask_grant(self.backend, self.target, self.options)
@@ -132,7 +135,7 @@ class PlaybackSession(SessionControls):
                     opened=opened, options=self.options, clock=self.clock, qoe=self.qoe, playhead=self.playhead,
                     making_output=making_output, max_height=self.playback.max_height if self.playback else None,
                     manifest_urls=self.manifest_urls, fetch=self.pool.fetch if self.pool else None,
-                    on_failure=self._failed,
+                    on_failure=self._failed, carried=self._recall_link(),
                 )
                 closing.push_async_callback(running.aclose)
                 closing.push_async_callback(self._cancel_tasks)
@@ -172,6 +175,26 @@ class PlaybackSession(SessionControls):
             playback=self.playback, backend=self.backend, qoe=self.qoe,
         )
         return opened
+
+    def _link(self) -> tuple[ThroughputMemory, str] | None:
+        """Where this play's throughput estimate is kept, and the URL of its origin; None: not kept (no
+        memory given, offline, or QA's emulated link, which is not the viewer's)."""
+        memory, urls, cdn = self.options.throughput_memory, self.manifest_urls, self.options.force_cdn
+        if memory is None or not urls or self._offline is not None or self.options.wrap_transport is not None:
+            return None
+        return memory, urls[cdn if cdn is not None and 0 <= cdn < len(urls) else 0]
+
+    def _recall_link(self) -> Carried | None:
+        link = self._link()
+        return None if link is None else link[0].recall(link[1])
+
+    async def _remember_link(self) -> None:
+        """Keep the play's last estimate for the next play on this origin (``throughput_memory``)."""
+        link = self._link()
+        estimate = self.running.scheduler.estimate() if self.running is not None else None
+        if link is not None and estimate is not None:
+            with contextlib.suppress(OSError):  # only a head start: a full disk must not fail the play
+                await asyncio.to_thread(link[0].remember, link[1], estimate.kbps, estimate.age_s)
 
     def _playing(self) -> bool:
         return not self.paused and self.playhead.first_frame_position_s is not None

@@ -46,6 +46,8 @@ class QoeReport:
     duration_s: float | None = None  # the presentation's, from its manifest
     complete: bool = False  # played to the end, every track, nothing skipped (player.completeness)
     tracks: tuple[Mapping[str, object], ...] = ()  # what was played: kind, codec, language, fed_until_s
+    # the link's estimate from an earlier play that the first segment's rung was picked from (None: the ABR's start)
+    start_estimate_kbps: float | None = None
     opened_at: float = field(default=0.0, repr=False)  # the clock reading every ``t_s`` counts from
 
     def to_json(self) -> dict[str, Any]:
@@ -55,7 +57,7 @@ class QoeReport:
         out = {name: getattr(self, name) for name in (
             "target", "startup_ms", "played_s", "rebuffer_count", "rebuffer_s", "avg_bitrate_kbps", "switches",
             "cdn_failovers", "abandonments", "license_ms", "qoe_lin", "decoder_errors", "algorithm",
-            "emergency_downswitches", "start_s", "duration_s", "complete")}
+            "emergency_downswitches", "start_s", "duration_s", "complete", "start_estimate_kbps")}
         out["tracks"] = [dict(t) for t in self.tracks]
         out["errors"] = [asdict(e) for e in self.errors]
         out["segments"] = [asdict(s) for s in self.segments]
@@ -71,7 +73,7 @@ def build_report(
     qoe: QoeTracker, now: float, *, start_s: float = 0.0, decoder_errors: int = 0, algorithm: str | None = None,
     pool_failovers: int | None = None, requests: Sequence[RequestRecord] = (),
     notices: Sequence[Notice] = (), duration_s: float | None = None, complete: bool = False,
-    tracks: Sequence[Mapping[str, object]] = (),
+    tracks: Sequence[Mapping[str, object]] = (), start_estimate_kbps: float | None = None,
 ) -> QoeReport:
     """The report as of ``now``; ``pool_failovers`` (every request's, manifests included) wins over the segments'."""
     ladder = qoe.ladder_segments()
@@ -93,6 +95,7 @@ def build_report(
         qoe_lin=qoe_lin, decoder_errors=decoder_errors, algorithm=algorithm,
         emergency_downswitches=qoe.emergency_downswitches, start_s=start_s, requests=tuple(requests),
         notices=tuple(notices), duration_s=duration_s, complete=complete, tracks=tuple(tracks), opened_at=qoe.opened_at,
+        start_estimate_kbps=None if start_estimate_kbps is None else round(start_estimate_kbps, 1),
     )
 
 

@@ -24,4 +24,9 @@ def kept_rung(on_screen: int | None, estimate_kbps: float | None, bitrates_kbps:
         return None
     if on_screen is None or estimate_kbps is None or not 0 <= on_screen < len(bitrates_kbps):
         return None
-    return on_screen if bitrates_kbps[on_screen] <= SAFETY * estimate_kbps else None
+    return on_screen if carries(estimate_kbps, bitrates_kbps[on_screen]) else None
+
+
+def carries(estimate_kbps: float, bitrate_kbps: float) -> bool:
+    """The estimate sustains the bitrate with the safety margin (also the start pick's test: ``start_pick``)."""
+    return bitrate_kbps <= SAFETY * estimate_kbps

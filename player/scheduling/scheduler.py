@@ -32,6 +32,7 @@ from player.scheduling.audio_loop import AudioLoop
 from player.scheduling.chunked import ChunkFetcher
 from player.scheduling.ladder import Ladder, index_at, pick_audio
 from player.scheduling.segment_feed import FeedSink, InitCache, SegmentFeed
+from player.scheduling.start_pick import Carried, start_rung
 from player.scheduling.timeline import Timeline
 from player.scheduling.video_loop import VideoLoop
 from player.scheduling.waits import FirstFrameGate
@@ -53,6 +54,7 @@ class SchedulerConfig:
     audio_language: str | None = None
     live: LiveSegments | None = None  # a live presentation: segment lists grow while playing (issue 15)
     on_screen_rung: int | None = None  # a seek's new run: the rung of the frame on screen (``after_seek``)
+    carried: Carried | None = None  # a new play: the link's estimate from earlier plays (``start_pick``)
 
 
 class LiveSegments(Protocol):
@@ -87,12 +89,13 @@ class Scheduler:
 
         ``init_cache``: shared with the run before a seek so a seek does not fetch the inits again."""
         self.config = config or SchedulerConfig()
-        self.sink = sink
+        self.sink, self.qoe, self.clock = sink, qoe, clock
         self.ladder = Ladder.of(presentation, self.config.max_height)
         qoe.ladder_kind = self.ladder.kind
         self.audio: Rendition | None = pick_audio(presentation, self.config.audio_language)
         self.segment_duration_s = self.ladder.segment_duration_s
         start_index = index_at(self.ladder[0], self.config.start_s)
+        fresh = not isinstance(algorithm, AbrSession)
         if isinstance(algorithm, AbrSession):
             self.abr = algorithm
         else:
@@ -118,12 +121,15 @@ class Scheduler:
         starts = self.ladder.timeline
         on_start = start_index >= len(starts) or self.config.start_s - starts[start_index].start_s < ON_SEGMENT_START_S
         needs = 1 if on_start else 2
+        kept = kept_rung(self.config.on_screen_rung, self.abr.tracker.throughput_kbps, self.abr.bitrates_kbps,
+                         _last_download_age(qoe, clock))
+        pick = fresh and kept is None and self.config.force_rung is None  # a pinned rung is the viewer's pick
+        started = start_rung(self.config.carried, self.abr.bitrates_kbps) if pick else None
         self.video = VideoLoop(
             ladder=self.ladder, abr=self.abr, timeline=self.timeline, feed=self.feed, source=source, clock=clock,
             qoe=qoe, gate=self.gate, capacity_s=self.config.buffer_capacity_s, until_s=self.config.until_s,
             start_index=start_index, first_frame_needs=needs, pinned=self.config.force_rung,
-            keep_first=kept_rung(self.config.on_screen_rung, self.abr.tracker.throughput_kbps, self.abr.bitrates_kbps,
-                                 _last_download_age(qoe, clock)),
+            first_rung=kept if kept is not None else started,
             grow=self._grow_video if self.config.live else None, chunks=chunks,
         )
         self.audio_loop = None if self.audio is None else AudioLoop(
@@ -161,6 +167,11 @@ class Scheduler:
     @property
     def init_cache(self) -> InitCache:
         return self.feed.init_cache
+
+    def estimate(self) -> Carried | None:
+        """The throughput estimate now and the age of its last download (what a later play may start from)."""
+        kbps, age_s = self.abr.tracker.throughput_kbps, _last_download_age(self.qoe, self.clock)
+        return None if kbps is None or age_s is None else Carried(kbps=kbps, age_s=age_s)
 
     def first_frame_shown(self) -> None:
         """libmpv shows the first picture: later segments need not wait any more."""

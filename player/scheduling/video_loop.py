@@ -58,7 +58,7 @@ class VideoLoop:
     def __init__(
         self, *, ladder: Ladder, abr: AbrSession, timeline: Timeline, feed: SegmentFeed, source: SegmentSource,
         clock: Clock, qoe: QoeTracker, gate: FirstFrameGate, capacity_s: float, until_s: float | None,
-        start_index: int, first_frame_needs: int, pinned: int | None, keep_first: int | None = None,
+        start_index: int, first_frame_needs: int, pinned: int | None, first_rung: int | None = None,
         grow: Callable[[], Awaitable[Ladder | None]] | None = None, chunks: ChunkFetcher | None = None,
     ) -> None:
         self.ladder, self.abr, self.timeline, self.feed = ladder, abr, timeline, feed
@@ -66,7 +66,11 @@ class VideoLoop:
         self.capacity_s, self.until_s = capacity_s, until_s
         self.start_index, self.first_frame_needs = start_index, first_frame_needs
         self.pinned = pinned  # QA / the viewer: a fixed rung (index into the ladder), None for ABR
-        self.keep_first = keep_first  # after a seek: the rung on screen, for the first segment (``after_seek``)
+        # the first segment's rung, not the ABR's: after a seek the rung on screen (``after_seek``), at a play's
+        # start the rung a carried estimate sustains (``start_pick``). Not abandoned: nothing plays until it is
+        # here, so the buffer is empty and the abandonment rule would drop any rung above the bottom at its first
+        # look; a link that got slower is the stall detector's (a stall refetches it at the lowest rung)
+        self.first_rung = first_rung
         self.current_rung: int | None = None
         self.grow = grow  # live: waits for more segments and returns the grown ladder (None: the event ended)
         self.chunks = chunks  # live low latency: segments fed chunk by chunk as they arrive (``chunked``)
@@ -121,10 +125,10 @@ class VideoLoop:
             if decision.delay_s > 0:
                 await self.clock.sleep(decision.delay_s)
             rung = decision.rung if below is None else min(decision.rung, below)
-            kept = self.keep_first is not None and index == self.start_index and below is None and self.pinned is None
-            if kept:  # not abandoned either: nothing plays until it is here, and the estimate carries it
-                rung = self.ladder.clamp(self.keep_first or 0)
-            outcome = await self._fetch(index, rung, state, watch=not kept)
+            first = self.first_rung is not None and index == self.start_index and below is None and self.pinned is None
+            if first:
+                rung = self.ladder.clamp(self.first_rung or 0)
+            outcome = await self._fetch(index, rung, state, watch=not first)
             if not isinstance(outcome, Abandoned):
                 self.abr.downloaded(state, rung=outcome.rung, bits=len(outcome.fetched.body) * 8.0,
                                     seconds=outcome.fetched.seconds, latency_s=outcome.fetched.ttfb_s,

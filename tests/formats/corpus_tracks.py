@@ -1,4 +1,4 @@
-"""The kinds with several audio languages and subtitle tracks (WebVTT segmented and sidecar, TTML in fMP4)."""
+"""The kinds with several audio languages and subtitle tracks (WebVTT segmented and sidecar, TTML and WebVTT in fMP4)."""
 from __future__ import annotations
 
 import re
@@ -36,24 +36,28 @@ def hls_tracks(out: Path) -> None:
 
 
 def dash_tracks(out: Path) -> None:
-    """DASH (Shaka Packager): audio in en and de, segmented WebVTT (en), TTML in fMP4 (``stpp``, fr), and a
-    WebVTT sidecar (de: one whole file by BaseURL, added to the MPD here as a CDN's manifest would list it)."""
+    """DASH (Shaka Packager): audio in en and de, segmented WebVTT (en), TTML in fMP4 (``stpp``, fr), WebVTT in fMP4
+    (``wvtt``, es) and a WebVTT sidecar (de: one whole file by BaseURL, added to the MPD here as a CDN's manifest would
+    list it)."""
     run(_two_languages(out) + [
         "-map", "0:v", *X264, "-bf", "0", "-an", "video.mp4", "-map", "1:a", *AAC, "en.mp4",
         "-map", "2:a", *AAC, "de.mp4"], out)
     (out / "subs_fr.vtt").write_text(_webvtt("fr: "))
     (out / "subs_de.vtt").write_text(_webvtt("de: "))
+    (out / "subs_es.vtt").write_text(_webvtt("es: ").replace("00:00:05.500\n", "00:00:05.500 line:10%\n"))  # a setting
     run([str(shaka()), "--quiet",
          "in=video.mp4,stream=video,init_segment=v/init.mp4,segment_template=v/$Number$.m4s",
          "in=en.mp4,stream=audio,language=en,init_segment=en/init.mp4,segment_template=en/$Number$.m4s",
          "in=de.mp4,stream=audio,language=de,init_segment=de/init.mp4,segment_template=de/$Number$.m4s",
          "in=subs_en.vtt,stream=text,language=en,segment_template=ten/$Number$.vtt",
          "in=subs_fr.vtt,stream=text,language=fr,format=ttml+mp4,init_segment=tfr/init.mp4,segment_template=tfr/$Number$.m4s",
-         "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd"], out)
+         "in=subs_es.vtt,stream=text,language=es,format=vtt+mp4,init_segment=tes/init.mp4,segment_template=tes/$Number$.m4s",
+         "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd",
+         "--hls_master_playlist_output", "master.m3u8"], out)
     sidecar = ('<AdaptationSet contentType="text" lang="de" mimeType="text/vtt"><Role schemeIdUri="urn:mpeg:dash:role:2011" '
                'value="subtitle"/><Representation id="sidecar-de" bandwidth="256"><BaseURL>subs_de.vtt</BaseURL>'
                '</Representation></AdaptationSet>')
     mpd = (out / "manifest.mpd").read_text()
     (out / "manifest.mpd").write_text(mpd.replace("</Period>", sidecar + "</Period>"))
-    for name in ("video.mp4", "en.mp4", "de.mp4", "subs_en.vtt", "subs_fr.vtt"):
+    for name in ("video.mp4", "en.mp4", "de.mp4", "subs_en.vtt", "subs_fr.vtt", "subs_es.vtt"):
         (out / name).unlink()

@@ -18,6 +18,8 @@ import pytest
 
 from player.playback import PlaybackSession, SessionOptions
 from player.track_choice import TrackNotFound
+from player.ttml import Cue, merge_cues
+from player.wvtt import wvtt_cues
 from ui.cli import build_parser
 
 TRACK_KINDS = [k for k in corpus.kinds().values() if k.audio_languages or k.subtitles]
@@ -85,11 +87,31 @@ def test_subtitles_reach_libmpv_and_the_report(corpus_url: str, kind: corpus.Kin
     assert [(s.get("lang"), s.get("selected")) for s in subs] == [(language, True)]
 
 
+def test_webvtt_in_fmp4_samples_becomes_the_cues_written(corpus_root: Path) -> None:
+    """Shaka's ``wvtt`` track (ISO/IEC 14496-30): the cues of the WebVTT it was made from — times, text, the setting —
+    with the cue it repeats across the 4 s segment boundary joined again."""
+    folder = corpus_root / "dash-tracks" / "tes"
+    segments = sorted(folder.glob("*.m4s"), key=lambda p: int(p.stem))
+    cues = merge_cues(wvtt_cues((folder / "init.mp4").read_bytes(),
+                                ((i * corpus.SEGMENT_S, p.read_bytes()) for i, p in enumerate(segments))))
+    assert cues == [Cue(0.5, 2.5, "es: Hello from the first cue", "align:center"),  # Shaka adds align:center
+                    Cue(3.0, 5.5, "es: A second cue, across a segment boundary", "line:10% align:center")]
+
+
+def test_webvtt_in_fmp4_plays_from_an_hls_master_that_declares_no_codec(corpus_url: str) -> None:
+    """Shaka's HLS lists the ``wvtt`` track with an EXT-X-MAP and no CODECS: the init's sample entry says what it is
+    (read as text, it was ``not a WebVTT document`` and the play failed)."""
+    report, subs = asyncio.run(_play(f"{corpus_url}/dash-tracks/master.m3u8",
+                                     SessionOptions(subtitle_language="es", mpv_options={"speed": 4})))
+    _complete(report, corpus.kinds()["dash-tracks"])
+    assert [s.get("lang") for s in subs if s.get("selected")] == ["es"]
+
+
 def test_a_missing_language_is_named_before_anything_plays(corpus_url: str) -> None:
     """--audio/--subtitles for a language the title lacks: TrackNotFound listing what exists, nothing played."""
     url = f"{corpus_url}/dash-tracks/manifest.mpd"
     for options, listed in ((SessionOptions(audio_language="es"), "en, de"),
-                            (SessionOptions(subtitle_language="es"), "en, fr, de")):
+                            (SessionOptions(subtitle_language="it"), "en, fr, es, de")):
         session = PlaybackSession(target=url, manifest_urls=[url], options=options)
         with pytest.raises(TrackNotFound, match=f"this title has {listed}$"):
             asyncio.run(session.run())

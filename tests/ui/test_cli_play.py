@@ -60,6 +60,30 @@ def test_play_starts_at_zero_and_leaves_progress_alone_unless_asked(ui_backend: 
     assert _stored_position(api, "ui-alpha") < 4.0
 
 
+def test_the_next_play_starts_from_the_estimate_the_last_one_kept_unless_cold(ui_backend: Any, tmp_path: Path) -> None:
+    """Three `play` processes on one REELBOX_HOME: the first starts at the bottom rung and leaves the link's
+    estimate in the state dir; the next starts at the top rung from it (the report says so); `--cold-start`
+    starts at the bottom again and leaves the file as it was."""
+    def first_rendition(name: str, *extra: str) -> tuple[str, dict[str, Any]]:
+        run = reelbox("play", "ui-beta", "--headless", "--until", "2", "--report", str(tmp_path / name),
+                      "--backend", ui_backend.api_url, *extra, home=tmp_path / "home")
+        assert run.returncode == 0, run.stderr
+        report = json.loads((tmp_path / name).read_text())
+        return next(s["rendition"] for s in report["segments"] if s["type"] == "video"), report
+
+    kept = tmp_path / "home" / "state" / "throughput.json"
+    first, report = first_rendition("a.json")
+    assert report["start_estimate_kbps"] is None
+    stored = kept.read_bytes()
+    assert list(json.loads(stored)) == ["127.0.0.1"]
+    second, report = first_rendition("b.json")
+    assert second != first and report["start_estimate_kbps"] is not None
+    stored = kept.read_bytes()
+    cold, report = first_rendition("c.json", "--cold-start")
+    assert cold == first and report["start_estimate_kbps"] is None
+    assert kept.read_bytes() == stored
+
+
 def test_qa_help_shows_a_runnable_example(tmp_path: Path) -> None:
     """`reelbox qa --help` ends with a matrix file that `reelbox qa --example` prints verbatim, that parses, and
     whose every threshold is one the runner knows; run against a backend holding its target, every cell passes."""

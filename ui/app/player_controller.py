@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from player.backend import BackendClient
 from player.playback import PlaybackSession, SessionOptions
+from player.playback.throughput_memory import process_memory
 from player.qoe import Notice
 from player.sync import run_synced
 from ui.app.config import AppConfig
@@ -60,6 +61,7 @@ class PlayerController(QObject):
             abr=config.abr or None, start_s=start_s, force_cdn=None if config.force_cdn < 0 else config.force_cdn,
             vo=vo, ao=ao, mpv_options=mpv_options,
             audio_language=audio_language, subtitle_language=subtitle_language,
+            throughput_memory=process_memory(),  # the app plays many titles: each starts from the last estimate
         )
         self.title_id = title_id
         self._start(lambda: PlaybackSession(target=title_id, options=options, backend=backend))
