@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import partial
 from urllib.parse import urlsplit
 
 from player.manifest import Presentation
@@ -10,15 +11,19 @@ from player.manifest import Presentation
 TEMPLATE_LEFT = re.compile(r"\$(Number|Time|RepresentationID|Bandwidth|SubNumber)[^$]*\$")
 
 
-def check_url(url: str) -> None:
+def _check_url(url: str, *, templated: bool = True) -> None:
+    """Absolute http(s); ``templated``: from a DASH template, so no identifier may be left (an HLS URI is literal
+    text, where ``$Number$`` is just characters)."""
     parts = urlsplit(url)
     assert parts.scheme in ("http", "https") and parts.netloc, f"not absolute http(s): {url!r}"
-    assert not TEMPLATE_LEFT.search(url), f"unexpanded template in {url!r}"
+    assert not (templated and TEMPLATE_LEFT.search(url)), f"unexpanded template in {url!r}"
 
 
 def check_presentation(p: Presentation) -> None:
     """Absolute URLs, expanded templates, ordered finite times, sane counts."""
     assert p.source_url
+    dash = not any(r.playlist_urls for period in p.periods for track in period.tracks for r in track.renditions)
+    check_url = partial(_check_url, templated=dash)
     if p.duration_s is not None:
         assert math.isfinite(p.duration_s)
     for period in p.periods:

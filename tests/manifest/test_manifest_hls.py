@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from manifest_builders import M3U8_URL, MEDIA_URL, media_playlist, seg
+from manifest_checks import check_presentation
 
 from drm_client.clearkey import build_pssh
 from player.errors import UnsafeUriError
@@ -204,3 +205,12 @@ def test_the_default_audio_rendition_is_what_plays_when_none_is_asked() -> None:
     assert [t.default for t in presentation.audio_tracks()] == [False, True]
     assert (choose_audio(presentation, None) or Track(kind="audio")).language == "en"
     assert (choose_audio(presentation, "de") or Track(kind="audio")).language == "de"
+
+
+def test_an_hls_uri_with_dollar_signs_is_literal_text() -> None:
+    """HLS has no URL templates: ``$Number$`` in a segment URI is characters, kept (the space percent-encoded).
+    Hypothesis found the fuzz invariant treating it as an unexpanded DASH template."""
+    p = parse_hls(media_playlist(seg('media="$Number$"video-070.ts')), MEDIA_URL)
+    (r,) = p.renditions()
+    assert r.segments[0].urls == ("https://cdn.example.test/title/video/media=%22$Number$%22video-070.ts",)
+    check_presentation(p)
