@@ -39,7 +39,7 @@ choice moves it.
    as RobustMPC (at 10 s on fcc/hsdpa subsets 29/51 switches per 150 against 20/27; with the margin
    20/40, rebuffering 0.24/0.43 % -> 0.18/0.37 %, QoE_lin 1.151/0.743 -> 1.104/0.712).  On a bursty
    link that margin grows by ``margin_cv`` × cv × the share squared (only a small buffer feels it):
-   at 10 s it cuts switches by a third (fcc, hsdpa) to a half (Puffer) and rebuffers less (README, session 6).
+   at 10 s on Puffer, hsdpa and fcc it halves the switches and rebuffers less (README, session 6).
 6. **Abandonment with hysteresis.**  A download is abandoned when, at its own measured rate, it would
    outlast the buffer; the player refetches the highest lower rung that fits.  The rung abandoned and
    those above it then stay closed for the next ``hold`` completed downloads (one: the refetch), so the
