@@ -37,9 +37,7 @@ choice moves it.
    segments, 3 % at 25 s): at a small buffer an up-switch the link does not hold is reversed within a
    segment or two, and on links whose mean sits between two rungs round two switched twice as often
    as RobustMPC (at 10 s on fcc/hsdpa subsets 29/51 switches per 150 against 20/27; with the margin
-   20/40, rebuffering 0.24/0.43 % -> 0.18/0.37 %, QoE_lin 1.151/0.743 -> 1.104/0.712).  On a bursty
-   link that margin grows by ``margin_cv`` × cv × the share squared (only a small buffer feels it):
-   at 10 s on Puffer, hsdpa and fcc it halves the switches and rebuffers less (README, session 6).
+   20/40, rebuffering 0.24/0.43 % -> 0.18/0.37 %, QoE_lin 1.151/0.743 -> 1.104/0.712).
 6. **Abandonment with hysteresis.**  A download is abandoned when, at its own measured rate, it would
    outlast the buffer; the player refetches the highest lower rung that fits.  The rung abandoned and
    those above it then stay closed for the next ``hold`` completed downloads (one: the refetch), so the
@@ -90,8 +88,7 @@ class ReelboxR2(AlgorithmBase):
     def __init__(self, *, horizon: int = 5, fraction: float = 0.6, base_s: float = 8.0, spread_s: float = 20.0,
                  price: float = REBUFFER_PENALTY, hold: int = 1, switch_weight: float = 1.0, worth: float = 0.5,
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
-                 long_memory: bool = True, up_margin: float = 0.15,
-                 margin_cv: float = 1.0) -> None:
+                 long_memory: bool = True, up_margin: float = 0.15) -> None:
         self.horizon = horizon
         self.fraction = fraction
         self.base_s = base_s
@@ -105,7 +102,6 @@ class ReelboxR2(AlgorithmBase):
         self.startup_segments = startup_segments
         self.long_memory = long_memory
         self.up_margin = up_margin
-        self.margin_cv = margin_cv
         self.reset()
 
     def reset(self) -> None:
@@ -148,21 +144,17 @@ class ReelboxR2(AlgorithmBase):
             return Decision(rung=0)
         rung = self.pick(state, kbps)
         last = state.last_rung
-        if last is not None and rung > last and self._ceiling is None and (margin := self.margin(state)) > 0:
+        if last is not None and rung > last and self._ceiling is None and self.up_margin > 0:
             # the up-switch must also pay at a lower estimate, or the player stays where it is
-            rung = max(last, min(rung, self.pick(state, kbps * (1.0 - margin))))
+            rung = max(last, min(rung, self.pick(state, kbps * (1.0 - self.margin(state)))))
         return Decision(rung=rung)
 
     def margin(self, state: AbrState) -> float:
         """How much lower an estimate an up-switch must survive: ``up_margin`` × the share of the buffer's
         room one segment takes, the buffer an up-switch that does not hold costs (0.1 at 10 s with 4 s
-        segments, 0.03 at 25 s: a large buffer absorbs a wrong step, a small one reverses it), plus
-        ``margin_cv`` × the link's variability × that share squared: on a bursty link a step up is
-        more often wrong, and at a small buffer each wrong one is reversed (at 10 s with cv 0.5 the
-        margin is 0.32 instead of 0.1; at 25 s it adds 0.02, at 60 s 0.003)."""
+        segments, 0.03 at 25 s: a large buffer absorbs a wrong step, a small one reverses it)."""
         seg = state.segment_duration_s
-        share = seg / max(state.buffer_capacity_s - seg, seg)
-        return self.up_margin * share + self.margin_cv * self.variability(state) * share ** 2
+        return self.up_margin * seg / max(state.buffer_capacity_s - seg, seg)
 
     def pick(self, state: AbrState, kbps: float) -> int:
         """The plan's first rung for the estimate ``kbps`` (and, while starting, the rung the link carries)."""

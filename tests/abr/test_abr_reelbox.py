@@ -37,15 +37,13 @@ def dips_trace() -> Trace:
 
 @pytest.mark.parametrize("buffer_s", [10.0, 25.0])
 def test_brief_dips_cost_no_stall_and_a_short_hold_beats_a_long_one(buffer_s: float) -> None:
-    """On brief dips the abandoned rung is closed for the refetch only: no stall, a high rung most of
-    the time, and a higher QoE_lin than holding it closed for three downloads (at 10 s, 2.00 against
-    1.31).  At 10 s the variability term of the up-switch margin slows the climb back after each dip
-    (the dips make the link's cv large): 3.6 Mbit/s on average instead of 4.7 without the term
-    (QoE_lin 2.00 against 2.55), the price of its gains on Puffer, hsdpa and fcc (README)."""
+    """On brief dips the abandoned rung is closed for the refetch only: no stall, the top rung most of
+    the time, and a higher QoE_lin than holding it closed for three downloads (which plays 7s between
+    the dips instead of 9s: at 10 s, 1.53 against 2.55)."""
     res = simulate(Reelbox(), dips_trace(), LADDER, SimConfig(buffer_capacity_s=buffer_s))
     longer = simulate(Reelbox(hold=3), dips_trace(), LADDER, SimConfig(buffer_capacity_s=buffer_s))
     assert res.stall_s == 0.0, res.rungs
-    assert res.avg_bitrate_kbps > (3500.0 if buffer_s <= 10.0 else 4500.0)
+    assert res.avg_bitrate_kbps > 4500.0
     assert res.qoe_lin > longer.qoe_lin
 
 
@@ -167,7 +165,7 @@ def test_at_a_small_buffer_an_up_switch_must_survive_a_lower_estimate() -> None:
     1.75 Mbit/s, without a stall and within 1 % of the QoE_lin."""
     trace, config = wave_trace(2600.0, 1900.0, 2.0), SimConfig(buffer_capacity_s=10.0)
     damped = simulate(Reelbox(), trace, LADDER, config)
-    free = simulate(Reelbox(up_margin=0.0, margin_cv=0.0), trace, LADDER, config)
+    free = simulate(Reelbox(up_margin=0.0), trace, LADDER, config)
     assert damped.switches <= 3 < 20 < free.switches, (damped.rungs, free.rungs)
     assert damped.stall_s == 0.0
     assert damped.qoe_lin > 0.99 * free.qoe_lin
@@ -180,37 +178,4 @@ def test_the_up_switch_margin_shrinks_as_the_buffer_grows() -> None:
     small, large = (state_with((Sample(bits=8e6, seconds=2.0),), capacity=c) for c in (10.0, 60.0))
     assert algo.margin(small) == pytest.approx(0.1)
     assert algo.margin(large) == pytest.approx(0.15 * 4.0 / 56.0)
-    assert Reelbox(up_margin=0.0, margin_cv=0.0).margin(small) == 0.0
-
-
-def bursty_trace(seed: int) -> Trace:
-    """A link that jumps every 3 s to a rate drawn evenly from 0.8–6 Mbit/s (a fixed LCG, so the test
-    is repeatable): its mean is a rung, its samples are not."""
-    periods: list[Period] = []
-    x = seed
-    for _ in range(200):
-        x = (x * 1103515245 + 12345) % 2**31
-        periods.append(Period(duration_s=3.0, kbps=800.0 + 5200.0 * x / 2**31, latency_s=0.08))
-    return Trace(name="bursty", periods=tuple(periods))
-
-
-def test_on_a_bursty_link_a_small_buffer_asks_more_of_an_up_switch() -> None:
-    """At 10 s on a bursty link the margin grows with the link's variability: half the switches of the
-    buffer-only margin (34 -> 15 in 60 segments), no stall.  It costs QoE_lin here (1.49 -> 1.38);
-    on Puffer, hsdpa and fcc at 10 s it gains or keeps QoE_lin and rebuffers less (README)."""
-    trace, config = bursty_trace(2), SimConfig(buffer_capacity_s=10.0)
-    damped = simulate(Reelbox(), trace, LADDER, config)
-    flat = simulate(Reelbox(margin_cv=0.0), trace, LADDER, config)
-    assert damped.switches * 2 <= flat.switches, (damped.rungs, flat.rungs)
-    assert damped.stall_s <= flat.stall_s
-
-
-def test_the_variability_term_fades_with_the_buffer() -> None:
-    """The variability term scales with the segment's share of the room squared: it dominates at 10 s
-    and is negligible at 60 s, where a wrong step up costs a few per cent of the buffer."""
-    history = tuple(Sample(bits=8e6 * f, seconds=2.0) for f in (0.4, 1.6, 0.5, 1.5, 1.0))
-    small, large = (state_with(history, capacity=c) for c in (10.0, 60.0))
-    algo, flat = Reelbox(), Reelbox(margin_cv=0.0)
-    assert algo.variability(small) > 0.4
-    assert algo.margin(small) > flat.margin(small) + 0.15
-    assert algo.margin(large) - flat.margin(large) < 0.005
+    assert Reelbox(up_margin=0.0).margin(small) == 0.0
