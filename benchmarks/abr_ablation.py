@@ -1,6 +1,6 @@
 """One parameter of the default, paired per trace over every cell of the goal: what a change moved.
 
-    .venv/bin/python benchmarks/abr_ablation.py --set margin_cv=0 [--every N] [--processes N] [--buffers 10,25] [--select odd|even]
+    .venv/bin/python benchmarks/abr_ablation.py --set up_margin=0.1 [--every N] [--processes N] [--buffers 10,25] [--select odd|even]
 
 Runs the default (``ReelboxR2()``) and the same algorithm with ``--set`` keyword overrides over the cells of
 ``abr_goal.py`` (plus the live sizes on fcc + hsdpa) and prints, per cell, both means of QoE_lin,
