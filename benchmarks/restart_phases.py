@@ -57,10 +57,11 @@ def phases(log: Path) -> list[dict[str, float]]:
     return [f for f in files[1:] if len(f) == len(PHASES)]
 
 
-def run(title: Path, log: Path, *, runs: int, at_s: float, pause_first_s: float, data_first: bool) -> list[float]:
+def run(title: Path, log: Path, *, runs: int, at_s: float, pause_first_s: float, data_first: bool,
+        extra: dict[str, str] | None = None) -> list[float]:
     """``restart()`` → first frame (ms) of each restart; libmpv's log goes to ``log``."""
     waits = []
-    with MpvOutput(readahead_s=4.0, options={"log_file": str(log), "msg_level": "all=debug"}) as output:
+    with MpvOutput(readahead_s=4.0, options={"log_file": str(log), "msg_level": "all=debug", **(extra or {})}) as output:
         output.start(0.0)
         output.push(remuxed(title, 0.0))
         if output.wait_for(lambda e: isinstance(e, FirstFrame), 10) is None:
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--at", type=float, default=10.0, help="a segment start (its keyframe is the first frame)")
     parser.add_argument("--pause-first", type=float, default=0.0, metavar="MS")
     parser.add_argument("--data-first", action="store_true", help="remux before the restart (bytes ready at once)")
+    parser.add_argument("--mpv-option", action="append", default=[], metavar="NAME=VALUE",
+                        help="a libmpv option for the output (e.g. video_timing_offset=0)")
     parser.add_argument("--data", type=Path, help="startup.py's backend data dir (titles encoded if missing)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="reelbox-restart-") as tmp:
@@ -95,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         ensure_titles(data, 20)
         log = Path(tmp) / "mpv.log"
         waits = run(data / "content" / CLEAR, log, runs=args.runs, at_s=args.at,
-                    pause_first_s=args.pause_first / 1000.0, data_first=args.data_first)
+                    pause_first_s=args.pause_first / 1000.0, data_first=args.data_first,
+                    extra=dict(o.split("=", 1) for o in args.mpv_option))
         files = phases(log)
     print(f"restart() → first frame: median {statistics.median(waits):.1f} ms over {len(waits)} restarts")
     spans = {f"{a} → {b}": statistics.median((f[b] - f[a]) * 1000.0 for f in files)

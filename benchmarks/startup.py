@@ -248,7 +248,8 @@ def _carried(session: PlaybackSession) -> bool:
 # -- plain libmpv -------------------------------------------------------------------------------
 
 
-def mpv_run(url: str, key_hex: str | None, seek_to: float | None, seek_mode: str = "exact") -> Run:
+def mpv_run(url: str, key_hex: str | None, seek_to: float | None, seek_mode: str = "exact",
+            extra: dict[str, Any] | None = None) -> Run:
     """``mpv.MPV`` created and given ``url``: time to ``playback-restart``, then the same after a seek."""
     restarted = threading.Event()
     ended: list[str] = []
@@ -256,7 +257,7 @@ def mpv_run(url: str, key_hex: str | None, seek_to: float | None, seek_mode: str
     opts: dict[str, Any] = {"vo": "null", "ao": "null", "config": False, "ytdl": False, "load_scripts": False}
     if key_hex:
         opts["demuxer_lavf_o"] = f"cenc_decryption_key={key_hex}"
-    player = mpv.MPV(**opts)
+    player = mpv.MPV(**opts, **(extra or {}))
 
     @player.event_callback("playback-restart")
     def _on_restart(_event: Any) -> None:
@@ -308,6 +309,7 @@ def register_bench_user(api_url: str) -> None:
 
 async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: float | None,
                 buffer_s: float = 30.0, mpv_seek: str = "exact", rendition: int | None = None,
+                mpv_extra: dict[str, Any] | None = None,
                 carry: bool = True) -> dict[str, Any]:
     client = BackendClient(backend.api_url)
     memory = ThroughputMemory(None) if carry else None  # the process's, as in the app; never written to disk
@@ -324,7 +326,8 @@ async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: floa
                 ours.append(await reelbox_run(client, title, fmt, seek_to, buffer_s, rendition, memory))
                 grant = await client.open_playback(title, fmt=fmt)
                 try:
-                    theirs.append(await asyncio.to_thread(mpv_run, grant.manifests[0], key, seek_to, mpv_seek))
+                    theirs.append(await asyncio.to_thread(mpv_run, grant.manifests[0], key, seek_to, mpv_seek,
+                                                          mpv_extra))
                 except RuntimeError as exc:  # e.g. mpv's HLS demuxer cannot decrypt SAMPLE-AES-CTR
                     print(f"  {case} run {i + 1}/{runs}: plain mpv failed: {exc}", flush=True)
                 finally:
@@ -421,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="plain libmpv's seek: exact (hr-seek, as Reelbox; default) or to the keyframe (a segment start)")
     parser.add_argument("--rendition", type=int, default=None, metavar="N",
                         help="pin Reelbox's video rung (2 = the 480p plain libmpv plays): a seek then changes no resolution")
+    parser.add_argument("--mpv-option", action="append", default=[], metavar="NAME=VALUE",
+                        help="a libmpv option for plain libmpv (e.g. video_timing_offset=0, as Reelbox's headless output)")
     parser.add_argument("--no-carry", action="store_true",
                         help="no play carries the link's estimate from an earlier one (every play starts at the ABR's own pick)")
     parser.add_argument("--in-process", action="store_true",
@@ -435,7 +440,8 @@ def main(argv: list[str] | None = None) -> int:
             backend = BackendProcess(data)
         try:
             results = asyncio.run(bench(backend, data, args.runs, args.fmt, args.seek_to, args.buffer, args.mpv_seek,
-                                          args.rendition, carry=not args.no_carry))
+                                          args.rendition, carry=not args.no_carry,
+                                          mpv_extra=dict(o.split("=", 1) for o in args.mpv_option)))
         finally:
             backend.stop()
     print_results(results)

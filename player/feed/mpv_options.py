@@ -75,6 +75,12 @@ def build_settings(
         {"demuxer-lavf-format": demuxer_format, "demuxer-lavf-probesize": 32, "demuxer-lavf-analyzeduration": 0.1}
         if demuxer_format else {}
     )
+    if vo == "null":
+        # Nothing is drawn, so no frame needs handing over early: with libmpv's default (50 ms) the
+        # output thread holds the next frame until its display time, and a new file's set-up waits
+        # on it (the window-title update is a synchronous call to the output) — up to a frame per
+        # restart (README, "Where seek time went").
+        create["video_timing_offset"] = 0
     if not realtime:
         create.update(ao_null_untimed="yes", untimed="yes")
     # What the first file opens with is set before libmpv initializes, so that a start at 0 costs

@@ -92,3 +92,13 @@ def test_no_video_output_at_all_is_a_named_failure_with_libmpvs_reasons(ffmpeg_p
     assert isinstance(end, dict) and end["reason"] == "error" and end["vo_failed"] is True
     assert "no video output could open (vo=gpu,x11)" in end["error"]
     assert "X11 display" in end["error"] or "VO window" in end["error"]
+
+
+def test_a_headless_output_hands_each_frame_over_at_its_display_time() -> None:
+    """``vo=null`` draws nothing, so libmpv's 50 ms early hand-over only holds a frame the next file's
+    set-up then waits on (a restart 37 → 18 ms, ``benchmarks/restart_phases.py``); a drawing output
+    keeps libmpv's default, which gives it time to render."""
+    with MpvOutput() as output:
+        assert output.property("video-timing-offset") == 0
+    with MpvOutput(vo="null,x11") as output:
+        assert output.property("video-timing-offset") == pytest.approx(0.05)
