@@ -92,13 +92,14 @@ class Reelbox(AlgorithmBase):
         return abandon_late_segment(state, progress)
 
 
-def abandon_late_segment(state: AbrState, progress: Progress) -> Decision | None:
+def abandon_late_segment(state: AbrState, progress: Progress, measure_s: float = MEASURE_S) -> Decision | None:
     """Give up a download that cannot arrive before the buffer runs dry, for the highest rung that can
-    (or the lowest, when it takes under half the time left); shared by both rounds of the algorithm."""
+    (or the lowest, when it takes under half the time left); shared by both rounds of the algorithm.
+    Its own rate is trusted after ``measure_s`` of transfer."""
     if progress.rung == 0:
         return None
     transfer = progress.elapsed_s - progress.latency_s
-    if transfer < MEASURE_S or progress.downloaded_bits <= 0:
+    if transfer < measure_s or progress.downloaded_bits <= 0:
         return None
     bps = progress.downloaded_bits / transfer
     remaining_s = (progress.size_bits - progress.downloaded_bits) / bps

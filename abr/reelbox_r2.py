@@ -37,7 +37,11 @@ choice moves it.
    segments, 3 % at 25 s): at a small buffer an up-switch the link does not hold is reversed within a
    segment or two, and on links whose mean sits between two rungs round two switched twice as often
    as RobustMPC (at 10 s on fcc/hsdpa subsets 29/51 switches per 150 against 20/27; with the margin
-   20/40, rebuffering 0.24/0.43 % -> 0.18/0.37 %, QoE_lin 1.151/0.743 -> 1.104/0.712).
+   20/40, rebuffering 0.24/0.43 % -> 0.18/0.37 %, QoE_lin 1.151/0.743 -> 1.104/0.712).  On a link
+   that falls often the margin grows by ``margin_drop`` × the mean fall between consecutive transfers
+   × the share squared (only a small buffer feels it): at 10 s Puffer gains and switches and stalls
+   drop on every set (README, session 7).  Falls only: a link that improves adds nothing, so the climb
+   after a recovery is not held back (session 6's cv term was).
 6. **Abandonment with hysteresis.**  A download is abandoned when, at its own measured rate, it would
    outlast the buffer; the player refetches the highest lower rung that fits.  The rung abandoned and
    those above it then stay closed for the next ``hold`` completed downloads (one: the refetch), so the
@@ -56,12 +60,13 @@ from __future__ import annotations
 import statistics
 
 from .estimators import harmonic_kbps
-from .reelbox import abandon_late_segment
+from .reelbox import MEASURE_S, abandon_late_segment
 from .lookahead import REBUFFER_PENALTY, plan_first_rung
 from .state import AbrState, AlgorithmBase, Decision, DownloadResult, Phase, Progress, Sample
 
 WINDOW = 5
 SPREAD_WINDOW = 8
+FALL_CAP = 0.5
 
 
 class Spread:
@@ -88,7 +93,8 @@ class ReelboxR2(AlgorithmBase):
     def __init__(self, *, horizon: int = 5, fraction: float = 0.6, base_s: float = 8.0, spread_s: float = 20.0,
                  price: float = REBUFFER_PENALTY, hold: int = 1, switch_weight: float = 1.0, worth: float = 0.5,
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
-                 long_memory: bool = True, up_margin: float = 0.15) -> None:
+                 long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 4.0,
+                 patience: float = 0.0) -> None:
         self.horizon = horizon
         self.fraction = fraction
         self.base_s = base_s
@@ -102,6 +108,8 @@ class ReelboxR2(AlgorithmBase):
         self.startup_segments = startup_segments
         self.long_memory = long_memory
         self.up_margin = up_margin
+        self.margin_drop = margin_drop
+        self.patience = patience
         self.reset()
 
     def reset(self) -> None:
@@ -144,9 +152,9 @@ class ReelboxR2(AlgorithmBase):
             return Decision(rung=0)
         rung = self.pick(state, kbps)
         last = state.last_rung
-        if last is not None and rung > last and self._ceiling is None and self.up_margin > 0:
+        if last is not None and rung > last and self._ceiling is None and (margin := self.margin(state)) > 0:
             # the up-switch must also pay at a lower estimate, or the player stays where it is
-            rung = max(last, min(rung, self.pick(state, kbps * (1.0 - self.margin(state)))))
+            rung = max(last, min(rung, self.pick(state, kbps * (1.0 - margin))))
         return Decision(rung=rung)
 
     def margin(self, state: AbrState) -> float:
@@ -154,7 +162,18 @@ class ReelboxR2(AlgorithmBase):
         room one segment takes, the buffer an up-switch that does not hold costs (0.1 at 10 s with 4 s
         segments, 0.03 at 25 s: a large buffer absorbs a wrong step, a small one reverses it)."""
         seg = state.segment_duration_s
-        return self.up_margin * seg / max(state.buffer_capacity_s - seg, seg)
+        share = seg / max(state.buffer_capacity_s - seg, seg)
+        return self.up_margin * share + self.margin_drop * self.drops(state) * share ** 2
+
+    def drops(self, state: AbrState) -> float:
+        """Mean relative fall between consecutive recent transfers, each capped at ``FALL_CAP`` (a rise
+        counts as 0): how often and how far the link lets a step up down.  A link that improves has no
+        falls, so unlike the coefficient of variation it does not hold back the climb (session 6's cv
+        term did); the cap keeps one deep, brief dip (which abandonment handles) from counting like a
+        link that falls every other segment."""
+        rates = [s.kbps for s in state.history[-SPREAD_WINDOW:] if s.kbps > 0]
+        falls = [min(FALL_CAP, max(0.0, 1.0 - b / a)) for a, b in zip(rates, rates[1:])]
+        return sum(falls) / len(falls) if falls else 0.0
 
     def pick(self, state: AbrState, kbps: float) -> int:
         """The plan's first rung for the estimate ``kbps`` (and, while starting, the rung the link carries)."""
@@ -209,4 +228,5 @@ class ReelboxR2(AlgorithmBase):
         self._partials = [(at, s) for at, s in self._partials if self._completed - at < SPREAD_WINDOW]
 
     def abandon(self, state: AbrState, progress: Progress) -> Decision | None:
-        return abandon_late_segment(state, progress)
+        fill = progress.buffer_s / max(state.buffer_capacity_s, 1e-9)
+        return abandon_late_segment(state, progress, max(MEASURE_S, self.patience * fill * progress.buffer_s))

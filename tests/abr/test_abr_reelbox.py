@@ -37,13 +37,14 @@ def dips_trace() -> Trace:
 
 @pytest.mark.parametrize("buffer_s", [10.0, 25.0])
 def test_brief_dips_cost_no_stall_and_a_short_hold_beats_a_long_one(buffer_s: float) -> None:
-    """On brief dips the abandoned rung is closed for the refetch only: no stall, the top rung most of
-    the time, and a higher QoE_lin than holding it closed for three downloads (which plays 7s between
-    the dips instead of 9s: at 10 s, 1.53 against 2.55)."""
+    """On brief dips the abandoned rung is closed for the refetch only: no stall, a high rung most of
+    the time, and a higher QoE_lin than holding it closed for three downloads.  At 10 s the falls term
+    of the up-switch margin slows the climb back after each dip: 4.1 Mbit/s on average instead of 4.7
+    (QoE_lin 2.03 against 2.55), the price of its gains on Puffer and of fewer stalls (README)."""
     res = simulate(Reelbox(), dips_trace(), LADDER, SimConfig(buffer_capacity_s=buffer_s))
     longer = simulate(Reelbox(hold=3), dips_trace(), LADDER, SimConfig(buffer_capacity_s=buffer_s))
     assert res.stall_s == 0.0, res.rungs
-    assert res.avg_bitrate_kbps > 4500.0
+    assert res.avg_bitrate_kbps > (4000.0 if buffer_s <= 10.0 else 4500.0)
     assert res.qoe_lin > longer.qoe_lin
 
 
@@ -165,7 +166,7 @@ def test_at_a_small_buffer_an_up_switch_must_survive_a_lower_estimate() -> None:
     1.75 Mbit/s, without a stall and within 1 % of the QoE_lin."""
     trace, config = wave_trace(2600.0, 1900.0, 2.0), SimConfig(buffer_capacity_s=10.0)
     damped = simulate(Reelbox(), trace, LADDER, config)
-    free = simulate(Reelbox(up_margin=0.0), trace, LADDER, config)
+    free = simulate(Reelbox(up_margin=0.0, margin_drop=0.0), trace, LADDER, config)
     assert damped.switches <= 3 < 20 < free.switches, (damped.rungs, free.rungs)
     assert damped.stall_s == 0.0
     assert damped.qoe_lin > 0.99 * free.qoe_lin
@@ -178,4 +179,59 @@ def test_the_up_switch_margin_shrinks_as_the_buffer_grows() -> None:
     small, large = (state_with((Sample(bits=8e6, seconds=2.0),), capacity=c) for c in (10.0, 60.0))
     assert algo.margin(small) == pytest.approx(0.1)
     assert algo.margin(large) == pytest.approx(0.15 * 4.0 / 56.0)
-    assert Reelbox(up_margin=0.0).margin(small) == 0.0
+    assert Reelbox(up_margin=0.0, margin_drop=0.0).margin(small) == 0.0
+
+
+def bursty_trace(seed: int) -> Trace:
+    """A link that jumps every 3 s to a rate drawn evenly from 0.8–6 Mbit/s (a fixed LCG, so the test
+    is repeatable): its mean is a rung, its samples are not."""
+    periods: list[Period] = []
+    x = seed
+    for _ in range(200):
+        x = (x * 1103515245 + 12345) % 2**31
+        periods.append(Period(duration_s=3.0, kbps=800.0 + 5200.0 * x / 2**31, latency_s=0.08))
+    return Trace(name="bursty", periods=tuple(periods))
+
+
+def test_on_a_link_that_falls_often_a_small_buffer_asks_more_of_an_up_switch() -> None:
+    """At 10 s on bursty links the margin grows with the link's falls: about half the switches of the
+    buffer-only margin (66 against 127 over four links of 60 segments) and no more stalling."""
+    config = SimConfig(buffer_capacity_s=10.0)
+    damped = [simulate(Reelbox(), bursty_trace(seed), LADDER, config) for seed in (1, 2, 3, 4)]
+    flat = [simulate(Reelbox(margin_drop=0.0), bursty_trace(seed), LADDER, config) for seed in (1, 2, 3, 4)]
+    assert sum(r.switches for r in damped) <= 0.6 * sum(r.switches for r in flat)
+    assert sum(r.stall_s for r in damped) <= sum(r.stall_s for r in flat)
+
+
+def rates_history(kbps: list[float]) -> tuple[Sample, ...]:
+    return tuple(Sample(bits=k * 2000.0, seconds=2.0, latency_s=0.08) for k in kbps)
+
+
+def test_a_link_that_improves_adds_nothing_to_the_margin() -> None:
+    """Only falls count: a link climbing from 0.6 to 3 Mbit/s has a large coefficient of variation
+    (session 6's term held such a link at 551 kbit/s in the real engine at a 6 s buffer) but no falls,
+    so its margin is the buffer-only one, and a simulated session on it plays the same rungs as without
+    the term."""
+    rising = state_with(rates_history([600.0, 600.0, 1200.0, 2400.0, 3000.0, 3000.0]), capacity=6.0)
+    assert Reelbox(long_memory=False).variability(rising) > 0.5
+    assert Reelbox().drops(rising) == 0.0
+    assert Reelbox().margin(rising) == Reelbox(margin_drop=0.0).margin(rising)
+    trace = Trace(name="step", periods=(Period(duration_s=7.0, kbps=600.0, latency_s=0.02),
+                                        Period(duration_s=1000.0, kbps=3000.0, latency_s=0.02)))
+    ladder, config = Ladder.constant(NETFLIX10_KBPS, segment_duration_s=2.0, segments=60), SimConfig(buffer_capacity_s=6.0)
+    res = simulate(Reelbox(), trace, ladder, config)
+    assert res.rungs == simulate(Reelbox(margin_drop=0.0), trace, ladder, config).rungs
+    assert res.bitrates_kbps[-1] > 2000.0
+
+
+def test_one_deep_dip_counts_less_than_a_link_that_falls_often() -> None:
+    """Each fall is capped at half the rate: one brief 96 % dip in eight transfers (which abandonment
+    handles) weighs less than a link falling 40 % every other transfer, and at 60 s the term is nil."""
+    dip = state_with(rates_history([8000.0] * 4 + [300.0] + [8000.0] * 3), capacity=10.0)
+    often = state_with(rates_history([5000.0, 3000.0] * 4), capacity=10.0)
+    algo = Reelbox()
+    assert algo.drops(dip) == pytest.approx(0.5 / 7)
+    assert algo.drops(often) == pytest.approx(0.4 * 4 / 7)
+    assert algo.margin(often) > algo.margin(dip) + 0.1
+    large = state_with(rates_history([5000.0, 3000.0] * 4), capacity=60.0)
+    assert algo.margin(large) - Reelbox(margin_drop=0.0).margin(large) < 0.01
