@@ -4,8 +4,8 @@
 
 Runs the default (``ReelboxR2()``) and the same algorithm with ``--set`` keyword overrides over the cells of
 ``abr_goal.py`` (plus the live sizes on fcc + hsdpa) and prints, per cell, both means of QoE_lin,
-rebuffering and switches, and the paired difference default − variant (95 % interval) of QoE_lin and
-QoE_log.  ``--buffers`` limits the buffer sizes; ``--select odd|even`` keeps every other trace of each
+rebuffering, switches and media seconds below the sustainable rung before first reaching it, and the
+paired difference default − variant (95 % interval) of QoE_lin and QoE_log.  ``--buffers`` limits the buffer sizes; ``--select odd|even`` keeps every other trace of each
 set (after ``--every``), so a change can be tuned on one half and checked on the other.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import multiprocessing
 import statistics
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,6 +52,12 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def both(ours: list[SessionResult], theirs: list[SessionResult], metric: Callable[[SessionResult], float],
+         fmt: str) -> str:
+    """``default / variant`` means of one metric."""
+    return " / ".join(format(statistics.fmean(metric(r) for r in rs), fmt) for rs in (ours, theirs))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", default="/work/shared")
@@ -74,18 +80,19 @@ def main() -> int:
         results = iter(pool.map(run_one, tasks, chunksize=8))
     print(f"default against ReelboxR2({', '.join(args.set)}); Δ = default − variant\n")
     print("| set · ladder · buffer | traces | QoE_lin default / variant | Δ QoE_lin [95 % CI] | Δ QoE_log | "
-          "rebuffer % | switches /150 |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+          "rebuffer % | switches /150 | below sustainable s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for (s, lad, buf), ts in jobs:
         ours, theirs = [next(results) for _ in ts], [next(results) for _ in ts]
         lin = paired_difference([r.qoe_lin for r in ours], [r.qoe_lin for r in theirs])
         log = paired_difference([r.qoe_log for r in ours], [r.qoe_log for r in theirs])
 
-        reb = " / ".join(f"{statistics.fmean(r.rebuffer_ratio for r in rs) * 100:.2f}" for rs in (ours, theirs))
-        sw = " / ".join(f"{statistics.fmean(r.switches_per() for r in rs):.1f}" for rs in (ours, theirs))
+        reb = both(ours, theirs, lambda r: r.rebuffer_ratio * 100, ".2f")
+        sw = both(ours, theirs, lambda r: r.switches_per(), ".1f")
+        below = both(ours, theirs, lambda r: r.startup_below_s, ".1f")
         print(f"| {s} · {SHORT[lad]} · {buf:g} s | {len(ts)} | "
               f"{statistics.fmean(r.qoe_lin for r in ours):.3f} / {statistics.fmean(r.qoe_lin for r in theirs):.3f} | "
-              f"{lin.mean:+.3f} [{lin.low:+.3f}, {lin.high:+.3f}] | {log.mean:+.3f} | {reb} | {sw} |")
+              f"{lin.mean:+.3f} [{lin.low:+.3f}, {lin.high:+.3f}] | {log.mean:+.3f} | {reb} | {sw} | {below} |")
     return 0
 
 
