@@ -2,10 +2,9 @@
 
 Why (see :mod:`.mpv_output`): the stream cannot seek, so a start at a time or a seek outside the
 cache is a new file on a fresh ``reelbox://<n>`` stream. It opens paused at the segment's keyframe
-with a wide read-ahead and is seeked exactly inside mpv's cache once the target is seekable there —
-watched from the moment the file is loaded, not only once the keyframe is shown
-(:mod:`.start_phase`, the pure state machine; :mod:`.cache_poll` watches for it); only the restart
-that follows the seek is reported as :class:`FirstFrame`. Events of a file being replaced are ignored: a
+with a wide read-ahead and is seeked exactly inside mpv's cache once the target is seekable there
+(:mod:`.start_phase`, the pure state machine; :mod:`.cache_poll` watches for it); only that last
+restart is reported as :class:`FirstFrame`. Events of a file being replaced are ignored: a
 ``playback-restart`` still queued for the previous file must not drive the new file's start phases.
 A file's generation is its playlist entry id (``loadfile`` adds one entry each, numbered from 1), and
 ``start-file`` names the entry it started: libmpv sends no ``start-file`` for a file that a newer
@@ -26,7 +25,7 @@ from .cache_poll import poll_until
 from .errors import PlaybackError
 from .events import FeedEvent, FirstFrame
 from .mpv_options import LAVF_DEFAULTS
-from .start_phase import StartPhases, Step, seekable
+from .start_phase import Phase, StartPhases, Step, seekable
 from .stream_protocol import QueueProtocol
 from .subtitle_files import SubtitleFiles
 
@@ -99,22 +98,15 @@ class MpvFiles:
             self._props.apply({option: value for option, value in LAVF_DEFAULTS.items() if option in self._fast_open},
                               wait=False)
             self._subtitles.attach(*self._subtitles.files)
-            if self._is_current() and self._phases.waiting:
-                generation = self._loads
-                poll_until(lambda: self._loads != generation or self.cache_changed(
-                    self.read("demuxer-cache-state"), self._clock()))
-        elif eid == mpv.MpvEventID.SEEK:
-            with self._lock:
-                if self._is_current():
-                    self._phases.seeking()
         elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
             at = self._clock()
             if self._is_current():  # else: the previous file's restart, still queued when a new load replaced it
                 cache = self.read("demuxer-cache-state") if self._phases.starting else None
-                shown = self.read("time-pos")
-                with self._lock:
-                    step = self._phases.restarted(cache, shown)
-                self._step(step, at)
+                self._step(self._phases.restarted(cache, self.read("time-pos")), at)
+                if self._phases.phase is Phase.CACHE:
+                    generation = self._loads
+                    poll_until(lambda: self._loads != generation or self.cache_changed(
+                        self.read("demuxer-cache-state"), self._clock()))
 
     @property
     def generation(self) -> int:
@@ -125,7 +117,7 @@ class MpvFiles:
         with self._lock:
             step = self._phases.cache_changed(cache) if self._is_current() else Step.NONE
         self._step(step, at)
-        return not self._phases.waiting
+        return self._phases.phase is not Phase.CACHE
 
     def _step(self, step: Step, at: float) -> None:
         if step is Step.SEEK:

@@ -1,15 +1,11 @@
 """The start/seek phases of one libmpv file, as a pure state machine (no libmpv here).
 
 Why phases (see ``mpv_output``): a start at a time opens the file paused at the segment's keyframe
-with a wide read-ahead (KEYFRAME). As soon as one of ``demuxer-cache-state``'s ``seekable-ranges``
-holds the target past the file's first keyframe — mpv only makes a keyframe's GOP seekable once the
-*next* keyframe is demuxed — we seek exactly inside the cache (SEEKING), from the moment the file is
-loaded: showing the keyframe first and seeking after its ``playback-restart`` decoded and output a
-frame nobody wanted (~7–12 ms of a restart outside the buffer, README "Where seek time went"). If the
-keyframe's restart comes first, we wait there (CACHE). The first restart after the seek *began*
-(mpv's ``seek`` event; a keyframe restart still queued from before it is not the target's) is the
-first frame, and pause and read-ahead are restored. A target on the keyframe itself needs no seek. A
-start at 0 is PLAYING at once. ``MpvOutput`` performs the :class:`Step` each transition asks for.
+with a wide read-ahead (KEYFRAME); at its ``playback-restart`` we wait (CACHE) until one of
+``demuxer-cache-state``'s ``seekable-ranges`` holds the target — mpv only makes a keyframe's GOP
+seekable once the *next* keyframe is demuxed — then seek exactly inside the cache (SEEKING); the
+restart after that seek is the first frame, and pause and read-ahead are restored. A start at 0 is
+PLAYING at once. ``MpvOutput`` performs the :class:`Step` each transition asks for.
 
 Why seekable ranges and not ``demuxer-cache-time``: the cache time is the newest packet read, but
 mpv's demuxer (demux.c, ``adjust_seek_range_on_packet``) only makes a keyframe's GOP seekable once
@@ -50,18 +46,11 @@ class StartPhases:
     def __init__(self) -> None:
         self.phase = Phase.PLAYING
         self.target_s: float | None = None
-        self.seek_began = False  # mpv started executing our seek: the next restart is the target's
 
     def load(self, start_s: float) -> None:
         """A new file that must show ``start_s`` first."""
         self.phase = Phase.KEYFRAME if start_s > 0 else Phase.PLAYING
         self.target_s = start_s if start_s > 0 else None
-        self.seek_began = False
-
-    def seeking(self) -> None:
-        """mpv's ``seek`` event for the current file: restarts from now on follow our seek."""
-        if self.phase is Phase.SEEKING:
-            self.seek_began = True
 
     @property
     def starting(self) -> bool:
@@ -78,8 +67,6 @@ class StartPhases:
         if self.phase is Phase.KEYFRAME and not on_target:
             self.phase = Phase.CACHE
             return self.cache_changed(cache_state)
-        if self.phase is Phase.SEEKING and not self.seek_began:  # the keyframe's, shown before our seek began
-            return Step.NONE
         if self.phase in (Phase.KEYFRAME, Phase.SEEKING):
             self.phase = Phase.PLAYING
             self.target_s = None
@@ -89,30 +76,13 @@ class StartPhases:
         return Step.NONE
 
     def cache_changed(self, cache_state: Mapping[str, Any] | None) -> Step:
-        """``demuxer-cache-state`` changed: seek once the target is seekable (or the whole file is cached).
-
-        Before the keyframe is shown (KEYFRAME) only for a target past it: one on the keyframe is
-        shown by the file's own start, and a seek there would decode the GOP before it.
-        """
-        if self.phase not in (Phase.KEYFRAME, Phase.CACHE) or self.target_s is None or not cache_state:
-            return Step.NONE
-        if self.phase is Phase.KEYFRAME and not past_first_keyframe(cache_state, self.target_s):
+        """``demuxer-cache-state`` changed: seek once the target is seekable (or the whole file is cached)."""
+        if self.phase is not Phase.CACHE or self.target_s is None or not cache_state:
             return Step.NONE
         if seekable(cache_state, self.target_s) or cache_state.get("eof-cached"):
             self.phase = Phase.SEEKING
             return Step.SEEK
         return Step.NONE
-
-    @property
-    def waiting(self) -> bool:
-        """Still waiting for the target to become seekable (a cache poll has work to do)."""
-        return self.phase in (Phase.KEYFRAME, Phase.CACHE)
-
-
-def past_first_keyframe(cache_state: Mapping[str, Any], target_s: float) -> bool:
-    """``target_s`` lies past the first seekable range's start (the file's first keyframe) by more than ``ON_TARGET_S``."""
-    starts = [r.get("start") for r in cache_state.get("seekable-ranges") or () if r.get("start") is not None]
-    return bool(starts) and target_s > min(starts) + ON_TARGET_S
 
 
 def seekable(cache_state: Mapping[str, Any], target_s: float, *, before_start_s: float | None = None) -> bool:

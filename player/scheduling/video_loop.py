@@ -40,7 +40,6 @@ from player.source import Fetched, SegmentSource
 
 POLL_S = 0.05
 ABANDON_CHECK_S = 0.1  # how often a video download in flight is shown to the algorithm's abandonment rule ...
-REQUEST_OUT_TURNS = 6  # event-loop turns an early fetch takes to put its request on the wire (httpx, h11)
 ABANDON_CHECK_BYTES = 1500  # ... once this much more of it has arrived (the simulator's 12 000 bits)
 
 
@@ -75,15 +74,8 @@ class VideoLoop:
         self.current_rung: int | None = None
         self.grow = grow  # live: waits for more segments and returns the grown ladder (None: the event ended)
         self.chunks = chunks  # live low latency: segments fed chunk by chunk as they arrive (``chunked``)
-        self._ahead: tuple[int, asyncio.Future[_Got]] | None = None  # (index, fetch) of a segment fetched early
 
     async def run(self) -> None:
-        try:
-            await self._run()
-        finally:
-            await self._drop_ahead()
-
-    async def _run(self) -> None:
         index = self.start_index
         while True:
             segments = self.ladder.timeline
@@ -104,7 +96,7 @@ class VideoLoop:
                 index += 1
                 continue
             try:
-                got = await self._fetched(index)
+                got = await self._segment(index)
             except FetchError as exc:
                 if not missing(exc):
                     raise
@@ -113,7 +105,6 @@ class VideoLoop:
                 self.timeline.video_advanced()
                 index += 1
                 continue
-            await self._fetch_ahead(index + 1, got.rung)
             if self.chunks is not None:  # already in the feed
                 self.feed.record(self.ladder.kind, self.ladder[got.rung], got.ref, got.fetched, index, got.buffer_at_request)
             else:
@@ -124,49 +115,20 @@ class VideoLoop:
             index += 1
         self.timeline.video_advanced(done=True)
 
-    async def _fetch_ahead(self, index: int, rung: int) -> None:
-        """Fetch segment ``index`` now, while the one before it is remuxed and pushed, when the first frame
-        needs it too (a start inside a segment: its keyframe closes the target's GOP in libmpv's cache, and
-        libmpv seeks to the target only then). At the rung of the segment before: the target is in that one,
-        and the ABR's pick would see a buffer still empty (README, "Where seek time went")."""
-        segments = self.ladder.timeline
-        if (self.chunks is None and index < self.start_index + self.first_frame_needs
-                and index < end_index(segments, self.until_s) and not segments[index].gap
-                and self.timeline.buffer_s() + segments[index - 1].duration_s + segments[index].duration_s <= self.capacity_s):
-            self._ahead = index, asyncio.ensure_future(self._segment(index, rung=rung))
-            for _ in range(REQUEST_OUT_TURNS):  # the remux that follows holds the loop: send the request first
-                await asyncio.sleep(0)
-
-    async def _fetched(self, index: int) -> _Got:
-        """Segment ``index``: the early fetch of it, else chosen and fetched now."""
-        ahead = self._ahead
-        if ahead is not None and ahead[0] == index:
-            self._ahead = None
-            return await ahead[1]
-        await self._drop_ahead()
-        return await self._segment(index)
-
-    async def _drop_ahead(self) -> None:
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None:
-            await cancel_all(ahead[1], why="cancelled")
-
-    async def _segment(self, index: int, *, rung: int | None = None) -> _Got:
-        """Choose and fetch segment ``index``, choosing again after each abandonment; ``rung``: fetched there,
-        not chosen (an early fetch for the first frame)."""
+    async def _segment(self, index: int) -> _Got:
+        """Choose and fetch segment ``index``, choosing again after each abandonment."""
         below: int | None = None  # after an abandonment: the rung the algorithm stepped down to
         while True:
             state = self.abr.state(buffer_s=self.timeline.buffer_s(), segment_index=index,
                                    upcoming_sizes_bits=self.ladder.known_sizes(index))
-            pick, fixed = rung, rung is not None
-            if pick is None:
-                decision = self._choose(state)
-                if decision.delay_s > 0:
-                    await self.clock.sleep(decision.delay_s)
-                pick = decision.rung if below is None else min(decision.rung, below)
-                if self.first_rung is not None and index == self.start_index and below is None and self.pinned is None:
-                    pick, fixed = self.ladder.clamp(self.first_rung), True
-            outcome = await self._fetch(index, pick, state, watch=not fixed)
+            decision = self._choose(state)
+            if decision.delay_s > 0:
+                await self.clock.sleep(decision.delay_s)
+            rung = decision.rung if below is None else min(decision.rung, below)
+            first = self.first_rung is not None and index == self.start_index and below is None and self.pinned is None
+            if first:
+                rung = self.ladder.clamp(self.first_rung or 0)
+            outcome = await self._fetch(index, rung, state, watch=not first)
             if not isinstance(outcome, Abandoned):
                 self.abr.downloaded(state, rung=outcome.rung, bits=len(outcome.fetched.body) * 8.0,
                                     seconds=outcome.fetched.seconds, latency_s=outcome.fetched.ttfb_s,

@@ -41,28 +41,6 @@ def test_a_first_frame_on_the_target_needs_no_exact_seek() -> None:
     assert before.phase is Phase.CACHE
 
 
-def test_a_target_past_the_keyframe_is_seeked_as_soon_as_it_is_seekable_not_after_the_keyframe_shows() -> None:
-    """Seekable while the file is still loading: seek at once (no keyframe decoded and shown first); a restart
-    that arrives before libmpv began that seek is the keyframe's, not the target's first frame."""
-    cached = {"seekable-ranges": [{"start": 10.0213, "end": 11.98}]}
-    early = StartPhases()
-    early.load(11.0)
-    assert early.cache_changed({"seekable-ranges": []}) is Step.NONE and early.phase is Phase.KEYFRAME
-    assert early.cache_changed(cached) is Step.SEEK and early.phase is Phase.SEEKING
-    assert early.restarted(cached, 10.0213) is Step.NONE  # the keyframe's restart, queued before our seek began
-    early.seeking()
-    assert early.restarted(cached, 11.0) is Step.RESTORE_AND_FIRST_FRAME and early.phase is Phase.PLAYING
-    on_keyframe = StartPhases()  # the file shows that keyframe itself: a seek would decode the GOP before it
-    on_keyframe.load(10.0)
-    assert on_keyframe.cache_changed(cached) is Step.NONE and on_keyframe.phase is Phase.KEYFRAME
-    late = StartPhases()  # the keyframe shown first (the next segment came late): the seek follows it
-    late.load(11.0)
-    assert late.restarted({"seekable-ranges": []}, 10.0213) is Step.NONE and late.phase is Phase.CACHE
-    assert late.cache_changed(cached) is Step.SEEK
-    late.seeking()
-    assert late.restarted(cached, 11.0) is Step.RESTORE_AND_FIRST_FRAME
-
-
 def test_seek_inside_the_cache_keeps_the_stream(ffmpeg_package) -> None:
     """A buffered target is shown by the same file (same generation, no new stream); one past the cache is refused."""
     with MpvOutput(readahead_s=30.0) as output:  # as a session sets it: its buffer capacity
