@@ -35,6 +35,7 @@ class SegmentKeys:
         self._ring: KeyRing | None = None
         self._fetch_key = fetch_key
         self._aes: dict[str, bytes] = {}
+        self._init_kids: dict[bytes, bytes | None] = {}  # by init bytes: one tenc parse per init, not per segment
 
     async def for_segment(self, rendition: Rendition, ref: SegmentRef,
                           init: bytes = b"") -> tuple[bytes | None, Aes128Key | None]:
@@ -56,7 +57,7 @@ class SegmentKeys:
                 raise PlaybackError("this title is protected but no key was given: use --key KID:KEY or "
                                     "--license-url URL (or a backend licence)")
             self._ring = await self._get_ring()
-        kid = protection.default_kid or _init_kid(init) or next(iter(self._ring.kids), None)
+        kid = protection.default_kid or self._init_kid(init) or next(iter(self._ring.kids), None)
         if kid is None:
             raise PlaybackError("the licence holds no key")
         return self._ring.key_for(kid), None
@@ -70,11 +71,18 @@ class SegmentKeys:
             self._aes[uri] = key
         return key
 
+    def _init_kid(self, init: bytes) -> bytes | None:
+        """The init's ``tenc`` KID, parsed once per init: the same init bytes object comes with every segment
+        (the feed's init cache), so its hash is computed once and the lookup costs no parse."""
+        if init not in self._init_kids:
+            self._init_kids[init] = init_kid(init)
+        return self._init_kids[init]
+
     def clear(self) -> None:
         self._aes.clear()
 
 
-def _init_kid(init: bytes) -> bytes | None:
+def init_kid(init: bytes) -> bytes | None:
     """The default KID of the init segment's ``tenc``, or None (no init, clear, or an all-zero KID)."""
     found = track_protection(init) if init else None
     return found.default_kid if found is not None and any(found.default_kid) else None

@@ -19,8 +19,10 @@ import corpus_dash
 import pytest
 from corpus_server import serve_corpus
 
+from player import segment_keys
 from player.completeness import IncompletePlay
 from player.feed.errors import DecryptionFailed, EncryptionSchemeUnsupported
+from player.feed.isobmff import track_protection
 from player.errors import PlaybackError
 from player.feed.media_input import read_segment
 from player.outside_keys import BadKeyOption
@@ -105,16 +107,40 @@ def test_wrong_key_is_named_before_anything_reaches_libmpv(corpus_url: str) -> N
     assert box[0].feed is not None and box[0].feed.remuxer.fed == {}  # nothing was muxed for libmpv
 
 
-@pytest.mark.parametrize("manifest", ["manifest.mpd", "master.m3u8"])
-def test_a_key_per_quality_and_for_audio_each_decrypts_its_track(corpus_root: Path, corpus_url: str, manifest: str) -> None:
-    """SD, HD and audio keys (Shaka's ``drm_label``), all three given with --key: every track decrypts, across a
-    switch. Shaka's HLS names no KEYID, so the KID is the init segment's ``tenc``; the ring's first key was used."""
+def _multikey(corpus_root: Path) -> tuple[str, ...]:
+    """Shaka's SD/HD/AUDIO-keyed streams under ``multikey/`` (built once); the three ``--key`` values."""
     folder = corpus_root / "multikey"
     if not (folder / "master.m3u8").exists():
         folder.mkdir(exist_ok=True)
         corpus_dash.dash_multikey(folder)
-    keys = tuple(f"{kid.hex()}:{key.hex()}" for kid, key in corpus_dash.MULTI_KEYS.values())
-    report = _play(f"{corpus_url}/multikey/{manifest}", keys=keys)
+    return tuple(f"{kid.hex()}:{key.hex()}" for kid, key in corpus_dash.MULTI_KEYS.values())
+
+
+def test_the_init_segments_key_id_is_read_once_per_init(corpus_root: Path, corpus_url: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shaka's HLS names no KEYID, so each protected segment's key is the one its init's ``tenc`` names: that box
+    is parsed once per init over a whole play (3 inits, 9 segments), not once per segment."""
+    keys = _multikey(corpus_root)
+    parsed: list[bytes] = []
+
+    def counted(init: bytes) -> object:
+        parsed.append(init)
+        return track_protection(init)
+
+    monkeypatch.setattr(segment_keys, "track_protection", counted)
+    report = _play(f"{corpus_url}/multikey/master.m3u8", keys=keys)
+    assert report["complete"] is True, report["errors"]
+    segments = [s for s in report["segments"] if s["type"] in ("video", "audio")]
+    inits = {s["rendition"] for s in segments}
+    assert len(segments) >= 6 and len(inits) == 3  # both video rungs and the audio
+    assert len(parsed) == len(set(parsed)) == 3
+
+
+@pytest.mark.parametrize("manifest", ["manifest.mpd", "master.m3u8"])
+def test_a_key_per_quality_and_for_audio_each_decrypts_its_track(corpus_root: Path, corpus_url: str, manifest: str) -> None:
+    """SD, HD and audio keys (Shaka's ``drm_label``), all three given with --key: every track decrypts, across a
+    switch. Shaka's HLS names no KEYID, so the KID is the init segment's ``tenc``; the ring's first key was used."""
+    report = _play(f"{corpus_url}/multikey/{manifest}", keys=_multikey(corpus_root))
     assert report["complete"] is True, report["errors"]
     assert report["decoder_errors"] == 0
     assert len({s["rendition"] for s in report["segments"] if s["type"] == "video"}) == 2  # the ABR climbed to HD
