@@ -11,6 +11,8 @@ Packager write it for a stream that starts at 0).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from player.feed.isobmff import mdat_samples, sample_entry_types
 from player.manifest import Rendition
 from player.source import SegmentSource
@@ -51,7 +53,17 @@ def text_codec(rendition: Rendition, init: bytes = b"") -> str:
     return "ttml" if codecs.startswith("stpp") or "ttml" in (rendition.mime_type or "") else "webvtt"
 
 
-async def load_text_track(rendition: Rendition, source: SegmentSource) -> str:
+@dataclass(frozen=True)
+class LoadedText:
+    """A text track as handed to libmpv: its cues as one WebVTT document, and the codec it came in — decided once,
+    at load, from the manifest or else the init segment, so the report names what was read (``wvtt``, not the
+    ``webvtt`` an HLS subtitle playlist without CODECS would suggest)."""
+
+    codec: str
+    webvtt: str
+
+
+async def load_text_track(rendition: Rendition, source: SegmentSource) -> LoadedText:
     """Fetch every segment of a text rendition (a whole-file track is one segment) as one WebVTT document."""
     init = (await source.fetch(rendition, rendition.init, kind="text", is_init=True)).body if rendition.init else b""
     bodies = []
@@ -60,8 +72,10 @@ async def load_text_track(rendition: Rendition, source: SegmentSource) -> str:
         bodies.append(fetched.body)
     codec = text_codec(rendition, init)
     if codec == "wvtt":
-        return webvtt(merge_cues(wvtt_cues(init, zip((ref.start_s for ref in rendition.segments), bodies))))
-    if codec == "ttml":
+        text = webvtt(merge_cues(wvtt_cues(init, zip((ref.start_s for ref in rendition.segments), bodies))))
+    elif codec == "ttml":
         in_mp4 = bool(init) or (rendition.mime_type or "").startswith(("application/mp4", "video/mp4")) or bool(rendition.codecs)
-        return ttml_to_webvtt(doc for body in bodies for doc in (mdat_samples(body) if in_mp4 else [body]))
-    return merge_webvtt([body.decode("utf-8", errors="replace") for body in bodies])
+        text = ttml_to_webvtt(doc for body in bodies for doc in (mdat_samples(body) if in_mp4 else [body]))
+    else:
+        text = merge_webvtt([body.decode("utf-8", errors="replace") for body in bodies])
+    return LoadedText(codec=codec, webvtt=text)

@@ -100,11 +100,13 @@ def test_webvtt_in_fmp4_samples_becomes_the_cues_written(corpus_root: Path) -> N
 
 def test_webvtt_in_fmp4_plays_from_an_hls_master_that_declares_no_codec(corpus_url: str) -> None:
     """Shaka's HLS lists the ``wvtt`` track with an EXT-X-MAP and no CODECS: the init's sample entry says what it is
-    (read as text, it was ``not a WebVTT document`` and the play failed)."""
+    (read as text, it was ``not a WebVTT document`` and the play failed), and the report names that codec, as read
+    at load (it said ``webvtt``, the manifest's guess)."""
     report, subs = asyncio.run(_play(f"{corpus_url}/dash-tracks/master.m3u8",
                                      SessionOptions(subtitle_language="es", mpv_options={"speed": 4})))
     _complete(report, corpus.kinds()["dash-tracks"])
     assert [s.get("lang") for s in subs if s.get("selected")] == ["es"]
+    assert [(t["codec"], t["language"]) for t in report["tracks"] if t["kind"] == "text"] == [("wvtt", "es")]
 
 
 def test_a_missing_language_is_named_before_anything_plays(corpus_url: str) -> None:
