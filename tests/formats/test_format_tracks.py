@@ -8,6 +8,8 @@ a named error listing what it has — exit 2 from ``reelbox play`` — before an
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +17,9 @@ from typing import Any
 
 import corpus
 import pytest
+from corpus_server import serve_corpus
 
+from player.feed.mpv_output import MpvOutput
 from player.playback import PlaybackSession, SessionOptions
 from player.track_choice import TrackNotFound
 from player.ttml import Cue, merge_cues
@@ -130,3 +134,58 @@ def test_cli_exits_2_naming_the_tracks_and_downloads_play_takes_the_options(corp
     assert "--audio xx: no such audio track; this title has en (audio_1), de (audio_2)" in proc.stderr  # ffmpeg NAMEs
     args = build_parser().parse_args(["downloads", "play", "abc", "--audio", "Deutsch", "--subtitles", "fr"])
     assert (args.audio, args.subtitles) == ("Deutsch", "fr")
+
+
+def _on_a_clock_of_its_own(folder: Path) -> None:
+    """Rewrite ffmpeg's WebVTT segments (cue 0 at its MPEG-TS 1.4 s) the way a live packager numbers cues, on a clock of
+    its own: ``LOCAL`` 60 s at ``MPEGTS`` 1.4 + 2 s, so every cue time reads 58 s later than it shows."""
+    def later(m: re.Match[str]) -> str:
+        millis = (int(m.group(1)) * 60 + int(m.group(2))) * 1000 + int(m.group(3)) + 58_000
+        return f"{millis // 60_000:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
+
+    for segment in folder.glob("r0*.vtt"):
+        text = re.sub(r"\b(\d{2}):(\d{2})\.(\d{3})\b", later, segment.read_text())
+        segment.write_text(text.replace("WEBVTT\n", "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:01:00.000,MPEGTS:306000\n", 1))
+
+
+def test_x_timestamp_map_puts_hls_webvtt_cues_at_their_true_times(corpus_root: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """RFC 8216 §3.5: ffmpeg's HLS (MPEG-TS beside segmented WebVTT) with each segment's cues on the packager's own
+    clock and an X-TIMESTAMP-MAP to the media's: the cues handed to libmpv are at the times they were written for
+    (0.5 s and 3.0 s of the picture, not 58.5 s), and libmpv shows the first cue there while playing."""
+    shutil.copytree(corpus_root / "hls-tracks", tmp_path / "mapped")
+    _on_a_clock_of_its_own(tmp_path / "mapped")
+    handed: list[str] = []
+    add = MpvOutput.add_subtitles
+
+    def recorded(self: MpvOutput, webvtt: str, **kwargs: str) -> None:
+        handed.append(webvtt)
+        add(self, webvtt, **kwargs)
+
+    monkeypatch.setattr(MpvOutput, "add_subtitles", recorded)
+    with serve_corpus(tmp_path) as base:
+        url = f"{base}/mapped/master.m3u8"
+        session = PlaybackSession(target=url, manifest_urls=[url], options=SessionOptions(subtitle_language="en"))
+        shown: list[tuple[float, str]] = []
+
+        async def watch() -> None:
+            await session.started.wait()
+            while session.output is not None:
+                text, at = session.output.property("sub-text"), session.output.property("time-pos")
+                if text and at is not None:
+                    shown.append((at, text))
+                await asyncio.sleep(0.02)
+
+        async def play() -> dict[str, Any]:
+            watcher = asyncio.ensure_future(watch())
+            try:
+                return await session.run()
+            finally:
+                watcher.cancel()
+
+        report = asyncio.run(play())
+    _complete(report, corpus.kinds()["hls-tracks"])
+    starts = [float(s) for s in re.findall(r"^00:00:(\d{2}\.\d{3}) -->", handed[0], re.MULTILINE)]
+    assert starts == [pytest.approx(0.5, abs=0.03), pytest.approx(3.0, abs=0.03)], handed[0]
+    first = next(at for at, text in shown if text == "Hello from the first cue")
+    assert 0.45 <= first <= 0.8
