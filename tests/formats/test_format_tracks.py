@@ -148,13 +148,16 @@ def _on_a_clock_of_its_own(folder: Path) -> None:
         segment.write_text(text.replace("WEBVTT\n", "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:01:00.000,MPEGTS:306000\n", 1))
 
 
+@pytest.mark.parametrize("folder", ["hls-tracks", "hls-ts-webvtt"])
 def test_x_timestamp_map_puts_hls_webvtt_cues_at_their_true_times(corpus_root: Path, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """RFC 8216 §3.5: ffmpeg's HLS (MPEG-TS beside segmented WebVTT) with each segment's cues on the packager's own
-    clock and an X-TIMESTAMP-MAP to the media's: the cues handed to libmpv are at the times they were written for
-    (0.5 s and 3.0 s of the picture, not 58.5 s), and libmpv shows the first cue there while playing."""
-    shutil.copytree(corpus_root / "hls-tracks", tmp_path / "mapped")
-    _on_a_clock_of_its_own(tmp_path / "mapped")
+                                                                  monkeypatch: pytest.MonkeyPatch, folder: str) -> None:
+    """RFC 8216 §3.5: MPEG-TS beside segmented WebVTT whose segments map their cue clock to the media's — ffmpeg's
+    HLS with the cues put on a packager's own clock (58 s ahead), and Shaka Packager's own map (MPEGTS:9000 for TS
+    timestamps it starts at 0.1 s): the cues handed to libmpv are at the times they were written for (0.5 s and
+    3.0 s of the picture; the first read 58.5 s before), and libmpv shows the first cue there while playing."""
+    shutil.copytree(corpus_root / folder, tmp_path / "mapped")
+    if folder == "hls-tracks":
+        _on_a_clock_of_its_own(tmp_path / "mapped")
     handed: list[str] = []
     add = MpvOutput.add_subtitles
 
@@ -184,7 +187,7 @@ def test_x_timestamp_map_puts_hls_webvtt_cues_at_their_true_times(corpus_root: P
                 watcher.cancel()
 
         report = asyncio.run(play())
-    _complete(report, corpus.kinds()["hls-tracks"])
+    _complete(report, corpus.kinds()[folder])
     starts = [float(s) for s in re.findall(r"^00:00:(\d{2}\.\d{3}) -->", handed[0], re.MULTILINE)]
     assert starts == [pytest.approx(0.5, abs=0.03), pytest.approx(3.0, abs=0.03)], handed[0]
     first = next(at for at, text in shown if text == "Hello from the first cue")
