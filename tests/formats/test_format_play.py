@@ -8,6 +8,8 @@ track of the source fed to the end, 0 decoder errors, nothing skipped — and a 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -171,16 +173,30 @@ def test_malformed_key_option_is_named() -> None:
     assert secret[:6] not in str(refused.value)  # no part of a key is echoed
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``reelbox play ARGS --headless`` on its own ``REELBOX_HOME`` (a play keeps state: never the user's)."""
     return subprocess.run([sys.executable, "-m", "ui", "play", *args, "--headless"], capture_output=True, text=True,
-                          timeout=120, cwd=Path(__file__).resolve().parents[2])
+                          timeout=120, cwd=Path(__file__).resolve().parents[2],
+                          env=dict(os.environ, REELBOX_HOME=str(home)))
 
 
-def test_cli_names_a_start_past_the_end_and_refuses_a_negative_one(corpus_url: str) -> None:
+def test_cli_plays_shaka_hls_with_a_licence_url_into_its_own_home(corpus_url: str, tmp_path: Path) -> None:
+    """``reelbox play`` of Shaka's cbcs HLS (KIDs only in the inits) with ``--license-url``: exit 0, the report
+    complete with the licence timed, and what the play keeps (the link's estimate) under ``REELBOX_HOME``."""
+    report_file = tmp_path / "report.json"
+    run = _cli(tmp_path / "home", f"{corpus_url}/dash-cbcs/master.m3u8", "--license-url", f"{corpus_url}/license",
+               "--report", str(report_file))
+    assert run.returncode == 0, run.stderr
+    report = json.loads(report_file.read_text())
+    assert report["complete"] is True and report["decoder_errors"] == 0 and report["license_ms"] is not None
+    assert (tmp_path / "home" / "state" / "throughput.json").is_file()
+
+
+def test_cli_names_a_start_past_the_end_and_refuses_a_negative_one(corpus_url: str, tmp_path: Path) -> None:
     """--start beyond the title: exit 1 naming it (libmpv got no stream to fail on); --start -3: usage error, exit 2."""
-    past = _cli(f"{corpus_url}/hls-ts/master.m3u8", "--start", "100")
+    past = _cli(tmp_path, f"{corpus_url}/hls-ts/master.m3u8", "--start", "100")
     assert past.returncode == 1 and "past the end of the title (6 s)" in past.stderr
-    negative = _cli(f"{corpus_url}/hls-ts/master.m3u8", "--start", "-3")
+    negative = _cli(tmp_path, f"{corpus_url}/hls-ts/master.m3u8", "--start", "-3")
     assert negative.returncode == 2 and "seconds must be 0 or more" in negative.stderr
 
 
@@ -190,11 +206,11 @@ def test_cli_exits_1_naming_the_lost_period_and_the_wrong_key(corpus_root: Path,
     shutil.copytree(corpus_root / "dash-multi-period", tmp_path / "mp")
     shutil.rmtree(tmp_path / "mp" / "p1")
     with serve_corpus(tmp_path) as base:
-        cut = _cli(f"{base}/mp/manifest.mpd")
+        cut = _cli(tmp_path / "home", f"{base}/mp/manifest.mpd")
     assert cut.returncode == 1
     assert cut.stderr.startswith("error: ") and "period 'p1'" in cut.stderr
     with serve_corpus(corpus_root) as base:
-        wrong = _cli(f"{base}/dash-cenc-laurl/nolicence.mpd", "--key", f"{corpus.KID.hex()}:{'ab' * 16}")
+        wrong = _cli(tmp_path / "home", f"{base}/dash-cenc-laurl/nolicence.mpd", "--key", f"{corpus.KID.hex()}:{'ab' * 16}")
     assert wrong.returncode == 1
     assert "content key is wrong" in wrong.stderr
 

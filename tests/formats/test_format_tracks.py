@@ -8,6 +8,7 @@ a named error listing what it has — exit 2 from ``reelbox play`` — before an
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import subprocess
@@ -124,11 +125,11 @@ def test_a_missing_language_is_named_before_anything_plays(corpus_url: str) -> N
         assert session.report()["played_s"] == 0 and session.playhead.first_frame_position_s is None
 
 
-def test_cli_exits_2_naming_the_tracks_and_downloads_play_takes_the_options(corpus_url: str) -> None:
+def test_cli_exits_2_naming_the_tracks_and_downloads_play_takes_the_options(corpus_url: str, tmp_path: Path) -> None:
     """``reelbox play URL --audio xx``: exit 2, one error line listing the languages; ``downloads play`` parses both."""
     proc = subprocess.run([sys.executable, "-m", "ui", "play", f"{corpus_url}/hls-tracks/master.m3u8", "--headless",
                            "--audio", "xx"], capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parents[2])
+                          cwd=Path(__file__).resolve().parents[2], env=dict(os.environ, REELBOX_HOME=str(tmp_path)))
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
     assert "--audio xx: no such audio track; this title has en (audio_1), de (audio_2)" in proc.stderr  # ffmpeg NAMEs
