@@ -191,5 +191,5 @@ def test_x_timestamp_map_puts_hls_webvtt_cues_at_their_true_times(corpus_root: P
     _complete(report, corpus.kinds()[folder])
     starts = [float(s) for s in re.findall(r"^00:00:(\d{2}\.\d{3}) -->", handed[0], re.MULTILINE)]
     assert starts == [pytest.approx(0.5, abs=0.03), pytest.approx(3.0, abs=0.03)], handed[0]
-    first = next(at for at, text in shown if text == "Hello from the first cue")
-    assert 0.45 <= first <= 0.8
+    hello = [at for at, text in shown if text == "Hello from the first cue"]
+    assert hello and min(hello) >= 0.45 and max(hello) <= 2.55, hello  # shown at its time (one frame's slack), only then
