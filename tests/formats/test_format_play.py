@@ -23,6 +23,7 @@ from corpus_server import serve_corpus
 
 from player import segment_keys
 from player.completeness import IncompletePlay
+from player.errors import PlaybackError
 from player.feed.errors import DecryptionFailed, EncryptionSchemeUnsupported
 from player.feed.isobmff import track_protection
 from player.feed.media_input import read_segment
@@ -35,9 +36,9 @@ KEY_OPTION = f"{corpus.KID.hex()}:{corpus.KEY.hex()}"
 
 
 def _play(url: str, *, keys: tuple[str, ...] = (), session_box: list[PlaybackSession] | None = None,
-          speed: float = 4) -> dict[str, Any]:
-    session = PlaybackSession(target=url, manifest_urls=[url],
-                              options=SessionOptions(keys=keys, mpv_options={"speed": speed}))
+          speed: float = 4, license_url: str | None = None) -> dict[str, Any]:
+    session = PlaybackSession(target=url, manifest_urls=[url], options=SessionOptions(
+        keys=keys, license_url=license_url, mpv_options={"speed": speed}))
     if session_box is not None:
         session_box.append(session)
     return asyncio.run(session.run())
@@ -153,13 +154,22 @@ def test_license_url_on_shaka_hls_asks_for_the_key_ids_its_inits_name(corpus_roo
     """Shaka's HLS names no KEYID (cenc with SD/HD/AUDIO keys; cbcs with one): ``--license-url`` asks for the KIDs
     the init segments' ``tenc`` name, so each track gets its own key and decrypts (it was "names no key ID")."""
     _multikey(corpus_root)
-    session = PlaybackSession(target=manifest, manifest_urls=[f"{corpus_url}/{manifest}"],
-                              options=SessionOptions(license_url=f"{corpus_url}/license", mpv_options={"speed": 4}))
-    report = asyncio.run(session.run())
+    report = _play(f"{corpus_url}/{manifest}", license_url=f"{corpus_url}/license")
     assert report["complete"] is True, report["errors"]
     assert report["decoder_errors"] == 0 and report["license_ms"] is not None
     if manifest.startswith("multikey"):  # the HD key too: the ABR climbed, and the HD segments decrypted
         assert len({s["rendition"] for s in report["segments"] if s["type"] == "video"}) == 2
+
+
+def test_license_url_with_no_key_id_in_the_manifest_or_the_inits_is_named(corpus_root: Path, tmp_path: Path) -> None:
+    """Shaka's cbcs HLS with every init's ``tenc`` KID zeroed: nothing names a KID to ask for, so ``--license-url``
+    ends with a PlaybackError saying so (and asking for --key), not a licence request for nothing."""
+    shutil.copytree(corpus_root / "dash-cbcs", tmp_path / "nokid")
+    for init in (tmp_path / "nokid").glob("*/init.mp4"):
+        assert corpus.KID in init.read_bytes()
+        init.write_bytes(init.read_bytes().replace(corpus.KID, bytes(16)))
+    with serve_corpus(tmp_path) as base, pytest.raises(PlaybackError, match="nor its init segments name a key ID"):
+        _play(f"{base}/nokid/master.m3u8", license_url=f"{base}/license")
 
 
 def test_malformed_key_option_is_named() -> None:
