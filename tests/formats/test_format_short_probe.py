@@ -2,7 +2,8 @@
 
 Why this guard: ``segment_reader`` opens every fMP4 init + segment with ``probesize=32`` so FFmpeg
 takes each track's configuration from ``moov`` instead of decoding frames (3.6 → 0.8 ms per 480p
-segment; issue 19, a restart's first push). A codec whose parameters FFmpeg only completes by
+segment; issue 19, a restart's first push), and a video-only segment decodes no picture at all
+(``skip_frame``: 0.8 → 0.1 ms; ``benchmarks/remux_cost.py``). A codec whose parameters FFmpeg only completes by
 decoding would come out different; so every corpus kind is remuxed both ways and must give the
 same bytes (MPEG-TS and Matroska, the muxer's stream templates included).
 """
