@@ -27,7 +27,7 @@ from .bitstream import AdtsConfig, VideoConfig, adts_frame, parse_audio_specific
 from .errors import FeedError, SegmentFormatError, TrackChangeUnsupported
 from .media_input import Aes128Key, read_segment
 from .mux_writers import MuxWriter, Sink, container_for, make_writer
-from .segment_reader import TS_CLOCK, DemuxedSegment, Sample
+from .segment_reader import TS_CLOCK, DemuxedSegment, Sample, release
 from .timeline import Timeline
 
 _TRACK_ORDER = {"video": 0, "audio": 1}
@@ -129,6 +129,7 @@ class Remuxer:
                 self._added_until[part.kind] = max(self._added_until.get(part.kind, moved.dts), moved.dts + moved.duration)
         if kind not in {p.kind for p in parts}:  # audio-only segments in a playlist listed as video
             self._added_until[kind] = max(self._added_until[p.kind] for p in parts)
+        release(parts, keep=() if self._writer is not None else self._first.values())
         self._emit(until=self._ready_until())
 
     def read(self) -> bytes:
@@ -233,6 +234,7 @@ class Remuxer:
             self._writer = make_writer(self.container, self._sink)
             for kind in sorted(self._first, key=_TRACK_ORDER.__getitem__):
                 self._writer.add_track(self._first[kind])
+            release(self._first.values())  # each track's template is copied
         return self._writer
 
     def _emit(self, *, until: int | None) -> None:
