@@ -261,6 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         leave_out_unused_modules(next((a for a in sys.argv[1:] if not a.startswith("-")), ""))
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "until", None) is not None and args.until <= (getattr(args, "start", None) or 0.0):
+        # nothing to play: libmpv would be handed an empty stream and fail with a misleading sentence
+        parser.error(f"--until {args.until:g} must be after the start ({getattr(args, 'start', None) or 0:g} s)")
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)

@@ -32,11 +32,13 @@ def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation
     Lost: stopped short of the end (beyond half a segment), a track lost midway or never played,
     segments skipped, media missing inside a track, or frames libmpv could not decode (see
     :func:`player.completeness.shortfalls`). The end is the title's (from its segments when the
-    manifest states no duration), or ``until_s`` when that comes first.
+    manifest states no duration; a live event's once it has ended), or ``until_s`` when that comes first.
     """
     scheduler = running.scheduler
     timeline = scheduler.ladder.timeline
-    duration_s = presentation.duration_s or (timeline[-1].end_s if timeline and not presentation.is_live else None)
+    # a live event that ended (EXT-X-ENDLIST, or the MPD turned static) has an end to judge the play by
+    has_end = not presentation.is_live or (running.live is not None and running.live.follower.ended())
+    duration_s = presentation.duration_s or (timeline[-1].end_s if timeline and has_end else None)
     ends = [e for e in (until_s, duration_s) if e is not None]
     if not ends:
         return None

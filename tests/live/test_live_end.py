@@ -71,3 +71,5 @@ def test_an_event_that_ends_finishes_the_play(event: tuple[Path, str]) -> None:
     assert report["live"] is True and report["errors"] == []
     assert box[0].playhead.reached_eof
     assert report["played_s"] >= 2 * SEGMENT_S  # played from the hold-back point to the end of the event
+    # the event has an end now, so the play is judged by it (it was "complete": false on a whole play)
+    assert report["complete"] is True and report["tracks"] and all(t["fed_until_s"] >= 9.5 for t in report["tracks"])

@@ -141,3 +141,14 @@ def test_download_at_another_quality_says_why_and_downloads_play_takes_play_opti
     assert played.returncode == 0, played.stderr
     report = json.loads((tmp_path / "o.json").read_text())
     assert report["start_s"] == 0.0 and report["played_s"] >= 0.5 and report["errors"] == []
+
+
+@pytest.mark.parametrize("window", [["--until", "0"], ["--start", "5", "--until", "5"], ["--start", "8", "--until", "3"]])
+def test_a_play_window_with_nothing_in_it_is_bad_usage(window: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """``--until`` at or before the start played nothing and exited 1 with libmpv's "unrecognized file format";
+    it is bad usage (exit 2, naming the options) before anything is fetched."""
+    from ui.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["play", "--headless", *window, "http://127.0.0.1:9/none.m3u8"])
+    assert stop.value.code == 2 and "--until" in capsys.readouterr().err
