@@ -108,6 +108,15 @@ class Remuxer:
         if kind not in self.tracks:
             raise ValueError(f"track {kind!r} was not declared (tracks={self.tracks})")
         parts = read_segment(kind, init, data, key=key, aes=aes, with_audio="audio" not in self.tracks)
+        try:
+            self._queue(kind, parts, rendition_id, start_s=start_s, timeline=timeline)
+        finally:  # the demuxers' containers: the first of each track stay open until the writer copies them
+            release(parts, keep=() if self._writer is not None else self._first.values())
+        self._emit(until=self._ready_until())
+
+    def _queue(self, kind: str, parts: tuple[DemuxedSegment, ...], rendition_id: str, *, start_s: float | None,
+               timeline: int) -> None:
+        """Put ``parts``' samples on the timeline and in the interleaving heap."""
         shift = self.timeline.shift(parts, start_s=start_s, timeline=timeline)
         for part in parts:
             self._check_codec(part, rendition_id)
@@ -129,8 +138,6 @@ class Remuxer:
                 self._added_until[part.kind] = max(self._added_until.get(part.kind, moved.dts), moved.dts + moved.duration)
         if kind not in {p.kind for p in parts}:  # audio-only segments in a playlist listed as video
             self._added_until[kind] = max(self._added_until[p.kind] for p in parts)
-        release(parts, keep=() if self._writer is not None else self._first.values())
-        self._emit(until=self._ready_until())
 
     def read(self) -> bytes:
         """Drain the bytes muxed so far (possibly empty)."""

@@ -115,8 +115,12 @@ def demux_fmp4(init: bytes, data: bytes, *, key: bytes | None, kinds: tuple[str,
         rotates = b"seig" in data  # a sample-group key of its own: not covered by the init's KID
         # a clear-lead fragment (Shaka's default 5 s) decodes with any key: only an encrypted one proves it
         encrypted = b"senc" in data or b"saiz" in data
-        for part in parts:
-            _verify_once(part, protection.default_kid, key, always=rotates, proves=encrypted and not rotates)
+        try:
+            for part in parts:
+                _verify_once(part, protection.default_kid, key, always=rotates, proves=encrypted and not rotates)
+        except DecryptionFailed:
+            release(parts)
+            raise
     return parts
 
 

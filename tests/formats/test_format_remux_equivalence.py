@@ -24,6 +24,7 @@ import feed_walk
 import pytest
 
 from player.feed import media_input, mux_writers, packed_audio, segment_reader
+from player.feed.errors import DecryptionFailed
 from player.feed.segment_reader import DemuxedSegment, open_options
 
 KINDS = [k for k in corpus.kinds().values() if k.expect_error is None and k.streams == 1]
@@ -96,6 +97,21 @@ def test_every_container_is_closed_once_its_template_is_copied(corpus_url: str, 
     presentation = feed_walk.load(f"{corpus_url}/{corpus.kinds()[name].manifest}")
     walked = feed_walk.remux(presentation)
     assert walked.remuxer.container == "mpegts" and len(opened) > 4
+    for container in opened:
+        with pytest.raises(AssertionError, match="not open"):
+            next(container.demux())
+
+
+def test_a_segment_refused_for_its_key_leaves_no_container_open(corpus_url: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong content key fails the key check after the demux: that segment's container is closed all the same."""
+    opened: list[Any] = []
+    _record_demux(monkeypatch, lambda data, fmt, part: opened.append(part.template.container))
+    presentation = feed_walk.load(f"{corpus_url}/{corpus.kinds()['dash-cenc-key'].manifest}")
+    segment_reader._verified.clear()
+    with pytest.raises(DecryptionFailed):
+        feed_walk.remux(presentation, key=bytes(16))
+    assert opened
     for container in opened:
         with pytest.raises(AssertionError, match="not open"):
             next(container.demux())
