@@ -256,9 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:  # this process is the command (the console script, ``python -m ui``)
         from ui.lean_process import leave_out_unused_modules, return_freed_memory
+        from ui.quiet_audio import quiet_audio_libraries
 
+        command = next((a for a in sys.argv[1:] if not a.startswith("-")), "")
         return_freed_memory()
-        leave_out_unused_modules(next((a for a in sys.argv[1:] if not a.startswith("-")), ""))
+        if command in ("play", "ui", "demo", "downloads"):  # the commands that may open a sound output
+            quiet_audio_libraries()
+        leave_out_unused_modules(command)
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "until", None) is not None and args.until <= (getattr(args, "start", None) or 0.0):

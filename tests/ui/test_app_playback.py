@@ -90,3 +90,26 @@ def test_up_next_counts_down_and_languages_are_remembered(qtbot: Any, make_windo
     window.title_page.play.emit("ui-alpha", 0.0)
     qtbot.waitUntil(lambda: window.controller.session is not None, timeout=5000)
     assert window.controller.session.options.subtitle_language == "en" and player.subtitles.currentText() == "Subtitles en"
+
+
+def test_subtitles_chosen_with_the_bar_up_show_above_the_bar(qtbot: Any, make_window: Any) -> None:
+    """Choosing subtitles restarts the play while the control bar is up; the new libmpv starts with the cues
+    lifted above the bar (they sat under it, hidden, until the bar hid — seen on the Xvfb screenshots)."""
+    window = open_title(qtbot, make_window, "ui-alpha")
+    player = window.player
+    window.title_page.play.emit("ui-alpha", 0.0)
+    qtbot.waitUntil(lambda: bool(window.controller.last_stats), timeout=20000)
+    player.resize(1280, 720)
+    player.show_overlay()
+    lifted = window.controller.subtitle_pos
+    assert lifted < 100
+    player.choose_subtitles("en")
+
+    def sub_pos() -> object:
+        session = window.controller.session
+        if session is None or session.options.subtitle_language != "en" or session.output is None:
+            return None
+        return session.output.property("sub-pos")
+
+    qtbot.waitUntil(lambda: sub_pos() is not None, timeout=10000)
+    assert sub_pos() == lifted

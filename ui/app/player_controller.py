@@ -39,6 +39,7 @@ class PlayerController(QObject):
         self.volume = 100
         self.muted = False
         self.paused = False
+        self.subtitle_pos = 100  # libmpv's sub-pos: lifted above the control bar while it shows
         self.last_stats: dict[str, Any] = {}
         self._generation = 0
         self._timer = QTimer(self)
@@ -77,6 +78,9 @@ class PlayerController(QObject):
         self.paused = False
         self.last_stats = {}  # the previous session's figures say nothing about this one
         session = factory()
+        # a new session's libmpv starts with the cues where the bar is now (choosing subtitles restarts the
+        # play with the bar up: the cues sat under it until the bar hid)
+        session.options.mpv_options = {**session.options.mpv_options, "sub_pos": self.subtitle_pos}
         emit_notice = self.noticed.emit  # called on the engine thread: the signal queues it to the UI thread
 
         def listen(event: object) -> None:
@@ -143,10 +147,11 @@ class PlayerController(QObject):
 
     def lift_subtitles(self, percent: int) -> None:
         """Where libmpv puts the subtitle baseline (``sub-pos``, % of the picture's height): above the
-        control bar while it shows, at the bottom (100) when it hides."""
+        control bar while it shows, at the bottom (100) when it hides; kept for the next session."""
+        self.subtitle_pos = max(0, min(100, percent))
         session = self.session
         if session is not None and session.output is not None:
-            self.engine.call(session.output.set_property, "sub-pos", max(0, min(100, percent)))
+            self.engine.call(session.output.set_property, "sub-pos", self.subtitle_pos)
 
     def seek(self, position_s: float) -> None:
         """Seek (live: inside the DVR window; a seek that lands at the live edge is Go live, and nothing at all

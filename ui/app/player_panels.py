@@ -28,6 +28,11 @@ KEYS = (
 )
 
 
+def rate_text(kbps: float) -> str:
+    """A bit rate a person reads at a glance: ``850 kbit/s``, ``12.4 Mbit/s`` (not ``447646 kbit/s``)."""
+    return f"{kbps:.0f} kbit/s" if kbps < 10_000 else f"{kbps / 1000:.1f} Mbit/s"
+
+
 def stats_text(stats: dict[str, Any]) -> str:
     """The stats overlay: rendition, bitrate, buffer, estimate, CDN, dropped frames."""
     size = f"{stats.get('width')}x{stats.get('height')}" if stats.get("width") else "—"
@@ -36,9 +41,9 @@ def stats_text(stats: dict[str, Any]) -> str:
     forced = stats.get("forced_rung")
     lines = [
         f"Rendition   {stats.get('rendition') or '—'}  ({size})",
-        f"Bitrate     {bitrate:.0f} kbit/s" if bitrate else "Bitrate     —",
+        f"Bitrate     {rate_text(bitrate)}" if bitrate else "Bitrate     —",
         f"Buffer      {stats.get('buffer_s') or 0.0:.1f} s",
-        f"Throughput  {throughput:.0f} kbit/s" if throughput else "Throughput  —",
+        f"Throughput  {rate_text(throughput)}" if throughput else "Throughput  —",
         f"CDN         {stats.get('cdn') if stats.get('cdn') is not None else '—'}",
         f"Dropped     {stats.get('dropped_frames') or 0} frames",
         f"Quality     {'Auto' if forced is None else f'fixed rung {forced}'}",
