@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -52,7 +53,9 @@ def play_reelbox(url: str, kind: corpus.Kind, out: Path) -> dict[str, Any]:
     if kind.needs_key and not kind.licence_in_manifest:
         cmd += ["--key", f"{corpus.KID.hex()}:{corpus.KEY.hex()}"]
     started = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    # its own state dir: a benchmark run must not leave a carried estimate in the user's
+    env = dict(os.environ, REELBOX_HOME=str(out / "home"))
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     wall = time.monotonic() - started
     data: dict[str, Any] = json.loads(report.read_text()) if report.exists() else {}
     error = proc.stderr.strip().splitlines()[-1] if proc.returncode else None

@@ -114,7 +114,7 @@ def dumps(presentation: Presentation) -> str:
            "source_url": presentation.source_url,
            "periods": [{"id": p.id, "start_s": p.start_s, "duration_s": p.duration_s, "tracks": [
                {"kind": t.kind, "language": t.language, "label": t.label, "roles": list(t.roles),
-                "segment_aligned": t.segment_aligned, "renditions": [rend(r) for r in t.renditions]}
+                "default": t.default, "renditions": [rend(r) for r in t.renditions]}
                for t in p.tracks]} for p in presentation.periods]}
     return json.dumps(doc, separators=(",", ":"))
 
@@ -134,7 +134,8 @@ def loads(text: str) -> Presentation:
 
         periods = tuple(Period(id=p["id"], start_s=p["start_s"], duration_s=p["duration_s"], tracks=tuple(
             Track(kind=t["kind"], language=t["language"], label=t["label"], roles=tuple(t["roles"]),
-                  segment_aligned=t["segment_aligned"], renditions=tuple(rend(r) for r in t["renditions"]))
+                  default=bool(t.get("default", False)),  # stored since session 7
+                  renditions=tuple(rend(r) for r in t["renditions"]))
             for t in p["tracks"])) for p in doc["periods"])
         return Presentation(periods=periods, is_live=doc["is_live"], duration_s=doc["duration_s"],
                             source_url=doc["source_url"])

@@ -158,9 +158,10 @@ class LanguageChoice(Protocol):
 
 
 def tracks_fed(remuxers: Sequence[Remuxer], presentation: Presentation | None,
-               chosen: LanguageChoice) -> list[TrackPlayed]:
+               chosen: LanguageChoice, text_codec: str | None = None) -> list[TrackPlayed]:
     """Each track as it reached the feed, one entry per kind and codec (a Period may change the codec):
-    codec, language (the chosen audio's), how far it was fed; and the subtitle track handed to libmpv."""
+    codec, language (the chosen audio's), how far it was fed; and the subtitle track handed to libmpv
+    (``text_codec``: its codec as it was read, None when none was)."""
     audio = presentation.audio_tracks() if presentation else ()
     picked = audio_to_play(audio, chosen.audio_language)
     language = picked.language if picked is not None else None
@@ -172,10 +173,8 @@ def tracks_fed(remuxers: Sequence[Remuxer], presentation: Presentation | None,
     tracks = [TrackPlayed(kind=kind, codec=codec, language=language if kind == "audio" else None, fed_until_s=until)
               for (kind, codec), until in played.items()]
     text = find_track(presentation.text_tracks(), chosen.subtitle_language) if presentation else None
-    if text is not None:  # loaded whole before the file opened
+    if text is not None and text_codec is not None:  # loaded whole before the file opened
         rendition = text.renditions[0]
         end = rendition.segments[-1].end_s if rendition.segments else 0.0
-        from player.subtitles import text_codec  # text tracks only: it brings the TTML converter
-
-        tracks.append(TrackPlayed(kind="text", codec=text_codec(rendition), language=text.language, fed_until_s=end))
+        tracks.append(TrackPlayed(kind="text", codec=text_codec, language=text.language, fed_until_s=end))
     return tracks

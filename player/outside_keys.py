@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from drm_client import KeyRing, acquire_keys
+from drm_client import KeyRing
 from player.errors import PlayerError
 from player.manifest import Presentation
 
@@ -56,15 +56,3 @@ def manifest_licence_url(presentation: Presentation) -> str | None:
                 return protection.license_url
     return None
 
-
-async def outside_keys(presentation: Presentation, *, keys: Sequence[str] = (), license_url: str | None = None,
-                       session_id: str = "reelbox") -> KeyRing | None:
-    """The ring for a protected presentation played from a URL: ``--key`` values first, else a licence
-    from ``license_url`` or the manifest's; None when nothing says where keys come from."""
-    if keys:
-        return ring_from_options(keys)
-    url = license_url or manifest_licence_url(presentation)
-    kids = presentation.default_kids()
-    if url is None or not kids:
-        return None
-    return await acquire_keys(url, kids, token=None, session_id=session_id)  # an outside server: no bearer token

@@ -9,10 +9,13 @@ media sequence number. Keys stay in memory (this object and the ring); messages 
 A CENC key is the ring's key for the KID the manifest names (DASH ``cenc:default_KID``, HLS ``KEYID``),
 else the KID the init segment's ``tenc`` names: Shaka Packager's HLS writes ``KEYFORMAT="identity"`` with
 the KID in a ``data:`` URI and no ``KEYID`` ("the player needs to have the key"), and with an SD, an HD
-and an audio key the first key of the ring is the wrong one for two tracks of three.
+and an audio key the first key of the ring is the wrong one for two tracks of three. For the same reason a
+licence request for such a stream names the KIDs of the protected renditions' inits (:func:`init_kids`), as a
+browser's EME request carries the init data of the segments it met.
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from drm_client import KeyRing
@@ -20,8 +23,9 @@ from player.errors import PlaybackError
 from player.feed.errors import DecryptionFailed, KeyRequired
 from player.feed.isobmff import track_protection
 from player.feed.media_input import Aes128Key
-from player.manifest import Rendition, SegmentRef
+from player.manifest import Presentation, Rendition, SegmentRef
 from player.manifest.uris import data_uri_bytes
+from player.source import SegmentSource
 
 CENC_SCHEMES = ("cenc", "cens", "cbcs")  # keys from the ring (--key, licence); cens is then named by the feed
 
@@ -35,6 +39,7 @@ class SegmentKeys:
         self._ring: KeyRing | None = None
         self._fetch_key = fetch_key
         self._aes: dict[str, bytes] = {}
+        self._init_kids: dict[bytes, bytes | None] = {}  # by init bytes: one tenc parse per init, not per segment
 
     async def for_segment(self, rendition: Rendition, ref: SegmentRef,
                           init: bytes = b"") -> tuple[bytes | None, Aes128Key | None]:
@@ -56,7 +61,7 @@ class SegmentKeys:
                 raise PlaybackError("this title is protected but no key was given: use --key KID:KEY or "
                                     "--license-url URL (or a backend licence)")
             self._ring = await self._get_ring()
-        kid = protection.default_kid or _init_kid(init) or next(iter(self._ring.kids), None)
+        kid = protection.default_kid or self._init_kid(init) or next(iter(self._ring.kids), None)
         if kid is None:
             raise PlaybackError("the licence holds no key")
         return self._ring.key_for(kid), None
@@ -70,11 +75,37 @@ class SegmentKeys:
             self._aes[uri] = key
         return key
 
+    def _init_kid(self, init: bytes) -> bytes | None:
+        """The init's ``tenc`` KID, parsed once per init: the same init bytes object comes with every segment
+        (the feed's init cache), so its hash is computed once and the lookup costs no parse."""
+        if init not in self._init_kids:
+            self._init_kids[init] = init_kid(init)
+        return self._init_kids[init]
+
     def clear(self) -> None:
         self._aes.clear()
 
 
-def _init_kid(init: bytes) -> bytes | None:
+def init_kid(init: bytes) -> bytes | None:
     """The default KID of the init segment's ``tenc``, or None (no init, clear, or an all-zero KID)."""
     found = track_protection(init) if init else None
     return found.default_kid if found is not None and any(found.default_kid) else None
+
+
+async def init_kids(presentation: Presentation, source: SegmentSource) -> tuple[bytes, ...]:
+    """The distinct KIDs the init segments of the CENC-protected renditions name, in document order: what a
+    licence request asks for when the manifest names none (Shaka's HLS). Each distinct init is fetched once."""
+    inits: dict[str, tuple[str, Rendition, SegmentRef]] = {}
+    for period in presentation.periods:
+        for track in period.tracks:
+            for rendition in track.renditions:
+                first = rendition.segments[0] if rendition.segments else None
+                protection = (first.protection if first else None) or rendition.protection
+                ref = (first.init if first else None) or rendition.init
+                if protection is not None and protection.scheme in CENC_SCHEMES and ref is not None and ref.urls:
+                    where = ref.urls[0] + (ref.byte_range.header() if ref.byte_range else "")
+                    inits.setdefault(where, (track.kind, rendition, ref))
+    bodies = await asyncio.gather(*(source.fetch(rendition, ref, kind=kind, is_init=True)
+                                    for kind, rendition, ref in inits.values()))
+    kids = (init_kid(fetched.body) for fetched in bodies)
+    return tuple(dict.fromkeys(kid for kid in kids if kid is not None))

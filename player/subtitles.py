@@ -6,15 +6,22 @@ W3C WebVTT §4: a file is the ``WEBVTT`` header block, then cue blocks separated
 Segmented delivery (DASH ``text/vtt`` SegmentTemplate, HLS subtitle playlists) repeats the header in
 every segment and may repeat a cue that spans a boundary; the merge keeps the first header, drops the
 later ones and keeps each distinct cue once, in order. libmpv then shows it as one subtitle track.
-Cue times are taken as presentation times (HLS ``X-TIMESTAMP-MAP`` is not applied: ffmpeg and Shaka
-Packager write it for a stream that starts at 0).
+Cue times are presentation times, unless a segment's header carries an HLS ``X-TIMESTAMP-MAP`` (RFC 8216
+§3.5): its cues are then moved onto the media's clock (:mod:`player.vtt_timestamp_map`), for which the
+media's timestamp at presentation time 0 is read from the main track's first segment (:func:`media_origin`).
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
 from player.feed.isobmff import mdat_samples, sample_entry_types
-from player.manifest import Rendition
+from player.feed.media_input import read_segment
+from player.feed.segment_reader import TS_CLOCK
+from player.manifest import Presentation, Rendition
 from player.source import SegmentSource
 from player.ttml import SubtitleFormatError, merge_cues, ttml_to_webvtt, webvtt
+from player.vtt_timestamp_map import TimestampMap, apply_timestamp_map, timestamp_map
 from player.wvtt import wvtt_cues
 
 
@@ -51,8 +58,21 @@ def text_codec(rendition: Rendition, init: bytes = b"") -> str:
     return "ttml" if codecs.startswith("stpp") or "ttml" in (rendition.mime_type or "") else "webvtt"
 
 
-async def load_text_track(rendition: Rendition, source: SegmentSource) -> str:
-    """Fetch every segment of a text rendition (a whole-file track is one segment) as one WebVTT document."""
+@dataclass(frozen=True)
+class LoadedText:
+    """A text track as handed to libmpv: its cues as one WebVTT document, and the codec it came in — decided once,
+    at load, from the manifest or else the init segment, so the report names what was read (``wvtt``, not the
+    ``webvtt`` an HLS subtitle playlist without CODECS would suggest)."""
+
+    codec: str
+    webvtt: str
+
+
+async def load_text_track(rendition: Rendition, source: SegmentSource,
+                          origin: Callable[[], Awaitable[int | None]] | None = None) -> LoadedText:
+    """Fetch every segment of a text rendition (a whole-file track is one segment) as one WebVTT document.
+    ``origin``: the media's 90 kHz timestamp at presentation time 0, asked only when a segment has an
+    ``X-TIMESTAMP-MAP``; when it cannot say, the first map's ``LOCAL`` is taken as presentation time 0."""
     init = (await source.fetch(rendition, rendition.init, kind="text", is_init=True)).body if rendition.init else b""
     bodies = []
     for ref in rendition.segments:
@@ -60,8 +80,40 @@ async def load_text_track(rendition: Rendition, source: SegmentSource) -> str:
         bodies.append(fetched.body)
     codec = text_codec(rendition, init)
     if codec == "wvtt":
-        return webvtt(merge_cues(wvtt_cues(init, zip((ref.start_s for ref in rendition.segments), bodies))))
-    if codec == "ttml":
+        text = webvtt(merge_cues(wvtt_cues(init, zip((ref.start_s for ref in rendition.segments), bodies))))
+    elif codec == "ttml":
         in_mp4 = bool(init) or (rendition.mime_type or "").startswith(("application/mp4", "video/mp4")) or bool(rendition.codecs)
-        return ttml_to_webvtt(doc for body in bodies for doc in (mdat_samples(body) if in_mp4 else [body]))
-    return merge_webvtt([body.decode("utf-8", errors="replace") for body in bodies])
+        text = ttml_to_webvtt(doc for body in bodies for doc in (mdat_samples(body) if in_mp4 else [body]))
+    else:
+        parts = [body.decode("utf-8", errors="replace") for body in bodies]
+        maps = [found for found in map(timestamp_map, parts) if found is not None]
+        if maps:
+            known = await origin() if origin is not None else None
+            at = known if known is not None else _origin_of(maps[0])
+            parts = [apply_timestamp_map(part, at) for part in parts]
+        text = merge_webvtt(parts)
+    return LoadedText(codec=codec, webvtt=text)
+
+
+def _origin_of(first: TimestampMap) -> int:
+    """The origin under which the first map's ``LOCAL`` is presentation time 0 (no media timestamp to go by)."""
+    return first.mpegts - round(first.local_s * TS_CLOCK)
+
+
+async def media_origin(presentation: Presentation, source: SegmentSource) -> int | None:
+    """The media's 90 kHz timestamp at presentation time 0, as :class:`player.feed.timeline.Timeline` places the
+    media: 0 for fMP4 (CMAF times are presentation times); for MPEG-TS or packed audio the earliest timestamp of
+    the main track's first segment, less that segment's start. None when that segment is protected (its
+    timestamps are not in the clear) or there is none. Costs one segment fetch, only for a mapped WebVTT track."""
+    track = presentation.video_track() or next(iter(presentation.audio_tracks()), None)
+    rendition = track.by_bandwidth()[0] if track is not None and track.renditions else None
+    if track is None or rendition is None or not rendition.segments:
+        return None
+    ref = rendition.segments[0]
+    if (ref.protection or rendition.protection) is not None:
+        return None
+    if ref.init is not None or rendition.init is not None:
+        return 0
+    parts = read_segment(track.kind, b"", (await source.fetch(rendition, ref, kind=track.kind)).body, with_audio=True)
+    firsts = [min(s.pts for s in part.samples[:16]) for part in parts if part.samples]
+    return min(firsts) - round(ref.start_s * TS_CLOCK) if firsts else None

@@ -40,14 +40,6 @@ def to_bool(value: str | None, *, name: str, default: bool = False) -> bool:
     raise ManifestError(f"{name}: {value!r} is not a boolean (true/false)")
 
 
-def to_conditional_uint(value: str | None, *, name: str) -> bool:
-    """DASH ``ConditionalUintType`` (``@segmentAlignment``, ``@subsegmentAlignment``, §5.3.3.2):
-    an ``xs:boolean`` or a group number; ``"0"`` and ``"false"`` mean not aligned."""
-    if value is not None and re.fullmatch(r"\s*\d{1,10}\s*", value):
-        return int(value) != 0
-    return to_bool(value, name=name, default=False)
-
-
 def to_int(value: str | None, *, name: str, default: int | None = None, minimum: int | None = 0) -> int | None:
     """A decimal integer (``xs:unsignedInt``/``xs:unsignedLong``, RFC 8216 decimal-integer)."""
     if value is None:

@@ -14,7 +14,7 @@ from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element
 
 from .convert import (MP4_PROTECTION_SCHEME, NS_CENC, NS_DASHIF_CLEARKEY, NS_DASHIF_CPS, NS_XLINK, child, children, from_base64, local_name,
-                      namespace, ns_attr, q, to_conditional_uint, to_duration, to_frame_rate, to_int, to_kid)
+                      namespace, ns_attr, q, to_duration, to_frame_rate, to_int, to_kid)
 from .dash_image import join_thumbnails, period_thumbnails
 from .dash_props import join_video_sets, not_played
 from .dash_segments import Context, addressing
@@ -217,5 +217,4 @@ def _track(period: Element, aset: Element, start: float, duration: float | None,
     label_el = child(aset, "Label", ns)
     roles = tuple(r.get("value") or "" for r in children(aset, "Role", ns))
     return Track(kind=kind, language=aset.get("lang"), label=(label_el.text or "").strip() if label_el is not None else None,
-                 renditions=tuple(renditions), roles=roles, default="main" in roles,
-                 segment_aligned=to_conditional_uint(aset.get("segmentAlignment"), name="segmentAlignment"))
+                 renditions=tuple(renditions), roles=roles, default="main" in roles)

@@ -44,8 +44,8 @@ def join_video_sets(tracks: list[Track]) -> list[Track]:
         if into is None:
             joined.append(track)
         else:
-            first = joined[into]  # alignment across sets is not declared (§5.3.3.1 speaks of one set)
-            joined[into] = replace(first, renditions=first.renditions + track.renditions, segment_aligned=None)
+            first = joined[into]
+            joined[into] = replace(first, renditions=first.renditions + track.renditions)
     return joined
 
 

@@ -167,7 +167,6 @@ class Track:
     renditions: tuple[Rendition, ...] = ()
     roles: tuple[str, ...] = ()
     default: bool = False  # HLS DEFAULT=YES, DASH Role "main": what plays when the viewer asks for nothing
-    segment_aligned: bool | None = None  # DASH @segmentAlignment; None when the manifest does not say
 
     def by_bandwidth(self) -> tuple[Rendition, ...]:
         """Renditions from the lowest to the highest bandwidth (the ABR ladder)."""

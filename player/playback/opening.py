@@ -17,13 +17,14 @@ from player.errors import PlaybackError
 from player.completeness import Part, timeline_parts
 from player.manifest import Presentation, load_presentation_multi
 from player.manifest.periods import StreamPart, single_timeline, stream_parts
-from player.outside_keys import manifest_licence_url, outside_keys, ring_from_options
+from player.outside_keys import manifest_licence_url, ring_from_options
 from player.net import CdnPool, HttpTransport, RequestKind, RequestLog, RequestRecord, redact
 from player.net.clock import Clock
 from player.net.cmcd import content_id
 from player.playback.keys import Keys
 from player.playback.options import SessionOptions
 from player.qoe import QoeTracker
+from player.segment_keys import init_kids
 from player.source import CdnSource, SegmentSource
 
 
@@ -81,6 +82,7 @@ async def open_online(
             await close()
         raise
     presentation = single_timeline(loaded)  # every Period, in order (player.manifest.periods)
+    source = CdnSource(pool)
     keys = Keys()
     if backend is not None and playback is not None and playback.protected and playback.license_url:
         kids = list(playback.kids) or list(presentation.default_kids())
@@ -90,23 +92,24 @@ async def open_online(
     elif options.keys:
         keys = Keys.ready(ring_from_options(options.keys))
     elif presentation.default_kids() or options.license_url:  # outside protected content: --license-url, or the manifest's server
-        keys = Keys(_outside_licence(presentation, options, pool.log, clock, qoe))
-    return Opened(presentation=presentation, source=CdnSource(pool), keys=keys, requests=pool.log,
+        keys = Keys(_outside_licence(presentation, options, source, pool.log, clock, qoe))
+    return Opened(presentation=presentation, source=source, keys=keys, requests=pool.log,
                   failovers=lambda: pool.failovers, parts=timeline_parts(loaded),
                   streams=() if loaded.is_live else stream_parts(loaded), closers=closers), pool
 
 
-async def _outside_licence(presentation: Presentation, options: SessionOptions, log: RequestLog, clock: Clock,
-                           qoe: QoeTracker) -> KeyRing:
+async def _outside_licence(presentation: Presentation, options: SessionOptions, source: SegmentSource,
+                           log: RequestLog, clock: Clock, qoe: QoeTracker) -> KeyRing:
     """Keys for a protected URL from ``--license-url`` or the W3C ClearKey server the manifest names."""
     url = options.license_url or manifest_licence_url(presentation)
     if url is None:
         raise PlaybackError("this stream is protected and names no licence server: give --key KID:KEY "
                             "or --license-url URL")
-    if not presentation.default_kids():
-        raise PlaybackError("--license-url: the manifest names no key ID to ask the licence server for (no KEYID "
-                            "or default_KID; Shaka Packager's HLS keeps them in the init segments): give --key KID:KEY")
-    return await _licence(url, partial(outside_keys, presentation, license_url=url), log, clock, qoe)
+    kids = presentation.default_kids() or await init_kids(presentation, source)  # Shaka's HLS: in the inits
+    if not kids:
+        raise PlaybackError("--license-url: neither the manifest nor its init segments name a key ID to ask the "
+                            "licence server for: give --key KID:KEY")
+    return await _licence(url, partial(acquire_keys, url, kids, token=None, session_id="reelbox"), log, clock, qoe)
 
 
 async def _licence(url: str, exchange: Callable[[], Awaitable[KeyRing | None]], log: RequestLog, clock: Clock,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable
+from functools import partial
 
 from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
 from player.playback.opening import Opened
 from player.playback.options import SessionOptions
-from player.manifest import Track
-from player.subtitles import load_text_track
+from player.subtitles import LoadedText, load_text_track, media_origin
 from player.track_choice import choose_text
 
 
@@ -40,10 +40,13 @@ def build_output(
         raise
 
 
-async def add_subtitles(opened: Opened, output: MpvOutput, language: str | None) -> Track | None:
-    """Load the text track ``language`` names (all its segments, as WebVTT) and add it before the file opens."""
+async def add_subtitles(opened: Opened, output: MpvOutput, language: str | None) -> LoadedText | None:
+    """Load the text track ``language`` names (all its segments, as WebVTT) and add it before the file opens;
+    what was loaded (its codec is the report's)."""
     track = choose_text(opened.presentation, language)
-    if track is not None and language:
-        text = await load_text_track(track.renditions[0], opened.source)
-        output.add_subtitles(text, title=track.label or language, lang=track.language or language)
-    return track
+    if track is None or not language:
+        return None
+    text = await load_text_track(track.renditions[0], opened.source,
+                                 origin=partial(media_origin, opened.presentation, opened.source))
+    output.add_subtitles(text.webvtt, title=track.label or language, lang=track.language or language)
+    return text

@@ -22,7 +22,7 @@ def tracks_of(running: RunningPlay | None, presentation: Presentation | None,
               chosen: LanguageChoice) -> list[TrackPlayed]:
     """Each track as it reached the feed (every stream part's): codec, language, how far it was fed (none
     before the play ran); the subtitle track chosen."""
-    return [] if running is None else tracks_fed(running.feed.remuxers(), presentation, chosen)
+    return [] if running is None else tracks_fed(running.feed.remuxers(), presentation, chosen, running.text_codec)
 
 
 def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation, *, until_s: float | None,

@@ -41,6 +41,7 @@ class RunningPlay:
     feed: MuxFeed
     fetching: Fetching
     live: LivePlayback | None  # a live presentation's follower and latency control
+    text_codec: str | None = None  # the subtitle track handed to libmpv: its codec as read at load
 
     @property
     def scheduler(self) -> Scheduler:
@@ -100,13 +101,15 @@ async def start_play(
         )
         undo.push_async_callback(fetching.stop)
         output, generation = await making_output
+        text = None
         if generation is None:  # text tracks are added before the file opens
-            await add_subtitles(opened, output, options.subtitle_language)
+            text = await add_subtitles(opened, output, options.subtitle_language)
             generation = output.start(playhead.start_s)
         playhead.restart(playhead.start_s, generation)
         feed.attach(output)
         undo.pop_all()
-    return RunningPlay(opened=opened, output=output, feed=feed, fetching=fetching, live=live)
+    return RunningPlay(opened=opened, output=output, feed=feed, fetching=fetching, live=live,
+                       text_codec=text.codec if text else None)
 
 
 async def _open_live(

@@ -2,7 +2,7 @@
 
 Why not ``http.server``'s SimpleHTTPRequestHandler: it ignores ``Range`` (PLATFORM.md), and
 EXT-X-BYTERANGE content needs 206 answers. ``POST .../license`` answers a W3C ClearKey request
-(EME §9.1.4) with the corpus key for every KID asked, the way a real licence server would, so the
+(EME §9.1.4) with the key of every KID asked (the corpus key for a KID it does not know), the way a real licence server would, so the
 licence URL carried in a manifest is exercised end to end. Binds 127.0.0.1, serves from a thread,
 and stops when its context ends.
 """
@@ -18,10 +18,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from corpus import KEY, KID
+from corpus_dash import MULTI_KEYS
+
+#: what the licence server knows: the corpus key, and Shaka's SD/HD/AUDIO keys of ``multikey/``
+KEYS = {KID: KEY, **dict(MULTI_KEYS.values())}
 
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -51,7 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(404, b"")
             return
         kids = request.get("kids") or [_b64url(KID)]
-        keys = [{"kty": "oct", "kid": kid, "k": _b64url(KEY)} for kid in kids]
+        keys = [{"kty": "oct", "kid": kid, "k": _b64url(KEYS.get(_unb64url(kid), KEY))} for kid in kids]
         self._answer(200, json.dumps({"keys": keys, "type": "temporary"}).encode(), {"Content-Type": "application/json"})
 
     def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:

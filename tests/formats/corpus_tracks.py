@@ -1,4 +1,5 @@
-"""The kinds with several audio languages and subtitle tracks (WebVTT segmented and sidecar, TTML and WebVTT in fMP4)."""
+"""The kinds with several audio languages and subtitle tracks (WebVTT segmented and sidecar, TTML and WebVTT in fMP4,
+WebVTT beside MPEG-TS with an X-TIMESTAMP-MAP)."""
 from __future__ import annotations
 
 import re
@@ -33,6 +34,21 @@ def hls_tracks(out: Path) -> None:
     lines = [re.sub(r"DEFAULT=(YES|NO)", lambda m: flip[m.group(0)], ln) if "TYPE=AUDIO" in ln else ln
              for ln in (out / "master.m3u8").read_text().splitlines()]
     (out / "default-de.m3u8").write_text("\n".join(lines) + "\n")
+
+
+def hls_ts_webvtt(out: Path) -> None:
+    """HLS by Shaka Packager with MPEG-TS media and segmented WebVTT: each text segment's header maps its cue clock
+    to the media's (``X-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:9000``: Shaka shifts TS timestamps by 100 ms)."""
+    run(inputs(size="320x180") + ["-map", "0:v", *X264, "-bf", "0", "-b:v", "300k", "-an", "video.mp4",
+                                  "-map", "1:a", *AAC, "-vn", "audio.mp4"], out)
+    (out / "subs.vtt").write_text(_webvtt(""))
+    run([str(shaka()), "--quiet", "in=video.mp4,stream=video,segment_template=v/$Number$.ts",
+         "in=audio.mp4,stream=audio,segment_template=a/$Number$.ts",
+         "in=subs.vtt,stream=text,language=en,segment_template=t/$Number$.vtt",
+         "--segment_duration", str(SEGMENT_S), "--hls_playlist_type", "VOD", "--hls_master_playlist_output", "master.m3u8"],
+        out)
+    for name in ("video.mp4", "audio.mp4", "subs.vtt"):
+        (out / name).unlink()
 
 
 def dash_tracks(out: Path) -> None:

@@ -8,6 +8,8 @@ track of the source fed to the end, 0 decoder errors, nothing skipped — and a 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,9 +21,11 @@ import corpus_dash
 import pytest
 from corpus_server import serve_corpus
 
+from player import segment_keys
 from player.completeness import IncompletePlay
-from player.feed.errors import DecryptionFailed, EncryptionSchemeUnsupported
 from player.errors import PlaybackError
+from player.feed.errors import DecryptionFailed, EncryptionSchemeUnsupported
+from player.feed.isobmff import track_protection
 from player.feed.media_input import read_segment
 from player.outside_keys import BadKeyOption
 from player.playback import PlaybackSession, SessionOptions
@@ -32,9 +36,9 @@ KEY_OPTION = f"{corpus.KID.hex()}:{corpus.KEY.hex()}"
 
 
 def _play(url: str, *, keys: tuple[str, ...] = (), session_box: list[PlaybackSession] | None = None,
-          speed: float = 4) -> dict[str, Any]:
-    session = PlaybackSession(target=url, manifest_urls=[url],
-                              options=SessionOptions(keys=keys, mpv_options={"speed": speed}))
+          speed: float = 4, license_url: str | None = None) -> dict[str, Any]:
+    session = PlaybackSession(target=url, manifest_urls=[url], options=SessionOptions(
+        keys=keys, license_url=license_url, mpv_options={"speed": speed}))
     if session_box is not None:
         session_box.append(session)
     return asyncio.run(session.run())
@@ -105,23 +109,67 @@ def test_wrong_key_is_named_before_anything_reaches_libmpv(corpus_url: str) -> N
     assert box[0].feed is not None and box[0].feed.remuxer.fed == {}  # nothing was muxed for libmpv
 
 
-@pytest.mark.parametrize("manifest", ["manifest.mpd", "master.m3u8"])
-def test_a_key_per_quality_and_for_audio_each_decrypts_its_track(corpus_root: Path, corpus_url: str, manifest: str) -> None:
-    """SD, HD and audio keys (Shaka's ``drm_label``), all three given with --key: every track decrypts, across a
-    switch. Shaka's HLS names no KEYID, so the KID is the init segment's ``tenc``; the ring's first key was used."""
+def _multikey(corpus_root: Path) -> tuple[str, ...]:
+    """Shaka's SD/HD/AUDIO-keyed streams under ``multikey/`` (built once); the three ``--key`` values."""
     folder = corpus_root / "multikey"
     if not (folder / "master.m3u8").exists():
         folder.mkdir(exist_ok=True)
         corpus_dash.dash_multikey(folder)
-    keys = tuple(f"{kid.hex()}:{key.hex()}" for kid, key in corpus_dash.MULTI_KEYS.values())
-    report = _play(f"{corpus_url}/multikey/{manifest}", keys=keys)
+    return tuple(f"{kid.hex()}:{key.hex()}" for kid, key in corpus_dash.MULTI_KEYS.values())
+
+
+def test_the_init_segments_key_id_is_read_once_per_init(corpus_root: Path, corpus_url: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shaka's HLS names no KEYID, so each protected segment's key is the one its init's ``tenc`` names: that box
+    is parsed once per init over a whole play (3 inits, 9 segments), not once per segment."""
+    keys = _multikey(corpus_root)
+    parsed: list[bytes] = []
+
+    def counted(init: bytes) -> object:
+        parsed.append(init)
+        return track_protection(init)
+
+    monkeypatch.setattr(segment_keys, "track_protection", counted)
+    report = _play(f"{corpus_url}/multikey/master.m3u8", keys=keys)
+    assert report["complete"] is True, report["errors"]
+    segments = [s for s in report["segments"] if s["type"] in ("video", "audio")]
+    inits = {s["rendition"] for s in segments}
+    assert len(segments) >= 6 and len(inits) == 3  # both video rungs and the audio
+    assert len(parsed) == len(set(parsed)) == 3
+
+
+@pytest.mark.parametrize("manifest", ["manifest.mpd", "master.m3u8"])
+def test_a_key_per_quality_and_for_audio_each_decrypts_its_track(corpus_root: Path, corpus_url: str, manifest: str) -> None:
+    """SD, HD and audio keys (Shaka's ``drm_label``), all three given with --key: every track decrypts, across a
+    switch. Shaka's HLS names no KEYID, so the KID is the init segment's ``tenc``; the ring's first key was used."""
+    report = _play(f"{corpus_url}/multikey/{manifest}", keys=_multikey(corpus_root))
     assert report["complete"] is True, report["errors"]
     assert report["decoder_errors"] == 0
     assert len({s["rendition"] for s in report["segments"] if s["type"] == "video"}) == 2  # the ABR climbed to HD
-    if manifest == "master.m3u8":  # a licence server cannot be asked for KIDs the manifest does not name
-        with pytest.raises(PlaybackError, match="names no key ID"):
-            asyncio.run(PlaybackSession(target=manifest, manifest_urls=[f"{corpus_url}/multikey/{manifest}"],
-                                        options=SessionOptions(license_url=f"{corpus_url}/license")).run())
+
+
+@pytest.mark.parametrize("manifest", ["multikey/master.m3u8", "dash-cbcs/master.m3u8"])
+def test_license_url_on_shaka_hls_asks_for_the_key_ids_its_inits_name(corpus_root: Path, corpus_url: str,
+                                                                     manifest: str) -> None:
+    """Shaka's HLS names no KEYID (cenc with SD/HD/AUDIO keys; cbcs with one): ``--license-url`` asks for the KIDs
+    the init segments' ``tenc`` name, so each track gets its own key and decrypts (it was "names no key ID")."""
+    _multikey(corpus_root)
+    report = _play(f"{corpus_url}/{manifest}", license_url=f"{corpus_url}/license")
+    assert report["complete"] is True, report["errors"]
+    assert report["decoder_errors"] == 0 and report["license_ms"] is not None
+    if manifest.startswith("multikey"):  # the HD key too: the ABR climbed, and the HD segments decrypted
+        assert len({s["rendition"] for s in report["segments"] if s["type"] == "video"}) == 2
+
+
+def test_license_url_with_no_key_id_in_the_manifest_or_the_inits_is_named(corpus_root: Path, tmp_path: Path) -> None:
+    """Shaka's cbcs HLS with every init's ``tenc`` KID zeroed: nothing names a KID to ask for, so ``--license-url``
+    ends with a PlaybackError saying so (and asking for --key), not a licence request for nothing."""
+    shutil.copytree(corpus_root / "dash-cbcs", tmp_path / "nokid")
+    for init in (tmp_path / "nokid").glob("*/init.mp4"):
+        assert corpus.KID in init.read_bytes()
+        init.write_bytes(init.read_bytes().replace(corpus.KID, bytes(16)))
+    with serve_corpus(tmp_path) as base, pytest.raises(PlaybackError, match="nor its init segments name a key ID"):
+        _play(f"{base}/nokid/master.m3u8", license_url=f"{base}/license")
 
 
 def test_malformed_key_option_is_named() -> None:
@@ -135,16 +183,30 @@ def test_malformed_key_option_is_named() -> None:
     assert secret[:6] not in str(refused.value)  # no part of a key is echoed
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``reelbox play ARGS --headless`` on its own ``REELBOX_HOME`` (a play keeps state: never the user's)."""
     return subprocess.run([sys.executable, "-m", "ui", "play", *args, "--headless"], capture_output=True, text=True,
-                          timeout=120, cwd=Path(__file__).resolve().parents[2])
+                          timeout=120, cwd=Path(__file__).resolve().parents[2],
+                          env=dict(os.environ, REELBOX_HOME=str(home)))
 
 
-def test_cli_names_a_start_past_the_end_and_refuses_a_negative_one(corpus_url: str) -> None:
+def test_cli_plays_shaka_hls_with_a_licence_url_into_its_own_home(corpus_url: str, tmp_path: Path) -> None:
+    """``reelbox play`` of Shaka's cbcs HLS (KIDs only in the inits) with ``--license-url``: exit 0, the report
+    complete with the licence timed, and what the play keeps (the link's estimate) under ``REELBOX_HOME``."""
+    report_file = tmp_path / "report.json"
+    run = _cli(tmp_path / "home", f"{corpus_url}/dash-cbcs/master.m3u8", "--license-url", f"{corpus_url}/license",
+               "--report", str(report_file))
+    assert run.returncode == 0, run.stderr
+    report = json.loads(report_file.read_text())
+    assert report["complete"] is True and report["decoder_errors"] == 0 and report["license_ms"] is not None
+    assert (tmp_path / "home" / "state" / "throughput.json").is_file()
+
+
+def test_cli_names_a_start_past_the_end_and_refuses_a_negative_one(corpus_url: str, tmp_path: Path) -> None:
     """--start beyond the title: exit 1 naming it (libmpv got no stream to fail on); --start -3: usage error, exit 2."""
-    past = _cli(f"{corpus_url}/hls-ts/master.m3u8", "--start", "100")
+    past = _cli(tmp_path, f"{corpus_url}/hls-ts/master.m3u8", "--start", "100")
     assert past.returncode == 1 and "past the end of the title (6 s)" in past.stderr
-    negative = _cli(f"{corpus_url}/hls-ts/master.m3u8", "--start", "-3")
+    negative = _cli(tmp_path, f"{corpus_url}/hls-ts/master.m3u8", "--start", "-3")
     assert negative.returncode == 2 and "seconds must be 0 or more" in negative.stderr
 
 
@@ -154,11 +216,11 @@ def test_cli_exits_1_naming_the_lost_period_and_the_wrong_key(corpus_root: Path,
     shutil.copytree(corpus_root / "dash-multi-period", tmp_path / "mp")
     shutil.rmtree(tmp_path / "mp" / "p1")
     with serve_corpus(tmp_path) as base:
-        cut = _cli(f"{base}/mp/manifest.mpd")
+        cut = _cli(tmp_path / "home", f"{base}/mp/manifest.mpd")
     assert cut.returncode == 1
     assert cut.stderr.startswith("error: ") and "period 'p1'" in cut.stderr
     with serve_corpus(corpus_root) as base:
-        wrong = _cli(f"{base}/dash-cenc-laurl/nolicence.mpd", "--key", f"{corpus.KID.hex()}:{'ab' * 16}")
+        wrong = _cli(tmp_path / "home", f"{base}/dash-cenc-laurl/nolicence.mpd", "--key", f"{corpus.KID.hex()}:{'ab' * 16}")
     assert wrong.returncode == 1
     assert "content key is wrong" in wrong.stderr
 

@@ -8,6 +8,9 @@ a named error listing what it has — exit 2 from ``reelbox play`` — before an
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +18,9 @@ from typing import Any
 
 import corpus
 import pytest
+from corpus_server import serve_corpus
 
+from player.feed.mpv_output import MpvOutput
 from player.playback import PlaybackSession, SessionOptions
 from player.track_choice import TrackNotFound
 from player.ttml import Cue, merge_cues
@@ -100,11 +105,13 @@ def test_webvtt_in_fmp4_samples_becomes_the_cues_written(corpus_root: Path) -> N
 
 def test_webvtt_in_fmp4_plays_from_an_hls_master_that_declares_no_codec(corpus_url: str) -> None:
     """Shaka's HLS lists the ``wvtt`` track with an EXT-X-MAP and no CODECS: the init's sample entry says what it is
-    (read as text, it was ``not a WebVTT document`` and the play failed)."""
+    (read as text, it was ``not a WebVTT document`` and the play failed), and the report names that codec, as read
+    at load (it said ``webvtt``, the manifest's guess)."""
     report, subs = asyncio.run(_play(f"{corpus_url}/dash-tracks/master.m3u8",
                                      SessionOptions(subtitle_language="es", mpv_options={"speed": 4})))
     _complete(report, corpus.kinds()["dash-tracks"])
     assert [s.get("lang") for s in subs if s.get("selected")] == ["es"]
+    assert [(t["codec"], t["language"]) for t in report["tracks"] if t["kind"] == "text"] == [("wvtt", "es")]
 
 
 def test_a_missing_language_is_named_before_anything_plays(corpus_url: str) -> None:
@@ -118,13 +125,71 @@ def test_a_missing_language_is_named_before_anything_plays(corpus_url: str) -> N
         assert session.report()["played_s"] == 0 and session.playhead.first_frame_position_s is None
 
 
-def test_cli_exits_2_naming_the_tracks_and_downloads_play_takes_the_options(corpus_url: str) -> None:
+def test_cli_exits_2_naming_the_tracks_and_downloads_play_takes_the_options(corpus_url: str, tmp_path: Path) -> None:
     """``reelbox play URL --audio xx``: exit 2, one error line listing the languages; ``downloads play`` parses both."""
     proc = subprocess.run([sys.executable, "-m", "ui", "play", f"{corpus_url}/hls-tracks/master.m3u8", "--headless",
                            "--audio", "xx"], capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parents[2])
+                          cwd=Path(__file__).resolve().parents[2], env=dict(os.environ, REELBOX_HOME=str(tmp_path)))
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
     assert "--audio xx: no such audio track; this title has en (audio_1), de (audio_2)" in proc.stderr  # ffmpeg NAMEs
     args = build_parser().parse_args(["downloads", "play", "abc", "--audio", "Deutsch", "--subtitles", "fr"])
     assert (args.audio, args.subtitles) == ("Deutsch", "fr")
+
+
+def _on_a_clock_of_its_own(folder: Path) -> None:
+    """Rewrite ffmpeg's WebVTT segments (cue 0 at its MPEG-TS 1.4 s) the way a live packager numbers cues, on a clock of
+    its own: ``LOCAL`` 60 s at ``MPEGTS`` 1.4 + 2 s, so every cue time reads 58 s later than it shows."""
+    def later(m: re.Match[str]) -> str:
+        millis = (int(m.group(1)) * 60 + int(m.group(2))) * 1000 + int(m.group(3)) + 58_000
+        return f"{millis // 60_000:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
+
+    for segment in folder.glob("r0*.vtt"):
+        text = re.sub(r"\b(\d{2}):(\d{2})\.(\d{3})\b", later, segment.read_text())
+        segment.write_text(text.replace("WEBVTT\n", "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:01:00.000,MPEGTS:306000\n", 1))
+
+
+@pytest.mark.parametrize("folder", ["hls-tracks", "hls-ts-webvtt"])
+def test_x_timestamp_map_puts_hls_webvtt_cues_at_their_true_times(corpus_root: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch, folder: str) -> None:
+    """RFC 8216 §3.5: MPEG-TS beside segmented WebVTT whose segments map their cue clock to the media's — ffmpeg's
+    HLS with the cues put on a packager's own clock (58 s ahead), and Shaka Packager's own map (MPEGTS:9000 for TS
+    timestamps it starts at 0.1 s): the cues handed to libmpv are at the times they were written for (0.5 s and
+    3.0 s of the picture; the first read 58.5 s before), and libmpv shows the first cue there while playing."""
+    shutil.copytree(corpus_root / folder, tmp_path / "mapped")
+    if folder == "hls-tracks":
+        _on_a_clock_of_its_own(tmp_path / "mapped")
+    handed: list[str] = []
+    add = MpvOutput.add_subtitles
+
+    def recorded(self: MpvOutput, webvtt: str, **kwargs: str) -> None:
+        handed.append(webvtt)
+        add(self, webvtt, **kwargs)
+
+    monkeypatch.setattr(MpvOutput, "add_subtitles", recorded)
+    with serve_corpus(tmp_path) as base:
+        url = f"{base}/mapped/master.m3u8"
+        session = PlaybackSession(target=url, manifest_urls=[url], options=SessionOptions(subtitle_language="en"))
+        shown: list[tuple[float, str]] = []
+
+        async def watch() -> None:
+            await session.started.wait()
+            while session.output is not None:
+                text, at = session.output.property("sub-text"), session.output.property("time-pos")
+                if text and at is not None:
+                    shown.append((at, text))
+                await asyncio.sleep(0.02)
+
+        async def play() -> dict[str, Any]:
+            watcher = asyncio.ensure_future(watch())
+            try:
+                return await session.run()
+            finally:
+                watcher.cancel()
+
+        report = asyncio.run(play())
+    _complete(report, corpus.kinds()[folder])
+    starts = [float(s) for s in re.findall(r"^00:00:(\d{2}\.\d{3}) -->", handed[0], re.MULTILINE)]
+    assert starts == [pytest.approx(0.5, abs=0.03), pytest.approx(3.0, abs=0.03)], handed[0]
+    hello = [at for at, text in shown if text == "Hello from the first cue"]
+    assert hello and min(hello) >= 0.45 and max(hello) <= 2.55, hello  # shown at its time (one frame's slack), only then

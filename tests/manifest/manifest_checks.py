@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 import re
-from functools import partial
 from urllib.parse import urlsplit
 
 from player.manifest import Presentation
@@ -11,7 +10,7 @@ from player.manifest import Presentation
 TEMPLATE_LEFT = re.compile(r"\$(Number|Time|RepresentationID|Bandwidth|SubNumber)[^$]*\$")
 
 
-def _check_url(url: str, *, templated: bool = True) -> None:
+def check_url(url: str, *, templated: bool) -> None:
     """Absolute http(s); ``templated``: from a DASH template, so no identifier may be left (an HLS URI is literal
     text, where ``$Number$`` is just characters)."""
     parts = urlsplit(url)
@@ -23,7 +22,6 @@ def check_presentation(p: Presentation) -> None:
     """Absolute URLs, expanded templates, ordered finite times, sane counts."""
     assert p.source_url
     dash = not any(r.playlist_urls for period in p.periods for track in period.tracks for r in track.renditions)
-    check_url = partial(_check_url, templated=dash)
     if p.duration_s is not None:
         assert math.isfinite(p.duration_s)
     for period in p.periods:
@@ -33,18 +31,18 @@ def check_presentation(p: Presentation) -> None:
             for r in track.renditions:
                 assert r.bandwidth >= 0
                 for url in r.playlist_urls:
-                    check_url(url)
+                    check_url(url, templated=dash)
                 for ref in (r.init, r.index):
                     if ref is not None:
                         assert ref.urls
                         for url in ref.urls:
-                            check_url(url)
+                            check_url(url, templated=dash)
                 prev_start = -math.inf
                 prev_number = None
                 for seg in r.segments:
                     assert seg.urls, "segment without a URL"
                     for url in seg.urls:
-                        check_url(url)
+                        check_url(url, templated=dash)
                     assert math.isfinite(seg.start_s) and math.isfinite(seg.duration_s)
                     assert 0 <= seg.duration_s < 1e7, seg
                     assert seg.start_s >= prev_start - 1e-6, "segments out of order"
@@ -55,7 +53,7 @@ def check_presentation(p: Presentation) -> None:
                     prev_start, prev_number = seg.start_s, seg.number
                     if seg.init is not None:
                         for url in seg.init.urls:
-                            check_url(url)
+                            check_url(url, templated=dash)
                     prot = seg.protection
                     if prot is not None and prot.key_uri is not None and not prot.key_uri.startswith("data:"):
-                        check_url(prot.key_uri)
+                        check_url(prot.key_uri, templated=dash)

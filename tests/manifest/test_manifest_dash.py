@@ -77,18 +77,6 @@ def test_absolute_base_url_at_a_lower_level_wins() -> None:
     assert r.segments[0].urls == ("https://other.test/x/seg-1.m4s",)
 
 
-def test_segment_alignment_zero_reads_false() -> None:
-    """segmentAlignment="0" is false (mpegdash's bool("0") says true); "true" and a group number are true."""
-    for value, expected in (("0", False), ("false", False), ("true", True), ("2", True)):
-        doc = mpd(period(aset(rep(children=template(attrs='duration="4"')),
-                              attrs=f'contentType="video" mimeType="video/mp4" segmentAlignment="{value}"')))
-        (track,) = parse_dash(doc, MPD_URL).periods[0].tracks
-        assert track.segment_aligned is expected, value
-    bad = mpd(period(aset(rep(children=template(attrs='duration="4"')), attrs='contentType="video" segmentAlignment="yes"')))
-    with pytest.raises(ManifestError, match="segmentAlignment"):
-        parse_dash(bad, MPD_URL)
-
-
 def _cp(prefix: str, kid: uuid.UUID, pssh: bytes) -> str:
     return (f'<ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cenc" {prefix}:default_KID="{kid}"/>'
             f'<ContentProtection schemeIdUri="urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b">'
@@ -221,7 +209,6 @@ def test_video_sets_of_one_ladder_are_one_track_and_other_roles_stay_apart() -> 
                      + _video_set("angle", 800_000, roles=alternate)))
     tracks = parse_dash(doc, MPD_URL).tracks_of("video")
     assert [[r.id for r in t.renditions] for t in tracks] == [["lo", "hi"], ["angle"]]
-    assert tracks[0].segment_aligned is None
 
 
 def test_the_main_role_marks_the_default_audio() -> None:

@@ -1,0 +1,37 @@
+"""A download stored by an older Reelbox still opens: its presentation JSON may carry fields the model dropped."""
+from __future__ import annotations
+
+import json
+
+from downloads.offline_model import dumps, loads
+from player.manifest import Period, Presentation, Rendition, SegmentRef, Track
+
+
+def test_a_stored_track_with_the_dropped_segment_aligned_field_loads() -> None:
+    """Sessions up to 6 stored DASH ``@segmentAlignment`` per track (nothing read it; the model dropped it): such
+    JSON loads into the same presentation as today's."""
+    segment = SegmentRef(number=1, start_s=0.0, duration_s=2.0, urls=("reelbox-offline:0/1",))
+    track = Track(kind="video", renditions=(Rendition(id="v", bandwidth=300_000, segments=(segment,)),))
+    presentation = Presentation(periods=(Period(id="p0", start_s=0.0, duration_s=2.0, tracks=(track,)),),
+                                is_live=False, duration_s=2.0, source_url="reelbox-offline:")
+    stored = json.loads(dumps(presentation))
+    assert "segment_aligned" not in stored["periods"][0]["tracks"][0]
+    stored["periods"][0]["tracks"][0]["segment_aligned"] = True  # as session 6 wrote it
+    assert loads(json.dumps(stored)) == presentation
+
+
+def test_the_manifests_default_audio_is_kept_offline() -> None:
+    """HLS DEFAULT=YES / DASH Role main picks the audio a play starts with when the viewer asks for none; a
+    download dropped it, so offline the first stored language played instead. Older stores (no field) load."""
+    segment = SegmentRef(number=1, start_s=0.0, duration_s=2.0, urls=("reelbox-offline:0/1",))
+    tracks = tuple(Track(kind="audio", language=lang, default=lang == "de",
+                         renditions=(Rendition(id=f"a-{lang}", bandwidth=64_000, segments=(segment,)),))
+                   for lang in ("en", "de"))
+    presentation = Presentation(periods=(Period(id="p0", start_s=0.0, duration_s=2.0, tracks=tracks),),
+                                is_live=False, duration_s=2.0, source_url="reelbox-offline:")
+    back = loads(dumps(presentation))
+    assert back == presentation and [t.language for t in back.periods[0].tracks if t.default] == ["de"]
+    stored = json.loads(dumps(presentation))
+    for track in stored["periods"][0]["tracks"]:
+        del track["default"]  # as sessions up to 6 wrote it
+    assert not any(t.default for t in loads(json.dumps(stored)).periods[0].tracks)
