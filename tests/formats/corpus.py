@@ -32,6 +32,7 @@ from corpus_dash import (
     dash_multiperiod,
     dash_period_codec,
     dash_period_tracks,
+    dash_rotated,
     dash_split_sets,
     dash_trickplay,
     dash_vp9_fmp4,
@@ -73,6 +74,7 @@ class Kind:
     streams: int = 1  # libmpv files the feed plays it as (Periods that change codec or track set: one each)
     audio_languages: tuple[str, ...] = ()  # several audio tracks: their languages (--audio picks one)
     subtitles: tuple[tuple[str, str], ...] = ()  # (language, format) of each text track: webvtt or ttml
+    rotation: int = 0  # degrees clockwise the init's display matrix turns the picture (libmpv's video-params/rotate)
 
 
 # ---- the table of kinds ------------------------------------------------------------------------
@@ -108,6 +110,8 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
         (dash_trickplay, Kind(name="dash-trickplay", manifest="dash-trickplay/manifest.mpd", duration_s=6,
                               video="h264", audio="aac", renditions=2)),
         (dash_hevc, Kind(name="dash-hevc", manifest="dash-hevc/manifest.mpd", duration_s=6, video="hevc", audio="aac")),
+        (dash_rotated, Kind(name="dash-rotated", manifest="dash-rotated/manifest.mpd", duration_s=6, video="h264",
+                            audio="aac", rotation=270)),
         (dash_audio, Kind(name="dash-audio-only", manifest="dash-audio-only/manifest.mpd", duration_s=6, video=None, audio="aac")),
         (dash_flac, Kind(name="dash-flac", manifest="dash-flac/manifest.mpd", duration_s=6, video=None, audio="flac")),
         (dash_multiperiod, Kind(name="dash-multi-period", manifest="dash-multi-period/manifest.mpd", duration_s=8,
@@ -139,6 +143,8 @@ _VIEWS = {
                          audio="aac", needs_key=True, licence_in_manifest=True),
     "dash-cenc-key": Kind(name="dash-cenc-key", manifest="dash-cenc-laurl/nolicence.mpd", duration_s=6, video="h264",
                           audio="aac", needs_key=True),
+    "hls-fmp4-rotated": Kind(name="hls-fmp4-rotated", manifest="dash-rotated/index.m3u8", duration_s=6, video="h264",
+                             audio="aac", rotation=270),
     "hls-trickplay": Kind(name="hls-trickplay", manifest="dash-trickplay/master.m3u8", duration_s=6, video="h264",
                           audio="aac", renditions=2),
     "hls-ts-gap": Kind(name="hls-ts-gap", manifest="hls-ts-gap/index.m3u8", duration_s=6, video="h264", audio="aac",
