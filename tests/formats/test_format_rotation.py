@@ -14,32 +14,19 @@ import corpus
 import mpv
 import pytest
 from corpus_encode import ffmpeg, inputs, run
+from session_watch import play_watching
 
 from player.feed.isobmff import display_rotation
-from player.playback import PlaybackSession, SessionOptions
+from player.playback import SessionOptions
 
 TURNED = [k for k in corpus.kinds().values() if k.rotation]
 
 
-async def _reelbox_rotation(url: str) -> tuple[int | None, dict[str, Any]]:
+def _reelbox_rotation(url: str) -> tuple[int | None, dict[str, Any]]:
     """libmpv's ``video-params/rotate`` at the first picture of our play, and the play's report."""
-    session = PlaybackSession(target=url, manifest_urls=[url], options=SessionOptions(mpv_options={"speed": 4}))
-    seen: list[int] = []
-
-    async def watch() -> None:
-        await session.started.wait()
-        while not seen and session.output is not None:
-            params = session.output.property("video-params")
-            if params:
-                seen.append(params.get("rotate"))
-            await asyncio.sleep(0.02)
-
-    watcher = asyncio.ensure_future(watch())
-    try:
-        report = await session.run()
-    finally:
-        watcher.cancel()
-    return (seen[0] if seen else None), report
+    report, params = asyncio.run(play_watching(url, SessionOptions(mpv_options={"speed": 4}),
+                                               lambda output: output.property("video-params")))
+    return (params.get("rotate") if params else None), report
 
 
 def _plain_libmpv_rotation(url: str) -> int | None:
@@ -60,7 +47,7 @@ def _plain_libmpv_rotation(url: str) -> int | None:
 @pytest.mark.parametrize("kind", TURNED, ids=lambda k: k.name)
 def test_the_first_picture_is_turned_as_plain_libmpv_turns_it(corpus_url: str, kind: corpus.Kind) -> None:
     url = f"{corpus_url}/{kind.manifest}"
-    rotation, report = asyncio.run(_reelbox_rotation(url))
+    rotation, report = _reelbox_rotation(url)
     assert report["complete"] is True, report["errors"]
     assert _plain_libmpv_rotation(url) == kind.rotation
     assert rotation == kind.rotation

@@ -20,6 +20,7 @@ import corpus
 import httpx
 import pytest
 from corpus_server import serve_corpus
+from session_watch import play_watching
 
 from player.feed.mpv_output import MpvOutput
 from player.playback import PlaybackSession, SessionOptions
@@ -35,21 +36,9 @@ TEXT_CASES = [(k, lang, fmt) for k in TRACK_KINDS for lang, fmt in k.subtitles]
 
 async def _play(url: str, options: SessionOptions) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The report, and libmpv's subtitle tracks as seen while it played."""
-    session = PlaybackSession(target=url, manifest_urls=[url], options=options)
-    seen: list[dict[str, Any]] = []
-
-    async def watch() -> None:
-        await session.started.wait()
-        while not seen and session.output is not None:
-            seen.extend(t for t in session.output.property("track-list") or () if t.get("type") == "sub")
-            await asyncio.sleep(0.05)
-
-    watcher = asyncio.ensure_future(watch())
-    try:
-        report = await session.run()
-    finally:
-        watcher.cancel()
-    return report, seen
+    report, subs = await play_watching(
+        url, options, lambda output: [t for t in output.property("track-list") or () if t.get("type") == "sub"])
+    return report, subs or []
 
 
 def _complete(report: dict[str, Any], kind: corpus.Kind) -> None:
