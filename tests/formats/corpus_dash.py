@@ -181,3 +181,14 @@ def dash_rotated(out: Path) -> None:
     run(turned + ["-f", "hls", "-hls_time", str(SEGMENT_S), "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
                   "-hls_fmp4_init_filename", "hls-init.mp4", "-hls_segment_filename", "hls-%d.m4s", "index.m3u8"], out)
     (out / "clip.mp4").unlink()
+
+
+def dash_no_pto(out: Path) -> None:
+    """A SegmentTimeline starting at t = 1000 s with no ``presentationTimeOffset`` (ffmpeg's ``-output_ts_offset``; a VOD
+    cut from a live stream packaged without the offset): every segment starts past the Period's 6 s end."""
+    run(inputs(size="320x180") + ["-map", "0:v", *X264, "-b:v", "300k", "-map", "1:a", *AAC, "-output_ts_offset", "1000",
+                                  *DASH, "-use_timeline", "1", "-adaptation_sets", "id=0,streams=v id=1,streams=a",
+                                  "manifest.mpd"], out)
+    mpd = (out / "manifest.mpd").read_text()
+    if "presentationTimeOffset" in mpd or not re.search(r'<S t="[1-9]', mpd):
+        raise RuntimeError("ffmpeg's DASH no longer writes a timeline far from 0 without an offset")
