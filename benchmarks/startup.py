@@ -86,6 +86,7 @@ class Run:
     first_frame_ms: float
     seek_ms: float | None
     seek_seen_ms: float | None = None  # Reelbox: when the session's playhead had it (the event-loop hop included)
+    seek_push_ms: float | None = None  # Reelbox, a seek that restarts: its first bytes pushed to libmpv
     steps: dict[str, float] = field(default_factory=dict)
     carried: bool = False  # Reelbox: the play started with an estimate carried from an earlier play
     first_rendition: str | None = None  # Reelbox: the startup segment's rendition
@@ -183,7 +184,10 @@ class _Marks:
 
         def timed_push(output: MpvOutput, data: bytes) -> None:
             push(output, data)
-            marks.current.setdefault("first_push", time.monotonic())
+            now = time.monotonic()
+            marks.current.setdefault("first_push", now)
+            if "seek_at" in marks.current:
+                marks.current.setdefault("seek_push", now)
 
         def timed_open(*args: Any) -> Any:
             opened = open_output(*args)
@@ -227,13 +231,15 @@ async def reelbox_run(client: BackendClient, title: str, fmt: str, seek_to: floa
             await asyncio.sleep(1.0)
             session.playhead.first_frame_position_s = None
             marks.pop("frame_at", None)
-            t0 = time.monotonic()
+            t0 = marks["seek_at"] = time.monotonic()
             await session.seek(seek_to)
             await _wait(lambda: session.first_frame_position_s is not None or task.done())
             if "frame_at" not in marks or session.first_frame_position_s is None:
                 raise RuntimeError("the seek showed no first frame")
             run.seek_seen_ms = (time.monotonic() - t0) * 1000.0
             run.seek_ms = (marks["frame_at"] - t0) * 1000.0
+            if "seek_push" in marks:  # a restart (a seek inside the buffer pushes nothing before its frame)
+                run.seek_push_ms = (marks["seek_push"] - t0) * 1000.0
         return run
     finally:
         session.stop()
@@ -348,6 +354,7 @@ async def bench(backend: Backend, data: Path, runs: int, fmt: str, seek_to: floa
                 "ratio": round(r_ff / m_ff, 2) if theirs else float("nan"), "reelbox_seek_ms": round(r_seek, 1), "mpv_seek_ms": round(m_seek, 1),
                 "seek_ratio": round(r_seek / m_seek, 2) if theirs else float("nan"), "breakdown_ms": steps, "runs": runs,
                 "reelbox_seek_seen_ms": round(_median([r.seek_seen_ms for r in ours if r.seek_seen_ms is not None]), 1),
+                "reelbox_seek_push_ms": round(_median([r.seek_push_ms for r in ours if r.seek_push_ms is not None]), 1),
                 "by_estimate": {name: _split(picked, m_ff, m_seek) for name, picked in (
                     ("carried", [r for r in ours if r.carried]), ("not carried", [r for r in ours if not r.carried]))},
             }
@@ -381,7 +388,7 @@ def print_results(results: dict[str, Any]) -> None:
     for case, r in results.items():
         (r25, r75), (m25, m75) = r["reelbox_quartiles_ms"], r["mpv_quartiles_ms"]
         print(f"{case:<16} quartiles: reelbox {r25:.1f}–{r75:.1f} ms, mpv {m25:.1f}–{m75:.1f} ms; "
-              f"seek as the session saw it {r['reelbox_seek_seen_ms']:.1f} ms")
+              f"seek as the session saw it {r['reelbox_seek_seen_ms']:.1f} ms, its first push {r['reelbox_seek_push_ms']:.1f} ms")
     for case, r in results.items():
         print(f"\nReelbox startup timeline, {case} (medians over runs, ms since play):")
         for step, value in r["breakdown_ms"].items():

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from .aes128 import decrypt_aes128
 from .errors import EncryptionSchemeUnsupported, SegmentFormatError
 from .packed_audio import demux_packed_audio, looks_packed_audio
-from .segment_reader import DemuxedSegment, demux_container, demux_fmp4
+from .segment_reader import DemuxedSegment, demux_container, demux_fmp4, release
 
 TS_PACKET = 188
 _EBML = b"\x1a\x45\xdf\xa3"
@@ -61,5 +61,6 @@ def read_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None = Non
     else:
         parts = demux_fmp4(init, data, key=key, kinds=kinds)
     if not any(p.kind == kind or with_audio for p in parts):  # an audio-only playlist may be listed as video
+        release(parts)
         raise SegmentFormatError(f"segment has no {kind} track")
     return parts

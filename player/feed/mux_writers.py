@@ -9,7 +9,6 @@ Both take samples already rewritten for them and write to an append-only sink.
 """
 from __future__ import annotations
 
-import io
 from fractions import Fraction
 from typing import Protocol
 
@@ -17,7 +16,7 @@ import av
 
 from . import matroska
 from .errors import FeedError, SegmentFormatError
-from .segment_reader import TS_CLOCK, DemuxedSegment, Sample, open_options
+from .segment_reader import TS_CLOCK, DemuxedSegment, Sample
 
 TS_CODECS = frozenset({"h264", "hevc", "aac", "ac3", "eac3", "mp3"})
 _TS_TIME_BASE = Fraction(1, TS_CLOCK)
@@ -54,7 +53,7 @@ def make_writer(container: str, sink: Sink) -> MuxWriter:
 
 
 class TsWriter:
-    """PyAV's MPEG-TS muxer; stream parameters copied from each track's first segment."""
+    """PyAV's MPEG-TS muxer; stream parameters copied from the input stream of each track's first segment."""
 
     container = "mpegts"
 
@@ -63,12 +62,11 @@ class TsWriter:
         self._streams: dict[str, av.stream.Stream] = {}
 
     def add_track(self, part: DemuxedSegment) -> None:
-        data, fmt = part.source
         try:
-            with av.open(io.BytesIO(data), format=fmt, options=open_options(data, fmt)) as source:
-                template = (source.streams.video if part.kind == "video" else source.streams.audio)[0]
-                stream = self._out.add_stream_from_template(template)
-        except (av.FFmpegError, IndexError, ValueError) as exc:
+            if part.template is None:
+                raise ValueError("no input stream to copy")
+            stream = self._out.add_stream_from_template(part.template)
+        except (av.FFmpegError, ValueError) as exc:
             raise SegmentFormatError(f"{part.kind} stream parameters could not be read: {exc}") from exc
         stream.time_base = _TS_TIME_BASE
         self._streams[part.kind] = stream

@@ -27,7 +27,7 @@ from .bitstream import AdtsConfig, VideoConfig, adts_frame, parse_audio_specific
 from .errors import FeedError, SegmentFormatError, TrackChangeUnsupported
 from .media_input import Aes128Key, read_segment
 from .mux_writers import MuxWriter, Sink, container_for, make_writer
-from .segment_reader import TS_CLOCK, DemuxedSegment, Sample
+from .segment_reader import TS_CLOCK, DemuxedSegment, Sample, release
 from .timeline import Timeline
 
 _TRACK_ORDER = {"video": 0, "audio": 1}
@@ -108,6 +108,15 @@ class Remuxer:
         if kind not in self.tracks:
             raise ValueError(f"track {kind!r} was not declared (tracks={self.tracks})")
         parts = read_segment(kind, init, data, key=key, aes=aes, with_audio="audio" not in self.tracks)
+        try:
+            self._queue(kind, parts, rendition_id, start_s=start_s, timeline=timeline)
+        finally:  # the demuxers' containers: the first of each track stay open until the writer copies them
+            release(parts, keep=() if self._writer is not None else self._first.values())
+        self._emit(until=self._ready_until())
+
+    def _queue(self, kind: str, parts: tuple[DemuxedSegment, ...], rendition_id: str, *, start_s: float | None,
+               timeline: int) -> None:
+        """Put ``parts``' samples on the timeline and in the interleaving heap."""
         shift = self.timeline.shift(parts, start_s=start_s, timeline=timeline)
         for part in parts:
             self._check_codec(part, rendition_id)
@@ -129,7 +138,6 @@ class Remuxer:
                 self._added_until[part.kind] = max(self._added_until.get(part.kind, moved.dts), moved.dts + moved.duration)
         if kind not in {p.kind for p in parts}:  # audio-only segments in a playlist listed as video
             self._added_until[kind] = max(self._added_until[p.kind] for p in parts)
-        self._emit(until=self._ready_until())
 
     def read(self) -> bytes:
         """Drain the bytes muxed so far (possibly empty)."""
@@ -233,6 +241,7 @@ class Remuxer:
             self._writer = make_writer(self.container, self._sink)
             for kind in sorted(self._first, key=_TRACK_ORDER.__getitem__):
                 self._writer.add_track(self._first[kind])
+            release(self._first.values())  # each track's template is copied
         return self._writer
 
     def _emit(self, *, until: int | None) -> None:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import av
 
@@ -39,21 +40,32 @@ _verified: set[bytes] = set()
 # (decoding frames until each codec context is complete) adds nothing to what we read, and cost
 # 3.6 ms per 480p H.264 segment against 0.8 ms with this (issue 19: every segment, and a restart's
 # first push). Only for coding names whose remux is byte-for-byte the same either way
-# (tests/formats/test_format_short_probe.py); not VP9, whose packet durations come from the probe.
+# (tests/formats/test_format_remux_equivalence.py); not VP9, whose packet durations come from the probe.
 _MOOV_PROBE = {"probesize": "32", "analyzeduration": "0"}
 SHORT_PROBE_FORMATS = frozenset({"avc1", "avc3", "hvc1", "hev1", "av01", "mp4a", "ac-3", "ec-3", "Opus", "fLaC"})
+# Even the short probe decodes one picture: a video stream's pixel format is known only by decoding (1.0 ms of
+# the 1.1 ms an open of a 480p H.264 segment costs, twice per track in a restart's first push: demuxer and
+# muxer template). Nothing we read or copy needs it (size and parameter sets are in ``moov``), so video opens
+# decode nothing; audio keeps its one frame, whose decode fills the channel layout the key check uses.
+_NO_DECODE = {"skip_frame": "all"}
+_VIDEO_FORMATS = frozenset({"avc1", "avc3", "hvc1", "hev1", "av01"})
 
 
 def open_options(data: bytes, fmt: str, options: dict[str, str] | None = None) -> dict[str, str]:
     """``av.open`` options for the whole segment ``data`` (init first) in ``fmt``: ``options``, plus the short
-    probe when it is ISO-BMFF of coding names in :data:`SHORT_PROBE_FORMATS`."""
-    short = fmt == "mp4" and _MOOV_PROBE and (formats := sample_formats(data)) and formats <= SHORT_PROBE_FORMATS
-    return {**(_MOOV_PROBE if short else {}), **(options or {})}
+    probe when it is ISO-BMFF of coding names in :data:`SHORT_PROBE_FORMATS` (decoding nothing when all are video)."""
+    formats = sample_formats(data) if fmt == "mp4" and _MOOV_PROBE else set()
+    if not formats or not formats <= SHORT_PROBE_FORMATS:
+        return dict(options or {})
+    return {**_MOOV_PROBE, **(_NO_DECODE if formats <= _VIDEO_FORMATS else {}), **(options or {})}
 
 
-@dataclass(frozen=True, kw_only=True)
-class Sample:
-    """One access unit, timestamps on the 90 kHz clock, payload still as stored in the MP4."""
+class Sample(NamedTuple):
+    """One access unit, timestamps on the 90 kHz clock, payload still as stored in the MP4.
+
+    A NamedTuple, not a frozen dataclass: built twice per packet on the remux path (~140 per 480p segment
+    pair), at half the cost.
+    """
 
     pts: int
     dts: int
@@ -68,8 +80,10 @@ class DemuxedSegment:
 
     ``in_band``: the samples already carry their configuration (Annex-B with parameter sets, ADTS),
     as MPEG-TS and packed audio deliver them; ISO-BMFF and Matroska samples are length-prefixed or
-    raw and need the rendition's ``extradata``. ``source`` reopens the container (bytes, format) for
-    a muxer that copies stream parameters from it.
+    raw and need the rendition's ``extradata``. ``template`` is the input stream the samples were read
+    from, its container still open, for a muxer that copies stream parameters from it (opening the
+    segment again for that cost ~0.3 ms per track of a stream's first push, issue 19); :func:`release`
+    closes it.
     """
 
     kind: str
@@ -83,7 +97,7 @@ class DemuxedSegment:
     sample_rate: int = 0
     channels: int = 0
     layout: str = ""
-    source: tuple[bytes, str] = (b"", "mp4")
+    template: Any = None
 
 
 def demux_fmp4(init: bytes, data: bytes, *, key: bytes | None, kinds: tuple[str, ...] = ("video", "audio"),
@@ -101,49 +115,74 @@ def demux_fmp4(init: bytes, data: bytes, *, key: bytes | None, kinds: tuple[str,
         rotates = b"seig" in data  # a sample-group key of its own: not covered by the init's KID
         # a clear-lead fragment (Shaka's default 5 s) decodes with any key: only an encrypted one proves it
         encrypted = b"senc" in data or b"saiz" in data
-        for part in parts:
-            _verify_once(part, protection.default_kid, key, always=rotates, proves=encrypted and not rotates)
+        try:
+            for part in parts:
+                _verify_once(part, protection.default_kid, key, always=rotates, proves=encrypted and not rotates)
+        except DecryptionFailed:
+            release(parts)
+            raise
     return parts
 
 
 def demux_container(data: bytes, fmt: str, *, kinds: tuple[str, ...], options: dict[str, str] | None = None,
                     in_band: bool, protected: bool = False, offset_90k: int = 0) -> tuple[DemuxedSegment, ...]:
-    """The first track of each kind in ``kinds`` that ``data`` (a whole container in format ``fmt``) holds."""
+    """The first track of each kind in ``kinds`` that ``data`` (a whole container in format ``fmt``) holds.
+
+    The container stays open for the parts' ``template`` (see :class:`DemuxedSegment`) unless none has samples.
+    """
+    container = None
     try:
-        with av.open(io.BytesIO(data), "r", format=fmt, options=open_options(data, fmt, options)) as container:
-            chosen = []
-            for kind in kinds:
-                streams = container.streams.video if kind == "video" else container.streams.audio
-                if streams:
-                    chosen.append((kind, streams[0]))
-            packets: dict[int, list[Sample]] = {stream.index: [] for _, stream in chosen}
-            clocks = {stream.index: _TsClock(stream.time_base or Fraction(1, TS_CLOCK)) for _, stream in chosen}
-            for p in container.demux(*(stream for _, stream in chosen)) if chosen else ():
-                if not p.size or (p.dts is None and p.pts is None):
-                    continue
-                to_ts = clocks[p.stream.index]
-                pts = p.pts if p.pts is not None else p.dts
-                dts = p.dts if p.dts is not None else p.pts
-                assert pts is not None and dts is not None
-                packets[p.stream.index].append(Sample(
-                    pts=to_ts(pts) + offset_90k, dts=to_ts(dts) + offset_90k,
-                    duration=to_ts(p.duration or 0), data=bytes(p), keyframe=p.is_keyframe,
-                ))
-            parts = tuple(_part(kind, stream.codec_context, tuple(packets[stream.index]), data, fmt, in_band, protected)
-                          for kind, stream in chosen)
+        container = av.open(io.BytesIO(data), "r", format=fmt, options=open_options(data, fmt, options))
+        chosen = []
+        for kind in kinds:
+            streams = container.streams.video if kind == "video" else container.streams.audio
+            if streams:
+                chosen.append((kind, streams[0]))
+        packets = _read_samples(container, [stream for _, stream in chosen], offset_90k)
+        parts = tuple(p for p in (_part(kind, stream, packets[stream.index], in_band, protected) for kind, stream in chosen)
+                      if p.samples)
     except av.FFmpegError as exc:
+        if container is not None:
+            container.close()
         raise SegmentFormatError(f"{'/'.join(kinds)} segment could not be demuxed as {fmt}: {exc}") from exc
-    return tuple(p for p in parts if p.samples)
+    if not parts:
+        container.close()
+    return parts
 
 
-def _part(kind: str, ctx: Any, samples: tuple[Sample, ...], data: bytes, fmt: str,
-          in_band: bool, protected: bool) -> DemuxedSegment:
-    audio = kind == "audio"
+def _read_samples(container: Any, streams: list[Any], offset_90k: int) -> dict[int, tuple[Sample, ...]]:
+    """Every packet of ``streams`` as samples on the 90 kHz clock, per stream index."""
+    packets: dict[int, list[Sample]] = {stream.index: [] for stream in streams}
+    clocks = {stream.index: _TsClock(stream.time_base or Fraction(1, TS_CLOCK)) for stream in streams}
+    for p in container.demux(*streams) if streams else ():
+        if not p.size or (p.dts is None and p.pts is None):
+            continue
+        to_ts = clocks[p.stream.index]
+        pts = p.pts if p.pts is not None else p.dts
+        dts = p.dts if p.dts is not None else p.pts
+        assert pts is not None and dts is not None
+        packets[p.stream.index].append(Sample(
+            pts=to_ts(pts) + offset_90k, dts=to_ts(dts) + offset_90k,
+            duration=to_ts(p.duration or 0), data=bytes(p), keyframe=p.is_keyframe,
+        ))
+    return {index: tuple(samples) for index, samples in packets.items()}
+
+
+def release(parts: Iterable[DemuxedSegment], *, keep: Iterable[DemuxedSegment] = ()) -> None:
+    """Close the containers ``parts`` were read from, but not one a part of ``keep`` still needs."""
+    needed = {id(p.template.container) for p in keep if p.template is not None}
+    for part in parts:
+        if part.template is not None and id(part.template.container) not in needed:
+            part.template.container.close()
+
+
+def _part(kind: str, stream: Any, samples: tuple[Sample, ...], in_band: bool, protected: bool) -> DemuxedSegment:
+    audio, ctx = kind == "audio", stream.codec_context
     return DemuxedSegment(
         kind=kind, codec=ctx.codec.canonical_name, extradata=bytes(ctx.extradata or b""), samples=samples,
         protected=protected, in_band=in_band, width=0 if audio else ctx.width, height=0 if audio else ctx.height,
         sample_rate=ctx.sample_rate if audio else 0, channels=ctx.channels if audio else 0,
-        layout=ctx.layout.name if audio else "", source=(data, fmt),
+        layout=ctx.layout.name if audio else "", template=stream,
     )
 
 
