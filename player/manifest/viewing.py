@@ -65,13 +65,13 @@ def with_audio(renditions: tuple[Rendition, ...], audio: Track | None,
     groups = {r.group_id for r in audio.renditions if r.group_id} if audio else set()
     kept = tuple(r for r in renditions if r.audio_group is None or r.audio_group in groups) if groups else ()
     kept = kept or renditions
+    keys = [r.playlist_urls or (f"#{i}",) for i, r in enumerate(kept)]  # DASH: every Representation is its own
     chosen: dict[tuple[str, ...], Rendition] = {}
-    for r in kept:
-        key = r.playlist_urls or (r.id,)
+    for key, r in zip(keys, kept):
         held = chosen.get(key)
         if held is None or (played is not None and r.audio_group == played.group_id != held.audio_group):
             chosen[key] = r
-    return tuple(r for r in kept if chosen[r.playlist_urls or (r.id,)] is r)
+    return tuple(r for key, r in zip(keys, kept) if chosen[key] is r)
 
 
 def watchable(renditions: tuple[Rendition, ...]) -> tuple[Rendition, ...]:
