@@ -7,6 +7,7 @@ Why our own: PyAV does not expose the protection scheme of a track, and decrypti
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -177,3 +178,32 @@ def _trun_entries(buf: bytes, start: int) -> list[tuple[int | None, int | None]]
         pos += (4 if flags & 0x400 else 0) + (4 if flags & 0x800 else 0)
         entries.append((duration, size))
     return entries
+
+
+def display_rotation(init: bytes) -> int:
+    """Degrees clockwise the video track's ``tkhd`` matrix turns the picture (0, 90, 180, 270), 0 without one.
+
+    Why: a phone's portrait clip keeps its pixels landscape and says "turn me" in the matrix (ISO/IEC 14496-12
+    §8.3.2; ffmpeg's ``-display_rotation``). The MPEG-TS stream we feed libmpv has no such field, so the play must
+    tell libmpv itself; its reading is libavformat's display matrix as mpv turns it: ``atan2(b, a)`` of the
+    16.16 matrix ``[a b u; c d v; x y w]``, rounded to a quarter turn.
+    """
+    moov = _find(init, 0, len(init), b"moov")
+    for kind, start, end in iter_boxes(init, *moov) if moov else ():
+        tkhd = _find(init, start, end, b"tkhd") if kind == b"trak" else None
+        if tkhd is None or not _is_video(init, start, end):
+            continue
+        at = tkhd[0] + (4 + 32 if init[tkhd[0]] == 1 else 4 + 20) + 16  # version/flags, times/ids, reserved..volume
+        if at + 16 > tkhd[1]:
+            return 0
+        a, b = (int.from_bytes(init[at + i : at + i + 4], "big", signed=True) for i in (0, 4))
+        if not (a or b):
+            return 0
+        return round(math.degrees(math.atan2(b, a)) / 90) % 4 * 90
+    return 0
+
+
+def _is_video(init: bytes, start: int, end: int) -> bool:
+    mdia = _find(init, start, end, b"mdia")
+    hdlr = _find(init, *mdia, b"hdlr") if mdia else None
+    return hdlr is not None and init[hdlr[0] + 8 : hdlr[0] + 12] == b"vide"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from player.errors import PlaybackError
 from player.feed.errors import FeedError
+from player.feed.isobmff import display_rotation
 from player.feed.mpv_output import MpvOutput
 from player.feed.media_input import Aes128Key
 from player.feed.remux import DroppedVideo, Hole, Remuxer
@@ -62,6 +63,8 @@ class MuxFeed:
         self._earlier: list[Remuxer] = []  # remuxers before restarts: what they saw still belongs to the report
         self.current = 0  # the part libmpv plays now
         self._chain: dict[int, _Stream] = {}
+        self._video_init = b""
+        self._rotation = 0  # what libmpv was told to turn the picture by (its default: 0)
         self._begin(start_s)
 
     @property
@@ -76,6 +79,8 @@ class MuxFeed:
     def attach(self, output: MpvOutput) -> None:
         """Hand the stream to a started libmpv output, with everything muxed so far."""
         self.output = output
+        if self._rotation:
+            output.set_property("video-rotate", self._rotation)
         for data in self._held:
             output.push(data)
         self._held.clear()
@@ -85,6 +90,8 @@ class MuxFeed:
     def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
             aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0) -> None:
         """``start_s``/``timeline``: where the manifest puts the segment, and its timeline id (see ``remux.Timeline``)."""
+        if kind == "video" and init and init != self._video_init:
+            self._turn(init)
         index = self._part_of(timeline)
         if index < self.current:
             raise FeedError(f"a {kind} segment of a part already played out (timeline {timeline})")
@@ -97,6 +104,16 @@ class MuxFeed:
                 self._chain[i].complete.add(kind)
         self._close_complete()
         self._drain()
+
+    def _turn(self, init: bytes) -> None:
+        """The init's display rotation, told to libmpv: the MPEG-TS or Matroska stream we feed cannot carry it, and
+        plain libmpv shows an fMP4 ``tkhd`` matrix turned (a phone's portrait clip played sideways before)."""
+        self._video_init = init
+        rotation = display_rotation(init)
+        if rotation != self._rotation:
+            self._rotation = rotation
+            if self.output is not None:
+                self.output.set_property("video-rotate", rotation)
 
     def finish(self) -> None:
         """The scheduler fed its last segment: every part still open is closed."""

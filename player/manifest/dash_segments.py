@@ -149,9 +149,14 @@ def _timescale(attrs: dict[str, str]) -> int:
     return ts
 
 
-def _timeline(timeline: Element, ns: str | None, ctx: Context, timescale: int, pto: int) -> list[tuple[int, int]]:
+def _timeline(timeline: Element, ns: str | None, ctx: Context, timescale: int,
+              pto: int) -> tuple[list[tuple[int, int]], int]:
     """(t, d) of every segment in a SegmentTimeline (§5.3.9.6), ``r=-1`` repeating up to the
-    next ``S@t`` or the Period end (for a live Period with no end: once)."""
+    next ``S@t`` or the Period end (for a live Period with no end: once); and the presentationTimeOffset
+    to place them with: ``pto``, or the first ``S@t`` when a static Period's segments all start past its
+    end. That is a packager that left the offset out (ffmpeg's ``-output_ts_offset``, a VOD cut from a live
+    stream): its segments were cut to the first, and the play ended after 2 of 6 s with exit 0; plain libmpv
+    and a browser player play them from the Period's start."""
     entries = children(timeline, "S", ns)
     out: list[tuple[int, int]] = []
     t = 0
@@ -176,9 +181,11 @@ def _timeline(timeline: Element, ns: str | None, ctx: Context, timescale: int, p
         for _ in range(r + 1):
             out.append((t, d))
             t += d
-    if end_t is not None and not ctx.is_live:
+    if end_t is not None and not ctx.is_live and out:
+        if out[0][0] >= end_t:
+            pto, end_t = out[0][0], out[0][0] + end_t - pto
         out = [(t0, d0) for t0, d0 in out if t0 < end_t] or out[:1]
-    return out
+    return out, pto
 
 
 def _pto(attrs: dict[str, str]) -> int:
@@ -207,7 +214,7 @@ def _template(attrs: dict[str, str], chain: list[Element], ctx: Context) -> Addr
         return Addressing(init=init, index=None, segments=())
     slots: list[tuple[int, int, int]] = []  # (number, t, d)
     if timeline is not None:
-        times = _timeline(timeline, ns, ctx, timescale, pto)
+        times, pto = _timeline(timeline, ns, ctx, timescale, pto)
         charge(len(times), "SegmentTimeline")
         for i, (t, d) in enumerate(times):
             slots.append((start_number + i, t, d))
@@ -255,7 +262,7 @@ def _list(attrs: dict[str, str], chain: list[Element], ctx: Context) -> Addressi
     charge(len(urls), "SegmentList")
     timeline = _lowest_child(chain, "SegmentTimeline", ns)
     if timeline is not None:
-        times = _timeline(timeline, ns, ctx, timescale, pto)
+        times, pto = _timeline(timeline, ns, ctx, timescale, pto)
     else:
         d = to_int(attrs.get("duration"), name="duration")
         if not d:

@@ -1,10 +1,11 @@
-"""Which video renditions a viewer's ladder is made of, pure: one codec family, no trick-play rendition.
+"""Which video renditions a viewer's ladder is made of, pure: one codec family, no trick-play rendition, the
+variants that carry the audio being played.
 
 Shared by the player's ABR ladder and the download command's quality choice, so both offer the same rungs.
 """
 from __future__ import annotations
 
-from .model import Rendition
+from .model import Rendition, Track
 from .periods import codec_family
 
 _VIDEO_FAMILIES = frozenset({"h264", "hevc", "vp9", "av1"})
@@ -43,9 +44,34 @@ def one_codec_family(renditions: tuple[Rendition, ...]) -> tuple[Rendition, ...]
     return tuple(families[max(families, key=lambda name: rank(families[name]))])
 
 
-def viewing_ladder(renditions: tuple[Rendition, ...]) -> tuple[Rendition, ...]:
-    """The renditions an ABR may pick, lowest first: one codec family, no trick-play rendition."""
-    return one_codec_family(watchable(renditions))
+def viewing_ladder(renditions: tuple[Rendition, ...], audio: Track | None = None,
+                   played: Rendition | None = None) -> tuple[Rendition, ...]:
+    """The renditions an ABR may pick, lowest first: one codec family, no trick-play rendition, and (HLS) the
+    variants of the audio track ``audio`` whose rendition ``played`` is fed beside them."""
+    return one_codec_family(watchable(with_audio(renditions, audio, played)))
+
+
+def with_audio(renditions: tuple[Rendition, ...], audio: Track | None,
+               played: Rendition | None) -> tuple[Rendition, ...]:
+    """The HLS variants whose ``AUDIO`` group holds the audio track played, one per video playlist.
+
+    Shaka Packager (and Apple's authoring spec) list the same video once per audio codec: ``AUDIO="aac"``,
+    ``"ac3"``, ``"eac3"`` variants naming one video playlist, their BANDWIDTH counting each codec's audio.
+    As rungs they are one picture: a "switch" between them changes nothing on screen, and the rung's
+    bitrate would count audio that is not played. Shaka Player and hls.js keep the variants of the
+    chosen audio; so do we. Variants whose group lacks the track are dropped (unless none is left); of
+    several naming one video playlist, the one of ``played``'s group stays (else the first).
+    """
+    groups = {r.group_id for r in audio.renditions if r.group_id} if audio else set()
+    kept = tuple(r for r in renditions if r.audio_group is None or r.audio_group in groups) if groups else ()
+    kept = kept or renditions
+    keys = [r.playlist_urls or (f"#{i}",) for i, r in enumerate(kept)]  # DASH: every Representation is its own
+    chosen: dict[tuple[str, ...], Rendition] = {}
+    for key, r in zip(keys, kept):
+        held = chosen.get(key)
+        if held is None or (played is not None and r.audio_group == played.group_id != held.audio_group):
+            chosen[key] = r
+    return tuple(r for key, r in zip(keys, kept) if chosen[key] is r)
 
 
 def watchable(renditions: tuple[Rendition, ...]) -> tuple[Rendition, ...]:

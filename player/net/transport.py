@@ -29,6 +29,7 @@ from typing import AsyncIterator, Protocol
 import httpx
 
 from player.net.clock import Clock, MonotonicClock
+from player.net.content_coding import decode_body
 from player.net.errors import (
     BodyTooLarge,
     ConnectFailed,
@@ -220,6 +221,8 @@ class HttpTransport:
         body = b"".join(chunks)
         if content_length is not None and received < content_length:
             raise TruncatedSegment(f"{received} of {content_length} bytes from {redact(url)}")
+        if response.status_code != 206:  # a 206's bytes are a range of the coded body: nothing to inflate alone
+            body = decode_body(body, response.headers.get("content-encoding"), limit=limit, source=redact(url))
         return _apply_range(response, request.byte_range, body, url)
 
 

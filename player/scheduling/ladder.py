@@ -54,14 +54,15 @@ class Ladder:
     kind: str = "video"
 
     @classmethod
-    def of(cls, presentation: Presentation, max_height: int | None = None) -> Ladder:
-        """The presentation's video ladder, capped at ``max_height`` (the lowest rung always stays);
-        the audio renditions of an audio-only presentation."""
+    def of(cls, presentation: Presentation, max_height: int | None = None, audio_language: str | None = None) -> Ladder:
+        """The presentation's video ladder for the audio ``audio_language`` picks, capped at ``max_height``
+        (the lowest rung always stays); the audio renditions of an audio-only presentation."""
         kind = main_kind(presentation)
         track = presentation.video_track() if kind == "video" else next(iter(presentation.audio_tracks()), None)
         if track is None or not track.renditions:
             raise PlaybackError("the presentation has neither a video nor an audio track")
-        ladder = viewing_ladder(track.by_bandwidth())
+        audio = audio_to_play(presentation.audio_tracks(), audio_language) if kind == "video" else None
+        ladder = viewing_ladder(track.by_bandwidth(), audio, pick_audio(presentation, audio_language))
         if max_height:
             capped = tuple(r for r in ladder if (r.height or 0) <= max_height)
             ladder = capped or ladder[:1]

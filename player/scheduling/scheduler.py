@@ -90,7 +90,7 @@ class Scheduler:
         ``init_cache``: shared with the run before a seek so a seek does not fetch the inits again."""
         self.config = config or SchedulerConfig()
         self.sink, self.qoe, self.clock = sink, qoe, clock
-        self.ladder = Ladder.of(presentation, self.config.max_height)
+        self.ladder = Ladder.of(presentation, self.config.max_height, self.config.audio_language)
         qoe.ladder_kind = self.ladder.kind
         self.audio: Rendition | None = pick_audio(presentation, self.config.audio_language)
         self.segment_duration_s = self.ladder.segment_duration_s
@@ -196,10 +196,10 @@ class Scheduler:
         live = self.config.live
         assert live is not None
         seen = len(self.ladder.timeline)
-        self.ladder = Ladder.of(live.presentation(), self.config.max_height)
+        self.ladder = Ladder.of(live.presentation(), self.config.max_height, self.config.audio_language)
         if len(self.ladder.timeline) <= seen:  # nothing new since the loop looked: wait for the follower
             await live.wait_update()  # raises LiveStreamStopped when the manifest has stopped advancing
-            self.ladder = Ladder.of(live.presentation(), self.config.max_height)
+            self.ladder = Ladder.of(live.presentation(), self.config.max_height, self.config.audio_language)
             if len(self.ladder.timeline) <= seen and live.ended():
                 return None
         return self.ladder

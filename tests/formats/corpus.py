@@ -30,8 +30,10 @@ from corpus_dash import (
     dash_h264_opus,
     dash_hevc,
     dash_multiperiod,
+    dash_no_pto,
     dash_period_codec,
     dash_period_tracks,
+    dash_rotated,
     dash_split_sets,
     dash_trickplay,
     dash_vp9_fmp4,
@@ -52,7 +54,7 @@ from corpus_hls import (
     hls_ts_gap,
     hls_ts_mp3,
 )
-from corpus_tracks import dash_tracks, hls_tracks, hls_ts_webvtt
+from corpus_tracks import dash_tracks, hls_audio_codecs, hls_tracks, hls_ts_webvtt
 
 __all__ = ["KEY", "KID", "SEGMENT_S", "Kind", "build", "kinds"]
 
@@ -73,6 +75,8 @@ class Kind:
     streams: int = 1  # libmpv files the feed plays it as (Periods that change codec or track set: one each)
     audio_languages: tuple[str, ...] = ()  # several audio tracks: their languages (--audio picks one)
     subtitles: tuple[tuple[str, str], ...] = ()  # (language, format) of each text track: webvtt or ttml
+    rotation: int = 0  # degrees clockwise the init's display matrix turns the picture (libmpv's video-params/rotate)
+    media_start_s: float = 0.0  # where the media's own timestamps start (a stream remuxed as is shows it to libmpv)
 
 
 # ---- the table of kinds ------------------------------------------------------------------------
@@ -108,6 +112,10 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
         (dash_trickplay, Kind(name="dash-trickplay", manifest="dash-trickplay/manifest.mpd", duration_s=6,
                               video="h264", audio="aac", renditions=2)),
         (dash_hevc, Kind(name="dash-hevc", manifest="dash-hevc/manifest.mpd", duration_s=6, video="hevc", audio="aac")),
+        (dash_no_pto, Kind(name="dash-no-pto", manifest="dash-no-pto/manifest.mpd", duration_s=6, video="h264",
+                           audio="aac", media_start_s=1000)),
+        (dash_rotated, Kind(name="dash-rotated", manifest="dash-rotated/manifest.mpd", duration_s=6, video="h264",
+                            audio="aac", rotation=270)),
         (dash_audio, Kind(name="dash-audio-only", manifest="dash-audio-only/manifest.mpd", duration_s=6, video=None, audio="aac")),
         (dash_flac, Kind(name="dash-flac", manifest="dash-flac/manifest.mpd", duration_s=6, video=None, audio="flac")),
         (dash_multiperiod, Kind(name="dash-multi-period", manifest="dash-multi-period/manifest.mpd", duration_s=8,
@@ -120,6 +128,8 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
                           audio_languages=("en", "de"), subtitles=(("en", "webvtt"),))),
         (hls_ts_webvtt, Kind(name="hls-ts-webvtt", manifest="hls-ts-webvtt/master.m3u8", duration_s=6, video="h264",
                              audio="aac", subtitles=(("en", "webvtt"),))),
+        (hls_audio_codecs, Kind(name="hls-audio-codecs", manifest="hls-audio-codecs/master.m3u8", duration_s=6,
+                                video="h264", audio="aac")),
         (dash_tracks, Kind(name="dash-tracks", manifest="dash-tracks/manifest.mpd", duration_s=6, video="h264", audio="aac",
                            audio_languages=("en", "de"),
                            subtitles=(("en", "webvtt"), ("fr", "ttml"), ("es", "wvtt"), ("de", "webvtt")))),
@@ -137,6 +147,8 @@ _VIEWS = {
                          audio="aac", needs_key=True, licence_in_manifest=True),
     "dash-cenc-key": Kind(name="dash-cenc-key", manifest="dash-cenc-laurl/nolicence.mpd", duration_s=6, video="h264",
                           audio="aac", needs_key=True),
+    "hls-fmp4-rotated": Kind(name="hls-fmp4-rotated", manifest="dash-rotated/index.m3u8", duration_s=6, video="h264",
+                             audio="aac", rotation=270),
     "hls-trickplay": Kind(name="hls-trickplay", manifest="dash-trickplay/master.m3u8", duration_s=6, video="h264",
                           audio="aac", renditions=2),
     "hls-ts-gap": Kind(name="hls-ts-gap", manifest="hls-ts-gap/index.m3u8", duration_s=6, video="h264", audio="aac",

@@ -1,6 +1,6 @@
 """The DASH kinds: VP9 (WebM and fMP4), H.264 beside Opus, AV1, HEVC, audio-only (AAC, FLAC), Periods (multi-period, a codec
 change, a track-set change), a ladder split over AdaptationSets (ffmpeg's default), Shaka Packager's ladder with a
-trick-play stream, and its protected streams (CENC with licence URLs, cbcs)."""
+trick-play stream, its protected streams (CENC with licence URLs, cbcs), and a clip turned by its display matrix."""
 from __future__ import annotations
 
 import re
@@ -170,3 +170,25 @@ def _shaka_protected(out: Path, scheme: str) -> None:
          "--hls_master_playlist_output", "master.m3u8"], out)
     for name in ("video.mp4", "audio.mp4"):
         (out / name).unlink()
+
+
+def dash_rotated(out: Path) -> None:
+    """A phone's portrait clip: landscape pixels with a 90° display matrix in ``tkhd`` (ffmpeg's ``-display_rotation``,
+    copied into every init), as DASH and as fMP4 HLS (``index.m3u8``) from the same encode."""
+    run(inputs(size="320x180") + ["-map", "0:v", *X264, "-b:v", "300k", "-map", "1:a", *AAC, "clip.mp4"], out)
+    turned = [*inputs()[:5], "-display_rotation", "90", "-i", "clip.mp4", "-c", "copy"]
+    run(turned + [*DASH, "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd"], out)
+    run(turned + ["-f", "hls", "-hls_time", str(SEGMENT_S), "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
+                  "-hls_fmp4_init_filename", "hls-init.mp4", "-hls_segment_filename", "hls-%d.m4s", "index.m3u8"], out)
+    (out / "clip.mp4").unlink()
+
+
+def dash_no_pto(out: Path) -> None:
+    """A SegmentTimeline starting at t = 1000 s with no ``presentationTimeOffset`` (ffmpeg's ``-output_ts_offset``; a VOD
+    cut from a live stream packaged without the offset): every segment starts past the Period's 6 s end."""
+    run(inputs(size="320x180") + ["-map", "0:v", *X264, "-b:v", "300k", "-map", "1:a", *AAC, "-output_ts_offset", "1000",
+                                  *DASH, "-use_timeline", "1", "-adaptation_sets", "id=0,streams=v id=1,streams=a",
+                                  "manifest.mpd"], out)
+    mpd = (out / "manifest.mpd").read_text()
+    if "presentationTimeOffset" in mpd or not re.search(r'<S t="[1-9]', mpd):
+        raise RuntimeError("ffmpeg's DASH no longer writes a timeline far from 0 without an offset")

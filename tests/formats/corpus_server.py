@@ -2,13 +2,15 @@
 
 Why not ``http.server``'s SimpleHTTPRequestHandler: it ignores ``Range`` (PLATFORM.md), and
 EXT-X-BYTERANGE content needs 206 answers. ``POST .../license`` answers a W3C ClearKey request
-(EME §9.1.4) with the key of every KID asked (the corpus key for a KID it does not know), the way a real licence server would, so the
-licence URL carried in a manifest is exercised end to end. Binds 127.0.0.1, serves from a thread,
-and stops when its context ends.
+(EME §9.1.4) with the key of every KID asked (the corpus key for a KID it does not know), the way a real licence server
+would, so the licence URL carried in a manifest is exercised end to end. Under ``/gzip/`` the manifests come
+gzip-compressed with ``Content-Encoding: gzip`` whatever the client asks, as a static origin serves objects stored
+compressed. Binds 127.0.0.1, serves from a thread, and stops when its context ends.
 """
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import re
 import threading
@@ -40,11 +42,16 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API
-        path = (self.root / self.path.split("?", 1)[0].lstrip("/")).resolve()
+        name = self.path.split("?", 1)[0].lstrip("/")
+        stored_gzip = name.startswith("gzip/")  # a static origin's pre-compressed manifests (S3 object metadata)
+        path = (self.root / name.removeprefix("gzip/")).resolve()
         if self.root not in path.parents or not path.is_file():
             self._answer(404, b"")
             return
         body = path.read_bytes()
+        if stored_gzip and path.suffix in (".m3u8", ".mpd"):
+            self._answer(200, gzip.compress(body), {"Content-Encoding": "gzip"})
+            return
         m = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range") or "")
         if m:
             start = int(m.group(1))

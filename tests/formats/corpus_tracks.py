@@ -77,3 +77,18 @@ def dash_tracks(out: Path) -> None:
     (out / "manifest.mpd").write_text(mpd.replace("</Period>", sidecar + "</Period>"))
     for name in ("video.mp4", "en.mp4", "de.mp4", "subs_en.vtt", "subs_fr.vtt", "subs_es.vtt"):
         (out / name).unlink()
+
+
+def hls_audio_codecs(out: Path) -> None:
+    """HLS by Shaka Packager with the audio in two codecs (AAC and AC-3, both English): one audio group per codec, so the
+    master lists the one video playlist twice, once per group, each BANDWIDTH counting its own audio."""
+    run(inputs(size="320x180") + ["-map", "0:v", *X264, "-bf", "0", "-b:v", "300k", "-an", "video.mp4",
+                                  "-map", "1:a", *AAC, "-vn", "aac.mp4", "-map", "1:a", "-c:a", "ac3", "-b:a", "192k",
+                                  "-vn", "ac3.mp4"], out)
+    run([str(shaka()), "--quiet", "in=video.mp4,stream=video,init_segment=v/init.mp4,segment_template=v/$Number$.m4s",
+         *(f"in={c}.mp4,stream=audio,language=en,init_segment={c}/init.mp4,segment_template={c}/$Number$.m4s,"
+           f"playlist_name={c}.m3u8,hls_group_id={c},hls_name=English {c.upper()}" for c in ("aac", "ac3")),
+         "--segment_duration", str(SEGMENT_S), "--hls_playlist_type", "VOD", "--hls_master_playlist_output", "master.m3u8"],
+        out)
+    for name in ("video.mp4", "aac.mp4", "ac3.mp4"):
+        (out / name).unlink()

@@ -63,8 +63,9 @@ def remux(presentation: Presentation, *, plan: Sequence[int] | None = None, key:
     """The whole presentation remuxed: video rung ``plan[i]`` for segment i (default the lowest) of the ladder
     the player would build (one codec family); gaps skipped."""
     period = presentation.periods[0]
-    video = viewing_ladder(period.tracks_of("video")[0].by_bandwidth()) if period.tracks_of("video") else ()
-    audio = period.tracks_of("audio")[0].by_bandwidth()[-1] if period.tracks_of("audio") else None
+    track = period.tracks_of("audio")[0] if period.tracks_of("audio") else None
+    audio = track.by_bandwidth()[-1] if track else None
+    video = viewing_ladder(period.tracks_of("video")[0].by_bandwidth(), track, audio) if period.tracks_of("video") else ()
     tracks = tuple(k for k, present in (("video", video), ("audio", audio)) if present)
     remuxer = Remuxer(tracks=tracks)
     queue: list[tuple[float, int, str, Rendition, SegmentRef]] = []

@@ -63,6 +63,16 @@ def test_kind_plays_complete_from_its_url(corpus_url: str, kind: corpus.Kind) ->
         assert report["license_ms"] is not None
 
 
+@pytest.mark.parametrize("name", ["hls-ts", "dash-h264-opus", "hls-tracks"])
+def test_manifests_stored_gzip_compressed_play_complete(corpus_url: str, name: str) -> None:
+    """``Content-Encoding: gzip`` on every playlist/MPD though we ask for identity (an S3 object uploaded compressed):
+    plain libmpv inflates it and plays; we read the gzip bytes as the manifest before ('not UTF-8', exit 1)."""
+    kind = corpus.kinds()[name]
+    report = _play(f"{corpus_url}/gzip/{kind.manifest}")
+    assert report["complete"] is True, report["errors"]
+    assert report["played_s"] >= kind.duration_s - HALF_SEGMENT_S
+
+
 def test_gap_ends_with_a_named_error_listing_the_skipped_segment(corpus_url: str) -> None:
     """EXT-X-GAP: the rest plays, then IncompletePlay names the skipped segment, and errors lists it."""
     box: list[PlaybackSession] = []

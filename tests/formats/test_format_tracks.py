@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import corpus
+import httpx
 import pytest
 from corpus_server import serve_corpus
+from session_watch import play_watching
 
 from player.feed.mpv_output import MpvOutput
 from player.playback import PlaybackSession, SessionOptions
@@ -34,21 +36,9 @@ TEXT_CASES = [(k, lang, fmt) for k in TRACK_KINDS for lang, fmt in k.subtitles]
 
 async def _play(url: str, options: SessionOptions) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The report, and libmpv's subtitle tracks as seen while it played."""
-    session = PlaybackSession(target=url, manifest_urls=[url], options=options)
-    seen: list[dict[str, Any]] = []
-
-    async def watch() -> None:
-        await session.started.wait()
-        while not seen and session.output is not None:
-            seen.extend(t for t in session.output.property("track-list") or () if t.get("type") == "sub")
-            await asyncio.sleep(0.05)
-
-    watcher = asyncio.ensure_future(watch())
-    try:
-        report = await session.run()
-    finally:
-        watcher.cancel()
-    return report, seen
+    report, subs = await play_watching(
+        url, options, lambda output: [t for t in output.property("track-list") or () if t.get("type") == "sub"])
+    return report, subs or []
 
 
 def _complete(report: dict[str, Any], kind: corpus.Kind) -> None:
@@ -80,6 +70,26 @@ def test_with_no_audio_asked_the_manifests_default_plays(corpus_url: str) -> Non
     report, _ = asyncio.run(_play(f"{corpus_url}/hls-tracks/default-de.m3u8", SessionOptions(mpv_options={"speed": 4})))
     _complete(report, kind)
     assert [t["language"] for t in report["tracks"] if t["kind"] == "audio"] == ["de"]
+
+
+@pytest.mark.parametrize("audio,codec,group", [(None, "aac", "aac"), ("English AC3", "ac3", "ac3")])
+def test_variants_per_audio_codec_are_one_picture_with_the_played_audio(corpus_url: str, audio: str | None, codec: str,
+                                                                        group: str) -> None:
+    """Shaka's master lists the one video playlist once per audio group (AAC, AC-3): every video segment comes from
+    the variant of the audio played, its bitrate that variant's, and no 'switch' between two copies of one picture
+    is counted (before: AAC played, the ABR climbed to the AC-3 variant, 1 switch, the AC-3 bitrate reported)."""
+    kind = corpus.kinds()["hls-audio-codecs"]
+    master = httpx.get(f"{corpus_url}/{kind.manifest}").text
+    variant = re.search(rf'BANDWIDTH=(\d+),[^\n]*AUDIO="{group}"', master)
+    assert variant is not None
+    report, _ = asyncio.run(_play(f"{corpus_url}/{kind.manifest}",
+                                  SessionOptions(audio_language=audio, mpv_options={"speed": 4})))
+    _complete(report, kind)
+    assert [t["codec"] for t in report["tracks"] if t["kind"] == "audio"] == [codec]
+    video = [(s["rendition"], s["bitrate_kbps"]) for s in report["segments"] if s["type"] == "video"]
+    assert len(video) == 3
+    assert set(video) == {(video[0][0], round(int(variant.group(1)) / 1000, 1))}
+    assert report["switches"] == 0
 
 
 @pytest.mark.parametrize("kind,language,fmt", TEXT_CASES, ids=lambda v: getattr(v, "name", v))

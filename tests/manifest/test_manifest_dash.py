@@ -59,6 +59,22 @@ def test_time_template_with_timeline_repeats_and_numbers() -> None:
     assert r.segments[3].duration_s == pytest.approx(1.0)
 
 
+def test_timeline_all_past_a_static_periods_end_starts_at_the_period_start() -> None:
+    """No presentationTimeOffset and S@t at 1000 s in a 6 s Period (ffmpeg's -output_ts_offset): the first S@t is the
+    offset, so the segments play from 0 (before: cut to the first one, and the play ended after 2 s with exit 0)."""
+    tpl = template(media="t$Time$.m4s", attrs='timescale="1000"', timeline='<S t="1000000" d="2000" r="3"/>')
+    r = only_rendition(parse_dash(simple_mpd(tpl, duration="PT6S"), MPD_URL))
+    assert [(s.start_s, s.urls[0].rsplit("/", 1)[1]) for s in r.segments] == [
+        (0.0, "t1000000.m4s"), (2.0, "t1002000.m4s"), (4.0, "t1004000.m4s")]  # the 4th starts at the end: cut
+
+
+def test_a_timeline_starting_inside_the_period_keeps_its_times() -> None:
+    """A first S@t before the Period's end is a real late start, not a missing offset: its times stand."""
+    tpl = template(media="t$Time$.m4s", attrs='timescale="1000"', timeline='<S t="4000" d="2000" r="3"/>')
+    r = only_rendition(parse_dash(simple_mpd(tpl, duration="PT8S"), MPD_URL))
+    assert [s.start_s for s in r.segments] == [4.0, 6.0]
+
+
 def test_base_urls_at_every_level_and_alternatives() -> None:
     """MPD → Period → AdaptationSet → Representation BaseURLs resolve in turn; two MPD BaseURLs give two urls."""
     body = period(

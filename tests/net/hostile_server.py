@@ -18,13 +18,15 @@ CHUNK = b"\0" * 65536
 @dataclass(frozen=True)
 class Answer:
     """``body`` sent at ``rate`` bytes/s (0: at once); ``announce`` a Content-Length (None: the body's,
-    -1: none, close-delimited); ``endless`` repeats the body's last 64 KiB until the client leaves."""
+    -1: none, close-delimited); ``endless`` repeats the body's last 64 KiB until the client leaves; ``encoding``: a
+    ``Content-Encoding`` header, whatever the client asked for (a pre-compressed object on a static origin)."""
 
     body: bytes = b""
     content_type: str = "application/octet-stream"
     rate: float = 0.0
     announce: int | None = None
     endless: bool = False
+    encoding: str | None = None
 
 
 class HostileServer:
@@ -77,6 +79,7 @@ class HostileServer:
         """Send one answer; False when the connection must close after it."""
         length = len(a.body) if a.announce is None else a.announce
         head = f"HTTP/1.1 200 OK\r\nContent-Type: {a.content_type}\r\n"
+        head += f"Content-Encoding: {a.encoding}\r\n" if a.encoding else ""
         head += "Connection: close\r\n" if length < 0 else f"Content-Length: {length}\r\n"
         writer.write(head.encode() + b"\r\n")
         if a.rate > 0:
