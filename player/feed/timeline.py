@@ -9,7 +9,8 @@ on the manifest's timeline. They agree for CMAF (``tfdt`` is the presentation ti
 Each timeline (discontinuity sequence or period) gets one offset, fixed at the first segment seen
 of it — manifest start minus the segment's earliest timestamp — and kept for its later segments, so
 timestamps within a timeline stay exactly as encoded (no per-segment rounding from EXTINF). The
-33-bit MPEG-2 clock wrap is undone the same way. CMAF on the first timeline is left untouched.
+33-bit MPEG-2 clock wrap is undone the same way. CMAF on the first timeline is left untouched when
+its timestamps already are the manifest's times (within ``CMAF_SLACK_S``).
 """
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from collections.abc import Sequence
 from .segment_reader import TS_CLOCK, DemuxedSegment
 
 _WRAP = 1 << 33
+#: how far CMAF's first timestamp may sit from the manifest's start and still be left exactly as encoded
+#: (B-frame composition delay, AAC priming, rounding of the manifest's times)
+CMAF_SLACK_S = 1.0
 
 
 class Timeline:
@@ -35,8 +39,12 @@ class Timeline:
         expected = round(start_s * TS_CLOCK)
         offset = self._offsets.get(timeline)
         if offset is None:
+            # CMAF's tfdt is the presentation time, unless the MPD shifts it (presentationTimeOffset, or a
+            # first segment time past the Period that stands for one): then it is moved like the rest, or
+            # libmpv's positions would be media time and a play that ends short would pass as complete
+            on_time = abs(first - expected) <= CMAF_SLACK_S * TS_CLOCK
             in_band = any(p.in_band for p in parts)
-            offset = 0 if (timeline == 0 and not in_band) else expected - first
+            offset = 0 if (timeline == 0 and not in_band and on_time) else expected - first
             self._offsets[timeline] = offset
         if first + offset < expected - _WRAP // 2:  # the 33-bit clock wrapped inside this timeline
             return offset + _WRAP
