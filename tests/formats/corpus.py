@@ -76,7 +76,6 @@ class Kind:
     audio_languages: tuple[str, ...] = ()  # several audio tracks: their languages (--audio picks one)
     subtitles: tuple[tuple[str, str], ...] = ()  # (language, format) of each text track: webvtt or ttml
     rotation: int = 0  # degrees clockwise the init's display matrix turns the picture (libmpv's video-params/rotate)
-    media_start_s: float = 0.0  # where the media's own timestamps start (a stream remuxed as is shows it to libmpv)
 
 
 # ---- the table of kinds ------------------------------------------------------------------------
@@ -113,7 +112,7 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
                               video="h264", audio="aac", renditions=2)),
         (dash_hevc, Kind(name="dash-hevc", manifest="dash-hevc/manifest.mpd", duration_s=6, video="hevc", audio="aac")),
         (dash_no_pto, Kind(name="dash-no-pto", manifest="dash-no-pto/manifest.mpd", duration_s=6, video="h264",
-                           audio="aac", media_start_s=1000)),
+                           audio="aac")),
         (dash_rotated, Kind(name="dash-rotated", manifest="dash-rotated/manifest.mpd", duration_s=6, video="h264",
                             audio="aac", rotation=270)),
         (dash_audio, Kind(name="dash-audio-only", manifest="dash-audio-only/manifest.mpd", duration_s=6, video=None, audio="aac")),
