@@ -59,21 +59,26 @@ def quality_name(rendition: Rendition) -> str:
 
 
 def video_choices(presentation: Presentation, max_height: int | None = None) -> list[str]:
-    """The quality names a user can pick, lowest first."""
+    """The quality names a user can pick, lowest first (the rungs beside the default audio)."""
     track = presentation.video_track()
-    return [quality_name(r) for r in _ladder(track, max_height)] if track else []
+    audio = audio_to_play(presentation.audio_tracks(), None)
+    return [quality_name(r) for r in _ladder(track, max_height, audio)] if track else []
 
 
-def _ladder(track: Track, max_height: int | None) -> tuple[Rendition, ...]:
-    ladder = viewing_ladder(track.by_bandwidth())  # what a play climbs: one codec family, no trick-play stream
+def _ladder(track: Track, max_height: int | None, audio: Track | None) -> tuple[Rendition, ...]:
+    """What a play beside ``audio`` climbs (``Ladder.of``): one codec family, no trick-play stream, and of the HLS
+    variants that name one video playlist once per audio codec, the one of the audio stored with it."""
+    played = audio.by_bandwidth()[-1] if audio is not None and audio.renditions else None
+    ladder = viewing_ladder(track.by_bandwidth(), audio, played)
     if max_height:
         capped = tuple(r for r in ladder if (r.height or 0) <= max_height)
         ladder = capped or ladder[:1]
     return ladder
 
 
-def pick_video(track: Track, quality: str | None, max_height: int | None) -> Rendition:
-    ladder = _ladder(track, max_height)
+def pick_video(track: Track, quality: str | None, max_height: int | None, audio: Track | None = None) -> Rendition:
+    """The video rendition ``quality`` names among the rungs a play beside ``audio`` climbs."""
+    ladder = _ladder(track, max_height, audio)
     if not ladder:
         raise QualityUnavailable("the title has no video rendition")
     if quality in (None, "", "best"):
@@ -93,24 +98,14 @@ def plan_download(presentation: Presentation, choice: DownloadChoice) -> tuple[P
         raise LiveNotDownloadable("a live presentation cannot be downloaded")
     if len(presentation.periods) != 1:
         raise PlanError(f"only single-period titles can be downloaded ({len(presentation.periods)} periods)")
-    picked: list[tuple[str, Track, Rendition]] = []
     video = presentation.video_track()
     if video is None:
         raise PlanError("the title has no video track")
-    picked.append(("video", video, pick_video(video, choice.quality, choice.max_height)))
-    audio = presentation.audio_tracks()
-    if audio:
-        langs = choice.audio_languages
-        if langs is None:
-            chosen = [audio_to_play(audio, None) or audio[0]]
-        elif "*" in langs:
-            chosen = list(audio)
-        else:
-            chosen = [t for t in audio if t.language in langs]
-            if not chosen:
-                have = ", ".join(sorted({t.language or "?" for t in audio}))
-                raise PlanError(f"no audio in {', '.join(langs)} (the title has: {have})")
-        picked += [("audio", t, t.by_bandwidth()[-1]) for t in chosen if t.renditions]
+    audio = _audio_tracks(presentation, choice.audio_languages)
+    followed = audio_to_play(audio, None)  # what an offline play of these tracks plays unless asked otherwise
+    picked: list[tuple[str, Track, Rendition]] = [("video", video, pick_video(video, choice.quality, choice.max_height,
+                                                                              followed))]
+    picked += [("audio", t, t.by_bandwidth()[-1]) for t in audio if t.renditions]
     subs = choice.subtitles
     for t in presentation.text_tracks():
         if t.renditions and (subs is True or (isinstance(subs, tuple) and t.language in subs)):
@@ -124,3 +119,19 @@ def plan_download(presentation: Presentation, choice: DownloadChoice) -> tuple[P
             raise PlanError(f"{p.kind} rendition {p.rendition.id!r} lists no segments")
         p.slots()  # refuse mid-stream init changes before anything is written
     return planned
+
+
+def _audio_tracks(presentation: Presentation, langs: tuple[str, ...] | None) -> list[Track]:
+    """The audio tracks to store: the default one (``None``), every one (``*``) or those of ``langs``."""
+    audio = presentation.audio_tracks()
+    if not audio:
+        return []
+    if langs is None:
+        return [audio_to_play(audio, None) or audio[0]]
+    if "*" in langs:
+        return list(audio)
+    chosen = [t for t in audio if t.language in langs]
+    if not chosen:
+        have = ", ".join(sorted({t.language or "?" for t in audio}))
+        raise PlanError(f"no audio in {', '.join(langs)} (the title has: {have})")
+    return chosen

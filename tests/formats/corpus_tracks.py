@@ -92,3 +92,6 @@ def hls_audio_codecs(out: Path) -> None:
         out)
     for name in ("video.mp4", "aac.mp4", "ac3.mp4"):
         (out / name).unlink()
+    # the same title whose DEFAULT=YES audio is the AC-3 one, listed second (a master that prefers Dolby audio)
+    master = (out / "master.m3u8").read_text()
+    (out / "default-ac3.m3u8").write_text(master.replace('NAME="English AC3",DEFAULT=NO', 'NAME="English AC3",DEFAULT=YES'))
