@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from drm_client import KeyRing
 from player.errors import PlaybackError
 from player.feed.errors import DecryptionFailed, KeyRequired
 from player.feed.isobmff import track_protection
 from player.feed.media_input import Aes128Key
+from player.init_cache import InitCache, init_key
 from player.manifest import Presentation, Rendition, SegmentRef
 from player.manifest.uris import data_uri_bytes
 from player.source import SegmentSource
@@ -92,9 +94,10 @@ def init_kid(init: bytes) -> bytes | None:
     return found.default_kid if found is not None and any(found.default_kid) else None
 
 
-async def init_kids(presentation: Presentation, source: SegmentSource) -> tuple[bytes, ...]:
+async def init_kids(presentation: Presentation, source: SegmentSource, cache: InitCache) -> tuple[bytes, ...]:
     """The distinct KIDs the init segments of the CENC-protected renditions name, in document order: what a
-    licence request asks for when the manifest names none (Shaka's HLS). Each distinct init is fetched once."""
+    licence request asks for when the manifest names none (Shaka's HLS). Each distinct init is fetched once per
+    play: through ``cache``, which the play's scheduler shares (it needs the same inits at the same moment)."""
     inits: dict[str, tuple[str, Rendition, SegmentRef]] = {}
     for period in presentation.periods:
         for track in period.tracks:
@@ -105,7 +108,11 @@ async def init_kids(presentation: Presentation, source: SegmentSource) -> tuple[
                 if protection is not None and protection.scheme in CENC_SCHEMES and ref is not None and ref.urls:
                     where = ref.urls[0] + (ref.byte_range.header() if ref.byte_range else "")
                     inits.setdefault(where, (track.kind, rendition, ref))
-    bodies = await asyncio.gather(*(source.fetch(rendition, ref, kind=kind, is_init=True)
+
+    async def body(kind: str, rendition: Rendition, ref: SegmentRef) -> bytes:
+        return (await source.fetch(rendition, ref, kind=kind, is_init=True)).body
+
+    bodies = await asyncio.gather(*(cache.get(init_key(kind, ref), partial(body, kind, rendition, ref))
                                     for kind, rendition, ref in inits.values()))
-    kids = (init_kid(fetched.body) for fetched in bodies)
+    kids = (init_kid(init) for init in bodies)
     return tuple(dict.fromkeys(kid for kid in kids if kid is not None))

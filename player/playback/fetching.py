@@ -40,7 +40,7 @@ class Fetching:
         self.opened, self.feed, self.playhead, self.options = opened, feed, playhead, options
         self.live = live  # a live presentation's follower: every run (a seek too) takes its newest segments
         self.max_height, self.clock, self.qoe, self.on_failure = max_height, clock, qoe, on_failure
-        self.scheduler = self._scheduler(playhead.start_s, make_algorithm(options.abr), carried=carried)
+        self.scheduler = self._scheduler(playhead.start_s, make_algorithm(options.abr), opened.inits, carried=carried)
         # the carried estimate the first segment's rung came from (the report's ``start_estimate_kbps``)
         self.started_from = carried.kbps if carried is not None and self.scheduler.video.first_rung is not None else None
         self._skipped_before: list[SegmentRef] = []  # by schedulers a restart replaced

@@ -14,6 +14,7 @@ from functools import partial
 from drm_client import KeyRing, acquire_keys
 from player.backend import BackendClient, PlaybackInfo
 from player.errors import PlaybackError
+from player.init_cache import InitCache
 from player.completeness import Part, timeline_parts
 from player.manifest import Presentation, load_presentation_multi
 from player.manifest.periods import StreamPart, single_timeline, stream_parts
@@ -37,6 +38,7 @@ class Opened:
     keys: Keys
     requests: RequestLog  # every request of the session (empty offline)
     failovers: Callable[[], int]  # CDN failovers of every request, manifests included
+    inits: InitCache = field(default_factory=InitCache)  # shared by the licence path and every scheduler run
     parts: tuple[Part, ...] = ()  # the Periods / discontinuity parts, to name what a short play lost
     streams: tuple[StreamPart, ...] = ()  # Periods grouped by what one libmpv stream can carry (codecs, tracks)
     closers: tuple[Callable[[], Awaitable[None]], ...] = field(default=(), repr=False)
@@ -83,6 +85,7 @@ async def open_online(
         raise
     presentation = single_timeline(loaded)  # every Period, in order (player.manifest.periods)
     source = CdnSource(pool)
+    inits = InitCache()
     keys = Keys()
     if backend is not None and playback is not None and playback.protected and playback.license_url:
         kids = list(playback.kids) or list(presentation.default_kids())
@@ -92,20 +95,20 @@ async def open_online(
     elif options.keys:
         keys = Keys.ready(ring_from_options(options.keys))
     elif presentation.default_kids() or options.license_url:  # outside protected content: --license-url, or the manifest's server
-        keys = Keys(_outside_licence(presentation, options, source, pool.log, clock, qoe))
-    return Opened(presentation=presentation, source=source, keys=keys, requests=pool.log,
+        keys = Keys(_outside_licence(presentation, options, source, inits, pool.log, clock, qoe))
+    return Opened(presentation=presentation, source=source, keys=keys, requests=pool.log, inits=inits,
                   failovers=lambda: pool.failovers, parts=timeline_parts(loaded),
                   streams=() if loaded.is_live else stream_parts(loaded), closers=closers), pool
 
 
 async def _outside_licence(presentation: Presentation, options: SessionOptions, source: SegmentSource,
-                           log: RequestLog, clock: Clock, qoe: QoeTracker) -> KeyRing:
+                           inits: InitCache, log: RequestLog, clock: Clock, qoe: QoeTracker) -> KeyRing:
     """Keys for a protected URL from ``--license-url`` or the W3C ClearKey server the manifest names."""
     url = options.license_url or manifest_licence_url(presentation)
     if url is None:
         raise PlaybackError("this stream is protected and names no licence server: give --key KID:KEY "
                             "or --license-url URL")
-    kids = presentation.default_kids() or await init_kids(presentation, source)  # Shaka's HLS: in the inits
+    kids = presentation.default_kids() or await init_kids(presentation, source, inits)  # Shaka's HLS: in the inits
     if not kids:
         raise PlaybackError("--license-url: neither the manifest nor its init segments name a key ID to ask the "
                             "licence server for: give --key KID:KEY")

@@ -13,6 +13,7 @@ records, CMCD), ``video_loop`` (ABR, abandonment, emergency down-switch), ``audi
 """
 from player.scheduling.ladder import Ladder, main_kind, pick_audio
 from player.scheduling.scheduler import Scheduler, SchedulerConfig
-from player.scheduling.segment_feed import FeedSink, InitCache
+from player.init_cache import InitCache
+from player.scheduling.segment_feed import FeedSink
 
 __all__ = ["FeedSink", "InitCache", "Ladder", "Scheduler", "SchedulerConfig", "main_kind", "pick_audio"]

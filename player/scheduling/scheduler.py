@@ -31,7 +31,8 @@ from player.scheduling.after_seek import kept_rung
 from player.scheduling.audio_loop import AudioLoop
 from player.scheduling.chunked import ChunkFetcher
 from player.scheduling.ladder import Ladder, index_at, pick_audio
-from player.scheduling.segment_feed import FeedSink, InitCache, SegmentFeed
+from player.init_cache import InitCache
+from player.scheduling.segment_feed import FeedSink, SegmentFeed
 from player.scheduling.start_pick import Carried, start_rung
 from player.scheduling.timeline import Timeline
 from player.scheduling.video_loop import VideoLoop
@@ -111,7 +112,7 @@ class Scheduler:
         self.gate = FirstFrameGate(clock, FIRST_FRAME_HOLD_S)
         self.feed = SegmentFeed(source=source, sink=sink, qoe=qoe, clock=clock, abr=self.abr,
                                 top_kbps=self.ladder[-1].bandwidth / 1000.0, keys=keys,
-                                init_cache={} if init_cache is None else init_cache, live=self.config.live is not None)
+                                init_cache=InitCache() if init_cache is None else init_cache, live=self.config.live is not None)
         # segments per track before the first frame: at 0, or at a segment's start (its keyframe is the
         # target: MpvOutput shows it without a seek), the first; inside a segment, the target's and the
         # next, whose keyframe closes the target's GOP so that libmpv can seek exactly inside its cache.

@@ -15,6 +15,7 @@ from abr.state import Phase
 from drm_client import KeyRing
 from player.errors import FetchError
 from player.feed.media_input import Aes128Key
+from player.init_cache import InitCache, init_key
 from player.manifest import Rendition, SegmentRef
 from player.net import CmcdData, HttpStatusError, ObjectType
 from player.net.errors import CorruptSegment
@@ -33,10 +34,6 @@ def missing(exc: FetchError) -> bool:
     return bool(attempts) and all(
         isinstance(e, CorruptSegment) or (isinstance(e, HttpStatusError) and e.status in (404, 410)) for _, e in attempts
     )
-
-
-#: init segments by (kind, init URL + byte range); outlives a seek so the new run does not fetch them again
-InitCache = dict[tuple[str, str], bytes]
 
 
 LIVE_TIMELINES = 1 << 20  # remuxer timeline ids for live media: each is placed by its first segment
@@ -91,16 +88,15 @@ class SegmentFeed:
         ref = segment.init or rendition.init
         if ref is None:
             return b""
-        cache_key = (kind, ref.urls[0] + (ref.byte_range.header() if ref.byte_range else ""))
-        cached = self.init_cache.get(cache_key)
-        if cached is not None:
-            return cached
-        cmcd = CmcdData(bitrate_kbps=rendition.bandwidth / 1000.0 or None, object_type=ObjectType.INIT,
-                        startup=self.abr.phase is not Phase.STEADY)
-        fetched = await self.source.fetch(rendition, ref, kind=kind, is_init=True, cmcd=cmcd)
-        self.qoe.failover(fetched.failovers)
-        self.init_cache[cache_key] = fetched.body
-        return fetched.body
+
+        async def fetch() -> bytes:
+            cmcd = CmcdData(bitrate_kbps=rendition.bandwidth / 1000.0 or None, object_type=ObjectType.INIT,
+                            startup=self.abr.phase is not Phase.STEADY)
+            fetched = await self.source.fetch(rendition, ref, kind=kind, is_init=True, cmcd=cmcd)
+            self.qoe.failover(fetched.failovers)
+            return fetched.body
+
+        return await self.init_cache.get(init_key(kind, ref), fetch)  # once per play: a seek's run, the licence's
 
     async def _fetch_key(self, uri: str) -> bytes:
         """An AES-128 key through the source (the CDN pool: URI policy, failover); memory only."""

@@ -13,8 +13,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import corpus
 import corpus_dash
@@ -174,6 +176,21 @@ def test_license_url_on_shaka_hls_asks_for_the_key_ids_its_inits_name(corpus_roo
     assert report["decoder_errors"] == 0 and report["license_ms"] is not None
     if manifest.startswith("multikey"):  # the HD key too: the ABR climbed, and the HD segments decrypted
         assert len({s["rendition"] for s in report["segments"] if s["type"] == "video"}) == 2
+
+
+@pytest.mark.parametrize("manifest,inits", [("multikey/master.m3u8", 3), ("dash-cbcs/master.m3u8", 2)])
+def test_license_url_on_shaka_hls_fetches_each_init_once(corpus_root: Path, corpus_url: str, manifest: str,
+                                                         inits: int) -> None:
+    """The licence path reads the KIDs from the protected inits while the scheduler needs the same inits for the
+    first segments: one fetch each per play (the session's request log), not one for each of them."""
+    _multikey(corpus_root)
+    box: list[PlaybackSession] = []
+    report = _play(f"{corpus_url}/{manifest}", license_url=f"{corpus_url}/license", session_box=box)
+    assert report["complete"] is True, report["errors"]
+    assert box[0].pool is not None
+    paths = (urlsplit(r.url).path for r in box[0].pool.log.records)  # CMCD rides in the query
+    fetched = Counter(path for path in paths if path.endswith("/init.mp4"))
+    assert len(fetched) == inits and set(fetched.values()) == {1}, fetched
 
 
 def test_license_url_with_no_key_id_in_the_manifest_or_the_inits_is_named(corpus_root: Path, tmp_path: Path) -> None:

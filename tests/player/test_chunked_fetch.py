@@ -14,6 +14,7 @@ import pytest
 
 from abr.algorithms import default_algorithm
 from abr.session import AbrSession
+from player.init_cache import InitCache
 from player.errors import FetchError
 from player.manifest import Rendition, SegmentRef
 from player.net import CmcdData, ManualClock, PoolFailure
@@ -62,7 +63,7 @@ def run(plan: list[int | None]) -> tuple[Script, Recorder, list[int], TrackProgr
     abr = AbrSession(algorithm=default_algorithm(), bitrates_kbps=(300.0, 800.0), segment_duration_s=2.0,
                      buffer_capacity_s=4.0)
     feed = SegmentFeed(source=None, sink=sink, qoe=QoeTracker(target="t", opened_at=0.0),  # type: ignore[arg-type]
-                       clock=clock, abr=abr, top_kbps=800.0, keys=None, init_cache={}, live=True)
+                       clock=clock, abr=abr, top_kbps=800.0, keys=None, init_cache=InitCache(), live=True)
     script = Script(plan)
     rung = [1]
     downswitches: list[int] = []
