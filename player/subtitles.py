@@ -7,8 +7,10 @@ Segmented delivery (DASH ``text/vtt`` SegmentTemplate, HLS subtitle playlists) r
 every segment and may repeat a cue that spans a boundary; the merge keeps the first header, drops the
 later ones and keeps each distinct cue once, in order. libmpv then shows it as one subtitle track.
 Cue times are presentation times, unless a segment's header carries an HLS ``X-TIMESTAMP-MAP`` (RFC 8216
-§3.5): its cues are then moved onto the media's clock (:mod:`player.vtt_timestamp_map`), for which the
-media's timestamp at presentation time 0 is read from the main track's first segment (:func:`media_origin`).
+§3.5): its cues are then moved onto the media's clock (:mod:`player.vtt_timestamp_map`). The map is the
+segment's own, and after an ``EXT-X-DISCONTINUITY`` the media's clock may restart (RFC 8216 §4.3.2.3), so each
+segment is placed by the origin of its discontinuity's media clock: the main track's first segment of that
+timeline, as the feed places it (:func:`media_origin`).
 """
 from __future__ import annotations
 
@@ -69,10 +71,11 @@ class LoadedText:
 
 
 async def load_text_track(rendition: Rendition, source: SegmentSource,
-                          origin: Callable[[], Awaitable[int | None]] | None = None) -> LoadedText:
+                          origin: Callable[[int], Awaitable[int | None]] | None = None) -> LoadedText:
     """Fetch every segment of a text rendition (a whole-file track is one segment) as one WebVTT document.
-    ``origin``: the media's 90 kHz timestamp at presentation time 0, asked only when a segment has an
-    ``X-TIMESTAMP-MAP``; when it cannot say, the first map's ``LOCAL`` is taken as presentation time 0."""
+    ``origin(timeline)``: the media's 90 kHz timestamp at presentation time 0 on that timeline (discontinuity
+    sequence), asked once per timeline with a mapped segment; when it cannot say, the timeline's first map's
+    ``LOCAL`` is taken as that map's cue time."""
     init = (await source.fetch(rendition, rendition.init, kind="text", is_init=True)).body if rendition.init else b""
     bodies = []
     for ref in rendition.segments:
@@ -86,13 +89,22 @@ async def load_text_track(rendition: Rendition, source: SegmentSource,
         text = ttml_to_webvtt(doc for body in bodies for doc in (mdat_samples(body) if in_mp4 else [body]))
     else:
         parts = [body.decode("utf-8", errors="replace") for body in bodies]
-        maps = [found for found in map(timestamp_map, parts) if found is not None]
-        if maps:
-            known = await origin() if origin is not None else None
-            at = known if known is not None else _origin_of(maps[0])
-            parts = [apply_timestamp_map(part, at) for part in parts]
-        text = merge_webvtt(parts)
+        text = merge_webvtt(await _mapped(parts, [ref.timeline for ref in rendition.segments], origin))
     return LoadedText(codec=codec, webvtt=text)
+
+
+async def _mapped(parts: list[str], timelines: list[int],
+                  origin: Callable[[int], Awaitable[int | None]] | None) -> list[str]:
+    """Each segment's cues moved by its own ``X-TIMESTAMP-MAP`` against its timeline's media origin."""
+    origins: dict[int, int] = {}
+    out = []
+    for part, timeline in zip(parts, timelines):
+        found = timestamp_map(part)
+        if found is not None and timeline not in origins:
+            known = await origin(timeline) if origin is not None else None
+            origins[timeline] = known if known is not None else _origin_of(found)
+        out.append(part if found is None else apply_timestamp_map(part, origins[timeline]))
+    return out
 
 
 def _origin_of(first: TimestampMap) -> int:
@@ -100,16 +112,17 @@ def _origin_of(first: TimestampMap) -> int:
     return first.mpegts - round(first.local_s * TS_CLOCK)
 
 
-async def media_origin(presentation: Presentation, source: SegmentSource) -> int | None:
-    """The media's 90 kHz timestamp at presentation time 0, as :class:`player.feed.timeline.Timeline` places the
-    media: 0 for fMP4 (CMAF times are presentation times); for MPEG-TS or packed audio the earliest timestamp of
-    the main track's first segment, less that segment's start. None when that segment is protected (its
-    timestamps are not in the clear) or there is none. Costs one segment fetch, only for a mapped WebVTT track."""
+async def media_origin(presentation: Presentation, source: SegmentSource, timeline: int = 0) -> int | None:
+    """The media's 90 kHz timestamp at presentation time 0 on ``timeline``, as :class:`player.feed.timeline.Timeline`
+    places the media: 0 for fMP4 (CMAF times are presentation times); for MPEG-TS or packed audio the earliest
+    timestamp of the main track's first segment of that timeline, less that segment's start. None when that
+    segment is protected (its timestamps are not in the clear) or there is none. Costs one segment fetch per
+    timeline, only for a mapped WebVTT track."""
     track = presentation.video_track() or next(iter(presentation.audio_tracks()), None)
     rendition = track.by_bandwidth()[0] if track is not None and track.renditions else None
-    if track is None or rendition is None or not rendition.segments:
+    ref = next((s for s in rendition.segments if s.timeline == timeline), None) if rendition is not None else None
+    if track is None or rendition is None or ref is None:
         return None
-    ref = rendition.segments[0]
     if (ref.protection or rendition.protection) is not None:
         return None
     if ref.init is not None or rendition.init is not None:

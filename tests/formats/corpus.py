@@ -54,7 +54,7 @@ from corpus_hls import (
     hls_ts_gap,
     hls_ts_mp3,
 )
-from corpus_tracks import dash_tracks, hls_audio_codecs, hls_tracks, hls_ts_webvtt
+from corpus_tracks import dash_tracks, hls_audio_codecs, hls_tracks, hls_ts_webvtt, hls_ts_webvtt_disc
 
 __all__ = ["KEY", "KID", "SEGMENT_S", "Kind", "build", "kinds"]
 
@@ -127,6 +127,8 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
                           audio_languages=("en", "de"), subtitles=(("en", "webvtt"),))),
         (hls_ts_webvtt, Kind(name="hls-ts-webvtt", manifest="hls-ts-webvtt/master.m3u8", duration_s=6, video="h264",
                              audio="aac", subtitles=(("en", "webvtt"),))),
+        (hls_ts_webvtt_disc, Kind(name="hls-ts-webvtt-disc", manifest="hls-ts-webvtt-disc/master.m3u8", duration_s=8,
+                                  video="h264", audio="aac", subtitles=(("en", "webvtt"),))),
         (hls_audio_codecs, Kind(name="hls-audio-codecs", manifest="hls-audio-codecs/master.m3u8", duration_s=6,
                                 video="h264", audio="aac")),
         (dash_tracks, Kind(name="dash-tracks", manifest="dash-tracks/manifest.mpd", duration_s=6, video="h264", audio="aac",

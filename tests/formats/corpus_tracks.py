@@ -1,11 +1,14 @@
 """The kinds with several audio languages and subtitle tracks (WebVTT segmented and sidecar, TTML and WebVTT in fMP4,
-WebVTT beside MPEG-TS with an X-TIMESTAMP-MAP)."""
+WebVTT beside MPEG-TS with an X-TIMESTAMP-MAP, one per discontinuity)."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from corpus_encode import AAC, HLS, SECONDS, SEGMENT_S, X264, inputs, run, shaka
+import av
+
+from corpus_encode import AAC, HLS, SECONDS, SEGMENT_S, X264, inputs, run, shaka, small
+from corpus_packager import join_playlists
 
 CUES = (("00:00:00.500", "00:00:02.500", "Hello from the first cue"),
         ("00:00:03.000", "00:00:05.500", "A second cue, across a segment boundary"))
@@ -49,6 +52,37 @@ def hls_ts_webvtt(out: Path) -> None:
         out)
     for name in ("video.mp4", "audio.mp4", "subs.vtt"):
         (out / name).unlink()
+
+
+#: hls-ts-webvtt-disc: each part's cue, on that part's own cue clock (LOCAL), and where it belongs on the title
+DISC_CUES = (("00:00:00.500", "00:00:01.500", "In the first part", 0.5),
+             ("00:01:00.500", "00:01:01.500", "In the second part", 4.5))
+
+
+def hls_ts_webvtt_disc(out: Path) -> None:
+    """Two MPEG-TS runs on clocks of their own (ffmpeg's ``-output_ts_offset`` 10 s and 1000 s) joined by
+    EXT-X-DISCONTINUITY, with a WebVTT rendition whose segments map each run's cue clock to that run's media clock
+    (RFC 8216 §3.5: the map is per segment; the first run's cues count from 0, the second's from 60 s)."""
+    starts = []
+    for part, pattern, offset in (("a", "testsrc2", 10), ("b", "testsrc", 1000)):
+        run(inputs(seconds=4, pattern=pattern) + small(X264) + ["-map", "1:a", *AAC, "-output_ts_offset", str(offset),
+                                                                 *HLS, "-hls_segment_filename", f"{part}%d.ts",
+                                                                 f"{part}.m3u8"], out)
+        with av.open(str(out / f"{part}0.ts")) as ts:  # the run's earliest timestamp, as the feed places it
+            starts.append(min(p.pts for _, p in zip(range(16), ts.demux()) if p.pts is not None))
+    join_playlists(out, ["a.m3u8", "b.m3u8"], "index.m3u8", between="#EXT-X-DISCONTINUITY")
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{SEGMENT_S}", "#EXT-X-PLAYLIST-TYPE:VOD"]
+    for part, (local, end, text, _), start in zip("ab", DISC_CUES, starts):
+        base = local[:-6] + "00.000"  # the part's cue clock at its first picture
+        for i in range(2):
+            cue = f"\n\n{local} --> {end}\n{text}" if i == 0 else ""
+            (out / f"t{part}{i}.vtt").write_text(f"WEBVTT\nX-TIMESTAMP-MAP=LOCAL:{base},MPEGTS:{start}{cue}\n")
+            lines += (["#EXT-X-DISCONTINUITY"] if part == "b" and i == 0 else []) + [f"#EXTINF:{SEGMENT_S}.0,",
+                                                                                     f"t{part}{i}.vtt"]
+    (out / "subs.m3u8").write_text("\n".join(lines + ["#EXT-X-ENDLIST"]) + "\n")
+    (out / "master.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"English\",LANGUAGE=\"en\",URI=\"subs.m3u8\"\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=400000,CODECS=\"avc1.42c00d,mp4a.40.2\",SUBTITLES=\"subs\"\nindex.m3u8\n")
 
 
 def dash_tracks(out: Path) -> None:

@@ -20,12 +20,14 @@ import corpus
 import httpx
 import pytest
 from corpus_server import serve_corpus
+from corpus_tracks import DISC_CUES
 from session_watch import play_watching
 
 from player.feed.mpv_output import MpvOutput
 from player.playback import PlaybackSession, SessionOptions
 from player.track_choice import TrackNotFound
 from player.ttml import Cue, merge_cues
+from player.vtt_timestamp_map import cue_time
 from player.wvtt import wvtt_cues
 from ui.cli import build_parser
 
@@ -159,6 +161,38 @@ def _on_a_clock_of_its_own(folder: Path) -> None:
         segment.write_text(text.replace("WEBVTT\n", "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:01:00.000,MPEGTS:306000\n", 1))
 
 
+def _play_showing(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], list[str], list[tuple[float, str]]]:
+    """Play ``url`` with its English subtitles: the report, the WebVTT documents handed to libmpv, and libmpv's
+    ``sub-text`` with the ``time-pos`` it showed it at, read every 20 ms."""
+    handed: list[str] = []
+    add = MpvOutput.add_subtitles
+
+    def recorded(self: MpvOutput, webvtt: str, **kwargs: str) -> None:
+        handed.append(webvtt)
+        add(self, webvtt, **kwargs)
+
+    monkeypatch.setattr(MpvOutput, "add_subtitles", recorded)
+    session = PlaybackSession(target=url, manifest_urls=[url], options=SessionOptions(subtitle_language="en"))
+    shown: list[tuple[float, str]] = []
+
+    async def watch() -> None:
+        await session.started.wait()
+        while session.output is not None:
+            text, at = session.output.property("sub-text"), session.output.property("time-pos")
+            if text and at is not None:
+                shown.append((at, text))
+            await asyncio.sleep(0.02)
+
+    async def play() -> dict[str, Any]:
+        watcher = asyncio.ensure_future(watch())
+        try:
+            return await session.run()
+        finally:
+            watcher.cancel()
+
+    return asyncio.run(play()), handed, shown
+
+
 @pytest.mark.parametrize("folder", ["hls-tracks", "hls-ts-webvtt"])
 def test_x_timestamp_map_puts_hls_webvtt_cues_at_their_true_times(corpus_root: Path, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch, folder: str) -> None:
@@ -169,37 +203,25 @@ def test_x_timestamp_map_puts_hls_webvtt_cues_at_their_true_times(corpus_root: P
     shutil.copytree(corpus_root / folder, tmp_path / "mapped")
     if folder == "hls-tracks":
         _on_a_clock_of_its_own(tmp_path / "mapped")
-    handed: list[str] = []
-    add = MpvOutput.add_subtitles
-
-    def recorded(self: MpvOutput, webvtt: str, **kwargs: str) -> None:
-        handed.append(webvtt)
-        add(self, webvtt, **kwargs)
-
-    monkeypatch.setattr(MpvOutput, "add_subtitles", recorded)
     with serve_corpus(tmp_path) as base:
-        url = f"{base}/mapped/master.m3u8"
-        session = PlaybackSession(target=url, manifest_urls=[url], options=SessionOptions(subtitle_language="en"))
-        shown: list[tuple[float, str]] = []
-
-        async def watch() -> None:
-            await session.started.wait()
-            while session.output is not None:
-                text, at = session.output.property("sub-text"), session.output.property("time-pos")
-                if text and at is not None:
-                    shown.append((at, text))
-                await asyncio.sleep(0.02)
-
-        async def play() -> dict[str, Any]:
-            watcher = asyncio.ensure_future(watch())
-            try:
-                return await session.run()
-            finally:
-                watcher.cancel()
-
-        report = asyncio.run(play())
+        report, handed, shown = _play_showing(f"{base}/mapped/master.m3u8", monkeypatch)
     _complete(report, corpus.kinds()[folder])
     starts = [float(s) for s in re.findall(r"^00:00:(\d{2}\.\d{3}) -->", handed[0], re.MULTILINE)]
     assert starts == [pytest.approx(0.5, abs=0.03), pytest.approx(3.0, abs=0.03)], handed[0]
     hello = [at for at, text in shown if text == "Hello from the first cue"]
     assert hello and min(hello) >= 0.45 and max(hello) <= 2.55, hello  # shown at its time (one frame's slack), only then
+
+
+def test_each_discontinuitys_timestamp_map_places_its_cues_on_that_parts_clock(corpus_url: str,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """RFC 8216 §3.5 / §4.3.2.3: two TS runs on clocks of their own (10 s and 1000 s) joined by a discontinuity, each
+    run's WebVTT mapped to its own clock: the second part's cue lands 0.5 s into that part (4.5 s), where libmpv
+    shows it — read against the first part's clock it was placed 990 s on, past the end, and never shown."""
+    report, handed, shown = _play_showing(f"{corpus_url}/hls-ts-webvtt-disc/master.m3u8", monkeypatch)
+    _complete(report, corpus.kinds()["hls-ts-webvtt-disc"])
+    cues = re.findall(r"^(\d{2}:\d{2}:\d{2}\.\d{3}) --> (\S+)\n(.*)$", handed[0], re.MULTILINE)
+    assert [(cue_time(a), cue_time(b), text) for a, b, text in cues] == [
+        (pytest.approx(at, abs=0.03), pytest.approx(at + 1.0, abs=0.03), text) for _, _, text, at in DISC_CUES], handed[0]
+    for _, _, text, at in DISC_CUES:
+        times = [t for t, seen in shown if seen == text]
+        assert times and min(times) >= at - 0.05 and max(times) <= at + 1.05, (text, times)
