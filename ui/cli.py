@@ -22,6 +22,10 @@ def seconds(text: str) -> float:
     return value
 
 
+#: ``player.net.CmcdMode``'s values, spelt out: the parser is built without the HTTP stack (issue 19)
+CMCD_MODES = ("query", "headers", "off")
+
+
 def add_playback_arguments(p: argparse.ArgumentParser) -> None:
     """Options every playing command takes (``play``, ``downloads play``)."""
     add = p.add_argument
@@ -39,6 +43,9 @@ def add_playback_arguments(p: argparse.ArgumentParser) -> None:
         "(default: the first); one the title lacks is an error listing what it has (exit 2)")
     add("--subtitles", default=None, metavar="LANG|NAME", help="show the subtitle track in this language or of this "
         "name (WebVTT, TTML/IMSC); default: none")
+    add("--cmcd", choices=CMCD_MODES, default=None, help="how segment requests carry CMCD (CTA-5004): "
+        "in the query, in headers (for a CDN whose cache key includes the query) or not at all (default: cmcd in "
+        "config.toml's [app], else query)")
     add("--sync", action="store_true", help="report progress and telemetry to the backend (default: off, so "
         "test plays leave the viewer's Continue watching alone; offline, it is queued)")
 

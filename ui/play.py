@@ -19,6 +19,7 @@ from player.backend import BackendClient, PlaybackInfo, api_url, login_from_env
 from player.errors import PlaybackError
 from player.playback import PlaybackSession, SessionOptions
 from player.playback.throughput_memory import process_memory
+from player.net import CmcdMode
 from player.net.shaping import Shaping, load_trace, shaped
 
 REQUEST_COLUMNS = ("t_s", "kind", "cdn", "url", "status", "bytes", "ttfb_ms", "duration_ms", "retries",
@@ -94,7 +95,15 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         audio_language=getattr(args, "audio", None), subtitle_language=getattr(args, "subtitles", None),
         # the next play on this link starts from this one's estimate (``--cold-start``: neither)
         throughput_memory=None if getattr(args, "cold_start", False) else process_memory(),
+        cmcd=CmcdMode(getattr(args, "cmcd", None) or _configured_cmcd()),
     )
+
+
+def _configured_cmcd() -> str:
+    """``cmcd`` in config.toml's ``[app]`` (the app's setting), the default without one."""
+    from ui.app.config import load_config
+
+    return load_config().cmcd
 
 
 class PlayFailed(Exception):

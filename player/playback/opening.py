@@ -74,7 +74,7 @@ async def open_online(
     wrapped = options.wrap_transport(transport, clock) if options.wrap_transport else transport
     pool = CdnPool(
         manifest_urls, wrapped, clock, force_cdn=options.force_cdn,
-        session_id=playback.session_id if playback else None, content_id=content_id(target),
+        session_id=playback.session_id if playback else None, content_id=content_id(target), cmcd_mode=options.cmcd,
     )
     closers = (pool.aclose, transport.aclose)
     try:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from abr.state import Algorithm
-from player.net import Clock, Transport
+from player.net import Clock, CmcdMode, Transport
 
 if TYPE_CHECKING:
     from player.playback.throughput_memory import ThroughputMemory
@@ -44,3 +44,6 @@ class SessionOptions:
     # the link's throughput estimate from earlier plays (issue 19): front ends pass the process's
     # (``throughput_memory.process_memory()``); None: every play starts with no estimate (tests, QA)
     throughput_memory: ThroughputMemory | None = None
+    # how segment requests carry CMCD (CTA-5004 §2): the query (issue 7's default), headers — for a CDN whose
+    # cache key includes the query string, which would miss on every request — or not at all
+    cmcd: CmcdMode = CmcdMode.QUERY

@@ -34,15 +34,23 @@ def _unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+#: what a GET asked for, as a CDN's access log would show it: the path, the query, the CMCD headers (CTA-5004 §2)
+Seen = tuple[str, str, dict[str, str]]
+
+
 class _Handler(BaseHTTPRequestHandler):
     root: Path
+    seen: list[Seen] | None = None
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API
-        name = self.path.split("?", 1)[0].lstrip("/")
+        name, _, query = self.path.partition("?")
+        name = name.lstrip("/")
+        if self.seen is not None:
+            self.seen.append((name, query, {k: v for k, v in self.headers.items() if k.lower().startswith("cmcd-")}))
         stored_gzip = name.startswith("gzip/")  # a static origin's pre-compressed manifests (S3 object metadata)
         path = (self.root / name.removeprefix("gzip/")).resolve()
         if self.root not in path.parents or not path.is_file():
@@ -87,9 +95,10 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve_corpus(root: Path) -> Iterator[str]:
-    """Serve ``root`` on 127.0.0.1 (any free port) for the life of the context; yields the base URL."""
-    handler = type("CorpusHandler", (_Handler,), {"root": root.resolve()})
+def serve_corpus(root: Path, seen: list[Seen] | None = None) -> Iterator[str]:
+    """Serve ``root`` on 127.0.0.1 (any free port) for the life of the context; yields the base URL. ``seen``: every
+    GET is appended to it."""
+    handler = type("CorpusHandler", (_Handler,), {"root": root.resolve(), "seen": seen})
     server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="corpus-server", daemon=True)
     thread.start()

@@ -30,6 +30,7 @@ class AppConfig:
     last_screen: str = "home"  # home | title:<id> | downloads | settings
     email: str = ""
     languages: list[str] = field(default_factory=list)  # "email|audio|subtitles" (ui.app.preferences)
+    cmcd: str = "query"  # query | headers | off: how segment requests carry CMCD (SessionOptions.cmcd)
 
 
 def _read_all(path: Path) -> dict[str, Any]:
@@ -50,6 +51,8 @@ def load_config(path: Path | None = None) -> AppConfig:
         value = table.get(f.name)
         if value is not None and type(value) is type(getattr(defaults, f.name)):
             values[f.name] = value
+    if values.get("cmcd") not in ("query", "headers", "off"):  # player.net.CmcdMode's values
+        values.pop("cmcd", None)
     try:
         values["backend_url"] = server_root(values.get("backend_url", defaults.backend_url))
     except BadAddress:

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from player.backend import BackendClient
+from player.net import CmcdMode
 from player.playback import PlaybackSession, SessionOptions
 from player.playback.throughput_memory import process_memory
 from player.qoe import Notice
@@ -63,6 +64,7 @@ class PlayerController(QObject):
             vo=vo, ao=ao, mpv_options=mpv_options,
             audio_language=audio_language, subtitle_language=subtitle_language,
             throughput_memory=process_memory(),  # the app plays many titles: each starts from the last estimate
+            cmcd=CmcdMode(config.cmcd),
         )
         self.title_id = title_id
         self._start(lambda: PlaybackSession(target=title_id, options=options, backend=backend))
