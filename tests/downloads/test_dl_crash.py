@@ -2,10 +2,16 @@
 
 The edges' rate is set from the title itself so that no video segment can arrive within one round (a round sleeps
 at most ``MAX_SLEEP_S``, and its child must also start Python, sign in and fetch the manifest): the download can
-never end before its kill, whatever the box's load. At a fixed 400 kbit/s it could — a quick start-up fetched a
-video segment within a 3.5 s round — and a kill that landed after the download ended counted as one mid-download
-(``poll()`` was read before the kill), the next child found the title complete and exited before its kill, and
-the loop stopped short of its rounds. Whether a kill landed is read from the exit status, after it.
+never end before its kill, whatever the box's speed, so every round is required to kill a running download.
+Whether a kill landed is read from the exit status after it (``poll()`` before it could not tell a child that
+ended in between).
+
+The store is checked with the device key where the downloader keeps it. A child (a fresh interpreter) finds no
+OS keyring on this box and records the wrapped-file fallback; this process has the tests' ``MemoryKeyring``
+registered. When a loaded box let a kill land before the first child recorded its choice, the check created the
+device key in that in-memory keyring and recorded "keyring", and every later child ended on its own with
+"no keyring backend" (exit 1) before its kill, and the loop stopped short of its rounds (a first kill at 0.3 s
+reproduces it: [(0, 0), (0, 0)], 2 rounds).
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ from pathlib import Path
 from backend_stub.server import Backend
 from dlkit import FAST, LOCKED, REPO, admin_faults, play_offline
 from downloads import DownloadManager, DownloadPaths
+from drm_client import load_device_key
 
 ROUNDS = 12
 MIN_SLEEP_S, MAX_SLEEP_S = 0.6, 3.5
@@ -40,9 +47,14 @@ def _rate_kbps(data_dir: Path) -> float:
     return smallest * 8 / 1000 / (1.25 * MAX_SLEEP_S)
 
 
+def _manager(paths: DownloadPaths) -> DownloadManager:
+    """The store as the downloader opens it: its device key in the wrapped file, as a child records it here."""
+    return DownloadManager(paths, device_key=load_device_key(paths.config_dir, backend="file"))
+
+
 def _check_store(paths: DownloadPaths) -> tuple[int, int]:
     """(slots done, slots total) after a crash; raises if any recorded slot fails to authenticate."""
-    manager = DownloadManager(paths)
+    manager = _manager(paths)
     try:
         infos = manager.list()
         assert len(infos) <= 1  # a restart resumes the same asset, never starts a second one
@@ -89,7 +101,7 @@ def test_sigkill_at_random_points_then_resume(start_backend: Callable[..., Backe
     assert b"complete" in out
     backend.stop()
 
-    manager = DownloadManager(paths)
+    manager = _manager(paths)
     try:
         (info,) = manager.list()
         assert info.state == "complete" and manager.verify(info.asset_id) == info.segments_total
