@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from .aes128 import decrypt_aes128
 from .errors import EncryptionSchemeUnsupported, SegmentFormatError
 from .packed_audio import demux_packed_audio, looks_packed_audio
-from .segment_reader import DemuxedSegment, demux_container, demux_fmp4, release
+from .segment_reader import DemuxedSegment, demux_container, demux_fmp4, detached, release
 
 TS_PACKET = 188
 _EBML = b"\x1a\x45\xdf\xa3"
@@ -41,8 +41,12 @@ def looks_mpegts(data: bytes) -> bool:
 
 
 def read_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None = None, aes: Aes128Key | None = None,
-                 with_audio: bool = False) -> tuple[DemuxedSegment, ...]:
-    """The tracks of one media segment of ``kind`` (plus multiplexed audio when ``with_audio``), in order."""
+                 with_audio: bool = False, templates: bool = False) -> tuple[DemuxedSegment, ...]:
+    """The tracks of one media segment of ``kind`` (plus multiplexed audio when ``with_audio``), in order.
+
+    ``templates``: the parts keep their demuxer's container open for a muxer to copy stream parameters from,
+    and the caller owns it (:func:`~.segment_reader.release`); otherwise it is closed here and ``template`` is
+    None, so a caller that muxes nothing cannot leave it open."""
     if kind not in ("video", "audio"):
         raise ValueError(f"kind must be 'video' or 'audio', not {kind!r}")
     if aes is not None:
@@ -63,4 +67,4 @@ def read_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None = Non
     if not any(p.kind == kind or with_audio for p in parts):  # an audio-only playlist may be listed as video
         release(parts)
         raise SegmentFormatError(f"segment has no {kind} track")
-    return parts
+    return parts if templates else detached(parts)

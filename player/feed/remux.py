@@ -107,7 +107,8 @@ class Remuxer:
             raise FeedError("remuxer already flushed")
         if kind not in self.tracks:
             raise ValueError(f"track {kind!r} was not declared (tracks={self.tracks})")
-        parts = read_segment(kind, init, data, key=key, aes=aes, with_audio="audio" not in self.tracks)
+        parts = read_segment(kind, init, data, key=key, aes=aes, with_audio="audio" not in self.tracks,
+                             templates=self._writer is None)
         try:
             self._queue(kind, parts, rendition_id, start_s=start_s, timeline=timeline)
         finally:  # the demuxers' containers: the first of each track stay open until the writer copies them

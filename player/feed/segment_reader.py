@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, NamedTuple
 
@@ -83,7 +83,8 @@ class DemuxedSegment:
     raw and need the rendition's ``extradata``. ``template`` is the input stream the samples were read
     from, its container still open, for a muxer that copies stream parameters from it (opening the
     segment again for that cost ~0.3 ms per track of a stream's first push, issue 19); :func:`release`
-    closes it.
+    closes it. Only a caller that asks for it gets it (``read_segment(..., templates=True)``, the remuxer
+    before its writer exists); every other caller gets None and nothing left open.
     """
 
     kind: str
@@ -174,6 +175,12 @@ def release(parts: Iterable[DemuxedSegment], *, keep: Iterable[DemuxedSegment] =
     for part in parts:
         if part.template is not None and id(part.template.container) not in needed:
             part.template.container.close()
+
+
+def detached(parts: tuple[DemuxedSegment, ...]) -> tuple[DemuxedSegment, ...]:
+    """``parts`` with their containers closed and no ``template`` left to reach them by."""
+    release(parts)
+    return tuple(replace(p, template=None) for p in parts)
 
 
 def _part(kind: str, stream: Any, samples: tuple[Sample, ...], in_band: bool, protected: bool) -> DemuxedSegment:

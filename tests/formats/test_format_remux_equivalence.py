@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import av
@@ -115,3 +116,24 @@ def test_a_segment_refused_for_its_key_leaves_no_container_open(corpus_url: str,
     for container in opened:
         with pytest.raises(AssertionError, match="not open"):
             next(container.demux())
+
+
+@pytest.mark.parametrize("kind,init,segment", [("hls-ts", None, "v0_0.ts"), ("dash-tracks", "v/init.mp4", "v/1.m4s")])
+def test_a_reader_that_muxes_nothing_is_left_no_container(corpus_root: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          kind: str, init: str | None, segment: str) -> None:
+    """``read_segment`` without ``templates`` (the subtitles' media origin, which only reads timestamps) closes its
+    containers and hands no template to reach one by (before, every caller got the container open and had to
+    know to release it; the media origin did not). With ``templates`` the caller gets it open, as the remuxer needs."""
+    opened: list[Any] = []
+    _record_demux(monkeypatch, lambda data, fmt, part: opened.append(part.template.container))
+    folder = corpus_root / kind
+    args = ("video", (folder / init).read_bytes() if init else b"", (folder / segment).read_bytes())
+    parts = media_input.read_segment(*args, with_audio=True)
+    assert parts and opened and all(p.template is None and p.samples for p in parts)
+    for container in opened:
+        with pytest.raises(AssertionError, match="not open"):
+            next(container.demux())
+    kept = media_input.read_segment(*args, with_audio=True, templates=True)
+    assert all(p.template is not None for p in kept)
+    next(kept[0].template.container.demux())  # open until released
+    segment_reader.release(kept)
