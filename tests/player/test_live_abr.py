@@ -25,7 +25,7 @@ Why the fast link is 5 Mbit/s, not 4: the top rung (720p) is re-encoded each tes
 and the second segment's rung is decided on the first segment's throughput. At 4 Mbit/s the simulator's exact
 4.00 sat on the top rung's threshold (it chose 720p for a 3.77–3.79 rung, 480p for 3.81–3.82), and the live
 run's first sample — a 260 ms transfer that shares the CPU with the edge, the remux and libmpv's start in one
-process — measured 3.3–3.9 Mbit/s on a loaded box, so the live run climbed 1–3 segments after the simulator
+process — measured 2.9–3.9 Mbit/s on a loaded box, so the live run climbed 1–3 segments after the simulator
 and the 14 s fast phase decided the QoE: 7 runs at load 5–9 gave 1.7–15.7 % apart (3 over 13 %, one failing). At 5 Mbit/s
 both clear 720p at once whatever the load (six runs at load 6–12: 2.8–5.3 % apart, the same first 12 rungs).
 
