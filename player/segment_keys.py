@@ -45,7 +45,7 @@ class SegmentKeys:
                           init: bytes = b"") -> tuple[bytes | None, Aes128Key | None]:
         """(CENC key, AES-128 key and IV) for ``ref`` (``init``: its rendition's init segment); both None for a
         clear segment."""
-        protection = ref.protection or rendition.protection
+        protection = ref.protection
         if protection is None:
             return None, None
         if protection.scheme == "aes-128":

@@ -110,7 +110,7 @@ async def media_origin(presentation: Presentation, source: SegmentSource) -> int
     if track is None or rendition is None or not rendition.segments:
         return None
     ref = rendition.segments[0]
-    if (ref.protection or rendition.protection) is not None:
+    if ref.protection is not None:
         return None
     if ref.init is not None or rendition.init is not None:
         return 0

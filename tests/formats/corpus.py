@@ -52,6 +52,7 @@ from corpus_hls import (
     hls_ts_byterange,
     hls_ts_disc,
     hls_ts_gap,
+    hls_ts_key_runs,
     hls_ts_mp3,
 )
 from corpus_tracks import dash_tracks, hls_audio_codecs, hls_tracks, hls_ts_webvtt
@@ -87,6 +88,8 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
         (hls_ts_disc, Kind(name="hls-ts-discontinuity", manifest="hls-ts-discontinuity/index.m3u8", duration_s=8,
                            video="h264", audio="aac")),
         (hls_ts_altaudio, Kind(name="hls-ts-alt-audio", manifest="hls-ts-alt-audio/master.m3u8", duration_s=6,
+                               video="h264", audio="aac")),
+        (hls_ts_key_runs, Kind(name="hls-ts-key-runs", manifest="hls-ts-key-runs/index.m3u8", duration_s=6,
                                video="h264", audio="aac")),
         (hls_ts_byterange, Kind(name="hls-ts-byterange", manifest="hls-ts-byterange/index.m3u8", duration_s=6,
                                 video="h264", audio="aac")),

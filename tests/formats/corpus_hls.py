@@ -121,3 +121,23 @@ def hls_fmp4_aes(out: Path) -> None:
             path.write_bytes(aes128_encrypt(path.read_bytes(), KEY, AES_IV))
     (out / "index.m3u8").write_text("\n".join(lines) + "\n")
     (out / "clear.m3u8").unlink()
+
+
+def hls_ts_key_runs(out: Path) -> None:
+    """AES-128 runs with a clear segment between them (``METHOD=NONE``), as an ad-insertion server writes them:
+    the IVs in lowercase hex (one with letters), EXT-X-PROGRAM-DATE-TIME and EXT-X-DATERANGE tags to ignore."""
+    run(inputs() + small(X264) + ["-map", "1:a", *AAC, *HLS, "-hls_segment_filename", "s%d.ts", "clear.m3u8"], out)
+    (out / "key.bin").write_bytes(KEY)
+    ivs = {"s0.ts": AES_IV, "s2.ts": bytes.fromhex("000000000000000000000000deadbeef")}
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{SEGMENT_S}", "#EXT-X-PLAYLIST-TYPE:VOD",
+             "#EXT-X-PROGRAM-DATE-TIME:2026-11-23T10:00:00.000Z",
+             '#EXT-X-DATERANGE:ID="ad-1",CLASS="com.example.ad",START-DATE="2026-11-23T10:00:02.000Z",DURATION=2.0']
+    playlist = (out / "clear.m3u8").read_text().splitlines()
+    for extinf, name in ((a, b) for a, b in zip(playlist, playlist[1:]) if a.startswith("#EXTINF")):
+        iv = ivs.get(name)
+        if iv is not None:
+            (out / name).write_bytes(aes128_encrypt((out / name).read_bytes(), KEY, iv))
+        lines += [f'#EXT-X-KEY:METHOD=AES-128,URI="key.bin",IV=0x{iv.hex()}' if iv else "#EXT-X-KEY:METHOD=NONE",
+                  extinf, name]
+    (out / "index.m3u8").write_text("\n".join(lines + ["#EXT-X-ENDLIST"]) + "\n")
+    (out / "clear.m3u8").unlink()
