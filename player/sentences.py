@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
 from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LiveStreamStopped, ManifestError, PlaybackError,
-                           PlayerError, StartPastEnd, TrackNotFound, UnsafeUriError)
+                           PlayerError, StartPastEnd, TrackNotFound, UnsafeUriError, UntrustedCertificate)
+
+_UNTRUSTED = ("The video server's security certificate is not trusted (self-signed, expired or for another "
+              "address), so Reelbox did not connect. Check the address, or ask the site to fix its certificate.")
+
 
 _CODES = {
     "not_entitled": "Your plan does not include this title. Choose another title or upgrade your plan.",
@@ -26,6 +30,7 @@ _CLASSES: tuple[tuple[type[BaseException], str], ...] = (
                   "points at a Reelbox backend, then try again."),
     (SignInRequired, "Your sign-in was not accepted. Check your e-mail and password and sign in again."),
     (BackendError, "The Reelbox service refused the request. Try again in a moment."),
+    (UntrustedCertificate, _UNTRUSTED),
     (AllCdnsFailed, "The video servers are not answering. Check your network and try again."),
     (FetchError, "Part of the video could not be downloaded. Check your network and try again."),
     (TrackNotFound, "This title has no track in that language or of that name. Choose one of those it has."),
@@ -46,12 +51,13 @@ _ANSWERED = {
     410: "The video servers answered that this stream is gone (HTTP 410). Check the address.",
     403: "The video servers refused access to this stream (HTTP 403). Check the address and any token in it.",
 }
-
-
 def sentence(exc: BaseException) -> str | None:
     """The sentence for an engine, backend or OS error; None for anything else (the caller decides)."""
     if isinstance(exc, AllCdnsFailed):  # servers that answered are not "not answering"
-        statuses = {getattr(err, "status", None) for _, err in getattr(exc, "attempts", ())}
+        attempts = [err for _, err in getattr(exc, "attempts", ())]
+        if attempts and all(isinstance(err, UntrustedCertificate) for err in attempts):
+            return _UNTRUSTED
+        statuses = {getattr(err, "status", None) for err in attempts}
         if len(statuses) == 1 and (status := next(iter(statuses))) in _ANSWERED:
             return _ANSWERED[status]
     if isinstance(exc, BackendError) and not isinstance(exc, SignInRequired):
