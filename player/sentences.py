@@ -9,6 +9,7 @@ from __future__ import annotations
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
 from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LiveStreamStopped, ManifestError, PlaybackError,
                            PlayerError, StartPastEnd, TrackNotFound, UnsafeUriError, UntrustedCertificate)
+from player.feed.errors import EncryptionSchemeUnsupported, TrackChangeUnsupported
 
 _UNTRUSTED = ("The video server's security certificate is not trusted (self-signed, expired or for another "
               "address), so Reelbox did not connect. Check the address, or ask the site to fix its certificate.")
@@ -23,7 +24,7 @@ _STATUS = {
     404: "This title is no longer available. Go back and choose another one.",
     429: "Too many attempts. Wait a minute and try again.",
 }
-_CLASSES: tuple[tuple[type[BaseException], str], ...] = (
+_CLASSES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
     (BadAddress, "The backend address is not valid. Give it as http://host:port or http://host:port/api/v1."),
     (BackendUnreachable, "The Reelbox service cannot be reached. Check the backend address and your network, then try again."),
     (BadResponse, "The Reelbox service sent an answer this version cannot read. Check that the backend address "
@@ -40,6 +41,9 @@ _CLASSES: tuple[tuple[type[BaseException], str], ...] = (
     (LiveStreamStopped, "The live stream has stopped: no new video has arrived for a while."),
     (StartPastEnd, "The start position is past the end of the title. Choose an earlier one."),
     (IncompletePlay, "The video did not play in full: part of it was missing or could not be played."),
+    ((TrackChangeUnsupported, EncryptionSchemeUnsupported),
+     "This stream changes codec mid-play or is protected in a way Reelbox cannot play, so trying again will not help. "
+     "Choose another title, and report this one."),
     (PlaybackError, "The video could not be played. Try again, or choose another title."),
     (PlayerError, "Playback stopped because of an error. Try again."),
     (OSError, "A file or network operation failed. Check free disk space and your network, then try again."),

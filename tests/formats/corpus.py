@@ -51,6 +51,7 @@ from corpus_hls import (
     hls_ts_altaudio,
     hls_ts_byterange,
     hls_ts_disc,
+    hls_ts_ad_codec,
     hls_ts_gap,
     hls_ts_key_runs,
     hls_ts_mp3,
@@ -155,8 +156,11 @@ _VIEWS = {
                           audio="aac", renditions=2),
     "hls-ts-gap": Kind(name="hls-ts-gap", manifest="hls-ts-gap/index.m3u8", duration_s=6, video="h264", audio="aac",
                        expect_error="SegmentSkipped"),
+    # an HLS ad in another codec: plain libmpv decodes the HEVC ad as H.264 (hundreds of decoder errors); we refuse it
+    "hls-ts-ad-codec": Kind(name="hls-ts-ad-codec", manifest="hls-ts-ad-codec/index.m3u8", duration_s=6, video="h264,hevc",
+                            audio="aac,ac3", expect_error="TrackChangeUnsupported"),
 }
-_EXTRA_BUILDERS = {"hls-ts-gap": hls_ts_gap}
+_EXTRA_BUILDERS = {"hls-ts-gap": hls_ts_gap, "hls-ts-ad-codec": hls_ts_ad_codec}
 
 
 def kinds() -> dict[str, Kind]:

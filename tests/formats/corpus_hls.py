@@ -54,6 +54,17 @@ def hls_ts_gap(out: Path) -> None:
     (out / "index.m3u8").write_text("\n".join(lines) + "\n")
 
 
+def hls_ts_ad_codec(out: Path) -> None:
+    """An ad spliced in across EXT-X-DISCONTINUITY in another codec, size and sample rate (H.264 640x360 + AAC 48 kHz,
+    then HEVC 426x240 + AC-3 44.1 kHz, then the programme again): one MPEG-TS stream cannot carry the change."""
+    parts = {"a": ("testsrc2", "640x360", 48000, X264, AAC), "b": ("smptebars", "426x240", 44100, X265, ["-c:a", "ac3"]),
+             "c": ("testsrc2", "640x360", 48000, X264, AAC)}
+    for part, (pattern, size, hz, video, audio) in parts.items():
+        run(inputs(seconds=2, pattern=pattern, size=size, audio_hz=hz) + ["-map", "0:v", *video, "-b:v", "300k",
+             "-map", "1:a", *audio, *HLS, "-hls_segment_filename", f"{part}%d.ts", f"{part}.m3u8"], out)
+    join_playlists(out, ["a.m3u8", "b.m3u8", "c.m3u8"], "index.m3u8", between="#EXT-X-DISCONTINUITY")
+
+
 def hls_audio_ts(out: Path) -> None:
     """Audio-only HLS in MPEG-TS segments."""
     run(inputs() + ["-map", "1:a", *AAC, *HLS, "-hls_segment_filename", "a%d.ts", "index.m3u8"], out)

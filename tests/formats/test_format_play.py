@@ -302,3 +302,17 @@ def test_segments_on_an_https_edge_with_a_self_signed_certificate_are_a_named_tl
     tried = [r for r in report["requests"] if r["kind"] == "segment"]
     assert tried and all(r["error"].startswith("UntrustedCertificate") for r in tried)
     assert all(r["retries"] == 0 for r in tried)  # the pool does not retry a certificate (it tried 3 times)
+
+
+def test_an_hls_ad_in_another_codec_is_refused_naming_the_change(corpus_url: str, tmp_path: Path) -> None:
+    """An ad spliced in across EXT-X-DISCONTINUITY in HEVC + AC-3 between H.264 + AAC parts: the one MPEG-TS stream
+    cannot carry the change, so the play ends exit 1 naming it — with a sentence that does not ask to try again
+    (it said 'Playback stopped because of an error. Try again.'); the report says nothing complete."""
+    report_file = tmp_path / "report.json"
+    run = _cli(tmp_path / "home", f"{corpus_url}/hls-ts-ad-codec/index.m3u8", "--report", str(report_file))
+    assert run.returncode == 1
+    assert run.stderr.startswith("error: ") and "Traceback" not in run.stderr
+    assert "video codec changes from h264 to hevc" in run.stderr
+    assert "will not help" in run.stderr and "Try again" not in run.stderr
+    report = json.loads(report_file.read_text())
+    assert report["complete"] is False and report["errors"][-1]["code"] == "TrackChangeUnsupported"
