@@ -54,10 +54,19 @@ def hls_ts_gap(out: Path) -> None:
     (out / "index.m3u8").write_text("\n".join(lines) + "\n")
 
 
+def hls_ts_ad_break(out: Path) -> None:
+    """An ad spliced in across EXT-X-DISCONTINUITY at another size and sample rate (640x360 + AAC 48 kHz, then
+    426x240 + AAC 44.1 kHz, then the programme again), as a server-side ad inserter stitches it."""
+    _ad_break(out, X264, AAC)
+
+
 def hls_ts_ad_codec(out: Path) -> None:
-    """An ad spliced in across EXT-X-DISCONTINUITY in another codec, size and sample rate (H.264 640x360 + AAC 48 kHz,
-    then HEVC 426x240 + AC-3 44.1 kHz, then the programme again): one MPEG-TS stream cannot carry the change."""
-    parts = {"a": ("testsrc2", "640x360", 48000, X264, AAC), "b": ("smptebars", "426x240", 44100, X265, ["-c:a", "ac3"]),
+    """The same ad break with the ad in another codec (HEVC + AC-3): one MPEG-TS stream cannot carry the change."""
+    _ad_break(out, X265, ["-c:a", "ac3"])
+
+
+def _ad_break(out: Path, ad_video: list[str], ad_audio: list[str]) -> None:
+    parts = {"a": ("testsrc2", "640x360", 48000, X264, AAC), "b": ("smptebars", "426x240", 44100, ad_video, ad_audio),
              "c": ("testsrc2", "640x360", 48000, X264, AAC)}
     for part, (pattern, size, hz, video, audio) in parts.items():
         run(inputs(seconds=2, pattern=pattern, size=size, audio_hz=hz) + ["-map", "0:v", *video, "-b:v", "300k",

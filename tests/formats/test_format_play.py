@@ -316,3 +316,4 @@ def test_an_hls_ad_in_another_codec_is_refused_naming_the_change(corpus_url: str
     assert "will not help" in run.stderr and "Try again" not in run.stderr
     report = json.loads(report_file.read_text())
     assert report["complete"] is False and report["errors"][-1]["code"] == "TrackChangeUnsupported"
+
