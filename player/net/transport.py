@@ -62,10 +62,13 @@ def _certificate_refusal(exc: BaseException) -> str | None:
     """OpenSSL's reason ("self-signed certificate", "certificate has expired", "Hostname mismatch ...") when a
     connection failed because the server's certificate did not verify; None for any other connect failure."""
     seen: BaseException | None = exc
-    while seen is not None:
+    for _ in range(8):  # httpx → httpcore → ssl; a bounded walk, whatever the chain holds
+        if seen is None:
+            break
         if isinstance(seen, ssl.SSLCertVerificationError):
             return str(seen.verify_message or seen.reason or "certificate verify failed")
-        seen = seen.__cause__ or seen.__context__ or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        wrapped = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = seen.__cause__ or seen.__context__ or wrapped
     return None
 
 
