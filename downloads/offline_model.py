@@ -11,6 +11,7 @@ The JSON holds no media and no key: only the model (bytes fields as base64).
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 from dataclasses import replace
 from typing import Any
@@ -87,14 +88,24 @@ def _ref(s: SegmentRef, rendition_prot: Protection | None) -> dict[str, Any]:
     same = s.protection is rendition_prot or s.protection == rendition_prot
     return {"number": s.number, "start_s": s.start_s, "duration_s": s.duration_s, "urls": list(s.urls),
             "byte_range": list(s.byte_range) if s.byte_range else None, "has_init": s.init is not None,
-            "protection": "same" if same else _prot(s.protection), "discontinuity": s.discontinuity}
+            "protection": "same" if same else _prot(s.protection), "discontinuity": s.discontinuity,
+            "timeline": s.timeline, "gap": s.gap}
 
 
-def _unref(d: dict[str, Any], init: SegmentRef | None, rendition_prot: Protection | None) -> SegmentRef:
+def _unref(d: dict[str, Any], init: SegmentRef | None, rendition_prot: Protection | None, timeline: int = 0) -> SegmentRef:
+    """``timeline``: the segment's HLS discontinuity count, for stores up to session 7 that did not keep it."""
     prot = rendition_prot if d["protection"] == "same" else _unprot(d["protection"])
     return SegmentRef(number=d["number"], start_s=d["start_s"], duration_s=d["duration_s"], urls=tuple(d["urls"]),
                       byte_range=ByteRange(*d["byte_range"]) if d["byte_range"] else None,
-                      init=init if d["has_init"] else None, protection=prot, discontinuity=d["discontinuity"])
+                      init=init if d["has_init"] else None, protection=prot, discontinuity=d["discontinuity"],
+                      timeline=d.get("timeline", timeline), gap=bool(d.get("gap", False)))
+
+
+def _unrefs(stored: list[dict[str, Any]], init: SegmentRef | None, prot: Protection | None) -> tuple[SegmentRef, ...]:
+    """A rendition's segments; where a store kept no timeline, each discontinuity starts the next one, as the
+    HLS parser counts them (the feed places each timeline's restarted timestamps after the one before)."""
+    timelines = itertools.accumulate(int(bool(d["discontinuity"])) for d in stored)
+    return tuple(_unref(d, init, prot, timeline) for d, timeline in zip(stored, timelines))
 
 
 _REND_FIELDS = ("id", "bandwidth", "codecs", "width", "height", "frame_rate", "mime_type", "group_id",
@@ -130,7 +141,7 @@ def loads(text: str) -> Presentation:
             prot = _unprot(d["protection"])
             init = None if d["init"] is None else _unref(d["init"], None, prot)
             return Rendition(**{k: d[k] for k in _REND_FIELDS}, protection=prot, init=init,
-                             segments=tuple(_unref(s, init, prot) for s in d["segments"]))
+                             segments=_unrefs(d["segments"], init, prot))
 
         periods = tuple(Period(id=p["id"], start_s=p["start_s"], duration_s=p["duration_s"], tracks=tuple(
             Track(kind=t["kind"], language=t["language"], label=t["label"], roles=tuple(t["roles"]),

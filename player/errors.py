@@ -5,6 +5,7 @@
     ├── UnsafeUriError         a URI with a refused scheme (file:, data:, ...) or escaping its origin
     ├── FetchError             a request that could not be completed
     │   ├── TruncatedSegment   fewer bytes arrived than announced
+    │   ├── UntrustedCertificate  an https server whose certificate failed verification
     │   └── AllCdnsFailed      every CDN in the pool failed for one request
     ├── FeedError              remuxing/decrypting a segment for libmpv failed
     ├── PlaybackError          libmpv reported a failure, or the session could not start
@@ -46,6 +47,11 @@ class FetchError(PlayerError):
 
 class TruncatedSegment(FetchError):
     """The body ended before Content-Length (or the byte range) was satisfied."""
+
+
+class UntrustedCertificate(FetchError):
+    """An https server's certificate failed verification (self-signed, expired, another host's): no retry or
+    wait can mend it, so it is named, not reported as a network outage."""
 
 
 class AllCdnsFailed(FetchError):

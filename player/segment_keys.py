@@ -1,7 +1,8 @@
 """Key material for one segment: a CENC key from the session's key ring, or an HLS AES-128 key and IV.
 
-Why per segment: HLS may change EXT-X-KEY anywhere (key rotation), so the effective protection is
-the segment's (``SegmentRef.protection``), falling back to the rendition's. AES-128 keys
+Why per segment: HLS may change EXT-X-KEY anywhere (key rotation, or ``METHOD=NONE`` for a clear run between
+keyed ones), so the effective protection is the segment's (``SegmentRef.protection``; None is clear, never the
+rendition's first key). AES-128 keys
 (RFC 8216 §5.2) are fetched once per key URI through the caller's fetch — the CDN pool, so the
 same URI policy and failover apply — or read from a ``data:`` URI; the IV is the tag's, else the
 media sequence number. Keys stay in memory (this object and the ring); messages name URIs, never keys.
@@ -43,11 +44,10 @@ class SegmentKeys:
         self._aes: dict[str, bytes] = {}
         self._init_kids: dict[bytes, bytes | None] = {}  # by init bytes: one tenc parse per init, not per segment
 
-    async def for_segment(self, rendition: Rendition, ref: SegmentRef,
-                          init: bytes = b"") -> tuple[bytes | None, Aes128Key | None]:
+    async def for_segment(self, ref: SegmentRef, init: bytes = b"") -> tuple[bytes | None, Aes128Key | None]:
         """(CENC key, AES-128 key and IV) for ``ref`` (``init``: its rendition's init segment); both None for a
         clear segment."""
-        protection = ref.protection or rendition.protection
+        protection = ref.protection
         if protection is None:
             return None, None
         if protection.scheme == "aes-128":

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
 from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LiveStreamStopped, ManifestError, PlaybackError,
-                           PlayerError, StartPastEnd, TrackNotFound, UnsafeUriError)
+                           PlayerError, StartPastEnd, TrackNotFound, UnsafeUriError, UntrustedCertificate)
+from player.feed.errors import EncryptionSchemeUnsupported, TrackChangeUnsupported
+
+_UNTRUSTED = ("The video server's security certificate is not trusted (self-signed, expired or for another "
+              "address), so Reelbox did not connect. Check the address, or ask the site to fix its certificate.")
+
 
 _CODES = {
     "not_entitled": "Your plan does not include this title. Choose another title or upgrade your plan.",
@@ -19,13 +24,14 @@ _STATUS = {
     404: "This title is no longer available. Go back and choose another one.",
     429: "Too many attempts. Wait a minute and try again.",
 }
-_CLASSES: tuple[tuple[type[BaseException], str], ...] = (
+_CLASSES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
     (BadAddress, "The backend address is not valid. Give it as http://host:port or http://host:port/api/v1."),
     (BackendUnreachable, "The Reelbox service cannot be reached. Check the backend address and your network, then try again."),
     (BadResponse, "The Reelbox service sent an answer this version cannot read. Check that the backend address "
                   "points at a Reelbox backend, then try again."),
     (SignInRequired, "Your sign-in was not accepted. Check your e-mail and password and sign in again."),
     (BackendError, "The Reelbox service refused the request. Try again in a moment."),
+    (UntrustedCertificate, _UNTRUSTED),
     (AllCdnsFailed, "The video servers are not answering. Check your network and try again."),
     (FetchError, "Part of the video could not be downloaded. Check your network and try again."),
     (TrackNotFound, "This title has no track in that language or of that name. Choose one of those it has."),
@@ -35,6 +41,9 @@ _CLASSES: tuple[tuple[type[BaseException], str], ...] = (
     (LiveStreamStopped, "The live stream has stopped: no new video has arrived for a while."),
     (StartPastEnd, "The start position is past the end of the title. Choose an earlier one."),
     (IncompletePlay, "The video did not play in full: part of it was missing or could not be played."),
+    ((TrackChangeUnsupported, EncryptionSchemeUnsupported),
+     "This stream changes codec mid-play or is protected in a way Reelbox cannot play, so trying again will not help. "
+     "Choose another title, and report this one."),
     (PlaybackError, "The video could not be played. Try again, or choose another title."),
     (PlayerError, "Playback stopped because of an error. Try again."),
     (OSError, "A file or network operation failed. Check free disk space and your network, then try again."),
@@ -46,12 +55,13 @@ _ANSWERED = {
     410: "The video servers answered that this stream is gone (HTTP 410). Check the address.",
     403: "The video servers refused access to this stream (HTTP 403). Check the address and any token in it.",
 }
-
-
 def sentence(exc: BaseException) -> str | None:
     """The sentence for an engine, backend or OS error; None for anything else (the caller decides)."""
     if isinstance(exc, AllCdnsFailed):  # servers that answered are not "not answering"
-        statuses = {getattr(err, "status", None) for _, err in getattr(exc, "attempts", ())}
+        attempts = [err for _, err in getattr(exc, "attempts", ())]
+        if attempts and all(isinstance(err, UntrustedCertificate) for err in attempts):
+            return _UNTRUSTED
+        statuses = {getattr(err, "status", None) for err in attempts}
         if len(statuses) == 1 and (status := next(iter(statuses))) in _ANSWERED:
             return _ANSWERED[status]
     if isinstance(exc, BackendError) and not isinstance(exc, SignInRequired):

@@ -58,7 +58,7 @@ class CdnSource:
         no throughput floor applies to it: only the read timeout)."""
         # the stall floor is derived from the media rate: without one, only the read timeout applies
         floor_known = not patient and not is_init and on_data is None
-        protection = ref.protection or rendition.protection
+        protection = ref.protection
         whole_encrypted = protection is not None and protection.scheme == "aes-128"  # no structure to see (RFC 8216 §4.3.2.4)
         check = checker_for(ref.urls[0], rendition.mime_type, init=is_init) if ref.urls and not whole_encrypted else None
         delivery = await self.pool.fetch_ref(

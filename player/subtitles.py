@@ -123,7 +123,7 @@ async def media_origin(presentation: Presentation, source: SegmentSource, timeli
     ref = next((s for s in rendition.segments if s.timeline == timeline), None) if rendition is not None else None
     if track is None or rendition is None or ref is None:
         return None
-    if (ref.protection or rendition.protection) is not None:
+    if ref.protection is not None:
         return None
     if ref.init is not None or rendition.init is not None:
         return 0

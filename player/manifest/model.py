@@ -12,7 +12,9 @@ Conventions
 - ``bandwidth`` is bits per second, ``0`` when the manifest does not say (HLS audio renditions).
 - ``SegmentRef.init`` / ``SegmentRef.protection`` are the *effective* init segment and key for
   that segment. They are the same objects as the rendition's unless an HLS playlist changes
-  EXT-X-MAP or EXT-X-KEY mid-stream, so a downloader can always read them from the segment.
+  EXT-X-MAP or EXT-X-KEY mid-stream, so a downloader can always read them from the segment. A
+  segment's ``protection`` of None means clear (HLS ``METHOD=NONE`` between keyed runs, or segments
+  before the first EXT-X-KEY) — never the rendition's, which is only the first key it names.
 """
 from __future__ import annotations
 

@@ -129,5 +129,5 @@ def _join(first: Rendition, parts: list[Track | None], rung: int) -> Rendition:
         rendition = ladder[min(rung, len(ladder) - 1)]
         for ref in rendition.segments:
             segments.append(replace(ref, timeline=index, init=ref.init or rendition.init,
-                                    protection=ref.protection or rendition.protection))
+                                    protection=ref.protection))
     return replace(first, segments=tuple(segments), init=None)  # each segment names its own Period's init

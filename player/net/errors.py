@@ -6,7 +6,8 @@
     │   ├── MissingHost             http(s) URL without a host, or with control characters
     │   └── EscapesOrigin           `..`/`%2e%2e` or another host/port when an origin is imposed
     └── FetchError                  (player.errors) a request that could not be completed
-        ├── ConnectFailed           connection refused/reset before a response, DNS, TLS
+        ├── ConnectFailed           connection refused/reset before a response, DNS, TLS handshake
+        ├── UntrustedCertificate    (player.errors) the https server's certificate failed verification
         ├── StallDetected           no bytes within the read timeout, or throughput under the floor
         │   └── DeadlineExceeded    the whole request took longer than its deadline
         ├── BodyTooLarge            the body is (or is announced) longer than the request allows
@@ -22,7 +23,7 @@ message carries a redacted URL (see ``redact.py``) so tokens never reach a log.
 """
 from __future__ import annotations
 
-from player.errors import AllCdnsFailed, FetchError, TruncatedSegment, UnsafeUriError
+from player.errors import AllCdnsFailed, FetchError, TruncatedSegment, UnsafeUriError, UntrustedCertificate
 
 __all__ = [
     "AllCdnsFailed",
@@ -40,6 +41,7 @@ __all__ = [
     "StallDetected",
     "TruncatedSegment",
     "UnsafeUriError",
+    "UntrustedCertificate",
 ]
 
 

@@ -39,6 +39,7 @@ from player.net.errors import (
     RedirectError,
     StallDetected,
     TruncatedSegment,
+    UntrustedCertificate,
 )
 from player.net.redact import redact
 
@@ -55,6 +56,20 @@ from player.net.uri_policy import check_redirect, check_uri
 
 USER_AGENT = "Reelbox/0.1"
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.I)
+
+
+def _certificate_refusal(exc: BaseException) -> str | None:
+    """OpenSSL's reason ("self-signed certificate", "certificate has expired", "Hostname mismatch ...") when a
+    connection failed because the server's certificate did not verify; None for any other connect failure."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # httpx → httpcore → ssl; a bounded walk, whatever the chain holds
+        if seen is None:
+            break
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return str(seen.verify_message or seen.reason or "certificate verify failed")
+        wrapped = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = seen.__cause__ or seen.__context__ or wrapped
+    return None
 
 
 class Transport(Protocol):
@@ -161,6 +176,8 @@ class HttpTransport:
         try:
             return await self._client.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            if (why := _certificate_refusal(exc)) is not None:
+                raise UntrustedCertificate(f"the TLS certificate of {redact(url)} is not trusted: {why}") from None
             raise ConnectFailed(f"cannot connect to {redact(url)}: {type(exc).__name__}") from None
         except httpx.ReadTimeout:
             raise StallDetected(f"no response from {redact(url)} within {read_s:g} s") from None

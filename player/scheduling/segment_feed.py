@@ -123,7 +123,7 @@ class SegmentFeed:
     async def chunk_sink(self, kind: str, rendition: Rendition, init: bytes, ref: SegmentRef,
                          progress: TrackProgress) -> ChunkSink:
         """Where the pieces of ``ref`` go (the whole segment, or its CMAF chunks as they arrive)."""
-        key, aes = await self.keys.for_segment(rendition, ref, init)
+        key, aes = await self.keys.for_segment(ref, init)
         timeline = LIVE_TIMELINES + ref.timeline if self.live else ref.timeline  # live media is placed by its first segment
         return ChunkSink(self.sink, kind, rendition.id, init, key, aes, timeline, progress)
 

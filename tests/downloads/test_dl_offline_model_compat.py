@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from downloads.offline_model import dumps, loads
-from player.manifest import Period, Presentation, Rendition, SegmentRef, Track
+from player.manifest import Period, Presentation, Rendition, SegmentRef, Track, parse_media, presentation_from_media
 
 
 def test_a_stored_track_with_the_dropped_segment_aligned_field_loads() -> None:
@@ -35,3 +35,23 @@ def test_the_manifests_default_audio_is_kept_offline() -> None:
     for track in stored["periods"][0]["tracks"]:
         del track["default"]  # as sessions up to 6 wrote it
     assert not any(t.default for t in loads(json.dumps(stored)).periods[0].tracks)
+
+
+_DISCONTINUOUS = ("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\na0.ts\n#EXTINF:2,\na1.ts\n#EXT-X-DISCONTINUITY\n"
+                  "#EXTINF:2,\nad0.ts\n#EXT-X-GAP\n#EXTINF:2,\nad1.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:2,\nb0.ts\n#EXT-X-ENDLIST\n")
+
+
+def test_an_hls_titles_discontinuity_timelines_and_gaps_are_kept_offline() -> None:
+    """A stored HLS title with an ad break kept ``discontinuity`` but not each segment's ``timeline`` (nor ``gap``):
+    offline every segment was on timeline 0, and a play fed that way stops at the first discontinuity
+    (IncompletePlay: the restarted timestamps are not placed after the part before). Stores without the field
+    (up to session 7) count the timelines again from the discontinuities."""
+    presentation = presentation_from_media(parse_media(_DISCONTINUOUS, "https://cdn.example.test/t/index.m3u8"))
+    segments = presentation.renditions()[0].segments
+    assert [(s.timeline, s.gap) for s in segments] == [(0, False), (0, False), (1, False), (1, True), (2, False)]
+    assert loads(dumps(presentation)).renditions()[0].segments == segments
+    stored = json.loads(dumps(presentation))
+    for segment in stored["periods"][0]["tracks"][0]["renditions"][0]["segments"]:
+        del segment["timeline"], segment["gap"]  # as sessions up to 7 wrote them
+    old = loads(json.dumps(stored)).renditions()[0].segments
+    assert [s.timeline for s in old] == [0, 0, 1, 1, 2]

@@ -51,7 +51,10 @@ from corpus_hls import (
     hls_ts_altaudio,
     hls_ts_byterange,
     hls_ts_disc,
+    hls_ts_ad_break,
+    hls_ts_ad_codec,
     hls_ts_gap,
+    hls_ts_key_runs,
     hls_ts_mp3,
 )
 from corpus_tracks import dash_tracks, hls_audio_codecs, hls_tracks, hls_ts_webvtt, hls_ts_webvtt_disc
@@ -86,7 +89,11 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
         (hls_ts_aes, Kind(name="hls-ts-aes128", manifest="hls-ts-aes128/index.m3u8", duration_s=6, video="h264", audio="aac")),
         (hls_ts_disc, Kind(name="hls-ts-discontinuity", manifest="hls-ts-discontinuity/index.m3u8", duration_s=8,
                            video="h264", audio="aac")),
+        (hls_ts_ad_break, Kind(name="hls-ts-ad-break", manifest="hls-ts-ad-break/index.m3u8", duration_s=6,
+                               video="h264", audio="aac")),
         (hls_ts_altaudio, Kind(name="hls-ts-alt-audio", manifest="hls-ts-alt-audio/master.m3u8", duration_s=6,
+                               video="h264", audio="aac")),
+        (hls_ts_key_runs, Kind(name="hls-ts-key-runs", manifest="hls-ts-key-runs/index.m3u8", duration_s=6,
                                video="h264", audio="aac")),
         (hls_ts_byterange, Kind(name="hls-ts-byterange", manifest="hls-ts-byterange/index.m3u8", duration_s=6,
                                 video="h264", audio="aac")),
@@ -154,8 +161,11 @@ _VIEWS = {
                           audio="aac", renditions=2),
     "hls-ts-gap": Kind(name="hls-ts-gap", manifest="hls-ts-gap/index.m3u8", duration_s=6, video="h264", audio="aac",
                        expect_error="SegmentSkipped"),
+    # an HLS ad in another codec: plain libmpv decodes the HEVC ad as H.264 (hundreds of decoder errors); we refuse it
+    "hls-ts-ad-codec": Kind(name="hls-ts-ad-codec", manifest="hls-ts-ad-codec/index.m3u8", duration_s=6, video="h264,hevc",
+                            audio="aac,ac3", expect_error="TrackChangeUnsupported"),
 }
-_EXTRA_BUILDERS = {"hls-ts-gap": hls_ts_gap}
+_EXTRA_BUILDERS = {"hls-ts-gap": hls_ts_gap, "hls-ts-ad-codec": hls_ts_ad_codec}
 
 
 def kinds() -> dict[str, Kind]:

@@ -54,6 +54,26 @@ def hls_ts_gap(out: Path) -> None:
     (out / "index.m3u8").write_text("\n".join(lines) + "\n")
 
 
+def hls_ts_ad_break(out: Path) -> None:
+    """An ad spliced in across EXT-X-DISCONTINUITY at another size and sample rate (640x360 + AAC 48 kHz, then
+    426x240 + AAC 44.1 kHz, then the programme again), as a server-side ad inserter stitches it."""
+    _ad_break(out, X264, AAC)
+
+
+def hls_ts_ad_codec(out: Path) -> None:
+    """The same ad break with the ad in another codec (HEVC + AC-3): one MPEG-TS stream cannot carry the change."""
+    _ad_break(out, X265, ["-c:a", "ac3"])
+
+
+def _ad_break(out: Path, ad_video: list[str], ad_audio: list[str]) -> None:
+    parts = {"a": ("testsrc2", "640x360", 48000, X264, AAC), "b": ("smptebars", "426x240", 44100, ad_video, ad_audio),
+             "c": ("testsrc2", "640x360", 48000, X264, AAC)}
+    for part, (pattern, size, hz, video, audio) in parts.items():
+        run(inputs(seconds=2, pattern=pattern, size=size, audio_hz=hz) + ["-map", "0:v", *video, "-b:v", "300k",
+             "-map", "1:a", *audio, *HLS, "-hls_segment_filename", f"{part}%d.ts", f"{part}.m3u8"], out)
+    join_playlists(out, ["a.m3u8", "b.m3u8", "c.m3u8"], "index.m3u8", between="#EXT-X-DISCONTINUITY")
+
+
 def hls_audio_ts(out: Path) -> None:
     """Audio-only HLS in MPEG-TS segments."""
     run(inputs() + ["-map", "1:a", *AAC, *HLS, "-hls_segment_filename", "a%d.ts", "index.m3u8"], out)
@@ -120,4 +140,24 @@ def hls_fmp4_aes(out: Path) -> None:
             path = out / line
             path.write_bytes(aes128_encrypt(path.read_bytes(), KEY, AES_IV))
     (out / "index.m3u8").write_text("\n".join(lines) + "\n")
+    (out / "clear.m3u8").unlink()
+
+
+def hls_ts_key_runs(out: Path) -> None:
+    """AES-128 runs with a clear segment between them (``METHOD=NONE``), as an ad-insertion server writes them:
+    the IVs in lowercase hex (one with letters), EXT-X-PROGRAM-DATE-TIME and EXT-X-DATERANGE tags to ignore."""
+    run(inputs() + small(X264) + ["-map", "1:a", *AAC, *HLS, "-hls_segment_filename", "s%d.ts", "clear.m3u8"], out)
+    (out / "key.bin").write_bytes(KEY)
+    ivs = {"s0.ts": AES_IV, "s2.ts": bytes.fromhex("000000000000000000000000deadbeef")}
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{SEGMENT_S}", "#EXT-X-PLAYLIST-TYPE:VOD",
+             "#EXT-X-PROGRAM-DATE-TIME:2026-11-23T10:00:00.000Z",
+             '#EXT-X-DATERANGE:ID="ad-1",CLASS="com.example.ad",START-DATE="2026-11-23T10:00:02.000Z",DURATION=2.0']
+    playlist = (out / "clear.m3u8").read_text().splitlines()
+    for extinf, name in ((a, b) for a, b in zip(playlist, playlist[1:]) if a.startswith("#EXTINF")):
+        iv = ivs.get(name)
+        if iv is not None:
+            (out / name).write_bytes(aes128_encrypt((out / name).read_bytes(), KEY, iv))
+        lines += [f'#EXT-X-KEY:METHOD=AES-128,URI="key.bin",IV=0x{iv.hex()}' if iv else "#EXT-X-KEY:METHOD=NONE",
+                  extinf, name]
+    (out / "index.m3u8").write_text("\n".join(lines + ["#EXT-X-ENDLIST"]) + "\n")
     (out / "clear.m3u8").unlink()

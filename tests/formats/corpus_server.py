@@ -5,14 +5,18 @@ EXT-X-BYTERANGE content needs 206 answers. ``POST .../license`` answers a W3C Cl
 (EME §9.1.4) with the key of every KID asked (the corpus key for a KID it does not know), the way a real licence server
 would, so the licence URL carried in a manifest is exercised end to end. Under ``/gzip/`` the manifests come
 gzip-compressed with ``Content-Encoding: gzip`` whatever the client asks, as a static origin serves objects stored
-compressed. Binds 127.0.0.1, serves from a thread, and stops when its context ends.
+compressed. With ``tls=True`` it answers https with a self-signed certificate (a CDN edge whose certificate no
+one trusts). Binds 127.0.0.1, serves from a thread, and stops when its context ends.
 """
 from __future__ import annotations
 
 import base64
+import datetime
 import gzip
 import json
 import re
+import ssl
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +25,10 @@ from pathlib import Path
 
 from corpus import KEY, KID
 from corpus_dash import MULTI_KEYS
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 #: what the licence server knows: the corpus key, and Shaka's SD/HD/AUDIO keys of ``multikey/``
 KEYS = {KID: KEY, **dict(MULTI_KEYS.values())}
@@ -94,16 +102,35 @@ class _Server(ThreadingHTTPServer):
         """A player that closes a connection early (libmpv does) is no server error worth a traceback."""
 
 
+def _self_signed(folder: Path) -> ssl.SSLContext:
+    """A server context with a fresh self-signed certificate for 127.0.0.1 (valid, but signed by no CA)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return context
+
+
 @contextmanager
-def serve_corpus(root: Path, seen: list[Seen] | None = None) -> Iterator[str]:
+def serve_corpus(root: Path, seen: list[Seen] | None = None, *, tls: bool = False) -> Iterator[str]:
     """Serve ``root`` on 127.0.0.1 (any free port) for the life of the context; yields the base URL. ``seen``: every
     GET is appended to it."""
     handler = type("CorpusHandler", (_Handler,), {"root": root.resolve(), "seen": seen})
     server = _Server(("127.0.0.1", 0), handler)
+    if tls:
+        with tempfile.TemporaryDirectory() as folder:
+            server.socket = _self_signed(Path(folder)).wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, name="corpus-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

@@ -90,7 +90,7 @@ def remux(presentation: Presentation, *, plan: Sequence[int] | None = None, key:
                     inits[init_ref.urls[0]] = _get(client, init_ref)
                 init = inits[init_ref.urls[0]]
             aes = None
-            protection = ref.protection or rendition.protection
+            protection = ref.protection  # None: a clear segment (METHOD=NONE), whatever the rendition names
             if protection is not None and protection.scheme == "aes-128" and protection.key_uri:
                 aes = Aes128Key(key=client.get(protection.key_uri).content, iv=protection.iv_for(ref) or b"")
             remuxer.add_segment(kind, init, _get(client, ref), key=key, aes=aes, rendition_id=rendition.id,

@@ -294,3 +294,43 @@ def test_a_start_inside_a_later_period_plays_on_from_its_part(corpus_url: str, n
     assert [t["codec"] for t in report["tracks"] if t["kind"] == "video"] == video
     assert [t["codec"] for t in report["tracks"] if t["kind"] == "audio"] == ["aac"]
     assert report["played_s"] >= kind.duration_s - 5.0 - HALF_SEGMENT_S
+
+
+def test_segments_on_an_https_edge_with_a_self_signed_certificate_are_a_named_tls_error(corpus_root: Path,
+                                                                                        tmp_path: Path) -> None:
+    """A playlist on http whose segments sit on an https edge with a self-signed certificate: exit 1 with one line
+    naming the untrusted certificate (it said 'the video servers are not answering. Check your network'), no retry
+    rounds in the CDN pool (a retry cannot mend a certificate), the report written and nothing claimed complete."""
+    (tmp_path / "site").mkdir()
+    shutil.copytree(corpus_root / "hls-audio-ts", tmp_path / "edge" / "a")
+    report_file = tmp_path / "report.json"
+    with serve_corpus(tmp_path / "edge", tls=True) as edge:
+        lines = (tmp_path / "edge" / "a" / "index.m3u8").read_text().splitlines()
+        (tmp_path / "site" / "index.m3u8").write_text("\n".join(f"{edge}/a/{ln}" if ln.endswith(".ts") else ln
+                                                                for ln in lines) + "\n")
+        with serve_corpus(tmp_path / "site") as site:
+            run = _cli(tmp_path / "home", f"{site}/index.m3u8", "--report", str(report_file))
+    assert run.returncode == 1
+    assert run.stderr.startswith("error: ") and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "certificate is not trusted" in run.stderr and "self-signed certificate" in run.stderr
+    assert "not answering" not in run.stderr and "Traceback" not in run.stderr
+    report = json.loads(report_file.read_text())
+    assert report["complete"] is False and report["played_s"] == 0
+    tried = [r for r in report["requests"] if r["kind"] == "segment"]
+    assert tried and all(r["error"].startswith("UntrustedCertificate") for r in tried)
+    assert all(r["retries"] == 0 for r in tried)  # the pool does not retry a certificate (it tried 3 times)
+
+
+def test_an_hls_ad_in_another_codec_is_refused_naming_the_change(corpus_url: str, tmp_path: Path) -> None:
+    """An ad spliced in across EXT-X-DISCONTINUITY in HEVC + AC-3 between H.264 + AAC parts: the one MPEG-TS stream
+    cannot carry the change, so the play ends exit 1 naming it — with a sentence that does not ask to try again
+    (it said 'Playback stopped because of an error. Try again.'); the report says nothing complete."""
+    report_file = tmp_path / "report.json"
+    run = _cli(tmp_path / "home", f"{corpus_url}/hls-ts-ad-codec/index.m3u8", "--report", str(report_file))
+    assert run.returncode == 1
+    assert run.stderr.startswith("error: ") and "Traceback" not in run.stderr
+    assert "video codec changes from h264 to hevc" in run.stderr
+    assert "will not help" in run.stderr and "Try again" not in run.stderr
+    report = json.loads(report_file.read_text())
+    assert report["complete"] is False and report["errors"][-1]["code"] == "TrackChangeUnsupported"
+

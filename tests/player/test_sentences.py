@@ -1,7 +1,7 @@
 """The error table (player.sentences): what a person reads for each failure, in the app and the terminal."""
 from __future__ import annotations
 
-from player.errors import IncompletePlay, ManifestError, UnsafeUriError
+from player.errors import IncompletePlay, ManifestError, UnsafeUriError, UntrustedCertificate
 from player.manifest import UnsafeManifestUri
 from player.net.errors import ConnectFailed, HttpStatusError, PoolFailure
 from player.sentences import sentence
@@ -18,6 +18,8 @@ def test_servers_that_answered_404_are_not_called_silent() -> None:
     silent = sentence(_pool(ConnectFailed("refused")))
     mixed = sentence(_pool(HttpStatusError("404", status=404), ConnectFailed("refused")))
     assert silent == mixed and silent is not None and "not answering" in silent
+    untrusted = sentence(_pool(UntrustedCertificate("self-signed certificate")))
+    assert untrusted is not None and "certificate is not trusted" in untrusted and "network" not in untrusted
 
 
 def test_no_sentence_names_a_control_only_the_app_has() -> None:
