@@ -43,9 +43,6 @@ def add_playback_arguments(p: argparse.ArgumentParser) -> None:
         "(default: the first); one the title lacks is an error listing what it has (exit 2)")
     add("--subtitles", default=None, metavar="LANG|NAME", help="show the subtitle track in this language or of this "
         "name (WebVTT, TTML/IMSC); default: none")
-    add("--cmcd", choices=CMCD_MODES, default=None, help="how segment requests carry CMCD (CTA-5004): "
-        "in the query, in headers (for a CDN whose cache key includes the query) or not at all (default: cmcd in "
-        "config.toml's [app], else query)")
     add("--sync", action="store_true", help="report progress and telemetry to the backend (default: off, so "
         "test plays leave the viewer's Continue watching alone; offline, it is queued)")
 
@@ -219,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="TARGET", help="catalog title id, or a .m3u8/.mpd URL")
     add_playback_arguments(p)
     p.add_argument("--resume", action="store_true", help="start where the viewer stopped (default: at 0 or --start)")
+    p.add_argument("--cmcd", choices=CMCD_MODES, default=None, help="how segment requests carry CMCD (CTA-5004): "
+                   "in the query, in headers (for a CDN whose cache key includes the query) or not at all (default: "
+                   "cmcd in config.toml's [app], else query); an offline play (downloads play) sends none")
     p.add_argument("--backend", default=None, metavar="URL", help=BACKEND_HELP)
     p.add_argument("--format", dest="fmt", choices=("dash", "hls"), default="dash", help="manifest format for catalog titles")
     p.add_argument("--cdn", default=None, metavar="N|HOST", help="QA: pin CDN N, or the CDN on HOST[:PORT] (no failover)")
