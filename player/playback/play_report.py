@@ -67,7 +67,7 @@ def play_report(
         qoe, now, start_s=playhead.start_s, decoder_errors=playhead.decoder_errors,
         algorithm=running.scheduler.abr.algorithm.name if running is not None else None,
         pool_failovers=pool.failovers if pool is not None else None,
-        requests=pool.log.records if pool is not None else (), notices=(*playhead.notices, *_switch_drops(running)),
+        requests=pool.log.records if pool is not None else (), notices=(*playhead.notices, *_switch_drops(running), *_unaligned(running)),
         duration_s=presentation.duration_s if presentation else None,
         complete=lost == [] if lost is not None else False,
         tracks=tuple(tracks_json(tracks_of(running, presentation, chosen))),
@@ -82,3 +82,13 @@ def _switch_drops(running: RunningPlay | None) -> list[Notice]:
         return []
     return [Notice(code="SwitchNotAtKeyframe", message=f"{d.seconds:.2f} s of video from rendition {d.rendition_id!r} "
                    f"dropped at {d.at_s:.1f} s: its segment does not start with a keyframe") for d in running.feed.dropped]
+
+
+def _unaligned(running: RunningPlay | None) -> list[Notice]:
+    """A ladder whose rungs start their segments at different times (a packaging fault a QA engineer wants
+    named: the ABR could change rung only where two rungs share a boundary; ``switch_points``)."""
+    if running is None or running.scheduler.ladder.aligned:
+        return []
+    ids = ", ".join(repr(r.id) for r in running.scheduler.ladder.renditions)
+    return [Notice(code="LadderNotAligned", message=f"renditions {ids} do not start their segments at the same times: "
+                   "rung changes waited for a boundary both rungs share")]

@@ -1,16 +1,19 @@
 """Which segment of which rendition: pure lookups over a presentation's video ladder and audio choice.
 
-Renditions are assumed segment-aligned (CMAF, DASH ``segmentAlignment``), so segment *i* of every
-video rendition covers the same media time; a rendition whose count differs is looked up by the
-time of the lowest rung's segment *i*. No I/O and no clock: the loops and tests share these.
+On a segment-aligned ladder (CMAF, DASH ``segmentAlignment``, Apple's authoring spec) segment *i* of
+every video rendition covers the same media time, and the video loop walks the lowest rung's segments.
+On one that is not, it walks the switch points of :mod:`.switch_points`, and a rung is fetched only at a
+point where one of its segments starts. No I/O and no clock: the loops and tests share these.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from player.errors import PlaybackError
 from player.manifest import Presentation, Rendition, SegmentRef
 from player.manifest.viewing import viewing_ladder
+from player.scheduling.switch_points import aligned, point_after, point_at, starting_at, switch_timeline
 from player.track_choice import audio_to_play
 
 
@@ -76,19 +79,63 @@ class Ladder:
     def __getitem__(self, rung: int) -> Rendition:
         return self.renditions[rung]
 
+    @cached_property
+    def _switch_points(self) -> tuple[SegmentRef, ...] | None:
+        """None on a segment-aligned ladder; else every rung's segment starts (:mod:`.switch_points`)."""
+        return None if aligned(self.renditions) else switch_timeline(self.renditions)
+
+    @property
+    def aligned(self) -> bool:
+        """Segment *i* of every rung covers the same media time (else rung changes wait for shared boundaries)."""
+        return self._switch_points is None
+
     @property
     def timeline(self) -> tuple[SegmentRef, ...]:
-        """The lowest rung's segments: the index every rung is looked up by."""
-        return self.renditions[0].segments
+        """The positions the video loop walks: the lowest rung's segments, or the switch points."""
+        points = self._switch_points
+        return self.renditions[0].segments if points is None else points
 
     @property
     def segment_duration_s(self) -> float:
-        """The target duration the ABR plans with (the longest of the first few segments)."""
-        first = self.timeline
+        """The target duration the ABR plans with (the longest of the lowest rung's first few segments)."""
+        first = self.renditions[0].segments
         return max(s.duration_s for s in first[: min(len(first), 8)])
 
     def clamp(self, rung: int) -> int:
         return max(0, min(rung, len(self.renditions) - 1))
+
+    def index_at(self, time_s: float, rung: int | None = None) -> int:
+        """The position to start at ``time_s`` from; on a ladder that is not aligned, the start of ``rung``'s
+        segment holding it when a rung is known (a pinned one)."""
+        points = self._switch_points
+        if points is None:
+            return index_at(self.renditions[0], time_s)
+        if rung is not None and (held := self.renditions[self.clamp(rung)].segment_at(time_s)) is not None:
+            time_s = held.start_s
+        return point_at(points, time_s)
+
+    def next_index(self, index: int, fetched: SegmentRef) -> int:
+        """The position after ``index`` once ``fetched`` is in the feed: where its media ends."""
+        points = self._switch_points
+        return index + 1 if points is None else point_after(points, fetched.end_s)
+
+    def open_rung(self, index: int, wanted: int, current: int | None = None) -> int:
+        """``wanted`` when it has a segment at position ``index``; else the rung being played, whose next
+        segment starts there (the switch waits for a boundary both share); else the nearest open rung,
+        lower ones first. Always ``wanted`` on an aligned ladder."""
+        if self._switch_points is None or self._opens(wanted, index):
+            return wanted
+        if current is not None and self._opens(current, index):
+            return current
+        below, above = range(wanted - 1, -1, -1), range(wanted + 1, len(self.renditions))
+        return next((rung for rung in (*below, *above) if self._opens(rung, index)), wanted)
+
+    def lowest_open(self, index: int) -> int:
+        """The lowest rung with a segment at position ``index`` (where an emergency down-switch goes)."""
+        return self.open_rung(index, 0)
+
+    def _opens(self, rung: int, index: int) -> bool:
+        return self.segment_or_none(self.renditions[rung], index) is not None
 
     def segment(self, rendition: Rendition, index: int) -> SegmentRef:
         """Segment ``index`` of ``rendition``; a named error when it has none there."""
@@ -98,12 +145,14 @@ class Ladder:
         return ref
 
     def segment_or_none(self, rendition: Rendition, index: int) -> SegmentRef | None:
-        segments = rendition.segments
-        if len(segments) == len(self.timeline):
-            return segments[index] if index < len(segments) else None
-        if index >= len(self.timeline):
+        segments, timeline = rendition.segments, self.timeline
+        if index >= len(timeline):
             return None
-        return rendition.segment_at(self.timeline[index].start_s)
+        if self._switch_points is not None:
+            return starting_at(rendition, timeline[index].start_s)
+        if len(segments) == len(timeline):
+            return segments[index]
+        return rendition.segment_at(timeline[index].start_s)
 
     def known_sizes(self, index: int, horizon: int = 5) -> tuple[tuple[float, ...], ...]:
         """Real segment sizes (bits) per rung when every rung announces byte ranges (HLS BYTERANGE, DASH sidx)."""

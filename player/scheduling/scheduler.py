@@ -30,7 +30,7 @@ from player.qoe import QoeTracker
 from player.scheduling.after_seek import kept_rung
 from player.scheduling.audio_loop import AudioLoop
 from player.scheduling.chunked import ChunkFetcher
-from player.scheduling.ladder import Ladder, index_at, pick_audio
+from player.scheduling.ladder import Ladder, pick_audio
 from player.init_cache import InitCache
 from player.scheduling.segment_feed import FeedSink, SegmentFeed
 from player.scheduling.start_pick import Carried, start_rung
@@ -95,7 +95,7 @@ class Scheduler:
         qoe.ladder_kind = self.ladder.kind
         self.audio: Rendition | None = pick_audio(presentation, self.config.audio_language)
         self.segment_duration_s = self.ladder.segment_duration_s
-        start_index = index_at(self.ladder[0], self.config.start_s)
+        start_index = self.ladder.index_at(self.config.start_s, self.config.force_rung)
         fresh = not isinstance(algorithm, AbrSession)
         if isinstance(algorithm, AbrSession):
             self.abr = algorithm

@@ -76,7 +76,7 @@ class VideoLoop:
         self.chunks = chunks  # live low latency: segments fed chunk by chunk as they arrive (``chunked``)
 
     async def run(self) -> None:
-        index = self.start_index
+        index, steps = self.start_index, 0  # steps: positions taken (a segment, a gap, a hole)
         while True:
             segments = self.ladder.timeline
             if index >= end_index(segments, self.until_s):
@@ -87,13 +87,13 @@ class VideoLoop:
                     break
                 self.ladder = grown
                 continue
-            if index >= self.start_index + self.first_frame_needs:
+            if steps >= self.first_frame_needs:
                 await self.gate.hold()
             await self._wait_for_room(segments[index].duration_s)
             if segments[index].gap:
                 self.feed.skip(segments[index], self.timeline.video, "EXT-X-GAP")
                 self.timeline.video_advanced()
-                index += 1
+                index, steps = index + 1, steps + 1
                 continue
             try:
                 got = await self._segment(index)
@@ -103,7 +103,7 @@ class VideoLoop:
                 # every CDN says it is not there: a hole in the content; the rest may still play
                 self.feed.skip(segments[index], self.timeline.video, f"{type(exc).__name__}: {exc}")
                 self.timeline.video_advanced()
-                index += 1
+                index, steps = index + 1, steps + 1
                 continue
             if self.chunks is not None:  # already in the feed
                 self.feed.record(self.ladder.kind, self.ladder[got.rung], got.ref, got.fetched, index, got.buffer_at_request)
@@ -112,7 +112,7 @@ class VideoLoop:
                                         got.buffer_at_request, self.timeline.video)
             self.current_rung = got.rung
             self.timeline.video_advanced()
-            index += 1
+            index, steps = self.ladder.next_index(index, got.ref), steps + 1
         self.timeline.video_advanced(done=True)
 
     async def _segment(self, index: int) -> _Got:
@@ -128,7 +128,10 @@ class VideoLoop:
             first = self.first_rung is not None and index == self.start_index and below is None and self.pinned is None
             if first:
                 rung = self.ladder.clamp(self.first_rung or 0)
-            outcome = await self._fetch(index, rung, state, watch=not first)
+            rung = self.ladder.open_rung(index, rung, self.current_rung)
+            # a rung above the one stepped down to only when no lower one has a segment here: fetched whole
+            watch = not first and (below is None or rung <= below)
+            outcome = await self._fetch(index, rung, state, watch=watch)
             if not isinstance(outcome, Abandoned):
                 self.abr.downloaded(state, rung=outcome.rung, bits=len(outcome.fetched.body) * 8.0,
                                     seconds=outcome.fetched.seconds, latency_s=outcome.fetched.ttfb_s,
@@ -175,10 +178,11 @@ class VideoLoop:
             except FetchError as exc:
                 if patience.failed():
                     raise
-                if self._may_abandon(rung):
+                lowest = self.ladder.lowest_open(index)
+                if self._may_abandon(rung) and rung > lowest:
                     self.qoe.downswitched(EmergencyDownswitch(at=self.clock.now(), index=index, from_rung=rung,
                                                               error=type(exc).__name__))
-                    rung = 0
+                    rung = lowest
                 else:
                     patient = True
                     await self.clock.sleep(RETRY_PAUSE_S)

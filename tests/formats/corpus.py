@@ -56,6 +56,7 @@ from corpus_hls import (
     hls_ts_gap,
     hls_ts_key_runs,
     hls_ts_mp3,
+    hls_ts_unaligned,
 )
 from corpus_tracks import dash_tracks, hls_audio_codecs, hls_tracks, hls_ts_webvtt, hls_ts_webvtt_disc
 
@@ -91,6 +92,9 @@ _BUILDERS: dict[str, tuple[Callable[[Path], None], Kind]] = {
                            video="h264", audio="aac")),
         (hls_ts_ad_break, Kind(name="hls-ts-ad-break", manifest="hls-ts-ad-break/index.m3u8", duration_s=6,
                                video="h264", audio="aac")),
+        # renditions=1: the feed walk's forced switches go by segment index, which an unaligned ladder has not
+        (hls_ts_unaligned, Kind(name="hls-ts-unaligned", manifest="hls-ts-unaligned/master.m3u8", duration_s=12,
+                                video="h264", audio="aac")),
         (hls_ts_altaudio, Kind(name="hls-ts-alt-audio", manifest="hls-ts-alt-audio/master.m3u8", duration_s=6,
                                video="h264", audio="aac")),
         (hls_ts_key_runs, Kind(name="hls-ts-key-runs", manifest="hls-ts-key-runs/index.m3u8", duration_s=6,

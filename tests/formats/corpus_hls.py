@@ -103,6 +103,24 @@ def hls_ts_mp3(out: Path) -> None:
                                   "-hls_segment_filename", "s%d.ts", "index.m3u8"], out)
 
 
+def hls_ts_unaligned(out: Path) -> None:
+    """Two muxed TS variants encoded apart, as rung-by-rung encoders make them: 320x180 in 2 s segments and
+    640x360 in 3 s ones, each with keyframes at its own segment starts, so the rungs share only 0, 6 and 12 s."""
+    for name, size, segment_s, rate in (("lo", "320x180", 2, "300k"), ("hi", "640x360", 3, "800k")):
+        run(inputs(seconds=UNALIGNED_S, size=size) + [
+            "-map", "0:v", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", rate,
+            "-force_key_frames", f"expr:gte(t,n_forced*{segment_s})", "-sc_threshold", "0",
+            "-map", "1:a", *AAC, "-f", "hls", "-hls_time", str(segment_s), "-hls_playlist_type", "vod",
+            "-hls_segment_filename", f"{name}%d.ts", f"{name}.m3u8"], out)
+    (out / "master.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-VERSION:3\n"
+        '#EXT-X-STREAM-INF:BANDWIDTH=420000,RESOLUTION=320x180,CODECS="avc1.42c00d,mp4a.40.2"\nlo.m3u8\n'
+        '#EXT-X-STREAM-INF:BANDWIDTH=1000000,RESOLUTION=640x360,CODECS="avc1.42c01e,mp4a.40.2"\nhi.m3u8\n')
+
+
+UNALIGNED_S = 12  # long enough for a boundary both rungs share inside the title (6 s)
+
+
 # ---- HLS, fMP4 -----------------------------------------------------------------------------
 
 def hls_fmp4_muxed(out: Path) -> None:

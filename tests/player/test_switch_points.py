@@ -1,0 +1,52 @@
+"""Switch points of a ladder whose rungs start their segments at different times (pure; ``player.scheduling``)."""
+from __future__ import annotations
+
+from player.manifest import Rendition, SegmentRef
+from player.scheduling.ladder import Ladder
+
+
+def _rung(rid: str, bandwidth: int, durations: list[float], first_s: float = 0.0) -> Rendition:
+    segments, at = [], first_s
+    for n, duration in enumerate(durations):
+        segments.append(SegmentRef(number=n, start_s=at, duration_s=duration, urls=(f"{rid}{n}.ts",)))
+        at += duration
+    return Rendition(id=rid, bandwidth=bandwidth, segments=tuple(segments))
+
+
+def test_equal_segment_starts_keep_the_lowest_rungs_segments_as_the_positions() -> None:
+    ladder = Ladder((_rung("lo", 1, [2.0] * 6), _rung("hi", 2, [2.0] * 6)))
+    assert ladder.aligned and ladder.timeline == ladder[0].segments
+    assert ladder.next_index(2, ladder[1].segments[2]) == 3
+    assert ladder.open_rung(3, 1, current=0) == 1
+
+
+def test_a_live_window_one_segment_short_on_one_rung_is_still_aligned() -> None:
+    ladder = Ladder((_rung("lo", 1, [2.0] * 5, first_s=10.0), _rung("hi", 2, [2.0] * 6, first_s=10.0)))
+    assert ladder.aligned
+
+
+def test_two_and_three_second_rungs_switch_only_where_both_start_a_segment() -> None:
+    ladder = Ladder((_rung("lo", 1, [2.0] * 6), _rung("hi", 2, [3.0] * 4)))
+    assert not ladder.aligned
+    assert [p.start_s for p in ladder.timeline] == [0, 2, 3, 4, 6, 8, 9, 10]
+    at_2, at_6 = 1, 4
+    assert ladder.open_rung(at_2, 1, current=0) == 0  # hi has no segment starting at 2 s: the climb waits
+    assert ladder.open_rung(at_6, 1, current=0) == 1
+    assert ladder.segment(ladder[1], at_6).start_s == 6.0
+    assert ladder.next_index(at_6, ladder.segment(ladder[1], at_6)) == 6  # 9 s: hi's next segment
+    assert ladder.open_rung(6, 0, current=1) == 1  # lo starts no segment at 9 s: the way down waits too
+    assert ladder.lowest_open(6) == 1 and ladder.lowest_open(at_6) == 0
+
+
+def test_a_rung_whose_boundaries_are_a_subset_is_not_fetched_inside_its_segments() -> None:
+    ladder = Ladder((_rung("lo", 1, [2.0] * 4), _rung("hi", 2, [4.0] * 2)))  # 0, 4 are hi's; 2, 6 lo's alone
+    assert not ladder.aligned
+    assert ladder.segment_or_none(ladder[1], 1) is None
+    assert ladder.next_index(0, ladder[1].segments[0]) == 2
+
+
+def test_a_start_inside_a_segment_begins_at_the_point_of_the_pinned_rungs_segment() -> None:
+    ladder = Ladder((_rung("lo", 1, [2.0] * 6), _rung("hi", 2, [3.0] * 4)))
+    assert ladder.timeline[ladder.index_at(7.0, rung=1)].start_s == 6.0
+    assert ladder.timeline[ladder.index_at(11.0)].start_s == 10.0
+    assert ladder.timeline[ladder.index_at(11.0, rung=1)].start_s == 9.0
