@@ -126,8 +126,10 @@ class SegmentFeed:
                          progress: TrackProgress) -> ChunkSink:
         """Where the pieces of ``ref`` go (the whole segment, or its CMAF chunks as they arrive)."""
         key, aes = await self.keys.for_segment(ref, init)
-        timeline = LIVE_TIMELINES + ref.timeline if self.live else ref.timeline  # live media is placed by its first segment
-        return ChunkSink(self.sink, kind, rendition.id, init, key, aes, timeline, progress, ref.media_offset_s)
+        # live media is placed by its first segment: its refs' times are moved onto our clock (``live.follower``), so
+        # the MPD's media offset no longer relates them to the media's timestamps
+        timeline, media_offset_s = (LIVE_TIMELINES + ref.timeline, None) if self.live else (ref.timeline, ref.media_offset_s)
+        return ChunkSink(self.sink, kind, rendition.id, init, key, aes, timeline, progress, media_offset_s)
 
     def record(self, kind: str, rendition: Rendition, ref: SegmentRef, fetched: Fetched, index: int,
                buffer_at_request: float) -> None:
