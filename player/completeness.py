@@ -5,7 +5,8 @@ first Period of two, or the part before a discontinuity, or video without its so
 the faults it is pointed at. At the end of a session we compare what reached libmpv and what it
 showed with what the manifest promised:
 - the position reached vs the presentation's duration (or ``until``), within half a segment;
-- each track's media fed vs the same end (a track that stops midway is lost);
+- each track's media fed vs the same end (a track that stops midway is lost; one fed far past it is
+  misplaced, its timestamps not where the manifest puts them);
 - every segment skipped (EXT-X-GAP, or not delivered by any CDN), and every variant no CDN served;
 - a track the manifest promises that never reached the feed, media missing inside a track (a
   segment shorter than declared), and every frame libmpv could not decode.
@@ -25,6 +26,10 @@ if TYPE_CHECKING:  # the feed (PyAV) and the manifest model are heavy imports th
     from player.feed.remux import Hole, Remuxer
     from player.manifest import Presentation, SegmentRef
     from player.manifest.periods import StreamPart
+
+
+#: media fed this far past the end (beyond a segment) is misplaced: a last segment's audio runs ~1 s long at most
+PAST_END_S = 1.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,8 +109,12 @@ def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequ
         if track.kind not in reached_by_kind or track.fed_until_s > reached_by_kind[track.kind].fed_until_s:
             reached_by_kind[track.kind] = track
     for track in reached_by_kind.values():
-        if track.fed_until_s < track_ends.get(track.kind, end_s) - slack:
+        track_end = track_ends.get(track.kind, end_s)
+        if track.fed_until_s < track_end - slack:
             lost.append(f"{track.kind} track ({track.codec}) ended at {track.fed_until_s:.1f} s")
+        elif track.fed_until_s > track_end + segment_s + PAST_END_S:
+            lost.append(f"{track.kind} track ({track.codec}) fed to {track.fed_until_s:.1f} s, past the end at "
+                        f"{track_end:.1f} s: its timestamps are not where the manifest puts them")
     lost.extend(f"{kind} track never played" for kind in sorted(expected - {t.kind for t in tracks}))
     lost.extend(unavailable)  # renditions the manifest lists that no CDN served (the loader's phrases)
     for ref in skipped:

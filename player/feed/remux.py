@@ -97,11 +97,13 @@ class Remuxer:
     def add_segment(
         self, kind: str, init: bytes, data: bytes, *, key: bytes | None = None, rendition_id: str,
         aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0,
+        media_offset_s: float | None = None,
     ) -> None:
         """Queue one media segment of ``kind`` (with its rendition's init segment, if any, and its key).
 
         ``start_s``/``timeline``: where the manifest puts the segment and which discontinuity
-        sequence (HLS) or period (DASH) it belongs to; see :class:`Timeline`.
+        sequence (HLS) or period (DASH) it belongs to, and ``media_offset_s`` the offset from media time the
+        manifest gives (DASH); see :class:`Timeline`.
         """
         if self._closed:
             raise FeedError("remuxer already flushed")
@@ -110,15 +112,15 @@ class Remuxer:
         parts = read_segment(kind, init, data, key=key, aes=aes, with_audio="audio" not in self.tracks,
                              templates=self._writer is None)
         try:
-            self._queue(kind, parts, rendition_id, start_s=start_s, timeline=timeline)
+            self._queue(kind, parts, rendition_id, start_s=start_s, timeline=timeline, media_offset_s=media_offset_s)
         finally:  # the demuxers' containers: the first of each track stay open until the writer copies them
             release(parts, keep=() if self._writer is not None else self._first.values())
         self._emit(until=self._ready_until())
 
     def _queue(self, kind: str, parts: tuple[DemuxedSegment, ...], rendition_id: str, *, start_s: float | None,
-               timeline: int) -> None:
+               timeline: int, media_offset_s: float | None = None) -> None:
         """Put ``parts``' samples on the timeline and in the interleaving heap."""
-        shift = self.timeline.shift(parts, start_s=start_s, timeline=timeline)
+        shift = self.timeline.shift(parts, start_s=start_s, timeline=timeline, media_offset_s=media_offset_s)
         for part in parts:
             self._check_codec(part, rendition_id)
         parts = tuple(self._from_keyframe(part, rendition_id, shift) for part in parts)

@@ -234,6 +234,7 @@ def _template(attrs: dict[str, str], chain: list[Element], ctx: Context) -> Addr
         slots = [(start_number + i, pto + i * template_duration, template_duration) for i in range(count)]
     segments = []
     period_end = None if ctx.period_duration_s is None else ctx.period_start_s + ctx.period_duration_s
+    offset = ctx.period_start_s - pto / timescale
     for number, t, d in slots:
         start = ctx.period_start_s + (t - pto) / timescale
         duration = d / timescale
@@ -241,7 +242,7 @@ def _template(attrs: dict[str, str], chain: list[Element], ctx: Context) -> Addr
             duration = max(0.0, period_end - start)
         url = expand(media, rep_id=ctx.rep_id, bandwidth=ctx.bandwidth, number=number, time=t)
         segments.append(SegmentRef(number=number, start_s=start, duration_s=duration, urls=_urls(ctx, url),
-                                   init=init, protection=ctx.protection))
+                                   init=init, protection=ctx.protection, media_offset_s=offset))
     return Addressing(init=init, index=None, segments=tuple(segments))
 
 
@@ -276,7 +277,7 @@ def _list(attrs: dict[str, str], chain: list[Element], ctx: Context) -> Addressi
         segments.append(SegmentRef(
             number=start_number + i, start_s=ctx.period_start_s + (t - pto) / timescale, duration_s=d / timescale,
             urls=_urls(ctx, seg.get("media")), byte_range=_range(seg.get("mediaRange"), "mediaRange"),
-            init=init, protection=ctx.protection))
+            init=init, protection=ctx.protection, media_offset_s=ctx.period_start_s - pto / timescale))
     return Addressing(init=init, index=None, segments=tuple(segments))
 
 

@@ -105,6 +105,9 @@ class SegmentRef:
     discontinuity: bool = False
     timeline: int = 0  # HLS discontinuity sequence number / DASH period index: timestamps restart between timelines
     gap: bool = False  # HLS EXT-X-GAP: the segment is known to be missing (RFC 8216bis §4.4.4.7); never fetched
+    # presentation time minus media time, where the manifest says it (DASH: Period@start − presentationTimeOffset,
+    # which each Representation may set apart); None where it does not (HLS: placed by its first timestamps)
+    media_offset_s: float | None = None
 
     @property
     def end_s(self) -> float:

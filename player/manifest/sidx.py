@@ -113,7 +113,8 @@ def resolve_segment_base(rendition: Rendition, index_bytes: bytes) -> Rendition:
     segments = tuple(
         SegmentRef(number=i + 1, start_s=index.start_s + ref.start / sidx.timescale,
                    duration_s=ref.duration / sidx.timescale, urls=index.urls,
-                   byte_range=ByteRange(ref.offset, ref.size), init=rendition.init, protection=rendition.protection)
+                   byte_range=ByteRange(ref.offset, ref.size), init=rendition.init, protection=rendition.protection,
+                   media_offset_s=index.start_s)
         for i, ref in enumerate(sidx.references)
     )
     return with_segments(rendition, segments)

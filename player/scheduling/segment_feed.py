@@ -43,7 +43,8 @@ class FeedSink(Protocol):
     """Where fetched segments go (the remuxer feeding libmpv, or a recorder in tests)."""
 
     def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
-            aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0) -> None: ...
+            aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0,
+            media_offset_s: float | None = None) -> None: ...
 
     def finish(self) -> None: ...
 
@@ -52,14 +53,15 @@ class ChunkSink:
     """``sink(data, start_s, end_s)``: media of one segment into the feed; the track's progress follows it."""
 
     def __init__(self, sink: FeedSink, kind: str, rendition_id: str, init: bytes, key: bytes | None,
-                 aes: Aes128Key | None, timeline: int, progress: TrackProgress) -> None:
+                 aes: Aes128Key | None, timeline: int, progress: TrackProgress, media_offset_s: float | None = None) -> None:
         self.sink, self.kind, self.rendition_id, self.init = sink, kind, rendition_id, init
         self.key, self.aes, self.timeline, self.progress = key, aes, timeline, progress
+        self.media_offset_s = media_offset_s
         self.fed = 0  # pieces handed on
 
     def __call__(self, data: bytes, start_s: float, end_s: float) -> None:
         self.sink.add(self.kind, self.init, data, key=self.key, aes=self.aes, rendition_id=self.rendition_id,
-                      start_s=start_s, timeline=self.timeline)
+                      start_s=start_s, timeline=self.timeline, media_offset_s=self.media_offset_s)
         self.progress.added_until_s = end_s
         self.fed += 1
 
@@ -124,8 +126,10 @@ class SegmentFeed:
                          progress: TrackProgress) -> ChunkSink:
         """Where the pieces of ``ref`` go (the whole segment, or its CMAF chunks as they arrive)."""
         key, aes = await self.keys.for_segment(ref, init)
-        timeline = LIVE_TIMELINES + ref.timeline if self.live else ref.timeline  # live media is placed by its first segment
-        return ChunkSink(self.sink, kind, rendition.id, init, key, aes, timeline, progress)
+        # live media is placed by its first segment: its refs' times are moved onto our clock (``live.follower``), so
+        # the MPD's media offset no longer relates them to the media's timestamps
+        timeline, media_offset_s = (LIVE_TIMELINES + ref.timeline, None) if self.live else (ref.timeline, ref.media_offset_s)
+        return ChunkSink(self.sink, kind, rendition.id, init, key, aes, timeline, progress, media_offset_s)
 
     def record(self, kind: str, rendition: Rendition, ref: SegmentRef, fetched: Fetched, index: int,
                buffer_at_request: float) -> None:

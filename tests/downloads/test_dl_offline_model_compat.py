@@ -55,3 +55,17 @@ def test_an_hls_titles_discontinuity_timelines_and_gaps_are_kept_offline() -> No
         del segment["timeline"], segment["gap"]  # as sessions up to 7 wrote them
     old = loads(json.dumps(stored)).renditions()[0].segments
     assert [s.timeline for s in old] == [0, 0, 1, 1, 2]
+
+
+def test_a_segments_media_offset_from_the_mpd_is_kept_offline() -> None:
+    """A DASH rung on its own media clock (presentationTimeOffset) plays where the MPD put it offline too; older stores
+    (no field) load with none, as HLS has."""
+    segment = SegmentRef(number=1, start_s=2.0, duration_s=2.0, urls=("reelbox-offline:0/1",), media_offset_s=-10.0)
+    track = Track(kind="video", renditions=(Rendition(id="v", bandwidth=300_000, segments=(segment,)),))
+    presentation = Presentation(periods=(Period(id="p0", start_s=0.0, duration_s=4.0, tracks=(track,)),),
+                                is_live=False, duration_s=4.0, source_url="reelbox-offline:")
+    assert loads(dumps(presentation)) == presentation
+    stored = json.loads(dumps(presentation))
+    for ref in stored["periods"][0]["tracks"][0]["renditions"][0]["segments"]:
+        del ref["media_offset_s"]  # as sessions up to 8 wrote it
+    assert loads(json.dumps(stored)).periods[0].tracks[0].renditions[0].segments[0].media_offset_s is None

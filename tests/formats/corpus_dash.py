@@ -192,3 +192,24 @@ def dash_no_pto(out: Path) -> None:
     mpd = (out / "manifest.mpd").read_text()
     if "presentationTimeOffset" in mpd or not re.search(r'<S t="[1-9]', mpd):
         raise RuntimeError("ffmpeg's DASH no longer writes a timeline far from 0 without an offset")
+
+
+def dash_pto(out: Path) -> None:
+    """Rungs on media clocks of their own, placed by ``presentationTimeOffset`` (ISO/IEC 23009-1 §5.3.9.2), as rungs
+    packaged by separate encoders are: 320x180 and the audio at media time 0, 640x360 encoded apart at 10 s with
+    PTO = 10 s. Every rung shows the same 0-6 s of presentation."""
+    for name, streams, offset in (("lo", [*small(X264), "-map", "1:a", *AAC], 0), ("hi", ["-map", "0:v", *X264, "-b:v", "800k"], 10)):
+        (out / name).mkdir(exist_ok=True)
+        run(inputs() + streams + ["-output_ts_offset", str(offset), *DASH, "-use_timeline", "1", "manifest.mpd"], out / name)
+    for old in (out / "hi").glob("*-0*"):  # the hi rung is Representation 2 beside lo's video (0) and audio (1)
+        old.rename(old.with_name(old.name.replace("-0", "-2", 1)))
+    hi = re.search(r"<Representation .*?</Representation>", (out / "hi" / "manifest.mpd").read_text(), re.S)
+    first_t = re.search(r'<S t="(\d+)"', hi.group(0)) if hi else None
+    if hi is None or first_t is None or first_t.group(1) == "0":
+        raise RuntimeError("ffmpeg's DASH no longer starts an -output_ts_offset timeline past 0")
+    rep = hi.group(0).replace('id="0"', 'id="2"', 1).replace(
+        "<SegmentTemplate ", f'<SegmentTemplate presentationTimeOffset="{first_t.group(1)}" ', 1)
+    rep = re.sub(r"(<Representation [^>]*>)", r"\1<BaseURL>hi/</BaseURL>", rep, count=1)
+    mpd = re.sub(r"(<Representation [^>]*>)", r"\1<BaseURL>lo/</BaseURL>", (out / "lo" / "manifest.mpd").read_text())
+    video_end = mpd.index("</AdaptationSet>")  # the first set is the video's
+    (out / "manifest.mpd").write_text(mpd[:video_end] + rep + mpd[video_end:])

@@ -94,7 +94,7 @@ def remux(presentation: Presentation, *, plan: Sequence[int] | None = None, key:
             if protection is not None and protection.scheme == "aes-128" and protection.key_uri:
                 aes = Aes128Key(key=client.get(protection.key_uri).content, iv=protection.iv_for(ref) or b"")
             remuxer.add_segment(kind, init, _get(client, ref), key=key, aes=aes, rendition_id=rendition.id,
-                                start_s=ref.start_s, timeline=ref.timeline)
+                                start_s=ref.start_s, timeline=ref.timeline, media_offset_s=ref.media_offset_s)
             out += remuxer.read()
     remuxer.flush()
     out += remuxer.read()

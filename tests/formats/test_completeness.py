@@ -62,6 +62,15 @@ def test_a_track_lost_midway_is_named() -> None:
         "audio track (aac) ended at 3.0 s"]
 
 
+
+def test_a_track_fed_far_past_the_end_is_misplaced() -> None:
+    """Video fed to 17.9 s of an 8 s title (its media clock 10 s on, not moved): its timestamps are not where the manifest
+    puts them, whatever libmpv's position said; audio running one segment long (a last AAC frame) is not."""
+    video = TrackPlayed(kind="video", codec="h264", language=None, fed_until_s=17.9)
+    audio = TrackPlayed(kind="audio", codec="aac", language="en", fed_until_s=10.0)
+    assert shortfalls(end_s=8.0, reached_s=8.0, segment_s=2.0, tracks=[video, audio], skipped=[]) == [
+        "video track (h264) fed to 17.9 s, past the end at 8.0 s: its timestamps are not where the manifest puts them"]
+
 def test_a_promised_track_that_never_played_is_named() -> None:
     """A muxed HLS variant whose CODECS declare audio: audio is expected, and a play without it is incomplete."""
     master = parse_master('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,CODECS="avc1.64001e,mp4a.40.2"\nv.m3u8\n',
