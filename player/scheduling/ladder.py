@@ -81,8 +81,12 @@ class Ladder:
 
     @cached_property
     def _switch_points(self) -> tuple[SegmentRef, ...] | None:
-        """None on a segment-aligned ladder; else every rung's segment starts (:mod:`.switch_points`)."""
-        return None if aligned(self.renditions) else switch_timeline(self.renditions)
+        """None on a segment-aligned ladder; else every rung's segment starts (:mod:`.switch_points`). An audio
+        ladder counts as aligned: every AAC frame decodes on its own, and rungs at other sample rates never share
+        a boundary (1024-sample frames: 2.043 s segments at 22.05 kHz beside 2.005 s at 48 kHz)."""
+        if self.kind == "audio" or aligned(self.renditions):
+            return None
+        return switch_timeline(self.renditions)
 
     @property
     def aligned(self) -> bool:

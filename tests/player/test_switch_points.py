@@ -50,3 +50,10 @@ def test_a_start_inside_a_segment_begins_at_the_point_of_the_pinned_rungs_segmen
     assert ladder.timeline[ladder.index_at(7.0, rung=1)].start_s == 6.0
     assert ladder.timeline[ladder.index_at(11.0)].start_s == 10.0
     assert ladder.timeline[ladder.index_at(11.0, rung=1)].start_s == 9.0
+
+
+def test_an_audio_ladder_at_two_sample_rates_is_taken_as_aligned() -> None:
+    """AAC frames decode on their own, and 22.05 / 48 kHz rungs never share a boundary: an audio-only ladder keeps
+    walking its lowest rung's segments (one rung a segment longer, as ffmpeg cuts them)."""
+    ladder = Ladder((_rung("lo", 1, [2.043] * 6), _rung("hi", 2, [2.005] * 6 + [0.04])), kind="audio")
+    assert ladder.aligned and ladder.open_rung(3, 1, current=0) == 1
