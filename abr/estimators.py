@@ -91,9 +91,11 @@ class SlidingHarmonic:
 class ThroughputTracker:
     """What a player keeps between requests: the dual EWMA and the recent sample history.
 
-    ``min_bits`` drops downloads too small to measure throughput (a few kB are dominated by TCP
-    slow start and latency; Shaka ignores < 16 kB).  The simulator feeds whole segments, so it is 0
-    there by default.
+    ``min_bits``: a download smaller than this is too small to measure throughput alone (a few kB are
+    dominated by TCP slow start and latency; Shaka ignores < 16 kB), so consecutive small ones are pooled
+    into one sample once they weigh that much — else a ladder whose segments are all small (audio-only
+    at 32 kbit/s: 8 kB per 2 s) never got an estimate and stayed on its lowest rung. The simulator feeds
+    whole segments, so it is 0 there by default.
     """
 
     def __init__(self, *, segment_duration_s: float, history: int = 20, min_bits: float = 0.0,
@@ -101,14 +103,24 @@ class ThroughputTracker:
         self.ewma = DualEwma(half_lives_s=half_lives_s, segment_duration_s=segment_duration_s)
         self.min_bits = min_bits
         self._history: deque[Sample] = deque(maxlen=history)
+        self._small: Sample | None = None  # small downloads pooled until they weigh ``min_bits``
 
     def reset(self) -> None:
         self.ewma.reset()
         self._history.clear()
+        self._small = None
 
     def add(self, sample: Sample) -> None:
-        if sample.seconds <= 0 or sample.bits < self.min_bits or not math.isfinite(sample.bits):
+        if sample.seconds <= 0 or not math.isfinite(sample.bits):
             return
+        if sample.bits < self.min_bits:
+            pooled = sample if self._small is None else Sample(
+                bits=self._small.bits + sample.bits, seconds=self._small.seconds + sample.seconds,
+                latency_s=self._small.latency_s + sample.latency_s)
+            if pooled.bits < self.min_bits:
+                self._small = pooled
+                return
+            sample, self._small = pooled, None
         self.ewma.add(sample)
         self._history.append(sample)
 

@@ -67,6 +67,17 @@ def test_tracker_ignores_tiny_downloads_and_keeps_history() -> None:
     assert t.latency_s == pytest.approx(0.05)
 
 
+
+def test_small_downloads_are_pooled_into_a_sample_once_they_weigh_enough() -> None:
+    """An audio-only ladder's 8 kB segments (64 kbit) each fall under 16 kB: two of them make one sample (their bits
+    over their seconds), so the ladder can climb; before, no estimate ever came and it stayed on its lowest rung."""
+    t = ThroughputTracker(segment_duration_s=2.0, min_bits=16000 * 8)
+    t.add(Sample(bits=64_000, seconds=0.02, latency_s=0.01))
+    assert t.throughput_kbps is None
+    t.add(Sample(bits=64_000, seconds=0.06, latency_s=0.01))
+    assert t.history == (Sample(bits=128_000, seconds=0.08, latency_s=0.02),)
+    assert t.throughput_kbps == pytest.approx(1600)
+
 def test_samples_from_bytes() -> None:
     """A live player's (bytes, seconds) becomes bits; 125 kB in 1 s is 1000 kbit/s."""
     assert Sample.from_bytes(125_000, 1.0).kbps == pytest.approx(1000.0)
