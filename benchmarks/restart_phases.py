@@ -1,4 +1,5 @@
-"""Where a restart's time goes inside libmpv (issue 19): a playing ``MpvOutput`` restarted at a segment start.
+"""Where a restart's time goes inside libmpv (issue 19): a playing ``MpvOutput`` restarted at a segment start
+(or inside its GOP: ``--at 11`` opens with mpv's start seek, as ``MuxFeed`` asks for it).
 
 No network and no scheduler: ``startup.py``'s clear title is read from disk, its first segment plays,
 then ``--runs`` times the output restarts at ``--at`` (a segment start: its keyframe is the first frame)
@@ -27,6 +28,7 @@ from startup import CLEAR, ensure_titles  # noqa: E402
 
 from player.feed.events import FirstFrame  # noqa: E402
 from player.feed.mpv_output import MpvOutput  # noqa: E402
+from player.feed.mux_feed import START_SEEK_MARGIN_S  # noqa: E402
 from player.feed.remux import Remuxer  # noqa: E402
 
 SEGMENT_S = 2.0
@@ -74,7 +76,10 @@ def run(title: Path, log: Path, *, runs: int, at_s: float, pause_first_s: float,
             data = remuxed(title, at_s) if data_first else b""
             t0 = time.monotonic()
             generation = output.restart(at_s)
-            output.push(data or remuxed(title, at_s))
+            data = data or remuxed(title, at_s)
+            if at_s % SEGMENT_S >= START_SEEK_MARGIN_S:  # inside the GOP: mpv's start seek, as MuxFeed asks for it
+                output.seek_at_open()
+            output.push(data)
             frame = output.wait_for(lambda e, g=generation: isinstance(e, FirstFrame) and e.generation == g, 10)
             if frame is None:
                 raise SystemExit(f"the restart at {at_s} s showed no frame")

@@ -1,10 +1,14 @@
 """The files libmpv plays, one per start or seek: ``loadfile``, and driving each file's start phases.
 
 Why (see :mod:`.mpv_output`): the stream cannot seek, so a start at a time or a seek outside the
-cache is a new file on a fresh ``reelbox://<n>`` stream. It opens paused at the segment's keyframe
-with a wide read-ahead and is seeked exactly inside mpv's cache once the target is seekable there
-(:mod:`.start_phase`, the pure state machine; :mod:`.cache_poll` watches for it); only that last
-restart is reported as :class:`FirstFrame`. Events of a file being replaced are ignored: a
+cache is a new file on a fresh ``reelbox://<n>`` stream that begins at the target segment's keyframe.
+It opens paused with a wide read-ahead. When the feed says the target lies well inside that first GOP
+(:meth:`MpvFiles.seek_at_open`), libmpv opens it with its ``start`` option: its start seek re-reads the
+stream from byte 0 (the queue keeps that head, :mod:`.stream_queue`) and its hr-seek drops the frames
+before the target, so the first frame shown is the target — one decode pass, and no wait for the next
+segment. Otherwise the keyframe is shown first and, unless it is the target, seeked exactly inside mpv's
+cache once the target is seekable there (:mod:`.start_phase`, the pure state machine; :mod:`.cache_poll`
+watches for it); only the restart on the target is reported as :class:`FirstFrame`. Events of a file being replaced are ignored: a
 ``playback-restart`` still queued for the previous file must not drive the new file's start phases.
 A file's generation is its playlist entry id (``loadfile`` adds one entry each, numbered from 1), and
 ``start-file`` names the entry it started: libmpv sends no ``start-file`` for a file that a newer
@@ -53,9 +57,9 @@ class MpvFiles:
     def load(self, start_s: float) -> int:
         """A new file on a fresh stream that shows ``start_s`` first; returns its generation."""
         with self._lock:
-            url = self._protocol.open_next()
-            self.file_loaded = False
             self._phases.load(start_s)
+            url = self._protocol.open_next(rewindable=self._phases.starting)
+            self.file_loaded = False
             self._loads += 1
             generation = self._loads
         try:
@@ -64,6 +68,7 @@ class MpvFiles:
                 self._props.apply({"cache-secs": wide, "demuxer-readahead-secs": wide, "pause": True})
             else:
                 self._restore_after_start()
+            self._props.apply({"start": "none"})  # mpv's start seek only when the feed asks (seek_at_open)
             # libmpv keeps a file's demuxer options for the sub-add'ed files too: with text
             # tracks, open without the forced format (slower start, but the .vtt opens).
             self._props.apply({option: value for option, value in (LAVF_DEFAULTS if self._subtitles else self._fast_open).items()
@@ -72,6 +77,16 @@ class MpvFiles:
         except mpv_adapter.MPV_FAILURES as exc:
             raise PlaybackError(f"libmpv refused to open the stream: {exc}") from exc
         return generation
+
+    def seek_at_open(self) -> None:
+        """Open the newest file with mpv's start seek to its target; call before its first bytes.
+
+        A global option, not a per-file one: the feed knows where the stream's first keyframe is only with
+        those bytes, after the ``loadfile``, and libmpv reads ``start`` once the new stream has opened (which
+        needs them); a ``file-local-options`` set could still land on the file being replaced.
+        """
+        if self._phases.starting and self._phases.target_s is not None:
+            self._props.apply({"start": f"{self._phases.target_s:.6f}"})
 
     def seek_cached(self, at_s: float) -> int | None:
         """An exact seek inside libmpv's cache (the file's generation); None when ``at_s`` is not cached there."""
@@ -101,6 +116,7 @@ class MpvFiles:
         elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
             at = self._clock()
             if self._is_current():  # else: the previous file's restart, still queued when a new load replaced it
+                self._protocol.forget_head()
                 cache = self.read("demuxer-cache-state") if self._phases.starting else None
                 self._step(self._phases.restarted(cache, self.read("time-pos")), at)
                 if self._phases.phase is Phase.CACHE:

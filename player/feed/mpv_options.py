@@ -92,7 +92,7 @@ def build_settings(
     create.update(extra or {})
     applied: dict[str, Any] = {
         "cache-secs": readahead_s, "demuxer-readahead-secs": readahead_s, "pause": False,
-        "demuxer-lavf-format": "", **preset,
+        "demuxer-lavf-format": "", "start": "none", **preset,
     }
     for name in extra or {}:  # the caller's own value: not known to be in force
         applied.pop(name.replace("_", "-"), None)

@@ -6,9 +6,12 @@ Why this shape (DESIGN.md "We are the only downloader"; PLATFORM.md "Feeding seg
   buffer capacity: the buffer our scheduler counts is the buffer that exists, now in libmpv's cache),
   and its options (:mod:`.mpv_options`) make the first frame come fast.
 - A seek to a time libmpv has cached is an exact seek there (:meth:`seek_cached`). Any other seek is
-  a new ``loadfile`` on a fresh stream (:meth:`restart`), because the stream cannot seek; mpv's own
-  ``start`` option is *not* used (on a pipe it skips past the parameter sets). How a file starts
-  exactly at its target, and why events of a replaced file are ignored: :mod:`.mpv_files`.
+  a new ``loadfile`` on a fresh stream (:meth:`restart`), because the stream cannot seek. mpv's own
+  ``start`` option is used only when the target lies well inside the stream's first GOP
+  (:meth:`seek_at_open`): on a pipe its seek lost the keyframe once mpv's 64 KiB back buffer was
+  passed, so such a stream keeps its head; at the keyframe itself libavformat's seek loses the
+  parameter sets. How a file starts exactly at its target, and why events of a replaced file are
+  ignored: :mod:`.mpv_files`.
 - libmpv's log and end-of-file events are translated by :mod:`.mpv_events` (decoder trouble, a
   missing sound device → ``ao=null`` with an :class:`OutputNotice`, a video output that cannot open:
   ``vo`` is a chain, ``gpu`` → ``x11``), its observed properties by :mod:`.mpv_properties`, and
@@ -123,6 +126,13 @@ class MpvOutput:
         The caller then pushes (remuxed, from a new remuxer) the segment containing ``at_s`` and on.
         """
         return self._files.load(at_s)
+
+    def seek_at_open(self) -> None:
+        """The newest file's stream starts at a keyframe well before its target: libmpv opens it with an
+        exact seek there (one decode pass from that keyframe; no wait for the next one). Call before its
+        first bytes; without it the keyframe is shown first and the seek waits for the cache (:mod:`.mpv_files`).
+        """
+        self._files.seek_at_open()
 
     def seek_cached(self, at_s: float) -> int | None:
         """Seek exactly inside libmpv's cache, no new stream; None when ``at_s`` is not cached there (then :meth:`restart`)."""

@@ -24,6 +24,11 @@ from player.manifest.periods import StreamPart
 
 KEYFRAME_NUDGE_S = 0.001
 _ON_START_S = 0.001
+# How far past a new file's first keyframe its target must be for mpv's start seek (``MpvFiles.load``): closer,
+# libavformat's MPEG-TS seek finds the target at or before its first timestamp, really seeks to that packet and
+# the decoder loses the keyframe's parameter sets; mpv's demuxer seeks up to the audio's codec delay early
+# (HE-AAC: ~0.09 s). Such a file shows its keyframe first and seeks in the cache as before.
+START_SEEK_MARGIN_S = 0.1
 
 
 def keyframe_at(keyframes: Iterable[tuple[int, int]], at_s: float) -> float:
@@ -65,6 +70,7 @@ class MuxFeed:
         self._chain: dict[int, _Stream] = {}
         self._video_init = b""
         self._rotation = 0  # what libmpv was told to turn the picture by (its default: 0)
+        self._opening_at: float | None = None  # a file opened at this time has had no bytes yet
         self._begin(start_s)
 
     @property
@@ -82,7 +88,7 @@ class MuxFeed:
         if self._rotation:
             output.set_property("video-rotate", self._rotation)
         for data in self._held:
-            output.push(data)
+            self._push(data)
         self._held.clear()
         if self._chain[self.current].closed:  # everything arrived before libmpv did (offline, tiny titles)
             output.end_of_stream()
@@ -135,6 +141,7 @@ class MuxFeed:
         self.current = following
         start_s = self.parts[following].start_s
         generation = self.output.restart(start_s)
+        self._opening_at = start_s if start_s > 0 else None
         self._drain()
         if self._chain[following].closed:
             self.output.end_of_stream()
@@ -178,6 +185,7 @@ class MuxFeed:
         """A fresh chain from the part that holds ``at_s``."""
         self.current = max(i for i, p in enumerate(self.parts) if i == 0 or p.start_s <= at_s + _ON_START_S)
         self._chain = {}
+        self._opening_at = at_s if at_s > 0 else None
         self._stream(self.current)
 
     def _part_of(self, timeline: int) -> int:
@@ -212,4 +220,22 @@ class MuxFeed:
         if self.output is None:
             self._held.append(data)
         else:
-            self.output.push(data)
+            self._push(data)
+
+    def _push(self, data: bytes) -> None:
+        """Push to libmpv; before a file's first bytes, tell it whether its start seek can land (``START_SEEK_MARGIN_S``)."""
+        assert self.output is not None
+        if self._opening_at is not None:
+            if self._start_seek_lands(self._opening_at):
+                self.output.seek_at_open()
+            self._opening_at = None
+        self.output.push(data)
+
+    def _start_seek_lands(self, at_s: float) -> bool:
+        """Whether ``at_s`` is far enough past the current stream's first keyframe for mpv's start seek."""
+        remuxer = self.remuxer
+        if remuxer.container != "mpegts" or not remuxer.keyframes:
+            return False
+        shift = max(0, -(remuxer.first_dts or 0))  # the MPEG-TS muxer's (see seek_cached)
+        first = (min(pts for pts, _ in remuxer.keyframes) + shift) / TS_CLOCK
+        return at_s - first >= START_SEEK_MARGIN_S

@@ -1,9 +1,10 @@
 """The start/seek phases of one libmpv file, as a pure state machine (no libmpv here).
 
-Why phases (see ``mpv_output``): a start at a time opens the file paused at the segment's keyframe
-with a wide read-ahead (KEYFRAME); at its ``playback-restart`` we wait (CACHE) until one of
-``demuxer-cache-state``'s ``seekable-ranges`` holds the target — mpv only makes a keyframe's GOP
-seekable once the *next* keyframe is demuxed — then seek exactly inside the cache (SEEKING); the
+Why phases (see ``mpv_output``): a start at a time opens the file paused with a wide read-ahead
+(KEYFRAME), showing the segment's keyframe — or, with mpv's start seek, the target itself: a first
+``playback-restart`` on the target is the first frame. One before the target waits (CACHE) until one
+of ``demuxer-cache-state``'s ``seekable-ranges`` holds the target — mpv only makes a keyframe's GOP
+seekable once the *next* keyframe is demuxed — then seeks exactly inside the cache (SEEKING); the
 restart after that seek is the first frame, and pause and read-ahead are restored. A start at 0 is
 PLAYING at once. ``MpvOutput`` performs the :class:`Step` each transition asks for.
 
@@ -23,7 +24,9 @@ from collections.abc import Mapping
 from typing import Any
 
 
-ON_TARGET_S = 0.001  # a first frame this close to the target (or past it) is the target's frame
+# a first frame this close before the target (or past it) is the target's frame: mpv's hr-seek shows a
+# frame up to 5 ms early (video.c), its start seek's as its exact seek's
+ON_TARGET_S = 0.005
 
 
 class Phase(enum.Enum):

@@ -3,7 +3,9 @@
 Why not python-mpv's ``register_stream_protocol``: its read callback copies the buffer one byte
 at a time in Python (~0.1 s of CPU per MB). This is the same libmpv stream_cb API
 (``mpv_stream_cb_add_ro``, libmpv/stream_cb.h) with a single ``memmove`` per read. Like the
-original, no ``seek`` callback is given, so libmpv treats the stream as a pipe.
+original, a stream gets no ``seek`` callback, so libmpv treats it as a pipe — except a file that starts
+at a time: its queue keeps its head for mpv's start seek (:mod:`.stream_queue`), and the callback
+seeks there.
 
 The ctypes callbacks of every stream opened stay alive until :meth:`QueueProtocol.release`, called
 once libmpv has terminated. Freeing them when the stream closed crashed the process: ``cancel``
@@ -52,16 +54,24 @@ class QueueProtocol:
         """The queue of the newest stream (what pushes go to)."""
         return None if self._current is None else self._current[1]
 
-    def open_next(self) -> str:
-        """A fresh queue under a new name, replacing (closing) the previous one; returns its URL."""
+    def open_next(self, *, rewindable: bool = False) -> str:
+        """A fresh queue under a new name, replacing (closing) the previous one; returns its URL.
+
+        ``rewindable``: libmpv may seek back in the queue's head (a file opened with mpv's ``start``).
+        """
         previous = self._current
         name = str(next(self._names))
-        self._current = (name, StreamQueue())
+        self._current = (name, StreamQueue(rewindable=rewindable))
         url = self.add(name, self._current[1])
         if previous is not None:
             previous[1].close()
             self.remove(previous[0])
         return url
+
+    def forget_head(self) -> None:
+        """The newest stream is past its start seek: its queue stops keeping what libmpv has read."""
+        if self._current is not None:
+            self._current[1].forget_head()
 
     def remove(self, name: str) -> None:
         with self._lock:
@@ -85,12 +95,19 @@ class QueueProtocol:
         def cancel(_cookie: int) -> None:
             queue.close()
 
+        def seek(_cookie: int, position: int) -> int:
+            return queue.seek(position)
+
         callbacks: list[object] = [mpv.StreamReadFn(read), mpv.StreamCloseFn(close), mpv.StreamCancelFn(cancel)]
+        if queue.rewindable:
+            callbacks.append(mpv.StreamSeekFn(seek))
         with self._lock:
             self._live.append(callbacks)
         info = info_ptr.contents
         info.cookie = None
-        info.read, info.close, info.cancel = callbacks
+        info.read, info.close, info.cancel = callbacks[:3]
+        if queue.rewindable:
+            info.seek = callbacks[3]
         return 0
 
 

@@ -8,8 +8,10 @@ DESIGN.md "We are the only downloader": one task per media type fetches segments
 
 First frame: until libmpv shows the first picture only the segments that picture needs are fetched —
 the first video and audio segment for a start at 0; the first video segment for a start at a segment's
-start, two for a start inside a segment (a seek, a resume: libmpv seeks exactly inside its cache once
-the *next* keyframe is demuxed, see ``MpvOutput``), and one audio segment more than video.
+start or well inside it (libmpv opens the file with its start seek, see ``MuxFeed``), two for a start
+just after its keyframe, near its end or in a Matroska stream (a seek, a resume: libmpv seeks exactly
+inside its cache once the *next* keyframe is demuxed, see ``MpvOutput``), and one audio segment more
+than video.
 Fetching and remuxing more competes with libmpv's open and decode for the CPU and the GIL its stream
 reads need (first frame ~3 ms later on 2 cores, ``benchmarks/startup.py``). The hold is bounded by
 ``FIRST_FRAME_HOLD_S``.
@@ -24,7 +26,10 @@ from typing import Protocol
 from abr.session import AbrSession
 from abr.state import Algorithm
 from drm_client import KeyRing
+from player.feed.mux_feed import START_SEEK_MARGIN_S
+from player.feed.mux_writers import TS_CODECS
 from player.manifest import Presentation, Rendition, SegmentRef
+from player.manifest.periods import codec_family
 from player.net.clock import Clock
 from player.qoe import QoeTracker
 from player.scheduling.after_seek import kept_rung
@@ -43,6 +48,8 @@ MIN_SAMPLE_BITS = 16_000 * 8  # smaller downloads say more about latency than th
 ON_SEGMENT_START_S = 0.001  # a start this close after a segment's start is a start at its keyframe
 LIVE_SEGMENTS = 10**6  # a live stream has no segment count; the ABR plans as if it never ends
 FIRST_FRAME_HOLD_S = 0.25  # the longest later segments wait for the first frame (then buffering goes on)
+MEDIA_SLACK_S = 0.1  # how far a segment's media may start after its manifest start (priming, composition offsets)
+GOP_TAIL_S = 0.5  # ... and how close to its end a start still needs the next segment (see _seeks_at_open)
 
 
 @dataclass(kw_only=True)
@@ -121,7 +128,7 @@ class Scheduler:
         chunks = self.config.live.chunks if self.config.live is not None else None
         starts = self.ladder.timeline
         on_start = start_index >= len(starts) or self.config.start_s - starts[start_index].start_s < ON_SEGMENT_START_S
-        needs = 1 if on_start else 2
+        needs = 1 if on_start or self._seeks_at_open(start_index) else 2
         kept = kept_rung(self.config.on_screen_rung, self.abr.tracker.throughput_kbps, self.abr.bitrates_kbps,
                          _last_download_age(qoe, clock))
         pick = fresh and kept is None and self.config.force_rung is None  # a pinned rung is the viewer's pick
@@ -138,6 +145,18 @@ class Scheduler:
             until_s=self.config.until_s, lead_s=self.segment_duration_s, first_frame_needs=needs + (1 if self.config.start_s > 0 else 0), clock=clock,
             grow=self._grow_audio if self.config.live else None, chunks=chunks,
         )
+
+    def _seeks_at_open(self, start_index: int) -> bool:
+        """Whether the feed will open a start inside segment ``start_index`` with libmpv's start seek
+        (``MuxFeed``: MPEG-TS, the target ``START_SEEK_MARGIN_S`` past the keyframe), which needs no next
+        keyframe — judged from the manifest, with slack for media starting a little after its segment.
+        Not in the segment's last ``GOP_TAIL_S``: the decoder hands out the GOP's last frames only with
+        the packets after them."""
+        start, end = self.ladder.timeline[start_index].start_s, self.ladder.timeline[start_index].end_s
+        if not START_SEEK_MARGIN_S + MEDIA_SLACK_S <= self.config.start_s - start <= end - start - GOP_TAIL_S:
+            return False
+        families = {codec_family(r.codecs) for r in (*self.ladder.renditions, *([self.audio] if self.audio else ()))}
+        return None not in families and families <= TS_CODECS
 
     # -- what the session and front ends read -------------------------------------------------
 

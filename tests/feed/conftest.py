@@ -163,6 +163,27 @@ def ffmpeg_package(media_root: Path) -> Package:
 
 
 @pytest.fixture(scope="session")
+def big_keyframe_package(media_root: Path) -> Package:
+    """360p with ~250 kB keyframes (grain, P-frames 8x cheaper): a keyframe alone is more than mpv's 64 KiB
+    stream back buffer. One video and one audio rendition, 6 s."""
+    out = media_root / "big-keyframes"
+    out.mkdir(parents=True)
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    _run([
+        ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=6",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=6",
+        "-map", "0:v", "-map", "1:a", "-vf", "noise=alls=30", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "30",
+        "-x264-params", "ipratio=8", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-c:a", "aac", "-b:a", "64k",
+        "-f", "dash", "-seg_duration", "2", "-use_template", "1", "-use_timeline", "0",
+        "-adaptation_sets", "id=0,streams=v id=1,streams=a",
+        "-init_seg_name", "init-$RepresentationID$.m4s", "-media_seg_name", "seg-$RepresentationID$-$Number$.m4s",
+        "manifest.mpd",
+    ], out)  # fmt: skip
+    return read_mpd(out, "big-keyframes", protected=False)
+
+
+@pytest.fixture(scope="session")
 def ffmpeg_cenc_package(media_root: Path) -> Package:
     """The same ladder, CENC-encrypted by ffmpeg 9's dash muxer."""
     return _ffmpeg_dash(media_root / "ffmpeg-cenc", protected=True)

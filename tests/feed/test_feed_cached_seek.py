@@ -39,6 +39,9 @@ def test_a_first_frame_on_the_target_needs_no_exact_seek() -> None:
     before.load(11.0)
     assert before.restarted({}, 10.0213) is Step.NONE
     assert before.phase is Phase.CACHE
+    hr_seek = StartPhases()  # mpv's start seek: its hr-seek shows a frame up to 5 ms before the target
+    hr_seek.load(11.0)
+    assert hr_seek.restarted({}, 10.996) is Step.RESTORE_AND_FIRST_FRAME
 
 
 def test_seek_inside_the_cache_keeps_the_stream(ffmpeg_package) -> None:

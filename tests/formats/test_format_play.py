@@ -334,3 +334,19 @@ def test_an_hls_ad_in_another_codec_is_refused_naming_the_change(corpus_url: str
     report = json.loads(report_file.read_text())
     assert report["complete"] is False and report["errors"][-1]["code"] == "TrackChangeUnsupported"
 
+
+
+@pytest.mark.parametrize("name", ["hls-ts", "hls-fmp4-muxed-audio", "dash-cenc-key", "dash-h264-opus"])
+def test_a_start_inside_a_gop_shows_the_target_first_and_plays_complete(corpus_url: str, name: str) -> None:
+    """``start_s`` 3 s, mid-GOP (2 s segments): the first frame is the target exactly — libmpv's start seek for
+    MPEG-TS out of HLS TS, HLS fMP4 and protected DASH, the exact seek in its cache for Matroska (Opus) —
+    then the play ends complete with 0 decoder errors."""
+    kind = corpus.kinds()[name]
+    keys = (KEY_OPTION,) if kind.needs_key and not kind.licence_in_manifest else ()
+    session = PlaybackSession(target=name, manifest_urls=[f"{corpus_url}/{kind.manifest}"],
+                              options=SessionOptions(start_s=3.0, keys=keys, mpv_options={"speed": 4}))
+    report = asyncio.run(session.run())
+    assert report["complete"] is True, report["errors"]
+    assert report["decoder_errors"] == 0
+    assert 3.0 - 0.005 <= session.first_frame_position_s < 3.0 + 0.04  # the first frame at the target, at 25 fps
+    assert report["played_s"] >= kind.duration_s - 3.0 - HALF_SEGMENT_S

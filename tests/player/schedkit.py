@@ -26,19 +26,23 @@ SEGMENT_S = 2.0
 LADDER_KBPS = (300, 600, 1100)
 
 
-def _rendition(rid: str, kbps: int, count: int, *, height: int | None) -> Rendition:
+def _rendition(rid: str, kbps: int, count: int, *, height: int | None, codecs: str | None = None) -> Rendition:
     init = SegmentRef(number=0, start_s=0.0, duration_s=0.0, urls=(f"{BASE}{rid}/init.mp4",))
     segments = tuple(SegmentRef(number=i + 1, start_s=i * SEGMENT_S, duration_s=SEGMENT_S,
                                 urls=(f"{BASE}{rid}/{i + 1}.m4s",), init=init) for i in range(count))
-    return Rendition(id=rid, bandwidth=kbps * 1000, height=height, init=init, segments=segments)
+    return Rendition(id=rid, bandwidth=kbps * 1000, height=height, init=init, segments=segments, codecs=codecs)
 
 
-def presentation(count: int = 6, *, audio: bool = True, ladder: tuple[int, ...] = LADDER_KBPS) -> Presentation:
+def presentation(count: int = 6, *, audio: bool = True, ladder: tuple[int, ...] = LADDER_KBPS,
+                 codecs: tuple[str, str] | None = None) -> Presentation:
+    """``codecs``: the video and audio renditions' RFC 6381 ``codecs`` (none by default)."""
+    video_codecs, audio_codecs = codecs or (None, None)
     video = Track(kind="video", renditions=tuple(
-        _rendition(f"v{i}", kbps, count, height=144 * (i + 1)) for i, kbps in enumerate(ladder)))
+        _rendition(f"v{i}", kbps, count, height=144 * (i + 1), codecs=video_codecs) for i, kbps in enumerate(ladder)))
     tracks = [video]
     if audio:
-        tracks.append(Track(kind="audio", language="en", renditions=(_rendition("a", 64, count, height=None),)))
+        tracks.append(Track(kind="audio", language="en",
+                            renditions=(_rendition("a", 64, count, height=None, codecs=audio_codecs),)))
     return Presentation(periods=(Period(id="p", start_s=0.0, duration_s=count * SEGMENT_S, tracks=tuple(tracks)),),
                         is_live=False, duration_s=count * SEGMENT_S, source_url=ORIGINS[0])
 

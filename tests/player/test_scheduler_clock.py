@@ -166,6 +166,27 @@ def test_later_segments_wait_for_the_first_frame_at_most_the_hold(start_s: float
         assert times[count] - times[0] >= FIRST_FRAME_HOLD_S - 1e-9, kind
 
 
+TS = ("avc1.64001e", "mp4a.40.2")  # what the feed remuxes to MPEG-TS
+
+
+@pytest.mark.parametrize(("start_s", "codecs", "video"), [
+    (7.0, TS, 1),  # well inside the GOP: libmpv's start seek needs no next keyframe
+    (6.05, TS, 2),  # just after the keyframe: shown first, then the exact seek in the cache
+    (7.6, TS, 2),  # the GOP's last frames come out of the decoder only with the next packets
+    (7.0, ("avc1.64001e", "opus"), 2),  # Matroska: no start seek
+    (7.0, None, 2),  # codecs unknown
+])
+def test_a_start_inside_a_segment_fetches_the_next_one_first_only_when_the_start_seek_cannot_serve_it(
+        start_s: float, codecs: tuple[str, str] | None, video: int) -> None:
+    """``MuxFeed`` opens a start well inside an MPEG-TS segment with libmpv's start seek: then the target's
+    segment is all its first frame needs (audio still one more); elsewhere the next segment's keyframe too."""
+    w = run(lambda: world(presentation(8, codecs=codecs), config=SchedulerConfig(start_s=start_s), plays=False))
+    for kind, count in (("video", video), ("audio", video + 1)):
+        times = [at for k, _, _, at in w.sink.added if k == kind]
+        assert times[:count] == [times[0]] * count, kind
+        assert times[count] - times[0] >= FIRST_FRAME_HOLD_S - 1e-9, kind
+
+
 def test_the_first_frame_releases_the_hold_at_once() -> None:
     """Once libmpv shows the first picture nothing waits: with the frame shown, no hold is slept."""
     w = run(lambda: world(presentation(8), config=SchedulerConfig(start_s=7.0), plays=True))
