@@ -97,7 +97,7 @@ class ReelboxR2(AlgorithmBase):
                  price: float = REBUFFER_PENALTY, hold: int = 1, switch_weight: float = 1.0, worth: float = 0.5,
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 4.0,
-                 patience: float = 0.15) -> None:
+                 patience: float = 0.15, climb_first: int = 0) -> None:
         self.horizon = horizon
         self.fraction = fraction
         self.base_s = base_s
@@ -113,6 +113,7 @@ class ReelboxR2(AlgorithmBase):
         self.up_margin = up_margin
         self.margin_drop = margin_drop
         self.patience = patience
+        self.climb_first = climb_first
         self.reset()
 
     def reset(self) -> None:
@@ -124,6 +125,10 @@ class ReelboxR2(AlgorithmBase):
         self._spread = Spread()
         self._ceiling: int | None = None
         self._hold_left = 0
+        self._link_bits = 0.0  # every transfer's payload and seconds (abandoned ones too): the link's mean
+        self._link_s = 0.0
+        self._top_rung = 0  # the highest rung a download completed at
+        self._climbed = False  # the startup climb is over: the falls term of the margin applies
 
     def samples(self, state: AbrState, window: int = WINDOW) -> list[Sample]:
         """The last ``window`` completed transfers plus the partial ones abandoned among them."""
@@ -166,7 +171,20 @@ class ReelboxR2(AlgorithmBase):
         segments, 0.03 at 25 s: a large buffer absorbs a wrong step, a small one reverses it)."""
         seg = state.segment_duration_s
         share = seg / max(state.buffer_capacity_s - seg, seg)
-        return self.up_margin * share + self.margin_drop * self.drops(state) * share ** 2
+        falls = self.drops(state) if self.climb_done(state) else 0.0
+        return self.up_margin * share + self.margin_drop * falls * share ** 2
+
+    def climb_done(self, state: AbrState) -> bool:
+        """Whether the startup climb is over (always, with ``climb_first=0``).  With ``climb_first=1`` it
+        is over once a download completed at the rung the link's mean so far carries; with 2 also at the
+        first step down below the highest rung reached (the link has let a step up down)."""
+        if not self.climb_first or self._climbed:
+            return True
+        mean_kbps = self._link_bits / 1000.0 / self._link_s if self._link_s > 0 else 0.0
+        carried = max((r for r in range(state.rungs) if state.bitrates_kbps[r] <= mean_kbps), default=0)
+        stepped_down = self.climb_first >= 2 and state.last_rung is not None and state.last_rung < self._top_rung
+        self._climbed = self._completed > 0 and (self._top_rung >= carried or stepped_down)
+        return self._climbed
 
     def drops(self, state: AbrState) -> float:
         """Mean relative fall between consecutive recent transfers, each capped at ``FALL_CAP`` (a rise
@@ -214,6 +232,7 @@ class ReelboxR2(AlgorithmBase):
                                                                   latency_s=result.latency_s)))
             kbps = result.bits / 1000.0 / transfer if transfer > 0 else 0.0
             self._spread.add(kbps)
+            self._count_link(result.bits, transfer)
             self._refetch_kbps = kbps if self._refetch_kbps is None else min(kbps, self._refetch_kbps)
             if self.hold > 0:  # hold=0: no ceiling at all (it would never be lifted)
                 self._ceiling = max(result.rung - 1, 0)
@@ -226,9 +245,16 @@ class ReelboxR2(AlgorithmBase):
             if self._hold_left == 0:
                 self._ceiling = None
         self._completed += 1
+        self._top_rung = max(self._top_rung, result.rung)
+        self._count_link(result.bits, transfer)
         if transfer > 0:
             self._spread.add(result.bits / 1000.0 / transfer)
         self._partials = [(at, s) for at, s in self._partials if self._completed - at < SPREAD_WINDOW]
+
+    def _count_link(self, bits: float, transfer: float) -> None:
+        if transfer > 0 and bits > 0:
+            self._link_bits += bits
+            self._link_s += transfer
 
     def abandon(self, state: AbrState, progress: Progress) -> Decision | None:
         fill = progress.buffer_s / max(state.buffer_capacity_s, 1e-9)

@@ -251,3 +251,21 @@ def test_a_full_buffer_waits_out_a_brief_dip_before_abandoning() -> None:
     assert full.qoe_lin > eager.qoe_lin
     small = [simulate(Reelbox(patience=p), dips_trace(), LADDER, SimConfig(buffer_capacity_s=10.0)) for p in (0.15, 0.0)]
     assert small[0].rungs == small[1].rungs
+
+
+def test_the_falls_term_waits_until_the_climb_is_done() -> None:
+    """With ``climb_first`` the falls term of the up-switch margin starts only once a download completed
+    at the rung the link's mean carries.  On a link swinging 3.0/1.8 Mbit/s every 2 s (mean 2.4, the
+    2.35 Mbit/s rung) at 10 s, the term held the player at 1.75 Mbit/s for the whole session (224 s of
+    media below that rung); waiting for the climb reaches it after 16 s, with no stall and no more
+    switches.  Once climbed, the margin is the full one again."""
+    trace, config = wave_trace(3000.0, 1800.0, 2.0), SimConfig(buffer_capacity_s=10.0)
+    climbing = Reelbox(climb_first=1)
+    first, always = simulate(climbing, trace, LADDER, config), simulate(Reelbox(), trace, LADDER, config)
+    assert first.startup_below_s <= 16.0 < 100.0 < always.startup_below_s, (first.rungs, always.rungs)
+    assert first.stall_s == always.stall_s == 0.0
+    assert first.switches <= always.switches
+    assert first.qoe_lin > always.qoe_lin
+    falling = state_with(rates_history([3000.0, 1800.0] * 4), capacity=10.0)
+    assert climbing.margin(falling) == pytest.approx(Reelbox().margin(falling))
+    assert Reelbox(climb_first=1).margin(falling) == pytest.approx(Reelbox(margin_drop=0.0).margin(falling))
