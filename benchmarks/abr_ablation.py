@@ -50,7 +50,8 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         key, _, value = item.partition("=")
-        out[key.strip()] = float(value)
+        value = value.strip()
+        out[key.strip()] = int(value) if value.lstrip("-").isdigit() else float(value)  # counts stay ints
     return out
 
 
