@@ -1,12 +1,14 @@
 """One parameter of the default, paired per trace over every cell of the goal: what a change moved.
 
     .venv/bin/python benchmarks/abr_ablation.py --set up_margin=0.1 [--every N] [--processes N] [--buffers 10,25] [--select odd|even]
+        [--sets puffer,oboe]
 
 Runs the default (``ReelboxR2()``) and the same algorithm with ``--set`` keyword overrides over the cells of
 ``abr_goal.py`` (plus the live sizes on fcc + hsdpa) and prints, per cell, both means of QoE_lin,
 rebuffering, switches and media seconds below the sustainable rung before first reaching it, and the
 paired difference default − variant (95 % interval) of QoE_lin and QoE_log.  ``--buffers`` limits the buffer sizes; ``--select odd|even`` keeps every other trace of each
-set (after ``--every``), so a change can be tuned on one half and checked on the other.
+set (after ``--every``), so a change can be tuned on one half and checked on the other; ``--sets`` keeps only the
+named trace sets (a quick look at the cells a change is aimed at).
 """
 from __future__ import annotations
 
@@ -48,7 +50,8 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         key, _, value = item.partition("=")
-        out[key.strip()] = float(value)
+        value = value.strip()
+        out[key.strip()] = int(value) if value.lstrip("-").isdigit() else float(value)  # counts stay ints
     return out
 
 
@@ -66,13 +69,17 @@ def main() -> int:
     ap.add_argument("--select", choices=("all", "odd", "even"), default="all")
     ap.add_argument("--buffers", default="10,25,60,6,8")
     ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--sets", default=None, help="comma-separated trace sets to keep (default: every set)")
     args = ap.parse_args()
     root = Path(args.shared) / "abr-traces"
     variant = parse_overrides(args.set)
     start = {"all": 0, "odd": 1, "even": 0}[args.select]
     step = 1 if args.select == "all" else 2
     jobs = []
+    keep = set(args.sets.split(",")) if args.sets else None
     for s, lad, buf in cells([float(b) for b in args.buffers.split(",")]):
+        if keep is not None and s not in keep:
+            continue
         files = trace_files(root / s)[:: args.every if s in BIG_SETS else 1][start::step]
         jobs.append(((s, lad, buf), [(str(root / "ladders" / f"{lad}.json"), buf, str(f)) for f in files]))
     tasks: list[Task] = [(*t, kw) for _, ts in jobs for kw in ({}, variant) for t in ts]

@@ -38,14 +38,14 @@ def dips_trace() -> Trace:
 @pytest.mark.parametrize("buffer_s", [10.0, 25.0])
 def test_brief_dips_cost_no_stall_and_a_short_hold_beats_a_long_one(buffer_s: float) -> None:
     """On brief dips the abandoned rung is closed for the refetch only: no stall, a high rung most of
-    the time, and a higher QoE_lin than holding it closed for three downloads.  At 10 s the falls term
-    of the up-switch margin slows the climb back after each dip: 4.1 Mbit/s on average instead of 4.7
-    (QoE_lin 2.03 against 2.55), the price of its gains on Puffer and of fewer stalls (README).  (At
-    25 s the default waits these dips out and abandons nothing: see the patience test below.)"""
+    the time, and a higher QoE_lin than holding it closed for three downloads.  At 10 s the climb back
+    after each dip needs only the buffer-only margin (``recover``), so the falls term does not slow it:
+    4.7 Mbit/s on average (session 7's default, without ``recover``, 4.1).  (At 25 s the default waits
+    these dips out and abandons nothing: see the patience test below.)"""
     res = simulate(Reelbox(patience=0.0), dips_trace(), LADDER, SimConfig(buffer_capacity_s=buffer_s))
     longer = simulate(Reelbox(hold=3, patience=0.0), dips_trace(), LADDER, SimConfig(buffer_capacity_s=buffer_s))
     assert res.stall_s == 0.0, res.rungs
-    assert res.avg_bitrate_kbps > (4000.0 if buffer_s <= 10.0 else 4500.0)
+    assert res.avg_bitrate_kbps > 4500.0
     assert res.qoe_lin > longer.qoe_lin
 
 
@@ -195,13 +195,16 @@ def bursty_trace(seed: int) -> Trace:
 
 
 def test_on_a_link_that_falls_often_a_small_buffer_asks_more_of_an_up_switch() -> None:
-    """At 10 s on bursty links the margin grows with the link's falls: about half the switches of the
-    buffer-only margin (66 against 127 over four links of 60 segments) and no more stalling."""
+    """At 10 s on bursty links the margin grows with the link's falls: under half the switches of the
+    buffer-only margin (50 against 131 over four links of 60 segments) and less stalling.  Session 8's
+    weight (``margin_drop``) is heavier than session 7's 4, which switched 79 times here."""
     config = SimConfig(buffer_capacity_s=10.0)
     damped = [simulate(Reelbox(), bursty_trace(seed), LADDER, config) for seed in (1, 2, 3, 4)]
     flat = [simulate(Reelbox(margin_drop=0.0), bursty_trace(seed), LADDER, config) for seed in (1, 2, 3, 4)]
-    assert sum(r.switches for r in damped) <= 0.6 * sum(r.switches for r in flat)
-    assert sum(r.stall_s for r in damped) <= sum(r.stall_s for r in flat)
+    lighter = [simulate(Reelbox(margin_drop=4.0), bursty_trace(seed), LADDER, config) for seed in (1, 2, 3, 4)]
+    assert sum(r.switches for r in damped) <= 0.7 * sum(r.switches for r in lighter)
+    assert sum(r.switches for r in damped) <= 0.5 * sum(r.switches for r in flat)
+    assert sum(r.stall_s for r in damped) <= sum(r.stall_s for r in lighter) <= sum(r.stall_s for r in flat)
 
 
 def rates_history(kbps: list[float]) -> tuple[Sample, ...]:
@@ -230,12 +233,12 @@ def test_one_deep_dip_counts_less_than_a_link_that_falls_often() -> None:
     handles) weighs less than a link falling 40 % every other transfer, and at 60 s the term is nil."""
     dip = state_with(rates_history([8000.0] * 4 + [300.0] + [8000.0] * 3), capacity=10.0)
     often = state_with(rates_history([5000.0, 3000.0] * 4), capacity=10.0)
-    algo = Reelbox()
+    algo = Reelbox(climb_first=False)  # the falls term from the first download (see the climb test)
     assert algo.drops(dip) == pytest.approx(0.5 / 7)
     assert algo.drops(often) == pytest.approx(0.4 * 4 / 7)
     assert algo.margin(often) > algo.margin(dip) + 0.1
     large = state_with(rates_history([5000.0, 3000.0] * 4), capacity=60.0)
-    assert algo.margin(large) - Reelbox(margin_drop=0.0).margin(large) < 0.01
+    assert algo.margin(large) - Reelbox(margin_drop=0.0).margin(large) < 0.02
 
 
 def test_a_full_buffer_waits_out_a_brief_dip_before_abandoning() -> None:
@@ -251,3 +254,34 @@ def test_a_full_buffer_waits_out_a_brief_dip_before_abandoning() -> None:
     assert full.qoe_lin > eager.qoe_lin
     small = [simulate(Reelbox(patience=p), dips_trace(), LADDER, SimConfig(buffer_capacity_s=10.0)) for p in (0.15, 0.0)]
     assert small[0].rungs == small[1].rungs
+
+
+def test_the_falls_term_waits_until_the_climb_is_done() -> None:
+    """With ``climb_first`` the falls term of the up-switch margin starts only once a download completed
+    at the rung the link's mean carries.  On a link swinging 3.0/1.8 Mbit/s every 2 s (mean 2.4, the
+    2.35 Mbit/s rung) at 10 s, the term held the player at 1.75 Mbit/s for the whole session (224 s of
+    media below that rung); waiting for the climb reaches it after 16 s, with no stall and no more
+    switches.  Once climbed, the margin is the full one again."""
+    trace, config = wave_trace(3000.0, 1800.0, 2.0), SimConfig(buffer_capacity_s=10.0)
+    climbing = Reelbox()
+    first = simulate(climbing, trace, LADDER, config)
+    always = simulate(Reelbox(climb_first=False), trace, LADDER, config)
+    assert first.startup_below_s <= 16.0 < 100.0 < always.startup_below_s, (first.rungs, always.rungs)
+    assert first.stall_s == always.stall_s == 0.0
+    assert first.switches <= always.switches
+    assert first.qoe_lin > always.qoe_lin
+    falling = state_with(rates_history([3000.0, 1800.0] * 4), capacity=10.0)
+    assert climbing.margin(falling) == pytest.approx(Reelbox(climb_first=False).margin(falling))
+    assert Reelbox().margin(falling) == pytest.approx(Reelbox(margin_drop=0.0).margin(falling))
+
+
+def test_after_a_brief_dip_the_climb_back_needs_only_the_buffer_only_margin() -> None:
+    """An abandonment's refetch is a fall in the history, and with session 8's falls weight the climb
+    back after each dip of the 8 Mbit/s link at 10 s would be held: 2.3 Mbit/s on average without
+    ``recover``.  With it the player climbs back to the rung it abandoned within two downloads: 4.7
+    Mbit/s, fewer switches, no stall."""
+    config = SimConfig(buffer_capacity_s=10.0)
+    back, held = (simulate(Reelbox(recover=r), dips_trace(), LADDER, config) for r in (True, False))
+    assert back.avg_bitrate_kbps > 4500.0 > 2500.0 > held.avg_bitrate_kbps
+    assert back.switches < held.switches
+    assert back.stall_s == held.stall_s == 0.0
