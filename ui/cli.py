@@ -263,12 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:  # this process is the command (the console script, ``python -m ui``)
         from ui.lean_process import leave_out_unused_modules, return_freed_memory
-        from ui.quiet_audio import quiet_audio_libraries
+        from ui.quiet_libraries import quiet_native_libraries
 
         command = next((a for a in sys.argv[1:] if not a.startswith("-")), "")
         return_freed_memory()
         if command in ("play", "ui", "demo", "downloads"):  # the commands that may open a sound output
-            quiet_audio_libraries()
+            quiet_native_libraries()
         leave_out_unused_modules(command)
     parser = build_parser()
     args = parser.parse_args(argv)
