@@ -124,15 +124,17 @@ class Ladder:
         return index + 1 if points is None else point_after(points, fetched.end_s)
 
     def open_rung(self, index: int, wanted: int, current: int | None = None) -> int:
-        """``wanted`` when it has a segment at position ``index``; else the rung being played, whose next
-        segment starts there (the switch waits for a boundary both share); else the nearest open rung,
-        lower ones first. Always ``wanted`` on an aligned ladder."""
+        """``wanted`` when it has a segment at position ``index``. Else, on the way up, the rung being played,
+        whose next segment starts there (the climb waits for a boundary both share); on the way down (or after
+        an abandonment, with no ``current``) the nearest open rung below ``wanted`` — staying on the higher rung
+        would risk the stall the algorithm stepped down from — else the nearest above. Always ``wanted`` on an
+        aligned ladder."""
         if self._switch_points is None or self._opens(wanted, index):
             return wanted
-        if current is not None and self._opens(current, index):
-            return current
         below, above = range(wanted - 1, -1, -1), range(wanted + 1, len(self.renditions))
-        return next((rung for rung in (*below, *above) if self._opens(rung, index)), wanted)
+        climbing = current is not None and current < wanted
+        order = (current, *below, *above) if climbing and current is not None else (*below, *above)
+        return next((rung for rung in order if self._opens(rung, index)), wanted)
 
     def lowest_open(self, index: int) -> int:
         """The lowest rung with a segment at position ``index`` (where an emergency down-switch goes)."""

@@ -128,7 +128,7 @@ class VideoLoop:
             first = self.first_rung is not None and index == self.start_index and below is None and self.pinned is None
             if first:
                 rung = self.ladder.clamp(self.first_rung or 0)
-            rung = self.ladder.open_rung(index, rung, self.current_rung)
+            rung = self.ladder.open_rung(index, rung, self.current_rung if below is None else None)
             # a rung above the one stepped down to only when no lower one has a segment here: fetched whole
             watch = not first and (below is None or rung <= below)
             outcome = await self._fetch(index, rung, state, watch=watch)

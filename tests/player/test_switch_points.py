@@ -38,6 +38,18 @@ def test_two_and_three_second_rungs_switch_only_where_both_start_a_segment() -> 
     assert ladder.lowest_open(6) == 1 and ladder.lowest_open(at_6) == 0
 
 
+def test_on_the_way_down_a_closed_rung_gives_way_to_the_nearest_open_one_below() -> None:
+    """Three rungs: 2 s, 3 s and 2 s segments. At 2 s the middle rung starts no segment: a step down from the top
+    to it goes on down to the bottom rung (open there) rather than staying on top, and after an abandonment
+    (no rung being played counts) the same."""
+    ladder = Ladder((_rung("lo", 1, [2.0] * 6), _rung("mid", 2, [3.0] * 4), _rung("hi", 3, [2.0] * 6)))
+    at_2 = 1
+    assert [p.start_s for p in ladder.timeline][at_2] == 2.0
+    assert ladder.open_rung(at_2, 1, current=2) == 0
+    assert ladder.open_rung(at_2, 1) == 0
+    assert ladder.open_rung(at_2, 1, current=0) == 0  # the climb waits on the rung being played
+
+
 def test_a_rung_whose_boundaries_are_a_subset_is_not_fetched_inside_its_segments() -> None:
     ladder = Ladder((_rung("lo", 1, [2.0] * 4), _rung("hi", 2, [4.0] * 2)))  # 0, 4 are hi's; 2, 6 lo's alone
     assert not ladder.aligned
