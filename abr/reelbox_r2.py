@@ -56,10 +56,15 @@ choice moves it.
    ``9,0,9`` after a real dip is accepted: it is cheaper than holding the lower rung.  (Waiting until the last moment the lower rung still
    fits, so that brief dips pass without a restart, and counting a partial transfer as if it had
    carried a whole segment, both scored lower on fcc/hsdpa subsets at 10 and 25 s: more rebuffering,
-   or too much caution.)  A transfer's own rate is trusted only after ``patience`` × the buffer's fill
-   × the buffer (0.25 s at least): a full 25 s buffer looks 1–2 s before giving up a download, so a
-   brief fade is waited out instead of refetched (Puffer at 25 s: +0.05 to +0.08 QoE_lin, fewer
-   switches); at 10 s, where the buffer is small and half empty, it is the old 0.25 s.
+   or too much caution.)  A transfer's own rate is trusted only after ``patience`` × the buffer² seconds
+   (0.25 s at least; 0.015 × 8² ≈ 1 s with 8 s buffered, 0.015 × 40² = 24 s with 40 s): a deep buffer
+   waits out a fade instead of refetching low (on Puffer at 60 s, three in four large drops were such
+   refetches, and they cost QoE_log most), a shallow one keeps the quick 0.25–1 s look.  At a 10 s
+   capacity this is exactly session 7's ``0.15 × fill × buffer``; session 10 dropped the fill, which
+   made a 60 s buffer wait no longer than a 10 s one with as many seconds in it.  The refetch is
+   capped at the rung abandonment chose, as the engine caps it (``player.scheduling.video_loop``): the
+   plan alone sometimes picked a rung the same rule abandoned again a quarter second later (on lte
+   with the 4K ladder, cascades of 5 → 4 → 3).
 7. **No planned trickle of stalls.**  The plan pays a fixed cost per segment it expects to stall on,
    so on a link just under a rung it does not trade a 0.1 s stall every segment for that rung.
 """
@@ -103,7 +108,7 @@ class ReelboxR2(AlgorithmBase):
                  price: float = REBUFFER_PENALTY, hold: int = 1, switch_weight: float = 1.0, worth: float = 0.5,
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
-                 patience: float = 0.15, climb_first: bool = True,
+                 patience: float = 0.015, climb_first: bool = True,
                  recover: bool = True) -> None:
         self.horizon = horizon
         self.fraction = fraction
@@ -128,6 +133,7 @@ class ReelboxR2(AlgorithmBase):
         self._partials: list[tuple[int, Sample]] = []  # (completed downloads before it, partial transfer)
         self._completed = 0  # our own count: the state's history is a bounded window and stops growing
         self._refetch_kbps: float | None = None  # the abandoned transfer's rate, until the refetch completes
+        self._refetch_cap: int | None = None  # the rung abandonment stepped down to, until the refetch completes
         self._peak_s = 0.0
         self._started_at = 0  # completed downloads at the start (or the last seek)
         self._spread = Spread()
@@ -169,6 +175,8 @@ class ReelboxR2(AlgorithmBase):
         if kbps is None:
             return Decision(rung=0)
         rung = self.pick(state, kbps)
+        if self._refetch_cap is not None:
+            rung = min(rung, self._refetch_cap)
         last = state.last_rung
         if last is not None and rung > last and self._ceiling is None:
             rung = self.damp(state, kbps, rung, last)
@@ -259,12 +267,14 @@ class ReelboxR2(AlgorithmBase):
             self._spread.add(kbps)
             self._count_link(result.bits, transfer)
             self._refetch_kbps = kbps if self._refetch_kbps is None else min(kbps, self._refetch_kbps)
+            to = result.rung - 1 if result.abandon_to is None else result.abandon_to
+            self._refetch_cap = to if self._refetch_cap is None else min(to, self._refetch_cap)
             self._recover_to, self._recover_left = max(result.rung, self._recover_to or 0), RECOVER_DOWNLOADS
             if self.hold > 0:  # hold=0: no ceiling at all (it would never be lifted)
                 self._ceiling = max(result.rung - 1, 0)
                 self._hold_left = self.hold
             return
-        self._refetch_kbps = None
+        self._refetch_kbps = self._refetch_cap = None
         self._peak_s = max(self._peak_s, result.buffer_s)
         if self._hold_left > 0:
             self._hold_left -= 1
@@ -286,5 +296,4 @@ class ReelboxR2(AlgorithmBase):
             self._link_s += transfer
 
     def abandon(self, state: AbrState, progress: Progress) -> Decision | None:
-        fill = progress.buffer_s / max(state.buffer_capacity_s, 1e-9)
-        return abandon_late_segment(state, progress, max(MEASURE_S, self.patience * fill * progress.buffer_s))
+        return abandon_late_segment(state, progress, max(MEASURE_S, self.patience * progress.buffer_s ** 2))

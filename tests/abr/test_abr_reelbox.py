@@ -7,7 +7,7 @@ import pytest
 from abr.ladder import NETFLIX10_KBPS, Ladder
 from abr.reelbox_r2 import ReelboxR2 as Reelbox  # round two, the default (abr/reelbox_r2.py)
 from abr.simulator import SimConfig, simulate
-from abr.state import AbrState, DownloadResult, Sample
+from abr.state import AbrState, DownloadResult, Progress, Sample
 from abr.traces import Period, Trace
 
 LADDER = Ladder.constant(NETFLIX10_KBPS, segment_duration_s=4.0, segments=60)
@@ -94,13 +94,17 @@ def test_reserve_follows_the_link_not_the_buffer_size() -> None:
 
 
 def test_hold_zero_closes_no_rung() -> None:
-    """``hold=0`` means no hysteresis: after an abandonment the top rung stays open."""
+    """``hold=0`` means no hysteresis: the refetch stays at or below the rung the abandonment chose (as in
+    the engine), and the next segment may go straight back to the top."""
     fast = tuple(Sample(bits=23.2e6, seconds=2.9, latency_s=0.08) for _ in range(5))
     algo = Reelbox(hold=0)
     st = state_with(fast, buffer_s=20.0)
     algo.on_download(st, DownloadResult(rung=9, bits=1e6, seconds=0.2, latency_s=0.08, abandoned=True, abandon_to=2,
                                         buffer_s=20.0))
-    assert algo.choose(st).rung == 9
+    assert algo.choose(st).rung <= 2
+    algo.on_download(st, DownloadResult(rung=2, bits=2.24e6, seconds=0.3, latency_s=0.08, abandoned=False,
+                                        abandon_to=None, buffer_s=23.0))
+    assert algo.choose(state_with(fast, buffer_s=23.0)).rung == 9
 
 
 def test_a_partial_sample_expires_after_the_window_even_in_a_long_session() -> None:
@@ -242,18 +246,53 @@ def test_one_deep_dip_counts_less_than_a_link_that_falls_often() -> None:
 
 
 def test_a_full_buffer_waits_out_a_brief_dip_before_abandoning() -> None:
-    """Abandonment measures a transfer for ``patience`` × the buffer's fill × the buffer before trusting
-    its rate: at 25 s a 1.5 s dip in 8 Mbit/s is waited out (no abandonment instead of 7 refetches, 1
-    switch instead of 15, no stall, QoE_lin 5.61 against 3.78), while at 10 s (a fill-weighted wait of
-    about the old 0.25 s) nothing changes."""
+    """Abandonment measures a transfer for ``patience`` × the buffer² before trusting its rate: at 25 s a
+    1.5 s dip in 8 Mbit/s is waited out (no abandonment instead of 7 refetches, 1 switch instead of 15,
+    no stall), while at 10 s (about the old 0.25 s look) nothing changes."""
     full, eager = (simulate(Reelbox(patience=p), dips_trace(), LADDER, SimConfig(buffer_capacity_s=25.0))
-                   for p in (0.15, 0.0))
+                   for p in (0.015, 0.0))
     assert full.abandons <= 1 < 5 <= eager.abandons
     assert full.switches * 2 <= eager.switches
     assert full.stall_s == eager.stall_s == 0.0
     assert full.qoe_lin > eager.qoe_lin
-    small = [simulate(Reelbox(patience=p), dips_trace(), LADDER, SimConfig(buffer_capacity_s=10.0)) for p in (0.15, 0.0)]
+    small = [simulate(Reelbox(patience=p), dips_trace(), LADDER, SimConfig(buffer_capacity_s=10.0)) for p in (0.015, 0.0)]
     assert small[0].rungs == small[1].rungs
+
+
+def test_a_deep_buffer_waits_out_a_fade_it_can_afford() -> None:
+    """The wait before a transfer's own rate is trusted grows with the square of the buffer, whatever the
+    capacity: with 40 s buffered at 60 s, a download crawling at 300 kbit/s for 6 s is still waited on
+    (24 s), where session 7's fill-weighted wait (0.15 × fill × buffer, 4 s) gave it up and refetched low:
+    on Puffer at 60 s that refetch was three in four of the large drops.  With 8 s buffered the look is
+    about a second, at any capacity."""
+    algo = Reelbox()
+
+    def crawling(elapsed_s: float, buffer_s: float, capacity: float) -> bool:
+        st = state_with(rates_history([8000.0] * 5), capacity=capacity, buffer_s=buffer_s + elapsed_s)
+        progress = Progress(rung=9, size_bits=23.2e6, downloaded_bits=300e3 * elapsed_s, elapsed_s=elapsed_s + 0.04,
+                            latency_s=0.04, buffer_s=buffer_s)
+        return algo.abandon(st, progress) is not None
+
+    assert not crawling(6.0, 40.0, 60.0)
+    assert crawling(30.0, 10.0, 60.0)  # the fade outlasted the wait: give up before the buffer runs dry
+    assert not crawling(0.5, 8.0, 10.0) and crawling(1.5, 8.0, 10.0)
+    assert not crawling(0.5, 8.0, 60.0) and crawling(1.5, 8.0, 60.0)
+
+
+def test_the_refetch_is_capped_at_the_rung_abandonment_chose() -> None:
+    """After an abandonment the plan may not pick a rung above the one the abandonment rule stepped down
+    to, as in the engine (``player.scheduling.video_loop``); the cap lifts once a download completes.
+    Without it the simulator refetched a rung the same rule gave up again a moment later."""
+    fast = tuple(Sample(bits=23.2e6, seconds=2.9, latency_s=0.08) for _ in range(5))
+    algo = Reelbox()
+    st = state_with(fast, buffer_s=20.0)
+    algo.on_download(st, DownloadResult(rung=9, bits=8e6, seconds=2.08, latency_s=0.08, abandoned=True, abandon_to=2,
+                                        buffer_s=18.0))
+    assert Reelbox().pick(st, 4000.0) > 2  # what the plan alone would refetch at the abandoned rate
+    assert algo.choose(st).rung == 2
+    algo.on_download(st, DownloadResult(rung=2, bits=2.24e6, seconds=0.6, latency_s=0.08, abandoned=False,
+                                        abandon_to=None, buffer_s=21.0))
+    assert algo.choose(state_with(fast, buffer_s=21.0)).rung > 2
 
 
 def test_the_falls_term_waits_until_the_climb_is_done() -> None:
