@@ -57,14 +57,14 @@ choice moves it.
    fits, so that brief dips pass without a restart, and counting a partial transfer as if it had
    carried a whole segment, both scored lower on fcc/hsdpa subsets at 10 and 25 s: more rebuffering,
    or too much caution.)  A transfer's own rate is trusted only after ``patience`` × the buffer² seconds
-   (0.25 s at least; 0.015 × 8² ≈ 1 s with 8 s buffered, 0.015 × 40² = 24 s with 40 s): a deep buffer
+   (0.25 s at least; 0.02 × 8² ≈ 1.3 s with 8 s buffered, 0.02 × 40² = 32 s with 40 s): a deep buffer
    waits out a fade instead of refetching low (on Puffer at 60 s, three in four large drops were such
-   refetches, and they cost QoE_log most), a shallow one keeps the quick 0.25–1 s look.  At a 10 s
-   capacity this is exactly session 7's ``0.15 × fill × buffer``; session 10 dropped the fill, which
-   made a 60 s buffer wait no longer than a 10 s one with as many seconds in it.  The refetch is
-   capped at the rung abandonment chose, as the engine caps it (``player.scheduling.video_loop``): the
-   plan alone sometimes picked a rung the same rule abandoned again a quarter second later (on lte
-   with the 4K ladder, cascades of 5 → 4 → 3).
+   refetches, and they cost QoE_log most), a shallow one keeps a quick look.  Session 7's wait was
+   ``0.15 × fill × buffer``, which at a 10 s capacity is 0.015 × buffer² but made a 60 s buffer wait no
+   longer than a 10 s one with as many seconds in it (session 10 tried 0.015, 0.02 and 0.025 over the
+   whole goal: README).  The refetch is capped at the rung abandonment chose, as the engine caps it
+   (``player.scheduling.video_loop``): the plan alone sometimes picked a rung the same rule abandoned
+   again a quarter second later (on lte with the 4K ladder, cascades of 5 → 4 → 3).
 7. **No planned trickle of stalls.**  The plan pays a fixed cost per segment it expects to stall on,
    so on a link just under a rung it does not trade a 0.1 s stall every segment for that rung.
 """
@@ -108,7 +108,7 @@ class ReelboxR2(AlgorithmBase):
                  price: float = REBUFFER_PENALTY, hold: int = 1, switch_weight: float = 1.0, worth: float = 0.5,
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
-                 patience: float = 0.015, climb_first: bool = True,
+                 patience: float = 0.02, climb_first: bool = True,
                  recover: bool = True) -> None:
         self.horizon = horizon
         self.fraction = fraction
