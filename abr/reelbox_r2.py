@@ -56,15 +56,16 @@ choice moves it.
    ``9,0,9`` after a real dip is accepted: it is cheaper than holding the lower rung.  (Waiting until the last moment the lower rung still
    fits, so that brief dips pass without a restart, and counting a partial transfer as if it had
    carried a whole segment, both scored lower on fcc/hsdpa subsets at 10 and 25 s: more rebuffering,
-   or too much caution.)  A transfer's own rate is trusted only after ``patience`` × the buffer² seconds
-   (0.25 s at least; 0.02 × 8² ≈ 1.3 s with 8 s buffered, 0.02 × 40² = 32 s with 40 s): a deep buffer
-   waits out a fade instead of refetching low (on Puffer at 60 s, three in four large drops were such
-   refetches, and they cost QoE_log most), a shallow one keeps a quick look.  Session 7's wait was
-   ``0.15 × fill × buffer``, which at a 10 s capacity is 0.015 × buffer² but made a 60 s buffer wait no
-   longer than a 10 s one with as many seconds in it (session 10 tried 0.015, 0.02 and 0.025 over the
-   whole goal: README).  The refetch is capped at the rung abandonment chose, as the engine caps it
-   (``player.scheduling.video_loop``): the plan alone sometimes picked a rung the same rule abandoned
-   again a quarter second later (on lte with the 4K ladder, cascades of 5 → 4 → 3).
+   or too much caution.)  A transfer's own rate is trusted only after ``patience`` × buffer² seconds,
+   × buffer / 10 s beyond 10 s buffered (0.25 s at least): 0.015 × 8² ≈ 1 s with 8 s buffered, exactly
+   session 7's ``0.15 × fill × buffer`` at a 10 s capacity, so a 10 s buffer behaves as before;
+   0.015 × 40² × 4 = 96 s with 40 s, so a deep buffer waits out a fade instead of refetching low (on
+   Puffer at 60 s three in four large drops were such refetches, and they cost QoE_log most).  The
+   fill made a 60 s buffer wait no longer than a 10 s one with as many seconds in it.  ``0.02 ×
+   buffer²`` met as many goal cells but cost hsdpa at 10 s (README, session 10).  The refetch is
+   capped at the rung abandonment chose, as the engine caps it (``player.scheduling.video_loop``): the
+   plan alone sometimes picked a rung the same rule abandoned again a quarter second later (on lte with
+   the 4K ladder, cascades of 5 → 4 → 3).
 7. **No planned trickle of stalls.**  The plan pays a fixed cost per segment it expects to stall on,
    so on a link just under a rung it does not trade a 0.1 s stall every segment for that rung.
 """
@@ -81,6 +82,7 @@ WINDOW = 5
 SPREAD_WINDOW = 8
 FALL_CAP = 0.5
 RECOVER_DOWNLOADS = 2
+DEEP_S = 10.0  # buffered seconds beyond which abandonment's wait grows with the cube of the buffer
 
 
 class Spread:
@@ -108,7 +110,7 @@ class ReelboxR2(AlgorithmBase):
                  price: float = REBUFFER_PENALTY, hold: int = 1, switch_weight: float = 1.0, worth: float = 0.5,
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
-                 patience: float = 0.02, climb_first: bool = True,
+                 patience: float = 0.015, climb_first: bool = True,
                  recover: bool = True) -> None:
         self.horizon = horizon
         self.fraction = fraction
@@ -296,4 +298,5 @@ class ReelboxR2(AlgorithmBase):
             self._link_s += transfer
 
     def abandon(self, state: AbrState, progress: Progress) -> Decision | None:
-        return abandon_late_segment(state, progress, max(MEASURE_S, self.patience * progress.buffer_s ** 2))
+        deep = max(1.0, progress.buffer_s / DEEP_S)
+        return abandon_late_segment(state, progress, max(MEASURE_S, self.patience * progress.buffer_s ** 2 * deep))
