@@ -42,21 +42,26 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def ffmpeg_live(folder: Path, output: list[str], segments: int = 4) -> Iterator[str]:
+def ffmpeg_live(folder: Path, output: list[str], segments: int = 4, *, dies_after_s: float | None = None) -> Iterator[str]:
     """The URL of a live stream plain ffmpeg writes into ``folder`` (``output``: its muxer arguments, the
-    manifest's name last), served over HTTP on 127.0.0.1 once ``segments`` media segments exist."""
+    manifest's name last), served over HTTP on 127.0.0.1 once ``segments`` media segments exist.
+    ``dies_after_s``: the encoder is killed that long after (no end of stream written), as a crash does."""
     proc = subprocess.Popen([default_ffmpeg(), "-hide_banner", "-loglevel", "error", *SOURCE, *output],
                             cwd=folder, stdin=subprocess.DEVNULL)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    crash = threading.Timer(dies_after_s or 0.0, proc.kill)
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and len(list(folder.glob("*.m4s"))) < segments:
             time.sleep(0.2)
         assert (folder / output[-1]).exists(), "ffmpeg wrote no manifest"
+        if dies_after_s is not None:
+            crash.start()
         yield f"http://127.0.0.1:{server.server_address[1]}/{output[-1]}"
     finally:
+        crash.cancel()
         proc.kill()
         proc.wait(timeout=10)
         server.shutdown()
