@@ -1,11 +1,12 @@
 """How a live play ends: an event that ends (EXT-X-ENDLIST appears) finishes cleanly; a playlist that stops
 advancing without one (the encoder died) is named, instead of a player waiting for ever — and so is a ``$Number$``
-MPD whose encoder died, which has no list to stop advancing."""
+MPD whose encoder died, which has no list to stop advancing. A DASH event ends as an MPD turned static."""
 from __future__ import annotations
 
 import asyncio
 import functools
 import http.server
+import signal
 import subprocess
 import threading
 import time
@@ -86,7 +87,7 @@ def test_a_number_mpd_whose_encoder_died_is_named(tmp_path: Path) -> None:
     output = ["-f", "dash", "-seg_duration", str(SEGMENT_S), "-window_size", "5", "-use_timeline", "0",
               "-use_template", "1", "live.mpd"]
     box: list[PlaybackSession] = []
-    with ffmpeg_live(tmp_path, output, segments=3, dies_after_s=4.0) as url:
+    with ffmpeg_live(tmp_path, output, segments=3, stops_after_s=4.0) as url:
         started = time.monotonic()
         with pytest.raises(LiveStreamStopped, match="segments from .* are missing or broken on every CDN"):
             _play(url, box, limit_s=30)
@@ -94,3 +95,17 @@ def test_a_number_mpd_whose_encoder_died_is_named(tmp_path: Path) -> None:
     report = box[0].report()
     assert report["errors"][-1]["code"] == "LiveStreamStopped" and report["complete"] is False
     assert {t["kind"] for t in report["tracks"]} == {"audio", "video"}
+
+
+def test_a_dash_event_that_ends_finishes_the_play(tmp_path: Path) -> None:
+    """ffmpeg's dynamic DASH, stopped cleanly 4 s into the play (its last MPD is static, with a duration): the
+    rest plays, the play ends by itself without an error, complete, and the report's DVR window is the media
+    listed — it read ~1.8e9 s before (the static MPD has no availabilityStartTime: "now" since 1970)."""
+    output = ["-f", "dash", "-seg_duration", str(SEGMENT_S), "-window_size", "5", "-use_timeline", "1",
+              "-use_template", "1", "live.mpd"]
+    box: list[PlaybackSession] = []
+    with ffmpeg_live(tmp_path, output, segments=3, stops_after_s=4.0, how=signal.SIGINT) as url:
+        report = _play(url, box, limit_s=40)
+    assert report["live"] is True and report["errors"] == [] and report["complete"] is True
+    assert box[0].playhead.reached_eof
+    assert 0 < report["dvr_window_s"] <= 5 * SEGMENT_S + 1
