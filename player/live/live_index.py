@@ -5,6 +5,11 @@ segments leave it; the scheduler needs indexes and start times that never move. 
 number (HLS media sequence, DASH ``$Number$``): a new one starts where its predecessor ended, so the
 timeline is the first listed segment's time plus the durations since. Program date-times tie this
 timeline to the server's clock (``epoch_at``).
+
+Discontinuity sequence numbers (``SegmentRef.timeline``) are carried the same way: a packager that
+writes no EXT-X-DISCONTINUITY-SEQUENCE (ffmpeg's ``append_list`` after an encoder restart) numbers the
+segments after the restart 0 again once the EXT-X-DISCONTINUITY tag has slid out of the window, so a
+reload's numbers are moved onto ours through a segment both have (hls.js ``mergeDetails``' ccOffset).
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ class LiveIndex:
         self.segments: list[SegmentRef] = []
         self._epoch_offset: float | None = None  # server epoch minus timeline seconds
         self.provisional: int | None = None  # number of an announced segment still being written
+        self._timeline_shift = 0  # our discontinuity sequence minus the latest reload's
 
     @property
     def newest(self) -> int | None:
@@ -34,7 +40,9 @@ class LiveIndex:
         without it the refs' own ``start_s`` is kept (DASH, whose times are the presentation's).
         """
         added = 0
+        self._timeline_shift = self._shift_of(refs)
         for ref in refs:
+            ref = replace(ref, timeline=ref.timeline + self._timeline_shift) if self._timeline_shift else ref
             last = self.segments[-1] if self.segments else None
             if last is not None and ref.number == self.provisional == last.number:  # written now: its true length
                 self.segments[-1] = replace(ref, start_s=last.start_s) if rebase else ref
@@ -49,6 +57,15 @@ class LiveIndex:
             self.provisional = None  # an announced segment overtaken keeps its nominal length
             added += 1
         return added
+
+    def _shift_of(self, refs: Sequence[SegmentRef]) -> int:
+        """How far this reload's discontinuity sequence trails ours: read off the newest segment both list
+        (the last reload's shift when they share none — a reload that missed the whole window)."""
+        for ref in reversed(refs):
+            mine = self.by_number(ref.number)
+            if mine is not None and mine.number != self.provisional:
+                return mine.timeline - ref.timeline
+        return self._timeline_shift
 
     def announce(self, number: int, duration_s: float) -> bool:
         """List segment ``number``, which is being written (LL-HLS parts), after the newest one, with a

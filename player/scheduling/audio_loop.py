@@ -76,7 +76,7 @@ class AudioLoop:
                 if not missing(exc):
                     raise
                 # every CDN says it is not there, or sends it broken: skipped and reported, the rest still plays
-                self.feed.skip(ref, self.timeline.audio, f"{type(exc).__name__}: {exc}")
+                self.feed.lost("audio", ref, self.timeline.audio, exc)
                 index += 1
                 continue
             await self.feed.deliver("audio", self.rendition, init, ref, fetched, index, buffer_at_request,

@@ -4,7 +4,8 @@ segment records and the CMCD data (CTA-5004) each request carries. Shared by the
 A segment brings its own init (a later Period's, a new EXT-X-MAP) or none at all (MPEG-TS, packed
 audio: configuration in-band); its key material is its own (HLS key rotation, AES-128 per key URI:
 :mod:`player.segment_keys`). A segment that will not be played (EXT-X-GAP, or no CDN delivered it) is
-*skipped*: listed in the report's errors and in :attr:`SegmentFeed.skipped`, the track moves past it."""
+*skipped*: listed in the report's errors and in :attr:`SegmentFeed.skipped`, the track moves past it.
+Live, a run of segments no CDN has is the stream stopping, not holes (:class:`MissingRun`)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,7 @@ from typing import Protocol
 from abr.session import AbrSession
 from abr.state import Phase
 from drm_client import KeyRing
-from player.errors import FetchError
+from player.errors import FetchError, LiveStreamStopped
 from player.feed.media_input import Aes128Key
 from player.init_cache import InitCache, init_key
 from player.manifest import Rendition, SegmentRef
@@ -34,6 +35,33 @@ def missing(exc: FetchError) -> bool:
     return bool(attempts) and all(
         isinstance(e, CorruptSegment) or (isinstance(e, HttpStatusError) and e.status in (404, 410)) for _, e in attempts
     )
+
+
+class MissingRun:
+    """Live segments in a row that every CDN says are not there, per track kind.
+
+    A ``$Number$`` MPD has no segment list to freeze: the clock says which segments exist, so an
+    encoder that died shows only as segments that never appear (404 at and past their availability
+    time). As many in a row as a playlist may stand still before it counts as frozen
+    (``player.live.refresh.FROZEN_TARGETS``) end the play with :class:`LiveStreamStopped`, as a frozen
+    playlist does; fewer are holes, skipped and reported. Before, each was skipped one after another
+    until libmpv, fed nothing, gave up with an unrelated error a minute later."""
+
+    LIMIT = 3
+
+    def __init__(self) -> None:
+        self._run: dict[str, list[SegmentRef]] = {}
+
+    def missed(self, kind: str, ref: SegmentRef) -> None:
+        run = self._run.setdefault(kind, [])
+        run.append(ref)
+        if len(run) >= self.LIMIT:
+            raise LiveStreamStopped(f"the live stream's {kind} segments from {run[0].start_s:.1f} to {run[-1].end_s:.1f} s "
+                                    f"are missing or broken on every CDN ({len(run)} in a row: the encoder or packager upstream "
+                                    "has stopped)")
+
+    def delivered(self, kind: str) -> None:
+        self._run.pop(kind, None)
 
 
 LIVE_TIMELINES = 1 << 20  # remuxer timeline ids for live media: each is placed by its first segment
@@ -83,6 +111,7 @@ class SegmentFeed:
         self.keys = SegmentKeys(ring=keys, fetch_key=self._fetch_key)
         self.init_cache = init_cache
         self.skipped: list[SegmentRef] = []
+        self._missing = MissingRun()
 
     async def init(self, rendition: Rendition, kind: str, segment: SegmentRef) -> bytes:
         """The init segment ``segment`` needs (its own, else the rendition's); empty for MPEG-TS and
@@ -108,10 +137,24 @@ class SegmentFeed:
 
     def skip(self, ref: SegmentRef, progress: TrackProgress, why: str) -> None:
         """A segment that will not be played: in the report's errors; the track moves past it."""
+        self._report_skip(ref, why)
+        progress.added_until_s = ref.end_s
+
+    def lost(self, kind: str, ref: SegmentRef, progress: TrackProgress, exc: FetchError) -> None:
+        """A segment every CDN says is not there (:func:`missing`): skipped. Live, a run of them raises
+        :class:`LiveStreamStopped` (:class:`MissingRun`), and the track's progress stays where its media
+        ends: a live buffer holds a few seconds, so counting segments that never came as buffered held the
+        next fetch back while the playhead starved, and the run was never seen."""
+        self._report_skip(ref, f"{type(exc).__name__}: {exc}")
+        if not self.live:
+            progress.added_until_s = ref.end_s
+            return
+        self._missing.missed(kind, ref)
+
+    def _report_skip(self, ref: SegmentRef, why: str) -> None:
         self.skipped.append(ref)
         self.qoe.error("SegmentSkipped", f"segment {ref.start_s:.1f}–{ref.end_s:.1f} s skipped ({why})",
                        self.clock.now())
-        progress.added_until_s = ref.end_s
 
     async def deliver(
         self, kind: str, rendition: Rendition, init: bytes, ref: SegmentRef, fetched: Fetched, index: int,
@@ -134,6 +177,7 @@ class SegmentFeed:
     def record(self, kind: str, rendition: Rendition, ref: SegmentRef, fetched: Fetched, index: int,
                buffer_at_request: float) -> None:
         """The segment in the report (and its failovers in the QoE counts)."""
+        self._missing.delivered(kind)
         self.qoe.failover(fetched.failovers)
         estimate = self.abr.tracker.throughput_kbps if kind == "video" else None
         self.qoe.segment(SegmentRecord(

@@ -101,7 +101,7 @@ class VideoLoop:
                 if not missing(exc):
                     raise
                 # every CDN says it is not there: a hole in the content; the rest may still play
-                self.feed.skip(segments[index], self.timeline.video, f"{type(exc).__name__}: {exc}")
+                self.feed.lost(self.ladder.kind, segments[index], self.timeline.video, exc)
                 self.timeline.video_advanced()
                 index, steps = index + 1, steps + 1
                 continue

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import functools
 import http.server
+import signal
 import subprocess
 import threading
 import time
@@ -42,21 +43,28 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def ffmpeg_live(folder: Path, output: list[str], segments: int = 4) -> Iterator[str]:
+def ffmpeg_live(folder: Path, output: list[str], segments: int = 4, *, stops_after_s: float | None = None,
+                how: signal.Signals = signal.SIGKILL) -> Iterator[str]:
     """The URL of a live stream plain ffmpeg writes into ``folder`` (``output``: its muxer arguments, the
-    manifest's name last), served over HTTP on 127.0.0.1 once ``segments`` media segments exist."""
+    manifest's name last), served over HTTP on 127.0.0.1 once ``segments`` media segments exist.
+    ``stops_after_s``: the encoder gets signal ``how`` that long after — SIGKILL as a crash (no end of stream
+    written), SIGINT as an operator ending the event (ffmpeg writes EXT-X-ENDLIST, or the MPD turns static)."""
     proc = subprocess.Popen([default_ffmpeg(), "-hide_banner", "-loglevel", "error", *SOURCE, *output],
                             cwd=folder, stdin=subprocess.DEVNULL)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    stop = threading.Timer(stops_after_s or 0.0, proc.send_signal, [how])
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and len(list(folder.glob("*.m4s"))) < segments:
             time.sleep(0.2)
         assert (folder / output[-1]).exists(), "ffmpeg wrote no manifest"
+        if stops_after_s is not None:
+            stop.start()
         yield f"http://127.0.0.1:{server.server_address[1]}/{output[-1]}"
     finally:
+        stop.cancel()
         proc.kill()
         proc.wait(timeout=10)
         server.shutdown()
