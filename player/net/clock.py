@@ -78,18 +78,25 @@ async def done_within(clock: Clock, awaitable: Awaitable[object], seconds: float
     """Wait for ``awaitable`` at most ``seconds`` on ``clock``; True if it finished.
 
     Every timeout in the engine goes through here (``asyncio.wait_for`` would wait in real time, not
-    on a ``ManualClock``). A future passed in is left running on timeout; a coroutine is cancelled.
+    on a ``ManualClock``). A future passed in is left running on timeout; a coroutine is cancelled,
+    also when the waiter is.
     """
     target = asyncio.ensure_future(awaitable)
     owned = target is not awaitable
-    if not target.done():
-        timer = asyncio.ensure_future(clock.sleep(seconds))
-        try:
-            await asyncio.wait((target, timer), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            timer.cancel()
-            await asyncio.gather(timer, return_exceptions=True)
-    if owned and not target.done():
-        target.cancel()
-        await asyncio.gather(target, return_exceptions=True)
+    try:
+        if not target.done():
+            await _first_of(target, clock, seconds)
+    finally:  # on timeout, and when the waiter itself is cancelled: nothing of ours outlives the wait
+        if owned and not target.done():
+            target.cancel()
+            await asyncio.gather(target, return_exceptions=True)
     return target.done() and not target.cancelled()
+
+
+async def _first_of(target: asyncio.Future[object], clock: Clock, seconds: float) -> None:
+    timer = asyncio.ensure_future(clock.sleep(seconds))
+    try:
+        await asyncio.wait((target, timer), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        timer.cancel()
+        await asyncio.gather(timer, return_exceptions=True)
