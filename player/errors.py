@@ -71,6 +71,14 @@ class LiveStreamStopped(PlaybackError):
     the encoder or packager upstream has stopped, and waiting longer would only hide it."""
 
 
+LIVE_STOPPED_AFTER_SEGMENTS = 3
+"""How many segments' worth of a live stream may fail to arrive in a row before it is called stopped
+(:class:`LiveStreamStopped`): a playlist or MPD that has not advanced for this many target durations
+(``player.live.refresh``), or this many segments in a row that every CDN says are not there
+(``player.scheduling.segment_feed.MissingRun``). Kept here rather than in ``player.live`` so that the
+scheduler can read it without loading the live package into every VOD play."""
+
+
 class StartPastEnd(PlaybackError):
     """The start position asked for lies at or past the end of the title: nothing would be shown."""
 

@@ -200,8 +200,9 @@ class LiveFollower:
         if self.dash is not None and self.dash.info is not None and not self.dash.info.dynamic:
             # the event ended (the MPD turned static, ffmpeg's last write): no availabilityStartTime, no
             # clock-driven edge any more; the window is what is listed (it read ~1.8e9 s, "now" since 1970)
-            return LiveWindow(start_s=segments[0].start_s, edge_s=segments[-1].end_s) if segments else LiveWindow(
-                start_s=0.0, edge_s=0.0)
+            if not segments:
+                return LiveWindow(start_s=0.0, edge_s=0.0)
+            return LiveWindow(start_s=segments[0].start_s, edge_s=segments[-1].end_s)
         if self.dash is not None and self.dash.info is not None and self.server is not None:
             now = dash_now(self.dash.info, self.server.epoch(self.clock.now()))
             depth = self.dash.info.time_shift_buffer_s

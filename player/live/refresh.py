@@ -5,7 +5,7 @@ HLS: after a reload that changed the playlist, wait one target duration; after o
 half of it. With ``CAN-BLOCK-RELOAD`` the client asks at once for the next part or segment
 (``_HLS_msn``/``_HLS_part``) and the server holds the answer. DASH: every ``minimumUpdatePeriod``
 (never faster than ``MIN_DASH_RELOAD_S``); an MPD without one does not change. A playlist that has
-not advanced for ``FROZEN_TARGETS`` target durations is frozen: the encoder or packager upstream has
+not advanced for ``LIVE_STOPPED_AFTER_SEGMENTS`` target durations is frozen: the encoder or packager upstream has
 stopped, and waiting longer only hides it.
 """
 from __future__ import annotations
@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from player.errors import LIVE_STOPPED_AFTER_SEGMENTS
+
 from .dash_live import DashLiveInfo
 from .hls_live import HlsLiveInfo
 
 MIN_DASH_RELOAD_S = 0.5
-FROZEN_TARGETS = 3.0
 
 
 def hls_reload_delay(info: HlsLiveInfo, changed: bool) -> float:
@@ -65,7 +66,7 @@ class FrozenDetector:
 
     @classmethod
     def for_target(cls, target_s: float) -> FrozenDetector:
-        return cls(limit_s=FROZEN_TARGETS * target_s)
+        return cls(limit_s=LIVE_STOPPED_AFTER_SEGMENTS * target_s)
 
     def observe(self, now: float, marker: object) -> bool:
         if marker != self._marker:

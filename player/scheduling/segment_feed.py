@@ -14,7 +14,7 @@ from typing import Protocol
 from abr.session import AbrSession
 from abr.state import Phase
 from drm_client import KeyRing
-from player.errors import FetchError, LiveStreamStopped
+from player.errors import LIVE_STOPPED_AFTER_SEGMENTS, FetchError, LiveStreamStopped
 from player.feed.media_input import Aes128Key
 from player.init_cache import InitCache, init_key
 from player.manifest import Rendition, SegmentRef
@@ -42,12 +42,10 @@ class MissingRun:
 
     A ``$Number$`` MPD has no segment list to freeze: the clock says which segments exist, so an
     encoder that died shows only as segments that never appear (404 at and past their availability
-    time). As many in a row as a playlist may stand still before it counts as frozen
-    (``player.live.refresh.FROZEN_TARGETS``) end the play with :class:`LiveStreamStopped`, as a frozen
-    playlist does; fewer are holes, skipped and reported. Before, each was skipped one after another
-    until libmpv, fed nothing, gave up with an unrelated error a minute later."""
-
-    LIMIT = 3
+    time). :data:`~player.errors.LIVE_STOPPED_AFTER_SEGMENTS` in a row (as many target durations as a
+    playlist may stand still before it counts as frozen) end the play with :class:`LiveStreamStopped`, as
+    a frozen playlist does; fewer are holes, skipped and reported. Before, each was skipped one after
+    another until libmpv, fed nothing, gave up with an unrelated error a minute later."""
 
     def __init__(self) -> None:
         self._run: dict[str, list[SegmentRef]] = {}
@@ -55,7 +53,7 @@ class MissingRun:
     def missed(self, kind: str, ref: SegmentRef) -> None:
         run = self._run.setdefault(kind, [])
         run.append(ref)
-        if len(run) >= self.LIMIT:
+        if len(run) >= LIVE_STOPPED_AFTER_SEGMENTS:
             raise LiveStreamStopped(f"the live stream's {kind} segments from {run[0].start_s:.1f} to {run[-1].end_s:.1f} s "
                                     f"are missing or broken on every CDN ({len(run)} in a row: the encoder or packager upstream "
                                     "has stopped)")

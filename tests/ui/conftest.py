@@ -97,6 +97,7 @@ def make_window(qtbot: Any, reelbox_home: Path, memory_keyring: MemoryKeyring, u
 
     yield make
     for window in built:
+        window.player.leave()  # an "Up next" countdown left running would start a play on the stopped engine
         if window.kiosk_guard is not None:
             window.kiosk_guard.unlock(KIOSK_PIN)
             window.kiosk_guard.timer.stop()
@@ -115,6 +116,17 @@ def sign_in(qtbot: Any, window: Any) -> None:
     qtbot.keyClicks(window.signin.password, "demo")
     with qtbot.waitSignal(window.home.loaded, timeout=15000):
         qtbot.keyClick(window.signin.password, Qt.Key.Key_Return)
+
+
+def edge_faults(api_url: str, body: dict[str, Any]) -> None:
+    """Set (or with ``{}`` clear) faults on both edges through the backend's admin API."""
+    import httpx
+
+    token = httpx.post(f"{api_url}/api/v1/auth/login",
+                       json={"email": "demo@reelbox.local", "password": "demo"}).json()["access_token"]
+    for n in (0, 1):
+        httpx.post(f"{api_url}/api/v1/admin/edges/{n}/faults", json=body,
+                   headers={"Authorization": f"Bearer {token}"}).raise_for_status()
 
 
 def remember_demo(api_url: str) -> None:

@@ -3,19 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from PySide6.QtCore import Qt
 
-from tests.ui.conftest import sign_in
-
-
-def edge_faults(api_url: str, body: dict[str, Any]) -> None:
-    """Throttle (or clear) both edges through the backend's admin API."""
-    token = httpx.post(f"{api_url}/api/v1/auth/login",
-                       json={"email": "demo@reelbox.local", "password": "demo"}).json()["access_token"]
-    for n in (0, 1):
-        httpx.post(f"{api_url}/api/v1/admin/edges/{n}/faults", json=body,
-                   headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+from tests.ui.conftest import edge_faults, sign_in
 
 
 def _row(window: Any) -> Any:

@@ -1,9 +1,10 @@
-"""Kiosk mode: the PIN guards quitting, the last screen comes back after a restart, downloads when offline."""
+"""Kiosk mode: the PIN guards quitting, the last screen comes back after a restart, downloads when offline, a failed
+play is played again after a wait."""
 from __future__ import annotations
 
 from typing import Any
 
-from tests.ui.conftest import KIOSK_PIN, sign_in
+from tests.ui.conftest import KIOSK_PIN, edge_faults, sign_in
 
 
 def test_kiosk_quits_only_with_the_pin(qtbot: Any, make_window: Any) -> None:
@@ -37,6 +38,40 @@ def test_kiosk_restores_last_screen_and_falls_back_offline(qtbot: Any, make_wind
     qtbot.waitUntil(lambda: second.kiosk_guard.offline and second.current[0] == "home", timeout=15000)
     qtbot.waitUntil(lambda: [r.heading for r in second.home.rows] == ["Downloaded"], timeout=10000)
     assert "cannot be reached" in second.home.status.text()
+
+
+def test_kiosk_plays_a_failed_title_again_after_a_wait(qtbot: Any, make_window: Any, ui_backend: Any) -> None:
+    """A play that fails (every edge answers 404) keeps its sentence on screen with when it will try again, and the
+    same title is played again after that wait, to its end once the edges are back — no one is there to press Play."""
+    from ui.app.kiosk import PlayRetry
+
+    window = make_window(kiosk=True)
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    window.kiosk_guard.retry = PlayRetry((1.0,))
+    with qtbot.waitSignal(window.title_page.loaded, timeout=10000):
+        window.go("title", "ui-beta")
+    edge_faults(ui_backend.api_url, {"error_status": 404})
+    with qtbot.waitSignal(window.controller.failed, timeout=30000):
+        window.title_page.play.emit("ui-beta", 0.0)
+    qtbot.waitUntil(lambda: "Trying again in 1 s." in window.player.message.text(), timeout=2000)
+    assert window.player.message.isVisible() and window.current[0] == "player"
+    edge_faults(ui_backend.api_url, {})
+    with qtbot.waitSignal(window.controller.finished, timeout=30000) as ended:
+        pass  # the retry, a second after the failure
+    assert window.controller.title_id == "ui-beta" and ended.args[0]["played_s"] >= 5.0
+
+
+def test_play_retry_waits_longer_each_time_and_starts_over_after_a_long_play() -> None:
+    """The waits grow to the last and stay there; a play that ran for the longest wait before failing starts over."""
+    from ui.app.kiosk import PlayRetry
+
+    retry = PlayRetry((5.0, 15.0, 60.0))
+    retry.started(0.0)
+    assert [retry.failed(1.0), retry.failed(2.0), retry.failed(3.0), retry.failed(4.0)] == [5.0, 15.0, 60.0, 60.0]
+    retry.started(100.0)
+    assert retry.failed(160.0) == 5.0
 
 
 def test_kiosk_pin_is_stored_only_as_a_hash(tmp_path: Any, reelbox_home: Any) -> None:

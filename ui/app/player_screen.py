@@ -105,12 +105,13 @@ class PlayerScreen(QWidget):
         bar.stats_button.clicked.connect(self.toggle_stats)
         bar.help_button.clicked.connect(self.toggle_help)
         controller.stats_changed.connect(self._on_stats)
-        controller.failed.connect(self._on_failed)
+        controller.failed.connect(self.show_message)
         controller.noticed.connect(self.show_notice)
         controller.finished.connect(self._on_finished)
         self.up_next.play_next.connect(self._play_next)
         self.up_next.cancelled.connect(self.ended)
-        self._start: dict[str, Any] = {}
+        self._start: dict[str, Any] = {}  # the title play's arguments, for restarts
+        self._offline: tuple[Any, Title | None] | None = None  # the download play's, for a retry
         self._following: Title | None = None
 
     # -- starting ---------------------------------------------------------------------------
@@ -147,6 +148,7 @@ class PlayerScreen(QWidget):
         self._reset(title)
         self.overlay.fill_languages((), (), None, None)
         self._start = {}
+        self._offline = (factory, title)
         self.controller.play_session(lambda: factory(self.wid()))
         self.show_overlay()
 
@@ -160,6 +162,13 @@ class PlayerScreen(QWidget):
         self.overlay.show_live(None)  # until the first stats say whether the play is live
         self.overlay.select_go_live(False)
         self.play_button.setText("Pause")
+
+    def retry(self) -> None:
+        """Play again what was played last: a title where it had got to (a live one at its edge), a download."""
+        if self._start:
+            self._restart()
+        elif self._offline is not None:
+            self.play_offline(*self._offline)
 
     def leave(self) -> None:
         self.up_next.timer.stop()
@@ -285,7 +294,8 @@ class PlayerScreen(QWidget):
             self.stats_panel.setText(stats_text(stats))
             self.stats_panel.adjustSize()
 
-    def _on_failed(self, text: str) -> None:
+    def show_message(self, text: str) -> None:
+        """Why the play stopped (it stays until the next play starts)."""
         self.message.setText(text)
         self.message.show()
         self.message.raise_()
