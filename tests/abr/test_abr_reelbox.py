@@ -171,20 +171,47 @@ def test_at_a_small_buffer_an_up_switch_must_survive_a_lower_estimate() -> None:
     1.75 Mbit/s, without a stall and within 1 % of the QoE_lin."""
     trace, config = wave_trace(2600.0, 1900.0, 2.0), SimConfig(buffer_capacity_s=10.0)
     damped = simulate(Reelbox(), trace, LADDER, config)
-    free = simulate(Reelbox(up_margin=0.0, margin_drop=0.0, patience=0.0), trace, LADDER, config)
+    free = simulate(Reelbox(up_margin=0.0, margin_drop=0.0, min_margin=0.0, patience=0.0), trace, LADDER, config)
     assert damped.switches <= 3 < 20 < free.switches, (damped.rungs, free.rungs)
     assert damped.stall_s == 0.0
     assert damped.qoe_lin > 0.99 * free.qoe_lin
 
 
-def test_the_up_switch_margin_shrinks_as_the_buffer_grows() -> None:
+def test_the_up_switch_margin_shrinks_as_the_buffer_grows_down_to_the_estimates_noise() -> None:
     """The margin is the share of the buffer's room one segment takes: a large buffer absorbs a wrong
-    step up, so it asks for less (0.1 at 10 s with 4 s segments, 0.015 at 60 s)."""
+    step up, so it asks for less (0.1 at 10 s with 4 s segments, 0.011 at 60 s), but never less than
+    ``min_margin`` (5 %): a deep buffer does not make the estimate less noisy."""
     algo = Reelbox()
-    small, large = (state_with((Sample(bits=8e6, seconds=2.0),), capacity=c) for c in (10.0, 60.0))
+    small, mid, large = (state_with((Sample(bits=8e6, seconds=2.0),), capacity=c) for c in (10.0, 16.0, 60.0))
     assert algo.margin(small) == pytest.approx(0.1)
-    assert algo.margin(large) == pytest.approx(0.15 * 4.0 / 56.0)
-    assert Reelbox(up_margin=0.0, margin_drop=0.0).margin(small) == 0.0
+    assert algo.margin(mid) == pytest.approx(0.05)  # 0.15 × 4 / 12 = 0.05: where the floor takes over
+    assert algo.margin(large) == pytest.approx(0.05)
+    assert Reelbox(min_margin=0.0).margin(large) == pytest.approx(0.15 * 4.0 / 56.0)
+    assert Reelbox(up_margin=0.0, margin_drop=0.0, min_margin=0.0).margin(small) == 0.0
+
+
+def noisy_trace(mean_kbps: float, spread: float, seed: int) -> Trace:
+    """A link whose rate is drawn every 2 s evenly within ±``spread`` of its mean (a fixed LCG)."""
+    periods: list[Period] = []
+    x = seed
+    for _ in range(400):
+        x = (x * 1103515245 + 12345) % 2**31
+        periods.append(Period(duration_s=2.0, kbps=mean_kbps * (1.0 + spread * (2.0 * x / 2**31 - 1.0)),
+                              latency_s=0.08))
+    return Trace(name="noisy", periods=tuple(periods))
+
+
+def test_a_deep_buffer_does_not_step_up_at_every_wobble_of_the_estimate() -> None:
+    """At 60 s on a link wobbling ±20 % around 3.6 Mbit/s (between two rungs), the 5 % floor on the
+    margin switches a quarter less than session 10's 1 % margin, for a higher QoE_lin (the same change
+    took Puffer at 60 s under RobustMPC's switches)."""
+    ladder, config = Ladder.constant(NETFLIX10_KBPS, segment_duration_s=4.0, segments=150), SimConfig(buffer_capacity_s=60.0)
+    floored = [simulate(Reelbox(), noisy_trace(3600.0, 0.2, seed), ladder, config) for seed in (1, 2, 3)]
+    thin = [simulate(Reelbox(min_margin=0.0), noisy_trace(3600.0, 0.2, seed), ladder, config) for seed in (1, 2, 3)]
+    assert sum(r.switches for r in floored) <= 0.8 * sum(r.switches for r in thin), (
+        [r.switches for r in floored], [r.switches for r in thin])
+    assert sum(r.qoe_lin for r in floored) > sum(r.qoe_lin for r in thin)
+    assert all(r.stall_s == 0.0 for r in floored)
 
 
 def bursty_trace(seed: int) -> Trace:
