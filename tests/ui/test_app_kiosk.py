@@ -57,6 +57,8 @@ def test_kiosk_plays_a_failed_title_again_after_a_wait(qtbot: Any, make_window: 
         window.title_page.play.emit("ui-beta", 0.0)
     qtbot.waitUntil(lambda: "Trying again in 1 s." in window.player.message.text(), timeout=2000)
     assert window.player.message.isVisible() and window.current[0] == "player"
+    picture = window.player.video.grab().toImage()  # black around the message, not the screen shown before
+    assert {picture.pixelColor(x, y).name() for x in (2, picture.width() // 2) for y in (2, picture.height() - 3)} == {"#000000"}
     edge_faults(ui_backend.api_url, {})
     with qtbot.waitSignal(window.controller.finished, timeout=30000) as ended:
         pass  # the retry, a second after the failure
@@ -103,3 +105,153 @@ def test_kiosk_pin_is_stored_only_as_a_hash(tmp_path: Any, reelbox_home: Any) ->
     old_default.write_text('[app]\nkiosk_pin = "0000"\nemail = "box@example.com"\n')
     config = load_config(old_default)
     assert config.kiosk_pin_hash == "" and "kiosk_pin =" not in old_default.read_text()
+
+
+def _backend_again(old: Any) -> Any:
+    """A backend started again on ``old``'s ports and data (its edges without faults)."""
+    from backend_stub.server import Backend
+    from testkit import FAST_SETTINGS
+
+    port = int(old.api_url.rsplit(":", 1)[1])
+    again = Backend(old.data_dir, demo_user=True, port=port, settings=FAST_SETTINGS, ingest_worker=False).start()
+    assert again.api_url == old.api_url
+    return again
+
+
+def test_kiosk_keeps_a_failed_play_and_retries_it_when_the_backend_comes_back(
+    qtbot: Any, make_window: Any, ui_backend: Any
+) -> None:
+    """A play that failed while backend and edges went away stays on the player with its retry through the outage;
+    when the backend answers again the title is played at once (not after the minute's wait), not sent home."""
+    from ui.app.kiosk import PlayRetry
+
+    window = make_window(kiosk=True)
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    guard = window.kiosk_guard
+    guard.retry = PlayRetry((60.0,))
+    with qtbot.waitSignal(window.title_page.loaded, timeout=10000):
+        window.go("title", "ui-beta")
+    edge_faults(ui_backend.api_url, {"error_status": 404})
+    with qtbot.waitSignal(window.controller.failed, timeout=30000):
+        window.title_page.play.emit("ui-beta", 0.0)
+    qtbot.waitUntil(lambda: "Trying again in 1 min." in window.player.message.text(), timeout=2000)
+    ui_backend.stop()
+    guard.check()
+    qtbot.waitUntil(lambda: guard.offline, timeout=15000)
+    assert window.current[0] == "player" and window.player.message.isVisible()
+    again = _backend_again(ui_backend)
+    try:
+        with qtbot.waitSignal(window.controller.started, timeout=15000):  # well before the minute is up
+            guard.check()
+        assert window.current[0] == "player" and window.controller.title_id == "ui-beta"
+        with qtbot.waitSignal(window.controller.finished, timeout=30000) as ended:
+            pass
+        assert ended.args[0]["played_s"] >= 5.0
+    finally:
+        again.stop()
+
+
+def test_kiosk_leaves_a_running_play_alone_when_the_backend_comes_back(
+    qtbot: Any, make_window: Any, ui_backend: Any
+) -> None:
+    """A download playing through an outage keeps playing when the backend answers again: the same session, still
+    on the player — the box is not sent home in the middle of it."""
+    window = make_window(kiosk=True)
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    guard = window.kiosk_guard
+    window.downloads.start("ui-alpha")
+    qtbot.waitUntil(lambda: any(i.state == "complete" for i in window.downloads.last), timeout=30000)
+    ui_backend.stop()
+    guard.check()
+    qtbot.waitUntil(lambda: guard.offline and [r.heading for r in window.home.rows] == ["Downloaded"], timeout=15000)
+    tile = window.home.rows[0].tiles[0]
+    with qtbot.waitSignal(window.controller.started, timeout=10000):
+        tile.activated.emit(tile.title.id)
+    qtbot.waitUntil(lambda: window.controller.last_stats.get("position_s", 0.0) > 0.5, timeout=15000)
+    window.controller.set_paused(True)  # a 6 s title: held where it is while the backend comes back
+    session = window.controller.session
+    again = _backend_again(ui_backend)
+    try:
+        guard.check()
+        qtbot.waitUntil(lambda: not guard.offline, timeout=15000)
+        qtbot.wait(500)
+        assert window.current[0] == "player" and window.controller.session is session
+        with qtbot.waitSignal(window.controller.finished, timeout=30000):
+            window.controller.set_paused(False)
+        assert window.player.message.isHidden()
+    finally:
+        again.stop()
+
+
+def _play_until(qtbot: Any, window: Any, position_s: float) -> None:
+    """Wait until the play has reached ``position_s``, then pause it there (the resume sync sends the position)."""
+    qtbot.waitUntil(lambda: window.controller.last_stats.get("position_s", 0.0) >= position_s, timeout=20000)
+    window.controller.set_paused(True)
+    qtbot.wait(1000)
+
+
+def _restarted(make_window: Any, first: Any) -> Any:
+    """``first`` stopped (as systemd stops the box), and a new kiosk window started on the same home."""
+    first.kiosk_guard.unlock(KIOSK_PIN)
+    first.close()
+    second = make_window(kiosk=True)
+    second.show()
+    second.start()
+    return second
+
+
+def test_restarted_kiosk_plays_the_title_it_was_playing(qtbot: Any, make_window: Any, ui_backend: Any) -> None:
+    """A kiosk stopped in the middle of a title plays it again on start, where the resume sync had it; the config holds
+    the title id and kind only. A desktop window restarted the same way opens on home."""
+    first = make_window(kiosk=True)
+    first.show()
+    first.start()
+    sign_in(qtbot, first)
+    with qtbot.waitSignal(first.title_page.loaded, timeout=10000):
+        first.go("title", "ui-beta")
+    with qtbot.waitSignal(first.controller.started, timeout=10000):
+        first.title_page.play.emit("ui-beta", 0.0)
+    _play_until(qtbot, first, 2.5)
+    assert first.ctx.config.last_screen == "player:ui-beta"
+    second = _restarted(make_window, first)
+    qtbot.waitUntil(lambda: second.current == ("player", "ui-beta") and second.controller.active, timeout=15000)
+    qtbot.waitUntil(lambda: "position_s" in second.controller.last_stats, timeout=15000)
+    assert second.controller.session.playhead.start_s >= 2.0
+    assert second.player.title is not None and second.player.title.name  # the top bar names it
+    second.kiosk_guard.unlock(KIOSK_PIN)
+    second.close()
+
+    desktop = make_window()
+    desktop.show()
+    with qtbot.waitSignal(desktop.home.loaded, timeout=15000):
+        desktop.start()
+    qtbot.wait(500)
+    assert desktop.current[0] == "home" and not desktop.controller.active
+
+
+def test_restarted_kiosk_without_backend_plays_the_download_it_was_playing(
+    qtbot: Any, make_window: Any, ui_backend: Any
+) -> None:
+    """A kiosk stopped while a download played, started again with no backend to reach, plays that download again
+    from where it was."""
+    first = make_window(kiosk=True)
+    first.show()
+    first.start()
+    sign_in(qtbot, first)
+    first.downloads.start("ui-alpha")
+    qtbot.waitUntil(lambda: any(i.state == "complete" for i in first.downloads.last), timeout=30000)
+    info = next(i for i in first.downloads.last if i.state == "complete")
+    with qtbot.waitSignal(first.controller.started, timeout=10000):
+        first._play_download(info)
+    _play_until(qtbot, first, 2.5)
+    assert first.ctx.config.last_screen == "player-download:ui-alpha"
+    ui_backend.stop()
+    second = _restarted(make_window, first)
+    second.kiosk_guard.check()
+    qtbot.waitUntil(lambda: second.current == ("player", "ui-alpha") and second.controller.active, timeout=20000)
+    qtbot.waitUntil(lambda: "position_s" in second.controller.last_stats, timeout=15000)
+    assert second.controller.session.playhead.start_s >= 2.0

@@ -1,11 +1,17 @@
 """Kiosk mode (issue 6): fullscreen without chrome, quit only with the PIN from the config, the last
-screen restored after a restart (``MainWindow`` saves it), and downloaded titles when the backend is
-unreachable — back to the catalog by itself when the backend returns. A play that fails (a live stream
-that stopped, edges that answer nothing) is played again after a growing wait (:class:`PlayRetry`), the
-wait written under the failure: nobody is there to press Play, and boxes run unattended for months.
+screen restored after a restart (``MainWindow`` saves it; a title being played is played again), and
+downloaded titles when the backend is unreachable — back to the catalog by itself when the backend
+returns. A play that fails (a live stream that stopped, edges that answer nothing) is played again after a
+growing wait (:class:`PlayRetry`), the wait written under the failure: nobody is there to press Play, and
+boxes run unattended for months.
+
+The backend going and coming back never takes the box off the player: a play that runs (a download, a
+stream from edges that kept answering) goes on, and a failed play waiting for its retry is played again
+as soon as the backend answers (the outage was likely why it failed).
 """
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -70,10 +76,17 @@ class KioskGuard(QObject):
         self.retry_timer = QTimer(self)
         self.retry_timer.setSingleShot(True)
         self.retry_timer.timeout.connect(self._play_again)
-        window.controller.started.connect(lambda: self.retry.started(self.clock()))
+        self.countdown = QTimer(self)
+        self.countdown.setInterval(1000)
+        self.countdown.timeout.connect(self._count_down)
+        self._failure = ""
+        self._retry_at = 0.0
+        self._signin_after_play = False  # the backend came back during a play and wants a sign-in
+        window.controller.started.connect(self._play_started)
         window.controller.failed.connect(self._play_failed)
         window.controller.finished.connect(lambda _report: self.retry.reset())
         window.screen_changed.connect(self._screen_changed)
+        window.signin.signed_in.connect(self._signed_in)
 
     # -- quitting ---------------------------------------------------------------------------
     def unlock(self, pin: str) -> bool:
@@ -91,23 +104,64 @@ class KioskGuard(QObject):
         pin = self.ask_pin()
         return pin is not None and self.unlock(pin)
 
-    # -- failed plays ---------------------------------------------------------------------------
+    # -- plays ----------------------------------------------------------------------------------
+    def _play_started(self) -> None:
+        """Count the play for the retries, and save what plays so that a restart plays it again (title id and kind
+        only: the position is the resume sync's, tokens stay in the keyring)."""
+        self.retry.started(self.clock())
+        playing = self.window.player.playing()
+        if playing is not None:
+            kind, title_id = playing
+            saved = f"player:{title_id}" if kind == "title" else f"player-download:{title_id}"
+            if saved != self.ctx.config.last_screen:
+                self.ctx.update_config(last_screen=saved)
+
     def _play_failed(self, text: str) -> None:
-        """Keep the failure on screen, say when the title plays again, and play it then."""
+        """Keep the failure on screen, say when the title plays again (counting down), and play it then."""
         if self.window.current[0] != "player":
             return
         wait_s = self.retry.failed(self.clock())
-        self.window.player.show_message(f"{text}\nTrying again in {wait_s:g} s.")
+        self._failure = text
+        self._retry_at = self.clock() + wait_s
+        self.window.player.show_message(self._retry_text(wait_s))
         self.retry_timer.start(round(wait_s * 1000))
+        self.countdown.start()
+
+    def _retry_text(self, left_s: float) -> str:
+        wait = f"{math.ceil(left_s / 60)} min" if left_s >= 60 else f"{max(1, math.ceil(left_s))} s"
+        return f"{self._failure}\nTrying again in {wait}."
+
+    def _count_down(self) -> None:
+        """Rewrite the wait once a second: a "5 min" left standing for five minutes reads as stuck."""
+        if not self.retry_timer.isActive():
+            self.countdown.stop()
+            return
+        self.window.player.message.setText(self._retry_text(self._retry_at - self.clock()))
 
     def _play_again(self) -> None:
         if self.window.current[0] == "player" and not self.window.controller.active:
             self.window.player.retry()
 
-    def _screen_changed(self, _name: str) -> None:
-        """Any move between screens (the viewer chose something else, the backend came back) ends the retries."""
+    def _retry_now(self) -> None:
+        """The backend answers again: a failed play waiting for its retry is played now, its count started over."""
+        if self.retry_timer.isActive():
+            self.retry_timer.stop()
+            self.retry.reset()
+            self._play_again()
+
+    def _screen_changed(self, name: str) -> None:
+        """Any move between screens (the viewer chose something else) ends the retries; leaving the player after
+        the backend came back mid-play signs in then."""
         self.retry_timer.stop()
         self.retry.reset()
+        if name != "player" and self._signin_after_play:
+            self._signin_after_play = False
+            self.window._show("signin", None)
+
+    def _signed_in(self) -> None:
+        """Signed in again in the background while on the player (the window leaves the player alone)."""
+        if self.window.current[0] == "player":
+            self._retry_now()
 
     # -- connectivity -----------------------------------------------------------------------
     def check(self) -> None:
@@ -126,7 +180,14 @@ class KioskGuard(QObject):
             self.offline = False
             self.ctx.online = True
             w = self.window
-            if w.ctx.backend is not None and w.ctx.backend.refresh_token is None and not w.signin.try_remembered():
+            signed_out = w.ctx.backend is not None and w.ctx.backend.refresh_token is None
+            if w.current[0] == "player" and (w.controller.active or self.retry_timer.isActive()):
+                # a running play goes on; a failed one is played again now (after the sign-in when one is needed)
+                if not signed_out:
+                    self._retry_now()
+                elif not w.signin.try_remembered():
+                    self._signin_after_play = True
+            elif signed_out and not w.signin.try_remembered():
                 w._show("signin", None)
             elif w.current[0] == "home":
                 w.home.reload()
@@ -145,13 +206,16 @@ class KioskGuard(QObject):
                 for i in items if i.playable
             ]
             if w.current[0] not in ("home", "player"):
-                w._show("home", None)
+                w._show("home", None, remember=False)  # the box's own move: a restart still restores the last screen
             w.home.show_offline(titles)
             for row in w.home.rows:
                 for tile in row.tiles:
                     info = next(i for i in items if i.title_id == tile.title.id)
                     tile.activated.disconnect()
                     tile.activated.connect(lambda _tid, info=info: w._play_download(info))
+            kind, _, title_id = self.ctx.config.last_screen.partition(":")
+            if kind == "player-download":  # restarted offline while a download played: play it again
+                w.replay_download(title_id)
 
         async def listing() -> list[Any]:
             manager = await bridge._open()

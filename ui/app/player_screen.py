@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from ui.app import preferences
@@ -40,6 +40,23 @@ def _panel(parent: QWidget, name: str) -> QLabel:
     return label
 
 
+class VideoSurface(QWidget):
+    """The native window libmpv draws into. Black while no play draws there: a plain native QWidget is never
+    painted (and must not be over mpv's picture), so a failed play left whatever the screen showed before —
+    the title page's buttons and poster around the failure's message (seen under Xvfb, kiosk retry)."""
+
+    def __init__(self, parent: QWidget, drawing: Any) -> None:
+        super().__init__(parent)
+        self.drawing = drawing  # callable() -> bool: a session owns the picture
+        native(self)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMouseTracking(True)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        if not self.drawing():
+            QPainter(self).fillRect(event.rect(), Qt.GlobalColor.black)
+
+
 class PlayerScreen(QWidget):
     """Plays one title; ``back`` when the user leaves, ``ended`` when the title finishes and nothing follows,
     ``next_title(title_id)`` to ask the window what comes after the current title."""
@@ -60,10 +77,7 @@ class PlayerScreen(QWidget):
         self.setAutoFillBackground(True)
         self.setStyleSheet("PlayerScreen { background: black; }")
         self.setMouseTracking(True)
-        self.video = native(QWidget(self))
-        self.video.setStyleSheet("background: black;")
-        self.video.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.video.setMouseTracking(True)
+        self.video = VideoSurface(self, lambda: controller.active)
         self.video.installEventFilter(self)
 
         self.top = TopBar(self)
@@ -76,6 +90,7 @@ class PlayerScreen(QWidget):
         self.message = _panel(self, "playerMessage")
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)  # read from across the room, mid-screen
         self.notice = _panel(self, "playerNotice")
         self.up_next = UpNext(self)
 
@@ -137,6 +152,7 @@ class PlayerScreen(QWidget):
         backend = self.ctx.backend
         assert backend is not None
         self._start = {"title_id": title_id, "title": title, "audio": audio, "subs": subs or None}
+        self._offline = None
         self.controller.play_title(
             backend=backend, title_id=title_id, wid=self.wid(), config=self.ctx.config, start_s=start_s,
             audio_language=audio, subtitle_language=subs or None, vo=self.ctx.vo, ao=self.ctx.ao,
@@ -156,12 +172,21 @@ class PlayerScreen(QWidget):
         self.title = title
         self.top.set_title(title.name if title else "")
         self.message.hide()
+        self.video.repaint()  # black until the new play's first frame, not the screen shown before
         self.up_next.timer.stop()
         self.up_next.hide()
         self.overlay.set_ladder(None)
         self.overlay.show_live(None)  # until the first stats say whether the play is live
         self.overlay.select_go_live(False)
         self.play_button.setText("Pause")
+
+    def playing(self) -> tuple[str, str] | None:
+        """What was played last, for a kiosk's restart: ``("title", id)`` streamed, ``("download", id)``."""
+        if self._start:
+            return "title", str(self._start["title_id"])
+        if self._offline is not None and self._offline[1] is not None:
+            return "download", self._offline[1].id
+        return None
 
     def retry(self) -> None:
         """Play again what was played last: a title where it had got to (a live one at its edge), a download."""
@@ -299,6 +324,7 @@ class PlayerScreen(QWidget):
         self.message.setText(text)
         self.message.show()
         self.message.raise_()
+        self.video.update()  # the play has gone: black around the message
         self.show_overlay()
 
     def _on_finished(self, report: dict[str, Any]) -> None:

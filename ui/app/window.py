@@ -1,7 +1,11 @@
 """The main window: a navigation bar and a stack of screens, a back stack, and the routes between them.
 
-Desktop, TV and kiosk modes are the same window with different styles and chrome (issue 6). The
-last screen is saved to the config on every move so a kiosk restarts where it was.
+Desktop, TV and kiosk modes are the same window with different styles and chrome (issue 6). In kiosk
+mode the last screen is saved to the config on every move, and the title being played when a play starts
+(``player:<id>`` streamed, ``player-download:<id>`` a download; ``KioskGuard`` writes it), so a kiosk
+restarted by systemd (power cut, crash) comes back where it was — playing again if it was playing. No
+position is saved there: the resume sync already keeps it (the backend's ``resume_s``, the local outbox
+for downloads), and a live title starts at its edge anyway.
 """
 from __future__ import annotations
 
@@ -190,13 +194,52 @@ class MainWindow(QMainWindow):
             self.signin.focus_first()
 
     def _signed_in(self) -> None:
+        if self.current[0] == "player":
+            return  # signed in again in the background (kiosk: the backend came back): the play stays
         self.history.clear()
         last = self.ctx.config.last_screen if self.ctx.kiosk else "home"
-        self._show("home", None)
-        if last.startswith("title:"):
-            self.go("title", last.split(":", 1)[1])
+        self._show("home", None, remember=last in ("home", "downloads", "settings"))
+        kind, _, arg = last.partition(":")
+        if kind == "title":
+            self.go("title", arg)
         elif last in ("downloads", "settings"):
             self.go(last)
+        elif kind == "player":
+            self.replay(arg)
+        elif kind == "player-download":
+            self.replay_download(arg)
+
+    def replay(self, title_id: str) -> None:
+        """Play ``title_id`` again from home after a restart: a VOD title where the resume sync has it, a live one
+        at its edge (``start_s`` None). A title the catalog no longer has leaves the box on home."""
+        api = self.ctx.api
+        assert api is not None
+
+        def play(title: Title | None) -> None:
+            if self.current[0] == "home":  # not if the viewer has moved on meanwhile
+                self._play(title_id, None, title)
+
+        def failed(exc: BaseException) -> None:
+            if getattr(exc, "status", None) == 404:
+                self._show("home", None)
+            else:
+                play(None)  # the catalog is slow or away: the play says why, and a kiosk tries it again
+
+        self.ctx.engine.submit(api.title(title_id), play, failed)
+
+    def replay_download(self, title_id: str) -> None:
+        """Play the download of ``title_id`` again after a restart, from this box's last position."""
+
+        def play(items: list[Any]) -> None:
+            info = next((i for i in items if i.title_id == title_id and i.playable), None)
+            if info is not None and self.current[0] == "home" and not self.controller.active:
+                self._play_download(info, None)
+
+        async def listing() -> list[Any]:
+            manager = await self.downloads._open()
+            return list(manager.list())
+
+        self.ctx.engine.submit(listing(), play, lambda _exc: None)
 
     def go(self, name: str, arg: Any = None) -> None:
         """Move to a screen, remembering where we were."""
@@ -224,7 +267,9 @@ class MainWindow(QMainWindow):
             name, arg = ("title", self.player.title.id) if self.player.title else ("home", None)
         self._show(name, arg)
 
-    def _show(self, name: str, arg: Any) -> None:
+    def _show(self, name: str, arg: Any, *, remember: bool = True) -> None:
+        """Show screen ``name``; ``remember=False``: a move the box made by itself (the kiosk's offline fallback, the
+        home under a restored screen), which must not replace what a restart should restore."""
         screens = {"signin": self.signin, "home": self.home, "title": self.title_page, "player": self.player,
                    "downloads": self.downloads_page, "settings": self.settings}
         if name == "home" and self.offline:
@@ -246,7 +291,7 @@ class MainWindow(QMainWindow):
             self.downloads_page.reload()
         if name != "player":
             screen.focus_first()
-        if self.ctx.kiosk and name in ("home", "title", "downloads", "settings"):
+        if self.ctx.kiosk and remember and name in ("home", "title", "downloads", "settings"):
             saved = f"title:{arg}" if name == "title" else name
             if saved != self.ctx.config.last_screen:
                 self.ctx.update_config(last_screen=saved)
@@ -260,14 +305,16 @@ class MainWindow(QMainWindow):
         self.player.setFocus()
         self.player.play(title.id, start_s, title)
 
-    def _play(self, title_id: str, start_s: float) -> None:
-        title = self.title_page.title if self.title_page.title and self.title_page.title.id == title_id else None
+    def _play(self, title_id: str, start_s: float | None, title: Title | None = None) -> None:
+        if title is None and self.title_page.title and self.title_page.title.id == title_id:
+            title = self.title_page.title
         self.history.append(self.current)
         self._show("player", title_id)
         self.player.setFocus()
         self.player.play(title_id, start_s, title)
 
-    def _play_download(self, info: Any) -> None:
+    def _play_download(self, info: Any, start_s: float | None = 0.0) -> None:
+        """Play a download (from the start; ``start_s`` None: where this box last was, the resume sync's outbox)."""
         from player.playback import PlaybackSession, SessionOptions
 
         bridge = self.downloads
@@ -276,7 +323,7 @@ class MainWindow(QMainWindow):
         def factory(wid: int | None) -> PlaybackSession:
             offline = ctx.engine.submit(bridge.open_offline(info.asset_id)).result(10)
             opts: dict[str, Any] = {"keepaspect": True} | ({"wid": wid} if wid is not None else {})
-            return PlaybackSession(target=info.title_id, options=SessionOptions(vo=ctx.vo, ao=ctx.ao, mpv_options=opts, start_s=0.0),
+            return PlaybackSession(target=info.title_id, options=SessionOptions(vo=ctx.vo, ao=ctx.ao, mpv_options=opts, start_s=start_s),
                                    source=offline.source, presentation=offline.presentation, keys=offline.keys)
 
         self.history.append(self.current)
