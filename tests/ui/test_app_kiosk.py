@@ -40,22 +40,29 @@ def test_kiosk_restores_last_screen_and_falls_back_offline(qtbot: Any, make_wind
     assert "cannot be reached" in second.home.status.text()
 
 
-def test_kiosk_plays_a_failed_title_again_after_a_wait(qtbot: Any, make_window: Any, ui_backend: Any) -> None:
-    """A play that fails (every edge answers 404) keeps its sentence on screen with when it will try again, and the
-    same title is played again after that wait, to its end once the edges are back — no one is there to press Play."""
+def _kiosk_play_failing(qtbot: Any, make_window: Any, ui_backend: Any, wait_s: float, wait_text: str) -> Any:
+    """A signed-in kiosk window whose play of ui-beta failed (every edge answering 404), its retry ``wait_s`` away."""
     from ui.app.kiosk import PlayRetry
 
     window = make_window(kiosk=True)
     window.show()
     window.start()
     sign_in(qtbot, window)
-    window.kiosk_guard.retry = PlayRetry((1.0,))
+    window.kiosk_guard.retry = PlayRetry((wait_s,))
     with qtbot.waitSignal(window.title_page.loaded, timeout=10000):
         window.go("title", "ui-beta")
     edge_faults(ui_backend.api_url, {"error_status": 404})
     with qtbot.waitSignal(window.controller.failed, timeout=30000):
         window.title_page.play.emit("ui-beta", 0.0)
-    qtbot.waitUntil(lambda: "Trying again in 1 s." in window.player.message.text(), timeout=2000)
+    qtbot.waitUntil(lambda: f"Trying again in {wait_text}." in window.player.message.text(), timeout=2000)
+    return window
+
+
+def test_kiosk_plays_a_failed_title_again_after_a_wait(qtbot: Any, make_window: Any, ui_backend: Any) -> None:
+    """A play that fails (every edge answers 404) keeps its sentence on screen with when it will try again, and the
+    same title is played again after that wait, to its end once the edges are back — no one is there to press Play."""
+
+    window = _kiosk_play_failing(qtbot, make_window, ui_backend, 1.0, "1 s")
     assert window.player.message.isVisible() and window.current[0] == "player"
     picture = window.player.video.grab().toImage()  # black around the message, not the screen shown before
     assert {picture.pixelColor(x, y).name() for x in (2, picture.width() // 2) for y in (2, picture.height() - 3)} == {"#000000"}
@@ -123,20 +130,8 @@ def test_kiosk_keeps_a_failed_play_and_retries_it_when_the_backend_comes_back(
 ) -> None:
     """A play that failed while backend and edges went away stays on the player with its retry through the outage;
     when the backend answers again the title is played at once (not after the minute's wait), not sent home."""
-    from ui.app.kiosk import PlayRetry
-
-    window = make_window(kiosk=True)
-    window.show()
-    window.start()
-    sign_in(qtbot, window)
+    window = _kiosk_play_failing(qtbot, make_window, ui_backend, 60.0, "1 min")
     guard = window.kiosk_guard
-    guard.retry = PlayRetry((60.0,))
-    with qtbot.waitSignal(window.title_page.loaded, timeout=10000):
-        window.go("title", "ui-beta")
-    edge_faults(ui_backend.api_url, {"error_status": 404})
-    with qtbot.waitSignal(window.controller.failed, timeout=30000):
-        window.title_page.play.emit("ui-beta", 0.0)
-    qtbot.waitUntil(lambda: "Trying again in 1 min." in window.player.message.text(), timeout=2000)
     ui_backend.stop()
     guard.check()
     qtbot.waitUntil(lambda: guard.offline, timeout=15000)
