@@ -18,14 +18,20 @@ def test_kiosk_quits_only_with_the_pin(qtbot: Any, make_window: Any) -> None:
     assert window.close()
 
 
+def _kiosk_on_title(qtbot: Any, make_window: Any) -> Any:
+    """A signed-in kiosk window on the title page of ui-beta."""
+    window = make_window(kiosk=True)
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    with qtbot.waitSignal(window.title_page.loaded, timeout=10000):
+        window.go("title", "ui-beta")
+    return window
+
+
 def test_kiosk_restores_last_screen_and_falls_back_offline(qtbot: Any, make_window: Any, ui_backend: Any) -> None:
     """A restarted kiosk opens the title it showed last; with the backend gone it shows the downloads row."""
-    first = make_window(kiosk=True)
-    first.show()
-    first.start()
-    sign_in(qtbot, first)
-    with qtbot.waitSignal(first.title_page.loaded, timeout=10000):
-        first.go("title", "ui-beta")
+    first = _kiosk_on_title(qtbot, make_window)
     first.kiosk_guard.unlock(KIOSK_PIN)
     first.close()
     second = make_window(kiosk=True)
@@ -44,13 +50,8 @@ def _kiosk_play_failing(qtbot: Any, make_window: Any, ui_backend: Any, wait_s: f
     """A signed-in kiosk window whose play of ui-beta failed (every edge answering 404), its retry ``wait_s`` away."""
     from ui.app.kiosk import PlayRetry
 
-    window = make_window(kiosk=True)
-    window.show()
-    window.start()
-    sign_in(qtbot, window)
+    window = _kiosk_on_title(qtbot, make_window)
     window.kiosk_guard.retry = PlayRetry((wait_s,))
-    with qtbot.waitSignal(window.title_page.loaded, timeout=10000):
-        window.go("title", "ui-beta")
     edge_faults(ui_backend.api_url, {"error_status": 404})
     with qtbot.waitSignal(window.controller.failed, timeout=30000):
         window.title_page.play.emit("ui-beta", 0.0)
@@ -202,12 +203,7 @@ def _restarted(make_window: Any, first: Any) -> Any:
 def test_restarted_kiosk_plays_the_title_it_was_playing(qtbot: Any, make_window: Any, ui_backend: Any) -> None:
     """A kiosk stopped in the middle of a title plays it again on start, where the resume sync had it; the config holds
     the title id and kind only. A desktop window restarted the same way opens on home."""
-    first = make_window(kiosk=True)
-    first.show()
-    first.start()
-    sign_in(qtbot, first)
-    with qtbot.waitSignal(first.title_page.loaded, timeout=10000):
-        first.go("title", "ui-beta")
+    first = _kiosk_on_title(qtbot, make_window)
     with qtbot.waitSignal(first.controller.started, timeout=10000):
         first.title_page.play.emit("ui-beta", 0.0)
     _play_until(qtbot, first, 2.5)
