@@ -69,14 +69,15 @@ class DownloadsBridge(QObject):
 
         self.ctx.engine.submit(self._open(), lambda _: self.refresh(), failed)
 
+    async def listing(self) -> list[Any]:
+        """Every download on this box (on the engine loop)."""
+        manager = await self._open()
+        return list(manager.list())
+
     def refresh(self) -> None:
         if self._refreshing:
             return
         self._refreshing = True
-
-        async def listing() -> list[Any]:
-            manager = await self._open()
-            return manager.list()
 
         def got(items: list[Any]) -> None:
             self._refreshing = False
@@ -87,7 +88,7 @@ class DownloadsBridge(QObject):
             self._refreshing = False
             self.failed.emit(sentence(exc))
 
-        self.ctx.engine.submit(listing(), got, failed)
+        self.ctx.engine.submit(self.listing(), got, failed)
 
     def start(self, title_id: str) -> None:
         """Download ``title_id`` at the configured quality (resumes an unfinished one)."""

@@ -197,7 +197,6 @@ class KioskGuard(QObject):
     def show_downloaded(self) -> None:
         """Home with only the playable downloads (a tile opens the download's player)."""
         w = self.window
-        bridge = w.downloads
 
         def show(items: list[Any]) -> None:
             titles = [
@@ -215,10 +214,6 @@ class KioskGuard(QObject):
                     tile.activated.connect(lambda _tid, info=info: w._play_download(info))
             kind, _, title_id = self.ctx.config.last_screen.partition(":")
             if kind == "player-download":  # restarted offline while a download played: play it again
-                w.replay_download(title_id)
+                w.replay_download(title_id, items)
 
-        async def listing() -> list[Any]:
-            manager = await bridge._open()
-            return manager.list()
-
-        self.ctx.engine.submit(listing(), show, lambda exc: w.home.show_offline([]))
+        self.ctx.engine.submit(w.downloads.listing(), show, lambda exc: w.home.show_offline([]))

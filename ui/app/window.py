@@ -227,19 +227,19 @@ class MainWindow(QMainWindow):
 
         self.ctx.engine.submit(api.title(title_id), play, failed)
 
-    def replay_download(self, title_id: str) -> None:
-        """Play the download of ``title_id`` again after a restart, from this box's last position."""
+    def replay_download(self, title_id: str, items: list[Any] | None = None) -> None:
+        """Play the download of ``title_id`` again after a restart, from this box's last position (``items``: the
+        downloads when the caller has just listed them)."""
 
         def play(items: list[Any]) -> None:
             info = next((i for i in items if i.title_id == title_id and i.playable), None)
             if info is not None and self.current[0] == "home" and not self.controller.active:
                 self._play_download(info, None)
 
-        async def listing() -> list[Any]:
-            manager = await self.downloads._open()
-            return list(manager.list())
-
-        self.ctx.engine.submit(listing(), play, lambda _exc: None)
+        if items is not None:
+            play(items)
+        else:
+            self.ctx.engine.submit(self.downloads.listing(), play, lambda _exc: None)
 
     def go(self, name: str, arg: Any = None) -> None:
         """Move to a screen, remembering where we were."""
