@@ -9,6 +9,10 @@
     │   └── AllCdnsFailed      every CDN in the pool failed for one request
     ├── FeedError              remuxing/decrypting a segment for libmpv failed
     ├── PlaybackError          libmpv reported a failure, or the session could not start
+    │   ├── LiveStreamStopped  a live playlist or MPD stopped advancing
+    │   ├── StartPastEnd       --start at or past the end of a title
+    │   ├── StartOutsideWindow --start outside a live stream's DVR window
+    │   │   └── NegativeStartNotLive  a negative --start (counted back from a live edge) on a title that is not live
     │   └── IncompletePlay     the play ended without all it should have played
     ├── TrackNotFound          --audio/--subtitles asks for a track the title lacks
     └── BackendError           the backend could not be used (its own tree: player/backend/errors.py)
@@ -81,6 +85,17 @@ scheduler can read it without loading the live package into every VOD play."""
 
 class StartPastEnd(PlaybackError):
     """The start position asked for lies at or past the end of the title: nothing would be shown."""
+
+
+class StartOutsideWindow(PlaybackError):
+    """The start asked for is not in the part of a live stream that can be played now: older than the DVR
+    window's oldest media (less its margin), or closer to the live edge than the stream's hold-back (RFC 8216bis
+    §6.3.3). Named before anything plays rather than moved to the nearest playable point
+    (:func:`player.live.window.asked_start`)."""
+
+
+class NegativeStartNotLive(StartOutsideWindow):
+    """A negative start counts back from the live edge; a title that is not live has none (bad usage: exit 2)."""
 
 
 class IncompletePlay(PlaybackError):

@@ -22,6 +22,18 @@ def seconds(text: str) -> float:
     return value
 
 
+def start_seconds(text: str) -> float:
+    """``--start``: a finite number of seconds; negative counts back from a live stream's edge (Shaka Player's
+    ``load(uri, startTime)``), which the play checks once it knows the stream (argparse's exit 2 otherwise)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not -float("inf") < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"seconds must be a finite number, not {text}")
+    return value
+
+
 #: ``player.net.CmcdMode``'s values, spelt out: the parser is built without the HTTP stack (issue 19)
 CMCD_MODES = ("query", "headers", "off")
 
@@ -33,7 +45,9 @@ def add_playback_arguments(p: argparse.ArgumentParser) -> None:
     add("--report", default=None, metavar="FILE", help="write the QoE report (JSON, or HTML for .html)")
     add("--requests-csv", default=None, metavar="FILE", help="per-request log as CSV (default: beside --report)")
     add("--abr", default=None, metavar="NAME", help="ABR algorithm (default: reelbox-r2; round one is reelbox)")
-    add("--start", type=seconds, default=None, metavar="S", help="start position in seconds (default 0)")
+    add("--start", type=start_seconds, default=None, metavar="S", help="start position in seconds (default 0; live: "
+        "the hold-back point, a negative S is S seconds behind the live edge, else a position on the live timeline; "
+        "one outside the DVR window is an error)")
     add("--until", type=seconds, default=None, metavar="S", help="stop at this position")
     add("--rendition", type=int, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
     add("--buffer", type=seconds, default=30.0, metavar="S", help="buffer capacity in seconds")
@@ -272,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         leave_out_unused_modules(command)
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "until", None) is not None and args.until <= (getattr(args, "start", None) or 0.0):
+    if getattr(args, "until", None) is not None and args.until <= max(getattr(args, "start", None) or 0.0, 0.0):
         # nothing to play: libmpv would be handed an empty stream and fail with a misleading sentence
         parser.error(f"--until {args.until:g} must be after the start ({getattr(args, 'start', None) or 0:g} s)")
     func: Callable[[argparse.Namespace], int] = args.func
@@ -288,10 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _usage_error(exc: BaseException) -> bool:
-    """A track the title lacks (``--audio``/``--subtitles``) is bad usage, as argparse's errors are: exit 2."""
-    from player.errors import TrackNotFound
+    """A track the title lacks (``--audio``/``--subtitles``), or a negative ``--start`` on a title that is not live,
+    is bad usage, as argparse's errors are: exit 2."""
+    from player.errors import NegativeStartNotLive, TrackNotFound
 
-    return isinstance(exc, TrackNotFound) or isinstance(exc.__cause__, TrackNotFound)
+    return any(isinstance(e, (TrackNotFound, NegativeStartNotLive)) for e in (exc, exc.__cause__))
 
 
 def describe(exc: BaseException) -> str:

@@ -72,11 +72,10 @@ def shaping_from_args(args: argparse.Namespace) -> Shaping:
 
 
 def start_position(args: argparse.Namespace) -> float | None:
-    """``--start S``, else 0; the viewer's saved position (None: the backend's) only with ``--resume``
-    (issue 18: a QA play that silently resumed played 0.0 s of a nearly finished title)."""
-    if getattr(args, "start", None) is not None:
-        return float(args.start)
-    return None if getattr(args, "resume", False) else 0.0
+    """``--start S``, else None: the beginning (VOD) or the hold-back point (live); the viewer's saved position
+    only with ``--resume`` (``SessionOptions.resume``; issue 18: a QA play that silently resumed played 0.0 s of a
+    nearly finished title). None rather than 0 so that a live play can tell no start from ``--start 0``."""
+    return float(args.start) if getattr(args, "start", None) is not None else None
 
 
 def session_options(args: argparse.Namespace) -> SessionOptions:
@@ -84,7 +83,8 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
     cdn = getattr(args, "cdn", None)
     headless = bool(getattr(args, "headless", False))
     return SessionOptions(
-        abr=getattr(args, "abr", None), start_s=start_position(args), until_s=getattr(args, "until", None),
+        abr=getattr(args, "abr", None), start_s=start_position(args), resume=bool(getattr(args, "resume", False)),
+        until_s=getattr(args, "until", None),
         fmt=getattr(args, "fmt", "dash"),
         force_cdn=int(cdn) if cdn is not None and str(cdn).isdigit() else None,
         force_rendition=getattr(args, "rendition", None), buffer_capacity_s=getattr(args, "buffer", 30.0),

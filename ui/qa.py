@@ -122,10 +122,12 @@ class Runner:
 
     def _command(self, cell: Cell, slot: _Slot, report: Path) -> list[str]:
         m = self.matrix
-        # every cell starts at 0: cells of one title share an account, so its resume point would leak between cells;
-        # and cold: a throughput estimate carried from the cell before would make its start depend on the order
+        # every cell starts at the beginning (no --resume: cells of one title share an account, so its resume point
+        # would leak between cells; no --start: a live cell starts at the hold-back point, where "--start 0" would be
+        # a position on its timeline); and cold: a throughput estimate carried from the cell before would make its
+        # start depend on the order
         cmd = [sys.executable, "-m", "ui", "play", cell.target, "--headless", "--report", str(report), "--format", m.fmt,
-               "--start", "0", "--cold-start"]
+               "--cold-start"]
         if "://" not in cell.target:
             if slot.api_url is None:
                 raise QaError(f"target {cell.target!r} is a catalog id but the matrix names no backend")

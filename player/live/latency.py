@@ -15,10 +15,15 @@ Speeding up spends buffer, so it pauses while the buffer is thin (less than half
 down below 1.0 is only used to protect a thin buffer at or under the target (no rebuffer is worth a few
 hundred milliseconds of latency). While the viewer is in timeshift (seeked back) nothing catches up;
 only the window's oldest end is enforced.
+
+A play started behind the edge on purpose (``--start -30``) holds that offset: its policy's target is the
+chosen one, and :meth:`LatencyController.go_live` returns to the stream's own (``live_target_s``). Treating
+it as timeshift instead would let every rebuffer push it further back, and catching up to the stream's
+target would undo the start within minutes (30 s at 1.1x: 5 min).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .window import LiveWindow
 
@@ -54,6 +59,7 @@ class LatencyController:
 
     policy: LatencyPolicy
     timeshift: bool = False
+    live_target_s: float | None = None  # the stream's own target while ``policy`` holds a chosen start's offset
     catch_up_s: float = 0.0
     resyncs: int = 0
     _last: float | None = field(default=None, init=False)
@@ -96,6 +102,8 @@ class LatencyController:
         self.timeshift = True
 
     def go_live(self, window: LiveWindow) -> float:
-        """Back to following live: the position to seek to (edge minus target)."""
+        """Back to following live: the position to seek to (edge minus the stream's own target)."""
         self.timeshift = False
+        if self.live_target_s is not None:
+            self.policy, self.live_target_s = replace(self.policy, target_s=self.live_target_s), None
         return window.clamp(window.edge_s - self.policy.target_s)

@@ -3,10 +3,11 @@
 ``open_live`` runs once the presentation is known to be live: it starts the :class:`LiveFollower`,
 measures the server clock (UTCTiming, else the ``Date`` header's tick) and picks the start: the
 newest segment that begins at or before the live point minus the hold-back (a segment start is a
-keyframe, so libmpv shows it at once). ``LivePlayback.run`` then samples latency twice a second — the
-server clock now minus the program date-time of the frame at the playhead — and applies the
-:class:`LatencyController`'s rate (libmpv ``speed``) and resyncs. Its record becomes the report's live
-fields.
+keyframe, so libmpv shows it at once), or the start asked for (``--start``, ``window.asked_start``),
+whose distance behind the edge then becomes the play's target latency. ``LivePlayback.run`` then
+samples latency twice a second — the server clock now minus the program date-time of the frame at the
+playhead — and applies the :class:`LatencyController`'s rate (libmpv ``speed``) and resyncs. Its
+record becomes the report's live fields.
 """
 from __future__ import annotations
 
@@ -24,19 +25,22 @@ from player.net.clock import Clock
 from .clock_probe import from_date_ticks, from_utc_timing
 from .clock_sync import ClockSyncError
 from .follower import LiveFollower
-from .latency import LatencyController, LatencyPolicy
-from .window import live_start
+from .latency import DVR_MARGIN_S, LatencyController, LatencyPolicy
+from .window import asked_start, live_start
 
 SAMPLE_S = 0.5
 START_WAIT_S = 1.0  # the longest a start waits for the next keyframe rather than start further behind
 
 
 class LivePlayback:
-    def __init__(self, follower: LiveFollower, controller: LatencyController, clock: Clock, start_s: float) -> None:
+    def __init__(self, follower: LiveFollower, controller: LatencyController, clock: Clock, start_s: float, *,
+                 behind_s: float | None = None, asked_s: float | None = None) -> None:
         self.follower = follower
         self.controller = controller
         self.clock = clock
         self.start_s = start_s
+        self.behind_s = behind_s  # how far behind the live edge the start was, when it was chosen
+        self.asked_s = asked_s  # the start asked for (``--start``), None: the hold-back point
         self.opened_at = clock.now()
         self.samples: list[tuple[float, float]] = []  # (seconds since open, latency s)
         self.rates: list[tuple[float, float]] = []  # (seconds since open, rate) when it changed
@@ -86,6 +90,8 @@ class LivePlayback:
             "latency_s": [list(s) for s in self.samples],
             "latency_p50_s": round(statistics.median(values), 3) if values else None,
             "latency_p95_s": round(values[min(len(values) - 1, int(0.95 * len(values)))], 3) if values else None,
+            "start_asked_s": self.asked_s,
+            "start_behind_live_s": None if self.behind_s is None else round(self.behind_s, 3),
             "catch_up_s": round(self.controller.catch_up_s, 3),
             "resyncs": self.controller.resyncs,
             "rate_changes": [list(r) for r in self.rates],
@@ -97,8 +103,11 @@ class LivePlayback:
 
 
 async def open_live(presentation: Presentation, manifest_urls: Sequence[str], fetch: Callable[[str], Awaitable[bytes]],
-                    clock: Clock, *, low_latency: bool | None) -> LivePlayback:
-    """Follow ``presentation`` and decide where to start (``low_latency`` None: LL when the stream offers it)."""
+                    clock: Clock, *, low_latency: bool | None, start_s: float | None = None) -> LivePlayback:
+    """Follow ``presentation`` and decide where to start (``low_latency`` None: LL when the stream offers it).
+
+    ``start_s``: the start asked for (``window.asked_start``: negative counts back from the live edge; one
+    outside the DVR window raises ``StartOutsideWindow``, the follower closed); None: the hold-back point."""
     follower = LiveFollower(presentation, manifest_urls, fetch, clock, low_latency=low_latency is not False)
     if any(r.playlist_urls for r in presentation.renditions()):
         # HLS needs the clock only for latency, not for availability: measure it while playback starts
@@ -126,8 +135,22 @@ async def open_live(presentation: Presentation, manifest_urls: Sequence[str], fe
     # by one part between arrivals, and at the bare hold-back a ~1 s hiccup of a shared machine
     # (encoder, edge or player starved) rebuffered: LL-HLS 4 in 10 min at 1.5 s on this box (load 20)
     target = follower.hold_back_s() + (follower.part_s() if follower.low_latency else 0.0)
-    start_s = await _start(follower, [s.start_s for s in segments], target, clock)
-    return LivePlayback(follower, LatencyController(LatencyPolicy(target_s=target)), clock, start_s)
+    if start_s is None:
+        start = await _start(follower, [s.start_s for s in segments], target, clock)
+        window = follower.window()
+        return LivePlayback(follower, LatencyController(LatencyPolicy(target_s=target)), clock, start,
+                            behind_s=window.edge_s - start)
+    window = follower.window()
+    try:
+        start = asked_start(start_s, window, target, DVR_MARGIN_S)
+    except BaseException:
+        await follower.aclose()
+        raise
+    # hold the chosen distance behind live: catching up to the stream's target would undo the start
+    # (``latency`` module docstring); Go live returns to that target (``live_target_s``)
+    behind = window.edge_s - start
+    controller = LatencyController(LatencyPolicy(target_s=round(behind, 3)), live_target_s=target)
+    return LivePlayback(follower, controller, clock, start, behind_s=behind, asked_s=start_s)
 
 
 async def _start(follower: LiveFollower, starts: list[float], target: float, clock: Clock) -> float:

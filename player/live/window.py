@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from player.errors import StartOutsideWindow
+
 from .dash_live import DashLiveInfo, NumberTemplate
 from .hls_live import HlsLiveInfo
 
@@ -88,3 +90,32 @@ def live_start(starts: Sequence[float], live_point_s: float, target_s: float, ma
     if 0 < wait <= max_wait_s:
         return later[0], wait
     return start, 0.0
+
+
+def asked_start(asked_s: float, window: LiveWindow, target_s: float, margin_s: float) -> float:
+    """Where a live play asked to start at ``asked_s`` (``--start``) begins, on the presentation timeline.
+
+    Shaka Player's ``load(uri, startTime)``: a negative ``asked_s`` counts back from the live edge (``-30``:
+    30 s behind it); zero or more is a position on the timeline the report's positions use (DASH: the
+    presentation's time; HLS: seconds from the oldest segment listed when the play opened). Ours counts
+    back from the window's edge, the newest media — what the app's seek bar and "Behind live" count from
+    — where Shaka counts from its seek range's end (the edge less the presentation delay).
+
+    Unlike Shaka, nothing is clamped: a start older than the window's oldest media plus ``margin_s``
+    (the margin the latency controller keeps; nearer, it would be moved at once) or closer to the edge
+    than ``target_s`` (the hold-back, RFC 8216bis §6.3.3: media there may not exist yet, and a default
+    play starts no nearer) raises :class:`~player.errors.StartOutsideWindow`, naming the range
+    playable now.
+    """
+    position = window.edge_s + asked_s if asked_s < 0 else asked_s
+    earliest = window.start_s + min(margin_s, window.depth_s / 2)
+    latest = window.edge_s - target_s
+    if earliest - 1e-6 <= position <= latest + 1e-6:
+        return position
+    where = ("older than the oldest media kept" if position < earliest else "ahead of the live edge"
+             if position > window.edge_s else f"inside the stream's {target_s:g} s hold-back")
+    playable = (f"starts from {earliest:.1f} to {latest:.1f} s ({earliest - window.edge_s:.1f} to "
+                f"{latest - window.edge_s:.1f} s from the live edge) are playable now" if earliest <= latest
+                else f"the window ({window.depth_s:.1f} s) is shorter than the hold-back ({target_s:g} s)")
+    raise StartOutsideWindow(f"the start {asked_s:g} s is outside the live DVR window ({where}, at {position:.1f} s "
+                             f"with the live edge at {window.edge_s:.1f} s): {playable}")

@@ -22,7 +22,10 @@ def make_algorithm(name: str | None) -> Algorithm:
 @dataclass(kw_only=True)
 class SessionOptions:
     abr: str | None = None
-    start_s: float | None = None  # None: the backend's resume point (0 for a plain URL)
+    # VOD: a position (None: the backend's resume point, 0 for a plain URL). Live (Shaka Player's startTime):
+    # negative counts back from the live edge, else a position on the live timeline; None: the hold-back point
+    start_s: float | None = None
+    resume: bool = True  # False: with no start_s, begin at 0 (VOD) rather than at a resume point (QA, issue 18)
     until_s: float | None = None
     fmt: str = "dash"
     force_cdn: int | None = None

@@ -79,19 +79,23 @@ async def start_play(
     *, opened: Opened, options: SessionOptions, clock: Clock, qoe: QoeTracker, playhead: Playhead,
     making_output: asyncio.Future[tuple[MpvOutput, int | None]], max_height: int | None,
     manifest_urls: tuple[str, ...], fetch: Callable[[str], Awaitable[bytes]] | None, on_failure: Callable[[BaseException], None],
-    carried: Carried | None = None,
+    carried: Carried | None = None, started_at: Callable[[float], None] | None = None,
 ) -> RunningPlay:
     """Start fetching (while libmpv is still being built), then open the stream in libmpv.
 
-    ``playhead.start_s`` says where; a live presentation starts near its edge instead (and
-    ``--until`` counts from there). ``fetch`` is the CDN pool's (live needs the network). ``carried``: the
-    link's estimate from earlier plays (the first segment's rung, ``start_pick``).
+    ``playhead.start_s`` says where; a live presentation starts near its edge, or where ``options.start_s``
+    asks (``player.live.window.asked_start``), and ``--until`` counts from there. ``fetch`` is the CDN pool's
+    (live needs the network). ``carried``: the link's estimate from earlier plays (the first segment's rung,
+    ``start_pick``). ``started_at``: told the start once it is known (libmpv, being built, waits for a start
+    only the live window could place).
     """
     async with contextlib.AsyncExitStack() as undo:
         live = None
         if opened.presentation.is_live:
             live = await _open_live(opened.presentation, options, clock, qoe, playhead, manifest_urls, fetch)
             undo.push_async_callback(live.follower.aclose)
+        if started_at is not None:
+            started_at(playhead.start_s)
         audio = pick_audio(opened.presentation, options.audio_language)
         kind = main_kind(opened.presentation)
         feed = MuxFeed((kind, "audio") if audio else (kind,), parts=opened.streams, start_s=playhead.start_s)
@@ -116,12 +120,13 @@ async def _open_live(
     presentation: Presentation, options: SessionOptions, clock: Clock, qoe: QoeTracker, playhead: Playhead,
     manifest_urls: tuple[str, ...], fetch: Callable[[str], Awaitable[bytes]] | None,
 ) -> LivePlayback:
-    """Follow the live presentation from near its edge; ``--until`` counts from that start."""
+    """Follow the live presentation from near its edge, or from the start asked for; ``--until`` counts from that start."""
     from player.live.playback import open_live
 
     if fetch is None:
         raise PlaybackError("a live presentation plays from the network only")
-    live = await open_live(presentation, manifest_urls, fetch, clock, low_latency=options.low_latency)
+    live = await open_live(presentation, manifest_urls, fetch, clock, low_latency=options.low_latency,
+                           start_s=options.start_s)
     live.opened_at = qoe.opened_at  # latency samples on the report's time axis
     if options.until_s is not None:
         options.until_s = playhead.until_s = live.start_s + options.until_s

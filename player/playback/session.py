@@ -19,7 +19,7 @@ from typing import Any
 from drm_client import KeyRing
 from player.backend import BackendClient, PlaybackInfo
 from player.completeness import TrackPlayed, check_complete
-from player.errors import StartPastEnd
+from player.errors import NegativeStartNotLive, StartPastEnd
 from player.feed.errors import playback_failure
 from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
@@ -124,18 +124,21 @@ class PlaybackSession(SessionControls):
             try:
                 if self.backend is not None and not self.manifest_urls and self._offline is None:  # a catalog title
                     self.playback, self.manifest_urls = await ask_grant(self.backend, self.target, self.options)
-                self.playhead.start_s = self.options.start_s if self.options.start_s is not None else (
-                    self.playback.resume_s if self.playback is not None else 0.0)
-                start_at.set_result(self.playhead.start_s)
+                asked = self.options.start_s
+                self.playhead.start_s = asked if asked is not None else (
+                    self.playback.resume_s if self.playback is not None and self.options.resume else 0.0)
+                if asked is None or asked >= 0:  # a negative start counts back from a live edge not yet known
+                    start_at.set_result(self.playhead.start_s)
                 opened = await self._open(tls)
                 closing.push_async_callback(opened.aclose)
                 self.presentation = opened.presentation
-                _check_start(self.options.start_s, opened.presentation)
+                _check_start(asked, opened.presentation)
                 running = self.running = await start_play(
                     opened=opened, options=self.options, clock=self.clock, qoe=self.qoe, playhead=self.playhead,
                     making_output=making_output, max_height=self.playback.max_height if self.playback else None,
                     manifest_urls=self.manifest_urls, fetch=self.pool.fetch if self.pool else None,
                     on_failure=self._failed, carried=self._recall_link(),
+                    started_at=lambda s: None if start_at.done() else start_at.set_result(s),
                 )
                 closing.push_async_callback(running.aclose)
                 closing.push_async_callback(self._cancel_tasks)
@@ -276,8 +279,13 @@ class PlaybackSession(SessionControls):
 
 
 def _check_start(start_s: float | None, presentation: Presentation) -> None:
-    """A start asked for past the end is named before libmpv gets a stream it cannot open."""
+    """A start asked for past the end is named before libmpv gets a stream it cannot open, and so is a negative
+    one on a title that is not live (it counts back from a live edge; a live start is checked against the DVR
+    window once it is followed: ``player.live.window.asked_start``)."""
     end = presentation.duration_s
+    if start_s is not None and start_s < 0 and not presentation.is_live:
+        raise NegativeStartNotLive(f"the start position {start_s:g} s counts back from a live edge, but this title is "
+                                   "not live: seconds must be 0 or more")
     if start_s is not None and end is not None and not presentation.is_live and start_s >= end:
         raise StartPastEnd(f"the start position {start_s:g} s is past the end of the title ({end:g} s)")
 

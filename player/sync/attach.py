@@ -149,10 +149,11 @@ def attach_sync(session: PlaybackSession, *, backend: BackendClient | None, home
         session.options.device_id = handle.device_id
     online = session.backend is not None and not session.manifest_urls
     local = handle.outbox.local_progress(title)
-    session.options.start_s = choose_start(
-        requested_s=session.options.start_s, online=online,
-        local_position_s=local.position_s if local else None, local_completed=bool(local and local.completed),
-    )
+    if session.options.resume:  # otherwise no start means the beginning, not this box's last position
+        session.options.start_s = choose_start(
+            requested_s=session.options.start_s, online=online,
+            local_position_s=local.position_s if local else None, local_completed=bool(local and local.completed),
+        )
 
     def duration() -> float | None:
         return session.presentation.duration_s if session.presentation is not None else None
