@@ -119,6 +119,23 @@ def test_live_play_shows_the_dvr_window_and_go_live_returns_to_target(qtbot: Any
     assert window.controller.last_stats.get("duration_s") is None  # a channel has no length
 
 
+def test_a_retried_live_play_rejoins_at_the_hold_back_point(qtbot: Any, make_window: Any) -> None:
+    """A live play timeshifted 20 s back, then retried (what the kiosk does after a failure): the new play starts at
+    the channel's hold-back point, not at the old timeline position, which may have left the DVR window by then."""
+    window = make_window()
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    window.home.rows[0].tiles[0].click()
+    first = _play_live(qtbot, window)
+    back = _timeshift_back(qtbot, window, window.player)
+    window.player.retry()
+    _play_live(qtbot, window)
+    again = _assert_back_at_live(qtbot, window)
+    # a play started at a position would take that position's distance from the edge as its target latency
+    assert again.target_s == first.target_s < back.behind_s - 10, (first, back, again)
+
+
 def test_tv_remote_reaches_go_live_by_arrows_and_ok(qtbot: Any, make_window: Any, ui_backend: Backend) -> None:
     """TV mode with keys only: ↓ from the hero to the Live row's tile, OK plays it live, ← ← timeshifts 20 s, ↑ selects
     Go live (highlighted), OK presses it and playback is back within the target latency."""

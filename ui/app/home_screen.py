@@ -20,11 +20,12 @@ SEARCH_DEBOUNCE_MS = 250
 
 
 class HomeScreen(QWidget):
-    """``open_title(title_id)`` when a tile is chosen; ``play_title(title, 0)`` for a live channel's tile."""
+    """``open_title(title_id)`` when a tile is chosen; ``play_title(title, None)`` for a live channel's tile (None:
+    at the channel's hold-back point, since a live play reads a number as a position on its timeline)."""
 
     name = "home"
     open_title = Signal(str)
-    play_title = Signal(object, float)  # the hero's Play: (Title, start position)
+    play_title = Signal(object, object)  # the hero's Play: (Title, start position or None)
     loaded = Signal()
 
     def __init__(self, ctx: AppContext, cache: ArtworkCache) -> None:
@@ -162,7 +163,7 @@ class HomeScreen(QWidget):
     def _activated(self, title_id: str) -> None:
         title = self._shown.get(title_id)
         if title is not None and title.live:
-            self.play_title.emit(title, 0.0)
+            self.play_title.emit(title, None)
         else:
             self.open_title.emit(title_id)
 

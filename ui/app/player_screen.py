@@ -203,9 +203,12 @@ class PlayerScreen(QWidget):
         self.help_panel.hide()
 
     def _restart(self, **changes: Any) -> None:
-        """The engine muxes one audio language and loads text tracks at start: restart where we are."""
+        """The engine muxes one audio language and loads text tracks at start: restart where we are; a live
+        channel at its hold-back point, as before (where it was may have left the DVR window by then, and a
+        live play reads a number as a position on its timeline)."""
         start = self._start | changes
-        position = self.controller.last_stats.get("position_s")
+        live = start["title"] is not None and start["title"].live
+        position = None if live else self.controller.last_stats.get("position_s")
         self.play(start["title_id"], position, start["title"], audio_language=start["audio"],
                   subtitle_language=start["subs"] or "")
 

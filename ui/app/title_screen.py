@@ -19,7 +19,7 @@ class TitleScreen(QWidget):
     """``play(title_id, start_s)`` for Play/Resume/Start over; ``download(title_id)`` for Download."""
 
     name = "title"
-    play = Signal(str, float)
+    play = Signal(str, object)  # (title id, start position; None for a live channel: at its hold-back point)
     download = Signal(str)
     loaded = Signal()
 
@@ -79,7 +79,8 @@ class TitleScreen(QWidget):
         grid.addWidget(self.art, 0, 0, Qt.AlignmentFlag.AlignTop)
         grid.addLayout(info, 0, 1)
         grid.setColumnStretch(1, 1)
-        self.play_button.clicked.connect(lambda: self.title and self.play.emit(self.title.id, self.resume_s))
+        self.play_button.clicked.connect(
+            lambda: self.title and self.play.emit(self.title.id, None if self.title.live else self.resume_s))
         self.restart_button.clicked.connect(lambda: self.title and self.play.emit(self.title.id, 0.0))
         self.download_button.clicked.connect(lambda: self.title and self.download.emit(self.title.id))
 

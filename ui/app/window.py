@@ -298,7 +298,7 @@ class MainWindow(QMainWindow):
         self.screen_changed.emit(name)
 
     # -- actions ----------------------------------------------------------------------------
-    def _play_title(self, title: Title, start_s: float) -> None:
+    def _play_title(self, title: Title, start_s: float | None) -> None:
         """Play from home's hero (no title page in between)."""
         self.history.append(self.current)
         self._show("player", title.id)
