@@ -1,0 +1,65 @@
+"""The QoE_lin upper bound (``abr.oracle``): exact where the answer is known, never below what a real
+algorithm scores in the simulator with the same stall, and looser with more stall allowed."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from abr.algorithms import by_name
+from abr.bench import load_ladder, trace_files
+from abr.ladder import Ladder, netflix10
+from abr.oracle import qoe_lin_bound
+from abr.simulator import SimConfig, simulate
+from abr.traces import Period, Trace, parse_trace
+
+
+
+def steady(kbps: float, latency_s: float = 0.0) -> Trace:
+    return Trace(name="steady", periods=(Period(duration_s=50.0, kbps=kbps, latency_s=latency_s),))
+
+
+def test_on_a_link_faster_than_the_top_rung_the_bound_is_one_step_from_the_lowest_rung_to_the_top() -> None:
+    """The first segment is at the lowest rung; after that every segment can be the top, for one switch."""
+    ladder = netflix10()
+    low, top, n = ladder.bitrates_kbps[0] / 1000, ladder.bitrates_kbps[-1] / 1000, ladder.segments
+    expected = (low + (n - 1) * top - (top - low)) / n
+    assert qoe_lin_bound(steady(100_000.0), ladder, buffer_capacity_s=10.0) == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_link_below_the_lowest_rung_cannot_play_without_stalling() -> None:
+    ladder = Ladder.constant((1000.0, 2000.0), segment_duration_s=2.0, segments=20)
+    assert qoe_lin_bound(steady(800.0), ladder, buffer_capacity_s=10.0) == float("-inf")
+    assert qoe_lin_bound(steady(800.0), ladder, buffer_capacity_s=10.0, stall_budget_s=20.0) > 0.99
+
+
+def test_a_steady_link_between_two_rungs_is_bounded_by_the_link_and_above_the_rung_it_carries() -> None:
+    """2.5 Mbit/s with 80 ms latency: 2350 kbit/s is carried for ever; nothing averages more than the link."""
+    bound = qoe_lin_bound(steady(2500.0, latency_s=0.08), netflix10(), buffer_capacity_s=10.0)
+    assert 2.35 - 0.05 < bound < 2.5
+
+
+@pytest.mark.parametrize(("trace_set", "buffer_s"), [("lte", 10.0), ("fcc", 10.0), ("lte", 25.0)])
+def test_no_algorithm_scores_above_the_bound_at_its_own_stall(shared_dir: Path, trace_set: str, buffer_s: float) -> None:
+    """Real traces (LTE on the 4K ladder, FCC on netflix10), four algorithms: each session's QoE_lin before
+    its stall penalty is at most the bound for a player allowed as much stall as that session had."""
+    root = shared_dir / "abr-traces"
+    files = trace_files(root / trace_set)[::(3 if buffer_s < 20 else 6) if trace_set == "lte" else 50]
+    ladder = load_ladder(root / "ladders" / ("sabre_bbb4k_3s.json" if trace_set == "lte" else "netflix10_4s_cbr.json"))
+    checked = 0
+    for trace in (parse_trace(f.read_text(), name=f.name) for f in files):
+        for name in ("reelbox-r2", "robust-mpc", "dynamic", "bola-e"):
+            r = simulate(by_name(name), trace, ladder, SimConfig(buffer_capacity_s=buffer_s))
+            before_penalty = r.qoe_lin + 4.3 * r.stall_s / r.segments
+            bound = qoe_lin_bound(trace, ladder, buffer_capacity_s=buffer_s, stall_budget_s=r.stall_s + 1e-6)
+            assert before_penalty <= bound + 1e-9, (trace.name, name, before_penalty, bound)
+            checked += 1
+    assert checked == 4 * len(files) >= 8
+
+
+def test_more_stall_allowed_never_lowers_the_bound(shared_dir: Path) -> None:
+    root = shared_dir / "abr-traces"
+    trace = parse_trace((root / "lte" / "report_bus_0001.json").read_text(), name="bus")
+    ladder = load_ladder(root / "ladders" / "sabre_bbb4k_3s.json")
+    bounds = [qoe_lin_bound(trace, ladder, buffer_capacity_s=10.0, stall_budget_s=s) for s in (0.0, 2.0, 10.0)]
+    assert bounds == sorted(bounds) and bounds[2] > bounds[0]
