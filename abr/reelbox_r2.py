@@ -31,8 +31,8 @@ choice moves it.
    only (the buffer is already drained: at a 10 s buffer, planning the refetch on anything higher
    rebuffered 0.38 % instead of 0.24 % on fcc); after that it is one more sample among the five (a
    real measurement of the link) rather than round one's cap until some download completes.
-5. **Lookahead with switch damping.**  Each decision solves the next five segments exactly, up to eight with a deep buffer (half its length; see
-   :mod:`abr.lookahead`) and applies the first rung.  A switch up must also be the plan's choice at an
+5. **Lookahead with switch damping.**  Each decision solves the next five segments exactly, up to
+   eight with a deep buffer (half its length; see :mod:`abr.lookahead`) and applies the first rung.  A switch up must also be the plan's choice at an
    estimate lower by ``up_margin`` × one segment's share of the buffer's room (10 % at 10 s with 4 s
    segments, 3 % at 25 s): at a small buffer an up-switch the link does not hold is reversed within a
    segment or two, and on links whose mean sits between two rungs round two switched twice as often
