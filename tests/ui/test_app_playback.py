@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from backend_stub.server import Backend
 from testkit import FAST_SETTINGS
-from tests.ui.conftest import open_title
+from tests.ui.conftest import edge_faults, open_title
 
 SEGMENT_S = 2.0
 
@@ -113,3 +114,21 @@ def test_subtitles_chosen_with_the_bar_up_show_above_the_bar(qtbot: Any, make_wi
 
     qtbot.waitUntil(lambda: sub_pos() is not None, timeout=10000)
     assert sub_pos() == lifted
+
+
+def test_failed_play_offers_to_try_again(qtbot: Any, make_window: Any, ui_backend: Any) -> None:
+    """A play that failed (every edge answers 404) leaves no "Pause" beside its sentence: the button reads "Try again";
+    Space (like the button) plays the title again, to its end once the edges answer."""
+    window = open_title(qtbot, make_window, "ui-beta")
+    player = window.player
+    edge_faults(ui_backend.api_url, {"error_status": 404})
+    with qtbot.waitSignal(window.controller.failed, timeout=30000):
+        window.title_page.play.emit("ui-beta", 0.0)
+    assert player.message.isVisible() and player.play_button.text() == "Try again"
+    with qtbot.waitSignal(window.controller.failed, timeout=30000):
+        qtbot.keyClick(player, Qt.Key.Key_Space)
+    assert window.controller.title_id == "ui-beta" and player.play_button.text() == "Try again"
+    edge_faults(ui_backend.api_url, {})
+    with qtbot.waitSignal(window.controller.finished, timeout=30000) as ended:
+        player.play_button.click()
+    assert ended.args[0]["played_s"] >= 5.0 and player.message.isHidden()

@@ -1,7 +1,8 @@
 """The player's keys (mpv's, plus the app's): one function so the screen stays about layout and state.
 
-Space/Enter/P and the media keys play or pause, ←/→ seek 10 s (previewing the landing point's thumbnail), ↑/↓ volume, m mute, f fullscreen,
-i/Tab stats, ? key help, c next quality, s subtitles on/off, a next audio language, Esc/Back leave.
+Space/Enter/P and the media keys play or pause (after a failure: try again), ←/→ seek 10 s (previewing the
+landing point's thumbnail), ↑/↓ volume, m mute, f fullscreen, i/Tab stats, ? key help, c next quality,
+s subtitles on/off, a next audio language, Esc/Back leave.
 A live play adds l, Go live; on TV (a remote has no letters) ↑ selects the Go-live control and OK
 presses it, any other key lets go of it.
 While "Up next" shows, Enter plays the next title now and Back cancels it; while the key help
@@ -47,6 +48,8 @@ def handle_key(screen: PlayerScreen, key: int) -> bool:
         screen.up_next.play_now.click()
     elif screen.help_panel.isVisible() and key in BACK_KEYS + (Qt.Key.Key_Question,):
         screen.help_panel.hide()
+    elif key in PLAY_KEYS and not c.active:
+        screen.retry()  # the play failed: its message's "Try again"
     elif key in PLAY_KEYS:
         c.set_paused(False) if key == Qt.Key.Key_MediaPlay else c.set_paused(True) if key == Qt.Key.Key_MediaPause else c.toggle_pause()
         screen.play_button.setText("Play" if c.paused else "Pause")

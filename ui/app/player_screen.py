@@ -81,7 +81,7 @@ class PlayerScreen(QWidget):
         self.video.installEventFilter(self)
 
         self.top = TopBar(self)
-        self.overlay = bar = ControlBar(self, tv=ctx.tv, volume=controller.volume)
+        self.overlay = bar = ControlBar(self, ten_foot=ctx.ten_foot, volume=controller.volume)
         self.seek_bar, self.play_button, self.quality = bar.seek_bar, bar.play_button, bar.quality
         self.audio, self.subtitles, self.volume, self.mute_button = bar.audio, bar.subtitles, bar.volume, bar.mute_button
         self.stats_panel = _panel(self, "statsOverlay")
@@ -310,6 +310,10 @@ class PlayerScreen(QWidget):
         self.mute_button.setText("Unmute" if muted else "Mute")
 
     def _toggle_pause(self) -> None:
+        """Pause or play on; after a failure (no session) the button reads "Try again": play the title again."""
+        if not self.controller.active:
+            self.retry()
+            return
         self.controller.toggle_pause()
         self.play_button.setText("Play" if self.controller.paused else "Pause")
 
@@ -323,7 +327,9 @@ class PlayerScreen(QWidget):
             self.stats_panel.adjustSize()
 
     def show_message(self, text: str) -> None:
-        """Why the play stopped (it stays until the next play starts)."""
+        """Why the play stopped (it stays until the next play starts). The play button offers to try again: a
+        "Pause" beside the failure would say the title plays."""
+        self.play_button.setText("Try again")
         self.message.setText(text)
         self.message.show()
         self.message.raise_()
