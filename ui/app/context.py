@@ -29,6 +29,12 @@ class AppContext:
     extra: dict[str, Any] = field(default_factory=dict)
     saved_backend_url: str | None = None  # set: the backend in use is for this run only, save this one instead
 
+    @property
+    def ten_foot(self) -> bool:
+        """The 10-foot sizes (large type, tiles and controls): a TV, and a kiosk too — read standing, from a few metres.
+        What only a TV needs (overscan margins, the remote's keys, MPRIS) follows ``tv`` alone."""
+        return self.tv or self.kiosk
+
     def update_config(self, **changes: Any) -> None:
         self.config = replace(self.config, **changes)
         keep = self.saved_backend_url

@@ -52,11 +52,11 @@ class Hero(Backdrop):
     play = Signal(str, float)
     info = Signal(str)
 
-    def __init__(self, *, tv: bool) -> None:
+    def __init__(self, *, ten_foot: bool) -> None:
         super().__init__()
         self.title: Title | None = None
         self.resume_s = 0.0
-        self.min_height = 320 if tv else 240  # the text block and buttons; HomeScreen sets the height
+        self.min_height = 320 if ten_foot else 240  # the text block and buttons; HomeScreen sets the height
         self.kicker = QLabel("")
         self.kicker.setObjectName("heroKicker")
         self.name = QLabel("")
@@ -65,7 +65,7 @@ class Hero(Backdrop):
         self.meta.setObjectName("heroMeta")
         self.description = QLabel("")
         self.description.setWordWrap(True)
-        self.description.setMaximumWidth(900 if tv else 560)
+        self.description.setMaximumWidth(900 if ten_foot else 560)
         self.play_button = QPushButton("▶  Play")
         self.play_button.setObjectName("primaryButton")
         self.info_button = QPushButton("More info")
@@ -76,7 +76,7 @@ class Hero(Backdrop):
         buttons.addWidget(self.info_button)
         buttons.addStretch(1)
         box = QVBoxLayout(self)
-        box.setContentsMargins(48 if tv else 32, 32, 32, 36)
+        box.setContentsMargins(48 if ten_foot else 32, 32, 32, 36)
         box.addStretch(1)
         for w in (self.kicker, self.name, self.meta, self.description):
             box.addWidget(w)

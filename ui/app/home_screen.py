@@ -32,7 +32,7 @@ class HomeScreen(QWidget):
         super().__init__()
         self.ctx = ctx
         self.cache = cache
-        self.tile_size = QSize(200, 300) if ctx.tv else QSize(120, 180)  # posters are 2:3
+        self.tile_size = QSize(200, 300) if ctx.ten_foot else QSize(120, 180)  # posters are 2:3
         layout = QVBoxLayout(self)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search titles, cast, genres…")
@@ -45,7 +45,7 @@ class HomeScreen(QWidget):
         self.rows_host = QWidget()
         self.rows_layout = QVBoxLayout(self.rows_host)
         self.rows_layout.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.hero = Hero(tv=ctx.tv)
+        self.hero = Hero(ten_foot=ctx.ten_foot)
         self.hero.hide()
         self.hero.info.connect(self.open_title)
         self.hero.play.connect(lambda _tid, start: self.hero.title and self.play_title.emit(self.hero.title, start))

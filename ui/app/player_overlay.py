@@ -2,7 +2,7 @@
 play/pause, audio/subtitle/quality menus, mute and volume, stats, key help, fullscreen).
 
 Both are native windows because the video is a native child window (a non-native widget would be
-painted under mpv's window). In TV mode the menus go on a second row: at 26 px type one row does
+painted under mpv's window). In 10-foot mode (TV, kiosk) the menus go on a second row: at 26 px type one row does
 not fit 1280×720 (issue 18 defect 5: ``00:04 / 01``, ``Audio: e``, ``llscree``). Every control
 refuses focus: keys belong to the player (mpv-like), not to the widgets.
 
@@ -71,7 +71,7 @@ class TopBar(QFrame):
 class ControlBar(QFrame):
     """The bottom bar; ``PlayerScreen`` connects its controls."""
 
-    def __init__(self, parent: QWidget, *, tv: bool, volume: int) -> None:
+    def __init__(self, parent: QWidget, *, ten_foot: bool, volume: int) -> None:
         super().__init__(parent)
         native(self)
         self.setObjectName("playerOverlay")
@@ -96,7 +96,7 @@ class ControlBar(QFrame):
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(volume)
-        self.volume.setFixedWidth(160 if tv else 100)
+        self.volume.setFixedWidth(160 if ten_foot else 100)
         self.stats_button = QPushButton("Stats")
         self.help_button = QPushButton("?")
         self.full_button = QPushButton("Fullscreen")
@@ -111,19 +111,19 @@ class ControlBar(QFrame):
         for w in (self.back10, self.play_button, self.fwd10, self.latency_label):
             transport.addWidget(w)
         transport.addStretch(1)
-        menus = QHBoxLayout() if tv else transport
+        menus = QHBoxLayout() if ten_foot else transport
         for w in (self.audio, self.subtitles, self.quality, self.mute_button, self.volume, self.stats_button,
                   self.help_button):
             menus.addWidget(w)
-        if tv:
-            self.full_button.hide()  # a TV box is always full screen
+        if ten_foot:
+            self.full_button.hide()  # a TV box or a kiosk is always full screen
             menus.addStretch(1)
         else:
             transport.addWidget(self.full_button)
         box = QVBoxLayout(self)
         box.addLayout(seek)
         box.addLayout(transport)
-        if tv:
+        if ten_foot:
             box.addLayout(menus)
         self.show_live(None)
 

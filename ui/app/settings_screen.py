@@ -50,7 +50,7 @@ class SettingsScreen(QWidget):
         self.reset = QPushButton("Reset to defaults")
         self.sign_out_button = QPushButton("Sign out")
         column = QWidget()
-        column.setMaximumWidth(1000 if ctx.tv else 720)
+        column.setMaximumWidth(1000 if ctx.ten_foot else 720)
         sections = QVBoxLayout(column)
         sections.setContentsMargins(0, 0, 0, 0)
         for title, rows in (("Connection", (("Backend URL", self.backend_url),)),

@@ -1,6 +1,6 @@
-"""Style sheets: the desktop look, and the 10-foot TV look (large type and tiles, safe margins,
-a focus ring you can see from the sofa). Borders are as wide as the focus ring in every state, so
-focusing a control never shrinks its content (a 5 px ring over a 2 px border clipped "Play"'s descender)."""
+"""Style sheets: the desktop look, and the 10-foot look of a TV or a kiosk (``AppContext.ten_foot``: large type
+and tiles, a focus ring you can see from the sofa; a TV adds safe margins). Borders are as wide as the focus ring in
+every state, so focusing a control never shrinks its content (a 5 px ring over a 2 px border clipped "Play"'s descender)."""
 from __future__ import annotations
 
 BASE = """
@@ -56,9 +56,9 @@ QFrame#upNext QLabel { font-size: %(row)dpx; }
 """
 
 
-def style_sheet(tv: bool) -> str:
+def style_sheet(ten_foot: bool) -> str:
     sizes = {"font": 26, "heading": 44, "row": 32, "ring": 5, "stats": 22, "bar": 12, "bar_r": 6, "pad_v": 10, "pad_h": 24,
-             "hero": 56, "tab": 5} if tv else \
+             "hero": 56, "tab": 5} if ten_foot else \
             {"font": 13, "heading": 24, "row": 16, "ring": 2, "stats": 12, "bar": 8, "bar_r": 4, "pad_v": 6, "pad_h": 14,
              "hero": 32, "tab": 3}
     return BASE % sizes

@@ -29,7 +29,7 @@ class TitleScreen(QWidget):
         self.cache = cache
         self.title: Title | None = None
         self.resume_s = 0.0
-        art = QSize(360, 540) if ctx.tv else QSize(300, 450)  # posters are 2:3
+        art = QSize(360, 540) if ctx.ten_foot else QSize(300, 450)  # posters are 2:3
         self.art = QLabel()
         self.art.setFixedSize(art)
         self.art.setObjectName("artwork")
@@ -60,9 +60,9 @@ class TitleScreen(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         info = QVBoxLayout()
-        info.setSpacing(12 if ctx.tv else 8)
+        info.setSpacing(12 if ctx.ten_foot else 8)
         for label in (self.description, self.cast, self.langs, self.status):
-            label.setMaximumWidth(900 if ctx.tv else 640)  # long lines are hard to read (~75 characters)
+            label.setMaximumWidth(900 if ctx.ten_foot else 640)  # long lines are hard to read (~75 characters)
         for w in (self.heading, self.meta, self.description, self.cast, self.langs):
             info.addWidget(w)
         info.addLayout(buttons)
@@ -74,8 +74,8 @@ class TitleScreen(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.backdrop)
         grid = QGridLayout(self.backdrop)
-        grid.setContentsMargins(32 if not ctx.tv else 24, 24, 24, 16)
-        grid.setHorizontalSpacing(40 if ctx.tv else 24)
+        grid.setContentsMargins(32 if not ctx.ten_foot else 24, 24, 24, 16)
+        grid.setHorizontalSpacing(40 if ctx.ten_foot else 24)
         grid.addWidget(self.art, 0, 0, Qt.AlignmentFlag.AlignTop)
         grid.addLayout(info, 0, 1)
         grid.setColumnStretch(1, 1)

@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.setWindowTitle("Reelbox")
-        self.setStyleSheet(style_sheet(ctx.tv))
+        self.setStyleSheet(style_sheet(ctx.ten_foot))
         self.cache = ArtworkCache(ctx)
         self.controller = PlayerController(ctx.engine)
         self.downloads = DownloadsBridge(ctx)
