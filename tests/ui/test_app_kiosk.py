@@ -246,3 +246,62 @@ def test_restarted_kiosk_without_backend_plays_the_download_it_was_playing(
     qtbot.waitUntil(lambda: second.current == ("player", "ui-alpha") and second.controller.active, timeout=20000)
     qtbot.waitUntil(lambda: "position_s" in second.controller.last_stats, timeout=15000)
     assert second.controller.session.playhead.start_s >= 2.0
+
+
+def test_kiosk_reads_at_the_tv_size(qtbot: Any, make_window: Any) -> None:
+    """Plain --kiosk (no --tv) uses the 10-foot type, as a TV does: a kiosk is read standing, from a few metres;
+    the desktop keeps its own size."""
+
+    def font_px(window: Any) -> tuple[int, int]:
+        for widget in (window.signin.button, window.player.play_button):
+            widget.ensurePolished()
+        return window.signin.button.fontInfo().pixelSize(), window.player.play_button.fontInfo().pixelSize()
+
+    desktop, tv, kiosk = make_window(), make_window(tv=True), make_window(kiosk=True)
+    assert font_px(kiosk) == font_px(tv) and font_px(kiosk)[0] > font_px(desktop)[0]
+
+
+def test_restarted_kiosk_without_backend_plays_the_download_of_the_title_it_streamed(
+    qtbot: Any, make_window: Any, ui_backend: Any
+) -> None:
+    """A kiosk stopped while it streamed a title that is also downloaded on the box, started again with no backend to
+    reach, plays the download instead of showing an error; the saved screen stays the stream (a restart with the
+    backend up streams it again)."""
+    first = _kiosk_on_title(qtbot, make_window)
+    first.downloads.start("ui-beta")
+    qtbot.waitUntil(lambda: any(i.state == "complete" for i in first.downloads.last), timeout=30000)
+    with qtbot.waitSignal(first.controller.started, timeout=10000):
+        first.title_page.play.emit("ui-beta", 0.0)
+    _play_until(qtbot, first, 1.0)
+    assert first.ctx.config.last_screen == "player:ui-beta"
+    ui_backend.stop()
+    second = _restarted(make_window, first)
+    second.kiosk_guard.check()
+    qtbot.waitUntil(lambda: second.current == ("player", "ui-beta") and second.controller.active, timeout=20000)
+    assert second.player.playing() == ("download", "ui-beta") and second.player.message.isHidden()
+    assert second.ctx.config.last_screen == "player:ui-beta"
+
+
+def test_restarted_kiosk_without_backend_or_download_streams_when_the_backend_returns(
+    qtbot: Any, make_window: Any, ui_backend: Any
+) -> None:
+    """A kiosk stopped while it streamed a title it has no download of, started again with no backend to reach, waits
+    on home (nothing to play); when the backend answers again it streams that title."""
+    first = _kiosk_on_title(qtbot, make_window)
+    with qtbot.waitSignal(first.controller.started, timeout=10000):
+        first.title_page.play.emit("ui-beta", 0.0)
+    _play_until(qtbot, first, 1.0)
+    ui_backend.stop()
+    second = _restarted(make_window, first)
+    guard = second.kiosk_guard
+    guard.check()
+    qtbot.waitUntil(lambda: guard.offline and second.current[0] == "home", timeout=15000)
+    qtbot.wait(1000)
+    assert not second.controller.active
+    again = _backend_again(ui_backend)
+    try:
+        with qtbot.waitSignal(second.controller.started, timeout=20000):
+            guard.check()
+        assert second.current == ("player", "ui-beta") and second.player.playing() == ("title", "ui-beta")
+    finally:
+        again.stop()

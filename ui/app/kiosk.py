@@ -1,9 +1,9 @@
 """Kiosk mode (issue 6): fullscreen without chrome, quit only with the PIN from the config, the last
 screen restored after a restart (``MainWindow`` saves it; a title being played is played again), and
-downloaded titles when the backend is unreachable — back to the catalog by itself when the backend
-returns. A play that fails (a live stream that stopped, edges that answer nothing) is played again after a
-growing wait (:class:`PlayRetry`), the wait written under the failure: nobody is there to press Play, and
-boxes run unattended for months.
+downloaded titles when the backend is unreachable (a streamed title to restore then plays from its download
+when the box has one) — back to the catalog by itself when the backend returns. A play that fails (a live
+stream that stopped, edges that answer nothing) is played again after a growing wait (:class:`PlayRetry`),
+the wait written under the failure: nobody is there to press Play, and boxes run unattended for months.
 
 The backend going and coming back never takes the box off the player: a play that runs (a download, a
 stream from edges that kept answering) goes on, and a failed play waiting for its retry is played again
@@ -107,13 +107,16 @@ class KioskGuard(QObject):
     # -- plays ----------------------------------------------------------------------------------
     def _play_started(self) -> None:
         """Count the play for the retries, and save what plays so that a restart plays it again (title id and kind
-        only: the position is the resume sync's, tokens stay in the keyring)."""
+        only: the position is the resume sync's, tokens stay in the keyring). The download of the title being
+        streamed, played in its stead while the backend is away, leaves the stream saved: the next restart with a backend
+        streams it again (a download may expire or be deleted meanwhile, the stream stays)."""
         self.retry.started(self.clock())
         playing = self.window.player.playing()
         if playing is not None:
             kind, title_id = playing
             saved = f"player:{title_id}" if kind == "title" else f"player-download:{title_id}"
-            if saved != self.ctx.config.last_screen:
+            last = self.ctx.config.last_screen
+            if saved != last and last != f"player:{title_id}":
                 self.ctx.update_config(last_screen=saved)
 
     def _play_failed(self, text: str) -> None:
@@ -213,7 +216,7 @@ class KioskGuard(QObject):
                     tile.activated.disconnect()
                     tile.activated.connect(lambda _tid, info=info: w._play_download(info))
             kind, _, title_id = self.ctx.config.last_screen.partition(":")
-            if kind == "player-download":  # restarted offline while a download played: play it again
+            if kind in ("player", "player-download"):  # restarted offline while it played: its download plays
                 w.replay_download(title_id, items)
 
         self.ctx.engine.submit(w.downloads.listing(), show, lambda exc: w.home.show_offline([]))
