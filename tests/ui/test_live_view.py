@@ -19,6 +19,16 @@ def test_a_vod_poll_has_no_live_view() -> None:
     assert LiveView.from_stats({}) is None
 
 
+def test_a_playhead_at_the_timeline_start_is_not_read_as_the_edge() -> None:
+    """Position 0.0 is the oldest media (an HLS window's first segment), not a missing position: read as the edge it
+    made a play 120 s behind look "at live"."""
+    view = LiveView.from_stats({"position_s": 0.0, "live": {"start_s": 0.0, "edge_s": 120.0, "latency_s": 121.0,
+                                                               "target_s": 3.0, "timeshift": False}})
+    assert view is not None and view.position_s == 0.0 and view.behind_s == 120.0
+    missing = LiveView.from_stats({**_stats(0, latency_s=None), "position_s": None})
+    assert missing is not None and missing.position_s == 220.0
+
+
 @pytest.mark.parametrize(("seconds", "text"), [(0, "−0:00"), (4.4, "−0:04"), (42, "−0:42"), (125, "−2:05"),
                                                (3723, "−1:02:03"), (-2, "−0:00")])
 def test_behind_live_reads_with_a_minus_sign(seconds: float, text: str) -> None:

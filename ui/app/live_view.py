@@ -40,7 +40,7 @@ class LiveView:
         if not isinstance(live, dict):
             return None
         return cls(start_s=float(live["start_s"]), edge_s=float(live["edge_s"]),
-                   position_s=float(stats.get("position_s") or live["edge_s"]),
+                   position_s=float(live["edge_s"] if stats.get("position_s") is None else stats["position_s"]),
                    latency_s=None if live.get("latency_s") is None else float(live["latency_s"]),
                    target_s=float(live["target_s"]), timeshift=bool(live["timeshift"]))
 
