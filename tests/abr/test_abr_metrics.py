@@ -26,6 +26,7 @@ def test_log_utility_uses_ln_of_rate_over_the_lowest_rung() -> None:
     """Rungs 0,2,2 with 1 s stall: q = 0, ln 4, ln 4; switches ln 4; (2 ln 4 − 2.66 − ln 4) / 3."""
     res = session((0, 2, 2), stall_s=1.0)
     assert res.qoe_log == pytest.approx((math.log(4) - 2.66) / 3)
+    assert res.qoe_log_terms == pytest.approx((2 * math.log(4) / 3, 2.66 / 3, math.log(4) / 3))
 
 
 def test_startup_below_counts_media_before_the_sustainable_rung() -> None:

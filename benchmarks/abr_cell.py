@@ -1,0 +1,122 @@
+"""Where one cell's QoE goes (issue 17): the default and the goal's baselines on one trace set, ladder and buffer.
+
+    .venv/bin/python benchmarks/abr_cell.py --set puffer [--ladder netflix10_4s_cbr] [--buffer 10] [--every N]
+        [--processes N] [--shared DIR]
+
+Per algorithm: QoE_lin; QoE_log split into its terms (log quality, stall and switch penalties per segment);
+rebuffering, switches per 150 segments, abandonments; and the share of segments played at each rung.  For
+round two (``reelbox-r2``, the default), how its lowest-rung segments came about: chosen by the plan, or
+held there by the up-switch margin (the plan wanted a higher rung, the margin did not let it climb), and the
+deciles of the margin each up-switch the plan wanted had to survive.  A goal cell that is lost says here which term it is lost on.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from abr_goal import BASELINES, BIG_SETS  # noqa: E402
+
+from abr.algorithms import by_name  # noqa: E402
+from abr.bench import load_ladder, trace_files  # noqa: E402
+from abr.metrics import SessionResult  # noqa: E402
+from abr.reelbox_r2 import ReelboxR2  # noqa: E402
+from abr.simulator import SimConfig, simulate  # noqa: E402
+from abr.state import AbrState, Decision  # noqa: E402
+from abr.traces import parse_trace  # noqa: E402
+
+TRACED = "reelbox-r2"
+
+
+class TracedR2(ReelboxR2):
+    """Round two as it is, counting its margins and the lowest-rung decisions the margin held there."""
+
+    def reset(self) -> None:
+        super().reset()
+        self.margins: list[float] = []
+        self.lowest = 0  # decisions for the lowest rung
+        self.held = 0  # ... of which the plan wanted a higher rung
+
+    def margin(self, state: AbrState, *, falls: bool = True) -> float:
+        value = super().margin(state, falls=falls)
+        if falls:
+            self.margins.append(value)
+        return value
+
+    def damp(self, state: AbrState, kbps: float, rung: int, last: int) -> int:
+        damped = super().damp(state, kbps, rung, last)
+        self.held += damped == 0
+        return damped
+
+    def choose(self, state: AbrState) -> Decision:
+        decision = super().choose(state)
+        self.lowest += decision.rung == 0
+        return decision
+
+
+def run_one(task: tuple[str, str, float, str]) -> tuple[str, SessionResult, dict[str, Any]]:
+    name, ladder, buffer_s, path = task
+    algorithm = TracedR2() if name == TRACED else by_name(name)
+    trace = parse_trace(Path(path).read_text(), name=Path(path).name)
+    result = simulate(algorithm, trace, load_ladder(Path(ladder)), SimConfig(buffer_capacity_s=buffer_s))
+    extra = ({"margins": algorithm.margins, "lowest": algorithm.lowest, "held": algorithm.held}
+             if isinstance(algorithm, TracedR2) else {})
+    return name, result, extra
+
+
+def occupancy(sessions: list[SessionResult], rungs: int) -> str:
+    """Percent of all segments played at each rung, lowest first."""
+    played = [r for s in sessions for r in s.rungs]
+    return " ".join(f"{100 * played.count(r) / len(played):.0f}" for r in range(rungs))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", required=True, help="a trace set under abr-traces/ (fcc, hsdpa, puffer, oboe, lte)")
+    ap.add_argument("--ladder", default="netflix10_4s_cbr")
+    ap.add_argument("--buffer", type=float, default=10.0)
+    ap.add_argument("--every", type=int, default=1, help="every N-th trace of fcc and hsdpa")
+    ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--shared", default="/work/shared")
+    args = ap.parse_args()
+    root = Path(args.shared) / "abr-traces"
+    ladder = root / "ladders" / f"{args.ladder}.json"
+    files = trace_files(root / args.set)[:: args.every if args.set in BIG_SETS else 1]
+    names = (TRACED, *BASELINES)
+    tasks = [(name, str(ladder), args.buffer, str(f)) for name in names for f in files]
+    with multiprocessing.get_context("fork").Pool(args.processes) as pool:
+        done = pool.map(run_one, tasks, chunksize=4)
+    rungs = len(load_ladder(ladder).bitrates_kbps)
+    print(f"{args.set} · {args.ladder} · {args.buffer:g} s, {len(files)} traces\n")
+    print("| algorithm | QoE_lin | QoE_log = quality − stall − switches | rebuffer % | switches /150 | abandons | "
+          "% of segments per rung, lowest first |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name in names:
+        sessions = [r for n, r, _ in done if n == name]
+        terms = [statistics.fmean(s.qoe_log_terms[i] for s in sessions) for i in range(3)]
+        print(f"| {name} | {statistics.fmean(s.qoe_lin for s in sessions):.3f} | "
+              f"{statistics.fmean(s.qoe_log for s in sessions):.3f} = {terms[0]:.3f} − {terms[1]:.3f} − {terms[2]:.3f} | "
+              f"{100 * statistics.fmean(s.rebuffer_ratio for s in sessions):.2f} | "
+              f"{statistics.fmean(s.switches_per() for s in sessions):.1f} | "
+              f"{statistics.fmean(s.abandons for s in sessions):.1f} | {occupancy(sessions, rungs)} |")
+    traced = [extra for n, _, extra in done if n == TRACED]
+    margins = [m for e in traced for m in e["margins"]]
+    lowest, held = sum(e["lowest"] for e in traced), sum(e["held"] for e in traced)
+    print(f"\n{TRACED}: {lowest} decisions for the lowest rung, {held} of them ({100 * held / max(lowest, 1):.0f} %) "
+          "held there by the up-switch margin (the plan wanted higher)")
+    if len(margins) >= 10:
+        deciles = ", ".join(f"{q:.2f}" for q in statistics.quantiles(margins, n=10))
+        share = sum(m >= 1.0 for m in margins) / len(margins)
+        print(f"margin an up-switch had to survive, deciles: {deciles}; ≥ 1 (no estimate allows a climb) in "
+              f"{100 * share:.0f} % of them")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
