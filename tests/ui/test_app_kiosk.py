@@ -200,6 +200,15 @@ def _restarted(make_window: Any, first: Any) -> Any:
     return second
 
 
+def _restarted_offline(qtbot: Any, make_window: Any, first: Any, backend: Any, title_id: str) -> Any:
+    """``first`` restarted with ``backend`` gone: the new kiosk window once it plays ``title_id``."""
+    backend.stop()
+    second = _restarted(make_window, first)
+    second.kiosk_guard.check()
+    qtbot.waitUntil(lambda: second.current == ("player", title_id) and second.controller.active, timeout=20000)
+    return second
+
+
 def test_restarted_kiosk_plays_the_title_it_was_playing(qtbot: Any, make_window: Any, ui_backend: Any) -> None:
     """A kiosk stopped in the middle of a title plays it again on start, where the resume sync had it; the config holds
     the title id and kind only. A desktop window restarted the same way opens on home."""
@@ -240,10 +249,7 @@ def test_restarted_kiosk_without_backend_plays_the_download_it_was_playing(
         first._play_download(info)
     _play_until(qtbot, first, 2.5)
     assert first.ctx.config.last_screen == "player-download:ui-alpha"
-    ui_backend.stop()
-    second = _restarted(make_window, first)
-    second.kiosk_guard.check()
-    qtbot.waitUntil(lambda: second.current == ("player", "ui-alpha") and second.controller.active, timeout=20000)
+    second = _restarted_offline(qtbot, make_window, first, ui_backend, "ui-alpha")
     qtbot.waitUntil(lambda: "position_s" in second.controller.last_stats, timeout=15000)
     assert second.controller.session.playhead.start_s >= 2.0
 
@@ -274,12 +280,31 @@ def test_restarted_kiosk_without_backend_plays_the_download_of_the_title_it_stre
         first.title_page.play.emit("ui-beta", 0.0)
     _play_until(qtbot, first, 1.0)
     assert first.ctx.config.last_screen == "player:ui-beta"
-    ui_backend.stop()
-    second = _restarted(make_window, first)
-    second.kiosk_guard.check()
-    qtbot.waitUntil(lambda: second.current == ("player", "ui-beta") and second.controller.active, timeout=20000)
+    second = _restarted_offline(qtbot, make_window, first, ui_backend, "ui-beta")
     assert second.player.playing() == ("download", "ui-beta") and second.player.message.isHidden()
     assert second.ctx.config.last_screen == "player:ui-beta"
+
+
+def test_kiosk_plays_the_download_of_a_stream_that_failed_with_the_backend_away(
+    qtbot: Any, make_window: Any, ui_backend: Any
+) -> None:
+    """A stream that fails because the backend is away, on a box that has the title downloaded, plays the download at
+    once instead of counting down to a retry that cannot work; the saved screen is the stream, so a restart with the
+    backend streams it again. (Without a download the countdown stays:
+    ``test_kiosk_keeps_a_failed_play_and_retries_it_when_the_backend_comes_back``.)"""
+    from ui.app.kiosk import PlayRetry
+
+    window = _kiosk_on_title(qtbot, make_window)
+    window.kiosk_guard.retry = PlayRetry((60.0,))
+    window.downloads.start("ui-beta")
+    qtbot.waitUntil(lambda: any(i.state == "complete" for i in window.downloads.last), timeout=30000)
+    ui_backend.stop()
+    with qtbot.waitSignal(window.controller.failed, timeout=30000):
+        window.title_page.play.emit("ui-beta", 0.0)
+    qtbot.waitUntil(lambda: window.player.playing() == ("download", "ui-beta") and window.controller.active, timeout=20000)
+    assert window.current == ("player", "ui-beta") and window.player.message.isHidden()
+    assert not window.kiosk_guard.retry_timer.isActive()
+    assert window.ctx.config.last_screen == "player:ui-beta"
 
 
 def test_restarted_kiosk_without_backend_or_download_streams_when_the_backend_returns(

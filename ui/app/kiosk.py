@@ -1,7 +1,7 @@
 """Kiosk mode (issue 6): fullscreen without chrome, quit only with the PIN from the config, the last
 screen restored after a restart (``MainWindow`` saves it; a title being played is played again), and
-downloaded titles when the backend is unreachable (a streamed title to restore then plays from its download
-when the box has one) — back to the catalog by itself when the backend returns. A play that fails (a live
+downloaded titles when the backend is unreachable (a streamed title to restore, or whose stream failed, then
+plays from its download when the box has one) — back to the catalog by itself when the backend returns. A play that fails (a live
 stream that stopped, edges that answer nothing) is played again after a growing wait (:class:`PlayRetry`),
 the wait written under the failure: nobody is there to press Play, and boxes run unattended for months.
 
@@ -120,7 +120,9 @@ class KioskGuard(QObject):
                 self.ctx.update_config(last_screen=saved)
 
     def _play_failed(self, text: str) -> None:
-        """Keep the failure on screen, say when the title plays again (counting down), and play it then."""
+        """Keep the failure on screen, say when the title plays again (counting down), and play it then. The backend
+        is asked at once whether it is there: a stream that failed because it is away plays from this box's download
+        of the title meanwhile, when there is one (:meth:`_stand_in`)."""
         if self.window.current[0] != "player":
             return
         wait_s = self.retry.failed(self.clock())
@@ -129,6 +131,10 @@ class KioskGuard(QObject):
         self.window.player.show_message(self._retry_text(wait_s))
         self.retry_timer.start(round(wait_s * 1000))
         self.countdown.start()
+        if self.offline:
+            self.show_downloaded()
+        else:
+            self.check()  # found away, the box goes offline and lists its downloads
 
     def _retry_text(self, left_s: float) -> str:
         wait = f"{math.ceil(left_s / 60)} min" if left_s >= 60 else f"{max(1, math.ceil(left_s))} s"
@@ -197,6 +203,19 @@ class KioskGuard(QObject):
             else:
                 w._show("home", None)
 
+    def _stand_in(self, items: list[Any]) -> None:
+        """A stream that failed and waits for its retry while the backend is away plays from this box's download of
+        the title (``items``: the downloads), where the resume sync has it, rather than counting down to a retry that
+        cannot work; the saved screen stays the stream (:meth:`_play_started`), which a restart with the backend plays."""
+        playing = self.window.player.playing()
+        if not self.retry_timer.isActive() or playing is None or playing[0] != "title":
+            return
+        info = next((i for i in items if i.title_id == playing[1] and i.playable), None)
+        if info is not None:
+            if self.ctx.config.last_screen != f"player:{info.title_id}":  # a stream that failed before it started
+                self.ctx.update_config(last_screen=f"player:{info.title_id}")
+            self.window._play_download(info, None)
+
     def show_downloaded(self) -> None:
         """Home with only the playable downloads (a tile opens the download's player)."""
         w = self.window
@@ -218,5 +237,6 @@ class KioskGuard(QObject):
             kind, _, title_id = self.ctx.config.last_screen.partition(":")
             if kind in ("player", "player-download"):  # restarted offline while it played: its download plays
                 w.replay_download(title_id, items)
+            self._stand_in(items)
 
         self.ctx.engine.submit(w.downloads.listing(), show, lambda exc: w.home.show_offline([]))
