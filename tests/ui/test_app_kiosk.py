@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
+
 from tests.ui.conftest import KIOSK_PIN, edge_faults, sign_in
 
 
@@ -252,6 +254,27 @@ def test_restarted_kiosk_without_backend_plays_the_download_it_was_playing(
     second = _restarted_offline(qtbot, make_window, first, ui_backend, "ui-alpha")
     qtbot.waitUntil(lambda: "position_s" in second.controller.last_stats, timeout=15000)
     assert second.controller.session.playhead.start_s >= 2.0
+
+
+def test_kiosk_player_has_no_back_and_is_left_only_with_the_pin(qtbot: Any, make_window: Any) -> None:
+    """The kiosk's player shows no Back (its top bar names the title only), and Back keys leave it only with the PIN:
+    a wrong PIN, or none, and the title plays on. A desktop player keeps its Back."""
+    window = _kiosk_on_title(qtbot, make_window)
+    with qtbot.waitSignal(window.controller.started, timeout=10000):
+        window.title_page.play.emit("ui-beta", 0.0)
+    _play_until(qtbot, window, 0.5)  # paused: a 6 s title must not end under the test
+    window.player.show_overlay()
+    assert window.player.top.isVisible() and window.player.top.back_button.isHidden()
+    asked: list[str] = []
+    for key, pin in ((Qt.Key.Key_Escape, "9999"), (Qt.Key.Key_Back, None)):
+        window.kiosk_guard.ask_pin = lambda prompt="", pin=pin: asked.append(prompt) or pin
+        qtbot.keyClick(window.player, key)
+        assert window.current == ("player", "ui-beta") and window.controller.active, key
+    assert asked == ["PIN to leave the player:"] * 2
+    window.kiosk_guard.ask_pin = lambda prompt="": KIOSK_PIN
+    qtbot.keyClick(window.player, Qt.Key.Key_Escape)
+    assert window.current == ("title", "ui-beta") and not window.controller.active
+    assert not make_window().player.top.back_button.isHidden()
 
 
 def test_kiosk_reads_at_the_tv_size(qtbot: Any, make_window: Any) -> None:

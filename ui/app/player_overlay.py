@@ -48,7 +48,7 @@ def _menu() -> QComboBox:
 
 
 class TopBar(QFrame):
-    """Back and the title's name, at the top of the picture."""
+    """Back (hidden in kiosk mode: ``KioskGuard.may_leave_player``) and the title's name, at the top of the picture."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -63,8 +63,9 @@ class TopBar(QFrame):
         row.addWidget(self.title_label, 1)
 
     def set_title(self, text: str) -> None:
+        back = 0 if self.back_button.isHidden() else self.back_button.width()  # a kiosk has none
         self.title_label.setText(self.title_label.fontMetrics().elidedText(
-            text, Qt.TextElideMode.ElideRight, max(80, self.width() - self.back_button.width() - 60)))
+            text, Qt.TextElideMode.ElideRight, max(80, self.width() - back - 60)))
         self.title_label.setToolTip(text)
 
 

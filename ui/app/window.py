@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
         self.home.play_title.connect(self._play_title)
         self.title_page.play.connect(self._play)
         self.title_page.download.connect(self._download)
-        self.player.back.connect(self.go_back)
+        self.player.back.connect(self._leave_player)
         self.player.ended.connect(self._player_ended)
         self.player.toggle_fullscreen.connect(self.toggle_fullscreen)
         self.player.next_title = self._next_title
@@ -266,6 +266,12 @@ class MainWindow(QMainWindow):
         if name == "player":  # never return into a finished player
             name, arg = ("title", self.player.title.id) if self.player.title else ("home", None)
         self._show(name, arg)
+
+    def _leave_player(self) -> None:
+        """The player's Back (its button, Esc, a remote's Back); in kiosk mode only with the PIN
+        (:meth:`KioskGuard.may_leave_player`)."""
+        if self.kiosk_guard is None or self.kiosk_guard.may_leave_player():
+            self.go_back()
 
     def _show(self, name: str, arg: Any, *, remember: bool = True) -> None:
         """Show screen ``name``; ``remember=False``: a move the box made by itself (the kiosk's offline fallback, the
