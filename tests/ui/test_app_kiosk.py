@@ -295,7 +295,7 @@ def test_restarted_kiosk_without_backend_plays_the_download_of_the_title_it_stre
 ) -> None:
     """A kiosk stopped while it streamed a title that is also downloaded on the box, started again with no backend to
     reach, plays the download instead of showing an error; the saved screen stays the stream (a restart with the
-    backend up streams it again)."""
+    backend up streams it again), and the download's end leaves the box on the player, the download standing in again."""
     first = _kiosk_on_title(qtbot, make_window)
     first.downloads.start("ui-beta")
     qtbot.waitUntil(lambda: any(i.state == "complete" for i in first.downloads.last), timeout=30000)
@@ -306,15 +306,17 @@ def test_restarted_kiosk_without_backend_plays_the_download_of_the_title_it_stre
     second = _restarted_offline(qtbot, make_window, first, ui_backend, "ui-beta")
     assert second.player.playing() == ("download", "ui-beta") and second.player.message.isHidden()
     assert second.ctx.config.last_screen == "player:ui-beta"
+    standing_in = second.controller.session
+    with qtbot.waitSignal(second.controller.finished, timeout=30000):
+        pass  # played to its end, the download stands in again (test_kiosk_goes_back_to_the_stream_when_its_stand_in_ends)
+    qtbot.waitUntil(lambda: second.player.playing() == ("download", "ui-beta")
+                    and second.controller.session not in (None, standing_in), timeout=20000)
+    assert second.current == ("player", "ui-beta") and second.ctx.config.last_screen == "player:ui-beta"
 
 
-def test_kiosk_plays_the_download_of_a_stream_that_failed_with_the_backend_away(
-    qtbot: Any, make_window: Any, ui_backend: Any
-) -> None:
-    """A stream that fails because the backend is away, on a box that has the title downloaded, plays the download at
-    once instead of counting down to a retry that cannot work; the saved screen is the stream, so a restart with the
-    backend streams it again. (Without a download the countdown stays:
-    ``test_kiosk_keeps_a_failed_play_and_retries_it_when_the_backend_comes_back``.)"""
+def _standing_in(qtbot: Any, make_window: Any, ui_backend: Any) -> Any:
+    """A kiosk window whose stream of ui-beta failed with the backend away (its retry a minute off), its download of
+    the title playing in the stream's stead."""
     from ui.app.kiosk import PlayRetry
 
     window = _kiosk_on_title(qtbot, make_window)
@@ -325,6 +327,17 @@ def test_kiosk_plays_the_download_of_a_stream_that_failed_with_the_backend_away(
     with qtbot.waitSignal(window.controller.failed, timeout=30000):
         window.title_page.play.emit("ui-beta", 0.0)
     qtbot.waitUntil(lambda: window.player.playing() == ("download", "ui-beta") and window.controller.active, timeout=20000)
+    return window
+
+
+def test_kiosk_plays_the_download_of_a_stream_that_failed_with_the_backend_away(
+    qtbot: Any, make_window: Any, ui_backend: Any
+) -> None:
+    """A stream that fails because the backend is away, on a box that has the title downloaded, plays the download at
+    once instead of counting down to a retry that cannot work; the saved screen is the stream, so a restart with the
+    backend streams it again. (Without a download the countdown stays:
+    ``test_kiosk_keeps_a_failed_play_and_retries_it_when_the_backend_comes_back``.)"""
+    window = _standing_in(qtbot, make_window, ui_backend)
     assert window.current == ("player", "ui-beta") and window.player.message.isHidden()
     assert not window.kiosk_guard.retry_timer.isActive()
     assert window.ctx.config.last_screen == "player:ui-beta"
@@ -351,5 +364,39 @@ def test_restarted_kiosk_without_backend_or_download_streams_when_the_backend_re
         with qtbot.waitSignal(second.controller.started, timeout=20000):
             guard.check()
         assert second.current == ("player", "ui-beta") and second.player.playing() == ("title", "ui-beta")
+    finally:
+        again.stop()
+
+
+def test_kiosk_goes_back_to_the_stream_when_its_stand_in_ends(qtbot: Any, make_window: Any, ui_backend: Any) -> None:
+    """The end of a download standing in for a stream keeps the box on the player, back on the stream: with the backend
+    still away the download stands in again (from its start: it was played to its end); once the backend answers, the
+    title streams again at the stand-in's end (from its start), rather than the box sitting on a title page or home."""
+    window = _standing_in(qtbot, make_window, ui_backend)
+    guard = window.kiosk_guard
+
+    def stands_in_again(session: Any) -> bool:
+        return (window.player.playing() == ("download", "ui-beta") and window.controller.session not in (None, session)
+                and "position_s" in window.controller.last_stats)
+
+    first, history = window.controller.session, list(window.history)
+    with qtbot.waitSignal(window.controller.finished, timeout=30000):
+        pass  # the 6 s title, played to its end
+    qtbot.waitUntil(lambda: stands_in_again(first), timeout=20000)
+    second = window.controller.session
+    assert window.current == ("player", "ui-beta") and second.playhead.start_s < 1.0
+    assert window.ctx.config.last_screen == "player:ui-beta"
+    again = _backend_again(ui_backend)
+    try:
+        guard.check()
+        qtbot.waitUntil(lambda: not guard.offline, timeout=15000)
+        assert window.controller.session is second  # a running play goes on
+        with qtbot.waitSignal(window.controller.finished, timeout=30000):
+            pass
+        qtbot.waitUntil(lambda: window.player.playing() == ("title", "ui-beta")
+                        and (window.controller.last_stats.get("position_s") or 0.0) > 0.5, timeout=20000)
+        assert window.current == ("player", "ui-beta") and window.controller.session.playhead.start_s < 1.0
+        assert window.history == history  # plays after plays on the player, for months: where Back goes does not grow
+        assert window.player.title is not None and window.player.title.audio_langs  # the catalog's title, not the download's
     finally:
         again.stop()

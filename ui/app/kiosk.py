@@ -1,10 +1,11 @@
 """Kiosk mode (issue 6): fullscreen without chrome, quit only with the PIN from the config (the player is left only
 with it too: :meth:`KioskGuard.may_leave_player`), the last screen restored after a restart (``MainWindow`` saves
 it; a title being played is played again), and downloaded titles when the backend is unreachable (a streamed title
-to restore, or whose stream failed, then plays from its download when the box has one) — back to the catalog by
-itself when the backend returns. A play that fails (a live stream that stopped, edges that answer nothing) is played
-again after a growing wait (:class:`PlayRetry`), the wait written under the failure: nobody is there to press Play,
-and boxes run unattended for months.
+to restore, or whose stream failed, then plays from its download when the box has one, and the stream again when
+that ends: :meth:`KioskGuard.stand_in_ended`) — back to the catalog by itself when the backend returns. A play that
+fails (a live stream that stopped, edges that answer nothing) is played again after a growing wait
+(:class:`PlayRetry`), the wait written under the failure: nobody is there to press Play, and boxes run unattended
+for months.
 
 The backend going and coming back never takes the box off the player: a play that runs (a download, a
 stream from edges that kept answering) goes on, and a failed play waiting for its retry is played again
@@ -226,6 +227,31 @@ class KioskGuard(QObject):
             if self.ctx.config.last_screen != f"player:{info.title_id}":  # a stream that failed before it started
                 self.ctx.update_config(last_screen=f"player:{info.title_id}")
             self.window._play_download(info, None)
+
+    def _stood_in_for(self) -> str | None:
+        """The title whose stream the play on the player stands in for: a download of it while the saved screen is the
+        stream (which :meth:`_play_started` keeps), played by :meth:`_stand_in` or on a restart offline."""
+        playing = self.window.player.playing()
+        if playing is not None and playing[0] == "download" and self.ctx.config.last_screen == f"player:{playing[1]}":
+            return playing[1]
+        return None
+
+    def stand_in_ended(self) -> bool:
+        """A download that stood in for a stream has played to its end: the stream is played again at once, from its
+        start (True: the window stays on the player). The box stands for the stream, as its saved screen does, so the
+        stand-in's end is not the end of the box's play: going home, as a download's end does, left home or a title
+        page on screen for good. From the start, as the title was played to its end (a played-out title starts over:
+        the backend's ``resume_s`` and this box's outbox both have it so). With the backend back the title streams, and
+        its own end is any stream's end in kiosk mode (Up next, or back where the play came from); still away, that play
+        fails as the stream did, and what follows any failure follows: the download stands in again, or without a
+        playable one the failure counts down to its retry, played at once when the backend answers. Only a sign-in the
+        backend asked for meanwhile, with none remembered, takes the box off the player (False), as at the end of any
+        play in that state (:meth:`_screen_changed`): someone has to type it."""
+        title_id = self._stood_in_for()
+        if title_id is None or self._signin_after_play:
+            return False
+        self.window.replay(title_id, 0.0)
+        return True
 
     def show_downloaded(self) -> None:
         """Home with only the playable downloads (a tile opens the download's player)."""

@@ -209,15 +209,18 @@ class MainWindow(QMainWindow):
         elif kind == "player-download":
             self.replay_download(arg)
 
-    def replay(self, title_id: str) -> None:
-        """Play ``title_id`` again from home after a restart: a VOD title where the resume sync has it, a live one
-        at its edge (``start_s`` None). A title the catalog no longer has leaves the box on home."""
+    def replay(self, title_id: str, start_s: float | None = None) -> None:
+        """Stream ``title_id`` again, with the catalog's facts (languages, live): from home after a restart (``start_s``
+        None: a VOD title where the resume sync has it, a live one at its edge), and on a kiosk's player once the
+        download that stood in for the stream has ended (``KioskGuard.stand_in_ended``). Not if the viewer has moved
+        on meanwhile. A title the catalog no longer has leaves the box on home."""
         api = self.ctx.api
         assert api is not None
+        where = self.current
 
         def play(title: Title | None) -> None:
-            if self.current[0] == "home":  # not if the viewer has moved on meanwhile
-                self._play(title_id, None, title)
+            if self.current == where and not self.controller.active:
+                self._play(title_id, start_s, title)
 
         def failed(exc: BaseException) -> None:
             if getattr(exc, "status", None) == 404:
@@ -304,19 +307,24 @@ class MainWindow(QMainWindow):
         self.screen_changed.emit(name)
 
     # -- actions ----------------------------------------------------------------------------
+    def _enter_player(self, title_id: str) -> None:
+        """Show the player for a play of ``title_id``, remembering where the viewer was — not the player itself when a
+        play follows another there (a kiosk's retries and stand-ins, for months: Back never returns into a finished
+        player anyway)."""
+        if self.current[0] != "player":
+            self.history.append(self.current)
+        self._show("player", title_id)
+        self.player.setFocus()
+
     def _play_title(self, title: Title, start_s: float | None) -> None:
         """Play from home's hero (no title page in between)."""
-        self.history.append(self.current)
-        self._show("player", title.id)
-        self.player.setFocus()
+        self._enter_player(title.id)
         self.player.play(title.id, start_s, title)
 
     def _play(self, title_id: str, start_s: float | None, title: Title | None = None) -> None:
         if title is None and self.title_page.title and self.title_page.title.id == title_id:
             title = self.title_page.title
-        self.history.append(self.current)
-        self._show("player", title_id)
-        self.player.setFocus()
+        self._enter_player(title_id)
         self.player.play(title_id, start_s, title)
 
     def _play_download(self, info: Any, start_s: float | None = 0.0) -> None:
@@ -332,9 +340,7 @@ class MainWindow(QMainWindow):
             return PlaybackSession(target=info.title_id, options=SessionOptions(vo=ctx.vo, ao=ctx.ao, mpv_options=opts, start_s=start_s),
                                    source=offline.source, presentation=offline.presentation, keys=offline.keys)
 
-        self.history.append(self.current)
-        self._show("player", info.title_id)
-        self.player.setFocus()
+        self._enter_player(info.title_id)
         title = Title(id=info.title_id, name=info.name, description="", genres=(), cast=(), year=None, duration_s=0.0,
                       audio_langs=(), subtitle_langs=(), artwork_url="", protected=info.protected)
         self.player.play_offline(factory, title)
@@ -352,7 +358,9 @@ class MainWindow(QMainWindow):
         return seen[(ids.index(title_id) + 1) % len(seen)]
 
     def _player_ended(self) -> None:
-        if self.current[0] == "player":
+        """A play ended with nothing to follow: back where it came from; a kiosk's stand-in download goes back to its
+        stream instead (:meth:`KioskGuard.stand_in_ended`)."""
+        if self.current[0] == "player" and not (self.kiosk_guard is not None and self.kiosk_guard.stand_in_ended()):
             self.go_back()
 
     def _download(self, title_id: str) -> None:
