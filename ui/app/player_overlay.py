@@ -3,8 +3,9 @@ play/pause, audio/subtitle/quality menus, mute and volume, stats, key help, full
 
 Both are native windows because the video is a native child window (a non-native widget would be
 painted under mpv's window). In 10-foot mode (TV, kiosk) the menus go on a second row: at 26 px type one row does
-not fit 1280×720 (issue 18 defect 5: ``00:04 / 01``, ``Audio: e``, ``llscree``). Every control
-refuses focus: keys belong to the player (mpv-like), not to the widgets.
+not fit 1280×720 (issue 18 defect 5: ``00:04 / 01``, ``Audio: e``, ``llscree``); in a narrower window that row
+wraps (:class:`~ui.app.flow_layout.FlowLayout`: at 994 px "Audio default" was cut), so the bar's height follows its
+width (``heightForWidth``). Every control refuses focus: keys belong to the player (mpv-like), not to the widgets.
 
 A live play (issue 15) swaps the length for a Go-live control at the seek bar's live end: red
 "● LIVE" while following live, "Go live" while timeshifted; the time reads "−0:42" behind live and
@@ -18,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from ui.app.flow_layout import FlowLayout
 from ui.app.format import clock_text
 from ui.app.live_view import LiveView, behind_text
 from ui.app.seek_bar import SeekBar
@@ -112,20 +114,22 @@ class ControlBar(QFrame):
         for w in (self.back10, self.play_button, self.fwd10, self.latency_label):
             transport.addWidget(w)
         transport.addStretch(1)
-        menus = QHBoxLayout() if ten_foot else transport
-        for w in (self.audio, self.subtitles, self.quality, self.mute_button, self.volume, self.stats_button,
-                  self.help_button):
-            menus.addWidget(w)
-        if ten_foot:
-            self.full_button.hide()  # a TV box or a kiosk is always full screen
-            menus.addStretch(1)
-        else:
-            transport.addWidget(self.full_button)
         box = QVBoxLayout(self)
         box.addLayout(seek)
         box.addLayout(transport)
         if ten_foot:
+            menus = FlowLayout()  # one row from 1280 px; narrower, a second one rather than menus cut short
+            for w in (self.audio, self.subtitles, self.quality):
+                menus.addWidget(w)
+            menus.add_group(self.mute_button, self.volume)
+            menus.addWidget(self.stats_button)
+            menus.addWidget(self.help_button)
             box.addLayout(menus)
+            self.full_button.hide()  # a TV box or a kiosk is always full screen
+        else:
+            for w in (self.audio, self.subtitles, self.quality, self.mute_button, self.volume, self.stats_button,
+                      self.help_button, self.full_button):
+                transport.addWidget(w)
         self.show_live(None)
 
     def show_position(self, stats: dict[str, Any]) -> None:

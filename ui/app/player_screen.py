@@ -237,10 +237,22 @@ class PlayerScreen(QWidget):
             self.ctx.update_config(languages=preferences.remember(self.ctx.config, email, **choice))
 
     # -- layout and overlay -----------------------------------------------------------------
+    def _overlay_height(self) -> int:
+        """The control bar's height at the screen's width (the 10-foot menus wrap when it is narrow)."""
+        height = self.overlay.heightForWidth(self.width())
+        return height if height > 0 else self.overlay.sizeHint().height()
+
+    def event(self, event: QEvent) -> bool:
+        """A control that changed size (a longer quality or audio menu) may wrap the bar onto one more row, or one
+        less: the bar asks for a new layout here (no layout places it), and gets the height it now needs."""
+        if event.type() == QEvent.Type.LayoutRequest and self._overlay_height() != self.overlay.height():
+            self.resizeEvent(None)
+        return super().event(event)
+
     def resizeEvent(self, event: Any) -> None:
         w, h = self.width(), self.height()
         self.video.setGeometry(0, 0, w, h)
-        oh = self.overlay.sizeHint().height()
+        oh = self._overlay_height()
         self.overlay.setGeometry(0, h - oh, w, oh)
         self.top.setGeometry(0, 0, w, self.top.sizeHint().height())
         if self.title:
