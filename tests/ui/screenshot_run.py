@@ -1,11 +1,12 @@
 """Run by test_app_screenshots.py under Xvfb (1920x1080 screen): drive the real app and save a PNG per screen.
 
-Usage: python screenshot_run.py API_URL DEAD_URL OUT_DIR [--live]. For desktop and TV at 1280x720 and
+Usage: python screenshot_run.py API_URL DEAD_URL OUT_DIR [--live | --kiosk]. For desktop and TV at 1280x720 and
 1920x1080 it shoots home, title, player (overlay up, subtitles on, paused in a cue), downloads (one
 part-way), settings and offline (DEAD_URL answers nothing). With ``--live`` (API_URL runs a live channel)
 it shoots the live screens instead: home with the Live row, the live player at the edge, and in
-timeshift (TV: with Go live selected by ↑). Prints one JSON line: per shot, the window geometry, the
-fit problems found (widgets outside the window, texts wider than their widget) and the focused widget.
+timeshift (TV: with Go live selected by ↑). With ``--kiosk``, kiosk mode at both sizes: home, the player, and a
+play that failed (every edge answering 404) counting down to its retry. Prints one JSON line: per shot, the window
+geometry, the fit problems found (widgets outside the window, texts wider than their widget) and the focused widget.
 """
 from __future__ import annotations
 
@@ -151,6 +152,49 @@ def live_screens(api_url: str, out: Path, *, tv: bool, size: tuple[int, int], se
     close_window(window)
 
 
+def kiosk_screens(api_url: str, out: Path, *, size: tuple[int, int], seen: dict[str, Any]) -> None:
+    """Kiosk mode: home (its tabs), the player paused with its overlay up (its top bar's texts), then the same title
+    played again with every edge answering 404: the failure counting down to its retry."""
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from ui.app.kiosk import PlayRetry
+
+    tag = f"kiosk-{size[0]}x{size[1]}"
+    window = open_window(api_url, kiosk=True, size=size)
+    pump(5, lambda: window.home.hero.pixmap is not None)
+    seen[f"home-{tag}-tabs"] = [b.text() for b in window.nav_buttons.values() if b.isVisible()]
+    shot(window, out, f"home-{tag}", seen)
+
+    window.go("title", "ui-alpha")
+    assert pump(10, lambda: window.title_page.title is not None), "title"
+    page = window.title_page
+    page.restart_button.click() if page.restart_button.isVisible() else page.play_button.click()
+    assert pump(25, lambda: _position(window) > 1.0), f"no playback: {window.player.message.text()!r}"
+    window.controller.set_paused(True)
+    window.player.show_overlay()
+    top = window.player.top
+    seen[f"player-{tag}-video"] = _geometry(window.player.video)
+    seen[f"player-{tag}-overlay"] = _geometry(window.player.overlay)
+    seen[f"player-{tag}-top"] = _geometry(top)
+    seen[f"player-{tag}-top-texts"] = [w.text() for kind in (QPushButton, QLabel) for w in top.findChildren(kind)
+                                       if w.isVisible()]
+    shot(window, out, f"player-{tag}", seen)
+
+    window.kiosk_guard.retry = PlayRetry((60.0,))  # a steady "1 min" on the shot
+    faults(api_url, {"error_status": 404})
+    try:
+        window.player.retry()
+        assert pump(30, lambda: "Trying again in" in window.player.message.text()), "no retry countdown"
+        pump(1.0)
+        seen[f"retry-{tag}-message"] = [window.player.message.text(), _geometry(window.player.message)]
+        seen[f"retry-{tag}-video"] = _geometry(window.player.video)
+        shot(window, out, f"retry-{tag}", seen)
+    finally:
+        faults(api_url, {})
+    window.ctx.update_config(last_screen="home")  # the next size's window opens on home, not replaying this title
+    close_window(window)
+
+
 def offline(dead_url: str, out: Path, *, tv: bool, size: tuple[int, int], seen: dict[str, Any]) -> None:
     tag = f"{'tv' if tv else 'desktop'}-{size[0]}x{size[1]}"
     window = open_window(dead_url, tv=tv, size=size, sign_in=False)
@@ -162,18 +206,21 @@ def offline(dead_url: str, out: Path, *, tv: bool, size: tuple[int, int], seen: 
     close_window(window)
 
 
-def main(api_url: str, dead_url: str, out: Path, live: bool = False) -> int:
+def main(api_url: str, dead_url: str, out: Path, live: bool = False, kiosk: bool = False) -> int:
     seen: dict[str, Any] = {}
-    for tv in (False, True):
+    for mode in ("kiosk",) if kiosk else ("desktop", "tv"):
         for size in SIZES:
-            if live:
-                live_screens(api_url, out, tv=tv, size=size, seen=seen)
-                continue
-            screens(api_url, out, tv=tv, size=size, seen=seen)
-            offline(dead_url, out, tv=tv, size=size, seen=seen)
+            if kiosk:
+                kiosk_screens(api_url, out, size=size, seen=seen)
+            elif live:
+                live_screens(api_url, out, tv=mode == "tv", size=size, seen=seen)
+            else:
+                screens(api_url, out, tv=mode == "tv", size=size, seen=seen)
+                offline(dead_url, out, tv=mode == "tv", size=size, seen=seen)
     print(json.dumps(seen))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1], sys.argv[2], Path(sys.argv[3]), live="--live" in sys.argv[4:]))
+    raise SystemExit(main(sys.argv[1], sys.argv[2], Path(sys.argv[3]), live="--live" in sys.argv[4:],
+                          kiosk="--kiosk" in sys.argv[4:]))

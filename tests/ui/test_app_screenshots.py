@@ -1,10 +1,11 @@
 """Screenshots under Xvfb of every screen (home, title, player with overlay and subtitles, downloads, settings,
 offline; and the live screens: the Live row, the live player at the edge and in timeshift), desktop and TV,
-at 1280x720 and 1920x1080, with what can be checked on them checked."""
+at 1280x720 and 1920x1080, with what can be checked on them checked; and kiosk mode's home, player and retry."""
 from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +18,8 @@ HERE = Path(__file__).resolve().parent
 MODES = [f"{mode}-{w}x{h}" for mode in ("desktop", "tv") for w, h in ((1280, 720), (1920, 1080))]
 SCREENS = ("home", "title", "player", "player-help", "downloads", "settings", "offline")
 LIVE_SCREENS = ("live-home", "live-player", "live-timeshift")
+KIOSK_MODES = [f"kiosk-{w}x{h}" for w, h in ((1280, 720), (1920, 1080))]
+KIOSK_SCREENS = ("home", "player", "retry")
 
 
 def _dead_url() -> str:
@@ -36,7 +39,8 @@ def _ring_visible(img: Image.Image, window: list[int], focus: list[int]) -> bool
     return len(inside) == len(edge) and hits > len(edge) * 0.6
 
 
-def _shoot(display: str, api_url: str, tmp_path: Path, screens: tuple[str, ...], *options: str) -> tuple[Path, dict[str, Any]]:
+def _shoot(display: str, api_url: str, tmp_path: Path, screens: tuple[str, ...], *options: str,
+           modes: list[str] = MODES) -> tuple[Path, dict[str, Any]]:
     """Run ``screenshot_run.py`` on ``display``; the shots' folder and what it saw, after the fit and size checks."""
     out = tmp_path / "shots"
     out.mkdir()
@@ -47,9 +51,9 @@ def _shoot(display: str, api_url: str, tmp_path: Path, screens: tuple[str, ...],
     assert run.returncode == 0, run.stderr[-3000:]
     seen = json.loads(run.stdout.strip().splitlines()[-1])
     print(f"screenshots in {out}")
-    problems = {f"{s}-{m}": seen[f"{s}-{m}"]["problems"] for m in MODES for s in screens if seen[f"{s}-{m}"]["problems"]}
+    problems = {f"{s}-{m}": seen[f"{s}-{m}"]["problems"] for m in modes for s in screens if seen[f"{s}-{m}"]["problems"]}
     assert not problems, json.dumps(problems, indent=1)
-    for mode in MODES:
+    for mode in modes:
         for screen in screens:
             img = Image.open(out / f"{screen}-{mode}.png")
             size = tuple(int(v) for v in mode.split("-")[1].split("x"))
@@ -65,6 +69,13 @@ def _picture_under_overlay(out: Path, seen: dict[str, Any], shot: str) -> bool:
     video = Image.open(out / f"{shot}.png").convert("RGB").crop(
         (vx - window[0] + vw // 3, vy - window[1] + vh // 5, vx - window[0] + vw - 20, oy - window[1] - 10))
     return max(ImageStat.Stat(video).var) > 300
+
+
+def _crop(out: Path, seen: dict[str, Any], shot: str, box: list[int]) -> Image.Image:
+    """The part of ``shot``'s PNG under ``box`` (screen x, y, width, height)."""
+    window = seen[shot]["window"]
+    x, y = box[0] - window[0], box[1] - window[1]
+    return Image.open(out / f"{shot}.png").convert("RGB").crop((x, y, x + box[2], y + box[3]))
 
 
 def _live_red(pixel: tuple[int, int, int]) -> bool:
@@ -118,3 +129,29 @@ def test_live_screens_fit_and_read_at_a_glance(xvfb_hd_display: str, live_ui_bac
             for screen, ring in (("live-home", seen[f"live-home-{mode}"]["focus"]), ("live-timeshift", seen[f"live-timeshift-{mode}-go"])):
                 window = seen[f"{screen}-{mode}"]["window"]
                 assert ring and _ring_visible(Image.open(out / f"{screen}-{mode}.png"), window, ring), f"{screen}-{mode}: no ring"
+
+
+def test_kiosk_screens_fit_and_leave_the_operator_controls_out(xvfb_hd_display: str, ui_backend: Any, tmp_path: Path) -> None:
+    """Kiosk mode at both sizes: everything fits; home's bar has no Settings tab (the operator's, behind the PIN); the
+    player shows the picture under its overlay and a top bar holding the title alone, no Back drawn there (leaving
+    takes the PIN); a play that failed keeps its sentence and the countdown to its retry mid-screen, orange on black."""
+    out, seen = _shoot(xvfb_hd_display, ui_backend.api_url, tmp_path, KIOSK_SCREENS, "--kiosk", modes=KIOSK_MODES)
+    for mode in KIOSK_MODES:
+        tabs = seen[f"home-{mode}-tabs"]
+        assert "Home" in tabs and "Settings" not in tabs, (mode, tabs)
+        assert _picture_under_overlay(out, seen, f"player-{mode}"), f"{mode}: no picture under the overlay"
+        assert seen[f"player-{mode}-top-texts"] == ["Test ui-alpha"], (mode, seen[f"player-{mode}-top-texts"])
+        top = _crop(out, seen, f"player-{mode}", seen[f"player-{mode}-top"])
+        button_fill = sum(top.getpixel((x, y)) == (42, 42, 42) for x in range(top.width) for y in range(top.height))
+        assert button_fill < 200, f"{mode}: a button drawn in the top bar ({button_fill} px of #2a2a2a)"
+        text, box = seen[f"retry-{mode}-message"]
+        assert re.search(r"\nTrying again in (1 min|[1-6]?[0-9] s)\.$", text), (mode, text)  # the minute, counted down
+        message = _crop(out, seen, f"retry-{mode}", box)
+        orange = sum((lambda r, g, b: r > 200 and 140 < g < 210 and b < 120)(*message.getpixel((x, y)))
+                     for x in range(message.width) for y in range(message.height))
+        assert orange > 300, f"{mode}: the failure is not on screen ({orange} orange px)"
+        vx, vy, vw, vh = seen[f"retry-{mode}-video"]
+        beside = [(vx + 4, box[1] + box[3] // 2), (vx + vw - 5, box[1] + box[3] // 2)]  # left and right of the message
+        picture = Image.open(out / f"retry-{mode}.png").convert("RGB")
+        window = seen[f"retry-{mode}"]["window"]
+        assert all(picture.getpixel((x - window[0], y - window[1])) == (0, 0, 0) for x, y in beside), f"{mode}: not black"

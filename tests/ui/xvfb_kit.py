@@ -34,12 +34,13 @@ def grab(path: Path) -> None:
     QApplication.primaryScreen().grabWindow(0).save(str(path), "PNG")
 
 
-def open_window(api_url: str, *, tv: bool = False, size: tuple[int, int] = (1280, 720), sign_in: bool = True) -> Any:
+def open_window(api_url: str, *, tv: bool = False, kiosk: bool = False, size: tuple[int, int] = (1280, 720),
+                sign_in: bool = True) -> Any:
     """A shown, active main window at ``size``, signed in as the demo user (home loaded) unless told not to."""
     if not isinstance(keyring.get_keyring(), MemoryKeyring):
         keyring.set_keyring(MemoryKeyring())
     make_app()
-    window = build_window(tv=tv, kiosk=False, backend_url=api_url, vo="x11", ao="null")
+    window = build_window(tv=tv, kiosk=kiosk, backend_url=api_url, vo="x11", ao="null")
     window.setGeometry(0, 0, *size)
     window.show()
     window.activateWindow()  # no window manager under Xvfb: focus (and so the keys) needs an active window
@@ -59,6 +60,9 @@ def open_window(api_url: str, *, tv: bool = False, size: tuple[int, int] = (1280
 
 
 def close_window(window: Any) -> None:
+    if window.kiosk_guard is not None:
+        window.kiosk_guard.timer.stop()  # its pings would go to the stopped engine
+        window.kiosk_guard.retry_timer.stop()
     window.shutdown()
     window.ctx.engine.stop()
     window.hide()
