@@ -118,7 +118,7 @@ class ControlBar(QFrame):
         box.addLayout(seek)
         box.addLayout(transport)
         if ten_foot:
-            menus = FlowLayout()  # one row from 1280 px; narrower, a second one rather than menus cut short
+            menus = FlowLayout()  # one row where it fits (1280 px here); narrower, a second one rather than menus cut short
             for w in (self.audio, self.subtitles, self.quality):
                 menus.addWidget(w)
             menus.add_group(self.mute_button, self.volume)
