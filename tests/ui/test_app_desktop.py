@@ -123,3 +123,22 @@ def test_settings_and_downloads_screens_by_keyboard(qtbot: Any, make_window: Any
     assert load_config(reelbox_home / "config" / "config.toml").download_parallelism == 3
     qtbot.keyClick(window.settings.parallel, Qt.Key.Key_Escape)
     assert window.current[0] == "downloads"
+
+
+def test_account_menu_opens_settings_and_signs_out(qtbot: Any, make_window: Any) -> None:
+    """On a desktop the account menu's Settings and Sign out act at once (a kiosk asks its PIN first:
+    test_kiosk_settings_and_sign_out_ask_for_the_pin), and so does the sign-in screen's Settings link."""
+    from ui.app import credentials
+
+    window = make_window()
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    window.account.settings_action.trigger()
+    assert window.current[0] == "settings"
+    window.go_back()
+    window.account.sign_out_action.trigger()
+    assert window.current[0] == "signin"
+    assert credentials.recall(window.ctx.config.backend_url, window.ctx.config.email) is None
+    window.signin.settings_link.click()
+    assert window.current[0] == "settings"

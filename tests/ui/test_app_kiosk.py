@@ -277,6 +277,52 @@ def test_kiosk_player_has_no_back_and_is_left_only_with_the_pin(qtbot: Any, make
     assert not make_window().player.top.back_button.isHidden()
 
 
+def test_kiosk_settings_and_sign_out_ask_for_the_pin(qtbot: Any, make_window: Any) -> None:
+    """Settings and signing out are the operator's: the account menu's Settings and Sign out, Back into Settings and the
+    sign-in screen's Settings link each ask for the PIN, and a wrong PIN, or none, keeps the screen and the sign-in; the
+    PIN opens Settings (never saved as the screen a restart restores) and signs out."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import credentials
+
+    window = make_window(kiosk=True)
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+
+    def remembered() -> bool:
+        return credentials.recall(window.ctx.config.backend_url, window.ctx.config.email) is not None
+
+    def pin_is(pin: str | None) -> list[str]:
+        asked: list[str] = []
+        window.kiosk_guard.ask_pin = lambda prompt="": asked.append(prompt) or pin
+        return asked
+
+    for pin in ("9999", None):
+        asked = pin_is(pin)
+        window.account.settings_action.trigger()
+        assert window.current[0] == "home", pin
+        window.account.sign_out_action.trigger()
+        assert window.current[0] == "home" and remembered() and window.ctx.backend.refresh_token, pin
+        assert asked == ["PIN to open Settings:", "PIN to sign out:"]
+    pin_is(KIOSK_PIN)
+    window.account.settings_action.trigger()
+    assert window.current[0] == "settings" and window.ctx.config.last_screen == "home"
+    window.nav_buttons["home"].click()
+    for pin, screen in ((None, "home"), (KIOSK_PIN, "settings")):  # Back into Settings
+        asked = pin_is(pin)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+        assert window.current[0] == screen and asked == ["PIN to open Settings:"], pin
+    window.go_back()
+    window.account.sign_out_action.trigger()
+    assert window.current[0] == "signin" and not remembered()
+    for pin, screen in (("9999", "signin"), (None, "signin"), (KIOSK_PIN, "settings")):
+        asked = pin_is(pin)
+        window.signin.settings_link.click()
+        assert window.current[0] == screen and asked == ["PIN to open Settings:"], pin
+    assert window.ctx.config.last_screen == "home"
+
+
 def test_kiosk_reads_at_the_tv_size(qtbot: Any, make_window: Any) -> None:
     """Plain --kiosk (no --tv) uses the 10-foot type, as a TV does: a kiosk is read standing, from a few metres;
     the desktop keeps its own size."""

@@ -9,7 +9,7 @@ from ui.app.context import AppContext
 
 
 class AccountMenu(QObject):
-    """``button`` goes in the bar; ``open_settings`` and ``sign_out`` when chosen."""
+    """``button`` goes in the bar; ``open_settings`` and ``sign_out`` when chosen (the window asks a kiosk's PIN)."""
 
     open_settings = Signal()
     sign_out = Signal()
@@ -24,8 +24,8 @@ class AccountMenu(QObject):
         self.who = self.menu.addAction("")
         self.who.setEnabled(False)
         self.menu.addSeparator()
-        self.menu.addAction("Settings", self.open_settings.emit)
-        self.menu.addAction("Sign out", self.sign_out.emit)
+        self.settings_action = self.menu.addAction("Settings", self.open_settings.emit)
+        self.sign_out_action = self.menu.addAction("Sign out", self.sign_out.emit)
         self.button.clicked.connect(self.popup)
         self.refresh()
 

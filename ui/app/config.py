@@ -27,7 +27,7 @@ class AppConfig:
     abr: str = ""
     force_cdn: int = -1
     kiosk_pin_hash: str = ""  # ui.app.pin: set by provisioning (`reelbox kiosk-pin`), never the PIN itself
-    last_screen: str = "home"  # home | title:<id> | downloads | settings | player:<id> | player-download:<id> (kiosk)
+    last_screen: str = "home"  # home | title:<id> | downloads | player:<id> | player-download:<id> (kiosk; never settings)
     email: str = ""
     languages: list[str] = field(default_factory=list)  # "email|audio|subtitles" (ui.app.preferences)
     cmcd: str = "query"  # query | headers | off: how segment requests carry CMCD (SessionOptions.cmcd)

@@ -1,11 +1,11 @@
 """Kiosk mode (issue 6): fullscreen without chrome, quit only with the PIN from the config (the player is left only
-with it too: :meth:`KioskGuard.may_leave_player`), the last screen restored after a restart (``MainWindow`` saves
-it; a title being played is played again), and downloaded titles when the backend is unreachable (a streamed title
-to restore, or whose stream failed, then plays from its download when the box has one, and the stream again when
-that ends: :meth:`KioskGuard.stand_in_ended`) — back to the catalog by itself when the backend returns. A play that
-fails (a live stream that stopped, edges that answer nothing) is played again after a growing wait
-(:class:`PlayRetry`), the wait written under the failure: nobody is there to press Play, and boxes run unattended
-for months.
+with it too, Settings opened and the box signed out: :meth:`KioskGuard.operator_allows`), the last screen restored
+after a restart (``MainWindow`` saves it; a title being played is played again), and downloaded titles when the
+backend is unreachable (a streamed title to restore, or whose stream failed, then plays from its download when the box
+has one, and the stream again when that ends: :meth:`KioskGuard.stand_in_ended`) — back to the catalog by itself when
+the backend returns. A play that fails (a live stream that stopped, edges that answer nothing) is played again after a
+growing wait (:class:`PlayRetry`), the wait written under the failure: nobody is there to press Play, and boxes run
+unattended for months.
 
 The backend going and coming back never takes the box off the player: a play that runs (a download, a
 stream from edges that kept answering) goes on, and a failed play waiting for its retry is played again
@@ -66,8 +66,8 @@ class KioskGuard(QObject):
         self._unlocked = False
         self.offline = False
         window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
-        window.nav_buttons["settings"].hide()  # settings are for the operator, behind the PIN
-        window.player.top.back_button.hide()  # so is leaving the player (may_leave_player)
+        window.nav_buttons["settings"].hide()  # settings are for the operator, behind the PIN (operator_allows)
+        window.player.top.back_button.hide()  # so is leaving the player
         QShortcut(QKeySequence("Ctrl+Q"), window, activated=window.close)
         QShortcut(QKeySequence("Ctrl+Alt+Q"), window, activated=window.close)
         self.timer = QTimer(self)
@@ -107,13 +107,20 @@ class KioskGuard(QObject):
         pin = self.ask_pin()
         return pin is not None and self.unlock(pin)
 
-    def may_leave_player(self) -> bool:
-        """Leaving the player is the operator's too, as quitting is: the box's job is to play (a retry, a stand-in, a
-        restart all keep it on the player), and a passer-by's Back would leave it on a title page for good — nobody
-        presses Play, and that page becomes the screen a restart restores. So the player shows no Back, and Back keys
-        ask for it (a box with no PIN provisioned stays on the player, as it cannot be quit from the keyboard either). A
-        play's own end leaves as anywhere else (Up next, or back where the play came from)."""
-        pin = self.ask_pin("PIN to leave the player:")
+    def operator_allows(self, action: str) -> bool:
+        """True when the PIN asked for ("PIN to ``action``:") is the configured one: the operator's actions besides
+        quitting (``MainWindow._operator_allows`` consults this wherever one happens; a wrong or no PIN keeps the screen,
+        and a box with no PIN provisioned allows none of them, as it cannot be quit from the keyboard either).
+
+        - Leaving the player: the box's job is to play (a retry, a stand-in, a restart all keep it on the player), and a
+          passer-by's Back would leave it on a title page for good — nobody presses Play, and that page becomes the
+          screen a restart restores. So the player shows no Back, and Back keys ask. A play's own end leaves as anywhere
+          else (Up next, or back where the play came from).
+        - Opening Settings (the nav bar has no Settings tab; the account menu, the sign-in screen's link and Back ask):
+          the backend URL, the reset and its own Sign out are behind it. Settings is never the screen a restart restores.
+        - Signing out from the account menu: the box would wait on the sign-in screen for someone to type the account's
+          password."""
+        pin = self.ask_pin(f"PIN to {action}:")
         return pin is not None and verify_pin(pin, self.ctx.config.kiosk_pin_hash)
 
     # -- plays ----------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         bar.addStretch(1)
         self.account = AccountMenu(ctx)
         self.account.open_settings.connect(lambda: self.go("settings"))
-        self.account.sign_out.connect(self._sign_out)
+        self.account.sign_out.connect(self._account_sign_out)
         bar.addWidget(self.account.button)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -198,11 +198,11 @@ class MainWindow(QMainWindow):
             return  # signed in again in the background (kiosk: the backend came back): the play stays
         self.history.clear()
         last = self.ctx.config.last_screen if self.ctx.kiosk else "home"
-        self._show("home", None, remember=last in ("home", "downloads", "settings"))
+        self._show("home", None, remember=last in ("home", "downloads"))
         kind, _, arg = last.partition(":")
         if kind == "title":
             self.go("title", arg)
-        elif last in ("downloads", "settings"):
+        elif last == "downloads":
             self.go(last)
         elif kind == "player":
             self.replay(arg)
@@ -245,7 +245,9 @@ class MainWindow(QMainWindow):
             self.ctx.engine.submit(self.downloads.listing(), play, lambda _exc: None)
 
     def go(self, name: str, arg: Any = None) -> None:
-        """Move to a screen, remembering where we were."""
+        """Move to a screen, remembering where we were (Settings in kiosk mode only with the PIN: :meth:`_may_show`)."""
+        if not self._may_show(name):
+            return
         if name == "search":
             if self.current[0] != "home":
                 self.go("home")
@@ -265,15 +267,28 @@ class MainWindow(QMainWindow):
             if self.current[0] != "home" and self.current[0] != "signin":
                 self._show("home", None)
             return
-        name, arg = self.history.pop()
+        name, arg = self.history[-1]
+        if not self._may_show(name):
+            return
+        self.history.pop()
         if name == "player":  # never return into a finished player
             name, arg = ("title", self.player.title.id) if self.player.title else ("home", None)
         self._show(name, arg)
 
+    def _operator_allows(self, action: str) -> bool:
+        """The one gate on the kiosk operator's actions (leaving the player, opening Settings, signing out): always
+        on a desktop, in kiosk mode only with the PIN (:meth:`KioskGuard.operator_allows`). Refused, the caller keeps
+        the screen as it is."""
+        return self.kiosk_guard is None or self.kiosk_guard.operator_allows(action)
+
+    def _may_show(self, name: str) -> bool:
+        """Whether a move the viewer asked for (:meth:`go`, :meth:`go_back`) may show ``name``: entering Settings is
+        the operator's in kiosk mode, by whichever route (the account menu, the sign-in screen's link, Back)."""
+        return name != "settings" or self.current[0] == "settings" or self._operator_allows("open Settings")
+
     def _leave_player(self) -> None:
-        """The player's Back (its button, Esc, a remote's Back); in kiosk mode only with the PIN
-        (:meth:`KioskGuard.may_leave_player`)."""
-        if self.kiosk_guard is None or self.kiosk_guard.may_leave_player():
+        """The player's Back (its button, Esc, a remote's Back); in kiosk mode only with the PIN."""
+        if self._operator_allows("leave the player"):
             self.go_back()
 
     def _show(self, name: str, arg: Any, *, remember: bool = True) -> None:
@@ -300,7 +315,8 @@ class MainWindow(QMainWindow):
             self.downloads_page.reload()
         if name != "player":
             screen.focus_first()
-        if self.ctx.kiosk and remember and name in ("home", "title", "downloads", "settings"):
+        # Settings is never saved for a kiosk to restore: it would stand open, PIN or not, after a restart
+        if self.ctx.kiosk and remember and name in ("home", "title", "downloads"):
             saved = f"title:{arg}" if name == "title" else name
             if saved != self.ctx.config.last_screen:
                 self.ctx.update_config(last_screen=saved)
@@ -371,6 +387,12 @@ class MainWindow(QMainWindow):
         title = self.title_page.title
         if self.current[0] == "title" and title is not None and self.downloads.by_title.get(title.id) is prog:
             self.title_page.set_download_progress(prog)
+
+    def _account_sign_out(self) -> None:
+        """The account menu's Sign out, in kiosk mode only with the PIN. (Settings' own Sign out, and a new backend URL
+        there, sign out at once: in kiosk mode Settings opens only with the PIN.)"""
+        if self._operator_allows("sign out"):
+            self._sign_out()
 
     def _sign_out(self) -> None:
         from ui.app import credentials
