@@ -180,7 +180,7 @@ def kiosk_screens(api_url: str, out: Path, *, size: tuple[int, int], seen: dict[
                                        if w.isVisible()]
     shot(window, out, f"player-{tag}", seen)
 
-    window.kiosk_guard.retry = PlayRetry((60.0,))  # a steady "1 min" on the shot
+    window.kiosk_guard.retry = PlayRetry((60.0,))  # the last minute on the shot, counted down ("60 s", "59 s", …)
     faults(api_url, {"error_status": 404})
     try:
         window.player.retry()

@@ -86,6 +86,24 @@ def test_play_retry_waits_longer_each_time_and_starts_over_after_a_long_play() -
     assert retry.failed(160.0) == 5.0
 
 
+def test_retry_wait_reads_in_seconds_up_to_a_minute_and_only_goes_down() -> None:
+    """The countdown's wait: minutes rounded up above 60 s, whole seconds (rounded up, at least 1) from 60 s down, so
+    it never reads "1 min" and then "60 s"; counted down in tenths of a second from 5 min, the text never goes up."""
+    from ui.app.kiosk import wait_text
+
+    cases = {300: "5 min", 240.5: "5 min", 240: "4 min", 120.2: "3 min", 61: "2 min", 60.5: "2 min", 60: "60 s",
+             59.2: "60 s", 59: "59 s", 1: "1 s", 0.2: "1 s", 0: "1 s", -0.4: "1 s"}
+    assert {left_s: wait_text(left_s) for left_s in cases} == cases
+
+    def seconds(text: str) -> int:
+        n, unit = text.split()
+        return int(n) * (60 if unit == "min" else 1)
+
+    texts = [wait_text(tenths / 10) for tenths in range(3000, -1, -1)]
+    assert all(seconds(a) >= seconds(b) for a, b in zip(texts, texts[1:]))
+    assert "1 min" not in texts  # "2 min", then "60 s"
+
+
 def test_kiosk_pin_is_stored_only_as_a_hash(tmp_path: Any, reelbox_home: Any) -> None:
     """`reelbox kiosk-pin` (what provisioning runs) stores a salted hash that verifies, never the PIN; a clear-text
     PIN in an older config.toml is replaced by its hash on the first load; there is no default PIN."""
@@ -133,7 +151,7 @@ def test_kiosk_keeps_a_failed_play_and_retries_it_when_the_backend_comes_back(
 ) -> None:
     """A play that failed while backend and edges went away stays on the player with its retry through the outage;
     when the backend answers again the title is played at once (not after the minute's wait), not sent home."""
-    window = _kiosk_play_failing(qtbot, make_window, ui_backend, 60.0, "1 min")
+    window = _kiosk_play_failing(qtbot, make_window, ui_backend, 60.0, "60 s")
     guard = window.kiosk_guard
     ui_backend.stop()
     guard.check()

@@ -29,6 +29,15 @@ PING_MS = 3000
 RETRY_S = (5.0, 15.0, 60.0, 300.0)  # waits before playing a failed title again; the last one repeats
 
 
+def wait_text(left_s: float) -> str:
+    """The wait before a retry as the countdown writes it: the seconds left rounded up once to whole seconds (never
+    shorter than the wait, nor "0 s" on a late tick), written in seconds up to 60 s and in whole minutes, rounded up,
+    above — "2 min" at 61 s, then "60 s", "59 s", so the text only ever goes down. Minutes and seconds rounded apart
+    from the fractional wait put a stray "1 min" between "2 min" and "60 s"."""
+    whole_s = max(1, math.ceil(left_s))
+    return f"{whole_s} s" if whole_s <= 60 else f"{math.ceil(whole_s / 60)} min"
+
+
 class PlayRetry:
     """How long to wait before playing a failed title again: each wait in ``waits_s`` in turn, then the
     last for as long as it keeps failing. A play that ran for the longest wait before it failed starts the
@@ -156,8 +165,7 @@ class KioskGuard(QObject):
             self.check()  # found away, the box goes offline and lists its downloads
 
     def _retry_text(self, left_s: float) -> str:
-        wait = f"{math.ceil(left_s / 60)} min" if left_s >= 60 else f"{max(1, math.ceil(left_s))} s"
-        return f"{self._failure}\nTrying again in {wait}."
+        return f"{self._failure}\nTrying again in {wait_text(left_s)}."
 
     def _count_down(self) -> None:
         """Rewrite the wait once a second: a "5 min" left standing for five minutes reads as stuck."""
