@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import inspect
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -16,6 +17,31 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 Callback = Callable[[Any], None]
+
+
+def _started(task: asyncio.Task[Any]) -> bool:
+    coro = task.get_coro()
+    return not (inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED)
+
+
+async def _cancel_all() -> None:
+    """Cancel every task left on the stopped loop, once, and wait for them all (as ``asyncio.run`` does on its way out),
+    except that a task that has not taken its first step yet takes it before it is cancelled, as anyio's own
+    cancellation does. anyio's ``start_soon`` (4.16) runs the coroutine it spawns inside a wrapper coroutine
+    (``TaskHandle._run_coro``); a wrapper cancelled before its first step never awaits it, and Python reports
+    "coroutine ... was never awaited" when it is collected — httpx's ``connect_tcp.<locals>.try_connect`` when a window
+    closed while a connection was being opened."""
+    me = asyncio.current_task()
+    cancelled: set[asyncio.Task[Any]] = set()
+    while tasks := {t for t in asyncio.all_tasks() if t is not me and not t.done()}:
+        started = {t for t in tasks if _started(t)}
+        for task in started - cancelled:
+            task.cancel()
+        cancelled |= started
+        if started != tasks:
+            await asyncio.sleep(0)  # the new tasks' first step
+        else:
+            await asyncio.gather(*tasks, return_exceptions=True)  # then look again: their ends may have started more
 
 
 class EngineThread(QObject):
@@ -33,11 +59,7 @@ class EngineThread(QObject):
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
-        pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.loop.run_until_complete(_cancel_all())
         self.loop.close()
 
     def submit(

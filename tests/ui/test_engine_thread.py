@@ -1,0 +1,35 @@
+"""The engine's loop thread (ui/app/engine_thread.py): stopping it ends what still runs there, cleanly."""
+from __future__ import annotations
+
+import asyncio
+import gc
+import warnings
+
+import anyio
+
+
+def test_stop_lets_a_task_spawned_just_before_take_its_first_step() -> None:
+    """A task anyio spawned (``start_soon``: an httpx connection being opened) in the loop's last step before the stop
+    is cancelled after its first step, not before it: no "coroutine ... was never awaited" warning, and every task ends."""
+    from ui.app.engine_thread import EngineThread
+
+    engine = EngineThread()
+    children: list[str] = []
+
+    async def child() -> None:
+        children.append("started")
+        await asyncio.sleep(30)
+
+    async def spawn_then_stop() -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(child)
+            asyncio.get_running_loop().stop()  # what EngineThread.stop queues, run in this very step
+            await asyncio.sleep(30)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        future = engine.submit(spawn_then_stop())
+        engine._thread.join(10)  # the loop stopped itself (stop() would queue a second stop, for the shutdown)
+        gc.collect()
+    assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
+    assert not engine._thread.is_alive() and future.cancelled() and children == ["started"]
