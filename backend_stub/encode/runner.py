@@ -119,9 +119,12 @@ def run(
 
 
 def _pump(proc: subprocess.Popen[bytes], lines: queue.SimpleQueue[str]) -> None:
+    """Queue the child's stdout lines, and close the pipe at its end (this thread is its only reader; a pipe left to
+    the garbage collector is a ResourceWarning under ``-X dev``)."""
     assert proc.stdout is not None
-    for raw in proc.stdout:
-        lines.put(raw.decode(errors="replace").rstrip("\n"))
+    with proc.stdout:
+        for raw in proc.stdout:
+            lines.put(raw.decode(errors="replace").rstrip("\n"))
 
 
 def _drain(lines: queue.SimpleQueue[str], on_line: Callable[[str], None] | None) -> None:

@@ -171,3 +171,17 @@ def test_concurrent_fixture_calls_share_one_fresh_data_dir(tmp_path):
     assert all(isinstance(v, TitleInfo) for v in results.values()), results
     ids = sorted(r[0] for r in sqlite3.connect(tmp_path / "backend.sqlite").execute("SELECT id FROM titles"))
     assert ids == ["par-a", "par-b"]
+
+
+def test_encoding_leaves_no_pipe_open(tmp_path):
+    """A tiny encode closes every subprocess pipe it opened (ffmpeg's and the packager's ``-progress`` stdout):
+    no ResourceWarning, as ``python -X dev`` and ``-W error::ResourceWarning`` would show."""
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        make_test_title(tmp_path, "no-leak", seconds=2, heights=(144,))
+        gc.collect()
+    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert leaks == []
