@@ -28,7 +28,7 @@ class RootAdaptor(QDBusAbstractAdaptor):
 
     @Slot()
     def Quit(self) -> None:  # noqa: N802
-        self.window.close()
+        self.window.close()  # a kiosk's closeEvent asks for the PIN (KioskGuard.may_close)
 
     def _identity(self) -> str:
         return "Reelbox"
@@ -60,8 +60,8 @@ class PlayerAdaptor(QDBusAbstractAdaptor):
 
     @Slot()
     def Stop(self) -> None:  # noqa: N802
-        if self.window.current[0] == "player":
-            self.window.go_back()
+        """Leave the player as its Back does: in kiosk mode only with the PIN (``MainWindow.leave_player``)."""
+        self.window.leave_player()
 
     @Slot()
     def Next(self) -> None:  # noqa: N802

@@ -50,7 +50,7 @@ def _menu() -> QComboBox:
 
 
 class TopBar(QFrame):
-    """Back (hidden in kiosk mode: ``KioskGuard.may_leave_player``) and the title's name, at the top of the picture."""
+    """Back (hidden in kiosk mode: ``MainWindow.leave_player``) and the title's name, at the top of the picture."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)

@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
         self.home.play_title.connect(self._play_title)
         self.title_page.play.connect(self._play)
         self.title_page.download.connect(self._download)
-        self.player.back.connect(self._leave_player)
+        self.player.back.connect(self.leave_player)
         self.player.ended.connect(self._player_ended)
         self.player.toggle_fullscreen.connect(self.toggle_fullscreen)
         self.player.next_title = self._next_title
@@ -286,9 +286,13 @@ class MainWindow(QMainWindow):
         the operator's in kiosk mode, by whichever route (the account menu, the sign-in screen's link, Back)."""
         return name != "settings" or self.current[0] == "settings" or self._operator_allows("open Settings")
 
-    def _leave_player(self) -> None:
-        """The player's Back (its button, Esc, a remote's Back); in kiosk mode only with the PIN."""
-        if self._operator_allows("leave the player"):
+    def leave_player(self) -> None:
+        """The viewer leaves the player — its Back (its button, Esc, a remote's Back, the Stop media key) or MPRIS
+        Stop; in kiosk mode only with the PIN. While the PIN is asked the play may end by itself and leave: the answer
+        then moves nothing."""
+        if self.current[0] != "player" or not self._operator_allows("leave the player"):
+            return
+        if self.current[0] == "player":  # still there after the PIN was asked
             self.go_back()
 
     def _show(self, name: str, arg: Any, *, remember: bool = True) -> None:
