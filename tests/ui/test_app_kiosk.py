@@ -275,8 +275,8 @@ def test_restarted_kiosk_without_backend_plays_the_download_it_was_playing(
 
 
 def test_kiosk_player_has_no_back_and_is_left_only_with_the_pin(qtbot: Any, make_window: Any) -> None:
-    """The kiosk's player shows no Back (its top bar names the title only), and Back keys leave it only with the PIN:
-    a wrong PIN, or none, and the title plays on. A desktop player keeps its Back."""
+    """The kiosk's player shows no Back (its top bar names the title only), and Back keys leave it only with the PIN,
+    as Ctrl+F (search, on home) does: a wrong PIN, or none, and the title plays on. A desktop player keeps its Back."""
     window = _kiosk_on_title(qtbot, make_window)
     with qtbot.waitSignal(window.controller.started, timeout=10000):
         window.title_page.play.emit("ui-beta", 0.0)
@@ -284,11 +284,13 @@ def test_kiosk_player_has_no_back_and_is_left_only_with_the_pin(qtbot: Any, make
     window.player.show_overlay()
     assert window.player.top.isVisible() and window.player.top.back_button.isHidden()
     asked: list[str] = []
-    for key, pin in ((Qt.Key.Key_Escape, "9999"), (Qt.Key.Key_Back, None)):
+    no_modifier, ctrl = Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ControlModifier
+    for key, modifier, pin in ((Qt.Key.Key_Escape, no_modifier, "9999"), (Qt.Key.Key_Back, no_modifier, None),
+                               (Qt.Key.Key_F, ctrl, None)):
         window.kiosk_guard.ask_pin = lambda prompt="", pin=pin: asked.append(prompt) or pin
-        qtbot.keyClick(window.player, key)
+        qtbot.keyClick(window.player, key, modifier)
         assert window.current == ("player", "ui-beta") and window.controller.active, key
-    assert asked == ["PIN to leave the player:"] * 2
+    assert asked == ["PIN to leave the player:"] * 3
     window.kiosk_guard.ask_pin = lambda prompt="": KIOSK_PIN
     qtbot.keyClick(window.player, Qt.Key.Key_Escape)
     assert window.current == ("title", "ui-beta") and not window.controller.active

@@ -245,13 +245,15 @@ class MainWindow(QMainWindow):
             self.ctx.engine.submit(self.downloads.listing(), play, lambda _exc: None)
 
     def go(self, name: str, arg: Any = None) -> None:
-        """Move to a screen, remembering where we were (Settings in kiosk mode only with the PIN: :meth:`_may_show`)."""
-        if not self._may_show(name):
-            return
+        """Move to a screen, remembering where we were (Settings in kiosk mode only with the PIN: :meth:`_may_show`; off
+        the player too — Ctrl+F there — as :meth:`leave_player`)."""
         if name == "search":
             if self.current[0] != "home":
                 self.go("home")
-            self.home.search.setFocus()
+            if self.current[0] != "player":  # a kiosk's player stays without the PIN
+                self.home.search.setFocus()
+            return
+        if not self._may_show(name) or self.current[0] == "player" and not self._operator_allows("leave the player"):
             return
         if self.current[0] == "player":
             self.player.leave()
