@@ -88,3 +88,37 @@ def test_kiosk_returns_to_the_online_home_when_the_backend_comes_back(
         assert window.home.status.text() == ""
     finally:
         again.stop()
+
+
+def test_shutdown_closes_the_backend_clients(qtbot: Any, make_window: Any) -> None:
+    """The app's exit closes its backend client (no unclosed keep-alive connection left for ``python -X dev`` to report),
+    and the one the sign-in replaced; a second shutdown (the window's close, then the app's exit) does nothing."""
+    window = make_window()
+    window.show()
+    window.start()
+    first = window.ctx.backend  # the client the sign-in screen pinged with
+    sign_in(qtbot, window)
+    signed_in = window.ctx.backend
+    assert signed_in is not first and not signed_in.http.is_closed
+    window.shutdown()
+    assert signed_in.http.is_closed and first.http.is_closed
+    window.shutdown()
+    assert window.ctx.backend is signed_in  # left in place, closed: a late request fails instead of opening a new one
+
+
+def test_window_closed_mid_play_ends_the_play_before_the_client_closes(qtbot: Any, make_window: Any, ui_backend: Any) -> None:
+    """Closing the window while a title plays, then stopping the engine as the app's exit does: the play has ended by
+    then (its backend session ended, its stream freed), and only then was the client closed."""
+    window = make_window()
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    with qtbot.waitSignal(window.controller.started, timeout=10000):
+        window._play("ui-alpha", 0.0)
+    qtbot.waitUntil(lambda: (window.controller.last_stats.get("position_s") or 0) > 0.5, timeout=20000)
+    session_id = window.controller.session.playback.session_id
+    client = window.ctx.backend.http
+    assert window.close()
+    window.ctx.engine.stop()
+    still_playing = ui_backend.ctx.sessions.is_live(session_id, now=ui_backend.ctx.clock.now())
+    assert client.is_closed and not still_playing

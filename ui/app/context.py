@@ -1,6 +1,8 @@
 """What every screen shares: the engine thread, settings, the signed-in backend and the mode."""
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ class AppContext:
     online: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
     saved_backend_url: str | None = None  # set: the backend in use is for this run only, save this one instead
+    _closing: list[concurrent.futures.Future[Any]] = field(default_factory=list, init=False, repr=False)  # replaced clients
 
     @property
     def ten_foot(self) -> bool:
@@ -45,5 +48,17 @@ class AppContext:
         old_backend = self.backend
         self.backend = BackendClient(backend_url)
         self.api = CatalogApi(self.backend)
+        self._closing = [f for f in self._closing if not f.done()]
         if old_backend is not None:
-            self.engine.submit(old_backend.aclose())
+            self._closing.append(self.engine.submit(old_backend.aclose()))
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """The app's exit, once its plays and downloads have stopped and before the engine loop does: close the backend
+        client (its keep-alive connections) on the engine loop, and wait for replaced ones still closing there. The closed
+        client stays in place: a request made after this fails, where a missing one would have a new client made."""
+        closing, self._closing = self._closing, []
+        if self.backend is not None:
+            closing.append(self.engine.submit(self.backend.aclose()))
+        for future in closing:
+            with contextlib.suppress(Exception):  # closing on the way out must not stop the exit
+                future.result(timeout_s)

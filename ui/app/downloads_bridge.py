@@ -7,6 +7,8 @@ opened (then the Downloads screen says so instead of failing).
 """
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -46,6 +48,7 @@ class DownloadsBridge(QObject):
         self.last: list[Any] = []
         self.asset_titles: dict[str, str] = {}
         self._refreshing = False
+        self._tasks: set[asyncio.Task[Any]] = set()  # downloads and renewals under way (their requests use the backend)
         self.progress.connect(self._remember)
 
     def _remember(self, prog: Any) -> None:
@@ -54,6 +57,16 @@ class DownloadsBridge(QObject):
             self.by_title[title] = prog
         if not any(i.asset_id == prog.asset_id for i in self.last):
             self.refresh()  # a download that started after the last listing
+
+    async def _tracked(self, work: Coroutine[Any, Any, Any]) -> Any:
+        """Run ``work`` on the engine loop as a task :meth:`close` stops."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            return await work
+        finally:
+            self._tasks.discard(task)
 
     async def _open(self) -> Any:
         if self.manager is None:
@@ -127,7 +140,7 @@ class DownloadsBridge(QObject):
             if type(exc).__name__ != "Cancelled":
                 self.failed.emit(download_sentence(exc))
 
-        self.ctx.engine.submit(run(), done, failed)
+        self.ctx.engine.submit(self._tracked(run()), done, failed)
 
     def _control(self, title_id: str, action: str) -> None:
         control = self.controls.get(title_id)
@@ -153,7 +166,7 @@ class DownloadsBridge(QObject):
             manager = await self._open()
             return await manager.renew(asset_id, backend)
 
-        self.ctx.engine.submit(run(), lambda _: self.refresh(), lambda exc: self.failed.emit(sentence(exc)))
+        self.ctx.engine.submit(self._tracked(run()), lambda _: self.refresh(), lambda exc: self.failed.emit(sentence(exc)))
 
     def delete(self, asset_id: str) -> None:
         async def run() -> None:
@@ -168,14 +181,17 @@ class DownloadsBridge(QObject):
         return manager.open_offline(asset_id)
 
     def close(self) -> None:
-        manager = self.manager
-
+        """The app's exit: stop the downloads and renewals under way — cancelled as a crash would stop them, so a download
+        goes on from where it got to at the next start (its Cancel would delete it) — then close the manager's database."""
         async def shut() -> None:
-            if manager is not None:
-                manager.close()
+            running = [t for t in self._tasks if not t.done()]
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            if self.manager is not None:
+                self.manager.close()
 
-        if manager is not None:
-            try:
-                self.ctx.engine.submit(shut()).result(5)
-            except Exception:  # closing on the way out must not stop the exit
-                pass
+        try:
+            self.ctx.engine.submit(shut()).result(5)
+        except Exception:  # closing on the way out must not stop the exit
+            pass

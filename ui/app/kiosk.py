@@ -100,6 +100,11 @@ class KioskGuard(QObject):
         window.screen_changed.connect(self._screen_changed)
         window.signin.signed_in.connect(self._signed_in)
 
+    def stop(self) -> None:
+        """The app's exit: no more pings, retries or countdown (they would use the closed backend client)."""
+        for timer in (self.timer, self.retry_timer, self.countdown):
+            timer.stop()
+
     # -- quitting ---------------------------------------------------------------------------
     def unlock(self, pin: str) -> bool:
         """True (and closing allowed) when ``pin`` matches the configured one."""

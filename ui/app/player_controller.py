@@ -7,6 +7,8 @@ play's stats carry its DVR window and latency (read by ``ui.app.live_view``).
 """
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +45,7 @@ class PlayerController(QObject):
         self.subtitle_pos = 100  # libmpv's sub-pos: lifted above the control bar while it shows
         self.last_stats: dict[str, Any] = {}
         self._generation = 0
+        self._running: concurrent.futures.Future[Any] | None = None  # the last session's run() on the engine loop
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
         self._timer.timeout.connect(self._poll)
@@ -108,7 +111,7 @@ class PlayerController(QObject):
                 self.session = None
                 self.failed.emit(sentence(exc))
 
-        self.engine.submit(run(), done, error)
+        self._running = self.engine.submit(run(), done, error)
         self._timer.start()
         self.started.emit()
 
@@ -184,13 +187,18 @@ class PlayerController(QObject):
         if position is not None:
             self.seek(position + delta_s)
 
-    def stop(self) -> None:
-        """End the session (its ``run()`` returns and closes libmpv on the engine loop)."""
+    def stop(self, *, wait_s: float = 0.0) -> None:
+        """End the session (its ``run()`` returns and closes libmpv on the engine loop). ``wait_s``: wait up to that long
+        for ``run()`` to have returned — the app's exit, so that the play's last position and its end reach the backend
+        before the client closes, and nothing of it is left for the engine loop's stop to cancel."""
         self._timer.stop()
         if self.session is not None:
             self._call("stop")
         self._generation += 1
         self.session = None
+        if wait_s > 0 and self._running is not None:
+            with contextlib.suppress(Exception):  # a play that failed, or is still ending: the exit goes on
+                self._running.result(wait_s)
 
     # -- observation ------------------------------------------------------------------------
     def _poll(self) -> None:

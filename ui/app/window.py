@@ -31,6 +31,8 @@ from ui.app.styles import TV_SAFE_MARGIN, style_sheet
 from ui.app.tiles import ArtworkCache
 from ui.app.title_screen import TitleScreen
 
+SHUTDOWN_WAIT_S = 5.0  # for the play to end at the app's exit (its last position and its end go to the backend)
+
 
 class ScreenStack(QStackedWidget):
     """A stack as small as its *current* screen allows: QStackedWidget's minimum is the largest of all its
@@ -104,6 +106,7 @@ class MainWindow(QMainWindow):
         self.navigator = FocusNavigator(lambda: self.stack.currentWidget(), self.go_back, self.centralWidget)
         QApplication.instance().installEventFilter(self.navigator)  # type: ignore[union-attr]
         self.kiosk_guard: Any = None
+        self._shut_down = False
         self.offline = False  # no backend: the downloads are home, a banner says so
 
         self.signin.signed_in.connect(self._signed_in)
@@ -427,7 +430,17 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop playback and downloads' database before the engine loop goes."""
+        """Before the engine loop goes (``ctx.engine.stop()`` next), in this order: no more timers that start work (a
+        kiosk's pings and retries, "Up next"), the play ended — waited for, so that its last position and its end reach the
+        backend — the downloads stopped and their database closed, and last the backend client closed, all on the engine
+        loop. Once: the window's close and the app's exit both call it."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         QApplication.instance().removeEventFilter(self.navigator)  # type: ignore[union-attr]
-        self.controller.stop()
+        if self.kiosk_guard is not None:
+            self.kiosk_guard.stop()
+        self.player.leave()
+        self.controller.stop(wait_s=SHUTDOWN_WAIT_S)
         self.downloads.close()
+        self.ctx.close()
