@@ -95,9 +95,10 @@ class MuxFeed:
 
     def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
             aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0,
-            media_offset_s: float | None = None) -> None:
+            media_offset_s: float | None = None) -> float | None:
         """``start_s``/``timeline``/``media_offset_s``: where the manifest puts the segment, its timeline id and
-        the offset from its media time the manifest gives (see ``remux.Timeline``)."""
+        the offset from its media time the manifest gives (see ``remux.Timeline``). Returns where ``kind``'s media
+        now ends in its part (the scheduler counts the buffer by it, not by the manifest's word alone)."""
         if kind == "video" and init and init != self._video_init:
             self._turn(init)
         index = self._part_of(timeline)
@@ -112,6 +113,7 @@ class MuxFeed:
                 self._chain[i].complete.add(kind)
         self._close_complete()
         self._drain()
+        return stream.remuxer.added_until_s(kind)
 
     def _turn(self, init: bytes) -> None:
         """The init's display rotation, told to libmpv: the MPEG-TS or Matroska stream we feed cannot carry it, and

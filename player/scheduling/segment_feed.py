@@ -70,7 +70,8 @@ class FeedSink(Protocol):
 
     def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
             aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0,
-            media_offset_s: float | None = None) -> None: ...
+            media_offset_s: float | None = None) -> float | None:
+        """Take one segment; where this track's media now ends on the presentation's timeline (None: unknown)."""
 
     def finish(self) -> None: ...
 
@@ -86,10 +87,18 @@ class ChunkSink:
         self.fed = 0  # pieces handed on
 
     def __call__(self, data: bytes, start_s: float, end_s: float) -> None:
-        self.sink.add(self.kind, self.init, data, key=self.key, aes=self.aes, rendition_id=self.rendition_id,
-                      start_s=start_s, timeline=self.timeline, media_offset_s=self.media_offset_s)
-        self.progress.added_until_s = end_s
+        media_end_s = self.sink.add(self.kind, self.init, data, key=self.key, aes=self.aes,
+                                    rendition_id=self.rendition_id, start_s=start_s, timeline=self.timeline,
+                                    media_offset_s=self.media_offset_s)
+        self.progress.added_until_s = fed_until(end_s, media_end_s)
         self.fed += 1
+
+
+def fed_until(declared_end_s: float, media_end_s: float | None) -> float:
+    """How far a track is buffered after a segment: where the manifest says it ends, or where its media really
+    ends when that is sooner. A playlist that declares 20 s segments over 2 s of media otherwise counts a buffer
+    that is not there: the next fetch waits for room while libmpv starves, and the play hangs."""
+    return declared_end_s if media_end_s is None else min(declared_end_s, media_end_s)
 
 
 class SegmentFeed:
