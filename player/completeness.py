@@ -4,7 +4,7 @@ Why (issue 14, "never report success on a wrong play"): a QA tool that exits 0 a
 first Period of two, or the part before a discontinuity, or video without its sound, hides exactly
 the faults it is pointed at. At the end of a session we compare what reached libmpv and what it
 showed with what the manifest promised:
-- the position reached vs the presentation's duration (or ``until``), within half a segment;
+- the position reached vs the presentation's duration (or ``until``), within half a segment (2 s at most);
 - each track's media fed vs the same end (a track that stops midway is lost; one fed far past it is
   misplaced, its timestamps not where the manifest puts them);
 - every segment skipped (EXT-X-GAP, or not delivered by any CDN), and every variant no CDN served;
@@ -30,6 +30,10 @@ if TYPE_CHECKING:  # the feed (PyAV) and the manifest model are heavy imports th
 
 #: media fed this far past the end (beyond a segment) is misplaced: a last segment's audio runs ~1 s long at most
 PAST_END_S = 1.0
+#: the most a play may fall short of its end and still be whole: half a segment, but no more than this — a
+#: manifest's declared segment length is untrusted, and a playlist claiming 20 s segments over 2 s of media
+#: would otherwise pass a play that stopped 3 s short of ``--until 5``
+END_SLACK_MAX_S = 2.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,7 +101,7 @@ def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequ
                track_ends: Mapping[str, float] = {}) -> list[str]:
     """What was lost, one phrase each (empty when the play was complete). ``end_s``: where it should end;
     ``track_ends``: an earlier end for a kind the last Periods lack (see :func:`kind_ends`)."""
-    slack = segment_s / 2
+    slack = min(segment_s / 2, END_SLACK_MAX_S)
     lost: list[str] = []
     if reached_s < end_s - slack:
         missed = [p for p in parts if p.end_s > reached_s + slack]

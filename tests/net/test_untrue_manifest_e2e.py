@@ -69,3 +69,13 @@ def test_segments_declared_ten_times_too_long_play_all_their_media_then_say_so(h
     line = _one_error_line(stderr)
     assert code == 1 and "stopped at 6.0 s of 60.0 s" in line, line
     assert report["played_s"] >= 5.0 and report["rebuffer_count"] == 0, report
+
+
+def test_until_inside_a_segment_declared_too_long_is_not_a_success(hls_files: dict[str, bytes], tmp_path: Path) -> None:
+    """``--until 5`` with the first segment declared 0–20 s but holding 2 s: exit 1 naming where it stopped, not 0."""
+    long = hls_files["ts.m3u8"].replace(b"#EXTINF:2.000000", b"#EXTINF:20.000000")
+    with hostile(_routes(hls_files, long)) as server:
+        code, stderr, report = _play(server.base + "/ts.m3u8", tmp_path, "--until", "5")
+    line = _one_error_line(stderr)
+    assert code == 1 and "stopped at 2.0 s of 5.0 s" in line, line
+    assert report["played_s"] < 2.5 and report["complete"] is False, report
