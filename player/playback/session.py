@@ -163,11 +163,15 @@ class PlaybackSession(SessionControls):
         await self._done.wait()
         if self._failure is not None:
             raise self._failure
-        if self.playhead.end_error:
-            raise playback_failure(self.playhead.end_error, video_output=self.playhead.end_video_output)
+        error = self.playhead.end_error
+        if error and (self.playhead.end_video_output or not running.fetching.skipped or self._stopped):
+            raise playback_failure(error, video_output=self.playhead.end_video_output)
         if not self._stopped and self.presentation is not None:  # ended by itself: it must have played all
             self.lost = lost_by(running, self.playhead, self.presentation, until_s=self.options.until_s,
                                 chosen=self.options)
+            if error:  # libmpv gave up on what skipped segments left it ("unrecognized file format" when all were
+                # missing): the skips are the cause and lead the error; libmpv's words follow them
+                self.lost = [*(self.lost or ()), f"libmpv ended with an error: {error}"]
             check_complete(self.lost or ())
 
     async def _open(self, tls: asyncio.Future[Any]) -> Opened:

@@ -79,3 +79,13 @@ def test_until_inside_a_segment_declared_too_long_is_not_a_success(hls_files: di
     line = _one_error_line(stderr)
     assert code == 1 and "stopped at 2.0 s of 5.0 s" in line, line
     assert report["played_s"] < 2.5 and report["complete"] is False, report
+
+
+def test_every_segment_missing_names_the_missing_segments(hls_files: dict[str, bytes], tmp_path: Path) -> None:
+    """Every segment 404: the error line says the segments were skipped (libmpv's own words come after)."""
+    with hostile(_routes(hls_files, segments=False)) as server:
+        code, stderr, report = _play(server.base + "/ts.m3u8", tmp_path, "--until", "5")
+    line = _one_error_line(stderr)
+    assert code == 1 and "incomplete play" in line and "segment 0.0–2.0 s skipped (not delivered)" in line, line
+    assert line.index("skipped") < line.index("libmpv ended with an error"), line
+    assert [e["code"] for e in report["errors"]].count("SegmentSkipped") == 3, report["errors"]
