@@ -56,6 +56,8 @@ def _parse_xml(data: str | bytes, url: str) -> Element:
         raise ManifestError(f"malformed MPD XML: {exc}", source=url, line=line) from None
     except (ValueError, LookupError, UnicodeError, RecursionError) as exc:
         raise ManifestError(f"malformed MPD XML: {exc}", source=url) from None
+    if local_name(root.tag).lower() == "html":  # a web server's error or sign-in page, answered with 200
+        raise ManifestError("the server sent a web page (HTML), not a manifest", source=url)
     if local_name(root.tag) != "MPD":
         raise ManifestError(f"root element is <{local_name(root.tag)}>, not <MPD>", source=url)
     return root

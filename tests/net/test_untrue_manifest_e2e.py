@@ -89,3 +89,11 @@ def test_every_segment_missing_names_the_missing_segments(hls_files: dict[str, b
     assert code == 1 and "incomplete play" in line and "segment 0.0–2.0 s skipped (not delivered)" in line, line
     assert line.index("skipped") < line.index("libmpv ended with an error"), line
     assert [e["code"] for e in report["errors"]].count("SegmentSkipped") == 3, report["errors"]
+
+
+def test_an_html_page_for_a_playlist_is_named_as_one(tmp_path: Path) -> None:
+    page = b"<!DOCTYPE html><html><body><h1>503 Service Unavailable</h1></body></html>"
+    with hostile({"/ts.m3u8": Answer(body=page, content_type="text/html")}) as server:
+        code, stderr, _ = _play(server.base + "/ts.m3u8", tmp_path)
+    line = _one_error_line(stderr)
+    assert code == 1 and "web page (HTML), not a manifest" in line and "<MPD>" not in line, line
