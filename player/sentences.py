@@ -7,8 +7,9 @@ is why no sentence names a control ("press Play") that only one of them has.
 from __future__ import annotations
 
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
-from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LiveStreamStopped, ManifestError, PlaybackError,
-                           PlayerError, StartOutsideWindow, StartPastEnd, TrackNotFound, UnsafeUriError, UntrustedCertificate)
+from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LiveStreamStopped, ManifestError,
+                           NegativeStartNotLive, PlaybackError, PlayerError, StartOutsideWindow, StartPastEnd,
+                           TrackNotFound, UnsafeUriError, UntrustedCertificate)
 from player.feed.errors import EncryptionSchemeUnsupported, TrackChangeUnsupported
 
 _UNTRUSTED = ("The video server's security certificate is not trusted (self-signed, expired or for another "
@@ -40,6 +41,8 @@ _CLASSES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str
     (ManifestError, "This title's stream could not be read. Try another title, and report this one if it keeps failing."),
     (LiveStreamStopped, "The live stream has stopped: no new video has arrived for a while."),
     (StartPastEnd, "The start position is past the end of the title. Choose an earlier one."),
+    (NegativeStartNotLive, "A negative start counts back from a live stream's edge, and this title is not live. "
+                           "Give a start of 0 or more."),
     (StartOutsideWindow, "The start position is outside the part of the live stream that can be played now. Choose "
                          "one inside its DVR window; a negative start counts back from the live edge."),
     (IncompletePlay, "The video did not play in full: part of it was missing or could not be played."),

@@ -97,3 +97,11 @@ def test_an_html_page_for_a_playlist_is_named_as_one(tmp_path: Path) -> None:
         code, stderr, _ = _play(server.base + "/ts.m3u8", tmp_path)
     line = _one_error_line(stderr)
     assert code == 1 and "web page (HTML), not a manifest" in line and "<MPD>" not in line, line
+
+
+def test_a_negative_start_on_a_title_that_is_not_live_says_so(hls_files: dict[str, bytes], tmp_path: Path) -> None:
+    """Bad usage (exit 2), in words about this title, not about a live stream's DVR window."""
+    with hostile(_routes(hls_files)) as server:
+        code, stderr, _ = _play(server.base + "/ts.m3u8", tmp_path, "--start", "-3")
+    line = _one_error_line(stderr)
+    assert code == 2 and "this title is not live" in line and "DVR window" not in line, line
