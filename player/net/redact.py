@@ -18,6 +18,9 @@ SECRET_QUERY_KEYS = frozenset(
         "token", "sig", "signature", "exp", "expires", "key", "policy", "hdnts", "hdntl", "hmac",
         "auth", "access_token", "Key-Pair-Id", "X-Amz-Signature", "X-Amz-Credential",
         "X-Amz-Security-Token", "se", "sv", "sp", "st", "skoid", "sktid", "password", "secret",
+        "__token__",  # Akamai EdgeAuth's default token name (hdnts/hdntl are its older ones)
+        "wmsAuthSign",  # Wowza's SecureURL
+        "md5",  # nginx secure_link, the usual spelling (with ``expires``)
     )
 )
 

@@ -19,6 +19,14 @@ def test_query_tokens_redacted() -> None:
     assert "q=1" in out and "CMCD=br%3D5" in out
 
 
+def test_cdn_token_names_beyond_the_generic_ones_redacted() -> None:
+    """Akamai EdgeAuth's default ``__token__``, Wowza's ``wmsAuthSign`` and nginx secure_link's ``md5`` are secrets too."""
+    out = redact("https://cdn.example/a.m3u8?__token__=exp%3D1~hmac%3DSECRET1&wmsAuthSign=SECRET2&md5=SECRET3&q=1")
+    for secret in ("SECRET1", "SECRET2", "SECRET3"):
+        assert secret not in out
+    assert out.endswith("&q=1")
+
+
 def test_userinfo_and_data() -> None:
     """Credentials in the authority and data: payloads are hidden."""
     assert "pw" not in redact("http://user:pw@host/x")
