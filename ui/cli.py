@@ -6,6 +6,7 @@ stderr (a traceback only with ``--debug``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,6 +35,21 @@ def start_seconds(text: str) -> float:
     return value
 
 
+def file_to_write(text: str) -> str:
+    """An option naming a file the command writes once its work is done (``--report``, ``--requests-csv``,
+    ``abr-bench --json``): its folder must exist and take files, checked before anything is fetched or run,
+    so a typo is bad usage (argparse's exit 2) rather than a failure at the end that loses the results."""
+    folder = os.path.dirname(text) or "."
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"cannot write {text}: it is a folder")
+    if not os.path.isdir(folder):
+        why = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
+        raise argparse.ArgumentTypeError(f"cannot write {text}: the folder {folder} {why}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write {text}: the folder {folder} is not writable")
+    return text
+
+
 #: ``player.net.CmcdMode``'s values, spelt out: the parser is built without the HTTP stack (issue 19)
 CMCD_MODES = ("query", "headers", "off")
 
@@ -42,8 +58,10 @@ def add_playback_arguments(p: argparse.ArgumentParser) -> None:
     """Options every playing command takes (``play``, ``downloads play``)."""
     add = p.add_argument
     add("--headless", action="store_true", help="no window, no sound (real decoding)")
-    add("--report", default=None, metavar="FILE", help="write the QoE report (JSON, or HTML for .html)")
-    add("--requests-csv", default=None, metavar="FILE", help="per-request log as CSV (default: beside --report)")
+    add("--report", type=file_to_write, default=None, metavar="FILE",
+        help="write the QoE report (JSON, or HTML for .html)")
+    add("--requests-csv", type=file_to_write, default=None, metavar="FILE",
+        help="per-request log as CSV (default: beside --report)")
     add("--abr", default=None, metavar="NAME", help="ABR algorithm (default: reelbox-r2; round one is reelbox)")
     add("--start", type=start_seconds, default=None, metavar="S", help="start position in seconds (default 0; live: "
         "the hold-back point, a negative S is S seconds behind the live edge, else a position on the live timeline; "
@@ -269,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--buffer", type=float, default=None, metavar="S", help="buffer capacity in seconds (default 25)")
     p.add_argument("--latency", type=float, default=None, metavar="MS",
                    help="first-byte latency of every request in ms (default: the trace's own, 80 for Pensieve text)")
-    p.add_argument("--json", default=None, help="write results as JSON to this file")
+    p.add_argument("--json", type=file_to_write, default=None, metavar="FILE", help="write results as JSON to this file")
     p.set_defaults(func=_cmd_abr_bench)
     return parser
 

@@ -152,3 +152,42 @@ def test_a_play_window_with_nothing_in_it_is_bad_usage(window: list[str], capsys
     with pytest.raises(SystemExit) as stop:
         main(["play", "--headless", *window, "http://127.0.0.1:9/none.m3u8"])
     assert stop.value.code == 2 and "--until" in capsys.readouterr().err
+
+
+def test_a_report_in_a_missing_folder_is_bad_usage_before_the_target_is_fetched(tmp_path: Path) -> None:
+    """`play --report` into a folder that does not exist played the whole title, then exited 1 with a raw
+    "[Errno 2] ..." and the report was lost; it is bad usage (exit 2) naming the folder, found before anything
+    is fetched: the target's port listens but is never connected to."""
+    import socket
+
+    missing = tmp_path / "no-such-dir"
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.setblocking(False)
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/title.m3u8"
+        run = reelbox("play", url, "--headless", "--report", str(missing / "r.json"), home=tmp_path / "home", timeout=60)
+        with pytest.raises(BlockingIOError):  # no connection waiting: nothing was fetched
+            server.accept()
+    errors = [line for line in run.stderr.splitlines() if "error:" in line]
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert len(errors) == 1 and f"folder {missing} does not exist" in errors[0], run.stderr
+
+
+@pytest.mark.parametrize("command, folder", [
+    (["play", "http://127.0.0.1:9/none.m3u8", "--requests-csv", "{missing}/requests.csv"], "missing"),
+    (["downloads", "play", "no-such-download", "--report", "{missing}/r.json"], "missing"),
+    (["abr-bench", "{traces}", "--json", "{missing}/bench.json"], "missing"),
+    (["play", "http://127.0.0.1:9/none.m3u8", "--report", "{file}/r.json"], "file"),
+])
+def test_every_file_named_on_the_command_line_is_checked_before_the_work(
+        command: list[str], folder: str, tmp_path: Path, reelbox_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every option naming a file the command writes (``--report``, ``--requests-csv``, ``abr-bench --json``) has
+    its folder checked up front: bad usage (exit 2) naming the folder, not a failure once the work is done."""
+    from ui.cli import main
+
+    (tmp_path / "traces").mkdir()
+    (tmp_path / "a-file").write_text("")
+    names = {"missing": tmp_path / "no-such-dir", "traces": tmp_path / "traces", "file": tmp_path / "a-file"}
+    with pytest.raises(SystemExit) as stop:
+        main([arg.format(**names) for arg in command])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and f"folder {names[folder]} " in err and "Traceback" not in err, err
