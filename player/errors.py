@@ -6,6 +6,7 @@
     ├── FetchError             a request that could not be completed
     │   ├── TruncatedSegment   fewer bytes arrived than announced
     │   ├── UntrustedCertificate  an https server whose certificate failed verification
+    │   ├── RedirectError      redirects that lead nowhere: too many (a loop), or a 3xx without a Location
     │   └── AllCdnsFailed      every CDN in the pool failed for one request
     ├── FeedError              remuxing/decrypting a segment for libmpv failed
     ├── PlaybackError          libmpv reported a failure, or the session could not start
@@ -56,6 +57,11 @@ class TruncatedSegment(FetchError):
 class UntrustedCertificate(FetchError):
     """An https server's certificate failed verification (self-signed, expired, another host's): no retry or
     wait can mend it, so it is named, not reported as a network outage."""
+
+
+class RedirectError(FetchError):
+    """Too many redirects (a loop), or a 3xx without a usable Location: the server answers, the same way on
+    every retry, so it is neither retried nor reported as a network outage."""
 
 
 class AllCdnsFailed(FetchError):

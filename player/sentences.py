@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
 from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LiveStreamStopped, ManifestError,
-                           NegativeStartNotLive, PlaybackError, PlayerError, StartOutsideWindow, StartPastEnd,
-                           TrackNotFound, UnsafeUriError, UntrustedCertificate)
+                           NegativeStartNotLive, PlaybackError, PlayerError, RedirectError, StartOutsideWindow,
+                           StartPastEnd, TrackNotFound, UnsafeUriError, UntrustedCertificate)
 from player.feed.errors import EncryptionSchemeUnsupported, TrackChangeUnsupported
 
 _UNTRUSTED = ("The video server's security certificate is not trusted (self-signed, expired or for another "
               "address), so Reelbox did not connect. Check the address, or ask the site to fix its certificate.")
+_REDIRECTS = ("The video server sends the player round in a loop of redirects (or redirects it without saying where to), "
+              "so trying again will not help. Check the address, or ask the site to fix its redirects.")
+#: errors that read as their own sentence when every CDN of the pool failed with one of them
+_SAME_ON_EVERY_CDN = ((UntrustedCertificate, _UNTRUSTED), (RedirectError, _REDIRECTS))
 
 
 _CODES = {
@@ -33,6 +37,7 @@ _CLASSES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str
     (SignInRequired, "Your sign-in was not accepted. Check your e-mail and password and sign in again."),
     (BackendError, "The Reelbox service refused the request. Try again in a moment."),
     (UntrustedCertificate, _UNTRUSTED),
+    (RedirectError, _REDIRECTS),
     (AllCdnsFailed, "The video servers are not answering. Check your network and try again."),
     (FetchError, "Part of the video could not be downloaded. Check your network and try again."),
     (TrackNotFound, "This title has no track in that language or of that name. Choose one of those it has."),
@@ -64,8 +69,9 @@ def sentence(exc: BaseException) -> str | None:
     """The sentence for an engine, backend or OS error; None for anything else (the caller decides)."""
     if isinstance(exc, AllCdnsFailed):  # servers that answered are not "not answering"
         attempts = [err for _, err in getattr(exc, "attempts", ())]
-        if attempts and all(isinstance(err, UntrustedCertificate) for err in attempts):
-            return _UNTRUSTED
+        for kind, text in _SAME_ON_EVERY_CDN:
+            if attempts and all(isinstance(err, kind) for err in attempts):
+                return text
         statuses = {getattr(err, "status", None) for err in attempts}
         if len(statuses) == 1 and (status := next(iter(statuses))) in _ANSWERED:
             return _ANSWERED[status]

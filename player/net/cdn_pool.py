@@ -8,9 +8,9 @@ byte range); a failed CDN is benched and probed again after an exponential back-
 One request runs in rounds: each round tries every usable CDN once, best first (``cdn_health.rank``);
 rounds are separated by a back-off sleep on the injected clock. A CDN that fails is benched; while
 some CDN is healthy, benched ones are skipped; when all are benched they are tried anyway (a last
-resort beats giving up). A permanent 4xx (403/404/410), or a TLS certificate that fails verification,
-moves on without benching and is not retried on that CDN. ``force_cdn`` pins every request to one CDN
-for QA: no failover, the error surfaces.
+resort beats giving up). A permanent 4xx (403/404/410), a TLS certificate that fails verification, or
+redirects that lead nowhere (a loop, a 3xx without a Location), moves on without benching and is not
+retried on that CDN. ``force_cdn`` pins every request to one CDN for QA: no failover, the error surfaces.
 
 Each attempt becomes a ``RequestRecord`` (redacted URL) in the shared ``RequestLog``; an attempt
 followed by one on another CDN carries ``failover_to`` and counts as a failover. An attempt the caller
@@ -31,7 +31,7 @@ from player.net.cdn_health import CdnHealth, HealthPolicy, rank
 from player.net.cdn_map import CdnMap
 from player.net.clock import Clock
 from player.net.cmcd import CmcdData, CmcdMode, add_to_url, to_headers
-from player.net.errors import (EscapesOrigin, FetchError, HttpStatusError, PoolFailure, UnsafeUriError,
+from player.net.errors import (EscapesOrigin, FetchError, HttpStatusError, PoolFailure, RedirectError, UnsafeUriError,
                                UntrustedCertificate)
 from player.net.pool_types import AttemptProgress, Delivery, FailedAttempt, RetryPolicy
 from player.net.redact import redact
@@ -266,8 +266,9 @@ class CdnPool:
                     raise
                 except FetchError as err:
                     errors.append((cdn, err))
-                    # a certificate that failed verification fails the same way on a retry
-                    permanent = isinstance(err, UntrustedCertificate) or (isinstance(err, HttpStatusError) and err.permanent)
+                    # a certificate that failed verification, or a redirect loop, fails the same way on a retry
+                    permanent = (isinstance(err, (UntrustedCertificate, RedirectError))
+                                 or (isinstance(err, HttpStatusError) and err.permanent))
                     if permanent:
                         done_with.add(cdn)
                         self._health[cdn].error_rate.add(1.0)

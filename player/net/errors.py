@@ -12,7 +12,7 @@
         │   └── DeadlineExceeded    the whole request took longer than its deadline
         ├── BodyTooLarge            the body is (or is announced) longer than the request allows
         ├── HttpStatusError         a non-2xx final status (``status`` attribute)
-        ├── RedirectError           too many redirects, or a redirect without a Location
+        ├── RedirectError           (player.errors) too many redirects, or a redirect without a Location
         ├── TruncatedSegment        (player.errors) fewer bytes than Content-Length / Content-Range
         ├── CorruptSegment          a body whose structure is broken (``integrity.py``): random or cut bytes
         └── AllCdnsFailed           (player.errors) every CDN failed for one request
@@ -23,7 +23,8 @@ message carries a redacted URL (see ``redact.py``) so tokens never reach a log.
 """
 from __future__ import annotations
 
-from player.errors import AllCdnsFailed, FetchError, TruncatedSegment, UnsafeUriError, UntrustedCertificate
+from player.errors import (AllCdnsFailed, FetchError, RedirectError, TruncatedSegment, UnsafeUriError,
+                           UntrustedCertificate)
 
 __all__ = [
     "AllCdnsFailed",
@@ -96,10 +97,6 @@ class HttpStatusError(FetchError):
     def permanent(self) -> bool:
         """4xx other than 408/429 will be the same on a retry (but another CDN may still differ)."""
         return 400 <= self.status < 500 and self.status not in (408, 429)
-
-
-class RedirectError(FetchError):
-    """Too many redirects, or a 3xx without a usable Location."""
 
 
 class PoolFailure(AllCdnsFailed):

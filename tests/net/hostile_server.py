@@ -19,7 +19,8 @@ CHUNK = b"\0" * 65536
 class Answer:
     """``body`` sent at ``rate`` bytes/s (0: at once); ``announce`` a Content-Length (None: the body's,
     -1: none, close-delimited); ``endless`` repeats the body's last 64 KiB until the client leaves; ``encoding``: a
-    ``Content-Encoding`` header, whatever the client asked for (a pre-compressed object on a static origin)."""
+    ``Content-Encoding`` header, whatever the client asked for (a pre-compressed object on a static origin);
+    ``redirect``: a 302 to this Location instead (no body)."""
 
     body: bytes = b""
     content_type: str = "application/octet-stream"
@@ -27,6 +28,7 @@ class Answer:
     announce: int | None = None
     endless: bool = False
     encoding: str | None = None
+    redirect: str | None = None
 
 
 class HostileServer:
@@ -77,6 +79,10 @@ class HostileServer:
 
     async def _answer(self, writer: asyncio.StreamWriter, a: Answer) -> bool:
         """Send one answer; False when the connection must close after it."""
+        if a.redirect is not None:
+            writer.write(f"HTTP/1.1 302 Found\r\nLocation: {a.redirect}\r\nContent-Length: 0\r\n\r\n".encode())
+            await writer.drain()
+            return True
         length = len(a.body) if a.announce is None else a.announce
         head = f"HTTP/1.1 200 OK\r\nContent-Type: {a.content_type}\r\n"
         head += f"Content-Encoding: {a.encoding}\r\n" if a.encoding else ""

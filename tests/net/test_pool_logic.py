@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from player.net import (
-    CdnPool, ConnectFailed, FetchResult, HttpStatusError, ManualClock, PoolFailure, RequestKind, RetryPolicy,
-    SegmentRequest, StallDetected,
+    CdnPool, ConnectFailed, FetchResult, HttpStatusError, ManualClock, PoolFailure, RedirectError, RequestKind,
+    RetryPolicy, SegmentRequest, StallDetected,
 )
 from player.net.testing import HandlerTransport
 
@@ -125,6 +125,21 @@ def test_permanent_4xx_not_benched_not_retried() -> None:
             await pool.fetch_segment(SEG)
         assert len(t.seen) == 3 and [type(e) for _, e in info.value.attempts] == [HttpStatusError] * 3 and clock.slept == []
         assert not pool.health(0).is_benched(clock.now())
+    run(main())
+
+
+def test_a_redirect_loop_is_not_retried() -> None:
+    """Redirects that never end (or a 3xx with no Location) come back the same on every retry: each CDN is
+    tried once, with no back-off, as for a permanent 4xx."""
+    async def main() -> None:
+        def handler(request: SegmentRequest) -> FetchResult:
+            raise RedirectError("more than 5 redirects")
+        t = HandlerTransport(handler)
+        clock = ManualClock()
+        pool = CdnPool(ORIGINS, t, clock)
+        with pytest.raises(PoolFailure) as info:
+            await pool.fetch_segment(SEG)
+        assert len(t.seen) == 3 and [type(e) for _, e in info.value.attempts] == [RedirectError] * 3 and clock.slept == []
     run(main())
 
 

@@ -5,8 +5,8 @@ hostile server on 127.0.0.1 with one thing wrong each time:
 - every ``#EXTINF`` ten times the media (20 s declared, 2 s there): the play used to wait for buffer room
   that was never there while libmpv starved (a hang), and with ``--until 5`` it stopped at 1.9 s and exited 0;
 - every segment 404: the error line blamed libmpv's "unrecognized file format", not the missing segments;
-- a 200 HTML page where the playlist should be, and a negative ``--start`` on a title that is not live: each
-  gets the sentence that fits it.
+- a 200 HTML page where the playlist should be, a playlist that redirects to itself, and a negative ``--start``
+  on a title that is not live: each gets the sentence that fits it.
 """
 from __future__ import annotations
 
@@ -97,6 +97,17 @@ def test_an_html_page_for_a_playlist_is_named_as_one(tmp_path: Path) -> None:
         code, stderr, _ = _play(server.base + "/ts.m3u8", tmp_path)
     line = _one_error_line(stderr)
     assert code == 1 and "web page (HTML), not a manifest" in line and "<MPD>" not in line, line
+
+
+def test_a_playlist_that_redirects_to_itself_is_named_a_loop_and_not_retried(tmp_path: Path) -> None:
+    """A 302 loop read as "the video servers are not answering. Check your network", after three rounds of
+    redirects with back-off between them; the server does answer, the same way every time: one round, its
+    own sentence."""
+    with hostile({"/ts.m3u8": Answer(redirect="/ts.m3u8")}) as server:
+        code, stderr, _ = _play(server.base + "/ts.m3u8", tmp_path)
+    line = _one_error_line(stderr)
+    assert code == 1 and "loop of redirects" in line and "not answering" not in line and "network" not in line, line
+    assert len(server.hits) == 6, server.hits  # one request and the transport's 5 redirects, once
 
 
 def test_a_negative_start_on_a_title_that_is_not_live_says_so(hls_files: dict[str, bytes], tmp_path: Path) -> None:

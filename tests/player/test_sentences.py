@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from player.errors import IncompletePlay, ManifestError, UnsafeUriError, UntrustedCertificate
 from player.manifest import UnsafeManifestUri
-from player.net.errors import ConnectFailed, HttpStatusError, PoolFailure
+from player.net.errors import ConnectFailed, HttpStatusError, PoolFailure, RedirectError
 from player.sentences import sentence
 
 
@@ -20,6 +20,16 @@ def test_servers_that_answered_404_are_not_called_silent() -> None:
     assert silent == mixed and silent is not None and "not answering" in silent
     untrusted = sentence(_pool(UntrustedCertificate("self-signed certificate")))
     assert untrusted is not None and "certificate is not trusted" in untrusted and "network" not in untrusted
+
+
+def test_a_redirect_loop_is_not_called_a_network_outage() -> None:
+    """The server answers, with redirects that lead nowhere: raised alone (a pinned CDN) or by every CDN of the
+    pool, the sentence says so; one CDN looping and another silent is still "not answering"."""
+    loop = RedirectError("more than 5 redirects from http://cdn/x.m3u8")
+    for error in (loop, _pool(loop, RedirectError("302 from http://cdn2/x.m3u8 without a Location"))):
+        text = sentence(error) or ""
+        assert "redirect" in text and "network" not in text and "not answering" not in text, text
+    assert "not answering" in (sentence(_pool(loop, ConnectFailed("refused"))) or "")
 
 
 def test_no_sentence_names_a_control_only_the_app_has() -> None:
