@@ -30,13 +30,11 @@ def plan_first_rung(
     terminal: Callable[[float], float] | None = None,
     capped: bool = True,
     stall_event_penalty: float = 0.0,
-    path: Callable[[float], float] | None = None,
 ) -> int:
     """``capped=False`` is the plan model of Pensieve's ``mpc.py``: the buffer grows without limit in the
     plan and the first-byte latency is not added (the prediction already includes it).
     ``stall_event_penalty`` is charged once per segment whose download would stall, so a plan does not
-    trade a steady trickle of short stalls for one rung of quality.  ``path`` charges the buffer left after
-    every step (non-increasing in it, so the Pareto pruning stays exact), where ``terminal`` charges only the last."""
+    trade a steady trickle of short stalls for one rung of quality."""
     rates = state.bitrates_kbps
     allowed = list(range(len(rates))) if rungs is None else list(rungs)
     left = state.segments_left()
@@ -62,8 +60,6 @@ def plan_first_rung(
                     s = score + mbps[r] - rebuffer_penalty * stall - (stall_event_penalty if stall > 0 else 0.0)
                     if p >= 0:
                         s -= switch_penalty * abs(mbps[r] - mbps[p])
-                    if path is not None:
-                        s -= path(nb)
                     nxt[r].append((nb, s, r if k == 0 else first))
         frontier = {}
         for r, states in nxt.items():

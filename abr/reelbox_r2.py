@@ -72,14 +72,6 @@ choice moves it.
    the 4K ladder, cascades of 5 → 4 → 3).
 7. **No planned trickle of stalls.**  The plan pays a fixed cost per segment it expects to stall on,
    so on a link just under a rung it does not trade a 0.1 s stall every segment for that rung.
-8. **No spending the buffer first and rebuilding it last.**  After every step of the plan, each second
-   the buffer would be below ``path_floor`` (half) of the reserve costs the stall price over the horizon's
-   length.  The terminal charge alone is met by a plan that keeps the top rung while the buffer drains and
-   drops to the lowest for the last steps, and at 60 s such plans were taken step after step as the link
-   fell: on oboe with the bbb ladder rung 8 was kept from 22 s buffered down to 3 s at an estimate of
-   1.9 Mbit/s for a 5 Mbit/s rung, then an abandonment and a 0.45 s stall (session 17: no stall left
-   on oboe at 60 s; on lte/4K at 60 s QoE_lin +0.32, switches 16.9 -> 15.6 per 150; 10 and 25 s
-   within ±0.004).
 """
 from __future__ import annotations
 
@@ -123,8 +115,7 @@ class ReelboxR2(AlgorithmBase):
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
                  min_margin: float = 0.05, patience: float = 0.015, climb_first: bool = True,
-                 recover: bool = True, horizon_max: int = 8, path_floor: float = 0.5) -> None:
-        self.path_floor = path_floor
+                 recover: bool = True, horizon_max: int = 8) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -259,15 +250,9 @@ class ReelboxR2(AlgorithmBase):
         def terminal(b: float) -> float:
             return worth * min(b, reserve) - price * max(0.0, goal - b)
 
-        horizon = self.plan_horizon(state)
-        floor, step_price = self.path_floor * goal, price / horizon
-
-        def path(b: float) -> float:
-            return step_price * max(0.0, floor - b)
-
-        rung = plan_first_rung(state, kbps, horizon=horizon, rungs=range(top + 1),
+        rung = plan_first_rung(state, kbps, horizon=self.plan_horizon(state), rungs=range(top + 1),
                                switch_penalty=self.switch_weight, stall_event_penalty=self.stall_event,
-                               terminal=terminal, path=path if self.path_floor > 0 else None)
+                               terminal=terminal)
         if self.startup and (building or len(state.history) <= 1) and self._ceiling is None:
             rung = max(rung, self.startup_rung(state, kbps / (1.0 + self.variability(state))))
         return rung

@@ -11,8 +11,7 @@ from abr.lookahead import REBUFFER_PENALTY, plan_first_rung
 from abr.state import AbrState
 
 
-def brute_values(state: AbrState, kbps: float, horizon: int, terminal, capped: bool = True,
-                 path=None) -> dict[tuple[int, ...], float]:
+def brute_values(state: AbrState, kbps: float, horizon: int, terminal, capped: bool = True) -> dict[tuple[int, ...], float]:
     """Value of every sequence, by the README's QoE_lin terms and the simulator's buffer rules (or, not
     capped, Pensieve's mpc.py plan: no buffer cap, no latency)."""
     seg = state.segment_duration_s
@@ -29,8 +28,6 @@ def brute_values(state: AbrState, kbps: float, horizon: int, terminal, capped: b
             value += state.bitrates_kbps[r] / 1000 - REBUFFER_PENALTY * stall
             if prev is not None:
                 value -= abs(state.bitrates_kbps[r] - state.bitrates_kbps[prev]) / 1000
-            if path is not None:
-                value -= path(b)
             prev = r
         out[seq] = value + terminal(b)
     return out
@@ -46,20 +43,17 @@ def brute_values(state: AbrState, kbps: float, horizon: int, terminal, capped: b
     scale=st.lists(st.floats(min_value=0.5, max_value=1.5), min_size=12, max_size=12),
     goal=st.floats(min_value=0, max_value=21),
     capped=st.booleans(),
-    floor=st.none() | st.floats(min_value=0, max_value=21),
 )
 def test_planner_is_exact(rates: list[int], buffer_s: float, kbps: float, horizon: int, last: int | None,
-                          scale: list[float], goal: float, capped: bool, floor: float | None) -> None:
-    """The chosen first rung starts a sequence whose value equals the best over all Mᴴ sequences (VBR sizes), with
-    a charge for the buffer below a floor after every step too (``path``)."""
+                          scale: list[float], goal: float, capped: bool) -> None:
+    """The chosen first rung starts a sequence whose value equals the best over all Mᴴ sequences (VBR sizes)."""
     sizes = tuple(tuple(r * 4000 * scale[(k * 4 + i) % 12] for i, r in enumerate(rates)) for k in range(horizon))
     state = AbrState(buffer_s=buffer_s, buffer_capacity_s=25.0, segment_duration_s=4.0,
                      bitrates_kbps=tuple(float(r) for r in rates), upcoming_sizes_bits=sizes,
                      latency_s=0.08, last_rung=last, segment_index=0, segments_total=100)
     terminal = lambda b: -REBUFFER_PENALTY * max(0.0, goal - b)  # noqa: E731
-    path = None if floor is None else (lambda b: REBUFFER_PENALTY / horizon * max(0.0, floor - b))
-    values = brute_values(state, kbps, horizon, terminal, capped, path)
-    first = plan_first_rung(state, kbps, horizon=horizon, terminal=terminal, capped=capped, path=path)
+    values = brute_values(state, kbps, horizon, terminal, capped)
+    first = plan_first_rung(state, kbps, horizon=horizon, terminal=terminal, capped=capped)
     best = max(values.values())
     best_from_first = max(v for seq, v in values.items() if seq[0] == first)
     assert best_from_first == pytest.approx(best, abs=1e-9)

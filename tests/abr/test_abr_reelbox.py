@@ -2,16 +2,13 @@
 oscillate; a reserve sized by the link rather than by the buffer."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from abr.bench import load_ladder
 from abr.ladder import NETFLIX10_KBPS, Ladder
 from abr.reelbox_r2 import ReelboxR2 as Reelbox  # round two, the default (abr/reelbox_r2.py)
 from abr.simulator import SimConfig, simulate
 from abr.state import AbrState, DownloadResult, Progress, Sample
-from abr.traces import Period, Trace, parse_trace
+from abr.traces import Period, Trace
 
 LADDER = Ladder.constant(NETFLIX10_KBPS, segment_duration_s=4.0, segments=60)
 
@@ -369,19 +366,3 @@ def test_after_a_brief_dip_the_climb_back_needs_only_the_buffer_only_margin() ->
     assert back.avg_bitrate_kbps > 4500.0 > 2500.0 > held.avg_bitrate_kbps
     assert back.switches < held.switches
     assert back.stall_s == held.stall_s == 0.0
-
-
-@pytest.mark.parametrize("trace_name", ["oboe_trace_302.txt", "oboe_trace_333.txt"])
-def test_a_deep_buffer_is_not_spent_first_and_rebuilt_last(shared_dir: Path, trace_name: str) -> None:
-    """At 60 s the terminal charge alone let a falling link keep the top rungs while the buffer drained (the plan's
-    last steps at the lowest rung rebuilt it on paper): on these two oboe traces, the only ones of the set where
-    the default stalled (0.45 s and 0.07 s; DYNAMIC none), rung 8 was kept from 22 s buffered down to 3 s. The charge
-    on the buffer below half the reserve after every step of the plan (``path_floor``) leaves no stall, at no loss."""
-    root = shared_dir / "abr-traces"
-    trace = parse_trace((root / "oboe" / trace_name).read_text(), name=trace_name)
-    ladder, config = load_ladder(root / "ladders" / "sabre_bbb_3s.json"), SimConfig(buffer_capacity_s=60.0)
-    spent_first = simulate(Reelbox(path_floor=0.0), trace, ladder, config)
-    kept = simulate(Reelbox(), trace, ladder, config)
-    assert spent_first.stall_s > 0.05
-    assert kept.stall_s == 0.0
-    assert kept.qoe_lin > spent_first.qoe_lin
