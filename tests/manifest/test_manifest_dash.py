@@ -238,3 +238,14 @@ def test_the_main_role_marks_the_default_audio() -> None:
     presentation = parse_dash(doc, MPD_URL)
     assert [t.default for t in presentation.audio_tracks()] == [False, True]
     assert (choose_audio(presentation, None) or Track(kind="audio")).language == "en"
+
+
+@pytest.mark.parametrize("page", [
+    b'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>a&nbsp;b</body></html>',
+    "\ufeff  <html><body><p>Access Denied<br></body></html>",
+    b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body/></html>',
+])
+def test_a_web_page_where_an_mpd_should_be_is_named_as_one(page: str | bytes) -> None:
+    """An error or sign-in page is named as a web page, not as malformed XML (most are not well-formed)."""
+    with pytest.raises(ManifestError, match=r"web page \(HTML\), not a manifest"):
+        parse_presentation(page, "https://cdn.example/x.mpd")

@@ -91,8 +91,13 @@ def test_every_segment_missing_names_the_missing_segments(hls_files: dict[str, b
     assert [e["code"] for e in report["errors"]].count("SegmentSkipped") == 3, report["errors"]
 
 
-def test_an_html_page_for_a_playlist_is_named_as_one(tmp_path: Path) -> None:
-    page = b"<!DOCTYPE html><html><body><h1>503 Service Unavailable</h1></body></html>"
+@pytest.mark.parametrize("page", [
+    b"<!DOCTYPE html><html><body><h1>503 Service Unavailable</h1></body></html>",
+    # what error pages look like: not well-formed XML (an unclosed <meta>, an HTML entity)
+    b'\xef\xbb\xbf\n<!doctype HTML>\n<html><head><meta charset="utf-8"><title>Sign in</title></head><body>a&nbsp;b</body></html>',
+    b"<HTML><BODY><P>Access Denied<BR></BODY></HTML>",
+])
+def test_an_html_page_for_a_playlist_is_named_as_one(tmp_path: Path, page: bytes) -> None:
     with hostile({"/ts.m3u8": Answer(body=page, content_type="text/html")}) as server:
         code, stderr, _ = _play(server.base + "/ts.m3u8", tmp_path)
     line = _one_error_line(stderr)
