@@ -343,6 +343,27 @@ def test_kiosk_settings_and_sign_out_ask_for_the_pin(qtbot: Any, make_window: An
     assert window.ctx.config.last_screen == "home"
 
 
+def test_a_back_into_settings_answered_after_the_screens_moved_moves_nothing(qtbot: Any, make_window: Any) -> None:
+    """While the PIN for Back into Settings is asked, the kiosk may sign in again (its pings go on in the dialog's event
+    loop), which clears the history and shows home: the PIN answered then moves nothing (it raised IndexError)."""
+    window = make_window(kiosk=True)
+    window.show()
+    window.start()
+    sign_in(qtbot, window)
+    window.kiosk_guard.ask_pin = lambda prompt="": KIOSK_PIN
+    window.account.settings_action.trigger()
+    window.nav_buttons["home"].click()
+    assert window.history[-1][0] == "settings"
+
+    def signed_in_again_meanwhile(prompt: str = "") -> str:
+        window._signed_in()
+        return KIOSK_PIN
+
+    window.kiosk_guard.ask_pin = signed_in_again_meanwhile
+    window.go_back()
+    assert window.current == ("home", None) and window.history == []
+
+
 def test_kiosk_reads_at_the_tv_size(qtbot: Any, make_window: Any) -> None:
     """Plain --kiosk (no --tv) uses the 10-foot type, as a TV does: a kiosk is read standing, from a few metres;
     the desktop keeps its own size."""

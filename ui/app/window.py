@@ -272,9 +272,12 @@ class MainWindow(QMainWindow):
             if self.current[0] != "home" and self.current[0] != "signin":
                 self._show("home", None)
             return
-        name, arg = self.history[-1]
+        here, entry = self.current, self.history[-1]
+        name, arg = entry
         if not self._may_show(name):
             return
+        if self.current != here or not self.history or self.history[-1] != entry:
+            return  # the screens moved while the PIN was asked (the kiosk signed in again): this Back is stale
         self.history.pop()
         if name == "player":  # never return into a finished player
             name, arg = ("title", self.player.title.id) if self.player.title else ("home", None)
