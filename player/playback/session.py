@@ -164,10 +164,11 @@ class PlaybackSession(SessionControls):
         if self._failure is not None:
             raise self._failure
         error = self.playhead.end_error
-        if error and (self.playhead.end_video_output or not running.fetching.skipped or self._stopped):
+        whole = None if self._stopped else self.presentation  # ended by itself, it must have played all of it
+        if error and (self.playhead.end_video_output or not running.fetching.skipped or whole is None):
             raise playback_failure(error, video_output=self.playhead.end_video_output)
-        if not self._stopped and self.presentation is not None:  # ended by itself: it must have played all
-            self.lost = lost_by(running, self.playhead, self.presentation, until_s=self.options.until_s,
+        if whole is not None:
+            self.lost = lost_by(running, self.playhead, whole, until_s=self.options.until_s,
                                 chosen=self.options)
             if error:  # libmpv gave up on what skipped segments left it ("unrecognized file format" when all were
                 # missing): the skips are the cause and lead the error; libmpv's words follow them
