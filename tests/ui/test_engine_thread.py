@@ -33,3 +33,30 @@ def test_stop_lets_a_task_spawned_just_before_take_its_first_step() -> None:
         gc.collect()
     assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
     assert not engine._thread.is_alive() and future.cancelled() and children == ["started"]
+
+
+def test_finish_on_the_way_out_neither_raises_nor_leaves_a_coroutine_unawaited() -> None:
+    """``finish`` is the exit's last work on the loop (closing the backend client, the downloads' database): it waits
+    up to its timeout for a running loop, and after the loop has stopped it returns at once, closing the coroutine."""
+    from ui.app.engine_thread import EngineThread
+
+    engine = EngineThread()
+    ran: list[str] = []
+
+    async def work(tag: str) -> None:
+        ran.append(tag)
+
+    async def never_ends() -> None:
+        await asyncio.sleep(30)
+
+    try:
+        engine.finish(work("running"), 5.0)
+        engine.finish(never_ends(), 0.2)  # the time up: no exception
+    finally:
+        engine.stop()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        engine.finish(work("stopped"), 5.0)
+        gc.collect()
+    assert ran == ["running"]
+    assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []

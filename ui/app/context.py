@@ -57,8 +57,8 @@ class AppContext:
         client (its keep-alive connections) on the engine loop, and wait for replaced ones still closing there. The closed
         client stays in place: a request made after this fails, where a missing one would have a new client made."""
         closing, self._closing = self._closing, []
-        if self.backend is not None:
-            closing.append(self.engine.submit(self.backend.aclose()))
         for future in closing:
             with contextlib.suppress(Exception):  # closing on the way out must not stop the exit
                 future.result(timeout_s)
+        if self.backend is not None:
+            self.engine.finish(self.backend.aclose(), timeout_s)

@@ -187,11 +187,11 @@ class DownloadsBridge(QObject):
             running = [t for t in self._tasks if not t.done()]
             for task in running:
                 task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
-            if self.manager is not None:
-                self.manager.close()
+            try:
+                if running:  # a cancelled download may take long to unwind (its fetch threads): the database closes anyway
+                    await asyncio.wait(running, timeout=4.0)
+            finally:
+                if self.manager is not None:
+                    self.manager.close()
 
-        try:
-            self.ctx.engine.submit(shut()).result(5)
-        except Exception:  # closing on the way out must not stop the exit
-            pass
+        self.ctx.engine.finish(shut(), 5.0)

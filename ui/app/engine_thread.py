@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import inspect
 import threading
 from collections.abc import Callable, Coroutine
@@ -70,6 +71,17 @@ class EngineThread(QObject):
         if on_done is not None or on_error is not None:
             future.add_done_callback(lambda f: self._finished.emit(on_done, on_error, f))
         return future
+
+    def finish(self, coro: Coroutine[Any, Any, Any], timeout_s: float) -> None:
+        """On the app's way out: run ``coro`` on the engine loop and wait up to ``timeout_s`` for it. Nothing that goes
+        wrong here (the loop already closed, a failure, the time up) may stop the exit."""
+        try:
+            future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        except RuntimeError:  # the loop is closed: the coroutine will never run
+            coro.close()
+            return
+        with contextlib.suppress(Exception):
+            future.result(timeout_s)
 
     def call(self, fn: Callable[..., Any], *args: Any) -> None:
         """Call a plain function on the engine loop (session controls such as ``pause``)."""
