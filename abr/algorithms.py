@@ -14,7 +14,7 @@ from .reelbox import Reelbox
 from .reelbox_r2 import ReelboxR2
 from .state import Algorithm
 
-DEFAULT_ALGORITHM = "reelbox-r2"  # round two; round one stays as "reelbox" (README, ABR section)
+DEFAULT_ALGORITHM = "reelbox-r2"  # round two; round one stays as "reelbox" (abr/README.md)
 
 _FACTORIES: dict[str, Callable[[], Algorithm]] = {
     "reelbox": Reelbox,

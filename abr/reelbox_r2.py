@@ -40,7 +40,7 @@ choice moves it.
    20/40, rebuffering 0.24/0.43 % -> 0.18/0.37 %, QoE_lin 1.151/0.743 -> 1.104/0.712).  On a link
    that falls often the margin grows by ``margin_drop`` × the mean fall between consecutive transfers
    × the share squared (only a small buffer feels it): at 10 s Puffer gains and switches and stalls
-   drop on every set (README, session 7).  Falls only: a link that improves adds nothing, so the climb
+   drop on every set (abr/README.md, session 7).  Falls only: a link that improves adds nothing, so the climb
    after a recovery is not held back (session 6's cv term was).  Session 8 weighs the falls by 10
    (was 4), which brought rebuffering under DYNAMIC's in 25 of 27 goal cells (21 before) and switches
    under RobustMPC's in 19 (17) for 0.01-0.08 QoE_lin at 10 s, and makes it affordable twice: the term
@@ -66,7 +66,7 @@ choice moves it.
    0.015 × 40² × 4 = 96 s with 40 s, so a deep buffer waits out a fade instead of refetching low (on
    Puffer at 60 s three in four large drops were such refetches, and they cost QoE_log most).  The
    fill made a 60 s buffer wait no longer than a 10 s one with as many seconds in it.  ``0.02 ×
-   buffer²`` met as many goal cells but cost hsdpa at 10 s (README, session 10).  The refetch is
+   buffer²`` met as many goal cells but cost hsdpa at 10 s (abr/README.md, session 10).  The refetch is
    capped at the rung abandonment chose, as the engine caps it (``player.scheduling.video_loop``): the
    plan alone sometimes picked a rung the same rule abandoned again a quarter second later (on lte with
    the 4K ladder, cascades of 5 → 4 → 3).
@@ -221,7 +221,7 @@ class ReelboxR2(AlgorithmBase):
         """Whether the startup climb is over (always, without ``climb_first``): once a download completed at
         the rung the link's mean so far carries, the falls term of the margin applies.  Before that it held
         a link swinging 3.0/1.8 Mbit/s at 1.75 Mbit/s for a whole session at 10 s, and on Puffer and hsdpa
-        it slowed the climb 3-5 fold (README, session 8)."""
+        it slowed the climb 3-5 fold (abr/README.md, session 8)."""
         if not self.climb_first or self._climbed:
             return True
         mean_kbps = self._link_bits / 1000.0 / self._link_s if self._link_s > 0 else 0.0
