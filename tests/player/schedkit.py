@@ -138,8 +138,9 @@ class World:
 
 def world(p: Presentation, *, handler: Callable[[SegmentRequest], FetchResult] | None = None,
           shaping: Shaping | None = None, config: SchedulerConfig | None = None, algorithm: str | None = None,
-          plays: bool = True) -> World:
-    """Everything wired; call inside a running loop. ``plays``: the first frame shows at once."""
+          plays: bool = True, sink_type: type[RecordingSink] = RecordingSink) -> World:
+    """Everything wired; call inside a running loop. ``plays``: the first frame shows at once; ``sink_type``: the
+    feed the scheduler hands segments to."""
     from player.playback import make_algorithm
 
     clock = ManualClock()
@@ -149,7 +150,7 @@ def world(p: Presentation, *, handler: Callable[[SegmentRequest], FetchResult] |
     qoe = QoeTracker(target="t", opened_at=clock.now())
     events: list[QoeEvent] = []
     qoe.listeners.append(events.append)
-    sink = RecordingSink(clock)
+    sink = sink_type(clock)
     config = config or SchedulerConfig()
     holder: list[World] = []
     scheduler = Scheduler(presentation=p, source=CdnSource(pool), sink=sink, algorithm=make_algorithm(algorithm),

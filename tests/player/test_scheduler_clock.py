@@ -8,9 +8,10 @@ milliseconds of real time whatever the virtual time it covers.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
-from schedkit import BASE, ORIGINS, SEGMENT_S, World, files_for, link, presentation, run, with_length, world
+from schedkit import BASE, ORIGINS, SEGMENT_S, RecordingSink, World, files_for, link, presentation, run, with_length, world
 
 from abr.session import AbrSession
 from player.errors import FetchError
@@ -59,6 +60,33 @@ def test_the_buffer_never_exceeds_its_capacity_while_the_playhead_moves() -> Non
         assert (index + 1) * SEGMENT_S - position <= capacity + 0.1
     # the last segment went out when the playhead was within a buffer of the end
     assert w.clock.now() - 1000.0 == pytest.approx(20 * SEGMENT_S - capacity, abs=0.2)
+
+
+class HalfMediaSink(RecordingSink):
+    """A feed whose segments each hold half the media their playlist declares (a lying #EXTINF): it answers where
+    each track's media really ends, as MuxFeed does."""
+
+    def add(self, kind: str, *args: Any, **kwargs: Any) -> float:
+        super().add(kind, *args, **kwargs)
+        return sum(1 for k, *_ in self.added if k == kind) * SEGMENT_S / 2
+
+
+def test_the_buffer_counts_the_media_a_segment_really_holds_not_its_declared_length() -> None:
+    """Segments holding half their declared length: the scheduler counts the buffer by the media, so it keeps
+    fetching where the declared times would say the buffer is full (a playlist with #EXTINF ten times too long
+    hung the play: the fetch waited for room while libmpv starved)."""
+    capacity = 6.0
+    w = run(lambda: world(presentation(20), config=SchedulerConfig(buffer_capacity_s=capacity),
+                          sink_type=HalfMediaSink))
+    fed_at = [at for kind, _, _, at in w.sink.added if kind == "video"]
+    assert len(fed_at) == 20
+    for index, at in enumerate(fed_at):
+        position = at - 1000.0
+        assert (index + 1) * SEGMENT_S / 2 - position <= capacity + 0.1  # never more media ahead than the capacity
+    # the last segment went out when the media before it was within a buffer of the playhead (room for it is asked by
+    # its declared length), not when the declared end was: by the declared times that is at 34 s, not 15 s
+    assert w.clock.now() - 1000.0 == pytest.approx(19 * SEGMENT_S / 2 - (capacity - SEGMENT_S), abs=0.2)
+    assert w.scheduler.timeline.video.added_until_s == pytest.approx(20 * SEGMENT_S / 2)
 
 
 def test_a_collapsing_link_abandons_top_rung_downloads_and_refetches_them_lower() -> None:
