@@ -15,6 +15,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from .runner import run_short
+
 POSTER = (600, 900)
 BACKDROP = (1280, 720)
 FRAME_TIMEOUT_S = 60
@@ -38,8 +40,8 @@ def _gradient(size: tuple[int, int], name: str) -> Image.Image:
 def grab_frame(ffmpeg: str, video: Path, at_s: float, out: Path) -> Image.Image | None:
     """One decoded frame of ``video`` at ``at_s`` (None when ffmpeg cannot give one)."""
     try:
-        subprocess.run([ffmpeg, "-v", "error", "-y", "-ss", f"{max(0.0, at_s):.3f}", "-i", str(video),
-                        "-frames:v", "1", str(out)], check=True, capture_output=True, timeout=FRAME_TIMEOUT_S)
+        run_short([ffmpeg, "-v", "error", "-y", "-ss", f"{max(0.0, at_s):.3f}", "-i", str(video),
+                   "-frames:v", "1", str(out)], timeout_s=FRAME_TIMEOUT_S)
         with Image.open(out) as img:
             return img.convert("RGB")
     except (OSError, subprocess.SubprocessError):

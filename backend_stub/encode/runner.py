@@ -41,6 +41,14 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
+def run_short(argv: Sequence[str], *, timeout_s: float) -> subprocess.CompletedProcess[bytes]:
+    """A short ffmpeg run (a poster frame, a sprite sheet), started as the encoders are: its own session and group
+    (a SIGTERM to the backend's session does not reach it half-way) and killed by the kernel if the backend dies.
+    Raises as ``subprocess.run(check=True)`` does."""
+    return subprocess.run(list(argv), check=True, capture_output=True, timeout=timeout_s, stdin=subprocess.DEVNULL,
+                          start_new_session=True, preexec_fn=_child_setup)
+
+
 def kill_all() -> int:
     """Kill every encoder subprocess still running (shutdown path); returns how many were killed."""
     with _live_lock:

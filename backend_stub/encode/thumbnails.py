@@ -22,6 +22,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from .runner import run_short
+
 THUMBS_DIR = "thumbs"
 THUMBS_PLAYLIST = "thumbs.m3u8"
 TILE_SCHEME = "http://dashif.org/thumbnail_tile"
@@ -71,7 +73,7 @@ def write_sprites(ffmpeg: str, video: Path, title_dir: Path, spec: SpriteSpec) -
     """Sheets under ``title_dir/thumbs``; raises ``subprocess.CalledProcessError`` when ffmpeg fails."""
     out = title_dir / THUMBS_DIR
     out.mkdir(parents=True, exist_ok=True)
-    subprocess.run(sprite_command(ffmpeg, video, out, spec), check=True, capture_output=True, timeout=TIMEOUT_S)
+    run_short(sprite_command(ffmpeg, video, out, spec), timeout_s=TIMEOUT_S)
     sheets = sorted(out.glob("*.jpg"), key=lambda p: int(p.stem))
     if not sheets:
         raise subprocess.CalledProcessError(1, "ffmpeg", b"", b"no sprite sheet written")
