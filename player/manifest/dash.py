@@ -44,23 +44,23 @@ def parse_dash(data: str | bytes, url: str) -> Presentation:
         raise ManifestError("MPD nested too deeply", source=url) from None
 
 
-def web_page(url: str) -> ManifestError:
+def _web_page(url: str) -> ManifestError:
     """A web server's error or sign-in page answered with 200 where a manifest should be."""
     return ManifestError("the server sent a web page (HTML), not a manifest", source=url)
 
 
-def looks_like_html(head: str) -> bool:
-    """Whether a document's start (BOM and blanks stripped) is an HTML page's: real error pages are
-    seldom well-formed XML (``<meta charset>``, ``&nbsp;``), so this is read before any parse."""
-    return head[:15].lower().startswith(("<!doctype html", "<html"))
+def _looks_like_html(data: str | bytes) -> bool:
+    """Whether a document starts (after a BOM and blanks) as an HTML page: real error pages are seldom
+    well-formed XML (``<meta charset>``, ``&nbsp;``), so this is read before any parse."""
+    head = data[:64].decode("utf-8", "replace") if isinstance(data, bytes) else data[:64]
+    return head.lstrip("\ufeff \t\r\n")[:15].lower().startswith(("<!doctype html", "<html"))
 
 
 def _parse_xml(data: str | bytes, url: str) -> Element:
     if len(data) > MAX_MPD_BYTES:
         raise ManifestError("MPD larger than 32 MiB", source=url)
-    head = data[:64].decode("utf-8", "replace") if isinstance(data, bytes) else data[:64]
-    if looks_like_html(head.lstrip("\ufeff \t\r\n")):
-        raise web_page(url)
+    if _looks_like_html(data):
+        raise _web_page(url)
     parser = ET.XMLParser()
     try:
         parser.feed(data)
@@ -71,7 +71,7 @@ def _parse_xml(data: str | bytes, url: str) -> Element:
     except (ValueError, LookupError, UnicodeError, RecursionError) as exc:
         raise ManifestError(f"malformed MPD XML: {exc}", source=url) from None
     if local_name(root.tag).lower() == "html":  # an XHTML page behind an XML prolog
-        raise web_page(url)
+        raise _web_page(url)
     if local_name(root.tag) != "MPD":
         raise ManifestError(f"root element is <{local_name(root.tag)}>, not <MPD>", source=url)
     return root
