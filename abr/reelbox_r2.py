@@ -72,6 +72,15 @@ choice moves it.
    the 4K ladder, cascades of 5 → 4 → 3).
 7. **No planned trickle of stalls.**  The plan pays a fixed cost per segment it expects to stall on,
    so on a link just under a rung it does not trade a 0.1 s stall every segment for that rung.
+8. **The next download is checked against the estimate's own error while the reserve is spent.**  With
+   the buffer below ``robust_first`` × the reserve, the rung asked for must also download within the
+   buffer at the estimate divided by 1 + the largest over-prediction of the last five completed
+   transfers (RobustMPC's error bound, applied to this one download, not to the plan).  The plan spends
+   a deep buffer first and rebuilds it last, which is right when the estimate holds; on a falling link
+   its last high-rung request before the drop was the stall (oboe/bbb at 60 s: rung 8 asked for with
+   7.9 s buffered, 6.5 s expected, 8.3 s taken).  Session 19: rebuffering under DYNAMIC's in 27 of 27
+   goal cells (25 before).  Applied at every buffer level instead, it cost 10 s QoE_lin 0.01-0.05 and
+   two goal cells (abr/README.md, session 19).
 """
 from __future__ import annotations
 
@@ -115,7 +124,7 @@ class ReelboxR2(AlgorithmBase):
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
                  min_margin: float = 0.05, patience: float = 0.015, climb_first: bool = True,
-                 recover: bool = True, horizon_max: int = 8) -> None:
+                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -135,6 +144,7 @@ class ReelboxR2(AlgorithmBase):
         self.patience = patience
         self.climb_first = climb_first
         self.recover = recover
+        self.robust_first = robust_first
         self.reset()
 
     def reset(self) -> None:
@@ -153,6 +163,8 @@ class ReelboxR2(AlgorithmBase):
         self._climbed = False  # the startup climb is over: the falls term of the margin applies
         self._recover_to: int | None = None  # the rung last abandoned, until reached again (``recover``)
         self._recover_left = 0
+        self._predicted: float | None = None  # the estimate the last request was chosen on
+        self._errors: list[float] = []  # recent over-predictions, predicted / measured - 1 (0 when under)
 
     def samples(self, state: AbrState, window: int = WINDOW) -> list[Sample]:
         """The last ``window`` completed transfers plus the partial ones abandoned among them."""
@@ -188,7 +200,19 @@ class ReelboxR2(AlgorithmBase):
         last = state.last_rung
         if last is not None and rung > last and self._ceiling is None:
             rung = self.damp(state, kbps, rung, last)
+        if state.buffer_s < self.robust_first * self.reserve_s(state):
+            rung = self.first_safe(state, kbps, rung)
+        self._predicted = kbps
         return Decision(rung=rung)
+
+    def first_safe(self, state: AbrState, kbps: float, rung: int) -> int:
+        """The highest rung up to ``rung`` whose next download does not outlast the buffer at the estimate
+        lowered by the largest recent over-prediction (rule 8 of the module docstring)."""
+        low = kbps / (1.0 + max(self._errors, default=0.0))
+        lat = state.latency_s or 0.0
+        while rung > 0 and lat + state.segment_bits(0, rung) / (low * 1000.0) > state.buffer_s:
+            rung -= 1
+        return rung
 
     def damp(self, state: AbrState, kbps: float, rung: int, last: int) -> int:
         """How far up from ``last`` towards ``rung`` the player goes: as far as the plan also goes at an
@@ -306,6 +330,8 @@ class ReelboxR2(AlgorithmBase):
         self._count_link(result.bits, transfer)
         if transfer > 0:
             self._spread.add(result.bits / 1000.0 / transfer)
+            if self._predicted is not None:
+                self._errors = [*self._errors, max(0.0, self._predicted * transfer * 1000.0 / result.bits - 1.0)][-WINDOW:]
         self._partials = [(at, s) for at, s in self._partials if self._completed - at < SPREAD_WINDOW]
 
     def _count_link(self, bits: float, transfer: float) -> None:

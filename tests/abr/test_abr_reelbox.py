@@ -366,3 +366,48 @@ def test_after_a_brief_dip_the_climb_back_needs_only_the_buffer_only_margin() ->
     assert back.avg_bitrate_kbps > 4500.0 > 2500.0 > held.avg_bitrate_kbps
     assert back.switches < held.switches
     assert back.stall_s == held.stall_s == 0.0
+
+
+BBB_KBPS = (230.0, 331.0, 477.0, 688.0, 991.0, 1427.0, 2056.0, 2962.0, 5027.0, 6000.0)
+
+
+def bbb_state(buffer_s: float) -> AbrState:
+    """60 s of capacity, the sabre_bbb_3s rates, eight 2 Mbit/s transfers, rung 8 playing."""
+    history = tuple(Sample(bits=6e6, seconds=3.0, latency_s=0.08) for _ in range(8))
+    return AbrState(buffer_s=buffer_s, buffer_capacity_s=60.0, segment_duration_s=3.0, bitrates_kbps=BBB_KBPS,
+                    throughput_kbps=2000.0, latency_s=0.08, history=history, last_rung=8, segment_index=8,
+                    segments_total=200)
+
+
+@pytest.mark.parametrize("buffer_s", [4.0, 6.0])
+def test_after_an_over_prediction_the_next_download_must_fit_the_buffer_at_the_lowered_estimate(buffer_s: float) -> None:
+    """The plan trusts the estimate; the next download must also fit the buffer at the estimate lowered
+    by the largest recent over-prediction (here a transfer measured 35 % under what was predicted).
+    The same state without that error keeps the plan's rung, and ``robust_first=0`` ignores it."""
+    state = bbb_state(buffer_s)
+
+    planned, careful, ignored = (Reelbox().choose(state).rung, after_miss(Reelbox(), state),
+                                 after_miss(Reelbox(robust_first=0.0), state))
+    low_bps = 2e6 / 1.35
+    assert careful < planned == ignored
+    assert 0.08 + state.segment_bits(0, careful) / low_bps <= buffer_s < 0.08 + state.segment_bits(0, careful + 1) / low_bps
+
+
+def after_miss(algo: Reelbox, state: AbrState, slower: float = 1.35) -> int:
+    """The rung chosen in ``state`` after a transfer took ``slower`` × the time the 2 Mbit/s predicted."""
+    algo.choose(bbb_state(12.0))
+    algo.on_download(state, DownloadResult(rung=8, bits=15e6, seconds=0.08 + 15e6 * slower / 2e6, latency_s=0.08,
+                                           abandoned=False, abandon_to=None, buffer_s=10.0))
+    return algo.choose(state).rung
+
+
+def test_with_the_reserve_in_the_buffer_the_plan_alone_decides() -> None:
+    """Above the reserve the plan's own cushion is there: a transfer at 40 % of the predicted rate changes
+    nothing, though the check applied at every level would step down (it cost QoE_lin at 10 s buffers,
+    where it bound on nearly every dip)."""
+    probe = Reelbox()
+    after_miss(probe, bbb_state(12.0), slower=2.5)
+    state = bbb_state(probe.reserve_s(bbb_state(12.0)) + 1.0)
+    plan = after_miss(Reelbox(robust_first=0.0), state, slower=2.5)
+    assert after_miss(Reelbox(), state, slower=2.5) == plan
+    assert after_miss(Reelbox(robust_first=1e9), state, slower=2.5) < plan
