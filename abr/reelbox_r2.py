@@ -78,9 +78,9 @@ choice moves it.
    transfers (RobustMPC's error bound, applied to this one download, not to the plan).  The plan spends
    a deep buffer first and rebuilds it last, which is right when the estimate holds; on a falling link
    its last high-rung request before the drop was the stall (oboe/bbb at 60 s: rung 8 asked for with
-   7.9 s buffered, 6.5 s expected, 8.3 s taken).  Session 19: rebuffering under DYNAMIC's in 27 of 27
-   goal cells (25 before).  Applied at every buffer level instead, it cost 10 s QoE_lin 0.01-0.05 and
-   two goal cells (abr/README.md, session 19).
+   7.9 s buffered, 6.5 s expected, 8.3 s taken).  Session 19: rebuffering at or under DYNAMIC's in 27
+   of 27 goal cells (25 before).  Applied at every buffer level instead, it cost 10 s QoE_lin
+   0.01-0.05 and two goal cells (abr/README.md, session 19).
 """
 from __future__ import annotations
 
@@ -330,7 +330,7 @@ class ReelboxR2(AlgorithmBase):
         self._count_link(result.bits, transfer)
         if transfer > 0:
             self._spread.add(result.bits / 1000.0 / transfer)
-            if self._predicted is not None:
+            if self._predicted is not None and result.bits > 0:
                 self._errors = [*self._errors, max(0.0, self._predicted * transfer * 1000.0 / result.bits - 1.0)][-WINDOW:]
         self._partials = [(at, s) for at, s in self._partials if self._completed - at < SPREAD_WINDOW]
 
