@@ -209,8 +209,7 @@ class ReelboxR2(AlgorithmBase):
         """The highest rung up to ``rung`` whose next download does not outlast the buffer at the estimate
         lowered by the largest recent over-prediction (rule 8 of the module docstring)."""
         low = kbps / (1.0 + max(self._errors, default=0.0))
-        lat = state.latency_s or 0.0
-        while rung > 0 and lat + state.segment_bits(0, rung) / (low * 1000.0) > state.buffer_s:
+        while rung > 0 and not _fits(state, low, rung):
             rung -= 1
         return rung
 
@@ -292,10 +291,9 @@ class ReelboxR2(AlgorithmBase):
     def startup_rung(self, state: AbrState, kbps: float) -> int:
         """The highest rung the link carries (bitrate ≤ ``kbps``) whose download does not outlast the
         buffer: until the reserve is first built, quality follows the link, as dash.js and Shaka do."""
-        lat = state.latency_s or 0.0
         rung = 0
         for r in range(1, state.rungs):
-            if state.bitrates_kbps[r] <= kbps and lat + state.segment_bits(0, r) / (kbps * 1000.0) <= state.buffer_s:
+            if state.bitrates_kbps[r] <= kbps and _fits(state, kbps, r):
                 rung = r
         return rung
 
@@ -342,3 +340,9 @@ class ReelboxR2(AlgorithmBase):
     def abandon(self, state: AbrState, progress: Progress) -> Decision | None:
         deep = max(1.0, progress.buffer_s / DEEP_S)
         return abandon_late_segment(state, progress, max(MEASURE_S, self.patience * progress.buffer_s ** 2 * deep))
+
+
+def _fits(state: AbrState, kbps: float, rung: int) -> bool:
+    """Whether the next segment at ``rung`` downloads at ``kbps`` (request latency included) before the
+    buffer runs dry."""
+    return (state.latency_s or 0.0) + state.segment_bits(0, rung) / (kbps * 1000.0) <= state.buffer_s
