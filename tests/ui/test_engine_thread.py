@@ -29,10 +29,10 @@ def test_stop_lets_a_task_spawned_just_before_take_its_first_step() -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         future = engine.submit(spawn_then_stop())
-        engine._thread.join(10)  # the loop stopped itself (stop() would queue a second stop, for the shutdown)
+        ended = engine.join(10)  # the loop stopped itself (stop() would queue a second stop, for the shutdown)
         gc.collect()
     assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
-    assert not engine._thread.is_alive() and future.cancelled() and children == ["started"]
+    assert ended and not engine.running and future.cancelled() and children == ["started"]
 
 
 def test_finish_on_the_way_out_neither_raises_nor_leaves_a_coroutine_unawaited() -> None:

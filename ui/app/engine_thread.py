@@ -102,9 +102,19 @@ class EngineThread(QObject):
             if "already deleted" not in str(err):
                 raise
 
+    @property
+    def running(self) -> bool:
+        """Whether the loop's thread is still alive (it ends once the loop stopped and its tasks were cancelled)."""
+        return self._thread.is_alive()
+
+    def join(self, timeout_s: float) -> bool:
+        """Wait up to ``timeout_s`` for the loop's thread to end, without asking it to; whether it has ended."""
+        self._thread.join(timeout_s)
+        return not self.running
+
     def stop(self, timeout_s: float = 10.0) -> None:
         """Cancel what runs on the loop, stop it and wait for the thread."""
-        if not self._thread.is_alive():
+        if not self.running:
             return
         self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout_s)
+        self.join(timeout_s)
