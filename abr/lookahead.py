@@ -30,7 +30,6 @@ def plan_first_rung(
     terminal: Callable[[float], float] | None = None,
     capped: bool = True,
     stall_event_penalty: float = 0.0,
-    switch_event_penalty: float = 0.0,
 ) -> int:
     """``capped=False`` is the plan model of Pensieve's ``mpc.py``: the buffer grows without limit in the
     plan and the first-byte latency is not added (the prediction already includes it).
@@ -59,8 +58,8 @@ def plan_first_rung(
                     stall = dl - b if dl > b else 0.0
                     nb = (b - dl if b > dl else 0.0) + seg
                     s = score + mbps[r] - rebuffer_penalty * stall - (stall_event_penalty if stall > 0 else 0.0)
-                    if p >= 0 and r != p:
-                        s -= switch_penalty * abs(mbps[r] - mbps[p]) + switch_event_penalty
+                    if p >= 0:
+                        s -= switch_penalty * abs(mbps[r] - mbps[p])
                     nxt[r].append((nb, s, r if k == 0 else first))
         frontier = {}
         for r, states in nxt.items():

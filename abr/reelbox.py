@@ -92,8 +92,7 @@ class Reelbox(AlgorithmBase):
         return abandon_late_segment(state, progress)
 
 
-def abandon_late_segment(state: AbrState, progress: Progress, measure_s: float = MEASURE_S,
-                         slack_s: float = 0.0) -> Decision | None:
+def abandon_late_segment(state: AbrState, progress: Progress, measure_s: float = MEASURE_S) -> Decision | None:
     """Give up a download that cannot arrive before the buffer runs dry, for the highest rung that can
     (or the lowest, when it takes under half the time left); shared by both rounds of the algorithm.
     Its own rate is trusted after ``measure_s`` of transfer."""
@@ -104,7 +103,7 @@ def abandon_late_segment(state: AbrState, progress: Progress, measure_s: float =
         return None
     bps = progress.downloaded_bits / transfer
     remaining_s = (progress.size_bits - progress.downloaded_bits) / bps
-    if remaining_s <= progress.buffer_s + slack_s:
+    if remaining_s <= progress.buffer_s:
         return None
     lat = state.latency_s or 0.0
     for q in range(progress.rung - 1, -1, -1):

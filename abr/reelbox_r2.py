@@ -124,9 +124,7 @@ class ReelboxR2(AlgorithmBase):
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
                  min_margin: float = 0.05, patience: float = 0.015, climb_first: bool = True,
-                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0,
-                 abandon_slack: float = 0.0, hold_growth: int = 0, hold_window: int = 10,
-                 switch_event: float = 0.0, switch_event_cv: float = 0.0) -> None:
+                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -147,11 +145,6 @@ class ReelboxR2(AlgorithmBase):
         self.climb_first = climb_first
         self.recover = recover
         self.robust_first = robust_first
-        self.abandon_slack = abandon_slack
-        self.hold_growth = hold_growth
-        self.hold_window = hold_window
-        self.switch_event = switch_event
-        self.switch_event_cv = switch_event_cv
         self.reset()
 
     def reset(self) -> None:
@@ -172,7 +165,6 @@ class ReelboxR2(AlgorithmBase):
         self._recover_left = 0
         self._predicted: float | None = None  # the estimate the last request was chosen on
         self._errors: list[float] = []  # recent over-predictions, predicted / measured - 1 (0 when under)
-        self._abandoned_at: list[int] = []  # completed downloads before each abandonment
 
     def samples(self, state: AbrState, window: int = WINDOW) -> list[Sample]:
         """The last ``window`` completed transfers plus the partial ones abandoned among them."""
@@ -283,7 +275,6 @@ class ReelboxR2(AlgorithmBase):
 
         rung = plan_first_rung(state, kbps, horizon=self.plan_horizon(state), rungs=range(top + 1),
                                switch_penalty=self.switch_weight, stall_event_penalty=self.stall_event,
-                               switch_event_penalty=self.switch_event + self.switch_event_cv * self.variability(state),
                                terminal=terminal)
         if self.startup and (building or len(state.history) <= 1) and self._ceiling is None:
             rung = max(rung, self.startup_rung(state, kbps / (1.0 + self.variability(state))))
@@ -319,11 +310,9 @@ class ReelboxR2(AlgorithmBase):
             to = result.rung - 1 if result.abandon_to is None else result.abandon_to
             self._refetch_cap = to if self._refetch_cap is None else min(to, self._refetch_cap)
             self._recover_to, self._recover_left = max(result.rung, self._recover_to or 0), RECOVER_DOWNLOADS
-            self._abandoned_at = [at for at in self._abandoned_at if self._completed - at < self.hold_window]
             if self.hold > 0:  # hold=0: no ceiling at all (it would never be lifted)
                 self._ceiling = max(result.rung - 1, 0)
-                self._hold_left = self.hold + self.hold_growth * len(self._abandoned_at)
-            self._abandoned_at.append(self._completed)
+                self._hold_left = self.hold
             return
         self._refetch_kbps = self._refetch_cap = None
         self._peak_s = max(self._peak_s, result.buffer_s)
@@ -350,8 +339,7 @@ class ReelboxR2(AlgorithmBase):
 
     def abandon(self, state: AbrState, progress: Progress) -> Decision | None:
         deep = max(1.0, progress.buffer_s / DEEP_S)
-        return abandon_late_segment(state, progress, max(MEASURE_S, self.patience * progress.buffer_s ** 2 * deep),
-                                    self.abandon_slack)
+        return abandon_late_segment(state, progress, max(MEASURE_S, self.patience * progress.buffer_s ** 2 * deep))
 
 
 def _fits(state: AbrState, kbps: float, rung: int) -> bool:
