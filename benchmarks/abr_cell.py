@@ -7,7 +7,9 @@ Per algorithm: QoE_lin; QoE_log split into its terms (log quality, stall and swi
 rebuffering, switches per 150 segments, abandonments; and the share of segments played at each rung.  For
 round two (``reelbox-r2``, the default), how its lowest-rung segments came about: chosen by the plan, or
 held there by the up-switch margin (the plan wanted a higher rung, the margin did not let it climb), and the
-deciles of the margin each up-switch the plan wanted had to survive.  A goal cell that is lost says here which term it is lost on.
+deciles of the margin each up-switch the plan wanted had to survive; and where its switches come from (into
+an abandonment's refetch, the climb right after one, or the plan; up or down; at a full, middling or low
+buffer).  A goal cell that is lost says here which term it is lost on.
 """
 from __future__ import annotations
 
@@ -28,20 +30,42 @@ from abr.bench import load_ladder, trace_files  # noqa: E402
 from abr.metrics import SessionResult  # noqa: E402
 from abr.reelbox_r2 import ReelboxR2  # noqa: E402
 from abr.simulator import SimConfig, simulate  # noqa: E402
-from abr.state import AbrState, Decision  # noqa: E402
+from abr.state import AbrState, Decision, DownloadResult  # noqa: E402
 from abr.traces import parse_trace  # noqa: E402
 
 TRACED = "reelbox-r2"
 
 
 class TracedR2(ReelboxR2):
-    """Round two as it is, counting its margins and the lowest-rung decisions the margin held there."""
+    """Round two as it is, counting its margins, the lowest-rung decisions the margin held there, and the
+    causes of its switches."""
 
     def reset(self) -> None:
         super().reset()
         self.margins: list[float] = []
         self.lowest = 0  # decisions for the lowest rung
         self.held = 0  # ... of which the plan wanted a higher rung
+        self.played: list[tuple[int, bool, float]] = []  # (rung, a refetch after an abandonment, buffer after it)
+        self._refetching = False
+
+    def on_download(self, state: AbrState, result: DownloadResult) -> None:
+        super().on_download(state, result)
+        if result.abandoned:
+            self._refetching = True
+        else:
+            self.played.append((result.rung, self._refetching, result.buffer_s / state.buffer_capacity_s))
+            self._refetching = False
+
+    def switch_causes(self) -> dict[str, int]:
+        """Each switch by cause, direction and the buffer it was asked for from (full ≥ 80 %, mid ≥ 40 %, low)."""
+        causes: dict[str, int] = {}
+        for (r0, refetch0, fill0), (r1, refetch1, _) in zip(self.played, self.played[1:]):
+            if r1 != r0:
+                cause = "into a refetch" if refetch1 else "after a refetch" if refetch0 else "the plan"
+                band = "full" if fill0 >= 0.8 else "mid" if fill0 >= 0.4 else "low"
+                key = f"{cause}, {'up' if r1 > r0 else 'down'}, {band}"
+                causes[key] = causes.get(key, 0) + 1
+        return causes
 
     def margin(self, state: AbrState, *, falls: bool = True) -> float:
         value = super().margin(state, falls=falls)
@@ -65,7 +89,8 @@ def run_one(task: tuple[str, str, float, str]) -> tuple[str, SessionResult, dict
     algorithm = TracedR2() if name == TRACED else by_name(name)
     trace = parse_trace(Path(path).read_text(), name=Path(path).name)
     result = simulate(algorithm, trace, load_ladder(Path(ladder)), SimConfig(buffer_capacity_s=buffer_s))
-    extra = ({"margins": algorithm.margins, "lowest": algorithm.lowest, "held": algorithm.held}
+    extra = ({"margins": algorithm.margins, "lowest": algorithm.lowest, "held": algorithm.held,
+              "causes": algorithm.switch_causes(), "segments": result.segments}
              if isinstance(algorithm, TracedR2) else {})
     return name, result, extra
 
@@ -115,6 +140,9 @@ def main() -> int:
         share = sum(m >= 1.0 for m in margins) / len(margins)
         print(f"margin an up-switch had to survive, deciles: {deciles}; ≥ 1 (no estimate allows a climb) in "
               f"{100 * share:.0f} % of them")
+    print(f"\nwhere {TRACED}'s switches come from, per 150 segments (mean over sessions, as the table's):")
+    for key in sorted({k for e in traced for k in e["causes"]}, key=lambda k: -sum(e["causes"].get(k, 0) for e in traced)):
+        print(f"  {key}: {statistics.fmean(e['causes'].get(key, 0) * 150 / e['segments'] for e in traced):.1f}")
     return 0
 
 
