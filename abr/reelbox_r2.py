@@ -124,15 +124,7 @@ class ReelboxR2(AlgorithmBase):
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
                  min_margin: float = 0.05, patience: float = 0.015, climb_first: bool = True,
-                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0,
-                 max_margin: float = 9.0, steady_cv: float = 0.0, steady_buffer_s: float = 12.0,
-                 jump_full: float = 0.0, regime: float = 0.0, regime_n: int = 2) -> None:
-        self.regime = regime
-        self.regime_n = regime_n
-        self.jump_full = jump_full
-        self.steady_cv = steady_cv
-        self.steady_buffer_s = steady_buffer_s
-        self.max_margin = max_margin
+                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -184,15 +176,6 @@ class ReelboxR2(AlgorithmBase):
             return None
         harmonic = harmonic_kbps(self.samples(state))
         kbps = state.throughput_kbps if harmonic is None else min(state.throughput_kbps, harmonic)
-        if self.regime and len(state.history) > self.regime_n:
-            recent = list(state.history[-self.regime_n:])
-            before = harmonic_kbps(list(state.history[-WINDOW:-self.regime_n]))
-            now = harmonic_kbps(recent)
-            if now is not None and before is not None and min(s.kbps for s in recent) > self.regime * before:
-                kbps = max(kbps, now)
-        if (harmonic is not None and state.buffer_s >= self.steady_buffer_s
-                and self.variability(state) <= self.steady_cv):
-            kbps = harmonic
         return kbps if self._refetch_kbps is None else min(kbps, self._refetch_kbps)
 
     def variability(self, state: AbrState) -> float:
@@ -217,11 +200,6 @@ class ReelboxR2(AlgorithmBase):
         last = state.last_rung
         if last is not None and rung > last and self._ceiling is None:
             rung = self.damp(state, kbps, rung, last)
-            if self.jump_full and rung > last and state.buffer_s >= self.jump_full * state.buffer_capacity_s:
-                rates = [s.kbps for s in state.history[-WINDOW:] if s.kbps > 0]
-                mean = statistics.fmean(rates) if rates else 0.0
-                carried = max((r for r in range(state.rungs) if state.bitrates_kbps[r] <= mean), default=0)
-                rung = max(rung, min(carried, self.pick(state, mean)))
         if state.buffer_s < self.robust_first * self.reserve_s(state):
             rung = self.first_safe(state, kbps, rung)
         self._predicted = kbps
@@ -260,7 +238,7 @@ class ReelboxR2(AlgorithmBase):
         seg = state.segment_duration_s
         share = seg / max(state.buffer_capacity_s - seg, seg)
         drops = self.drops(state) if falls and self.climb_done(state) else 0.0
-        return min(self.max_margin, max(self.min_margin, self.up_margin * share + self.margin_drop * drops * share ** 2))
+        return max(self.min_margin, self.up_margin * share + self.margin_drop * drops * share ** 2)
 
     def climb_done(self, state: AbrState) -> bool:
         """Whether the startup climb is over (always, without ``climb_first``): once a download completed at
