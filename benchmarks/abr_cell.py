@@ -9,7 +9,9 @@ round two (``reelbox-r2``, the default), how its lowest-rung segments came about
 held there by the up-switch margin (the plan wanted a higher rung, the margin did not let it climb), and the
 deciles of the margin each up-switch the plan wanted had to survive; and where its switches come from (into
 an abandonment's refetch, the climb right after one, or the plan; up or down; at a full, middling or low
-buffer).  A goal cell that is lost says here which term it is lost on.
+buffer).  For every algorithm, its runs at the lowest rung after the first segment: log utility is 0 there,
+and a long run is where a deep buffer's QoE_log goes.  A goal cell that is lost says here which term it is
+lost on.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from abr.state import AbrState, Decision, DownloadResult  # noqa: E402
 from abr.traces import parse_trace  # noqa: E402
 
 TRACED = "reelbox-r2"
+LONG_RUN = 10  # segments at the lowest rung in a row that lowest_runs counts apart
 
 
 class TracedR2(ReelboxR2):
@@ -101,6 +104,24 @@ def occupancy(sessions: list[SessionResult], rungs: int) -> str:
     return " ".join(f"{100 * played.count(r) / len(played):.0f}" for r in range(rungs))
 
 
+def lowest_runs(sessions: list[SessionResult], long: int = LONG_RUN) -> str:
+    """Runs of consecutive segments at the lowest rung, the first segment (always there) left out."""
+    runs: list[int] = []
+    for session in sessions:
+        length = 0
+        for rung in [*session.rungs[1:], -1]:
+            if rung == 0:
+                length += 1
+            elif length:
+                runs.append(length)
+                length = 0
+    played = sum(max(len(s.rungs) - 1, 0) for s in sessions)
+    longs = [n for n in runs if n >= long]
+    return (f"{sum(runs)} segments ({100 * sum(runs) / max(played, 1):.1f} %) in {len(runs)} runs, "
+            f"{statistics.fmean(runs) if runs else 0:.1f} long on average; {len(longs)} of {long} or more hold "
+            f"{sum(longs)}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", required=True, help="a trace set under abr-traces/ (fcc, hsdpa, puffer, oboe, lte)")
@@ -130,6 +151,9 @@ def main() -> int:
               f"{100 * statistics.fmean(s.rebuffer_ratio for s in sessions):.2f} | "
               f"{statistics.fmean(s.switches_per() for s in sessions):.1f} | "
               f"{statistics.fmean(s.abandons for s in sessions):.1f} | {occupancy(sessions, rungs)} |")
+    print("\nat the lowest rung after the first segment:")
+    for name in names:
+        print(f"  {name}: {lowest_runs([r for n, r, _ in done if n == name])}")
     traced = [extra for n, _, extra in done if n == TRACED]
     margins = [m for e in traced for m in e["margins"]]
     lowest, held = sum(e["lowest"] for e in traced), sum(e["held"] for e in traced)
