@@ -124,10 +124,7 @@ class ReelboxR2(AlgorithmBase):
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
                  min_margin: float = 0.05, patience: float = 0.015, climb_first: bool = True,
-                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0,
-                 rebuild: float = 0.0, max_error: float = 1e9) -> None:
-        self.max_error = max_error
-        self.rebuild = rebuild
+                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -211,7 +208,7 @@ class ReelboxR2(AlgorithmBase):
     def first_safe(self, state: AbrState, kbps: float, rung: int) -> int:
         """The highest rung up to ``rung`` whose next download does not outlast the buffer at the estimate
         lowered by the largest recent over-prediction (rule 8 of the module docstring)."""
-        low = kbps / (1.0 + min(self.max_error, max(self._errors, default=0.0)))
+        low = kbps / (1.0 + max(self._errors, default=0.0))
         while rung > 0 and not _fits(state, low, rung):
             rung -= 1
         return rung
@@ -270,8 +267,6 @@ class ReelboxR2(AlgorithmBase):
         reserve = self.reserve_s(state)
         building = self._peak_s < reserve and self._completed - self._started_at < self.startup_segments
         goal, price = min(reserve, self._peak_s) if building else reserve, self.price
-        if self.rebuild:
-            goal = min(goal, state.buffer_s + self.rebuild * self.plan_horizon(state) * state.segment_duration_s)
         worth = self.worth * kbps / 1000.0 / state.segment_duration_s
         top = state.rungs - 1 if self._ceiling is None else self._ceiling
 
