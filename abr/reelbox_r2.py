@@ -124,9 +124,7 @@ class ReelboxR2(AlgorithmBase):
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
                  min_margin: float = 0.05, patience: float = 0.015, climb_first: bool = True,
-                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0,
-                 fade_end: float = 0.0) -> None:
-        self.fade_end = fade_end
+                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -178,11 +176,6 @@ class ReelboxR2(AlgorithmBase):
             return None
         harmonic = harmonic_kbps(self.samples(state))
         kbps = state.throughput_kbps if harmonic is None else min(state.throughput_kbps, harmonic)
-        rates = [s.kbps for s in state.history[-WINDOW:]]
-        if self.fade_end and len(rates) == WINDOW and self._spread.n > 10:
-            fade, after = rates[:3], rates[3:]
-            if max(fade) < 0.5 * self._spread.mean and min(after) > self.fade_end * max(fade):
-                kbps = max(kbps, harmonic_kbps(list(state.history[-2:])) or kbps)
         return kbps if self._refetch_kbps is None else min(kbps, self._refetch_kbps)
 
     def variability(self, state: AbrState) -> float:
