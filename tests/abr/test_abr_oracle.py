@@ -63,3 +63,32 @@ def test_more_stall_allowed_never_lowers_the_bound(shared_dir: Path) -> None:
     ladder = load_ladder(root / "ladders" / "sabre_bbb4k_3s.json")
     bounds = [qoe_lin_bound(trace, ladder, buffer_capacity_s=10.0, stall_budget_s=s) for s in (0.0, 2.0, 10.0)]
     assert bounds == sorted(bounds) and bounds[2] > bounds[0]
+
+
+def test_the_pruned_fronts_find_the_best_of_every_rung_sequence_tried_one_by_one() -> None:
+    """Brute force over all 3^7 rung sequences of a short ladder on a link that changes every 1.3 s,
+    in the bound's own model (requests when the buffer has room, a deadline per segment): the fronts,
+    pruned within and across rungs, must find exactly the best score."""
+    from itertools import product
+
+    from abr.oracle import _Link
+
+    ladder = Ladder.constant((300.0, 1000.0, 2500.0), segment_duration_s=2.0, segments=8)
+    trace = Trace(name="wobbly", periods=tuple(
+        Period(duration_s=1.3, kbps=kbps, latency_s=0.05) for kbps in (3000.0, 400.0, 1500.0, 900.0, 2600.0, 700.0)))
+    mbps = [r / 1000.0 for r in ladder.bitrates_kbps]
+    for capacity, budget in ((4.0, 0.0), (6.0, 0.0), (6.0, 1.0), (10.0, 2.0)):
+        link = _Link.unroll(trace, horizon_s=1000.0)
+        t0 = link.arrival(0.0, ladder.sizes_bits[0][0])
+        best = float("-inf")
+        for tail in product(range(3), repeat=ladder.segments - 1):
+            rungs, t, score = (0, *tail), t0, mbps[0]
+            for k in range(1, ladder.segments):
+                t = link.arrival(max(t, t0 + (k + 1) * 2.0 - capacity), ladder.sizes_bits[k][rungs[k]])
+                if t > t0 + k * 2.0 + budget:
+                    break
+                score += mbps[rungs[k]] - abs(mbps[rungs[k]] - mbps[rungs[k - 1]])
+            else:
+                best = max(best, score / ladder.segments)
+        assert best > float("-inf")
+        assert qoe_lin_bound(trace, ladder, buffer_capacity_s=capacity, stall_budget_s=budget) == pytest.approx(best, abs=1e-12)
