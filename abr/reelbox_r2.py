@@ -124,10 +124,7 @@ class ReelboxR2(AlgorithmBase):
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
                  min_margin: float = 0.05, patience: float = 0.015, climb_first: bool = True,
-                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0,
-                 fade_end: float = 0.0, fade_len: float = 0.0) -> None:
-        self.fade_end = fade_end
-        self.fade_len = fade_len
+                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -179,26 +176,7 @@ class ReelboxR2(AlgorithmBase):
             return None
         harmonic = harmonic_kbps(self.samples(state))
         kbps = state.throughput_kbps if harmonic is None else min(state.throughput_kbps, harmonic)
-        if self.fade_end and self.faded(state):
-            kbps = max(kbps, harmonic_kbps(list(state.history[-2:])) or kbps)
         return kbps if self._refetch_kbps is None else min(kbps, self._refetch_kbps)
-
-    def faded(self, state: AbrState) -> bool:
-        """Whether the last two transfers end a fade that lasted ``fade_len`` buffer-lengths."""
-        history = state.history
-        if len(history) < 3 or self._spread.n <= 10:
-            return False
-        low = 0.5 * self._spread.mean
-        run = []
-        for sample in reversed(history[:-2]):
-            if sample.kbps >= low:
-                break
-            run.append(sample)
-        if not run:
-            return False
-        lasted = sum(s.seconds + s.latency_s for s in run)
-        return (lasted >= self.fade_len * state.buffer_capacity_s
-                and min(s.kbps for s in history[-2:]) > self.fade_end * max(s.kbps for s in run))
 
     def variability(self, state: AbrState) -> float:
         """Coefficient of variation of the recent per-transfer throughputs (0 with fewer than two)."""
