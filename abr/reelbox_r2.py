@@ -124,9 +124,7 @@ class ReelboxR2(AlgorithmBase):
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
                  min_margin: float = 0.05, patience: float = 0.015, climb_first: bool = True,
-                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0,
-                 floor_free: int = 0) -> None:
-        self.floor_free = floor_free
+                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -221,7 +219,7 @@ class ReelboxR2(AlgorithmBase):
         an abandonment, the climb back up to the rung abandoned needs only the buffer-only margin: a brief
         dip followed by the link's old rate is not a link that falls often (on 8 Mbit/s with 1.5 s dips at
         10 s a large falls term otherwise kept it at 3.0 Mbit/s on average instead of 4.7)."""
-        margin = self.margin(state, falls=last >= self.floor_free)
+        margin = self.margin(state)
         if margin <= 0:
             return rung
         damped = max(last, min(rung, self.pick(state, kbps * (1.0 - margin))))
