@@ -86,7 +86,7 @@ from __future__ import annotations
 
 import statistics
 
-from .estimators import DualEwma, harmonic_kbps
+from .estimators import harmonic_kbps
 from .reelbox import MEASURE_S, abandon_late_segment
 from .lookahead import REBUFFER_PENALTY, plan_first_rung
 from .state import AbrState, AlgorithmBase, Decision, DownloadResult, Phase, Progress, Sample
@@ -124,9 +124,7 @@ class ReelboxR2(AlgorithmBase):
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
                  min_margin: float = 0.05, patience: float = 0.015, climb_first: bool = True,
-                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0,
-                 ewma_floor: float = 0.0) -> None:
-        self.ewma_floor = ewma_floor
+                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -167,7 +165,6 @@ class ReelboxR2(AlgorithmBase):
         self._recover_left = 0
         self._predicted: float | None = None  # the estimate the last request was chosen on
         self._errors: list[float] = []  # recent over-predictions, predicted / measured - 1 (0 when under)
-        self._ewma: DualEwma | None = None
 
     def samples(self, state: AbrState, window: int = WINDOW) -> list[Sample]:
         """The last ``window`` completed transfers plus the partial ones abandoned among them."""
@@ -177,11 +174,8 @@ class ReelboxR2(AlgorithmBase):
         """The conservative throughput the plan assumes, in kbit/s (None before any download)."""
         if state.throughput_kbps is None:
             return None
-        ewma = state.throughput_kbps
-        if self._ewma is not None and self._ewma.throughput_kbps is not None:
-            ewma = self._ewma.throughput_kbps
         harmonic = harmonic_kbps(self.samples(state))
-        kbps = ewma if harmonic is None else min(ewma, harmonic)
+        kbps = state.throughput_kbps if harmonic is None else min(state.throughput_kbps, harmonic)
         return kbps if self._refetch_kbps is None else min(kbps, self._refetch_kbps)
 
     def variability(self, state: AbrState) -> float:
@@ -332,11 +326,6 @@ class ReelboxR2(AlgorithmBase):
         if self._recover_to is not None and (result.rung >= self._recover_to or self._recover_left <= 0):
             self._recover_to = None
         self._count_link(result.bits, transfer)
-        if self.ewma_floor and transfer > 0 and result.bits > 0:
-            if self._ewma is None:
-                self._ewma = DualEwma(segment_duration_s=state.segment_duration_s)
-            weight = max(transfer, self.ewma_floor * state.segment_duration_s)
-            self._ewma.add(Sample(bits=result.bits / transfer * weight, seconds=weight, latency_s=result.latency_s))
         if transfer > 0:
             self._spread.add(result.bits / 1000.0 / transfer)
             if self._predicted is not None and result.bits > 0:
