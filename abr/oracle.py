@@ -15,16 +15,18 @@ delay is the smaller of the latencies of the period it starts in and the next.  
 the player never abandons or waits, and a transfer that starts earlier never ends later, so per
 (segment, last rung) only the Pareto front of (arrival time, score) is kept, as in
 :mod:`abr.lookahead`, less the states a state on another rung beats by at least the switch between them.
-The stall penalty is not charged: the bound is on QoE_lin at zero stall cost.  Cost: fronts of a hundred
-or two states per rung at a 25 s buffer, 1–7 s per trace (10 ms at 10 s); 3× less than before the
-cross-rung pruning and the shared first byte (session 22, 56 bounds on hsdpa, fcc, lte and Puffer,
-identical to the last bit).
+The stall penalty is not charged: the bound is on QoE_lin at zero stall cost.  Each state keeps its
+rungs (:func:`best_schedule`), so the bound's schedule can be compared with an algorithm's.  Cost: fronts
+of a hundred or two states per rung at a 25 s buffer, about 5 s per trace on hsdpa at 25 s, 10 ms at
+10 s: 56 bounds on hsdpa, fcc, lte and Puffer take 355 s of CPU against 885 s before session 22's pruning
+across rungs and shared first byte, with every bound identical to the last bit.
 """
 from __future__ import annotations
 
 import bisect
 import operator
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from .ladder import Ladder
 from .traces import Trace
@@ -79,63 +81,88 @@ class _Link:
         return self.time_carried(self.carried_at_first_byte(start_s) + size_bits)
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """The best schedule the bound found: its score (QoE_lin before the stall penalty; ``-inf`` when none
+    fits the stall budget) and the rung of every segment, so its quality and switch terms can be split."""
+
+    score: float
+    rungs: tuple[int, ...]
+
+
+_Trail: TypeAlias = "tuple[int, _Trail] | None"  # a state's rungs, newest first, shared with its ancestors
+_State: TypeAlias = tuple[float, float, _Trail]  # (arrival, score, trail)
+
+
 def qoe_lin_bound(trace: Trace, ladder: Ladder, *, buffer_capacity_s: float, stall_budget_s: float = 0.0) -> float:
     """The highest QoE_lin (before its stall penalty) any schedule with at most ``stall_budget_s`` of stall
     reaches on ``trace``; ``-inf`` when even the lowest rung stalls longer."""
+    return best_schedule(trace, ladder, buffer_capacity_s=buffer_capacity_s, stall_budget_s=stall_budget_s).score
+
+
+def best_schedule(trace: Trace, ladder: Ladder, *, buffer_capacity_s: float, stall_budget_s: float = 0.0) -> Schedule:
+    """The schedule behind :func:`qoe_lin_bound`."""
     seg, cap, n = ladder.segment_duration_s, buffer_capacity_s, ladder.segments
     mbps = [r / 1000.0 for r in ladder.bitrates_kbps]
     link = _Link.unroll(trace, horizon_s=n * seg + stall_budget_s + 600.0)
     t0 = link.arrival(0.0, ladder.sizes_bits[0][0])  # the startup segment, at the lowest rung
-    fronts: dict[int, list[tuple[float, float]]] = {0: [(t0, mbps[0])]}  # last rung -> [(arrival, score)]
+    fronts: dict[int, list[_State]] = {0: [(t0, mbps[0], (0, None))]}  # last rung -> its front
     for k in range(1, n):
         earliest = t0 + (k + 1) * seg - cap  # the buffer has room for segment k
         deadline = t0 + k * seg + stall_budget_s  # segment k must be in before the buffer runs dry
         sizes = ladder.sizes_bits[k]
         by_size = sorted(range(len(sizes)), key=sizes.__getitem__)
-        grown: dict[int, list[tuple[float, float]]] = {r: [] for r in range(len(mbps))}
+        grown: dict[int, list[_State]] = {r: [] for r in range(len(mbps))}
         for p, front in fronts.items():
             # Every state that arrived before the buffer had room starts at ``earliest``: of those only
             # the last (the highest score on a front) can matter.
             first = max(bisect.bisect_right(front, earliest, key=lambda state: state[0]) - 1, 0)
-            for t, score in front[first:]:
+            for t, score, trail in front[first:]:
                 carried = link.carried_at_first_byte(max(t, earliest))
                 for r in by_size:
                     at = link.time_carried(carried + sizes[r])
                     if at > deadline:
                         break  # every larger segment arrives later still
-                    grown[r].append((at, score + mbps[r] - abs(mbps[r] - mbps[p])))
+                    grown[r].append((at, score + mbps[r] - abs(mbps[r] - mbps[p]), (r, trail)))
         fronts = _across_rungs({r: _pareto(states) for r, states in grown.items() if states}, mbps)
         if not fronts:
-            return float("-inf")
-    return max(score for front in fronts.values() for _, score in front) / n
+            return Schedule(float("-inf"), ())
+    _, score, trail = max((state for front in fronts.values() for state in front), key=lambda state: state[1])
+    rungs = []
+    while trail is not None:
+        rungs.append(trail[0])
+        trail = trail[1]
+    return Schedule(score / n, tuple(reversed(rungs)))
 
 
-def _across_rungs(fronts: dict[int, list[tuple[float, float]]], mbps: list[float]) -> dict[int, list[tuple[float, float]]]:
+def _across_rungs(fronts: dict[int, list[_State]], mbps: list[float]) -> dict[int, list[_State]]:
     """Drop the states another rung's state beats for every continuation: arrived no later, and ahead by
     at least the switch between the two rungs (by the triangle inequality, no next rung's switch penalty
     can make up the difference).  On hsdpa at 25 s that is a third of the states the rungs' own fronts keep."""
     apart = [[abs(a - b) if i != j else float("inf") for j, b in enumerate(mbps)]  # inf: a rung never beats itself
              for i, a in enumerate(mbps)]
-    states = sorted((t, -score, r) for r, front in fronts.items() for t, score in front)
+    states = sorted(((state, r) for r, front in fronts.items() for state in front),
+                    key=lambda item: (item[0][0], -item[0][1]))
     best = [float("-inf")] * len(mbps)  # the highest score so far (arrived no later) per rung
-    kept: dict[int, list[tuple[float, float]]] = {r: [] for r in fronts}
+    kept: dict[int, list[_State]] = {r: [] for r in fronts}
     i = 0
     while i < len(states):
         j = i
-        while j < len(states) and states[j][0] == states[i][0]:  # equal arrivals are checked together
-            best[states[j][2]] = max(best[states[j][2]], -states[j][1])
+        while j < len(states) and states[j][0][0] == states[i][0][0]:  # equal arrivals are checked together
+            (_, score, _), r = states[j]
+            best[r] = max(best[r], score)
             j += 1
-        for t, neg, r in states[i:j]:
-            if max(map(operator.sub, best, apart[r])) < -neg:
-                kept[r].append((t, -neg))
+        for state, r in states[i:j]:
+            if max(map(operator.sub, best, apart[r])) < state[1]:
+                kept[r].append(state)
         i = j
     return {r: front for r, front in kept.items() if front}
 
 
-def _pareto(states: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def _pareto(states: list[_State]) -> list[_State]:
     """The states no other state beats on both arrival (earlier) and score (higher)."""
     states.sort(key=lambda s: (s[0], -s[1]))
-    kept: list[tuple[float, float]] = []
+    kept: list[_State] = []
     best = float("-inf")
     for state in states:
         if state[1] > best + 1e-12:

@@ -9,7 +9,7 @@ import pytest
 from abr.algorithms import by_name
 from abr.bench import load_ladder, trace_files
 from abr.ladder import Ladder, netflix10
-from abr.oracle import qoe_lin_bound
+from abr.oracle import best_schedule, qoe_lin_bound
 from abr.simulator import SimConfig, simulate
 from abr.traces import Period, Trace, parse_trace
 
@@ -92,3 +92,25 @@ def test_the_pruned_fronts_find_the_best_of_every_rung_sequence_tried_one_by_one
                 best = max(best, score / ladder.segments)
         assert best > float("-inf")
         assert qoe_lin_bound(trace, ladder, buffer_capacity_s=capacity, stall_budget_s=budget) == pytest.approx(best, abs=1e-12)
+
+
+def test_the_best_schedule_scores_what_the_bound_says_and_meets_every_deadline(shared_dir: Path) -> None:
+    """The schedule behind the bound on a real trace (FCC, netflix10, 25 s): one rung per segment, its
+    quality less its switches is the bound, and replayed in the bound's model no segment misses its deadline."""
+    from abr.oracle import _Link
+
+    root = shared_dir / "abr-traces"
+    trace = parse_trace(trace_files(root / "fcc")[7].read_text(), name="fcc-7")
+    ladder = load_ladder(root / "ladders" / "netflix10_4s_cbr.json")
+    schedule = best_schedule(trace, ladder, buffer_capacity_s=25.0)
+    mbps = [r / 1000.0 for r in ladder.bitrates_kbps]
+    rungs = schedule.rungs
+    assert len(rungs) == ladder.segments and rungs[0] == 0 and len(set(rungs)) > 2
+    score = (sum(mbps[r] for r in rungs) - sum(abs(mbps[a] - mbps[b]) for a, b in zip(rungs, rungs[1:]))) / len(rungs)
+    assert schedule.score == pytest.approx(score, abs=1e-9)
+    assert schedule.score == qoe_lin_bound(trace, ladder, buffer_capacity_s=25.0)
+    link = _Link.unroll(trace, horizon_s=ladder.segments * 4.0 + 600.0)
+    t0 = t = link.arrival(0.0, ladder.sizes_bits[0][0])
+    for k in range(1, ladder.segments):
+        t = link.arrival(max(t, t0 + (k + 1) * 4.0 - 25.0), ladder.sizes_bits[k][rungs[k]])
+        assert t <= t0 + k * 4.0 + 1e-9
