@@ -66,6 +66,14 @@ class SessionResult:
         total = sum(self.bitrates_kbps) - REBUFFER_PENALTY * self.stall_s - self.switch_kbps
         return total / self.segments / 1000.0
 
+    @property
+    def qoe_lin_terms(self) -> tuple[float, float, float]:
+        """QoE_lin's three terms per segment in Mbit/s: quality, stall penalty, switch penalty (QoE_lin is the
+        first minus the others).  Quality less switches is what :mod:`abr.oracle`'s bound is on."""
+        n = self.segments
+        return (sum(self.bitrates_kbps) / n / 1000.0, REBUFFER_PENALTY * self.stall_s / n / 1000.0,
+                self.switch_kbps / n / 1000.0)
+
     def switches_per(self, segments: int = 150) -> float:
         return self.switches * segments / self.segments
 

@@ -18,8 +18,8 @@ distance to the bound is bitrate or switching.
 Why: on lte with the 4K ladder RobustMPC's QoE_lin leads the default's by rebuffering 9 % of the
 session, while goal 3 asks for no more rebuffering than DYNAMIC's (0.4 %).  If meeting both asks a
 player for a larger share of its bound than any algorithm reaches in any cell, the two goals conflict
-there.  Deep buffers make the bound slow on the Pensieve-text sets (about 5 s per trace on hsdpa at 25 s; every fcc
-and hsdpa trace at 25 s, the default alone: about 30 min a set on one core), so the default cells are the 10 s
+there.  Deep buffers make the bound slow on the Pensieve-text sets (4–7 s per trace on hsdpa at 25 s; every fcc
+and hsdpa trace at 25 s, the default alone: 30–40 min a set on one core), so the default cells are the 10 s
 ones and lte at every buffer; a stall budget widens the fronts, so the set bound (lte at 10 s: 4.5 min) is
 only worked out where asked.
 """
@@ -46,11 +46,11 @@ from abr.traces import Trace, parse_trace  # noqa: E402
 ALGOS = (DEFAULT_ALGORITHM, "dynamic", "bola-e", "robust-mpc")
 GOAL_POOLED, GOAL_BUFFER_S = 1.15, 25.0  # goal 2: the default's QoE_lin pooled over fcc and hsdpa at 25 s
 CELLS = "lte/10,lte/25,lte/60,fcc/10,hsdpa/10,puffer/10,oboe/10"
-PENALTY = 4.3  # QoE_lin's per second of stall (abr.metrics)
 
 
 def before_penalty(r: SessionResult) -> float:
-    return r.qoe_lin + PENALTY * r.stall_s / r.segments
+    quality, _, switching = r.qoe_lin_terms
+    return quality - switching
 
 
 def set_bound(traces: list[Trace], ladder: Ladder, buffer_s: float, ratio: float, step: float) -> float:
@@ -89,9 +89,7 @@ def split_line(cell: str, runs: list[SessionResult], schedules: list[Schedule], 
     def mean(f: Callable[[SessionResult, tuple[int, ...]], float]) -> float:
         return statistics.fmean(f(r, rungs) for r, rungs in fits)
 
-    quality = mean(lambda r, _: r.avg_bitrate_kbps / 1000.0)
-    switching = mean(lambda r, _: r.switch_kbps / 1000.0 / r.segments)
-    stall = mean(lambda r, _: PENALTY * r.stall_s / r.segments)
+    quality, stall, switching = (statistics.fmean(r.qoe_lin_terms[i] for r, _ in fits) for i in range(3))
     switches = mean(lambda r, _: r.switches_per())
     b_quality = mean(lambda _, rungs: statistics.fmean(mbps[i] for i in rungs))
     b_switching = mean(lambda _, rungs: sum(abs(mbps[a] - mbps[b]) for a, b in zip(rungs, rungs[1:])) / len(rungs))

@@ -9,10 +9,9 @@ import pytest
 from abr.algorithms import by_name
 from abr.bench import load_ladder, trace_files
 from abr.ladder import Ladder, netflix10
-from abr.oracle import best_schedule, qoe_lin_bound
+from abr.oracle import _Link, best_schedule, qoe_lin_bound
 from abr.simulator import SimConfig, simulate
 from abr.traces import Period, Trace, parse_trace
-
 
 
 def steady(kbps: float, latency_s: float = 0.0) -> Trace:
@@ -50,7 +49,8 @@ def test_no_algorithm_scores_above_the_bound_at_its_own_stall(shared_dir: Path, 
     for trace in (parse_trace(f.read_text(), name=f.name) for f in files):
         for name in ("reelbox-r2", "robust-mpc", "dynamic", "bola-e"):
             r = simulate(by_name(name), trace, ladder, SimConfig(buffer_capacity_s=buffer_s))
-            before_penalty = r.qoe_lin + 4.3 * r.stall_s / r.segments
+            quality, _, switching = r.qoe_lin_terms
+            before_penalty = quality - switching
             bound = qoe_lin_bound(trace, ladder, buffer_capacity_s=buffer_s, stall_budget_s=r.stall_s + 1e-6)
             assert before_penalty <= bound + 1e-9, (trace.name, name, before_penalty, bound)
             checked += 1
@@ -65,31 +65,33 @@ def test_more_stall_allowed_never_lowers_the_bound(shared_dir: Path) -> None:
     assert bounds == sorted(bounds) and bounds[2] > bounds[0]
 
 
+def replayed_score(link: _Link, ladder: Ladder, rungs: tuple[int, ...], capacity_s: float, budget_s: float) -> float | None:
+    """Replay a rung sequence in the bound's own model (each request as soon as the buffer has room, each
+    segment due by its play time plus the stall budget): QoE_lin before the stall penalty, or None when a
+    segment misses its deadline."""
+    mbps, d = [r / 1000.0 for r in ladder.bitrates_kbps], ladder.segment_duration_s
+    t0 = t = link.arrival(0.0, ladder.sizes_bits[0][rungs[0]])
+    for k in range(1, len(rungs)):
+        t = link.arrival(max(t, t0 + (k + 1) * d - capacity_s), ladder.sizes_bits[k][rungs[k]])
+        if t > t0 + k * d + budget_s + 1e-9:
+            return None
+    return (sum(mbps[r] for r in rungs) - sum(abs(mbps[a] - mbps[b]) for a, b in zip(rungs, rungs[1:]))) / len(rungs)
+
+
 def test_the_pruned_fronts_find_the_best_of_every_rung_sequence_tried_one_by_one() -> None:
     """Brute force over all 3^7 rung sequences of a short ladder on a link that changes every 1.3 s,
     in the bound's own model (requests when the buffer has room, a deadline per segment): the fronts,
     pruned within and across rungs, must find exactly the best score."""
     from itertools import product
 
-    from abr.oracle import _Link
-
     ladder = Ladder.constant((300.0, 1000.0, 2500.0), segment_duration_s=2.0, segments=8)
     trace = Trace(name="wobbly", periods=tuple(
         Period(duration_s=1.3, kbps=kbps, latency_s=0.05) for kbps in (3000.0, 400.0, 1500.0, 900.0, 2600.0, 700.0)))
-    mbps = [r / 1000.0 for r in ladder.bitrates_kbps]
+    link = _Link.unroll(trace, horizon_s=1000.0)
     for capacity, budget in ((4.0, 0.0), (6.0, 0.0), (6.0, 1.0), (10.0, 2.0)):
-        link = _Link.unroll(trace, horizon_s=1000.0)
-        t0 = link.arrival(0.0, ladder.sizes_bits[0][0])
-        best = float("-inf")
-        for tail in product(range(3), repeat=ladder.segments - 1):
-            rungs, t, score = (0, *tail), t0, mbps[0]
-            for k in range(1, ladder.segments):
-                t = link.arrival(max(t, t0 + (k + 1) * 2.0 - capacity), ladder.sizes_bits[k][rungs[k]])
-                if t > t0 + k * 2.0 + budget:
-                    break
-                score += mbps[rungs[k]] - abs(mbps[rungs[k]] - mbps[rungs[k - 1]])
-            else:
-                best = max(best, score / ladder.segments)
+        scores = (replayed_score(link, ladder, (0, *tail), capacity, budget)
+                  for tail in product(range(3), repeat=ladder.segments - 1))
+        best = max((s for s in scores if s is not None), default=float("-inf"))
         assert best > float("-inf")
         assert qoe_lin_bound(trace, ladder, buffer_capacity_s=capacity, stall_budget_s=budget) == pytest.approx(best, abs=1e-12)
 
@@ -97,20 +99,13 @@ def test_the_pruned_fronts_find_the_best_of_every_rung_sequence_tried_one_by_one
 def test_the_best_schedule_scores_what_the_bound_says_and_meets_every_deadline(shared_dir: Path) -> None:
     """The schedule behind the bound on a real trace (FCC, netflix10, 25 s): one rung per segment, its
     quality less its switches is the bound, and replayed in the bound's model no segment misses its deadline."""
-    from abr.oracle import _Link
-
     root = shared_dir / "abr-traces"
     trace = parse_trace(trace_files(root / "fcc")[7].read_text(), name="fcc-7")
     ladder = load_ladder(root / "ladders" / "netflix10_4s_cbr.json")
     schedule = best_schedule(trace, ladder, buffer_capacity_s=25.0)
-    mbps = [r / 1000.0 for r in ladder.bitrates_kbps]
     rungs = schedule.rungs
     assert len(rungs) == ladder.segments and rungs[0] == 0 and len(set(rungs)) > 2
-    score = (sum(mbps[r] for r in rungs) - sum(abs(mbps[a] - mbps[b]) for a, b in zip(rungs, rungs[1:]))) / len(rungs)
-    assert schedule.score == pytest.approx(score, abs=1e-9)
-    assert schedule.score == qoe_lin_bound(trace, ladder, buffer_capacity_s=25.0)
     link = _Link.unroll(trace, horizon_s=ladder.segments * 4.0 + 600.0)
-    t0 = t = link.arrival(0.0, ladder.sizes_bits[0][0])
-    for k in range(1, ladder.segments):
-        t = link.arrival(max(t, t0 + (k + 1) * 4.0 - 25.0), ladder.sizes_bits[k][rungs[k]])
-        assert t <= t0 + k * 4.0 + 1e-9
+    score = replayed_score(link, ladder, rungs, capacity_s=25.0, budget_s=0.0)
+    assert score is not None and schedule.score == pytest.approx(score, abs=1e-9)
+    assert schedule.score == qoe_lin_bound(trace, ladder, buffer_capacity_s=25.0)
