@@ -1,0 +1,61 @@
+"""The default's own controller planning on what the link will really do: a diagnostic, not a player.
+
+:class:`Foresighted` is ``reelbox-r2`` with one change: where the default plans on its estimate (the
+lower of a dual EWMA and the harmonic mean of the last five transfers), it plans on the trace's true mean
+bandwidth over the next ``window_s`` seconds of the session's own clock.  Every other rule (reserve,
+margins, abandonment, the check of rule 8) is the default's.  Read against :mod:`abr.oracle`'s bound, it
+splits the distance to the bound in two: what the controller loses even when it knows the link's next
+seconds, and what the estimate costs.  With ``with_estimate`` it plans on the lower of the two, which
+shows which way the estimate errs where it costs: too high (a fall it misses) or too low (a rise it is
+late for).  ``benchmarks/abr_foresight.py`` prints the figures.
+"""
+from __future__ import annotations
+
+import bisect
+from itertools import accumulate
+from typing import Any
+
+from .reelbox_r2 import ReelboxR2
+from .state import AbrState, DownloadResult
+from .traces import Trace
+
+
+class Foresighted(ReelboxR2):
+    name = "reelbox-r2-foresight"
+
+    def __init__(self, trace: Trace, *, window_s: float = 20.0, with_estimate: bool = False, **kwargs: Any) -> None:
+        self.trace, self.window_s, self.with_estimate = trace, window_s, with_estimate
+        self._ends = list(accumulate(p.duration_s for p in trace.periods))
+        super().__init__(**kwargs)
+
+    def reset(self) -> None:
+        super().reset()
+        self.clock_s = 0.0  # the simulator's clock: every request's seconds and every wait for room, summed
+
+    def on_download(self, state: AbrState, result: DownloadResult) -> None:
+        self.clock_s += result.seconds
+        super().on_download(state, result)
+
+    def on_idle(self, seconds: float) -> None:
+        self.clock_s += seconds
+
+    def predict(self, state: AbrState) -> float | None:
+        estimate = super().predict(state)
+        if estimate is None:  # the first segment stays the lowest rung, as the default's
+            return None
+        future = self.future_kbps(self.clock_s, self.window_s)
+        return min(future, estimate) if self.with_estimate else future
+
+    def future_kbps(self, start_s: float, seconds: float) -> float:
+        """Mean bandwidth of the trace over ``[start_s, start_s + seconds)``, looped as the simulator loops it."""
+        periods, ends, total = self.trace.periods, self._ends, self._ends[-1]
+        t = start_s % total
+        i = min(bisect.bisect_right(ends, t), len(periods) - 1)
+        left, kbits, need = ends[i] - t, 0.0, seconds
+        while need > 1e-12:
+            dt = min(left, need)
+            kbits += periods[i].kbps * dt
+            need -= dt
+            i = (i + 1) % len(periods)
+            left = periods[i].duration_s
+        return kbits / seconds

@@ -1,0 +1,55 @@
+"""The foresight diagnostic (``abr.foresight``): it reads the trace where the simulator is, and with the
+link's next seconds known the default's controller climbs before its estimate lets it."""
+from __future__ import annotations
+
+import pytest
+
+from abr.foresight import Foresighted
+from abr.ladder import netflix10
+from abr.reelbox_r2 import ReelboxR2
+from abr.simulator import SimConfig, simulate
+from abr.state import AbrState, DownloadResult
+from abr.traces import Period, Trace
+
+
+def two_steps(low_s: float = 10.0, high_s: float = 10.0, low: float = 1000.0, high: float = 3000.0) -> Trace:
+    return Trace(name="steps", periods=(Period(duration_s=low_s, kbps=low, latency_s=0.05),
+                                        Period(duration_s=high_s, kbps=high, latency_s=0.05)))
+
+
+def test_the_future_mean_covers_the_window_and_loops_as_the_simulator_does() -> None:
+    algo = Foresighted(two_steps())
+    assert algo.future_kbps(0.0, 10.0) == pytest.approx(1000.0)
+    assert algo.future_kbps(5.0, 10.0) == pytest.approx(2000.0)
+    assert algo.future_kbps(15.0, 10.0) == pytest.approx(2000.0)  # 5 s at 3000, then the loop's first 5 s
+    assert algo.future_kbps(3.0, 40.0) == pytest.approx(2000.0)
+    assert algo.future_kbps(57.0, 2.0) == pytest.approx(3000.0)  # the third loop, 17 s in
+
+
+class Recorded(Foresighted):
+    last_buffer_s = 0.0
+
+    def on_download(self, state: AbrState, result: DownloadResult) -> None:
+        super().on_download(state, result)
+        self.last_buffer_s = result.buffer_s
+
+
+def test_its_clock_is_the_simulators_clock() -> None:
+    """The session lasts until the last segment's download ends, plus the buffer then left to play out:
+    the diagnostic's clock must have counted every request and every wait for room (a 10 s buffer on a
+    fast link waits often)."""
+    trace = two_steps(low_s=7.3, high_s=4.1, low=2500.0, high=9000.0)
+    algo = Recorded(trace, window_s=8.0)
+    result = simulate(algo, trace, netflix10(), SimConfig(buffer_capacity_s=10.0))
+    assert result.total_s == pytest.approx(algo.clock_s + algo.last_buffer_s, abs=1e-6)
+
+
+def test_knowing_the_link_will_rise_it_climbs_before_the_estimate_lets_the_default() -> None:
+    """60 s at 1.2 Mbit/s, then 6 Mbit/s: at 25 s of buffer the foresighted player spends its buffer on
+    higher rungs before the rise, which the default cannot see coming."""
+    trace = two_steps(low_s=60.0, high_s=600.0, low=1200.0, high=6000.0)
+    ladder, config = netflix10(), SimConfig(buffer_capacity_s=25.0)
+    default = simulate(ReelboxR2(), trace, ladder, config)
+    ahead = simulate(Foresighted(trace, window_s=20.0), trace, ladder, config)
+    assert ahead.stall_s == default.stall_s == 0.0
+    assert sum(ahead.bitrates_kbps[:15]) > sum(default.bitrates_kbps[:15])
