@@ -7,11 +7,15 @@ margins, abandonment, the check of rule 8) is the default's.  Read against :mod:
 splits the distance to the bound in two: what the controller loses even when it knows the link's next
 seconds, and what the estimate costs.  With ``with_estimate`` it plans on the lower of the two, which
 shows which way the estimate errs where it costs: too high (a fall it misses) or too low (a rise it is
-late for).  ``benchmarks/abr_foresight.py`` prints the figures.
+late for).  With ``noise`` σ the known future is multiplied by e^N(0, σ) at each decision (seeded by
+the trace's name, so runs repeat): how close a prediction of the next seconds has to be for the
+controller to reach a score.  ``benchmarks/abr_foresight.py`` prints the figures.
 """
 from __future__ import annotations
 
 import bisect
+import math
+import random
 from itertools import accumulate
 from typing import Any
 
@@ -23,14 +27,16 @@ from .traces import Trace
 class Foresighted(ReelboxR2):
     name = "reelbox-r2-foresight"
 
-    def __init__(self, trace: Trace, *, window_s: float = 20.0, with_estimate: bool = False, **kwargs: Any) -> None:
-        self.trace, self.window_s, self.with_estimate = trace, window_s, with_estimate
+    def __init__(self, trace: Trace, *, window_s: float = 20.0, with_estimate: bool = False, noise: float = 0.0,
+                 **kwargs: Any) -> None:
+        self.trace, self.window_s, self.with_estimate, self.noise = trace, window_s, with_estimate, noise
         self._ends = list(accumulate(p.duration_s for p in trace.periods))
         super().__init__(**kwargs)
 
     def reset(self) -> None:
         super().reset()
         self.clock_s = 0.0  # the simulator's clock: every request's seconds and every wait for room, summed
+        self._random = random.Random(self.trace.name)
 
     def on_download(self, state: AbrState, result: DownloadResult) -> None:
         self.clock_s += result.seconds
@@ -44,6 +50,8 @@ class Foresighted(ReelboxR2):
         if estimate is None:  # the first segment stays the lowest rung, as the default's
             return None
         future = self.future_kbps(self.clock_s, self.window_s)
+        if self.noise > 0:
+            future *= math.exp(self._random.gauss(0.0, self.noise))
         return min(future, estimate) if self.with_estimate else future
 
     def future_kbps(self, start_s: float, seconds: float) -> float:

@@ -1,18 +1,22 @@
 """What the estimate costs the default (issue 17, goal 2): its own controller, knowing the link's next seconds.
 
     .venv/bin/python benchmarks/abr_foresight.py [--sets fcc,hsdpa] [--buffer 25] [--every N]
-        [--windows 4,8,20,40] [--processes N] [--shared DIR]
+        [--windows 4,8,20,40] [--noise 0.1,0.2] [--processes N] [--shared DIR]
 
 Runs the default and :class:`abr.foresight.Foresighted` (the default's controller planning on the trace's
 true mean bandwidth over the next W seconds, for each W of ``--windows``; and on the lower of that and its
-own estimate at the largest W) on the netflix10 ladder, and prints per variant the mean QoE_lin of each set,
+own estimate at the largest W; and at the largest W with each ``--noise`` σ, the known future multiplied by
+e^N(0, σ) at each decision) on the netflix10 ladder, and prints per variant the mean QoE_lin of each set,
 pooled over the sets, the paired difference from the default pooled (95 % interval), rebuffering and
 switches per 150.
 
 Why: goal 2 asks 1.15 pooled over fcc and hsdpa at 25 s, 94 % of the omniscient bound
 (``benchmarks/abr_oracle.py``), and no rule tried in sessions 5-23 moved the default there by more than
 0.03.  If the same controller reaches 1.15 when it knows the link's next seconds, what is missing is
-prediction, not control; the ``min`` row says whether the estimate loses by reading too high or too low.
+prediction, not control; the ``min`` row says whether the estimate loses by reading too high or too low, and
+the noise rows how close a prediction has to be (the mean absolute error of log(prediction / truth) is
+0.8 σ; the default's own estimate is 0.22 off the next 20 s on fcc and hsdpa at 25 s, but its errors
+are not independent from one decision to the next, as the noise is).
 """
 from __future__ import annotations
 
@@ -32,22 +36,25 @@ from abr.simulator import SimConfig, simulate  # noqa: E402
 from abr.traces import parse_trace  # noqa: E402
 
 LADDER = "netflix10_4s_cbr.json"
-Variant = tuple[float, bool] | None  # (window, with_estimate), or None for the default
+Variant = tuple[float, bool, float] | None  # (window, with_estimate, noise), or None for the default
 Task = tuple[str, str, float, Variant]  # ladder file, trace file, buffer, variant
 
 
 def run_one(task: Task) -> SessionResult:
     ladder, path, buffer_s, variant = task
     trace = parse_trace(Path(path).read_text(), name=Path(path).name)
-    algorithm = ReelboxR2() if variant is None else Foresighted(trace, window_s=variant[0], with_estimate=variant[1])
+    algorithm = ReelboxR2() if variant is None else Foresighted(
+        trace, window_s=variant[0], with_estimate=variant[1], noise=variant[2])
     return simulate(algorithm, trace, load_ladder(Path(ladder)), SimConfig(buffer_capacity_s=buffer_s))
 
 
 def label(variant: Variant) -> str:
     if variant is None:
         return "the default (its estimate)"
-    window, with_estimate = variant
-    return f"min(next {window:g} s, its estimate)" if with_estimate else f"the next {window:g} s known"
+    window, with_estimate, noise = variant
+    if with_estimate:
+        return f"min(next {window:g} s, its estimate)"
+    return f"the next {window:g} s known" + (f", noise σ {noise:g}" if noise else "")
 
 
 def main() -> int:
@@ -57,11 +64,14 @@ def main() -> int:
     ap.add_argument("--buffer", type=float, default=25.0)
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--windows", default="4,8,20,40", help="seconds of the future the variants know")
+    ap.add_argument("--noise", default="", help="σ of the noise on the largest window's future, comma-separated")
     ap.add_argument("--processes", type=int, default=2)
     args = ap.parse_args()
     root = Path(args.shared) / "abr-traces"
     windows = [float(w) for w in args.windows.split(",")]
-    variants: list[Variant] = [None, *((w, False) for w in windows), (max(windows), True)]
+    noises = [float(n) for n in args.noise.split(",") if n]
+    variants: list[Variant] = [None, *((w, False, 0.0) for w in windows), (max(windows), True, 0.0),
+                               *((max(windows), False, n) for n in noises)]
     sets = {s: [str(f) for f in trace_files(root / s)[::args.every]] for s in args.sets.split(",")}
     ladder = str(root / "ladders" / LADDER)
     tasks = [(ladder, f, args.buffer, v) for v in variants for files in sets.values() for f in files]

@@ -53,3 +53,15 @@ def test_knowing_the_link_will_rise_it_climbs_before_the_estimate_lets_the_defau
     ahead = simulate(Foresighted(trace, window_s=20.0), trace, ladder, config)
     assert ahead.stall_s == default.stall_s == 0.0
     assert sum(ahead.bitrates_kbps[:15]) > sum(default.bitrates_kbps[:15])
+
+
+def test_noise_on_the_known_future_repeats_run_to_run_and_costs_the_controller() -> None:
+    """The noise is seeded by the trace's name: the same session twice is the same session; a large noise
+    on a link that swings between two rungs leaves the controller switching more than the clean future does."""
+    trace = Trace(name="swing", periods=tuple(
+        Period(duration_s=6.0, kbps=kbps, latency_s=0.05) for kbps in (2600.0, 1700.0, 3200.0, 1500.0) * 5))
+    ladder, config = netflix10(), SimConfig(buffer_capacity_s=25.0)
+    noisy = [simulate(Foresighted(trace, noise=0.4), trace, ladder, config) for _ in range(2)]
+    clean = simulate(Foresighted(trace), trace, ladder, config)
+    assert noisy[0].rungs == noisy[1].rungs
+    assert noisy[0].switches > clean.switches
