@@ -29,6 +29,8 @@ class Foresighted(ReelboxR2):
 
     def __init__(self, trace: Trace, *, window_s: float = 20.0, with_estimate: bool = False, noise: float = 0.0,
                  **kwargs: Any) -> None:
+        if window_s <= 0:
+            raise ValueError(f"the window of the known future must be positive, not {window_s} s")
         self.trace, self.window_s, self.with_estimate, self.noise = trace, window_s, with_estimate, noise
         self._ends = list(accumulate(p.duration_s for p in trace.periods))
         super().__init__(**kwargs)
