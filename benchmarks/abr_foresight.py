@@ -15,7 +15,7 @@ Why: goal 2 asks 1.15 pooled over fcc and hsdpa at 25 s, 94 % of the omniscient 
 0.03.  If the same controller reaches 1.15 when it knows the link's next seconds, what is missing is
 prediction, not control; the ``min`` row says whether the estimate loses by reading too high or too low, and
 the noise rows how close a prediction has to be (the mean absolute error of log(prediction / truth) is
-0.8 σ; the default's own estimate is 0.22 off the next 20 s on fcc and hsdpa at 25 s, but its errors
+0.8 σ; the default's own estimate is 0.23 off the next 20 s on fcc and hsdpa at 25 s, but its errors
 are not independent from one decision to the next, as the noise is).
 """
 from __future__ import annotations
@@ -69,9 +69,9 @@ def main() -> int:
     args = ap.parse_args()
     root = Path(args.shared) / "abr-traces"
     windows = [float(w) for w in args.windows.split(",")]
-    noises = [float(n) for n in args.noise.split(",") if n]
-    variants: list[Variant] = [None, *((w, False, 0.0) for w in windows), (max(windows), True, 0.0),
-                               *((max(windows), False, n) for n in noises)]
+    noises = [n for n in (float(text) for text in args.noise.split(",") if text) if n > 0]
+    variants: list[Variant] = list(dict.fromkeys([None, *((w, False, 0.0) for w in windows), (max(windows), True, 0.0),
+                                                  *((max(windows), False, n) for n in noises)]))  # each once
     sets = {s: [str(f) for f in trace_files(root / s)[::args.every if s in ("fcc", "hsdpa") else 1]]
             for s in args.sets.split(",")}
     ladder = str(root / "ladders" / f"{args.ladder}.json")
