@@ -13,10 +13,8 @@ controller to reach a score.  ``benchmarks/abr_foresight.py`` prints the figures
 """
 from __future__ import annotations
 
-import bisect
 import math
 import random
-from itertools import accumulate
 from typing import Any
 
 from .reelbox_r2 import ReelboxR2
@@ -32,7 +30,6 @@ class Foresighted(ReelboxR2):
         if window_s <= 0:
             raise ValueError(f"the window of the known future must be positive, not {window_s} s")
         self.trace, self.window_s, self.with_estimate, self.noise = trace, window_s, with_estimate, noise
-        self._ends = list(accumulate(p.duration_s for p in trace.periods))
         super().__init__(**kwargs)
 
     def reset(self) -> None:
@@ -51,21 +48,7 @@ class Foresighted(ReelboxR2):
         estimate = super().predict(state)
         if estimate is None:  # the first segment stays the lowest rung, as the default's
             return None
-        future = self.future_kbps(self.clock_s, self.window_s)
+        future = self.trace.window_mean_kbps(self.clock_s, self.window_s)
         if self.noise > 0:
             future *= math.exp(self._random.gauss(0.0, self.noise))
         return min(future, estimate) if self.with_estimate else future
-
-    def future_kbps(self, start_s: float, seconds: float) -> float:
-        """Mean bandwidth of the trace over ``[start_s, start_s + seconds)``, looped as the simulator loops it."""
-        periods, ends, total = self.trace.periods, self._ends, self._ends[-1]
-        t = start_s % total
-        i = min(bisect.bisect_right(ends, t), len(periods) - 1)
-        left, kbits, need = ends[i] - t, 0.0, seconds
-        while need > 1e-12:
-            dt = min(left, need)
-            kbits += periods[i].kbps * dt
-            need -= dt
-            i = (i + 1) % len(periods)
-            left = periods[i].duration_s
-        return kbits / seconds

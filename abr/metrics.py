@@ -63,8 +63,8 @@ class SessionResult:
 
     @property
     def qoe_lin(self) -> float:
-        total = sum(self.bitrates_kbps) - REBUFFER_PENALTY * self.stall_s - self.switch_kbps
-        return total / self.segments / 1000.0
+        quality, stall, switches = self.qoe_lin_terms
+        return quality - stall - switches
 
     @property
     def qoe_lin_terms(self) -> tuple[float, float, float]:

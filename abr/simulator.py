@@ -152,17 +152,9 @@ class _Buffer:
 
 def sustainable_rung(trace: Trace, ladder: Ladder, *, window_s: float = SUSTAINABLE_WINDOW_S) -> int:
     """The highest rung whose nominal segment (plus the request latency) downloads within one segment
-    duration at the trace's mean rate over its first ``window_s`` seconds: what a player that knew the
-    link would settle on."""
-    left, bits, spent = window_s, 0.0, 0.0
-    for p in trace.periods:
-        d = min(p.duration_s, left)
-        bits += p.kbps * d
-        spent += d
-        left -= d
-        if left <= 0:
-            break
-    kbps = bits / spent if spent > 0 else 0.0
+    duration at the trace's mean rate over its first ``window_s`` seconds (looped, as played): what a player
+    that knew the link would settle on."""
+    kbps = trace.window_mean_kbps(0.0, window_s)
     lat = trace.periods[0].latency_s
     seg = ladder.segment_duration_s
     rung = 0

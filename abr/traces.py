@@ -9,9 +9,12 @@ Two text formats are parsed (the caller reads the file):
 """
 from __future__ import annotations
 
+import bisect
 import json
 import statistics
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import accumulate
 
 from .errors import TraceError
 
@@ -42,6 +45,23 @@ class Trace:
     @property
     def mean_kbps(self) -> float:
         return sum(p.kbps * p.duration_s for p in self.periods) / self.duration_s
+
+    @cached_property
+    def _ends_s(self) -> list[float]:
+        return list(accumulate(p.duration_s for p in self.periods))
+
+    def window_mean_kbps(self, start_s: float, seconds: float) -> float:
+        """Mean bandwidth over ``[start_s, start_s + seconds)``, the trace looped as the simulator loops it."""
+        periods, ends = self.periods, self._ends_s
+        i = min(bisect.bisect_right(ends, start_s % ends[-1]), len(periods) - 1)
+        left, kbits, need = ends[i] - start_s % ends[-1], 0.0, seconds
+        while need > 1e-12:
+            dt = min(left, need)
+            kbits += periods[i].kbps * dt
+            need -= dt
+            i = (i + 1) % len(periods)
+            left = periods[i].duration_s
+        return kbits / seconds
 
 
 def _checked(name: str, periods: list[Period]) -> Trace:

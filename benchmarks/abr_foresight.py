@@ -27,6 +27,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from abr_goal import BIG_SETS  # noqa: E402
 
 from abr.bench import load_ladder, trace_files  # noqa: E402
 from abr.foresight import Foresighted  # noqa: E402
@@ -72,7 +75,7 @@ def main() -> int:
     noises = [n for n in (float(text) for text in args.noise.split(",") if text) if n > 0]
     variants: list[Variant] = list(dict.fromkeys([None, *((w, False, 0.0) for w in windows), (max(windows), True, 0.0),
                                                   *((max(windows), False, n) for n in noises)]))  # each once
-    sets = {s: [str(f) for f in trace_files(root / s)[::args.every if s in ("fcc", "hsdpa") else 1]]
+    sets = {s: [str(f) for f in trace_files(root / s)[::args.every if s in BIG_SETS else 1]]
             for s in args.sets.split(",")}
     ladder = str(root / "ladders" / f"{args.ladder}.json")
     tasks = [(ladder, f, args.buffer, v) for v in variants for files in sets.values() for f in files]

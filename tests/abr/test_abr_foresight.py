@@ -17,15 +17,6 @@ def two_steps(low_s: float = 10.0, high_s: float = 10.0, low: float = 1000.0, hi
                                         Period(duration_s=high_s, kbps=high, latency_s=0.05)))
 
 
-def test_the_future_mean_covers_the_window_and_loops_as_the_simulator_does() -> None:
-    algo = Foresighted(two_steps())
-    assert algo.future_kbps(0.0, 10.0) == pytest.approx(1000.0)
-    assert algo.future_kbps(5.0, 10.0) == pytest.approx(2000.0)
-    assert algo.future_kbps(15.0, 10.0) == pytest.approx(2000.0)  # 5 s at 3000, then the loop's first 5 s
-    assert algo.future_kbps(3.0, 40.0) == pytest.approx(2000.0)
-    assert algo.future_kbps(57.0, 2.0) == pytest.approx(3000.0)  # the third loop, 17 s in
-
-
 class Recorded(Foresighted):
     last_buffer_s = 0.0
 

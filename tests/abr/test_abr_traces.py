@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from abr.errors import AbrError, LadderError, TraceError
 from abr.ladder import parse_ladder
-from abr.traces import parse_trace
+from abr.traces import Period, Trace, parse_trace
 
 
 def test_pensieve_text_is_sample_and_hold_with_median_last_step() -> None:
@@ -32,6 +32,17 @@ def test_real_files_parse(shared_dir) -> None:
         f = sorted((root / folder).iterdir())[0]
         tr = parse_trace(f.read_text(), name=f.name)
         assert tr.duration_s > 0 and tr.mean_kbps > 0
+
+
+def test_the_window_mean_covers_the_window_and_loops_as_the_simulator_does() -> None:
+    """10 s at 1000 kbit/s then 10 s at 3000, read across the step and across the loop."""
+    steps = Trace(name="steps", periods=(Period(duration_s=10.0, kbps=1000.0, latency_s=0.05),
+                                         Period(duration_s=10.0, kbps=3000.0, latency_s=0.05)))
+    assert steps.window_mean_kbps(0.0, 10.0) == pytest.approx(1000.0)
+    assert steps.window_mean_kbps(5.0, 10.0) == pytest.approx(2000.0)
+    assert steps.window_mean_kbps(15.0, 10.0) == pytest.approx(2000.0)  # 5 s at 3000, then the loop's first 5 s
+    assert steps.window_mean_kbps(3.0, 40.0) == pytest.approx(2000.0)
+    assert steps.window_mean_kbps(57.0, 2.0) == pytest.approx(3000.0)  # the third loop, 17 s in
 
 
 def test_bad_traces_raise_trace_error() -> None:
