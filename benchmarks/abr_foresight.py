@@ -59,6 +59,25 @@ def label(variant: Variant) -> str:
     return f"the next {window:g} s known" + (f", noise σ {noise:g}" if noise else "")
 
 
+def print_table(heading: str, results: dict[str, dict[str, list[SessionResult]]]) -> None:
+    """One row per variant (the first is the reference of the paired difference): QoE_lin and QoE_log per set,
+    QoE_lin pooled, its difference from the first row's, rebuffering and switches per 150."""
+    first = next(iter(results.values()))
+    reference = [r.qoe_lin for rs in first.values() for r in rs]
+    print(f"| {heading} | " + " | ".join(f"{s} ({len(rs)}) QoE_lin / QoE_log" for s, rs in first.items())
+          + " | pooled | Δ pooled [95 %] | rebuffer % | switches /150 |")
+    print("| --- " * (len(first) + 5) + "|")
+    for name, by_set in results.items():
+        every = [r for rs in by_set.values() for r in rs]
+        d = paired_difference([r.qoe_lin for r in every], reference)
+        cells = " | ".join(f"{statistics.fmean(r.qoe_lin for r in rs):.3f} / {statistics.fmean(r.qoe_log for r in rs):.3f}"
+                          for rs in by_set.values())
+        print(f"| {name} | {cells} | {statistics.fmean(r.qoe_lin for r in every):.3f} | "
+              f"{d.mean:+.3f} [{d.low:+.3f}, {d.high:+.3f}] | "
+              f"{statistics.fmean(r.rebuffer_ratio for r in every) * 100:.2f} | "
+              f"{statistics.fmean(r.switches_per() for r in every):.1f} |", flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", default="/work/shared")
@@ -82,19 +101,7 @@ def main() -> int:
     with multiprocessing.get_context("fork").Pool(args.processes) as pool:
         runs = iter(pool.map(run_one, tasks, chunksize=4))
     results = {v: {s: [next(runs) for _ in files] for s, files in sets.items()} for v in variants}
-    default = [r.qoe_lin for rs in results[None].values() for r in rs]
-    print(f"| at {args.buffer:g} s, {args.ladder} | " + " | ".join(f"{s} ({len(f)}) QoE_lin / QoE_log" for s, f in sets.items())
-          + " | pooled | Δ pooled [95 %] | rebuffer % | switches /150 |")
-    print("| --- " * (len(sets) + 5) + "|")
-    for v, by_set in results.items():
-        every = [r for rs in by_set.values() for r in rs]
-        d = paired_difference([r.qoe_lin for r in every], default)
-        cells = " | ".join(f"{statistics.fmean(r.qoe_lin for r in rs):.3f} / {statistics.fmean(r.qoe_log for r in rs):.3f}"
-                          for rs in by_set.values())
-        print(f"| {label(v)} | {cells} | {statistics.fmean(r.qoe_lin for r in every):.3f} | "
-              f"{d.mean:+.3f} [{d.low:+.3f}, {d.high:+.3f}] | "
-              f"{statistics.fmean(r.rebuffer_ratio for r in every) * 100:.2f} | "
-              f"{statistics.fmean(r.switches_per() for r in every):.1f} |", flush=True)
+    print_table(f"at {args.buffer:g} s, {args.ladder}", {label(v): by_set for v, by_set in results.items()})
     return 0
 
 

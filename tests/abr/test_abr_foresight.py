@@ -2,13 +2,15 @@
 link's next seconds known the default's controller climbs before its estimate lets it."""
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from abr.foresight import Foresighted
+from abr.foresight import Foresighted, PastPredicted, past_log_means
 from abr.ladder import netflix10
 from abr.reelbox_r2 import ReelboxR2
 from abr.simulator import SimConfig, simulate
-from abr.state import AbrState, DownloadResult
+from abr.state import AbrState, Decision, DownloadResult
 from abr.traces import Period, Trace
 
 
@@ -56,3 +58,36 @@ def test_noise_on_the_known_future_repeats_run_to_run_and_costs_the_controller()
     clean = simulate(Foresighted(trace), trace, ladder, config)
     assert noisy[0].rungs == noisy[1].rungs
     assert noisy[0].switches > clean.switches
+
+
+def test_the_past_means_are_clipped_at_the_sessions_start() -> None:
+    """15 s into 10 s at 1000 kbit/s then 20 s at 3000: the last second 3000, the last 10 s 2000, and 64 s
+    asked for reads the 15 s there are, (10 × 1000 + 5 × 3000) / 15."""
+    logs = past_log_means(two_steps(high_s=20.0), 15.0, windows=(1.0, 10.0, 64.0))
+    assert logs == pytest.approx([math.log(3000.0), math.log(2000.0), math.log(25000.0 / 15.0)])
+
+
+class PastLogged(PastPredicted):
+    """Plans on the past 16 s and logs the clock at each request."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.clocks: list[float] = []
+        super().__init__(trace, lambda logs: logs[4])
+
+    def choose(self, state: AbrState) -> Decision:
+        self.clocks.append(self.clock_s)
+        return super().choose(state)
+
+
+def test_a_prediction_from_the_past_reads_no_future() -> None:
+    """Two links alike for their first 60 s: planning on the past, the sessions agree on every request made
+    before 60 s and then part; knowing the next 20 s, they part before."""
+    rise, flat = two_steps(low_s=60.0, high_s=600.0, low=1200.0, high=6000.0), two_steps(
+        low_s=60.0, high_s=600.0, low=1200.0, high=1200.0)
+    ladder, config = netflix10(), SimConfig(buffer_capacity_s=25.0)
+    on_rise, on_flat = PastLogged(rise), PastLogged(flat)
+    past = [simulate(algo, trace, ladder, config).rungs for algo, trace in ((on_rise, rise), (on_flat, flat))]
+    before = sum(clock < 60.0 for clock in on_flat.clocks)
+    assert past[0][:before] == past[1][:before] and past[0] != past[1]
+    future = [simulate(Foresighted(trace), trace, ladder, config).rungs for trace in (rise, flat)]
+    assert future[0][:before] != future[1][:before]
