@@ -26,6 +26,10 @@ from .reelbox_r2 import ReelboxR2
 from .state import AbrState, DownloadResult
 from .traces import Trace
 
+PAST_WINDOWS_S = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+FLOOR_KBPS = 1.0  # a window of outage has no logarithm; any floor far under the lowest rung reads the same
+LAST_16_S = PAST_WINDOWS_S.index(16.0)  # where the last 16 s's mean is among them: the best single window
+
 
 class Clocked(ReelboxR2):
     """The default, keeping the simulator's clock: every request's seconds and every wait for room, summed
@@ -65,10 +69,6 @@ class Foresighted(Clocked):
         if self.noise > 0:
             future *= math.exp(self._random.gauss(0.0, self.noise))
         return min(future, estimate) if self.with_estimate else future
-
-
-PAST_WINDOWS_S = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
-FLOOR_KBPS = 1.0  # a window of outage has no logarithm; any floor far under the lowest rung reads the same
 
 
 def past_log_means(trace: Trace, now_s: float, windows: Sequence[float] = PAST_WINDOWS_S) -> list[float]:

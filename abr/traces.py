@@ -47,14 +47,17 @@ class Trace:
         return sum(p.kbps * p.duration_s for p in self.periods) / self.duration_s
 
     @cached_property
-    def _ends_s(self) -> list[float]:
-        return list(accumulate(p.duration_s for p in self.periods))
+    def _ends_s(self) -> tuple[float, ...]:
+        return tuple(accumulate(p.duration_s for p in self.periods))
 
     def window_mean_kbps(self, start_s: float, seconds: float) -> float:
         """Mean bandwidth over ``[start_s, start_s + seconds)``, the trace looped as the simulator loops it."""
+        if seconds <= 0:
+            raise ValueError(f"a window of the trace must be positive, not {seconds} s")
         periods, ends = self.periods, self._ends_s
-        i = min(bisect.bisect_right(ends, start_s % ends[-1]), len(periods) - 1)
-        left, kbits, need = ends[i] - start_s % ends[-1], 0.0, seconds
+        at = start_s % ends[-1]
+        i = min(bisect.bisect_right(ends, at), len(periods) - 1)
+        left, kbits, need = ends[i] - at, 0.0, seconds
         while need > 1e-12:
             dt = min(left, need)
             kbits += periods[i].kbps * dt

@@ -57,11 +57,11 @@ STEADY_KBPS = (700.0, 1000.0, 2000.0, 3000.0, 5000.0, 8000.0)
 
 Cell = dict[str, list[SessionResult]]  # algorithm -> sessions (trace order)
 ABR_DIR = Path(__file__).resolve().parent.parent / "abr"
-OURS = {"algorithms.py", "bench.py", "__init__.py"}  # and every reelbox*.py
+OURS = {"algorithms.py", "bench.py", "__init__.py", "foresight.py", "oracle.py"}  # and every reelbox*.py
 
 
 def baseline_code_hash() -> str:
-    """What the baselines' results depend on: every module under ``abr/`` but our own algorithms."""
+    """What the baselines' results depend on: every module under ``abr/`` but our own algorithms and diagnostics."""
     h = hashlib.sha256()
     for path in sorted(ABR_DIR.rglob("*.py")):
         if path.parent != ABR_DIR or not (path.name in OURS or path.name.startswith("reelbox")):

@@ -42,7 +42,7 @@ from abr_foresight import print_table  # noqa: E402
 from abr_goal import BIG_SETS  # noqa: E402
 
 from abr.bench import load_ladder, trace_files  # noqa: E402
-from abr.foresight import PAST_WINDOWS_S, Foresighted, PastPredicted, past_log_means  # noqa: E402
+from abr.foresight import FLOOR_KBPS, LAST_16_S, PAST_WINDOWS_S, Foresighted, PastPredicted, past_log_means  # noqa: E402
 from abr.metrics import SessionResult  # noqa: E402
 from abr.reelbox_r2 import ReelboxR2  # noqa: E402
 from abr.simulator import SimConfig, simulate  # noqa: E402
@@ -60,7 +60,7 @@ def rows(trace: Trace) -> tuple[list[list[float]], list[float]]:
     now = STEP_S
     while now + FUTURE_S <= trace.duration_s:
         features.append(past_log_means(trace, now))
-        targets.append(math.log(max(trace.window_mean_kbps(now, FUTURE_S), 1.0)))
+        targets.append(math.log(max(trace.window_mean_kbps(now, FUTURE_S), FLOOR_KBPS)))
         now += STEP_S
     return features, targets
 
@@ -117,7 +117,7 @@ def main() -> int:
     print(f"  the model on all of them: {mae(MODEL.predict(held_x), held_y):.3f}")
     puffer_x, puffer_y = dataset(trace_files(root / "puffer"))
     print(f"  Puffer ({len(puffer_y)} rows), the same model: {mae(MODEL.predict(puffer_x), puffer_y):.3f}; "
-          f"the last 16 s: {mae((x[4] for x in puffer_x), puffer_y):.3f}", flush=True)
+          f"the last 16 s: {mae((x[LAST_16_S] for x in puffer_x), puffer_y):.3f}", flush=True)
 
     ladder = str(root / "ladders" / f"{args.ladder}.json")
     played = {s: [str(f) for f in fs[1::2][::args.every]] for s, fs in files.items()}

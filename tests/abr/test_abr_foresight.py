@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from abr.foresight import Foresighted, PastPredicted, past_log_means
+from abr.foresight import LAST_16_S, Foresighted, PastPredicted, past_log_means
 from abr.ladder import netflix10
 from abr.reelbox_r2 import ReelboxR2
 from abr.simulator import SimConfig, simulate
@@ -72,7 +72,7 @@ class PastLogged(PastPredicted):
 
     def __init__(self, trace: Trace) -> None:
         self.clocks: list[float] = []
-        super().__init__(trace, lambda logs: logs[4])
+        super().__init__(trace, lambda logs: logs[LAST_16_S])
 
     def choose(self, state: AbrState) -> Decision:
         self.clocks.append(self.clock_s)

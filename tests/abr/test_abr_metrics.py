@@ -54,6 +54,9 @@ def test_sustainable_rung_and_early_stalls_from_the_simulator() -> None:
     a link that dies after 2 s stalls in the first 10 s of media."""
     steady = Trace(name="s", periods=(Period(duration_s=60.0, kbps=2500.0, latency_s=0.08),))
     assert sustainable_rung(steady, LADDER) == 2
+    short = Trace(name="short", periods=(Period(duration_s=10.0, kbps=1000.0, latency_s=0.08),
+                                         Period(duration_s=10.0, kbps=4000.0, latency_s=0.08)))
+    assert sustainable_rung(short, LADDER) == 1  # its first 30 s as played, looped: 2 Mbit/s (its own mean 2.5)
     dying = Trace(name="d", periods=(Period(duration_s=2.0, kbps=2500.0, latency_s=0.08),
                                      Period(duration_s=30.0, kbps=0.0, latency_s=0.08),
                                      Period(duration_s=60.0, kbps=2500.0, latency_s=0.08)))

@@ -69,3 +69,10 @@ def test_ladders(shared_dir) -> None:
     for bad in ("{}", '{"segment_duration_ms": 4000, "bitrates_kbps": [2, 1], "segment_sizes_bits": [[1, 2]]}', "x"):
         with pytest.raises(LadderError):
             parse_ladder(bad)
+
+
+def test_a_window_must_be_positive() -> None:
+    steps = Trace(name="steps", periods=(Period(duration_s=10.0, kbps=1000.0, latency_s=0.05),))
+    for seconds in (0.0, -1.0):
+        with pytest.raises(ValueError):
+            steps.window_mean_kbps(3.0, seconds)
