@@ -13,6 +13,7 @@ near M² × H × (front size), around a millisecond.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 
 from .state import AbrState
 
@@ -48,29 +49,21 @@ def plan_first_rung(
     # frontier: last rung -> list of (buffer, score, first rung)
     frontier: dict[int, list[tuple[float, float, int]]] = {-1 if last is None else last: [(state.buffer_s, 0.0, -1)]}
     for k in range(h):
-        times = [lat + state.segment_bits(k, r) / bps for r in range(len(rates))]
         nxt: dict[int, list[tuple[float, float, int]]] = {r: [] for r in allowed}
         for p, states in frontier.items():
+            # per next rung: its index, download time, quality, switch cost from p (none before the first)
+            moves = [(r, lat + state.segment_bits(k, r) / bps, mbps[r],
+                      switch_penalty * abs(mbps[r] - mbps[p]) if p >= 0 else 0.0) for r in allowed]
             for b, score, first in states:
-                b = min(b, room)
-                for r in allowed:
-                    dl = times[r]
-                    stall = dl - b if dl > b else 0.0
-                    nb = (b - dl if b > dl else 0.0) + seg
-                    s = score + mbps[r] - rebuffer_penalty * stall - (stall_event_penalty if stall > 0 else 0.0)
-                    if p >= 0:
-                        s -= switch_penalty * abs(mbps[r] - mbps[p])
-                    nxt[r].append((nb, s, r if k == 0 else first))
-        frontier = {}
-        for r, states in nxt.items():
-            states.sort(key=lambda t: (-t[0], -t[1]))
-            kept: list[tuple[float, float, int]] = []
-            best = float("-inf")
-            for st in states:
-                if st[1] > best + 1e-12:
-                    kept.append(st)
-                    best = st[1]
-            frontier[r] = kept
+                if b > room:
+                    b = room
+                for r, dl, quality, switch in moves:
+                    if dl > b:
+                        nxt[r].append((seg, score + quality - rebuffer_penalty * (dl - b) - stall_event_penalty - switch,
+                                       r if k == 0 else first))
+                    else:
+                        nxt[r].append((b - dl + seg, score + quality - switch, r if k == 0 else first))
+        frontier = {r: _pareto(states) for r, states in nxt.items()}
     best_first, best_value = allowed[0], float("-inf")
     for states in frontier.values():
         for b, score, first in states:
@@ -78,3 +71,15 @@ def plan_first_rung(
             if v > best_value + 1e-12 or (abs(v - best_value) <= 1e-12 and first < best_first):
                 best_first, best_value = first, v
     return best_first
+
+
+def _pareto(states: list[tuple[float, float, int]]) -> list[tuple[float, float, int]]:
+    """The states no other beats on both buffer and score, most buffer first (the first of equals kept)."""
+    states.sort(key=itemgetter(0, 1), reverse=True)
+    kept: list[tuple[float, float, int]] = []
+    best = float("-inf")
+    for st in states:
+        if st[1] > best + 1e-12:
+            kept.append(st)
+            best = st[1]
+    return kept
