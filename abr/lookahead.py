@@ -2,7 +2,7 @@
 
 Maximises Σ_k (R_k − μ·stall_k − λ·|R_k − R_{k−1}|) / 1000 over the next ``horizon`` segments for a
 given (constant) throughput prediction, plus an optional terminal value of the buffer left at the end,
-and returns the first rung of the best plan.  Download time = latency + real segment size / throughput;
+and returns the best plan's first rung and value.  Download time = latency + real segment size / throughput;
 the buffer is capped as the simulator caps it (a request waits until a whole segment fits).
 
 Instead of enumerating the Mᴴ rung sequences (10⁵ for a 10-rung ladder), it keeps per (step, last
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 from operator import itemgetter
 
 from .state import AbrState
@@ -23,7 +24,12 @@ from .state import AbrState
 REBUFFER_PENALTY = 4.3  # QoE_lin units (Mbit/s) per second of stall, as in the README
 
 
-def plan_first_rung(
+class Plan(NamedTuple):
+    first_rung: int
+    value: float  # the best plan's score plus the terminal value of the buffer it leaves
+
+
+def best_plan(
     state: AbrState,
     kbps: float,
     *,
@@ -34,7 +40,7 @@ def plan_first_rung(
     terminal: Callable[[float], float] | None = None,
     capped: bool = True,
     stall_event_penalty: float = 0.0,
-) -> int:
+) -> Plan:
     """``capped=False`` is the plan model of Pensieve's ``mpc.py``: the buffer grows without limit in the
     plan and the first-byte latency is not added (the prediction already includes it).
     ``stall_event_penalty`` is charged once per segment whose download would stall, so a plan does not
@@ -75,7 +81,7 @@ def plan_first_rung(
             v = score + (terminal(b) if terminal is not None else 0.0)
             if v > best_value + 1e-12 or (abs(v - best_value) <= 1e-12 and first < best_first):
                 best_first, best_value = first, v
-    return best_first
+    return Plan(best_first, best_value)
 
 
 def _pareto(states: list[tuple[float, float, int]]) -> list[tuple[float, float, int]]:

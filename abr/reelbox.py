@@ -37,7 +37,7 @@ to choose anything.
 from __future__ import annotations
 
 from .estimators import harmonic_kbps
-from .lookahead import REBUFFER_PENALTY, plan_first_rung
+from .lookahead import REBUFFER_PENALTY, best_plan
 from .state import AbrState, AlgorithmBase, Decision, DownloadResult, Progress
 
 WINDOW = 5
@@ -76,9 +76,9 @@ class Reelbox(AlgorithmBase):
         if kbps is None:
             return Decision(rung=0)
         goal, price = self.target_s(state), self.price
-        rung = plan_first_rung(state, kbps, horizon=self.horizon, rebuffer_penalty=REBUFFER_PENALTY,
-                               terminal=lambda b: -price * max(0.0, goal - b))
-        return Decision(rung=rung)
+        plan = best_plan(state, kbps, horizon=self.horizon, rebuffer_penalty=REBUFFER_PENALTY,
+                         terminal=lambda b: -price * max(0.0, goal - b))
+        return Decision(rung=plan.first_rung)
 
     def on_download(self, state: AbrState, result: DownloadResult) -> None:
         if not result.abandoned:

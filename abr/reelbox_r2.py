@@ -88,7 +88,7 @@ import statistics
 
 from .estimators import harmonic_kbps
 from .reelbox import MEASURE_S, abandon_late_segment
-from .lookahead import REBUFFER_PENALTY, plan_first_rung
+from .lookahead import REBUFFER_PENALTY, best_plan
 from .state import AbrState, AlgorithmBase, Decision, DownloadResult, Phase, Progress, Sample
 
 WINDOW = 5
@@ -273,9 +273,9 @@ class ReelboxR2(AlgorithmBase):
         def terminal(b: float) -> float:
             return worth * min(b, reserve) - price * max(0.0, goal - b)
 
-        rung = plan_first_rung(state, kbps, horizon=self.plan_horizon(state), rungs=range(top + 1),
-                               switch_penalty=self.switch_weight, stall_event_penalty=self.stall_event,
-                               terminal=terminal)
+        rung = best_plan(state, kbps, horizon=self.plan_horizon(state), rungs=range(top + 1),
+                         switch_penalty=self.switch_weight, stall_event_penalty=self.stall_event,
+                         terminal=terminal).first_rung
         if self.startup and (building or len(state.history) <= 1) and self._ceiling is None:
             rung = max(rung, self.startup_rung(state, kbps / (1.0 + self.variability(state))))
         return rung

@@ -13,7 +13,7 @@ Faithful to that reference in the three places where a "cleaner" version scores 
 """
 from __future__ import annotations
 
-from ..lookahead import plan_first_rung
+from ..lookahead import best_plan
 from ..state import AbrState, AlgorithmBase, Decision, Sample
 
 WINDOW = 5
@@ -59,4 +59,4 @@ class RobustMpc(AlgorithmBase):
         kbps = self.predict(state)
         if kbps is None:
             return Decision(rung=0)
-        return Decision(rung=plan_first_rung(state, kbps, horizon=self.horizon, capped=False))
+        return Decision(rung=best_plan(state, kbps, horizon=self.horizon, capped=False).first_rung)
