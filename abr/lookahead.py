@@ -10,14 +10,14 @@ rung) only the Pareto front of (buffer, score): the future can only be as good o
 buffer, so a state with less buffer and a lower score can never win.  Two more cuts are exact for the
 same reason: the states the buffer cap reaches become one (the best of them), and of the moves that stall
 only the best is kept (each ends with one segment buffered).  The cost is near M² × H × (front size): a
-millisecond at five segments, 5-10 ms at eight with ten rungs (the fronts grow with the horizon).
+millisecond at five segments, 10-25 ms at eight with ten rungs (the fronts grow with the horizon).
 """
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
 from operator import itemgetter
+from typing import NamedTuple
 
 from .state import AbrState
 
@@ -61,19 +61,21 @@ def best_plan(
         nxt: dict[int, list[tuple[float, float, int]]] = {r: [] for r in allowed}
         times = {r: lat + state.segment_bits(k, r) / bps for r in allowed}
         for p, states in frontier.items():
-            states = _capped(states, room)
-            deepest_first = [-b for b, _, _ in states]
-            for r in allowed:
-                dl, quality = times[r], mbps[r]
-                switch = switch_penalty * abs(mbps[r] - mbps[p]) if p >= 0 else 0.0
-                fits = bisect_right(deepest_first, -dl)  # the states whose buffer covers the download
-                out = nxt[r]
-                out.extend([(b - dl + seg, score + quality - switch, r if k == 0 else first)
-                            for b, score, first in states[:fits]])
-                if fits < len(states):  # every stalling move ends with one segment buffered: keep the best
-                    score, first = max(((score + quality - rebuffer_penalty * (dl - b) - stall_event_penalty - switch, first)
-                                        for b, score, first in states[fits:]), key=itemgetter(0))
-                    out.append((seg, score, r if k == 0 else first))
+            if states[0][0] > room:
+                states = _capped(states, room)
+            moves = [(r, times[r], mbps[r], switch_penalty * abs(mbps[r] - mbps[p]) if p >= 0 else 0.0) for r in allowed]
+            stalled: dict[int, tuple[float, int]] = {}  # per rung, the best move into it that stalls
+            for b, score, first in states:
+                for r, dl, quality, switch in moves:
+                    start = r if k == 0 else first
+                    if dl > b:
+                        s = score + quality - rebuffer_penalty * (dl - b) - stall_event_penalty - switch
+                        if r not in stalled or s > stalled[r][0]:
+                            stalled[r] = (s, start)
+                    else:
+                        nxt[r].append((b - dl + seg, score + quality - switch, start))
+            for r, (s, start) in stalled.items():  # each ends with one segment buffered: only the best can count
+                nxt[r].append((seg, s, start))
         frontier = {r: _pareto(states) for r, states in nxt.items()}
     best_first, best_value = allowed[0], float("-inf")
     for states in frontier.values():
