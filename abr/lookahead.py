@@ -17,11 +17,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from .state import AbrState
 
 REBUFFER_PENALTY = 4.3  # QoE_lin units (Mbit/s) per second of stall, as in the README
+
+S = TypeVar("S", bound=tuple[float, float, Any])  # (buffer or arrival, score, ...)
 
 
 class Plan(NamedTuple):
@@ -89,9 +91,15 @@ def best_plan(
 def _pareto(states: list[tuple[float, float, int]]) -> list[tuple[float, float, int]]:
     """The states no other beats on both buffer and score, most buffer first (the first of equals kept)."""
     states.sort(key=itemgetter(0, 1), reverse=True)
-    kept: list[tuple[float, float, int]] = []
+    return improving(states)
+
+
+def improving(ordered: list[S]) -> list[S]:
+    """Of states ordered best first by their first element, those whose score (the second) beats every one
+    before them by more than rounding: the Pareto front, shared with :mod:`abr.oracle`."""
+    kept: list[S] = []
     best = float("-inf")
-    for st in states:
+    for st in ordered:
         if st[1] > best + 1e-12:
             kept.append(st)
             best = st[1]

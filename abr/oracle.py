@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from .ladder import Ladder
+from .lookahead import improving
 from .traces import Trace
 
 
@@ -163,10 +164,4 @@ def _across_rungs(fronts: dict[int, list[_State]], mbps: list[float]) -> dict[in
 def _pareto(states: list[_State]) -> list[_State]:
     """The states no other state beats on both arrival (earlier) and score (higher)."""
     states.sort(key=lambda s: (s[0], -s[1]))
-    kept: list[_State] = []
-    best = float("-inf")
-    for state in states:
-        if state[1] > best + 1e-12:
-            kept.append(state)
-            best = state[1]
-    return kept
+    return improving(states)
