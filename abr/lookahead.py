@@ -8,9 +8,10 @@ the buffer is capped as the simulator caps it (a request waits until a whole seg
 Instead of enumerating the Mᴴ rung sequences (10⁵ for a 10-rung ladder), it keeps per (step, last
 rung) only the Pareto front of (buffer, score): the future can only be as good or better with more
 buffer, so a state with less buffer and a lower score can never win.  Two more cuts are exact for the
-same reason: the states the buffer cap reaches become one (the best of them), and of the moves that stall
-only the best is kept (each ends with one segment buffered).  The cost is near M² × H × (front size): a
-millisecond at five segments, 10-25 ms at eight with ten rungs (the fronts grow with the horizon).
+same reason: the states the buffer cap reaches become one (the best of them), and of the moves into a
+rung that stall only the best is kept (each ends with one segment buffered).  The cost is near
+M² × H × (front size): a millisecond at five segments, 10-25 ms at eight with ten rungs (the fronts grow
+with the horizon; ``benchmarks/abr_cost.py``).
 """
 from __future__ import annotations
 
