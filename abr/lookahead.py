@@ -7,15 +7,15 @@ the buffer is capped as the simulator caps it (a request waits until a whole seg
 
 Instead of enumerating the Mᴴ rung sequences (10⁵ for a 10-rung ladder), it keeps per (step, last
 rung) only the Pareto front of (buffer, score): the future can only be as good or better with more
-buffer, so a state with less buffer and a lower score can never win.  Two more cuts are exact for the
-same reason: the states the buffer cap reaches become one (the best of them), and of the moves into a
-rung that stall only the best is kept (each ends with one segment buffered).  The cost is near
+buffer, so a state with less buffer and a lower score can never win.  For the same reason, of the moves
+from one front into a rung that stall only the best is kept: each ends with one segment buffered.  (That
+keeps the plans bit for bit; merging the states the buffer cap reaches into the best of them did not,
+once scores ran into the thousands, where two plans a rounding apart swapped.)  The cost is near
 M² × H × (front size): a millisecond at five segments, 10-25 ms at eight with ten rungs (the fronts grow
 with the horizon; ``benchmarks/abr_cost.py``).
 """
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
@@ -64,11 +64,11 @@ def best_plan(
         nxt: dict[int, list[tuple[float, float, int]]] = {r: [] for r in allowed}
         times = {r: lat + state.segment_bits(k, r) / bps for r in allowed}
         for p, states in frontier.items():
-            if states[0][0] > room:
-                states = _capped(states, room)
             moves = [(r, times[r], mbps[r], switch_penalty * abs(mbps[r] - mbps[p]) if p >= 0 else 0.0) for r in allowed]
             stalled: dict[int, tuple[float, int]] = {}  # per rung, the best move into it that stalls
             for b, score, first in states:
+                if b > room:
+                    b = room
                 for r, dl, quality, switch in moves:
                     start = r if k == 0 else first
                     if dl > b:
@@ -106,9 +106,3 @@ def improving(ordered: list[S]) -> list[S]:
             best = st[1]
     return kept
 
-
-def _capped(states: list[tuple[float, float, int]], room: float) -> list[tuple[float, float, int]]:
-    """The front with the buffer capped at ``room``: the states at or above it become one, the best of them
-    (on a front more buffer means less score, so the last of them)."""
-    over = bisect_right([-b for b, _, _ in states], -room)
-    return states if over == 0 else [(room, *states[over - 1][1:]), *states[over:]]
