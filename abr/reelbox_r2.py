@@ -81,6 +81,19 @@ choice moves it.
    7.9 s buffered, 6.5 s expected, 8.3 s taken).  Session 19: rebuffering at or under DYNAMIC's in 27
    of 27 goal cells (25 before).  Applied at every buffer level instead, it cost 10 s QoE_lin
    0.01-0.05 and two goal cells (abr/README.md, session 19).
+9. **A deep buffer does not fall to the lowest rung.**  With a buffer of ``floor_depth_s`` (40 s) or
+   more, whenever rung 1's download at the estimate still leaves ``floor_keep`` (a tenth) of the buffer
+   filled, the player asks for rung 1 at least.
+   Under QoE_lin the step off the lowest rung is the ladder's cheapest (0.14 on netflix10), so the plan
+   refilled its reserve there; under log utility (QoE_log, Pensieve's) it is the dearest (0.47).  After
+   a fade the estimate lags the link's recovery by five transfers, and the default sat at rung 0 for
+   40-80 s with 15-20 s buffered, where DYNAMIC decays through rungs 3, 2, 1 (session 21).  Session 26:
+   at 60 s QoE_log +0.015 to +0.022 on Puffer and hsdpa, QoE_lin within ±0.01.  Only rung 1: a floor at
+   rung 2 or 3 gained more on hsdpa but cost Puffer's rebuffering and QoE_lin.  Only deep buffers: at
+   25 s the same floor added switches on Puffer (45.8 -> 47.1 per 150 on bbb, over RobustMPC's 46.8),
+   and at 10 s a floor that fires cost QoE_lin there (abr/README.md).  It comes after rule 8 and may
+   lift rule 8's step down to rung 0 by one rung; at 60 s fcc and oboe, the cells rule 8 was made for,
+   rebuffer as before.
 """
 from __future__ import annotations
 
@@ -124,7 +137,8 @@ class ReelboxR2(AlgorithmBase):
                  startup: bool = True, stall_event: float = 1.0, startup_segments: int = 5,
                  long_memory: bool = True, up_margin: float = 0.15, margin_drop: float = 10.0,
                  min_margin: float = 0.05, patience: float = 0.015, climb_first: bool = True,
-                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0) -> None:
+                 recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0,
+                 floor_depth_s: float = 40.0, floor_keep: float = 0.1) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -145,6 +159,8 @@ class ReelboxR2(AlgorithmBase):
         self.climb_first = climb_first
         self.recover = recover
         self.robust_first = robust_first
+        self.floor_depth_s = floor_depth_s
+        self.floor_keep = floor_keep
         self.reset()
 
     def reset(self) -> None:
@@ -202,6 +218,8 @@ class ReelboxR2(AlgorithmBase):
             rung = self.damp(state, kbps, rung, last)
         if state.buffer_s < self.robust_first * self.reserve_s(state):
             rung = self.first_safe(state, kbps, rung)
+        if rung == 0 and self._refetch_cap is None and self.floor_allows(state, kbps):
+            rung = 1
         self._predicted = kbps
         return Decision(rung=rung)
 
@@ -212,6 +230,16 @@ class ReelboxR2(AlgorithmBase):
         while rung > 0 and not _fits(state, low, rung):
             rung -= 1
         return rung
+
+    def floor_allows(self, state: AbrState, kbps: float) -> bool:
+        """Whether rung 1 may replace the lowest rung (rule 9): the buffer is deep, rung 1 is open, and its
+        download at the estimate leaves ``floor_keep`` of the buffer filled (``floor_keep=0`` turns the
+        rule off)."""
+        capacity = state.buffer_capacity_s
+        if self.floor_keep <= 0 or capacity < self.floor_depth_s or state.rungs < 2 or self._ceiling == 0:
+            return False
+        left = state.buffer_s - (state.latency_s or 0.0) - state.segment_bits(0, 1) / (kbps * 1000.0)
+        return left >= self.floor_keep * capacity
 
     def damp(self, state: AbrState, kbps: float, rung: int, last: int) -> int:
         """How far up from ``last`` towards ``rung`` the player goes: as far as the plan also goes at an

@@ -411,3 +411,38 @@ def test_with_the_reserve_in_the_buffer_the_plan_alone_decides() -> None:
     plan = after_miss(Reelbox(robust_first=0.0), state, slower=2.5)
     assert after_miss(Reelbox(), state, slower=2.5) == plan
     assert after_miss(Reelbox(robust_first=1e9), state, slower=2.5) < plan
+
+
+def slow_link_state(buffer_s: float) -> AbrState:
+    """60 s of capacity, the sabre_bbb_3s rates, eight transfers at 150 kbit/s (under the lowest rung)."""
+    history = tuple(Sample(bits=450e3, seconds=3.0, latency_s=0.08) for _ in range(8))
+    return AbrState(buffer_s=buffer_s, buffer_capacity_s=60.0, segment_duration_s=3.0, bitrates_kbps=BBB_KBPS,
+                    throughput_kbps=150.0, latency_s=0.08, history=history, last_rung=0, segment_index=40,
+                    segments_total=200)
+
+
+@pytest.mark.parametrize("buffer_s", [12.0, 13.0, 20.0, 40.0])
+def test_a_deep_buffer_asks_for_rung_one_while_its_download_leaves_a_tenth_of_it(buffer_s: float) -> None:
+    """On a 150 kbit/s estimate the plan asks for the lowest rung at any buffer.  Rung 1 takes 6.7 s to
+    download there, so from 12.7 s buffered on it leaves a tenth of the 60 s buffer, and the player asks
+    for it (rule 9); ``floor_keep=0`` turns the rule off, and below ``floor_depth_s`` it does not apply."""
+    state = slow_link_state(buffer_s)
+    assert Reelbox(floor_keep=0).choose(state).rung == 0
+    assert Reelbox(floor_depth_s=61.0).choose(state).rung == 0
+    assert Reelbox().choose(state).rung == (1 if buffer_s >= 0.08 + 3 * 331.0 / 150.0 + 6.0 else 0)
+
+
+def test_after_a_fade_a_deep_buffer_comes_back_through_rung_one() -> None:
+    """4.5 Mbit/s, a 20 s fade to 50 kbit/s, then 500 kbit/s, at 60 s: without rule 9 the player stays at
+    the lowest rung for thirteen segments after the fade while its estimate recovers; with it, six, and
+    log-utility QoE is higher at the same stall, QoE_lin level (within 0.001)."""
+    fade = Trace(name="fade", periods=(Period(duration_s=120.0, kbps=4500.0, latency_s=0.08),
+                                       Period(duration_s=20.0, kbps=50.0, latency_s=0.08),
+                                       Period(duration_s=1000.0, kbps=500.0, latency_s=0.08)))
+    ladder = Ladder.constant(BBB_KBPS, segment_duration_s=3.0, segments=150)
+    floor, none = (simulate(Reelbox(floor_keep=k), fade, ladder, SimConfig(buffer_capacity_s=60.0))
+                   for k in (0.1, 0.0))
+    assert floor.rungs[1:].count(0) < none.rungs[1:].count(0)
+    assert floor.qoe_log > none.qoe_log
+    assert floor.stall_s == none.stall_s
+    assert abs(floor.qoe_lin - none.qoe_lin) < 0.001
