@@ -88,7 +88,7 @@ choice moves it.
    refilled its reserve there; under log utility (QoE_log, Pensieve's) it is the dearest (0.47).  After
    a fade the estimate lags the link's recovery by five transfers, and the default sat at rung 0 for
    40-80 s with 15-20 s buffered, where DYNAMIC decays through rungs 3, 2, 1 (session 21).  Session 26:
-   at 60 s QoE_log +0.015 to +0.022 on Puffer and hsdpa, QoE_lin within ±0.01.  Only rung 1: a floor at
+   at 60 s QoE_log +0.013 to +0.022 on Puffer and hsdpa (every trace), QoE_lin within ±0.01.  Only rung 1: a floor at
    rung 2 or 3 gained more on hsdpa but cost Puffer's rebuffering and QoE_lin.  Only deep buffers: at
    25 s the same floor added switches on Puffer (45.8 -> 47.1 per 150 on bbb, over RobustMPC's 46.8),
    and at 10 s a floor that fires cost QoE_lin there (abr/README.md).  It comes after rule 8 and may
