@@ -238,8 +238,7 @@ class ReelboxR2(AlgorithmBase):
         capacity = state.buffer_capacity_s
         if self.floor_keep <= 0 or capacity < self.floor_depth_s or state.rungs < 2 or self._ceiling == 0:
             return False
-        left = state.buffer_s - (state.latency_s or 0.0) - state.segment_bits(0, 1) / (kbps * 1000.0)
-        return left >= self.floor_keep * capacity
+        return _fits(state, kbps, 1, keep_s=self.floor_keep * capacity)
 
     def damp(self, state: AbrState, kbps: float, rung: int, last: int) -> int:
         """How far up from ``last`` towards ``rung`` the player goes: as far as the plan also goes at an
@@ -370,7 +369,7 @@ class ReelboxR2(AlgorithmBase):
         return abandon_late_segment(state, progress, max(MEASURE_S, self.patience * progress.buffer_s ** 2 * deep))
 
 
-def _fits(state: AbrState, kbps: float, rung: int) -> bool:
-    """Whether the next segment at ``rung`` downloads at ``kbps`` (request latency included) before the
-    buffer runs dry."""
-    return (state.latency_s or 0.0) + state.segment_bits(0, rung) / (kbps * 1000.0) <= state.buffer_s
+def _fits(state: AbrState, kbps: float, rung: int, *, keep_s: float = 0.0) -> bool:
+    """Whether the next segment at ``rung`` downloads at ``kbps`` (request latency included) with
+    ``keep_s`` of the buffer still left when it lands."""
+    return (state.latency_s or 0.0) + state.segment_bits(0, rung) / (kbps * 1000.0) + keep_s <= state.buffer_s
