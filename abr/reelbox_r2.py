@@ -46,7 +46,7 @@ choice moves it.
    under RobustMPC's in 19 (17) for 0.01-0.08 QoE_lin at 10 s, and makes it affordable twice: the term
    starts only once a download completed at the rung the link's mean carries (``climb_first``), and
    for two downloads after an abandonment the climb back to the rung abandoned needs only the
-   buffer-only margin (``recover``; a brief dip is not a link that falls often).  The margin is never
+   margin without the falls term (``recover``; a brief dip is not a link that falls often).  The margin is never
    below ``min_margin`` (5 %), the noise of the estimate itself: a deep buffer absorbs a wrong step but
    does not make the estimate any better, and at 60 s the share-based margin (1-2 %) let the player step
    up and back at every wobble (session 11: on Puffer at 60 s switches 46.5/48.2 -> 44.0/43.1 per 150,
@@ -98,11 +98,12 @@ choice moves it.
    buffer of ``robust_climb_s`` (40 s) or more, while the buffer is under the reserve, an up-switch must
    also be the plan's choice at the estimate lowered by the largest recent over-prediction (rule 8's
    bound, as a margin of 1 − 1/(1 + error)).  Rule 8 steps the next download down whenever it would not
-   fit at that lowered estimate, so a climb the lowered estimate does not carry was undone a segment or
-   two later: on lte with the 4K ladder at 60 s, of 18.3 rung changes per 150, 3.2 were rule 8's steps
-   down and 7.0 the plan's climbs below 40 % of the buffer, 5 → 4 → 5 and 4 → 3 → 4.  Session 28: there
-   17.6 → 14.9 switches per 150 (RobustMPC 15.7), rebuffering 0.127 → 0.053 %, QoE_lin +0.25, QoE_log
-   +0.032; the other 60 s cells moved by at most 0.004 in QoE_lin and QoE_log (abr/README.md).  Only
+   fit at that lowered estimate, so a climb the lowered estimate does not carry is undone a segment or
+   two later.  On lte with the 4K ladder at 60 s the player asked for a new rung 18.3 times per 150
+   segments: 7.0 were the plan's climbs with under 40 % of the buffer, and 3.2 were rule 8's steps down
+   (flickers such as 5 → 4 → 5 and 4 → 3 → 4).  Session 28: there 17.6 → 14.9 switches per 150
+   (RobustMPC 15.7), rebuffering 0.127 → 0.053 %, QoE_lin +0.25, QoE_log +0.032; QoE_lin and QoE_log moved
+   by at most 0.002 in the other 60 s cells (abr/README.md).  Only
    deep buffers: at 10 s it raised lte's rebuffering (0.335 → 0.362 %), and at 25 s it added switches
    there (18.7 → 18.9 per 150) and cost Puffer/bbb's QoE_log 0.007.
 """
@@ -228,7 +229,7 @@ class ReelboxR2(AlgorithmBase):
         last = state.last_rung
         if last is not None and rung > last and self._ceiling is None:
             rung = self.damp(state, kbps, rung, last)
-        if state.buffer_s < self.robust_first * self.reserve_s(state):
+        if self.spending_reserve(state):
             rung = self.first_safe(state, kbps, rung)
         if rung == 0 and self._refetch_cap is None and self.floor_allows(state, kbps):
             rung = 1
@@ -238,10 +239,19 @@ class ReelboxR2(AlgorithmBase):
     def first_safe(self, state: AbrState, kbps: float, rung: int) -> int:
         """The highest rung up to ``rung`` whose next download does not outlast the buffer at the estimate
         lowered by the largest recent over-prediction (rule 8 of the module docstring)."""
-        low = kbps / (1.0 + max(self._errors, default=0.0))
+        low = kbps / self.error_bound()
         while rung > 0 and not _fits(state, low, rung):
             rung -= 1
         return rung
+
+    def spending_reserve(self, state: AbrState) -> bool:
+        """Whether the buffer is under ``robust_first`` × the reserve, where rules 8 and 10 apply."""
+        return state.buffer_s < self.robust_first * self.reserve_s(state)
+
+    def error_bound(self) -> float:
+        """1 + the largest over-prediction of the last five completed transfers: the estimate divided by
+        it is what rules 8 and 10 check against."""
+        return 1.0 + max(self._errors, default=0.0)
 
     def floor_allows(self, state: AbrState, kbps: float) -> bool:
         """Whether rung 1 may replace the lowest rung (rule 9): the buffer is deep, rung 1 is open, and its
@@ -255,7 +265,8 @@ class ReelboxR2(AlgorithmBase):
     def damp(self, state: AbrState, kbps: float, rung: int, last: int) -> int:
         """How far up from ``last`` towards ``rung`` the player goes: as far as the plan also goes at an
         estimate lower by the margin, or it stays where it is.  With ``recover``, for two downloads after
-        an abandonment, the climb back up to the rung abandoned needs only the buffer-only margin: a brief
+        an abandonment, the climb back up to the rung abandoned needs only the margin without the falls term
+        (rule 10's term stays): a brief
         dip followed by the link's old rate is not a link that falls often (on 8 Mbit/s with 1.5 s dips at
         10 s a large falls term otherwise kept it at 3.0 Mbit/s on average instead of 4.7)."""
         margin = self.margin(state)
@@ -271,16 +282,17 @@ class ReelboxR2(AlgorithmBase):
         """How much lower an estimate an up-switch must survive: ``up_margin`` × the share of the buffer's
         room one segment takes, the buffer an up-switch that does not hold costs (0.1 at 10 s with 4 s
         segments, 0.03 at 25 s: a large buffer absorbs a wrong step, a small one reverses it), plus the
-        falls term once the climb is done (``falls=False``: the buffer-only part); never less than
+        falls term once the climb is done (``falls=False``: without it); never less than
         ``min_margin``, the estimate's own noise, which a deep buffer does not make smaller (session 11:
         at 60 s the margin was 1-2 %, and on Puffer the player stepped up and back at every wobble).  With
-        a deep buffer under the reserve, at least the estimate's largest recent over-prediction (rule 10)."""
+        a deep buffer under the reserve, at least 1 − 1/``error_bound()``, the estimate's largest recent
+        over-prediction as a margin (rule 10; with ``falls=False`` too)."""
         seg = state.segment_duration_s
         share = seg / max(state.buffer_capacity_s - seg, seg)
         drops = self.drops(state) if falls and self.climb_done(state) else 0.0
         margin = max(self.min_margin, self.up_margin * share + self.margin_drop * drops * share ** 2)
-        if state.buffer_capacity_s >= self.robust_climb_s and state.buffer_s < self.robust_first * self.reserve_s(state):
-            margin = max(margin, 1.0 - 1.0 / (1.0 + max(self._errors, default=0.0)))
+        if state.buffer_capacity_s >= self.robust_climb_s and self.spending_reserve(state):
+            margin = max(margin, 1.0 - 1.0 / self.error_bound())
         return margin
 
     def climb_done(self, state: AbrState) -> bool:

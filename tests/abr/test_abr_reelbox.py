@@ -456,8 +456,9 @@ def test_after_a_fade_a_deep_buffer_comes_back_through_rung_one() -> None:
 def test_below_the_reserve_a_deep_buffer_climbs_only_as_far_as_the_estimates_error_allows(capacity: float) -> None:
     """After a transfer took 1.25 × the time its estimate predicted, a deep buffer under the reserve asks an
     up-switch to hold at the estimate lowered by that error, a margin of 1 − 1/1.25 = 0.2 (rule 10).  Above
-    the reserve, at a 25 s buffer, or with ``robust_climb_s`` at infinity, the margin is the plain one."""
-    def margin(algo: Reelbox, buffer_s: float) -> float:
+    the reserve, at a 25 s buffer, or with ``robust_climb_s`` at infinity, the margin is the plain one.  The
+    margin without the falls term (the climb back after an abandonment) carries the same term."""
+    def margin(algo: Reelbox, buffer_s: float, *, falls: bool = True) -> float:
         state = AbrState(buffer_s=buffer_s, buffer_capacity_s=capacity, segment_duration_s=3.0,
                          bitrates_kbps=BBB_KBPS, throughput_kbps=2000.0, latency_s=0.08,
                          history=bbb_state(12.0).history, last_rung=5, segment_index=8, segments_total=200)
@@ -465,22 +466,26 @@ def test_below_the_reserve_a_deep_buffer_climbs_only_as_far_as_the_estimates_err
         algo.on_download(state, DownloadResult(rung=8, bits=15e6, seconds=0.08 + 15e6 * 1.25 / 2e6, latency_s=0.08,
                                                abandoned=False, abandon_to=None, buffer_s=buffer_s))
         assert algo.reserve_s(state) == pytest.approx(8.0)  # one sample in the session's spread: no cv yet
-        return algo.margin(state)
+        return algo.margin(state, falls=falls)
 
     plain = margin(Reelbox(robust_climb_s=math.inf), 6.0)
     assert margin(Reelbox(), 6.0) == pytest.approx(0.2 if capacity >= 40.0 else plain)
-    assert margin(Reelbox(), 12.0) == pytest.approx(plain) == pytest.approx(margin(Reelbox(robust_climb_s=math.inf), 12.0))
+    assert margin(Reelbox(), 6.0, falls=False) == pytest.approx(0.2 if capacity >= 40.0 else plain)
+    assert margin(Reelbox(), 12.0) == pytest.approx(plain)
+    assert margin(Reelbox(robust_climb_s=math.inf), 12.0) == pytest.approx(plain)
 
 
+@pytest.mark.slow
 def test_on_lte_a_deep_buffer_switches_less_and_stalls_no_more(shared_dir: Path) -> None:
     """On every one of the twelve lte logs with the 4K ladder at 60 s, rule 10 switches no more often than
     the plain margin, and 15 % less over the set (237 against 280 switches), for no more stall (3.8 s
-    against 9.2 s): the climbs it holds back are those rule 8 undid a segment or two later."""
+    against 9.2 s, all of it on one log): the climbs it holds back are those rule 8 undid a segment or two
+    later."""
     root = shared_dir / "abr-traces"
     ladder, config = load_ladder(root / "ladders" / "sabre_bbb4k_3s.json"), SimConfig(buffer_capacity_s=60.0)
     runs = [(simulate(Reelbox(), trace, ladder, config), simulate(Reelbox(robust_climb_s=math.inf), trace, ladder, config))
             for trace in (parse_trace(f.read_text(), name=f.name) for f in trace_files(root / "lte"))]
     assert len(runs) == 12
     assert all(rule.switches <= plain.switches for rule, plain in runs), [(r.switches, p.switches) for r, p in runs]
-    assert sum(r.switches for r, _ in runs) <= 0.9 * sum(p.switches for _, p in runs)
+    assert sum(r.switches for r, _ in runs) <= 0.85 * sum(p.switches for _, p in runs)
     assert sum(r.stall_s for r, _ in runs) <= sum(p.stall_s for _, p in runs)
