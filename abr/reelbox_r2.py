@@ -103,9 +103,9 @@ choice moves it.
    segments: 7.0 were the plan's climbs with under 40 % of the buffer, and 3.2 were rule 8's steps down
    (flickers such as 5 → 4 → 5 and 4 → 3 → 4).  Session 28: there 17.6 → 14.9 switches per 150
    (RobustMPC 15.7), rebuffering 0.127 → 0.053 %, QoE_lin +0.25, QoE_log +0.032; QoE_lin and QoE_log moved
-   by at most 0.002 in the other 60 s cells (abr/README.md).  Only
-   deep buffers: at 10 s it raised lte's rebuffering (0.335 → 0.362 %), and at 25 s it added switches
-   there (18.7 → 18.9 per 150) and cost Puffer/bbb's QoE_log 0.007.
+   by at most 0.002 in the other 60 s cells (abr/README.md).  Only deep buffers: at 10 s it raised lte's
+   rebuffering (0.335 → 0.362 %), and at 25 s it added switches there (18.7 → 18.9 per 150) and cost
+   Puffer/bbb's QoE_log 0.007.
 """
 from __future__ import annotations
 
@@ -266,9 +266,9 @@ class ReelboxR2(AlgorithmBase):
         """How far up from ``last`` towards ``rung`` the player goes: as far as the plan also goes at an
         estimate lower by the margin, or it stays where it is.  With ``recover``, for two downloads after
         an abandonment, the climb back up to the rung abandoned needs only the margin without the falls term
-        (rule 10's term stays): a brief
-        dip followed by the link's old rate is not a link that falls often (on 8 Mbit/s with 1.5 s dips at
-        10 s a large falls term otherwise kept it at 3.0 Mbit/s on average instead of 4.7)."""
+        (rule 10's term stays): a brief dip followed by the link's old rate is not a link that falls often
+        (on 8 Mbit/s with 1.5 s dips at 10 s a large falls term otherwise kept it at 3.0 Mbit/s on average
+        instead of 4.7)."""
         margin = self.margin(state)
         if margin <= 0:
             return rung
@@ -291,8 +291,9 @@ class ReelboxR2(AlgorithmBase):
         share = seg / max(state.buffer_capacity_s - seg, seg)
         drops = self.drops(state) if falls and self.climb_done(state) else 0.0
         margin = max(self.min_margin, self.up_margin * share + self.margin_drop * drops * share ** 2)
-        if state.buffer_capacity_s >= self.robust_climb_s and self.spending_reserve(state):
-            margin = max(margin, 1.0 - 1.0 / self.error_bound())
+        bound = self.error_bound()
+        if bound > 1.0 and state.buffer_capacity_s >= self.robust_climb_s and self.spending_reserve(state):
+            margin = max(margin, 1.0 - 1.0 / bound)  # the reserve is worked out only when there is an error
         return margin
 
     def climb_done(self, state: AbrState) -> bool:
