@@ -245,10 +245,10 @@ def test_on_a_link_that_falls_often_a_small_buffer_asks_more_of_an_up_switch() -
 def test_a_deep_buffer_plans_further_ahead() -> None:
     """At 60 s the plan looks 8 segments ahead (half the buffer) instead of 5: on bursty links a third fewer
     switches and a higher QoE_lin, no more stalling (on Puffer at 60 s: switches 44 -> 32, QoE_lin +0.08);
-    at 10 and 25 s with 4 s segments it stays at 5."""
+    at 10 and 25 s with 4 s segments it stays at 5.  (Measured without rule 11, which also lengthens stays.)"""
     ladder, config = Ladder.constant(NETFLIX10_KBPS, segment_duration_s=4.0, segments=75), SimConfig(buffer_capacity_s=60.0)
-    far = [simulate(Reelbox(), bursty_trace(seed), ladder, config) for seed in (1, 2, 3)]
-    near = [simulate(Reelbox(horizon_max=5), bursty_trace(seed), ladder, config) for seed in (1, 2, 3)]
+    far = [simulate(Reelbox(fill_segments=0), bursty_trace(seed), ladder, config) for seed in (1, 2, 3)]
+    near = [simulate(Reelbox(horizon_max=5, fill_segments=0), bursty_trace(seed), ladder, config) for seed in (1, 2, 3)]
     assert sum(r.switches for r in far) <= 0.75 * sum(r.switches for r in near), (
         [r.switches for r in far], [r.switches for r in near])
     assert sum(r.qoe_lin for r in far) > sum(r.qoe_lin for r in near)
@@ -439,7 +439,7 @@ def test_a_deep_buffer_asks_for_rung_one_while_its_download_leaves_a_tenth_of_it
 def test_after_a_fade_a_deep_buffer_comes_back_through_rung_one() -> None:
     """4.5 Mbit/s, a 20 s fade to 50 kbit/s, then 500 kbit/s, at 60 s: without rule 9 the player stays at
     the lowest rung for thirteen segments after the fade while its estimate recovers; with it, six, and
-    log-utility QoE is higher at the same stall, QoE_lin level (within 0.001)."""
+    log-utility QoE is higher at the same stall, and QoE_lin is no lower (within 0.001)."""
     fade = Trace(name="fade", periods=(Period(duration_s=120.0, kbps=4500.0, latency_s=0.08),
                                        Period(duration_s=20.0, kbps=50.0, latency_s=0.08),
                                        Period(duration_s=1000.0, kbps=500.0, latency_s=0.08)))
@@ -449,7 +449,7 @@ def test_after_a_fade_a_deep_buffer_comes_back_through_rung_one() -> None:
     assert floor.rungs[1:].count(0) < none.rungs[1:].count(0)
     assert floor.qoe_log > none.qoe_log
     assert floor.stall_s == none.stall_s
-    assert abs(floor.qoe_lin - none.qoe_lin) < 0.001
+    assert floor.qoe_lin > none.qoe_lin - 0.001
 
 
 @pytest.mark.parametrize("capacity", [60.0, 25.0])
@@ -480,12 +480,59 @@ def test_on_lte_a_deep_buffer_switches_less_and_stalls_no_more(shared_dir: Path)
     """On every one of the twelve lte logs with the 4K ladder at 60 s, rule 10 switches no more often than
     the plain margin, and 15 % less over the set (237 against 280 switches), for no more stall (3.8 s
     against 9.2 s, all of it on one log): the climbs it holds back are those rule 8 undid a segment or two
-    later."""
+    later.  (Measured without rule 11, which since session 29 holds most of these climbs back first.)"""
     root = shared_dir / "abr-traces"
     ladder, config = load_ladder(root / "ladders" / "sabre_bbb4k_3s.json"), SimConfig(buffer_capacity_s=60.0)
-    runs = [(simulate(Reelbox(), trace, ladder, config), simulate(Reelbox(robust_climb_s=math.inf), trace, ladder, config))
+    runs = [(simulate(Reelbox(fill_segments=0), trace, ladder, config),
+             simulate(Reelbox(robust_climb_s=math.inf, fill_segments=0), trace, ladder, config))
             for trace in (parse_trace(f.read_text(), name=f.name) for f in trace_files(root / "lte"))]
     assert len(runs) == 12
     assert all(rule.switches <= plain.switches for rule, plain in runs), [(r.switches, p.switches) for r, p in runs]
     assert sum(r.switches for r, _ in runs) <= 0.85 * sum(p.switches for _, p in runs)
+    assert sum(r.stall_s for r, _ in runs) <= sum(p.stall_s for _, p in runs)
+
+
+def steady_bbb_state(buffer_s: float, *, capacity: float = 25.0, segments_total: int = 200) -> AbrState:
+    """Eight 2.5 Mbit/s transfers, rung 6 (2.06 Mbit/s) playing: rung 7 (2.96) is one the link does not carry."""
+    history = tuple(Sample(bits=7.5e6, seconds=3.0, latency_s=0.08) for _ in range(8))
+    return AbrState(buffer_s=buffer_s, buffer_capacity_s=capacity, segment_duration_s=3.0, bitrates_kbps=BBB_KBPS,
+                    throughput_kbps=2500.0, latency_s=0.08, history=history, last_rung=6, segment_index=40,
+                    segments_total=segments_total)
+
+
+def test_a_climb_into_a_rung_the_link_does_not_carry_waits_for_a_nearly_full_buffer() -> None:
+    """At 25 s with 18 s buffered the plan would climb to rung 7, above the 2.5 Mbit/s estimate; rule 11 holds
+    rung 6 until the buffer is within two segments of full (19 s), and not in the last two buffers of media,
+    where the fill would be left unspent.  At 10 s full less two segments lies under the reserve: no hold."""
+    assert Reelbox(fill_segments=0).choose(steady_bbb_state(18.0)).rung == 7
+    assert Reelbox().choose(steady_bbb_state(18.0)).rung == 6
+    assert Reelbox().choose(steady_bbb_state(19.5)).rung == 7
+    assert Reelbox().choose(steady_bbb_state(18.0, segments_total=50)).rung == 7
+    assert not Reelbox().filling(steady_bbb_state(7.0, capacity=10.0))
+    assert Reelbox().filling(steady_bbb_state(7.0))
+
+
+def test_on_a_link_between_two_rungs_the_player_alternates_half_as_often() -> None:
+    """A steady 2.5 Mbit/s link lies between rungs 6 and 7, so the player alternates between them at any
+    buffer: climbing only from a nearly full buffer makes each stay longer.  At 25 s, half the switches
+    (9 against 18) and a higher QoE_lin, with no stall."""
+    ladder = Ladder.constant(BBB_KBPS, segment_duration_s=3.0, segments=200)
+    config = SimConfig(buffer_capacity_s=25.0)
+    rule, off = (simulate(Reelbox(fill_segments=f), steady(2500.0), ladder, config) for f in (2.0, 0.0))
+    assert rule.switches <= off.switches / 2, (rule.rungs, off.rungs)
+    assert rule.qoe_lin > off.qoe_lin
+    assert rule.stall_s == off.stall_s == 0.0
+
+
+@pytest.mark.slow
+def test_on_lte_a_25_s_buffer_alternates_less_and_stalls_no_more(shared_dir: Path) -> None:
+    """On the twelve lte logs with the 4K ladder at 25 s the link mostly lies between rungs 4 and 5 (16 and
+    35 Mbit/s): rule 11 cuts the switches over the set by more than 10 % (258 against 297; 16.2 per 150
+    against RobustMPC's 16.1) for no more stall (3.7 s against 4.0 s)."""
+    root = shared_dir / "abr-traces"
+    ladder, config = load_ladder(root / "ladders" / "sabre_bbb4k_3s.json"), SimConfig(buffer_capacity_s=25.0)
+    runs = [(simulate(Reelbox(), trace, ladder, config), simulate(Reelbox(fill_segments=0), trace, ladder, config))
+            for trace in (parse_trace(f.read_text(), name=f.name) for f in trace_files(root / "lte"))]
+    assert len(runs) == 12
+    assert sum(r.switches for r, _ in runs) <= 0.9 * sum(p.switches for _, p in runs)
     assert sum(r.stall_s for r, _ in runs) <= sum(p.stall_s for _, p in runs)
