@@ -439,17 +439,19 @@ def test_a_deep_buffer_asks_for_rung_one_while_its_download_leaves_a_tenth_of_it
 def test_after_a_fade_a_deep_buffer_comes_back_through_rung_one() -> None:
     """4.5 Mbit/s, a 20 s fade to 50 kbit/s, then 500 kbit/s, at 60 s: without rule 9 the player stays at
     the lowest rung for thirteen segments after the fade while its estimate recovers; with it, six, and
-    log-utility QoE is higher at the same stall, and QoE_lin is no lower (within 0.001)."""
+    log-utility QoE is higher at the same stall, QoE_lin level (within 0.001).  (Measured without rule 11;
+    with it the player keeps enough buffer to ride this fade without a stall, and rule 9 saves 4 segments at
+    rung 0.)"""
     fade = Trace(name="fade", periods=(Period(duration_s=120.0, kbps=4500.0, latency_s=0.08),
                                        Period(duration_s=20.0, kbps=50.0, latency_s=0.08),
                                        Period(duration_s=1000.0, kbps=500.0, latency_s=0.08)))
     ladder = Ladder.constant(BBB_KBPS, segment_duration_s=3.0, segments=150)
-    floor, none = (simulate(Reelbox(floor_keep=k), fade, ladder, SimConfig(buffer_capacity_s=60.0))
+    floor, none = (simulate(Reelbox(floor_keep=k, fill_segments=0), fade, ladder, SimConfig(buffer_capacity_s=60.0))
                    for k in (0.1, 0.0))
     assert floor.rungs[1:].count(0) < none.rungs[1:].count(0)
     assert floor.qoe_log > none.qoe_log
     assert floor.stall_s == none.stall_s
-    assert floor.qoe_lin > none.qoe_lin - 0.001
+    assert abs(floor.qoe_lin - none.qoe_lin) < 0.001
 
 
 @pytest.mark.parametrize("capacity", [60.0, 25.0])
@@ -492,23 +494,27 @@ def test_on_lte_a_deep_buffer_switches_less_and_stalls_no_more(shared_dir: Path)
     assert sum(r.stall_s for r, _ in runs) <= sum(p.stall_s for _, p in runs)
 
 
-def steady_bbb_state(buffer_s: float, *, capacity: float = 25.0, segments_total: int = 200) -> AbrState:
+def steady_bbb_state(buffer_s: float, *, capacity: float = 25.0, segments_total: int = 200,
+                     last_rung: int = 6) -> AbrState:
     """Eight 2.5 Mbit/s transfers, rung 6 (2.06 Mbit/s) playing: rung 7 (2.96) is one the link does not carry."""
     history = tuple(Sample(bits=7.5e6, seconds=3.0, latency_s=0.08) for _ in range(8))
     return AbrState(buffer_s=buffer_s, buffer_capacity_s=capacity, segment_duration_s=3.0, bitrates_kbps=BBB_KBPS,
-                    throughput_kbps=2500.0, latency_s=0.08, history=history, last_rung=6, segment_index=40,
+                    throughput_kbps=2500.0, latency_s=0.08, history=history, last_rung=last_rung, segment_index=40,
                     segments_total=segments_total)
 
 
 def test_a_climb_into_a_rung_the_link_does_not_carry_waits_for_a_nearly_full_buffer() -> None:
     """At 25 s with 18 s buffered the plan would climb to rung 7, above the 2.5 Mbit/s estimate; rule 11 holds
     rung 6 until the buffer is within two segments of full (19 s), and not in the last two buffers of media,
-    where the fill would be left unspent.  At 10 s full less two segments lies under the reserve: no hold."""
+    where the fill would be left unspent.  From rung 3 it still climbs as far as the estimate carries, rung 6.
+    At 10 s full less two segments (4 s) lies under the reserve (4.2 s): no hold, even with 2 s buffered."""
     assert Reelbox(fill_segments=0).choose(steady_bbb_state(18.0)).rung == 7
     assert Reelbox().choose(steady_bbb_state(18.0)).rung == 6
+    assert Reelbox(fill_segments=0).choose(steady_bbb_state(18.0, last_rung=3)).rung == 7
+    assert Reelbox().choose(steady_bbb_state(18.0, last_rung=3)).rung == 6
     assert Reelbox().choose(steady_bbb_state(19.5)).rung == 7
     assert Reelbox().choose(steady_bbb_state(18.0, segments_total=50)).rung == 7
-    assert not Reelbox().filling(steady_bbb_state(7.0, capacity=10.0))
+    assert not Reelbox().filling(steady_bbb_state(2.0, capacity=10.0))
     assert Reelbox().filling(steady_bbb_state(7.0))
 
 
