@@ -109,21 +109,22 @@ choice moves it.
 11. **A climb into a rung the estimate does not carry waits for a nearly full buffer.**  When the link lies
    between two rungs the player alternates between them at any buffer size: the upper one drains the
    buffer, the lower one refills it, and the share of time at each is set by the link's mean, not by when
-   the player switches.  What the player does choose is how often it alternates, and each round trip is
-   two switches (on lte with the 4K ladder at 25 s the link mostly sits between 16 and 35 Mbit/s, and the
+   the player switches.  What the player does choose is how often it alternates, and each round trip is two
+   switches (on lte with the 4K ladder at 25 s the link mostly sits between 16 and 35 Mbit/s, and the
    player climbed at a median 18 s buffered and stepped down at 7.5 s).  So an up-switch to a rung above
    the estimate waits until the buffer is within ``fill_segments`` (two) segments of full, which makes
    each stay as long as the buffer allows; a climb to a rung the estimate carries is not held.  Not when
-   that level lies under the reserve (at 10 s with 3-4 s segments it does), and not in the last ``FILL_END`` (two)
-   buffers of media: a fill the session ends on is quality never spent (without that, oboe/bbb at 25 s
-   lost its QoE_lin cell, +0.019 → +0.008 with the interval below zero).  It comes after rule 8 (it only
-   lowers a climb) and before rule 9, whose floor asks for rung 1 above the estimate on purpose.  Session 29, over every trace: switches per 150
-   fell in all 18 goal cells at 25 and 60 s (lte/25 s 18.7 → 16.2, RobustMPC 16.1; at 60 s by 14-42 %:
-   lte 14.9 → 8.6, Puffer/bbb 33.8 → 25.9); QoE_lin rose by 0.012-0.046 in every 60 s cell
-   (lte +0.11) and moved −0.002 to +0.005 at 25 s (lte −0.04); QoE_log won Puffer/bbb and hsdpa/bbb at
-   60 s (−0.046 → +0.016, −0.015 → +0.023 against the best baseline); rebuffering fell in 14 cells and
-   stayed under DYNAMIC's in all, though lte/60 s's went 0.053 → 0.100 % (DYNAMIC 0.147), back towards
-   where it was before rule 10 (abr/README.md).  The goal's 10 s cells and the live sizes are untouched.
+   that level lies under the reserve (at 10 s with 3-4 s segments it does), and not in the last
+   ``FILL_END`` (two) buffers of media: a fill the session ends on is quality never spent (without that,
+   oboe/bbb at 25 s lost its QoE_lin cell, +0.019 → +0.008 with the interval below zero).  It comes after
+   rule 8 (it only lowers a climb) and before rule 9, whose floor asks for rung 1 above the estimate on
+   purpose.  Session 29, over every trace: switches per 150 fell in all 18 goal cells at 25 and 60 s
+   (lte/25 s 18.7 → 16.2, RobustMPC 16.1; at 60 s by 14-42 %: lte 14.9 → 8.6, Puffer/bbb 33.8 → 25.9);
+   QoE_lin rose by 0.012-0.046 in every 60 s cell (lte +0.11) and moved −0.002 to +0.005 at 25 s (lte
+   −0.04); QoE_log won Puffer/bbb and hsdpa/bbb at 60 s (−0.046 → +0.016, −0.015 → +0.023 against the best
+   baseline); rebuffering fell in 14 cells and stayed under DYNAMIC's in all, though lte/60 s's went 0.053
+   → 0.100 % (DYNAMIC 0.147), back towards where it was before rule 10 (abr/README.md).  The goal's 10 s
+   cells and the live sizes are untouched.
 """
 from __future__ import annotations
 
@@ -261,8 +262,8 @@ class ReelboxR2(AlgorithmBase):
 
     def filling(self, state: AbrState) -> bool:
         """Whether a climb into a rung the estimate does not carry waits (rule 11): the buffer is not yet
-        within ``fill_segments`` segments of full, that level lies above the reserve (at 10 s it does not),
-        and at least ``FILL_END`` buffers of media are left to spend the fill on."""
+        within ``fill_segments`` segments of full, that level lies above the reserve (at 10 s with 3-4 s
+        segments it does not), and at least ``FILL_END`` buffers of media are left to spend the fill on."""
         full = state.buffer_capacity_s - self.fill_segments * state.segment_duration_s
         left = state.segments_left()
         if self.fill_segments <= 0 or state.buffer_s >= full or full <= self.reserve_s(state):
