@@ -171,7 +171,8 @@ class ReelboxR2(AlgorithmBase):
                  min_margin: float = 0.05, patience: float = 0.015, climb_first: bool = True,
                  recover: bool = True, horizon_max: int = 8, robust_first: float = 1.0,
                  floor_depth_s: float = 40.0, floor_keep: float = 0.1, robust_climb_s: float = 40.0,
-                 fill_segments: float = 2.0) -> None:
+                 fill_segments: float = 2.0, rise: float = 1.5, rise_boost: float = 1.3,
+                 rise_depth_s: float = 40.0) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -196,6 +197,9 @@ class ReelboxR2(AlgorithmBase):
         self.floor_keep = floor_keep
         self.robust_climb_s = robust_climb_s
         self.fill_segments = fill_segments
+        self.rise = rise
+        self.rise_boost = rise_boost
+        self.rise_depth_s = rise_depth_s
         self.reset()
 
     def reset(self) -> None:
@@ -257,8 +261,25 @@ class ReelboxR2(AlgorithmBase):
             rung = max(last, self.carried(state, kbps, rung))
         if rung == 0 and self._refetch_cap is None and self.floor_allows(state, kbps):
             rung = 1
+        if last is not None and rung == last + 1 and self.rising(state, kbps):
+            rung = max(rung, self.after_rise(state, kbps))
         self._predicted = kbps
         return Decision(rung=rung)
+
+    def rising(self, state: AbrState, kbps: float) -> bool:
+        """Whether the last transfer ran at ``rise`` × the estimate or more, with the buffer above the reserve
+        and not deep (under ``rise_depth_s``): the link has risen and the estimate lags it (rule 12)."""
+        if self.rise <= 0 or not state.history or state.buffer_capacity_s >= self.rise_depth_s:
+            return False
+        if self._refetch_cap is not None or self.spending_reserve(state):
+            return False
+        return state.history[-1].kbps >= self.rise * kbps
+
+    def after_rise(self, state: AbrState, kbps: float) -> int:
+        """The rung the plan picks at the estimate raised by ``rise_boost`` (at most the last transfer's rate),
+        capped at the rung that rate carries (rule 12)."""
+        boosted = min(state.history[-1].kbps, self.rise_boost * kbps)
+        return min(self.carried(state, boosted, state.rungs - 1), self.pick(state, boosted))
 
     def filling(self, state: AbrState) -> bool:
         """Whether a climb into a rung the estimate does not carry waits (rule 11): the buffer is not yet
