@@ -125,6 +125,21 @@ choice moves it.
    baseline); rebuffering fell in 14 cells and stayed under DYNAMIC's in all, though lte/60 s's went 0.053
    → 0.100 % (DYNAMIC 0.147), back towards where it was before rule 10 (abr/README.md).  The goal's 10 s
    cells and the live sizes are untouched.
+12. **After a rise the climb goes as far as the risen link carries.**  When the last transfer ran at
+   ``rise`` (1.5) × the estimate or more, the estimate lags the link by several transfers (it is the
+   smaller of a seconds-weighted EWMA and the harmonic mean of five), and the plan climbed one rung per
+   segment behind it: a staircase of switches at rungs the link had already passed (on square waves at
+   25 s the default lost to BOLA-E, which follows the buffer instead).  So a one-rung climb becomes the
+   plan's rung at the estimate raised by ``rise_boost`` (1.3, at most the last transfer's rate), capped at
+   the rung that rate carries.  Not while the reserve is being spent or a refetch is capped, and not with a
+   deep buffer (``rise_depth_s``, 40 s): there it cost Puffer's QoE_log (netflix10 at 60 s +0.046 → +0.032
+   against BOLA-E) and gained nothing elsewhere.  Holding the one-rung climb instead until the estimate
+   caught up (session 29's lead) took two more goal-4 cells at 25 s but lowered QoE_lin in every 25 s cell
+   and by 10 % on a 0.7/3 Mbit/s square wave: the lower rung's shorter transfers moved the estimate more
+   slowly still.  Session 30, over every trace: QoE_lin up in 18 of the 20 cells at 10 and 25 s (hsdpa/
+   netflix10/10 s +0.025, Puffer/netflix10/10 s +0.010; lte/10 s −0.016), QoE_log up likewise (hsdpa/
+   netflix10/10 s +0.028 against the best baseline), rebuffering up a little at 10 s (Puffer/bbb 2.63 →
+   2.77 %, DYNAMIC 4.50) and still under DYNAMIC's everywhere (abr/README.md).
 """
 from __future__ import annotations
 
