@@ -136,10 +136,12 @@ choice moves it.
    against BOLA-E) and gained nothing elsewhere.  Holding the one-rung climb instead until the estimate
    caught up (session 29's lead) took two more goal-4 cells at 25 s but lowered QoE_lin in every 25 s cell
    and by 10 % on a 0.7/3 Mbit/s square wave: the lower rung's shorter transfers moved the estimate more
-   slowly still.  Session 30, over every trace: QoE_lin up in 18 of the 20 cells at 10 and 25 s (hsdpa/
-   netflix10/10 s +0.025, Puffer/netflix10/10 s +0.010; lte/10 s −0.016), QoE_log up likewise (hsdpa/
-   netflix10/10 s +0.028 against the best baseline), rebuffering up a little at 10 s (Puffer/bbb 2.63 →
-   2.77 %, DYNAMIC 4.50) and still under DYNAMIC's everywhere (abr/README.md).
+   slowly still.  Session 30, ``benchmarks/abr_goal.py`` over every trace: QoE_lin up in 15 of the 18
+   cells at 10 and 25 s (hsdpa/netflix10/10 s 0.591 → 0.616, Puffer/netflix10/10 s +0.010), level on
+   fcc/bbb/25 s, down on lte (10 s −0.016, 25 s −0.005); QoE_log's margin over the best baseline up in 15
+   (hsdpa/netflix10/10 s +0.015 → +0.043); switches down in 15; rebuffering up a little at 10 s
+   (Puffer/bbb 2.63 → 2.77 %, DYNAMIC 4.50) and under DYNAMIC's in every goal cell.  No goal verdict moved
+   (abr/README.md).
 """
 from __future__ import annotations
 
