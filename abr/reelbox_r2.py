@@ -131,7 +131,9 @@ choice moves it.
    segment behind it: a staircase of switches at rungs the link had already passed (on square waves at
    25 s the default lost to BOLA-E, which follows the buffer instead).  So a one-rung climb becomes the
    plan's rung at the estimate raised by ``rise_boost`` (1.3, at most the last transfer's rate), capped at
-   the rung that rate carries.  Not while the reserve is being spent or a refetch is capped, and not with a
+   the rung that rate carries.  It comes last and only turns a one-rung climb that survived rules 8 and 11
+   into a longer one: the raised estimate is the link's own recent rate, so it may take a rung the plain
+   estimate does not carry.  Not while the reserve is being spent or a refetch is capped, and not with a
    deep buffer (``rise_depth_s``, 40 s): there it cost Puffer's QoE_log (netflix10 at 60 s +0.046 → +0.032
    against BOLA-E) and gained nothing elsewhere.  Holding the one-rung climb instead until the estimate
    caught up (session 29's lead) took two more goal-4 cells at 25 s but lowered QoE_lin in every 25 s cell
