@@ -161,12 +161,12 @@ def test_the_startup_phase_ends_even_where_the_reserve_is_never_reached() -> Non
     assert algo.choose(st).rung == 0  # the reserve is owed now
 
 
-def wave_trace(high: float, low: float, period_s: float) -> Trace:
-    """A link that swings between two rates every ``period_s``: its mean sits between two rungs."""
+def wave_trace(first: float, second: float, period_s: float) -> Trace:
+    """A link that swings between two rates every ``period_s``, starting at ``first``."""
     periods: list[Period] = []
     for _ in range(80):
-        periods += [Period(duration_s=period_s, kbps=high, latency_s=0.08),
-                    Period(duration_s=period_s, kbps=low, latency_s=0.08)]
+        periods += [Period(duration_s=period_s, kbps=first, latency_s=0.08),
+                    Period(duration_s=period_s, kbps=second, latency_s=0.08)]
     return Trace(name="wave", periods=tuple(periods))
 
 
@@ -576,11 +576,6 @@ def test_after_a_rise_the_climb_goes_as_far_as_the_raised_estimate_carries() -> 
         assert not Reelbox().rising(state, estimate) and unguarded.rising(state, estimate)
 
 
-def square_wave(low_kbps: float, high_kbps: float, period_s: float) -> Trace:
-    return Trace(name="square", periods=tuple(Period(duration_s=period_s, kbps=(low_kbps, high_kbps)[i % 2],
-                                                     latency_s=0.08) for i in range(10)))
-
-
 @pytest.mark.parametrize(("low", "high", "period"), [(1000.0, 3000.0, 60.0), (1500.0, 6000.0, 90.0),
                                                      (500.0, 2500.0, 40.0)])
 def test_after_each_rise_of_a_square_wave_the_player_climbs_sooner_in_fewer_steps(low: float, high: float,
@@ -591,7 +586,7 @@ def test_after_each_rise_of_a_square_wave_the_player_climbs_sooner_in_fewer_step
     0.999; BOLA-E 1.740, 3.136, 1.014), with no stall."""
     ladder = Ladder.constant(BBB_KBPS, segment_duration_s=3.0, segments=200)
     config = SimConfig(buffer_capacity_s=25.0)
-    rule, off = (simulate(Reelbox(rise=r), square_wave(low, high, period), ladder, config) for r in (1.5, 0.0))
+    rule, off = (simulate(Reelbox(rise=r), wave_trace(low, high, period), ladder, config) for r in (1.5, 0.0))
     assert rule.switches < off.switches, (rule.rungs, off.rungs)
     assert rule.qoe_lin > off.qoe_lin
     assert rule.stall_s == off.stall_s == 0.0
