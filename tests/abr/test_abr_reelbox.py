@@ -316,23 +316,26 @@ def test_a_full_buffer_waits_out_a_brief_dip_before_abandoning() -> None:
     assert small[0].rungs == small[1].rungs
 
 
+def crawling(algo: Reelbox, elapsed_s: float, buffer_s: float, capacity: float,
+             rates: tuple[float, ...] = (8000.0,) * 5) -> bool:
+    """Whether ``algo`` gives up a top-rung download crawling at 300 kbit/s for ``elapsed_s`` with ``buffer_s``
+    left, after transfers at ``rates``."""
+    st = state_with(rates_history(list(rates)), capacity=capacity, buffer_s=buffer_s + elapsed_s)
+    progress = Progress(rung=9, size_bits=23.2e6, downloaded_bits=300e3 * elapsed_s, elapsed_s=elapsed_s + 0.04,
+                        latency_s=0.04, buffer_s=buffer_s)
+    return algo.abandon(st, progress) is not None
+
+
 def test_a_deep_buffer_waits_out_a_fade_it_can_afford() -> None:
     """The wait before a transfer's own rate is trusted grows with the buffer, not with its fill: with 40 s
     buffered at 60 s, a download crawling at 300 kbit/s for 6 s is still waited on (96 s), where session 7's fill-weighted wait (0.15 × fill × buffer, 4 s) gave it up and refetched low:
     on Puffer at 60 s that refetch was three in four of the large drops.  With 8 s buffered the look is
     about a second at any capacity, as it was at 10 s.  (The link was steady, so rule 13 does not apply.)"""
     algo = Reelbox()
-
-    def crawling(elapsed_s: float, buffer_s: float, capacity: float) -> bool:
-        st = state_with(rates_history([8000.0] * 5), capacity=capacity, buffer_s=buffer_s + elapsed_s)
-        progress = Progress(rung=9, size_bits=23.2e6, downloaded_bits=300e3 * elapsed_s, elapsed_s=elapsed_s + 0.04,
-                            latency_s=0.04, buffer_s=buffer_s)
-        return algo.abandon(st, progress) is not None
-
-    assert not crawling(6.0, 40.0, 60.0)
-    assert crawling(30.0, 10.0, 60.0)  # the fade outlasted the wait: give up before the buffer runs dry
-    assert not crawling(0.5, 8.0, 10.0) and crawling(1.5, 8.0, 10.0)
-    assert not crawling(0.5, 8.0, 60.0) and crawling(1.5, 8.0, 60.0)
+    assert not crawling(algo, 6.0, 40.0, 60.0)
+    assert crawling(algo, 30.0, 10.0, 60.0)  # the fade outlasted the wait: give up before the buffer runs dry
+    assert not crawling(algo, 0.5, 8.0, 10.0) and crawling(algo, 1.5, 8.0, 10.0)
+    assert not crawling(algo, 0.5, 8.0, 60.0) and crawling(algo, 1.5, 8.0, 60.0)
 
 
 def test_on_a_swinging_link_a_late_transfer_is_given_up_only_with_its_last_segment_buffered() -> None:
@@ -341,16 +344,11 @@ def test_on_a_swinging_link_a_late_transfer_is_given_up_only_with_its_last_segme
     link that drops, at once.  On the 8 Mbit/s link with 1.5 s dips at 10 s, a third of the transfers the
     dips caught finish once the dip is over (the first dips find a link that has not swung yet): 15
     abandonments instead of 22, QoE_lin 3.13 against 2.55, no stall either way."""
-    def crawling(algo: Reelbox, rates: list[float], buffer_s: float) -> bool:
-        st = state_with(rates_history(rates), capacity=10.0, buffer_s=buffer_s + 2.0)
-        progress = Progress(rung=9, size_bits=23.2e6, downloaded_bits=300e3 * 2.0, elapsed_s=2.04, latency_s=0.04,
-                            buffer_s=buffer_s)
-        return algo.abandon(st, progress) is not None
-
-    swinging, steady = [8000.0, 3000.0] * 3, [8000.0] * 6  # variability 0.45 and 0
-    assert not crawling(Reelbox(), swinging, 4.5) and crawling(Reelbox(), swinging, 3.5)
-    assert crawling(Reelbox(), steady, 4.5)
-    assert crawling(Reelbox(abandon_segments=0), swinging, 4.5) and crawling(Reelbox(abandon_cv=0.5), swinging, 4.5)
+    swinging = (8000.0, 3000.0) * 3  # variability 0.45; crawling's default history is steady (0)
+    assert not crawling(Reelbox(), 2.0, 4.5, 10.0, swinging) and crawling(Reelbox(), 2.0, 3.5, 10.0, swinging)
+    assert crawling(Reelbox(), 2.0, 4.5, 10.0)
+    assert crawling(Reelbox(abandon_segments=0), 2.0, 4.5, 10.0, swinging)
+    assert crawling(Reelbox(abandon_cv=0.5), 2.0, 4.5, 10.0, swinging)
     config = SimConfig(buffer_capacity_s=10.0)
     late, eager = (simulate(Reelbox(abandon_segments=a), dips_trace(), LADDER, config) for a in (1.0, 0.0))
     assert late.abandons + 5 <= eager.abandons
