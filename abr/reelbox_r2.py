@@ -155,7 +155,14 @@ choice moves it.
    is a new level and waiting only moves the refetch closer to a stall, so rule 6 applies at once (on
    fcc/netflix10 at 10 s waiting on every link stalled 0.274 % of the time against DYNAMIC's 0.267 %; a
    20 s fade after a steady 4.5 Mbit/s at 60 s stalled 10.8 s instead of 8.8 s).  Under one segment
-   buffered the look is rule 6's.  Session 31: the figures are in abr/README.md.
+   buffered the look is rule 6's.  Session 31, ``benchmarks/abr_goal.py`` over every trace: switches per
+   150 under RobustMPC's on Puffer/bbb at 10 s (45.9 → 36.5, 38.0) and lte at 25 s (16.3 → 15.6, 16.1);
+   QoE_log's gap on Puffer at 10 s −0.124 → −0.008 (bbb) and −0.120 → −0.056 (netflix10); QoE_lin up on
+   Puffer at 10 and 25 s (+0.011 to +0.044) and on lte at 10 and 25 s, down on Puffer/netflix10 at 60 s
+   (1.386 → 1.370) and by at most 0.004 elsewhere; rebuffering up in most 10 s cells (Puffer/bbb 2.77 →
+   3.28 %, DYNAMIC 4.50; lte/25 s 0.05 → 0.12 %, 0.14) and at or under DYNAMIC's in every goal cell.
+   Waiting on every link instead won QoE_log on Puffer/bbb/10 s too but lost the rebuffer goal on
+   fcc/netflix10/10 s (abr/README.md).
 """
 from __future__ import annotations
 
