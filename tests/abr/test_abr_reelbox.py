@@ -484,6 +484,8 @@ def test_after_a_fade_a_deep_buffer_comes_back_through_rung_one() -> None:
     assert floor.qoe_log > none.qoe_log
     assert floor.stall_s == none.stall_s
     assert abs(floor.qoe_lin - none.qoe_lin) < 0.001
+    eager = simulate(Reelbox(fill_segments=0, abandon_segments=0), fade, ladder, SimConfig(buffer_capacity_s=60.0))
+    assert eager.rungs == floor.rungs and eager.stall_s == floor.stall_s  # rule 13 does not wait on a steady link
 
 
 @pytest.mark.parametrize("capacity", [60.0, 25.0])
