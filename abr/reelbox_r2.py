@@ -47,8 +47,8 @@ choice moves it.
    starts only once a download completed at the rung the link's mean carries (``climb_first``), and
    for two downloads after an abandonment the climb back to the rung abandoned needs only the
    margin without the falls term (``recover``; a brief dip is not a link that falls often).  The margin is never
-   below ``min_margin`` (5 %), the noise of the estimate itself: a deep buffer absorbs a wrong step but
-   does not make the estimate any better, and at 60 s the share-based margin (1-2 %) let the player step
+   below ``min_margin`` (5 %; more on a link that flips, rule 14), the noise of the estimate itself: a deep
+   buffer absorbs a wrong step but does not make the estimate any better, and at 60 s the share-based margin (1-2 %) let the player step
    up and back at every wobble (session 11: on Puffer at 60 s switches 46.5/48.2 -> 44.0/43.1 per 150,
    under RobustMPC's, QoE_lin +0.035/+0.026; every 60 s cell gained; 10 s is untouched).
 6. **Abandonment with hysteresis.**  A download is abandoned when, at its own measured rate, it would
@@ -163,6 +163,20 @@ choice moves it.
    3.28 %, DYNAMIC 4.50; lte/25 s 0.05 → 0.12 %, 0.14) and at or under DYNAMIC's in every goal cell.
    Waiting on every link instead won QoE_log on Puffer/bbb/10 s too but lost the rebuffer goal on
    fcc/netflix10/10 s (abr/README.md).
+14. **On a link that halves or doubles from one transfer to the next, the margin's floor grows.**  Rule 5's
+   floor (``min_margin``, 5 %) is the estimate's own noise, and on such a link the estimate is noisier: the
+   floor is ``flip_margin`` (0.3) × the share of the last twenty consecutive transfers of which one ran at
+   over twice the other's rate (``flips``; Puffer's median about 0.4, so a floor of 12 %; fcc's 90th
+   percentile 0.11).  Unlike the coefficient of variation it does not count a level change, which is one
+   flip however deep, so steady links that drop are untouched.  Only with a buffer of ``flip_depth_s`` (20 s)
+   or more, where the share-based margin is small: at 10 s it is 10 % or more with 4 s segments anyway, and
+   the floor there cost Puffer/netflix10/10 s QoE_log 0.010 (−0.056 → −0.066 against DYNAMIC, a cell goal 5
+   misses).  Session 32, ``benchmarks/abr_goal.py`` over every trace: switches per 150 under RobustMPC's on
+   Puffer/netflix10/25 s (43.0 → 41.1, 42.2; goal 4 at 26 of 27 cells, lte/10 s the one left) and down on
+   Puffer/bbb/25 s (40.3 → 38.0); QoE_lin on Puffer at 25 s −0.008 (netflix10) and −0.017 (bbb, 1.201 →
+   1.184), at 60 s +0.006 (netflix10), within ±0.003 in every other cell; QoE_log on Puffer/bbb/25 s
+   +0.072 → +0.065 against DYNAMIC; rebuffering moved by 0.05 points at most (Puffer/netflix10/60 s 0.66 →
+   0.61 %), under DYNAMIC's everywhere.  The 10 s cells and the live sizes are untouched.
 """
 from __future__ import annotations
 
@@ -179,6 +193,9 @@ FALL_CAP = 0.5
 RECOVER_DOWNLOADS = 2
 DEEP_S = 10.0  # buffered seconds beyond which abandonment's wait grows with the cube of the buffer
 FILL_END = 2.0  # buffers of media left below which rule 11 holds no climb (the fill would be left unspent)
+FLIP_WINDOW = 20  # completed transfers over which rule 14 counts flips
+FLIP_FACTOR = 2.0  # a flip: one of two consecutive transfers ran at over twice the other's rate
+FLIP_MIN = 6  # transfers needed before flips count
 
 
 class Spread:
@@ -211,7 +228,7 @@ class ReelboxR2(AlgorithmBase):
                  floor_depth_s: float = 40.0, floor_keep: float = 0.1, robust_climb_s: float = 40.0,
                  fill_segments: float = 2.0, rise: float = 1.5, rise_boost: float = 1.3,
                  rise_depth_s: float = 40.0, abandon_segments: float = 1.0,
-                 abandon_cv: float = 0.4) -> None:
+                 abandon_cv: float = 0.4, flip_margin: float = 0.3, flip_depth_s: float = 20.0) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -241,6 +258,8 @@ class ReelboxR2(AlgorithmBase):
         self.rise_depth_s = rise_depth_s
         self.abandon_segments = abandon_segments
         self.abandon_cv = abandon_cv
+        self.flip_margin = flip_margin
+        self.flip_depth_s = flip_depth_s
         self.reset()
 
     def reset(self) -> None:
@@ -392,11 +411,24 @@ class ReelboxR2(AlgorithmBase):
         seg = state.segment_duration_s
         share = seg / max(state.buffer_capacity_s - seg, seg)
         drops = self.drops(state) if falls and self.climb_done(state) else 0.0
-        margin = max(self.min_margin, self.up_margin * share + self.margin_drop * drops * share ** 2)
+        flips = self.flips(state) if state.buffer_capacity_s >= self.flip_depth_s else 0.0
+        floor = max(self.min_margin, self.flip_margin * flips)
+        margin = max(floor, self.up_margin * share + self.margin_drop * drops * share ** 2)
         bound = self.error_bound()
         if bound > 1.0 and state.buffer_capacity_s >= self.robust_climb_s and self.spending_reserve(state):
             margin = max(margin, 1.0 - 1.0 / bound)  # the reserve is worked out only when there is an error
         return margin
+
+    @staticmethod
+    def flips(state: AbrState) -> float:
+        """The share of consecutive recent transfers (the last ``FLIP_WINDOW`` completed) of which one ran at
+        over ``FLIP_FACTOR`` × the other's rate: how often the link halves or doubles from one transfer to
+        the next (0 with fewer than ``FLIP_MIN`` transfers).  Unlike the coefficient of variation it does not
+        count a level change, which is one flip however deep (rule 14)."""
+        rates = [s.kbps for s in state.history[-FLIP_WINDOW:] if s.kbps > 0]
+        if len(rates) < FLIP_MIN:
+            return 0.0
+        return sum(1 for a, b in zip(rates, rates[1:]) if max(a, b) > FLIP_FACTOR * min(a, b)) / (len(rates) - 1)
 
     def climb_done(self, state: AbrState) -> bool:
         """Whether the startup climb is over (always, without ``climb_first``): once a download completed at
