@@ -47,9 +47,9 @@ choice moves it.
    starts only once a download completed at the rung the link's mean carries (``climb_first``), and
    for two downloads after an abandonment the climb back to the rung abandoned needs only the
    margin without the falls term (``recover``; a brief dip is not a link that falls often).  The margin is never
-   below ``min_margin`` (5 %; more on a link that flips, rule 14), the noise of the estimate itself: a deep
-   buffer absorbs a wrong step but does not make the estimate any better, and at 60 s the share-based margin (1-2 %) let the player step
-   up and back at every wobble (session 11: on Puffer at 60 s switches 46.5/48.2 -> 44.0/43.1 per 150,
+   below ``min_margin`` (5 %; more on a link that flips, rule 14), the noise of the estimate itself: a
+   deep buffer absorbs a wrong step but does not make the estimate any better, and at 60 s the share-based
+   margin (1-2 %) let the player step up and back at every wobble (session 11: on Puffer at 60 s switches 46.5/48.2 -> 44.0/43.1 per 150,
    under RobustMPC's, QoE_lin +0.035/+0.026; every 60 s cell gained; 10 s is untouched).
 6. **Abandonment with hysteresis.**  A download is abandoned when, at its own measured rate, it would
    outlast the buffer (on a link that swings, only with under a segment buffered: rule 13); the player
@@ -405,7 +405,8 @@ class ReelboxR2(AlgorithmBase):
         segments, 0.03 at 25 s: a large buffer absorbs a wrong step, a small one reverses it), plus the
         falls term once the climb is done (``falls=False``: without it); never less than
         ``min_margin``, the estimate's own noise, which a deep buffer does not make smaller (session 11:
-        at 60 s the margin was 1-2 %, and on Puffer the player stepped up and back at every wobble).  With
+        at 60 s the margin was 1-2 %, and on Puffer the player stepped up and back at every wobble), nor,
+        with a buffer of ``flip_depth_s`` or more, than ``flip_margin`` × ``flips`` (rule 14).  With
         a deep buffer under the reserve, at least 1 − 1/``error_bound()``, the estimate's largest recent
         over-prediction as a margin (rule 10; with ``falls=False`` too)."""
         seg = state.segment_duration_s
