@@ -426,7 +426,7 @@ class ReelboxR2(AlgorithmBase):
         over ``FLIP_FACTOR`` × the other's rate: how often the link halves or doubles from one transfer to
         the next (0 with fewer than ``FLIP_MIN`` transfers).  Unlike the coefficient of variation it does not
         count a level change, which is one flip however deep (rule 14)."""
-        rates = [s.kbps for s in state.history[-FLIP_WINDOW:] if s.kbps > 0]
+        rates = _recent_rates(state, FLIP_WINDOW)
         if len(rates) < FLIP_MIN:
             return 0.0
         return sum(1 for a, b in zip(rates, rates[1:]) if max(a, b) > FLIP_FACTOR * min(a, b)) / (len(rates) - 1)
@@ -448,7 +448,7 @@ class ReelboxR2(AlgorithmBase):
         falls, so unlike the coefficient of variation it does not hold back the climb (session 6's cv
         term did); the cap keeps one deep, brief dip (which abandonment handles) from counting like a
         link that falls every other segment."""
-        rates = [s.kbps for s in state.history[-SPREAD_WINDOW:] if s.kbps > 0]
+        rates = _recent_rates(state, SPREAD_WINDOW)
         falls = [min(FALL_CAP, max(0.0, 1.0 - b / a)) for a, b in zip(rates, rates[1:])]
         return sum(falls) / len(falls) if falls else 0.0
 
@@ -544,3 +544,8 @@ def _fits(state: AbrState, kbps: float, rung: int, *, keep_s: float = 0.0) -> bo
     """Whether the next segment at ``rung`` downloads at ``kbps`` (request latency included) with
     ``keep_s`` of the buffer still left when it lands."""
     return (state.latency_s or 0.0) + state.segment_bits(0, rung) / (kbps * 1000.0) + keep_s <= state.buffer_s
+
+
+def _recent_rates(state: AbrState, window: int) -> list[float]:
+    """The rates of the last ``window`` completed transfers that moved data, oldest first (rules 5 and 14)."""
+    return [s.kbps for s in state.history[-window:] if s.kbps > 0]
