@@ -196,6 +196,8 @@ FILL_END = 2.0  # buffers of media left below which rule 11 holds no climb (the 
 FLIP_WINDOW = 20  # completed transfers over which rule 14 counts flips
 FLIP_FACTOR = 2.0  # a flip: one of two consecutive transfers ran at over twice the other's rate
 FLIP_MIN = 6  # transfers needed before flips count
+SWING_PAIRS = 10  # consecutive completed transfers needed before rule 15 reads the session's flips
+SWING_WINDOW = 10  # transfers (partial ones too) whose slowest rule 15's climb follows
 
 
 class Spread:
@@ -228,7 +230,8 @@ class ReelboxR2(AlgorithmBase):
                  floor_depth_s: float = 40.0, floor_keep: float = 0.1, robust_climb_s: float = 40.0,
                  fill_segments: float = 2.0, rise: float = 1.5, rise_boost: float = 1.3,
                  rise_depth_s: float = 40.0, abandon_segments: float = 1.0,
-                 abandon_cv: float = 0.4, flip_margin: float = 0.3, flip_depth_s: float = 20.0) -> None:
+                 abandon_cv: float = 0.4, flip_margin: float = 0.3, flip_depth_s: float = 20.0,
+                 swing_flips: float = 0.2, swing_depth_s: float = 20.0) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -260,6 +263,8 @@ class ReelboxR2(AlgorithmBase):
         self.abandon_cv = abandon_cv
         self.flip_margin = flip_margin
         self.flip_depth_s = flip_depth_s
+        self.swing_flips = swing_flips
+        self.swing_depth_s = swing_depth_s
         self.reset()
 
     def reset(self) -> None:
@@ -280,6 +285,8 @@ class ReelboxR2(AlgorithmBase):
         self._recover_left = 0
         self._predicted: float | None = None  # the estimate the last request was chosen on
         self._errors: list[float] = []  # recent over-predictions, predicted / measured - 1 (0 when under)
+        self._last_kbps: float | None = None  # the last completed transfer's rate, and the session's count of
+        self._pairs = self._flipped = 0  # consecutive completed pairs, and of those that flipped (rule 15)
 
     def samples(self, state: AbrState, window: int = WINDOW) -> list[Sample]:
         """The last ``window`` completed transfers plus the partial ones abandoned among them."""
@@ -397,7 +404,19 @@ class ReelboxR2(AlgorithmBase):
         if self.recover and self._recover_to is not None and damped < min(rung, self._recover_to):
             free = self.pick(state, kbps * (1.0 - self.margin(state, falls=False)))
             damped = max(damped, min(rung, self._recover_to, free))
+        if damped < rung and self.swinging(state):
+            rates = [s.kbps for s in self.samples(state, SWING_WINDOW)]
+            if len(rates) >= 3:
+                damped = max(damped, min(rung, self.carried(state, min(rates), rung)))
         return damped
+
+    def swinging(self, state: AbrState) -> bool:
+        """Whether rule 15 applies: a buffer under ``swing_depth_s`` and a session in which ``swing_flips`` or
+        more of the consecutive completed transfers (ten pairs at least) flipped, one at over ``FLIP_FACTOR`` ×
+        the other's rate."""
+        if self.swing_flips <= 0 or state.buffer_capacity_s >= self.swing_depth_s or self._pairs < SWING_PAIRS:
+            return False
+        return self._flipped >= self.swing_flips * self._pairs
 
     def margin(self, state: AbrState, *, falls: bool = True) -> float:
         """How much lower an estimate an up-switch must survive: ``up_margin`` × the share of the buffer's
@@ -496,7 +515,8 @@ class ReelboxR2(AlgorithmBase):
             kbps = result.bits / 1000.0 / transfer if transfer > 0 else 0.0
             self._spread.add(kbps)
             self._count_link(result.bits, transfer)
-            self._refetch_kbps = kbps if self._refetch_kbps is None else min(kbps, self._refetch_kbps)
+            if not self.swinging(state):  # rule 15: on a swinging link the refetch is planned on the estimate
+                self._refetch_kbps = kbps if self._refetch_kbps is None else min(kbps, self._refetch_kbps)
             to = result.rung - 1 if result.abandon_to is None else result.abandon_to
             self._refetch_cap = to if self._refetch_cap is None else min(to, self._refetch_cap)
             self._recover_to, self._recover_left = max(result.rung, self._recover_to or 0), RECOVER_DOWNLOADS
@@ -518,9 +538,17 @@ class ReelboxR2(AlgorithmBase):
         self._count_link(result.bits, transfer)
         if transfer > 0:
             self._spread.add(result.bits / 1000.0 / transfer)
+            self._count_flip(result.bits / 1000.0 / transfer)
             if self._predicted is not None and result.bits > 0:
                 self._errors = [*self._errors, max(0.0, self._predicted * transfer * 1000.0 / result.bits - 1.0)][-WINDOW:]
         self._partials = [(at, s) for at, s in self._partials if self._completed - at < SPREAD_WINDOW]
+
+    def _count_flip(self, kbps: float) -> None:
+        if kbps > 0:
+            if self._last_kbps is not None:
+                self._pairs += 1
+                self._flipped += max(kbps, self._last_kbps) > FLIP_FACTOR * min(kbps, self._last_kbps)
+            self._last_kbps = kbps
 
     def _count_link(self, bits: float, transfer: float) -> None:
         if transfer > 0 and bits > 0:
@@ -537,13 +565,21 @@ class ReelboxR2(AlgorithmBase):
         if self.rides_out(state, progress):
             return None
         deep = max(1.0, progress.buffer_s / DEEP_S)
-        return abandon_late_segment(state, progress, max(MEASURE_S, self.patience * progress.buffer_s ** 2 * deep))
+        decision = abandon_late_segment(state, progress, max(MEASURE_S, self.patience * progress.buffer_s ** 2 * deep))
+        if decision is None or decision.rung >= progress.rung - 1 or not self.swinging(state):
+            return decision
+        kbps = self.predict(state)  # rule 15: one rung down, if its download fits the buffer at the estimate
+        step = progress.rung - 1
+        if kbps and _fits(state, kbps, step, buffer_s=progress.buffer_s):
+            return Decision(rung=step, abandon=True)
+        return decision
 
 
-def _fits(state: AbrState, kbps: float, rung: int, *, keep_s: float = 0.0) -> bool:
+def _fits(state: AbrState, kbps: float, rung: int, *, keep_s: float = 0.0, buffer_s: float | None = None) -> bool:
     """Whether the next segment at ``rung`` downloads at ``kbps`` (request latency included) with
-    ``keep_s`` of the buffer still left when it lands."""
-    return (state.latency_s or 0.0) + state.segment_bits(0, rung) / (kbps * 1000.0) + keep_s <= state.buffer_s
+    ``keep_s`` of the buffer (``buffer_s``, the state's when not given) still left when it lands."""
+    buffered = state.buffer_s if buffer_s is None else buffer_s
+    return (state.latency_s or 0.0) + state.segment_bits(0, rung) / (kbps * 1000.0) + keep_s <= buffered
 
 
 def _recent_rates(state: AbrState, window: int) -> list[float]:
