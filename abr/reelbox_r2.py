@@ -177,6 +177,28 @@ choice moves it.
    1.184), at 60 s +0.006 (netflix10), within ±0.003 in every other cell; QoE_log on Puffer/bbb/25 s
    +0.072 → +0.065 against DYNAMIC; rebuffering moved by 0.05 points at most (Puffer/netflix10/60 s 0.66 →
    0.61 %), under DYNAMIC's everywhere.  The 10 s cells and the live sizes are untouched.
+15. **With a small buffer, on a session whose transfers flip often, an abandonment steps down one rung and a
+   climb follows the slowest recent transfer.**  At 10 s the falls term of rule 5 (share² = 0.44 with 4 s
+   segments) puts the margin at 1 or more in 30 % of the decisions on Puffer/netflix10, where no up-switch
+   survives it, and rule 6 sends an abandonment to the rung the partial transfer's rate carries, mostly the
+   lowest: 46 % of the default's segments there were at rung 0 against DYNAMIC's 30 %, and the lowest rung
+   is log utility's dearest step.  On such a link the dip that made a transfer late is usually over by the
+   refetch.  So with a buffer under ``swing_depth_s`` (20 s), on a session in which ``swing_flips`` (a
+   fifth) or more of all consecutive completed transfers (``SWING_PAIRS``, ten pairs, at least) flipped
+   (rule 14's flip, one at over twice the other's rate): (a) an abandonment that would step down more than
+   one rung steps down one, if that rung's download fits the buffer at the estimate (without the check, on
+   one fcc trace a step taken with 2.4 s buffered, where the rung needed 2.8 s at the estimate, stalled 6 s
+   more); (b) the refetch is planned on the estimate, not capped at the abandoned transfer's rate (rule 4);
+   (c) a climb that rule 5 damps goes at least as far as the slowest of the last ``SWING_WINDOW`` (ten)
+   transfers, abandoned ones too, carries.  The share is the whole session's: gated on the last twenty
+   transfers, or on variability (fcc's 90th percentile of it is Puffer's 25th), the same steps either missed
+   Puffer's gain (QoE_log −0.019 against DYNAMIC) or stalled fcc/netflix10/10 s over DYNAMIC (0.296 %
+   against 0.267 %).  Session 33: on Puffer at 10 s QoE_log 0.094 → 0.150 (netflix10; DYNAMIC 0.149) and
+   0.584 → 0.596 (bbb; 0.592), switches 25.4 → 28.1 and 36.5 → 37.7 per 150 (RobustMPC 31.6, 38.0),
+   rebuffering 3.45 → 3.81 % and 3.28 → 3.68 % (DYNAMIC 4.66, 4.50), QoE_lin −0.001 and −0.026 there
+   (``benchmarks/abr_goal.py`` over every trace: goal 5 at 27 of 27 cells); the other 10 s cells within
+   ±0.001 QoE_lin (lte −0.046), and fcc/netflix10/10 s rebuffers 0.2661 % (DYNAMIC 0.2669 %).  At the live
+   sizes (6 and 8 s) QoE_log rose and rebuffering by at most 0.05 points; 25 and 60 s are untouched.
 """
 from __future__ import annotations
 
@@ -396,7 +418,8 @@ class ReelboxR2(AlgorithmBase):
         an abandonment, the climb back up to the rung abandoned needs only the margin without the falls term
         (rule 10's term stays): a brief dip followed by the link's old rate is not a link that falls often
         (on 8 Mbit/s with 1.5 s dips at 10 s a large falls term otherwise kept it at 3.0 Mbit/s on average
-        instead of 4.7)."""
+        instead of 4.7).  On a session rule 15 calls swinging, the climb goes at least as far as the slowest
+        of the last ``SWING_WINDOW`` transfers carries."""
         margin = self.margin(state)
         if margin <= 0:
             return rung

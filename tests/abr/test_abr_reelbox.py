@@ -661,3 +661,59 @@ def test_on_a_link_that_halves_or_doubles_between_transfers_an_up_switch_must_su
         [r.switches for r in rule], [r.switches for r in off])
     assert sum(r.qoe_lin for r in rule) > sum(r.qoe_lin for r in off)
     assert all(r.stall_s == 0.0 for r in rule)
+
+
+def after_transfers(kbps: list[float], *, capacity: float = 10.0, swing_flips: float = 0.2) -> tuple[Reelbox, AbrState]:
+    """The default after completed 4 s transfers at these rates (so its session's flips are counted), and a
+    state whose history holds them, with 3.5 s buffered."""
+    algo = Reelbox(swing_flips=swing_flips)
+    st = state_with(rates_history(kbps), capacity=capacity, buffer_s=3.5)
+    for k in kbps:
+        algo.on_download(st, DownloadResult(rung=3, bits=k * 4000.0, seconds=4.08, latency_s=0.08, abandoned=False,
+                                            abandon_to=None, buffer_s=6.0))
+    return algo, st
+
+
+def test_with_a_small_buffer_on_a_link_that_flips_an_abandonment_steps_down_one_rung() -> None:
+    """Rule 15: with a buffer under 20 s, on a session in which a fifth or more of the consecutive transfers
+    (ten pairs at least) ran at over twice the other's rate, an abandonment steps down one rung when that
+    rung's download fits the buffer at the estimate, its refetch is planned on the estimate, and a damped
+    climb follows the slowest of the last ten transfers.  A level change is one flip, so a steady link that
+    drops keeps rule 6's deep step.  At 10 s on four 1–6 Mbit/s log-even links and four bursty ones, QoE_log
+    and QoE_lin are higher, at no more stall (on Puffer/netflix10 at 10 s: QoE_log 0.094 -> 0.150, DYNAMIC's
+    0.149)."""
+    flipping = [1000.0, 3000.0] * 6
+    algo, st = after_transfers(flipping)
+    assert algo.swinging(st)
+    assert not after_transfers(flipping, capacity=25.0)[0].swinging(state_with(st.history, capacity=25.0))
+    assert not after_transfers(flipping[:8])[0].swinging(st)  # seven pairs: too few to tell
+    level, st_level = after_transfers([3000.0] * 6 + [1000.0] * 6)
+    assert not level.swinging(st_level)
+
+    def late(a: Reelbox, s: AbrState) -> int | None:
+        """Where ``a`` steps a rung-4 transfer (1050 kbit/s) crawling at 300 kbit/s with 3.5 s buffered."""
+        progress = Progress(rung=4, size_bits=4.2e6, downloaded_bits=300e3 * 1.5, elapsed_s=1.58, latency_s=0.08,
+                            buffer_s=3.5)
+        decision = a.abandon(s, progress)
+        return None if decision is None else decision.rung
+
+    assert late(algo, st) == 3  # 3 Mbit/s of 750 kbit/s fits 3.5 s at the ~1.5 Mbit/s estimate
+    assert late(after_transfers(flipping, swing_flips=0.0)[0], st) == 0
+    assert late(level, st_level) == 0
+    slow, st_slow = after_transfers([400.0, 1000.0] * 6)  # the estimate does not carry rung 3 within 3.5 s
+    assert slow.swinging(st_slow) and late(slow, st_slow) == 0
+
+    capped = after_transfers(flipping, swing_flips=0.0)[0]
+    for a in (algo, capped):
+        a.on_download(st, DownloadResult(rung=4, bits=450e3, seconds=1.58, latency_s=0.08, abandoned=True,
+                                         abandon_to=3, buffer_s=2.0))
+    assert capped.predict(st) == pytest.approx(300.0)  # rule 4: the refetch planned on the transfer's own rate
+    assert algo.predict(st) > 1500.0  # rule 15: on the estimate (the partial transfer is one sample of it)
+
+    config = SimConfig(buffer_capacity_s=10.0)
+    ladder = Ladder.constant(NETFLIX10_KBPS, segment_duration_s=4.0, segments=75)
+    links = [flipping_trace(1000.0, 6000.0, 2.0, seed) for seed in (1, 2, 3, 4)] + [bursty_trace(s) for s in (1, 2, 3, 4)]
+    rule, off = ([simulate(Reelbox(swing_flips=f), link, ladder, config) for link in links] for f in (0.2, 0.0))
+    assert sum(r.qoe_log for r in rule) > sum(r.qoe_log for r in off) + 0.3
+    assert sum(r.qoe_lin for r in rule) > sum(r.qoe_lin for r in off) + 0.3
+    assert sum(r.stall_s for r in rule) <= sum(r.stall_s for r in off) + 0.1
