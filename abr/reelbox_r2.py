@@ -307,8 +307,8 @@ class ReelboxR2(AlgorithmBase):
         self._recover_left = 0
         self._predicted: float | None = None  # the estimate the last request was chosen on
         self._errors: list[float] = []  # recent over-predictions, predicted / measured - 1 (0 when under)
-        self._last_kbps: float | None = None  # the last completed transfer's rate, and the session's count of
-        self._pairs = self._flipped = 0  # consecutive completed pairs, and of those that flipped (rule 15)
+        self._last_kbps: float | None = None  # the last completed transfer's rate (rule 15)
+        self._pair_count = self._flip_count = 0  # consecutive completed pairs this session, and how many flipped
 
     def samples(self, state: AbrState, window: int = WINDOW) -> list[Sample]:
         """The last ``window`` completed transfers plus the partial ones abandoned among them."""
@@ -437,9 +437,9 @@ class ReelboxR2(AlgorithmBase):
         """Whether rule 15 applies: a buffer under ``swing_depth_s`` and a session in which ``swing_flips`` or
         more of the consecutive completed transfers (ten pairs at least) flipped, one at over ``FLIP_FACTOR`` ×
         the other's rate."""
-        if self.swing_flips <= 0 or state.buffer_capacity_s >= self.swing_depth_s or self._pairs < SWING_PAIRS:
+        if self.swing_flips <= 0 or state.buffer_capacity_s >= self.swing_depth_s or self._pair_count < SWING_PAIRS:
             return False
-        return self._flipped >= self.swing_flips * self._pairs
+        return self._flip_count >= self.swing_flips * self._pair_count
 
     def margin(self, state: AbrState, *, falls: bool = True) -> float:
         """How much lower an estimate an up-switch must survive: ``up_margin`` × the share of the buffer's
@@ -471,7 +471,7 @@ class ReelboxR2(AlgorithmBase):
         rates = _recent_rates(state, FLIP_WINDOW)
         if len(rates) < FLIP_MIN:
             return 0.0
-        return sum(1 for a, b in zip(rates, rates[1:]) if max(a, b) > FLIP_FACTOR * min(a, b)) / (len(rates) - 1)
+        return sum(1 for a, b in zip(rates, rates[1:]) if _is_flip(a, b)) / (len(rates) - 1)
 
     def climb_done(self, state: AbrState) -> bool:
         """Whether the startup climb is over (always, without ``climb_first``): once a download completed at
@@ -569,8 +569,8 @@ class ReelboxR2(AlgorithmBase):
     def _count_flip(self, kbps: float) -> None:
         if kbps > 0:
             if self._last_kbps is not None:
-                self._pairs += 1
-                self._flipped += max(kbps, self._last_kbps) > FLIP_FACTOR * min(kbps, self._last_kbps)
+                self._pair_count += 1
+                self._flip_count += _is_flip(self._last_kbps, kbps)
             self._last_kbps = kbps
 
     def _count_link(self, bits: float, transfer: float) -> None:
@@ -603,6 +603,11 @@ def _fits(state: AbrState, kbps: float, rung: int, *, keep_s: float = 0.0, buffe
     ``keep_s`` of the buffer (``buffer_s``, the state's when not given) still left when it lands."""
     buffered = state.buffer_s if buffer_s is None else buffer_s
     return (state.latency_s or 0.0) + state.segment_bits(0, rung) / (kbps * 1000.0) + keep_s <= buffered
+
+
+def _is_flip(a_kbps: float, b_kbps: float) -> bool:
+    """Whether one of two consecutive transfers ran at over ``FLIP_FACTOR`` × the other's rate (rules 14, 15)."""
+    return max(a_kbps, b_kbps) > FLIP_FACTOR * min(a_kbps, b_kbps)
 
 
 def _recent_rates(state: AbrState, window: int) -> list[float]:
