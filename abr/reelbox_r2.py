@@ -191,8 +191,8 @@ choice moves it.
    more); (b) the refetch is planned on the estimate, not capped at the abandoned transfer's rate (rule 4);
    (c) a climb that rule 5 damps goes at least as far as the slowest of the last ``SWING_WINDOW`` (ten)
    transfers, abandoned ones too, carries.  The share is the whole session's: gated on the last twenty
-   transfers, or on variability (fcc's 90th percentile of it is Puffer's 25th), the same steps either missed
-   Puffer's gain (QoE_log −0.019 against DYNAMIC) or stalled fcc/netflix10/10 s over DYNAMIC (0.296 %
+   transfers, or on variability (fcc's 90th percentile of it, 0.55, is about Puffer's 25th, 0.56), the
+   same steps either missed Puffer's gain (QoE_log −0.019 against DYNAMIC) or stalled fcc/netflix10/10 s over DYNAMIC (0.296 %
    against 0.267 %).  Session 33: on Puffer at 10 s QoE_log 0.094 → 0.150 (netflix10; DYNAMIC 0.149) and
    0.584 → 0.596 (bbb; 0.592), switches 25.4 → 28.1 and 36.5 → 37.7 per 150 (RobustMPC 31.6, 38.0),
    rebuffering 3.45 → 3.81 % and 3.28 → 3.68 % (DYNAMIC 4.66, 4.50), QoE_lin −0.001 and −0.026 there
