@@ -253,7 +253,8 @@ class ReelboxR2(AlgorithmBase):
                  fill_segments: float = 2.0, rise: float = 1.5, rise_boost: float = 1.3,
                  rise_depth_s: float = 40.0, abandon_segments: float = 1.0,
                  abandon_cv: float = 0.4, flip_margin: float = 0.3, flip_depth_s: float = 20.0,
-                 swing_flips: float = 0.2, swing_depth_s: float = 20.0) -> None:
+                 swing_flips: float = 0.2, swing_depth_s: float = 20.0, stay_segments: float = 2.0,
+                 big_step: float = 2.0) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -287,6 +288,8 @@ class ReelboxR2(AlgorithmBase):
         self.flip_depth_s = flip_depth_s
         self.swing_flips = swing_flips
         self.swing_depth_s = swing_depth_s
+        self.stay_segments = stay_segments
+        self.big_step = big_step
         self.reset()
 
     def reset(self) -> None:
@@ -352,6 +355,8 @@ class ReelboxR2(AlgorithmBase):
             rung = 1
         if last is not None and rung == last + 1 and self.rising(state, kbps):
             rung = max(rung, self.after_rise(state, kbps))
+        if last is not None and rung > last:
+            rung = self.stayable(state, kbps, rung, last)
         self._predicted = kbps
         return Decision(rung=rung)
 
@@ -376,10 +381,34 @@ class ReelboxR2(AlgorithmBase):
         within ``fill_segments`` segments of full, that level lies above the reserve (at 10 s with 3-4 s
         segments it does not), and at least ``FILL_END`` buffers of media are left to spend the fill on."""
         full = state.buffer_capacity_s - self.fill_segments * state.segment_duration_s
-        left = state.segments_left()
         if self.fill_segments <= 0 or state.buffer_s >= full or full <= self.reserve_s(state):
             return False
+        return self.fill_spent(state)
+
+    @staticmethod
+    def fill_spent(state: AbrState) -> bool:
+        """Whether at least ``FILL_END`` buffers of media are left, so that a fill waited for is spent."""
+        left = state.segments_left()
         return left is None or left * state.segment_duration_s >= FILL_END * state.buffer_capacity_s
+
+    def stayable(self, state: AbrState, kbps: float, rung: int, last: int) -> int:
+        """How far a climb from ``last`` to ``rung`` goes at a small buffer (rule 16): where rule 11's level
+        lies under the reserve, a climb into a rung above the estimate that is ``big_step`` × the rung below
+        or more waits for a full buffer (one segment short of capacity, where the downloader waits), and
+        even then is taken only if, at the estimate, the stay there lasts ``stay_segments`` segments before
+        the buffer falls from full to the reserve; otherwise the climb stops a rung lower (repeatedly)."""
+        if self.stay_segments <= 0 or not self.fill_spent(state):
+            return rung
+        seg, reserve = state.segment_duration_s, self.reserve_s(state)
+        if state.buffer_capacity_s - self.fill_segments * seg > reserve:
+            return rung  # rule 11's ground
+        full = state.buffer_capacity_s - seg
+        stay_kbps = kbps * (1.0 + max(full - reserve, 0.0) / (self.stay_segments * seg))
+        rates = state.bitrates_kbps
+        while (rung > last and kbps < rates[rung] >= self.big_step * rates[rung - 1]
+               and (state.buffer_s < full - 1e-9 or rates[rung] > stay_kbps)):
+            rung -= 1
+        return rung
 
     @staticmethod
     def carried(state: AbrState, kbps: float, rung: int) -> int:
