@@ -199,6 +199,27 @@ choice moves it.
    (``benchmarks/abr_goal.py`` over every trace: goal 5 at 27 of 27 cells); the other 10 s cells within
    ±0.001 QoE_lin (lte −0.046), and fcc/netflix10/10 s rebuffers 0.2661 % (DYNAMIC 0.2669 %).  At the live
    sizes (6 and 8 s) QoE_log rose and rebuffering by at most 0.05 points; 25 and 60 s are untouched.
+16. **At a small buffer, a climb across a doubling step above the estimate waits for a full buffer and a stay
+   it can afford.** Where rule 11 cannot hold a climb (its level, ``fill_segments`` segments short of full,
+   lies under the reserve: at 10 s with 3-4 s segments; off with rule 11, ``fill_segments=0``), a link between
+   two rungs far apart was alternated at the plan's whim: on lte with the 4K ladder at 10 s the plan took
+   35 Mbit/s at an estimate of 30 with 3-5 s buffered and gave the transfer up or stepped back a segment
+   later, 37 switches and 24 abandonments per 150 segments.  So a climb into a rung above the estimate that is
+   ``big_step`` (2) × the rung below or more waits for a full buffer (one segment short of capacity, where the
+   downloader waits), and is taken only if, at the estimate, ``stay_segments`` (two) segments there drain the
+   buffer from full no lower than the reserve; else the climb stops a rung lower (and again, while the same
+   holds).  The stay makes each trip up last; a trip that cannot last two segments is the flicker itself.  (The
+   wait alone took 35 Mbit/s at an estimate of 16 from a full buffer, since one 4K segment still landed in
+   time, and rebuffered 0.448 % on lte at 10 s.) Only doubling steps: the wait alone at every step lowered
+   QoE_lin on the goal's other ladders (steps of 1.2-1.7×, where the estimate's own noise spans a rung) at
+   10 s, oboe/bbb 2.153 → 2.135 and fcc/bbb 1.032 → 1.025; on the Pensieve ladder, whose one doubling step is
+   its first, fcc, hsdpa, Puffer and oboe at 10 s moved by at most 0.002.  Not in the last ``FILL_END`` buffers
+   of media (rule 11's guard).  Session 34: on lte at 10 s switches per 150 37.2 → 27.4 (RobustMPC 16.5),
+   abandonments 24.2 → 14.3, QoE_lin 18.02 → 18.16, QoE_log 2.431 → 2.472, rebuffering 0.369 → 0.395 %
+   (DYNAMIC 0.424); over 240 sessions (each log started at 20 offsets), switches 36.6 → 28.0, QoE_lin
+   17.73 → 17.78, QoE_log 2.395 → 2.445, rebuffering 0.425 → 0.395 %.  At 6 and 8 s (120 such sessions
+   each) switches 49.5 → 39.5 and 41.8 → 30.2, QoE_log 1.615 → 1.667 and 2.137 → 2.202, rebuffering 0.860 →
+   0.854 % and 0.580 → 0.568 %.  Every other goal cell is untouched (abr/README.md).
 """
 from __future__ import annotations
 
