@@ -417,17 +417,20 @@ class ReelboxR2(AlgorithmBase):
         lies under the reserve, a climb into a rung above the estimate that is ``big_step`` × the rung below
         or more waits for a full buffer (one segment short of capacity, where the downloader waits), and
         even then is taken only if, at the estimate, the stay there lasts ``stay_segments`` segments before
-        the buffer falls from full to the reserve; otherwise the climb stops a rung lower (repeatedly)."""
+        the buffer falls from full to the reserve; otherwise the climb stops a rung lower (repeatedly).  It
+        comes last, so it may also hold a climb that rule 12 lengthened."""
         if self.stay_segments <= 0 or not self.fill_spent(state):
             return rung
         seg, reserve = state.segment_duration_s, self.reserve_s(state)
         if state.buffer_capacity_s - self.fill_segments * seg > reserve:
             return rung  # rule 11's ground
         full = state.buffer_capacity_s - seg
+        is_full = state.buffer_s >= full - 1e-9  # the downloader waited there: the level is full to the float
         stay_kbps = kbps * (1.0 + max(full - reserve, 0.0) / (self.stay_segments * seg))
         rates = state.bitrates_kbps
-        while (rung > last and kbps < rates[rung] >= self.big_step * rates[rung - 1]
-               and (state.buffer_s < full - 1e-9 or rates[rung] > stay_kbps)):
+        while rung > last and rates[rung] > kbps and rates[rung] >= self.big_step * rates[rung - 1]:
+            if is_full and rates[rung] <= stay_kbps:
+                break
             rung -= 1
         return rung
 
