@@ -42,6 +42,15 @@ class Trace:
         return Trace(name=self.name, periods=tuple(Period(duration_s=p.duration_s, kbps=p.kbps, latency_s=latency_s)
                                                    for p in self.periods))
 
+    def started_at(self, fraction: float) -> "Trace":
+        """The same link entered ``fraction`` of the way through (at the period that covers that point): the
+        simulator loops a trace, so each start is another session on the same link.  With a set as small as
+        lte's twelve logs, one start per log leaves a cell's rebuffering to one trace's luck."""
+        if not 0.0 <= fraction < 1.0:
+            raise ValueError(f"a start must lie in [0, 1) of the trace, not {fraction}")
+        i = bisect.bisect_right(self._ends_s, fraction * self.duration_s)
+        return Trace(name=f"{self.name}@{fraction:.2f}", periods=self.periods[i:] + self.periods[:i])
+
     @property
     def mean_kbps(self) -> float:
         return sum(p.kbps * p.duration_s for p in self.periods) / self.duration_s

@@ -1,14 +1,16 @@
 """One parameter of the default, paired per trace over every cell of the goal: what a change moved.
 
     .venv/bin/python benchmarks/abr_ablation.py --set up_margin=0.1 [--every N] [--processes N] [--buffers 10,25] [--select odd|even]
-        [--sets puffer,oboe]
+        [--sets puffer,oboe] [--starts K]
 
 Runs the default (``ReelboxR2()``) and the same algorithm with ``--set`` keyword overrides over the cells of
 ``abr_goal.py`` (plus the live sizes on fcc + hsdpa) and prints, per cell, both means of QoE_lin,
 rebuffering, switches and media seconds below the sustainable rung before first reaching it, and the
 paired difference default − variant (95 % interval) of QoE_lin and QoE_log.  ``--buffers`` limits the buffer sizes; ``--select odd|even`` keeps every other trace of each
 set (after ``--every``), so a change can be tuned on one half and checked on the other; ``--sets`` keeps only the
-named trace sets (a quick look at the cells a change is aimed at).
+named trace sets (a quick look at the cells a change is aimed at); ``--starts K`` plays each trace from K evenly
+spaced points of its loop, each a session of its own (lte's twelve logs give 12 × K), so a change is not judged
+on one trace's luck.
 """
 from __future__ import annotations
 
@@ -30,12 +32,12 @@ from abr.reelbox_r2 import ReelboxR2  # noqa: E402
 from abr.simulator import SimConfig, simulate  # noqa: E402
 from abr.traces import parse_trace  # noqa: E402
 
-Task = tuple[str, float, str, dict[str, Any]]  # ladder file, buffer, trace file, overrides
+Task = tuple[str, float, str, float, dict[str, Any]]  # ladder file, buffer, trace file, start, overrides
 
 
 def run_one(task: Task) -> SessionResult:
-    ladder, buf, path, overrides = task
-    trace = parse_trace(Path(path).read_text(), name=Path(path).name)
+    ladder, buf, path, start, overrides = task
+    trace = parse_trace(Path(path).read_text(), name=Path(path).name).started_at(start)
     return simulate(ReelboxR2(**overrides), trace, load_ladder(Path(ladder)), SimConfig(buffer_capacity_s=buf))
 
 
@@ -70,6 +72,7 @@ def main() -> int:
     ap.add_argument("--buffers", default="10,25,60,6,8")
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--sets", default=None, help="comma-separated trace sets to keep (default: every set)")
+    ap.add_argument("--starts", type=int, default=1, help="sessions per trace, from evenly spaced points of its loop")
     args = ap.parse_args()
     root = Path(args.shared) / "abr-traces"
     variant = parse_overrides(args.set)
@@ -81,7 +84,8 @@ def main() -> int:
         if keep is not None and s not in keep:
             continue
         files = trace_files(root / s)[:: args.every if s in BIG_SETS else 1][start::step]
-        jobs.append(((s, lad, buf), [(str(root / "ladders" / f"{lad}.json"), buf, str(f)) for f in files]))
+        jobs.append(((s, lad, buf), [(str(root / "ladders" / f"{lad}.json"), buf, str(f), k / args.starts)
+                                     for f in files for k in range(args.starts)]))
     tasks: list[Task] = [(*t, kw) for _, ts in jobs for kw in ({}, variant) for t in ts]
     with multiprocessing.get_context("fork").Pool(args.processes) as pool:
         results = iter(pool.map(run_one, tasks, chunksize=8))

@@ -76,3 +76,16 @@ def test_a_window_must_be_positive() -> None:
     for seconds in (0.0, -1.0):
         with pytest.raises(ValueError):
             steps.window_mean_kbps(3.0, seconds)
+
+
+def test_a_trace_started_part_way_is_the_same_loop_from_the_period_covering_that_point() -> None:
+    """``started_at`` turns one log into several sessions on the same link (``abr_ablation.py --starts``)."""
+    trace = Trace(name="t", periods=tuple(Period(duration_s=d, kbps=k, latency_s=0.02)
+                                          for d, k in ((2.0, 1000.0), (3.0, 2000.0), (5.0, 3000.0))))
+    assert trace.started_at(0.0) == Trace(name="t@0.00", periods=trace.periods)
+    late = trace.started_at(0.25)  # 2.5 s in: the second period covers it
+    assert [p.kbps for p in late.periods] == [2000.0, 3000.0, 1000.0]
+    assert late.duration_s == trace.duration_s and late.mean_kbps == trace.mean_kbps
+    assert [p.kbps for p in trace.started_at(0.5).periods] == [3000.0, 1000.0, 2000.0]
+    with pytest.raises(ValueError):
+        trace.started_at(1.0)
