@@ -401,10 +401,15 @@ class ReelboxR2(AlgorithmBase):
         """Whether a climb into a rung the estimate does not carry waits (rule 11): the buffer is not yet
         within ``fill_segments`` segments of full, that level lies above the reserve (at 10 s with 3-4 s
         segments it does not), and at least ``FILL_END`` buffers of media are left to spend the fill on."""
-        full = state.buffer_capacity_s - self.fill_segments * state.segment_duration_s
+        full = self.fill_level(state)
         if self.fill_segments <= 0 or state.buffer_s >= full or full <= self.reserve_s(state):
             return False
         return self.fill_spent(state)
+
+    def fill_level(self, state: AbrState) -> float:
+        """The buffer level rule 11 waits for, ``fill_segments`` segments short of capacity; where it lies under
+        the reserve, rule 16 holds climbs instead."""
+        return state.buffer_capacity_s - self.fill_segments * state.segment_duration_s
 
     @staticmethod
     def fill_spent(state: AbrState) -> bool:
@@ -422,7 +427,7 @@ class ReelboxR2(AlgorithmBase):
         if self.stay_segments <= 0 or not self.fill_spent(state):
             return rung
         seg, reserve = state.segment_duration_s, self.reserve_s(state)
-        if state.buffer_capacity_s - self.fill_segments * seg > reserve:
+        if self.fill_level(state) > reserve:
             return rung  # rule 11's ground
         full = state.buffer_capacity_s - seg
         is_full = state.buffer_s >= full - 1e-9  # the downloader waited there: the level is full to the float

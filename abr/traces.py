@@ -48,6 +48,8 @@ class Trace:
         lte's twelve logs, one start per log leaves a cell's rebuffering to one trace's luck."""
         if not 0.0 <= fraction < 1.0:
             raise ValueError(f"a start must lie in [0, 1) of the trace, not {fraction}")
+        if fraction == 0.0:
+            return self
         i = bisect.bisect_right(self._ends_s, fraction * self.duration_s)
         return Trace(name=f"{self.name}@{fraction:.2f}", periods=self.periods[i:] + self.periods[:i])
 
