@@ -16,7 +16,10 @@ the player never abandons or waits, and a transfer that starts earlier never end
 (segment, last rung) only the Pareto front of (arrival time, score) is kept, as in
 :mod:`abr.lookahead`, less the states a state on another rung beats by at least the switch between them.
 The stall penalty is not charged: the bound is on QoE_lin at zero stall cost.  Each state keeps its
-rungs (:func:`best_schedule`), so the bound's schedule can be compared with an algorithm's.  Cost: fronts
+rungs (:func:`best_schedule`), so the bound's schedule can be compared with an algorithm's, and may be
+charged a ``switch_cost`` per switch on top of QoE_lin's own, which traces how much QoE_lin fewer switches
+cost a player that knows the link (goal 4); a stall-free schedule replays exactly in the simulator
+(:class:`ScheduleReplay`), since it uses none of the stall relaxation.  Cost: fronts
 of a hundred or two states per rung at a 25 s buffer, 4–7 s per trace on hsdpa at 25 s, 10 ms at
 10 s: 56 bounds on hsdpa, fcc, lte and Puffer take 355 s of CPU against 885 s before session 22's pruning
 across rungs and shared first byte, with every bound identical to the last bit.
@@ -30,6 +33,7 @@ from typing import TypeAlias
 
 from .ladder import Ladder
 from .lookahead import improving
+from .state import AbrState, AlgorithmBase, Decision
 from .traces import Trace
 
 
@@ -101,12 +105,15 @@ def qoe_lin_bound(trace: Trace, ladder: Ladder, *, buffer_capacity_s: float, sta
     return best_schedule(trace, ladder, buffer_capacity_s=buffer_capacity_s, stall_budget_s=stall_budget_s).score
 
 
-def best_schedule(trace: Trace, ladder: Ladder, *, buffer_capacity_s: float, stall_budget_s: float = 0.0) -> Schedule:
-    """The schedule behind :func:`qoe_lin_bound`."""
+def best_schedule(trace: Trace, ladder: Ladder, *, buffer_capacity_s: float, stall_budget_s: float = 0.0,
+                  switch_cost: float = 0.0) -> Schedule:
+    """The schedule behind :func:`qoe_lin_bound`; with ``switch_cost`` (Mbit/s, QoE_lin's unit), the schedule
+    that scores highest once each switch is also charged that much (its ``score`` is still plain QoE_lin)."""
     seg, cap, n = ladder.segment_duration_s, buffer_capacity_s, ladder.segments
     mbps = [r / 1000.0 for r in ladder.bitrates_kbps]
     link = _Link.unroll(trace, horizon_s=n * seg + stall_budget_s + 600.0)
     t0 = link.arrival(0.0, ladder.sizes_bits[0][0])  # the startup segment, at the lowest rung
+    apart = [[abs(a - b) + (switch_cost if i != j else 0.0) for j, b in enumerate(mbps)] for i, a in enumerate(mbps)]
     fronts: dict[int, list[_State]] = {0: [(t0, mbps[0], (0, None))]}  # last rung -> its front
     for k in range(1, n):
         earliest = t0 + (k + 1) * seg - cap  # the buffer has room for segment k
@@ -124,8 +131,8 @@ def best_schedule(trace: Trace, ladder: Ladder, *, buffer_capacity_s: float, sta
                     at = link.time_carried(carried + sizes[r])
                     if at > deadline:
                         break  # every larger segment arrives later still
-                    grown[r].append((at, score + mbps[r] - abs(mbps[r] - mbps[p]), (r, trail)))
-        fronts = _across_rungs({r: _pareto(states) for r, states in grown.items() if states}, mbps)
+                    grown[r].append((at, score + mbps[r] - apart[p][r], (r, trail)))
+        fronts = _across_rungs({r: _pareto(states) for r, states in grown.items() if states}, apart)
         if not fronts:
             return Schedule(float("-inf"), ())
     _, score, trail = max((state for front in fronts.values() for state in front), key=lambda state: state[1])
@@ -133,19 +140,21 @@ def best_schedule(trace: Trace, ladder: Ladder, *, buffer_capacity_s: float, sta
     while trail is not None:
         rungs.append(trail[0])
         trail = trail[1]
-    return Schedule(score / n, tuple(reversed(rungs)))
+    switches = sum(a != b for a, b in zip(rungs, rungs[1:]))
+    return Schedule((score + switch_cost * switches) / n, tuple(reversed(rungs)))
 
 
-def _across_rungs(fronts: dict[int, list[_State]], mbps: list[float]) -> dict[int, list[_State]]:
+def _across_rungs(fronts: dict[int, list[_State]], apart: list[list[float]]) -> dict[int, list[_State]]:
     """Drop the states another rung's state beats for every continuation: arrived no later, and ahead by
-    at least the switch between the two rungs (by the triangle inequality, no next rung's switch penalty
-    can make up the difference).  On one hsdpa trace at 25 s that was 29–45 % of the states the rungs'
-    own fronts keep, per segment."""
-    apart = [[abs(a - b) if i != j else float("inf") for j, b in enumerate(mbps)]  # inf: a rung never beats itself
-             for i, a in enumerate(mbps)]
+    at least the switch between the two rungs, ``apart`` (a distance, so by the triangle inequality no next
+    rung's switch penalty can make up the difference).  On one hsdpa trace at 25 s that was 29–45 % of the
+    states the rungs' own fronts keep, per segment."""
+    rungs = len(apart)
+    beaten_by = [[apart[i][j] if i != j else float("inf") for j in range(rungs)]  # a rung never beats itself
+                 for i in range(rungs)]
     states = sorted(((state, r) for r, front in fronts.items() for state in front),
                     key=lambda item: (item[0][0], -item[0][1]))
-    best = [float("-inf")] * len(mbps)  # the highest score so far (arrived no later) per rung
+    best = [float("-inf")] * rungs  # the highest score so far (arrived no later) per rung
     kept: dict[int, list[_State]] = {r: [] for r in fronts}
     i = 0
     while i < len(states):
@@ -155,7 +164,7 @@ def _across_rungs(fronts: dict[int, list[_State]], mbps: list[float]) -> dict[in
             best[r] = max(best[r], score)
             j += 1
         for state, r in states[i:j]:
-            if max(map(operator.sub, best, apart[r])) < state[1]:
+            if max(map(operator.sub, best, beaten_by[r])) < state[1]:
                 kept[r].append(state)
         i = j
     return {r: front for r, front in kept.items() if front}
@@ -165,3 +174,18 @@ def _pareto(states: list[_State]) -> list[_State]:
     """The states no other state beats on both arrival (earlier) and score (higher)."""
     states.sort(key=lambda s: (s[0], -s[1]))
     return improving(states)
+
+
+class ScheduleReplay(AlgorithmBase):
+    """Plays a fixed rung per segment (a :class:`Schedule`'s) and never abandons: the bound's schedule as a
+    player in :func:`abr.simulator.simulate`, so what it would score is measured by the same metrics as the
+    algorithms'.  Exact for a stall-free schedule; one with a stall budget may stall far longer when
+    replayed, since the bound lets it stall without moving later deadlines."""
+
+    name = "schedule-replay"
+
+    def __init__(self, rungs: tuple[int, ...]) -> None:
+        self.rungs = rungs
+
+    def choose(self, state: AbrState) -> Decision:
+        return Decision(rung=self.rungs[state.segment_index])

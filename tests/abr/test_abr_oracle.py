@@ -9,7 +9,7 @@ import pytest
 from abr.algorithms import by_name
 from abr.bench import load_ladder, trace_files
 from abr.ladder import Ladder, netflix10
-from abr.oracle import _Link, best_schedule, qoe_lin_bound
+from abr.oracle import ScheduleReplay, _Link, best_schedule, qoe_lin_bound
 from abr.simulator import SimConfig, simulate
 from abr.traces import Period, Trace, parse_trace
 
@@ -79,22 +79,52 @@ def replayed_score(link: _Link, ladder: Ladder, rungs: tuple[int, ...], capacity
     return (sum(mbps[r] for r in rungs) - sum(abs(mbps[a] - mbps[b]) for a, b in zip(rungs, rungs[1:]))) / len(rungs)
 
 
+def switches(rungs: tuple[int, ...]) -> int:
+    return sum(a != b for a, b in zip(rungs, rungs[1:]))
+
+
 def test_the_pruned_fronts_find_the_best_of_every_rung_sequence_tried_one_by_one() -> None:
     """Brute force over all 3^7 rung sequences of a short ladder on a link that changes every 1.3 s,
     in the bound's own model (requests when the buffer has room, a deadline per segment): the fronts,
-    pruned within and across rungs, must find exactly the best score."""
+    pruned within and across rungs, must find exactly the best score, and with a charge per switch the
+    best score less that charge (the pruning across rungs then counts the charge in its distance)."""
     from itertools import product
 
     ladder = Ladder.constant((300.0, 1000.0, 2500.0), segment_duration_s=2.0, segments=8)
     trace = Trace(name="wobbly", periods=tuple(
         Period(duration_s=1.3, kbps=kbps, latency_s=0.05) for kbps in (3000.0, 400.0, 1500.0, 900.0, 2600.0, 700.0)))
     link = _Link.unroll(trace, horizon_s=1000.0)
+    n = ladder.segments
     for capacity, budget in ((4.0, 0.0), (6.0, 0.0), (6.0, 1.0), (10.0, 2.0)):
-        scores = (replayed_score(link, ladder, (0, *tail), capacity, budget)
-                  for tail in product(range(3), repeat=ladder.segments - 1))
-        best = max((s for s in scores if s is not None), default=float("-inf"))
-        assert best > float("-inf")
+        fits = [(score, rungs) for rungs in ((0, *tail) for tail in product(range(3), repeat=n - 1))
+                if (score := replayed_score(link, ladder, rungs, capacity, budget)) is not None]
+        assert fits
+        best = max(score for score, _ in fits)
         assert qoe_lin_bound(trace, ladder, buffer_capacity_s=capacity, stall_budget_s=budget) == pytest.approx(best, abs=1e-12)
+        for cost in (0.3, 1.0, 5.0):
+            charged = max(score - cost * switches(rungs) / n for score, rungs in fits)
+            schedule = best_schedule(trace, ladder, buffer_capacity_s=capacity, stall_budget_s=budget, switch_cost=cost)
+            assert schedule.score - cost * switches(schedule.rungs) / n == pytest.approx(charged, abs=1e-12)
+            assert schedule.score == pytest.approx(replayed_score(link, ladder, schedule.rungs, capacity, budget), abs=1e-12)
+
+
+def test_a_charge_per_switch_trades_qoe_lin_for_fewer_switches_and_a_stall_free_schedule_replays_exactly(
+        shared_dir: Path) -> None:
+    """LTE on the 4K ladder at 10 s: the dearer a switch, the fewer the schedule's switches and the lower its
+    plain QoE_lin (never above the bound); replayed in the simulator each stall-free schedule stalls 0 s and
+    scores exactly its QoE_lin (the oracle's numbers are what a player playing it would get)."""
+    root = shared_dir / "abr-traces"
+    trace = parse_trace((root / "lte" / "report_bus_0001.json").read_text(), name="bus")
+    ladder = load_ladder(root / "ladders" / "sabre_bbb4k_3s.json")
+    schedules = [best_schedule(trace, ladder, buffer_capacity_s=10.0, switch_cost=c) for c in (0.0, 10.0, 40.0)]
+    counts = [switches(s.rungs) for s in schedules]
+    scores = [s.score for s in schedules]
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[2]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[2]
+    for schedule in schedules:
+        played = simulate(ScheduleReplay(schedule.rungs), trace, ladder, SimConfig(buffer_capacity_s=10.0))
+        assert played.rungs == schedule.rungs and played.stall_s == 0.0
+        assert played.qoe_lin == pytest.approx(schedule.score, abs=1e-9)
 
 
 def test_the_best_schedule_scores_what_the_bound_says_and_meets_every_deadline(shared_dir: Path) -> None:
