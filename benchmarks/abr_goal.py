@@ -1,7 +1,7 @@
 """The ABR goal of issue 17, measured: every cell (trace set × buffer × ladder) and each goal's verdict.
 
     .venv/bin/python benchmarks/abr_goal.py [--shared DIR] [--every N] [--json FILE] [--cache DIR] [--baselines-only]
-        [--processes N]
+        [--processes N] [--buffers 15,20,30,40]
 
 Cells: fcc, hsdpa, puffer and oboe on ``netflix10_4s_cbr`` and ``sabre_bbb_3s``, lte on the 4K ladder
 ``sabre_bbb4k_3s``; buffers 10, 25 and 60 s (80 ms latency for the Pensieve-text sets, the logs' own
@@ -12,7 +12,9 @@ judged on ``--every 1``, the default.  On one worker (``--processes 1``) at load
 share took 25 min, and seven of the baselines' fcc/hsdpa cells 40 min.
 ``--cache DIR`` keeps the baselines' sessions per cell on disk, keyed by a hash of the code they run
 (everything in ``abr/`` but our own algorithm), so rerunning after a change to the default costs only
-the default's share (about a third); ``--baselines-only`` fills that cache and stops.
+the default's share (about a third); ``--baselines-only`` fills that cache and stops.  ``--buffers``
+judges the per-cell goals at other buffer sizes instead (the issue asks to win at every buffer, the goal
+samples three): goal 2 is judged only if 25 s is among them, and the live-sized rows are left out.
 
 Goals (each printed with its verdict):
 1. In every cell the default's mean QoE_lin ≥ the best baseline's, paired per trace, 95 % interval
@@ -48,6 +50,7 @@ CANDIDATE = DEFAULT_ALGORITHM  # the algorithm judged (--algorithm; the default 
 ALGOS = (CANDIDATE, *BASELINES)
 BUFFERS = (10.0, 25.0, 60.0)
 LIVE_BUFFERS = (6.0, 8.0)
+GOAL_BUFFER_S = 25.0  # goal 2's buffer
 LADDERS = ("netflix10_4s_cbr", "sabre_bbb_3s")
 BIG_SETS = ("fcc", "hsdpa")
 SMALL_SETS = ("puffer", "oboe")
@@ -151,7 +154,7 @@ def print_cell(key: tuple[str, str, float], cell: Cell) -> dict[str, object]:
     }
 
 
-def steady_startup(root: Path) -> float:
+def steady_startup(root: Path, buffers: tuple[float, ...]) -> float:
     """The worst media seconds below the sustainable rung over steady links, buffers and ladders."""
     worst = 0.0
     print("\n### startup on steady links (media s below the sustainable rung, default)\n")
@@ -159,7 +162,7 @@ def steady_startup(root: Path) -> float:
     print("| --- | --- |" + " --- |" * len(STEADY_KBPS))
     for lad in LADDERS:
         ladder = load_ladder(root / "ladders" / f"{lad}.json")
-        for buf in BUFFERS:
+        for buf in buffers:
             row = []
             for kbps in STEADY_KBPS:
                 trace = Trace(name="steady", periods=(Period(duration_s=1000.0, kbps=kbps, latency_s=0.08),))
@@ -184,7 +187,10 @@ def main() -> int:
     ap.add_argument("--cache", default=None, help="keep the baselines' sessions in this folder")
     ap.add_argument("--baselines-only", action="store_true", help="fill --cache with the baselines and stop")
     ap.add_argument("--processes", type=int, default=None, help="worker processes (default 2; 1 leaves a core free)")
+    ap.add_argument("--buffers", default=None, help="comma-separated buffer sizes in s to judge instead of 10, 25, 60")
     args = ap.parse_args()
+    buffers = BUFFERS if args.buffers is None else tuple(float(b) for b in args.buffers.split(","))
+    live_buffers = LIVE_BUFFERS if args.buffers is None else ()  # the live-sized rows go with the goal's buffers
     global CANDIDATE, ALGOS
     CANDIDATE = canonical(args.algorithm)
     ALGOS = (CANDIDATE, *BASELINES)
@@ -194,25 +200,23 @@ def main() -> int:
     if args.baselines_only:
         if args.cache is None:
             ap.error("--baselines-only needs --cache")
-        run_cells(root, args.every, BUFFERS, LADDERS, with_lte=True, cache=cache, algos=BASELINES,
+        run_cells(root, args.every, buffers, LADDERS, with_lte=True, cache=cache, algos=BASELINES,
                   processes=args.processes)
-        run_cells(root, args.every, LIVE_BUFFERS, LADDERS[:1], with_lte=False, small=(), cache=cache,
+        run_cells(root, args.every, live_buffers, LADDERS[:1], with_lte=False, small=(), cache=cache,
                   algos=BASELINES, processes=args.processes)
         print(f"baselines cached in {args.cache} ({time.monotonic() - t0:.0f} s)")
         return 0
-    cells = run_cells(root, args.every, BUFFERS, LADDERS, with_lte=True, cache=cache, processes=args.processes)
+    cells = run_cells(root, args.every, buffers, LADDERS, with_lte=True, cache=cache, processes=args.processes)
     print(f"## ABR goal (issue 17): {len(cells)} cells; fcc and hsdpa: every {args.every}. trace; {time.monotonic() - t0:.0f} s")
     verdicts = {k: print_cell(k, c) for k, c in sorted(cells.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0]))}
 
-    print("\n### live-sized buffers (fcc + hsdpa, netflix10)")
-    live = run_cells(root, args.every, LIVE_BUFFERS, LADDERS[:1], with_lte=False, small=(), cache=cache,
+    if live_buffers:
+        print("\n### live-sized buffers (fcc + hsdpa, netflix10)")
+    live = run_cells(root, args.every, live_buffers, LADDERS[:1], with_lte=False, small=(), cache=cache,
                      processes=args.processes)
     for k, c in sorted(live.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0])):
         print_cell(k, c)
-    worst_startup = steady_startup(root)
-
-    pooled = [r.qoe_lin for s in ("fcc", "hsdpa") for r in cells[(s, LADDERS[0], 25.0)][CANDIDATE]]
-    pooled_mean = statistics.fmean(pooled)
+    worst_startup = steady_startup(root, buffers)
     n = len(verdicts)
 
     def count(key: str) -> int:
@@ -222,11 +226,18 @@ def main() -> int:
         bad = [f"{s}/{SHORT[lad]}/{buf:g}" for (s, lad, buf), v in verdicts.items() if not v[key]]
         return f" (missed: {', '.join(bad)})" if bad else ""
 
+    def pooled() -> list[tuple[str, bool]]:
+        """Goal 2, judged only where its buffer ran."""
+        if GOAL_BUFFER_S not in buffers:
+            return []
+        mean = statistics.fmean(r.qoe_lin for s in ("fcc", "hsdpa") for r in cells[(s, LADDERS[0], GOAL_BUFFER_S)][CANDIDATE])
+        return [verdict(f"pooled fcc+hsdpa QoE_lin at 25 s (netflix10) {mean:.3f} ≥ 1.15", mean >= 1.15)]
+
     print("\n## goal verdicts\n")
     checks = [
         verdict(f"QoE_lin ≥ best baseline, paired 95 % interval not below 0: {count('lin')}/{n} cells{misses('lin')}",
                 count("lin") == n),
-        verdict(f"pooled fcc+hsdpa QoE_lin at 25 s (netflix10) {pooled_mean:.3f} ≥ 1.15", pooled_mean >= 1.15),
+        *pooled(),
         verdict(f"rebuffer ratio ≤ DYNAMIC's: {count('rebuffer')}/{n} cells{misses('rebuffer')}", count("rebuffer") == n),
         verdict(f"switches per 150 ≤ RobustMPC's: {count('switches')}/{n} cells{misses('switches')}",
                 count("switches") == n),
