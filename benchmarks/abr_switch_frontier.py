@@ -16,7 +16,6 @@ schedule plays without a stall are kept (lte at 10 s: 10 of 12), and the count i
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -36,9 +35,8 @@ PLAYERS = (DEFAULT_ALGORITHM, "dynamic", "bola-e", "robust-mpc")
 
 def row(name: str, runs: list[SessionResult]) -> str:
     m = summarize(runs)
-    mean_mbps = statistics.fmean(r.avg_bitrate_kbps for r in runs) / 1000.0
     return (f"| {name} | {m.qoe_lin:.3f} | {m.qoe_log:.3f} | {m.rebuffer_ratio * 100:.3f} | {m.switches_per_150:.1f} | "
-            f"{mean_mbps:.1f} |")
+            f"{m.avg_bitrate_kbps / 1000.0:.1f} |")
 
 
 def main() -> int:
