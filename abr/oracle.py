@@ -16,10 +16,11 @@ the player never abandons or waits, and a transfer that starts earlier never end
 (segment, last rung) only the Pareto front of (arrival time, score) is kept, as in
 :mod:`abr.lookahead`, less the states a state on another rung beats by at least the switch between them.
 The stall penalty is not charged: the bound is on QoE_lin at zero stall cost.  Each state keeps its
-rungs (:func:`best_schedule`), so the bound's schedule can be compared with an algorithm's, and may be
-charged a ``switch_cost`` per switch on top of QoE_lin's own, which traces how much QoE_lin fewer switches
-cost a player that knows the link (goal 4); a stall-free schedule replays exactly in the simulator
-(:class:`ScheduleReplay`), since it uses none of the stall relaxation.  Cost: fronts
+rungs (:func:`best_schedule`), so the bound's schedule can be compared with an algorithm's.
+``best_schedule(switch_cost=)`` charges each switch that much on top of QoE_lin's own, which traces how much
+QoE_lin fewer switches cost a player that knows the link (goal 4).  A stall-free schedule replays exactly in
+the simulator (:class:`ScheduleReplay`) on a trace whose latency is constant (the 12 lte logs; the Pensieve
+text sets at their 80 ms), since then neither relaxation applies.  Cost: fronts
 of a hundred or two states per rung at a 25 s buffer, 4–7 s per trace on hsdpa at 25 s, 10 ms at
 10 s: 56 bounds on hsdpa, fcc, lte and Puffer take 355 s of CPU against 885 s before session 22's pruning
 across rungs and shared first byte, with every bound identical to the last bit.
@@ -108,7 +109,10 @@ def qoe_lin_bound(trace: Trace, ladder: Ladder, *, buffer_capacity_s: float, sta
 def best_schedule(trace: Trace, ladder: Ladder, *, buffer_capacity_s: float, stall_budget_s: float = 0.0,
                   switch_cost: float = 0.0) -> Schedule:
     """The schedule behind :func:`qoe_lin_bound`; with ``switch_cost`` (Mbit/s, QoE_lin's unit), the schedule
-    that scores highest once each switch is also charged that much (its ``score`` is still plain QoE_lin)."""
+    that scores highest once each switch is also charged that much (its ``score`` is still plain QoE_lin).  The
+    charge must not be negative: the pruning across rungs needs the switch penalty to be a distance."""
+    if switch_cost < 0:
+        raise ValueError(f"switch_cost must be at least 0, not {switch_cost}")
     seg, cap, n = ladder.segment_duration_s, buffer_capacity_s, ladder.segments
     mbps = [r / 1000.0 for r in ladder.bitrates_kbps]
     link = _Link.unroll(trace, horizon_s=n * seg + stall_budget_s + 600.0)
@@ -150,8 +154,8 @@ def _across_rungs(fronts: dict[int, list[_State]], apart: list[list[float]]) -> 
     rung's switch penalty can make up the difference).  On one hsdpa trace at 25 s that was 29–45 % of the
     states the rungs' own fronts keep, per segment."""
     rungs = len(apart)
-    beaten_by = [[apart[i][j] if i != j else float("inf") for j in range(rungs)]  # a rung never beats itself
-                 for i in range(rungs)]
+    # beaten_by[r][a]: how far ahead a state on rung a must be to beat one on rung r (a rung never beats itself)
+    beaten_by = [[apart[a][r] if a != r else float("inf") for a in range(rungs)] for r in range(rungs)]
     states = sorted(((state, r) for r, front in fronts.items() for state in front),
                     key=lambda item: (item[0][0], -item[0][1]))
     best = [float("-inf")] * rungs  # the highest score so far (arrived no later) per rung
@@ -179,8 +183,8 @@ def _pareto(states: list[_State]) -> list[_State]:
 class ScheduleReplay(AlgorithmBase):
     """Plays a fixed rung per segment (a :class:`Schedule`'s) and never abandons: the bound's schedule as a
     player in :func:`abr.simulator.simulate`, so what it would score is measured by the same metrics as the
-    algorithms'.  Exact for a stall-free schedule; one with a stall budget may stall far longer when
-    replayed, since the bound lets it stall without moving later deadlines."""
+    algorithms'.  Exact for a stall-free schedule on a trace of constant latency; one with a stall budget may
+    stall far longer when replayed, since the bound lets it stall without moving later deadlines."""
 
     name = "schedule-replay"
 

@@ -117,13 +117,15 @@ def test_a_charge_per_switch_trades_qoe_lin_for_fewer_switches_and_a_stall_free_
     trace = parse_trace((root / "lte" / "report_bus_0001.json").read_text(), name="bus")
     ladder = load_ladder(root / "ladders" / "sabre_bbb4k_3s.json")
     schedules = [best_schedule(trace, ladder, buffer_capacity_s=10.0, switch_cost=c) for c in (0.0, 10.0, 40.0)]
+    with pytest.raises(ValueError):
+        best_schedule(trace, ladder, buffer_capacity_s=10.0, switch_cost=-1.0)
     counts = [switches(s.rungs) for s in schedules]
     scores = [s.score for s in schedules]
     assert counts == sorted(counts, reverse=True) and counts[0] > counts[2]
     assert scores == sorted(scores, reverse=True) and scores[0] > scores[2]
     for schedule in schedules:
         played = simulate(ScheduleReplay(schedule.rungs), trace, ladder, SimConfig(buffer_capacity_s=10.0))
-        assert played.rungs == schedule.rungs and played.stall_s == 0.0
+        assert played.rungs == schedule.rungs and played.stall_s <= 1e-9
         assert played.qoe_lin == pytest.approx(schedule.score, abs=1e-9)
 
 
