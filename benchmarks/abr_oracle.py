@@ -48,6 +48,16 @@ GOAL_POOLED, GOAL_BUFFER_S = 1.15, 25.0  # goal 2: the default's QoE_lin pooled 
 CELLS = "lte/10,lte/25,lte/60,fcc/10,hsdpa/10,puffer/10,oboe/10"
 
 
+def load_cell(root: Path, cell: str, every: int) -> tuple[str, float, Ladder, list[Trace]]:
+    """A cell ``set/buffer`` (``lte/10``): the set's name, the buffer, its ladder (lte on the 4K ladder, the
+    others on netflix10) and its traces (every ``every``-th of fcc and hsdpa; the small sets whole)."""
+    name, buf_text = cell.split("/")
+    ladder = load_ladder(root / "ladders" / ("sabre_bbb4k_3s.json" if name == "lte" else "netflix10_4s_cbr.json"))
+    files = trace_files(root / name)
+    files = files[::every] if name in ("fcc", "hsdpa") else files
+    return name, float(buf_text), ladder, [parse_trace(f.read_text(), name=f.name) for f in files]
+
+
 def before_penalty(r: SessionResult) -> float:
     quality, _, switching = r.qoe_lin_terms
     return quality - switching
@@ -117,12 +127,7 @@ def main() -> int:
     pooled: dict[float, list[tuple[float, float, float]]] = {}  # buffer -> the default's (QoE_lin, before penalty, bound)
     for cell in args.cells.split(","):
         t0 = time.monotonic()
-        name, buf_text = cell.split("/")
-        buffer_s = float(buf_text)
-        ladder = load_ladder(root / "ladders" / ("sabre_bbb4k_3s.json" if name == "lte" else "netflix10_4s_cbr.json"))
-        files = trace_files(root / name)
-        files = files[::args.every] if name in ("fcc", "hsdpa") else files
-        traces = [parse_trace(f.read_text(), name=f.name) for f in files]
+        name, buffer_s, ladder, traces = load_cell(root, cell, args.every)
         lin, rebuffer = {}, {}
         for algo in algos:
             runs = [simulate(by_name(algo), t, ladder, SimConfig(buffer_capacity_s=buffer_s)) for t in traces]

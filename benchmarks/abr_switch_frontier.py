@@ -22,14 +22,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from abr_oracle import load_cell  # noqa: E402
 
 from abr import DEFAULT_ALGORITHM  # noqa: E402
 from abr.algorithms import by_name  # noqa: E402
-from abr.bench import load_ladder, trace_files  # noqa: E402
 from abr.metrics import SessionResult, summarize  # noqa: E402
 from abr.oracle import ScheduleReplay, best_schedule  # noqa: E402
 from abr.simulator import SimConfig, simulate  # noqa: E402
-from abr.traces import parse_trace  # noqa: E402
 
 PLAYERS = (DEFAULT_ALGORITHM, "dynamic", "bola-e", "robust-mpc")
 
@@ -49,12 +50,8 @@ def main() -> int:
     args = ap.parse_args()
     t0 = time.monotonic()
     root = Path(args.shared) / "abr-traces"
-    name, buf_text = args.cell.split("/")
-    config = SimConfig(buffer_capacity_s=float(buf_text))
-    ladder = load_ladder(root / "ladders" / ("sabre_bbb4k_3s.json" if name == "lte" else "netflix10_4s_cbr.json"))
-    files = trace_files(root / name)
-    files = files[::args.every] if name in ("fcc", "hsdpa") else files
-    traces = [parse_trace(f.read_text(), name=f.name) for f in files]
+    _, buffer_s, ladder, traces = load_cell(root, args.cell, args.every)
+    config = SimConfig(buffer_capacity_s=buffer_s)
     free_of_charge = {t.name: best_schedule(t, ladder, buffer_capacity_s=config.buffer_capacity_s) for t in traces}
     free = [t for t in traces if free_of_charge[t.name].rungs]  # a schedule exists that never stalls
     print(f"{args.cell}: {len(free)} of {len(traces)} traces can be played without a stall; on those:\n")
