@@ -72,14 +72,14 @@ def _init_worker(ladder: Ladder, config: SimConfig, latency_s: float | None) -> 
     _LADDER, _CONFIG, _LATENCY_S = ladder, config, latency_s
 
 
-def _run_one(task: tuple[str, str, str]) -> tuple[str, str, SessionResult]:
-    algo, set_name, path = task
+def _run_one(task: tuple[str, str, str, float]) -> tuple[str, str, SessionResult]:
+    algo, set_name, path, start = task
     assert _LADDER is not None
     try:
         text = Path(path).read_text()
     except OSError as exc:
         raise TraceError(f"cannot read trace {path}: {exc.strerror}") from None
-    trace = parse_trace(text, name=Path(path).name)
+    trace = parse_trace(text, name=Path(path).name).started_at(start)
     if _LATENCY_S is not None:
         trace = trace.with_latency(_LATENCY_S)
     return algo, set_name, simulate(by_name(algo), trace, _LADDER, _CONFIG)
@@ -96,13 +96,17 @@ class BenchResult:
 
 def run_bench(trace_dirs: Sequence[str], algorithms: Sequence[str], ladder_path: Path | None, *,
               processes: int | None = None, config: SimConfig = SimConfig(), latency_s: float | None = None,
-              every: int = 1) -> BenchResult:
-    """Every algorithm on every ``every``-th trace of each folder (``every`` > 1 for quick subsets)."""
+              every: int = 1, starts: int = 1) -> BenchResult:
+    """Every algorithm on every ``every``-th trace of each folder (``every`` > 1 for quick subsets), each
+    trace entered at ``starts`` evenly spaced points of its loop (sessions in trace order, then start order)."""
+    if starts < 1:
+        raise AbrError("starts must be at least 1")
     ladder = load_ladder(ladder_path)
     sets: dict[str, list[Path]] = {}
     for d in trace_dirs:
         sets[Path(d).resolve().name] = trace_files(d)[::every]
-    tasks = [(a, s, str(p)) for s, files in sets.items() for p in files for a in algorithms]
+    tasks = [(a, s, str(p), k / starts) for s, files in sets.items() for p in files for k in range(starts)
+             for a in algorithms]
     procs = processes or min(2, os.cpu_count() or 1)
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with ctx.Pool(procs, initializer=_init_worker, initargs=(ladder, config, latency_s)) as pool:

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from .traces import log_name
 
 REBUFFER_PENALTY = 4300.0
 LOG_REBUFFER_PENALTY = 2.66
@@ -168,6 +171,16 @@ class PairedDiff:
     mean: float
     low: float
     high: float
+
+
+def per_log(results: "list[SessionResult]", metric: "Callable[[SessionResult], float]") -> list[float]:
+    """``metric`` averaged over the sessions played on each log (several when a log was entered at several
+    points, ``Trace.started_at``), logs in first-seen order: the unit a paired interval may count as
+    independent, since sessions on one link are not."""
+    by_log: dict[str, list[float]] = {}
+    for r in results:
+        by_log.setdefault(log_name(r.trace), []).append(metric(r))
+    return [statistics.fmean(v) for v in by_log.values()]
 
 
 def paired_difference(ours: "list[float]", baseline: "list[float]") -> PairedDiff:

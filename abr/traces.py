@@ -19,6 +19,12 @@ from itertools import accumulate
 from .errors import TraceError
 
 PENSIEVE_LATENCY_S = 0.08
+START_MARK = "@"  # a session entered part-way through its log is named ``<log>@<fraction>`` (``started_at``)
+
+
+def log_name(session_trace: str) -> str:
+    """The log a session was played on: its trace's name without ``started_at``'s mark."""
+    return session_trace.split(START_MARK, 1)[0]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,7 +57,7 @@ class Trace:
         if fraction == 0.0:
             return self
         i = bisect.bisect_right(self._ends_s, fraction * self.duration_s)
-        return Trace(name=f"{self.name}@{fraction:.2f}", periods=self.periods[i:] + self.periods[:i])
+        return Trace(name=f"{self.name}{START_MARK}{fraction:.2f}", periods=self.periods[i:] + self.periods[:i])
 
     @property
     def mean_kbps(self) -> float:

@@ -10,7 +10,8 @@ paired difference default − variant (95 % interval) of QoE_lin and QoE_log.  `
 set (after ``--every``), so a change can be tuned on one half and checked on the other; ``--sets`` keeps only the
 named trace sets (a quick look at the cells a change is aimed at); ``--starts K`` plays each trace from K evenly
 spaced points of its loop, each a session of its own (lte's twelve logs give 12 × K), so a change is not judged
-on one trace's luck.
+on one trace's luck; the paired intervals count each log once (the mean of its sessions), since sessions on one
+link are not independent.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from abr_goal import BIG_SETS, BUFFERS, LADDERS, LIVE_BUFFERS, LTE_LADDER, SHORT, SMALL_SETS  # noqa: E402
 
 from abr.bench import load_ladder, trace_files  # noqa: E402
-from abr.metrics import SessionResult, paired_difference  # noqa: E402
+from abr.metrics import SessionResult, paired_difference, per_log  # noqa: E402
 from abr.reelbox_r2 import ReelboxR2  # noqa: E402
 from abr.simulator import SimConfig, simulate  # noqa: E402
 from abr.traces import parse_trace  # noqa: E402
@@ -95,8 +96,8 @@ def main() -> int:
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for (s, lad, buf), ts in jobs:
         ours, theirs = [next(results) for _ in ts], [next(results) for _ in ts]
-        lin = paired_difference([r.qoe_lin for r in ours], [r.qoe_lin for r in theirs])
-        log = paired_difference([r.qoe_log for r in ours], [r.qoe_log for r in theirs])
+        lin = paired_difference(per_log(ours, lambda r: r.qoe_lin), per_log(theirs, lambda r: r.qoe_lin))
+        log = paired_difference(per_log(ours, lambda r: r.qoe_log), per_log(theirs, lambda r: r.qoe_log))
 
         reb = both(ours, theirs, lambda r: r.rebuffer_ratio * 100, ".2f")
         sw = both(ours, theirs, lambda r: r.switches_per(), ".1f")

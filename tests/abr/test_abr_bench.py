@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 from pathlib import Path
 
 import pytest
 
 from abr import DEFAULT_ALGORITHM
-from abr.bench import run_cli
+from abr.bench import run_bench, run_cli
 from abr.errors import AbrError
+from abr.metrics import per_log
 from ui.cli import main
 
 
@@ -86,3 +88,20 @@ def test_buffer_latency_flags_and_the_built_in_ladder(tmp_path: Path, shared_dir
     for key in ("qoe_log", "startup_below_s", "qoe_first_10s"):
         assert isinstance(base[key], float)
     assert main(["abr-bench", str(tmp_path / "fcc"), "--buffer", "-1"]) == 1
+
+
+def test_each_log_entered_at_several_starts_and_paired_per_log(traces: Path) -> None:
+    """``run_bench(starts=K)`` plays every log from K points of its loop (each a session of its own, in
+    trace then start order: the first is the log itself), and ``per_log`` folds those sessions back into
+    one figure per log, the unit a paired interval may count."""
+    ladder = traces / "ladders" / "netflix10_4s_cbr.json"
+    once = run_bench([str(traces / "hsdpa")], ["throughput"], ladder, processes=1).sessions["hsdpa"]["throughput"]
+    four = run_bench([str(traces / "hsdpa")], ["throughput"], ladder, processes=1, starts=4).sessions["hsdpa"]["throughput"]
+    assert len(once) == 3 and len(four) == 12
+    assert [r.trace for r in four[:4]] == [once[0].trace] + [f"{once[0].trace}@{k / 4:.2f}" for k in (1, 2, 3)]
+    assert four[0] == once[0] and four[4] == once[1]
+    assert len({r.qoe_lin for r in four[:4]}) > 1  # another start is another session on the same link
+    means = per_log(four, lambda r: r.qoe_lin)
+    assert means == pytest.approx([statistics.fmean(r.qoe_lin for r in four[i:i + 4]) for i in (0, 4, 8)])
+    with pytest.raises(AbrError):
+        run_bench([str(traces / "hsdpa")], ["throughput"], ladder, starts=0)
