@@ -16,10 +16,11 @@ the default's share (about a third); ``--baselines-only`` fills that cache and s
 judges the per-cell goals and startup (goal 6) at other buffer sizes instead (the issue asks to win at
 every buffer, the goal samples three): goal 2 is judged only if 25 s is among them, and the live-sized rows
 are left out.  ``--sets`` judges only the named trace sets (goal 2 needs both fcc and hsdpa; the
-live-sized rows come with those two).  ``--lte-starts K`` enters each of lte's twelve logs at K evenly spaced points of its loop
-(``Trace.started_at``), every algorithm alike, so that a cell of twelve logs is not judged on where each log
-happens to begin; each start is a session of its own in the means, and the paired intervals count each log
-once (the mean of its K sessions), since sessions on one link are not independent.
+live-sized rows come with those two).  ``--lte-starts K`` enters each of lte's twelve logs at K evenly
+spaced points of its loop (``Trace.started_at``), every algorithm alike, so that a cell of twelve logs is
+not judged on where each log happens to begin; each start is a session of its own in the means, and the
+paired intervals count each log once (the mean of its K sessions), since sessions on one link are not
+independent.
 
 Goals (each printed with its verdict):
 1. In every cell the default's mean QoE_lin ≥ the best baseline's, paired per trace, 95 % interval
@@ -39,6 +40,7 @@ import pickle
 import statistics
 import sys
 import time
+from operator import attrgetter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -134,14 +136,6 @@ def run_cells(root: Path, every: int, buffers: tuple[float, ...], ladders: tuple
     return cells
 
 
-def qoe_lin(r: SessionResult) -> float:
-    return r.qoe_lin
-
-
-def qoe_log(r: SessionResult) -> float:
-    return r.qoe_log
-
-
 def best_baseline(cell: Cell, metric: str) -> str:
     return max(BASELINES, key=lambda b: statistics.fmean(getattr(r, metric) for r in cell[b]))
 
@@ -161,8 +155,9 @@ def print_cell(key: tuple[str, str, float], cell: Cell) -> dict[str, object]:
         print(f"| {a} | {m.qoe_lin:.3f} | {m.qoe_log:.3f} | {m.rebuffer_ratio * 100:.2f} | {m.switches_per_150:.1f} | "
               f"{m.startup_below_s:.1f} | {m.qoe_first_10s:.3f} | {m.abandons:.1f} |")
     lin_best, log_best = best_baseline(cell, "qoe_lin"), best_baseline(cell, "qoe_log")
-    d_lin = paired_difference(per_log(ours, qoe_lin), per_log(cell[lin_best], qoe_lin))
-    d_log = paired_difference(per_log(ours, qoe_log), per_log(cell[log_best], qoe_log))
+    lin, log = attrgetter("qoe_lin"), attrgetter("qoe_log")
+    d_lin = paired_difference(per_log(ours, lin), per_log(cell[lin_best], lin))
+    d_log = paired_difference(per_log(ours, log), per_log(cell[log_best], log))
     print(f"\nQoE_lin vs best ({lin_best}): {d_lin.mean:+.3f} [{d_lin.low:+.3f}, {d_lin.high:+.3f}]; "
           f"QoE_log vs best ({log_best}): {d_log.mean:+.3f} [{d_log.low:+.3f}, {d_log.high:+.3f}]")
     return {
