@@ -205,8 +205,9 @@ class Scheduler:
     # -- live: segment lists that grow ----------------------------------------------------------
     def _abr_capacity_s(self) -> float:
         """The buffer the ABR plans with: live never holds more than its latency target plus the segment
-        just fetched (3.5 s for LL with 2 s segments, 8 s for standard HLS: the live-sized buffers
-        ``abr_goal.py`` scores), so planning toward a VOD-sized one would count a shortfall no choice fills."""
+        just fetched (3.5 s for LL with 2 s segments, 8 s for standard HLS: the buffers
+        ``benchmarks/abr_live.py`` scores), so planning toward a VOD-sized one would count a shortfall no
+        choice fills."""
         if self.config.live is None:
             return self.config.buffer_capacity_s
         return min(self.config.buffer_capacity_s, self.config.live.hold_back_s() + self.ladder.segment_duration_s)
