@@ -21,7 +21,7 @@ from .errors import AbrError, LadderError, TraceError
 from .ladder import NETFLIX10_NAME, Ladder, netflix10, parse_ladder
 from .metrics import SessionResult, paired_difference, summarize
 from .simulator import SimConfig, simulate
-from .traces import parse_trace
+from .traces import parse_trace, start_fractions
 
 DEFAULT_LADDER = "netflix10_4s_cbr.json"
 
@@ -67,6 +67,11 @@ _CONFIG = SimConfig()
 _LATENCY_S: float | None = None
 
 
+def ladder_name(ladder: Ladder) -> str:
+    """How a ladder given as an object (not a file) is named in a result."""
+    return f"{len(ladder.bitrates_kbps)} rungs of {ladder.segment_duration_s:g} s segments (given)"
+
+
 def _init_worker(ladder: Ladder, config: SimConfig, latency_s: float | None) -> None:
     global _LADDER, _CONFIG, _LATENCY_S
     _LADDER, _CONFIG, _LATENCY_S = ladder, config, latency_s
@@ -94,19 +99,21 @@ class BenchResult:
     latency_ms: float | None = None  # None: each trace's own
 
 
-def run_bench(trace_dirs: Sequence[str], algorithms: Sequence[str], ladder_path: Path | None, *,
+def run_bench(trace_dirs: Sequence[str], algorithms: Sequence[str], ladder_path: Path | Ladder | None, *,
               processes: int | None = None, config: SimConfig = SimConfig(), latency_s: float | None = None,
               every: int = 1, starts: int = 1) -> BenchResult:
     """Every algorithm on every ``every``-th trace of each folder (``every`` > 1 for quick subsets), each
-    trace entered at ``starts`` evenly spaced points of its loop (sessions in trace order, then start order)."""
-    if starts < 1:
-        raise AbrError("starts must be at least 1")
-    ladder = load_ladder(ladder_path)
+    trace entered at ``starts`` evenly spaced points of its loop (sessions in trace order, then start order).
+    The ladder is a Sabre movie file, a :class:`Ladder` itself, or None for netflix10 built in."""
+    try:
+        fractions = start_fractions(starts)
+    except ValueError as exc:
+        raise AbrError(str(exc)) from None
+    ladder = ladder_path if isinstance(ladder_path, Ladder) else load_ladder(ladder_path)
     sets: dict[str, list[Path]] = {}
     for d in trace_dirs:
         sets[Path(d).resolve().name] = trace_files(d)[::every]
-    tasks = [(a, s, str(p), k / starts) for s, files in sets.items() for p in files for k in range(starts)
-             for a in algorithms]
+    tasks = [(a, s, str(p), f) for s, files in sets.items() for p in files for f in fractions for a in algorithms]
     procs = processes or min(2, os.cpu_count() or 1)
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with ctx.Pool(procs, initializer=_init_worker, initargs=(ladder, config, latency_s)) as pool:
@@ -114,7 +121,8 @@ def run_bench(trace_dirs: Sequence[str], algorithms: Sequence[str], ladder_path:
     sessions: dict[str, dict[str, list[SessionResult]]] = {s: {a: [] for a in algorithms} for s in sets}
     for algo, set_name, res in results:
         sessions[set_name][algo].append(res)
-    return BenchResult(ladder=str(ladder_path) if ladder_path else NETFLIX10_NAME, algorithms=tuple(algorithms),
+    name = ladder_name(ladder) if isinstance(ladder_path, Ladder) else str(ladder_path) if ladder_path else NETFLIX10_NAME
+    return BenchResult(ladder=name, algorithms=tuple(algorithms),
                        sessions=sessions, buffer_s=config.buffer_capacity_s,
                        latency_ms=None if latency_s is None else latency_s * 1000.0)
 

@@ -173,14 +173,24 @@ class PairedDiff:
     high: float
 
 
-def per_log(results: "list[SessionResult]", metric: "Callable[[SessionResult], float]") -> list[float]:
+def per_log(results: "list[SessionResult]", metric: "Callable[[SessionResult], float]") -> dict[str, float]:
     """``metric`` averaged over the sessions played on each log (several when a log was entered at several
-    points, ``Trace.started_at``), logs in first-seen order: the unit a paired interval may count as
+    points, ``Trace.started_at``), by log name in first-seen order: the unit a paired interval may count as
     independent, since sessions on one link are not."""
     by_log: dict[str, list[float]] = {}
     for r in results:
         by_log.setdefault(log_name(r.trace), []).append(metric(r))
-    return [statistics.fmean(v) for v in by_log.values()]
+    return {name: statistics.fmean(v) for name, v in by_log.items()}
+
+
+def paired_per_log(ours: "list[SessionResult]", theirs: "list[SessionResult]",
+                   metric: "Callable[[SessionResult], float]") -> "PairedDiff":
+    """``paired_difference`` of ``metric`` over the logs both played, each log's sessions averaged first;
+    the two must have played the same logs."""
+    a, b = per_log(ours, metric), per_log(theirs, metric)
+    if a.keys() != b.keys():
+        raise ValueError("a paired difference needs the same logs on both sides")
+    return paired_difference(list(a.values()), [b[name] for name in a])
 
 
 def paired_difference(ours: "list[float]", baseline: "list[float]") -> PairedDiff:

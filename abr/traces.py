@@ -22,6 +22,16 @@ PENSIEVE_LATENCY_S = 0.08
 START_MARK = "@"  # a session entered part-way through its log is named ``<log>@<fraction>`` (``started_at``)
 
 
+MAX_STARTS = 100  # a start's fraction is named to two decimals, so more starts would share names
+
+
+def start_fractions(starts: int) -> list[float]:
+    """``starts`` evenly spaced points of a log's loop to enter it at (``Trace.started_at``), the first its start."""
+    if not 1 <= starts <= MAX_STARTS:
+        raise ValueError(f"a log is entered at 1 to {MAX_STARTS} points, not {starts}")
+    return [k / starts for k in range(starts)]
+
+
 def log_name(session_trace: str) -> str:
     """The log a session was played on: its trace's name without ``started_at``'s mark."""
     return session_trace.split(START_MARK, 1)[0]

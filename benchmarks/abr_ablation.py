@@ -19,6 +19,7 @@ import argparse
 import multiprocessing
 import statistics
 import sys
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable
 
@@ -28,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from abr_goal import BIG_SETS, BUFFERS, LADDERS, LIVE_BUFFERS, LTE_LADDER, SHORT, SMALL_SETS  # noqa: E402
 
 from abr.bench import load_ladder, trace_files  # noqa: E402
-from abr.metrics import SessionResult, paired_difference, per_log  # noqa: E402
+from abr.metrics import SessionResult, paired_per_log  # noqa: E402
 from abr.reelbox_r2 import ReelboxR2  # noqa: E402
 from abr.simulator import SimConfig, simulate  # noqa: E402
-from abr.traces import parse_trace  # noqa: E402
+from abr.traces import parse_trace, start_fractions  # noqa: E402
 
 Task = tuple[str, float, str, float, dict[str, Any]]  # ladder file, buffer, trace file, start, overrides
 
@@ -75,6 +76,10 @@ def main() -> int:
     ap.add_argument("--sets", default=None, help="comma-separated trace sets to keep (default: every set)")
     ap.add_argument("--starts", type=int, default=1, help="sessions per trace, from evenly spaced points of its loop")
     args = ap.parse_args()
+    try:
+        fractions = start_fractions(args.starts)
+    except ValueError as exc:
+        ap.error(str(exc))
     root = Path(args.shared) / "abr-traces"
     variant = parse_overrides(args.set)
     start = {"all": 0, "odd": 1, "even": 0}[args.select]
@@ -85,19 +90,19 @@ def main() -> int:
         if keep is not None and s not in keep:
             continue
         files = trace_files(root / s)[:: args.every if s in BIG_SETS else 1][start::step]
-        jobs.append(((s, lad, buf), [(str(root / "ladders" / f"{lad}.json"), buf, str(f), k / args.starts)
-                                     for f in files for k in range(args.starts)]))
+        jobs.append(((s, lad, buf), [(str(root / "ladders" / f"{lad}.json"), buf, str(f), start)
+                                     for f in files for start in fractions]))
     tasks: list[Task] = [(*t, kw) for _, ts in jobs for kw in ({}, variant) for t in ts]
     with multiprocessing.get_context("fork").Pool(args.processes) as pool:
         results = iter(pool.map(run_one, tasks, chunksize=8))
     print(f"default against ReelboxR2({', '.join(args.set)}); Δ = default − variant\n")
-    print("| set · ladder · buffer | traces | QoE_lin default / variant | Δ QoE_lin [95 % CI] | Δ QoE_log | "
+    print("| set · ladder · buffer | sessions | QoE_lin default / variant | Δ QoE_lin [95 % CI] | Δ QoE_log | "
           "rebuffer % | switches /150 | below sustainable s |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for (s, lad, buf), ts in jobs:
         ours, theirs = [next(results) for _ in ts], [next(results) for _ in ts]
-        lin = paired_difference(per_log(ours, lambda r: r.qoe_lin), per_log(theirs, lambda r: r.qoe_lin))
-        log = paired_difference(per_log(ours, lambda r: r.qoe_log), per_log(theirs, lambda r: r.qoe_log))
+        lin = paired_per_log(ours, theirs, attrgetter("qoe_lin"))
+        log = paired_per_log(ours, theirs, attrgetter("qoe_log"))
 
         reb = both(ours, theirs, lambda r: r.rebuffer_ratio * 100, ".2f")
         sw = both(ours, theirs, lambda r: r.switches_per(), ".1f")

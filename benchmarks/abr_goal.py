@@ -16,7 +16,7 @@ the default's share (about a third); ``--baselines-only`` fills that cache and s
 judges the per-cell goals and startup (goal 6) at other buffer sizes instead (the issue asks to win at
 every buffer, the goal samples three): goal 2 is judged only if 25 s is among them, and the live-sized rows
 are left out.  ``--sets`` judges only the named trace sets (goal 2 needs both fcc and hsdpa; the
-live-sized rows come with those two).  ``--lte-starts K`` enters each of lte's twelve logs at K evenly
+live-sized rows come with whichever of those two is named).  ``--lte-starts K`` enters each of lte's twelve logs at K evenly
 spaced points of its loop (``Trace.started_at``), every algorithm alike, so that a cell of twelve logs is
 not judged on where each log happens to begin; each start is a session of its own in the means, and the
 paired intervals count each log once (the mean of its K sessions), since sessions on one link are not
@@ -48,9 +48,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from abr import DEFAULT_ALGORITHM  # noqa: E402
 from abr.algorithms import by_name, canonical  # noqa: E402
 from abr.bench import load_ladder, run_bench  # noqa: E402
-from abr.metrics import SessionResult, paired_difference, per_log, summarize  # noqa: E402
+from abr.metrics import SessionResult, paired_per_log, summarize  # noqa: E402
 from abr.simulator import SimConfig, simulate  # noqa: E402
-from abr.traces import Period, Trace  # noqa: E402
+from abr.traces import MAX_STARTS, Period, Trace, log_name  # noqa: E402
 
 BASELINES = ("dynamic", "bola-e", "robust-mpc")
 CANDIDATE = DEFAULT_ALGORITHM  # the algorithm judged (--algorithm; the default unless told)
@@ -68,7 +68,7 @@ STEADY_KBPS = (700.0, 1000.0, 2000.0, 3000.0, 5000.0, 8000.0)
 
 Cell = dict[str, list[SessionResult]]  # algorithm -> sessions (trace order)
 ABR_DIR = Path(__file__).resolve().parent.parent / "abr"
-OURS = {"algorithms.py", "bench.py", "__init__.py", "foresight.py", "oracle.py"}  # and every reelbox*.py
+OURS = {"algorithms.py", "__init__.py", "foresight.py", "oracle.py"}  # and every reelbox*.py
 
 
 def baseline_code_hash() -> str:
@@ -81,7 +81,7 @@ def baseline_code_hash() -> str:
 
 
 class BaselineCache:
-    """Baseline sessions per (set, ladder, buffer, every) on disk; a no-op without a folder."""
+    """Baseline sessions per (set, ladder, buffer, every, starts) on disk; a no-op without a folder."""
 
     def __init__(self, folder: str | None) -> None:
         self.folder = Path(folder) if folder else None
@@ -93,10 +93,11 @@ class BaselineCache:
         return self.folder / f"{self.code}-{s}-{lad}-{buf:g}-{every}{entered}.pickle"
 
     def load(self, s: str, lad: str, buf: float, every: int, starts: int = 1) -> Cell | None:
-        """The cell as run with ``every``, or thinned from the whole set's (the same traces, sorted)."""
+        """The cell as run with ``every``, or thinned from the whole set's (the same traces, sorted; one start
+        per trace, since thinning picks sessions, not traces)."""
         if self.folder is None:
             return None
-        for k in (every, 1):
+        for k in (every, 1) if starts == 1 else (every,):
             if self._path(s, lad, buf, k, starts).is_file():
                 cell: Cell = pickle.loads(self._path(s, lad, buf, k, starts).read_bytes())
                 return {b: runs[::every // k] for b, runs in cell.items()}
@@ -144,7 +145,7 @@ def print_cell(key: tuple[str, str, float], cell: Cell) -> dict[str, object]:
     """One table row per algorithm, then the paired verdict rows; returns the cell's verdicts."""
     s, lad, buf = key
     ours = cell[CANDIDATE]
-    logs = len(per_log(ours, lambda r: r.qoe_lin))
+    logs = len({log_name(r.trace) for r in ours})
     entered = f" × {len(ours) // logs} starts" if len(ours) > logs else ""
     print(f"\n#### {s} · {lad} · {buf:g} s ({logs} traces{entered})\n")
     print("| algorithm | QoE_lin | QoE_log | rebuffer % | switches /150 | below sustainable s | QoE_lin first 10 s | abandons |")
@@ -155,9 +156,8 @@ def print_cell(key: tuple[str, str, float], cell: Cell) -> dict[str, object]:
         print(f"| {a} | {m.qoe_lin:.3f} | {m.qoe_log:.3f} | {m.rebuffer_ratio * 100:.2f} | {m.switches_per_150:.1f} | "
               f"{m.startup_below_s:.1f} | {m.qoe_first_10s:.3f} | {m.abandons:.1f} |")
     lin_best, log_best = best_baseline(cell, "qoe_lin"), best_baseline(cell, "qoe_log")
-    lin, log = attrgetter("qoe_lin"), attrgetter("qoe_log")
-    d_lin = paired_difference(per_log(ours, lin), per_log(cell[lin_best], lin))
-    d_log = paired_difference(per_log(ours, log), per_log(cell[log_best], log))
+    d_lin = paired_per_log(ours, cell[lin_best], attrgetter("qoe_lin"))
+    d_log = paired_per_log(ours, cell[log_best], attrgetter("qoe_log"))
     print(f"\nQoE_lin vs best ({lin_best}): {d_lin.mean:+.3f} [{d_lin.low:+.3f}, {d_lin.high:+.3f}]; "
           f"QoE_log vs best ({log_best}): {d_log.mean:+.3f} [{d_log.low:+.3f}, {d_log.high:+.3f}]")
     return {
@@ -227,14 +227,13 @@ def main() -> int:
     ap.add_argument("--lte-starts", type=int, default=1,
                     help="enter each of lte's twelve logs at this many evenly spaced points of its loop")
     args = ap.parse_args()
-    if args.lte_starts < 1:
-        ap.error("--lte-starts must be at least 1")
+    if not 1 <= args.lte_starts <= MAX_STARTS:
+        ap.error(f"--lte-starts must be 1 to {MAX_STARTS}")
     buffers = BUFFERS if args.buffers is None else args.buffers
     live_buffers = LIVE_BUFFERS if args.buffers is None else ()  # the live-sized rows go with the goal's buffers
     keep = ALL_SETS if args.sets is None else args.sets
-    chosen = {"big": tuple(s for s in BIG_SETS if s in keep), "small": tuple(s for s in SMALL_SETS if s in keep),
-              "with_lte": "lte" in keep}
-    live_sets = {"big": chosen["big"], "small": (), "with_lte": False}
+    big, small = tuple(s for s in BIG_SETS if s in keep), tuple(s for s in SMALL_SETS if s in keep)
+    with_lte = "lte" in keep
     global CANDIDATE, ALGOS
     CANDIDATE = canonical(args.algorithm)
     ALGOS = (CANDIDATE, *BASELINES)
@@ -244,20 +243,21 @@ def main() -> int:
     if args.baselines_only:
         if args.cache is None:
             ap.error("--baselines-only needs --cache")
-        run_cells(root, args.every, buffers, LADDERS, **chosen, cache=cache, algos=BASELINES,
+        run_cells(root, args.every, buffers, LADDERS, with_lte, big, small, cache=cache, algos=BASELINES,
                   processes=args.processes, lte_starts=args.lte_starts)
-        run_cells(root, args.every, live_buffers, LADDERS[:1], **live_sets, cache=cache, algos=BASELINES,
+        run_cells(root, args.every, live_buffers, LADDERS[:1], False, big, (), cache=cache, algos=BASELINES,
                   processes=args.processes)
         print(f"baselines cached in {args.cache} ({time.monotonic() - t0:.0f} s)")
         return 0
-    cells = run_cells(root, args.every, buffers, LADDERS, **chosen, cache=cache, processes=args.processes,
+    cells = run_cells(root, args.every, buffers, LADDERS, with_lte, big, small, cache=cache, processes=args.processes,
                       lte_starts=args.lte_starts)
-    print(f"## ABR goal (issue 17): {len(cells)} cells; fcc and hsdpa: every {args.every}. trace; {time.monotonic() - t0:.0f} s")
+    thinned = f"; {' and '.join(big)}: every {args.every}. trace" if big else ""
+    print(f"## ABR goal (issue 17): {len(cells)} cells{thinned}; {time.monotonic() - t0:.0f} s")
     verdicts = {k: print_cell(k, c) for k, c in sorted(cells.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0]))}
 
-    if live_buffers and live_sets["big"]:
-        print(f"\n### live-sized buffers ({' + '.join(live_sets['big'])}, netflix10)")
-    live = run_cells(root, args.every, live_buffers, LADDERS[:1], **live_sets, cache=cache, processes=args.processes)
+    if live_buffers and big:
+        print(f"\n### live-sized buffers ({' + '.join(big)}, netflix10)")
+    live = run_cells(root, args.every, live_buffers, LADDERS[:1], False, big, (), cache=cache, processes=args.processes)
     for k, c in sorted(live.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0])):
         print_cell(k, c)
     worst_startup = steady_startup(root, buffers)
@@ -272,7 +272,7 @@ def main() -> int:
 
     def pooled() -> list[tuple[str, bool]]:
         """Goal 2, judged only where its buffer and both its sets ran."""
-        if GOAL_BUFFER_S not in buffers or chosen["big"] != BIG_SETS:
+        if GOAL_BUFFER_S not in buffers or big != BIG_SETS:
             return []
         mean = statistics.fmean(r.qoe_lin for s in ("fcc", "hsdpa") for r in cells[(s, LADDERS[0], GOAL_BUFFER_S)][CANDIDATE])
         return [verdict(f"pooled fcc+hsdpa QoE_lin at {GOAL_BUFFER_S:g} s (netflix10) {mean:.3f} ≥ 1.15", mean >= 1.15)]

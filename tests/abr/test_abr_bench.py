@@ -11,7 +11,7 @@ import pytest
 from abr import DEFAULT_ALGORITHM
 from abr.bench import run_bench, run_cli
 from abr.errors import AbrError
-from abr.metrics import per_log
+from abr.metrics import paired_per_log, per_log
 from ui.cli import main
 
 
@@ -102,6 +102,14 @@ def test_each_log_entered_at_several_starts_and_paired_per_log(traces: Path) -> 
     assert four[0] == once[0] and four[4] == once[1]
     assert len({r.qoe_lin for r in four[:4]}) > 1  # another start is another session on the same link
     means = per_log(four, lambda r: r.qoe_lin)
-    assert means == pytest.approx([statistics.fmean(r.qoe_lin for r in four[i:i + 4]) for i in (0, 4, 8)])
-    with pytest.raises(AbrError):
-        run_bench([str(traces / "hsdpa")], ["throughput"], ladder, starts=0)
+    assert list(means) == [r.trace for r in once]
+    assert list(means.values()) == pytest.approx([statistics.fmean(r.qoe_lin for r in four[i:i + 4]) for i in (0, 4, 8)])
+    # pairing matches logs by name, not by position, and refuses sides that played different logs
+    shuffled = four[4:] + four[:4]
+    assert paired_per_log(shuffled, four, lambda r: r.qoe_lin).mean == pytest.approx(0.0)
+    assert paired_per_log(four, once, lambda r: r.qoe_lin).n == 3
+    with pytest.raises(ValueError):
+        paired_per_log(four, once[:2], lambda r: r.qoe_lin)
+    for bad in (0, 101):
+        with pytest.raises(AbrError):
+            run_bench([str(traces / "hsdpa")], ["throughput"], ladder, starts=bad)
