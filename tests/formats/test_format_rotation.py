@@ -35,8 +35,8 @@ def _plain_libmpv_rotation(url: str) -> int | None:
         player.play(url)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            params = player.video_params
-            if params:
+            params = player.video_params  # at first it may be there without ``rotate`` yet
+            if params and "rotate" in params:
                 return int(params["rotate"])
             time.sleep(0.02)
         return None
