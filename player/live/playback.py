@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from player.manifest import Presentation
-from player.net.clock import Clock
+from player.net.clock import Clock, ticks
 
 from .clock_probe import from_date_ticks, from_utc_timing
 from .clock_sync import ClockSyncError
@@ -62,17 +62,16 @@ class LivePlayback:
                   set_rate: Callable[[float], None], seek: Callable[[float], Awaitable[None]]) -> None:
         """Sample latency and steer the rate until cancelled."""
         rate = 1.0
-        while True:
-            await self.clock.sleep(SAMPLE_S)
+        async for now in ticks(self.clock, SAMPLE_S):
             if not playing():
                 continue
             pos = position()
             latency = self.latency_s(pos)
             if latency is None:
                 continue
-            t = self.clock.now() - self.opened_at
+            t = now - self.opened_at
             self.samples.append((round(t, 3), round(latency, 3)))
-            decision = self.controller.decide(self.clock.now(), latency, buffer(), pos, self.follower.window())
+            decision = self.controller.decide(now, latency, buffer(), pos, self.follower.window())
             if decision.rate != rate:
                 rate = decision.rate
                 set_rate(rate)

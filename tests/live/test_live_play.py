@@ -61,9 +61,13 @@ def test_channel_plays_live_60s_without_a_rebuffer(backend: Backend, tmp_path: P
     # --until is a position on the live timeline, and the play starts at the live point minus the hold-back
     assert float(r["played_s"]) >= CHANNEL_PLAY_S - float(r["start_s"]) - 1  # type: ignore[arg-type]
     assert r["rebuffer_count"] == 0, r["rebuffer_events"]
+    times = [t for t, _ in r["latency_s"]]  # type: ignore[union-attr]
     samples = [v for _, v in r["latency_s"]]  # type: ignore[union-attr]
     target = float(r["latency_target_s"])  # type: ignore[arg-type]
-    assert len(samples) >= 2 * (CHANNEL_PLAY_S - 3)
+    # twice a second from the first frame to the end; catching up (a rate above 1) plays the 60 s in less
+    # wall time, so the count is not 120 but the samples have no holes
+    assert times[0] < 3 and max(b - a for a, b in zip(times, times[1:])) < 2.0, times
+    assert len(samples) >= 2 * (CHANNEL_PLAY_S - 10)
     assert all(target - 0.5 < v < target + 4.0 for v in samples), (target, samples)
     assert min(samples) <= float(r["latency_p50_s"]) <= max(samples)  # type: ignore[arg-type]
     assert float(r["dvr_window_s"]) > 10  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from player.net.clock import Clock, ManualClock, MonotonicClock, done_within
+from player.net.clock import Clock, ManualClock, MonotonicClock, done_within, ticks
 
 
 @pytest.mark.parametrize("make_clock", [MonotonicClock, ManualClock], ids=["monotonic", "manual"])
@@ -45,3 +45,28 @@ def test_a_coroutine_that_finishes_in_time_reports_true() -> None:
         return await done_within(MonotonicClock(), ready.wait(), 5.0)
 
     assert asyncio.run(scenario()) is True
+
+
+def test_ticks_keep_a_fixed_grid_whatever_each_turn_costs() -> None:
+    """A turn's work does not push later ticks back (the live sampler drifted to ~0.505 s a sample and
+    came up one short in a 60 s play), and a turn that overruns skips the points it missed."""
+    async def scenario() -> tuple[list[float], list[float]]:
+        clock = ManualClock(start=0.0)
+        steady: list[float] = []
+        async for now in ticks(clock, 0.5):
+            steady.append(now)
+            clock.advance(0.01)  # each turn's work
+            if len(steady) == 10:
+                break
+        slow: list[float] = []
+        async for now in ticks(clock, 0.5):
+            slow.append(now)
+            clock.advance(1.2 if len(slow) == 2 else 0.0)  # one turn overruns two points
+            if len(slow) == 5:
+                break
+        return steady, slow
+
+    steady, slow = asyncio.run(scenario())
+    assert steady == pytest.approx([0.5 * k for k in range(1, 11)])
+    start = steady[-1] + 0.01
+    assert slow == pytest.approx([start + 0.5, start + 1.0, start + 2.2, start + 2.7, start + 3.2])
