@@ -275,7 +275,7 @@ class ReelboxR2(AlgorithmBase):
                  rise_depth_s: float = 40.0, abandon_segments: float = 1.0,
                  abandon_cv: float = 0.4, flip_margin: float = 0.3, flip_depth_s: float = 20.0,
                  swing_flips: float = 0.2, swing_depth_s: float = 20.0, stay_segments: float = 2.0,
-                 big_step: float = 2.0) -> None:
+                 big_step: float = 2.0, spend_at_end: bool = True) -> None:
         self.horizon = horizon
         self.horizon_max = horizon_max
         self.fraction = fraction
@@ -311,6 +311,7 @@ class ReelboxR2(AlgorithmBase):
         self.swing_depth_s = swing_depth_s
         self.stay_segments = stay_segments
         self.big_step = big_step
+        self.spend_at_end = spend_at_end
         self.reset()
 
     def reset(self) -> None:
@@ -563,12 +564,19 @@ class ReelboxR2(AlgorithmBase):
         def terminal(b: float) -> float:
             return worth * min(b, reserve) - price * max(0.0, goal - b)
 
-        rung = best_plan(state, kbps, horizon=self.plan_horizon(state), rungs=range(top + 1),
+        horizon = self.plan_horizon(state)
+        rung = best_plan(state, kbps, horizon=horizon, rungs=range(top + 1),
                          switch_penalty=self.switch_weight, stall_event_penalty=self.stall_event,
-                         terminal=terminal).first_rung
+                         terminal=None if self.plans_to_the_end(state, horizon) else terminal).first_rung
         if self.startup and (building or len(state.history) <= 1) and self._ceiling is None:
             rung = max(rung, self.startup_rung(state, kbps / (1.0 + self.variability(state))))
         return rung
+
+    def plans_to_the_end(self, state: AbrState, horizon: int) -> bool:
+        """Whether the plan's horizon reaches the video's last segment (rule 17): then the buffer it leaves
+        guards no later download, and the plan is scored without the reserve's terminal value."""
+        left = state.segments_left()
+        return self.spend_at_end and left is not None and left <= horizon
 
     def plan_horizon(self, state: AbrState) -> int:
         """Segments the plan looks ahead: half the buffer, ``horizon`` at least and ``horizon_max`` at most.  A

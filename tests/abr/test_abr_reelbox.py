@@ -760,3 +760,25 @@ def test_at_a_small_buffer_a_climb_across_a_doubling_step_waits_for_a_stay_it_ca
     assert sum(r.qoe_lin for r in rule) > sum(r.qoe_lin for r in plain)
     assert sum(r.qoe_log for r in rule) > sum(r.qoe_log for r in plain)
     assert sum(r.stall_s for r in rule) <= sum(r.stall_s for r in plain) + 0.1
+
+
+def test_the_plan_that_reaches_the_last_segment_spends_the_reserve() -> None:
+    """Rule 17: three segments before the end (12 s buffered of 25, 2.5 Mbit/s, rung 6 playing) nothing comes
+    after the plan's horizon, so the reserve it would keep guards no download.  Without the terminal charge the
+    plan stays at rung 6 for one segment and ends at rung 9 (12 s → 3.9 s buffered, no stall); with it, it
+    climbs one rung.  Two hundred segments before the end the charge is kept.  On steady links whose rate lies
+    between two rungs the last segments play higher, with no stall and a higher QoE_lin; a 10 s buffer, whose
+    reserve is small, changes little."""
+    near_end = steady_bbb_state(12.0, segments_total=43)
+    assert Reelbox().choose(near_end).rung == 6 and Reelbox(spend_at_end=False).choose(near_end).rung == 7
+    far = steady_bbb_state(12.0)
+    assert Reelbox().choose(far).rung == Reelbox(spend_at_end=False).choose(far).rung
+
+    ladder = Ladder.constant(BBB_KBPS, segment_duration_s=3.0, segments=60)
+    for kbps in (1800.0, 2500.0, 4000.0):
+        for buffer_s in (25.0, 60.0):
+            config = SimConfig(buffer_capacity_s=buffer_s)
+            rule, plain = (simulate(Reelbox(spend_at_end=s), steady(kbps), ladder, config) for s in (True, False))
+            assert rule.stall_s == plain.stall_s == 0.0
+            assert rule.qoe_lin > plain.qoe_lin, (kbps, buffer_s, rule.rungs[-8:], plain.rungs[-8:])
+            assert sum(rule.rungs[-8:]) > sum(plain.rungs[-8:])
