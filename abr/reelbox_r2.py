@@ -220,6 +220,22 @@ choice moves it.
    17.73 → 17.78, QoE_log 2.395 → 2.445, rebuffering 0.425 → 0.395 %.  At 6 and 8 s (120 such sessions
    each) switches 49.5 → 39.5 and 41.8 → 30.2, QoE_log 1.615 → 1.667 and 2.137 → 2.202, rebuffering 0.860 →
    0.854 % and 0.580 → 0.568 %.  Every other goal cell is untouched (abr/README.md).
+17. **A plan that reaches the video's last segment spends the reserve.**  Rule 1 charges a plan for the buffer
+   it leaves under the reserve at the end of its horizon, because the downloads after the horizon need it.
+   When the horizon reaches the last segment (``segments_left`` ≤ the plan's horizon) no download comes after
+   it, so the plan is scored without that terminal term (``spend_at_end``): the buffer left at the end is
+   quality never played.  The plan then often stays a segment longer and ends a rung or two higher (three
+   segments from the end at 25 s, 12 s buffered, 2.5 Mbit/s on bbb, rung 6 playing: 6, 9, 9, 12 s → 3.9 s
+   buffered, no stall, where the charged plan climbs to 7); the rules after the plan (5, 8, 11, 16) still
+   apply.  Live plays are never within a horizon of their end (the engine gives them ``LIVE_SEGMENTS``), and a
+   video of five segments or fewer plays without a reserve from its first decision.  Session 38,
+   ``benchmarks/abr_goal.py`` over every trace: QoE_lin up in every 25 and 60 s cell but Puffer/netflix10/25 s
+   (−0.001), by 0.005 to 0.021 (oboe/bbb/60 s 2.472 → 2.493; lte +0.03 and +0.07), pooled fcc+hsdpa at 25 s
+   1.100 → 1.106; QoE_log up in the same cells, by up to 0.009; switches per 150 up by at most 0.7, down on
+   lte at 10 and 60 s (Puffer/netflix10/25 s 41.1 → 41.7, RobustMPC 42.2; lte/25 s 15.5 → 15.8, 16.1;
+   Puffer/bbb/10 s 37.7 → 37.9, 38.0); rebuffering up by at most 0.03 points (Puffer/netflix10/60 s 0.61 →
+   0.64 %, DYNAMIC 0.98), at or under DYNAMIC's in every goal cell.  The 10 s cells move by at most 0.002
+   QoE_lin, the live rows (6 and 8 s) not at all.  No verdict moved (abr/README.md).
 """
 from __future__ import annotations
 
