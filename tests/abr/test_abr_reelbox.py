@@ -772,8 +772,7 @@ def test_the_plan_that_reaches_the_last_segment_spends_the_reserve() -> None:
     after the plan's horizon, so the reserve it would keep guards no download.  Without the terminal charge the
     plan stays at rung 6 for one segment and ends at rung 9 (12 s → 3.9 s buffered, no stall); with it, it
     climbs one rung.  Two hundred segments before the end the charge is kept.  On steady links whose rate lies
-    between two rungs the last segments play higher, with no stall and a higher QoE_lin; a 10 s buffer, whose
-    reserve is small, changes little."""
+    between two rungs (25 and 60 s buffers) the last segments play higher, with no stall and a higher QoE_lin."""
     near_end = steady_bbb_state(12.0, segments_total=43)
     assert Reelbox().choose(near_end).rung == 6 and Reelbox(spend_at_end=False).choose(near_end).rung == 7
     far = steady_bbb_state(12.0)
