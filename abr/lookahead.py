@@ -16,6 +16,7 @@ with the horizon; ``benchmarks/abr_cost.py``).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
@@ -23,6 +24,8 @@ from typing import Any, NamedTuple, TypeVar
 from .state import AbrState
 
 REBUFFER_PENALTY = 4.3  # QoE_lin units (Mbit/s) per second of stall, as in the README
+SAFE_MARGIN_S = 1e-9
+SAFE_MARGIN_SCORE = 1e-9  # far above the rounding a plan's score gathers, far below any real difference
 
 S = TypeVar("S", bound=tuple[float, float, Any])  # (buffer or arrival, score, ...)
 
@@ -43,11 +46,13 @@ def best_plan(
     terminal: Callable[[float], float] | None = None,
     capped: bool = True,
     stall_event_penalty: float = 0.0,
+    flat_above: float = float("inf"),
 ) -> Plan:
     """``capped=False`` is the plan model of Pensieve's ``mpc.py``: the buffer grows without limit in the
     plan and the first-byte latency is not added (the prediction already includes it).
     ``stall_event_penalty`` is charged once per segment whose download would stall, so a plan does not
-    trade a steady trickle of short stalls for one rung of quality."""
+    trade a steady trickle of short stalls for one rung of quality.  ``terminal`` must never fall as the
+    buffer grows, and be constant from ``flat_above`` up (without a terminal, everywhere)."""
     rates = state.bitrates_kbps
     allowed = list(range(len(rates))) if rungs is None else list(rungs)
     left = state.segments_left()
@@ -60,9 +65,10 @@ def best_plan(
     last = state.last_rung
     # frontier: last rung -> list of (buffer, score, first rung)
     frontier: dict[int, list[tuple[float, float, int]]] = {-1 if last is None else last: [(state.buffer_s, 0.0, -1)]}
-    for k in range(h):
+    steps = [{r: lat + state.segment_bits(k, r) / bps for r in allowed} for k in range(h)]
+    safe = _safe_levels([max(times.values()) for times in steps], seg, room, -math.inf if terminal is None else flat_above)
+    for k, times in enumerate(steps):
         nxt: dict[int, list[tuple[float, float, int]]] = {r: [] for r in allowed}
-        times = {r: lat + state.segment_bits(k, r) / bps for r in allowed}
         for p, states in frontier.items():
             moves = [(r, times[r], mbps[r], switch_penalty * abs(mbps[r] - mbps[p]) if p >= 0 else 0.0) for r in allowed]
             stalled: dict[int, tuple[float, int]] = {}  # per rung, the best move into it that stalls
@@ -79,7 +85,7 @@ def best_plan(
                         nxt[r].append((b - dl + seg, score + quality - switch, start))
             for r, (s, start) in stalled.items():  # each ends with one segment buffered: only the best can count
                 nxt[r].append((seg, s, start))
-        frontier = {r: _pareto(states) for r, states in nxt.items()}
+        frontier = {r: _pareto(states, safe[k + 1]) for r, states in nxt.items()}
     best_first, best_value = allowed[0], float("-inf")
     for states in frontier.values():
         for b, score, first in states:
@@ -89,10 +95,28 @@ def best_plan(
     return Plan(best_first, best_value)
 
 
-def _pareto(states: list[tuple[float, float, int]]) -> list[tuple[float, float, int]]:
-    """The states no other beats on both buffer and score, most buffer first (the first of equals kept)."""
+def _safe_levels(slowest: list[float], seg: float, room: float, flat_above: float) -> list[float]:
+    """Per step, a buffer from which no plan stalls again and every plan ends where the terminal value is
+    flat (infinite where there is none): plans from such states differ only by the score they carry."""
+    levels = [flat_above]
+    for dl in reversed(slowest):
+        need = max(dl, levels[0] + dl - seg) + SAFE_MARGIN_S  # the margin keeps the rounding on the safe side
+        levels.insert(0, need if need <= room else math.inf)
+    return levels
+
+
+def _pareto(states: list[tuple[float, float, int]], safe_s: float = math.inf) -> list[tuple[float, float, int]]:
+    """The states no other beats on both buffer and score, most buffer first (the first of equals kept).  Of
+    those at ``safe_s`` or above, whose futures are all alike, only the best scores (within rounding) can win."""
     states.sort(key=itemgetter(0, 1), reverse=True)
-    return improving(states)
+    front = improving(states)
+    n_safe = 0
+    while n_safe < len(front) and front[n_safe][0] >= safe_s:
+        n_safe += 1
+    if n_safe < 2:
+        return front
+    best = front[n_safe - 1][1]
+    return [st for st in front[:n_safe] if st[1] >= best - SAFE_MARGIN_SCORE] + front[n_safe:]
 
 
 def improving(ordered: list[S]) -> list[S]:

@@ -239,6 +239,7 @@ choice moves it.
 """
 from __future__ import annotations
 
+import functools
 import statistics
 
 from .estimators import harmonic_kbps
@@ -365,8 +366,7 @@ class ReelboxR2(AlgorithmBase):
 
     def variability(self, state: AbrState) -> float:
         """Coefficient of variation of the recent per-transfer throughputs (0 with fewer than two)."""
-        rates = [s.kbps for s in self.samples(state, SPREAD_WINDOW) if s.kbps > 0]
-        recent = statistics.pstdev(rates) / statistics.fmean(rates) if len(rates) >= 2 else 0.0
+        recent = _cv(tuple(s.kbps for s in self.samples(state, SPREAD_WINDOW) if s.kbps > 0))
         return max(recent, self._spread.cv) if self.long_memory else recent
 
     def reserve_s(self, state: AbrState) -> float:
@@ -583,7 +583,7 @@ class ReelboxR2(AlgorithmBase):
         horizon = self.plan_horizon(state)
         rung = best_plan(state, kbps, horizon=horizon, rungs=range(top + 1),
                          switch_penalty=self.switch_weight, stall_event_penalty=self.stall_event,
-                         terminal=None if self.plans_to_the_end(state, horizon) else terminal).first_rung
+                         terminal=None if self.plans_to_the_end(state, horizon) else terminal, flat_above=reserve).first_rung
         if self.startup and (building or len(state.history) <= 1) and self._ceiling is None:
             rung = max(rung, self.startup_rung(state, kbps / (1.0 + self.variability(state))))
         return rung
@@ -685,6 +685,13 @@ def _fits(state: AbrState, kbps: float, rung: int, *, keep_s: float = 0.0, buffe
     ``keep_s`` of the buffer (``buffer_s``, the state's when not given) still left when it lands."""
     buffered = state.buffer_s if buffer_s is None else buffer_s
     return (state.latency_s or 0.0) + state.segment_bits(0, rung) / (kbps * 1000.0) + keep_s <= buffered
+
+
+@functools.lru_cache(maxsize=16)
+def _cv(rates: tuple[float, ...]) -> float:
+    """Coefficient of variation of ``rates`` (0 with fewer than two), exact.  Cached: ``statistics`` computes
+    in fractions, and a transfer's progress checks (rule 13) ask it every tick with the same samples."""
+    return statistics.pstdev(rates) / statistics.fmean(rates) if len(rates) >= 2 else 0.0
 
 
 def _is_flip(a_kbps: float, b_kbps: float) -> bool:
