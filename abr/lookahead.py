@@ -8,11 +8,19 @@ the buffer is capped as the simulator caps it (a request waits until a whole seg
 Instead of enumerating the Mᴴ rung sequences (10⁵ for a 10-rung ladder), it keeps per (step, last
 rung) only the Pareto front of (buffer, score): the future can only be as good or better with more
 buffer, so a state with less buffer and a lower score can never win.  For the same reason, of the moves
-from one front into a rung that stall only the best is kept: each ends with one segment buffered.  (That
-keeps the plans bit for bit; merging the states the buffer cap reaches into the best of them did not,
-once scores ran into the thousands, where two plans a rounding apart swapped.)  The cost is near
-M² × H × (front size): a millisecond at five segments, 10-25 ms at eight with ten rungs (the fronts grow
-with the horizon; ``benchmarks/abr_cost.py``).
+from one front into a rung that stall only the best is kept: each ends with one segment buffered.
+
+Some states have futures alike move for move: those the cap brings to the same buffer, and those with so
+much buffer that no plan from them stalls again before it is capped or ends where the terminal value is
+flat.  Of these only the best score counts, and the scores within ``SAFE_MARGIN_SCORE`` of it are kept as
+well: merging them into the single best did not keep the plans bit for bit once scores ran into the
+thousands, where two plans a rounding apart swapped.  A deep buffer on a fast link needs that cut: its
+fronts ran to thousands of states.
+
+The cost is near M² × H × (front size), and the fronts grow with the horizon: a decision of the default
+on hsdpa takes about 2 ms at 25 s (five segments ahead) and 10-15 ms at 60 s (eight), ten rungs, all its
+rules included (``benchmarks/abr_cost.py``; before session 39 added this cut and cached the default's
+exact coefficient of variation, 6-10 and 22-27 ms).
 """
 from __future__ import annotations
 
@@ -96,12 +104,13 @@ def best_plan(
 
 
 def _safe_levels(slowest: list[float], seg: float, room: float, flat_above: float) -> list[float]:
-    """Per step, a buffer from which no plan stalls again and every plan ends where the terminal value is
-    flat (infinite where there is none): plans from such states differ only by the score they carry."""
+    """Per step, a buffer from which plans differ only by the score they carry: the cap makes every state
+    above it alike, and so does a buffer from which no plan stalls again before it is capped or before it
+    ends where the terminal value is flat."""
     levels = [flat_above]
     for dl in reversed(slowest):
         need = max(dl, levels[0] + dl - seg) + SAFE_MARGIN_S  # the margin keeps the rounding on the safe side
-        levels.insert(0, need if need <= room else math.inf)
+        levels.insert(0, min(need, room))
     return levels
 
 

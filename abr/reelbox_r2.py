@@ -583,7 +583,8 @@ class ReelboxR2(AlgorithmBase):
         horizon = self.plan_horizon(state)
         rung = best_plan(state, kbps, horizon=horizon, rungs=range(top + 1),
                          switch_penalty=self.switch_weight, stall_event_penalty=self.stall_event,
-                         terminal=None if self.plans_to_the_end(state, horizon) else terminal, flat_above=reserve).first_rung
+                         terminal=None if self.plans_to_the_end(state, horizon) else terminal,
+                         flat_above=max(reserve, goal)).first_rung
         if self.startup and (building or len(state.history) <= 1) and self._ceiling is None:
             rung = max(rung, self.startup_rung(state, kbps / (1.0 + self.variability(state))))
         return rung
