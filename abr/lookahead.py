@@ -14,8 +14,10 @@ Some states have futures alike move for move: those the cap brings to the same b
 much buffer that no plan from them stalls again before it is capped or ends where the terminal value is
 flat.  Of these only the best score counts, and the scores within ``SAFE_MARGIN_SCORE`` of it are kept as
 well: merging them into the single best did not keep the plans bit for bit once scores ran into the
-thousands, where two plans a rounding apart swapped.  A deep buffer on a fast link needs that cut: its
-fronts ran to thousands of states.
+thousands, where two plans a rounding apart swapped.  That margin holds while plan values stay far under
+10⁶, where one step of a float is far below it: the default's are in the hundreds, in the thousands only
+for plans that stall for minutes (a float's step at 10⁴ is 2·10⁻¹²); at 10⁸ a review found a tie the cut
+decided otherwise.  A deep buffer on a fast link needs that cut: its fronts ran to thousands of states.
 
 The cost is near M² × H × (front size), and the fronts grow with the horizon: a decision of the default
 on hsdpa takes about 2 ms at 25 s (five segments ahead) and 10-15 ms at 60 s (eight), ten rungs, all its
