@@ -20,9 +20,9 @@ for plans that stall for minutes (a float's step at 10⁴ is 2·10⁻¹²); at 1
 decided otherwise.  A deep buffer on a fast link needs that cut: its fronts ran to thousands of states.
 
 The cost is near M² × H × (front size), and the fronts grow with the horizon: a decision of the default
-on hsdpa takes about 2 ms at 25 s (five segments ahead) and 10-15 ms at 60 s (eight), ten rungs, all its
+on hsdpa takes about 2 ms at 25 s (five segments ahead) and 10-11 ms at 60 s (eight), ten rungs, all its
 rules included (``benchmarks/abr_cost.py``; before session 39 added this cut and cached the default's
-exact coefficient of variation, 6-10 and 22-27 ms).
+exact coefficient of variation, 6-7 and 20-22 ms).
 """
 from __future__ import annotations
 
