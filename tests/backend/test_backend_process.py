@@ -68,11 +68,16 @@ def test_sigterm_during_demo_build_leaves_no_ffmpeg(tmp_path: Path) -> None:
     """SIGTERM while the demo catalog is encoding → exit 0, and no ffmpeg/packager survives."""
     data = tmp_path / "data"
     proc = _start(data, {})
+
+    def encoders() -> list[tuple[int, str]]:
+        """The demo build's children: processes naming the data folder, the backend itself left out."""
+        return [p for p in processes_mentioning(str(data)) if p[0] != proc.pid]
+
     try:
         deadline = time.monotonic() + BUILD_START_S
-        while time.monotonic() < deadline and not [p for p in processes_mentioning(str(data)) if p[0] != proc.pid]:
+        while time.monotonic() < deadline and not encoders():
             time.sleep(0.1)
-        if not [p for p in processes_mentioning(str(data)) if p[0] != proc.pid]:
+        if not encoders():
             proc.terminate()
             out, err = proc.communicate(timeout=30)
             pytest.fail(f"the demo build started no encoder in {BUILD_START_S} s; the backend printed:\n{out}{err[-3000:]}")
