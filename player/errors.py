@@ -16,6 +16,7 @@
     │   │   └── NegativeStartNotLive  a negative --start (counted back from a live edge) on a title that is not live
     │   └── IncompletePlay     the play ended without all it should have played
     ├── TrackNotFound          --audio/--subtitles asks for a track the title lacks
+    │   └── RenditionNotFound  --rendition names a rung past the top of the ladder played
     └── BackendError           the backend could not be used (its own tree: player/backend/errors.py)
 
 Modules may add subclasses beside their code; the CLI and UI map each class to one sentence
@@ -112,3 +113,8 @@ class IncompletePlay(PlaybackError):
 class TrackNotFound(PlayerError):
     """``--audio``/``--subtitles`` names a language or name the title has no track of (a usage error: exit 2;
     :mod:`player.track_choice` lists what the title has)."""
+
+
+class RenditionNotFound(TrackNotFound):
+    """``--rendition`` names a rung the ladder played does not have (a usage error, as a missing track is: exit 2;
+    the message lists the ladder).  Before, the top rung played instead and the play was reported complete."""

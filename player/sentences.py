@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
 from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LiveStreamStopped, ManifestError,
-                           NegativeStartNotLive, PlaybackError, PlayerError, RedirectError, StartOutsideWindow,
-                           StartPastEnd, TrackNotFound, UnsafeUriError, UntrustedCertificate)
+                           NegativeStartNotLive, PlaybackError, PlayerError, RedirectError, RenditionNotFound,
+                           StartOutsideWindow, StartPastEnd, TrackNotFound, UnsafeUriError, UntrustedCertificate)
 from player.feed.errors import EncryptionSchemeUnsupported, TrackChangeUnsupported
+from player.outside_keys import BadKeyOption
 
 _UNTRUSTED = ("The video server's security certificate is not trusted (self-signed, expired or for another "
               "address), so Reelbox did not connect. Check the address, or ask the site to fix its certificate.")
@@ -40,6 +41,8 @@ _CLASSES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str
     (RedirectError, _REDIRECTS),
     (AllCdnsFailed, "The video servers are not answering. Check your network and try again."),
     (FetchError, "Part of the video could not be downloaded. Check your network and try again."),
+    (BadKeyOption, "A content key is given as KID:KEY, 32 hex digits each (the KID may be a UUID). Check the --key option."),
+    (RenditionNotFound, "This title has no quality of that number. Choose one of those it has (0 is the lowest)."),
     (TrackNotFound, "This title has no track in that language or of that name. Choose one of those it has."),
     (UnsafeUriError, "Reelbox does not open this address: only http:// and https:// streams are played, never local "
                      "files or other schemes."),

@@ -6,33 +6,63 @@ stderr (a traceback only with ``--debug``).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 
-def seconds(text: str) -> float:
-    """A position or duration option: a finite number of seconds, not negative (argparse's exit 2 otherwise)."""
+def _finite(text: str, unit: str) -> float:
+    """A number option: finite, else argparse's exit 2 (``nan`` and ``inf`` parse as floats)."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of {unit}: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{unit} must be a finite number, not {text}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """A position or duration option: a finite number of seconds, not negative (argparse's exit 2 otherwise)."""
+    value = _finite(text, "seconds")
+    if value < 0:
         raise argparse.ArgumentTypeError(f"seconds must be 0 or more, not {text}")
+    return value
+
+
+def buffer_seconds(text: str) -> float:
+    """``--buffer``: a buffer holds more than 0 seconds (argparse's exit 2 otherwise)."""
+    value = _finite(text, "seconds")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"a buffer must hold more than 0 seconds, not {text}")
+    return value
+
+
+def milliseconds(text: str) -> float:
+    """``--latency``: a finite number of milliseconds, not negative (argparse's exit 2 otherwise)."""
+    value = _finite(text, "milliseconds")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"milliseconds must be 0 or more, not {text}")
+    return value
+
+
+def rendition_number(text: str) -> int:
+    """``--rendition``: an index into the ladder, 0 the lowest; one past its top is named once the title is known."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a rendition number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"renditions count from 0 (the lowest), not {text}")
     return value
 
 
 def start_seconds(text: str) -> float:
     """``--start``: a finite number of seconds; negative counts back from a live stream's edge (Shaka Player's
     ``load(uri, startTime)``), which the play checks once it knows the stream (argparse's exit 2 otherwise)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not -float("inf") < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"seconds must be a finite number, not {text}")
-    return value
+    return _finite(text, "seconds")
 
 
 def file_to_write(text: str) -> str:
@@ -67,8 +97,8 @@ def add_playback_arguments(p: argparse.ArgumentParser) -> None:
         "the hold-back point, a negative S is S seconds behind the live edge, else a position on the live timeline; "
         "one outside the DVR window is an error)")
     add("--until", type=seconds, default=None, metavar="S", help="stop at this position")
-    add("--rendition", type=int, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
-    add("--buffer", type=seconds, default=30.0, metavar="S", help="buffer capacity in seconds")
+    add("--rendition", type=rendition_number, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
+    add("--buffer", type=buffer_seconds, default=30.0, metavar="S", help="buffer capacity in seconds")
     add("--key", action="append", default=[], metavar="KID:KEY", help="content key for a protected URL (hex; repeatable)")
     add("--license-url", default=None, metavar="URL", help="W3C ClearKey licence server for a protected URL")
     add("--audio", default=None, metavar="LANG|NAME", help="audio track by language (en, de-AT) or name "
@@ -255,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", dest="fmt", choices=("dash", "hls"), default="dash", help="manifest format for catalog titles")
     p.add_argument("--cdn", default=None, metavar="N|HOST", help="QA: pin CDN N, or the CDN on HOST[:PORT] (no failover)")
     p.add_argument("--trace", default=None, metavar="FILE", help="QA: shape reads to a throughput trace (Pensieve text or Sabre JSON)")
-    p.add_argument("--latency", type=float, default=None, metavar="MS", help="QA: extra latency before each response")
+    p.add_argument("--latency", type=milliseconds, default=None, metavar="MS", help="QA: extra latency before each response")
     p.add_argument("--live", choices=("auto", "low", "standard"), default="auto",
                    help="live streams: low latency (LL-HLS parts, LL-DASH chunks) or standard (default: low when offered)")
     p.add_argument("--loss-every", type=int, default=None, metavar="N", help="QA: drop the connection of every N-th request")
@@ -320,11 +350,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _usage_error(exc: BaseException) -> bool:
-    """A track the title lacks (``--audio``/``--subtitles``), or a negative ``--start`` on a title that is not live,
-    is bad usage, as argparse's errors are: exit 2."""
+    """A track or rung the title lacks (``--audio``/``--subtitles``/``--rendition``), a negative ``--start`` on a title
+    that is not live, or a ``--key`` that is not KID:KEY is bad usage, as argparse's errors are: exit 2."""
     from player.errors import NegativeStartNotLive, TrackNotFound
+    from player.outside_keys import BadKeyOption
 
-    return any(isinstance(e, (TrackNotFound, NegativeStartNotLive)) for e in (exc, exc.__cause__))
+    return any(isinstance(e, (TrackNotFound, NegativeStartNotLive, BadKeyOption)) for e in (exc, exc.__cause__))
 
 
 def describe(exc: BaseException) -> str:

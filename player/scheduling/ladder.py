@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from player.errors import PlaybackError
+from player.errors import PlaybackError, RenditionNotFound
 from player.manifest import Presentation, Rendition, SegmentRef
 from player.manifest.viewing import viewing_ladder
 from player.scheduling.switch_points import aligned, point_after, point_at, starting_at, switch_timeline
@@ -104,6 +104,13 @@ class Ladder:
         """The target duration the ABR plans with (the longest of the lowest rung's first few segments)."""
         first = self.renditions[0].segments
         return max(s.duration_s for s in first[: min(len(first), 8)])
+
+    def check_rung(self, rung: int) -> None:
+        """Raise :class:`RenditionNotFound`, listing the ladder, when ``rung`` is not one of its indexes."""
+        if not 0 <= rung < len(self.renditions):
+            have = ", ".join(f"{i}: {f'{r.height}p ' if r.height else ''}{r.bandwidth / 1000:.0f} kbit/s"
+                             for i, r in enumerate(self.renditions))
+            raise RenditionNotFound(f"--rendition {rung}: no such {self.kind} rendition; this title has {have}")
 
     def clamp(self, rung: int) -> int:
         return max(0, min(rung, len(self.renditions) - 1))

@@ -102,6 +102,8 @@ class Scheduler:
         qoe.ladder_kind = self.ladder.kind
         self.audio: Rendition | None = pick_audio(presentation, self.config.audio_language)
         self.segment_duration_s = self.ladder.segment_duration_s
+        if self.config.force_rung is not None:
+            self.ladder.check_rung(self.config.force_rung)
         start_index = self.ladder.index_at(self.config.start_s, self.config.force_rung)
         fresh = not isinstance(algorithm, AbrSession)
         if isinstance(algorithm, AbrSession):

@@ -39,6 +39,7 @@ from player.scheduling.waits import FirstFrameGate
 from player.source import Fetched, SegmentSource
 
 POLL_S = 0.05
+LOW_WATER_S = 1.0  # a segment longer than the buffer's room is fetched once this little is buffered ahead
 ABANDON_CHECK_S = 0.1  # how often a video download in flight is shown to the algorithm's abandonment rule ...
 ABANDON_CHECK_BYTES = 1500  # ... once this much more of it has arrived (the simulator's 12 000 bits)
 
@@ -233,8 +234,12 @@ class VideoLoop:
         return None
 
     async def _wait_for_room(self, duration_s: float) -> None:
+        """Wait until the segment fits in the buffer's capacity, or, for a segment longer than that room (a 40 s
+        segment in a 30 s buffer, ``--buffer`` at a segment's length), until no more than ``LOW_WATER_S`` is left
+        ahead: libmpv cannot play the last moments of what it was fed, nor start, without more, so waiting for room
+        that never comes hung the play with nothing fetched."""
         idle_since = self.clock.now()
-        while self.timeline.buffer_s() + duration_s > self.capacity_s:
+        while self.timeline.buffer_s() + duration_s > self.capacity_s and self.timeline.buffer_s() > LOW_WATER_S:
             await self.clock.sleep(POLL_S)
         idle = self.clock.now() - idle_since
         if idle > 0:

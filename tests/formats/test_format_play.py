@@ -70,6 +70,19 @@ def test_kind_plays_complete_from_its_url(corpus_url: str, kind: corpus.Kind) ->
         assert report["license_ms"] is not None
 
 
+@pytest.mark.parametrize("buffer_s", [corpus.SEGMENT_S / 2, corpus.SEGMENT_S])
+def test_a_buffer_no_longer_than_a_segment_still_plays_complete(corpus_url: str, buffer_s: float) -> None:
+    """A segment that never fits the buffer's room (``--buffer`` at or under a segment's length, or one 40 s segment
+    in the default 30 s) is fetched once the buffer runs low: before, the play waited for room that never came and
+    hung with nothing fetched, no report and no exit, where plain libmpv played it."""
+    url = f"{corpus_url}/hls-ts/master.m3u8"
+    session = PlaybackSession(target=url, manifest_urls=[url], options=SessionOptions(
+        buffer_capacity_s=buffer_s, mpv_options={"speed": 4}))
+    report = asyncio.run(asyncio.wait_for(session.run(), timeout=60))
+    assert report["complete"] is True, report["errors"]
+    assert report["played_s"] >= 6 - HALF_SEGMENT_S
+
+
 @pytest.mark.parametrize("name", ["hls-ts", "dash-h264-opus", "hls-tracks"])
 def test_manifests_stored_gzip_compressed_play_complete(corpus_url: str, name: str) -> None:
     """``Content-Encoding: gzip`` on every playlist/MPD though we ask for identity (an S3 object uploaded compressed):
@@ -241,6 +254,23 @@ def test_cli_names_a_start_past_the_end_and_refuses_a_negative_one(corpus_url: s
     negative = _cli(tmp_path, f"{corpus_url}/hls-ts/master.m3u8", "--start", "-3")
     assert negative.returncode == 2 and "seconds must be 0 or more" in negative.stderr
 
+
+
+def test_cli_names_a_rendition_the_ladder_lacks_and_refuses_options_that_mean_nothing(corpus_url: str,
+                                                                                     tmp_path: Path) -> None:
+    """--rendition 5 on a two-rung ladder: bad usage (exit 2) listing the ladder, where the top rung played and the play
+    was called complete; --rendition -1, --buffer 0 or inf, --latency nan: argparse's exit 2 before anything is
+    fetched (a 0 s buffer was taken, and the play hung); a --key that is not KID:KEY is bad usage too (it was exit 1,
+    "try again")."""
+    url = f"{corpus_url}/hls-ts/master.m3u8"
+    past = _cli(tmp_path, url, "--rendition", "5")
+    assert past.returncode == 2, past.stderr
+    assert "--rendition 5: no such video rendition; this title has 0: " in past.stderr and ", 1: " in past.stderr
+    for option, value in (("--rendition", "-1"), ("--buffer", "0"), ("--buffer", "inf"), ("--latency", "nan")):
+        run = _cli(tmp_path, url, option, value)
+        assert run.returncode == 2 and f"argument {option}" in run.stderr, (option, value, run.stderr)
+    bad_key = _cli(tmp_path, url, "--key", "zz")
+    assert bad_key.returncode == 2 and "KID:KEY" in bad_key.stderr and "Try again" not in bad_key.stderr, bad_key.stderr
 
 def test_cli_exits_1_naming_the_lost_period_and_the_wrong_key(corpus_root: Path, tmp_path: Path) -> None:
     """``reelbox play URL --headless``: exit 1 and one error line naming the Period cut from the CDN; a wrong
