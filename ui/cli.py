@@ -24,28 +24,20 @@ def _finite(text: str, unit: str) -> float:
     return value
 
 
-def seconds(text: str) -> float:
-    """A position or duration option: a finite number of seconds, not negative (argparse's exit 2 otherwise)."""
-    value = _finite(text, "seconds")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seconds must be 0 or more, not {text}")
-    return value
+def _number_of(unit: str, *, above_zero: bool = False) -> Callable[[str], float]:
+    """An option's type: a finite number of ``unit``, 0 or more (more than 0 with ``above_zero``), else argparse's
+    exit 2."""
+    def parse(text: str) -> float:
+        value = _finite(text, unit)
+        if value < 0 or (above_zero and value == 0):
+            raise argparse.ArgumentTypeError(f"{unit} must be {'more than 0' if above_zero else '0 or more'}, not {text}")
+        return value
+    return parse
 
 
-def buffer_seconds(text: str) -> float:
-    """``--buffer``: a buffer holds more than 0 seconds (argparse's exit 2 otherwise)."""
-    value = _finite(text, "seconds")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"a buffer must hold more than 0 seconds, not {text}")
-    return value
-
-
-def milliseconds(text: str) -> float:
-    """``--latency``: a finite number of milliseconds, not negative (argparse's exit 2 otherwise)."""
-    value = _finite(text, "milliseconds")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"milliseconds must be 0 or more, not {text}")
-    return value
+seconds = _number_of("seconds")  # a position or a duration
+buffer_seconds = _number_of("seconds", above_zero=True)  # --buffer: a buffer of 0 s holds nothing
+milliseconds = _number_of("milliseconds")  # --latency
 
 
 def rendition_number(text: str) -> int:
