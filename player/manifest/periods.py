@@ -105,6 +105,13 @@ def codec_family(codecs: str | None) -> str | None:
     return _FAMILIES.get(first.split(".")[0])
 
 
+def declared_families(presentation: Presentation) -> frozenset[str]:
+    """Every codec family the ``CODECS`` of any rendition names, in every Period and every entry (a muxed HLS variant
+    names its audio too)."""
+    return frozenset(family for r in presentation.renditions() for entry in (r.codecs or "").split(",")
+                     if (family := codec_family(entry)))
+
+
 def _family(period: Period, kind: TrackKind) -> str | None:
     return next((f for t in period.tracks_of(kind) for r in t.renditions if (f := codec_family(r.codecs))), None)
 

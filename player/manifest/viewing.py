@@ -8,7 +8,7 @@ from __future__ import annotations
 from .model import Rendition, Track
 from .periods import codec_family
 
-_VIDEO_FAMILIES = frozenset({"h264", "hevc", "vp9", "av1"})
+VIDEO_FAMILIES = frozenset({"h264", "hevc", "vp9", "av1"})
 _TRICK_PLAY_FPS = 5.0  # below this a video rendition is for scrubbing, not viewing
 # sample entries that name no picture: an unknown one of these is not a video family of its own
 _NOT_VIDEO = frozenset({"ac-4", "mhm1", "mha1", "dtsc", "dtse", "dtsh", "dtsl", "dtsx", "alac", "ipcm", "fpcm",
@@ -86,6 +86,6 @@ def _video_family(codecs: str | None) -> str | None:
     """The video family of a ``CODECS`` value: a known one, else the first unknown sample entry; None when
     nothing is declared."""
     entries = [entry.strip().lower() for entry in (codecs or "").split(",") if entry.strip()]
-    known = next((f for e in entries if (f := codec_family(e)) in _VIDEO_FAMILIES), None)
+    known = next((f for e in entries if (f := codec_family(e)) in VIDEO_FAMILIES), None)
     unknown = (e.split(".")[0] for e in entries if codec_family(e) is None and e.split(".")[0] not in _NOT_VIDEO)
     return known or next(unknown, None)

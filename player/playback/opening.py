@@ -17,7 +17,7 @@ from player.errors import PlaybackError
 from player.init_cache import InitCache
 from player.completeness import Part, timeline_parts
 from player.manifest import Presentation, load_presentation_multi
-from player.manifest.periods import StreamPart, single_timeline, stream_parts
+from player.manifest.periods import StreamPart, declared_families, single_timeline, stream_parts
 from player.outside_keys import manifest_licence_url, ring_from_options
 from player.net import CdnPool, HttpTransport, RequestKind, RequestLog, RequestRecord, redact
 from player.net.clock import Clock
@@ -41,6 +41,7 @@ class Opened:
     inits: InitCache = field(default_factory=InitCache)  # shared by the licence path and every scheduler run
     parts: tuple[Part, ...] = ()  # the Periods / discontinuity parts, to name what a short play lost
     streams: tuple[StreamPart, ...] = ()  # Periods grouped by what one libmpv stream can carry (codecs, tracks)
+    codecs: frozenset[str] = frozenset()  # codec families the manifest's CODECS name, every Period's (none: unknown)
     closers: tuple[Callable[[], Awaitable[None]], ...] = field(default=(), repr=False)
 
     async def aclose(self) -> None:
@@ -98,7 +99,8 @@ async def open_online(
         keys = Keys(_outside_licence(presentation, options, source, inits, pool.log, clock, qoe))
     return Opened(presentation=presentation, source=source, keys=keys, requests=pool.log, inits=inits,
                   failovers=lambda: pool.failovers, parts=timeline_parts(loaded),
-                  streams=() if loaded.is_live else stream_parts(loaded), closers=closers), pool
+                  streams=() if loaded.is_live else stream_parts(loaded), codecs=declared_families(loaded),
+                  closers=closers), pool
 
 
 async def _outside_licence(presentation: Presentation, options: SessionOptions, source: SegmentSource,

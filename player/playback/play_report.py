@@ -9,6 +9,7 @@ from player.completeness import (
     LanguageChoice, TrackPlayed, expected_kinds, fed_end, kind_ends, shortfalls, tracks_fed, tracks_json,
 )
 from player.manifest import Presentation
+from player.manifest.viewing import VIDEO_FAMILIES
 from player.net import CdnPool
 from player.playback.playhead import Playhead
 from player.playback.running import RunningPlay
@@ -63,14 +64,16 @@ def play_report(
     presentation: Presentation | None, lost: list[str] | None, chosen: LanguageChoice,
 ) -> QoeReport:
     """The typed report as of ``now``; every request (licence included) is in the pool's log."""
+    tracks = tracks_of(running, presentation, chosen)
+    notices = (*playhead.notices, *_switch_drops(running), *_unaligned(running), *_codecs_unlike(running, tracks))
     return build_report(
         qoe, now, start_s=playhead.start_s, decoder_errors=playhead.decoder_errors,
         algorithm=running.scheduler.abr.algorithm.name if running is not None else None,
         pool_failovers=pool.failovers if pool is not None else None,
-        requests=pool.log.records if pool is not None else (), notices=(*playhead.notices, *_switch_drops(running), *_unaligned(running)),
+        requests=pool.log.records if pool is not None else (), notices=notices,
         duration_s=presentation.duration_s if presentation else None,
         complete=lost == [] if lost is not None else False,
-        tracks=tuple(tracks_json(tracks_of(running, presentation, chosen))),
+        tracks=tuple(tracks_json(tracks)),
         start_estimate_kbps=running.fetching.started_from if running is not None else None,
     )
 
@@ -92,3 +95,17 @@ def _unaligned(running: RunningPlay | None) -> list[Notice]:
     ids = ", ".join(repr(r.id) for r in running.scheduler.ladder.renditions)
     return [Notice(code="LadderNotAligned", message=f"renditions {ids} do not start their segments at the same times: "
                    "rung changes waited for a boundary both rungs share")]
+
+
+def _codecs_unlike(running: RunningPlay | None, tracks: list[TrackPlayed]) -> list[Notice]:
+    """A track that played in a codec no ``CODECS`` of the manifest names for its kind (a master claiming HEVC over
+    H.264 streams: a device that picks variants by ``CODECS`` is misled, a packaging fault a QA engineer wants named;
+    the play itself is whole).  Nothing when the manifest names no codec of that kind, nor offline."""
+    declared = running.opened.codecs if running is not None else frozenset()
+    notices = []
+    for track in tracks:
+        named = sorted(f for f in declared if (f in VIDEO_FAMILIES) == (track.kind == "video"))
+        if track.kind in ("video", "audio") and named and track.codec not in named:
+            notices.append(Notice(code="CodecsMismatch", message=f"the {track.kind} played is {track.codec}, where the "
+                                  f"manifest's CODECS name {', '.join(named)}"))
+    return notices

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,6 +55,7 @@ def test_kind_plays_complete_from_its_url(corpus_url: str, kind: corpus.Kind) ->
     report = _play(f"{corpus_url}/{kind.manifest}", keys=keys, speed=4 if kind.video else 1)
     assert report["complete"] is True, report["errors"]
     assert report["errors"] == []
+    assert [n for n in report["notices"] if n["code"] == "CodecsMismatch"] == []  # every kind's CODECS are true
     assert report["decoder_errors"] == 0
     assert report["duration_s"] == pytest.approx(kind.duration_s, abs=0.1)
     assert report["played_s"] >= kind.duration_s - HALF_SEGMENT_S
@@ -118,6 +120,19 @@ def test_a_cut_second_part_ends_with_exit_1_naming_what_was_lost(corpus_root: Pa
     with serve_corpus(tmp_path) as base, pytest.raises(IncompletePlay, match=expected):
         _play(f"{base}/{corpus.kinds()[kind].manifest}")
 
+
+
+def test_a_master_whose_codecs_lie_plays_whole_with_a_notice_naming_both(corpus_root: Path, tmp_path: Path) -> None:
+    """A master whose CODECS claim HEVC over H.264 variants (a device picking by CODECS is misled): the play is whole
+    and says so, and the report's CodecsMismatch notice names what played and what the manifest claimed."""
+    shutil.copytree(corpus_root / "hls-ts", tmp_path / "lies")
+    master = tmp_path / "lies" / "master.m3u8"
+    master.write_text(re.sub(r"avc1\.[0-9a-fA-F]+", "hvc1.1.6.L93.B0", master.read_text()))
+    with serve_corpus(tmp_path) as base:
+        report = _play(f"{base}/lies/master.m3u8")
+    assert report["complete"] is True, report["errors"]
+    mismatches = [n["message"] for n in report["notices"] if n["code"] == "CodecsMismatch"]
+    assert mismatches == ["the video played is h264, where the manifest's CODECS name hevc"]
 
 def test_a_segment_cut_short_on_a_packet_boundary_is_named(corpus_root: Path, tmp_path: Path) -> None:
     """A TS segment served at half its packets (an honest Content-Length, every packet whole): IncompletePlay
