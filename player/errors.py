@@ -11,6 +11,7 @@
     ├── FeedError              remuxing/decrypting a segment for libmpv failed
     ├── PlaybackError          libmpv reported a failure, or the session could not start
     │   ├── LiveStreamStopped  a live playlist or MPD stopped advancing
+    │   ├── PlaybackStuck      nothing moved in an unpaused play for a minute (a wait no rule bounded)
     │   ├── StartPastEnd       --start at or past the end of a title
     │   ├── StartOutsideWindow --start outside a live stream's DVR window
     │   │   └── NegativeStartNotLive  a negative --start (counted back from a live edge) on a title that is not live
@@ -88,6 +89,11 @@ LIVE_STOPPED_AFTER_SEGMENTS = 3
 (``player.live.refresh``), or this many segments in a row that every CDN says are not there
 (``player.scheduling.segment_feed.MissingRun``). Kept here rather than in ``player.live`` so that the
 scheduler can read it without loading the live package into every VOD play."""
+
+
+class PlaybackStuck(PlaybackError):
+    """Nothing moved in a play the viewer had not paused — no playhead, no media byte, no segment fed — for
+    a minute (:mod:`player.playback.progress_watch`): a wait that should have ended or failed did neither."""
 
 
 class StartPastEnd(PlaybackError):

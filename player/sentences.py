@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
 from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LiveStreamStopped, ManifestError,
-                           NegativeStartNotLive, PlaybackError, PlayerError, RedirectError, RenditionNotFound,
+                           NegativeStartNotLive, PlaybackError, PlaybackStuck, PlayerError, RedirectError, RenditionNotFound,
                            StartOutsideWindow, StartPastEnd, TrackNotFound, UnsafeUriError, UntrustedCertificate)
 from player.feed.errors import EncryptionSchemeUnsupported, TrackChangeUnsupported
 from player.outside_keys import BadKeyOption
@@ -53,6 +53,8 @@ _CLASSES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str
                            "Give a start of 0 or more."),
     (StartOutsideWindow, "The start position is outside the part of the live stream that can be played now. Choose "
                          "one inside its DVR window; a negative start counts back from the live edge."),
+    (PlaybackStuck, "Playback stopped moving: nothing played and nothing arrived for a minute, so Reelbox ended it. "
+                    "Try again, and report this title if it happens again."),
     (IncompletePlay, "The video did not play in full: part of it was missing or could not be played."),
     ((TrackChangeUnsupported, EncryptionSchemeUnsupported),
      "This stream changes codec mid-play or is protected in a way Reelbox cannot play, so trying again will not help. "

@@ -128,7 +128,7 @@ class LiveFollower:
         while not self.ended():
             if self.frozen():
                 raise LiveStreamStopped(f"the live {'MPD' if self.dash else 'playlist'} has not advanced for "
-                                        f"{self._frozen_limit_s():g} s (no new segment, no end of stream)")
+                                        f"{self.frozen_limit_s():g} s (no new segment, no end of stream)")
             updated = asyncio.ensure_future(self._updated.wait())
             watch = asyncio.ensure_future(self.clock.sleep(WATCH_S))
             done, _ = await asyncio.wait({updated, watch}, return_when=asyncio.FIRST_COMPLETED)
@@ -144,7 +144,7 @@ class LiveFollower:
         refreshers = [self.hls[rid] for rid in self._video_ids if rid in self.hls] or list(self.hls.values())
         return bool(refreshers) and all(h.ended for h in refreshers)
 
-    def _frozen_limit_s(self) -> float:
+    def frozen_limit_s(self) -> float:
         detectors = [h.frozen for h in self.hls.values() if h.frozen is not None] + [self._dash_frozen]
         return max((d.limit_s for d in detectors if d is not None), default=0.0)
 

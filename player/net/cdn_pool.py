@@ -81,6 +81,9 @@ class CdnPool:
         self.session_id = session_id
         self.content_id = content_id
         self.log = log or RequestLog()
+        # grows with every body chunk and every ended attempt of a request for media (segments, inits, keys; not
+        # manifests, which a live follower reloads however stuck the play is): the session's progress watch
+        self.media_heard = 0
         self._health: list[CdnHealth] = [CdnHealth(i, self.health_policy) for i in range(len(origins))]
         self._preferred = 0
         self._probes: dict[int, asyncio.Task[None]] = {}
@@ -207,6 +210,9 @@ class CdnPool:
         while len(self._health) < len(self.map):
             self._health.append(CdnHealth(len(self._health), self.health_policy))
 
+    def _heard(self) -> None:
+        self.media_heard += 1
+
     def _check_confined(self, url: str) -> None:
         cdn = self.map.cdn_of(url)
         if cdn is None or not self.map.bases[cdn].mappable:
@@ -248,7 +254,8 @@ class CdnPool:
                     self._emit(pending, cdn if moved else None)
                     pending = None
                 request = make(cdn, cands[cdn])
-                attempt = AttemptProgress(request.on_progress)
+                media = kind != RequestKind.MANIFEST
+                attempt = AttemptProgress(request.on_progress, self._heard if media else None)
                 request = replace(request, on_progress=attempt)
                 started = self.clock.now()
                 try:
@@ -278,6 +285,9 @@ class CdnPool:
                     pending = FailedAttempt(cdn, self._fields(kind, cdn, request.url, status, attempts, started, error=err))
                     attempts += 1
                     continue
+                finally:
+                    if media:
+                        self._heard()
                 if kind == RequestKind.SEGMENT:
                     self._health[cdn].success(self.clock.now(), bytes_=result.bytes, duration_s=result.duration_s)
                 else:

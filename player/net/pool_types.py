@@ -1,6 +1,7 @@
 """Values the CDN pool takes and gives: its retry policy, a successful delivery, attempt bookkeeping."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,16 +46,19 @@ class Delivery:
 
 class AttemptProgress:
     """One attempt's progress: the bytes it received so far (for the record of a cancelled attempt),
-    relayed to the caller's ``on_progress``."""
+    relayed to the caller's ``on_progress``; ``heard()`` is told of each chunk (the pool's ``media_heard``)."""
 
-    __slots__ = ("received", "_relay")
+    __slots__ = ("received", "_relay", "_heard")
 
-    def __init__(self, relay: ProgressCallback | None) -> None:
+    def __init__(self, relay: ProgressCallback | None, heard: Callable[[], None] | None = None) -> None:
         self.received = 0
         self._relay = relay
+        self._heard = heard
 
     def __call__(self, received: int, total: int | None) -> None:
         self.received = received
+        if self._heard is not None:
+            self._heard()
         if self._relay is not None:
             self._relay(received, total)
 

@@ -10,7 +10,8 @@ Public face::
 Modules: ``options``, ``opening`` (the grant, → :class:`Opened`), ``keys``, ``running`` (→ a
 :class:`RunningPlay`: libmpv, the feed and ``fetching``, the scheduler of the current run, all
 present), ``playhead`` (pure, fed by libmpv's events), ``controls`` (what the viewer does), ``stats``,
-``play_report`` (what the play lost, its report), ``session`` (the lifecycle).
+``play_report`` (what the play lost, its report), ``progress_watch`` (a play where nothing moves ends with a
+named error), ``session`` (the lifecycle).
 """
 from player.playback.opening import Opened
 from player.playback.options import SessionOptions, make_algorithm

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from abr.state import Algorithm
 from player.net import Clock, CmcdMode, Transport
+from player.playback.progress_watch import NO_PROGRESS_S
 
 if TYPE_CHECKING:
     from player.playback.throughput_memory import ThroughputMemory
@@ -50,3 +51,5 @@ class SessionOptions:
     # how segment requests carry CMCD (CTA-5004 §2): the query (issue 7's default), headers — for a CDN whose
     # cache key includes the query string, which would miss on every request — or not at all
     cmcd: CmcdMode = CmcdMode.QUERY
+    # a play in which nothing moves this long (unpaused) ends with PlaybackStuck (``progress_watch``)
+    stuck_after_s: float = NO_PROGRESS_S

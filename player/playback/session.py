@@ -35,6 +35,7 @@ from player.playback.opening import Opened, ask_grant, open_online, opened_offli
 from player.playback.options import SessionOptions
 from player.playback.output_start import build_output
 from player.playback.play_report import lost_by, play_report, tracks_of
+from player.playback.progress_watch import Moves, ProgressWatch, watch_progress
 from player.playback.playhead import Playhead
 from player.playback.running import RunningPlay, start_play
 from player.playback.throughput_memory import ThroughputMemory
@@ -159,6 +160,7 @@ class PlaybackSession(SessionControls):
             self._spawn(running.live.run(position=self.position, buffer=lambda: running.scheduler.buffer_s(),
                                          playing=self._playing, seek=self.seek,
                                          set_rate=lambda rate: running.output.set_property("speed", rate)))
+        self._spawn(self._watch_progress(running))
         self.started.set()
         await self._done.wait()
         if self._failure is not None:
@@ -174,6 +176,22 @@ class PlaybackSession(SessionControls):
                 # missing): the skips are the cause and lead the error; libmpv's words follow them
                 self.lost = [*(self.lost or ()), f"libmpv ended with an error: {error}"]
             check_complete(self.lost or ())
+
+    async def _watch_progress(self, running: RunningPlay) -> None:
+        """End the play with ``PlaybackStuck`` once nothing moves in it (``progress_watch``); a live play
+        gives its manifest's freeze rule (``LiveStreamStopped``, the better name for it) time to speak first."""
+        limit = self.options.stuck_after_s + (running.live.follower.frozen_limit_s() if running.live else 0.0)
+
+        def sample() -> Moves:
+            return Moves(position_s=self.playhead.last_position_s, generation=self.playhead.generation,
+                         media_heard=self.pool.media_heard if self.pool else 0, segments_fed=len(self.qoe.segments))
+
+        def where() -> str:
+            waiting = " waiting for its first frame" if self.playhead.awaiting_frame else ""
+            return (f"the playhead stood at {self.playhead.position_s():.1f} s{waiting} with "
+                    f"{running.scheduler.buffer_s():.1f} s buffered")
+
+        await watch_progress(self.clock, ProgressWatch(limit), sample, lambda: self.paused, where)
 
     async def _open(self, tls: asyncio.Future[Any]) -> Opened:
         if self._offline is not None:

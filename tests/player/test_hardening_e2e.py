@@ -13,7 +13,9 @@ import pytest
 from backend_stub.edge.faults import FaultConfig
 from backend_stub.server import Backend
 from player.backend import BackendClient
+from player.errors import PlaybackStuck
 from player.playback import PlaybackSession, SessionOptions
+from player.sentences import sentence
 
 CLEAR, LOCKED = "engine-clear", "engine-locked"  # built by the engine_library fixture (conftest.py)
 
@@ -82,3 +84,56 @@ def test_two_protected_plays_on_one_device_both_finish(start_backend) -> None:
         assert report["errors"] == [], report["errors"]
         assert report["license_ms"] is not None and report["played_s"] >= 11.0
 
+
+
+async def _held(backend: Backend, options: SessionOptions, hold: str, hold_s: float) -> tuple[PlaybackSession, float]:
+    """Play CLEAR; once its first frame is out, hold it for ``hold_s`` — ``libmpv``: pause libmpv behind the
+    session's back (a decoder that stops), ``viewer``: the viewer's pause — then let it go on. Returns the
+    session (its ``run()`` outcome in ``outcome``) and how long after the hold began the play ended."""
+    client = BackendClient(backend.api_url)
+    await client.login("demo@reelbox.local", "demo")
+    session = PlaybackSession(target=CLEAR, options=options, backend=client)
+    play = asyncio.ensure_future(session.run())
+    try:
+        await session.started.wait()
+        while session.first_frame_position_s is None and not play.done():
+            await asyncio.sleep(0.05)
+        assert session.output is not None and not play.done()
+        loop = asyncio.get_running_loop()
+        held_at = loop.time()
+        if hold == "libmpv":
+            session.output.set_property("pause", True)
+        else:
+            session.pause(True)
+        done, _ = await asyncio.wait({play}, timeout=hold_s)
+        if not done and hold == "viewer":
+            session.pause(False)
+        await asyncio.wait({play}, timeout=60)
+        assert play.done(), "the play neither ended nor failed"
+        session.outcome = play.exception() or play.result()  # type: ignore[attr-defined]
+        return session, loop.time() - held_at
+    finally:
+        await client.aclose()
+
+
+def test_a_play_where_nothing_moves_ends_with_playback_stuck_saying_where(start_backend) -> None:
+    """libmpv stops playing behind the session's back: the 12 s title is soon all buffered, nothing moves, and the
+    play ends with PlaybackStuck once its limit (3 s here, a minute by default) has passed with nothing moving —
+    where it hung before any such rule existed, with exit 0 never coming."""
+    backend = start_backend(edges=1)
+    session, took = asyncio.run(_held(backend, SessionOptions(fmt="dash", stuck_after_s=3.0), "libmpv", 60))
+    error = session.outcome  # type: ignore[attr-defined]
+    assert isinstance(error, PlaybackStuck), error
+    assert "the playhead stood at" in str(error) and "s buffered" in str(error), error
+    assert 3.0 <= took < 30.0, took
+    assert [e["code"] for e in session.report()["errors"]] == ["PlaybackStuck"]
+    assert "Playback stopped moving" in (sentence(error) or "")
+
+
+def test_a_viewer_pause_longer_than_the_limit_is_not_a_stuck_play(start_backend) -> None:
+    """The viewer pauses for three times the limit, then plays on: the title plays whole, with no error."""
+    backend = start_backend(edges=1)
+    session, _ = asyncio.run(_held(backend, SessionOptions(fmt="dash", stuck_after_s=2.0), "viewer", 6.0))
+    report = session.outcome  # type: ignore[attr-defined]
+    assert isinstance(report, dict), report
+    assert report["errors"] == [] and report["played_s"] >= 11.0, report["errors"]
