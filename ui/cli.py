@@ -306,8 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ladder", default=None,
                    help="ladder JSON (Sabre movie format; default: ladders/netflix10_4s_cbr.json beside the traces, "
                         "else the same ladder built in)")
-    p.add_argument("--buffer", type=float, default=None, metavar="S", help="buffer capacity in seconds (default 25)")
-    p.add_argument("--latency", type=float, default=None, metavar="MS",
+    p.add_argument("--buffer", type=buffer_seconds, default=None, metavar="S", help="buffer capacity in seconds (default 25)")
+    p.add_argument("--latency", type=milliseconds, default=None, metavar="MS",
                    help="first-byte latency of every request in ms (default: the trace's own, 80 for Pensieve text)")
     p.add_argument("--json", type=file_to_write, default=None, metavar="FILE", help="write results as JSON to this file")
     p.set_defaults(func=_cmd_abr_bench)

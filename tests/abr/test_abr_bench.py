@@ -87,7 +87,10 @@ def test_buffer_latency_flags_and_the_built_in_ladder(tmp_path: Path, shared_dir
     assert base["startup_s"] - 0.09 < fast["startup_s"] < base["startup_s"] - 0.07  # the link moves on meanwhile
     for key in ("qoe_log", "startup_below_s", "qoe_first_10s"):
         assert isinstance(base[key], float)
-    assert main(["abr-bench", str(tmp_path / "fcc"), "--buffer", "-1"]) == 1
+    for bad in (["--buffer", "-1"], ["--buffer", "inf"], ["--buffer", "0"], ["--latency", "nan"], ["--latency", "-5"]):
+        with pytest.raises(SystemExit) as usage:  # bad usage, as `play`'s options are: argparse's exit 2
+            main(["abr-bench", str(tmp_path / "fcc"), *bad])
+        assert usage.value.code == 2, bad
 
 
 def test_each_log_entered_at_several_starts_and_paired_per_log(traces: Path) -> None:
