@@ -103,9 +103,9 @@ def _codecs_unlike(running: RunningPlay | None, tracks: list[TrackPlayed]) -> li
     the play itself is whole).  Nothing when the manifest names no codec of that kind, nor offline."""
     declared = running.opened.codecs if running is not None else frozenset()
     notices = []
-    for track in tracks:
+    for track in (t for t in tracks if t.kind in ("video", "audio")):
         named = sorted(f for f in declared if (f in VIDEO_FAMILIES) == (track.kind == "video"))
-        if track.kind in ("video", "audio") and named and track.codec not in named:
+        if named and track.codec not in named:
             notices.append(Notice(code="CodecsMismatch", message=f"the {track.kind} played is {track.codec}, where the "
                                   f"manifest's CODECS name {', '.join(named)}"))
     return notices
