@@ -58,12 +58,15 @@ class ProgressWatch:
         return now - self._since
 
 
-async def watch_progress(clock: Clock, watch: ProgressWatch, sample: Callable[[], Moves], paused: Callable[[], bool],
-                         where: Callable[[], str]) -> None:
-    """Sample every ``TICK_S`` until cancelled; raises :class:`PlaybackStuck` (saying ``where()``) once stuck."""
+async def watch_progress(clock: Clock, limit_s: Callable[[], float], sample: Callable[[], Moves],
+                         paused: Callable[[], bool], where: Callable[[], str]) -> None:
+    """Sample every ``TICK_S`` until cancelled; raises :class:`PlaybackStuck` (saying ``where()``) once stuck.
+    ``limit_s()`` is asked at every sample (a live manifest's freeze limit is known once it has loaded)."""
+    watch = ProgressWatch()
     while True:
         await clock.sleep(TICK_S)
         now = clock.now()
+        watch.limit_s = limit_s()
         if watch.stuck(now, sample(), paused=paused()):
             raise PlaybackStuck(f"nothing moved for {watch.still_for_s(now):.0f} s of a play that was not paused: "
                                 f"{where()}; no media request received a byte or ended, and no segment was fed")

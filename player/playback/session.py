@@ -35,7 +35,7 @@ from player.playback.opening import Opened, ask_grant, open_online, opened_offli
 from player.playback.options import SessionOptions
 from player.playback.output_start import build_output
 from player.playback.play_report import lost_by, play_report, tracks_of
-from player.playback.progress_watch import Moves, ProgressWatch, watch_progress
+from player.playback.progress_watch import Moves, watch_progress
 from player.playback.playhead import Playhead
 from player.playback.running import RunningPlay, start_play
 from player.playback.throughput_memory import ThroughputMemory
@@ -180,7 +180,8 @@ class PlaybackSession(SessionControls):
     async def _watch_progress(self, running: RunningPlay) -> None:
         """End the play with ``PlaybackStuck`` once nothing moves in it (``progress_watch``); a live play
         gives its manifest's freeze rule (``LiveStreamStopped``, the better name for it) time to speak first."""
-        limit = self.options.stuck_after_s + (running.live.follower.frozen_limit_s() if running.live else 0.0)
+        def limit() -> float:
+            return self.options.stuck_after_s + (running.live.follower.frozen_limit_s() if running.live else 0.0)
 
         def sample() -> Moves:
             return Moves(position_s=self.playhead.last_position_s, generation=self.playhead.generation,
@@ -191,7 +192,7 @@ class PlaybackSession(SessionControls):
             return (f"the playhead stood at {self.playhead.position_s():.1f} s{waiting} with "
                     f"{running.scheduler.buffer_s():.1f} s buffered")
 
-        await watch_progress(self.clock, ProgressWatch(limit), sample, lambda: self.paused, where)
+        await watch_progress(self.clock, limit, sample, lambda: self.paused, where)
 
     async def _open(self, tls: asyncio.Future[Any]) -> Opened:
         if self._offline is not None:
