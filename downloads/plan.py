@@ -61,7 +61,7 @@ def quality_name(rendition: Rendition) -> str:
 def video_choices(presentation: Presentation, max_height: int | None = None) -> list[str]:
     """The quality names a user can pick, lowest first (the rungs beside the default audio)."""
     track = presentation.video_track()
-    audio = audio_to_play(presentation.audio_tracks(), None)
+    audio = audio_to_play(presentation.audio_choices(), None)
     return [quality_name(r) for r in _ladder(track, max_height, audio)] if track else []
 
 
@@ -122,8 +122,9 @@ def plan_download(presentation: Presentation, choice: DownloadChoice) -> tuple[P
 
 
 def _audio_tracks(presentation: Presentation, langs: tuple[str, ...] | None) -> list[Track]:
-    """The audio tracks to store: the default one (``None``), every one (``*``) or those of ``langs``."""
-    audio = presentation.audio_tracks()
+    """The audio tracks to store: the default one (``None``), every one (``*``) or those of ``langs``. One the
+    video carries (``Track.muxed``) may be chosen: it stores nothing of its own, the video's segments hold it."""
+    audio = presentation.audio_choices()
     if not audio:
         return []
     if langs is None:

@@ -175,7 +175,7 @@ def tracks_fed(remuxers: Sequence[Remuxer], presentation: Presentation | None,
     """Each track as it reached the feed, one entry per kind and codec (a Period may change the codec):
     codec, language (the chosen audio's), how far it was fed; and the subtitle track handed to libmpv
     (``text_codec``: its codec as it was read, None when none was)."""
-    audio = presentation.audio_tracks() if presentation else ()
+    audio = presentation.audio_choices() if presentation else ()
     picked = audio_to_play(audio, chosen.audio_language)
     language = picked.language if picked is not None else None
     played: dict[tuple[str, str], float] = {}

@@ -8,7 +8,9 @@ Matching (BCP 47, RFC 5646 §2.1: tags are case-insensitive): the language tag e
 subtag (``en`` picks ``en-GB`` when there is no ``en``), then the track's name (HLS ``NAME``, DASH
 ``Label``), case-insensitively. Audio with no request is the manifest's default — HLS ``DEFAULT=YES``
 (RFC 8216 §4.4.6.1: what the client SHOULD play absent a choice), DASH Role ``main`` — else the first
-track, as Shaka Player and plain libmpv pick; text with no request is none.
+track, as Shaka Player and plain libmpv pick; text with no request is none. An audio track the video carries
+(HLS ``EXT-X-MEDIA`` without a URI: ``Track.muxed``) is chosen like any other; chosen, nothing is fetched beside
+the video (before session 41 it was dropped, and the German beside a default English played).
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ def find_track(tracks: Sequence[Track], wanted: str | None) -> Track | None:
     if not wanted:
         return None
     key = wanted.strip().lower()
-    usable = [t for t in tracks if t.renditions]
+    usable = [t for t in tracks if _playable(t)]
     tags = [(t.language or "").lower() for t in usable]
     for keys in (tags, [tag.split("-")[0] if "-" not in key else tag for tag in tags],
                  [(t.label or "").strip().lower() for t in usable]):
@@ -36,13 +38,17 @@ def find_track(tracks: Sequence[Track], wanted: str | None) -> Track | None:
 
 def audio_to_play(tracks: Sequence[Track], wanted: str | None) -> Track | None:
     """The track ``wanted`` names, else the manifest's default, else the first (None without audio)."""
-    usable = [t for t in tracks if t.renditions]
+    usable = [t for t in tracks if _playable(t)]
     return find_track(usable, wanted) or next((t for t in usable if t.default), usable[0] if usable else None)
+
+
+def _playable(track: Track) -> bool:
+    return bool(track.renditions) or track.muxed
 
 
 def choose_audio(presentation: Presentation, wanted: str | None) -> Track | None:
     """The audio track to play: ``wanted``, else the default; :class:`TrackNotFound` when ``wanted`` matches none."""
-    tracks = [t for t in presentation.audio_tracks() if t.renditions]
+    tracks = [t for t in presentation.audio_choices() if _playable(t)]
     if not wanted:
         return audio_to_play(tracks, None)
     found = find_track(tracks, wanted)

@@ -11,7 +11,8 @@ Mapping
   streams: one rendition whose segment ``urls`` list each copy.
 - EXT-X-MEDIA TYPE=AUDIO/SUBTITLES with a URI → audio/text tracks, one per (LANGUAGE, NAME),
   with one rendition per GROUP-ID (``Rendition.group_id``; variants name theirs in
-  ``audio_group``/``subtitle_group``). Entries without URI are muxed into the variant.
+  ``audio_group``/``subtitle_group``). An AUDIO entry without URI is carried in the variant's own segments:
+  a ``muxed`` track with nothing to fetch, so ``--audio`` can name it and its ``DEFAULT=YES`` plays it.
   TYPE=VIDEO alternatives (camera angles) and CLOSED-CAPTIONS are not tracks we can fetch.
 - EXT-X-I-FRAME-STREAM-INF is skipped (trick play is not used).
 """
@@ -144,17 +145,19 @@ def presentation_from_master(master: MasterPlaylist, media: Mapping[str, MediaPl
         tracks.append(Track(kind=kind, renditions=tuple(renditions)))
     media_kinds: tuple[tuple[str, TrackKind], ...] = (("AUDIO", "audio"), ("SUBTITLES", "text"))
     for mtype, tkind in media_kinds:
-        by_name: dict[tuple[str | None, str], list[Rendition]] = {}
+        by_name: dict[tuple[str | None, str], list[Rendition]] = {}  # in document order; [] for a muxed one
         defaults: set[tuple[str | None, str]] = set()
-        for j, m in enumerate(e for e in master.media if e.type == mtype and e.uri):
-            assert m.uri is not None
-            r = _rendition(f"{tkind[0]}{j}", media.get(m.uri), tkind, bandwidth=0, playlist_urls=(m.uri,),
-                           group_id=m.group_id, codecs=_group_codecs(master, m.group_id, tkind))
-            by_name.setdefault((m.language, m.name), []).append(r)
+        for j, m in enumerate(e for e in master.media if e.type == mtype and (e.uri or mtype == "AUDIO")):
+            renditions = by_name.setdefault((m.language, m.name), [])
+            if m.uri:
+                renditions.append(_rendition(f"{tkind[0]}{j}", media.get(m.uri), tkind, bandwidth=0,
+                                             playlist_urls=(m.uri,), group_id=m.group_id,
+                                             codecs=_group_codecs(master, m.group_id, tkind)))
             if m.default:
                 defaults.add((m.language, m.name))
         for (lang, name), rs in by_name.items():
-            tracks.append(Track(kind=tkind, language=lang, label=name, renditions=tuple(rs), default=(lang, name) in defaults))
+            tracks.append(Track(kind=tkind, language=lang, label=name, renditions=tuple(rs),
+                                default=(lang, name) in defaults, muxed=not rs))
     loaded = [media[u] for u in master.playlist_urls() if u in media]
     live, duration = _timing(loaded)
     return Presentation(periods=(Period(id="0", start_s=0.0, duration_s=duration, tracks=tuple(tracks)),),

@@ -172,6 +172,9 @@ class Track:
     renditions: tuple[Rendition, ...] = ()
     roles: tuple[str, ...] = ()
     default: bool = False  # HLS DEFAULT=YES, DASH Role "main": what plays when the viewer asks for nothing
+    # carried in the video's own segments (HLS EXT-X-MEDIA without a URI, RFC 8216 §4.4.6.1): no renditions,
+    # nothing to fetch beside the video; chosen, the video's audio plays
+    muxed: bool = False
 
     def by_bandwidth(self) -> tuple[Rendition, ...]:
         """Renditions from the lowest to the highest bandwidth (the ABR ladder)."""
@@ -235,6 +238,11 @@ class Presentation:
         return tracks[0] if tracks else None
 
     def audio_tracks(self, period: int = 0) -> tuple[Track, ...]:
+        """The audio tracks fetched apart from the video (a muxed one is in :meth:`audio_choices`)."""
+        return tuple(t for t in self.tracks_of("audio", period) if not t.muxed)
+
+    def audio_choices(self, period: int = 0) -> tuple[Track, ...]:
+        """Every audio track a viewer may choose: those fetched apart and those the video carries (``muxed``)."""
         return self.tracks_of("audio", period)
 
     def text_tracks(self, period: int = 0) -> tuple[Track, ...]:

@@ -24,9 +24,10 @@ def main_kind(presentation: Presentation) -> str:
 
 
 def pick_audio(presentation: Presentation, language: str | None) -> Rendition | None:
-    """The audio rendition to play beside the video: the requested language if present, else the first
-    track; its best rendition. None without audio, or when audio is the ladder (audio-only)."""
-    tracks = presentation.audio_tracks()
+    """The audio rendition to play beside the video: the requested language if present, else the default,
+    else the first track; its best rendition. None without audio, when audio is the ladder (audio-only), or
+    when the track chosen is the one the video carries (``Track.muxed``)."""
+    tracks = presentation.audio_choices()
     if not tracks or main_kind(presentation) == "audio":
         return None
     chosen = audio_to_play(tracks, language) or tracks[0]  # the same match --audio was checked with
@@ -64,7 +65,7 @@ class Ladder:
         track = presentation.video_track() if kind == "video" else next(iter(presentation.audio_tracks()), None)
         if track is None or not track.renditions:
             raise PlaybackError("the presentation has neither a video nor an audio track")
-        audio = audio_to_play(presentation.audio_tracks(), audio_language) if kind == "video" else None
+        audio = audio_to_play(presentation.audio_choices(), audio_language) if kind == "video" else None
         ladder = viewing_ladder(track.by_bandwidth(), audio, pick_audio(presentation, audio_language))
         if max_height:
             capped = tuple(r for r in ladder if (r.height or 0) <= max_height)

@@ -225,3 +225,40 @@ def test_each_discontinuitys_timestamp_map_places_its_cues_on_that_parts_clock(c
     for _, _, text, at in DISC_CUES:
         times = [t for t, seen in shown if seen == text]
         assert times and min(times) >= at - 0.05 and max(times) <= at + 1.05, (text, times)
+
+
+_MUXED_MASTER = """#EXTM3U
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="Deutsch",LANGUAGE="de",DEFAULT=NO,AUTOSELECT=YES,URI="de/index.m3u8"
+#EXT-X-STREAM-INF:BANDWIDTH=500000,CODECS="avc1.640014,mp4a.40.2",RESOLUTION=320x180,AUDIO="aud"
+main/index.m3u8
+"""
+
+
+def test_the_audio_a_variant_carries_plays_by_default_and_by_name(tmp_path: Path) -> None:
+    """RFC 8216 §4.4.6.1: an EXT-X-MEDIA without URI is carried in the variant (English in its TS), beside German in a
+    playlist of its own. Nothing asked, or ``--audio en``: no German segment is fetched and the variant's English is fed
+    whole; ``--audio de``: the German is. Before, German played unasked and ``--audio en`` was TrackNotFound, where
+    plain libmpv plays the English."""
+    from corpus_encode import AAC, HLS, X264, ffmpeg, inputs, run
+
+    title = tmp_path / "muxed"
+    for folder in ("main", "de"):
+        (title / folder).mkdir(parents=True)
+    run(inputs(size="320x180", seconds=4) + ["-map", "0:v", "-map", "1:a", *X264, *AAC, *HLS,
+                                             "-hls_segment_filename", "main/s%d.ts", "main/index.m3u8"], title)
+    run([ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+         "sine=frequency=660:sample_rate=48000:duration=4", *AAC, *HLS, "-hls_segment_filename", "de/s%d.ts",
+         "de/index.m3u8"], title)
+    (title / "master.m3u8").write_text(_MUXED_MASTER)
+    listed = [f"muxed/de/{line}" for line in (title / "de" / "index.m3u8").read_text().splitlines() if line.endswith(".ts")]
+    for asked, language in ((None, "en"), ("en", "en"), ("de", "de")):
+        seen: list[tuple[str, str, dict[str, str]]] = []
+        with serve_corpus(tmp_path, seen) as base:
+            report, _ = asyncio.run(_play(f"{base}/muxed/master.m3u8",
+                                          SessionOptions(audio_language=asked, mpv_options={"speed": 4})))
+        assert report["complete"] is True and report["decoder_errors"] == 0, (asked, report["errors"])
+        audio = [t for t in report["tracks"] if t["kind"] == "audio"]
+        assert [t["language"] for t in audio] == [language] and audio[0]["fed_until_s"] >= 3.9, (asked, audio)
+        german = [name for name, _, _ in seen if "/de/" in name and name.endswith(".ts")]
+        assert german == (listed if language == "de" else []), (asked, german)

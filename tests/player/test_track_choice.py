@@ -49,3 +49,30 @@ def test_a_subtag_request_does_not_fall_back_to_another_region() -> None:
     tracks = (_track("audio", "en-GB"),)
     assert find_track(tracks, "en-US") is None
     assert find_track(tracks, "en-gb") is tracks[0]
+
+
+MUXED_MASTER = """#EXTM3U
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="Deutsch",LANGUAGE="de",DEFAULT=NO,AUTOSELECT=YES,URI="de/index.m3u8"
+#EXT-X-STREAM-INF:BANDWIDTH=500000,CODECS="avc1.640014,mp4a.40.2",RESOLUTION=320x180,AUDIO="aud"
+main/index.m3u8
+"""
+
+
+def test_an_audio_track_the_variant_carries_is_chosen_and_fetches_nothing() -> None:
+    """RFC 8216 §4.4.6.1: an EXT-X-MEDIA without URI is in the variant's own segments. Its DEFAULT=YES plays it
+    with nothing fetched beside the video (before: it was dropped and the German rendition played, and ``--audio
+    en`` was TrackNotFound); ``--audio de`` still fetches the German playlist's rendition."""
+    from player.manifest.hls import parse_master, presentation_from_master
+    from player.scheduling import pick_audio
+
+    title = presentation_from_master(parse_master(MUXED_MASTER, "https://cdn.example.test/master.m3u8"), {})
+    english, german = title.audio_choices()
+    assert (english.language, english.muxed, english.default, english.renditions) == ("en", True, True, ())
+    assert (german.language, german.muxed) == ("de", False) and german.renditions
+    assert title.audio_tracks() == (german,)  # what is fetched apart from the video
+    assert choose_audio(title, None) is english and choose_audio(title, "en") is english
+    assert pick_audio(title, None) is None and pick_audio(title, "en") is None
+    assert pick_audio(title, "de") is german.renditions[0]
+    with pytest.raises(TrackNotFound, match=r"this title has en \(English\), de \(Deutsch\)$"):
+        choose_audio(title, "fr")
