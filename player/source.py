@@ -60,7 +60,8 @@ class CdnSource:
         floor_known = not patient and not is_init and on_data is None
         protection = ref.protection
         whole_encrypted = protection is not None and protection.scheme == "aes-128"  # no structure to see (RFC 8216 §4.3.2.4)
-        check = checker_for(ref.urls[0], rendition.mime_type, init=is_init) if ref.urls and not whole_encrypted else None
+        check = (checker_for(ref.urls[0], rendition.mime_type, init=is_init, duration_s=ref.duration_s)
+                 if ref.urls and not whole_encrypted else None)
         delivery = await self.pool.fetch_ref(
             ref,
             kind=RequestKind.SEGMENT,

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .aes128 import decrypt_aes128
+from .isobmff import iter_boxes
 from .errors import EncryptionSchemeUnsupported, SegmentFormatError
 from .packed_audio import demux_packed_audio, looks_packed_audio
 from .segment_reader import DemuxedSegment, demux_container, demux_fmp4, detached, release
@@ -62,6 +63,8 @@ def read_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None = Non
         raise SegmentFormatError(f"{kind} segment is neither MPEG-TS nor packed audio and has no init segment")
     elif init.startswith(_EBML):
         parts = demux_container(init + data, "matroska", kinds=kinds, in_band=False)
+    elif not any(box == b"moof" for box, _, _ in iter_boxes(data)):
+        return ()  # no movie fragment, no sample (ffmpeg's 0.02 s ``styp``-only tail; ``integrity.NO_SAMPLES_S``)
     else:
         parts = demux_fmp4(init, data, key=key, kinds=kinds)
     if not any(p.kind == kind or with_audio for p in parts):  # an audio-only playlist may be listed as video

@@ -111,6 +111,8 @@ class Remuxer:
             raise ValueError(f"track {kind!r} was not declared (tracks={self.tracks})")
         parts = read_segment(kind, init, data, key=key, aes=aes, with_audio="audio" not in self.tracks,
                              templates=self._writer is None)
+        if not parts:
+            return  # a segment with no sample (``read_segment``): nothing to queue; its track ends where it did
         try:
             self._queue(kind, parts, rendition_id, start_s=start_s, timeline=timeline, media_offset_s=media_offset_s)
         finally:  # the demuxers' containers: the first of each track stay open until the writer copies them

@@ -15,6 +15,9 @@ from collections.abc import Callable
 from player.net.errors import CorruptSegment
 
 TS_PACKET = 188
+#: a media segment declared shorter than this (under one audio frame of most codecs at 48 kHz, a few video frames)
+#: may carry no sample at all: a packager's empty tail, not a cut body
+NO_SAMPLES_S = 0.1
 _FOURCC = re.compile(rb"[a-zA-Z0-9 ]{4}")
 _MP4_SUFFIXES = (".m4s", ".mp4", ".m4v", ".m4a", ".cmfv", ".cmfa", ".cmft")
 
@@ -44,10 +47,15 @@ def _boxes(body: bytes) -> set[bytes]:
     return seen
 
 
-def check_fmp4(body: bytes, *, init: bool) -> None:
-    """Raise CorruptSegment unless ``body`` is a whole fMP4 init (``moov``) or media segment (``moof`` + ``mdat``)."""
+def check_fmp4(body: bytes, *, init: bool, empty_ok: bool = False) -> None:
+    """Raise CorruptSegment unless ``body`` is a whole fMP4 init (``moov``) or media segment (``moof`` + ``mdat``).
+
+    ``empty_ok``: a media segment of whole boxes and no sample at all (no ``moof``, no ``mdat``) passes too:
+    ffmpeg's fMP4 HLS ends a title with a 0.02 s segment that is one ``styp`` box, which plain libmpv plays past."""
     kinds = _boxes(body)
     needed = {b"moov"} if init else {b"moof", b"mdat"}
+    if empty_ok and not kinds & needed:
+        return
     if not needed <= kinds:
         raise CorruptSegment(f"no {b'/'.join(sorted(needed - kinds)).decode()} box in the segment")
 
@@ -58,12 +66,14 @@ def check_ts(body: bytes) -> None:
         raise CorruptSegment(f"not whole MPEG-TS packets ({len(body)} bytes)")
 
 
-def checker_for(url: str, mime_type: str | None, *, init: bool) -> Callable[[bytes], None] | None:
-    """The check that fits a segment, from its rendition's MIME type or its URL; None when unknown."""
+def checker_for(url: str, mime_type: str | None, *, init: bool, duration_s: float | None = None) -> Callable[[bytes], None] | None:
+    """The check that fits a segment, from its rendition's MIME type or its URL; None when unknown. A media segment
+    declared shorter than ``NO_SAMPLES_S`` may hold no sample (``check_fmp4``'s ``empty_ok``)."""
     path = url.split("?", 1)[0].lower()
     mime = (mime_type or "").lower()
     if mime.endswith("/mp2t") or path.endswith(".ts"):
         return None if init else check_ts
     if mime.endswith("/mp4") or path.endswith(_MP4_SUFFIXES):
-        return lambda body: check_fmp4(body, init=init)
+        empty_ok = not init and duration_s is not None and duration_s < NO_SAMPLES_S
+        return lambda body: check_fmp4(body, init=init, empty_ok=empty_ok)
     return None

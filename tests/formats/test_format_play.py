@@ -134,6 +134,23 @@ def test_a_master_whose_codecs_lie_plays_whole_with_a_notice_naming_both(corpus_
     mismatches = [n["message"] for n in report["notices"] if n["code"] == "CodecsMismatch"]
     assert mismatches == ["the video played is h264, where the manifest's CODECS name hevc"]
 
+def test_a_sample_less_last_segment_plays_whole_and_a_long_one_is_still_named(corpus_root: Path, tmp_path: Path) -> None:
+    """ffmpeg's fMP4 HLS can end a title with a 0.02 s segment that is one ``styp`` box (its FLAC titles do): no sample,
+    nothing to play, and plain libmpv plays past it. It plays whole (before: retried as corrupt, skipped, and the play
+    called incomplete, exit 1). The same box listed as 2 s of media is a cut body: still retried, skipped and named."""
+    shutil.copytree(corpus_root / "hls-fmp4-muxed-audio", tmp_path / "tail")
+    (tmp_path / "tail" / "tail.m4s").write_bytes((24).to_bytes(4, "big") + b"stypmsdh\0\0\0\0msdhmsix")
+    playlist = tmp_path / "tail" / "index.m3u8"
+    listed = playlist.read_text().replace("#EXT-X-ENDLIST", "#EXTINF:0.021333,\ntail.m4s\n#EXT-X-ENDLIST")
+    playlist.write_text(listed)
+    with serve_corpus(tmp_path) as base:
+        report = _play(f"{base}/tail/index.m3u8")
+    assert report["complete"] is True and report["errors"] == [], report["errors"]
+    playlist.write_text(listed.replace("#EXTINF:0.021333,", "#EXTINF:2.0,"))
+    with serve_corpus(tmp_path) as base, pytest.raises(IncompletePlay, match="segment 6.0–8.0 s skipped"):
+        _play(f"{base}/tail/index.m3u8")
+
+
 def test_a_segment_cut_short_on_a_packet_boundary_is_named(corpus_root: Path, tmp_path: Path) -> None:
     """A TS segment served at half its packets (an honest Content-Length, every packet whole): IncompletePlay
     names the media missing on each track, though every byte check passed."""
