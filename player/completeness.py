@@ -126,10 +126,18 @@ def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequ
         lost.append(f"segment {ref.start_s:.1f}–{ref.end_s:.1f} s skipped ({why})")
     for hole in holes:  # a skipped segment's hole is already named above
         if not any(ref.start_s < hole.to_s and hole.from_s < ref.end_s for ref in skipped):
-            lost.append(f"{hole.kind} missing {hole.from_s:.1f}–{hole.to_s:.1f} s (a segment shorter than its manifest says)")
+            lost.append(_hole_phrase(hole))
     if decoder_errors:
         lost.append(f"{decoder_errors} decoder error{'s' if decoder_errors > 1 else ''} (media libmpv could not decode)")
     return lost
+
+
+def _hole_phrase(hole: Hole) -> str:
+    if hole.overlap:
+        return (f"{hole.kind} crushed {hole.from_s:.1f}–{hole.to_s:.1f} s (the media before runs past the start of "
+                "this Period or discontinuity)")
+    return (f"{hole.kind} missing {hole.from_s:.1f}–{hole.to_s:.1f} s (a segment shorter than the manifest says, "
+            "or a gap in its timeline)")
 
 
 def fed_end(tracks: Sequence[TrackPlayed]) -> float:

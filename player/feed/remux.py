@@ -32,6 +32,9 @@ from .timeline import Timeline
 
 _TRACK_ORDER = {"video": 0, "audio": 1}
 HOLE_S = 0.5  # missing media a viewer notices; encoders' frame gaps at segment edges are far shorter
+#: a new timeline (Period, discontinuity) starting this much before the media already fed ends: its first frames
+#: would be crushed into the muxer's next ticks (AAC priming at a splice is 20–100 ms)
+OVERLAP_S = 0.2
 KEYFRAMES_KEPT = 512  # video keyframes remembered for seeks inside libmpv's cache (17 min of 2 s segments)
 
 
@@ -55,11 +58,14 @@ class DroppedVideo:
 
 @dataclass(frozen=True)
 class Hole:
-    """A stretch of one track's timeline with no media: a segment shorter than the manifest says."""
+    """A stretch of one track's timeline with no media (a segment shorter than the manifest says, a gap in its
+    timeline), or with ``overlap``: the start of a new timeline that the media before it runs past, whose frames
+    the muxer can only crush into the ticks after that media (DASH Period or HLS discontinuity times that lie)."""
 
     kind: str
     from_s: float
     to_s: float
+    overlap: bool = False
 
 
 class Remuxer:
@@ -91,6 +97,7 @@ class Remuxer:
         self.dropped: list[DroppedVideo] = []  # video frames cut at rendition switches (see _from_keyframe)
         self._awaiting_keyframe = False
         self.holes: list[Hole] = []  # media missing inside a track (see _note_holes)
+        self._timelines: dict[str, int] = {}  # the timeline of each track's last segment
 
     # -- public face -------------------------------------------------------------------------
 
@@ -126,7 +133,7 @@ class Remuxer:
         for part in parts:
             self._check_codec(part, rendition_id)
         parts = tuple(self._from_keyframe(part, rendition_id, shift) for part in parts)
-        self._note_holes(parts, shift)
+        self._note_holes(parts, shift, timeline)
         for part in parts:
             payloads = self._rewrite(part)
             self._first.setdefault(part.kind, part)
@@ -176,20 +183,28 @@ class Remuxer:
             raise TrackChangeUnsupported(
                 f"{part.kind} codec changes from {first.codec} to {part.codec} at rendition {rendition_id!r}")
 
-    def _note_holes(self, parts: Sequence[DemuxedSegment], shift: int) -> None:
-        """Record media missing between the last segment of a track and this one (``holes``).
+    def _note_holes(self, parts: Sequence[DemuxedSegment], shift: int, timeline: int) -> None:
+        """Record media missing between the last segment of a track and this one, and a new timeline that starts
+        inside the media already fed (``holes``).
 
         A segment cut short at a packet boundary is structurally whole — no check on the bytes sees
         it — but its media ends early, and the next segment starts where the manifest says: the
-        viewer gets a frozen picture or silence, and a QA run must say so.
+        viewer gets a frozen picture or silence, and a QA run must say so. The other way round, a Period
+        starting before the last one's media ends (or an EXTINF before a discontinuity understated) puts the
+        new timeline's first frames behind what was fed: they would be shown in a blink, and the play was
+        called complete (session 41's QA pass).
         """
         for part in parts:
             end = self._added_until.get(part.kind)
+            new_timeline = self._timelines.get(part.kind, timeline) != timeline
+            self._timelines[part.kind] = timeline
             if end is None or not part.samples:
                 continue
             start = min(s.dts for s in part.samples[:16]) + shift
             if start - end > HOLE_S * TS_CLOCK:
                 self.holes.append(Hole(kind=part.kind, from_s=end / TS_CLOCK, to_s=start / TS_CLOCK))
+            elif new_timeline and end - start > OVERLAP_S * TS_CLOCK:
+                self.holes.append(Hole(kind=part.kind, from_s=start / TS_CLOCK, to_s=end / TS_CLOCK, overlap=True))
 
     def _from_keyframe(self, part: DemuxedSegment, rendition_id: str, shift: int) -> DemuxedSegment:
         """Video of a new rendition starts at a keyframe: the frames before it are dropped.

@@ -151,6 +151,22 @@ def test_a_sample_less_last_segment_plays_whole_and_a_long_one_is_still_named(co
         _play(f"{base}/tail/index.m3u8")
 
 
+def test_a_discontinuity_placed_inside_the_media_before_it_is_named(corpus_root: Path, tmp_path: Path) -> None:
+    """The last EXTINF before an EXT-X-DISCONTINUITY understated by 0.6 s (as an ad inserter's rounding can): the next
+    part's timeline starts inside media already fed, and its first 0.6 s could only be crushed into the muxer's next
+    ticks (a DASH Period starting before the last one's media ends is the same). Named, exit 1; before, the frames
+    were shown in a blink and the play called complete."""
+    shutil.copytree(corpus_root / "hls-ts-discontinuity", tmp_path / "disc")
+    playlist = tmp_path / "disc" / "index.m3u8"
+    lines = playlist.read_text().splitlines()
+    at = lines.index("a1.ts") - 1
+    assert lines[at].startswith("#EXTINF:2"), lines[at]
+    lines[at] = "#EXTINF:1.4,"
+    playlist.write_text("\n".join(lines) + "\n")
+    with serve_corpus(tmp_path) as base, pytest.raises(IncompletePlay, match=r"video crushed 3\.4–4\.0 s .*audio crushed"):
+        _play(f"{base}/disc/index.m3u8")
+
+
 def test_a_segment_cut_short_on_a_packet_boundary_is_named(corpus_root: Path, tmp_path: Path) -> None:
     """A TS segment served at half its packets (an honest Content-Length, every packet whole): IncompletePlay
     names the media missing on each track, though every byte check passed."""
