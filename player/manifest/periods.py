@@ -121,6 +121,34 @@ def _last_start(period: Period, kind: TrackKind) -> float:
     return min(ends, default=period.start_s)
 
 
+@dataclass(frozen=True, kw_only=True)
+class StandIn:
+    """A Period with audio, but none in the language of the track played: the language that plays there instead."""
+
+    period_id: str
+    start_s: float
+    end_s: float | None  # None: the last Period of a presentation with no known end
+    language: str | None  # what plays there
+    wanted: str | None  # the language of the track played
+
+    def describe(self) -> str:
+        span = f"{self.start_s:.1f}–{self.end_s:.1f} s" if self.end_s is not None else f"from {self.start_s:.1f} s"
+        return (f"period {self.period_id!r} ({span}) has no {self.wanted or 'und'} audio: "
+                f"{self.language or 'und'} played there")
+
+
+def audio_stand_ins(presentation: Presentation, played: Track | None) -> tuple[StandIn, ...]:
+    """The Periods where ``played`` (a track of the joined timeline) is continued in another language (the track
+    :func:`_matching` takes), so a report can say that ``--audio de`` played English there."""
+    if played is None or played.muxed or len(presentation.periods) <= 1:
+        return ()
+    periods = presentation.periods
+    ends = [p.start_s for p in periods[1:]] + [presentation.duration_s]
+    return tuple(StandIn(period_id=p.id, start_s=p.start_s, end_s=end, language=other.language, wanted=played.language)
+                 for p, end in zip(periods, ends)
+                 if (other := _matching(p, played)) is not None and other.renditions and other.language != played.language)
+
+
 def _matching(period: Period, track: Track) -> Track | None:
     """The track of ``period`` that continues ``track``: same kind, same language if there is one."""
     same_kind = period.tracks_of(track.kind)

@@ -17,7 +17,7 @@ from player.errors import PlaybackError
 from player.init_cache import InitCache
 from player.completeness import Part, timeline_parts
 from player.manifest import Presentation, load_presentation_multi
-from player.manifest.periods import StreamPart, declared_families, single_timeline, stream_parts
+from player.manifest.periods import StandIn, StreamPart, audio_stand_ins, declared_families, single_timeline, stream_parts
 from player.outside_keys import manifest_licence_url, ring_from_options
 from player.net import CdnPool, HttpTransport, RequestKind, RequestLog, RequestRecord, redact
 from player.net.clock import Clock
@@ -27,6 +27,7 @@ from player.playback.options import SessionOptions
 from player.qoe import QoeTracker
 from player.segment_keys import init_kids
 from player.source import CdnSource, SegmentSource
+from player.track_choice import audio_to_play
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +43,7 @@ class Opened:
     parts: tuple[Part, ...] = ()  # the Periods / discontinuity parts, to name what a short play lost
     streams: tuple[StreamPart, ...] = ()  # Periods grouped by what one libmpv stream can carry (codecs, tracks)
     codecs: frozenset[str] = frozenset()  # codec families the manifest's CODECS name, every Period's (none: unknown)
+    stand_ins: tuple[StandIn, ...] = ()  # Periods where the audio chosen plays in another language (none offline)
     closers: tuple[Callable[[], Awaitable[None]], ...] = field(default=(), repr=False)
 
     async def aclose(self) -> None:
@@ -100,6 +102,7 @@ async def open_online(
     return Opened(presentation=presentation, source=source, keys=keys, requests=pool.log, inits=inits,
                   failovers=lambda: pool.failovers, parts=timeline_parts(loaded),
                   streams=() if loaded.is_live else stream_parts(loaded), codecs=declared_families(loaded),
+                  stand_ins=audio_stand_ins(loaded, audio_to_play(presentation.audio_choices(), options.audio_language)),
                   closers=closers), pool
 
 

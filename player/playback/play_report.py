@@ -65,7 +65,8 @@ def play_report(
 ) -> QoeReport:
     """The typed report as of ``now``; every request (licence included) is in the pool's log."""
     tracks = tracks_of(running, presentation, chosen)
-    notices = (*playhead.notices, *_switch_drops(running), *_unaligned(running), *_codecs_unlike(running, tracks))
+    notices = (*playhead.notices, *_switch_drops(running), *_unaligned(running), *_codecs_unlike(running, tracks),
+               *_stand_ins(running, playhead))
     return build_report(
         qoe, now, start_s=playhead.start_s, decoder_errors=playhead.decoder_errors,
         algorithm=running.scheduler.abr.algorithm.name if running is not None else None,
@@ -95,6 +96,16 @@ def _unaligned(running: RunningPlay | None) -> list[Notice]:
     ids = ", ".join(repr(r.id) for r in running.scheduler.ladder.renditions)
     return [Notice(code="LadderNotAligned", message=f"renditions {ids} do not start their segments at the same times: "
                    "rung changes waited for a boundary both rungs share")]
+
+
+def _stand_ins(running: RunningPlay | None, playhead: Playhead) -> list[Notice]:
+    """A Period the play reached that has no audio in the language chosen, where another language played: the
+    report's ``tracks`` name the language chosen, and ``--audio de`` must not read as German throughout."""
+    if running is None:
+        return []
+    played = (playhead.start_s, playhead.last_position_s or playhead.start_s)
+    return [Notice(code="AudioLanguageStandIn", message=s.describe())
+            for s in running.opened.stand_ins if s.start_s < played[1] and (s.end_s is None or s.end_s > played[0])]
 
 
 def _codecs_unlike(running: RunningPlay | None, tracks: list[TrackPlayed]) -> list[Notice]:

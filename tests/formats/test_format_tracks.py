@@ -262,3 +262,26 @@ def test_the_audio_a_variant_carries_plays_by_default_and_by_name(tmp_path: Path
         assert [t["language"] for t in audio] == [language] and audio[0]["fed_until_s"] >= 3.9, (asked, audio)
         german = [name for name, _, _ in seen if "/de/" in name and name.endswith(".ts")]
         assert german == (listed if language == "de" else []), (asked, german)
+
+
+def test_a_period_without_the_language_chosen_says_which_played_there(corpus_root: Path, tmp_path: Path) -> None:
+    """Two Periods, German audio in the first and only English in the second (an ad dubbed in one language): the play
+    goes on in English there, whole, and the report's notice says so — its ``tracks`` name the German chosen, which
+    read as German throughout before. A play that stops before the second Period has no such notice."""
+    shutil.copytree(corpus_root / "dash-multi-period", tmp_path / "dub")
+    mpd = tmp_path / "dub" / "manifest.mpd"
+    languages = iter(("de", "en"))
+
+    def tag(match: re.Match[str]) -> str:
+        return re.sub(r'\s+lang="[^"]*"', "", match.group(0))[:-1] + f' lang="{next(languages)}">'
+
+    mpd.write_text(re.sub(r'<AdaptationSet[^>]*contentType="audio"[^>]*>', tag, mpd.read_text()))
+    assert next(languages, None) is None  # both Periods' audio was tagged
+    with serve_corpus(tmp_path) as base:
+        whole, _ = asyncio.run(_play(f"{base}/dub/manifest.mpd", SessionOptions(mpv_options={"speed": 4})))
+        short, _ = asyncio.run(_play(f"{base}/dub/manifest.mpd", SessionOptions(until_s=3.0, mpv_options={"speed": 4})))
+    assert whole["complete"] is True, whole["errors"]
+    assert [t["language"] for t in whole["tracks"] if t["kind"] == "audio"] == ["de"]
+    stand_ins = [n["message"] for n in whole["notices"] if n["code"] == "AudioLanguageStandIn"]
+    assert stand_ins == ["period 'p1' (4.0–8.0 s) has no de audio: en played there"], whole["notices"]
+    assert short["complete"] is True and not [n for n in short["notices"] if n["code"] == "AudioLanguageStandIn"]
