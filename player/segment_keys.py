@@ -22,9 +22,9 @@ from functools import partial
 
 from drm_client import KeyRing
 from player.errors import PlaybackError
-from player.feed.errors import DecryptionFailed, KeyRequired
+from player.feed.errors import DecryptionFailed, EncryptionSchemeUnsupported, KeyRequired
 from player.feed.isobmff import track_protection
-from player.feed.media_input import Aes128Key
+from player.feed.media_input import SAMPLE_AES_TS, Aes128Key
 from player.init_cache import InitCache, init_key
 from player.manifest import Presentation, Rendition, SegmentRef
 from player.manifest.uris import data_uri_bytes
@@ -58,6 +58,8 @@ class SegmentKeys:
             return None, Aes128Key(key=await self._aes_key(protection.key_uri), iv=iv)
         if protection.scheme not in CENC_SCHEMES:
             return None, None  # other schemes: the feed names them when the init segment says so
+        if not init:  # no init: MPEG-TS or packed audio, Apple's SAMPLE-AES, named before any key is asked for
+            raise EncryptionSchemeUnsupported(SAMPLE_AES_TS)
         if self._ring is None:
             if self._get_ring is None:
                 raise PlaybackError("this title is protected but no key was given: use --key KID:KEY or "

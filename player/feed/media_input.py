@@ -37,6 +37,10 @@ class Aes128Key:
         return "Aes128Key(<redacted>)"
 
 
+SAMPLE_AES_TS = ("SAMPLE-AES in MPEG-TS or packed-audio segments (Apple's sample layout) is not supported: only in "
+                 "fMP4, as cbcs")
+
+
 def looks_mpegts(data: bytes) -> bool:
     return len(data) >= TS_PACKET and data[0] == 0x47 and (len(data) < 2 * TS_PACKET or data[TS_PACKET] == 0x47)
 
@@ -55,9 +59,11 @@ def read_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None = Non
     kinds = ("video", "audio") if kind == "video" and with_audio else (kind,)
     if looks_mpegts(data):
         if key is not None:  # a sample-encryption key for TS: Apple's SAMPLE-AES (RFC 8216 §5.2)
-            raise EncryptionSchemeUnsupported("SAMPLE-AES in MPEG-TS segments is not supported (only in fMP4, as cbcs)")
+            raise EncryptionSchemeUnsupported(SAMPLE_AES_TS)
         parts = demux_container(data, "mpegts", kinds=kinds, in_band=True)
     elif looks_packed_audio(data):
+        if key is not None:
+            raise EncryptionSchemeUnsupported(SAMPLE_AES_TS)
         parts = (demux_packed_audio(data),) if kind == "audio" else ()
     elif not init:
         raise SegmentFormatError(f"{kind} segment is neither MPEG-TS nor packed audio and has no init segment")

@@ -336,19 +336,22 @@ def test_cli_exits_1_naming_the_lost_period_and_the_wrong_key(corpus_root: Path,
 
 
 def test_sample_aes_in_mpeg_ts_and_cens_are_named_not_played(corpus_root: Path, tmp_path: Path) -> None:
-    """Apple's SAMPLE-AES in TS segments (the tag on a TS playlist; TS headers stay clear, as there) and a
-    ``cens`` init are EncryptionSchemeUnsupported, before libmpv gets a byte; cbcs with a wrong key is
-    DecryptionFailed."""
-    shutil.copytree(corpus_root / "hls-audio-ts", tmp_path / "sa")
-    playlist = tmp_path / "sa" / "index.m3u8"
-    lines = playlist.read_text().splitlines()
-    lines.insert(1, '#EXT-X-KEY:METHOD=SAMPLE-AES,URI="data:text/plain;base64,ASNFZ4mrze8BI0VniavN7w==",'
-                    'IV=0x000102030405060708090a0b0c0d0e0f,KEYFORMAT="identity"')
-    playlist.write_text("\n".join(lines) + "\n")
-    box: list[PlaybackSession] = []
-    with serve_corpus(tmp_path) as base, pytest.raises(EncryptionSchemeUnsupported, match="SAMPLE-AES in MPEG-TS"):
-        _play(f"{base}/sa/index.m3u8", keys=(KEY_OPTION,), session_box=box)
-    assert box[0].feed is not None and box[0].feed.remuxer.fed == {}
+    """Apple's SAMPLE-AES in TS or packed-audio segments (the tag on the playlist; headers stay clear, as there) and
+    a ``cens`` init are EncryptionSchemeUnsupported, before libmpv gets a byte, with a key given or not (before,
+    packed audio with ``--key`` fed its ciphertext to libmpv, and no ``--key`` read as a missing licence); cbcs with
+    a wrong key is DecryptionFailed."""
+    for name in ("hls-audio-ts", "hls-packed-audio"):
+        shutil.copytree(corpus_root / name, tmp_path / name)
+        playlist = tmp_path / name / "index.m3u8"
+        lines = playlist.read_text().splitlines()
+        lines.insert(1, '#EXT-X-KEY:METHOD=SAMPLE-AES,URI="data:text/plain;base64,ASNFZ4mrze8BI0VniavN7w==",'
+                        'IV=0x000102030405060708090a0b0c0d0e0f,KEYFORMAT="identity"')
+        playlist.write_text("\n".join(lines) + "\n")
+        for keys in ((KEY_OPTION,), ()):
+            box: list[PlaybackSession] = []
+            with serve_corpus(tmp_path) as base, pytest.raises(EncryptionSchemeUnsupported, match="SAMPLE-AES in MPEG-TS"):
+                _play(f"{base}/{name}/index.m3u8", keys=keys, session_box=box)
+            assert box[0].feed is not None and box[0].feed.remuxer.fed == {}, (name, keys)
     init = (corpus_root / "dash-cbcs" / "v" / "init.mp4").read_bytes()
     segment = (corpus_root / "dash-cbcs" / "v" / "1.m4s").read_bytes()
     assert read_segment("video", init, segment, key=corpus.KEY)[0].codec == "h264"
