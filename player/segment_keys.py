@@ -58,7 +58,7 @@ class SegmentKeys:
             return None, Aes128Key(key=await self._aes_key(protection.key_uri), iv=iv)
         if protection.scheme not in CENC_SCHEMES:
             return None, None  # other schemes: the feed names them when the init segment says so
-        if not init:  # no init: MPEG-TS or packed audio, Apple's SAMPLE-AES, named before any key is asked for
+        if not init and protection.key_format is not None:  # an HLS key on TS or packed audio: Apple's SAMPLE-AES
             raise EncryptionSchemeUnsupported(SAMPLE_AES_TS)
         if self._ring is None:
             if self._get_ring is None:

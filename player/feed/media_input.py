@@ -41,6 +41,18 @@ SAMPLE_AES_TS = ("SAMPLE-AES in MPEG-TS or packed-audio segments (Apple's sample
                  "fMP4, as cbcs")
 
 
+#: the boxes a media segment may hold beside its fragments (ISO/IEC 23000-19 §7.3.2, 14496-12 §8.16): alone, no sample
+_NON_SAMPLE_BOXES = frozenset((b"styp", b"sidx", b"ssix", b"emsg", b"prft", b"free", b"skip"))
+
+
+def _sample_less(data: bytes) -> bool:
+    """Whole boxes from the first byte to the last, each one that carries no sample (``styp``, ``sidx``, …): a segment
+    with nothing to play. A cut ``moof``, zeroed bytes or a body decrypted with the wrong key are not that, and go on
+    to be named."""
+    boxes = list(iter_boxes(data))
+    return bool(boxes) and boxes[-1][2] == len(data) and all(kind in _NON_SAMPLE_BOXES for kind, _, _ in boxes)
+
+
 def looks_mpegts(data: bytes) -> bool:
     return len(data) >= TS_PACKET and data[0] == 0x47 and (len(data) < 2 * TS_PACKET or data[TS_PACKET] == 0x47)
 
@@ -69,8 +81,8 @@ def read_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None = Non
         raise SegmentFormatError(f"{kind} segment is neither MPEG-TS nor packed audio and has no init segment")
     elif init.startswith(_EBML):
         parts = demux_container(init + data, "matroska", kinds=kinds, in_band=False)
-    elif not any(box == b"moof" for box, _, _ in iter_boxes(data)):
-        return ()  # no movie fragment, no sample (ffmpeg's 0.02 s ``styp``-only tail; ``integrity.NO_SAMPLES_S``)
+    elif _sample_less(data):
+        return ()  # ffmpeg's 0.02 s ``styp``-only tail (``integrity.NO_SAMPLES_S``)
     else:
         parts = demux_fmp4(init, data, key=key, kinds=kinds)
     if not any(p.kind == kind or with_audio for p in parts):  # an audio-only playlist may be listed as video

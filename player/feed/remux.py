@@ -98,6 +98,7 @@ class Remuxer:
         self._awaiting_keyframe = False
         self.holes: list[Hole] = []  # media missing inside a track (see _note_holes)
         self._timelines: dict[str, int] = {}  # the timeline of each track's last segment
+        self._shown_until: dict[str, int] = {}  # end (pts + duration) of the latest sample added, 90 kHz
 
     # -- public face -------------------------------------------------------------------------
 
@@ -148,6 +149,7 @@ class Remuxer:
                 if moved.keyframe and part.kind == "video":
                     self.keyframes.append((moved.pts, moved.duration))
                 self._added_until[part.kind] = max(self._added_until.get(part.kind, moved.dts), moved.dts + moved.duration)
+                self._shown_until[part.kind] = max(self._shown_until.get(part.kind, moved.pts), moved.pts + moved.duration)
         if kind not in {p.kind for p in parts}:  # audio-only segments in a playlist listed as video
             self._added_until[kind] = max(self._added_until[p.kind] for p in parts)
 
@@ -203,8 +205,11 @@ class Remuxer:
             start = min(s.dts for s in part.samples[:16]) + shift
             if start - end > HOLE_S * TS_CLOCK:
                 self.holes.append(Hole(kind=part.kind, from_s=end / TS_CLOCK, to_s=start / TS_CLOCK))
-            elif new_timeline and end - start > OVERLAP_S * TS_CLOCK:
-                self.holes.append(Hole(kind=part.kind, from_s=start / TS_CLOCK, to_s=end / TS_CLOCK, overlap=True))
+            # presentation times on both sides: the B-frame delay before a splice and after it may differ
+            shown_from, shown_until = min(s.pts for s in part.samples[:16]) + shift, self._shown_until[part.kind]
+            if new_timeline and shown_until - shown_from > OVERLAP_S * TS_CLOCK:
+                self.holes.append(Hole(kind=part.kind, from_s=shown_from / TS_CLOCK, to_s=shown_until / TS_CLOCK,
+                                       overlap=True))
 
     def _from_keyframe(self, part: DemuxedSegment, rendition_id: str, shift: int) -> DemuxedSegment:
         """Video of a new rendition starts at a keyframe: the frames before it are dropped.

@@ -12,7 +12,8 @@ Mapping
 - EXT-X-MEDIA TYPE=AUDIO/SUBTITLES with a URI → audio/text tracks, one per (LANGUAGE, NAME),
   with one rendition per GROUP-ID (``Rendition.group_id``; variants name theirs in
   ``audio_group``/``subtitle_group``). An AUDIO entry without URI is carried in the variant's own segments:
-  a ``muxed`` track with nothing to fetch, so ``--audio`` can name it and its ``DEFAULT=YES`` plays it.
+  a ``muxed`` track with nothing to fetch, so ``--audio`` can name it and its ``DEFAULT=YES`` plays it (only
+  when there is one such entry: which of several streams in a TS is which language is not known here).
   TYPE=VIDEO alternatives (camera angles) and CLOSED-CAPTIONS are not tracks we can fetch.
 - EXT-X-I-FRAME-STREAM-INF is skipped (trick play is not used).
 """
@@ -147,12 +148,18 @@ def presentation_from_master(master: MasterPlaylist, media: Mapping[str, MediaPl
     for mtype, tkind in media_kinds:
         by_name: dict[tuple[str | None, str], list[Rendition]] = {}  # in document order; [] for a muxed one
         defaults: set[tuple[str | None, str]] = set()
-        for j, m in enumerate(e for e in master.media if e.type == mtype and (e.uri or mtype == "AUDIO")):
+        entries = [e for e in master.media if e.type == mtype]
+        # audio in the variant's own segments: one such entry is the variant's audio; of several (a TS with a stream
+        # per language) we cannot tell which stream is which, so none is offered rather than the wrong one
+        carried = [e for e in entries if not e.uri] if mtype == "AUDIO" else []
+        with_uri = 0  # ids count the entries with a URI only, as before muxed tracks existed (a download's refs keep them)
+        for m in (e for e in entries if e.uri or (len(carried) == 1 and e is carried[0])):
             renditions = by_name.setdefault((m.language, m.name), [])
             if m.uri:
-                renditions.append(_rendition(f"{tkind[0]}{j}", media.get(m.uri), tkind, bandwidth=0,
+                renditions.append(_rendition(f"{tkind[0]}{with_uri}", media.get(m.uri), tkind, bandwidth=0,
                                              playlist_urls=(m.uri,), group_id=m.group_id,
                                              codecs=_group_codecs(master, m.group_id, tkind)))
+                with_uri += 1
             if m.default:
                 defaults.add((m.language, m.name))
         for (lang, name), rs in by_name.items():

@@ -23,6 +23,10 @@ class Keys:
 
         return cls(have())
 
+    def pending(self) -> bool:
+        """A licence exchange is still under way (its own retries and timeouts bound it)."""
+        return self._task is not None and not self._task.done()
+
     async def ring(self) -> KeyRing:
         if self._task is None:
             raise PlaybackError("this title is protected but no licence was requested")

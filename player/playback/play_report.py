@@ -66,7 +66,7 @@ def play_report(
     """The typed report as of ``now``; every request (licence included) is in the pool's log."""
     tracks = tracks_of(running, presentation, chosen)
     notices = (*playhead.notices, *_switch_drops(running), *_unaligned(running), *_codecs_unlike(running, tracks),
-               *_stand_ins(running, playhead))
+               *_stand_ins(running, qoe))
     return build_report(
         qoe, now, start_s=playhead.start_s, decoder_errors=playhead.decoder_errors,
         algorithm=running.scheduler.abr.algorithm.name if running is not None else None,
@@ -98,14 +98,15 @@ def _unaligned(running: RunningPlay | None) -> list[Notice]:
                    "rung changes waited for a boundary both rungs share")]
 
 
-def _stand_ins(running: RunningPlay | None, playhead: Playhead) -> list[Notice]:
-    """A Period the play reached that has no audio in the language chosen, where another language played: the
-    report's ``tracks`` name the language chosen, and ``--audio de`` must not read as German throughout."""
+def _stand_ins(running: RunningPlay | None, qoe: QoeTracker) -> list[Notice]:
+    """A Period whose audio was fed in another language than the one chosen, which it lacks: the report's ``tracks``
+    name the language chosen, and ``--audio de`` must not read as German throughout. "Fed" by the audio segments
+    fetched (seeks and a new stream part restart the playhead, so its range would forget an earlier Period)."""
     if running is None:
         return []
-    played = (playhead.start_s, playhead.last_position_s or playhead.start_s)
-    return [Notice(code="AudioLanguageStandIn", message=s.describe())
-            for s in running.opened.stand_ins if s.start_s < played[1] and (s.end_s is None or s.end_s > played[0])]
+    fed = [r.start_s for r in qoe.segments if r.type == "audio"]
+    return [Notice(code="AudioLanguageStandIn", message=s.describe()) for s in running.opened.stand_ins
+            if any(s.start_s <= at < (s.end_s if s.end_s is not None else float("inf")) for at in fed)]
 
 
 def _codecs_unlike(running: RunningPlay | None, tracks: list[TrackPlayed]) -> list[Notice]:

@@ -192,7 +192,8 @@ class PlaybackSession(SessionControls):
             return (f"the playhead stood at {self.playhead.position_s():.1f} s{waiting} with "
                     f"{running.scheduler.buffer_s():.1f} s buffered")
 
-        await watch_progress(self.clock, limit, sample, lambda: self.paused, where)
+        # a licence exchange in flight (not a media request, bounded by its own retries) holds the count like a pause
+        await watch_progress(self.clock, limit, sample, lambda: self.paused or running.opened.keys.pending(), where)
 
     async def _open(self, tls: asyncio.Future[Any]) -> Opened:
         if self._offline is not None:

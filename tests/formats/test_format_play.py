@@ -27,7 +27,7 @@ from corpus_server import serve_corpus
 from player import segment_keys
 from player.completeness import IncompletePlay
 from player.errors import PlaybackError
-from player.feed.errors import DecryptionFailed, EncryptionSchemeUnsupported
+from player.feed.errors import DecryptionFailed, EncryptionSchemeUnsupported, FeedError
 from player.feed.isobmff import track_protection
 from player.feed.media_input import read_segment
 from player.outside_keys import BadKeyOption
@@ -139,7 +139,13 @@ def test_a_sample_less_last_segment_plays_whole_and_a_long_one_is_still_named(co
     nothing to play, and plain libmpv plays past it. It plays whole (before: retried as corrupt, skipped, and the play
     called incomplete, exit 1). The same box listed as 2 s of media is a cut body: still retried, skipped and named."""
     shutil.copytree(corpus_root / "hls-fmp4-muxed-audio", tmp_path / "tail")
-    (tmp_path / "tail" / "tail.m4s").write_bytes((24).to_bytes(4, "big") + b"stypmsdh\0\0\0\0msdhmsix")
+    styp = (24).to_bytes(4, "big") + b"stypmsdh\0\0\0\0msdhmsix"
+    (tmp_path / "tail" / "tail.m4s").write_bytes(styp)
+    init = (tmp_path / "tail" / "init.mp4").read_bytes()
+    assert read_segment("video", init, styp) == ()  # nothing to play; zeroed or cut bodies are not that
+    for damaged in (bytes(64), (tmp_path / "tail" / "s0.m4s").read_bytes()[:100]):
+        with pytest.raises(FeedError):
+            read_segment("video", init, damaged)
     playlist = tmp_path / "tail" / "index.m3u8"
     listed = playlist.read_text().replace("#EXT-X-ENDLIST", "#EXTINF:0.021333,\ntail.m4s\n#EXT-X-ENDLIST")
     playlist.write_text(listed)

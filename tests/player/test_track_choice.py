@@ -73,6 +73,10 @@ def test_an_audio_track_the_variant_carries_is_chosen_and_fetches_nothing() -> N
     assert title.audio_tracks() == (german,)  # what is fetched apart from the video
     assert choose_audio(title, None) is english and choose_audio(title, "en") is english
     assert pick_audio(title, None) is None and pick_audio(title, "en") is None
-    assert pick_audio(title, "de") is german.renditions[0]
+    assert pick_audio(title, "de") is german.renditions[0] and german.renditions[0].id == "a0"  # ids as before
     with pytest.raises(TrackNotFound, match=r"this title has en \(English\), de \(Deutsch\)$"):
         choose_audio(title, "fr")
+    # two carried entries (a TS with a stream per language): which stream is which is unknown, so neither is offered
+    two = MUXED_MASTER.replace('URI="de/index.m3u8"', 'CHANNELS="2"')
+    title = presentation_from_master(parse_master(two, "https://cdn.example.test/master.m3u8"), {})
+    assert title.audio_choices() == ()
