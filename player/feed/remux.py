@@ -28,6 +28,7 @@ from .errors import FeedError, SegmentFormatError, TrackChangeUnsupported
 from .media_input import Aes128Key, read_segment
 from .mux_writers import MuxWriter, Sink, container_for, make_writer
 from .segment_reader import TS_CLOCK, DemuxedSegment, Sample, release
+from .silence import Silence, silent_samples
 from .timeline import Timeline
 
 _TRACK_ORDER = {"video": 0, "audio": 1}
@@ -99,6 +100,8 @@ class Remuxer:
         self.holes: list[Hole] = []  # media missing inside a track (see _note_holes)
         self._timelines: dict[str, int] = {}  # the timeline of each track's last segment
         self._shown_until: dict[str, int] = {}  # end (pts + duration) of the latest sample added, 90 kHz
+        self._audio_like: DemuxedSegment | None = None  # the last muxed audio seen: what silence must match
+        self.silences: list[Silence] = []  # where a muxed variant's segments carried no audio (see _fill_silence)
 
     # -- public face -------------------------------------------------------------------------
 
@@ -134,6 +137,7 @@ class Remuxer:
         for part in parts:
             self._check_codec(part, rendition_id)
         parts = tuple(self._from_keyframe(part, rendition_id, shift) for part in parts)
+        parts = self._fill_silence(parts, shift)
         self._note_holes(parts, shift, timeline)
         for part in parts:
             payloads = self._rewrite(part)
@@ -184,6 +188,27 @@ class Remuxer:
         if first is not None and first.codec != part.codec:
             raise TrackChangeUnsupported(
                 f"{part.kind} codec changes from {first.codec} to {part.codec} at rendition {rendition_id!r}")
+
+    def _fill_silence(self, parts: tuple[DemuxedSegment, ...], shift: int) -> tuple[DemuxedSegment, ...]:
+        """``parts`` plus silence where a muxed variant's video segment comes without the audio its earlier ones
+        carried (an ad slate: :mod:`.silence`), from where that audio ended to where this video ends.
+
+        Only muxed audio, and only a stretch a viewer would notice (``HOLE_S``): a separate audio playlist's missing
+        media is a hole the play must name.
+        """
+        for part in parts:
+            if part.kind == "audio" and part.samples:
+                self._audio_like = replace(part, samples=part.samples[:1], template=None)
+        video = next((p for p in parts if p.kind == "video" and p.samples), None)
+        like = self._audio_like
+        if "audio" in self.tracks or like is None or video is None or any(p.kind == "audio" for p in parts):
+            return parts
+        start, end = self._added_until["audio"], max(s.pts + s.duration for s in video.samples) + shift
+        silence = silent_samples(like, start - shift, end - shift) if end - start > HOLE_S * TS_CLOCK else ()
+        if not silence:  # a sliver (its audio may come in the next segment's packets), or a codec we cannot match
+            return parts
+        self.silences.append(Silence(from_s=start / TS_CLOCK, to_s=end / TS_CLOCK))
+        return (*parts, replace(like, samples=silence))
 
     def _note_holes(self, parts: Sequence[DemuxedSegment], shift: int, timeline: int) -> None:
         """Record media missing between the last segment of a track and this one, and a new timeline that starts

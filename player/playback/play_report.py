@@ -66,7 +66,7 @@ def play_report(
     """The typed report as of ``now``; every request (licence included) is in the pool's log."""
     tracks = tracks_of(running, presentation, chosen)
     notices = (*playhead.notices, *_switch_drops(running), *_unaligned(running), *_codecs_unlike(running, tracks),
-               *_stand_ins(running, qoe))
+               *_stand_ins(running, qoe), *_silences(running))
     return build_report(
         qoe, now, start_s=playhead.start_s, decoder_errors=playhead.decoder_errors,
         algorithm=running.scheduler.abr.algorithm.name if running is not None else None,
@@ -86,6 +86,15 @@ def _switch_drops(running: RunningPlay | None) -> list[Notice]:
         return []
     return [Notice(code="SwitchNotAtKeyframe", message=f"{d.seconds:.2f} s of video from rendition {d.rendition_id!r} "
                    f"dropped at {d.at_s:.1f} s: its segment does not start with a keyframe") for d in running.feed.dropped]
+
+
+def _silences(running: RunningPlay | None) -> list[Notice]:
+    """Stretches a muxed variant's segments carried no audio (an ad slate): played silent, as plain libmpv plays them,
+    and named, since a QA engineer may not expect it."""
+    if running is None:
+        return []
+    return [Notice(code="AudioAbsent", message=f"the segments from {s.from_s:.1f} to {s.to_s:.1f} s carry no audio: "
+                   "silence played there") for s in running.feed.silences]
 
 
 def _unaligned(running: RunningPlay | None) -> list[Notice]:

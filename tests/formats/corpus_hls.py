@@ -65,12 +65,19 @@ def hls_ts_ad_codec(out: Path) -> None:
     _ad_break(out, X265, ["-c:a", "ac3"])
 
 
-def _ad_break(out: Path, ad_video: list[str], ad_audio: list[str]) -> None:
+def hls_ts_silent_slate(out: Path) -> None:
+    """The ad break with a slate that has no audio track at all (RFC 8216 §4.3.2.3 lets a discontinuity change the
+    tracks; SSAI slates often have video only)."""
+    _ad_break(out, X264, None)
+
+
+def _ad_break(out: Path, ad_video: list[str], ad_audio: list[str] | None) -> None:
     parts = {"a": ("testsrc2", "640x360", 48000, X264, AAC), "b": ("smptebars", "426x240", 44100, ad_video, ad_audio),
              "c": ("testsrc2", "640x360", 48000, X264, AAC)}
     for part, (pattern, size, hz, video, audio) in parts.items():
+        sound = ["-map", "1:a", *audio] if audio is not None else []
         run(inputs(seconds=2, pattern=pattern, size=size, audio_hz=hz) + ["-map", "0:v", *video, "-b:v", "300k",
-             "-map", "1:a", *audio, *HLS, "-hls_segment_filename", f"{part}%d.ts", f"{part}.m3u8"], out)
+             *sound, *HLS, "-hls_segment_filename", f"{part}%d.ts", f"{part}.m3u8"], out)
     join_playlists(out, ["a.m3u8", "b.m3u8", "c.m3u8"], "index.m3u8", between="#EXT-X-DISCONTINUITY")
 
 

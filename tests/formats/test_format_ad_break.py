@@ -3,7 +3,11 @@ through the ad and back, and picture and sound are still in step once the progra
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 
+from corpus_hls import hls_ts_silent_slate
+from corpus_server import serve_corpus
 from session_watch import play_watching
 
 from player.feed.mpv_output import MpvOutput
@@ -27,3 +31,32 @@ def test_after_an_ad_at_another_size_and_sample_rate_picture_and_sound_stay_in_s
     avsync, rate, width = seen
     assert (rate, width) == (48000, 640)
     assert abs(avsync) < 0.1
+
+
+def test_a_slate_without_audio_plays_silent_in_real_time_and_is_named(tmp_path: Path) -> None:
+    """Programme → a video-only slate → programme across discontinuities (muxed TS): silence fills the slate, so the
+    play is complete, libmpv's clock runs at the wall clock's pace through it (before: ~1.6× fast from the slate on,
+    audio 'missing', exit 1) and sound is in step after it; an ``AudioAbsent`` notice names the stretch."""
+    (tmp_path / "slate").mkdir()
+    hls_ts_silent_slate(tmp_path / "slate")
+    marks: dict[str, float] = {}
+
+    def after_the_slate(output: MpvOutput) -> tuple[float, float] | None:
+        position, avsync = output.property("time-pos"), output.property("avsync")
+        if position is None:
+            return None
+        marks.setdefault("from" if position >= 1.0 else "", time.monotonic() - position)
+        if position < 5.0 or avsync is None:
+            return None
+        return avsync, (position - 1.0) / (time.monotonic() - marks["from"] - 1.0)
+
+    with serve_corpus(tmp_path) as base:
+        report, seen = asyncio.run(play_watching(f"{base}/slate/index.m3u8", SessionOptions(mpv_options={"speed": 1}),
+                                                 after_the_slate))
+    assert report["complete"] is True, report["errors"]
+    assert [n["message"] for n in report["notices"] if n["code"] == "AudioAbsent"] == [
+        "the segments from 2.0 to 4.0 s carry no audio: silence played there"]
+    assert seen is not None
+    avsync, pace = seen
+    assert abs(avsync) < 0.1
+    assert pace < 1.25  # media time over wall time since 1.0 s; a slower box only lowers it

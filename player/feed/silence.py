@@ -1,0 +1,93 @@
+"""Silent audio frames for a stretch of a muxed variant that carries no audio (an ad slate, a bumper).
+
+Why: RFC 8216 §4.3.2.3 lets a discontinuity change the number of tracks, and SSAI slates often have
+video only. Our one continuous stream then has an audio track with a gap, which libmpv treats as
+lost audio (its clock runs ahead, ~1.6× on session 41's slate) and the play read as incomplete.
+Filling the gap with silence is what hls.js does for the same case (its remuxer inserts silent AAC
+frames). The frames are encoded here, once per codec and configuration, by PyAV's own encoders; a
+codec we cannot match (HE-AAC, whose ADTS header describes only its core) gets none, and the gap
+stays a named hole.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import av
+
+from .bitstream import AdtsConfig, adts_frame
+from .segment_reader import TS_CLOCK, DemuxedSegment, Sample
+
+#: encoders for the codecs a muxed variant carries (TS and CMAF); a frame of silence from each decodes as silence
+_ENCODERS = {"aac": "aac", "ac3": "ac3", "eac3": "eac3", "mp3": "libmp3lame"}
+_ADTS_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
+_AAC_LC = 1  # ADTS profile field: audio object type 2 minus one
+_WARM_UP = 4  # frames encoded before the one kept: the first carry the encoder's priming
+
+
+@dataclass(frozen=True)
+class Silence:
+    """Where silence was fed because the stream's segments carried no audio there (seconds, stream time)."""
+
+    from_s: float
+    to_s: float
+
+
+def silent_samples(like: DemuxedSegment, from_90k: int, to_90k: int) -> tuple[Sample, ...]:
+    """Frames of silence in ``like``'s codec and configuration covering ``[from_90k, to_90k)`` (the last one may run
+    past it by less than a frame), written as ``like``'s samples are (ADTS when in-band AAC); () when no frame can
+    match ``like``."""
+    frame = _frame_like(like)
+    if frame is None or to_90k <= from_90k:
+        return ()
+    data, step = frame
+    return tuple(Sample(pts=t, dts=t, duration=step, data=data, keyframe=True)
+                 for t in range(from_90k, to_90k, step))
+
+
+def _frame_like(like: DemuxedSegment) -> tuple[bytes, int] | None:
+    """One sample of silence as ``like``'s track carries it, and its duration (90 kHz)."""
+    if like.kind != "audio" or not like.samples or like.codec not in _ENCODERS:
+        return None
+    adts = _adts_config(like.samples[0].data) if like.codec == "aac" and like.in_band else None
+    if like.codec == "aac" and like.in_band and (adts is None or adts.profile != _AAC_LC
+                                                  or _ADTS_RATES[adts.sampling_index] != like.sample_rate):
+        return None  # not plain AAC-LC (HE-AAC's ADTS names the core rate): a frame of ours would not match it
+    encoded = _encoded_silence(_ENCODERS[like.codec], like.sample_rate, like.layout)
+    if encoded is None:
+        return None
+    raw, samples = encoded
+    return (adts_frame(raw, adts) if adts is not None else raw), round(samples * TS_CLOCK / like.sample_rate)
+
+
+def _adts_config(frame: bytes) -> AdtsConfig | None:
+    """The fields of an ADTS header (ISO/IEC 14496-3 §1.A.2.2.1), or None when ``frame`` does not start with one."""
+    if len(frame) < 7 or frame[0] != 0xFF or frame[1] & 0xF6 != 0xF0:
+        return None
+    index = (frame[2] >> 2) & 0x0F
+    if index >= len(_ADTS_RATES):
+        return None
+    return AdtsConfig(profile=frame[2] >> 6, sampling_index=index, channel_config=((frame[2] & 1) << 2) | (frame[3] >> 6))
+
+
+@functools.lru_cache(maxsize=16)
+def _encoded_silence(encoder: str, sample_rate: int, layout: str) -> tuple[bytes, int] | None:
+    """A steady-state encoded frame of digital silence and its length in samples; None if the encoder is missing
+    or refuses the configuration."""
+    try:
+        ctx: Any = av.CodecContext.create(encoder, "w")  # an audio context: PyAV's stubs type the base
+        ctx.sample_rate, ctx.layout = sample_rate, layout
+        ctx.format = ctx.codec.audio_formats[0].name
+        ctx.open()
+        size = ctx.frame_size or 1024
+        packets: list[bytes] = []
+        for index in range(_WARM_UP + 1):
+            frame = av.AudioFrame(format=ctx.format.name, layout=layout, samples=size)
+            for plane in frame.planes:
+                plane.update(bytes(plane.buffer_size))
+            frame.sample_rate, frame.pts = sample_rate, index * size
+            packets += [bytes(p) for p in ctx.encode(frame)]
+    except (av.FFmpegError, ValueError, TypeError):
+        return None
+    return (packets[-1], size) if packets else None

@@ -1,0 +1,76 @@
+"""Silence for a muxed variant's stretch without audio: frames that decode as silence at the track's own rate and
+layout, for each codec a TS variant carries; none where ours could not match the track (HE-AAC)."""
+from __future__ import annotations
+
+import subprocess
+from array import array
+from dataclasses import replace
+from pathlib import Path
+
+import av
+import imageio_ffmpeg
+import pytest
+
+from player.feed.media_input import read_segment
+from player.feed.remux import Remuxer
+from player.feed.segment_reader import TS_CLOCK, DemuxedSegment
+from player.feed.silence import silent_samples
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def _ts(out: Path, *, audio: list[str] | None, seconds: int = 2, name: str = "s.ts") -> bytes:
+    """One MPEG-TS of H.264 and ``audio`` (None: video only) as ffmpeg writes it."""
+    sound = ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}"] if audio else []
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+                    "-i", f"testsrc2=size=160x90:rate=25:duration={seconds}", *sound, "-c:v", "libx264",
+                    "-preset", "ultrafast", "-g", "25", *(audio or []), "-f", "mpegts", str(out / name)], check=True)
+    return (out / name).read_bytes()
+
+
+def _audio(data: bytes) -> DemuxedSegment:
+    return next(p for p in read_segment("video", b"", data, with_audio=True) if p.kind == "audio")
+
+
+@pytest.mark.parametrize("codec", [["-c:a", "aac", "-ac", "2"], ["-c:a", "aac", "-ac", "1"], ["-c:a", "ac3"],
+                                   ["-c:a", "libmp3lame"]], ids=["aac-stereo", "aac-mono", "ac3", "mp3"])
+def test_silence_decodes_as_silence_at_the_tracks_rate_and_layout(tmp_path: Path, codec: list[str]) -> None:
+    like = _audio(_ts(tmp_path, audio=codec))
+    samples = silent_samples(like, 9000, 9000 + TS_CLOCK)  # 0.1 s to 1.1 s
+    assert samples and samples[0].pts == 9000 and samples[-1].pts < 9000 + TS_CLOCK <= samples[-1].pts + samples[-1].duration
+    decoder = av.CodecContext.create(like.codec, "r")
+    frames = [f for s in samples for f in decoder.decode(av.Packet(s.data))]  # type: ignore[attr-defined]
+    assert frames and {(f.sample_rate, f.layout.name) for f in frames} == {(like.sample_rate, like.layout)}
+    loudest = max(abs(v) for f in frames for plane in f.planes for v in array("f", bytes(plane)))
+    assert loudest < 1e-4
+    assert sum(f.samples for f in frames) >= 0.9 * like.sample_rate  # the first may be held back by the decoder
+
+
+def test_no_silence_where_ours_would_not_match_the_track(tmp_path: Path) -> None:
+    """An ADTS header naming a core rate that is not the track's (HE-AAC's implicit SBR doubles it), or a codec with
+    no encoder here: nothing, so the gap stays a named hole."""
+    like = _audio(_ts(tmp_path, audio=["-c:a", "aac"]))
+    assert silent_samples(replace(like, sample_rate=2 * like.sample_rate), 0, TS_CLOCK) == ()
+    assert silent_samples(replace(like, codec="opus"), 0, TS_CLOCK) == ()
+
+
+def test_a_muxed_slate_without_audio_is_filled_and_a_separate_tracks_gap_is_not(tmp_path: Path) -> None:
+    """Programme, a video-only slate, programme (three 2 s TS segments on three timelines): silence over the slate
+    and no hole; the same audio fed as its own track leaves the hole to be named."""
+    programme = _ts(tmp_path, audio=["-c:a", "aac"], name="p.ts")
+    slate = _ts(tmp_path, audio=None, name="slate.ts")
+    remuxer = Remuxer(tracks=("video",))
+    for i, data in enumerate((programme, slate, programme)):
+        remuxer.add_segment("video", b"", data, rendition_id="v", start_s=2.0 * i, timeline=i)
+    remuxer.flush()
+    assert [(round(s.from_s, 1), round(s.to_s, 1)) for s in remuxer.silences] == [(2.0, 4.0)]
+    assert remuxer.holes == []
+    assert 5.9 <= remuxer.fed["audio"].seconds <= 6.1
+
+    apart = Remuxer(tracks=("video", "audio"))
+    for i, data in enumerate((programme, slate, programme)):
+        apart.add_segment("video", b"", data, rendition_id="v", start_s=2.0 * i, timeline=i)
+        if data is programme:
+            apart.add_segment("audio", b"", data, rendition_id="a", start_s=2.0 * i, timeline=i)
+    apart.flush()
+    assert apart.silences == [] and [(h.kind, round(h.from_s), round(h.to_s)) for h in apart.holes] == [("audio", 2, 4)]
