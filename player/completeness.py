@@ -134,8 +134,8 @@ def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequ
 
 def _hole_phrase(hole: Hole) -> str:
     if hole.overlap:
-        return (f"{hole.kind} crushed {hole.from_s:.1f}–{hole.to_s:.1f} s (the media before runs past the start of "
-                "this Period or discontinuity, and Reelbox does not cut it there)")
+        return (f"{hole.kind} crushed {hole.from_s:.1f}–{hole.to_s:.1f} s (the media before runs past the start the "
+                "manifest gives this discontinuity or Period: an EXTINF before it understated?)")
     return (f"{hole.kind} missing {hole.from_s:.1f}–{hole.to_s:.1f} s (a segment shorter than the manifest says, "
             "or a gap in its timeline)")
 

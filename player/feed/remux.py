@@ -36,6 +36,7 @@ HOLE_S = 0.5  # missing media a viewer notices; encoders' frame gaps at segment 
 #: a new timeline (Period, discontinuity) starting this much before the media already fed ends: its first frames
 #: would be crushed into the muxer's next ticks (AAC priming at a splice is 20–100 ms)
 OVERLAP_S = 0.2
+CUT_SLACK = 90  # 1 ms: a Period's end and its media's timestamps are rounded on different clocks
 KEYFRAMES_KEPT = 512  # video keyframes remembered for seeks inside libmpv's cache (17 min of 2 s segments)
 
 
@@ -108,13 +109,14 @@ class Remuxer:
     def add_segment(
         self, kind: str, init: bytes, data: bytes, *, key: bytes | None = None, rendition_id: str,
         aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0,
-        media_offset_s: float | None = None,
+        media_offset_s: float | None = None, period_end_s: float | None = None,
     ) -> None:
         """Queue one media segment of ``kind`` (with its rendition's init segment, if any, and its key).
 
         ``start_s``/``timeline``: where the manifest puts the segment and which discontinuity
         sequence (HLS) or period (DASH) it belongs to, and ``media_offset_s`` the offset from media time the
-        manifest gives (DASH); see :class:`Timeline`.
+        manifest gives (DASH); see :class:`Timeline`. ``period_end_s``: where its DASH Period ends, when
+        another follows: the media past it is cut (:func:`_cut_at`).
         """
         if self._closed:
             raise FeedError("remuxer already flushed")
@@ -125,15 +127,18 @@ class Remuxer:
         if not parts:
             return  # a segment with no sample (``read_segment``): nothing to queue; its track ends where it did
         try:
-            self._queue(kind, parts, rendition_id, start_s=start_s, timeline=timeline, media_offset_s=media_offset_s)
+            self._queue(kind, parts, rendition_id, start_s=start_s, timeline=timeline, media_offset_s=media_offset_s,
+                        period_end_s=period_end_s)
         finally:  # the demuxers' containers: the first of each track stay open until the writer copies them
             release(parts, keep=() if self._writer is not None else self._first.values())
         self._emit(until=self._ready_until())
 
     def _queue(self, kind: str, parts: tuple[DemuxedSegment, ...], rendition_id: str, *, start_s: float | None,
-               timeline: int, media_offset_s: float | None = None) -> None:
+               timeline: int, media_offset_s: float | None = None, period_end_s: float | None = None) -> None:
         """Put ``parts``' samples on the timeline and in the interleaving heap."""
         shift = self.timeline.shift(parts, start_s=start_s, timeline=timeline, media_offset_s=media_offset_s)
+        if period_end_s is not None:
+            parts = tuple(_cut_at(part, round(period_end_s * TS_CLOCK) - shift) for part in parts)
         for part in parts:
             self._check_codec(part, rendition_id)
         parts = tuple(self._from_keyframe(part, rendition_id, shift) for part in parts)
@@ -314,6 +319,19 @@ class Remuxer:
         self._last_dts[kind] = last + 1
         return Sample(pts=max(sample.pts, last + 1), dts=last + 1, duration=sample.duration, data=sample.data,
                       keyframe=sample.keyframe)
+
+
+def _cut_at(part: DemuxedSegment, end: int) -> DemuxedSegment:
+    """``part`` without the samples its Period does not present: those ending past ``end`` (90 kHz, on the part's own
+    clock, ``CUT_SLACK`` allowed for rounding). Video loses every sample from the first such one in decode order on,
+    since those after it may refer to it: MSE's append window (which dash.js and Shaka Player play Periods through)
+    drops them the same way."""
+    past = [s.pts + s.duration > end + CUT_SLACK for s in part.samples]
+    if not any(past):
+        return part
+    if part.kind == "video":
+        return replace(part, samples=part.samples[:past.index(True)])
+    return replace(part, samples=tuple(s for s, cut in zip(part.samples, past) if not cut))
 
 
 def _span(samples: Sequence[Sample]) -> int:

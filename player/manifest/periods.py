@@ -52,7 +52,8 @@ def single_timeline(presentation: Presentation) -> Presentation:
     tracks = []
     for track in _first_of_each(presentation):
         parts = [_matching(p, track) for p in presentation.periods]
-        renditions = tuple(_join(first_rendition, parts, rung) for rung, first_rendition in enumerate(track.by_bandwidth()))
+        ends = [later.start_s for later in presentation.periods[1:]] + [None]
+        renditions = tuple(_join(first_rendition, parts, ends, rung) for rung, first_rendition in enumerate(track.by_bandwidth()))
         tracks.append(replace(track, renditions=renditions))
     last = presentation.periods[-1]
     end = presentation.duration_s
@@ -155,14 +156,15 @@ def _matching(period: Period, track: Track) -> Track | None:
     return next((t for t in same_kind if t.language == track.language), same_kind[0] if same_kind else None)
 
 
-def _join(first: Rendition, parts: list[Track | None], rung: int) -> Rendition:
+def _join(first: Rendition, parts: list[Track | None], ends: list[float | None], rung: int) -> Rendition:
+    """Rung ``rung`` of each Period's track in turn; ``ends``: where each Period ends (None for the last)."""
     segments: list[SegmentRef] = []
-    for index, track in enumerate(parts):
+    for index, (track, end) in enumerate(zip(parts, ends)):
         if track is None or not track.renditions:
             continue  # the track set changes: this kind is absent from that Period
         ladder = track.by_bandwidth()
         rendition = ladder[min(rung, len(ladder) - 1)]
         for ref in rendition.segments:
             segments.append(replace(ref, timeline=index, init=ref.init or rendition.init,
-                                    protection=ref.protection))
+                                    protection=ref.protection, period_end_s=end))
     return replace(first, segments=tuple(segments), init=None)  # each segment names its own Period's init

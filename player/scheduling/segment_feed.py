@@ -70,7 +70,7 @@ class FeedSink(Protocol):
 
     def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
             aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0,
-            media_offset_s: float | None = None) -> float | None:
+            media_offset_s: float | None = None, period_end_s: float | None = None) -> float | None:
         """Take one segment; where this track's media now ends on the presentation's timeline (None: unknown)."""
 
     def finish(self) -> None: ...
@@ -80,16 +80,17 @@ class ChunkSink:
     """``sink(data, start_s, end_s)``: media of one segment into the feed; the track's progress follows it."""
 
     def __init__(self, sink: FeedSink, kind: str, rendition_id: str, init: bytes, key: bytes | None,
-                 aes: Aes128Key | None, timeline: int, progress: TrackProgress, media_offset_s: float | None = None) -> None:
+                 aes: Aes128Key | None, timeline: int, progress: TrackProgress, media_offset_s: float | None = None,
+                 period_end_s: float | None = None) -> None:
         self.sink, self.kind, self.rendition_id, self.init = sink, kind, rendition_id, init
         self.key, self.aes, self.timeline, self.progress = key, aes, timeline, progress
-        self.media_offset_s = media_offset_s
+        self.media_offset_s, self.period_end_s = media_offset_s, period_end_s
         self.fed = 0  # pieces handed on
 
     def __call__(self, data: bytes, start_s: float, end_s: float) -> None:
         media_end_s = self.sink.add(self.kind, self.init, data, key=self.key, aes=self.aes,
                                     rendition_id=self.rendition_id, start_s=start_s, timeline=self.timeline,
-                                    media_offset_s=self.media_offset_s)
+                                    media_offset_s=self.media_offset_s, period_end_s=self.period_end_s)
         self.progress.added_until_s = fed_until(end_s, media_end_s)
         self.fed += 1
 
@@ -178,8 +179,10 @@ class SegmentFeed:
         key, aes = await self.keys.for_segment(ref, init)
         # live media is placed by its first segment: its refs' times are moved onto our clock (``live.follower``), so
         # the MPD's media offset no longer relates them to the media's timestamps
-        timeline, media_offset_s = (LIVE_TIMELINES + ref.timeline, None) if self.live else (ref.timeline, ref.media_offset_s)
-        return ChunkSink(self.sink, kind, rendition.id, init, key, aes, timeline, progress, media_offset_s)
+        if self.live:
+            return ChunkSink(self.sink, kind, rendition.id, init, key, aes, LIVE_TIMELINES + ref.timeline, progress)
+        return ChunkSink(self.sink, kind, rendition.id, init, key, aes, ref.timeline, progress, ref.media_offset_s,
+                         ref.period_end_s)
 
     def record(self, kind: str, rendition: Rendition, ref: SegmentRef, fetched: Fetched, index: int,
                buffer_at_request: float) -> None:

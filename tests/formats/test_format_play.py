@@ -173,6 +173,26 @@ def test_a_discontinuity_placed_inside_the_media_before_it_is_named(corpus_root:
         _play(f"{base}/disc/index.m3u8")
 
 
+def test_a_period_cut_from_one_encode_mid_segment_plays_only_what_it_presents(corpus_root: Path, tmp_path: Path) -> None:
+    """Period p1 starts at 3 s, inside p0's last segment (2–4 s): valid DASH (ISO/IEC 23009-1 §5.3.2), as Periods cut
+    from one encode for an ad marker are. p0's media past 3 s is not presented (MSE's append window, as dash.js and
+    Shaka Player play it), so p1 starts whole at 3 s: complete, 7 s, no decoder error. Before, the media past 3 s was
+    fed and p1's first second named as crushed (exit 1)."""
+    shutil.copytree(corpus_root / "dash-multi-period", tmp_path / "cut")
+    mpd = tmp_path / "cut" / "manifest.mpd"
+    text = mpd.read_text()
+    assert 'start="PT4.000S"' in text and 'mediaPresentationDuration="PT8.000S"' in text
+    mpd.write_text(text.replace('start="PT4.000S"', 'start="PT3.000S"').replace('"PT8.000S"', '"PT7.000S"'))
+    box: list[PlaybackSession] = []
+    with serve_corpus(tmp_path) as base:
+        report = _play(f"{base}/cut/manifest.mpd", session_box=box)
+    assert report["complete"] is True and report["errors"] == [], report["errors"]
+    assert report["decoder_errors"] == 0 and report["duration_s"] == 7.0
+    fed = {t["kind"]: t for t in report["tracks"]}
+    assert fed["video"]["fed_until_s"] == pytest.approx(7.0, abs=0.1)
+    assert box[0].feed is not None and box[0].feed.holes == []
+
+
 def test_a_segment_cut_short_on_a_packet_boundary_is_named(corpus_root: Path, tmp_path: Path) -> None:
     """A TS segment served at half its packets (an honest Content-Length, every packet whole): IncompletePlay
     names the media missing on each track, though every byte check passed."""
