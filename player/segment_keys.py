@@ -27,6 +27,7 @@ from player.feed.isobmff import track_protection
 from player.feed.media_input import SAMPLE_AES_TS, Aes128Key
 from player.init_cache import InitCache, init_key
 from player.manifest import Presentation, Rendition, SegmentRef
+from player.manifest.hls_keys import IDENTITY
 from player.manifest.uris import data_uri_bytes
 from player.source import SegmentSource
 
@@ -59,7 +60,7 @@ class SegmentKeys:
         if protection.scheme not in CENC_SCHEMES:
             return None, None  # other schemes: the feed names them when the init segment says so
         if not init and protection.key_format is not None:  # an HLS key on TS or packed audio: Apple's SAMPLE-AES
-            raise EncryptionSchemeUnsupported(SAMPLE_AES_TS)
+            return None, await self._sample_aes(ref)
         if self._ring is None:
             if self._get_ring is None:
                 raise PlaybackError("this title is protected but no key was given: use --key KID:KEY or "
@@ -69,6 +70,16 @@ class SegmentKeys:
         if kid is None:
             raise PlaybackError("the licence holds no key")
         return self._ring.key_for(kid), None
+
+    async def _sample_aes(self, ref: SegmentRef) -> Aes128Key:
+        """Apple's SAMPLE-AES on TS or packed audio: the key its ``identity`` URI serves (fetched like an AES-128
+        one), the IV the tag's or the media sequence number (RFC 8216 §5.2); the feed decrypts each sample."""
+        protection = ref.protection
+        assert protection is not None
+        if protection.key_format != IDENTITY or not protection.key_uri:
+            raise EncryptionSchemeUnsupported(f"{SAMPLE_AES_TS} (this key's format is {protection.key_format!r})")
+        iv = protection.iv or ref.number.to_bytes(16, "big")
+        return Aes128Key(key=await self._aes_key(protection.key_uri), iv=iv, per_sample=True)
 
     async def _aes_key(self, uri: str) -> bytes:
         key = self._aes.get(uri)

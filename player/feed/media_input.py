@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 from .aes128 import decrypt_aes128
 from .isobmff import iter_boxes
-from .errors import EncryptionSchemeUnsupported, SegmentFormatError
+from .errors import EncryptionSchemeUnsupported, FeedError, SegmentFormatError
 from .packed_audio import demux_packed_audio, looks_packed_audio
-from .segment_reader import DemuxedSegment, demux_container, demux_fmp4, detached, release
+from .sample_aes import decrypt_part
+from .segment_reader import DemuxedSegment, demux_container, demux_fmp4, detached, release, verify_decodes_once
 
 TS_PACKET = 188
 _EBML = b"\x1a\x45\xdf\xa3"
@@ -28,17 +29,19 @@ _EBML = b"\x1a\x45\xdf\xa3"
 
 @dataclass(frozen=True, kw_only=True)
 class Aes128Key:
-    """The key and IV of one AES-128 segment (never logged, never written)."""
+    """The key and IV of one AES-128 segment (never logged, never written); ``per_sample``: Apple's SAMPLE-AES in
+    MPEG-TS or packed audio (:mod:`.sample_aes`), not whole-segment AES-128."""
 
     key: bytes
     iv: bytes
+    per_sample: bool = False
 
     def __repr__(self) -> str:
         return "Aes128Key(<redacted>)"
 
 
-SAMPLE_AES_TS = ("SAMPLE-AES in MPEG-TS or packed-audio segments (Apple's sample layout) is not supported: only in "
-                 "fMP4, as cbcs")
+SAMPLE_AES_TS = ("SAMPLE-AES in MPEG-TS or packed-audio segments plays with the playlist's own key (KEYFORMAT "
+                 "\"identity\"); a key from --key or a licence is for fMP4 (cbcs)")
 
 
 #: the boxes a media segment may hold beside its fragments (ISO/IEC 23000-19 §7.3.2, 14496-12 §8.16): alone, no sample
@@ -51,6 +54,18 @@ def _sample_less(data: bytes) -> bool:
     to be named."""
     boxes = list(iter_boxes(data))
     return bool(boxes) and boxes[-1][2] == len(data) and all(kind in _NON_SAMPLE_BOXES for kind, _, _ in boxes)
+
+
+def _sample_aes(parts: tuple[DemuxedSegment, ...], aes: Aes128Key) -> tuple[DemuxedSegment, ...]:
+    """``parts`` decrypted; the first samples of each are decoded strictly, once per key (a wrong key is named)."""
+    try:
+        plain = tuple(decrypt_part(part, aes.key, aes.iv) for part in parts)
+        for part in plain:
+            verify_decodes_once(part, kid=b"sample-aes", key=aes.key)
+    except FeedError:
+        release(parts)
+        raise
+    return plain
 
 
 def looks_mpegts(data: bytes) -> bool:
@@ -66,17 +81,21 @@ def read_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None = Non
     None, so a caller that muxes nothing cannot leave it open."""
     if kind not in ("video", "audio"):
         raise ValueError(f"kind must be 'video' or 'audio', not {kind!r}")
-    if aes is not None:
+    if aes is not None and not aes.per_sample:
         data = decrypt_aes128(data, aes.key, aes.iv)
     kinds = ("video", "audio") if kind == "video" and with_audio else (kind,)
-    if looks_mpegts(data):
-        if key is not None:  # a sample-encryption key for TS: Apple's SAMPLE-AES (RFC 8216 §5.2)
+    if looks_mpegts(data) or looks_packed_audio(data):
+        if key is not None:  # a CENC key for TS: Apple's SAMPLE-AES takes the playlist's key (``aes.per_sample``)
             raise EncryptionSchemeUnsupported(SAMPLE_AES_TS)
-        parts = demux_container(data, "mpegts", kinds=kinds, in_band=True)
-    elif looks_packed_audio(data):
-        if key is not None:
-            raise EncryptionSchemeUnsupported(SAMPLE_AES_TS)
-        parts = (demux_packed_audio(data),) if kind == "audio" else ()
+        if looks_mpegts(data):
+            parts = demux_container(data, "mpegts", kinds=kinds, in_band=True)
+        else:
+            parts = (demux_packed_audio(data),) if kind == "audio" else ()
+        if aes is not None and aes.per_sample:
+            parts = _sample_aes(parts, aes)
+    elif aes is not None and aes.per_sample:
+        raise EncryptionSchemeUnsupported("SAMPLE-AES with the playlist's key is for MPEG-TS and packed audio: "
+                                          "fMP4 takes it as cbcs, with --key or a licence")
     elif not init:
         raise SegmentFormatError(f"{kind} segment is neither MPEG-TS nor packed audio and has no init segment")
     elif init.startswith(_EBML):

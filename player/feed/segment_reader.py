@@ -211,6 +211,12 @@ class _TsClock:
         return quotient
 
 
+def verify_decodes_once(segment: DemuxedSegment, *, kid: bytes, key: bytes) -> None:
+    """The first samples of ``segment``, decrypted with ``key``, decode strictly (checked once per kind, codec, KID
+    and key): :class:`DecryptionFailed` otherwise."""
+    _verify_once(segment, kid, key, always=False, proves=True)
+
+
 def _verify_once(segment: DemuxedSegment, kid: bytes, key: bytes, *, always: bool, proves: bool) -> None:
     """:func:`_verify_decodes` unless this kind and codec already decoded under this KID and key; only a
     segment whose samples were encrypted under that KID (``proves``) records the key as verified."""

@@ -213,3 +213,19 @@ def dash_pto(out: Path) -> None:
     mpd = re.sub(r"(<Representation [^>]*>)", r"\1<BaseURL>lo/</BaseURL>", (out / "lo" / "manifest.mpd").read_text())
     video_end = mpd.index("</AdaptationSet>")  # the first set is the video's
     (out / "manifest.mpd").write_text(mpd[:video_end] + rep + mpd[video_end:])
+
+
+def hls_ts_sample_aes(out: Path) -> None:
+    """Apple's SAMPLE-AES on MPEG-TS video and packed AAC audio by Shaka Packager (``cbcs`` with TS output), the key
+    served beside the playlists at ``key.bin`` (``KEYFORMAT="identity"``), as a CDN serves an identity key."""
+    run(inputs() + small(X264) + ["-an", "video.mp4", "-map", "1:a", *AAC, "-vn", "audio.mp4"], out)
+    (out / "key.bin").write_bytes(KEY)
+    run([str(shaka()), "--quiet",
+         "in=video.mp4,stream=video,segment_template=v/$Number$.ts,playlist_name=v.m3u8",
+         "in=audio.mp4,stream=audio,segment_template=a/$Number$.aac,playlist_name=a.m3u8,hls_group_id=audio,"
+         "hls_name=English",
+         "--segment_duration", str(SEGMENT_S), "--enable_raw_key_encryption",
+         "--keys", f"label=:key_id={KID.hex()}:key={KEY.hex()}", "--protection_scheme", "cbcs", "--clear_lead", "0",
+         "--hls_key_uri", "key.bin", "--hls_master_playlist_output", "master.m3u8"], out)
+    for name in ("video.mp4", "audio.mp4"):
+        (out / name).unlink()

@@ -361,11 +361,34 @@ def test_cli_exits_1_naming_the_lost_period_and_the_wrong_key(corpus_root: Path,
     assert "content key is wrong" in wrong.stderr
 
 
-def test_sample_aes_in_mpeg_ts_and_cens_are_named_not_played(corpus_root: Path, tmp_path: Path) -> None:
-    """Apple's SAMPLE-AES in TS or packed-audio segments (the tag on the playlist; headers stay clear, as there) and
-    a ``cens`` init are EncryptionSchemeUnsupported, before libmpv gets a byte, with a key given or not (before,
-    packed audio with ``--key`` fed its ciphertext to libmpv, and no ``--key`` read as a missing licence); cbcs with
-    a wrong key is DecryptionFailed."""
+def test_sample_aes_in_mpeg_ts_and_packed_audio_plays_with_the_playlists_key(tmp_path: Path) -> None:
+    """Shaka Packager's SAMPLE-AES TS video and packed AAC, the identity key at ``key.bin``: decrypted sample by
+    sample and played whole, 0 decoder errors, as plain libmpv plays it (before: EncryptionSchemeUnsupported). With
+    the wrong bytes at ``key.bin`` it is DecryptionFailed before libmpv gets a byte; so is the tag over clear segments
+    (their samples are not SAMPLE-AES); a key format that is not ``identity`` (FairPlay) is EncryptionSchemeUnsupported."""
+    (tmp_path / "saes").mkdir()
+    corpus_dash.hls_ts_sample_aes(tmp_path / "saes")
+    with serve_corpus(tmp_path) as base:
+        report = _play(f"{base}/saes/master.m3u8")
+    assert report["complete"] is True and report["errors"] == [], report["errors"]
+    assert report["decoder_errors"] == 0
+    assert sorted(t["codec"] for t in report["tracks"] if t["kind"] in ("video", "audio")) == ["aac", "h264"]
+    (tmp_path / "saes" / "key.bin").write_bytes(bytes(16))
+    box: list[PlaybackSession] = []
+    with serve_corpus(tmp_path) as base, pytest.raises(DecryptionFailed, match="content key is wrong"):
+        _play(f"{base}/saes/master.m3u8", session_box=box)
+    assert box[0].feed is not None and box[0].feed.remuxer.fed == {}
+    for playlist in (tmp_path / "saes").glob("*.m3u8"):
+        playlist.write_text(playlist.read_text().replace('URI="key.bin"', 'URI="skd://key"').replace(
+            'KEYFORMAT="identity"', 'KEYFORMAT="com.apple.streamingkeydelivery"'))
+    with serve_corpus(tmp_path) as base, pytest.raises(EncryptionSchemeUnsupported, match="SAMPLE-AES in MPEG-TS"):
+        _play(f"{base}/saes/master.m3u8")
+
+
+def test_sample_aes_tags_over_clear_segments_and_cens_are_named_not_played(corpus_root: Path, tmp_path: Path) -> None:
+    """A SAMPLE-AES tag over clear TS or packed-audio segments is DecryptionFailed before libmpv gets a byte, with
+    ``--key`` or not (the playlist's key is what SAMPLE-AES on TS takes); a ``cens`` init is
+    EncryptionSchemeUnsupported, and cbcs with a wrong key DecryptionFailed."""
     for name in ("hls-audio-ts", "hls-packed-audio"):
         shutil.copytree(corpus_root / name, tmp_path / name)
         playlist = tmp_path / name / "index.m3u8"
@@ -375,7 +398,7 @@ def test_sample_aes_in_mpeg_ts_and_cens_are_named_not_played(corpus_root: Path, 
         playlist.write_text("\n".join(lines) + "\n")
         for keys in ((KEY_OPTION,), ()):
             box: list[PlaybackSession] = []
-            with serve_corpus(tmp_path) as base, pytest.raises(EncryptionSchemeUnsupported, match="SAMPLE-AES in MPEG-TS"):
+            with serve_corpus(tmp_path) as base, pytest.raises(DecryptionFailed):
                 _play(f"{base}/{name}/index.m3u8", keys=keys, session_box=box)
             assert box[0].feed is not None and box[0].feed.remuxer.fed == {}, (name, keys)
     init = (corpus_root / "dash-cbcs" / "v" / "init.mp4").read_bytes()
