@@ -19,7 +19,7 @@ from player.feed.isobmff import display_rotation
 from player.feed.mpv_output import MpvOutput
 from player.feed.media_input import Aes128Key
 from player.feed.remux import DroppedVideo, Hole, Remuxer
-from player.feed.silence import Silence
+from player.feed.silence import Silence, merged
 from player.feed.segment_reader import TS_CLOCK
 from player.manifest.periods import StreamPart
 
@@ -173,7 +173,7 @@ class MuxFeed:
     @property
     def silences(self) -> list[Silence]:
         """Silence fed where a muxed variant's segments carried no audio, over every stream (``Remuxer.silences``)."""
-        return [s for r in (*self._earlier, *self.remuxers()) for s in r.silences]
+        return merged([s for r in (*self._earlier, *self.remuxers()) for s in r.silences])
 
     def seek_cached(self, at_s: float) -> int | None:
         """A seek inside what libmpv has cached: the stream and remuxer go on; its generation, or None (then restart).

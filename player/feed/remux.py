@@ -28,7 +28,7 @@ from .errors import FeedError, SegmentFormatError, TrackChangeUnsupported
 from .media_input import Aes128Key, read_segment
 from .mux_writers import MuxWriter, Sink, container_for, make_writer
 from .segment_reader import TS_CLOCK, DemuxedSegment, Sample, release
-from .silence import Silence, silent_samples
+from .silence import Silence, merged, silent_samples
 from .timeline import Timeline
 
 _TRACK_ORDER = {"video": 0, "audio": 1}
@@ -102,6 +102,7 @@ class Remuxer:
         self._timelines: dict[str, int] = {}  # the timeline of each track's last segment
         self._shown_until: dict[str, int] = {}  # end (pts + duration) of the latest sample added, 90 kHz
         self._audio_like: DemuxedSegment | None = None  # the last muxed audio seen: what silence must match
+        self._audio_timeline: int | None = None  # the timeline that audio was on
         self.silences: list[Silence] = []  # where a muxed variant's segments carried no audio (see _fill_silence)
 
     # -- public face -------------------------------------------------------------------------
@@ -142,9 +143,13 @@ class Remuxer:
         for part in parts:
             self._check_codec(part, rendition_id)
         parts = tuple(self._from_keyframe(part, rendition_id, shift) for part in parts)
-        parts = self._fill_silence(parts, shift)
+        parts = self._fill_silence(parts, shift, timeline)
         self._note_holes(parts, shift, timeline)
         for part in parts:
+            if self._writer is not None and part.kind not in self._first:
+                raise TrackChangeUnsupported(
+                    f"{part.kind} starts at {(part.samples[0].pts + shift) / TS_CLOCK:.1f} s in a stream that began "
+                    f"without it (a part with no {part.kind} where the play started): one stream cannot add a track")
             payloads = self._rewrite(part)
             self._first.setdefault(part.kind, part)
             fed = self.fed.setdefault(part.kind, TrackFed(codec=part.codec))
@@ -194,25 +199,29 @@ class Remuxer:
             raise TrackChangeUnsupported(
                 f"{part.kind} codec changes from {first.codec} to {part.codec} at rendition {rendition_id!r}")
 
-    def _fill_silence(self, parts: tuple[DemuxedSegment, ...], shift: int) -> tuple[DemuxedSegment, ...]:
-        """``parts`` plus silence where a muxed variant's video segment comes without the audio its earlier ones
-        carried (an ad slate: :mod:`.silence`), from where that audio ended to where this video ends.
+    def _fill_silence(self, parts: tuple[DemuxedSegment, ...], shift: int, timeline: int) -> tuple[DemuxedSegment, ...]:
+        """``parts`` plus silence where a muxed variant's video segment, on a timeline after the one its audio was on,
+        comes without audio (an ad slate across a discontinuity: :mod:`.silence`), from where that audio ended to
+        where this video ends.
 
-        Only muxed audio, and only a stretch a viewer would notice (``HOLE_S``): a separate audio playlist's missing
-        media is a hole the play must name.
+        Only muxed audio, only across a timeline change (within one, an encoder's audio packets may trail the video
+        by more than a segment: the next segment brings them), and only a stretch a viewer would notice (``HOLE_S``).
+        A separate audio playlist's missing media is a hole the play must name.
         """
         for part in parts:
             if part.kind == "audio" and part.samples:
                 self._audio_like = replace(part, samples=part.samples[:1], template=None)
+                self._audio_timeline = timeline
         video = next((p for p in parts if p.kind == "video" and p.samples), None)
         like = self._audio_like
-        if "audio" in self.tracks or like is None or video is None or any(p.kind == "audio" for p in parts):
+        if ("audio" in self.tracks or like is None or video is None or any(p.kind == "audio" for p in parts)
+                or timeline == self._audio_timeline):
             return parts
         start, end = self._added_until["audio"], max(s.pts + s.duration for s in video.samples) + shift
         silence = silent_samples(like, start - shift, end - shift) if end - start > HOLE_S * TS_CLOCK else ()
         if not silence:  # a sliver (its audio may come in the next segment's packets), or a codec we cannot match
             return parts
-        self.silences.append(Silence(from_s=start / TS_CLOCK, to_s=end / TS_CLOCK))
+        self.silences = merged([*self.silences, Silence(from_s=start / TS_CLOCK, to_s=end / TS_CLOCK)])
         return (*parts, replace(like, samples=silence))
 
     def _note_holes(self, parts: Sequence[DemuxedSegment], shift: int, timeline: int) -> None:
@@ -322,11 +331,12 @@ class Remuxer:
 
 
 def _cut_at(part: DemuxedSegment, end: int) -> DemuxedSegment:
-    """``part`` without the samples its Period does not present: those ending past ``end`` (90 kHz, on the part's own
-    clock, ``CUT_SLACK`` allowed for rounding). Video loses every sample from the first such one in decode order on,
-    since those after it may refer to it: MSE's append window (which dash.js and Shaka Player play Periods through)
-    drops them the same way."""
-    past = [s.pts + s.duration > end + CUT_SLACK for s in part.samples]
+    """``part`` without the samples its Period does not present: those that start at ``end`` or later (90 kHz, on the
+    part's own clock, ``CUT_SLACK`` allowed for rounding). A frame that starts before the end stays whole: media a few
+    milliseconds longer than its Period (29.97 fps in whole seconds) loses nothing, where MSE's append window needs
+    Shaka Player's 10 ms fudge. Video loses every sample from the first cut one in decode order on, since those after
+    it may refer to it, as that window drops them."""
+    past = [s.pts >= end - CUT_SLACK for s in part.samples]
     if not any(past):
         return part
     if part.kind == "video":

@@ -24,6 +24,8 @@ _ENCODERS = {"aac": "aac", "ac3": "ac3", "eac3": "eac3", "mp3": "libmp3lame"}
 _ADTS_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
 _AAC_LC = 1  # ADTS profile field: audio object type 2 minus one
 _WARM_UP = 4  # frames encoded before the one kept: the first carry the encoder's priming
+_TOUCHING_S = 0.1  # stretches this close are one (frame rounding between segments)
+_AOT_LC = 2  # AudioSpecificConfig audioObjectType of AAC-LC; HE-AAC (5, 29) decodes at twice its core rate
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,18 @@ class Silence:
 
     from_s: float
     to_s: float
+
+
+def merged(silences: list[Silence]) -> list[Silence]:
+    """``silences`` in order with touching or overlapping stretches joined (a slate of several segments, or one
+    fed again after a seek back, is one stretch)."""
+    out: list[Silence] = []
+    for silence in sorted(silences, key=lambda s: s.from_s):
+        if out and silence.from_s <= out[-1].to_s + _TOUCHING_S:
+            out[-1] = Silence(from_s=out[-1].from_s, to_s=max(out[-1].to_s, silence.to_s))
+        else:
+            out.append(silence)
+    return out
 
 
 def silent_samples(like: DemuxedSegment, from_90k: int, to_90k: int) -> tuple[Sample, ...]:
@@ -51,14 +65,25 @@ def _frame_like(like: DemuxedSegment) -> tuple[bytes, int] | None:
     if like.kind != "audio" or not like.samples or like.codec not in _ENCODERS:
         return None
     adts = _adts_config(like.samples[0].data) if like.codec == "aac" and like.in_band else None
-    if like.codec == "aac" and like.in_band and (adts is None or adts.profile != _AAC_LC
-                                                  or _ADTS_RATES[adts.sampling_index] != like.sample_rate):
-        return None  # not plain AAC-LC (HE-AAC's ADTS names the core rate): a frame of ours would not match it
+    if like.codec == "aac" and not _plain_lc(like, adts):
+        return None  # HE-AAC or another object type: a frame of ours would not match it
     encoded = _encoded_silence(_ENCODERS[like.codec], like.sample_rate, like.layout)
     if encoded is None:
         return None
     raw, samples = encoded
     return (adts_frame(raw, adts) if adts is not None else raw), round(samples * TS_CLOCK / like.sample_rate)
+
+
+def _plain_lc(like: DemuxedSegment, adts: AdtsConfig | None) -> bool:
+    """AAC-LC at the track's own rate: by its ADTS header in-band (HE-AAC's names the core rate, half the track's),
+    else by its AudioSpecificConfig (object type 2, and a rate that is the track's)."""
+    if like.in_band:
+        return adts is not None and adts.profile == _AAC_LC and _ADTS_RATES[adts.sampling_index] == like.sample_rate
+    config = like.extradata
+    if len(config) < 2 or config[0] >> 3 != _AOT_LC:
+        return False
+    index = ((config[0] & 0x07) << 1) | (config[1] >> 7)
+    return index < len(_ADTS_RATES) and _ADTS_RATES[index] == like.sample_rate
 
 
 def _adts_config(frame: bytes) -> AdtsConfig | None:

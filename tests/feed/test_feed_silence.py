@@ -14,17 +14,19 @@ import pytest
 from player.feed.media_input import read_segment
 from player.feed.remux import Remuxer
 from player.feed.segment_reader import TS_CLOCK, DemuxedSegment
-from player.feed.silence import silent_samples
+from player.feed.errors import TrackChangeUnsupported
+from player.feed.silence import Silence, merged, silent_samples
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def _ts(out: Path, *, audio: list[str] | None, seconds: int = 2, name: str = "s.ts") -> bytes:
-    """One MPEG-TS of H.264 and ``audio`` (None: video only) as ffmpeg writes it."""
+def _ts(out: Path, *, audio: list[str] | None, seconds: int = 2, name: str = "s.ts", offset_s: float = 0) -> bytes:
+    """One MPEG-TS of H.264 and ``audio`` (None: video only) as ffmpeg writes it, its clock ``offset_s`` on."""
     sound = ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}"] if audio else []
     subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
                     "-i", f"testsrc2=size=160x90:rate=25:duration={seconds}", *sound, "-c:v", "libx264",
-                    "-preset", "ultrafast", "-g", "25", *(audio or []), "-f", "mpegts", str(out / name)], check=True)
+                    "-preset", "ultrafast", "-g", "25", *(audio or []), "-output_ts_offset", str(offset_s), "-f", "mpegts",
+                    str(out / name)], check=True)
     return (out / name).read_bytes()
 
 
@@ -74,3 +76,47 @@ def test_a_muxed_slate_without_audio_is_filled_and_a_separate_tracks_gap_is_not(
             apart.add_segment("audio", b"", data, rendition_id="a", start_s=2.0 * i, timeline=i)
     apart.flush()
     assert apart.silences == [] and [(h.kind, round(h.from_s), round(h.to_s)) for h in apart.holes] == [("audio", 2, 4)]
+
+
+def test_audio_trailing_within_one_timeline_is_waited_for_not_filled(tmp_path: Path) -> None:
+    """An encoder's audio packets may trail the video by more than a segment (large PES, mux delay): a segment with
+    no audio on the timeline its audio is on gets no silence — the next segment brings that audio."""
+    programme = _ts(tmp_path, audio=["-c:a", "aac"], name="p.ts")
+    slate = _ts(tmp_path, audio=None, name="slate.ts")
+    remuxer = Remuxer(tracks=("video",))
+    for i, data in enumerate((programme, slate, programme)):
+        remuxer.add_segment("video", b"", data, rendition_id="v", start_s=2.0 * i, timeline=0 if i < 2 else 1)
+    remuxer.flush()
+    assert remuxer.silences == []
+
+
+def test_a_slate_of_two_segments_is_one_stretch(tmp_path: Path) -> None:
+    programme = _ts(tmp_path, audio=["-c:a", "aac"], name="p.ts")
+    slate = _ts(tmp_path, audio=None, name="slate.ts")
+    remuxer = Remuxer(tracks=("video",))
+    slate_end = _ts(tmp_path, audio=None, name="slate2.ts", offset_s=2)
+    for i, (data, timeline) in enumerate(((programme, 0), (slate, 1), (slate_end, 1), (programme, 2))):
+        remuxer.add_segment("video", b"", data, rendition_id="v", start_s=2.0 * i, timeline=timeline)
+    remuxer.flush()
+    assert [(round(s.from_s, 1), round(s.to_s, 1)) for s in remuxer.silences] == [(2.0, 6.0)]
+    assert merged([Silence(4.0, 6.0), Silence(2.0, 4.0), Silence(2.0, 4.0), Silence(9.0, 10.0)]) == [
+        Silence(2.0, 6.0), Silence(9.0, 10.0)]
+
+
+def test_he_aac_in_fmp4_gets_no_silence(tmp_path: Path) -> None:
+    """An AudioSpecificConfig of object type 5 (HE-AAC: SBR doubles the core rate) or a core rate that is not the
+    track's: our AAC-LC frames would play at the wrong rate, so none are made."""
+    like = replace(_audio(_ts(tmp_path, audio=["-c:a", "aac"])), in_band=False, extradata=bytes((0x12, 0x08)))
+    assert like.sample_rate == 44100 and silent_samples(like, 0, TS_CLOCK)  # AAC-LC, 44.1 kHz, mono: frames
+    assert silent_samples(replace(like, extradata=bytes((0x2B, 0x11, 0x88, 0x00))), 0, TS_CLOCK) == ()
+    assert silent_samples(replace(like, extradata=bytes((0x13, 0x88))), 0, TS_CLOCK) == ()  # 22.05 kHz core
+
+
+def test_a_track_the_stream_did_not_start_with_is_named(tmp_path: Path) -> None:
+    """A play that starts in a slate: the stream opens with video alone, and the programme's audio cannot join it."""
+    programme = _ts(tmp_path, audio=["-c:a", "aac"], name="p.ts")
+    slate = _ts(tmp_path, audio=None, name="slate.ts")
+    remuxer = Remuxer(tracks=("video",))
+    remuxer.add_segment("video", b"", slate, rendition_id="v", start_s=0.0, timeline=0)
+    with pytest.raises(TrackChangeUnsupported, match="audio starts at 2.0 s in a stream that began without it"):
+        remuxer.add_segment("video", b"", programme, rendition_id="v", start_s=2.0, timeline=1)
