@@ -90,7 +90,7 @@ def _ref(s: SegmentRef, rendition_prot: Protection | None) -> dict[str, Any]:
             "byte_range": list(s.byte_range) if s.byte_range else None, "has_init": s.init is not None,
             "protection": "same" if same else _prot(s.protection), "discontinuity": s.discontinuity,
             "timeline": s.timeline, "gap": s.gap, "media_offset_s": s.media_offset_s,
-            "period_end_s": s.period_end_s}
+            "period_start_s": s.period_start_s, "period_end_s": s.period_end_s}
 
 
 def _unref(d: dict[str, Any], init: SegmentRef | None, rendition_prot: Protection | None, timeline: int = 0) -> SegmentRef:
@@ -100,7 +100,8 @@ def _unref(d: dict[str, Any], init: SegmentRef | None, rendition_prot: Protectio
                       byte_range=ByteRange(*d["byte_range"]) if d["byte_range"] else None,
                       init=init if d["has_init"] else None, protection=prot, discontinuity=d["discontinuity"],
                       timeline=d.get("timeline", timeline), gap=bool(d.get("gap", False)),
-                      media_offset_s=d.get("media_offset_s"), period_end_s=d.get("period_end_s"))
+                      media_offset_s=d.get("media_offset_s"), period_start_s=d.get("period_start_s"),
+                      period_end_s=d.get("period_end_s"))
 
 
 def _unrefs(stored: list[dict[str, Any]], init: SegmentRef | None, prot: Protection | None) -> tuple[SegmentRef, ...]:

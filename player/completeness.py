@@ -135,10 +135,9 @@ def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequ
 def _hole_phrase(hole: Hole) -> str:
     if hole.overlap:
         return (f"{hole.kind} crushed {hole.from_s:.1f}–{hole.to_s:.1f} s (the media before runs past where the "
-                "manifest starts this part: an EXTINF before a discontinuity that understates it, or a Period whose "
-                "segments hold media from before its start, which Reelbox does not cut)")
+                "manifest starts this part: an EXTINF before a discontinuity that understates it)")
     return (f"{hole.kind} missing {hole.from_s:.1f}–{hole.to_s:.1f} s (a segment shorter than the manifest says, "
-            "or a gap in its timeline)")
+            "a gap in its timeline, or a Period that starts between keyframes)")
 
 
 def fed_end(tracks: Sequence[TrackPlayed]) -> float:

@@ -18,7 +18,7 @@ from player.feed.errors import FeedError
 from player.feed.isobmff import display_rotation
 from player.feed.mpv_output import MpvOutput
 from player.feed.media_input import Aes128Key
-from player.feed.remux import DroppedVideo, Hole, Remuxer
+from player.feed.remux import DroppedVideo, Hole, PeriodWindow, Remuxer
 from player.feed.silence import Silence, merged
 from player.feed.segment_reader import TS_CLOCK
 from player.manifest.periods import StreamPart
@@ -96,10 +96,10 @@ class MuxFeed:
 
     def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
             aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0,
-            media_offset_s: float | None = None, period_end_s: float | None = None) -> float | None:
+            media_offset_s: float | None = None, window: PeriodWindow | None = None) -> float | None:
         """``start_s``/``timeline``/``media_offset_s``: where the manifest puts the segment, its timeline id and
-        the offset from its media time the manifest gives (see ``remux.Timeline``); ``period_end_s``: where its Period
-        ends, past which its media is cut. Returns where ``kind``'s media
+        the offset from its media time the manifest gives (see ``remux.Timeline``); ``window``: where its Period starts
+        and ends, outside which its media is cut. Returns where ``kind``'s media
         now ends in its part (the scheduler counts the buffer by it, not by the manifest's word alone)."""
         if kind == "video" and init and init != self._video_init:
             self._turn(init)
@@ -108,7 +108,7 @@ class MuxFeed:
             raise FeedError(f"a {kind} segment of a part already played out (timeline {timeline})")
         stream = self._stream(index)
         stream.remuxer.add_segment(kind, init, data, key=key, aes=aes, rendition_id=rendition_id, start_s=start_s,
-                                   timeline=timeline, media_offset_s=media_offset_s, period_end_s=period_end_s)
+                                   timeline=timeline, media_offset_s=media_offset_s, window=window)
         last = self.parts[index].last_starts.get(kind)
         for i in sorted(self._chain):
             if i < index or (i == index and start_s is not None and last is not None and start_s >= last - _ON_START_S):

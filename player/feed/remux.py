@@ -22,6 +22,7 @@ import itertools
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from .bitstream import AdtsConfig, VideoConfig, adts_frame, parse_audio_specific_config, parse_avcc, parse_hvcc, to_annexb
 from .errors import FeedError, SegmentFormatError, TrackChangeUnsupported
@@ -38,6 +39,13 @@ HOLE_S = 0.5  # missing media a viewer notices; encoders' frame gaps at segment 
 OVERLAP_S = 0.2
 CUT_SLACK = 90  # 1 ms: a Period's end and its media's timestamps are rounded on different clocks
 KEYFRAMES_KEPT = 512  # video keyframes remembered for seeks inside libmpv's cache (17 min of 2 s segments)
+
+
+class PeriodWindow(NamedTuple):
+    """Where a DASH Period starts and ends on the presentation timeline (None: no Period before, or after)."""
+
+    start_s: float | None
+    end_s: float | None
 
 
 @dataclass
@@ -110,14 +118,14 @@ class Remuxer:
     def add_segment(
         self, kind: str, init: bytes, data: bytes, *, key: bytes | None = None, rendition_id: str,
         aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0,
-        media_offset_s: float | None = None, period_end_s: float | None = None,
+        media_offset_s: float | None = None, window: PeriodWindow | None = None,
     ) -> None:
         """Queue one media segment of ``kind`` (with its rendition's init segment, if any, and its key).
 
         ``start_s``/``timeline``: where the manifest puts the segment and which discontinuity
         sequence (HLS) or period (DASH) it belongs to, and ``media_offset_s`` the offset from media time the
-        manifest gives (DASH); see :class:`Timeline`. ``period_end_s``: where its DASH Period ends, when
-        another follows: the media past it is cut (:func:`_cut_at`).
+        manifest gives (DASH); see :class:`Timeline`. ``window``: where its DASH Period starts and ends,
+        when others come before or after: the media outside it is cut (:func:`_cut_before`, :func:`_cut_at`).
         """
         if self._closed:
             raise FeedError("remuxer already flushed")
@@ -129,17 +137,19 @@ class Remuxer:
             return  # a segment with no sample (``read_segment``): nothing to queue; its track ends where it did
         try:
             self._queue(kind, parts, rendition_id, start_s=start_s, timeline=timeline, media_offset_s=media_offset_s,
-                        period_end_s=period_end_s)
+                        window=window)
         finally:  # the demuxers' containers: the first of each track stay open until the writer copies them
             release(parts, keep=() if self._writer is not None else self._first.values())
         self._emit(until=self._ready_until())
 
     def _queue(self, kind: str, parts: tuple[DemuxedSegment, ...], rendition_id: str, *, start_s: float | None,
-               timeline: int, media_offset_s: float | None = None, period_end_s: float | None = None) -> None:
+               timeline: int, media_offset_s: float | None = None, window: PeriodWindow | None = None) -> None:
         """Put ``parts``' samples on the timeline and in the interleaving heap."""
         shift = self.timeline.shift(parts, start_s=start_s, timeline=timeline, media_offset_s=media_offset_s)
-        if period_end_s is not None:
-            parts = tuple(_cut_at(part, round(period_end_s * TS_CLOCK) - shift) for part in parts)
+        if window is not None and window.start_s is not None:
+            parts = tuple(_cut_before(part, round(window.start_s * TS_CLOCK) - shift) for part in parts)
+        if window is not None and window.end_s is not None:
+            parts = tuple(_cut_at(part, round(window.end_s * TS_CLOCK) - shift) for part in parts)
         for part in parts:
             self._check_codec(part, rendition_id)
         parts = tuple(self._from_keyframe(part, rendition_id, shift) for part in parts)
@@ -328,6 +338,21 @@ class Remuxer:
         self._last_dts[kind] = last + 1
         return Sample(pts=max(sample.pts, last + 1), dts=last + 1, duration=sample.duration, data=sample.data,
                       keyframe=sample.keyframe)
+
+
+def _cut_before(part: DemuxedSegment, start: int) -> DemuxedSegment:
+    """``part`` without the samples that start before ``start`` (90 kHz, the part's own clock, ``CUT_SLACK`` allowed),
+    its Period's start. Video starts at its first keyframe there, in decode order: the frames before it refer to
+    pictures that are cut. Split at a keyframe (an ad marker conditioned as an IDR), nothing more is lost; split
+    inside a GOP, the picture is missing until the next keyframe and the play names the hole — MSE's append window
+    freezes the picture there too."""
+    early = [s.pts < start - CUT_SLACK for s in part.samples]
+    if not any(early):
+        return part
+    if part.kind == "video":
+        first = next((i for i, s in enumerate(part.samples) if s.keyframe and not early[i]), len(part.samples))
+        return replace(part, samples=tuple(s for s, cut in zip(part.samples[first:], early[first:]) if not cut))
+    return replace(part, samples=tuple(s for s, cut in zip(part.samples, early) if not cut))
 
 
 def _cut_at(part: DemuxedSegment, end: int) -> DemuxedSegment:

@@ -108,8 +108,9 @@ class SegmentRef:
     # presentation time minus media time, where the manifest says it (DASH: Period@start − presentationTimeOffset,
     # which each Representation may set apart); None where it does not (HLS: placed by its first timestamps)
     media_offset_s: float | None = None
-    # where its DASH Period ends when another follows: media past it is not presented (ISO/IEC 23009-1 §5.3.2; MSE's
-    # append window), as when Periods are cut from one encode mid-segment
+    # where its DASH Period starts when another came before, and ends when another follows: media outside is not
+    # presented (ISO/IEC 23009-1 §5.3.2; MSE's append window), as when Periods are cut from one encode mid-segment
+    period_start_s: float | None = None
     period_end_s: float | None = None
 
     @property

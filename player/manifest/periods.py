@@ -52,8 +52,9 @@ def single_timeline(presentation: Presentation) -> Presentation:
     tracks = []
     for track in _first_of_each(presentation):
         parts = [_matching(p, track) for p in presentation.periods]
-        ends = [later.start_s for later in presentation.periods[1:]] + [None]
-        renditions = tuple(_join(first_rendition, parts, ends, rung) for rung, first_rendition in enumerate(track.by_bandwidth()))
+        starts = [None] + [later.start_s for later in presentation.periods[1:]]
+        windows = list(zip(starts, starts[1:] + [None]))
+        renditions = tuple(_join(first_rendition, parts, windows, rung) for rung, first_rendition in enumerate(track.by_bandwidth()))
         tracks.append(replace(track, renditions=renditions))
     last = presentation.periods[-1]
     end = presentation.duration_s
@@ -156,15 +157,17 @@ def _matching(period: Period, track: Track) -> Track | None:
     return next((t for t in same_kind if t.language == track.language), same_kind[0] if same_kind else None)
 
 
-def _join(first: Rendition, parts: list[Track | None], ends: list[float | None], rung: int) -> Rendition:
-    """Rung ``rung`` of each Period's track in turn; ``ends``: where each Period ends (None for the last)."""
+def _join(first: Rendition, parts: list[Track | None], windows: list[tuple[float | None, float | None]],
+          rung: int) -> Rendition:
+    """Rung ``rung`` of each Period's track in turn; ``windows``: where each Period starts and ends (None for the
+    first's start and the last's end)."""
     segments: list[SegmentRef] = []
-    for index, (track, end) in enumerate(zip(parts, ends)):
+    for index, (track, (start, end)) in enumerate(zip(parts, windows)):
         if track is None or not track.renditions:
             continue  # the track set changes: this kind is absent from that Period
         ladder = track.by_bandwidth()
         rendition = ladder[min(rung, len(ladder) - 1)]
         for ref in rendition.segments:
             segments.append(replace(ref, timeline=index, init=ref.init or rendition.init,
-                                    protection=ref.protection, period_end_s=end))
+                                    protection=ref.protection, period_start_s=start, period_end_s=end))
     return replace(first, segments=tuple(segments), init=None)  # each segment names its own Period's init

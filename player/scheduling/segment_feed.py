@@ -16,6 +16,7 @@ from abr.state import Phase
 from drm_client import KeyRing
 from player.errors import LIVE_STOPPED_AFTER_SEGMENTS, FetchError, LiveStreamStopped
 from player.feed.media_input import Aes128Key
+from player.feed.remux import PeriodWindow
 from player.init_cache import InitCache, init_key
 from player.manifest import Rendition, SegmentRef
 from player.net import CmcdData, HttpStatusError, ObjectType
@@ -70,7 +71,7 @@ class FeedSink(Protocol):
 
     def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
             aes: Aes128Key | None = None, start_s: float | None = None, timeline: int = 0,
-            media_offset_s: float | None = None, period_end_s: float | None = None) -> float | None:
+            media_offset_s: float | None = None, window: PeriodWindow | None = None) -> float | None:
         """Take one segment; where this track's media now ends on the presentation's timeline (None: unknown)."""
 
     def finish(self) -> None: ...
@@ -81,16 +82,16 @@ class ChunkSink:
 
     def __init__(self, sink: FeedSink, kind: str, rendition_id: str, init: bytes, key: bytes | None,
                  aes: Aes128Key | None, timeline: int, progress: TrackProgress, media_offset_s: float | None = None,
-                 period_end_s: float | None = None) -> None:
+                 window: PeriodWindow | None = None) -> None:
         self.sink, self.kind, self.rendition_id, self.init = sink, kind, rendition_id, init
         self.key, self.aes, self.timeline, self.progress = key, aes, timeline, progress
-        self.media_offset_s, self.period_end_s = media_offset_s, period_end_s
+        self.media_offset_s, self.window = media_offset_s, window
         self.fed = 0  # pieces handed on
 
     def __call__(self, data: bytes, start_s: float, end_s: float) -> None:
         media_end_s = self.sink.add(self.kind, self.init, data, key=self.key, aes=self.aes,
                                     rendition_id=self.rendition_id, start_s=start_s, timeline=self.timeline,
-                                    media_offset_s=self.media_offset_s, period_end_s=self.period_end_s)
+                                    media_offset_s=self.media_offset_s, window=self.window)
         self.progress.added_until_s = fed_until(end_s, media_end_s)
         self.fed += 1
 
@@ -181,8 +182,9 @@ class SegmentFeed:
         # the MPD's media offset no longer relates them to the media's timestamps
         if self.live:
             return ChunkSink(self.sink, kind, rendition.id, init, key, aes, LIVE_TIMELINES + ref.timeline, progress)
+        window = PeriodWindow(ref.period_start_s, ref.period_end_s)
         return ChunkSink(self.sink, kind, rendition.id, init, key, aes, ref.timeline, progress, ref.media_offset_s,
-                         ref.period_end_s)
+                         window if window != (None, None) else None)
 
     def record(self, kind: str, rendition: Rendition, ref: SegmentRef, fetched: Fetched, index: int,
                buffer_at_request: float) -> None:

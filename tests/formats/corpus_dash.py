@@ -3,7 +3,9 @@ change, a track-set change), a ladder split over AdaptationSets (ffmpeg's defaul
 trick-play stream, its protected streams (CENC with licence URLs, cbcs), and a clip turned by its display matrix."""
 from __future__ import annotations
 
+import copy
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from corpus_encode import AAC, DASH, KEY, KID, SEGMENT_S, X264, X265, inputs, ladder, run, shaka, small
@@ -229,3 +231,42 @@ def hls_ts_sample_aes(out: Path) -> None:
          "--hls_key_uri", "key.bin", "--hls_master_playlist_output", "master.m3u8"], out)
     for name in ("video.mp4", "audio.mp4"):
         (out / name).unlink()
+
+
+def dash_split_at_marker(out: Path, *, at_s: float = 3.0, keyframe: bool = True) -> None:
+    """One 8 s encode in 2 s segments cut into two Periods at ``at_s``, inside a segment, as an ad stitcher splits an
+    origin's stream at a marker: p0's last segment runs past the marker and p1's first (the same segment, by
+    SegmentTimeline and ``presentationTimeOffset``) starts before it. ``keyframe``: the encoder was told of the
+    marker (a forced IDR there, as SCTE-35 conditioning does)."""
+    forced = ["-force_key_frames", f"0,2,{at_s},4,6"] if keyframe else []
+    timeline = [a if a != "0" or DASH[i - 1] != "-use_timeline" else "1" for i, a in enumerate(DASH)]
+    run(inputs(seconds=8) + small(X264) + forced + ["-map", "1:a", *AAC, *timeline, "whole.mpd"], out)
+    ns = "urn:mpeg:dash:schema:mpd:2011"
+    ET.register_namespace("", ns)
+    root = ET.parse(out / "whole.mpd").getroot()
+    whole = root.find(f"{{{ns}}}Period")
+    assert whole is not None
+    root.remove(whole)
+    for index, keep in enumerate((lambda t, d, ts: t < at_s * ts, lambda t, d, ts: t + d > at_s * ts)):
+        period = copy.deepcopy(whole)
+        period.set("id", f"p{index}")
+        period.set("start", f"PT{at_s if index else 0:.3f}S")
+        period.attrib.pop("duration", None)
+        for template in period.iter(f"{{{ns}}}SegmentTemplate"):
+            scale, timeline_el = int(template.get("timescale", "1")), template.find(f"{{{ns}}}SegmentTimeline")
+            assert timeline_el is not None
+            times, t = [], 0
+            for s in list(timeline_el):
+                t = int(s.get("t", t))
+                for _ in range(int(s.get("r", "0")) + 1):
+                    times.append((t, int(s.get("d", "0"))))
+                    t += int(s.get("d", "0"))
+                timeline_el.remove(s)
+            kept = [(i, t, d) for i, (t, d) in enumerate(times) if keep(t, d, scale)]
+            for _, t, d in kept:
+                ET.SubElement(timeline_el, f"{{{ns}}}S", t=str(t), d=str(d))
+            template.set("startNumber", str(int(template.get("startNumber", "1")) + kept[0][0]))
+            if index:
+                template.set("presentationTimeOffset", str(round(at_s * scale)))
+        root.append(period)
+    ET.ElementTree(root).write(out / "manifest.mpd", xml_declaration=True, encoding="utf-8")

@@ -91,5 +91,6 @@ def test_holes_and_decoder_errors_are_lost_but_a_skipped_segment_is_named_once()
     lost = shortfalls(end_s=8.0, reached_s=8.0, segment_s=2.0, tracks=[VIDEO, AUDIO], skipped=[skipped], holes=holes,
                       decoder_errors=3)
     assert lost == ["segment 6.0–8.0 s skipped (not delivered)",
-                    "video missing 5.0–6.0 s (a segment shorter than the manifest says, or a gap in its timeline)",
+                    "video missing 5.0–6.0 s (a segment shorter than the manifest says, a gap in its timeline, or a Period "
+                    "that starts between keyframes)",
                     "3 decoder errors (media libmpv could not decode)"]

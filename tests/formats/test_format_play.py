@@ -193,6 +193,26 @@ def test_a_period_cut_from_one_encode_mid_segment_plays_only_what_it_presents(co
     assert box[0].feed is not None and box[0].feed.holes == []
 
 
+@pytest.mark.parametrize("keyframe", [True, False], ids=["at-an-idr", "inside-a-gop"])
+def test_one_encode_split_into_periods_inside_a_segment(tmp_path: Path, keyframe: bool) -> None:
+    """One encode cut into two Periods at 3 s, inside the 2–4 s segment both Periods list (an ad stitcher's split):
+    each Period shows only its side (p0's media from 3 s and p1's before 3 s are cut, as MSE's append window cuts
+    them). With an IDR at the marker it plays whole, 0 decoder errors; split inside a GOP, p1's picture can only
+    start at the next keyframe, and the play names the second missing (before: both named as crushed media)."""
+    (tmp_path / "split").mkdir()
+    corpus_dash.dash_split_at_marker(tmp_path / "split", keyframe=keyframe)
+    box: list[PlaybackSession] = []
+    with serve_corpus(tmp_path) as base:
+        if not keyframe:
+            with pytest.raises(IncompletePlay, match=r"^incomplete play: video missing 3\.0–4\.0 s [^;]*$"):
+                _play(f"{base}/split/manifest.mpd", session_box=box)
+            return
+        report = _play(f"{base}/split/manifest.mpd", session_box=box)
+    assert report["complete"] is True and report["errors"] == [], report["errors"]
+    assert report["decoder_errors"] == 0 and report["duration_s"] == 8.0
+    assert box[0].feed is not None and box[0].feed.holes == []
+
+
 def test_a_segment_cut_short_on_a_packet_boundary_is_named(corpus_root: Path, tmp_path: Path) -> None:
     """A TS segment served at half its packets (an honest Content-Length, every packet whole): IncompletePlay
     names the media missing on each track, though every byte check passed."""

@@ -60,6 +60,7 @@ def test_periods_join_into_one_timeline_in_order() -> None:
         assert [s.start_s for s in rendition.segments] == [0.0, 2.0, 4.0, 6.0]
         assert [s.timeline for s in rendition.segments] == [0, 0, 1, 1]
         assert [s.period_end_s for s in rendition.segments] == [4.0, 4.0, None, None]  # media past 4 s is cut
+        assert [s.period_start_s for s in rendition.segments] == [None, None, 4.0, 4.0]  # and before 4 s
     assert ladder[1].segments[0].init.urls[0].endswith("init-hi.mp4")  # type: ignore[union-attr]
     assert ladder[1].segments[2].init.urls[0].endswith("init-only.mp4")  # type: ignore[union-attr]
 
