@@ -83,6 +83,11 @@ class LiveStreamStopped(PlaybackError):
     the encoder or packager upstream has stopped, and waiting longer would only hide it."""
 
 
+class LivePeriodsUnsupported(PlaybackError):
+    """A dynamic MPD with more than one Period (an ad break a stitcher added as Periods): Reelbox follows one Period
+    of a live MPD, and playing on would show what the first Period lists where the new ones belong."""
+
+
 LIVE_STOPPED_AFTER_SEGMENTS = 3
 """How many segments' worth of a live stream may fail to arrive in a row before it is called stopped
 (:class:`LiveStreamStopped`): a playlist or MPD that has not advanced for this many target durations

@@ -7,8 +7,8 @@ is why no sentence names a control ("press Play") that only one of them has.
 from __future__ import annotations
 
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
-from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LiveStreamStopped, ManifestError,
-                           NegativeStartNotLive, PlaybackError, PlaybackStuck, PlayerError, RedirectError, RenditionNotFound,
+from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LivePeriodsUnsupported, LiveStreamStopped,
+                           ManifestError, NegativeStartNotLive, PlaybackError, PlaybackStuck, PlayerError, RedirectError, RenditionNotFound,
                            StartOutsideWindow, StartPastEnd, TrackNotFound, UnsafeUriError, UntrustedCertificate)
 from player.feed.errors import EncryptionSchemeUnsupported, TrackChangeUnsupported
 from player.outside_keys import BadKeyOption
@@ -48,6 +48,8 @@ _CLASSES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str
                      "files or other schemes."),
     (ManifestError, "This title's stream could not be read. Try another title, and report this one if it keeps failing."),
     (LiveStreamStopped, "The live stream has stopped: no new video has arrived for a while."),
+    (LivePeriodsUnsupported, "This live stream splits into Periods (ad breaks added as DASH Periods), which Reelbox "
+                             "does not follow live yet. Play its HLS form if it has one, and report this stream."),
     (StartPastEnd, "The start position is past the end of the title. Choose an earlier one."),
     (NegativeStartNotLive, "A negative start counts back from a live stream's edge, and this title is not live. "
                            "Give a start of 0 or more."),

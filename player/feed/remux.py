@@ -147,7 +147,7 @@ class Remuxer:
         """Put ``parts``' samples on the timeline and in the interleaving heap."""
         shift = self.timeline.shift(parts, start_s=start_s, timeline=timeline, media_offset_s=media_offset_s)
         if window is not None and window.start_s is not None:
-            parts = tuple(_cut_before(part, round(window.start_s * TS_CLOCK) - shift) for part in parts)
+            parts = self._cut_before(parts, round(window.start_s * TS_CLOCK) - shift, shift)
         if window is not None and window.end_s is not None:
             parts = tuple(_cut_at(part, round(window.end_s * TS_CLOCK) - shift) for part in parts)
         for part in parts:
@@ -208,6 +208,21 @@ class Remuxer:
         if first is not None and first.codec != part.codec:
             raise TrackChangeUnsupported(
                 f"{part.kind} codec changes from {first.codec} to {part.codec} at rendition {rendition_id!r}")
+
+    def _cut_before(self, parts: tuple[DemuxedSegment, ...], start: int, shift: int) -> tuple[DemuxedSegment, ...]:
+        """``parts`` without their media before their Period's ``start`` (:func:`_cut_before`); where that leaves the
+        first media of a track in this stream later than the start (a Period, or a new stream part after a codec
+        change, starting inside a GOP), the hole is noted here: nothing fed before it to measure it by."""
+        cut = tuple(_cut_before(part, start) for part in parts)
+        for before, after in zip(parts, cut):
+            if after is before or not before.samples or before.kind in self._added_until:
+                continue
+            shown_from = (min(s.pts for s in after.samples[:16]) if after.samples
+                          else max(s.pts + s.duration for s in before.samples))
+            if shown_from - start > HOLE_S * TS_CLOCK:
+                self.holes.append(Hole(kind=before.kind, from_s=(start + shift) / TS_CLOCK,
+                                       to_s=(shown_from + shift) / TS_CLOCK))
+        return cut
 
     def _fill_silence(self, parts: tuple[DemuxedSegment, ...], shift: int, timeline: int) -> tuple[DemuxedSegment, ...]:
         """``parts`` plus silence where a muxed variant's video segment, on a timeline after the one its audio was on,

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from xml.etree import ElementTree as ET
 
+from player.errors import LivePeriodsUnsupported
 from player.manifest import Presentation
 from player.manifest.convert import local_name
 from player.manifest.dash import parse_dash
@@ -74,6 +75,10 @@ class DashRefresher:
 
     def _merge(self, text: str) -> int:
         presentation = merge_presentations([parse_dash(text, url) for url in self.urls])
+        if len(presentation.periods) > 1 and self.info is not None and self.info.dynamic:
+            later = presentation.periods[1]
+            raise LivePeriodsUnsupported(f"the live MPD lists {len(presentation.periods)} Periods (the second, "
+                                         f"{later.id!r}, at {later.start_s:.1f} s): only one is followed live")
         self.presentation = presentation
         added = 0
         for rendition in presentation.renditions():

@@ -9,11 +9,10 @@ arrive. All renditions share one timeline: the video's, others aligned to it by 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
-from player.errors import LiveStreamStopped
+from player.errors import LivePeriodsUnsupported, LiveStreamStopped
 from player.manifest import Presentation, Rendition
 from player.manifest.model import with_segments
 from player.net.clock import Clock
@@ -48,6 +47,7 @@ class LiveFollower:
         self.dash: DashRefresher | None = None
         self._updated = asyncio.Event()
         self._dash_frozen: FrozenDetector | None = None  # a timeline MPD's progress (HLS: each refresher's)
+        self._unfollowed: LivePeriodsUnsupported | None = None  # an MPD update this follower cannot follow
         self._tasks: list[asyncio.Task[None]] = []
         self.closers: list[asyncio.Future[None]] = []  # helpers to cancel with the loops (a clock probe)
         video = presentation.video_track()
@@ -95,9 +95,15 @@ class LiveFollower:
         while True:
             await self.clock.sleep(DASH_EXTEND_S)
             if reload_every is not None and self.clock.now() >= next_reload:
-                with contextlib.suppress(Exception):  # a failed reload is a reload that brought nothing
+                try:
                     if await self.dash.reload():
                         self._wake()
+                except LivePeriodsUnsupported as exc:  # the play must end saying so, not go on with the first Period
+                    self._unfollowed = exc
+                    self._wake()
+                    return
+                except Exception:  # noqa: BLE001 - a failed reload is a reload that brought nothing
+                    pass
                 if self._dash_frozen is not None:
                     index = self._video_index()
                     self._dash_frozen.observe(self.clock.now(), index.newest if index else None)
@@ -126,6 +132,7 @@ class LiveFollower:
         finish what is listed). Raises :class:`LiveStreamStopped` once the manifest has stopped advancing:
         a play of a stream whose encoder died must end with that said, not wait for ever."""
         while not self.ended():
+            self._check_followed()
             if self.frozen():
                 raise LiveStreamStopped(f"the live {'MPD' if self.dash else 'playlist'} has not advanced for "
                                         f"{self.frozen_limit_s():g} s (no new segment, no end of stream)")
@@ -136,6 +143,10 @@ class LiveFollower:
                 task.cancel()
             if updated in done:
                 return
+
+    def _check_followed(self) -> None:
+        if self._unfollowed is not None:
+            raise self._unfollowed
 
     def ended(self) -> bool:
         """The event is over: every video playlist has EXT-X-ENDLIST, or the MPD turned static."""
@@ -173,6 +184,7 @@ class LiveFollower:
         Video renditions are cut to the newest segment they all have: the scheduler looks every rung
         up by the lowest rung's index, and their playlists are reloaded one by one.
         """
+        self._check_followed()
         indexes = self._indexes()
         newest = [indexes[rid].newest for rid in self._video_ids if rid in indexes]
         common = min((n for n in newest if n is not None), default=None)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from backend_stub.live.channel import default_ffmpeg
-from player.errors import FetchError
+from player.errors import FetchError, LivePeriodsUnsupported
 from player.live.clock_sync import from_date_header
 from player.live.dash_refresh import DashRefresher
 from player.live.hls_refresh import HlsRefresher
@@ -119,3 +119,28 @@ def test_outside_live_stream_is_followed(outside: tuple[str, str]) -> None:
     numbers = asyncio.run(follow())
     assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
     assert len(numbers) >= (5 if kind == "hls" else 4)  # more than the 4-segment HLS window held at once
+
+
+def test_a_live_mpd_that_splits_into_periods_is_named() -> None:
+    """A dynamic MPD listing a second Period (an ad break a stitcher added as a Period): LivePeriodsUnsupported naming
+    it, where the play went on with what the first Period lists (the programme the ad replaced) and exit 0."""
+    period = ('<Period id="{id}" start="{start}"><AdaptationSet mimeType="video/mp4" contentType="video">'
+              '<Representation id="{id}-v" bandwidth="1000" codecs="avc1.42c01e" width="320" height="180">'
+              '<SegmentTemplate timescale="1" media="{id}/$Number$.m4s" initialization="{id}/init.mp4">'
+              '<SegmentTimeline><S t="0" d="2" r="3"/></SegmentTimeline></SegmentTemplate>'
+              '</Representation></AdaptationSet></Period>')
+    head = ('<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" availabilityStartTime="2026-01-01T00:00:00Z" '
+            'minimumUpdatePeriod="PT2S" profiles="urn:mpeg:dash:profile:isoff-live:2011">')
+    texts = [head + period.format(id="p0", start="PT0S") + "</MPD>",
+             head + period.format(id="p0", start="PT0S") + period.format(id="ad1", start="PT8S") + "</MPD>"]
+
+    async def fetch(url: str) -> bytes:
+        return texts.pop(0).encode()
+
+    async def follow() -> None:
+        dash = DashRefresher(["http://127.0.0.1:1/live.mpd"], fetch)
+        await dash.reload()
+        with pytest.raises(LivePeriodsUnsupported, match=r"lists 2 Periods \(the second, 'ad1', at 8\.0 s\)"):
+            await dash.reload()
+
+    asyncio.run(follow())
