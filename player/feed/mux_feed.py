@@ -58,10 +58,13 @@ class MuxFeed:
     """
 
     def __init__(self, tracks: Sequence[str], output: MpvOutput | None = None, parts: Sequence[StreamPart] = (),
-                 start_s: float = 0.0) -> None:
-        """``parts``: the stream parts of the presentation (one when none given); ``start_s``: where the play starts."""
+                 start_s: float = 0.0, carried_audio: bool = False) -> None:
+        """``parts``: the stream parts of the presentation (one when none given); ``start_s``: where the play starts;
+        ``carried_audio``: the video segments promise AAC of their own (a muxed variant's CODECS), so a stream that
+        starts without it gets a silent track the audio joins (``Remuxer``)."""
         self.output = output
         self.tracks = tuple(tracks)
+        self._carried_audio = carried_audio
         self.parts = tuple(parts) or (StreamPart(first_timeline=0, start_s=0.0, kinds=frozenset(self.tracks),
                                                  last_starts={}),)
         self._held: list[bytes] = []
@@ -203,7 +206,7 @@ class MuxFeed:
     def _stream(self, index: int) -> _Stream:
         if index not in self._chain:
             kinds = tuple(k for k in self.tracks if k in self.parts[index].kinds) or self.tracks
-            self._chain[index] = _Stream(Remuxer(tracks=kinds))
+            self._chain[index] = _Stream(Remuxer(tracks=kinds, carried_audio=self._carried_audio))
         return self._chain[index]
 
     def _close_complete(self) -> None:

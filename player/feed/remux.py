@@ -29,7 +29,7 @@ from .errors import FeedError, SegmentFormatError, TrackChangeUnsupported
 from .media_input import Aes128Key, read_segment
 from .mux_writers import MuxWriter, Sink, container_for, make_writer
 from .segment_reader import TS_CLOCK, DemuxedSegment, Sample, release
-from .silence import Silence, merged, silent_samples
+from .silence import Silence, merged, placeholder_aac, silent_samples
 from .timeline import Timeline
 
 _TRACK_ORDER = {"video": 0, "audio": 1}
@@ -86,7 +86,8 @@ class Remuxer:
     by default the first segments' codecs decide.
     """
 
-    def __init__(self, *, tracks: Sequence[str] = ("video", "audio"), container: str | None = None) -> None:
+    def __init__(self, *, tracks: Sequence[str] = ("video", "audio"), container: str | None = None,
+                 carried_audio: bool = False) -> None:
         if not tracks or any(t not in _TRACK_ORDER for t in tracks) or len(set(tracks)) != len(tracks):
             raise ValueError(f"tracks must be a non-empty subset of ('video', 'audio'), got {tracks!r}")
         self.tracks = tuple(tracks)
@@ -111,6 +112,7 @@ class Remuxer:
         self._shown_until: dict[str, int] = {}  # end (pts + duration) of the latest sample added, 90 kHz
         self._audio_like: DemuxedSegment | None = None  # the last muxed audio seen: what silence must match
         self._audio_timeline: int | None = None  # the timeline that audio was on
+        self._carried_audio = carried_audio and "audio" not in self.tracks  # the variant's CODECS promise AAC in it
         self.silences: list[Silence] = []  # where a muxed variant's segments carried no audio (see _fill_silence)
 
     # -- public face -------------------------------------------------------------------------
@@ -238,16 +240,29 @@ class Remuxer:
                 self._audio_like = replace(part, samples=part.samples[:1], template=None)
                 self._audio_timeline = timeline
         video = next((p for p in parts if p.kind == "video" and p.samples), None)
-        like = self._audio_like
-        if ("audio" in self.tracks or like is None or video is None or any(p.kind == "audio" for p in parts)
-                or timeline == self._audio_timeline):
+        if "audio" in self.tracks or video is None or any(p.kind == "audio" for p in parts):
             return parts
-        start, end = self._added_until["audio"], max(s.pts + s.duration for s in video.samples) + shift
+        placeholder = self._placeholder() if self._audio_like is None else None
+        like = placeholder or self._audio_like
+        if like is None or (placeholder is None and timeline == self._audio_timeline):
+            return parts
+        start = self._added_until.get("audio", min(s.pts for s in video.samples[:16]) + shift)
+        end = max(s.pts + s.duration for s in video.samples) + shift
         silence = silent_samples(like, start - shift, end - shift) if end - start > HOLE_S * TS_CLOCK else ()
         if not silence:  # a sliver (its audio may come in the next segment's packets), or a codec we cannot match
+            release([placeholder] if placeholder is not None else [])
             return parts
         self.silences = merged([*self.silences, Silence(from_s=start / TS_CLOCK, to_s=end / TS_CLOCK)])
+        if placeholder is not None:  # its template declares the track to the muxer; later fills copy it
+            self._audio_like = replace(placeholder, template=None)
         return (*parts, replace(like, samples=silence))
+
+    def _placeholder(self) -> DemuxedSegment | None:
+        """A silent AAC track for a stream whose first segment carries none of the audio its variant promises
+        (:func:`.silence.placeholder_aac`); None once the muxer has its tracks, or when none is promised."""
+        if not self._carried_audio or self._writer is not None or "audio" in self._first:
+            return None
+        return placeholder_aac()
 
     def _note_holes(self, parts: Sequence[DemuxedSegment], shift: int, timeline: int) -> None:
         """Record media missing between the last segment of a track and this one, and a new timeline that starts

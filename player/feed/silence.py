@@ -11,19 +11,23 @@ stays a named hole.
 from __future__ import annotations
 
 import functools
+import io
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import av
 
 from .bitstream import AdtsConfig, adts_frame
-from .segment_reader import TS_CLOCK, DemuxedSegment, Sample
+from .errors import SegmentFormatError
+from .segment_reader import TS_CLOCK, DemuxedSegment, Sample, demux_container
 
 #: encoders for the codecs a muxed variant carries (TS and CMAF); a frame of silence from each decodes as silence
 _ENCODERS = {"aac": "aac", "ac3": "ac3", "eac3": "eac3", "mp3": "libmp3lame"}
 _ADTS_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
 _AAC_LC = 1  # ADTS profile field: audio object type 2 minus one
 _WARM_UP = 4  # frames encoded before the one kept: the first carry the encoder's priming
+_PLACEHOLDER_RATE = 48000  # ADTS sampling index 3
 _TOUCHING_S = 0.1  # stretches this close are one (frame rounding between segments)
 _AOT_LC = 2  # AudioSpecificConfig audioObjectType of AAC-LC; HE-AAC (5, 29) decodes at twice its core rate
 
@@ -34,6 +38,29 @@ class Silence:
 
     from_s: float
     to_s: float
+
+
+def placeholder_aac() -> DemuxedSegment | None:
+    """A silent AAC-LC track (48 kHz stereo, ADTS in MPEG-TS) with its input stream open as a muxer's template: the
+    audio a muxed variant promises, for a stream that starts where its segments carry none (a pre-roll slate, a
+    start or live join inside one). Its later real audio joins the same track: ADTS carries each frame's own
+    configuration. The caller owns the template (:func:`~.segment_reader.release`); None if no encoder."""
+    encoded = _encoded_silence("aac", _PLACEHOLDER_RATE, "stereo")
+    if encoded is None:
+        return None
+    sink = io.BytesIO()
+    try:
+        with av.open(sink, "w", format="mpegts") as out:
+            stream: Any = out.add_stream("aac", rate=_PLACEHOLDER_RATE, layout="stereo")
+            for index in range(2):
+                packet = av.Packet(adts_frame(encoded[0], AdtsConfig(profile=_AAC_LC, sampling_index=3, channel_config=2)))
+                packet.stream, packet.pts, packet.dts = stream, index * encoded[1], index * encoded[1]
+                packet.time_base = Fraction(1, _PLACEHOLDER_RATE)
+                out.mux(packet)
+        parts = demux_container(sink.getvalue(), "mpegts", kinds=("audio",), in_band=True)
+    except (av.FFmpegError, SegmentFormatError, ValueError):
+        return None
+    return parts[0] if parts else None
 
 
 def merged(silences: list[Silence]) -> list[Silence]:

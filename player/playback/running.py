@@ -18,6 +18,7 @@ from player.errors import PlaybackError
 from player.feed.mpv_output import MpvOutput
 from player.feed.mux_feed import MuxFeed
 from player.manifest import Presentation
+from player.manifest.periods import declared_families
 from player.net.clock import Clock
 from player.playback.fetching import Fetching
 from player.playback.opening import Opened
@@ -98,7 +99,8 @@ async def start_play(
             started_at(playhead.start_s)
         audio = pick_audio(opened.presentation, options.audio_language)
         kind = main_kind(opened.presentation)
-        feed = MuxFeed((kind, "audio") if audio else (kind,), parts=opened.streams, start_s=playhead.start_s)
+        feed = MuxFeed((kind, "audio") if audio else (kind,), parts=opened.streams, start_s=playhead.start_s,
+                       carried_audio=audio is None and "aac" in declared_families(opened.presentation))
         fetching = Fetching(  # the first requests go out while libmpv is still being built
             opened=opened, feed=feed, playhead=playhead, options=options, clock=clock, qoe=qoe,
             max_height=max_height, on_failure=on_failure, live=live.follower if live else None, carried=carried,

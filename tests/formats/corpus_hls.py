@@ -67,8 +67,15 @@ def hls_ts_ad_codec(out: Path) -> None:
 
 def hls_ts_silent_slate(out: Path) -> None:
     """The ad break with a slate that has no audio track at all (RFC 8216 §4.3.2.3 lets a discontinuity change the
-    tracks; SSAI slates often have video only)."""
+    tracks; SSAI slates often have video only), with a master whose CODECS promise the muxed AAC (``master.m3u8``)
+    and a pre-roll form that starts with the slate (``preroll.m3u8``)."""
     _ad_break(out, X264, None)
+    lines = (out / "index.m3u8").read_text().splitlines()
+    first_break = lines.index("#EXT-X-DISCONTINUITY")
+    (out / "preroll.m3u8").write_text("\n".join(lines[:4] + lines[first_break + 1:]) + "\n")
+    (out / "master.m3u8").write_text('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=600000,CODECS="avc1.64001e,mp4a.40.2"\n'
+                                     'index.m3u8\n')
+    (out / "master-preroll.m3u8").write_text((out / "master.m3u8").read_text().replace("index.m3u8", "preroll.m3u8"))
 
 
 def _ad_break(out: Path, ad_video: list[str], ad_audio: list[str] | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from corpus_hls import hls_ts_silent_slate
@@ -60,3 +61,31 @@ def test_a_slate_without_audio_plays_silent_in_real_time_and_is_named(tmp_path: 
     avsync, pace = seen
     assert abs(avsync) < 0.1
     assert pace < 1.25  # media time over wall time since 1.0 s; a slower box only lowers it
+
+
+def test_a_play_that_starts_in_a_slate_gets_the_audio_its_variant_promises(tmp_path: Path) -> None:
+    """A pre-roll slate without audio, and a start inside the mid-roll one, under a master whose CODECS name the
+    muxed AAC: the stream opens with a silent AAC track that the programme's audio joins (48 kHz, in step), complete,
+    an ``AudioAbsent`` notice for the slate. Before: TrackChangeUnsupported, "audio starts … in a stream that began
+    without it", exit 1 (a live viewer joining during a slate too)."""
+    (tmp_path / "slate").mkdir()
+    hls_ts_silent_slate(tmp_path / "slate")
+
+    def after(slate_end_s: float) -> Callable[[MpvOutput], tuple[float, int] | None]:
+        def read(output: MpvOutput) -> tuple[float, int] | None:
+            position, avsync = output.property("time-pos"), output.property("avsync")
+            audio = output.property("audio-params")
+            if position is None or avsync is None or not audio or position < slate_end_s + 0.8:
+                return None
+            return avsync, audio.get("samplerate")
+        return read
+
+    with serve_corpus(tmp_path) as base:
+        for master, start, slate, end in (("master-preroll.m3u8", 0.0, "0.0 to 2.0", 2.0),
+                                          ("master.m3u8", 2.5, "2.0 to 4.0", 4.0)):
+            report, seen = asyncio.run(play_watching(
+                f"{base}/slate/{master}", SessionOptions(start_s=start, mpv_options={"speed": 1}), after(end)))
+            assert report["complete"] is True, (master, report["errors"])
+            assert [n["message"] for n in report["notices"] if n["code"] == "AudioAbsent"] == [
+                f"the segments from {slate} s carry no audio: silence played there"]
+            assert seen is not None and abs(seen[0]) < 0.1 and seen[1] == 48000, (master, seen)
