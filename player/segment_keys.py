@@ -17,6 +17,7 @@ browser's EME request carries the init data of the segments it met.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from functools import partial
 
@@ -24,7 +25,7 @@ from drm_client import KeyRing
 from player.errors import PlaybackError
 from player.feed.errors import DecryptionFailed, EncryptionSchemeUnsupported, KeyRequired
 from player.feed.isobmff import track_protection
-from player.feed.media_input import SAMPLE_AES_TS, Aes128Key
+from player.feed.media_input import SAMPLE_AES_TS, Aes128Key, looks_mpegts
 from player.init_cache import InitCache, init_key
 from player.manifest import Presentation, Rendition, SegmentRef
 from player.manifest.hls_keys import IDENTITY
@@ -59,7 +60,7 @@ class SegmentKeys:
             return None, Aes128Key(key=await self._aes_key(protection.key_uri), iv=iv)
         if protection.scheme not in CENC_SCHEMES:
             return None, None  # other schemes: the feed names them when the init segment says so
-        if not init and protection.key_format is not None:  # an HLS key on TS or packed audio: Apple's SAMPLE-AES
+        if (not init or looks_mpegts(init)) and protection.key_format is not None:  # HLS on TS: Apple's SAMPLE-AES
             return None, await self._sample_aes(ref)
         if self._ring is None:
             if self._get_ring is None:
@@ -79,7 +80,20 @@ class SegmentKeys:
         if protection.key_format != IDENTITY or not protection.key_uri:
             raise EncryptionSchemeUnsupported(f"{SAMPLE_AES_TS} (this key's format is {protection.key_format!r})")
         iv = protection.iv or ref.number.to_bytes(16, "big")
-        return Aes128Key(key=await self._aes_key(protection.key_uri), iv=iv, per_sample=True)
+        return Aes128Key(key=await self._identity_key(protection.key_uri, protection.default_kid), iv=iv, per_sample=True)
+
+    async def _identity_key(self, uri: str, kid: bytes | None) -> bytes:
+        """The key an ``identity`` URI stands for. Shaka Packager's HLS without ``--hls_key_uri`` puts the KID in a
+        ``data:`` URI ("the player needs to have the key"): when the ring (``--key``, a licence) holds those 16 bytes,
+        or the tag's KEYID, as a KID, its key is the one; otherwise the URI's bytes are the key itself."""
+        named = data_uri_bytes(uri) if uri.lower().startswith("data:") else None
+        if named is not None and self._get_ring is not None:
+            with contextlib.suppress(PlaybackError):  # no --key and no licence: the URI's bytes are all there is
+                self._ring = self._ring or await self._get_ring()
+            for candidate in (kid, named):
+                if self._ring is not None and candidate is not None and candidate in self._ring.kids:
+                    return self._ring.key_for(candidate)
+        return await self._aes_key(uri)
 
     async def _aes_key(self, uri: str) -> bytes:
         key = self._aes.get(uri)

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from .aes128 import decrypt_aes128
 from .isobmff import iter_boxes
-from .errors import EncryptionSchemeUnsupported, FeedError, SegmentFormatError
+from .errors import DecryptionFailed, EncryptionSchemeUnsupported, FeedError, SegmentFormatError
 from .packed_audio import demux_packed_audio, looks_packed_audio
-from .sample_aes import decrypt_part
+from .sample_aes import decrypt_packed, decrypt_part
 from .segment_reader import DemuxedSegment, demux_container, demux_fmp4, detached, release, verify_decodes_once
 
 TS_PACKET = 188
@@ -56,12 +56,17 @@ def _sample_less(data: bytes) -> bool:
     return bool(boxes) and boxes[-1][2] == len(data) and all(kind in _NON_SAMPLE_BOXES for kind, _, _ in boxes)
 
 
-def _sample_aes(parts: tuple[DemuxedSegment, ...], aes: Aes128Key) -> tuple[DemuxedSegment, ...]:
-    """``parts`` decrypted; the first samples of each are decoded strictly, once per key (a wrong key is named)."""
+def _sample_aes(parts: tuple[DemuxedSegment, ...], aes: Aes128Key, *, decrypted: bool) -> tuple[DemuxedSegment, ...]:
+    """``parts`` decrypted (unless already ``decrypted``); the first samples of each are decoded strictly, once per
+    key and IV (a wrong key is named)."""
     try:
-        plain = tuple(decrypt_part(part, aes.key, aes.iv) for part in parts)
+        plain = parts if decrypted else tuple(decrypt_part(part, aes.key, aes.iv) for part in parts)
         for part in plain:
-            verify_decodes_once(part, kid=b"sample-aes", key=aes.key)
+            verify_decodes_once(part, kid=aes.iv, key=aes.key)  # the IV: a key proven on one title is not on the next
+    except DecryptionFailed as exc:
+        release(parts)
+        raise DecryptionFailed(f"{exc} (SAMPLE-AES: a data: key URI may hold the KID, not the key — give the key "
+                               "with --key KID:KEY)") from exc
     except FeedError:
         release(parts)
         raise
@@ -87,12 +92,14 @@ def read_segment(kind: str, init: bytes, data: bytes, *, key: bytes | None = Non
     if looks_mpegts(data) or looks_packed_audio(data):
         if key is not None:  # a CENC key for TS: Apple's SAMPLE-AES takes the playlist's key (``aes.per_sample``)
             raise EncryptionSchemeUnsupported(SAMPLE_AES_TS)
+        per_sample = aes if aes is not None and aes.per_sample else None
         if looks_mpegts(data):
             parts = demux_container(data, "mpegts", kinds=kinds, in_band=True)
-        else:
-            parts = (demux_packed_audio(data),) if kind == "audio" else ()
-        if aes is not None and aes.per_sample:
-            parts = _sample_aes(parts, aes)
+        else:  # decrypted before the demuxer reads it: FFmpeg's ADTS reader can lose its way in ciphertext
+            clear = data if per_sample is None else decrypt_packed(data, per_sample.key, per_sample.iv)
+            parts = (demux_packed_audio(clear),) if kind == "audio" else ()
+        if per_sample is not None:
+            parts = _sample_aes(parts, per_sample, decrypted=not looks_mpegts(data))
     elif aes is not None and aes.per_sample:
         raise EncryptionSchemeUnsupported("SAMPLE-AES with the playlist's key is for MPEG-TS and packed audio: "
                                           "fMP4 takes it as cbcs, with --key or a licence")

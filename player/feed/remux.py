@@ -248,7 +248,8 @@ class Remuxer:
             return parts
         start = self._added_until.get("audio", min(s.pts for s in video.samples[:16]) + shift)
         end = max(s.pts + s.duration for s in video.samples) + shift
-        silence = silent_samples(like, start - shift, end - shift) if end - start > HOLE_S * TS_CLOCK else ()
+        noticed = end - start > HOLE_S * TS_CLOCK or placeholder is not None  # a placeholder must declare the track
+        silence = silent_samples(like, start - shift, end - shift) if noticed else ()
         if not silence:  # a sliver (its audio may come in the next segment's packets), or a codec we cannot match
             release([placeholder] if placeholder is not None else [])
             return parts

@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from .errors import EncryptionSchemeUnsupported, SegmentFormatError
+from .packed_audio import id3_timestamp
 from .segment_reader import DemuxedSegment
 
 BLOCK = 16
@@ -46,6 +47,17 @@ def decrypt_part(part: DemuxedSegment, key: bytes, iv: bytes) -> DemuxedSegment:
     cipher = Cipher(algorithms.AES(key), modes.CBC(iv))
     samples = tuple(s._replace(data=decrypt(s.data, cipher)) for s in part.samples)
     return replace(part, samples=samples)
+
+
+def decrypt_packed(data: bytes, key: bytes, iv: bytes) -> bytes:
+    """A packed-audio segment (ID3 tag, then ADTS frames) with its frames decrypted; AC-3 and MPEG audio are named."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    _, start = id3_timestamp(data)
+    head = data[start:start + 2]
+    if len(head) < 2 or head[0] != 0xFF or head[1] & 0xF6 != 0xF0:
+        raise EncryptionSchemeUnsupported("SAMPLE-AES packed audio other than AAC (ADTS) is not supported")
+    return data[:start] + _audio_sample(data[start:], Cipher(algorithms.AES(key), modes.CBC(iv)))
 
 
 def _video_sample(data: bytes, cipher: Any) -> bytes:

@@ -75,7 +75,8 @@ class DashRefresher:
 
     def _merge(self, text: str) -> int:
         presentation = merge_presentations([parse_dash(text, url) for url in self.urls])
-        if len(presentation.periods) > 1 and self.info is not None and self.info.dynamic:
+        # an update that adds Periods, even the last one, which turns the MPD static at the event's end
+        if len(presentation.periods) > 1 and self.info is not None and (self.info.dynamic or self.reloads > 1):
             later = presentation.periods[1]
             raise LivePeriodsUnsupported(f"the live MPD lists {len(presentation.periods)} Periods (the second, "
                                          f"{later.id!r}, at {later.start_s:.1f} s): only one is followed live")

@@ -20,7 +20,7 @@ from player.feed.silence import Silence, merged, silent_samples
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def _ts(out: Path, *, audio: list[str] | None, seconds: int = 2, name: str = "s.ts", offset_s: float = 0) -> bytes:
+def _ts(out: Path, *, audio: list[str] | None, seconds: float = 2, name: str = "s.ts", offset_s: float = 0) -> bytes:
     """One MPEG-TS of H.264 and ``audio`` (None: video only) as ffmpeg writes it, its clock ``offset_s`` on."""
     sound = ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}"] if audio else []
     subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
@@ -120,3 +120,21 @@ def test_a_track_the_stream_did_not_start_with_is_named(tmp_path: Path) -> None:
     remuxer.add_segment("video", b"", slate, rendition_id="v", start_s=0.0, timeline=0)
     with pytest.raises(TrackChangeUnsupported, match="audio starts at 2.0 s in a stream that began without it"):
         remuxer.add_segment("video", b"", programme, rendition_id="v", start_s=2.0, timeline=1)
+
+
+def test_a_stream_that_opens_in_a_slate_gets_a_silent_track_the_programme_joins(tmp_path: Path) -> None:
+    """A muxed variant whose CODECS promise AAC (``carried_audio``), the play starting in a slate, even a 0.4 s tail
+    of one: the stream opens with a silent AAC track and the programme's audio (44.1 kHz mono) joins it; without the
+    promise the programme's audio is a track the stream did not start with."""
+    slate = _ts(tmp_path, audio=None, name="slate.ts", seconds=0.4)
+    programme = _ts(tmp_path, audio=["-c:a", "aac"], name="p.ts")
+    remuxer = Remuxer(tracks=("video",), carried_audio=True)
+    remuxer.add_segment("video", b"", slate, rendition_id="v", start_s=0.0, timeline=0)
+    remuxer.add_segment("video", b"", programme, rendition_id="v", start_s=0.4, timeline=1)
+    remuxer.flush()
+    assert [(round(s.from_s, 1), round(s.to_s, 1)) for s in remuxer.silences] == [(0.0, 0.4)]
+    assert remuxer.holes == [] and 2.3 <= remuxer.fed["audio"].seconds <= 2.5
+    unpromised = Remuxer(tracks=("video",))
+    unpromised.add_segment("video", b"", slate, rendition_id="v", start_s=0.0, timeline=0)
+    with pytest.raises(TrackChangeUnsupported):
+        unpromised.add_segment("video", b"", programme, rendition_id="v", start_s=0.4, timeline=1)

@@ -217,9 +217,10 @@ def dash_pto(out: Path) -> None:
     (out / "manifest.mpd").write_text(mpd[:video_end] + rep + mpd[video_end:])
 
 
-def hls_ts_sample_aes(out: Path) -> None:
+def hls_ts_sample_aes(out: Path, *, key_uri: bool = True) -> None:
     """Apple's SAMPLE-AES on MPEG-TS video and packed AAC audio by Shaka Packager (``cbcs`` with TS output), the key
-    served beside the playlists at ``key.bin`` (``KEYFORMAT="identity"``), as a CDN serves an identity key."""
+    served beside the playlists at ``key.bin`` (``KEYFORMAT="identity"``), as a CDN serves an identity key; without
+    ``key_uri``, Shaka's default: the KID in a ``data:`` URI, the key left to the player."""
     run(inputs() + small(X264) + ["-an", "video.mp4", "-map", "1:a", *AAC, "-vn", "audio.mp4"], out)
     (out / "key.bin").write_bytes(KEY)
     run([str(shaka()), "--quiet",
@@ -228,7 +229,7 @@ def hls_ts_sample_aes(out: Path) -> None:
          "hls_name=English",
          "--segment_duration", str(SEGMENT_S), "--enable_raw_key_encryption",
          "--keys", f"label=:key_id={KID.hex()}:key={KEY.hex()}", "--protection_scheme", "cbcs", "--clear_lead", "0",
-         "--hls_key_uri", "key.bin", "--hls_master_playlist_output", "master.m3u8"], out)
+         *(["--hls_key_uri", "key.bin"] if key_uri else []), "--hls_master_playlist_output", "master.m3u8"], out)
     for name in ("video.mp4", "audio.mp4"):
         (out / name).unlink()
 

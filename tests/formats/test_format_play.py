@@ -405,6 +405,20 @@ def test_sample_aes_in_mpeg_ts_and_packed_audio_plays_with_the_playlists_key(tmp
         _play(f"{base}/saes/master.m3u8")
 
 
+def test_sample_aes_in_mpeg_ts_whose_key_uri_holds_the_kid_plays_with_key(tmp_path: Path) -> None:
+    """Shaka Packager's default SAMPLE-AES TS playlist: ``URI="data:...<KID>"`` with no KEYID ("the player needs to
+    have the key"). With ``--key KID:KEY`` the ring's key for that KID plays it whole (before: the KID's 16 bytes
+    were taken as the key, DecryptionFailed); without, DecryptionFailed says a data: URI may hold the KID."""
+    (tmp_path / "saes").mkdir()
+    corpus_dash.hls_ts_sample_aes(tmp_path / "saes", key_uri=False)
+    assert "data:text/plain;base64," in (tmp_path / "saes" / "v.m3u8").read_text()
+    with serve_corpus(tmp_path) as base:
+        report = _play(f"{base}/saes/master.m3u8", keys=(KEY_OPTION,))
+        assert report["complete"] is True and report["decoder_errors"] == 0, report["errors"]
+        with pytest.raises(DecryptionFailed, match="may hold the KID"):
+            _play(f"{base}/saes/master.m3u8")
+
+
 def test_sample_aes_tags_over_clear_segments_and_cens_are_named_not_played(corpus_root: Path, tmp_path: Path) -> None:
     """A SAMPLE-AES tag over clear TS or packed-audio segments is DecryptionFailed before libmpv gets a byte, with
     ``--key`` or not (the playlist's key is what SAMPLE-AES on TS takes); a ``cens`` init is

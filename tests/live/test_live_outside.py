@@ -131,16 +131,20 @@ def test_a_live_mpd_that_splits_into_periods_is_named() -> None:
               '</Representation></AdaptationSet></Period>')
     head = ('<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" availabilityStartTime="2026-01-01T00:00:00Z" '
             'minimumUpdatePeriod="PT2S" profiles="urn:mpeg:dash:profile:isoff-live:2011">')
-    texts = [head + period.format(id="p0", start="PT0S") + "</MPD>",
-             head + period.format(id="p0", start="PT0S") + period.format(id="ad1", start="PT8S") + "</MPD>"]
+    one = head + period.format(id="p0", start="PT0S") + "</MPD>"
+    two = head + period.format(id="p0", start="PT0S") + period.format(id="ad1", start="PT8S") + "</MPD>"
+    ended = two.replace('type="dynamic"', 'type="static"')  # the last update of an event: static, Periods and all
 
-    async def fetch(url: str) -> bytes:
-        return texts.pop(0).encode()
+    async def follow(update: str) -> None:
+        texts = [one, update]
 
-    async def follow() -> None:
+        async def fetch(url: str) -> bytes:
+            return texts.pop(0).encode()
+
         dash = DashRefresher(["http://127.0.0.1:1/live.mpd"], fetch)
         await dash.reload()
         with pytest.raises(LivePeriodsUnsupported, match=r"lists 2 Periods \(the second, 'ad1', at 8\.0 s\)"):
             await dash.reload()
 
-    asyncio.run(follow())
+    for update in (two, ended):
+        asyncio.run(follow(update))
