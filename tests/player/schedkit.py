@@ -91,7 +91,7 @@ class RecordingSink:
 
     def add(self, kind: str, init: bytes, data: bytes, *, key: bytes | None, rendition_id: str,
             aes: object = None, start_s: float | None = None, timeline: int = 0,
-            media_offset_s: float | None = None) -> None:
+            media_offset_s: float | None = None, window: object = None) -> None:
         assert init, "every CMAF segment goes to the feed with its init"
         self.added.append((kind, rendition_id, len(data), self.clock.now()))
         self.keys.append(key)
