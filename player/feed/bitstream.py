@@ -127,6 +127,11 @@ def parse_audio_specific_config(asc: bytes) -> AdtsConfig:
     return AdtsConfig(profile=aot - 1, sampling_index=sampling_index, channel_config=channel_config)
 
 
+def is_adts(data: bytes | bytearray, at: int = 0) -> bool:
+    """True when an ADTS header (ISO/IEC 14496-3 §1.A.2.2.1: 12-bit sync, layer 0) starts at ``at``."""
+    return len(data) >= at + 2 and data[at] == 0xFF and data[at + 1] & 0xF6 == 0xF0
+
+
 def adts_frame(payload: bytes, config: AdtsConfig) -> bytes:
     """Prefix one raw AAC access unit with a 7-byte ADTS header (no CRC)."""
     length = len(payload) + 7

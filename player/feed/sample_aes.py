@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from .bitstream import is_adts
 from .errors import EncryptionSchemeUnsupported, SegmentFormatError
 from .packed_audio import id3_timestamp
 from .segment_reader import DemuxedSegment
@@ -54,8 +55,7 @@ def decrypt_packed(data: bytes, key: bytes, iv: bytes) -> bytes:
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
     _, start = id3_timestamp(data)
-    head = data[start:start + 2]
-    if len(head) < 2 or head[0] != 0xFF or head[1] & 0xF6 != 0xF0:
+    if not is_adts(data, start):
         raise EncryptionSchemeUnsupported("SAMPLE-AES packed audio other than AAC (ADTS) is not supported")
     return data[:start] + _audio_sample(data[start:], Cipher(algorithms.AES(key), modes.CBC(iv)))
 
@@ -99,7 +99,7 @@ def _audio_sample(data: bytes, cipher: Any) -> bytes:
     out = bytearray(data)
     at = 0
     while at + 7 <= len(out):
-        if out[at] != 0xFF or out[at + 1] & 0xF6 != 0xF0:
+        if not is_adts(out, at):
             raise SegmentFormatError("SAMPLE-AES audio sample is not ADTS")
         header = 7 if out[at + 1] & 1 else 9
         length = ((out[at + 3] & 0x03) << 11) | (out[at + 4] << 3) | (out[at + 5] >> 5)

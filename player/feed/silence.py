@@ -18,7 +18,7 @@ from typing import Any
 
 import av
 
-from .bitstream import AdtsConfig, adts_frame
+from .bitstream import AdtsConfig, adts_frame, is_adts
 from .errors import SegmentFormatError
 from .segment_reader import TS_CLOCK, DemuxedSegment, Sample, demux_container
 
@@ -115,7 +115,7 @@ def _plain_lc(like: DemuxedSegment, adts: AdtsConfig | None) -> bool:
 
 def _adts_config(frame: bytes) -> AdtsConfig | None:
     """The fields of an ADTS header (ISO/IEC 14496-3 §1.A.2.2.1), or None when ``frame`` does not start with one."""
-    if len(frame) < 7 or frame[0] != 0xFF or frame[1] & 0xF6 != 0xF0:
+    if len(frame) < 7 or not is_adts(frame):
         return None
     index = (frame[2] >> 2) & 0x0F
     if index >= len(_ADTS_RATES):

@@ -11,6 +11,7 @@ import av
 import imageio_ffmpeg
 import pytest
 
+from player.feed.bitstream import is_adts
 from player.feed.media_input import read_segment
 from player.feed.remux import Remuxer
 from player.feed.segment_reader import TS_CLOCK, DemuxedSegment
@@ -138,3 +139,17 @@ def test_a_stream_that_opens_in_a_slate_gets_a_silent_track_the_programme_joins(
     unpromised.add_segment("video", b"", slate, rendition_id="v", start_s=0.0, timeline=0)
     with pytest.raises(TrackChangeUnsupported):
         unpromised.add_segment("video", b"", programme, rendition_id="v", start_s=0.4, timeline=1)
+
+
+@pytest.mark.parametrize(("muxer", "codec", "adts"), [("adts", "aac", True), ("mp3", "libmp3lame", False),
+                                                      ("ac3", "ac3", False)])
+def test_only_an_adts_stream_is_taken_for_adts(tmp_path: Path, muxer: str, codec: str, adts: bool) -> None:
+    out = tmp_path / f"a.{muxer}"
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "sine=frequency=440:sample_rate=44100:duration=0.5", "-c:a", codec, "-f", muxer, str(out)], check=True)
+    data = out.read_bytes()
+    assert is_adts(data) is adts
+    if adts:  # the next frame starts where the header's 13-bit length says; one byte on is not a header
+        length = ((data[3] & 0x03) << 11) | (data[4] << 3) | (data[5] >> 5)
+        assert is_adts(data, length) and not is_adts(data, length + 1)
+        assert not is_adts(data[:1]) and not is_adts(data, len(data) - 1)
