@@ -88,7 +88,8 @@ def add_playback_arguments(p: argparse.ArgumentParser) -> None:
     add("--start", type=start_seconds, default=None, metavar="S", help="start position in seconds (default 0; live: "
         "the hold-back point, a negative S is S seconds behind the live edge, else a position on the live timeline; "
         "one outside the DVR window is an error)")
-    add("--until", type=seconds, default=None, metavar="S", help="stop at this position")
+    add("--until", type=seconds, default=None, metavar="S", help="stop at this position (live: S seconds after "
+        "the join, so --until 60 plays a minute of a channel)")
     add("--rendition", type=rendition_number, default=None, metavar="N", help="QA: pin video rung N (0 = lowest)")
     add("--buffer", type=buffer_seconds, default=30.0, metavar="S", help="buffer capacity in seconds")
     add("--key", action="append", default=[], metavar="KID:KEY", help="content key for a protected URL (hex; repeatable)")
