@@ -5,7 +5,8 @@ BANDWIDTH/RESOLUTION, different URI; RFC 8216 §6.2.4 / Apple HLS authoring spec
 streams"). They describe the same bytes at different places, so the merged model keeps one
 ``SegmentRef`` per segment whose ``urls`` hold every edition's URL, first edition first. The CDN
 pool fails over along that tuple. Editions must agree in structure (periods, tracks, renditions,
-segment count and timing), otherwise :class:`InconsistentEditions` is raised.
+segment count and timing), otherwise :class:`InconsistentEditions` is raised. A segment one edition marks
+EXT-X-GAP (its encoder failed) takes the other edition's alone, as RFC 8216bis §6.3.3 asks a client to.
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def merge_segment(a: SegmentRef, b: SegmentRef, *, merge_inits: bool = True) -> 
     if a.byte_range != b.byte_range or abs(a.start_s - b.start_s) > TIME_TOLERANCE_S \
             or abs(a.duration_s - b.duration_s) > TIME_TOLERANCE_S:
         raise InconsistentEditions(f"segment {a.number} differs between editions")
+    if a.gap != b.gap:  # one encoder failed (EXT-X-GAP): the other edition's bytes are the only ones, never the gap's URL
+        return b if a.gap else a
     init = a.init
     if merge_inits and a.init is not None and b.init is not None:
         init = merge_segment(a.init, b.init, merge_inits=False)

@@ -132,24 +132,30 @@ class Ladder:
         return index + 1 if points is None else point_after(points, fetched.end_s)
 
     def open_rung(self, index: int, wanted: int, current: int | None = None) -> int:
-        """``wanted`` when it has a segment at position ``index``. Else, on the way up, the rung being played,
-        whose next segment starts there (the climb waits for a boundary both share); on the way down (or after
-        an abandonment, with no ``current``) the nearest open rung below ``wanted`` — staying on the higher rung
-        would risk the stall the algorithm stepped down from — else the nearest above. Always ``wanted`` on an
-        aligned ladder."""
-        if self._switch_points is None or self._opens(wanted, index):
+        """``wanted`` when it has a segment at position ``index`` that is not an EXT-X-GAP. Else, on the way up,
+        the rung being played, whose next segment starts there (the climb waits for a boundary both share); on
+        the way down (or after an abandonment, with no ``current``) the nearest open rung below ``wanted`` —
+        staying on the higher rung would risk the stall the algorithm stepped down from — else the nearest
+        above. A gap in one rung is filled from another, as RFC 8216bis §6.3.3 asks of a client (a redundant
+        encoder that failed marks only its own variant); ``wanted`` when no rung has media there."""
+        if self._opens(wanted, index):
             return wanted
         below, above = range(wanted - 1, -1, -1), range(wanted + 1, len(self.renditions))
         climbing = current is not None and current < wanted
         order = (current, *below, *above) if climbing and current is not None else (*below, *above)
         return next((rung for rung in order if self._opens(rung, index)), wanted)
 
+    def has_media(self, index: int) -> bool:
+        """Some rung has a segment at position ``index`` that is not an EXT-X-GAP."""
+        return any(self._opens(rung, index) for rung in range(len(self.renditions)))
+
     def lowest_open(self, index: int) -> int:
         """The lowest rung with a segment at position ``index`` (where an emergency down-switch goes)."""
         return self.open_rung(index, 0)
 
     def _opens(self, rung: int, index: int) -> bool:
-        return self.segment_or_none(self.renditions[rung], index) is not None
+        ref = self.segment_or_none(self.renditions[rung], index)
+        return ref is not None and not ref.gap
 
     def segment(self, rendition: Rendition, index: int) -> SegmentRef:
         """Segment ``index`` of ``rendition``; a named error when it has none there."""

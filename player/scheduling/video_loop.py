@@ -91,7 +91,7 @@ class VideoLoop:
             if steps >= self.first_frame_needs:
                 await self.gate.hold()
             await self._wait_for_room(segments[index].duration_s)
-            if segments[index].gap:
+            if not self.ladder.has_media(index):  # EXT-X-GAP on every rung
                 self.feed.skip(segments[index], self.timeline.video, "EXT-X-GAP")
                 self.timeline.video_advanced()
                 index, steps = index + 1, steps + 1
@@ -205,7 +205,7 @@ class VideoLoop:
             if self._may_abandon(at["rung"]):
                 self.qoe.downswitched(EmergencyDownswitch(at=self.clock.now(), index=index, from_rung=at["rung"],
                                                           error=type(exc).__name__))
-                at["rung"] = 0
+                at["rung"] = self.ladder.lowest_open(index)
 
         _rendition, ref, init, fetched = await fetch_chunked(
             chunks, self.feed, self.source, self.clock, kind=self.ladder.kind, pick=pick, progress=self.timeline.video,

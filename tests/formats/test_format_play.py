@@ -514,3 +514,29 @@ def test_a_start_inside_a_gop_shows_the_target_first_and_plays_complete(corpus_u
     assert report["decoder_errors"] == 0
     assert 3.0 - 0.005 <= session.first_frame_position_s < 3.0 + 0.04  # the first frame at the target, at 25 fps
     assert report["played_s"] >= kind.duration_s - 3.0 - HALF_SEGMENT_S
+
+
+def _mark_gap(playlist: Path, segment: str) -> None:
+    """``segment`` marked EXT-X-GAP in ``playlist`` and gone from the server, as a packager marks a failed encoder's."""
+    lines = playlist.read_text().splitlines()
+    lines.insert(lines.index(segment) - 1, "#EXT-X-GAP")
+    playlist.write_text("\n".join(lines) + "\n")
+    (playlist.parent / segment).unlink()
+
+
+def test_a_gap_in_one_variant_plays_from_another(corpus_root: Path, tmp_path: Path) -> None:
+    """Redundant encoders (RFC 8216bis §6.3.3): the low variant's 2–4 s and the high one's 4–6 s are EXT-X-GAP. The
+    play fetches each from the other variant and is whole. Before, the low variant's gap was skipped for every rung
+    (exit 1) and the high one's was requested though marked, a 404 named as not delivered."""
+    shutil.copytree(corpus_root / "hls-ts", tmp_path / "ts")
+    _mark_gap(tmp_path / "ts" / "v0.m3u8", "v0_1.ts")
+    _mark_gap(tmp_path / "ts" / "v1.m3u8", "v1_2.ts")
+    box: list[PlaybackSession] = []
+    with serve_corpus(tmp_path) as base:
+        report = _play(f"{base}/ts/master.m3u8", session_box=box)
+    assert report["complete"] is True and report["errors"] == [], report["errors"]
+    assert report["decoder_errors"] == 0 and report["played_s"] >= 6.0 - HALF_SEGMENT_S
+    fetched = {(s["index"], s["rendition"]) for s in report["segments"]}
+    assert {r for _, r in fetched} == {"v0", "v1"}, fetched
+    assert (1, "v0") not in fetched and (2, "v1") not in fetched
+    assert {i for i, _ in fetched} == {0, 1, 2}

@@ -64,6 +64,24 @@ def test_redundant_variants_become_alternative_urls() -> None:
     assert high.segments[0].init is high.init
 
 
+def test_a_gap_in_one_redundant_copy_takes_the_other_copys_segment_alone() -> None:
+    """Edge A's encoder failed at seg1 and edge B's at seg2 (EXT-X-GAP, RFC 8216bis §6.3.3): each of those segments is
+    the other edge's URL alone, not a gap, and the gap's URL is never a failover target; seg0 keeps both."""
+    master = parse_master(MASTER, M3U8_URL)
+
+    def playlist(url: str) -> str:
+        failed = 1 if "edge-a" in url else 2 if "edge-b" in url else None
+        return media_playlist(*(seg(f"seg{i}.m4s", before="#EXT-X-GAP\n" if i == failed else "") for i in range(3)),
+                              header='#EXT-X-MAP:URI="init.mp4"\n')
+
+    media = {u: parse_media(playlist(u), u) for u in master.playlist_urls()}
+    high = presentation_from_master(master, media).video_track().by_bandwidth()[1]
+    assert [s.gap for s in high.segments] == [False, False, False]
+    assert [s.urls for s in high.segments[1:]] == [("https://edge-b.test/t/720/seg1.m4s",),
+                                                   ("https://edge-a.test/t/720/seg2.m4s",)]
+    assert len(high.segments[0].urls) == 2
+
+
 def test_master_alone_lists_renditions_without_segments() -> None:
     """parse_hls on a master gives the renditions with their playlist URLs and empty segment lists."""
     p = parse_hls(MASTER, M3U8_URL)

@@ -5,10 +5,10 @@ from player.manifest import Rendition, SegmentRef
 from player.scheduling.ladder import Ladder
 
 
-def _rung(rid: str, bandwidth: int, durations: list[float], first_s: float = 0.0) -> Rendition:
+def _rung(rid: str, bandwidth: int, durations: list[float], first_s: float = 0.0, gaps: tuple[int, ...] = ()) -> Rendition:
     segments, at = [], first_s
     for n, duration in enumerate(durations):
-        segments.append(SegmentRef(number=n, start_s=at, duration_s=duration, urls=(f"{rid}{n}.ts",)))
+        segments.append(SegmentRef(number=n, start_s=at, duration_s=duration, urls=(f"{rid}{n}.ts",), gap=n in gaps))
         at += duration
     return Rendition(id=rid, bandwidth=bandwidth, segments=tuple(segments))
 
@@ -69,3 +69,17 @@ def test_an_audio_ladder_at_two_sample_rates_is_taken_as_aligned() -> None:
     walking its lowest rung's segments (one rung a segment longer, as ffmpeg cuts them)."""
     ladder = Ladder((_rung("lo", 1, [2.043] * 6), _rung("hi", 2, [2.005] * 6 + [0.04])), kind="audio")
     assert ladder.aligned and ladder.open_rung(3, 1, current=0) == 1
+
+
+def test_a_gap_in_one_rung_is_filled_from_another_and_only_a_gap_in_every_rung_is_a_gap() -> None:
+    """RFC 8216bis §6.3.3: a redundant encoder that failed marks EXT-X-GAP in its own variant only. The wanted rung's
+    gap goes to the nearest rung below (the climb: the rung being played), else above; position 3, a gap everywhere,
+    has no media."""
+    ladder = Ladder((_rung("lo", 1, [2.0] * 5, gaps=(1, 3)), _rung("mid", 2, [2.0] * 5, gaps=(2, 3)),
+                     _rung("hi", 3, [2.0] * 5, gaps=(2, 3))))
+    assert ladder.aligned
+    assert ladder.open_rung(1, 0) == 1 and ladder.lowest_open(1) == 1  # the bottom rung's gap: from above
+    assert ladder.open_rung(2, 2) == 0 and ladder.open_rung(2, 2, current=1) == 0
+    assert ladder.open_rung(2, 1, current=0) == 0  # the climb waits on the rung being played
+    assert ladder.open_rung(1, 2) == 2 and ladder.open_rung(0, 1) == 1  # no gap: the rung asked for
+    assert [ladder.has_media(i) for i in range(5)] == [True, True, True, False, True]
