@@ -19,7 +19,7 @@ from player.feed.isobmff import display_rotation
 from player.feed.mpv_output import MpvOutput
 from player.feed.media_input import Aes128Key
 from player.feed.remux import DroppedVideo, Hole, PeriodWindow, Remuxer
-from player.feed.silence import Silence, merged
+from player.feed.silence import Stretch, merged
 from player.feed.segment_reader import TS_CLOCK
 from player.manifest.periods import StreamPart
 
@@ -174,9 +174,14 @@ class MuxFeed:
         return [d for r in (*self._earlier, *self.remuxers()) for d in r.dropped]
 
     @property
-    def silences(self) -> list[Silence]:
+    def silences(self) -> list[Stretch]:
         """Silence fed where a muxed variant's segments carried no audio, over every stream (``Remuxer.silences``)."""
         return merged([s for r in (*self._earlier, *self.remuxers()) for s in r.silences])
+
+    @property
+    def stills(self) -> list[Stretch]:
+        """The last picture held where a video playlist's segments carried audio alone (``Remuxer.stills``)."""
+        return merged([s for r in (*self._earlier, *self.remuxers()) for s in r.stills])
 
     def seek_cached(self, at_s: float) -> int | None:
         """A seek inside what libmpv has cached: the stream and remuxer go on; its generation, or None (then restart).

@@ -29,7 +29,7 @@ from .errors import FeedError, SegmentFormatError, TrackChangeUnsupported
 from .media_input import Aes128Key, read_segment
 from .mux_writers import MuxWriter, Sink, container_for, make_writer
 from .segment_reader import TS_CLOCK, DemuxedSegment, Sample, release
-from .silence import Silence, merged, placeholder_aac, silent_samples
+from .silence import Stretch, merged, placeholder_aac, silent_samples
 from .timeline import Timeline
 
 _TRACK_ORDER = {"video": 0, "audio": 1}
@@ -113,7 +113,8 @@ class Remuxer:
         self._audio_like: DemuxedSegment | None = None  # the last muxed audio seen: what silence must match
         self._audio_timeline: int | None = None  # the timeline that audio was on
         self._carried_audio = carried_audio and "audio" not in self.tracks  # the variant's CODECS promise AAC in it
-        self.silences: list[Silence] = []  # where a muxed variant's segments carried no audio (see _fill_silence)
+        self.silences: list[Stretch] = []  # where a muxed variant's segments carried no audio (see _fill_silence)
+        self.stills: list[Stretch] = []  # where a video playlist's segments carried audio alone (see _note_still)
 
     # -- public face -------------------------------------------------------------------------
 
@@ -177,6 +178,7 @@ class Remuxer:
                 self._added_until[part.kind] = max(self._added_until.get(part.kind, moved.dts), moved.dts + moved.duration)
                 self._shown_until[part.kind] = max(self._shown_until.get(part.kind, moved.pts), moved.pts + moved.duration)
         if kind not in {p.kind for p in parts}:  # audio-only segments in a playlist listed as video
+            self._note_still(kind, parts, shift)
             self._added_until[kind] = max(self._added_until[p.kind] for p in parts)
 
     def read(self) -> bytes:
@@ -253,7 +255,7 @@ class Remuxer:
         if not silence:  # a sliver (its audio may come in the next segment's packets), or a codec we cannot match
             release([placeholder] if placeholder is not None else [])
             return parts
-        self.silences = merged([*self.silences, Silence(from_s=start / TS_CLOCK, to_s=end / TS_CLOCK)])
+        self.silences = merged([*self.silences, Stretch(from_s=start / TS_CLOCK, to_s=end / TS_CLOCK)])
         if placeholder is not None:  # its template declares the track to the muxer; later fills copy it
             self._audio_like = replace(placeholder, template=None)
         return (*parts, replace(like, samples=silence))
@@ -264,6 +266,18 @@ class Remuxer:
         if not self._carried_audio or self._writer is not None or "audio" in self._first:
             return None
         return placeholder_aac()
+
+    def _note_still(self, kind: str, parts: Sequence[DemuxedSegment], shift: int) -> None:
+        """A video playlist's segment that carried audio alone (an audio-only ad spliced across a discontinuity):
+        libmpv holds the last picture over it, as plain libmpv does. Whole as media, but a QA engineer may not
+        expect a still, so the stretch is kept (``stills``) for the report to name."""
+        samples = [s for p in parts for s in p.samples]
+        if kind != "video" or not samples:
+            return
+        start = self._added_until.get(kind, min(s.pts for s in samples[:16]) + shift)
+        end = max(s.pts + s.duration for s in samples) + shift
+        if end - start > HOLE_S * TS_CLOCK:
+            self.stills = merged([*self.stills, Stretch(from_s=start / TS_CLOCK, to_s=end / TS_CLOCK)])
 
     def _note_holes(self, parts: Sequence[DemuxedSegment], shift: int, timeline: int) -> None:
         """Record media missing between the last segment of a track and this one, and a new timeline that starts

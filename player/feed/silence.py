@@ -33,8 +33,8 @@ _AOT_LC = 2  # AudioSpecificConfig audioObjectType of AAC-LC; HE-AAC (5, 29) dec
 
 
 @dataclass(frozen=True)
-class Silence:
-    """Where silence was fed because the stream's segments carried no audio there (seconds, stream time)."""
+class Stretch:
+    """Stream time (seconds) whose segments carried no audio (silence fed there) or no picture (the last one held)."""
 
     from_s: float
     to_s: float
@@ -63,15 +63,15 @@ def placeholder_aac() -> DemuxedSegment | None:
     return parts[0] if parts else None
 
 
-def merged(silences: list[Silence]) -> list[Silence]:
-    """``silences`` in order with touching or overlapping stretches joined (a slate of several segments, or one
-    fed again after a seek back, is one stretch)."""
-    out: list[Silence] = []
-    for silence in sorted(silences, key=lambda s: s.from_s):
-        if out and silence.from_s <= out[-1].to_s + _TOUCHING_S:
-            out[-1] = Silence(from_s=out[-1].from_s, to_s=max(out[-1].to_s, silence.to_s))
+def merged(stretches: list[Stretch]) -> list[Stretch]:
+    """``stretches`` in order with touching or overlapping ones joined (a slate of several segments, or one fed
+    again after a seek back, is one stretch)."""
+    out: list[Stretch] = []
+    for stretch in sorted(stretches, key=lambda s: s.from_s):
+        if out and stretch.from_s <= out[-1].to_s + _TOUCHING_S:
+            out[-1] = Stretch(from_s=out[-1].from_s, to_s=max(out[-1].to_s, stretch.to_s))
         else:
-            out.append(silence)
+            out.append(stretch)
     return out
 
 

@@ -66,7 +66,7 @@ def play_report(
     """The typed report as of ``now``; every request (licence included) is in the pool's log."""
     tracks = tracks_of(running, presentation, chosen)
     notices = (*playhead.notices, *_switch_drops(running), *_unaligned(running), *_codecs_unlike(running, tracks),
-               *_stand_ins(running, qoe), *_silences(running))
+               *_stand_ins(running, qoe), *_absences(running, presentation, qoe))
     return build_report(
         qoe, now, start_s=playhead.start_s, decoder_errors=playhead.decoder_errors,
         algorithm=running.scheduler.abr.algorithm.name if running is not None else None,
@@ -88,13 +88,28 @@ def _switch_drops(running: RunningPlay | None) -> list[Notice]:
                    f"dropped at {d.at_s:.1f} s: its segment does not start with a keyframe") for d in running.feed.dropped]
 
 
-def _silences(running: RunningPlay | None) -> list[Notice]:
-    """Stretches a muxed variant's segments carried no audio (an ad slate): played silent, as plain libmpv plays them,
-    and named, since a QA engineer may not expect it."""
+def _absences(running: RunningPlay | None, presentation: Presentation | None, qoe: QoeTracker) -> list[Notice]:
+    """Stretches played without one of the title's tracks, as plain libmpv plays them, and named, since a QA engineer
+    may not expect them: a muxed variant's segments with no audio (an ad slate: silence fed) or no picture (an
+    audio-only ad: the last picture held), and a DASH Period (a stream part) without audio or video."""
     if running is None:
         return []
-    return [Notice(code="AudioAbsent", message=f"the segments from {s.from_s:.1f} to {s.to_s:.1f} s carry no audio: "
-                   "silence played there") for s in running.feed.silences]
+    notices = [Notice(code="AudioAbsent", message=f"the segments from {s.from_s:.1f} to {s.to_s:.1f} s carry no audio: "
+                      "silence played there") for s in running.feed.silences]
+    notices += [Notice(code="VideoAbsent", message=f"the segments from {s.from_s:.1f} to {s.to_s:.1f} s carry no "
+                       "picture: the last one stayed on screen") for s in running.feed.stills]
+    streams = running.opened.streams
+    fed = [r.start_s for r in qoe.segments]
+    end_s = presentation.duration_s if presentation is not None else None
+    for part, following in zip(streams, [*streams[1:], None]):
+        until = following.start_s if following is not None else end_s
+        if not any(part.start_s <= at < (until if until is not None else float("inf")) for at in fed):
+            continue  # not played (a start past it)
+        stretch = f"{part.start_s:.1f} to {until:.1f} s" if until is not None else f"{part.start_s:.1f} s on"
+        for kind, code, played in (("audio", "AudioAbsent", "silence"), ("video", "VideoAbsent", "no picture")):
+            if kind not in part.kinds and any(kind in other.kinds for other in streams):
+                notices.append(Notice(code=code, message=f"the Period from {stretch} has no {kind}: {played} there"))
+    return notices
 
 
 def _unaligned(running: RunningPlay | None) -> list[Notice]:

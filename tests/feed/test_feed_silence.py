@@ -16,7 +16,7 @@ from player.feed.media_input import read_segment
 from player.feed.remux import Remuxer
 from player.feed.segment_reader import TS_CLOCK, DemuxedSegment
 from player.feed.errors import TrackChangeUnsupported
-from player.feed.silence import Silence, merged, silent_samples
+from player.feed.silence import Stretch, merged, silent_samples
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -100,8 +100,8 @@ def test_a_slate_of_two_segments_is_one_stretch(tmp_path: Path) -> None:
         remuxer.add_segment("video", b"", data, rendition_id="v", start_s=2.0 * i, timeline=timeline)
     remuxer.flush()
     assert [(round(s.from_s, 1), round(s.to_s, 1)) for s in remuxer.silences] == [(2.0, 6.0)]
-    assert merged([Silence(4.0, 6.0), Silence(2.0, 4.0), Silence(2.0, 4.0), Silence(9.0, 10.0)]) == [
-        Silence(2.0, 6.0), Silence(9.0, 10.0)]
+    assert merged([Stretch(4.0, 6.0), Stretch(2.0, 4.0), Stretch(2.0, 4.0), Stretch(9.0, 10.0)]) == [
+        Stretch(2.0, 6.0), Stretch(9.0, 10.0)]
 
 
 def test_he_aac_in_fmp4_gets_no_silence(tmp_path: Path) -> None:

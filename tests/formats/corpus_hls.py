@@ -78,13 +78,19 @@ def hls_ts_silent_slate(out: Path) -> None:
     (out / "master-preroll.m3u8").write_text((out / "master.m3u8").read_text().replace("index.m3u8", "preroll.m3u8"))
 
 
-def _ad_break(out: Path, ad_video: list[str], ad_audio: list[str] | None) -> None:
+def hls_ts_audio_only_ad(out: Path) -> None:
+    """The ad break with an audio-only ad (a radio spot: one AAC stream, no video PID) in the muxed variant."""
+    _ad_break(out, None, AAC)
+
+
+def _ad_break(out: Path, ad_video: list[str] | None, ad_audio: list[str] | None) -> None:
     parts = {"a": ("testsrc2", "640x360", 48000, X264, AAC), "b": ("smptebars", "426x240", 44100, ad_video, ad_audio),
              "c": ("testsrc2", "640x360", 48000, X264, AAC)}
     for part, (pattern, size, hz, video, audio) in parts.items():
+        picture = ["-map", "0:v", *video, "-b:v", "300k"] if video is not None else []
         sound = ["-map", "1:a", *audio] if audio is not None else []
-        run(inputs(seconds=2, pattern=pattern, size=size, audio_hz=hz) + ["-map", "0:v", *video, "-b:v", "300k",
-             *sound, *HLS, "-hls_segment_filename", f"{part}%d.ts", f"{part}.m3u8"], out)
+        run(inputs(seconds=2, pattern=pattern, size=size, audio_hz=hz) + [*picture, *sound, *HLS,
+             "-hls_segment_filename", f"{part}%d.ts", f"{part}.m3u8"], out)
     join_playlists(out, ["a.m3u8", "b.m3u8", "c.m3u8"], "index.m3u8", between="#EXT-X-DISCONTINUITY")
 
 

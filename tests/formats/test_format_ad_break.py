@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from corpus_hls import hls_ts_silent_slate
+from corpus_hls import hls_ts_audio_only_ad, hls_ts_silent_slate
 from corpus_server import serve_corpus
 from session_watch import play_watching
 
@@ -61,6 +61,27 @@ def test_a_slate_without_audio_plays_silent_in_real_time_and_is_named(tmp_path: 
     avsync, pace = seen
     assert abs(avsync) < 0.1
     assert pace < 1.25  # media time over wall time since 1.0 s; a slower box only lowers it
+
+
+def test_an_audio_only_ad_holds_the_picture_and_is_named(tmp_path: Path) -> None:
+    """Programme → an audio-only ad → programme (muxed TS): sound goes on through the ad, the last picture stays on
+    screen, as in plain libmpv, and a ``VideoAbsent`` notice names the stretch (before: complete, exit 0, nothing
+    said); picture and sound in step once the programme is back."""
+    (tmp_path / "radio").mkdir()
+    hls_ts_audio_only_ad(tmp_path / "radio")
+
+    def after_the_ad(output: MpvOutput) -> float | None:
+        position, avsync = output.property("time-pos"), output.property("avsync")
+        return avsync if position is not None and position >= 4.8 and avsync is not None else None
+
+    with serve_corpus(tmp_path) as base:
+        report, avsync = asyncio.run(play_watching(f"{base}/radio/index.m3u8", SessionOptions(mpv_options={"speed": 2}),
+                                                   after_the_ad))
+    assert report["complete"] is True, report["errors"]
+    assert [n["message"] for n in report["notices"] if n["code"].endswith("Absent")] == [
+        "the segments from 2.0 to 4.0 s carry no picture: the last one stayed on screen"]
+    assert all(t["fed_until_s"] >= 5.9 for t in report["tracks"]), report["tracks"]
+    assert avsync is not None and abs(avsync) < 0.1
 
 
 def test_a_play_that_starts_in_a_slate_gets_the_audio_its_variant_promises(tmp_path: Path) -> None:

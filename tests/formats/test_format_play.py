@@ -458,6 +458,8 @@ def test_a_start_inside_a_later_period_plays_on_from_its_part(corpus_url: str, n
     assert [t["codec"] for t in report["tracks"] if t["kind"] == "video"] == video
     assert [t["codec"] for t in report["tracks"] if t["kind"] == "audio"] == ["aac"]
     assert report["played_s"] >= kind.duration_s - 5.0 - HALF_SEGMENT_S
+    silent = ["the Period from 4.0 to 8.0 s has no audio: silence there"] if name == "dash-period-tracks" else []
+    assert [n["message"] for n in report["notices"] if n["code"].endswith("Absent")] == silent
 
 
 def test_segments_on_an_https_edge_with_a_self_signed_certificate_are_a_named_tls_error(corpus_root: Path,
