@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from player.feed.isobmff import mdat_samples, sample_entry_types
 from player.feed.media_input import read_segment
 from player.feed.segment_reader import TS_CLOCK
+from player.feed.timeline import Timeline
 from player.manifest import Presentation, Rendition
 from player.source import SegmentSource
 from player.ttml import SubtitleFormatError, merge_cues, ttml_to_webvtt, webvtt
@@ -114,19 +115,19 @@ def _origin_of(first: TimestampMap) -> int:
 
 async def media_origin(presentation: Presentation, source: SegmentSource, timeline: int = 0) -> int | None:
     """The media's 90 kHz timestamp at presentation time 0 on ``timeline``, as :class:`player.feed.timeline.Timeline`
-    places the media: 0 for fMP4 (CMAF times are presentation times); for MPEG-TS or packed audio the earliest
-    timestamp of the main track's first segment of that timeline, less that segment's start. None when that
-    segment is protected (its timestamps are not in the clear) or there is none. Costs one segment fetch per
-    timeline, only for a mapped WebVTT track."""
+    places the media: read from the main track's first segment of that timeline (fMP4 whose ``tfdt`` already is the
+    presentation time: 0; fMP4 on a clock of its own — a VOD cut from live — and MPEG-TS: its earliest timestamp less
+    the segment's start). None when that segment is protected (its timestamps are not in the clear) or there is none.
+    Costs one segment fetch per timeline, only for a mapped WebVTT track."""
     track = presentation.video_track() or next(iter(presentation.audio_tracks()), None)
     rendition = track.by_bandwidth()[0] if track is not None and track.renditions else None
-    ref = next((s for s in rendition.segments if s.timeline == timeline), None) if rendition is not None else None
-    if track is None or rendition is None or ref is None:
+    ref = next((s for s in rendition.segments if s.timeline == timeline and not s.gap), None) if rendition else None
+    if track is None or rendition is None or ref is None or ref.protection is not None:
         return None
-    if ref.protection is not None:
+    init_ref = ref.init or rendition.init
+    init = (await source.fetch(rendition, init_ref, kind=track.kind, is_init=True)).body if init_ref is not None else b""
+    body = (await source.fetch(rendition, ref, kind=track.kind)).body
+    parts = read_segment(track.kind, init, body, with_audio=True)
+    if not any(part.samples for part in parts):
         return None
-    if ref.init is not None or rendition.init is not None:
-        return 0
-    parts = read_segment(track.kind, b"", (await source.fetch(rendition, ref, kind=track.kind)).body, with_audio=True)
-    firsts = [min(s.pts for s in part.samples[:16]) for part in parts if part.samples]
-    return min(firsts) - round(ref.start_s * TS_CLOCK) if firsts else None
+    return -Timeline().shift(parts, start_s=ref.start_s, timeline=timeline)

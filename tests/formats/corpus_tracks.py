@@ -9,6 +9,7 @@ import av
 
 from corpus_encode import AAC, HLS, SECONDS, SEGMENT_S, X264, inputs, run, shaka, small
 from corpus_packager import join_playlists
+from player.vtt_timestamp_map import cue_time
 
 CUES = (("00:00:00.500", "00:00:02.500", "Hello from the first cue"),
         ("00:00:03.000", "00:00:05.500", "A second cue, across a segment boundary"))
@@ -79,6 +80,24 @@ def hls_ts_webvtt_disc(out: Path) -> None:
             (out / f"t{part}{i}.vtt").write_text(f"WEBVTT\nX-TIMESTAMP-MAP=LOCAL:{base},MPEGTS:{start}{cue}\n")
             lines += (["#EXT-X-DISCONTINUITY"] if part == "b" and i == 0 else []) + [f"#EXTINF:{SEGMENT_S}.0,",
                                                                                      f"t{part}{i}.vtt"]
+    (out / "subs.m3u8").write_text("\n".join(lines + ["#EXT-X-ENDLIST"]) + "\n")
+    (out / "master.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"English\",LANGUAGE=\"en\",URI=\"subs.m3u8\"\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=400000,CODECS=\"avc1.42c00d,mp4a.40.2\",SUBTITLES=\"subs\"\nindex.m3u8\n")
+
+
+def hls_fmp4_webvtt_offset(out: Path, offset_s: int = 10) -> None:
+    """fMP4 HLS (ffmpeg) whose media clock starts at ``offset_s`` (``-output_ts_offset``: a VOD cut from a live
+    stream), with segmented WebVTT mapped to it as RFC 8216 §3.5 asks (``MPEGTS`` = the media's first timestamp at
+    cue time 0), as a packager writes it for a title that does not start at media time 0."""
+    run(inputs(size="320x180") + small(X264) + ["-map", "1:a", *AAC, "-output_ts_offset", str(offset_s), *HLS,
+                                                "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
+                                                "-hls_segment_filename", "m%d.m4s", "index.m3u8"], out)
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{SEGMENT_S}", "#EXT-X-PLAYLIST-TYPE:VOD"]
+    for i in range(SECONDS // SEGMENT_S):
+        cues = "".join(f"\n\n{a} --> {b}\n{text}" for a, b, text in CUES if i * SEGMENT_S <= cue_time(a) < (i + 1) * SEGMENT_S)
+        (out / f"t{i}.vtt").write_text(f"WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:00:00.000,MPEGTS:{offset_s * 90000}{cues}\n")
+        lines += [f"#EXTINF:{SEGMENT_S}.0,", f"t{i}.vtt"]
     (out / "subs.m3u8").write_text("\n".join(lines + ["#EXT-X-ENDLIST"]) + "\n")
     (out / "master.m3u8").write_text(
         "#EXTM3U\n#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"English\",LANGUAGE=\"en\",URI=\"subs.m3u8\"\n"

@@ -20,7 +20,7 @@ import corpus
 import httpx
 import pytest
 from corpus_server import serve_corpus
-from corpus_tracks import DISC_CUES
+from corpus_tracks import DISC_CUES, hls_fmp4_webvtt_offset
 from session_watch import play_watching
 
 from player.feed.mpv_output import MpvOutput
@@ -225,6 +225,21 @@ def test_each_discontinuitys_timestamp_map_places_its_cues_on_that_parts_clock(c
     for _, _, text, at in DISC_CUES:
         times = [t for t, seen in shown if seen == text]
         assert times and min(times) >= at - 0.05 and max(times) <= at + 1.05, (text, times)
+
+
+def test_x_timestamp_map_beside_fmp4_on_a_clock_of_its_own_is_read_against_that_clock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fMP4 whose media clock starts at 10 s (a VOD cut from live) beside WebVTT mapped to it (MPEGTS:900000 at cue time
+    0): the feed shows the picture's 10 s as 0, so the cues must come at 0.5 and 3.0 s, where libmpv shows the first;
+    taking 0 as every fMP4 timeline's origin put them 10 s on, past the 6 s title, and they were never shown."""
+    hls_fmp4_webvtt_offset(tmp_path)
+    with serve_corpus(tmp_path) as base:
+        report, handed, shown = _play_showing(f"{base}/master.m3u8", monkeypatch)
+    assert report["complete"] is True, report["errors"]
+    starts = [cue_time(s) for s in re.findall(r"^(\d{2}:\d{2}:\d{2}\.\d{3}) -->", handed[0], re.MULTILINE)]
+    assert starts == [pytest.approx(0.5, abs=0.03), pytest.approx(3.0, abs=0.03)], handed[0]
+    hello = [at for at, text in shown if text == "Hello from the first cue"]
+    assert hello and min(hello) >= 0.45 and max(hello) <= 2.55, hello
 
 
 _MUXED_MASTER = """#EXTM3U
