@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from itertools import groupby
 
 from player.feed.isobmff import mdat_samples, sample_entry_types
 from player.feed.media_input import read_segment
 from player.feed.segment_reader import TS_CLOCK
 from player.feed.timeline import Timeline
-from player.manifest import Presentation, Rendition
+from player.manifest import Presentation, Rendition, SegmentRef
 from player.source import SegmentSource
-from player.ttml import SubtitleFormatError, merge_cues, ttml_to_webvtt, webvtt
-from player.vtt_timestamp_map import TimestampMap, apply_timestamp_map, timestamp_map
+from player.ttml import SubtitleFormatError, merge_cues, moved, parse_ttml, webvtt
+from player.vtt_timestamp_map import TimestampMap, apply_timestamp_map, shift_cues, timestamp_map
 from player.wvtt import wvtt_cues
 
 
@@ -76,21 +77,30 @@ async def load_text_track(rendition: Rendition, source: SegmentSource,
     """Fetch every segment of a text rendition (a whole-file track is one segment) as one WebVTT document.
     ``origin(timeline)``: the media's 90 kHz timestamp at presentation time 0 on that timeline (discontinuity
     sequence), asked once per timeline with a mapped segment; when it cannot say, the timeline's first map's
-    ``LOCAL`` is taken as that map's cue time."""
-    init = (await source.fetch(rendition, rendition.init, kind="text", is_init=True)).body if rendition.init else b""
-    bodies = []
+    ``LOCAL`` is taken as that map's cue time. A track joined from several DASH Periods has each Period's own init
+    segment, and each Period's cues count from its start (less its ``presentationTimeOffset``: the segment's
+    ``media_offset_s``), as Shaka Player and dash.js place them; ``wvtt`` samples are placed by their segment's start."""
+    inits: dict[tuple[str, ...], bytes] = {}
+    segments: list[tuple[SegmentRef, bytes, bytes]] = []
     for ref in rendition.segments:
-        fetched = await source.fetch(rendition, ref, kind="text")
-        bodies.append(fetched.body)
-    codec = text_codec(rendition, init)
+        init_ref = ref.init or rendition.init
+        if init_ref is not None and init_ref.urls not in inits:
+            inits[init_ref.urls] = (await source.fetch(rendition, init_ref, kind="text", is_init=True)).body
+        init = inits[init_ref.urls] if init_ref is not None else b""
+        segments.append((ref, init, (await source.fetch(rendition, ref, kind="text")).body))
+    codec = text_codec(rendition, segments[0][1] if segments else b"")
     if codec == "wvtt":
-        text = webvtt(merge_cues(wvtt_cues(init, zip((ref.start_s for ref in rendition.segments), bodies))))
+        cues = [cue for init, run in groupby(segments, key=lambda s: s[1])
+                for cue in wvtt_cues(init, ((ref.start_s, body) for ref, _, body in run))]
+        text = webvtt(merge_cues(cues))
     elif codec == "ttml":
-        in_mp4 = bool(init) or (rendition.mime_type or "").startswith(("application/mp4", "video/mp4")) or bool(rendition.codecs)
-        text = ttml_to_webvtt(doc for body in bodies for doc in (mdat_samples(body) if in_mp4 else [body]))
+        in_mp4 = (rendition.mime_type or "").startswith(("application/mp4", "video/mp4")) or bool(rendition.codecs)
+        text = webvtt(merge_cues([moved(cue, ref.media_offset_s or 0.0) for ref, init, body in segments
+                                  for doc in (mdat_samples(body) if in_mp4 or init else [body]) for cue in parse_ttml(doc)]))
     else:
-        parts = [body.decode("utf-8", errors="replace") for body in bodies]
-        text = merge_webvtt(await _mapped(parts, [ref.timeline for ref in rendition.segments], origin))
+        parts = [shift_cues(body.decode("utf-8", errors="replace"), ref.media_offset_s) if ref.media_offset_s
+                 else body.decode("utf-8", errors="replace") for ref, _, body in segments]
+        text = merge_webvtt(await _mapped(parts, [ref.timeline for ref, _, _ in segments], origin))
     return LoadedText(codec=codec, webvtt=text)
 
 

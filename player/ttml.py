@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from player.errors import PlayerError
@@ -68,12 +68,9 @@ def parse_ttml(document: str | bytes) -> list[Cue]:
     return cues
 
 
-def ttml_to_webvtt(documents: Iterable[str | bytes]) -> str:
-    """One WebVTT document from the TTML documents of a track (one per ``stpp`` sample), cues joined across them."""
-    cues: list[Cue] = []
-    for document in documents:
-        cues.extend(parse_ttml(document))
-    return webvtt(merge_cues(cues))
+def moved(cue: Cue, by_s: float) -> Cue:
+    """``cue`` ``by_s`` seconds later: a DASH Period's cues, which count from its start, on the title's timeline."""
+    return cue if not by_s else Cue(round(cue.start_s + by_s, 3), round(cue.end_s + by_s, 3), cue.text, cue.settings)
 
 
 def merge_cues(cues: Sequence[Cue]) -> list[Cue]:

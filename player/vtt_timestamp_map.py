@@ -66,13 +66,17 @@ def map_offset_s(found: TimestampMap, origin: int) -> float:
 
 
 def apply_timestamp_map(segment: str, origin: int) -> str:
-    """``segment`` with its cues on the presentation timeline and the map line gone; unchanged without a map.
-    A cue that would start before 0 starts at 0; one that would end by then is dropped."""
+    """``segment`` with its cues on the presentation timeline and the map line gone; unchanged without a map."""
     found = timestamp_map(segment)
     if found is None:
         return segment
-    shift = map_offset_s(found, origin)
-    blocks = _MAP.sub("", segment.replace("\r\n", "\n")).split("\n\n")
+    return shift_cues(_MAP.sub("", segment.replace("\r\n", "\n")), map_offset_s(found, origin))
+
+
+def shift_cues(segment: str, shift: float) -> str:
+    """``segment`` with every cue ``shift`` seconds later (earlier when negative). A cue that would start before 0
+    starts at 0; one that would end by then is dropped."""
+    blocks = segment.replace("\r\n", "\n").split("\n\n")
     kept = []
     for block in blocks:
         lines = block.strip("\n").split("\n")

@@ -10,7 +10,8 @@ lowest (or its highest when it has fewer); each segment keeps its own Period's i
 protection (``SegmentRef.init``/``protection``) and gets the Period index as its ``timeline``, so the
 feed rebases timestamps that restart at each Period (:mod:`player.feed.timeline`). Audio is joined
 per language; a track that only a later Period has (audio added after a silent opening) is joined too.
-Segment start times are already on the presentation timeline (Period@start + media time).
+Subtitles are joined per language and format, and only those: an ad Period without them shows none, never
+another language's. Segment start times are already on the presentation timeline (Period@start + media time).
 
 Where the codec family or the track set changes between Periods, one continuous stream cannot carry
 both sides (a muxer declares its tracks and codecs once): :func:`stream_parts` cuts the timeline there,
@@ -24,6 +25,7 @@ from dataclasses import dataclass, replace
 from .model import Period, Presentation, Rendition, SegmentRef, Track, TrackKind
 
 _PLAYED_KINDS: tuple[TrackKind, ...] = ("video", "audio")
+_JOINED_KINDS: tuple[TrackKind, ...] = (*_PLAYED_KINDS, "text")
 # RFC 6381 sample entries → the codec family a decoder is set up for (profile and level may change freely)
 _FAMILIES = {"avc1": "h264", "avc3": "h264", "hvc1": "hevc", "hev1": "hevc", "vp09": "vp9", "vp9": "vp9",
              "av01": "av1", "opus": "opus", "ac-3": "ac3", "ec-3": "eac3", "flac": "flac", "mp3": "mp3"}
@@ -65,13 +67,22 @@ def single_timeline(presentation: Presentation) -> Presentation:
 
 
 def _first_of_each(presentation: Presentation) -> list[Track]:
-    """The first Period's audio and video tracks, then those of kinds or languages only later Periods bring."""
-    seen: dict[tuple[str, str | None], Track] = {}
+    """The first Period's tracks, then those of kinds or languages (subtitles: or formats) only later Periods bring."""
+    seen: dict[tuple[str, str | None, tuple[str | None, str]], Track] = {}
     for period in presentation.periods:
         for track in period.tracks:
-            if track.kind in _PLAYED_KINDS and track.renditions:
-                seen.setdefault((track.kind, track.language), track)
+            if track.kind in _JOINED_KINDS and track.renditions:
+                seen.setdefault((track.kind, track.language, _text_format(track)), track)
     return list(seen.values())
+
+
+def _text_format(track: Track) -> tuple[str | None, str]:
+    """What a subtitle track's segments are (``text/vtt``; ``application/mp4`` with ``stpp`` or ``wvtt``); the same
+    for every audio and video track, which change format freely between Periods."""
+    if track.kind != "text" or not track.renditions:
+        return None, ""
+    first = track.renditions[0]
+    return first.mime_type, (first.codecs or "")[:4].lower()
 
 
 def stream_parts(presentation: Presentation) -> tuple[StreamPart, ...]:
@@ -152,9 +163,11 @@ def audio_stand_ins(presentation: Presentation, played: Track | None) -> tuple[S
 
 
 def _matching(period: Period, track: Track) -> Track | None:
-    """The track of ``period`` that continues ``track``: same kind, same language if there is one."""
-    same_kind = period.tracks_of(track.kind)
-    return next((t for t in same_kind if t.language == track.language), same_kind[0] if same_kind else None)
+    """The track of ``period`` that continues ``track``: same kind, same language if there is one (subtitles: that
+    language in that format, or none)."""
+    same_kind = [t for t in period.tracks_of(track.kind) if _text_format(t) == _text_format(track)]
+    fallback = same_kind[0] if same_kind and track.kind != "text" else None
+    return next((t for t in same_kind if t.language == track.language), fallback)
 
 
 def _join(first: Rendition, parts: list[Track | None], windows: list[tuple[float | None, float | None]],

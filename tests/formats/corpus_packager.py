@@ -65,7 +65,8 @@ def join_periods(out: Path, parts: list[str]) -> None:
         period.attrib.pop("duration", None)
         for tpl in period.iter(f"{{{ns}}}SegmentTemplate"):
             for attr in ("initialization", "media"):
-                tpl.set(attr, f"{part}/{tpl.get(attr)}")
+                if tpl.get(attr) is not None:  # a text/vtt template has no initialization
+                    tpl.set(attr, f"{part}/{tpl.get(attr)}")
         if root is None:
             root = doc
             for old in root.findall(f"{{{ns}}}Period"):

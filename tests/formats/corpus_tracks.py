@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 
 from corpus_encode import AAC, HLS, SECONDS, SEGMENT_S, X264, inputs, run, shaka, small
-from corpus_packager import join_playlists
+from corpus_packager import join_periods, join_playlists
 from player.vtt_timestamp_map import cue_time
 
 CUES = (("00:00:00.500", "00:00:02.500", "Hello from the first cue"),
@@ -102,6 +102,35 @@ def hls_fmp4_webvtt_offset(out: Path, offset_s: int = 10) -> None:
     (out / "master.m3u8").write_text(
         "#EXTM3U\n#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"English\",LANGUAGE=\"en\",URI=\"subs.m3u8\"\n"
         "#EXT-X-STREAM-INF:BANDWIDTH=400000,CODECS=\"avc1.42c00d,mp4a.40.2\",SUBTITLES=\"subs\"\nindex.m3u8\n")
+
+
+#: dash-period-subtitles: each Period's cue, on its Period's own clock, and where it belongs on the title
+PERIOD_CUES = (("00:00:00.500", "00:00:01.500", "In the first Period", 0.5),
+               ("00:00:01.000", "00:00:02.000", "In the second Period", 5.0))
+
+
+def dash_period_subtitles(out: Path) -> None:
+    """Two 4 s Periods each packaged on its own by Shaka Packager (an ad stitcher's DASH), each with English WebVTT
+    segments, French TTML in fMP4 (``stpp``) and Spanish WebVTT in fMP4 (``wvtt``) whose cue times count from its
+    Period's start."""
+    parts = []
+    for (local, end, text, _), part in zip(PERIOD_CUES, ("p0", "p1")):
+        folder = out / part
+        folder.mkdir()
+        run(inputs(size="320x180", seconds=4) + ["-map", "0:v", *X264, "-bf", "0", "-b:v", "300k", "-an", "video.mp4",
+                                                 "-map", "1:a", *AAC, "-vn", "audio.mp4"], folder)
+        for language in ("en", "fr", "es"):  # one file each: Shaka gives one input's text streams one language
+            (folder / f"{language}.vtt").write_text(f"WEBVTT\n\n{local} --> {end}\n{language}: {text}\n")
+        run([str(shaka()), "--quiet", "in=video.mp4,stream=video,init_segment=v/init.mp4,segment_template=v/$Number$.m4s",
+             "in=audio.mp4,stream=audio,language=en,init_segment=a/init.mp4,segment_template=a/$Number$.m4s",
+             "in=en.vtt,stream=text,language=en,segment_template=ten/$Number$.vtt",
+             "in=fr.vtt,stream=text,language=fr,format=ttml+mp4,init_segment=tfr/init.mp4,segment_template=tfr/$Number$.m4s",
+             "in=es.vtt,stream=text,language=es,format=vtt+mp4,init_segment=tes/init.mp4,segment_template=tes/$Number$.m4s",
+             "--segment_duration", str(SEGMENT_S), "--generate_static_live_mpd", "--mpd_output", "manifest.mpd"], folder)
+        for name in ("video.mp4", "audio.mp4", "en.vtt", "fr.vtt", "es.vtt"):
+            (folder / name).unlink()
+        parts.append(part)
+    join_periods(out, parts)
 
 
 def dash_tracks(out: Path) -> None:

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import corpus
 import httpx
 import pytest
 from corpus_server import serve_corpus
-from corpus_tracks import DISC_CUES, hls_fmp4_webvtt_offset
+from corpus_tracks import DISC_CUES, PERIOD_CUES, dash_period_subtitles, hls_fmp4_webvtt_offset
 from session_watch import play_watching
 
 from player.feed.mpv_output import MpvOutput
@@ -161,8 +162,9 @@ def _on_a_clock_of_its_own(folder: Path) -> None:
         segment.write_text(text.replace("WEBVTT\n", "WEBVTT\nX-TIMESTAMP-MAP=LOCAL:00:01:00.000,MPEGTS:306000\n", 1))
 
 
-def _play_showing(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], list[str], list[tuple[float, str]]]:
-    """Play ``url`` with its English subtitles: the report, the WebVTT documents handed to libmpv, and libmpv's
+def _play_showing(url: str, monkeypatch: pytest.MonkeyPatch,
+                  language: str = "en") -> tuple[dict[str, Any], list[str], list[tuple[float, str]]]:
+    """Play ``url`` with its ``language`` subtitles: the report, the WebVTT documents handed to libmpv, and libmpv's
     ``sub-text`` with the ``time-pos`` it showed it at, read every 20 ms."""
     handed: list[str] = []
     add = MpvOutput.add_subtitles
@@ -172,7 +174,7 @@ def _play_showing(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, 
         add(self, webvtt, **kwargs)
 
     monkeypatch.setattr(MpvOutput, "add_subtitles", recorded)
-    session = PlaybackSession(target=url, manifest_urls=[url], options=SessionOptions(subtitle_language="en"))
+    session = PlaybackSession(target=url, manifest_urls=[url], options=SessionOptions(subtitle_language=language))
     shown: list[tuple[float, str]] = []
 
     async def watch() -> None:
@@ -240,6 +242,35 @@ def test_x_timestamp_map_beside_fmp4_on_a_clock_of_its_own_is_read_against_that_
     assert starts == [pytest.approx(0.5, abs=0.03), pytest.approx(3.0, abs=0.03)], handed[0]
     hello = [at for at, text in shown if text == "Hello from the first cue"]
     assert hello and min(hello) >= 0.45 and max(hello) <= 2.55, hello
+
+
+@pytest.fixture(scope="module")
+def period_subtitles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``dash_period_subtitles`` on a loopback server (built once for the three formats)."""
+    root = tmp_path_factory.mktemp("period-subtitles")
+    (root / "dps").mkdir()
+    dash_period_subtitles(root / "dps")
+    with serve_corpus(root) as base:
+        yield f"{base}/dps/manifest.mpd"
+
+
+@pytest.mark.parametrize(("language", "codec"), [("en", "webvtt"), ("fr", "ttml"), ("es", "wvtt")])
+def test_subtitles_of_every_period_are_shown_on_the_titles_timeline(period_subtitles: str, monkeypatch: pytest.MonkeyPatch,
+                                                                    language: str, codec: str) -> None:
+    """Two Periods packaged apart (Shaka Packager), each with subtitles whose cue times count from its own start, in
+    WebVTT segments, TTML in fMP4 and WebVTT in fMP4: each Period's cue is handed to libmpv at its time on the title
+    (0.5 s; 4 + 1.0 s) and shown there. Before, the joined title had no subtitle track at all: ``--subtitles en``
+    ended 'no such subtitle track; this title has none', exit 2."""
+    report, handed, shown = _play_showing(period_subtitles, monkeypatch, language)
+    assert report["complete"] is True, report["errors"]
+    assert [t["codec"] for t in report["tracks"] if t["kind"] == "text"] == [codec]
+    cues = re.findall(r"^(\d{2}:\d{2}:\d{2}\.\d{3}) --> (\S+).*\n(.*)$", handed[0], re.MULTILINE)
+    assert [(cue_time(a), cue_time(b), text) for a, b, text in cues] == [
+        (pytest.approx(at, abs=0.03), pytest.approx(at + 1.0, abs=0.03), f"{language}: {text}")
+        for _, _, text, at in PERIOD_CUES], handed[0]
+    for _, _, text, at in PERIOD_CUES:
+        times = [t for t, seen in shown if seen == f"{language}: {text}"]
+        assert times and min(times) >= at - 0.05 and max(times) <= at + 1.05, (text, times)
 
 
 _MUXED_MASTER = """#EXTM3U

@@ -97,6 +97,31 @@ def test_a_track_only_a_later_period_has_is_joined() -> None:
     assert [(s.start_s, s.timeline) for s in audio.segments] == [(4.0, 1), (6.0, 1)]
 
 
+def _text(rid: str, tpl: str, lang: str, mime: str = "text/vtt", codecs: str = "") -> str:
+    attrs = f'mimeType="{mime}"' + (f' codecs="{codecs}"' if codecs else "")
+    return aset(rep(rid, 256, attrs=attrs, children=tpl), attrs=f'contentType="text" lang="{lang}"')
+
+
+def test_subtitles_join_by_language_and_format_and_an_ad_period_without_them_shows_none() -> None:
+    """English WebVTT in the programme's Periods a and c, none in the ad Period b, which has German: the joined English
+    track has a's and c's segments only (no German stand-in), each with its Period's offset; a's TTML track does not
+    continue into c's WebVTT; German, only in b, is a track of its own."""
+    tpl = template(attrs='duration="2" timescale="1"')
+    video = aset(rep("v", children=tpl))
+    body = (period(video + _text("en-a", tpl, "en") + _text("ttml-a", tpl, "en", "application/mp4", "stpp"),
+                   attrs='id="a" start="PT0S"')
+            + period(video + _text("de-b", tpl, "de"), attrs='id="b" start="PT4S"')
+            + period(video + _text("en-c", tpl, "en"), attrs='id="c" start="PT8S"'))
+    joined = single_timeline(parse_dash(mpd(body, duration="PT12S"), MPD_URL))
+    texts = {(t.language, t.renditions[0].codecs): t.renditions[0] for t in joined.text_tracks()}
+    assert set(texts) == {("en", None), ("en", "stpp"), ("de", None)}
+    english = texts["en", None]
+    assert [(s.start_s, s.timeline, s.media_offset_s) for s in english.segments] == [
+        (0.0, 0, 0.0), (2.0, 0, 0.0), (8.0, 2, 8.0), (10.0, 2, 8.0)]
+    assert [s.start_s for s in texts["en", "stpp"].segments] == [0.0, 2.0]
+    assert [s.start_s for s in texts["de", None].segments] == [4.0, 6.0]
+
+
 def test_codec_family_of_rfc6381_values() -> None:
     """The sample entry decides the family; MP3 in MP4 is mp4a with its object type (0x6B, or 40.34)."""
     assert [codec_family(c) for c in ("avc3.640028", "hev1.1.6.L93", "vp09.00.10.08", "av01.0.04M.08", "mp4a.40.2",

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from player.ttml import Cue, SubtitleFormatError, merge_cues, parse_time, parse_ttml, ttml_to_webvtt
+from player.ttml import Cue, SubtitleFormatError, merge_cues, moved, parse_time, parse_ttml, webvtt
 
 NS = ('xmlns="http://www.w3.org/ns/ttml" xmlns:tts="http://www.w3.org/ns/ttml#styling" '
       'xmlns:ttp="http://www.w3.org/ns/ttml#parameter"')
@@ -50,8 +50,9 @@ def test_documents_of_consecutive_segments_become_one_track() -> None:
     """A cue repeated in the next segment's document is kept once; a cue cut at the boundary is joined."""
     first = doc('<div><p begin="0.5s" end="2s">split</p><p begin="1s" end="1.5s">short</p></div>')
     second = doc('<div><p begin="2s" end="3s">split</p><p begin="1s" end="1.5s">short</p></div>')
-    assert ttml_to_webvtt([first, second]) == (
+    assert webvtt(merge_cues(parse_ttml(first) + parse_ttml(second))) == (
         "WEBVTT\n\n00:00:00.500 --> 00:00:03.000\nsplit\n\n00:00:01.000 --> 00:00:01.500\nshort\n")
+    assert [(c.start_s, c.end_s) for c in (moved(cue, 4.0) for cue in parse_ttml(second))] == [(6.0, 7.0), (5.0, 5.5)]
 
 
 def test_malformed_input_is_our_error() -> None:
