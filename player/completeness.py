@@ -179,10 +179,11 @@ class LanguageChoice(Protocol):
 
 
 def tracks_fed(remuxers: Sequence[Remuxer], presentation: Presentation | None,
-               chosen: LanguageChoice, text_codec: str | None = None) -> list[TrackPlayed]:
+               chosen: LanguageChoice, text_codec: str | None = None, text_until_s: float | None = None) -> list[TrackPlayed]:
     """Each track as it reached the feed, one entry per kind and codec (a Period may change the codec):
     codec, language (the chosen audio's), how far it was fed; and the subtitle track handed to libmpv
-    (``text_codec``: its codec as it was read, None when none was)."""
+    (``text_codec``: its codec as it was read, None when none was; ``text_until_s``: where its segments read end,
+    when not at the end of those listed — a live track read on)."""
     audio = presentation.audio_choices() if presentation else ()
     picked = audio_to_play(audio, chosen.audio_language)
     language = picked.language if picked is not None else None
@@ -196,6 +197,6 @@ def tracks_fed(remuxers: Sequence[Remuxer], presentation: Presentation | None,
     text = find_track(presentation.text_tracks(), chosen.subtitle_language) if presentation else None
     if text is not None and text_codec is not None:  # loaded whole before the file opened
         rendition = text.renditions[0]
-        end = rendition.segments[-1].end_s if rendition.segments else 0.0
+        end = text_until_s if text_until_s is not None else rendition.segments[-1].end_s if rendition.segments else 0.0
         tracks.append(TrackPlayed(kind="text", codec=text_codec, language=text.language, fed_until_s=end))
     return tracks

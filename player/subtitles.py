@@ -14,9 +14,8 @@ timeline, as the feed places it (:func:`media_origin`).
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from itertools import groupby
 
 from player.feed.isobmff import mdat_samples, sample_entry_types
 from player.feed.media_input import read_segment
@@ -24,7 +23,7 @@ from player.feed.segment_reader import TS_CLOCK
 from player.feed.timeline import Timeline
 from player.manifest import Presentation, Rendition, SegmentRef
 from player.source import SegmentSource
-from player.ttml import SubtitleFormatError, merge_cues, moved, parse_ttml, webvtt
+from player.ttml import Cue, SubtitleFormatError, merge_cues, moved, parse_ttml, webvtt
 from player.vtt_timestamp_map import TimestampMap, apply_timestamp_map, shift_cues, timestamp_map
 from player.wvtt import wvtt_cues
 
@@ -72,50 +71,85 @@ class LoadedText:
     webvtt: str
 
 
-async def load_text_track(rendition: Rendition, source: SegmentSource,
-                          origin: Callable[[int], Awaitable[int | None]] | None = None) -> LoadedText:
-    """Fetch every segment of a text rendition (a whole-file track is one segment) as one WebVTT document.
+class TextLoader:
+    """A text rendition's segments → one WebVTT document, added to as they come (a live track grows).
+
     ``origin(timeline)``: the media's 90 kHz timestamp at presentation time 0 on that timeline (discontinuity
     sequence), asked once per timeline with a mapped segment; when it cannot say, the timeline's first map's
     ``LOCAL`` is taken as that map's cue time. A track joined from several DASH Periods has each Period's own init
     segment, and each Period's cues count from its start (less its ``presentationTimeOffset``: the segment's
-    ``media_offset_s``), as Shaka Player and dash.js place them; ``wvtt`` samples are placed by their segment's start."""
-    inits: dict[tuple[str, ...], bytes] = {}
-    segments: list[tuple[SegmentRef, bytes, bytes]] = []
-    for ref in rendition.segments:
-        init_ref = ref.init or rendition.init
-        if init_ref is not None and init_ref.urls not in inits:
-            inits[init_ref.urls] = (await source.fetch(rendition, init_ref, kind="text", is_init=True)).body
-        init = inits[init_ref.urls] if init_ref is not None else b""
-        segments.append((ref, init, (await source.fetch(rendition, ref, kind="text")).body))
-    codec = text_codec(rendition, segments[0][1] if segments else b"")
-    if codec == "wvtt":
-        cues = [cue for init, run in groupby(segments, key=lambda s: s[1])
-                for cue in wvtt_cues(init, ((ref.start_s, body) for ref, _, body in run))]
-        text = webvtt(merge_cues(cues))
-    elif codec == "ttml":
-        in_mp4 = (rendition.mime_type or "").startswith(("application/mp4", "video/mp4")) or bool(rendition.codecs)
-        text = webvtt(merge_cues([moved(cue, ref.media_offset_s or 0.0) for ref, init, body in segments
-                                  for doc in (mdat_samples(body) if in_mp4 or init else [body]) for cue in parse_ttml(doc)]))
-    else:
-        parts = [shift_cues(body.decode("utf-8", errors="replace"), ref.media_offset_s) if ref.media_offset_s
-                 else body.decode("utf-8", errors="replace") for ref, _, body in segments]
-        text = merge_webvtt(await _mapped(parts, [ref.timeline for ref, _, _ in segments], origin))
-    return LoadedText(codec=codec, webvtt=text)
+    ``media_offset_s``), as Shaka Player and dash.js place them; ``wvtt`` samples are placed by their segment's start.
+    """
 
+    def __init__(self, rendition: Rendition, source: SegmentSource,
+                 origin: Callable[[int], Awaitable[int | None]] | None = None) -> None:
+        self.rendition, self.source, self.origin = rendition, source, origin
+        self.codec: str | None = None  # decided by the first segment's init (or the manifest), once
+        self._inits: dict[tuple[str, ...], bytes] = {}
+        self._origins: dict[int, int] = {}
+        self._done: dict[tuple[int, int], float] = {}  # (timeline, number) of the segments read: their end
+        self._parts: list[tuple[float, str]] = []  # WebVTT segments on the presentation timeline, with their end
+        self._cues: list[Cue] = []  # TTML and wvtt cues
 
-async def _mapped(parts: list[str], timelines: list[int],
-                  origin: Callable[[int], Awaitable[int | None]] | None) -> list[str]:
-    """Each segment's cues moved by its own ``X-TIMESTAMP-MAP`` against its timeline's media origin."""
-    origins: dict[int, int] = {}
-    out = []
-    for part, timeline in zip(parts, timelines):
+    async def add(self, segments: Iterable[SegmentRef]) -> bool:
+        """Fetch and read the segments not read yet; True when there were any."""
+        fresh = [ref for ref in segments if (ref.timeline, ref.number) not in self._done]
+        for ref in fresh:
+            init = await self._init(ref)
+            body = (await self.source.fetch(self.rendition, ref, kind="text")).body
+            if self.codec is None:
+                self.codec = text_codec(self.rendition, init)
+            await self._read(ref, init, body)
+            self._done[ref.timeline, ref.number] = ref.end_s
+        return bool(fresh)
+
+    @property
+    def read_until_s(self) -> float | None:
+        """Where the segments read end (None before the first)."""
+        return max(self._done.values(), default=None)
+
+    def forget_before(self, time_s: float) -> None:
+        """Let go of the segments and cues that end before ``time_s`` (a live window moved on)."""
+        self._done = {key: end for key, end in self._done.items() if end >= time_s}
+        self._parts = [(end, part) for end, part in self._parts if end >= time_s]
+        self._cues = [cue for cue in self._cues if cue.end_s >= time_s]
+
+    def loaded(self) -> LoadedText:
+        """The cues read so far as one WebVTT document."""
+        codec = self.codec or text_codec(self.rendition)
+        text = merge_webvtt([part for _, part in self._parts]) if codec == "webvtt" else webvtt(merge_cues(self._cues))
+        return LoadedText(codec=codec, webvtt=text)
+
+    async def _init(self, ref: SegmentRef) -> bytes:
+        init_ref = ref.init or self.rendition.init
+        if init_ref is None:
+            return b""
+        if init_ref.urls not in self._inits:
+            self._inits[init_ref.urls] = (await self.source.fetch(self.rendition, init_ref, kind="text", is_init=True)).body
+        return self._inits[init_ref.urls]
+
+    async def _read(self, ref: SegmentRef, init: bytes, body: bytes) -> None:
+        if self.codec == "wvtt":
+            self._cues += wvtt_cues(init, [(ref.start_s, body)])
+        elif self.codec == "ttml":
+            in_mp4 = bool(init) or (self.rendition.mime_type or "").startswith(("application/mp4", "video/mp4")) \
+                or bool(self.rendition.codecs)
+            self._cues += [moved(cue, ref.media_offset_s or 0.0)
+                           for doc in (mdat_samples(body) if in_mp4 else [body]) for cue in parse_ttml(doc)]
+        else:
+            part = body.decode("utf-8", errors="replace")
+            self._parts.append((ref.end_s, await self._placed(shift_cues(part, ref.media_offset_s) if ref.media_offset_s
+                                                              else part, ref.timeline)))
+
+    async def _placed(self, part: str, timeline: int) -> str:
+        """A WebVTT segment's cues moved by its own ``X-TIMESTAMP-MAP`` against its timeline's media origin."""
         found = timestamp_map(part)
-        if found is not None and timeline not in origins:
-            known = await origin(timeline) if origin is not None else None
-            origins[timeline] = known if known is not None else _origin_of(found)
-        out.append(part if found is None else apply_timestamp_map(part, origins[timeline]))
-    return out
+        if found is None:
+            return part
+        if timeline not in self._origins:
+            known = await self.origin(timeline) if self.origin is not None else None
+            self._origins[timeline] = known if known is not None else _origin_of(found)
+        return apply_timestamp_map(part, self._origins[timeline])
 
 
 def _origin_of(first: TimestampMap) -> int:

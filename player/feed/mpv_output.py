@@ -38,7 +38,7 @@ from .mpv_files import MpvFiles
 from .mpv_options import build_settings
 from .mpv_properties import OBSERVED, ObservedProperties
 from .stream_protocol import QueueProtocol
-from .subtitle_files import SubtitleFiles
+from .subtitle_files import SubtitleFile, SubtitleFiles
 
 PROTOCOL = "reelbox"
 # libmpv's threads call into Python for every stream read, event and log line, and each call waits
@@ -162,7 +162,7 @@ class MpvOutput:
 
     # -- subtitles -------------------------------------------------------------------------------
 
-    def add_subtitles(self, webvtt: str, *, title: str = "", lang: str = "") -> None:
+    def add_subtitles(self, webvtt: str, *, title: str = "", lang: str = "") -> SubtitleFile:
         """Add a WebVTT text track (W3C WebVTT); call before start() — it is re-attached after every restart().
 
         Known limit: added mid-file while the fast-open options force "mpegts", libmpv refuses it.
@@ -170,6 +170,13 @@ class MpvOutput:
         added = self._subtitles.add(webvtt, title=title, lang=lang)
         if self._files.file_loaded:
             self._subtitles.attach(added)
+        return added
+
+    def update_subtitles(self, sub: SubtitleFile, webvtt: str) -> None:
+        """A text track added before with the cues it has now (a live track grows); shown from its next cue on."""
+        tracks = (self._files.read("track-list") or []) if self._files.file_loaded else []
+        self._subtitles.update(sub, webvtt, [t["id"] for t in tracks
+                                             if t.get("type") == "sub" and t.get("external-filename") == str(sub.path)])
 
     # -- state -------------------------------------------------------------------------------------
 

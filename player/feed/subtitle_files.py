@@ -1,10 +1,13 @@
 """WebVTT text tracks as files libmpv can ``sub-add`` (it takes subtitles by path, not from a stream).
 
 The files live in a private temporary folder for the output's lifetime and are re-added to every
-file the output opens (a seek is a new ``loadfile``, which drops the tracks of the previous one).
+file the output opens (a seek is a new ``loadfile``, which drops the tracks of the previous one). A live
+track grows: its file is rewritten and added again, the old copy removed (libmpv's ``sub-reload`` would
+drop the track's title and language).
 """
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +51,17 @@ class SubtitleFiles:
                 self._command("sub-add", str(sub.path), "select", sub.title, sub.lang)
             except MPV_FAILURES as exc:
                 raise PlaybackError(f"libmpv refused the subtitle track: {exc}") from exc
+
+    def update(self, sub: SubtitleFile, webvtt: str, attached: list[int]) -> None:
+        """Rewrite ``sub``'s file whole (written beside, then renamed: libmpv never reads half a file); when the
+        current file has it (``attached``: its track ids there), add it again and remove those copies."""
+        fresh = sub.path.with_suffix(".new")
+        fresh.write_text(webvtt, encoding="utf-8")
+        os.replace(fresh, sub.path)
+        if attached:
+            self.attach(sub)
+            for track_id in attached:
+                self._command("sub-remove", track_id)
 
     def cleanup(self) -> None:
         if self._dir is not None:

@@ -44,6 +44,7 @@ class LiveFollower:
         self.low_latency = low_latency
         self.server: ServerClock | None = None
         self.hls: dict[str, HlsRefresher] = {}
+        self.text: dict[str, HlsRefresher] = {}  # subtitle playlists followed (``follow_text``): never end or stop a play
         self.dash: DashRefresher | None = None
         self._updated = asyncio.Event()
         self._dash_frozen: FrozenDetector | None = None  # a timeline MPD's progress (HLS: each refresher's)
@@ -69,17 +70,35 @@ class LiveFollower:
             self._extend()
             self._tasks = [asyncio.ensure_future(self._dash_loop())]
 
+    async def follow_text(self, rendition: Rendition) -> None:
+        """Follow a subtitle playlist too (HLS; an MPD lists every Representation already), apart from the media's:
+        one that stops advancing or fails leaves the picture and sound playing."""
+        if self.dash is not None or not rendition.playlist_urls or rendition.id in self.text:
+            return
+        refresher = HlsRefresher(rendition.playlist_urls[0], self.fetch, self.clock, low_latency=False)
+        await refresher.reload()
+        self.text[rendition.id] = refresher
+        self._align_to_video(refresher.index)
+        self._tasks.append(asyncio.ensure_future(refresher.run(self._wake)))
+
+    def rendition(self, rendition_id: str) -> Rendition | None:
+        """One rendition of :meth:`presentation`, with its live segments so far."""
+        return next((r for r in self.presentation().renditions() if r.id == rendition_id), None)
+
     def _align(self) -> None:
         """Put every rendition's timeline on the video's, through a shared segment number."""
-        reference = self._video_index()
         for index in self._indexes().values():
-            if index is reference or reference is None:
-                continue
-            for ref in index.segments:
-                mine = reference.by_number(ref.number)
-                if mine is not None:
-                    index.shift(mine.start_s - ref.start_s)
-                    break
+            self._align_to_video(index)
+
+    def _align_to_video(self, index: LiveIndex) -> None:
+        reference = self._video_index()
+        if index is reference or reference is None:
+            return
+        for ref in index.segments:
+            mine = reference.by_number(ref.number)
+            if mine is not None:
+                index.shift(mine.start_s - ref.start_s)
+                break
 
     async def _dash_loop(self) -> None:
         """Extend a ``$Number$`` MPD from the clock; reload a timeline MPD often (a new segment is only
@@ -172,7 +191,7 @@ class LiveFollower:
     def _indexes(self) -> dict[str, LiveIndex]:
         if self.dash is not None:
             return self.dash.indexes
-        return {rid: h.index for rid, h in self.hls.items()}
+        return {rid: h.index for rid, h in (*self.hls.items(), *self.text.items())}
 
     def _video_index(self) -> LiveIndex | None:
         indexes = self._indexes()

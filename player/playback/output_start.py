@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
+from player.feed.subtitle_files import SubtitleFile
 from player.playback.opening import Opened
 from player.playback.options import SessionOptions
-from player.subtitles import LoadedText, load_text_track, media_origin
+from player.subtitles import TextLoader, media_origin
 from player.track_choice import choose_text
 
 
@@ -40,13 +42,30 @@ def build_output(
         raise
 
 
-async def add_subtitles(opened: Opened, output: MpvOutput, language: str | None) -> LoadedText | None:
-    """Load the text track ``language`` names (all its segments, as WebVTT) and add it before the file opens;
-    what was loaded (its codec is the report's)."""
+@dataclass
+class ShownText:
+    """The subtitle track handed to libmpv: how it is read (a live one reads on) and its file there."""
+
+    loader: TextLoader
+    rendition_id: str
+    file: SubtitleFile
+    stopped: str | None = None  # live: why it stopped reading on, the picture and sound playing on
+    missed: str | None = None  # live: the latest subtitle segment no CDN delivered
+
+    @property
+    def codec(self) -> str:
+        """Its codec as read at load (the report's)."""
+        return self.loader.loaded().codec
+
+
+async def add_subtitles(opened: Opened, output: MpvOutput, language: str | None) -> ShownText | None:
+    """Load the text track ``language`` names (all its segments listed now, as WebVTT) and add it before the file
+    opens."""
     track = choose_text(opened.presentation, language)
     if track is None or not language:
         return None
-    text = await load_text_track(track.renditions[0], opened.source,
-                                 origin=partial(media_origin, opened.presentation, opened.source))
-    output.add_subtitles(text.webvtt, title=track.label or language, lang=track.language or language)
-    return text
+    rendition = track.renditions[0]
+    loader = TextLoader(rendition, opened.source, origin=partial(media_origin, opened.presentation, opened.source))
+    await loader.add(rendition.segments)
+    file = output.add_subtitles(loader.loaded().webvtt, title=track.label or language, lang=track.language or language)
+    return ShownText(loader=loader, rendition_id=rendition.id, file=file)

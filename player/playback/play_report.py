@@ -23,7 +23,10 @@ def tracks_of(running: RunningPlay | None, presentation: Presentation | None,
               chosen: LanguageChoice) -> list[TrackPlayed]:
     """Each track as it reached the feed (every stream part's): codec, language, how far it was fed (none
     before the play ran); the subtitle track chosen."""
-    return [] if running is None else tracks_fed(running.feed.remuxers(), presentation, chosen, running.text_codec)
+    if running is None:
+        return []
+    text_until_s = running.text.loader.read_until_s if running.text is not None and running.live is not None else None
+    return tracks_fed(running.feed.remuxers(), presentation, chosen, running.text_codec, text_until_s)
 
 
 def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation, *, until_s: float | None,
@@ -66,7 +69,7 @@ def play_report(
     """The typed report as of ``now``; every request (licence included) is in the pool's log."""
     tracks = tracks_of(running, presentation, chosen)
     notices = (*playhead.notices, *_switch_drops(running), *_unaligned(running), *_codecs_unlike(running, tracks),
-               *_stand_ins(running, qoe), *_absences(running, presentation, qoe))
+               *_stand_ins(running, qoe), *_absences(running, presentation, qoe), *_text_stopped(running))
     return build_report(
         qoe, now, start_s=playhead.start_s, decoder_errors=playhead.decoder_errors,
         algorithm=running.scheduler.abr.algorithm.name if running is not None else None,
@@ -110,6 +113,16 @@ def _absences(running: RunningPlay | None, presentation: Presentation | None, qo
             if kind not in part.kinds and any(kind in other.kinds for other in streams):
                 notices.append(Notice(code=code, message=f"the Period from {stretch} has no {kind}: {played} there"))
     return notices
+
+
+def _text_stopped(running: RunningPlay | None) -> list[Notice]:
+    """A live subtitle track that could not be read on (its playlist failed), or a segment of it no CDN delivered:
+    the picture and sound played on."""
+    text = running.text if running is not None else None
+    if text is None:
+        return []
+    return ([Notice(code="SubtitlesStopped", message=f"the live subtitles stopped: {text.stopped}")] if text.stopped else []) + \
+        ([Notice(code="SubtitlesMissing", message=f"the latest missed {text.missed}")] if text.missed else [])
 
 
 def _unaligned(running: RunningPlay | None) -> list[Notice]:

@@ -23,7 +23,7 @@ from player.net.clock import Clock
 from player.playback.fetching import Fetching
 from player.playback.opening import Opened
 from player.playback.options import SessionOptions
-from player.playback.output_start import add_subtitles
+from player.playback.output_start import ShownText, add_subtitles
 from player.playback.playhead import Playhead
 from player.qoe import QoeTracker
 from player.scheduling import Scheduler, main_kind, pick_audio
@@ -42,7 +42,12 @@ class RunningPlay:
     feed: MuxFeed
     fetching: Fetching
     live: LivePlayback | None  # a live presentation's follower and latency control
-    text_codec: str | None = None  # the subtitle track handed to libmpv: its codec as read at load
+    text: ShownText | None = None  # the subtitle track handed to libmpv
+
+    @property
+    def text_codec(self) -> str | None:
+        """The subtitle track's codec as read at load (None: no subtitles)."""
+        return self.text.codec if self.text is not None else None
 
     @property
     def scheduler(self) -> Scheduler:
@@ -115,7 +120,7 @@ async def start_play(
         feed.attach(output)
         undo.pop_all()
     return RunningPlay(opened=opened, output=output, feed=feed, fetching=fetching, live=live,
-                       text_codec=text.codec if text else None)
+                       text=text)
 
 
 async def _open_live(

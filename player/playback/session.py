@@ -160,6 +160,10 @@ class PlaybackSession(SessionControls):
             self._spawn(running.live.run(position=self.position, buffer=lambda: running.scheduler.buffer_s(),
                                          playing=self._playing, seek=self.seek,
                                          set_rate=lambda rate: running.output.set_property("speed", rate)))
+            if running.text is not None:
+                from player.playback.live_text import follow_text  # the live side loads only for live plays
+
+                self._spawn(follow_text(running.live.follower, running.text, running.output))
         self._spawn(self._watch_progress(running))
         self.started.set()
         await self._done.wait()

@@ -1,0 +1,52 @@
+"""A live subtitle track read on while the channel plays: its segments are listed as the media's are (an HLS
+subtitle playlist gets a refresher of its own; an MPD lists every Representation), read as they come and handed
+to libmpv again whole (:meth:`MpvOutput.update_subtitles`). Loaded once at the start, as for a title, a channel
+showed the first window's cues and then none, with nothing said.
+
+Cues older than the DVR window are let go, so a kiosk playing a channel for months holds a window's worth.
+A subtitle segment no CDN delivers is named in the report and the later ones are read on; a subtitle playlist
+that cannot be followed ends only the subtitles, named too. The media's own loops decide whether the stream
+stopped.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from player.errors import FetchError, PlayerError
+from player.feed.mpv_output import MpvOutput
+from player.live.follower import LiveFollower
+from player.manifest import SegmentRef
+from player.playback.output_start import ShownText
+
+KEEP_BEHIND_S = 30.0  # cues kept before the DVR window's start (a seek back to its edge still has them)
+
+
+async def follow_text(follower: LiveFollower, shown: ShownText, output: MpvOutput) -> None:
+    """Read ``shown``'s new segments after every update of the live presentation until the event ends."""
+    try:
+        rendition = follower.rendition(shown.rendition_id)
+        if rendition is not None:
+            await follower.follow_text(rendition)
+        while True:
+            ended = follower.ended()
+            rendition = follower.rendition(shown.rendition_id)
+            if rendition is not None and await _read_on(shown, rendition.segments):
+                shown.loader.forget_before(follower.window().start_s - KEEP_BEHIND_S)
+                output.update_subtitles(shown.file, shown.loader.loaded().webvtt)
+            if ended:
+                return
+            await follower.wait_update()
+    except PlayerError as exc:
+        shown.stopped = f"{type(exc).__name__}: {exc}"
+
+
+async def _read_on(shown: ShownText, segments: Sequence[SegmentRef]) -> bool:
+    """Read the new segments one by one: one no CDN delivers is named (``missed``) and tried again at the next update
+    while listed, and the later ones are read meanwhile."""
+    added = False
+    for ref in segments:
+        try:
+            added = await shown.loader.add([ref]) or added
+        except FetchError as exc:
+            shown.missed = f"subtitle segment {ref.start_s:.1f}–{ref.end_s:.1f} s: {type(exc).__name__}: {exc}"
+    return added
