@@ -158,6 +158,7 @@ class Remuxer:
         parts = tuple(self._from_keyframe(part, rendition_id, shift) for part in parts)
         parts = self._fill_silence(parts, shift, timeline)
         self._note_holes(parts, shift, timeline)
+        parts = self._bridge(parts, shift)
         for part in parts:
             if self._writer is not None and part.kind not in self._first:
                 raise TrackChangeUnsupported(
@@ -259,6 +260,23 @@ class Remuxer:
         if placeholder is not None:  # its template declares the track to the muxer; later fills copy it
             self._audio_like = replace(placeholder, template=None)
         return (*parts, replace(like, samples=silence))
+
+    def _bridge(self, parts: tuple[DemuxedSegment, ...], shift: int) -> tuple[DemuxedSegment, ...]:
+        """``parts`` plus silence across a hole in a separately fed audio track (a segment no CDN delivered, an
+        EXT-X-GAP, a segment cut short), from where its audio ended to where this segment's starts. The hole is
+        named all the same (``holes``, noted before); but with no audio for libmpv's clock to follow, it froze the
+        picture for the hole and then raced it at ~1.7× out of step (avsync 1.7 s), where with silence the picture
+        plays on in step. Whole frames only, each before this segment's first: audio DTS stay in order."""
+        audio = next((p for p in parts if p.kind == "audio" and p.samples), None)
+        end = self._added_until.get("audio")
+        if "audio" not in self.tracks or audio is None or end is None:
+            return parts
+        first = min(s.dts for s in audio.samples[:16])
+        if first + shift - end <= HOLE_S * TS_CLOCK:
+            return parts
+        silence = silent_samples(audio, end - shift, first)
+        whole = tuple(s for s in silence if s.dts + s.duration <= first)
+        return (*parts, replace(audio, samples=whole, template=None)) if whole else parts
 
     def _placeholder(self) -> DemuxedSegment | None:
         """A silent AAC track for a stream whose first segment carries none of the audio its variant promises

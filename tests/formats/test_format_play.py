@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -211,6 +212,41 @@ def test_one_encode_split_into_periods_inside_a_segment(tmp_path: Path, keyframe
     assert report["complete"] is True and report["errors"] == [], report["errors"]
     assert report["decoder_errors"] == 0 and report["duration_s"] == 8.0
     assert box[0].feed is not None and box[0].feed.holes == []
+
+
+def test_an_audio_segment_no_cdn_delivers_is_named_and_the_picture_plays_on_in_step(corpus_root: Path,
+                                                                                     tmp_path: Path) -> None:
+    """A separate audio playlist's 2–4 s segment is gone from the CDN: the play names it (exit 1), and silence bridges
+    the hole, so libmpv plays the picture on at the wall clock's pace, in step with the sound after it. Before, with
+    no audio for its clock to follow, libmpv froze the picture ~2 s, then ran it at ~1.7× with avsync 1.7 s."""
+    shutil.copytree(corpus_root / "hls-ts-alt-audio", tmp_path / "alt")
+    (tmp_path / "alt" / "rEnglish_1.ts").unlink()
+    seen: list[tuple[float, float, float]] = []  # (wall clock, position, avsync)
+
+    async def play(url: str) -> None:
+        session = PlaybackSession(target=url, manifest_urls=[url], options=SessionOptions(mpv_options={"speed": 1}))
+
+        async def watch() -> None:
+            await session.started.wait()
+            while session.output is not None:
+                position, avsync = session.output.property("time-pos"), session.output.property("avsync")
+                if position is not None and avsync is not None:
+                    seen.append((time.monotonic(), position, avsync))
+                await asyncio.sleep(0.05)
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            await session.run()
+        finally:
+            watcher.cancel()
+
+    with serve_corpus(tmp_path) as base, pytest.raises(IncompletePlay, match=r"segment 2\.0–4\.0 s skipped"):
+        asyncio.run(play(f"{base}/alt/master.m3u8"))
+    after = [(wall, position, avsync) for wall, position, avsync in seen if position >= 4.3]
+    assert len(after) >= 10, seen
+    assert max(abs(avsync) for _, _, avsync in after) < 0.1, after
+    pace = (after[-1][1] - after[0][1]) / (after[-1][0] - after[0][0])
+    assert pace < 1.2, after  # media seconds per wall second; a slower box only lowers it
 
 
 def test_a_segment_cut_short_on_a_packet_boundary_is_named(corpus_root: Path, tmp_path: Path) -> None:
