@@ -23,7 +23,7 @@ from player.feed.segment_reader import TS_CLOCK
 from player.feed.timeline import Timeline
 from player.manifest import Presentation, Rendition, SegmentRef
 from player.source import SegmentSource
-from player.ttml import Cue, SubtitleFormatError, merge_cues, moved, parse_ttml, webvtt
+from player.ttml import Cue, SubtitleFormatError, clipped, merge_cues, moved, parse_ttml, webvtt
 from player.vtt_timestamp_map import TimestampMap, apply_timestamp_map, shift_cues, timestamp_map
 from player.wvtt import wvtt_cues
 
@@ -78,7 +78,9 @@ class TextLoader:
     sequence), asked once per timeline with a mapped segment; when it cannot say, the timeline's first map's
     ``LOCAL`` is taken as that map's cue time. A track joined from several DASH Periods has each Period's own init
     segment, and each Period's cues count from its start (less its ``presentationTimeOffset``: the segment's
-    ``media_offset_s``), as Shaka Player and dash.js place them; ``wvtt`` samples are placed by their segment's start.
+    ``media_offset_s``; a whole file listed by BaseURL alone: the Period's start), as Shaka Player and dash.js place
+    them, and show only inside that Period, as their append window cuts them; ``wvtt`` samples are placed by their
+    segment's start. DASH WebVTT is not mapped by an ``X-TIMESTAMP-MAP`` (that is HLS's; Shaka ignores it there).
     """
 
     def __init__(self, rendition: Rendition, source: SegmentSource,
@@ -88,19 +90,21 @@ class TextLoader:
         self._inits: dict[tuple[str, ...], bytes] = {}
         self._origins: dict[int, int] = {}
         self._done: dict[tuple[int, int], float] = {}  # (timeline, number) of the segments read: their end
+        self._floor_s = float("-inf")  # segments ending before it were let go (``forget_before``): never read again
         self._parts: list[tuple[float, str]] = []  # WebVTT segments on the presentation timeline, with their end
         self._cues: list[Cue] = []  # TTML and wvtt cues
 
     async def add(self, segments: Iterable[SegmentRef]) -> bool:
-        """Fetch and read the segments not read yet; True when there were any."""
-        fresh = [ref for ref in segments if (ref.timeline, ref.number) not in self._done]
+        """Fetch and read the segments not read yet; True when there were any. A segment that is not what its track
+        says is not read again (:class:`SubtitleFormatError` after it is marked read)."""
+        fresh = [ref for ref in segments if (ref.timeline, ref.number) not in self._done and ref.end_s >= self._floor_s]
         for ref in fresh:
             init = await self._init(ref)
             body = (await self.source.fetch(self.rendition, ref, kind="text")).body
             if self.codec is None:
                 self.codec = text_codec(self.rendition, init)
-            await self._read(ref, init, body)
             self._done[ref.timeline, ref.number] = ref.end_s
+            await self._read(ref, init, body)
         return bool(fresh)
 
     @property
@@ -109,7 +113,8 @@ class TextLoader:
         return max(self._done.values(), default=None)
 
     def forget_before(self, time_s: float) -> None:
-        """Let go of the segments and cues that end before ``time_s`` (a live window moved on)."""
+        """Let go of the segments and cues that end before ``time_s`` (a live window moved on), for good."""
+        self._floor_s = max(self._floor_s, time_s)
         self._done = {key: end for key, end in self._done.items() if end >= time_s}
         self._parts = [(end, part) for end, part in self._parts if end >= time_s]
         self._cues = [cue for cue in self._cues if cue.end_s >= time_s]
@@ -129,17 +134,21 @@ class TextLoader:
         return self._inits[init_ref.urls]
 
     async def _read(self, ref: SegmentRef, init: bytes, body: bytes) -> None:
-        if self.codec == "wvtt":
-            self._cues += wvtt_cues(init, [(ref.start_s, body)])
-        elif self.codec == "ttml":
-            in_mp4 = bool(init) or (self.rendition.mime_type or "").startswith(("application/mp4", "video/mp4")) \
-                or bool(self.rendition.codecs)
-            self._cues += [moved(cue, ref.media_offset_s or 0.0)
-                           for doc in (mdat_samples(body) if in_mp4 else [body]) for cue in parse_ttml(doc)]
-        else:
-            part = body.decode("utf-8", errors="replace")
-            self._parts.append((ref.end_s, await self._placed(shift_cues(part, ref.media_offset_s) if ref.media_offset_s
-                                                              else part, ref.timeline)))
+        lower, upper = ref.period_start_s or 0.0, ref.period_end_s
+        if self.codec in ("wvtt", "ttml"):
+            if self.codec == "wvtt":
+                cues = wvtt_cues(init, [(ref.start_s, body)])
+            else:
+                in_mp4 = bool(init) or (self.rendition.mime_type or "").startswith(("application/mp4", "video/mp4")) \
+                    or bool(self.rendition.codecs)
+                cues = [moved(cue, _period_offset(ref))
+                        for doc in (mdat_samples(body) if in_mp4 else [body]) for cue in parse_ttml(doc)]
+            self._cues += [cut for cue in cues if (cut := clipped(cue, lower, upper)) is not None]
+            return
+        part = body.decode("utf-8", errors="replace")
+        dash = ref.media_offset_s is not None or ref.period_start_s is not None
+        placed = shift_cues(part, _period_offset(ref), lower, upper) if dash else await self._placed(part, ref.timeline)
+        self._parts.append((ref.end_s, placed))
 
     async def _placed(self, part: str, timeline: int) -> str:
         """A WebVTT segment's cues moved by its own ``X-TIMESTAMP-MAP`` against its timeline's media origin."""
@@ -150,6 +159,11 @@ class TextLoader:
             known = await self.origin(timeline) if self.origin is not None else None
             self._origins[timeline] = known if known is not None else _origin_of(found)
         return apply_timestamp_map(part, self._origins[timeline])
+
+
+def _period_offset(ref: SegmentRef) -> float:
+    """Presentation minus media time for a DASH text segment: its ``media_offset_s``, else its Period's start."""
+    return ref.media_offset_s if ref.media_offset_s is not None else (ref.period_start_s or 0.0)
 
 
 def _origin_of(first: TimestampMap) -> int:

@@ -73,6 +73,12 @@ def moved(cue: Cue, by_s: float) -> Cue:
     return cue if not by_s else Cue(round(cue.start_s + by_s, 3), round(cue.end_s + by_s, 3), cue.text, cue.settings)
 
 
+def clipped(cue: Cue, lower: float, upper: float | None) -> Cue | None:
+    """``cue`` cut to ``[lower, upper)`` (a DASH Period's window; ``upper`` None: open), None when it lies outside."""
+    start, end = max(cue.start_s, lower), cue.end_s if upper is None else min(cue.end_s, upper)
+    return None if end <= start else cue if (start, end) == (cue.start_s, cue.end_s) else Cue(start, end, cue.text, cue.settings)
+
+
 def merge_cues(cues: Sequence[Cue]) -> list[Cue]:
     """Sorted, exact repeats dropped, and a cue split at a segment boundary (same text, touching) joined."""
     merged: list[Cue] = []

@@ -73,9 +73,10 @@ def apply_timestamp_map(segment: str, origin: int) -> str:
     return shift_cues(_MAP.sub("", segment.replace("\r\n", "\n")), map_offset_s(found, origin))
 
 
-def shift_cues(segment: str, shift: float) -> str:
-    """``segment`` with every cue ``shift`` seconds later (earlier when negative). A cue that would start before 0
-    starts at 0; one that would end by then is dropped."""
+def shift_cues(segment: str, shift: float, lower: float = 0.0, upper: float | None = None) -> str:
+    """``segment`` with every cue ``shift`` seconds later (earlier when negative), cut to ``[lower, upper)`` (0 and
+    open by default; a DASH Period's window): a cue that would start before ``lower`` starts there, one that would
+    end by then, or start at ``upper`` or after, is dropped."""
     blocks = segment.replace("\r\n", "\n").split("\n\n")
     kept = []
     for block in blocks:
@@ -87,9 +88,11 @@ def shift_cues(segment: str, shift: float) -> str:
         m = _TIMING.match(lines[timing])
         if m is None:
             raise SubtitleFormatError(f"not a WebVTT cue timing line: {lines[timing][:60]!r}")
-        start, end = cue_time(m.group(1)) + shift, cue_time(m.group(2)) + shift
-        if end <= 0:
+        start, end = max(cue_time(m.group(1)) + shift, lower), cue_time(m.group(2)) + shift
+        if upper is not None:
+            end = min(end, upper)
+        if end <= start:
             continue
-        lines[timing] = f"{_stamp(max(start, 0.0))} --> {_stamp(end)}{m.group(3)}"
+        lines[timing] = f"{_stamp(start)} --> {_stamp(end)}{m.group(3)}"
         kept.append("\n".join(lines))
     return "\n\n".join(kept) + "\n"

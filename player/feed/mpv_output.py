@@ -175,8 +175,8 @@ class MpvOutput:
     def update_subtitles(self, sub: SubtitleFile, webvtt: str) -> None:
         """A text track added before with the cues it has now (a live track grows); shown from its next cue on."""
         tracks = (self._files.read("track-list") or []) if self._files.file_loaded else []
-        self._subtitles.update(sub, webvtt, [t["id"] for t in tracks
-                                             if t.get("type") == "sub" and t.get("external-filename") == str(sub.path)])
+        ours = [t for t in tracks if t.get("type") == "sub" and t.get("external-filename") == str(sub.path)]
+        self._subtitles.update(sub, webvtt, [t["id"] for t in ours], shown=any(t.get("selected") for t in ours))
 
     # -- state -------------------------------------------------------------------------------------
 

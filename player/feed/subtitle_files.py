@@ -44,22 +44,23 @@ class SubtitleFiles:
         self.files.append(added)
         return added
 
-    def attach(self, *files: SubtitleFile) -> None:
-        """``sub-add`` each file to libmpv's current file, selected."""
+    def attach(self, *files: SubtitleFile, select: bool = True) -> None:
+        """``sub-add`` each file to libmpv's current file, selected (else only listed: ``auto``)."""
         for sub in files:
             try:
-                self._command("sub-add", str(sub.path), "select", sub.title, sub.lang)
+                self._command("sub-add", str(sub.path), "select" if select else "auto", sub.title, sub.lang)
             except MPV_FAILURES as exc:
                 raise PlaybackError(f"libmpv refused the subtitle track: {exc}") from exc
 
-    def update(self, sub: SubtitleFile, webvtt: str, attached: list[int]) -> None:
+    def update(self, sub: SubtitleFile, webvtt: str, attached: list[int], *, shown: bool) -> None:
         """Rewrite ``sub``'s file whole (written beside, then renamed: libmpv never reads half a file); when the
-        current file has it (``attached``: its track ids there), add it again and remove those copies."""
+        current file has it (``attached``: its track ids there), add it again and remove those copies, selected
+        only if it was ``shown`` (a viewer who hid the subtitles keeps them hidden)."""
         fresh = sub.path.with_suffix(".new")
         fresh.write_text(webvtt, encoding="utf-8")
         os.replace(fresh, sub.path)
         if attached:
-            self.attach(sub)
+            self.attach(sub, select=shown)
             for track_id in attached:
                 self._command("sub-remove", track_id)
 

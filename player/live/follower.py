@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
-from player.errors import LivePeriodsUnsupported, LiveStreamStopped
+from player.errors import FetchError, LivePeriodsUnsupported, LiveStreamStopped, ManifestError
 from player.manifest import Presentation, Rendition
 from player.manifest.model import with_segments
 from player.net.clock import Clock
@@ -30,6 +30,7 @@ Fetch = Callable[[str], Awaitable[bytes]]
 DASH_EXTEND_S = 0.25
 TIMELINE_RELOAD_S = 0.5
 WATCH_S = 0.5  # how often a wait for new segments looks whether the stream ended or froze
+FIRST_LOAD_TRIES = 3  # a subtitle playlist's first load, a second apart
 
 
 class LiveFollower:
@@ -76,10 +77,23 @@ class LiveFollower:
         if self.dash is not None or not rendition.playlist_urls or rendition.id in self.text:
             return
         refresher = HlsRefresher(rendition.playlist_urls[0], self.fetch, self.clock, low_latency=False)
-        await refresher.reload()
+        for attempt in range(FIRST_LOAD_TRIES):  # a transient failure must not end the subtitles for the play
+            try:
+                await refresher.reload()
+                break
+            except (FetchError, ManifestError):
+                if attempt == FIRST_LOAD_TRIES - 1:
+                    raise
+                await self.clock.sleep(1.0)
         self.text[rendition.id] = refresher
         self._align_to_video(refresher.index)
         self._tasks.append(asyncio.ensure_future(refresher.run(self._wake)))
+
+    async def text_settled(self, rendition_id: str) -> None:
+        """At the event's end: give a followed subtitle playlist one target duration to list its last segments."""
+        refresher = self.text.get(rendition_id)
+        if refresher is not None and not refresher.ended:
+            await self.clock.sleep(refresher.info.target_s if refresher.info is not None else 2.0)
 
     def rendition(self, rendition_id: str) -> Rendition | None:
         """One rendition of :meth:`presentation`, with its live segments so far."""

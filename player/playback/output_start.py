@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from player.feed.events import FeedEvent
@@ -17,7 +17,7 @@ from player.feed.mpv_output import MpvOutput
 from player.feed.subtitle_files import SubtitleFile
 from player.playback.opening import Opened
 from player.playback.options import SessionOptions
-from player.subtitles import TextLoader, media_origin
+from player.subtitles import TextLoader, media_origin, text_codec
 from player.track_choice import choose_text
 
 
@@ -50,12 +50,14 @@ class ShownText:
     rendition_id: str
     file: SubtitleFile
     stopped: str | None = None  # live: why it stopped reading on, the picture and sound playing on
-    missed: str | None = None  # live: the latest subtitle segment no CDN delivered
+    # live: the subtitle segments not read, by (timeline, number): their end and why (none delivered, or not what
+    # the track says); let go with the cues once the window has passed them
+    missed: dict[tuple[int, int], tuple[float, str]] = field(default_factory=dict)
 
     @property
     def codec(self) -> str:
         """Its codec as read at load (the report's)."""
-        return self.loader.loaded().codec
+        return self.loader.codec or text_codec(self.loader.rendition)
 
 
 async def add_subtitles(opened: Opened, output: MpvOutput, language: str | None) -> ShownText | None:

@@ -122,7 +122,7 @@ def _text_stopped(running: RunningPlay | None) -> list[Notice]:
     if text is None:
         return []
     return ([Notice(code="SubtitlesStopped", message=f"the live subtitles stopped: {text.stopped}")] if text.stopped else []) + \
-        ([Notice(code="SubtitlesMissing", message=f"the latest missed {text.missed}")] if text.missed else [])
+        [Notice(code="SubtitlesMissing", message=f"not shown: {why}") for _, why in text.missed.values()]
 
 
 def _unaligned(running: RunningPlay | None) -> list[Notice]:

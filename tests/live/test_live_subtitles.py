@@ -61,18 +61,24 @@ def channel(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
         server.server_close()
 
 
-def _play_showing(url: str, until_s: float) -> tuple[dict[str, Any], float, list[int], list[tuple[float, str]]]:
-    """The report, where the play started, the cue numbers libmpv showed and each ``sub-text`` with its position."""
+def _play_showing(url: str, until_s: float,
+                  hide_at: float | None = None) -> tuple[dict[str, Any], float, list[int], list[tuple[float, str]]]:
+    """The report, where the play started, the cue numbers libmpv showed and each ``sub-text`` with its position;
+    ``hide_at``: the viewer hides the subtitles there (``sid=no``, as the app's subtitle menu does)."""
     session = PlaybackSession(target=url, manifest_urls=[url],
                               options=SessionOptions(until_s=until_s, subtitle_language="en", low_latency=False))
     shown: list[tuple[float, str]] = []
 
     async def watch() -> None:
+        nonlocal hide_at
         await session.started.wait()
         while session.output is not None:
             text, at = session.output.property("sub-text"), session.output.property("time-pos")
             if text and at is not None:
                 shown.append((at, text))
+            if hide_at is not None and at is not None and at >= session.playhead.start_s + hide_at:
+                session.output.set_property("sid", "no")
+                hide_at = None
             await asyncio.sleep(0.05)
 
     async def play() -> dict[str, Any]:
@@ -112,3 +118,11 @@ def test_a_subtitle_segment_no_cdn_delivers_is_named_and_the_later_ones_shown(ch
     assert start < 8 and 8 not in numbers and numbers[-1] >= 12, (start, numbers)
     missing = [n["message"] for n in report["notices"] if n["code"] == "SubtitlesMissing"]
     assert missing and "8.0–9.0 s" in missing[0], report["notices"]
+
+
+def test_subtitles_the_viewer_hid_stay_hidden_as_the_track_grows(channel: str) -> None:
+    """Hidden 3 s in, the subtitles stay hidden though the track is handed to libmpv again at every new segment
+    (before, each update added it back selected: they came back within a second)."""
+    report, start, _, shown = _play_showing(channel, 10.0, hide_at=3.0)
+    assert report["complete"] is True, report["errors"]
+    assert shown and not [(at, text) for at, text in shown if at >= start + 4.0], shown
