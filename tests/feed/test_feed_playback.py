@@ -90,6 +90,39 @@ def test_webvtt_track_is_added_and_shown(ffmpeg_package) -> None:
         assert [(s.get("title"), s.get("lang"), s.get("selected")) for s in subs] == [("English", "en", True)]
 
 
+def _subtitle_tracks(output: MpvOutput) -> list[tuple[str | None, bool]]:
+    """(title, selected) of each sub track, once libmpv lists one (3 s at most)."""
+    deadline = time.monotonic() + 3
+    subs: list[dict] = []
+    while time.monotonic() < deadline and not subs:
+        subs = [t for t in output.property("track-list") or [] if t["type"] == "sub"]
+        time.sleep(0.05)
+    return [(s.get("title"), s.get("selected")) for s in subs]
+
+
+def test_subtitles_the_viewer_hid_stay_hidden_in_the_file_a_seek_opens(ffmpeg_package) -> None:
+    """Hidden (``sid=no``, the app's subtitle menu), the track is listed but not selected in the new file a seek
+    outside the cache opens (before, it was added back selected: the subtitles came back); shown again, the next
+    file selects it."""
+    vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:30.000\nHello from Reelbox\n"
+    with MpvOutput() as output:
+        output.add_subtitles(vtt, title="English", lang="en")
+        output.start(0.0)
+        output.push(remux_plan(ffmpeg_package, [0, 1], flush=False))
+        assert output.wait_for(_is_first_frame, 10) is not None
+        assert _subtitle_tracks(output) == [("English", True)]
+        output.set_property("sid", "no")
+        output.restart(9.0)
+        output.push(remux_plan(ffmpeg_package, [1, 1], first=4, flush=False))
+        assert output.wait_for(_is_first_frame, 10) is not None
+        assert _subtitle_tracks(output) == [("English", False)]
+        output.set_property("sid", "auto")
+        output.restart(8.0)
+        output.push(remux_plan(ffmpeg_package, [1, 1], first=4, flush=False))
+        assert output.wait_for(_is_first_frame, 10) is not None
+        assert _subtitle_tracks(output) == [("English", True)]
+
+
 def test_push_before_start_is_a_playback_error() -> None:
     """Pushing bytes with no stream open raises PlaybackError, not a libmpv exception."""
     with MpvOutput() as output, pytest.raises(PlaybackError):
