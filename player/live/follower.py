@@ -59,9 +59,11 @@ class LiveFollower:
     async def start(self) -> None:
         """First load of every playlist (or the MPD), then the loops."""
         renditions = self.base.renditions()
+        # subtitle playlists (WebVTT or fMP4) are followed apart, and only the one shown (``follow_text``)
+        text = {r.id for track in self.base.text_tracks() for r in track.renditions}
         if any(r.playlist_urls for r in renditions):
             self.hls = {r.id: HlsRefresher(r.playlist_urls[0], self.fetch, self.clock, low_latency=self.low_latency)
-                        for r in renditions if r.playlist_urls and r.mime_type != "text/vtt"}
+                        for r in renditions if r.playlist_urls and r.id not in text}
             await asyncio.gather(*(h.reload() for h in self.hls.values()))
             self._align()
             self._tasks = [asyncio.ensure_future(h.run(self._wake)) for h in self.hls.values()]
