@@ -64,16 +64,19 @@ class DashRefresher:
         if first > newest:
             return 0
         root = ET.fromstring(self._text)
+        moved_s = (first - tpl.start_number) * tpl.duration_s
         for el in root.iter():
             name = local_name(el.tag)
             if name == "Period":  # the parser times slot 0 from the Period start: move it to ``first``
-                el.set("start", f"PT{tpl.period_start_s + (first - tpl.start_number) * tpl.duration_s:.6f}S")
+                el.set("start", f"PT{tpl.period_start_s + moved_s:.6f}S")
             elif name == "SegmentTemplate" and el.get("duration") is not None:
                 el.set("startNumber", str(first))
                 el.set("endNumber", str(newest))
-        return self._merge(ET.tostring(root, encoding="unicode"))
+        return self._merge(ET.tostring(root, encoding="unicode"), moved_s)
 
-    def _merge(self, text: str) -> int:
+    def _merge(self, text: str, moved_s: float = 0.0) -> int:
+        """Parse ``text`` and add its new segments; ``moved_s``: how far :meth:`extend` moved the Period's start, taken
+        back out of each segment's ``media_offset_s`` (a subtitle segment's cue times count from the true start)."""
         presentation = merge_presentations([parse_dash(text, url) for url in self.urls])
         # an update that adds Periods, even the last one, which turns the MPD static at the event's end
         if len(presentation.periods) > 1 and self.info is not None and (self.info.dynamic or self.reloads > 1):
@@ -86,5 +89,8 @@ class DashRefresher:
             index = self.indexes.setdefault(rendition.id, LiveIndex())
             if self.info is not None and self.info.availability_start is not None:
                 index.anchor(0.0, self.info.availability_start)
-            added += index.merge(rendition.segments, rebase=False)
+            segments = rendition.segments if not moved_s else tuple(
+                replace(s, media_offset_s=s.media_offset_s - moved_s) if s.media_offset_s is not None else s
+                for s in rendition.segments)
+            added += index.merge(segments, rebase=False)
         return added

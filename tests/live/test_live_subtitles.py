@@ -1,8 +1,10 @@
 """A live channel's subtitles read on as the channel plays: plain ffmpeg writes a sliding-window HLS with a WebVTT
-subtitle playlist (one cue a second, ``cue N`` at N.1–N.9 s), served over HTTP on 127.0.0.1, played by libmpv."""
+subtitle playlist (one cue a second, ``cue N`` at N.1–N.9 s), served over HTTP on 127.0.0.1, played by libmpv; and
+a dynamic ``$Number$`` MPD over ffmpeg's DASH segments with a WebVTT AdaptationSet, made available by the clock."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import functools
 import http.server
 import re
@@ -126,3 +128,48 @@ def test_subtitles_the_viewer_hid_stay_hidden_as_the_track_grows(channel: str) -
     report, start, _, shown = _play_showing(channel, 10.0, hide_at=3.0)
     assert report["complete"] is True, report["errors"]
     assert shown and not [(at, text) for at, text in shown if at >= start + 4.0], shown
+
+
+@pytest.fixture
+def dash_channel(tmp_path: Path) -> Iterator[str]:
+    """A dynamic MPD (``$Number$``, 2 s segments, availability from the server's start) over 40 s that ffmpeg's DASH
+    muxer wrote, with a WebVTT AdaptationSet whose segment N holds ``cue S`` at S+0.5 s (S = 2·(N−1)): the URL, 7 s
+    after the start (a few segments available)."""
+    subprocess.run([default_ffmpeg(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "testsrc2=size=320x180:rate=25:duration=40", "-f", "lavfi", "-i", "sine=r=48000:duration=40",
+                    "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50",
+                    "-sc_threshold", "0", "-b:v", "200k", "-c:a", "aac", "-b:a", "48k", "-ac", "1", "-f", "dash",
+                    "-seg_duration", "2", "-use_template", "1", "-use_timeline", "0", "manifest.mpd"],
+                   cwd=tmp_path, check=True)
+    (tmp_path / "t").mkdir()
+    for number in range(1, 21):
+        at = 2 * (number - 1)
+        (tmp_path / "t" / f"{number}.vtt").write_text(f"WEBVTT\n\n00:00:{at:02d}.500 --> 00:00:{at + 1:02d}.500\ncue {at}\n")
+    start = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    mpd = re.sub(r'\s*mediaPresentationDuration="[^"]*"', "", (tmp_path / "manifest.mpd").read_text())
+    mpd = mpd.replace('type="static"', f'type="dynamic" availabilityStartTime="{start}" publishTime="{start}" '
+                      'minimumUpdatePeriod="PT2S" timeShiftBufferDepth="PT30S" suggestedPresentationDelay="PT4S"')
+    (tmp_path / "live.mpd").write_text(mpd.replace("</Period>", (
+        '<AdaptationSet id="2" contentType="text" lang="en" mimeType="text/vtt"><Representation id="t" bandwidth="256">'
+        '<SegmentTemplate timescale="1" duration="2" media="t/$Number$.vtt" startNumber="1"/></Representation>'
+        "</AdaptationSet></Period>")))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        time.sleep(7)
+        yield f"http://127.0.0.1:{server.server_address[1]}/live.mpd"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_live_mpds_subtitles_are_shown_at_their_times(dash_channel: str) -> None:
+    """Twelve seconds of the dynamic MPD with ``--subtitles en``: every cue the play passes is shown at its time.
+    Before, the segments enumerated from the clock carried the moved Period start that enumeration uses as their
+    media offset: each cue came later by the segments before the join, and one of six was shown."""
+    report, start, numbers, shown = _play_showing(dash_channel, 12.0)
+    assert report["complete"] is True and report["errors"] == [], report["errors"]
+    expected = [at for at in range(0, 40, 2) if start <= at + 0.5 and at + 1.5 <= start + 12.0]
+    assert len(expected) >= 5 and set(expected) <= set(numbers), (start, numbers)
+    for at, text in shown:
+        assert int(text.split()[1]) + 0.5 - 0.05 <= at <= int(text.split()[1]) + 1.55, (at, text)
