@@ -74,6 +74,16 @@ def test_running_dry_is_reported_as_a_stall_and_recovers(ffmpeg_package) -> None
         assert isinstance(end, EndOfFile) and end.reason == "eof" and end.generation == 1
 
 
+def _subtitle_tracks(output: MpvOutput) -> list[tuple[str | None, str | None, bool]]:
+    """(title, language, selected) of each sub track, once libmpv lists one (3 s at most)."""
+    deadline = time.monotonic() + 3
+    subs: list[dict] = []
+    while time.monotonic() < deadline and not subs:
+        subs = [t for t in output.property("track-list") or [] if t["type"] == "sub"]
+        time.sleep(0.05)
+    return [(s.get("title"), s.get("lang"), s.get("selected")) for s in subs]
+
+
 def test_webvtt_track_is_added_and_shown(ffmpeg_package) -> None:
     """add_subtitles() before start() gives libmpv a selected sub track with our title and language."""
     vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:10.000\nHello from Reelbox\n"
@@ -82,22 +92,7 @@ def test_webvtt_track_is_added_and_shown(ffmpeg_package) -> None:
         output.start(0.0)
         output.push(remux_plan(ffmpeg_package, [0, 0], flush=False))
         assert output.wait_for(_is_first_frame, 10) is not None
-        deadline = time.monotonic() + 3
-        subs: list[dict] = []
-        while time.monotonic() < deadline and not subs:
-            subs = [t for t in output.property("track-list") or [] if t["type"] == "sub"]
-            time.sleep(0.05)
-        assert [(s.get("title"), s.get("lang"), s.get("selected")) for s in subs] == [("English", "en", True)]
-
-
-def _subtitle_tracks(output: MpvOutput) -> list[tuple[str | None, bool]]:
-    """(title, selected) of each sub track, once libmpv lists one (3 s at most)."""
-    deadline = time.monotonic() + 3
-    subs: list[dict] = []
-    while time.monotonic() < deadline and not subs:
-        subs = [t for t in output.property("track-list") or [] if t["type"] == "sub"]
-        time.sleep(0.05)
-    return [(s.get("title"), s.get("selected")) for s in subs]
+        assert _subtitle_tracks(output) == [("English", "en", True)]
 
 
 def test_subtitles_the_viewer_hid_stay_hidden_in_the_file_a_seek_opens(ffmpeg_package) -> None:
@@ -110,17 +105,17 @@ def test_subtitles_the_viewer_hid_stay_hidden_in_the_file_a_seek_opens(ffmpeg_pa
         output.start(0.0)
         output.push(remux_plan(ffmpeg_package, [0, 1], flush=False))
         assert output.wait_for(_is_first_frame, 10) is not None
-        assert _subtitle_tracks(output) == [("English", True)]
+        assert _subtitle_tracks(output) == [("English", "en", True)]
         output.set_property("sid", "no")
         output.restart(9.0)
         output.push(remux_plan(ffmpeg_package, [1, 1], first=4, flush=False))
         assert output.wait_for(_is_first_frame, 10) is not None
-        assert _subtitle_tracks(output) == [("English", False)]
+        assert _subtitle_tracks(output) == [("English", "en", False)]
         output.set_property("sid", "auto")
         output.restart(8.0)
         output.push(remux_plan(ffmpeg_package, [1, 1], first=4, flush=False))
         assert output.wait_for(_is_first_frame, 10) is not None
-        assert _subtitle_tracks(output) == [("English", True)]
+        assert _subtitle_tracks(output) == [("English", "en", True)]
 
 
 def test_push_before_start_is_a_playback_error() -> None:
