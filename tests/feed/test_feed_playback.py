@@ -84,14 +84,18 @@ def _subtitle_tracks(output: MpvOutput) -> list[tuple[str | None, str | None, bo
     return [(s.get("title"), s.get("lang"), s.get("selected")) for s in subs]
 
 
+def _playing_with_subtitles(output: MpvOutput, package: object) -> None:
+    """English WebVTT added before start(), then the first two segments played to their first frame."""
+    output.add_subtitles("WEBVTT\n\n00:00:00.000 --> 00:00:30.000\nHello from Reelbox\n", title="English", lang="en")
+    output.start(0.0)
+    output.push(remux_plan(package, [0, 1], flush=False))
+    assert output.wait_for(_is_first_frame, 10) is not None
+
+
 def test_webvtt_track_is_added_and_shown(ffmpeg_package) -> None:
     """add_subtitles() before start() gives libmpv a selected sub track with our title and language."""
-    vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:10.000\nHello from Reelbox\n"
     with MpvOutput() as output:
-        output.add_subtitles(vtt, title="English", lang="en")
-        output.start(0.0)
-        output.push(remux_plan(ffmpeg_package, [0, 0], flush=False))
-        assert output.wait_for(_is_first_frame, 10) is not None
+        _playing_with_subtitles(output, ffmpeg_package)
         assert _subtitle_tracks(output) == [("English", "en", True)]
 
 
@@ -99,13 +103,8 @@ def test_subtitles_the_viewer_hid_stay_hidden_in_the_file_a_seek_opens(ffmpeg_pa
     """Hidden (``sid=no``, the app's subtitle menu), the track is listed but not selected in the new file a seek
     outside the cache opens (before, it was added back selected: the subtitles came back); shown again, the next
     file selects it."""
-    vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:30.000\nHello from Reelbox\n"
     with MpvOutput() as output:
-        output.add_subtitles(vtt, title="English", lang="en")
-        output.start(0.0)
-        output.push(remux_plan(ffmpeg_package, [0, 1], flush=False))
-        assert output.wait_for(_is_first_frame, 10) is not None
-        assert _subtitle_tracks(output) == [("English", "en", True)]
+        _playing_with_subtitles(output, ffmpeg_package)
         output.set_property("sid", "no")
         output.restart(9.0)
         output.push(remux_plan(ffmpeg_package, [1, 1], first=4, flush=False))
