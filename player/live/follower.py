@@ -31,6 +31,9 @@ DASH_EXTEND_S = 0.25
 TIMELINE_RELOAD_S = 0.5
 WATCH_S = 0.5  # how often a wait for new segments looks whether the stream ended or froze
 FIRST_LOAD_TRIES = 3  # a subtitle playlist's first load, a second apart
+#: segments kept before the DVR window's start: a play paused or seeked to the window's edge still finds them; older
+#: ones are let go (a kiosk on a channel for weeks held every segment it had seen: ~18 MB a day a rendition at 2 s)
+LET_GO_BEHIND_S = 120.0
 
 
 class LiveFollower:
@@ -214,13 +217,17 @@ class LiveFollower:
         return next((indexes[rid] for rid in self._video_ids if rid in indexes), None)
 
     def presentation(self) -> Presentation:
-        """The presentation with every rendition's live segments so far (gaps left out).
+        """The presentation with every rendition's live segments from ``LET_GO_BEHIND_S`` before the DVR window
+        (gaps left out). The loops carry their positions across the segments let go (``ladder.let_go``).
 
         Video renditions are cut to the newest segment they all have: the scheduler looks every rung
         up by the lowest rung's index, and their playlists are reloaded one by one.
         """
         self._check_followed()
         indexes = self._indexes()
+        floor = self.window().start_s - LET_GO_BEHIND_S
+        for index in indexes.values():
+            index.let_go_before(floor)
         newest = [indexes[rid].newest for rid in self._video_ids if rid in indexes]
         common = min((n for n in newest if n is not None), default=None)
 

@@ -21,7 +21,8 @@ from player.manifest import SegmentRef
 
 
 class LiveIndex:
-    """Append-only: ``segments[i]`` keeps its index and start for the whole session."""
+    """Segments in number order, each keeping its start for the whole session; the oldest are let go
+    (:meth:`let_go_before`) once far behind the DVR window, so positions are counted from the first kept."""
 
     def __init__(self) -> None:
         self.segments: list[SegmentRef] = []
@@ -84,6 +85,15 @@ class LiveIndex:
         if self.provisional is not None and self.segments and self.segments[-1].number == self.provisional:
             return self.segments[:-1]
         return self.segments
+
+    def let_go_before(self, floor_s: float) -> int:
+        """Forget the segments ending at or before ``floor_s`` (never the newest: reloads are merged after it, and
+        another rendition is aligned through it); returns how many went. Positions in :attr:`segments` move down by that."""
+        ends = [s.end_s for s in self.segments[:-1]]
+        gone = bisect.bisect_right(ends, floor_s + 1e-6)
+        if gone:
+            del self.segments[:gone]
+        return gone
 
     def timeline_s(self, playlist_time_s: float, refs: Sequence[SegmentRef]) -> float | None:
         """Our time for ``playlist_time_s`` of a reload whose segments are ``refs`` (matched by number).

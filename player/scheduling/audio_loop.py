@@ -39,9 +39,9 @@ class AudioLoop:
         self.chunks = chunks  # live low latency: fed chunk by chunk as they arrive (``chunked``)
 
     async def run(self) -> None:
-        start = index_at(self.rendition, self.timeline.start_s)
+        index, steps = index_at(self.rendition, self.timeline.start_s), 0  # steps: segments taken
+        let_go = 0  # live: segments let go before the rendition's first; the report's index adds them
         video = self.timeline.video
-        index = start
         while True:
             segments = self.rendition.segments
             if index >= end_index(segments, self.until_s):
@@ -54,21 +54,24 @@ class AudioLoop:
                 grown = await self.grow()
                 if grown is None:
                     break
+                index, gone = self.feed.carry(index, segments, grown.segments, self.timeline.audio)
+                let_go += gone
                 self.rendition = grown
                 continue
             ref = segments[index]
-            if index >= start + self.first_frame_needs:
+            if steps >= self.first_frame_needs:
                 await self.gate.hold()
             while not video.done and ref.start_s >= self.timeline.video_reached_s() + self.lead_s:
                 await self.timeline.wait_video()
             buffer_at_request = self.timeline.buffer_s()
+            steps += 1
             if ref.gap:
                 self.feed.skip(ref, self.timeline.audio, "EXT-X-GAP")
                 index += 1
                 continue
             try:
                 if self.chunks is not None:
-                    await self._fetch_chunks(self.chunks, ref, index, buffer_at_request)
+                    await self._fetch_chunks(self.chunks, ref, let_go + index, buffer_at_request)
                     index += 1
                     continue
                 init, fetched = await self._fetch(ref, buffer_at_request)
@@ -79,7 +82,7 @@ class AudioLoop:
                 self.feed.lost("audio", ref, self.timeline.audio, exc)
                 index += 1
                 continue
-            await self.feed.deliver("audio", self.rendition, init, ref, fetched, index, buffer_at_request,
+            await self.feed.deliver("audio", self.rendition, init, ref, fetched, let_go + index, buffer_at_request,
                                     self.timeline.audio)
             index += 1
         self.timeline.audio.done = True

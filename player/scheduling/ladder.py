@@ -7,6 +7,8 @@ point where one of its segments starts. No I/O and no clock: the loops and tests
 """
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -47,6 +49,15 @@ def end_index(segments: tuple[SegmentRef, ...], until_s: float | None) -> int:
     if until_s is None:
         return len(segments)
     return next((i for i, s in enumerate(segments) if s.start_s >= until_s), len(segments))
+
+
+def let_go(before: Sequence[SegmentRef], after: Sequence[SegmentRef]) -> int:
+    """How many of ``before``'s first positions ``after`` no longer lists (a live index let them go behind the DVR
+    window): a position in ``before`` is that many less in ``after``. Matched by start time, which a live segment
+    keeps (only the newest one's length may change)."""
+    if not after:
+        return 0
+    return bisect.bisect_left([s.start_s for s in before], after[0].start_s - 1e-6)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ reads need (first frame ~3 ms later on 2 cores, ``benchmarks/startup.py``). The 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -218,12 +218,12 @@ class Scheduler:
         """Wait for new live segments; the ladder with them, or None once the event is over and all is listed."""
         live = self.config.live
         assert live is not None
-        seen = len(self.ladder.timeline)
+        seen = _newest_end_s(self.ladder.timeline)
         self.ladder = Ladder.of(live.presentation(), self.config.max_height, self.config.audio_language)
-        if len(self.ladder.timeline) <= seen:  # nothing new since the loop looked: wait for the follower
+        if _newest_end_s(self.ladder.timeline) <= seen:  # nothing new since the loop looked: wait for the follower
             await live.wait_update()  # raises LiveStreamStopped when the manifest has stopped advancing
             self.ladder = Ladder.of(live.presentation(), self.config.max_height, self.config.audio_language)
-            if len(self.ladder.timeline) <= seen and live.ended():
+            if _newest_end_s(self.ladder.timeline) <= seen and live.ended():
                 return None
         return self.ladder
 
@@ -231,12 +231,12 @@ class Scheduler:
         """Like :meth:`_grow_video` for the audio rendition (None: the event is over)."""
         live = self.config.live
         assert live is not None
-        seen = len(self.audio.segments) if self.audio else 0
+        seen = _newest_end_s(self.audio.segments if self.audio else ())
         self.audio = pick_audio(live.presentation(), self.config.audio_language) or self.audio
-        if self.audio is None or len(self.audio.segments) <= seen:
+        if self.audio is None or _newest_end_s(self.audio.segments) <= seen:
             await live.wait_update()
             self.audio = pick_audio(live.presentation(), self.config.audio_language) or self.audio
-            if (self.audio is None or len(self.audio.segments) <= seen) and live.ended():
+            if (self.audio is None or _newest_end_s(self.audio.segments) <= seen) and live.ended():
                 return None
         return self.audio
 
@@ -254,6 +254,12 @@ class Scheduler:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         self.sink.finish()
+
+
+def _newest_end_s(segments: Sequence[SegmentRef]) -> float:
+    """Where a live list ends: it grew when this moved on (its length does not say so once old segments are let
+    go; only the newest segment's own length may still shrink, when a segment announced early is listed whole)."""
+    return segments[-1].end_s if segments else float("-inf")
 
 
 def _last_download_age(qoe: QoeTracker, clock: Clock) -> float | None:

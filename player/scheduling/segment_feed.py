@@ -8,7 +8,7 @@ audio: configuration in-band); its key material is its own (HLS key rotation, AE
 Live, a run of segments no CDN has is the stream stopping, not holes (:class:`MissingRun`)."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from abr.session import AbrSession
@@ -23,6 +23,7 @@ from player.net import CmcdData, HttpStatusError, ObjectType
 from player.net.errors import CorruptSegment
 from player.net.clock import Clock
 from player.qoe import QoeTracker, SegmentRecord
+from player.scheduling.ladder import let_go
 from player.scheduling.timeline import TrackProgress
 from player.segment_keys import SegmentKeys
 from player.source import Fetched, SegmentSource
@@ -148,6 +149,18 @@ class SegmentFeed:
         """A segment that will not be played: in the report's errors; the track moves past it."""
         self._report_skip(ref, why)
         progress.added_until_s = ref.end_s
+
+    def carry(self, index: int, before: Sequence[SegmentRef], after: Sequence[SegmentRef],
+              progress: TrackProgress) -> tuple[int, int]:
+        """Live: position ``index`` of ``before`` in the grown list ``after``, and how many positions went (the
+        follower lets segments go behind the DVR window). Media the loop had not reached that went with them (a
+        play paused far behind the window) is skipped as one stretch, named."""
+        gone = let_go(before, after)
+        need_s = before[index].start_s if index < len(before) else before[-1].end_s if before else None
+        if after and need_s is not None and after[0].start_s > need_s + 1e-6:
+            stretch = SegmentRef(number=-1, start_s=need_s, duration_s=after[0].start_s - need_s, urls=())
+            self.skip(stretch, progress, "let go behind the live window before it was fetched")
+        return max(index - gone, 0), gone
 
     def lost(self, kind: str, ref: SegmentRef, progress: TrackProgress, exc: FetchError) -> None:
         """A segment every CDN says is not there (:func:`missing`): skipped. Live, a run of them raises

@@ -75,6 +75,7 @@ class VideoLoop:
         self.current_rung: int | None = None
         self.grow = grow  # live: waits for more segments and returns the grown ladder (None: the event ended)
         self.chunks = chunks  # live low latency: segments fed chunk by chunk as they arrive (``chunked``)
+        self.let_go = 0  # live: positions let go before the ladder's first; the report's and the ABR's index adds them
 
     async def run(self) -> None:
         index, steps = self.start_index, 0  # steps: positions taken (a segment, a gap, a hole)
@@ -86,6 +87,8 @@ class VideoLoop:
                 grown = await self.grow()
                 if grown is None:
                     break
+                index, gone = self.feed.carry(index, segments, grown.timeline, self.timeline.video)
+                self.let_go += gone
                 self.ladder = grown
                 continue
             if steps >= self.first_frame_needs:
@@ -106,11 +109,13 @@ class VideoLoop:
                 self.timeline.video_advanced()
                 index, steps = index + 1, steps + 1
                 continue
+            position = self.let_go + index  # the report's index: counted from the play's first, let go or not
             if self.chunks is not None:  # already in the feed
-                self.feed.record(self.ladder.kind, self.ladder[got.rung], got.ref, got.fetched, index, got.buffer_at_request)
+                self.feed.record(self.ladder.kind, self.ladder[got.rung], got.ref, got.fetched, position,
+                                 got.buffer_at_request)
             else:
-                await self.feed.deliver(self.ladder.kind, self.ladder[got.rung], got.init, got.ref, got.fetched, index,
-                                        got.buffer_at_request, self.timeline.video)
+                await self.feed.deliver(self.ladder.kind, self.ladder[got.rung], got.init, got.ref, got.fetched,
+                                        position, got.buffer_at_request, self.timeline.video)
             self.current_rung = got.rung
             self.timeline.video_advanced()
             index, steps = self.ladder.next_index(index, got.ref), steps + 1
@@ -120,13 +125,13 @@ class VideoLoop:
         """Choose and fetch segment ``index``, choosing again after each abandonment."""
         below: int | None = None  # after an abandonment: the rung the algorithm stepped down to
         while True:
-            state = self.abr.state(buffer_s=self.timeline.buffer_s(), segment_index=index,
+            state = self.abr.state(buffer_s=self.timeline.buffer_s(), segment_index=self.let_go + index,
                                    upcoming_sizes_bits=self.ladder.known_sizes(index))
             decision = self._choose(state)
             if decision.delay_s > 0:
                 await self.clock.sleep(decision.delay_s)
             rung = decision.rung if below is None else min(decision.rung, below)
-            first = self.first_rung is not None and index == self.start_index and below is None and self.pinned is None
+            first = self.first_rung is not None and self.let_go + index == self.start_index and below is None and self.pinned is None
             if first:
                 rung = self.ladder.clamp(self.first_rung or 0)
             rung = self.ladder.open_rung(index, rung, self.current_rung if below is None else None)
@@ -142,7 +147,7 @@ class VideoLoop:
             self.abr.downloaded(state, rung=outcome.rung, bits=outcome.received * 8.0, seconds=outcome.seconds,
                                 latency_s=outcome.latency_s, buffer_s=self.timeline.buffer_s(), abandoned=True,
                                 abandon_to=outcome.to_rung)
-            self.qoe.abandoned(DownloadAbandoned(at=self.clock.now(), index=index, from_rung=outcome.rung,
+            self.qoe.abandoned(DownloadAbandoned(at=self.clock.now(), index=self.let_go + index, from_rung=outcome.rung,
                                                  to_rung=outcome.to_rung, received_bytes=outcome.received))
             below = outcome.to_rung
 
@@ -181,7 +186,7 @@ class VideoLoop:
                     raise
                 lowest = self.ladder.lowest_open(index)
                 if self._may_abandon(rung) and rung > lowest:
-                    self.qoe.downswitched(EmergencyDownswitch(at=self.clock.now(), index=index, from_rung=rung,
+                    self.qoe.downswitched(EmergencyDownswitch(at=self.clock.now(), index=self.let_go + index, from_rung=rung,
                                                               error=type(exc).__name__))
                     rung = lowest
                 else:
@@ -203,8 +208,8 @@ class VideoLoop:
 
         def failed(exc: FetchError) -> None:
             if self._may_abandon(at["rung"]):
-                self.qoe.downswitched(EmergencyDownswitch(at=self.clock.now(), index=index, from_rung=at["rung"],
-                                                          error=type(exc).__name__))
+                self.qoe.downswitched(EmergencyDownswitch(at=self.clock.now(), index=self.let_go + index,
+                                                          from_rung=at["rung"], error=type(exc).__name__))
                 at["rung"] = self.ladder.lowest_open(index)
 
         _rendition, ref, init, fetched = await fetch_chunked(

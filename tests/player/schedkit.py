@@ -138,12 +138,12 @@ class World:
 
 def world(p: Presentation, *, handler: Callable[[SegmentRequest], FetchResult] | None = None,
           shaping: Shaping | None = None, config: SchedulerConfig | None = None, algorithm: str | None = None,
-          plays: bool = True, sink_type: type[RecordingSink] = RecordingSink) -> World:
+          plays: bool = True, sink_type: type[RecordingSink] = RecordingSink, clock: ManualClock | None = None) -> World:
     """Everything wired; call inside a running loop. ``plays``: the first frame shows at once; ``sink_type``: the
-    feed the scheduler hands segments to."""
+    feed the scheduler hands segments to; ``clock``: one shared with other parts (a live follower's)."""
     from player.playback import make_algorithm
 
-    clock = ManualClock()
+    clock = clock or ManualClock()
     handling = HandlerTransport(handler or with_length(files_handler(files_for(p))))
     transport: Transport = handling if shaping is None else ShapedTransport(handling, shaping, clock)
     pool = CdnPool(ORIGINS, transport, clock)
