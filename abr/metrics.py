@@ -28,6 +28,13 @@ LOG_REBUFFER_PENALTY = 2.66
 EARLY_MEDIA_S = 10.0
 
 
+def qoe_lin_terms(kbps_sum: float, switch_kbps: float, segments: int, stall_s: float) -> tuple[float, float, float]:
+    """QoE_lin's terms per segment in Mbit/s from sums over a play's segments: the bitrates, the magnitudes of their
+    changes (a player's report keeps the sums when it lets old segment rows go)."""
+    return (kbps_sum / segments / 1000.0, REBUFFER_PENALTY * stall_s / segments / 1000.0,
+            switch_kbps / segments / 1000.0)
+
+
 @dataclass(frozen=True, kw_only=True)
 class SessionResult:
     trace: str
@@ -73,9 +80,7 @@ class SessionResult:
     def qoe_lin_terms(self) -> tuple[float, float, float]:
         """QoE_lin's three terms per segment in Mbit/s: quality, stall penalty, switch penalty (QoE_lin is the
         first minus the others).  Quality less switches is what :mod:`abr.oracle`'s bound is on."""
-        n = self.segments
-        return (sum(self.bitrates_kbps) / n / 1000.0, REBUFFER_PENALTY * self.stall_s / n / 1000.0,
-                self.switch_kbps / n / 1000.0)
+        return qoe_lin_terms(sum(self.bitrates_kbps), self.switch_kbps, self.segments, self.stall_s)
 
     def switches_per(self, segments: int = 150) -> float:
         return self.switches * segments / self.segments

@@ -112,8 +112,10 @@ class MpvFiles:
             self.file_loaded = True
             self._props.apply({option: value for option, value in LAVF_DEFAULTS.items() if option in self._fast_open},
                               wait=False)
-            # the viewer's choice carries over (a hidden track's ``sid`` option reads "no": False); else shown
-            self._subtitles.attach(*self._subtitles.files, select=self.read("options/sid") is not False)
+            # the viewer's choice carries over (a hidden track's ``sid`` option reads "no": False); else shown. A play
+            # without subtitles reads nothing: one property read less on every file load's path
+            if self._subtitles.files:
+                self._subtitles.attach(*self._subtitles.files, select=self.read("options/sid") is not False)
         elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
             at = self._clock()
             if self._is_current():  # else: the previous file's restart, still queued when a new load replaced it

@@ -160,19 +160,26 @@ class RequestRecord:
     aborted: bool = False  # the caller cancelled the attempt (ABR abandonment, seek, stop): no CDN failure
 
 
-class RequestLog:
-    """Append-only list of ``RequestRecord``; shared by pool, licence client, QA log."""
+#: the newest attempts a log lists (~10 MB): a kiosk on a live channel for weeks makes ~130 000 requests a day
+KEEP_RECORDS = 20_000
 
-    def __init__(self) -> None:
+
+class RequestLog:
+    """The attempts of a session, newest ``keep`` listed (``dropped``: how many older ones were let go); the counts
+    are of every attempt. Shared by pool, licence client, QA log."""
+
+    def __init__(self, keep: int = KEEP_RECORDS) -> None:
         self.records: list[RequestRecord] = []
+        self.keep = keep
+        self.dropped = 0
+        self.failovers = 0
+        self.aborted = 0
 
     def add(self, record: RequestRecord) -> None:
         self.records.append(record)
-
-    @property
-    def failovers(self) -> int:
-        return sum(1 for r in self.records if r.failover_to is not None)
-
-    @property
-    def aborted(self) -> int:
-        return sum(1 for r in self.records if r.aborted)
+        self.failovers += record.failover_to is not None
+        self.aborted += record.aborted
+        if len(self.records) > self.keep + self.keep // 4:  # let go in batches: one list move per quarter
+            gone = len(self.records) - self.keep
+            del self.records[:gone]
+            self.dropped += gone

@@ -75,6 +75,7 @@ def play_report(
         algorithm=running.scheduler.abr.algorithm.name if running is not None else None,
         pool_failovers=pool.failovers if pool is not None else None,
         requests=pool.log.records if pool is not None else (), notices=notices,
+        requests_dropped=pool.log.dropped if pool is not None else 0,
         duration_s=presentation.duration_s if presentation else None,
         complete=lost == [] if lost is not None else False,
         tracks=tuple(tracks_json(tracks)),

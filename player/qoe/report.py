@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from abr.metrics import SessionResult
+from abr.metrics import qoe_lin_terms
 from player.net import RequestRecord
 from player.qoe.events import DownloadAbandoned, Notice, SegmentRecord
 from player.qoe.tracker import ErrorRecord, QoeTracker
@@ -48,6 +48,9 @@ class QoeReport:
     tracks: tuple[Mapping[str, object], ...] = ()  # what was played: kind, codec, language, fed_until_s
     # the link's estimate from an earlier play that the first segment's rung was picked from (None: the ABR's start)
     start_estimate_kbps: float | None = None
+    # a long play (a live channel for weeks) lists its newest segments and requests; how many older ones were let go
+    segments_dropped: int = 0
+    requests_dropped: int = 0
     opened_at: float = field(default=0.0, repr=False)  # the clock reading every ``t_s`` counts from
 
     def to_json(self) -> dict[str, Any]:
@@ -57,7 +60,8 @@ class QoeReport:
         out = {name: getattr(self, name) for name in (
             "target", "startup_ms", "played_s", "rebuffer_count", "rebuffer_s", "avg_bitrate_kbps", "switches",
             "cdn_failovers", "abandonments", "license_ms", "qoe_lin", "decoder_errors", "algorithm",
-            "emergency_downswitches", "start_s", "duration_s", "complete", "start_estimate_kbps")}
+            "emergency_downswitches", "start_s", "duration_s", "complete", "start_estimate_kbps", "segments_dropped",
+            "requests_dropped")}
         out["tracks"] = [dict(t) for t in self.tracks]
         out["errors"] = [asdict(e) for e in self.errors]
         out["segments"] = [asdict(s) for s in self.segments]
@@ -73,19 +77,15 @@ def build_report(
     qoe: QoeTracker, now: float, *, start_s: float = 0.0, decoder_errors: int = 0, algorithm: str | None = None,
     pool_failovers: int | None = None, requests: Sequence[RequestRecord] = (),
     notices: Sequence[Notice] = (), duration_s: float | None = None, complete: bool = False,
-    tracks: Sequence[Mapping[str, object]] = (), start_estimate_kbps: float | None = None,
+    tracks: Sequence[Mapping[str, object]] = (), start_estimate_kbps: float | None = None, requests_dropped: int = 0,
 ) -> QoeReport:
     """The report as of ``now``; ``pool_failovers`` (every request's, manifests included) wins over the segments'."""
-    ladder = qoe.ladder_segments()
     startup_ms = qoe.startup_ms()
+    sums = qoe.ladder_sums
     qoe_lin = None
-    if ladder:
-        result = SessionResult(
-            trace=qoe.target, bitrates_kbps=tuple(s.media_kbps for s in ladder),
-            rungs=tuple(_rendition_numbers(ladder)), stall_s=qoe.rebuffer_s(now), stall_events=len(qoe.rebuffers),
-            startup_s=(startup_ms or 0) / 1000.0, total_s=max(now - qoe.opened_at, 1e-9),
-        )
-        qoe_lin = round(result.qoe_lin, 4)
+    if sums.count:
+        quality, stall, switches = qoe_lin_terms(sums.kbps, sums.switch_kbps, sums.count, qoe.rebuffer_s(now))
+        qoe_lin = round(quality - stall - switches, 4)
     return QoeReport(
         target=qoe.target, startup_ms=startup_ms, played_s=round(qoe.played_s, 3), rebuffer_count=len(qoe.rebuffers),
         rebuffer_s=round(qoe.rebuffer_s(now), 3), avg_bitrate_kbps=round(qoe.avg_bitrate_kbps(), 1),
@@ -95,11 +95,6 @@ def build_report(
         qoe_lin=qoe_lin, decoder_errors=decoder_errors, algorithm=algorithm,
         emergency_downswitches=qoe.emergency_downswitches, start_s=start_s, requests=tuple(requests),
         notices=tuple(notices), duration_s=duration_s, complete=complete, tracks=tuple(tracks), opened_at=qoe.opened_at,
+        segments_dropped=qoe.segments_dropped, requests_dropped=requests_dropped,
         start_estimate_kbps=None if start_estimate_kbps is None else round(start_estimate_kbps, 1),
     )
-
-
-def _rendition_numbers(video: Sequence[SegmentRecord]) -> list[int]:
-    """A stable number per rendition id, in order of first appearance (switch counting needs identity, not rank)."""
-    numbers: dict[str, int] = {}
-    return [numbers.setdefault(s.rendition, len(numbers)) for s in video]

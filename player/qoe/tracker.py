@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from player.qoe.ladder_sums import LadderSums
 from player.qoe.events import (
     DownloadAbandoned,
     EmergencyDownswitch,
@@ -34,6 +35,11 @@ class ErrorRecord:
     at_s: float
 
 
+#: the newest segment rows a report lists (~3.7 MB): a kiosk plays one live channel for weeks in one session, ~86 000
+#: segments a day at 2 s; the ladder figures count every segment all the same (``LadderSums``)
+KEEP_SEGMENTS = 10_000
+
+
 @dataclass
 class QoeTracker:
     """Accumulates what happened in a session."""
@@ -50,6 +56,10 @@ class QoeTracker:
     downswitch_events: list[EmergencyDownswitch] = field(default_factory=list)  # refetched at the lowest rung
     errors: list[ErrorRecord] = field(default_factory=list)
     ladder_kind: str = "video"  # the track the ABR picks renditions for: "audio" in an audio-only title
+    ladder_sums: LadderSums = field(default_factory=LadderSums)  # every ladder segment's, rows let go or not
+    segments_dropped: int = 0  # the oldest rows let go (``KEEP_SEGMENTS``)
+    _dropped_switches: int = field(default=0, repr=False)  # rendition changes among the ladder rows let go
+    _dropped_last: str | None = field(default=None, repr=False)  # the rendition of the last of them
     listeners: list[Listener] = field(default_factory=list, repr=False)
     _paused_at: float | None = field(default=None, repr=False)
     _paused_before_s: float = field(default=0.0, repr=False)
@@ -93,7 +103,18 @@ class QoeTracker:
 
     def segment(self, record: SegmentRecord) -> None:
         self.segments.append(record)
+        if record.type == self.ladder_kind:
+            self.ladder_sums.add(record)
+        if len(self.segments) > KEEP_SEGMENTS + KEEP_SEGMENTS // 4:  # let go in batches: one list move per quarter
+            self._let_go(len(self.segments) - KEEP_SEGMENTS)
         self.tell(SegmentFetched(record=record))
+
+    def _let_go(self, count: int) -> None:
+        gone = self._ladder_renditions(self.segments[:count])
+        self._dropped_switches += _changes(gone)
+        self._dropped_last = gone[-1] if gone else self._dropped_last
+        del self.segments[:count]
+        self.segments_dropped += count
 
     def failover(self, count: int = 1) -> None:
         self.cdn_failovers += count
@@ -152,15 +173,18 @@ class QoeTracker:
         return [s for s in self.segments if s.type == self.ladder_kind]
 
     def switches(self) -> int:
-        renditions = [s.rendition for s in sorted(self.ladder_segments(), key=lambda s: s.index)]
-        return sum(1 for a, b in zip(renditions, renditions[1:]) if a != b)
+        """Rendition changes along the ladder's segments in media order, those of rows let go included."""
+        return self._dropped_switches + _changes(self._ladder_renditions(self.segments))
+
+    def _ladder_renditions(self, rows: list[SegmentRecord]) -> list[str]:
+        """The renditions of ``rows``' ladder segments in media order, after the last one let go."""
+        ordered = [s.rendition for s in sorted((s for s in rows if s.type == self.ladder_kind), key=lambda s: s.index)]
+        return ordered if self._dropped_last is None else [self._dropped_last, *ordered]
 
     def avg_bitrate_kbps(self) -> float:
         """Mean bitrate of the ladder's segments (nominal, else measured), weighted by media duration."""
-        video = self.ladder_segments()
-        total = sum(s.duration_s for s in video)
-        if not video:
-            return 0.0
-        if total <= 0:
-            return sum(s.media_kbps for s in video) / len(video)
-        return sum(s.media_kbps * s.duration_s for s in video) / total
+        return self.ladder_sums.avg_kbps
+
+
+def _changes(renditions: list[str]) -> int:
+    return sum(1 for a, b in zip(renditions, renditions[1:]) if a != b)

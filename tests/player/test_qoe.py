@@ -71,3 +71,36 @@ def test_abandonments_are_counted_in_the_report_and_told_to_listeners():
     assert report["abandonments"] == 1
     assert report["abandon_events"] == [{"t_s": 2.0, "index": 3, "from_rung": 2, "to_rung": 0, "received": 16384}]
     assert heard == [event]
+
+
+def test_a_long_play_lists_its_newest_rows_and_its_figures_count_every_segment(monkeypatch):
+    """A kiosk on a live channel for weeks: the report lists the newest segments and requests, says how many older
+    ones went, and its bitrate, switches, QoE_lin, failovers and aborted counts are those of the whole play."""
+    import player.qoe.tracker as tracker
+    from player.net import RequestKind, RequestRecord
+    from player.net.request import RequestLog
+
+    plan = [("low", 300), ("high", 900), ("high", 900), ("mid", 600), ("low", 300), ("low", 300)] * 20
+
+    def report() -> dict:
+        qoe = QoeTracker(target="t", opened_at=0.0)
+        for i, (rendition, kbps) in enumerate(plan):
+            qoe.segment(_seg(i, rendition, kbps))
+            qoe.segment(_seg(i, "aac", 128, "audio"))
+        return build_report(qoe, 1.0).to_json()
+
+    expected = report()
+    monkeypatch.setattr(tracker, "KEEP_SEGMENTS", 8)
+    got = report()
+    figures = ("avg_bitrate_kbps", "switches", "qoe_lin")
+    assert expected["switches"] == 60 and expected["segments_dropped"] == 0
+    assert {k: got[k] for k in figures} == {k: expected[k] for k in figures}
+    assert 8 <= len(got["segments"]) <= 10 and got["segments_dropped"] == 2 * len(plan) - len(got["segments"])
+    assert got["segments"][-1] == expected["segments"][-1]
+
+    log = RequestLog(keep=8)
+    for i in range(50):
+        log.add(RequestRecord(kind=RequestKind.SEGMENT, cdn=0, url=f"/{i}", status=200, bytes=1, ttfb_s=0.0,
+                              duration_s=0.0, retries=0, failover_to=1 if i % 5 == 0 else None, aborted=i % 7 == 0))
+    assert (log.failovers, log.aborted) == (10, 8)
+    assert 8 <= len(log.records) <= 10 and log.dropped == 50 - len(log.records) and log.records[-1].url == "/49"
