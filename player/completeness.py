@@ -141,13 +141,18 @@ def _hole_phrase(hole: Hole) -> str:
 
 
 def fed_end(tracks: Sequence[TrackPlayed]) -> float:
-    """Where every picture and sound track has been fed to: the least of each kind's furthest (a kind
-    whose codec changed at a Period has an entry per codec; subtitles do not count)."""
+    """Where every picture and sound track has been fed to: the least of each kind's furthest."""
+    return min(furthest_by_kind(tracks).values(), default=0.0)
+
+
+def furthest_by_kind(tracks: Sequence[TrackPlayed]) -> dict[str, float]:
+    """How far each picture and sound kind was fed (a kind whose codec changed at a Period has an entry per codec;
+    subtitles do not count)."""
     furthest: dict[str, float] = {}
     for track in tracks:
         if track.kind != "text":
             furthest[track.kind] = max(furthest.get(track.kind, 0.0), track.fed_until_s)
-    return min(furthest.values(), default=0.0)
+    return furthest
 
 
 def kind_ends(streams: Sequence[StreamPart], end_s: float) -> dict[str, float]:

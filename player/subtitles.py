@@ -96,8 +96,10 @@ class TextLoader:
 
     async def add(self, segments: Iterable[SegmentRef]) -> bool:
         """Fetch and read the segments not read yet; True when there were any. A segment that is not what its track
-        says is not read again (:class:`SubtitleFormatError` after it is marked read)."""
-        fresh = [ref for ref in segments if (ref.timeline, ref.number) not in self._done and ref.end_s >= self._floor_s]
+        says is not read again (:class:`SubtitleFormatError` after it is marked read). An EXT-X-GAP is a stretch without
+        cues: nothing is fetched."""
+        fresh = [ref for ref in segments
+                 if (ref.timeline, ref.number) not in self._done and ref.end_s >= self._floor_s and not ref.gap]
         for ref in fresh:
             init = await self._init(ref)
             body = (await self.source.fetch(self.rendition, ref, kind="text")).body

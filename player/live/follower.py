@@ -3,7 +3,7 @@
 The scheduler is written against a :class:`~player.manifest.Presentation` whose renditions list their
 segments; for live those lists grow. The follower runs the refresh loops (one :class:`HlsRefresher`
 per media playlist, or one :class:`DashRefresher`), rebuilds the presentation from their indexes on
-demand (``presentation()``, gaps left out: they are never fetched) and wakes waiters when segments
+demand (``presentation()``) and wakes waiters when segments
 arrive. All renditions share one timeline: the video's, others aligned to it by segment number.
 """
 from __future__ import annotations
@@ -217,8 +217,8 @@ class LiveFollower:
         return next((indexes[rid] for rid in self._video_ids if rid in indexes), None)
 
     def presentation(self) -> Presentation:
-        """The presentation with every rendition's live segments from ``LET_GO_BEHIND_S`` before the DVR window
-        (gaps left out). The loops carry their positions across the segments let go (``ladder.let_go``).
+        """The presentation with every rendition's live segments from ``LET_GO_BEHIND_S`` before the DVR window,
+        EXT-X-GAPs listed as in a title (the ladder fills a gap in one rung from another). The loops carry their positions across the segments let go (``ladder.let_go``).
 
         Video renditions are cut to the newest segment they all have: the scheduler looks every rung
         up by the lowest rung's index, and their playlists are reloaded one by one.
@@ -236,7 +236,7 @@ class LiveFollower:
             if index is None:
                 return r
             cut = common if r.id in self._video_ids and common is not None else None
-            return with_segments(r, tuple(s for s in index.segments if not s.gap and (cut is None or s.number <= cut)))
+            return with_segments(r, tuple(s for s in index.segments if cut is None or s.number <= cut))
 
         periods = tuple(replace(p, tracks=tuple(replace(t, renditions=tuple(live(r) for r in t.renditions))
                                                 for t in p.tracks)) for p in self.base.periods[:1])

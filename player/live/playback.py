@@ -128,7 +128,7 @@ async def open_live(presentation: Presentation, manifest_urls: Sequence[str], fe
         for h in follower.hls.values():
             h.low_latency = follower.low_latency
     video = follower.presentation().video_track()
-    segments = video.by_bandwidth()[0].segments if video else ()
+    segments = [s for s in video.by_bandwidth()[0].segments if not s.gap] if video else []  # a start shows a picture
     # low latency feeds chunks as they arrive (``chunk_fetch``), so PART-HOLD-BACK / the service
     # description's target can be held, plus one part: media lands a part at a time, so the buffer dips
     # by one part between arrivals, and at the bare hold-back a ~1 s hiccup of a shared machine

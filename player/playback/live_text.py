@@ -43,7 +43,7 @@ async def follow_text(follower: LiveFollower, shown: ShownText, output: MpvOutpu
             if rendition is not None and await _read_on(shown, rendition.segments):
                 floor = follower.window().start_s - KEEP_BEHIND_S
                 loader.forget_before(floor)
-                shown.missed = {key: (end, why) for key, (end, why) in shown.missed.items() if end >= floor}
+                shown.let_go_before(floor)
                 output.update_subtitles(shown.file, loader.loaded().webvtt)
             if ended:
                 return

@@ -53,6 +53,19 @@ class ShownText:
     # live: the subtitle segments not read, by (timeline, number): their end and why (none delivered, or not what
     # the track says); let go with the cues once the window has passed them
     missed: dict[tuple[int, int], tuple[float, str]] = field(default_factory=dict)
+    missed_before: int = 0  # misses let go behind the window: still segments the viewer never saw
+
+    def let_go_before(self, floor_s: float) -> None:
+        """Forget the misses ending before ``floor_s`` (a channel runs for months); they still count."""
+        kept = {key: (end, why) for key, (end, why) in self.missed.items() if end >= floor_s}
+        self.missed_before += len(self.missed) - len(kept)
+        self.missed = kept
+
+    def lost(self) -> list[str]:
+        """What the viewer asked for and did not get, one phrase each: a play with subtitles missing is not whole."""
+        return ([f"the live subtitles stopped: {self.stopped}"] if self.stopped else []) + \
+            [f"subtitles not shown: {why}" for _, why in self.missed.values()] + \
+            ([f"{self.missed_before} earlier subtitle segments not shown"] if self.missed_before else [])
 
     @property
     def codec(self) -> str:

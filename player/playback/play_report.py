@@ -6,7 +6,8 @@ still says what happened up to the failure — QA needs it most then).
 from __future__ import annotations
 
 from player.completeness import (
-    LanguageChoice, TrackPlayed, expected_kinds, fed_end, kind_ends, shortfalls, tracks_fed, tracks_json,
+    END_SLACK_MAX_S, LanguageChoice, TrackPlayed, expected_kinds, fed_end, furthest_by_kind, kind_ends, shortfalls,
+    tracks_fed, tracks_json,
 )
 from player.manifest import Presentation
 from player.manifest.viewing import VIDEO_FAMILIES
@@ -35,7 +36,7 @@ def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation
 
     Lost: stopped short of the end (beyond half a segment), a track lost midway or never played,
     segments skipped, media missing inside a track, or frames libmpv could not decode (see
-    :func:`player.completeness.shortfalls`). The end is the title's (from its segments when the
+    :func:`player.completeness.shortfalls`); live subtitles that stopped or missed segments (``ShownText.lost``). The end is the title's (from its segments when the
     manifest states no duration; a live event's once it has ended), or ``until_s`` when that comes first.
     """
     scheduler = running.scheduler
@@ -56,10 +57,16 @@ def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation
         fed = fed_end(tracks)
         if reached >= fed - max(segment_s, EOF_SLACK_S):
             reached = max(reached, fed)
-    return shortfalls(end_s=end_s, reached_s=reached, segment_s=segment_s, tracks=tracks,
+    media_end = _media_end_if_overstated(running, end_s, reached, tracks, min(segment_s / 2, END_SLACK_MAX_S))
+    if media_end is not None:
+        playhead.notices.append(Notice(code="DurationOverstated", message=f"the manifest lists {end_s:.1f} s, its media "
+                                       f"holds {media_end:.1f} s: played to the media's end"))
+        end_s = media_end
+    lost = shortfalls(end_s=end_s, reached_s=reached, segment_s=segment_s, tracks=tracks,
                       skipped=running.fetching.skipped, parts=running.opened.parts, unavailable=presentation.unavailable,
                       expected=expected_kinds(presentation), holes=running.feed.holes,
                       decoder_errors=playhead.decoder_errors, track_ends=kind_ends(running.opened.streams, end_s))
+    return lost + (running.text.lost() if running.text is not None else [])
 
 
 def play_report(
@@ -81,6 +88,23 @@ def play_report(
         tracks=tuple(tracks_json(tracks)),
         start_estimate_kbps=running.fetching.started_from if running is not None else None,
     )
+
+
+def _media_end_if_overstated(running: RunningPlay, end_s: float, reached_s: float, tracks: list[TrackPlayed],
+                             slack_s: float) -> float | None:
+    """Where the media ends when the manifest says it runs longer (EXTINF or ``@duration`` overstated): every segment up
+    to the end was fed, nothing skipped, every track fed to about the same end and played to it. Plain libmpv plays
+    that media to its end and stops; so does a play here, and the report names the manifest's overstatement (a
+    ``DurationOverstated`` notice) rather than "stopped at" — which would send a QA engineer after a player fault.
+    None when the media reaches the end, or when anything else explains the shortfall."""
+    fed = list(furthest_by_kind(tracks).values())
+    declared = max((s.start_s + s.duration_s for s in running.scheduler.qoe.ladder_segments()), default=0.0)
+    if not fed or not running.scheduler.video_done or running.fetching.skipped or declared < end_s - slack_s:
+        return None
+    media_end = min(fed)
+    if media_end >= end_s - slack_s or max(fed) - media_end > slack_s or reached_s < media_end - slack_s:
+        return None
+    return media_end
 
 
 def _switch_drops(running: RunningPlay | None) -> list[Notice]:

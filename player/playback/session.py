@@ -189,7 +189,8 @@ class PlaybackSession(SessionControls):
 
         def sample() -> Moves:
             return Moves(position_s=self.playhead.last_position_s, generation=self.playhead.generation,
-                         media_heard=self.pool.media_heard if self.pool else 0, segments_fed=len(self.qoe.segments))
+                         media_heard=self.pool.media_heard if self.pool else 0,
+                         segments_fed=len(self.qoe.segments) + self.qoe.segments_dropped)
 
         def where() -> str:
             waiting = " waiting for its first frame" if self.playhead.awaiting_frame else ""

@@ -578,3 +578,24 @@ def test_a_gap_in_one_variant_plays_from_another(corpus_root: Path, tmp_path: Pa
     assert {r for _, r in fetched} == {"v0", "v1"}, fetched
     assert (1, "v0") not in fetched and (2, "v1") not in fetched
     assert {i for i, _ in fetched} == {0, 1, 2}
+
+
+@pytest.mark.parametrize("kind", ["hls-ts", "hls-fmp4-muxed-audio"])
+def test_a_playlist_that_overstates_its_media_plays_whole_and_says_so(corpus_root: Path, tmp_path: Path,
+                                                                     kind: str) -> None:
+    """Every EXTINF 25 % longer than its segment's media (a packager's rounding gone wrong): plain libmpv plays the
+    media to its end, and so does Reelbox — complete, with a ``DurationOverstated`` notice giving both lengths. Before:
+    "stopped at 8.0 s of 10.0 s", exit 1, as if the play had stopped short."""
+    folder = corpus.kinds()[kind].manifest.split("/", 1)[0]
+    shutil.copytree(corpus_root / folder, tmp_path / "long")
+    for playlist in (tmp_path / "long").glob("*.m3u8"):
+        playlist.write_text(re.sub(r"#EXTINF:([0-9.]+)", lambda m: f"#EXTINF:{float(m[1]) * 1.25:.6f}",
+                                   playlist.read_text()))
+    with serve_corpus(tmp_path) as base:
+        report = _play(f"{base}/long/{corpus.kinds()[kind].manifest.split('/', 1)[1]}")
+    assert report["complete"] is True and report["errors"] == [], report["errors"]
+    overstated = [n["message"] for n in report["notices"] if n["code"] == "DurationOverstated"]
+    declared, media = corpus.kinds()[kind].duration_s * 1.25, corpus.kinds()[kind].duration_s
+    assert overstated == [f"the manifest lists {declared:.1f} s, its media holds {media:.1f} s: played to the "
+                          "media's end"], report["notices"]
+    assert report["played_s"] >= media - HALF_SEGMENT_S

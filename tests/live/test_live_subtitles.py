@@ -19,6 +19,7 @@ import pytest
 from test_live_outside import _Quiet
 
 from backend_stub.live.channel import default_ffmpeg
+from player.errors import IncompletePlay
 from player.playback import PlaybackSession, SessionOptions
 
 WINDOW = 4  # one-second segments listed
@@ -87,6 +88,8 @@ def _play_showing(url: str, until_s: float,
         watcher = asyncio.ensure_future(watch())
         try:
             return await asyncio.wait_for(session.run(), 60)
+        except IncompletePlay as exc:  # the report as written, and what ``reelbox play`` exits 1 with
+            return {**session.report(), "incomplete": str(exc)}
         finally:
             watcher.cancel()
 
@@ -114,9 +117,11 @@ def test_a_live_channels_subtitles_are_shown_past_the_window_listed_at_the_start
 @pytest.mark.parametrize("channel", [True], indirect=True)
 def test_a_subtitle_segment_no_cdn_delivers_is_named_and_the_later_ones_shown(channel: str) -> None:
     """The server has lost the subtitle segment of second 8: its cue is not shown, the ones after it are, and the
-    report names the segment (``SubtitlesMissing``); picture and sound are whole."""
+    report names the segment (``SubtitlesMissing``); picture and sound are whole, but the play asked for subtitles
+    is not (exit 1, as a title whose subtitle segment is lost fails). Before, it was complete."""
     report, start, numbers, _ = _play_showing(channel, 14.0)
-    assert report["complete"] is True and report["errors"] == [], report["errors"]
+    assert report["complete"] is False and [e["code"] for e in report["errors"]] == ["IncompletePlay"], report["errors"]
+    assert re.fullmatch(r"incomplete play: subtitles not shown: subtitle segment 8\.0–9\.0 s: .*", report["incomplete"])
     assert start < 8 and 8 not in numbers and numbers[-1] >= 12, (start, numbers)
     missing = [n["message"] for n in report["notices"] if n["code"] == "SubtitlesMissing"]
     assert missing and "8.0–9.0 s" in missing[0], report["notices"]

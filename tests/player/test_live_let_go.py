@@ -6,59 +6,20 @@ The follower lets segments go ``LET_GO_BEHIND_S`` behind the DVR window; the loo
 """
 from __future__ import annotations
 
-import asyncio
+from livekit import SlidingChannel, play
+from schedkit import SEGMENT_S
 
-from livekit import SlidingChannel, follow
-from schedkit import SEGMENT_S, World, world
-
-from player.live.follower import LET_GO_BEHIND_S, LiveFollower
+from player.live.follower import LET_GO_BEHIND_S
 from player.live.live_index import LiveIndex
 from player.manifest import SegmentRef
 from player.net import ManualClock
-from player.scheduling import SchedulerConfig
 from player.scheduling.ladder import let_go
 
 PLAY_S = 600.0
 
 
-def _play(pause: tuple[float, float] | None = None) -> tuple[World, LiveFollower, list[int]]:
-    """``PLAY_S`` of the channel from its live start; ``pause``: (after s, for s) the viewer's pause. Returns the
-    world, the follower and the most segments any rendition's index held at each update of the loops."""
-    async def go() -> tuple[World, LiveFollower, list[int]]:
-        clock = ManualClock()
-        channel = SlidingChannel(clock)
-        follower, start_s = await follow(channel)
-        held: list[int] = []
-        presentation = follower.presentation
-
-        def watched() -> object:
-            built = presentation()
-            held.append(max(len(i.segments) for i in follower._indexes().values()))
-            return built
-
-        follower.presentation = watched  # type: ignore[method-assign]
-        config = SchedulerConfig(live=follower, start_s=start_s, until_s=start_s + PLAY_S, buffer_capacity_s=30.0)
-        w = world(follower.presentation(), handler=channel.handler, config=config, clock=clock)
-        side = asyncio.ensure_future(_pause_at(w, *pause)) if pause else None
-        try:
-            await asyncio.wait_for(w.scheduler.run(), 60.0)  # real-time guard only
-        finally:
-            if side is not None:
-                side.cancel()
-            await follower.aclose()
-        return w, follower, held
-    return asyncio.run(go())
-
-
-async def _pause_at(w: World, after_s: float, for_s: float) -> None:
-    await w.clock.sleep(after_s)
-    w.pause(True)
-    await w.clock.sleep(for_s)
-    w.pause(False)
-
-
 def test_a_long_live_play_holds_a_window_of_segments_and_plays_every_one_in_order() -> None:
-    w, follower, held = _play()
+    w, follower, held = play(SlidingChannel(ManualClock()), PLAY_S)
     video = w.qoe.ladder_segments()
     audio = [s for s in w.qoe.segments if s.type == "audio"]
     assert len(video) >= PLAY_S / SEGMENT_S - 1
@@ -76,7 +37,7 @@ def test_a_long_live_play_holds_a_window_of_segments_and_plays_every_one_in_orde
 
 def test_a_play_paused_longer_than_what_is_kept_names_what_was_let_go_and_plays_on() -> None:
     pause_s = LET_GO_BEHIND_S + 60.0
-    w, _follower, _held = _play(pause=(60.0, pause_s))
+    w, _follower, _held = play(SlidingChannel(ManualClock()), PLAY_S, pause=(60.0, pause_s))
     skipped = [e for e in w.qoe.errors if "let go behind the live window" in e.message]
     assert skipped, [e.message for e in w.qoe.errors]
     video = w.qoe.ladder_segments()
