@@ -39,7 +39,7 @@ class OutputLog:
         text = text.strip()
         self.watch.line(level, component, text)
         self._emit(LogProblem(at=self._clock(), level=level, component=component, text=text,
-                              decoder=LogWatch.is_decoder(component)))
+                              decoder=LogWatch.is_decoder(component, text)))
 
     def audio_output(self, current: str | None) -> None:
         """libmpv's ``current-ao`` changed: "null" where a sound device was asked for is the fallback."""

@@ -1,7 +1,8 @@
 """Reading libmpv's log (warn level and up): the only place it tells of decoder trouble, of why no
 sound device opened, and of why a video output or a file failed. Pure: lines in, facts out.
 
-- Decoder trouble: warn/error lines of the decoders; a clean rendition switch shows zero.
+- Decoder trouble: warn/error lines of the decoders (not their word on timestamps that jump); a clean rendition
+  switch shows zero.
 - No sound device (PLATFORM.md "No sound device"): each audio driver tried says why it failed
   (``ao/alsa: Playback open error ...``); libmpv then plays on with ``ao=null``
   (``audio-fallback-to-null``, see :mod:`.mpv_events`), and these lines say why.
@@ -14,6 +15,9 @@ from __future__ import annotations
 from collections import deque
 
 DECODER_COMPONENTS = ("ffmpeg/video", "ffmpeg/audio", "vd", "ad")
+#: what a decoder says of timestamps that jump (media the play skipped, a discontinuity): it resyncs and decodes on, so
+#: not a frame it could not decode — the jump's cause is named apart (a skipped segment, a hole, crushed media)
+TIMESTAMP_JUMPS = ("Invalid audio PTS", "Invalid video timestamp")
 NO_VIDEO_OUTPUT = "Error opening/initializing the"  # "... VO window." / "... selected video_out (--vo) device."
 
 
@@ -26,11 +30,12 @@ class LogWatch:
         self.video_output_failed = False
 
     @staticmethod
-    def is_decoder(component: str) -> bool:
-        return component.startswith(DECODER_COMPONENTS)
+    def is_decoder(component: str, text: str) -> bool:
+        """A decoder's trouble with the media (not its word on a timestamp jump)."""
+        return component.startswith(DECODER_COMPONENTS) and not text.startswith(TIMESTAMP_JUMPS)
 
     def line(self, level: str, component: str, text: str) -> None:
-        if self.is_decoder(component):
+        if self.is_decoder(component, text):
             self.decoder_errors += 1
         if level in ("error", "fatal"):
             self.reasons.append(f"{component}: {text}")

@@ -103,8 +103,11 @@ def test_a_gap_in_the_variant_played_is_fetched_from_the_other(channel: str) -> 
 def test_a_gap_in_every_variant_is_skipped_and_named(channel: str) -> None:
     """Segment 6 is a gap everywhere: skipped, named, and the play is not complete (exit 1)."""
     session = _session(channel)
-    with pytest.raises(IncompletePlay, match=r"segment [0-9.]+–[0-9.]+ s skipped \(EXT-X-GAP\)"):
+    with pytest.raises(IncompletePlay) as ended:
         asyncio.run(asyncio.wait_for(session.run(), 60))
+    # the skip alone: libmpv's "Invalid audio PTS" as it resyncs past the hole is no decoder error
+    assert re.fullmatch(r"incomplete play: segment [0-9.]+–[0-9.]+ s skipped \(EXT-X-GAP\)"
+                        r"(; segment [0-9.]+–[0-9.]+ s skipped \(EXT-X-GAP\))*", str(ended.value)), str(ended.value)
     report = session.report()
     assert report["complete"] is False
     assert _requested(report, f"v0_{GAP - 1}.ts") or _requested(report, f"v1_{GAP - 1}.ts")
