@@ -10,16 +10,13 @@ stopped.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 
-from player.errors import FetchError, PlayerError
+from player.errors import PlayerError
 from player.feed.mpv_adapter import MPV_FAILURES
 from player.feed.mpv_output import MpvOutput
 from player.live.follower import LiveFollower
-from player.manifest import SegmentRef
-from player.playback.output_start import ShownText
+from player.playback.output_start import ShownText, read_text
 from player.subtitles import media_origin
-from player.ttml import SubtitleFormatError
 
 KEEP_BEHIND_S = 30.0  # cues kept before the DVR window's start (a seek back to its edge still has them)
 #: what ends the subtitles alone: a playlist that cannot be followed, a file that cannot be written, libmpv closing
@@ -40,7 +37,7 @@ async def follow_text(follower: LiveFollower, shown: ShownText, output: MpvOutpu
             if ended:  # the media's playlists ended: the subtitle playlist's own last reload may still be coming
                 await follower.text_settled(shown.rendition_id)
             rendition = follower.rendition(shown.rendition_id)
-            if rendition is not None and await _read_on(shown, rendition.segments):
+            if rendition is not None and await read_text(shown.loader, shown.missed, rendition.segments):
                 floor = follower.window().start_s - KEEP_BEHIND_S
                 loader.forget_before(floor)
                 shown.let_go_before(floor)
@@ -50,19 +47,3 @@ async def follow_text(follower: LiveFollower, shown: ShownText, output: MpvOutpu
             await follower.wait_update()
     except _ENDS_SUBTITLES as exc:  # the subtitles end; picture and sound play on
         shown.stopped = f"{type(exc).__name__}: {exc}"
-
-
-async def _read_on(shown: ShownText, segments: Sequence[SegmentRef]) -> bool:
-    """Read the new segments one by one: one no CDN delivers is named (``missed``) and tried again at the next update
-    while listed, one that is not what its track says is named and skipped, and the later ones are read meanwhile."""
-    added = False
-    for ref in segments:
-        key = (ref.timeline, ref.number)
-        try:
-            added = await shown.loader.add([ref]) or added
-        except (FetchError, SubtitleFormatError) as exc:
-            shown.missed[key] = (ref.end_s, f"subtitle segment {ref.start_s:.1f}–{ref.end_s:.1f} s: "
-                                            f"{type(exc).__name__}: {exc}")
-        else:
-            shown.missed.pop(key, None)
-    return added

@@ -8,17 +8,20 @@ added (generation ``None``): libmpv keeps a file's demuxer options for sub-add'e
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+from player.errors import FetchError
 from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
 from player.feed.subtitle_files import SubtitleFile
 from player.playback.opening import Opened
 from player.playback.options import SessionOptions
+from player.manifest import SegmentRef
 from player.subtitles import TextLoader, media_origin, text_codec
 from player.track_choice import choose_text
+from player.ttml import SubtitleFormatError
 
 
 def build_output(
@@ -42,6 +45,9 @@ def build_output(
         raise
 
 
+Missed = tuple[float, float, str]  # a subtitle segment not read: its start, end and why
+
+
 @dataclass
 class ShownText:
     """The subtitle track handed to libmpv: how it is read (a live one reads on) and its file there."""
@@ -50,21 +56,24 @@ class ShownText:
     rendition_id: str
     file: SubtitleFile
     stopped: str | None = None  # live: why it stopped reading on, the picture and sound playing on
-    # live: the subtitle segments not read, by (timeline, number): their end and why (none delivered, or not what
-    # the track says); let go with the cues once the window has passed them
-    missed: dict[tuple[int, int], tuple[float, str]] = field(default_factory=dict)
-    missed_before: int = 0  # misses let go behind the window: still segments the viewer never saw
+    # the subtitle segments not read, by (timeline, number): their end and why (none delivered, or not what the track
+    # says); live, let go with the cues once the window has passed them
+    missed: dict[tuple[int, int], Missed] = field(default_factory=dict)
+    played_from_s: float = 0.0  # where the play started: a miss before it was never to be shown
+    missed_before: int = 0  # misses in the play let go behind the window: still segments the viewer never saw
 
     def let_go_before(self, floor_s: float) -> None:
-        """Forget the misses ending before ``floor_s`` (a channel runs for months); they still count."""
-        kept = {key: (end, why) for key, (end, why) in self.missed.items() if end >= floor_s}
-        self.missed_before += len(self.missed) - len(kept)
-        self.missed = kept
+        """Forget the misses ending before ``floor_s`` (a channel runs for months); those in the play still count."""
+        gone = [end for _, end, _ in self.missed.values() if end < floor_s]
+        self.missed_before += sum(1 for end in gone if end > self.played_from_s)
+        self.missed = {key: miss for key, miss in self.missed.items() if miss[1] >= floor_s}
 
-    def lost(self) -> list[str]:
-        """What the viewer asked for and did not get, one phrase each: a play with subtitles missing is not whole."""
+    def lost(self, until_s: float) -> list[str]:
+        """What the viewer asked for and did not get up to ``until_s``, one phrase each: a play with subtitles missing
+        is not whole. Misses outside the play (the DVR window before its start, the live edge past its end) are not."""
         return ([f"the live subtitles stopped: {self.stopped}"] if self.stopped else []) + \
-            [f"subtitles not shown: {why}" for _, why in self.missed.values()] + \
+            [f"subtitles not shown: {why}" for start, end, why in self.missed.values()
+             if end > self.played_from_s and start < until_s] + \
             ([f"{self.missed_before} earlier subtitle segments not shown"] if self.missed_before else [])
 
     @property
@@ -73,7 +82,7 @@ class ShownText:
         return self.loader.codec or text_codec(self.loader.rendition)
 
 
-async def add_subtitles(opened: Opened, output: MpvOutput, language: str | None) -> ShownText | None:
+async def add_subtitles(opened: Opened, output: MpvOutput, language: str | None, from_s: float) -> ShownText | None:
     """Load the text track ``language`` names (all its segments listed now, as WebVTT) and add it before the file
     opens."""
     track = choose_text(opened.presentation, language)
@@ -81,6 +90,28 @@ async def add_subtitles(opened: Opened, output: MpvOutput, language: str | None)
         return None
     rendition = track.renditions[0]
     loader = TextLoader(rendition, opened.source, origin=partial(media_origin, opened.presentation, opened.source))
-    await loader.add(rendition.segments)
+    missed: dict[tuple[int, int], Missed] = {}
+    await read_text(loader, missed, rendition.segments)
     file = output.add_subtitles(loader.loaded().webvtt, title=track.label or language, lang=track.language or language)
-    return ShownText(loader=loader, rendition_id=rendition.id, file=file)
+    return ShownText(loader=loader, rendition_id=rendition.id, file=file, missed=missed, played_from_s=from_s)
+
+
+async def read_text(loader: TextLoader, missed: dict[tuple[int, int], Missed],
+                    segments: Sequence[SegmentRef]) -> bool:
+    """Read the segments not read yet one by one; True when any was. One no CDN delivers, or that is not what its
+    track says, is named in ``missed`` (by timeline and number: its end and why) and the later ones are read
+    meanwhile: the picture and sound play on, and the play is not whole (``ShownText.lost``). Live, a missed one is
+    tried again at the next update while listed."""
+    added = False
+    for ref in segments:
+        key = (ref.timeline, ref.number)
+        try:
+            read = await loader.add([ref])
+        except (FetchError, SubtitleFormatError) as exc:  # one that is not what its track says is not read again
+            missed[key] = (ref.start_s, ref.end_s, f"subtitle segment {ref.start_s:.1f}–{ref.end_s:.1f} s: "
+                                                   f"{type(exc).__name__}: {exc}")
+        else:
+            if read:  # a miss is taken back only by reading that segment
+                missed.pop(key, None)
+            added = added or read
+    return added

@@ -18,6 +18,8 @@ from player.qoe import Notice, QoeReport, QoeTracker, build_report
 
 
 EOF_SLACK_S = 2.0  # how far the last time-pos seen may trail the end of what was fed, at eof
+#: media short of the manifest before the last segment by more than this (a frame, an AAC frame are less): overstated
+OVERSTATED_BEFORE_LAST_S = 0.1
 
 
 def tracks_of(running: RunningPlay | None, presentation: Presentation | None,
@@ -36,8 +38,9 @@ def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation
 
     Lost: stopped short of the end (beyond half a segment), a track lost midway or never played,
     segments skipped, media missing inside a track, or frames libmpv could not decode (see
-    :func:`player.completeness.shortfalls`); live subtitles that stopped or missed segments (``ShownText.lost``). The end is the title's (from its segments when the
-    manifest states no duration; a live event's once it has ended), or ``until_s`` when that comes first.
+    :func:`player.completeness.shortfalls`), subtitles that stopped or missed segments (``ShownText.lost``). The end
+    is the title's (from its segments when the manifest states no duration; a live event's once it has ended), or
+    ``until_s`` when that comes first.
     """
     scheduler = running.scheduler
     timeline = scheduler.ladder.timeline
@@ -57,16 +60,16 @@ def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation
         fed = fed_end(tracks)
         if reached >= fed - max(segment_s, EOF_SLACK_S):
             reached = max(reached, fed)
-    media_end = _media_end_if_overstated(running, end_s, reached, tracks, min(segment_s / 2, END_SLACK_MAX_S))
-    if media_end is not None:
-        playhead.notices.append(Notice(code="DurationOverstated", message=f"the manifest lists {end_s:.1f} s, its media "
-                                       f"holds {media_end:.1f} s: played to the media's end"))
-        end_s = media_end
+    overstated = _media_end_if_overstated(running, end_s, reached, tracks, min(segment_s / 2, END_SLACK_MAX_S))
+    if overstated is not None:
+        declared, end_s = overstated
+        playhead.notices.append(Notice(code="DurationOverstated", message=f"the manifest lists {declared:.1f} s, its "
+                                       f"media holds {end_s:.1f} s: played to the media's end"))
     lost = shortfalls(end_s=end_s, reached_s=reached, segment_s=segment_s, tracks=tracks,
                       skipped=running.fetching.skipped, parts=running.opened.parts, unavailable=presentation.unavailable,
                       expected=expected_kinds(presentation), holes=running.feed.holes,
                       decoder_errors=playhead.decoder_errors, track_ends=kind_ends(running.opened.streams, end_s))
-    return lost + (running.text.lost() if running.text is not None else [])
+    return lost + (running.text.lost(end_s) if running.text is not None else [])
 
 
 def play_report(
@@ -91,20 +94,23 @@ def play_report(
 
 
 def _media_end_if_overstated(running: RunningPlay, end_s: float, reached_s: float, tracks: list[TrackPlayed],
-                             slack_s: float) -> float | None:
-    """Where the media ends when the manifest says it runs longer (EXTINF or ``@duration`` overstated): every segment up
-    to the end was fed, nothing skipped, every track fed to about the same end and played to it. Plain libmpv plays
-    that media to its end and stops; so does a play here, and the report names the manifest's overstatement (a
-    ``DurationOverstated`` notice) rather than "stopped at" — which would send a QA engineer after a player fault.
-    None when the media reaches the end, or when anything else explains the shortfall."""
+                             slack_s: float) -> tuple[float, float] | None:
+    """(where the manifest's segments end, where their media ends) when the manifest overstates its media (every EXTINF
+    or ``@duration`` longer than what the segment holds). Plain libmpv plays that media to its end and stops; so does
+    a play here, and the report names the manifest's overstatement (``DurationOverstated``) rather than "stopped at",
+    which would send a QA engineer after a player fault. Only when every segment to the end was fed, nothing skipped,
+    every track fed to about the same end and played to it, and the media already fell short of the manifest before
+    the last segment: a last segment cut short (its media lost, with no next segment to show the hole) stays lost.
+    None otherwise."""
+    scheduler = running.scheduler
     fed = list(furthest_by_kind(tracks).values())
-    declared = max((s.start_s + s.duration_s for s in running.scheduler.qoe.ladder_segments()), default=0.0)
-    if not fed or not running.scheduler.video_done or running.fetching.skipped or declared < end_s - slack_s:
+    declared = max((s.start_s + s.duration_s for s in scheduler.qoe.ladder_segments()), default=0.0)
+    if not fed or not scheduler.video_done or running.fetching.skipped or declared < end_s - slack_s:
         return None
     media_end = min(fed)
     if media_end >= end_s - slack_s or max(fed) - media_end > slack_s or reached_s < media_end - slack_s:
         return None
-    return media_end
+    return (declared, media_end) if scheduler.timeline.video.short_before_s > OVERSTATED_BEFORE_LAST_S else None
 
 
 def _switch_drops(running: RunningPlay | None) -> list[Notice]:
@@ -147,7 +153,7 @@ def _text_stopped(running: RunningPlay | None) -> list[Notice]:
     if text is None:
         return []
     return ([Notice(code="SubtitlesStopped", message=f"the live subtitles stopped: {text.stopped}")] if text.stopped else []) + \
-        [Notice(code="SubtitlesMissing", message=f"not shown: {why}") for _, why in text.missed.values()]
+        [Notice(code="SubtitlesMissing", message=f"not shown: {why}") for _, _, why in text.missed.values()]
 
 
 def _unaligned(running: RunningPlay | None) -> list[Notice]:

@@ -114,7 +114,7 @@ async def start_play(
         output, generation = await making_output
         text = None
         if generation is None:  # text tracks are added before the file opens
-            text = await add_subtitles(opened, output, options.subtitle_language)
+            text = await add_subtitles(opened, output, options.subtitle_language, playhead.start_s)
             generation = output.start(playhead.start_s)
         playhead.restart(playhead.start_s, generation)
         feed.attach(output)

@@ -173,12 +173,13 @@ class QoeTracker:
         return [s for s in self.segments if s.type == self.ladder_kind]
 
     def switches(self) -> int:
-        """Rendition changes along the ladder's segments in media order, those of rows let go included."""
+        """Rendition changes along the ladder's segments in media order, those of rows let go included. By media time:
+        a live run after a seek numbers its rows from the segments still listed, so indexes of two runs interleave."""
         return self._dropped_switches + _changes(self._ladder_renditions(self.segments))
 
     def _ladder_renditions(self, rows: list[SegmentRecord]) -> list[str]:
         """The renditions of ``rows``' ladder segments in media order, after the last one let go."""
-        ordered = [s.rendition for s in sorted((s for s in rows if s.type == self.ladder_kind), key=lambda s: s.index)]
+        ordered = [s.rendition for s in sorted((s for s in rows if s.type == self.ladder_kind), key=lambda s: s.start_s)]
         return ordered if self._dropped_last is None else [self._dropped_last, *ordered]
 
     def avg_bitrate_kbps(self) -> float:

@@ -15,7 +15,9 @@ from functools import cached_property
 from player.errors import PlaybackError, RenditionNotFound
 from player.manifest import Presentation, Rendition, SegmentRef
 from player.manifest.viewing import viewing_ladder
-from player.scheduling.switch_points import aligned, point_after, point_at, starting_at, switch_timeline
+from player.scheduling.switch_points import (
+    ALIGN_TOLERANCE_S, aligned, point_after, point_at, starting_at, switch_timeline,
+)
 from player.track_choice import audio_to_play
 
 
@@ -51,13 +53,16 @@ def end_index(segments: tuple[SegmentRef, ...], until_s: float | None) -> int:
     return next((i for i, s in enumerate(segments) if s.start_s >= until_s), len(segments))
 
 
-def let_go(before: Sequence[SegmentRef], after: Sequence[SegmentRef]) -> int:
-    """How many of ``before``'s first positions ``after`` no longer lists (a live index let them go behind the DVR
-    window): a position in ``before`` is that many less in ``after``. Matched by start time, which a live segment
-    keeps (only the newest one's length may change)."""
-    if not after:
-        return 0
-    return bisect.bisect_left([s.start_s for s in before], after[0].start_s - 1e-6)
+def carried(index: int, before: Sequence[SegmentRef], after: Sequence[SegmentRef]) -> int:
+    """Position ``index`` of ``before`` in ``after``, a later list of the same live timeline that may have let its
+    oldest segments go behind the DVR window: the same segment start, found by time (a live segment keeps its start;
+    only the newest one's length may change). Past the end: the first position that starts after ``before``'s last.
+    By time, not by a count of positions let go: on a ladder that is not aligned each rung lets go of its own segments,
+    so a switch point may go from the middle of the list."""
+    starts = [s.start_s for s in after]
+    if index < len(before):
+        return bisect.bisect_left(starts, before[index].start_s - ALIGN_TOLERANCE_S)
+    return bisect.bisect_right(starts, before[-1].start_s + ALIGN_TOLERANCE_S) if before else 0
 
 
 @dataclass(frozen=True)

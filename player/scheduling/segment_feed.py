@@ -23,7 +23,7 @@ from player.net import CmcdData, HttpStatusError, ObjectType
 from player.net.errors import CorruptSegment
 from player.net.clock import Clock
 from player.qoe import QoeTracker, SegmentRecord
-from player.scheduling.ladder import let_go
+from player.scheduling.ladder import carried
 from player.scheduling.timeline import TrackProgress
 from player.segment_keys import SegmentKeys
 from player.source import Fetched, SegmentSource
@@ -94,6 +94,8 @@ class ChunkSink:
                                     rendition_id=self.rendition_id, start_s=start_s, timeline=self.timeline,
                                     media_offset_s=self.media_offset_s, window=self.window)
         self.progress.added_until_s = fed_until(end_s, media_end_s)
+        if media_end_s is not None:
+            self.progress.short_before_s, self.progress.short_s = self.progress.short_s, end_s - media_end_s
         self.fed += 1
 
 
@@ -152,15 +154,15 @@ class SegmentFeed:
 
     def carry(self, index: int, before: Sequence[SegmentRef], after: Sequence[SegmentRef],
               progress: TrackProgress) -> tuple[int, int]:
-        """Live: position ``index`` of ``before`` in the grown list ``after``, and how many positions went (the
-        follower lets segments go behind the DVR window). Media the loop had not reached that went with them (a
-        play paused far behind the window) is skipped as one stretch, named."""
-        gone = let_go(before, after)
+        """Live: position ``index`` of ``before`` in the grown list ``after`` (:func:`carried`), and how many positions
+        before it went (the follower lets segments go behind the DVR window). Media the loop had not reached that went
+        with them (a play paused far behind the window) is skipped as one stretch, named."""
+        moved = carried(index, before, after)
         need_s = before[index].start_s if index < len(before) else before[-1].end_s if before else None
         if after and need_s is not None and after[0].start_s > need_s + 1e-6:
             stretch = SegmentRef(number=-1, start_s=need_s, duration_s=after[0].start_s - need_s, urls=())
             self.skip(stretch, progress, "let go behind the live window before it was fetched")
-        return max(index - gone, 0), gone
+        return moved, max(index - moved, 0)
 
     def lost(self, kind: str, ref: SegmentRef, progress: TrackProgress, exc: FetchError) -> None:
         """A segment every CDN says is not there (:func:`missing`): skipped. Live, a run of them raises

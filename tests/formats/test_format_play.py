@@ -599,3 +599,17 @@ def test_a_playlist_that_overstates_its_media_plays_whole_and_says_so(corpus_roo
     assert overstated == [f"the manifest lists {declared:.1f} s, its media holds {media:.1f} s: played to the "
                           "media's end"], report["notices"]
     assert report["played_s"] >= media - HALF_SEGMENT_S
+
+
+def test_a_last_segment_whose_media_is_cut_short_is_still_a_loss(corpus_root: Path, tmp_path: Path) -> None:
+    """Every EXTINF true, but the last segment cut to its first half (a truncated upload, whole TS packets, timestamps
+    where they belong): nothing says the manifest is wrong before it, so the missing second is a loss (exit 1), not a
+    ``DurationOverstated`` manifest."""
+    shutil.copytree(corpus_root / "hls-ts", tmp_path / "cut")
+    for last in (tmp_path / "cut").glob("v*_2.ts"):
+        data = last.read_bytes()
+        last.write_bytes(data[:len(data) // 2 // 188 * 188])  # whole TS packets: the first half of its media
+    box: list[PlaybackSession] = []
+    with serve_corpus(tmp_path) as base, pytest.raises(IncompletePlay, match=r"^incomplete play: stopped at 5\.\d s of 6\.0 s"):
+        _play(f"{base}/cut/master.m3u8", session_box=box)
+    assert not [n for n in box[0].report()["notices"] if n["code"] == "DurationOverstated"]

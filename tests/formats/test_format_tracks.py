@@ -25,6 +25,7 @@ from corpus_tracks import DISC_CUES, PERIOD_CUES, dash_period_subtitles, hls_fmp
 from session_watch import play_watching
 
 from player.feed.mpv_output import MpvOutput
+from player.errors import IncompletePlay
 from player.playback import PlaybackSession, SessionOptions
 from player.track_choice import TrackNotFound
 from player.ttml import Cue, merge_cues
@@ -331,3 +332,22 @@ def test_a_period_without_the_language_chosen_says_which_played_there(corpus_roo
     stand_ins = [n["message"] for n in whole["notices"] if n["code"] == "AudioLanguageStandIn"]
     assert stand_ins == ["period 'p1' (4.0–8.0 s) has no de audio: en played there"], whole["notices"]
     assert short["complete"] is True and not [n for n in short["notices"] if n["code"] == "AudioLanguageStandIn"]
+
+
+def test_a_subtitle_segment_no_cdn_delivers_is_named_and_the_title_plays_on(corpus_root: Path, tmp_path: Path) -> None:
+    """Shaka's segmented WebVTT with its second text segment gone from the CDN: picture and sound play to the end, the
+    other segments' cues are shown, and the play is not whole — the segment is named (exit 1, ``SubtitlesMissing``).
+    Before, the play failed at its start with the fetch's error and played nothing; live already played on."""
+    kind = corpus.kinds()["hls-ts-webvtt"]
+    shutil.copytree(corpus_root / "hls-ts-webvtt", tmp_path / "lost")
+    (tmp_path / "lost" / "t" / "2.vtt").unlink()
+    with serve_corpus(tmp_path) as base:
+        url = f"{base}/lost/master.m3u8"
+        session = PlaybackSession(target=url, manifest_urls=[url],
+                                  options=SessionOptions(subtitle_language="en", mpv_options={"speed": 4}))
+        with pytest.raises(IncompletePlay, match=r"^incomplete play: subtitles not shown: subtitle segment 2\.0–4\.0 s: "):
+            asyncio.run(session.run())
+    report = session.report()
+    assert report["played_s"] >= kind.duration_s - corpus.SEGMENT_S / 2 and report["decoder_errors"] == 0
+    assert [n["code"] for n in report["notices"] if n["code"].startswith("Subtitles")] == ["SubtitlesMissing"]
+    assert [t["language"] for t in report["tracks"] if t["kind"] == "text"] == ["en"]

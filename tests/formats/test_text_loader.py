@@ -68,3 +68,38 @@ def test_a_whole_file_in_a_later_period_is_placed_by_its_start_and_cut_to_it(tmp
         _, webvtt = asyncio.run(_loading(base, Rendition(id="t", bandwidth=0, mime_type="text/vtt", segments=(ref,)),
                                          [([ref], None)]))
     assert _cues(webvtt) == [(5.0, 6.0, "in the Period"), (7.5, 8.0, "across its end")]
+
+
+def _ttml(n: int) -> str:
+    return (f'<tt xmlns="http://www.w3.org/ns/ttml"><body><div><p begin="00:00:0{n}.100" end="00:00:0{n}.900">cue {n}'
+            "</p></div></body></tt>")
+
+
+def test_a_segment_that_is_not_what_its_track_says_stays_missed_at_every_update(tmp_path: Path) -> None:
+    """Three TTML segments, the second one not XML, the third not there yet; read at three updates of a live track.
+    The malformed one is named at every update (and so counts against the play); the missing one until an update
+    reads it. Before, the malformed one, marked read, was taken back at the next update: the play came out whole."""
+    from player.playback.output_start import ShownText, read_text
+
+    (tmp_path / "s0.ttml").write_text(_ttml(0))
+    (tmp_path / "s1.ttml").write_text("<tt><body>cut")
+    with serve_corpus(tmp_path) as base:
+        refs = tuple(SegmentRef(number=n, start_s=float(n), duration_s=1.0, urls=(f"{base}/s{n}.ttml",)) for n in range(3))
+        rendition = Rendition(id="t", bandwidth=0, mime_type="application/ttml+xml", segments=refs)
+
+        async def updates() -> list[list[int]]:
+            async with HttpTransport(clock=MonotonicClock()) as transport:
+                pool = CdnPool([base], transport, MonotonicClock())
+                loader, missed, seen = TextLoader(rendition, CdnSource(pool)), {}, []
+                try:
+                    for step in range(3):
+                        if step == 2:
+                            (tmp_path / "s2.ttml").write_text(_ttml(2))
+                        await read_text(loader, missed, refs)
+                        seen.append(sorted(number for _, number in missed))
+                finally:
+                    await pool.aclose()
+            shown = ShownText(loader=loader, rendition_id="t", file=None, missed=missed)  # type: ignore[arg-type]
+            seen.append([len(shown.lost(until_s=3.0))])
+            return seen
+        assert asyncio.run(updates()) == [[1, 2], [1, 2], [1], [1]]

@@ -6,18 +6,14 @@ skipped and named. Before, live lists left gaps out: a gap in one variant made t
 from __future__ import annotations
 
 import asyncio
-import functools
-import http.server
 import re
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_live_outside import _Quiet
+from test_live_outside import _Quiet, serving
 
 from backend_stub.live.channel import default_ffmpeg
 from player.errors import IncompletePlay
@@ -64,18 +60,8 @@ def channel(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
         "-var_stream_map", "v:0,a:0 v:1,a:1", "-master_pl_name", "master.m3u8",
         "-hls_segment_filename", "v%v_%d.ts", "v%v.m3u8"], cwd=tmp_path, stdin=subprocess.DEVNULL)
     handler = type("Handler", (_Gapped,), {"gapped": tuple(request.param)})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(tmp_path)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not (tmp_path / f"v1_{WINDOW}.ts").exists():
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{server.server_address[1]}/master.m3u8"
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-        server.shutdown()
-        server.server_close()
+    with serving(proc, tmp_path, (tmp_path / f"v1_{WINDOW}.ts").exists, "master.m3u8", handler) as url:
+        yield url
 
 
 def _session(url: str, **options: Any) -> PlaybackSession:

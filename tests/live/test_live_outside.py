@@ -11,7 +11,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -40,6 +40,25 @@ OUTPUTS = {
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
         pass
+
+
+@contextlib.contextmanager
+def serving(proc: subprocess.Popen[bytes], folder: Path, ready: Callable[[], bool], manifest: str,
+            handler: type[http.server.SimpleHTTPRequestHandler] = _Quiet) -> Iterator[str]:
+    """The URL of ``manifest`` in ``folder``, served over HTTP on 127.0.0.1 once ``ready()`` (at most 20 s) while the
+    encoder ``proc`` writes it; the encoder is killed and the server shut down after."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not ready():
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{server.server_address[1]}/{manifest}"
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+        server.shutdown()
+        server.server_close()
 
 
 @contextlib.contextmanager

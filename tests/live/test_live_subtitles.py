@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_live_outside import _Quiet
+from test_live_outside import _Quiet, serving
 
 from backend_stub.live.channel import default_ffmpeg
 from player.errors import IncompletePlay
@@ -50,18 +50,8 @@ def channel(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
         str(WINDOW), "-hls_flags", "delete_segments", "-var_stream_map", "v:0,a:0,s:0,sgroup:subs,language:en",
         "-master_pl_name", "master.m3u8", "-hls_segment_filename", "v%v_%d.ts", "v%v.m3u8"],
         cwd=tmp_path, stdin=subprocess.DEVNULL)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(tmp_path)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(list(tmp_path.glob("v0*.vtt"))) < WINDOW:
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{server.server_address[1]}/master.m3u8"
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-        server.shutdown()
-        server.server_close()
+    with serving(proc, tmp_path, lambda: len(list(tmp_path.glob("v0*.vtt"))) >= WINDOW, "master.m3u8", handler) as url:
+        yield url
 
 
 def _play_showing(url: str, until_s: float,

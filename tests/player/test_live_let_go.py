@@ -13,7 +13,7 @@ from player.live.follower import LET_GO_BEHIND_S
 from player.live.live_index import LiveIndex
 from player.manifest import SegmentRef
 from player.net import ManualClock
-from player.scheduling.ladder import let_go
+from player.scheduling.ladder import carried
 
 PLAY_S = 600.0
 
@@ -65,6 +65,18 @@ def test_segments_let_go_leave_the_timeline_and_later_reloads_where_they_were() 
 def test_a_position_is_carried_across_the_segments_let_go() -> None:
     before = tuple(_refs(0, 10))
     after = tuple(_refs(0, 12)[4:])
-    assert let_go(before, after) == 4
-    assert let_go(before, tuple(_refs(0, 12))) == 0
-    assert let_go(before, ()) == 0
+    assert carried(6, before, after) == 2  # the segment at 12 s
+    assert carried(10, before, after) == 6  # past the end: the first new one (20 s)
+    assert carried(6, before, tuple(_refs(0, 12))) == 6
+
+
+def test_a_switch_point_let_go_from_the_middle_of_an_unaligned_ladder_does_not_move_the_position() -> None:
+    """Rungs of 2 s and 6 s segments let go by end time: at a floor of 10 s the 2 s rung's 8–10 s segment goes while
+    the 6 s rung's 6–12 s stays, so the point at 8 s leaves from the middle of the switch points. Carried by time the
+    loop stays at 10 s; by a count of the points gone before the first it skipped to 12 s, with nothing named."""
+    def points(starts: list[float]) -> tuple[SegmentRef, ...]:
+        return tuple(SegmentRef(number=i, start_s=t, duration_s=2.0, urls=()) for i, t in enumerate(starts))
+
+    before = points([0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0])
+    after = points([6.0, 10.0, 12.0, 14.0, 16.0])
+    assert after[carried(5, before, after)].start_s == 10.0

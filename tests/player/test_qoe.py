@@ -104,3 +104,15 @@ def test_a_long_play_lists_its_newest_rows_and_its_figures_count_every_segment(m
                               duration_s=0.0, retries=0, failover_to=1 if i % 5 == 0 else None, aborted=i % 7 == 0))
     assert (log.failovers, log.aborted) == (10, 8)
     assert 8 <= len(log.records) <= 10 and log.dropped == 50 - len(log.records) and log.records[-1].url == "/49"
+
+
+def test_switches_follow_media_time_across_runs_that_number_their_rows_apart():
+    """A live seek starts a new run that numbers its rows from the segments still listed: its indexes overlap the first
+    run's. The switches are those a viewer saw along the media: one here (before, sorted by index: twenty)."""
+    qoe = QoeTracker(target="t", opened_at=0.0)
+    for i in range(20):
+        qoe.segment(_seg(i, "hi", 900))
+    for i in range(5, 15):  # the second run, after the first run's media
+        qoe.segment(SegmentRecord(index=i, type="video", rendition="lo", bitrate_kbps=300, cdn=0, bytes=1000,
+                                  download_ms=10.0, buffer_s=1.0, duration_s=2.0, start_s=40.0 + (i - 5) * 2.0))
+    assert build_report(qoe, 1.0).to_json()["switches"] == 1
