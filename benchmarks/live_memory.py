@@ -6,14 +6,15 @@ A kiosk plays one channel for weeks in one session, so whatever the engine keeps
 a sliding-window HLS channel (2 s segments, three video rungs and audio) through the real follower, refreshers,
 CDN pool, loops and ABR on a ``ManualClock`` (``tests/player/livekit.py``: no sockets, no libmpv, hours in
 seconds) and samples ``tracemalloc`` every simulated half hour, after ``gc.collect()``. It prints the heap, the
-segments the live indexes hold, the time one rebuild of the live presentation takes, the heap's range over the
-second half of the run and the change between its quarters' peaks, with the allocation sites that grew most.
+segments the live indexes hold, the time one rebuild of the live presentation takes, the heap's range and trend (a
+least-squares slope) over the second half of the run, and the allocation sites that grew most.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import gc
+import statistics
 import sys
 import time
 import tracemalloc
@@ -67,13 +68,12 @@ async def _play(hours: float, window: int) -> None:
         await follower.aclose()
     if len(rows) >= 4:
         # the rows lists fill up in the first hours (``KEEP_SEGMENTS``, ``KEEP_RECORDS``) and are let go in batches (a
-        # saw-tooth): compare the highest heap of the run's third quarter with that of its last
-        third, last = rows[len(rows) // 2: 3 * len(rows) // 4], rows[3 * len(rows) // 4:]
-        (t3, peak3), (t4, peak4) = (max(((t, heap) for t, heap, _, _ in part), key=lambda r: r[1]) for part in (third, last))
-        hours = max((last[-1][0] - third[0][0]) / 2 / 3600, 1e-9)
-        print(f"heap over the second half: {min(r[1] for r in rows[len(rows) // 2:]) / 1e6:.2f}–"
-              f"{max(r[1] for r in rows[len(rows) // 2:]) / 1e6:.2f} MB; peak to peak {(peak4 - peak3) / 1e6:+.2f} MB "
-              f"over ~{hours:.1f} h ({(peak4 - peak3) / 1e6 / hours * 24:+.1f} MB a day)")
+        # saw-tooth of ~2 MB): the trend is the least-squares slope over the run's second half
+        half = rows[len(rows) // 2:]
+        trend = statistics.linear_regression([r[0] / 3600 for r in half], [r[1] / 1e6 for r in half]).slope
+        print(f"heap over the second half ({half[0][0] / 3600:.1f}–{half[-1][0] / 3600:.1f} h): "
+              f"{min(r[1] for r in half) / 1e6:.2f}–{max(r[1] for r in half) / 1e6:.2f} MB, "
+              f"trend {trend:+.3f} MB an hour ({trend * 24:+.1f} MB a day)")
         print("grew most since the first sample:")
         for stat in tracemalloc.take_snapshot().compare_to(baseline[0], "lineno")[:6]:
             print(f"  {stat.size_diff / 1e3:9.1f} kB  {stat.traceback[0]}")
