@@ -61,14 +61,13 @@ def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation
         if reached >= fed - max(segment_s, EOF_SLACK_S):
             reached = max(reached, fed)
     overstated = _media_end_if_overstated(running, end_s, reached, tracks, min(segment_s / 2, END_SLACK_MAX_S))
-    if overstated is not None:
-        declared, end_s = overstated
-        playhead.notices.append(Notice(code="DurationOverstated", message=f"the manifest lists {declared:.1f} s, its "
-                                       f"media holds {end_s:.1f} s: played to the media's end"))
     lost = shortfalls(end_s=end_s, reached_s=reached, segment_s=segment_s, tracks=tracks,
                       skipped=running.fetching.skipped, parts=running.opened.parts, unavailable=presentation.unavailable,
                       expected=expected_kinds(presentation), holes=running.feed.holes,
                       decoder_errors=playhead.decoder_errors, track_ends=kind_ends(running.opened.streams, end_s))
+    if overstated is not None:  # the play is short of what the manifest promised all the same: why, in its words
+        lost.append(f"the manifest lists {overstated[0]:.1f} s, its media holds {overstated[1]:.1f} s: every segment was "
+                    "fed whole, each holding less than the manifest says")
     return lost + (running.text.lost(end_s) if running.text is not None else [])
 
 
@@ -97,11 +96,11 @@ def _media_end_if_overstated(running: RunningPlay, end_s: float, reached_s: floa
                              slack_s: float) -> tuple[float, float] | None:
     """(where the manifest's segments end, where their media ends) when the manifest overstates its media (every EXTINF
     or ``@duration`` longer than what the segment holds). Plain libmpv plays that media to its end and stops; so does
-    a play here, and the report names the manifest's overstatement (``DurationOverstated``) rather than "stopped at",
-    which would send a QA engineer after a player fault. Only when every segment to the end was fed, nothing skipped,
-    every track fed to about the same end and played to it, and the media already fell short of the manifest before
-    the last segment: a last segment cut short (its media lost, with no next segment to show the hole) stays lost.
-    None otherwise."""
+    a play here, and it is still not whole (the manifest promised more, and its seeks land wrong), but the loss names
+    the manifest's overstatement beside "stopped at", which alone would send a QA engineer after a player fault. Only
+    when every segment to the end was fed, nothing skipped, every track fed to about the same end and played to it,
+    and the media already fell short of the manifest before the last segment: a last segment cut short (its media
+    lost, with no next segment to show the hole) is not. None otherwise."""
     scheduler = running.scheduler
     fed = list(furthest_by_kind(tracks).values())
     declared = max((s.start_s + s.duration_s for s in scheduler.qoe.ladder_segments()), default=0.0)
