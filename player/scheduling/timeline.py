@@ -14,7 +14,7 @@ class TrackProgress:
     added_until_s: float | None = None
     done: bool = False
     # how far the media fed fell short of where the manifest ends the segment, after the latest segment and after the
-    # one before it: a manifest that overstates every segment shows it before the last one (``DurationOverstated``)
+    # one before it: a manifest that overstates every segment shows it before the last one (``play_report``)
     short_s: float = 0.0
     short_before_s: float = 0.0
 
