@@ -101,7 +101,7 @@ def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequ
                track_ends: Mapping[str, float] = {}) -> list[str]:
     """What was lost, one phrase each (empty when the play was complete). ``end_s``: where it should end;
     ``track_ends``: an earlier end for a kind the last Periods lack (see :func:`kind_ends`)."""
-    slack = min(segment_s / 2, END_SLACK_MAX_S)
+    slack = end_slack_s(segment_s)
     lost: list[str] = []
     if reached_s < end_s - slack:
         missed = [p for p in parts if p.end_s > reached_s + slack]
@@ -130,6 +130,11 @@ def shortfalls(*, end_s: float, reached_s: float, segment_s: float, tracks: Sequ
     if decoder_errors:
         lost.append(f"{decoder_errors} decoder error{'s' if decoder_errors > 1 else ''} (media libmpv could not decode)")
     return lost
+
+
+def end_slack_s(segment_s: float) -> float:
+    """How far short of its end a play may stop and still be whole: half a segment, at most ``END_SLACK_MAX_S``."""
+    return min(segment_s / 2, END_SLACK_MAX_S)
 
 
 def _hole_phrase(hole: Hole) -> str:

@@ -218,7 +218,8 @@ class LiveFollower:
 
     def presentation(self) -> Presentation:
         """The presentation with every rendition's live segments from ``LET_GO_BEHIND_S`` before the DVR window,
-        EXT-X-GAPs listed as in a title (the ladder fills a gap in one rung from another). The loops carry their positions across the segments let go (``ladder.let_go``).
+        EXT-X-GAPs listed as in a title (the ladder fills a gap in one rung from another). The loops carry their
+        positions across the segments let go (``ladder.carried``).
 
         Video renditions are cut to the newest segment they all have: the scheduler looks every rung
         up by the lowest rung's index, and their playlists are reloaded one by one.

@@ -10,7 +10,6 @@ stopped.
 """
 from __future__ import annotations
 
-
 from player.errors import PlayerError
 from player.feed.mpv_adapter import MPV_FAILURES
 from player.feed.mpv_output import MpvOutput

@@ -56,8 +56,8 @@ class ShownText:
     rendition_id: str
     file: SubtitleFile
     stopped: str | None = None  # live: why it stopped reading on, the picture and sound playing on
-    # the subtitle segments not read, by (timeline, number): their end and why (none delivered, or not what the track
-    # says); live, let go with the cues once the window has passed them
+    # the subtitle segments not read, by (timeline, number): none delivered, or not what the track says; live, let go
+    # with the cues once the window has passed them
     missed: dict[tuple[int, int], Missed] = field(default_factory=dict)
     played_from_s: float = 0.0  # where the play started: a miss before it was never to be shown
     missed_before: int = 0  # misses in the play let go behind the window: still segments the viewer never saw
@@ -99,7 +99,7 @@ async def add_subtitles(opened: Opened, output: MpvOutput, language: str | None,
 async def read_text(loader: TextLoader, missed: dict[tuple[int, int], Missed],
                     segments: Sequence[SegmentRef]) -> bool:
     """Read the segments not read yet one by one; True when any was. One no CDN delivers, or that is not what its
-    track says, is named in ``missed`` (by timeline and number: its end and why) and the later ones are read
+    track says, is named in ``missed`` (by timeline and number: its start, end and why) and the later ones are read
     meanwhile: the picture and sound play on, and the play is not whole (``ShownText.lost``). Live, a missed one is
     tried again at the next update while listed."""
     added = False

@@ -6,7 +6,7 @@ still says what happened up to the failure — QA needs it most then).
 from __future__ import annotations
 
 from player.completeness import (
-    END_SLACK_MAX_S, LanguageChoice, TrackPlayed, expected_kinds, fed_end, furthest_by_kind, kind_ends, shortfalls,
+    LanguageChoice, TrackPlayed, end_slack_s, expected_kinds, fed_end, furthest_by_kind, kind_ends, shortfalls,
     tracks_fed, tracks_json,
 )
 from player.manifest import Presentation
@@ -60,7 +60,7 @@ def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation
         fed = fed_end(tracks)
         if reached >= fed - max(segment_s, EOF_SLACK_S):
             reached = max(reached, fed)
-    overstated = _media_end_if_overstated(running, end_s, reached, tracks, min(segment_s / 2, END_SLACK_MAX_S))
+    overstated = _media_end_if_overstated(running, end_s, reached, tracks, end_slack_s(segment_s))
     lost = shortfalls(end_s=end_s, reached_s=reached, segment_s=segment_s, tracks=tracks,
                       skipped=running.fetching.skipped, parts=running.opened.parts, unavailable=presentation.unavailable,
                       expected=expected_kinds(presentation), holes=running.feed.holes,
