@@ -77,7 +77,7 @@ class MpvOutput:
         # libmpv logs from its first moment on: the log's reader exists before it
         self._log = OutputLog(emit=emit, clock=clock, vo=settings.create["vo"], ao=settings.create["ao"])
         self._mpv = mpv_adapter.create(self._log.line, settings.create)
-        self._subtitles = SubtitleFiles(self._mpv.command_async)
+        self._subtitles = SubtitleFiles(self._mpv.command, self._mpv.command_async)
         self._protocol = QueueProtocol(self._mpv, PROTOCOL)
         self._files = MpvFiles(player=self._mpv, props=mpv_adapter.PropertyWriter(self._mpv, settings.applied),
                                protocol=self._protocol, subtitles=self._subtitles, fast_open=settings.fast_open,
@@ -174,9 +174,12 @@ class MpvOutput:
 
     def update_subtitles(self, sub: SubtitleFile, webvtt: str) -> None:
         """A text track added before with the cues it has now (a live track grows); shown from its next cue on."""
-        tracks = (self._files.read("track-list") or []) if self._files.file_loaded else []
-        ours = [t for t in tracks if t.get("type") == "sub" and t.get("external-filename") == str(sub.path)]
-        self._subtitles.update(sub, webvtt, [t["id"] for t in ours], shown=any(t.get("selected") for t in ours))
+        def listed() -> tuple[list[int], bool]:
+            tracks = (self._files.read("track-list") or []) if self._files.file_loaded else []
+            ours = [t for t in tracks if t.get("type") == "sub" and t.get("external-filename") == str(sub.path)]
+            return [t["id"] for t in ours], any(t.get("selected") for t in ours)
+
+        self._subtitles.update(sub, webvtt, listed)
 
     # -- state -------------------------------------------------------------------------------------
 
