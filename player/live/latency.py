@@ -79,8 +79,8 @@ class LatencyController:
 
     def _decide(self, latency_s: float, buffer_s: float, position_s: float, window: LiveWindow) -> Decision:
         p = self.policy
-        oldest = window.start_s + min(DVR_MARGIN_S, window.depth_s / 2)
-        if position_s < oldest:
+        if position_s < window.start_s:  # deleted, or next to be: land a margin inside (a window shorter than the
+            # hold-back plus a margin held the live play itself "outside", and it jumped a few tenths every second)
             return Decision(rate=1.0, seek_to=window.clamp(position_s, DVR_MARGIN_S), reason="dvr-window")
         behind = latency_s - p.target_s
         self._catching_up = not self.timeshift and (behind > DEADBAND_S or (self._catching_up and behind > 0))

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import statistics
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -32,6 +32,20 @@ SAMPLE_S = 0.5
 START_WAIT_S = 1.0  # the longest a start waits for the next keyframe rather than start further behind
 
 
+class WindowPassed(NamedTuple):
+    """The DVR window moved past the playhead and the controller jumped into it, over media the channel deleted."""
+
+    at: float  # engine time
+    from_s: float
+    to_s: float
+    paused: bool  # the viewer had paused (else it stalled there)
+
+    def phrase(self) -> str:
+        why = "the viewer paused" if self.paused else "playback stalled"
+        return (f"the DVR window moved past the playhead at {self.from_s:.1f} s while {why}: the play went on from "
+                f"{self.to_s:.1f} s, {self.to_s - self.from_s:.1f} s of the channel not shown")
+
+
 class LivePlayback:
     def __init__(self, follower: LiveFollower, controller: LatencyController, clock: Clock, start_s: float, *,
                  behind_s: float | None = None, asked_s: float | None = None) -> None:
@@ -44,6 +58,7 @@ class LivePlayback:
         self.opened_at = clock.now()
         self.samples: list[tuple[float, float]] = []  # (seconds since open, latency s)
         self.rates: list[tuple[float, float]] = []  # (seconds since open, rate) when it changed
+        self.passed: list[WindowPassed] = []
 
     def latency_s(self, position_s: float) -> float | None:
         server = self.follower.server
@@ -59,11 +74,15 @@ class LivePlayback:
                 "target_s": self.controller.policy.target_s, "timeshift": self.controller.timeshift}
 
     async def run(self, position: Callable[[], float], buffer: Callable[[], float], playing: Callable[[], bool],
-                  set_rate: Callable[[float], None], seek: Callable[[float], Awaitable[None]]) -> None:
-        """Sample latency and steer the rate until cancelled."""
+                  set_rate: Callable[[float], None], seek: Callable[[float], Awaitable[None]],
+                  viewer_paused: Callable[[], bool] = lambda: False) -> None:
+        """Sample latency and steer the rate until cancelled; ``viewer_paused`` tells a window passed during the
+        viewer's pause (their doing) from one passed in a stall (a loss: :meth:`lost`)."""
         rate = 1.0
+        paused = False  # the viewer paused since the last tick that played
         async for now in ticks(self.clock, SAMPLE_S):
             if not playing():
+                paused = paused or viewer_paused()
                 continue
             pos = position()
             latency = self.latency_s(pos)
@@ -77,7 +96,15 @@ class LivePlayback:
                 set_rate(rate)
                 self.rates.append((round(t, 3), rate))
             if decision.seek_to is not None:
+                if decision.reason == "dvr-window":
+                    self.passed.append(WindowPassed(now, pos, decision.seek_to, paused))
                 await seek(decision.seek_to)
+            paused = False
+
+    def lost(self) -> list[str]:
+        """What the play lost to the channel: the stretches a stall let the DVR window delete before they were shown
+        (a pause's are the viewer's doing, named in a notice only)."""
+        return [p.phrase() for p in self.passed if not p.paused]
 
     def report(self) -> dict[str, Any]:
         """The report's live fields (added to the contract's JSON)."""
@@ -93,6 +120,8 @@ class LivePlayback:
             "start_behind_live_s": None if self.behind_s is None else round(self.behind_s, 3),
             "catch_up_s": round(self.controller.catch_up_s, 3),
             "resyncs": self.controller.resyncs,
+            "window_passed": [[round(p.at - self.opened_at, 3), round(p.from_s, 3), round(p.to_s, 3), p.paused]
+                              for p in self.passed],
             "rate_changes": [list(r) for r in self.rates],
             "dvr_window_s": round(window.depth_s, 3),
             "low_latency": self.follower.low_latency,

@@ -50,7 +50,8 @@ def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation
     ends = [e for e in (until_s, duration_s) if e is not None]
     if not ends:
         return None
-    end_s = min(ends)  # --until past the end is the end
+    # --until past the end is the end; a jump past it (a live window that moved on) ends the play where it landed
+    end_s = max(min(ends), playhead.start_s)
     tracks = tracks_of(running, presentation, chosen)
     segment_s = scheduler.segment_duration_s
     reached = playhead.last_position_s or playhead.start_s
@@ -68,7 +69,8 @@ def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation
     if overstated is not None:  # the play is short of what the manifest promised all the same: why, in its words
         lost.append(f"the manifest lists {overstated[0]:.1f} s, its media holds {overstated[1]:.1f} s: every segment was "
                     "fed whole, each holding less than the manifest says")
-    return lost + (running.text.lost(end_s) if running.text is not None else [])
+    return lost + (running.text.lost(end_s) if running.text is not None else []) + \
+        (running.live.lost() if running.live is not None else [])
 
 
 def play_report(
@@ -78,7 +80,8 @@ def play_report(
     """The typed report as of ``now``; every request (licence included) is in the pool's log."""
     tracks = tracks_of(running, presentation, chosen)
     notices = (*playhead.notices, *_switch_drops(running), *_unaligned(running), *_codecs_unlike(running, tracks),
-               *_stand_ins(running, qoe), *_absences(running, presentation, qoe), *_text_stopped(running))
+               *_stand_ins(running, qoe), *_absences(running, presentation, qoe), *_text_stopped(running),
+               *_window_passed(running))
     return build_report(
         qoe, now, start_s=playhead.start_s, decoder_errors=playhead.decoder_errors,
         algorithm=running.scheduler.abr.algorithm.name if running is not None else None,
@@ -153,6 +156,14 @@ def _text_stopped(running: RunningPlay | None) -> list[Notice]:
         return []
     return ([Notice(code="SubtitlesStopped", message=f"the live subtitles stopped: {text.stopped}")] if text.stopped else []) + \
         [Notice(code="SubtitlesMissing", message=f"not shown: {why}") for _, _, why in text.missed.values()]
+
+
+def _window_passed(running: RunningPlay | None) -> list[Notice]:
+    """A live play the DVR window moved past (paused or stalled longer than the window holds) went on inside the
+    window: the channel's media in between was deleted before it was shown (hls.js and Shaka jump too). After a stall
+    that is also a loss (``LivePlayback.lost``); after the viewer's pause it is named here only."""
+    live = running.live if running is not None else None
+    return [] if live is None else [Notice(at=p.at, code="LiveWindowPassed", message=p.phrase()) for p in live.passed]
 
 
 def _unaligned(running: RunningPlay | None) -> list[Notice]:
