@@ -27,6 +27,13 @@ class NumberTemplate:
     availability_offset_s: float  # availabilityTimeOffset (∞ is clamped to the duration)
 
 
+#: the longest DVR window followed: an MPD without ``timeShiftBufferDepth`` keeps every segment since
+#: ``availabilityStartTime`` (§5.3.1.2), and a channel up for days listed them all at the join (two days at 2 s:
+#: 259 200 segments a Representation, seconds of parsing; past 4.6 days over the segment cap, a ManifestError
+#: where plain libmpv plays from the edge). Two hours is what broadcasters' live rewind offers.
+MAX_DVR_S = 2 * 3600.0
+
+
 @dataclass(frozen=True, kw_only=True)
 class DashLiveInfo:
     dynamic: bool
@@ -41,6 +48,11 @@ class DashLiveInfo:
     target_latency_s: float | None  # ServiceDescription/Latency@target
     max_rate: float | None  # ServiceDescription/PlaybackRate@max
     video_template: NumberTemplate | None
+
+    @property
+    def dvr_s(self) -> float:
+        """The DVR window followed: the MPD's, at most ``MAX_DVR_S`` (which it is when the MPD states none)."""
+        return min(MAX_DVR_S, self.time_shift_buffer_s or MAX_DVR_S)  # PT0S: stated as none, as before
 
     @property
     def low_latency(self) -> bool:

@@ -59,7 +59,7 @@ class DashRefresher:
         tpl = info.video_template
         now = dash_now(info, server_epoch)
         newest = newest_number(tpl if early else replace(tpl, availability_offset_s=0.0), now)
-        oldest = now - (info.time_shift_buffer_s if info.time_shift_buffer_s is not None else now)
+        oldest = now - info.dvr_s
         first = max(tpl.start_number, number_at(tpl, oldest), *(i.newest + 1 for i in self.indexes.values() if i.newest is not None))
         if first > newest:
             return 0

@@ -260,9 +260,8 @@ class LiveFollower:
             return LiveWindow(start_s=segments[0].start_s, edge_s=segments[-1].end_s)
         if self.dash is not None and self.dash.info is not None and self.server is not None:
             now = dash_now(self.dash.info, self.server.epoch(self.clock.now()))
-            depth = self.dash.info.time_shift_buffer_s
             start = segments[0].start_s if segments else 0.0
-            return LiveWindow(start_s=max(start, now - depth) if depth else start, edge_s=now)
+            return LiveWindow(start_s=max(start, now - self.dash.info.dvr_s), edge_s=now)
         hls = next(iter(self.hls.values()), None)
         first = hls.info.media_sequence if hls and hls.info else 0
         listed = [s for s in segments if s.number >= first]

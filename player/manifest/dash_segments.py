@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
@@ -68,6 +69,43 @@ def expand(template: str, *, rep_id: str, bandwidth: int, number: int | None = N
     if "$" in _IDENT.sub("", template):
         raise ManifestError(f"unterminated identifier in template {template!r}")
     return _IDENT.sub(repl, template)
+
+
+_SLOT_WORD = "rbxslot"
+_SLOT = _SLOT_WORD + "{}x"  # stands for a $Number$/$Time$ while a template resolves: letters and digits, left as written
+
+
+def _media_urls(ctx: Context, media: str) -> Callable[[int, int], tuple[str, ...]]:
+    """A segment's URLs by its number and time: the template is expanded and resolved against the base URLs once,
+    its ``$Number$``/``$Time$`` standing as slots, which each segment then fills in. Resolving every segment's URL
+    took ~20 µs of a parse's ~22 µs a segment (a 2 h title at 2 s in seven Representations: 0.5 s before its
+    first request). A slot's digits cannot add a dot-segment, a character to encode, or another scheme, so each
+    URL is the one resolving it whole would give (``test_a_template_resolved_once_gives_each_segment_the_url_...``)."""
+    formats: list[tuple[str, str]] = []  # each slot's identifier and format spec
+
+    def slot(m: re.Match[str]) -> str:
+        if m.group(1) not in ("Number", "Time"):
+            return m.group(0)  # expand's: $RepresentationID$, $Bandwidth$, $$ and its errors
+        formats.append((m.group(1), f"0{int(m.group(3))}{m.group(4)}" if m.group(2) else "d"))
+        return _SLOT.format(len(formats) - 1)
+
+    slotted = _IDENT.sub(slot, media)
+    head = re.split(r"[/?#]", slotted, maxsplit=1)[0]
+    if _SLOT_WORD in media.lower() or (formats and ":" in head and _SLOT_WORD in head.split(":")[0]):
+        # a template that spells a slot, or one whose scheme a number could start ("$Number$:x"): resolved whole
+        return lambda number, time: _urls(ctx, expand(media, rep_id=ctx.rep_id, bandwidth=ctx.bandwidth,
+                                                      number=number, time=time))
+    resolved = _urls(ctx, expand(slotted, rep_id=ctx.rep_id, bandwidth=ctx.bandwidth))
+
+    def urls(number: int, time: int) -> tuple[str, ...]:
+        values = {"Number": number, "Time": time}
+        filled = resolved
+        for i, (name, spec) in enumerate(formats):
+            text = format(values[name], spec)
+            filled = tuple(url.replace(_SLOT.format(i), text) for url in filled)
+        return filled
+
+    return urls
 
 
 def _urls(ctx: Context, ref: str | None) -> tuple[str, ...]:
@@ -235,13 +273,13 @@ def _template(attrs: dict[str, str], chain: list[Element], ctx: Context) -> Addr
     segments = []
     period_end = None if ctx.period_duration_s is None else ctx.period_start_s + ctx.period_duration_s
     offset = ctx.period_start_s - pto / timescale
+    media_urls = _media_urls(ctx, media)
     for number, t, d in slots:
         start = ctx.period_start_s + (t - pto) / timescale
         duration = d / timescale
         if period_end is not None and timeline is None and start + duration > period_end:
             duration = max(0.0, period_end - start)
-        url = expand(media, rep_id=ctx.rep_id, bandwidth=ctx.bandwidth, number=number, time=t)
-        segments.append(SegmentRef(number=number, start_s=start, duration_s=duration, urls=_urls(ctx, url),
+        segments.append(SegmentRef(number=number, start_s=start, duration_s=duration, urls=media_urls(number, t),
                                    init=init, protection=ctx.protection, media_offset_s=offset))
     return Addressing(init=init, index=None, segments=tuple(segments))
 

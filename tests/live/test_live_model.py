@@ -125,6 +125,35 @@ def test_dash_without_delay_falls_back_to_min_buffer_plus_a_segment() -> None:
         parse_mpd("<MPD", "http://e/m.mpd")
 
 
+@pytest.mark.parametrize("depth", ["", ' timeShiftBufferDepth="P30D"'])
+def test_a_channel_up_for_days_with_an_unbounded_dvr_window_joins_at_the_edge_with_two_hours_listed(depth: str) -> None:
+    """No ``timeShiftBufferDepth`` (every segment since availabilityStartTime, §5.3.1.2) or thirty days of it, on a
+    channel up ten days: the join lists the newest ``MAX_DVR_S`` of 2 s segments and the window is that long.
+    Before, all 432 000 segments a Representation were enumerated: a ManifestError over the segment cap (two days
+    took seconds), where plain libmpv plays from the edge."""
+    import asyncio
+
+    from player.live.dash_live import MAX_DVR_S
+    from player.live.dash_refresh import DashRefresher
+
+    mpd = (f'<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" availabilityStartTime="2023-11-14T22:13:20Z"'
+           f'{depth} minBufferTime="PT2S"><Period start="PT0S"><AdaptationSet contentType="video">'
+           '<SegmentTemplate duration="2" startNumber="1" media="$Number$.m4s"/><Representation id="v" bandwidth="1"/>'
+           "</AdaptationSet></Period></MPD>")
+
+    async def fetch(_url: str) -> bytes:
+        return mpd.encode()
+
+    refresher = DashRefresher(["http://e/m.mpd"], fetch)
+    asyncio.run(refresher.reload())
+    ten_days = EPOCH + 10 * 86400  # availabilityStartTime is EPOCH
+    added = refresher.extend(ten_days)
+    numbers = [s.number for s in refresher.indexes["v"].segments]
+    assert added == len(numbers) == pytest.approx(MAX_DVR_S / 2, abs=1)
+    assert numbers[-1] == 10 * 86400 // 2 and numbers == list(range(numbers[0], numbers[-1] + 1))
+    assert refresher.extend(ten_days + 4) == 2  # and on from there
+
+
 # ---------------------------------------------------------------- start and refresh
 def test_start_is_a_segment_start_outside_the_hold_back() -> None:
     """LL: PART-HOLD-BACK behind the newest part, at the segment start before it (or the next one, when it

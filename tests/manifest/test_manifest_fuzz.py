@@ -134,3 +134,34 @@ def test_dash_template_parse_twice_and_covers_duration(seconds: int, seg_ticks: 
     segs = first.renditions()[0].segments
     assert segs[0].number == start and segs[0].urls[0].endswith(f"seg-{start}.m4s")
     assert abs(sum(s.duration_s for s in segs) - seconds) < 1e-6
+
+
+TEMPLATE_PIECES = ["$Number$", "$Number%05d$", "$Time$", "$Time%012x$", "$Time%01x$", ":", "a", "$RepresentationID$", "$Bandwidth%08d$", "$$",
+                   "seg", "-", "/", "../", "./", "..", "?q=", "&t=", "#f", " ", "é", "%20", "{x}", ".m4s", "rbx", "slot",
+                   "https://other.test/", "//edge.test/", "file:///etc/"]
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(TEMPLATE_PIECES), min_size=1, max_size=8),
+       st.lists(st.sampled_from(["https://cdn.test/a/b/", "https://cdn.test/a/b/c.mpd", "http://edge.test/x?y=1",
+                                 "https://cdn.test/"]), min_size=1, max_size=3),
+       st.integers(0, 10**9), st.integers(0, 10**12))
+def test_a_template_resolved_once_gives_each_segment_the_url_resolving_it_whole_gives(
+        pieces: list[str], bases: list[str], number: int, time: int) -> None:
+    """``_media_urls`` fills a template resolved once; every segment's URLs (or the error) equal what resolving that
+    segment's expanded template against every base gives, for paths, queries, dot-segments, encodings, hosts."""
+    from player.manifest.dash_segments import Context, _media_urls, _urls, expand
+
+    ctx = Context(bases=tuple(bases), rep_id="v 1", bandwidth=500000, period_start_s=0.0, period_duration_s=None,
+                  is_live=False, protection=None, ns=None)
+    media = "".join(pieces)
+
+    def outcome(make: object) -> object:
+        try:
+            return make()  # type: ignore[operator]
+        except ManifestError as exc:
+            return type(exc)
+    whole = outcome(lambda: _urls(ctx, expand(media, rep_id=ctx.rep_id, bandwidth=ctx.bandwidth, number=number,
+                                               time=time)))
+    once = outcome(lambda: _media_urls(ctx, media)(number, time))
+    assert once == whole, media
