@@ -14,7 +14,8 @@ A file's generation is its playlist entry id (``loadfile`` adds one entry each, 
 ``start-file`` names the entry it started: libmpv sends no ``start-file`` for a file that a newer
 ``loadfile`` replaced before it began (two seeks 0.05 s apart), so counting those events fell one
 behind for good and every later file's first frame was ignored — playback stalled. Event-thread
-code here never waits on libmpv's core.
+code here never waits on libmpv's core, but for a play with subtitles: their ``sub-add`` at a file's load
+returns once libmpv lists the track (:mod:`.subtitle_files`).
 """
 from __future__ import annotations
 

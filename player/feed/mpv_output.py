@@ -77,7 +77,7 @@ class MpvOutput:
         # libmpv logs from its first moment on: the log's reader exists before it
         self._log = OutputLog(emit=emit, clock=clock, vo=settings.create["vo"], ao=settings.create["ao"])
         self._mpv = mpv_adapter.create(self._log.line, settings.create)
-        self._subtitles = SubtitleFiles(self._mpv.command, self._mpv.command_async)
+        self._subtitles = SubtitleFiles(self._mpv.command)
         self._protocol = QueueProtocol(self._mpv, PROTOCOL)
         self._files = MpvFiles(player=self._mpv, props=mpv_adapter.PropertyWriter(self._mpv, settings.applied),
                                protocol=self._protocol, subtitles=self._subtitles, fast_open=settings.fast_open,
@@ -198,6 +198,7 @@ class MpvOutput:
     def close(self) -> None:
         """Stop libmpv and free everything (idempotent); reads still under way (the cache poll) then get None."""
         self._files.close()
+        self._subtitles.close()
         if (q := self._protocol.current) is not None:
             q.close()
         try:

@@ -5,10 +5,12 @@ file the output opens (a seek is a new ``loadfile``, which drops the tracks of t
 track grows: its file is rewritten and added again, the old copy removed (libmpv's ``sub-reload`` would
 drop the track's title and language).
 
-A first ``sub-add`` waits until libmpv has the track, under a lock that an update's look at the track list
-takes too: an update landing while that ``sub-add`` was in flight saw no track to replace and rewrote the file
-after libmpv had read it, so the track kept the older cues until the next update (a live MPD's first cue,
-lost in 3 plays of 14 on a loaded machine).
+Every ``sub-add`` and ``sub-remove`` returns once libmpv has done it, under a lock an update's look at the track list
+takes too, so an update sees each earlier add listed. With asynchronous commands an update landing while an add was
+in flight saw no track to replace, rewrote the file after libmpv had read it and re-added nothing: the track kept
+older cues until the next update (a live MPD's first cue, lost in 3 plays of 15 on a loaded machine), or for good
+after an event's last update. A ``sub-add`` libmpv refuses is dropped, as it was asynchronously: the file it was
+for is being replaced by a newer ``loadfile``, which gets the track again at its own load.
 """
 from __future__ import annotations
 
@@ -19,7 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import PlaybackError
 from .mpv_adapter import MPV_FAILURES
 
 
@@ -32,10 +33,11 @@ class SubtitleFile(NamedTuple):
 class SubtitleFiles:
     """The text tracks added so far, written once each, and added to libmpv's current file."""
 
-    def __init__(self, command: Callable[..., object], command_async: Callable[..., object]) -> None:
-        """``command``/``command_async``: libmpv's; ``attach`` runs on libmpv's event thread too (a file loaded)."""
-        self._command, self._command_async = command, command_async
+    def __init__(self, command: Callable[..., object]) -> None:
+        """``command``: libmpv's synchronous one; ``attach`` runs on libmpv's event thread (a file loaded)."""
+        self._command = command
         self._lock = threading.Lock()
+        self._closed = False  # libmpv is being destroyed: no command may still be running then
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self.files: list[SubtitleFile] = []
 
@@ -52,32 +54,41 @@ class SubtitleFiles:
         return added
 
     def attach(self, *files: SubtitleFile, select: bool = True) -> None:
-        """``sub-add`` each file to libmpv's current file, selected (else only listed: ``auto``); returns once
-        libmpv lists them."""
+        """``sub-add`` each file to libmpv's current file, selected (else only listed: ``auto``)."""
         with self._lock:
-            self._add(self._command, files, select=select)
+            for sub in files:
+                self._add(sub, select=select)
 
     def update(self, sub: SubtitleFile, webvtt: str, listed: Callable[[], tuple[list[int], bool]]) -> None:
         """Rewrite ``sub``'s file whole (written beside, then renamed: libmpv never reads half a file); when the
         current file has it (``listed``: its track ids there and whether one is shown), add it again and remove
         those copies, selected only if it was shown (a viewer who hid the subtitles keeps them hidden)."""
-        with self._lock:  # not between a first ``sub-add`` and libmpv listing its track
+        with self._lock:
             fresh = sub.path.with_suffix(".new")
             fresh.write_text(webvtt, encoding="utf-8")
             os.replace(fresh, sub.path)
             attached, shown = listed()
-            if attached:
-                self._add(self._command_async, (sub,), select=shown)
+            if attached and self._add(sub, select=shown):
                 for track_id in attached:
-                    self._command_async("sub-remove", track_id)
+                    self._run("sub-remove", track_id)
 
-    @staticmethod
-    def _add(command: Callable[..., object], files: tuple[SubtitleFile, ...], *, select: bool) -> None:
-        for sub in files:
-            try:
-                command("sub-add", str(sub.path), "select" if select else "auto", sub.title, sub.lang)
-            except MPV_FAILURES as exc:
-                raise PlaybackError(f"libmpv refused the subtitle track: {exc}") from exc
+    def close(self) -> None:
+        """No more commands: libmpv is about to be destroyed (waits for one still running)."""
+        with self._lock:
+            self._closed = True
+
+    def _add(self, sub: SubtitleFile, *, select: bool) -> bool:
+        return self._run("sub-add", str(sub.path), "select" if select else "auto", sub.title, sub.lang)
+
+    def _run(self, *command: object) -> bool:
+        """True when libmpv did it; call under the lock."""
+        if self._closed:
+            return False
+        try:
+            self._command(*command)
+        except MPV_FAILURES:
+            return False
+        return True
 
     def cleanup(self) -> None:
         if self._dir is not None:

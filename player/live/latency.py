@@ -14,7 +14,8 @@ tenths of a second from taking minutes (a rate proportional to a vanishing lag n
 Speeding up spends buffer, so it pauses while the buffer is thin (less than half the target); slowing
 down below 1.0 is only used to protect a thin buffer at or under the target (no rebuffer is worth a few
 hundred milliseconds of latency). While the viewer is in timeshift (seeked back) nothing catches up;
-only the window's oldest end is enforced.
+only the window's oldest end is enforced: once the channel has deleted what the play would fetch next (a
+pause or a stall longer than the window), it goes on at the target latency.
 
 A play started behind the edge on purpose (``--start -30``) holds that offset: its policy's target is the
 chosen one, and :meth:`LatencyController.go_live` returns to the stream's own (``live_target_s``). Treating
@@ -77,11 +78,20 @@ class LatencyController:
             self.resyncs += 1
         return decision
 
+    def passed(self, position_s: float, buffer_s: float, window: LiveWindow) -> float | None:
+        """Where the play goes on once the window has passed what it would fetch next (deleted by the channel): the
+        target latency, as hls.js does, timeshift over; None while inside. Buffered media still plays (a window
+        shorter than the hold-back plus a margin held the live play itself "outside": a jump every second); landing
+        a margin inside the window, a segment longer than the margin left it again at once."""
+        if position_s + buffer_s >= window.start_s:
+            return None
+        self.timeshift = self._catching_up = False
+        return window.clamp(window.edge_s - self.policy.target_s)
+
     def _decide(self, latency_s: float, buffer_s: float, position_s: float, window: LiveWindow) -> Decision:
         p = self.policy
-        if position_s < window.start_s:  # deleted, or next to be: land a margin inside (a window shorter than the
-            # hold-back plus a margin held the live play itself "outside", and it jumped a few tenths every second)
-            return Decision(rate=1.0, seek_to=window.clamp(position_s, DVR_MARGIN_S), reason="dvr-window")
+        if (to := self.passed(position_s, buffer_s, window)) is not None:
+            return Decision(rate=1.0, seek_to=to, reason="dvr-window")
         behind = latency_s - p.target_s
         self._catching_up = not self.timeshift and (behind > DEADBAND_S or (self._catching_up and behind > 0))
         if self.timeshift:

@@ -73,16 +73,22 @@ class LivePlayback:
         return {"start_s": window.start_s, "edge_s": window.edge_s, "latency_s": self.latency_s(position_s),
                 "target_s": self.controller.policy.target_s, "timeshift": self.controller.timeshift}
 
+    def resumed(self, position_s: float, buffer_s: float) -> float | None:
+        """The viewer resumes: where the play goes on when the window passed what it would fetch next while paused
+        (their doing, named in a notice only), else None. Checked before anything plays or is fetched: a tick later,
+        the loops had asked for segments the channel deleted."""
+        to = self.controller.passed(position_s, buffer_s, self.follower.window())
+        if to is not None:
+            self.passed.append(WindowPassed(self.clock.now(), position_s, to, paused=True))
+        return to
+
     async def run(self, position: Callable[[], float], buffer: Callable[[], float], playing: Callable[[], bool],
-                  set_rate: Callable[[float], None], seek: Callable[[float], Awaitable[None]],
-                  viewer_paused: Callable[[], bool] = lambda: False) -> None:
-        """Sample latency and steer the rate until cancelled; ``viewer_paused`` tells a window passed during the
-        viewer's pause (their doing) from one passed in a stall (a loss: :meth:`lost`)."""
+                  set_rate: Callable[[float], None], seek: Callable[[float], Awaitable[None]]) -> None:
+        """Sample latency and steer the rate until cancelled; a window passed here passed in a stall (a loss:
+        :meth:`lost`): a pause's is found as it ends (:meth:`resumed`)."""
         rate = 1.0
-        paused = False  # the viewer paused since the last tick that played
         async for now in ticks(self.clock, SAMPLE_S):
             if not playing():
-                paused = paused or viewer_paused()
                 continue
             pos = position()
             latency = self.latency_s(pos)
@@ -97,9 +103,8 @@ class LivePlayback:
                 self.rates.append((round(t, 3), rate))
             if decision.seek_to is not None:
                 if decision.reason == "dvr-window":
-                    self.passed.append(WindowPassed(now, pos, decision.seek_to, paused))
+                    self.passed.append(WindowPassed(now, pos, decision.seek_to, paused=False))
                 await seek(decision.seek_to)
-            paused = False
 
     def lost(self) -> list[str]:
         """What the play lost to the channel: the stretches a stall let the DVR window delete before they were shown

@@ -102,7 +102,7 @@ def asked_start(asked_s: float, window: LiveWindow, target_s: float, margin_s: f
     — where Shaka counts from its seek range's end (the edge less the presentation delay).
 
     Unlike Shaka, nothing is clamped: a start older than the window's oldest media plus ``margin_s``
-    (the margin the latency controller keeps; nearer, it would be moved at once) or closer to the edge
+    (nearer, its first segment may be deleted before it is fetched) or closer to the edge
     than ``target_s`` (the hold-back, RFC 8216bis §6.3.3: media there may not exist yet, and a default
     play starts no nearer) raises :class:`~player.errors.StartOutsideWindow`, naming the range
     playable now.

@@ -7,6 +7,7 @@ seek then is an error. Call them on the session's loop.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from player.errors import PlaybackError
@@ -29,15 +30,23 @@ class SessionControls:
     qoe: QoeTracker
     clock: Clock
     paused: bool
+    _spawn: Callable[[Coroutine[Any, Any, None]], None]  # work beside the play (its failure fails the play)
 
     def position(self) -> float:
         """The playhead the scheduler counts from: the seek target until its first frame is out."""
         return self.playhead.position_s()
 
     def pause(self, paused: bool) -> None:
+        """Pause or resume; a live play resumed after its DVR window passed what it would fetch next goes on at the
+        target latency (``LivePlayback.resumed``), the seek under way before libmpv plays or the loops fetch."""
         self.paused = paused
-        if self.running is not None:
-            self.running.output.pause(paused)
+        running = self.running
+        if running is not None and running.live is not None and not paused:
+            to = running.live.resumed(self.position(), running.scheduler.buffer_s())
+            if to is not None:
+                self._spawn(self.seek(to))
+        if running is not None:
+            running.output.pause(paused)
         self.playhead.held(self.clock.now())
         self.qoe.tell(PauseChanged(at=self.clock.now(), paused=paused, position_s=self.position()))
 

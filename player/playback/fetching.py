@@ -53,7 +53,7 @@ class Fetching:
                    carried: Carried | None = None) -> Scheduler:
         until_s = self.options.until_s
         if until_s is not None and start_s >= until_s:  # a jump past ``--until`` (a live window that moved on) feeds the
-            until_s = start_s + 1e-3  # segment it lands in: its first frame ends the play; none left libmpv no stream
+            until_s = start_s + 1e-3  # segment it lands in, whose first position ends the play; none left libmpv no stream
         config = SchedulerConfig(
             buffer_capacity_s=self.options.buffer_capacity_s, start_s=start_s, until_s=until_s,
             force_rung=self.options.force_rendition, max_height=self.max_height,

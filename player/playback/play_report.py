@@ -50,8 +50,8 @@ def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation
     ends = [e for e in (until_s, duration_s) if e is not None]
     if not ends:
         return None
-    # --until past the end is the end; a jump past it (a live window that moved on) ends the play where it landed
-    end_s = max(min(ends), playhead.start_s)
+    asked_end_s = min(ends)  # --until past the end is the end
+    end_s = max(asked_end_s, playhead.start_s)  # a jump past it (a live window that moved on) ends where it landed
     tracks = tracks_of(running, presentation, chosen)
     segment_s = scheduler.segment_duration_s
     reached = playhead.last_position_s or playhead.start_s
@@ -69,7 +69,7 @@ def lost_by(running: RunningPlay, playhead: Playhead, presentation: Presentation
     if overstated is not None:  # the play is short of what the manifest promised all the same: why, in its words
         lost.append(f"the manifest lists {overstated[0]:.1f} s, its media holds {overstated[1]:.1f} s: every segment was "
                     "fed whole, each holding less than the manifest says")
-    return lost + (running.text.lost(end_s) if running.text is not None else []) + \
+    return lost + (running.text.lost(asked_end_s) if running.text is not None else []) + \
         (running.live.lost() if running.live is not None else [])
 
 

@@ -158,7 +158,7 @@ class PlaybackSession(SessionControls):
             self._spawn(keep_alive(self.backend, self.playback.session_id, self.clock, self._failed))
         if running.live is not None:
             self._spawn(running.live.run(position=self.position, buffer=lambda: running.scheduler.buffer_s(),
-                                         playing=self._playing, seek=self.seek, viewer_paused=lambda: self.paused,
+                                         playing=self._playing, seek=self.seek,
                                          set_rate=lambda rate: running.output.set_property("speed", rate)))
             if running.text is not None:
                 from player.playback.live_text import follow_text  # the live side loads only for live plays
@@ -230,7 +230,9 @@ class PlaybackSession(SessionControls):
                 await asyncio.to_thread(link[0].remember, link[1], estimate.kbps, estimate.age_s)
 
     def _playing(self) -> bool:
-        return not self.paused and self.playhead.first_frame_position_s is not None
+        """Showing frames: not paused, and not waiting for a start's or a seek's first one (the position then
+        stands at the target while the window moves on: a slow restart on DASH counted as a stall, and jumped)."""
+        return not self.paused and not self.playhead.awaiting_frame
 
     # -- events -------------------------------------------------------------------------------
 

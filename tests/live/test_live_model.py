@@ -235,21 +235,26 @@ def test_thin_buffer_slows_rather_than_stalls() -> None:
 
 
 def test_timeshift_stays_inside_the_dvr_window_and_returns_live() -> None:
-    """In timeshift nothing catches up; slipping out of the window jumps back in; go-live seeks to edge − target."""
+    """In timeshift nothing catches up; once the window has passed what was buffered, the play goes on at the target
+    latency (as hls.js does), timeshift over; go-live seeks to edge − target."""
     ctl = LatencyController(LatencyPolicy(target_s=3.0))
     ctl.seek_back()
     window = LiveWindow(start_s=100.0, edge_s=220.0)
     assert ctl.decide(0.0, 60.0, 5.0, 160.0, window).rate == 1.0 and ctl.resyncs == 0
-    out = ctl.decide(1.0, 130.0, 5.0, 99.0, window)
-    assert out.seek_to == 102.0 and out.reason == "dvr-window"
+    assert ctl.decide(0.5, 60.0, 5.0, 96.0, window).seek_to is None  # its buffer reaches into the window: plays on
+    out = ctl.decide(1.0, 130.0, 0.5, 99.0, window)
+    assert out.seek_to == 217.0 and out.reason == "dvr-window" and not ctl.timeshift
+    ctl.seek_back()
     assert ctl.go_live(window) == 217.0 and not ctl.timeshift
 
 
 def test_a_live_play_at_its_hold_back_on_a_window_shorter_than_hold_back_and_margin_stays_put() -> None:
     """ffmpeg's ``-hls_list_size 4`` of 1 s segments behind a 3 s hold-back: the playhead is 1 s inside the window,
-    where its media is listed. Before, anything within the 2 s margin was "outside": a jump every second."""
+    where its media is listed, and a short stall that lets the window pass it leaves media buffered to play on.
+    Before, anything within the 2 s margin was "outside": a jump every second."""
     ctl = LatencyController(LatencyPolicy(target_s=3.0))
     window = LiveWindow(start_s=100.0, edge_s=104.0)
     assert ctl.decide(0.0, 3.0, 2.0, 101.0, window).seek_to is None
-    out = ctl.decide(0.5, 3.0, 2.0, 99.5, window)  # its segment left the list: land a margin inside
-    assert out.seek_to == 102.0 and out.reason == "dvr-window"
+    assert ctl.decide(0.5, 3.5, 1.0, 99.5, window).seek_to is None
+    out = ctl.decide(1.0, 4.5, 0.0, 99.5, window)  # nothing buffered, its segment left the list
+    assert out.seek_to == 101.0 and out.reason == "dvr-window"

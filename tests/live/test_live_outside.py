@@ -11,14 +11,15 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from backend_stub.live.channel import default_ffmpeg
-from player.errors import FetchError, LivePeriodsUnsupported
+from player.errors import FetchError, IncompletePlay, LivePeriodsUnsupported
 from player.live.clock_sync import from_date_header
 from player.live.dash_refresh import DashRefresher
 from player.live.hls_refresh import HlsRefresher
@@ -59,6 +60,21 @@ def serving(proc: subprocess.Popen[bytes], folder: Path, ready: Callable[[], boo
         proc.wait(timeout=10)
         server.shutdown()
         server.server_close()
+
+
+def report_of(session: Any, beside: Callable[[], Coroutine[Any, Any, None]], timeout_s: float) -> dict[str, Any]:
+    """``session``'s report while ``beside()`` acts on it (a viewer, a CDN); a play ended by ``IncompletePlay`` adds
+    ``incomplete``: the line ``reelbox play`` exits 1 with."""
+    async def play() -> dict[str, Any]:
+        acting = asyncio.ensure_future(beside())
+        try:
+            return await asyncio.wait_for(session.run(), timeout_s)
+        except IncompletePlay as exc:
+            return {**session.report(), "incomplete": str(exc)}
+        finally:
+            acting.cancel()
+
+    return asyncio.run(play())
 
 
 @contextlib.contextmanager

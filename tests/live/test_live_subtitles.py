@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_live_outside import _Quiet, serving
+from test_live_outside import _Quiet, report_of, serving
 
 from backend_stub.live.channel import default_ffmpeg
-from player.errors import IncompletePlay
 from player.playback import PlaybackSession, SessionOptions
 
 WINDOW = 4  # one-second segments listed
@@ -74,16 +73,7 @@ def _play_showing(url: str, until_s: float,
                 hide_at = None
             await asyncio.sleep(0.05)
 
-    async def play() -> dict[str, Any]:
-        watcher = asyncio.ensure_future(watch())
-        try:
-            return await asyncio.wait_for(session.run(), 60)
-        except IncompletePlay as exc:  # the report as written, and what ``reelbox play`` exits 1 with
-            return {**session.report(), "incomplete": str(exc)}
-        finally:
-            watcher.cancel()
-
-    report = asyncio.run(play())
+    report = report_of(session, watch, 60)
     numbers = sorted({int(m.group(1)) for _, text in shown if (m := re.fullmatch(r"cue (\d+)", text))})
     return report, session.playhead.start_s, numbers, shown
 
