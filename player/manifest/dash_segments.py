@@ -91,8 +91,9 @@ def _media_urls(ctx: Context, media: str) -> Callable[[int, int], tuple[str, ...
 
     slotted = _IDENT.sub(slot, media)
     head = re.split(r"[/?#]", slotted, maxsplit=1)[0]
-    if _SLOT_WORD in media.lower() or (formats and ":" in head and _SLOT_WORD in head.split(":")[0]):
-        # a template that spells a slot, or one whose scheme a number could start ("$Number$:x"): resolved whole
+    spelled = " ".join((media, ctx.rep_id, *ctx.bases)).lower()
+    if _SLOT_WORD in spelled or (formats and ":" in head and _SLOT_WORD in head.split(":")[0]):
+        # a template, id or base that spells a slot, or one whose scheme a number could start ("$Number$:x"): whole
         return lambda number, time: _urls(ctx, expand(media, rep_id=ctx.rep_id, bandwidth=ctx.bandwidth,
                                                       number=number, time=time))
     resolved = _urls(ctx, expand(slotted, rep_id=ctx.rep_id, bandwidth=ctx.bandwidth))

@@ -144,15 +144,16 @@ TEMPLATE_PIECES = ["$Number$", "$Number%05d$", "$Time$", "$Time%012x$", "$Time%0
 @FUZZ
 @given(st.lists(st.sampled_from(TEMPLATE_PIECES), min_size=1, max_size=8),
        st.lists(st.sampled_from(["https://cdn.test/a/b/", "https://cdn.test/a/b/c.mpd", "http://edge.test/x?y=1",
-                                 "https://cdn.test/"]), min_size=1, max_size=3),
-       st.integers(0, 10**9), st.integers(0, 10**12))
+                                 "https://cdn.test/", "https://cdn.test/RBXSLOT0X/"]), min_size=1, max_size=3),
+       st.integers(0, 10**9), st.integers(0, 10**12), st.sampled_from(["v 1", "video", "rbxslot0x", "RbxSlot1x"]))
 def test_a_template_resolved_once_gives_each_segment_the_url_resolving_it_whole_gives(
-        pieces: list[str], bases: list[str], number: int, time: int) -> None:
+        pieces: list[str], bases: list[str], number: int, time: int, rep_id: str) -> None:
     """``_media_urls`` fills a template resolved once; every segment's URLs (or the error) equal what resolving that
-    segment's expanded template against every base gives, for paths, queries, dot-segments, encodings, hosts."""
+    segment's expanded template against every base gives, for paths, queries, dot-segments, encodings, hosts, and
+    Representation ids that spell a slot."""
     from player.manifest.dash_segments import Context, _media_urls, _urls, expand
 
-    ctx = Context(bases=tuple(bases), rep_id="v 1", bandwidth=500000, period_start_s=0.0, period_duration_s=None,
+    ctx = Context(bases=tuple(bases), rep_id=rep_id, bandwidth=500000, period_start_s=0.0, period_duration_s=None,
                   is_live=False, protection=None, ns=None)
     media = "".join(pieces)
 
