@@ -67,12 +67,15 @@ class LatencyController:
     _rate: float = field(default=1.0, init=False)
     _catching_up: bool = field(default=False, init=False)  # between passing the deadband and reaching the target
 
-    def decide(self, now: float, latency_s: float, buffer_s: float, position_s: float, window: LiveWindow) -> Decision:
-        """The rate (and maybe a seek) at engine time ``now`` for the current measurements."""
+    def decide(self, now: float, latency_s: float, buffer_s: float, position_s: float, window: LiveWindow, *,
+               stalled: bool = False) -> Decision:
+        """The rate (and maybe a seek) at engine time ``now`` for the current measurements. ``stalled``: rebuffering,
+        when a resync waits for the stall's end (the media ahead is no nearer than the media here: a 10 s CDN stall
+        resynced twice, 3.4 s then 4.0 s, each restart waiting on the same stall)."""
         if self._last is not None and self._rate > 1.0:
             self.catch_up_s += max(0.0, now - self._last)
         self._last = now
-        decision = self._decide(latency_s, buffer_s, position_s, window)
+        decision = self._decide(latency_s, buffer_s, position_s, window, stalled)
         self._rate = decision.rate
         if decision.seek_to is not None and decision.reason == "resync":
             self.resyncs += 1
@@ -88,7 +91,8 @@ class LatencyController:
         self.timeshift = self._catching_up = False
         return window.clamp(window.edge_s - self.policy.target_s)
 
-    def _decide(self, latency_s: float, buffer_s: float, position_s: float, window: LiveWindow) -> Decision:
+    def _decide(self, latency_s: float, buffer_s: float, position_s: float, window: LiveWindow,
+                stalled: bool) -> Decision:
         p = self.policy
         if (to := self.passed(position_s, buffer_s, window)) is not None:
             return Decision(rate=1.0, seek_to=to, reason="dvr-window")
@@ -96,7 +100,7 @@ class LatencyController:
         self._catching_up = not self.timeshift and (behind > DEADBAND_S or (self._catching_up and behind > 0))
         if self.timeshift:
             return Decision(rate=1.0, reason="timeshift")
-        if behind > p.resync_s:
+        if behind > p.resync_s and not stalled:
             self._catching_up = False
             return Decision(rate=1.0, seek_to=window.clamp(position_s + behind), reason="resync")
         if buffer_s < max(THIN_BUFFER_S, p.target_s / 2):  # speeding up would spend what protects us

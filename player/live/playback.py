@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import statistics
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import httpx
 
@@ -32,18 +32,21 @@ SAMPLE_S = 0.5
 START_WAIT_S = 1.0  # the longest a start waits for the next keyframe rather than start further behind
 
 
-class WindowPassed(NamedTuple):
-    """The DVR window moved past the playhead and the controller jumped into it, over media the channel deleted."""
+class LiveJump(NamedTuple):
+    """The controller jumped ahead over the channel's media: the DVR window moved past the playhead (the viewer paused,
+    or playback stalled, that long) and deleted it, or the play fell too far behind its target latency (a resync)."""
 
     at: float  # engine time
     from_s: float
     to_s: float
-    paused: bool  # the viewer had paused (else it stalled there)
+    why: Literal["paused", "stalled", "behind"]  # the window passed while paused or stalled; "behind": a resync
 
     def phrase(self) -> str:
-        why = "the viewer paused" if self.paused else "playback stalled"
-        return (f"the DVR window moved past the playhead at {self.from_s:.1f} s while {why}: the play went on from "
-                f"{self.to_s:.1f} s, {self.to_s - self.from_s:.1f} s of the channel not shown")
+        skipped = f"the play went on from {self.to_s:.1f} s, {self.to_s - self.from_s:.1f} s of the channel not shown"
+        if self.why == "behind":
+            return f"the play fell behind its target latency at {self.from_s:.1f} s: {skipped}"
+        why = "the viewer paused" if self.why == "paused" else "playback stalled"
+        return f"the DVR window moved past the playhead at {self.from_s:.1f} s while {why}: {skipped}"
 
 
 class LivePlayback:
@@ -58,7 +61,7 @@ class LivePlayback:
         self.opened_at = clock.now()
         self.samples: list[tuple[float, float]] = []  # (seconds since open, latency s)
         self.rates: list[tuple[float, float]] = []  # (seconds since open, rate) when it changed
-        self.passed: list[WindowPassed] = []
+        self.jumps: list[LiveJump] = []
 
     def latency_s(self, position_s: float) -> float | None:
         server = self.follower.server
@@ -79,13 +82,20 @@ class LivePlayback:
         the loops had asked for segments the channel deleted."""
         to = self.controller.passed(position_s, buffer_s, self.follower.window())
         if to is not None:
-            self.passed.append(WindowPassed(self.clock.now(), position_s, to, paused=True))
+            self.jumps.append(LiveJump(self.clock.now(), position_s, to, "paused"))
         return to
 
+    def _span(self, jump: LiveJump) -> list[float]:
+        """A jump as the report lists it: seconds since open, from, to."""
+        return [round(jump.at - self.opened_at, 3), round(jump.from_s, 3), round(jump.to_s, 3)]
+
     async def run(self, position: Callable[[], float], buffer: Callable[[], float], playing: Callable[[], bool],
-                  set_rate: Callable[[float], None], seek: Callable[[float], Awaitable[None]]) -> None:
+                  stalled: Callable[[], bool], set_rate: Callable[[float], None],
+                  seek: Callable[[float], Awaitable[None]]) -> None:
         """Sample latency and steer the rate until cancelled; a window passed here passed in a stall (a loss:
-        :meth:`lost`): a pause's is found as it ends (:meth:`resumed`)."""
+        :meth:`lost`): a pause's is found as it ends (:meth:`resumed`). A resync's jump is recorded too: the stretch it
+        skips was never shown, and with ``--until`` a play that resynced past it would otherwise end complete with the
+        skip only counted."""
         rate = 1.0
         async for now in ticks(self.clock, SAMPLE_S):
             if not playing():
@@ -96,20 +106,21 @@ class LivePlayback:
                 continue
             t = now - self.opened_at
             self.samples.append((round(t, 3), round(latency, 3)))
-            decision = self.controller.decide(now, latency, buffer(), pos, self.follower.window())
+            decision = self.controller.decide(now, latency, buffer(), pos, self.follower.window(), stalled=stalled())
             if decision.rate != rate:
                 rate = decision.rate
                 set_rate(rate)
                 self.rates.append((round(t, 3), rate))
             if decision.seek_to is not None:
-                if decision.reason == "dvr-window":
-                    self.passed.append(WindowPassed(now, pos, decision.seek_to, paused=False))
+                if decision.reason in ("dvr-window", "resync"):
+                    why: Literal["stalled", "behind"] = "stalled" if decision.reason == "dvr-window" else "behind"
+                    self.jumps.append(LiveJump(now, pos, decision.seek_to, why))
                 await seek(decision.seek_to)
 
     def lost(self) -> list[str]:
         """What the play lost to the channel: the stretches a stall let the DVR window delete before they were shown
         (a pause's are the viewer's doing, named in a notice only)."""
-        return [p.phrase() for p in self.passed if not p.paused]
+        return [j.phrase() for j in self.jumps if j.why == "stalled"]
 
     def report(self) -> dict[str, Any]:
         """The report's live fields (added to the contract's JSON)."""
@@ -125,8 +136,8 @@ class LivePlayback:
             "start_behind_live_s": None if self.behind_s is None else round(self.behind_s, 3),
             "catch_up_s": round(self.controller.catch_up_s, 3),
             "resyncs": self.controller.resyncs,
-            "window_passed": [[round(p.at - self.opened_at, 3), round(p.from_s, 3), round(p.to_s, 3), p.paused]
-                              for p in self.passed],
+            "window_passed": [[*self._span(j), j.why == "paused"] for j in self.jumps if j.why != "behind"],
+            "resynced": [self._span(j) for j in self.jumps if j.why == "behind"],
             "rate_changes": [list(r) for r in self.rates],
             "dvr_window_s": round(window.depth_s, 3),
             "low_latency": self.follower.low_latency,

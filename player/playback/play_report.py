@@ -81,7 +81,7 @@ def play_report(
     tracks = tracks_of(running, presentation, chosen)
     notices = (*playhead.notices, *_switch_drops(running), *_unaligned(running), *_codecs_unlike(running, tracks),
                *_stand_ins(running, qoe), *_absences(running, presentation, qoe), *_text_stopped(running),
-               *_window_passed(running))
+               *_live_jumps(running))
     return build_report(
         qoe, now, start_s=playhead.start_s, decoder_errors=playhead.decoder_errors,
         algorithm=running.scheduler.abr.algorithm.name if running is not None else None,
@@ -158,12 +158,15 @@ def _text_stopped(running: RunningPlay | None) -> list[Notice]:
         [Notice(code="SubtitlesMissing", message=f"not shown: {why}") for _, _, why in text.missed.values()]
 
 
-def _window_passed(running: RunningPlay | None) -> list[Notice]:
+def _live_jumps(running: RunningPlay | None) -> list[Notice]:
     """A live play the DVR window moved past (paused or stalled longer than the window holds) went on inside the
     window: the channel's media in between was deleted before it was shown (hls.js and Shaka jump too). After a stall
-    that is also a loss (``LivePlayback.lost``); after the viewer's pause it is named here only."""
+    that is also a loss (``LivePlayback.lost``); after the viewer's pause it is named here only. A resync (the play
+    fell further behind its target latency than the controller lets it) skipped media it chose not to show: named
+    here only, a live player's policy, not the channel's loss."""
     live = running.live if running is not None else None
-    return [] if live is None else [Notice(at=p.at, code="LiveWindowPassed", message=p.phrase()) for p in live.passed]
+    return [] if live is None else [Notice(at=j.at, code="LiveResync" if j.why == "behind" else "LiveWindowPassed",
+                                           message=j.phrase()) for j in live.jumps]
 
 
 def _unaligned(running: RunningPlay | None) -> list[Notice]:

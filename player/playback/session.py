@@ -158,7 +158,7 @@ class PlaybackSession(SessionControls):
             self._spawn(keep_alive(self.backend, self.playback.session_id, self.clock, self._failed))
         if running.live is not None:
             self._spawn(running.live.run(position=self.position, buffer=lambda: running.scheduler.buffer_s(),
-                                         playing=self._playing, seek=self.seek,
+                                         playing=self._playing, stalled=self.qoe.rebuffering, seek=self.seek,
                                          set_rate=lambda rate: running.output.set_property("speed", rate)))
             if running.text is not None:
                 from player.playback.live_text import follow_text  # the live side loads only for live plays

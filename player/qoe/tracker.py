@@ -140,17 +140,19 @@ class QoeTracker:
         self.downswitch_events.append(event)
         self.tell(event)
 
+    def rebuffering(self) -> bool:
+        """A rebuffer has begun and not ended."""
+        return bool(self.rebuffers) and self.rebuffers[-1][1] is None
+
     def stall_start(self, now: float) -> None:
         """A rebuffer begins; ignored before the first frame (that time is startup, not rebuffering)."""
-        if self.startup_at is None:
-            return
-        if self.rebuffers and self.rebuffers[-1][1] is None:
+        if self.startup_at is None or self.rebuffering():
             return
         self.rebuffers.append((now, None))
         self.tell(StallStarted(at=now))
 
     def stall_end(self, now: float) -> None:
-        if self.rebuffers and self.rebuffers[-1][1] is None:
+        if self.rebuffering():
             self.rebuffers[-1] = (self.rebuffers[-1][0], now)
             self.tell(StallEnded(at=now, duration_s=round(now - self.rebuffers[-1][0], 3)))
 

@@ -198,6 +198,17 @@ def test_latency_control_catches_up_gently_and_resyncs_when_far() -> None:
     assert ctl.catch_up_s == pytest.approx(2.0)  # two seconds were spent above 1.0x
 
 
+def test_a_resync_waits_for_a_stall_to_end_but_a_passed_window_does_not() -> None:
+    """Rebuffering, the media ahead is no nearer than the media here: a resync waits for the stall's end (a 10 s CDN
+    stall resynced twice). A window that passed what the play would fetch next is left at once all the same."""
+    ctl = LatencyController(LatencyPolicy(target_s=3.0))
+    window = LiveWindow(start_s=100.0, edge_s=220.0)
+    assert ctl.decide(0.0, 9.0, 0.0, 200.0, window, stalled=True).seek_to is None and ctl.resyncs == 0
+    assert ctl.decide(0.5, 9.5, 0.0, 99.0, window, stalled=True).reason == "dvr-window"
+    jump = ctl.decide(1.0, 9.0, 1.0, 200.0, window)
+    assert jump.reason == "resync" and jump.seek_to == pytest.approx(206.0) and ctl.resyncs == 1
+
+
 def test_catch_up_goes_on_to_the_target_not_to_the_deadband() -> None:
     """Hysteresis: catching up starts past the deadband and stops at the target; inside the deadband
     without having passed it, 1.0x (latency noise does not start a catch-up)."""

@@ -4,9 +4,11 @@ Plain ffmpeg writes a sliding-window HLS (1 s segments, 4 listed) served over HT
 Once the channel has deleted what the play would fetch next, it goes on at the target latency, as hls.js does, and
 the report names the stretch not shown (``LiveWindowPassed``). After the viewer's pause that is their doing (found
 as they resume, before anything is fetched); after a stall it is a loss (exit 1). Media buffered plays on: a pause
-the buffer covers loses nothing. Before, a pause went on silently, one whose jump passed ``--until`` failed with
-libmpv's "unrecognized file format" (an empty stream), and a window shorter than the hold-back plus a 2 s margin
-held the live play itself "outside": it jumped a few tenths of a second every second.
+the buffer covers loses nothing. A stall the window holds, but that leaves the play far behind its target latency,
+resyncs: complete, the skip named (``LiveResync``). Before, a pause went on silently, one whose jump passed
+``--until`` failed with libmpv's "unrecognized file format" (an empty stream), a window shorter than the hold-back
+plus a 2 s margin held the live play itself "outside": it jumped a few tenths of a second every second, and a resync
+was only counted.
 """
 from __future__ import annotations
 
@@ -38,17 +40,19 @@ class _Stalling(_Quiet):
 
 
 @pytest.fixture
-def channel(tmp_path: Path) -> Iterator[str]:
-    """The media playlist's URL, once ffmpeg has written a window's worth of segments."""
+def channel(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The media playlist's URL, once ffmpeg has written a window's worth of segments (``WINDOW``, or the listed
+    count the test is parametrized with, indirect)."""
     _Stalling.stall_until = 0.0
+    listed = getattr(request, "param", WINDOW)
     proc = subprocess.Popen([
         default_ffmpeg(), "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25",
         "-re", "-f", "lavfi", "-i", "sine=r=48000", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-keyint_min",
         "25", "-sc_threshold", "0", "-b:v", "200k", "-c:a", "aac", "-b:a", "48k", "-ac", "1", "-f", "hls", "-hls_time",
-        "1", "-hls_list_size", str(WINDOW), "-hls_flags", "delete_segments+program_date_time",
+        "1", "-hls_list_size", str(listed), "-hls_flags", "delete_segments+program_date_time",
         "-hls_delete_threshold", "30", "live.m3u8"],  # an origin keeps what it no longer lists a while
         cwd=tmp_path, stdin=subprocess.DEVNULL)
-    with serving(proc, tmp_path, lambda: len(list(tmp_path.glob("*.ts"))) >= WINDOW, "live.m3u8", _Stalling) as url:
+    with serving(proc, tmp_path, lambda: len(list(tmp_path.glob("*.ts"))) >= listed, "live.m3u8", _Stalling) as url:
         yield url
 
 
@@ -73,8 +77,8 @@ def _play(url: str, until_s: float, *, pause: tuple[float, float] | None = None,
     return report_of(session, act, 90)
 
 
-def _passed(report: dict[str, Any]) -> list[str]:
-    return [n["message"] for n in report["notices"] if n["code"] == "LiveWindowPassed"]
+def _passed(report: dict[str, Any], code: str = "LiveWindowPassed") -> list[str]:
+    return [n["message"] for n in report["notices"] if n["code"] == code]
 
 
 def test_a_pause_longer_than_the_buffer_and_window_goes_on_at_live_and_names_what_was_not_shown(channel: str) -> None:
@@ -109,3 +113,19 @@ def test_a_stall_longer_than_the_window_goes_on_at_live_and_is_a_loss(channel: s
     assert report["complete"] is False and [e["code"] for e in report["errors"]] == ["IncompletePlay"], report["errors"]
     assert "while playback stalled" in report["incomplete"], report["incomplete"]
     assert report["window_passed"] and not [p for p in report["window_passed"] if p[3]], report["window_passed"]
+
+
+@pytest.mark.parametrize("channel", [30], indirect=True)
+def test_a_stall_the_window_holds_resyncs_to_the_target_and_names_what_it_skipped(channel: str) -> None:
+    """A 10 s stall on a 30 s window: the play falls ~7 s behind its 3 s target and, once the stall ends, jumps ahead
+    inside the window once, skipping media that was still there. A live player's policy, not the channel's loss:
+    complete, but named (``LiveResync``, the live field ``resynced``). Before, only the count ``resyncs`` told of it,
+    and the play resynced during the stall, then again after it (3.4 s, then 4.0 s)."""
+    report = _play(channel, 30.0, stall=(2.0, 10.0))
+    assert report["complete"] is True and report["errors"] == [], report["errors"]
+    assert report["window_passed"] == [] and _passed(report) == [], report["notices"]
+    resynced = _passed(report, "LiveResync")
+    assert len(resynced) == report["resyncs"] == 1, report["notices"]
+    assert "fell behind its target latency" in resynced[0], resynced
+    (at, from_s, to_s), = report["resynced"]
+    assert to_s - from_s > 5.0, report["resynced"]
