@@ -5,7 +5,10 @@ In-process, no network. Cases:
 * ``vod``: a static MPD of a 2 h title, ``SegmentTemplate`` ``$Number%05d$`` at 2 s, six video Representations
   and one audio (25 200 segments), through ``parse_dash`` — what a play of it parses before anything is fetched;
 * ``live``: a dynamic ``$Number$`` MPD with no ``timeShiftBufferDepth`` whose channel has been up ``--days``
-  (two video Representations and audio), through ``DashRefresher.reload`` + ``extend``: the join's listing.
+  (two video Representations and audio), through ``DashRefresher.reload`` + ``extend``: the join's listing;
+* ``hls live``: a live HLS media playlist with a 2 h DVR window (3600 segments of 2 s, each with its
+  EXT-X-PROGRAM-DATE-TIME), reloaded through ``HlsRefresher.reload`` as it slides by one segment: what every
+  reload (each target duration, per playlist followed) costs the event loop.
 
 Each case prints its segments, the median of ``--runs`` and the URLs of one segment (a check that the
 result did not change). ``--profile`` prints cProfile's top functions of one ``vod`` parse.
@@ -23,7 +26,9 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from player.live.dash_refresh import DashRefresher
+from player.live.hls_refresh import HlsRefresher
 from player.manifest.dash import parse_dash
+from player.net.clock import MonotonicClock
 
 URL = "https://cdn.example.com/title/manifest.mpd"
 
@@ -83,6 +88,37 @@ def time_live(runs: int, days: float) -> None:
     print(f"live, up {days:g} days: {listed} segments listed at the join, median {statistics.median(took) * 1000:.0f} ms")
 
 
+def hls_live_playlist(first: int, listed: int = 3600) -> str:
+    began = datetime(2026, 11, 29, tzinfo=timezone.utc)
+    lines = ["#EXTM3U", "#EXT-X-VERSION:6", "#EXT-X-TARGETDURATION:2", f"#EXT-X-MEDIA-SEQUENCE:{first}"]
+    for n in range(first, first + listed):
+        stamp = (began + timedelta(seconds=2 * n)).isoformat(timespec="milliseconds")
+        lines += [f"#EXT-X-PROGRAM-DATE-TIME:{stamp}", "#EXTINF:2.000,", f"seg-{n}.ts"]
+    return "\n".join(lines) + "\n"
+
+
+def time_hls_reload(runs: int) -> None:
+    texts = [hls_live_playlist(100_000 + i).encode() for i in range(runs + 1)]
+    served = iter(texts)
+
+    async def fetch(_url: str) -> bytes:
+        return next(served)
+
+    async def reloads() -> list[float]:
+        refresher = HlsRefresher("https://cdn.example.com/live/v.m3u8", fetch, MonotonicClock(), low_latency=False)
+        await refresher.reload()
+        took = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            await refresher.reload()
+            took.append(time.perf_counter() - began)
+        return took
+
+    took = asyncio.run(reloads())
+    print(f"hls live, 2 h DVR window: 3600 segments listed, a reload's median {statistics.median(took) * 1000:.0f} ms "
+          f"(min {min(took) * 1000:.0f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -91,6 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     time_vod(args.runs)
     time_live(max(1, args.runs // 3), args.days)
+    time_hls_reload(args.runs)
     if args.profile:
         profile = cProfile.Profile()
         profile.runcall(parse_dash, vod_mpd(), URL)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from urllib.parse import SplitResult, quote, unquote_to_bytes, urljoin, urlsplit
 
@@ -23,6 +24,8 @@ SAFE_SCHEMES = frozenset({"http", "https"})
 _CTL = re.compile(r"[\x00-\x1f\x7f]")
 _URI_CHARACTERS = "!#$%&'()*+,/:;=?@[]~"  # kept as they are: reserved (RFC 3986 §2.2) and escapes
 _TO_ENCODE = re.compile(r"[^A-Za-z0-9\-._~!#$%&'()*+,/:;=?@\[\]]")  # anything else: spaces, non-ASCII, {}
+#: a name resolved beside its base's last path segment as it stands: no scheme, path, query, fragment or dot-segment
+_BARE_NAME = re.compile(r"[A-Za-z0-9_~%+=,@-][A-Za-z0-9._~%+=,@-]*")
 
 
 def check_base(url: str) -> str:
@@ -35,7 +38,17 @@ def check_base(url: str) -> str:
 
 def resolve(base: str, ref: str, *, allow_data: bool = False) -> str:
     """``ref`` resolved against ``base``; raises :class:`UnsafeManifestUri` unless the result is
-    absolute http(s) (or ``data:`` when ``allow_data``)."""
+    absolute http(s) (or ``data:`` when ``allow_data``).
+
+    A bare name (``seg-1042.ts``: most segment URIs) is appended to its base's folder, resolved once per base: whole
+    RFC 3986 resolution was ~70 % of parsing a media playlist (a live one with a 2 h DVR window, 3600 segments, is
+    parsed whole at every reload: 70 ms then, on the event loop)."""
+    if _BARE_NAME.fullmatch(ref) and (folder := _folder(base)) is not None:
+        return folder + ref
+    return _resolve_whole(base, ref, allow_data)
+
+
+def _resolve_whole(base: str, ref: str, allow_data: bool) -> str:
     ref = ref.strip()
     if not ref:
         raise ManifestError("empty URI")
@@ -58,6 +71,16 @@ def resolve(base: str, ref: str, *, allow_data: bool = False) -> str:
     if parts.scheme.lower() not in SAFE_SCHEMES or not parts.netloc:
         raise UnsafeManifestUri(f"URI {_short(ref)!r} does not resolve to an http(s) URL")
     return absolute
+
+
+@functools.lru_cache(maxsize=64)
+def _folder(base: str) -> str | None:
+    """What a bare name is appended to beside ``base`` (scheme, host and path up to its last ``/``, dot-segments
+    resolved, query dropped); None when ``base`` does not resolve safely, and the whole resolution says why."""
+    try:
+        return _resolve_whole(base, "x", False)[:-1]
+    except ManifestError:
+        return None
 
 
 def _encoded(ref: str) -> str:

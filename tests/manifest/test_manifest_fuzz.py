@@ -166,3 +166,24 @@ def test_a_template_resolved_once_gives_each_segment_the_url_resolving_it_whole_
                                                time=time)))
     once = outcome(lambda: _media_urls(ctx, media)(number, time))
     assert once == whole, media
+
+
+NAME_CHARACTERS = "abz09.-_~%+=,@!$&'()*;:/?#[] \té{}\\"
+BASES = ["https://cdn.test/live/v.m3u8", "https://cdn.test/a/../b/./v.m3u8?tok=1#f", "https://cdn.test", "HTTP://Cdn.Test:8080/x/",
+         "https://u:p@cdn.test/a;p=1/v.m3u8", "https://[::1]/a/v.m3u8", "file:///etc/v.m3u8", "https:v.m3u8",
+         "https://cdn.test/a/%2e%2e/v.m3u8", "ftp://cdn.test/v.m3u8"]
+
+
+@FUZZ
+@given(st.sampled_from(BASES), st.text(NAME_CHARACTERS, min_size=0, max_size=12))
+def test_a_bare_name_resolves_as_whole_resolution_resolves_it(base: str, ref: str) -> None:
+    """``resolve``'s short way for a bare segment name (appended to its base's folder, found once) gives what whole
+    RFC 3986 resolution and vetting give, the same URL or the same error, for any name beside any base."""
+    from player.manifest.uris import _resolve_whole, resolve
+
+    def outcome(make: object) -> object:
+        try:
+            return make()  # type: ignore[operator]
+        except ManifestError as exc:
+            return type(exc)
+    assert outcome(lambda: resolve(base, ref)) == outcome(lambda: _resolve_whole(base, ref, False)), (base, ref)
