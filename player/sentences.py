@@ -9,7 +9,8 @@ from __future__ import annotations
 from player.backend.errors import BackendError, BadAddress, BackendUnreachable, BadResponse, SignInRequired
 from player.errors import (AllCdnsFailed, FetchError, IncompletePlay, LivePeriodsUnsupported, LiveStreamStopped,
                            ManifestError, NegativeStartNotLive, PlaybackError, PlaybackStuck, PlayerError, RedirectError, RenditionNotFound,
-                           StartOutsideWindow, StartPastEnd, TrackNotFound, UnsafeUriError, UntrustedCertificate)
+                           StartOutsideWindow, StartPastEnd, TrackNotFound, UnsafeUriError, UntilNotAfterStart,
+                           UntrustedCertificate)
 from player.feed.errors import EncryptionSchemeUnsupported, TrackChangeUnsupported
 from player.outside_keys import BadKeyOption
 
@@ -50,6 +51,8 @@ _CLASSES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str
     (LiveStreamStopped, "The live stream has stopped: no new video has arrived for a while."),
     (LivePeriodsUnsupported, "This live stream splits into Periods (ad breaks added as DASH Periods), which Reelbox "
                              "does not follow live yet. Play its HLS form if it has one, and report this stream."),
+    (UntilNotAfterStart, "The stop position (--until) is at or before the start, so there is nothing to play. Choose "
+                         "a later one."),
     (StartPastEnd, "The start position is past the end of the title. Choose an earlier one."),
     (NegativeStartNotLive, "A negative start counts back from a live stream's edge, and this title is not live. "
                            "Give a start of 0 or more."),

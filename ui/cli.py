@@ -327,9 +327,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         leave_out_unused_modules(command)
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "until", None) is not None and args.until <= max(getattr(args, "start", None) or 0.0, 0.0):
-        # nothing to play: libmpv would be handed an empty stream and fail with a misleading sentence
-        parser.error(f"--until {args.until:g} must be after the start ({getattr(args, 'start', None) or 0:g} s)")
+    if getattr(args, "until", None) is not None and args.until <= 0:
+        # nothing to play: libmpv would be handed an empty stream and fail with a misleading sentence (one at or
+        # before --start is known once the title is: a live --until counts from the start, UntilNotAfterStart)
+        parser.error(f"--until {args.until:g} must be after the start")
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
@@ -344,11 +345,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _usage_error(exc: BaseException) -> bool:
     """A track or rung the title lacks (``--audio``/``--subtitles``/``--rendition``), a negative ``--start`` on a title
-    that is not live, or a ``--key`` that is not KID:KEY is bad usage, as argparse's errors are: exit 2."""
-    from player.errors import NegativeStartNotLive, TrackNotFound
+    that is not live, ``--until`` at or before the start of one, or a ``--key`` that is not KID:KEY is bad usage, as
+    argparse's errors are: exit 2."""
+    from player.errors import NegativeStartNotLive, TrackNotFound, UntilNotAfterStart
     from player.outside_keys import BadKeyOption
 
-    return any(isinstance(e, (TrackNotFound, NegativeStartNotLive, BadKeyOption)) for e in (exc, exc.__cause__))
+    usage = (TrackNotFound, NegativeStartNotLive, UntilNotAfterStart, BadKeyOption)
+    return any(isinstance(e, usage) for e in (exc, exc.__cause__))
 
 
 def describe(exc: BaseException) -> str:

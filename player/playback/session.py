@@ -19,7 +19,7 @@ from typing import Any
 from drm_client import KeyRing
 from player.backend import BackendClient, PlaybackInfo
 from player.completeness import TrackPlayed, check_complete
-from player.errors import NegativeStartNotLive, StartPastEnd
+from player.errors import NegativeStartNotLive, StartPastEnd, UntilNotAfterStart
 from player.feed.errors import playback_failure
 from player.feed.events import FeedEvent
 from player.feed.mpv_output import MpvOutput
@@ -134,6 +134,7 @@ class PlaybackSession(SessionControls):
                 closing.push_async_callback(opened.aclose)
                 self.presentation = opened.presentation
                 _check_start(asked, opened.presentation)
+                _check_until(self.options.until_s, self.playhead.start_s, opened.presentation)
                 running = self.running = await start_play(
                     opened=opened, options=self.options, clock=self.clock, qoe=self.qoe, playhead=self.playhead,
                     making_output=making_output, max_height=self.playback.max_height if self.playback else None,
@@ -320,6 +321,13 @@ def _check_start(start_s: float | None, presentation: Presentation) -> None:
                                    "not live: seconds must be 0 or more")
     if start_s is not None and end is not None and not presentation.is_live and start_s >= end:
         raise StartPastEnd(f"the start position {start_s:g} s is past the end of the title ({end:g} s)")
+
+
+def _check_until(until_s: float | None, start_s: float, presentation: Presentation) -> None:
+    """``--until`` at or before the start (asked for or resumed) of a title that is not live leaves nothing to play:
+    named before libmpv gets an empty stream. A live one counts from the start (``running._open_live``)."""
+    if until_s is not None and not presentation.is_live and until_s <= start_s:
+        raise UntilNotAfterStart(f"--until {until_s:g} is at or before the start ({start_s:g} s)")
 
 
 async def _close_output(making_output: asyncio.Future[tuple[MpvOutput, int | None]]) -> None:

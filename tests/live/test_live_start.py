@@ -36,8 +36,9 @@ def stream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _cli(tmp_path: Path, url: str, start: str, report: Path | None = None) -> subprocess.CompletedProcess[str]:
-    args = [sys.executable, "-m", "ui", "play", url, "--headless", "--start", start, "--until", "5"]
+def _cli(tmp_path: Path, url: str, start: str, report: Path | None = None,
+         until: str = "5") -> subprocess.CompletedProcess[str]:
+    args = [sys.executable, "-m", "ui", "play", url, "--headless", "--start", start, "--until", until]
     args += ["--report", str(report)] if report else []
     return subprocess.run(args, env={**os.environ, "REELBOX_HOME": str(tmp_path / "home")}, capture_output=True,
                           text=True, timeout=60)
@@ -58,6 +59,17 @@ def test_a_negative_start_begins_that_far_behind_live_and_stays_there(stream: st
     samples = [v for _, v in r["latency_s"]]
     # up to a segment more: the edge is the newest segment listed, which ffmpeg lists once written
     assert len(samples) >= 6 and all(5.5 < v < 7.8 for v in samples), samples
+
+
+def test_a_start_on_the_timeline_plays_until_seconds_from_it(stream: str, tmp_path: Path) -> None:
+    """``--start 4 --until 3`` on live: three seconds from position 4 (``--until`` counts from the start). The parser
+    refused it (3 is before 4), as it must on a title, where it is a position."""
+    report = tmp_path / "r.json"
+    run = _cli(tmp_path, stream, "4", report, until="3")
+    assert run.returncode == 0, run.stderr[-2000:]
+    r = json.loads(report.read_text())
+    assert r["complete"] is True and r["errors"] == [] and r["start_asked_s"] == 4.0 and r["start_s"] == 4.0
+    assert 2.0 <= float(r["played_s"]) <= 4.0, r["played_s"]
 
 
 @pytest.mark.parametrize(("start", "said"), [("-600", "older than the oldest media kept"),

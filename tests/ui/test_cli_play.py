@@ -143,15 +143,29 @@ def test_download_at_another_quality_says_why_and_downloads_play_takes_play_opti
     assert report["start_s"] == 0.0 and report["played_s"] >= 0.5 and report["errors"] == []
 
 
-@pytest.mark.parametrize("window", [["--until", "0"], ["--start", "5", "--until", "5"], ["--start", "8", "--until", "3"]])
-def test_a_play_window_with_nothing_in_it_is_bad_usage(window: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    """``--until`` at or before the start played nothing and exited 1 with libmpv's "unrecognized file format";
-    it is bad usage (exit 2, naming the options) before anything is fetched."""
+def test_an_until_of_zero_is_bad_usage_before_anything_is_fetched(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--until 0`` played nothing and exited 1 with libmpv's "unrecognized file format"; it is bad usage (exit 2,
+    naming the option) before anything is fetched: the target's port is never connected to."""
     from ui.cli import main
 
     with pytest.raises(SystemExit) as stop:
-        main(["play", "--headless", *window, "http://127.0.0.1:9/none.m3u8"])
+        main(["play", "--headless", "--until", "0", "http://127.0.0.1:9/none.m3u8"])
     assert stop.value.code == 2 and "--until" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("window", [["--start", "5", "--until", "5"], ["--start", "4", "--until", "3"]])
+def test_an_until_at_or_before_the_start_of_a_title_is_bad_usage_before_any_segment(
+        window: list[str], ui_backend: Any, tmp_path: Path) -> None:
+    """On a title (6 s), ``--until`` at or before ``--start`` leaves nothing to play: exit 2 naming both, before any
+    segment is fetched. Checked once the title is known, not by the parser: on a live channel ``--until`` counts
+    from the start, and the parser refused ``--start 40 --until 10`` there too (``tests/live/test_live_start.py``)."""
+    report = tmp_path / "r.json"
+    run = reelbox("play", "ui-alpha", "--headless", *window, "--backend", ui_backend.api_url, "--report", str(report),
+                  home=tmp_path / "home")
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert run.stderr.startswith("error: The stop position (--until) is at or before the start") and \
+        f"--until {window[3]} is at or before the start ({window[1]} s)" in run.stderr, run.stderr
+    assert json.loads(report.read_text())["segments"] == []
 
 
 def test_a_report_in_a_missing_folder_is_bad_usage_before_the_target_is_fetched(tmp_path: Path) -> None:
