@@ -13,7 +13,7 @@
     │   ├── LiveStreamStopped  a live playlist or MPD stopped advancing
     │   ├── PlaybackStuck      nothing moved in an unpaused play for a minute (a wait no rule bounded)
     │   ├── StartPastEnd       --start at or past the end of a title
-    │   │   └── UntilNotAfterStart  --until at or before --start on a title (live, --until counts from the start)
+    │   ├── UntilNotAfterStart --until at or before --start on a title (live, --until counts from the start)
     │   ├── StartOutsideWindow --start outside a live stream's DVR window
     │   │   └── NegativeStartNotLive  a negative --start (counted back from a live edge) on a title that is not live
     │   └── IncompletePlay     the play ended without all it should have played
@@ -106,7 +106,7 @@ class StartPastEnd(PlaybackError):
     """The start position asked for lies at or past the end of the title: nothing would be shown."""
 
 
-class UntilNotAfterStart(StartPastEnd):
+class UntilNotAfterStart(PlaybackError):
     """``--until`` at or before the start of a title that is not live: nothing would be shown (libmpv, handed an empty
     stream, failed with "unrecognized file format"). Found once the title is known: on a live one ``--until`` counts
     from the start, so ``--start 40 --until 10`` plays ten seconds from 40."""

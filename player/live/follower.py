@@ -271,6 +271,9 @@ class LiveFollower:
             edge += sum(p.duration_s for p in hls.info.parts if p.msn > (segments[-1].number if segments else -1))
         return LiveWindow(start_s=start, edge_s=edge)
 
+    def oldest_s(self) -> float:
+        return self.window().start_s
+
     def hold_back_s(self) -> float:
         if self.dash is not None and self.dash.info is not None:
             return dash_delay(self.dash.info, self.low_latency)

@@ -89,14 +89,17 @@ def _media_urls(ctx: Context, media: str) -> Callable[[int, int], tuple[str, ...
         formats.append((m.group(1), f"0{int(m.group(3))}{m.group(4)}" if m.group(2) else "d"))
         return _SLOT.format(len(formats) - 1)
 
+    def whole(number: int, time: int) -> tuple[str, ...]:
+        return _urls(ctx, expand(media, rep_id=ctx.rep_id, bandwidth=ctx.bandwidth, number=number, time=time))
+
     slotted = _IDENT.sub(slot, media)
     head = re.split(r"[/?#]", slotted, maxsplit=1)[0]
-    spelled = " ".join((media, ctx.rep_id, *ctx.bases)).lower()
-    if _SLOT_WORD in spelled or (formats and ":" in head and _SLOT_WORD in head.split(":")[0]):
-        # a template, id or base that spells a slot, or one whose scheme a number could start ("$Number$:x"): whole
-        return lambda number, time: _urls(ctx, expand(media, rep_id=ctx.rep_id, bandwidth=ctx.bandwidth,
-                                                      number=number, time=time))
+    if formats and ":" in head and _SLOT_WORD in head.split(":")[0]:
+        return whole  # a number could start the scheme ("$Number$:x")
     resolved = _urls(ctx, expand(slotted, rep_id=ctx.rep_id, bandwidth=ctx.bandwidth))
+    if any(url.lower().count(_SLOT_WORD) != len(formats) or any(url.count(_SLOT.format(i)) != 1
+                                                                 for i in range(len(formats))) for url in resolved):
+        return whole  # a slot word spelled by the template, the id, a base or across them, or a slot dropped
 
     def urls(number: int, time: int) -> tuple[str, ...]:
         values = {"Number": number, "Time": time}

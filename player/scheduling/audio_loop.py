@@ -79,8 +79,7 @@ class AudioLoop:
                 if not missing(exc):
                     raise
                 # every CDN says it is not there, or sends it broken: skipped and reported, the rest still plays
-                self.feed.lost("audio", ref, self.timeline.audio, exc)
-                index += 1
+                index = self.feed.lost("audio", segments, index, self.timeline.audio, exc)
                 continue
             await self.feed.deliver("audio", self.rendition, init, ref, fetched, let_go + index, buffer_at_request,
                                     self.timeline.audio)

@@ -82,6 +82,9 @@ class LiveSegments(Protocol):
     def hold_back_s(self) -> float:
         """The latency held behind live: the most media a live buffer can ever hold."""
 
+    def oldest_s(self) -> float:
+        """Where the DVR window begins now: the channel has deleted the media before it."""
+
 
 class Scheduler:
     """Fetches and feeds one presentation from ``config.start_s`` to its end (or ``until_s``)."""
@@ -121,7 +124,7 @@ class Scheduler:
         self.gate = FirstFrameGate(clock, FIRST_FRAME_HOLD_S)
         self.feed = SegmentFeed(source=source, sink=sink, qoe=qoe, clock=clock, abr=self.abr,
                                 top_kbps=self.ladder[-1].bandwidth / 1000.0, keys=keys,
-                                init_cache=InitCache() if init_cache is None else init_cache, live=self.config.live is not None)
+                                init_cache=InitCache() if init_cache is None else init_cache, live=self.config.live)
         # segments per track before the first frame: at 0, or at a segment's start (its keyframe is the
         # target: MpvOutput shows it without a seek), the first; inside a segment, the target's and the
         # next, whose keyframe closes the target's GOP so that libmpv can seek exactly inside its cache.

@@ -67,6 +67,12 @@ class MissingRun:
 LIVE_TIMELINES = 1 << 20  # remuxer timeline ids for live media: each is placed by its first segment
 
 
+class LiveWindowStart(Protocol):
+    """What the feed needs of a live follower: where the DVR window begins now."""
+
+    def oldest_s(self) -> float: ...
+
+
 class FeedSink(Protocol):
     """Where fetched segments go (the remuxer feeding libmpv, or a recorder in tests)."""
 
@@ -111,9 +117,11 @@ class SegmentFeed:
 
     def __init__(
         self, *, source: SegmentSource, sink: FeedSink, qoe: QoeTracker, clock: Clock, abr: AbrSession,
-        top_kbps: float, keys: Callable[[], Awaitable[KeyRing]] | None, init_cache: InitCache, live: bool = False,
+        top_kbps: float, keys: Callable[[], Awaitable[KeyRing]] | None, init_cache: InitCache,
+        live: LiveWindowStart | None = None,
     ) -> None:
-        self.live = live  # live: media is placed at the manifest's times (its own timestamps are arbitrary)
+        self.live = live is not None  # live: media is placed at the manifest's times (its own timestamps are arbitrary)
+        self._window = live
         self.source = source
         self.sink = sink
         self.qoe = qoe
@@ -164,16 +172,32 @@ class SegmentFeed:
             self.skip(stretch, progress, "let go behind the live window before it was fetched")
         return moved, max(index - moved, 0)
 
-    def lost(self, kind: str, ref: SegmentRef, progress: TrackProgress, exc: FetchError) -> None:
-        """A segment every CDN says is not there (:func:`missing`): skipped. Live, a run of them raises
-        :class:`LiveStreamStopped` (:class:`MissingRun`), and the track's progress stays where its media
-        ends: a live buffer holds a few seconds, so counting segments that never came as buffered held the
-        next fetch back while the playhead starved, and the run was never seen."""
+    def lost(self, kind: str, segments: Sequence[SegmentRef], index: int, progress: TrackProgress,
+             exc: FetchError) -> int:
+        """Segment ``index``, which every CDN says is not there (:func:`missing`), skipped; the index to go on from.
+        Live, a run of them raises :class:`LiveStreamStopped` (:class:`MissingRun`), and the track's progress stays
+        where its media ends: a live buffer holds a few seconds, so counting segments that never came as buffered held
+        the next fetch back while the playhead starved, and the run was never seen.
+
+        One the DVR window had moved past by the time the answer came (a CDN that held the request longer than the
+        window) was deleted by the channel meantime, and so were the segments after it up to the window: skipped as
+        one stretch, named so, the loop going on from the window's oldest. Counted in the run, they blamed the
+        encoder for segments that aged out ("3 in a row: the encoder ... has stopped"); skipped one by one, each
+        asked for four times, the play fell further behind at every step."""
+        ref = segments[index]
+        oldest = self._window.oldest_s() if self._window is not None else None
+        if oldest is not None and ref.end_s <= oldest:
+            after = next((i for i in range(index, len(segments)) if segments[i].end_s > oldest), len(segments))
+            stretch = SegmentRef(number=-1, start_s=ref.start_s, duration_s=segments[after - 1].end_s - ref.start_s,
+                                 urls=())
+            self._report_skip(stretch, "deleted behind the live window before a CDN delivered it")
+            return after
         self._report_skip(ref, f"{type(exc).__name__}: {exc}")
         if not self.live:
             progress.added_until_s = ref.end_s
-            return
-        self._missing.missed(kind, ref)
+        else:
+            self._missing.missed(kind, ref)
+        return index + 1
 
     def _report_skip(self, ref: SegmentRef, why: str) -> None:
         self.skipped.append(ref)

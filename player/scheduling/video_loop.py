@@ -105,9 +105,9 @@ class VideoLoop:
                 if not missing(exc):
                     raise
                 # every CDN says it is not there: a hole in the content; the rest may still play
-                self.feed.lost(self.ladder.kind, segments[index], self.timeline.video, exc)
+                index = self.feed.lost(self.ladder.kind, segments, index, self.timeline.video, exc)
                 self.timeline.video_advanced()
-                index, steps = index + 1, steps + 1
+                steps += 1
                 continue
             position = self.let_go + index  # the report's index: counted from the play's first, let go or not
             if self.chunks is not None:  # already in the feed

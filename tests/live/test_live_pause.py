@@ -41,16 +41,17 @@ class _Stalling(_Quiet):
 
 @pytest.fixture
 def channel(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """The media playlist's URL, once ffmpeg has written a window's worth of segments (``WINDOW``, or the listed
-    count the test is parametrized with, indirect)."""
+    """The media playlist's URL, once ffmpeg has written a window's worth of segments. Parametrized (indirect) with
+    ``listed`` (segments listed, else ``WINDOW``) and ``kept`` (segments kept on disk once unlisted, else 30: an
+    origin keeps what it no longer lists a while)."""
     _Stalling.stall_until = 0.0
-    listed = getattr(request, "param", WINDOW)
+    listed, kept = getattr(request, "param", {}).get("listed", WINDOW), getattr(request, "param", {}).get("kept", 30)
     proc = subprocess.Popen([
         default_ffmpeg(), "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25",
         "-re", "-f", "lavfi", "-i", "sine=r=48000", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-keyint_min",
         "25", "-sc_threshold", "0", "-b:v", "200k", "-c:a", "aac", "-b:a", "48k", "-ac", "1", "-f", "hls", "-hls_time",
         "1", "-hls_list_size", str(listed), "-hls_flags", "delete_segments+program_date_time",
-        "-hls_delete_threshold", "30", "live.m3u8"],  # an origin keeps what it no longer lists a while
+        "-hls_delete_threshold", str(kept), "live.m3u8"],
         cwd=tmp_path, stdin=subprocess.DEVNULL)
     with serving(proc, tmp_path, lambda: len(list(tmp_path.glob("*.ts"))) >= listed, "live.m3u8", _Stalling) as url:
         yield url
@@ -115,7 +116,7 @@ def test_a_stall_longer_than_the_window_goes_on_at_live_and_is_a_loss(channel: s
     assert report["window_passed"] and not [p for p in report["window_passed"] if p[3]], report["window_passed"]
 
 
-@pytest.mark.parametrize("channel", [30], indirect=True)
+@pytest.mark.parametrize("channel", [{"listed": 30}], indirect=True)
 def test_a_stall_the_window_holds_resyncs_to_the_target_and_names_what_it_skipped(channel: str) -> None:
     """A 10 s stall on a 30 s window: the play falls ~7 s behind its 3 s target and, once the stall ends, jumps ahead
     inside the window once, skipping media that was still there. A live player's policy, not the channel's loss:
@@ -129,3 +130,17 @@ def test_a_stall_the_window_holds_resyncs_to_the_target_and_names_what_it_skippe
     assert "fell behind its target latency" in resynced[0], resynced
     (at, from_s, to_s), = report["resynced"]
     assert to_s - from_s > 5.0, report["resynced"]
+
+
+@pytest.mark.parametrize("channel", [{"kept": 1}], indirect=True)
+def test_a_stall_whose_segments_are_deleted_before_they_are_answered_is_not_the_encoder_stopping(channel: str) -> None:
+    """The CDN holds requests 9 s on a 4 s window whose origin deletes what it stops listing: the held segments are
+    answered 404, deleted meanwhile. That is the window passing in a stall (a loss, named), not the stream stopping:
+    before, three such answers in a row ended the play ``LiveStreamStopped``, "the encoder or packager upstream has
+    stopped", while ffmpeg was writing on."""
+    report = _play(channel, 20.0, stall=(2.0, 9.0))
+    codes = [e["code"] for e in report["errors"]]
+    assert "LiveStreamStopped" not in codes and codes[-1] == "IncompletePlay", report["errors"]
+    assert "while playback stalled" in report["incomplete"], report["incomplete"]
+    skipped = [e["message"] for e in report["errors"] if e["code"] == "SegmentSkipped"]
+    assert skipped and all("deleted behind the live window" in m for m in skipped), skipped

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from manifest_builders import M3U8_URL, MEDIA_URL, MPD_URL, media_playlist, seg, simple_mpd, template
 from manifest_checks import check_presentation
@@ -145,7 +145,8 @@ TEMPLATE_PIECES = ["$Number$", "$Number%05d$", "$Time$", "$Time%012x$", "$Time%0
 @given(st.lists(st.sampled_from(TEMPLATE_PIECES), min_size=1, max_size=8),
        st.lists(st.sampled_from(["https://cdn.test/a/b/", "https://cdn.test/a/b/c.mpd", "http://edge.test/x?y=1",
                                  "https://cdn.test/", "https://cdn.test/RBXSLOT0X/"]), min_size=1, max_size=3),
-       st.integers(0, 10**9), st.integers(0, 10**12), st.sampled_from(["v 1", "video", "rbxslot0x", "RbxSlot1x"]))
+       st.integers(0, 10**9), st.integers(0, 10**12), st.sampled_from(["v 1", "video", "rbxslot0x", "RbxSlot1x", "rbx", "slot0x", "slot1x"]))
+@example(["rbx", "$RepresentationID$", "-", "$Number$", ".m4s"], ["https://cdn.test/a/"], 7, 0, "slot0x")  # across them
 def test_a_template_resolved_once_gives_each_segment_the_url_resolving_it_whole_gives(
         pieces: list[str], bases: list[str], number: int, time: int, rep_id: str) -> None:
     """``_media_urls`` fills a template resolved once; every segment's URLs (or the error) equal what resolving that

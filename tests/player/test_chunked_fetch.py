@@ -57,13 +57,20 @@ class Script:
         return Fetched(body=b"chunk0chunk1", cdn=0, seconds=0.01, ttfb_s=0.0)
 
 
+class _Window:
+    """A live channel whose DVR window keeps everything."""
+
+    def oldest_s(self) -> float:
+        return float("-inf")
+
+
 def run(plan: list[int | None]) -> tuple[Script, Recorder, list[int], TrackProgress, object]:
     clock = ManualClock()
     sink = Recorder()
     abr = AbrSession(algorithm=default_algorithm(), bitrates_kbps=(300.0, 800.0), segment_duration_s=2.0,
                      buffer_capacity_s=4.0)
     feed = SegmentFeed(source=None, sink=sink, qoe=QoeTracker(target="t", opened_at=0.0),  # type: ignore[arg-type]
-                       clock=clock, abr=abr, top_kbps=800.0, keys=None, init_cache=InitCache(), live=True)
+                       clock=clock, abr=abr, top_kbps=800.0, keys=None, init_cache=InitCache(), live=_Window())
     script = Script(plan)
     rung = [1]
     downswitches: list[int] = []
