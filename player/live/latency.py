@@ -69,9 +69,10 @@ class LatencyController:
 
     def decide(self, now: float, latency_s: float, buffer_s: float, position_s: float, window: LiveWindow, *,
                stalled: bool = False) -> Decision:
-        """The rate (and maybe a seek) at engine time ``now`` for the current measurements. ``stalled``: rebuffering,
-        when a resync waits for the stall's end (the media ahead is no nearer than the media here: a 10 s CDN stall
-        resynced twice, 3.4 s then 4.0 s, each restart waiting on the same stall)."""
+        """The rate (and maybe a seek) at engine time ``now`` for the current measurements. ``stalled``: rebuffering;
+        with nothing buffered a resync waits for the stall's end (the media ahead is no nearer than the media here: a
+        10 s CDN stall resynced twice, 3.4 s then 4.0 s, each restart waiting on the same stall). A stall with media
+        buffered is libmpv's, not the network's, and a resync may still clear it."""
         if self._last is not None and self._rate > 1.0:
             self.catch_up_s += max(0.0, now - self._last)
         self._last = now
@@ -100,7 +101,7 @@ class LatencyController:
         self._catching_up = not self.timeshift and (behind > DEADBAND_S or (self._catching_up and behind > 0))
         if self.timeshift:
             return Decision(rate=1.0, reason="timeshift")
-        if behind > p.resync_s and not stalled:
+        if behind > p.resync_s and not (stalled and buffer_s < THIN_BUFFER_S):
             self._catching_up = False
             return Decision(rate=1.0, seek_to=window.clamp(position_s + behind), reason="resync")
         if buffer_s < max(THIN_BUFFER_S, p.target_s / 2):  # speeding up would spend what protects us

@@ -199,14 +199,16 @@ def test_latency_control_catches_up_gently_and_resyncs_when_far() -> None:
 
 
 def test_a_resync_waits_for_a_stall_to_end_but_a_passed_window_does_not() -> None:
-    """Rebuffering, the media ahead is no nearer than the media here: a resync waits for the stall's end (a 10 s CDN
-    stall resynced twice). A window that passed what the play would fetch next is left at once all the same."""
+    """Rebuffering with nothing buffered, the media ahead is no nearer than the media here: a resync waits for the
+    stall's end (a 10 s CDN stall resynced twice). With media buffered the stall is not the network's, and a resync
+    may clear it. A window that passed what the play would fetch next is left at once all the same."""
     ctl = LatencyController(LatencyPolicy(target_s=3.0))
     window = LiveWindow(start_s=100.0, edge_s=220.0)
     assert ctl.decide(0.0, 9.0, 0.0, 200.0, window, stalled=True).seek_to is None and ctl.resyncs == 0
     assert ctl.decide(0.5, 9.5, 0.0, 99.0, window, stalled=True).reason == "dvr-window"
+    assert ctl.decide(0.7, 9.0, 2.0, 200.0, window, stalled=True).reason == "resync" and ctl.resyncs == 1
     jump = ctl.decide(1.0, 9.0, 1.0, 200.0, window)
-    assert jump.reason == "resync" and jump.seek_to == pytest.approx(206.0) and ctl.resyncs == 1
+    assert jump.reason == "resync" and jump.seek_to == pytest.approx(206.0) and ctl.resyncs == 2
 
 
 def test_catch_up_goes_on_to_the_target_not_to_the_deadband() -> None:
