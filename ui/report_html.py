@@ -5,7 +5,9 @@ requests' ``t_s``): chosen video bitrate, buffer level, throughput estimate vs m
 request (failed attempts in red, ``aborted`` ones — cancelled by the player — in orange), with stalls
 shaded red and failovers as dashed purple lines; ABR abandonments (``abandon_events``: a video download
 given up mid-way and refetched lower) are orange flags on the bitrate plot. The summary figures and the
-per-request log follow. Readable offline, printable, greppable.
+per-request log follow; above them, whether the play was whole (``complete``) and the notices: what played
+otherwise than a viewer would expect without failing (a DVR window passed while paused, a resync, a stretch without
+audio), which the JSON lists and the page left out. Readable offline, printable, greppable.
 """
 from __future__ import annotations
 
@@ -126,7 +128,18 @@ def _fmt(value: Any) -> str:
 
 
 def summary_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(label, _fmt(report.get(key))) for key, label in SUMMARY_KEYS]
+    whole = report.get("complete")
+    verdict = [("played in full", "yes" if whole else "no")] if whole is not None else []
+    return verdict + [(label, _fmt(report.get(key))) for key, label in SUMMARY_KEYS]
+
+
+def _listed(entries: list[dict[str, Any]], when: str, css: str, heading: str) -> str:
+    """A heading and one line per error or notice: its time (``when``: seconds since open), code and message."""
+    lines = []
+    for e in entries:
+        at = "" if e.get(when) is None else f"{_fmt(e[when])} s: "
+        lines.append(f"<li>{at}{html.escape(str(e.get('code')))}: {html.escape(str(e.get('message')))}</li>")
+    return f"<h2>{heading} ({len(lines)})</h2><ul class=\"{css}\">{''.join(lines)}</ul>" if lines else ""
 
 
 def _requests_table(report: dict[str, Any]) -> str:
@@ -151,8 +164,6 @@ def render_report(report: dict[str, Any]) -> str:
     """The whole page as a string."""
     title = html.escape(str(report.get("target", "playback")))
     summary = "".join(f'<tr><th class="l">{html.escape(k)}</th><td>{html.escape(v)}</td></tr>' for k, v in summary_rows(report))
-    errors = "".join(f"<li>{html.escape(str(e.get('code')))}: {html.escape(str(e.get('message')))}</li>"
-                     for e in report.get("errors", []))
     plots = "".join(render(c) for c in charts(report))
     requests = report.get("requests", [])
     aborted = sum(1 for r in requests if r.get("aborted"))
@@ -161,7 +172,8 @@ def render_report(report: dict[str, Any]) -> str:
         f"<title>Reelbox QoE report: {title}</title><style>{CSS}</style></head><body>"
         f"<h1>Reelbox QoE report</h1><div class=\"muted\">{title}</div>"
         f"<h2>Summary</h2><table>{summary}</table>"
-        + (f"<h2>Errors</h2><ul class=\"bad\">{errors}</ul>" if errors else "")
+        + _listed(report.get("errors", []), "at_s", "bad", "Errors")
+        + _listed(report.get("notices", []), "t_s", "warn", "Notices")
         + "<h2>Over wall-clock time</h2><div class=\"muted\">The whole session, from open to end. Red bands: stalls (rebuffering). Dashed purple lines: CDN failovers."
         + (" Orange flags (bitrate plot): ABR abandonments, a video download cancelled mid-way and its segment"
            " refetched lower." if report.get("abandon_events") else "") + "</div>"
