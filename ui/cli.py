@@ -126,7 +126,7 @@ def _play_and_report(args: argparse.Namespace, play: Callable[[argparse.Namespac
     import asyncio
     import json
 
-    from ui.play import PlayFailed, csv_beside, write_requests_csv
+    from ui.play import PlayFailed, csv_beside, summary_lines, write_requests_csv
 
     failure: PlayFailed | None = None
     try:
@@ -147,11 +147,7 @@ def _play_and_report(args: argparse.Namespace, play: Callable[[argparse.Namespac
         write_requests_csv(report, csv_path)
     if failure is not None:
         raise failure
-    summary = (f"played {report['played_s']:.1f} s of {report['target']}: startup {report['startup_ms']} ms, "
-               f"{report['rebuffer_count']} rebuffers ({report['rebuffer_s']} s), avg {report['avg_bitrate_kbps']} kbit/s, "
-               f"{report['switches']} switches, {report['cdn_failovers']} CDN failovers, "
-               f"{report.get('abandonments', 0)} ABR abandonments")
-    print(summary)
+    print("\n".join(summary_lines(report)))
     return 0
 
 

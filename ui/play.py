@@ -161,6 +161,20 @@ async def play_download(args: argparse.Namespace) -> dict[str, Any]:
         manager.close()
 
 
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    """What ``play`` prints of a play that ended well: its figures, then each notice (a resync's skip, a DVR window
+    passed while paused, a stretch without audio), which a play without ``--report`` showed nowhere."""
+    figures = (f"played {report['played_s']:.1f} s of {report['target']}: startup {report['startup_ms']} ms, "
+               f"{report['rebuffer_count']} rebuffers ({report['rebuffer_s']} s), avg {report['avg_bitrate_kbps']} "
+               f"kbit/s, {report['switches']} switches, {report['cdn_failovers']} CDN failovers, "
+               f"{report.get('abandonments', 0)} ABR abandonments")
+    notices = []
+    for n in report.get("notices", []):
+        at = "" if n.get("t_s") is None else f" at {n['t_s']:.1f} s"
+        notices.append(f"notice{at}: {n['code']}: {n['message']}")
+    return [figures, *notices]
+
+
 def request_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The report's ``requests`` as CSV rows (URLs are already redacted by the pool)."""
     rows = []

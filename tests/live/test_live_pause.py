@@ -24,6 +24,7 @@ from test_live_outside import _Quiet, report_of, serving
 
 from backend_stub.live.channel import default_ffmpeg
 from player.playback import PlaybackSession, SessionOptions
+from ui.play import summary_lines
 from ui.report_html import render_report
 
 WINDOW = 4  # one-second segments listed
@@ -131,8 +132,9 @@ def test_a_stall_the_window_holds_resyncs_to_the_target_and_names_what_it_skippe
     assert "fell behind its target latency" in resynced[0], resynced
     (at, from_s, to_s), = report["resynced"]
     assert to_s - from_s > 5.0, report["resynced"]
-    page = render_report(report)  # the HTML report a QA engineer reads: before, it listed errors only
+    page = render_report(report)  # the HTML report and the line `play` prints: before, neither named it
     assert "<h2>Notices (1)</h2>" in page and f"LiveResync: {resynced[0]}" in page, page[:3000]
+    assert summary_lines(report)[1:] == [f"notice at {report['notices'][0]['t_s']:.1f} s: LiveResync: {resynced[0]}"]
 
 
 @pytest.mark.parametrize("channel", [{"kept": 1}], indirect=True)
