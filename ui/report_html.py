@@ -134,10 +134,11 @@ def summary_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _listed(entries: list[dict[str, Any]], when: str, css: str, heading: str) -> str:
-    """A heading and one line per error or notice: its time (``when``: seconds since open), code and message."""
+    """A heading and one line per error or notice: its time when it has one (``when``: seconds since open), code and
+    message."""
     lines = []
     for e in entries:
-        at = "" if e.get(when) is None else f"{_fmt(e[when])} s: "
+        at = "" if e.get(when) is None else f"{html.escape(_fmt(e[when]))} s: "
         lines.append(f"<li>{at}{html.escape(str(e.get('code')))}: {html.escape(str(e.get('message')))}</li>")
     return f"<h2>{heading} ({len(lines)})</h2><ul class=\"{css}\">{''.join(lines)}</ul>" if lines else ""
 

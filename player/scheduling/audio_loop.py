@@ -79,7 +79,8 @@ class AudioLoop:
                 if not missing(exc):
                     raise
                 # every CDN says it is not there, or sends it broken: skipped and reported, the rest still plays
-                index = self.feed.lost("audio", segments, index, self.timeline.audio, exc)
+                index = self.feed.lost("audio", segments, index, self.timeline.audio, exc,
+                                       end_index(segments, self.until_s))
                 continue
             await self.feed.deliver("audio", self.rendition, init, ref, fetched, let_go + index, buffer_at_request,
                                     self.timeline.audio)

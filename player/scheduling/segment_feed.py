@@ -51,6 +51,7 @@ class MissingRun:
 
     def __init__(self) -> None:
         self._run: dict[str, list[SegmentRef]] = {}
+        self._aged: dict[str, list[SegmentRef]] = {}  # stretches deleted behind the window, nothing delivered since
 
     def missed(self, kind: str, ref: SegmentRef) -> None:
         run = self._run.setdefault(kind, [])
@@ -60,8 +61,23 @@ class MissingRun:
                                     f"are missing or broken on every CDN ({len(run)} in a row: the encoder or packager upstream "
                                     "has stopped)")
 
+    def aged(self, kind: str, stretch: SegmentRef) -> None:
+        """A stretch the channel deleted behind the live window before a CDN answered (``SegmentFeed.lost``): the misses
+        before it are no run with those after it. As many such stretches in a row, nothing delivered between, mean no
+        answer comes in time at all; a dead encoder on a ``$Number$`` MPD, whose window moves with the clock, looks
+        the same when each 404 takes longer than a segment (skipped for ever, never named)."""
+        self._run.pop(kind, None)
+        gone = self._aged.setdefault(kind, [])
+        gone.append(stretch)
+        if len(gone) >= LIVE_STOPPED_AFTER_SEGMENTS:
+            raise LiveStreamStopped(f"no {kind} segment came from {gone[0].start_s:.1f} to {gone[-1].end_s:.1f} s: each "
+                                    f"was deleted behind the live window before a CDN answered ({len(gone)} times in a "
+                                    "row: the encoder upstream has stopped, or the CDN answers slower than the window "
+                                    "keeps media)")
+
     def delivered(self, kind: str) -> None:
         self._run.pop(kind, None)
+        self._aged.pop(kind, None)
 
 
 LIVE_TIMELINES = 1 << 20  # remuxer timeline ids for live media: each is placed by its first segment
@@ -173,7 +189,7 @@ class SegmentFeed:
         return moved, max(index - moved, 0)
 
     def lost(self, kind: str, segments: Sequence[SegmentRef], index: int, progress: TrackProgress,
-             exc: FetchError) -> int:
+             exc: FetchError, end: int | None = None) -> int:
         """Segment ``index``, which every CDN says is not there (:func:`missing`), skipped; the index to go on from.
         Live, a run of them raises :class:`LiveStreamStopped` (:class:`MissingRun`), and the track's progress stays
         where its media ends: a live buffer holds a few seconds, so counting segments that never came as buffered held
@@ -181,16 +197,19 @@ class SegmentFeed:
 
         One the DVR window had moved past by the time the answer came (a CDN that held the request longer than the
         window) was deleted by the channel meantime, and so were the segments after it up to the window: skipped as
-        one stretch, named so, the loop going on from the window's oldest. Counted in the run, they blamed the
-        encoder for segments that aged out ("3 in a row: the encoder ... has stopped"); skipped one by one, each
-        asked for four times, the play fell further behind at every step."""
+        one stretch (to ``end`` at most: ``--until``), named so, the loop going on from the window's oldest. Counted in
+        the run, they blamed the encoder for segments that aged out ("3 in a row: the encoder ... has stopped");
+        skipped one by one, each asked for four times, the play fell further behind at every step. Such stretches in
+        a row are a run of their own (:meth:`MissingRun.aged`)."""
         ref = segments[index]
         oldest = self._window.oldest_s() if self._window is not None else None
         if oldest is not None and ref.end_s <= oldest:
-            after = next((i for i in range(index, len(segments)) if segments[i].end_s > oldest), len(segments))
+            stop = len(segments) if end is None else max(index + 1, min(end, len(segments)))
+            after = next((i for i in range(index, stop) if segments[i].end_s > oldest), stop)
             stretch = SegmentRef(number=-1, start_s=ref.start_s, duration_s=segments[after - 1].end_s - ref.start_s,
                                  urls=())
             self._report_skip(stretch, "deleted behind the live window before a CDN delivered it")
+            self._missing.aged(kind, stretch)
             return after
         self._report_skip(ref, f"{type(exc).__name__}: {exc}")
         if not self.live:

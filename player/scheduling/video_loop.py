@@ -105,7 +105,8 @@ class VideoLoop:
                 if not missing(exc):
                     raise
                 # every CDN says it is not there: a hole in the content; the rest may still play
-                index = self.feed.lost(self.ladder.kind, segments, index, self.timeline.video, exc)
+                index = self.feed.lost(self.ladder.kind, segments, index, self.timeline.video, exc,
+                                       end_index(segments, self.until_s))
                 self.timeline.video_advanced()
                 steps += 1
                 continue
