@@ -136,7 +136,6 @@ class SegmentFeed:
         top_kbps: float, keys: Callable[[], Awaitable[KeyRing]] | None, init_cache: InitCache,
         live: LiveWindowStart | None = None,
     ) -> None:
-        self.live = live is not None  # live: media is placed at the manifest's times (its own timestamps are arbitrary)
         self._window = live
         self.source = source
         self.sink = sink
@@ -148,6 +147,11 @@ class SegmentFeed:
         self.init_cache = init_cache
         self.skipped: list[SegmentRef] = []
         self._missing = MissingRun()
+
+    @property
+    def live(self) -> bool:
+        """Live: media is placed at the manifest's times (its own timestamps are arbitrary)."""
+        return self._window is not None
 
     async def init(self, rendition: Rendition, kind: str, segment: SegmentRef) -> bytes:
         """The init segment ``segment`` needs (its own, else the rendition's); empty for MPEG-TS and
